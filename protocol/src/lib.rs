@@ -1,0 +1,20 @@
+//! Wire types shared by the browser app and the server.
+//!
+//! Everything that crosses a boundary — HTTP request and response bodies, the one JSON
+//! error shape, domain enums — is defined once here. The crate depends on serde and
+//! chrono only, so it builds for `wasm32-unknown-unknown` and natively alike.
+
+pub mod activity;
+pub mod auth;
+pub mod contact;
+pub mod error;
+pub mod team;
+
+pub use activity::*;
+pub use auth::*;
+pub use contact::*;
+pub use error::*;
+pub use team::*;
+
+/// The prefix of every JSON API route.
+pub const API_PREFIX: &str = "/api/v1";

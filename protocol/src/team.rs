@@ -1,0 +1,163 @@
+//! Teams, users, roles and the caller's own profile.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// What a user may do. Agents see their teams' contacts; supervisors also see their
+/// teams' members and reports; admins administer users, teams and settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Agent,
+    Supervisor,
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Agent => "agent",
+            Role::Supervisor => "supervisor",
+            Role::Admin => "admin",
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Role {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "agent" => Ok(Role::Agent),
+            "supervisor" => Ok(Role::Supervisor),
+            "admin" => Ok(Role::Admin),
+            other => Err(format!(
+                "unknown role `{other}` (agent, supervisor or admin)"
+            )),
+        }
+    }
+}
+
+/// The UI languages. Spanish first: most of our users speak it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Locale {
+    #[default]
+    Es,
+    En,
+}
+
+impl Locale {
+    pub const ALL: [Locale; 2] = [Locale::Es, Locale::En];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Locale::Es => "es",
+            Locale::En => "en",
+        }
+    }
+
+    /// The BCP 47 tag used for date and number formatting.
+    pub fn bcp47(self) -> &'static str {
+        match self {
+            Locale::Es => "es-ES",
+            Locale::En => "en-GB",
+        }
+    }
+}
+
+impl FromStr for Locale {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "es" => Ok(Locale::Es),
+            "en" => Ok(Locale::En),
+            other => Err(format!("unknown locale `{other}` (es or en)")),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamRef {
+    pub id: i64,
+    pub name: String,
+}
+
+/// A user as others see them (author of an activity, member of a team).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserRef {
+    pub id: i64,
+    pub display_name: String,
+}
+
+/// The signed-in user, as `GET /api/v1/me` returns it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Me {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    /// May read the content (subject, sender, body) of email activities.
+    pub can_email: bool,
+    pub locale: Locale,
+    /// IANA time zone name, e.g. `America/Montevideo`.
+    pub time_zone: String,
+    /// The agent's user name in uContact, when linked.
+    pub ucontact_agent: Option<String>,
+    pub teams: Vec<TeamRef>,
+}
+
+/// `PATCH /api/v1/me`: the preferences a user may change themselves.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateMe {
+    #[serde(default)]
+    pub locale: Option<Locale>,
+    #[serde(default)]
+    pub time_zone: Option<String>,
+}
+
+/// A user as an administrator or supervisor sees them in lists.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserSummary {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub can_email: bool,
+    pub teams: Vec<TeamRef>,
+}
+
+/// `POST /api/v1/users` (admins only).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateUser {
+    pub username: String,
+    pub display_name: String,
+    pub password: String,
+    pub role: Role,
+    #[serde(default)]
+    pub can_email: bool,
+    #[serde(default)]
+    pub locale: Locale,
+    #[serde(default)]
+    pub time_zone: Option<String>,
+    #[serde(default)]
+    pub ucontact_agent: Option<String>,
+    /// Team ids the user joins.
+    #[serde(default)]
+    pub teams: Vec<i64>,
+}
+
+/// `POST /api/v1/teams` (admins only).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateTeam {
+    pub name: String,
+}

@@ -1,0 +1,95 @@
+//! The binary's subcommands: `serve` (default), `migrate`, `create-user`, `seed-demo`.
+
+use tokio::net::TcpListener;
+
+use crate::config::{Cli, Command, CreateUserArgs, LogFormat, SeedArgs, ServeConfig};
+use crate::store::{self, DynStore, NewUser};
+use crate::{AppState, auth, demo, validate};
+
+pub fn init_tracing(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,sqlx=warn,tower_http=info".into());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    match format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Pretty => builder.init(),
+    }
+}
+
+/// Open and migrate the database the CLI names.
+async fn open_store(cli: &Cli) -> anyhow::Result<DynStore> {
+    let store = store::open(&cli.database_url).await?;
+    store.migrate().await?;
+    Ok(store)
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    init_tracing(cli.log_format);
+    let store = open_store(&cli).await?;
+    match cli.command {
+        None => serve(store, ServeConfig::default()).await,
+        Some(Command::Serve(config)) => serve(store, config).await,
+        Some(Command::Migrate) => {
+            tracing::info!("migrations applied");
+            Ok(())
+        }
+        Some(Command::CreateUser(args)) => create_user(&store, args).await,
+        Some(Command::SeedDemo(args)) => {
+            let summary = demo::seed(&store, &args).await?;
+            println!("{summary}");
+            Ok(())
+        }
+    }
+}
+
+async fn serve(store: DynStore, config: ServeConfig) -> anyhow::Result<()> {
+    if !config.no_demo && store.is_empty().await? {
+        tracing::info!("empty database: loading the demo data set (use --no-demo to skip)");
+        let summary = demo::seed(&store, &SeedArgs::default()).await?;
+        tracing::info!(%summary, "demo data loaded");
+    }
+    let listener = TcpListener::bind(config.bind).await?;
+    tracing::info!(address = %listener.local_addr()?, "agentdesk listening");
+    let state = AppState::new(store, config)?;
+    crate::serve(listener, state, crate::shutdown_signal()).await?;
+    Ok(())
+}
+
+async fn create_user(store: &DynStore, args: CreateUserArgs) -> anyhow::Result<()> {
+    validate::username(&args.username).map_err(|e| anyhow::anyhow!("{e}"))?;
+    validate::password(&args.password).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut team_ids = Vec::new();
+    for name in args
+        .teams
+        .iter()
+        .map(|t| t.trim())
+        .filter(|t| !t.is_empty())
+    {
+        let team = match store.team_by_name(name).await? {
+            Some(t) => t,
+            None => store.create_team(name).await?,
+        };
+        team_ids.push(team.id);
+    }
+    let id = store
+        .create_user(NewUser {
+            username: args.username.clone(),
+            display_name: args
+                .display_name
+                .clone()
+                .unwrap_or_else(|| args.username.clone()),
+            password_hash: auth::hash_password(&args.password)?,
+            role: args.role,
+            can_email: args.can_email,
+            locale: args.locale,
+            time_zone: "UTC".into(),
+            ucontact_agent: None,
+            team_ids,
+        })
+        .await?;
+    println!(
+        "created user `{}` (id {id}, role {})",
+        args.username, args.role
+    );
+    Ok(())
+}

@@ -1,0 +1,149 @@
+//! The server's one typed configuration: command-line flags, each with an environment
+//! variable of the same meaning (`AGENTDESK_*`). Flags win over the environment.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// agentdesk server: JSON API, storage and the browser app.
+#[derive(Debug, Parser)]
+#[command(name = "agentdesk-server", version, about)]
+pub struct Cli {
+    /// Database URL: `sqlite://path/to/file.db` (created when missing).
+    #[arg(
+        long,
+        env = "AGENTDESK_DATABASE_URL",
+        default_value = "sqlite://data/agentdesk.db",
+        global = true
+    )]
+    pub database_url: String,
+
+    /// Log format: `pretty` for people, `json` for log collectors.
+    #[arg(
+        long,
+        env = "AGENTDESK_LOG_FORMAT",
+        default_value = "pretty",
+        global = true
+    )]
+    pub log_format: LogFormat,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP server (the default). Migrates the database first.
+    Serve(ServeConfig),
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Create a user (and the teams it names, when missing).
+    CreateUser(CreateUserArgs),
+    /// Load the demo data set (teams, users, contacts, activities) into an empty database.
+    SeedDemo(SeedArgs),
+}
+
+/// Everything `serve` needs.
+#[derive(Debug, Clone, Args)]
+pub struct ServeConfig {
+    /// Address and port to listen on.
+    #[arg(long, env = "AGENTDESK_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+
+    /// Directory of the built browser app (Trunk's `dist/`).
+    #[arg(long, env = "AGENTDESK_DIST_DIR", default_value = "dist")]
+    pub dist_dir: PathBuf,
+
+    /// Origins allowed to embed the desktop in a frame (CSP `frame-ancestors`), e.g. the
+    /// uContact origin. Comma-separated; `'self'` is always allowed.
+    #[arg(long, env = "AGENTDESK_FRAME_ANCESTORS", value_delimiter = ',')]
+    pub frame_ancestors: Vec<String>,
+
+    /// Origins of CRM web apps the desktop may embed (CSP `frame-src`). Comma-separated.
+    #[arg(long, env = "AGENTDESK_CRM_ORIGINS", value_delimiter = ',')]
+    pub crm_origins: Vec<String>,
+
+    /// Hours a session lives without use; each use extends it.
+    #[arg(long, env = "AGENTDESK_SESSION_HOURS", default_value_t = 12)]
+    pub session_hours: u32,
+
+    /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
+    #[arg(long, env = "AGENTDESK_TRUST_FORWARDED_FOR", default_value_t = false)]
+    pub trust_forwarded_for: bool,
+
+    /// Do not load the demo data set when the database is empty.
+    #[arg(long, env = "AGENTDESK_NO_DEMO", default_value_t = false)]
+    pub no_demo: bool,
+
+    /// Default region for phone numbers written without a country code (ISO 3166 code).
+    #[arg(long, env = "AGENTDESK_PHONE_REGION", default_value = "UY")]
+    pub phone_region: String,
+}
+
+impl Default for ServeConfig {
+    fn default() -> Self {
+        ServeConfig {
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            dist_dir: PathBuf::from("dist"),
+            frame_ancestors: Vec::new(),
+            crm_origins: Vec::new(),
+            session_hours: 12,
+            trust_forwarded_for: false,
+            no_demo: false,
+            phone_region: "UY".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CreateUserArgs {
+    #[arg(long)]
+    pub username: String,
+    #[arg(long)]
+    pub display_name: Option<String>,
+    /// The password; read from `AGENTDESK_PASSWORD` so it stays out of shell history.
+    #[arg(long, env = "AGENTDESK_PASSWORD", hide_env_values = true)]
+    pub password: String,
+    /// agent, supervisor or admin.
+    #[arg(long, default_value = "agent")]
+    pub role: agentdesk_protocol::Role,
+    /// Team names to join (created when missing). Comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    pub teams: Vec<String>,
+    /// May read email content.
+    #[arg(long, default_value_t = false)]
+    pub can_email: bool,
+    /// es or en.
+    #[arg(long, default_value = "es")]
+    pub locale: agentdesk_protocol::Locale,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SeedArgs {
+    /// Number of contacts (the full demo has 300).
+    #[arg(long, default_value_t = 300)]
+    pub contacts: u32,
+    /// Activities spread over the contacts (the full demo has about 30,000).
+    #[arg(long, default_value_t = 30_000)]
+    pub activities: u32,
+    /// Activities of the one contact with a long history.
+    #[arg(long, default_value_t = 5_000)]
+    pub big_contact_activities: u32,
+}
+
+impl Default for SeedArgs {
+    fn default() -> Self {
+        SeedArgs {
+            contacts: 300,
+            activities: 30_000,
+            big_contact_activities: 5_000,
+        }
+    }
+}

@@ -1,0 +1,114 @@
+//! agentdesk's server as a library: [`app`] builds the whole router from an
+//! [`AppState`], so the binary and the tests run exactly the same application.
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod error;
+pub mod extract;
+pub mod routes;
+pub mod store;
+pub mod text;
+pub mod validate;
+pub mod web;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::{HeaderName, Request};
+use axum::middleware;
+use axum::response::IntoResponse;
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::services::ServeDir;
+use tower_http::trace::TraceLayer;
+
+use crate::config::ServeConfig;
+use crate::error::ApiError;
+use crate::store::DynStore;
+
+/// Shared by every handler; cheap to clone (Arcs inside).
+#[derive(Clone)]
+pub struct AppState {
+    pub store: DynStore,
+    pub config: Arc<ServeConfig>,
+    pub web: Arc<web::WebAssets>,
+}
+
+impl AppState {
+    pub fn new(store: DynStore, config: ServeConfig) -> anyhow::Result<Self> {
+        let web = web::WebAssets::load(&config)?;
+        Ok(AppState {
+            store,
+            config: Arc::new(config),
+            web: Arc::new(web),
+        })
+    }
+}
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The whole application: API, probes, static app, and the layers around them.
+pub fn app(state: AppState) -> Router {
+    let static_files = ServeDir::new(&state.config.dist_dir)
+        .fallback(axum::routing::any(web::spa_fallback).with_state(state.clone()));
+    Router::new()
+        .nest(agentdesk_protocol::API_PREFIX, routes::api())
+        .merge(routes::probes())
+        .fallback_service(static_files)
+        .layer(middleware::from_fn(web::cache_headers))
+        .layer(middleware::from_fn_with_state(state.clone(), web::security_headers))
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+                .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+                    let id = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
+                    // The path only: query strings could carry search terms of customers.
+                    tracing::info_span!("http", method = %req.method(), path = %req.uri().path(), request_id = %id)
+                }))
+                .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+                .layer(CatchPanicLayer::custom(|_| {
+                    ApiError::Internal(anyhow::anyhow!("handler panicked")).into_response()
+                }))
+                .layer(CompressionLayer::new()),
+        )
+        .with_state(state)
+}
+
+/// Serve `app` on `listener` until `shutdown` resolves, finishing requests in flight.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down; finishing requests in flight");
+}

@@ -1,0 +1,39 @@
+//! The caller's own profile and preferences.
+
+use agentdesk_protocol::{Me, UpdateMe};
+use axum::Router;
+use axum::extract::State;
+use axum::routing::get;
+
+use crate::AppState;
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::ApiJson;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/me", get(me).patch(update_me))
+}
+
+async fn me(State(state): State<AppState>, caller: Caller) -> ApiResult<ApiJson<Me>> {
+    let me = state
+        .store
+        .me(caller.viewer.user_id)
+        .await?
+        .ok_or(ApiError::Unauthorized)?;
+    Ok(ApiJson(me))
+}
+
+async fn update_me(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(update): ApiJson<UpdateMe>,
+) -> ApiResult<ApiJson<Me>> {
+    if let Some(tz) = &update.time_zone {
+        crate::validate::time_zone(tz)?;
+    }
+    state
+        .store
+        .update_me(caller.viewer.user_id, &update)
+        .await?;
+    me(State(state), caller).await
+}

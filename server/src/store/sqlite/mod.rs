@@ -1,0 +1,694 @@
+//! The embedded SQLite backend: one file, WAL journal, foreign keys on.
+
+use std::collections::BTreeMap;
+use std::str::FromStr;
+use std::time::Duration;
+
+use agentdesk_protocol::{
+    Activity, ActivityDetail, ActivityKind, Contact, ContactSummary, EmailContent, Me, Role,
+    TeamRef, UpdateMe, UserRef, UserSummary,
+};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{AssertSqlSafe, Row, SqlitePool};
+
+use super::{
+    AuditEntry, FailureWindow, NewActivity, NewContact, NewUser, SessionUser, Store, StoreError,
+    StoreResult, Viewer,
+};
+use crate::text::fold;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+
+/// The team filter of every scoped query, on the team column `col`. By convention the
+/// query binds `?1` = the viewer sees all teams (admin), `?2` = the viewer's user id.
+fn scoped(col: &str) -> String {
+    format!("(?1 OR {col} IN (SELECT team_id FROM team_members WHERE user_id = ?2))")
+}
+
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    pub async fn open(url: &str) -> anyhow::Result<Self> {
+        let opts = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(5));
+        if let Some(parent) = opts.get_filename().parent() {
+            if !parent.as_os_str().is_empty() {
+                std::fs::create_dir_all(parent)?;
+            }
+        }
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(Duration::from_secs(5))
+            .connect_with(opts)
+            .await?;
+        Ok(SqliteStore { pool })
+    }
+}
+
+fn ms(t: DateTime<Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+fn from_ms(v: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(v).unwrap_or_default()
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        match &e {
+            sqlx::Error::Database(db) if db.is_unique_violation() => {
+                StoreError::Conflict("already exists".into())
+            }
+            sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
+                StoreError::Unavailable(e.to_string())
+            }
+            sqlx::Error::Database(db) if db.code().as_deref() == Some("5") => {
+                // SQLITE_BUSY after the busy timeout.
+                StoreError::Unavailable(e.to_string())
+            }
+            _ => StoreError::Other(e.to_string()),
+        }
+    }
+}
+
+fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Other(format!("unreadable {what} in database: {e}"))
+}
+
+fn role(s: &str) -> StoreResult<Role> {
+    s.parse().map_err(|e| corrupt("role", e))
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn migrate(&self) -> StoreResult<()> {
+        MIGRATOR
+            .run(&self.pool)
+            .await
+            .map_err(|e| StoreError::Other(e.to_string()))
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn is_empty(&self) -> StoreResult<bool> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n == 0)
+    }
+
+    async fn create_team(&self, name: &str) -> StoreResult<TeamRef> {
+        let id: i64 =
+            sqlx::query_scalar("INSERT INTO teams (name, created_at) VALUES (?, ?) RETURNING id")
+                .bind(name)
+                .bind(ms(Utc::now()))
+                .fetch_one(&self.pool)
+                .await
+                .map_err(|e| match StoreError::from(e) {
+                    StoreError::Conflict(_) => {
+                        StoreError::Conflict(format!("team `{name}` already exists"))
+                    }
+                    other => other,
+                })?;
+        Ok(TeamRef {
+            id,
+            name: name.to_string(),
+        })
+    }
+
+    async fn team_by_name(&self, name: &str) -> StoreResult<Option<TeamRef>> {
+        let row = sqlx::query("SELECT id, name FROM teams WHERE name = ?")
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| TeamRef {
+            id: r.get(0),
+            name: r.get(1),
+        }))
+    }
+
+    async fn list_teams(&self, viewer: &Viewer) -> StoreResult<Vec<TeamRef>> {
+        let sql = format!(
+            "SELECT t.id, t.name FROM teams t WHERE {} ORDER BY t.name",
+            scoped("t.id")
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(viewer.all_teams())
+            .bind(viewer.user_id)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| TeamRef {
+                id: r.get(0),
+                name: r.get(1),
+            })
+            .collect())
+    }
+
+    async fn create_user(&self, u: NewUser) -> StoreResult<i64> {
+        let mut tx = self.pool.begin().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO users (username, display_name, password_hash, role, can_email, locale, \
+             time_zone, ucontact_agent, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(&u.username)
+        .bind(&u.display_name)
+        .bind(&u.password_hash)
+        .bind(u.role.as_str())
+        .bind(u.can_email)
+        .bind(u.locale.as_str())
+        .bind(&u.time_zone)
+        .bind(&u.ucontact_agent)
+        .bind(ms(Utc::now()))
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| match StoreError::from(e) {
+            StoreError::Conflict(_) => {
+                StoreError::Conflict(format!("user `{}` already exists", u.username))
+            }
+            other => other,
+        })?;
+        for team in &u.team_ids {
+            sqlx::query("INSERT INTO team_members (team_id, user_id) VALUES (?, ?)")
+                .bind(team)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    async fn credentials(&self, username: &str) -> StoreResult<Option<(i64, String)>> {
+        let row = sqlx::query("SELECT id, password_hash FROM users WHERE username = ?")
+            .bind(username)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| (r.get(0), r.get(1))))
+    }
+
+    async fn me(&self, user_id: i64) -> StoreResult<Option<Me>> {
+        let Some(r) = sqlx::query(
+            "SELECT id, username, display_name, role, can_email, locale, time_zone, ucontact_agent \
+             FROM users WHERE id = ?",
+        )
+        .bind(user_id)
+        .fetch_optional(&self.pool)
+        .await?
+        else {
+            return Ok(None);
+        };
+        let teams = sqlx::query(
+            "SELECT t.id, t.name FROM teams t JOIN team_members m ON m.team_id = t.id \
+             WHERE m.user_id = ? ORDER BY t.name",
+        )
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .map(|t| TeamRef {
+            id: t.get(0),
+            name: t.get(1),
+        })
+        .collect();
+        Ok(Some(Me {
+            id: r.get(0),
+            username: r.get(1),
+            display_name: r.get(2),
+            role: role(r.get::<&str, _>(3))?,
+            can_email: r.get(4),
+            locale: r
+                .get::<&str, _>(5)
+                .parse()
+                .map_err(|e| corrupt("locale", e))?,
+            time_zone: r.get(6),
+            ucontact_agent: r.get(7),
+            teams,
+        }))
+    }
+
+    async fn update_me(&self, user_id: i64, update: &UpdateMe) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE users SET locale = COALESCE(?, locale), time_zone = COALESCE(?, time_zone) \
+             WHERE id = ?",
+        )
+        .bind(update.locale.map(|l| l.as_str()))
+        .bind(update.time_zone.as_deref())
+        .bind(user_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn list_users(&self, viewer: &Viewer) -> StoreResult<Vec<UserSummary>> {
+        // One query for users and their teams (no N+1): rows are (user, team) pairs.
+        let sql = format!(
+            "SELECT u.id, u.username, u.display_name, u.role, u.can_email, t.id, t.name \
+             FROM users u LEFT JOIN team_members m ON m.user_id = u.id \
+             LEFT JOIN teams t ON t.id = m.team_id \
+             WHERE ?1 OR u.id IN (SELECT m2.user_id FROM team_members m2 WHERE {}) \
+             ORDER BY u.display_name, u.id, t.name",
+            scoped("m2.team_id")
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(viewer.all_teams())
+            .bind(viewer.user_id)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut out: Vec<UserSummary> = Vec::new();
+        for r in rows {
+            let id: i64 = r.get(0);
+            if out.last().map(|u| u.id) != Some(id) {
+                out.push(UserSummary {
+                    id,
+                    username: r.get(1),
+                    display_name: r.get(2),
+                    role: role(r.get::<&str, _>(3))?,
+                    can_email: r.get(4),
+                    teams: Vec::new(),
+                });
+            }
+            if let (Some(tid), Some(name)) =
+                (r.get::<Option<i64>, _>(5), r.get::<Option<String>, _>(6))
+            {
+                if let Some(u) = out.last_mut() {
+                    u.teams.push(TeamRef { id: tid, name });
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    async fn create_session(
+        &self,
+        token_hash: &str,
+        user_id: i64,
+        expires_at: DateTime<Utc>,
+        ip: Option<&str>,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, user_id, created_at, expires_at, ip) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(token_hash)
+        .bind(user_id)
+        .bind(ms(Utc::now()))
+        .bind(ms(expires_at))
+        .bind(ip)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn session_user(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+        renew_to: DateTime<Utc>,
+    ) -> StoreResult<Option<SessionUser>> {
+        let Some(r) = sqlx::query(
+            "SELECT u.id, u.role, u.can_email, s.expires_at FROM sessions s \
+             JOIN users u ON u.id = s.user_id WHERE s.token_hash = ? AND s.expires_at > ?",
+        )
+        .bind(token_hash)
+        .bind(ms(now))
+        .fetch_optional(&self.pool)
+        .await?
+        else {
+            return Ok(None);
+        };
+        let mut expires_at = from_ms(r.get(3));
+        // Renew only past half-life, so most requests stay read-only.
+        if (expires_at - now) < (renew_to - now) / 2 {
+            sqlx::query("UPDATE sessions SET expires_at = ? WHERE token_hash = ?")
+                .bind(ms(renew_to))
+                .bind(token_hash)
+                .execute(&self.pool)
+                .await?;
+            expires_at = renew_to;
+        }
+        Ok(Some(SessionUser {
+            viewer: Viewer {
+                user_id: r.get(0),
+                role: role(r.get::<&str, _>(1))?,
+                can_email: r.get(2),
+            },
+            expires_at,
+        }))
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn record_login_failure(&self, username: &str, ip: &str) -> StoreResult<()> {
+        sqlx::query("INSERT INTO login_failures (username, ip, at) VALUES (?, ?, ?)")
+            .bind(username)
+            .bind(ip)
+            .bind(ms(Utc::now()))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn login_failures(
+        &self,
+        username: &str,
+        ip: &str,
+        since: DateTime<Utc>,
+    ) -> StoreResult<(FailureWindow, FailureWindow)> {
+        let r = sqlx::query(
+            "SELECT \
+               (SELECT COUNT(*) FROM login_failures WHERE username = ?1 AND at > ?3), \
+               (SELECT MIN(at) FROM login_failures WHERE username = ?1 AND at > ?3), \
+               (SELECT COUNT(*) FROM login_failures WHERE ip = ?2 AND at > ?3), \
+               (SELECT MIN(at) FROM login_failures WHERE ip = ?2 AND at > ?3)",
+        )
+        .bind(username)
+        .bind(ip)
+        .bind(ms(since))
+        .fetch_one(&self.pool)
+        .await?;
+        let window = |c: i64, o: Option<i64>| FailureWindow {
+            count: u32::try_from(c).unwrap_or(u32::MAX),
+            oldest: o.map(from_ms),
+        };
+        Ok((window(r.get(0), r.get(1)), window(r.get(2), r.get(3))))
+    }
+
+    async fn clear_login_failures(&self, username: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM login_failures WHERE username = ?")
+            .bind(username)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn search_contacts(
+        &self,
+        viewer: &Viewer,
+        query: Option<&str>,
+        after: Option<(&str, i64)>,
+        limit: u32,
+    ) -> StoreResult<Vec<ContactSummary>> {
+        let text = query.map(fold).filter(|q| !q.is_empty());
+        let digits: Option<String> = query
+            .map(|q| q.chars().filter(char::is_ascii_digit).collect::<String>())
+            .filter(|d| d.len() >= 3);
+        let like = |s: &str| {
+            format!(
+                "%{}%",
+                s.replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_")
+            )
+        };
+        let sql = format!(
+            "SELECT c.id, c.name, c.phone, c.email, t.id, t.name, c.last_activity_at \
+             FROM contacts c JOIN teams t ON t.id = c.team_id \
+             WHERE {} \
+               AND (?3 IS NULL OR c.search_key LIKE ?3 ESCAPE '\\' OR c.phone LIKE ?4 ESCAPE '\\') \
+               AND (?5 IS NULL OR (c.name, c.id) > (?5, ?6)) \
+             ORDER BY c.name, c.id LIMIT ?7",
+            scoped("c.team_id")
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(viewer.all_teams())
+            .bind(viewer.user_id)
+            .bind(text.as_deref().map(like))
+            .bind(digits.as_deref().map(like))
+            .bind(after.map(|a| a.0))
+            .bind(after.map(|a| a.1))
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| ContactSummary {
+                id: r.get(0),
+                name: r.get(1),
+                phone: r.get(2),
+                email: r.get(3),
+                team: TeamRef {
+                    id: r.get(4),
+                    name: r.get(5),
+                },
+                last_activity_at: r.get::<Option<i64>, _>(6).map(from_ms),
+            })
+            .collect())
+    }
+
+    async fn contact(&self, viewer: &Viewer, id: i64) -> StoreResult<Option<Contact>> {
+        let sql = format!(
+            "SELECT c.id, c.name, c.phone, c.email, c.external_id, t.id, t.name, c.attributes, \
+               c.created_at, \
+               (SELECT COUNT(*) FROM activities a WHERE a.contact_id = c.id AND {}) \
+             FROM contacts c JOIN teams t ON t.id = c.team_id \
+             WHERE c.id = ?3 AND {}",
+            scoped("a.team_id"),
+            scoped("c.team_id")
+        );
+        let Some(r) = sqlx::query(AssertSqlSafe(sql))
+            .bind(viewer.all_teams())
+            .bind(viewer.user_id)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let attributes: BTreeMap<String, String> =
+            serde_json::from_str(r.get::<&str, _>(7)).map_err(|e| corrupt("attributes", e))?;
+        Ok(Some(Contact {
+            id: r.get(0),
+            name: r.get(1),
+            phone: r.get(2),
+            email: r.get(3),
+            external_id: r.get(4),
+            team: TeamRef {
+                id: r.get(5),
+                name: r.get(6),
+            },
+            attributes,
+            created_at: from_ms(r.get(8)),
+            activity_count: u64::try_from(r.get::<i64, _>(9)).unwrap_or(0),
+        }))
+    }
+
+    async fn create_contact(&self, c: NewContact) -> StoreResult<i64> {
+        let key = fold(&format!("{} {}", c.name, c.email.as_deref().unwrap_or("")));
+        let attributes =
+            serde_json::to_string(&c.attributes).map_err(|e| StoreError::Other(e.to_string()))?;
+        let id = sqlx::query_scalar(
+            "INSERT INTO contacts (team_id, name, search_key, phone, email, external_id, attributes, created_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(c.team_id)
+        .bind(&c.name)
+        .bind(key)
+        .bind(&c.phone)
+        .bind(&c.email)
+        .bind(&c.external_id)
+        .bind(attributes)
+        .bind(ms(c.created_at))
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(id)
+    }
+
+    async fn insert_activities(&self, activities: &[NewActivity]) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        let now = ms(Utc::now());
+        let mut latest: std::collections::HashMap<i64, i64> = std::collections::HashMap::new();
+        for a in activities {
+            let email_id: Option<i64> = match &a.email {
+                Some(e) => Some(
+                    sqlx::query_scalar(
+                        "INSERT INTO incoming_emails (message_id, subject, sender, snippet, body, created_at) \
+                         VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+                    )
+                    .bind(&e.message_id)
+                    .bind(&e.subject)
+                    .bind(&e.sender)
+                    .bind(&e.snippet)
+                    .bind(&e.body)
+                    .bind(now)
+                    .fetch_one(&mut *tx)
+                    .await?,
+                ),
+                None => None,
+            };
+            let detail = serde_json::to_string(&strip_email_content(&a.detail))
+                .map_err(|e| StoreError::Other(e.to_string()))?;
+            sqlx::query(
+                "INSERT INTO activities (team_id, contact_id, user_id, kind, model_id, email_id, detail, occurred_at, created_at) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(a.team_id)
+            .bind(a.contact_id)
+            .bind(a.user_id)
+            .bind(a.kind().as_str())
+            .bind(&a.model_id)
+            .bind(email_id)
+            .bind(detail)
+            .bind(ms(a.occurred_at))
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            let t = latest.entry(a.contact_id).or_insert(i64::MIN);
+            *t = (*t).max(ms(a.occurred_at));
+        }
+        // One update per contact, not per activity.
+        for (contact_id, at) in latest {
+            sqlx::query(
+                "UPDATE contacts SET last_activity_at = MAX(COALESCE(last_activity_at, 0), ?) WHERE id = ?",
+            )
+            .bind(at)
+            .bind(contact_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn recent_activities(
+        &self,
+        viewer: &Viewer,
+        contact_id: i64,
+        limit: u32,
+    ) -> StoreResult<Option<Vec<Activity>>> {
+        let visible_sql = format!(
+            "SELECT 1 FROM contacts c WHERE c.id = ?3 AND {}",
+            scoped("c.team_id")
+        );
+        let visible = sqlx::query(AssertSqlSafe(visible_sql))
+            .bind(viewer.all_teams())
+            .bind(viewer.user_id)
+            .bind(contact_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        if visible.is_none() {
+            return Ok(None);
+        }
+        let sql = format!(
+            "{ACTIVITY_SELECT} WHERE a.contact_id = ?3 AND {} \
+             ORDER BY a.occurred_at DESC, a.id DESC LIMIT ?5",
+            scoped("a.team_id")
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(viewer.all_teams())
+            .bind(viewer.user_id)
+            .bind(contact_id)
+            .bind(viewer.can_email)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| activity_from_row(r, viewer.can_email))
+            .collect::<StoreResult<_>>()
+            .map(Some)
+    }
+
+    async fn activity(&self, viewer: &Viewer, id: i64) -> StoreResult<Option<Activity>> {
+        let sql = format!(
+            "{ACTIVITY_SELECT} WHERE a.id = ?3 AND {}",
+            scoped("a.team_id")
+        );
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(viewer.all_teams())
+            .bind(viewer.user_id)
+            .bind(id)
+            .bind(viewer.can_email)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| activity_from_row(&r, viewer.can_email))
+            .transpose()
+    }
+
+    async fn audit(&self, e: AuditEntry) -> StoreResult<()> {
+        sqlx::query("INSERT INTO audit_log (user_id, username, action, target, ip, at) VALUES (?, ?, ?, ?, ?, ?)")
+            .bind(e.user_id)
+            .bind(e.username)
+            .bind(e.action)
+            .bind(e.target)
+            .bind(e.ip)
+            .bind(ms(Utc::now()))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}
+
+/// Email content is withheld in the query itself (`?4` = may read email), so it never
+/// leaves the database for a user without the permission.
+const ACTIVITY_SELECT: &str = "SELECT a.id, a.contact_id, a.team_id, a.kind, a.model_id, a.detail, \
+    a.occurred_at, a.user_id, u.display_name, \
+    CASE WHEN ?4 THEN e.subject END, CASE WHEN ?4 THEN e.sender END, CASE WHEN ?4 THEN e.snippet END \
+    FROM activities a LEFT JOIN users u ON u.id = a.user_id \
+    LEFT JOIN incoming_emails e ON e.id = a.email_id";
+
+fn strip_email_content(d: &ActivityDetail) -> ActivityDetail {
+    match d {
+        ActivityDetail::Email {
+            direction, status, ..
+        } => ActivityDetail::Email {
+            direction: *direction,
+            status: *status,
+            content: None,
+        },
+        other => other.clone(),
+    }
+}
+
+fn activity_from_row(r: &sqlx::sqlite::SqliteRow, can_email: bool) -> StoreResult<Activity> {
+    let kind: ActivityKind = r
+        .get::<&str, _>(3)
+        .parse()
+        .map_err(|e| corrupt("activity kind", e))?;
+    let mut detail: ActivityDetail =
+        serde_json::from_str(r.get::<&str, _>(5)).map_err(|e| corrupt("activity detail", e))?;
+    let redacted = kind == ActivityKind::Email && !can_email;
+    if let ActivityDetail::Email { content, .. } = &mut detail {
+        let (subject, sender, snippet): (Option<String>, Option<String>, Option<String>) =
+            (r.get(9), r.get(10), r.get(11));
+        *content = match (subject, sender, snippet) {
+            (Some(subject), Some(sender), Some(snippet)) => Some(EmailContent {
+                subject,
+                sender,
+                snippet,
+            }),
+            _ => None,
+        };
+    }
+    let user = match (r.get::<Option<i64>, _>(7), r.get::<Option<String>, _>(8)) {
+        (Some(id), Some(display_name)) => Some(UserRef { id, display_name }),
+        _ => None,
+    };
+    Ok(Activity {
+        id: r.get(0),
+        contact_id: r.get(1),
+        team_id: r.get(2),
+        kind,
+        model_id: r.get(4),
+        occurred_at: from_ms(r.get(6)),
+        user,
+        detail,
+        redacted,
+    })
+}

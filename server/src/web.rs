@@ -1,0 +1,207 @@
+//! The browser app (Trunk's `dist/`), client-route fallback to `index.html`, and the
+//! security headers every response carries.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Response};
+use base64::Engine;
+use sha2::{Digest, Sha256};
+
+use crate::AppState;
+use crate::config::ServeConfig;
+
+/// What is computed once at start-up from `dist/` and the configuration.
+pub struct WebAssets {
+    /// `index.html`, or `None` when the app has not been built.
+    pub index: Option<Arc<str>>,
+    /// The full `Content-Security-Policy` value.
+    pub csp: HeaderValue,
+}
+
+impl WebAssets {
+    pub fn load(config: &ServeConfig) -> anyhow::Result<Self> {
+        let index_path = config.dist_dir.join("index.html");
+        let index = match std::fs::read_to_string(&index_path) {
+            Ok(s) => Some(Arc::<str>::from(s)),
+            Err(e) => {
+                tracing::warn!(path = %index_path.display(), error = %e,
+                    "browser app not built; serving the API only (run scripts/run.sh)");
+                None
+            }
+        };
+        let csp = content_security_policy(config, index.as_deref().unwrap_or(""));
+        Ok(WebAssets {
+            index,
+            csp: HeaderValue::from_str(&csp)?,
+        })
+    }
+}
+
+/// The policy: only our own scripts (plus the exact inline loader Trunk writes, by hash),
+/// WebAssembly compilation, our own API, CRM frames from the configured origins, and
+/// embedding only by the configured ancestors (uContact).
+pub fn content_security_policy(config: &ServeConfig, index_html: &str) -> String {
+    let mut script_src = vec!["'self'".to_string(), "'wasm-unsafe-eval'".to_string()];
+    script_src.extend(
+        inline_script_hashes(index_html)
+            .into_iter()
+            .map(|h| format!("'sha256-{h}'")),
+    );
+    let origins = |extra: &[String]| {
+        std::iter::once("'self'".to_string())
+            .chain(
+                extra
+                    .iter()
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty()),
+            )
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    format!(
+        "default-src 'self'; script-src {}; style-src 'self'; img-src 'self' data:; \
+         font-src 'self'; connect-src 'self'; frame-src {}; frame-ancestors {}; \
+         object-src 'none'; base-uri 'self'; form-action 'self'",
+        script_src.join(" "),
+        origins(&config.crm_origins),
+        origins(&config.frame_ancestors),
+    )
+}
+
+/// SHA-256 (base64) of each inline `<script>` body in the page.
+fn inline_script_hashes(html: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = html;
+    while let Some(start) = rest.find("<script") {
+        let after = &rest[start..];
+        let Some(tag_end) = after.find('>') else {
+            break;
+        };
+        let tag = &after[..tag_end];
+        let body_start = &after[tag_end + 1..];
+        let Some(close) = body_start.find("</script>") else {
+            break;
+        };
+        if !tag.contains(" src=") {
+            let body = &body_start[..close];
+            out.push(
+                base64::engine::general_purpose::STANDARD.encode(Sha256::digest(body.as_bytes())),
+            );
+        }
+        rest = &body_start[close..];
+    }
+    out
+}
+
+/// Adds the security headers to every response.
+pub async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_SECURITY_POLICY, state.web.csp.clone());
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("strict-origin-when-cross-origin"),
+    );
+    h.insert(
+        "cross-origin-opener-policy",
+        HeaderValue::from_static("same-origin-allow-popups"),
+    );
+    h.insert(
+        "permissions-policy",
+        HeaderValue::from_static("camera=(), geolocation=()"),
+    );
+    res
+}
+
+/// Cache hashed build outputs forever; everything else must be revalidated.
+pub async fn cache_headers(req: Request, next: Next) -> Response {
+    let hashed = is_hashed_asset(req.uri().path());
+    let mut res = next.run(req).await;
+    if res.status().is_success() && !res.headers().contains_key(header::CACHE_CONTROL) {
+        let v = if hashed {
+            "public, max-age=31536000, immutable"
+        } else {
+            "no-cache"
+        };
+        res.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static(v));
+    }
+    res
+}
+
+/// Trunk names outputs `name-<16 hex digits>.ext`.
+fn is_hashed_asset(path: &str) -> bool {
+    let file = path.rsplit('/').next().unwrap_or("");
+    let stem = file.split('.').next().unwrap_or("");
+    stem.rsplit_once('-')
+        .is_some_and(|(_, h)| h.len() == 16 && h.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
+/// For paths the static files do not have: client routes get `index.html` (the app
+/// routes itself); anything that looks like a file gets a 404.
+pub async fn spa_fallback(State(state): State<AppState>, req: Request<Body>) -> Response {
+    let path = req.uri().path();
+    let looks_like_file = Path::new(path).extension().is_some();
+    match (&state.web.index, looks_like_file) {
+        (_, true) => (StatusCode::NOT_FOUND, "not found").into_response(),
+        (Some(index), false) => Html(index.to_string()).into_response(),
+        (None, false) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The browser app is not built. Run scripts/run.sh (or trunk build --release).",
+        )
+            .into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inline_scripts_are_hashed_and_external_ones_are_not() {
+        let html = r#"<script src="/a.js"></script><script type="module">init()</script>"#;
+        let hashes = inline_script_hashes(html);
+        assert_eq!(hashes.len(), 1);
+        assert_eq!(
+            hashes[0],
+            base64::engine::general_purpose::STANDARD.encode(Sha256::digest(b"init()"))
+        );
+    }
+
+    #[test]
+    fn csp_names_frame_ancestors_and_crm_origins() {
+        let config = ServeConfig {
+            frame_ancestors: vec!["https://uc.example".into()],
+            crm_origins: vec!["https://crm.example".into()],
+            ..ServeConfig::default()
+        };
+        let csp = content_security_policy(&config, "");
+        assert!(
+            csp.contains("frame-ancestors 'self' https://uc.example;"),
+            "{csp}"
+        );
+        assert!(
+            csp.contains("frame-src 'self' https://crm.example;"),
+            "{csp}"
+        );
+        assert!(csp.contains("'wasm-unsafe-eval'"));
+    }
+
+    #[test]
+    fn trunk_hashed_names_are_recognised() {
+        assert!(
+            is_hashed_asset("/agentdesk-5f2a9c0d1e3b4a67_bg.wasm")
+                || is_hashed_asset("/agentdesk-5f2a9c0d1e3b4a67.js")
+        );
+        assert!(!is_hashed_asset("/index.html"));
+    }
+}

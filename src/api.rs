@@ -1,0 +1,154 @@
+//! The one typed HTTP client of the app: protocol types in, `Result<T, ApiError>` out.
+//!
+//! The session token lives in the tab's `sessionStorage` and goes out as a bearer
+//! header (see the server's `auth` module for why not a cookie).
+
+use agentdesk_protocol::{
+    API_PREFIX, ActivityPage, Contact, ContactList, ErrorBody, ErrorCode, LoginRequest,
+    LoginResponse, Me, UpdateMe,
+};
+use gloo_storage::{SessionStorage, Storage};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+const TOKEN_KEY: &str = "agentdesk.token";
+
+/// Why a request failed, in a form the UI can explain.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ApiError {
+    /// The server answered with the JSON error shape.
+    Api { status: u16, body: ErrorBody },
+    /// The request never got an answer.
+    Network(String),
+    /// The answer was not what the protocol says.
+    Decode(String),
+}
+
+impl ApiError {
+    pub fn code(&self) -> Option<ErrorCode> {
+        match self {
+            ApiError::Api { body, .. } => Some(body.error.code),
+            _ => None,
+        }
+    }
+}
+
+pub fn stored_token() -> Option<String> {
+    SessionStorage::get::<String>(TOKEN_KEY)
+        .ok()
+        .filter(|t| !t.is_empty())
+}
+
+pub fn store_token(token: Option<&str>) {
+    match token {
+        Some(t) => {
+            let _ = SessionStorage::set(TOKEN_KEY, t);
+        }
+        None => SessionStorage::delete(TOKEN_KEY),
+    }
+}
+
+fn url(path: &str) -> String {
+    // reqwest needs absolute URLs; the API is always on the page's own origin.
+    let origin = web_sys::window()
+        .and_then(|w| w.location().origin().ok())
+        .unwrap_or_default();
+    format!("{origin}{API_PREFIX}{path}")
+}
+
+async fn send<T: DeserializeOwned>(req: reqwest::RequestBuilder) -> Result<T, ApiError> {
+    let req = match stored_token() {
+        Some(token) => req.bearer_auth(token),
+        None => req,
+    };
+    let res = req
+        .send()
+        .await
+        .map_err(|e| ApiError::Network(e.to_string()))?;
+    let status = res.status().as_u16();
+    if (200..300).contains(&status) {
+        if status == 204 {
+            return serde_json::from_str("null").map_err(|e| ApiError::Decode(e.to_string()));
+        }
+        res.json::<T>()
+            .await
+            .map_err(|e| ApiError::Decode(e.to_string()))
+    } else {
+        let body = res
+            .json::<ErrorBody>()
+            .await
+            .map_err(|e| ApiError::Decode(e.to_string()))?;
+        Err(ApiError::Api { status, body })
+    }
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::new()
+}
+
+pub async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
+    send(client().get(url(path))).await
+}
+
+pub async fn post<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> Result<T, ApiError> {
+    send(client().post(url(path)).json(body)).await
+}
+
+pub async fn patch<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> Result<T, ApiError> {
+    send(client().patch(url(path)).json(body)).await
+}
+
+pub async fn login(username: String, password: String) -> Result<LoginResponse, ApiError> {
+    post("/auth/login", &LoginRequest { username, password }).await
+}
+
+pub async fn logout() -> Result<(), ApiError> {
+    send::<()>(client().post(url("/auth/logout"))).await
+}
+
+pub async fn me() -> Result<Me, ApiError> {
+    get("/me").await
+}
+
+pub async fn update_me(update: UpdateMe) -> Result<Me, ApiError> {
+    patch("/me", &update).await
+}
+
+pub async fn contacts(q: &str, after: Option<&str>) -> Result<ContactList, ApiError> {
+    let mut path = format!("/contacts?limit=25&q={}", encode(q));
+    if let Some(a) = after {
+        path.push_str("&after=");
+        path.push_str(&encode(a));
+    }
+    get(&path).await
+}
+
+pub async fn contact(id: i64) -> Result<Contact, ApiError> {
+    get(&format!("/contacts/{id}")).await
+}
+
+pub async fn activities(contact_id: i64) -> Result<ActivityPage, ApiError> {
+    get(&format!("/contacts/{contact_id}/activities")).await
+}
+
+/// Percent-encode a query value.
+pub fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn query_values_are_percent_encoded() {
+        assert_eq!(super::encode("José +598"), "Jos%C3%A9%20%2B598");
+    }
+}

@@ -1,0 +1,118 @@
+//! The router and the signed-in shell (top bar + page).
+
+use leptos::prelude::*;
+use leptos_router::components::{Outlet, ParentRoute, Redirect, Route, Router, Routes};
+use leptos_router::hooks::use_location;
+use leptos_router::path;
+
+use crate::api::{self, ApiError};
+use crate::components::topbar::TopBar;
+use crate::i18n::{I18n, Msg, use_i18n};
+use crate::pages::contact::ContactPage;
+use crate::pages::contacts::ContactsPage;
+use crate::pages::login::LoginPage;
+use crate::session::{self, Session, use_session};
+
+#[component]
+pub fn App() -> impl IntoView {
+    let i18n = I18n {
+        locale: RwSignal::new(session::initial_locale()),
+    };
+    provide_context(i18n);
+    provide_context(Session {
+        me: RwSignal::new(None),
+    });
+    // Keep <html lang> true to the UI language, for screen readers.
+    Effect::new(move |_| {
+        let lang = i18n.locale.get().as_str();
+        if let Some(el) = document().document_element() {
+            let _ = el.set_attribute("lang", lang);
+        }
+    });
+
+    view! {
+        <Router>
+            <Routes fallback=NotFound>
+                <Route path=path!("/login") view=LoginPage />
+                <ParentRoute path=path!("") view=Shell>
+                    <Route path=path!("") view=|| view! { <Redirect path="/contacts" /> } />
+                    <Route path=path!("contacts") view=ContactsPage />
+                    <Route path=path!("contacts/:id") view=ContactPage />
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}
+
+/// Everything behind sign-in. Without a token it sends the user to the login page
+/// (remembering where they were going); with one it loads `/me` once.
+#[component]
+fn Shell() -> impl IntoView {
+    let session = use_session();
+    let i18n = use_i18n();
+    let location = use_location();
+    let next = move || {
+        let path = location.pathname.get_untracked();
+        let search = location.search.get_untracked();
+        let target = if search.is_empty() {
+            path
+        } else {
+            format!("{path}?{search}")
+        };
+        format!("/login?next={}", api::encode(&target))
+    };
+    let has_token = api::stored_token().is_some();
+    let load_error = RwSignal::new(None::<ApiError>);
+    if has_token && session.me.get_untracked().is_none() {
+        leptos::task::spawn_local(async move {
+            match api::me().await {
+                Ok(me) => session::signed_in(i18n, session, me),
+                Err(e) => {
+                    if e.code() == Some(agentdesk_protocol::ErrorCode::Unauthorized) {
+                        session::signed_out(session);
+                    }
+                    load_error.set(Some(e));
+                }
+            }
+        });
+    }
+    move || {
+        if api::stored_token().is_none() {
+            return view! { <Redirect path=next() /> }.into_any();
+        }
+        match (session.me.get(), load_error.get()) {
+            (Some(_), _) => view! {
+                <a class="skip-link" href="#main">{move || i18n.t(Msg::SkipToContent)}</a>
+                <TopBar />
+                <main id="main" class="main" tabindex="-1">
+                    <Outlet />
+                </main>
+            }
+            .into_any(),
+            (None, Some(_)) => view! {
+                <div class="center-state" role="alert">
+                    <p>{move || i18n.t(Msg::NetworkError)}</p>
+                    <button class="btn" on:click=|_| { let _ = window().location().reload(); }>
+                        {move || i18n.t(Msg::Retry)}
+                    </button>
+                </div>
+            }
+            .into_any(),
+            (None, None) => view! {
+                <div class="center-state" aria-busy="true">{move || i18n.t(Msg::Loading)}</div>
+            }
+            .into_any(),
+        }
+    }
+}
+
+#[component]
+fn NotFound() -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <div class="center-state">
+            <p>{move || i18n.t(Msg::PageNotFound)}</p>
+            <a class="btn" href="/contacts">{move || i18n.t(Msg::BackToContacts)}</a>
+        </div>
+    }
+}

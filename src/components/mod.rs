@@ -1,0 +1,5 @@
+//! Components shared by several pages.
+
+pub mod error;
+pub mod time;
+pub mod topbar;

@@ -1,0 +1,71 @@
+//! Dates in the agent's language and time zone, formatted by the browser's `Intl`
+//! (no time-zone database in the bundle).
+
+use agentdesk_protocol::Locale;
+use chrono::{DateTime, Utc};
+use js_sys::{Array, Date, Intl, Object, Reflect};
+use leptos::prelude::*;
+use wasm_bindgen::JsValue;
+
+use crate::i18n::use_i18n;
+use crate::session::use_session;
+
+fn format(t: DateTime<Utc>, locale: Locale, time_zone: &str, opts: &[(&str, &str)]) -> String {
+    let options = Object::new();
+    for (k, v) in opts {
+        let _ = Reflect::set(&options, &JsValue::from_str(k), &JsValue::from_str(v));
+    }
+    if !time_zone.is_empty() {
+        let _ = Reflect::set(
+            &options,
+            &JsValue::from_str("timeZone"),
+            &JsValue::from_str(time_zone),
+        );
+    }
+    let locales = Array::of1(&JsValue::from_str(locale.bcp47()));
+    let date = Date::new(&JsValue::from_f64(t.timestamp_millis() as f64));
+    Intl::DateTimeFormat::new(&locales, &options)
+        .format()
+        .call1(&JsValue::UNDEFINED, &date)
+        .ok()
+        .and_then(|v| v.as_string())
+        .unwrap_or_else(|| t.to_rfc3339())
+}
+
+/// A `<time>` showing the short form (time only for today, date and time otherwise),
+/// with the full timestamp on hover and for assistive technology.
+#[component]
+pub fn Time(at: DateTime<Utc>) -> impl IntoView {
+    let i18n = use_i18n();
+    let session = use_session();
+    let tz = move || {
+        session
+            .me
+            .with(|m| m.as_ref().map(|m| m.time_zone.clone()).unwrap_or_default())
+    };
+    let short = move || {
+        let locale = i18n.locale.get();
+        let tz = tz();
+        let day = |t: DateTime<Utc>| format(t, locale, &tz, &[("dateStyle", "short")]);
+        let now = DateTime::from_timestamp_millis(Date::now() as i64).unwrap_or(at);
+        if day(at) == day(now) {
+            format(at, locale, &tz, &[("timeStyle", "short")])
+        } else {
+            format(
+                at,
+                locale,
+                &tz,
+                &[("dateStyle", "medium"), ("timeStyle", "short")],
+            )
+        }
+    };
+    let full = move || {
+        format(
+            at,
+            i18n.locale.get(),
+            &tz(),
+            &[("dateStyle", "full"), ("timeStyle", "long")],
+        )
+    };
+    view! { <time datetime=at.to_rfc3339() title=full>{short}</time> }
+}

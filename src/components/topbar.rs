@@ -1,0 +1,81 @@
+//! The top bar, always visible: product, navigation, the status picker's slot, language
+//! and the user with sign-out.
+
+use agentdesk_protocol::Locale;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::components::A;
+
+use crate::api;
+use crate::i18n::{Msg, use_i18n};
+use crate::session::{self, use_session};
+
+#[component]
+pub fn TopBar() -> impl IntoView {
+    let i18n = use_i18n();
+    let session = use_session();
+    let name = move || {
+        session.me.with(|m| {
+            m.as_ref()
+                .map(|m| m.display_name.clone())
+                .unwrap_or_default()
+        })
+    };
+    let teams = move || {
+        session.me.with(|m| {
+            m.as_ref()
+                .map(|m| {
+                    m.teams
+                        .iter()
+                        .map(|t| t.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                })
+                .unwrap_or_default()
+        })
+    };
+    let logout = move |_| {
+        spawn_local(async move {
+            // Sign out locally even when the server cannot be reached.
+            let _ = api::logout().await;
+            session::signed_out(session);
+        });
+    };
+    view! {
+        <header class="topbar">
+            <A href="/contacts" attr:class="brand">
+                <span class="brand-mark" aria-hidden="true">"a"</span>
+                <span class="brand-name">{move || i18n.t(Msg::AppName)}</span>
+            </A>
+            <nav class="topnav" aria-label=move || i18n.t(Msg::AppName)>
+                <A href="/contacts">{move || i18n.t(Msg::Contacts)}</A>
+            </nav>
+            <div class="topbar-spacer"></div>
+            // The agent status picker goes here.
+            <div class="status-slot" id="status-slot" aria-label=move || i18n.t(Msg::Status)>
+                <span class="status-dot" aria-hidden="true"></span>
+                <span class="status-label">{move || i18n.t(Msg::StatusSoon)}</span>
+            </div>
+            <label class="locale-picker">
+                <span class="visually-hidden">{move || i18n.t(Msg::Language)}</span>
+                <select
+                    id="locale-select"
+                    on:change=move |ev| {
+                        if let Ok(l) = event_target_value(&ev).parse::<Locale>() {
+                            session::set_locale(i18n, session, l);
+                        }
+                    }
+                    prop:value=move || i18n.locale.get().as_str()
+                >
+                    <option value="es">"Español"</option>
+                    <option value="en">"English"</option>
+                </select>
+            </label>
+            <div class="user-box" aria-label=move || i18n.t(Msg::UserMenu)>
+                <span class="user-name" id="user-name">{name}</span>
+                <span class="user-teams">{teams}</span>
+            </div>
+            <button id="logout" class="btn btn-ghost" on:click=logout>{move || i18n.t(Msg::SignOut)}</button>
+        </header>
+    }
+}

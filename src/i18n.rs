@@ -1,0 +1,129 @@
+//! Every UI string, in Spanish and English, behind one compile-time-checked key enum.
+//!
+//! A key missing a language, or a view naming a key that does not exist, is a compile
+//! error. We chose this small table over `leptos_i18n`: the app needs two languages and
+//! plain strings, and the table adds nothing to the bundle but the strings themselves.
+
+use agentdesk_protocol::Locale;
+use leptos::prelude::*;
+
+macro_rules! messages {
+    ($($key:ident => $es:literal, $en:literal;)*) => {
+        /// A UI string. `Msg::X.text(locale)` gives it in that language.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Msg { $($key),* }
+
+        impl Msg {
+            pub fn text(self, locale: Locale) -> &'static str {
+                match (self, locale) {
+                    $((Msg::$key, Locale::Es) => $es, (Msg::$key, Locale::En) => $en,)*
+                }
+            }
+        }
+    };
+}
+
+messages! {
+    AppName => "agentdesk", "agentdesk";
+    Tagline => "Escritorio del agente", "Agent desktop";
+    SignInTitle => "Iniciar sesión", "Sign in";
+    Username => "Usuario", "Username";
+    Password => "Contraseña", "Password";
+    SignIn => "Entrar", "Sign in";
+    SigningIn => "Entrando…", "Signing in…";
+    WrongCredentials => "Usuario o contraseña incorrectos.", "Wrong username or password.";
+    TooManyAttempts => "Demasiados intentos. Vuelve a intentarlo en {n} segundos.", "Too many attempts. Try again in {n} seconds.";
+    NetworkError => "No se pudo conectar con el servidor. Revisa tu conexión.", "Could not reach the server. Check your connection.";
+    ServerError => "El servidor tuvo un problema. Inténtalo de nuevo.", "The server had a problem. Please try again.";
+    SessionExpired => "Tu sesión terminó. Vuelve a entrar.", "Your session ended. Please sign in again.";
+    Language => "Idioma", "Language";
+    SignOut => "Salir", "Sign out";
+    Contacts => "Contactos", "Contacts";
+    SearchContacts => "Buscar por nombre, teléfono o email", "Search by name, phone or email";
+    SearchLabel => "Buscar contactos", "Search contacts";
+    NoContacts => "Ningún contacto coincide con la búsqueda.", "No contact matches your search.";
+    LoadMore => "Cargar más", "Load more";
+    Loading => "Cargando…", "Loading…";
+    Retry => "Reintentar", "Retry";
+    Status => "Estado", "Status";
+    StatusSoon => "Sin estado", "No status";
+    Team => "Equipo", "Team";
+    Teams => "Equipos", "Teams";
+    Phone => "Teléfono", "Phone";
+    Email => "Email", "Email";
+    ExternalId => "ID externo", "External ID";
+    LastActivity => "Última actividad", "Last activity";
+    Never => "Nunca", "Never";
+    TabActivity => "Actividad", "Activity";
+    TabDetails => "Detalles", "Details";
+    TabCrm => "CRM", "CRM";
+    ContactNotFound => "Este contacto no existe o no pertenece a tus equipos.", "This contact does not exist or is not in your teams.";
+    BackToContacts => "Volver a contactos", "Back to contacts";
+    NoActivities => "Este contacto aún no tiene actividad.", "This contact has no activity yet.";
+    NewestActivities => "Actividad más reciente", "Latest activity";
+    ActivitiesTotal => "{n} actividades en total", "{n} activities in all";
+    Attributes => "Atributos", "Attributes";
+    NoAttributes => "Sin atributos.", "No attributes.";
+    CreatedAt => "Creado", "Created";
+    CrmNotConfigured => "Aún no hay un CRM configurado. Un administrador puede definir la URL del CRM y sus orígenes permitidos.", "No CRM is configured yet. An administrator can set the CRM URL and its allowed origins.";
+    KindEmail => "Email", "Email";
+    KindChat => "Chat", "Chat";
+    KindTicket => "Ticket", "Ticket";
+    KindCall => "Llamada", "Call";
+    KindSms => "SMS", "SMS";
+    Inbound => "Entrante", "Inbound";
+    Outbound => "Saliente", "Outbound";
+    EmailHidden => "Contenido oculto: no tienes permiso de email.", "Content hidden: you lack the email permission.";
+    StatusSent => "Enviado", "Sent";
+    StatusFailed => "Falló", "Failed";
+    StatusQueued => "En cola", "Queued";
+    StatusDraft => "Borrador", "Draft";
+    TicketOpen => "Abierto", "Open";
+    TicketPending => "Pendiente", "Pending";
+    TicketSolved => "Resuelto", "Solved";
+    TicketClosed => "Cerrado", "Closed";
+    TicketCreated => "Ticket creado", "Ticket created";
+    TicketChanged => "Cambio de estado", "Status changed";
+    TicketClosedEvent => "Ticket cerrado", "Ticket closed";
+    Messages => "mensajes", "messages";
+    NotAnswered => "No atendida", "Not answered";
+    System => "Sistema", "System";
+    Customer => "Cliente", "Customer";
+    PageNotFound => "Página no encontrada.", "Page not found.";
+    SkipToContent => "Saltar al contenido", "Skip to content";
+    UserMenu => "Usuario", "User";
+}
+
+/// The current UI language, shared through context.
+#[derive(Clone, Copy)]
+pub struct I18n {
+    pub locale: RwSignal<Locale>,
+}
+
+impl I18n {
+    /// A reactive read: views re-render when the language changes.
+    pub fn t(&self, msg: Msg) -> &'static str {
+        msg.text(self.locale.get())
+    }
+
+    /// A message with `{n}` replaced.
+    pub fn tn(&self, msg: Msg, n: impl std::fmt::Display) -> String {
+        self.t(msg).replace("{n}", &n.to_string())
+    }
+}
+
+pub fn use_i18n() -> I18n {
+    expect_context::<I18n>()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_languages_differ_where_they_should() {
+        assert_eq!(Msg::SignIn.text(Locale::Es), "Entrar");
+        assert_eq!(Msg::SignIn.text(Locale::En), "Sign in");
+        assert_eq!(Msg::AppName.text(Locale::Es), Msg::AppName.text(Locale::En));
+    }
+}

@@ -1,0 +1,9 @@
+//! agentdesk's browser app (Leptos, client-side rendered): router, pages, components,
+//! the typed API client and the UI strings.
+
+pub mod api;
+pub mod app;
+pub mod components;
+pub mod i18n;
+pub mod pages;
+pub mod session;

@@ -1,0 +1,5 @@
+//! One module per route.
+
+pub mod contact;
+pub mod contacts;
+pub mod login;

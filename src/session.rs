@@ -1,0 +1,73 @@
+//! Who is signed in, and the UI language — the app-wide state kept in context.
+
+use agentdesk_protocol::{Locale, Me, UpdateMe};
+use gloo_storage::{LocalStorage, Storage};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::api;
+use crate::i18n::I18n;
+
+const LOCALE_KEY: &str = "agentdesk.locale";
+
+/// The signed-in user, once `/me` (or the login) has answered.
+#[derive(Clone, Copy)]
+pub struct Session {
+    pub me: RwSignal<Option<Me>>,
+}
+
+pub fn use_session() -> Session {
+    expect_context::<Session>()
+}
+
+/// The language to start in: the one remembered on this device, else the browser's.
+pub fn initial_locale() -> Locale {
+    if let Ok(saved) = LocalStorage::get::<String>(LOCALE_KEY) {
+        if let Ok(l) = saved.parse() {
+            return l;
+        }
+    }
+    let browser = web_sys::window()
+        .and_then(|w| w.navigator().language())
+        .unwrap_or_default();
+    if browser.starts_with("en") {
+        Locale::En
+    } else {
+        Locale::Es
+    }
+}
+
+/// Switch language: here, on this device, and in the user's profile when signed in.
+pub fn set_locale(i18n: I18n, session: Session, locale: Locale) {
+    i18n.locale.set(locale);
+    let _ = LocalStorage::set(LOCALE_KEY, locale.as_str());
+    if session
+        .me
+        .get_untracked()
+        .is_some_and(|m| m.locale != locale)
+    {
+        spawn_local(async move {
+            match api::update_me(UpdateMe {
+                locale: Some(locale),
+                time_zone: None,
+            })
+            .await
+            {
+                Ok(me) => session.me.set(Some(me)),
+                Err(e) => leptos::logging::warn!("could not save the language: {e:?}"),
+            }
+        });
+    }
+}
+
+/// Adopt the user's saved language after sign-in.
+pub fn signed_in(i18n: I18n, session: Session, me: Me) {
+    i18n.locale.set(me.locale);
+    let _ = LocalStorage::set(LOCALE_KEY, me.locale.as_str());
+    session.me.set(Some(me));
+}
+
+pub fn signed_out(session: Session) {
+    api::store_token(None);
+    session.me.set(None);
+}
