@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
-use crate::api;
+use crate::api::{self, ApiError};
 use crate::components::error::describe;
 use crate::i18n::{Msg, use_i18n};
 use crate::session::{self, use_session};
@@ -24,7 +24,7 @@ pub fn LoginPage() -> impl IntoView {
     let navigate = use_navigate();
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<String>);
+    let error = RwSignal::new(None::<ApiError>);
 
     let submit = Action::new_local(move |(u, p): &(String, String)| {
         let (u, p) = (u.clone(), p.clone());
@@ -48,12 +48,7 @@ pub fn LoginPage() -> impl IntoView {
                     );
                 }
                 Err(e) => {
-                    let msg = if e.code() == Some(ErrorCode::Unauthorized) {
-                        i18n.t(Msg::WrongCredentials).to_string()
-                    } else {
-                        describe(&e, |m| i18n.t(m))
-                    };
-                    error.set(Some(msg));
+                    error.set(Some(e));
                     password.set(String::new());
                 }
             }
@@ -88,7 +83,15 @@ pub fn LoginPage() -> impl IntoView {
                     prop:value=move || password.get()
                     on:input=move |ev| password.set(event_target_value(&ev)) />
                 <div class="login-error" role="alert" aria-live="assertive">
-                    {move || error.get().map(|e| view! { <p class="notice notice-error">{e}</p> })}
+                    {move || error.get().map(|e| {
+                        // Rendered from the error itself, so it follows a language switch.
+                        let text = if e.code() == Some(ErrorCode::Unauthorized) {
+                            i18n.t(Msg::WrongCredentials).to_string()
+                        } else {
+                            describe(&e, |m| i18n.t(m))
+                        };
+                        view! { <p class="notice notice-error">{text}</p> }
+                    })}
                 </div>
                 <button type="submit" class="btn btn-primary" prop:disabled=move || pending.get()>
                     {move || if pending.get() { i18n.t(Msg::SigningIn) } else { i18n.t(Msg::SignIn) }}

@@ -1,0 +1,276 @@
+//! The end-to-end harness: the real server (in this process, on 127.0.0.1:0, with a
+//! fresh SQLite file and demo data), a chromedriver of its own, and headless Chromium.
+//!
+//! Tests return errors instead of panicking so that [`Harness::finish`] always closes
+//! the browser; a panicking test would leave Chromium running.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use agentdesk_server::config::{SeedArgs, ServeConfig};
+use agentdesk_server::{AppState, demo, store};
+use anyhow::{Context, anyhow, bail};
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+use tokio::process::{Child, Command};
+
+/// The demo data the browser tests see: small enough to seed in a second.
+pub const SEED: SeedArgs = SeedArgs {
+    contacts: 40,
+    activities: 1_500,
+    big_contact_activities: 300,
+};
+
+pub struct Harness {
+    pub base: String,
+    pub client: Client,
+    server: tokio::task::JoinHandle<()>,
+    driver: Child,
+    _dir: tempfile::TempDir,
+}
+
+fn dist_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("dist")
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
+}
+
+impl Harness {
+    pub async fn start() -> anyhow::Result<Self> {
+        let dist = dist_dir();
+        if !dist.join("index.html").exists() {
+            bail!(
+                "{} is missing: build the app first (scripts/test.sh does)",
+                dist.display()
+            );
+        }
+        let dir = tempfile::tempdir()?;
+        let url = format!("sqlite://{}", dir.path().join("e2e.db").display());
+        let store = store::open(&url).await?;
+        store.migrate().await?;
+        demo::seed(&store, &SEED).await?;
+        let config = ServeConfig {
+            dist_dir: dist,
+            ..ServeConfig::default()
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let base = format!("http://{}", listener.local_addr()?);
+        let state = AppState::new(store, config)?;
+        let server = tokio::spawn(async move {
+            let _ = agentdesk_server::serve(listener, state, std::future::pending()).await;
+        });
+
+        let port = free_port()?;
+        let chromedriver =
+            std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+        let driver = Command::new(&chromedriver)
+            .arg(format!("--port={port}"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .with_context(|| format!("starting {chromedriver}"))?;
+        let webdriver = format!("http://127.0.0.1:{port}");
+        let profile = dir.path().join("chromium-profile");
+        let chromium = std::env::var("CHROME_BIN").unwrap_or_else(|_| "/usr/bin/chromium".into());
+        let caps = json!({
+            "goog:chromeOptions": {
+                "binary": chromium,
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--disable-quic", "--no-first-run", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync", "--window-size=1280,900",
+                    "--lang=en-US",
+                    format!("--user-data-dir={}", profile.display()),
+                ]
+            }
+        });
+        let caps = match caps {
+            serde_json::Value::Object(m) => m,
+            _ => unreachable!("a JSON object literal"),
+        };
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        let deadline = Instant::now() + Duration::from_secs(15);
+        let client = loop {
+            match ClientBuilder::new(connector.clone())
+                .capabilities(caps.clone())
+                .connect(&webdriver)
+                .await
+            {
+                Ok(c) => break c,
+                Err(e) if Instant::now() < deadline => {
+                    let _ = e;
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(e) => return Err(anyhow!("connecting to chromedriver: {e}")),
+            }
+        };
+        Ok(Harness {
+            base,
+            client,
+            server,
+            driver,
+            _dir: dir,
+        })
+    }
+
+    /// Close the browser and stop everything; call it whatever the test's outcome.
+    pub async fn finish(mut self) {
+        let _ = self.client.close().await;
+        let _ = self.driver.kill().await;
+        self.server.abort();
+    }
+
+    pub async fn goto(&self, path: &str) -> anyhow::Result<()> {
+        self.client.goto(&format!("{}{path}", self.base)).await?;
+        Ok(())
+    }
+
+    /// Wait until `css` matches an element whose text satisfies `pred`; returns that text.
+    pub async fn wait_text(
+        &self,
+        css: &str,
+        pred: impl Fn(&str) -> bool,
+    ) -> anyhow::Result<String> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut last = String::new();
+        loop {
+            if let Ok(els) = self.client.find_all(Locator::Css(css)).await {
+                for el in els {
+                    if let Ok(t) = el.text().await {
+                        if pred(&t) {
+                            return Ok(t);
+                        }
+                        last = t;
+                    }
+                }
+            }
+            if Instant::now() > deadline {
+                bail!("timed out waiting for `{css}` with the expected text (last seen: {last:?})");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Wait until `css` matches exactly `n` elements.
+    pub async fn wait_count(&self, css: &str, n: usize) -> anyhow::Result<()> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let found = self
+                .client
+                .find_all(Locator::Css(css))
+                .await
+                .map(|v| v.len())
+                .unwrap_or(0);
+            if found == n {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                bail!("expected {n} elements matching `{css}`, found {found}");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    pub async fn wait_path(&self, path_and_query: &str) -> anyhow::Result<()> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let url = self.client.current_url().await?;
+            let got = match url.query() {
+                Some(q) => format!("{}?{q}", url.path()),
+                None => url.path().to_string(),
+            };
+            if got == path_and_query {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                bail!("expected to be at {path_and_query}, but at {got}");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    pub async fn fill(&self, css: &str, text: &str) -> anyhow::Result<()> {
+        let el = self
+            .client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(css))
+            .await?;
+        el.clear().await?;
+        el.send_keys(text).await?;
+        Ok(())
+    }
+
+    pub async fn click(&self, css: &str) -> anyhow::Result<()> {
+        let el = self
+            .client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(css))
+            .await?;
+        el.click().await?;
+        Ok(())
+    }
+
+    /// Click the first element matching `css` whose text contains `text`.
+    pub async fn click_text(&self, css: &str, text: &str) -> anyhow::Result<()> {
+        self.wait_text(css, |t| t.contains(text)).await?;
+        for el in self.client.find_all(Locator::Css(css)).await? {
+            if el.text().await?.contains(text) {
+                el.click().await?;
+                return Ok(());
+            }
+        }
+        bail!("no `{css}` containing {text:?}")
+    }
+
+    pub async fn select(&self, css: &str, value: &str) -> anyhow::Result<()> {
+        let el = self
+            .client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(css))
+            .await?;
+        el.select_by_value(value).await?;
+        Ok(())
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> anyhow::Result<()> {
+        self.fill("#username", username).await?;
+        self.fill("#password", password).await?;
+        self.click("button[type=submit]").await
+    }
+
+    pub async fn html_lang(&self) -> anyhow::Result<String> {
+        let v = self
+            .client
+            .execute("return document.documentElement.lang", vec![])
+            .await?;
+        Ok(v.as_str().unwrap_or_default().to_string())
+    }
+}
+
+/// Run a browser scenario and always tear the harness down, then report its outcome.
+pub async fn run<F, Fut>(scenario: F)
+where
+    F: FnOnce(std::sync::Arc<Harness>) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<()>>,
+{
+    let h = match Harness::start().await {
+        Ok(h) => std::sync::Arc::new(h),
+        Err(e) => panic!("could not start the e2e harness: {e:#}"),
+    };
+    let outcome = scenario(h.clone()).await;
+    match std::sync::Arc::try_unwrap(h) {
+        Ok(h) => h.finish().await,
+        Err(_) => panic!("a scenario kept the harness alive"),
+    }
+    if let Err(e) = outcome {
+        panic!("{e:#}");
+    }
+}
