@@ -22,10 +22,10 @@ pub fn use_session() -> Session {
 
 /// The language to start in: the one remembered on this device, else the browser's.
 pub fn initial_locale() -> Locale {
-    if let Ok(saved) = LocalStorage::get::<String>(LOCALE_KEY) {
-        if let Ok(l) = saved.parse() {
-            return l;
-        }
+    if let Ok(saved) = LocalStorage::get::<String>(LOCALE_KEY)
+        && let Ok(l) = saved.parse()
+    {
+        return l;
     }
     let browser = web_sys::window()
         .and_then(|w| w.navigator().language())

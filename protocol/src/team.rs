@@ -161,3 +161,16 @@ pub struct CreateUser {
 pub struct CreateTeam {
     pub name: String,
 }
+
+/// One line of the audit log (`GET /api/v1/audit`, admins only): who did what, when,
+/// from where.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditRecord {
+    pub id: i64,
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub user_id: Option<i64>,
+    pub username: Option<String>,
+    pub action: String,
+    pub target: Option<String>,
+    pub ip: Option<String>,
+}

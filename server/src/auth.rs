@@ -120,17 +120,16 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let state = AppState::from_ref(state);
-        if state.config.trust_forwarded_for {
-            if let Some(ip) = parts
+        if state.config.trust_forwarded_for
+            && let Some(ip) = parts
                 .headers
                 .get("x-forwarded-for")
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| v.split(',').next())
                 .map(str::trim)
                 .filter(|v| !v.is_empty())
-            {
-                return Ok(ClientIp(ip.to_string()));
-            }
+        {
+            return Ok(ClientIp(ip.to_string()));
         }
         let ip = parts
             .extensions

@@ -20,7 +20,16 @@ use crate::text::normalize_phone;
 pub const DEMO_PASSWORD: &str = "demo1234";
 
 /// (username, display name, role, teams by index, may read email, locale, uContact agent)
-const USERS: [(&str, &str, Role, &[usize], bool, Locale, &str); 6] = [
+type DemoUser = (
+    &'static str,
+    &'static str,
+    Role,
+    &'static [usize],
+    bool,
+    Locale,
+    &'static str,
+);
+const USERS: [DemoUser; 6] = [
     (
         "admin",
         "Admin Demo",

@@ -1,6 +1,6 @@
 //! Teams and users: supervisors read their teams' members, admins create both.
 
-use agentdesk_protocol::{CreateTeam, CreateUser, Role, TeamRef, UserSummary};
+use agentdesk_protocol::{AuditRecord, CreateTeam, CreateUser, Role, TeamRef, UserSummary};
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -16,6 +16,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/teams", get(list_teams).post(create_team))
         .route("/users", get(list_users).post(create_user))
+        .route("/audit", get(audit_log))
 }
 
 fn require(caller: &Caller, roles: &[Role]) -> ApiResult<()> {
@@ -122,4 +123,13 @@ async fn create_user(
         .find(|u| u.id == id)
         .ok_or(ApiError::NotFound("user"))?;
     Ok((StatusCode::CREATED, ApiJson(user)))
+}
+
+/// The newest 200 audit records (admins only).
+async fn audit_log(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<ApiJson<Vec<AuditRecord>>> {
+    require(&caller, &[Role::Admin])?;
+    Ok(ApiJson(state.store.audit_log(200).await?))
 }

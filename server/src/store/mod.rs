@@ -195,6 +195,8 @@ pub trait Store: Send + Sync + 'static {
     async fn activity(&self, viewer: &Viewer, id: i64) -> StoreResult<Option<Activity>>;
 
     async fn audit(&self, entry: AuditEntry) -> StoreResult<()>;
+    /// The newest audit records, newest first.
+    async fn audit_log(&self, limit: u32) -> StoreResult<Vec<agentdesk_protocol::AuditRecord>>;
 }
 
 pub type DynStore = Arc<dyn Store>;

@@ -39,10 +39,10 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(5));
-        if let Some(parent) = opts.get_filename().parent() {
-            if !parent.as_os_str().is_empty() {
-                std::fs::create_dir_all(parent)?;
-            }
+        if let Some(parent) = opts.get_filename().parent()
+            && !parent.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(parent)?;
         }
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
@@ -282,10 +282,9 @@ impl Store for SqliteStore {
             }
             if let (Some(tid), Some(name)) =
                 (r.get::<Option<i64>, _>(5), r.get::<Option<String>, _>(6))
+                && let Some(u) = out.last_mut()
             {
-                if let Some(u) = out.last_mut() {
-                    u.teams.push(TeamRef { id: tid, name });
-                }
+                u.teams.push(TeamRef { id: tid, name });
             }
         }
         Ok(out)
@@ -619,6 +618,27 @@ impl Store for SqliteStore {
             .await?;
         row.map(|r| activity_from_row(&r, viewer.can_email))
             .transpose()
+    }
+
+    async fn audit_log(&self, limit: u32) -> StoreResult<Vec<agentdesk_protocol::AuditRecord>> {
+        let rows = sqlx::query(
+            "SELECT id, at, user_id, username, action, target, ip FROM audit_log ORDER BY id DESC LIMIT ?",
+        )
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| agentdesk_protocol::AuditRecord {
+                id: r.get(0),
+                at: from_ms(r.get(1)),
+                user_id: r.get(2),
+                username: r.get(3),
+                action: r.get(4),
+                target: r.get(5),
+                ip: r.get(6),
+            })
+            .collect())
     }
 
     async fn audit(&self, e: AuditEntry) -> StoreResult<()> {

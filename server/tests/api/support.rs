@@ -1,0 +1,248 @@
+//! Test support: the real app on 127.0.0.1:0 with a fresh SQLite file, two teams and
+//! their users, and typed request helpers.
+
+use std::collections::BTreeMap;
+
+use agentdesk_protocol::{
+    ActivityDetail, Direction, EmailContent, EmailStatus, ErrorBody, Locale, LoginResponse, Role,
+};
+use agentdesk_server::config::ServeConfig;
+use agentdesk_server::store::{NewActivity, NewContact, NewEmail, NewUser};
+use agentdesk_server::{AppState, auth, store};
+use chrono::{Duration, TimeZone, Utc};
+use reqwest::{Method, StatusCode};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+pub const PASSWORD: &str = "correct horse battery";
+
+pub struct TestApp {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub team_a: i64,
+    pub team_b: i64,
+    /// A contact of team A with activities (one of them an email), and one of team B.
+    pub contact_a: i64,
+    pub contact_b: i64,
+    pub dist: tempfile::TempDir,
+    _db: tempfile::TempDir,
+}
+
+/// The inline loader script written into the test `index.html`, to check CSP hashing.
+pub const INLINE_SCRIPT: &str = "console.log('boot')";
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        Self::spawn_with(ServeConfig::default()).await
+    }
+
+    pub async fn spawn_with(mut config: ServeConfig) -> TestApp {
+        let db = tempfile::tempdir().expect("temp dir");
+        let dist = tempfile::tempdir().expect("temp dir");
+        std::fs::write(
+            dist.path().join("index.html"),
+            format!("<!doctype html><html><head><script type=\"module\">{INLINE_SCRIPT}</script></head><body></body></html>"),
+        )
+        .expect("write index.html");
+        std::fs::write(dist.path().join("app-0123456789abcdef.js"), "export {}").expect("write js");
+        config.dist_dir = dist.path().to_path_buf();
+
+        let url = format!("sqlite://{}", db.path().join("test.db").display());
+        let store = store::open(&url).await.expect("open store");
+        store.migrate().await.expect("migrate");
+
+        let team_a = store.create_team("Team A").await.expect("team").id;
+        let team_b = store.create_team("Team B").await.expect("team").id;
+        let hash = auth::hash_password(PASSWORD).expect("hash");
+        let users = [
+            ("agent_a", Role::Agent, vec![team_a], false),
+            ("mailer_a", Role::Agent, vec![team_a], true),
+            ("agent_b", Role::Agent, vec![team_b], true),
+            ("super_a", Role::Supervisor, vec![team_a], true),
+            ("admin", Role::Admin, vec![], true),
+        ];
+        let mut ids = BTreeMap::new();
+        for (name, role, teams, can_email) in users {
+            let id = store
+                .create_user(NewUser {
+                    username: name.into(),
+                    display_name: format!("User {name}"),
+                    password_hash: hash.clone(),
+                    role,
+                    can_email,
+                    locale: Locale::En,
+                    time_zone: "UTC".into(),
+                    ucontact_agent: None,
+                    team_ids: teams,
+                })
+                .await
+                .expect("user");
+            ids.insert(name, id);
+        }
+        let contact = |team_id, name: &str| NewContact {
+            team_id,
+            name: name.into(),
+            phone: Some("+59899000111".into()),
+            email: Some(format!(
+                "{}@example.com",
+                name.to_lowercase().replace(' ', ".")
+            )),
+            external_id: None,
+            attributes: BTreeMap::new(),
+            created_at: Utc::now(),
+        };
+        let contact_a = store
+            .create_contact(contact(team_a, "Ana Alpha"))
+            .await
+            .expect("contact");
+        let contact_b = store
+            .create_contact(contact(team_b, "Beto Beta"))
+            .await
+            .expect("contact");
+
+        let base_time = Utc
+            .with_ymd_and_hms(2026, 1, 1, 12, 0, 0)
+            .single()
+            .expect("time");
+        let mut acts = Vec::new();
+        // 12 SMS a minute apart, plus two at the very same instant (a tie) and one email.
+        for i in 0..12 {
+            acts.push(sms(
+                team_a,
+                contact_a,
+                ids["agent_a"],
+                base_time + Duration::minutes(i),
+                &format!("sms {i}"),
+            ));
+        }
+        let tie = base_time + Duration::hours(1);
+        acts.push(sms(team_a, contact_a, ids["agent_a"], tie, "tie first"));
+        acts.push(sms(team_a, contact_a, ids["agent_a"], tie, "tie second"));
+        acts.push(NewActivity {
+            team_id: team_a,
+            contact_id: contact_a,
+            user_id: None,
+            model_id: "email-1".into(),
+            detail: ActivityDetail::Email {
+                direction: Direction::Inbound,
+                status: Some(EmailStatus::Sent),
+                content: Some(EmailContent {
+                    subject: "s".into(),
+                    sender: "x".into(),
+                    snippet: "y".into(),
+                }),
+            },
+            email: Some(NewEmail {
+                message_id: Some("<m1@example.com>".into()),
+                subject: "Secret subject".into(),
+                sender: "Ana <ana@example.com>".into(),
+                snippet: "secret snippet".into(),
+                body: "secret body".into(),
+            }),
+            occurred_at: tie + Duration::minutes(1),
+        });
+        acts.push(sms(team_b, contact_b, ids["agent_b"], base_time, "team b"));
+        store.insert_activities(&acts).await.expect("activities");
+
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let state = AppState::new(store.clone(), config).expect("state");
+        tokio::spawn(agentdesk_server::serve(
+            listener,
+            state,
+            std::future::pending(),
+        ));
+        TestApp {
+            base,
+            http: reqwest::Client::new(),
+            team_a,
+            team_b,
+            contact_a,
+            contact_b,
+            dist,
+            _db: db,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> reqwest::Response {
+        self.http
+            .post(self.url("/api/v1/auth/login"))
+            .json(&serde_json::json!({ "username": username, "password": password }))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Log in and return the bearer token.
+    pub async fn token(&self, username: &str) -> String {
+        let res = self.login(username, PASSWORD).await;
+        assert_eq!(res.status(), StatusCode::OK, "login of {username}");
+        res.json::<LoginResponse>().await.expect("login body").token
+    }
+
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&impl Serialize>,
+    ) -> reqwest::Response {
+        let mut req = self.http.request(method, self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        req.send().await.expect("request")
+    }
+
+    pub async fn get_as<T: DeserializeOwned>(&self, path: &str, token: &str) -> T {
+        let res = self.call(Method::GET, path, Some(token), None::<&()>).await;
+        assert_eq!(res.status(), StatusCode::OK, "GET {path}");
+        res.json().await.expect("body")
+    }
+}
+
+fn sms(
+    team_id: i64,
+    contact_id: i64,
+    user: i64,
+    at: chrono::DateTime<Utc>,
+    text: &str,
+) -> NewActivity {
+    NewActivity {
+        team_id,
+        contact_id,
+        user_id: Some(user),
+        model_id: format!("sms-{text}"),
+        detail: ActivityDetail::Sms {
+            direction: Direction::Outbound,
+            text: text.into(),
+        },
+        email: None,
+        occurred_at: at,
+    }
+}
+
+/// Assert a response is an error in the one JSON shape with this status; return the body.
+pub async fn expect_error(res: reqwest::Response, status: StatusCode) -> ErrorBody {
+    assert_eq!(res.status(), status, "status");
+    let ct = res
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    assert!(ct.starts_with("application/json"), "content type {ct}");
+    let body: ErrorBody = res.json().await.expect("the JSON error shape");
+    assert_eq!(body.error.code.http_status(), status.as_u16());
+    assert!(!body.error.message.is_empty());
+    body
+}
