@@ -4,8 +4,8 @@
 //! header (see the server's `auth` module for why not a cookie).
 
 use agentdesk_protocol::{
-    API_PREFIX, ActivityPage, Contact, ContactList, ErrorBody, ErrorCode, LoginRequest,
-    LoginResponse, Me, UpdateMe,
+    API_PREFIX, Activity, ActivityPage, ActivityQuery, ActivityView, Contact, ContactList,
+    ErrorBody, ErrorCode, LoginRequest, LoginResponse, Me, NewNote, StreamTicket, UpdateMe,
 };
 use gloo_storage::{SessionStorage, Storage};
 use serde::Serialize;
@@ -127,8 +127,55 @@ pub async fn contact(id: i64) -> Result<Contact, ApiError> {
     get(&format!("/contacts/{id}")).await
 }
 
-pub async fn activities(contact_id: i64) -> Result<ActivityPage, ApiError> {
-    get(&format!("/contacts/{contact_id}/activities")).await
+/// The query string of a timeline request (also the app's own URL for the tab).
+pub fn activity_query_string(q: &ActivityQuery) -> String {
+    let mut parts = Vec::new();
+    if let Some(p) = q.page.filter(|p| *p > 1) {
+        parts.push(format!("page={p}"));
+    }
+    if let Some(k) = q.kinds.as_deref().filter(|k| !k.is_empty()) {
+        parts.push(format!("kinds={}", encode(k)));
+    }
+    if let Some(t) = q.q.as_deref().filter(|t| !t.is_empty()) {
+        parts.push(format!("q={}", encode(t)));
+    }
+    if let Some(a) = q.anchor.as_deref().filter(|a| !a.is_empty()) {
+        parts.push(format!("anchor={}", encode(a)));
+    }
+    parts.join("&")
+}
+
+pub async fn activities(contact_id: i64, q: &ActivityQuery) -> Result<ActivityPage, ApiError> {
+    get(&format!(
+        "/contacts/{contact_id}/activities?{}",
+        activity_query_string(q)
+    ))
+    .await
+}
+
+pub async fn activity(id: i64) -> Result<ActivityView, ApiError> {
+    get(&format!("/activities/{id}")).await
+}
+
+pub async fn delete_activity(id: i64) -> Result<(), ApiError> {
+    send::<()>(client().delete(url(&format!("/activities/{id}")))).await
+}
+
+pub async fn create_note(contact_id: i64, text: String) -> Result<Activity, ApiError> {
+    post(&format!("/contacts/{contact_id}/notes"), &NewNote { text }).await
+}
+
+pub async fn stream_ticket() -> Result<StreamTicket, ApiError> {
+    send(client().post(url("/stream-tickets"))).await
+}
+
+/// The URL of the event stream for a ticket, resuming after `last_event_id`.
+pub fn events_url(ticket: &str, last_event_id: Option<i64>) -> String {
+    let mut u = url(&format!("/events?ticket={}", encode(ticket)));
+    if let Some(id) = last_event_id {
+        u.push_str(&format!("&last_event_id={id}"));
+    }
+    u
 }
 
 /// Percent-encode a query value.
@@ -150,5 +197,21 @@ mod tests {
     #[test]
     fn query_values_are_percent_encoded() {
         assert_eq!(super::encode("José +598"), "Jos%C3%A9%20%2B598");
+    }
+
+    #[test]
+    fn timeline_query_strings_leave_out_defaults() {
+        use agentdesk_protocol::ActivityQuery;
+        assert_eq!(super::activity_query_string(&ActivityQuery::default()), "");
+        let q = ActivityQuery {
+            page: Some(3),
+            kinds: Some("email,call".into()),
+            q: Some("factura mayo".into()),
+            anchor: None,
+        };
+        assert_eq!(
+            super::activity_query_string(&q),
+            "page=3&kinds=email%2Ccall&q=factura%20mayo"
+        );
     }
 }

@@ -8,6 +8,7 @@ use leptos_router::path;
 use crate::api::{self, ApiError};
 use crate::components::topbar::TopBar;
 use crate::i18n::{I18n, Msg, use_i18n};
+use crate::live::Live;
 use crate::pages::contact::ContactPage;
 use crate::pages::contacts::ContactsPage;
 use crate::pages::login::LoginPage;
@@ -19,8 +20,21 @@ pub fn App() -> impl IntoView {
         locale: RwSignal::new(session::initial_locale()),
     };
     provide_context(i18n);
-    provide_context(Session {
+    let session = Session {
         me: RwSignal::new(None),
+    };
+    provide_context(session);
+    let live = Live::new();
+    provide_context(live);
+    // One real-time stream while signed in.
+    Effect::new(move |was_signed_in: Option<bool>| {
+        let signed_in = session.me.with(Option::is_some);
+        match (was_signed_in.unwrap_or(false), signed_in) {
+            (false, true) => live.start(),
+            (true, false) => live.stop(),
+            _ => {}
+        }
+        signed_in
     });
     // Keep <html lang> true to the UI language, for screen readers.
     Effect::new(move |_| {

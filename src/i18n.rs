@@ -92,6 +92,28 @@ messages! {
     PageNotFound => "Página no encontrada.", "Page not found.";
     SkipToContent => "Saltar al contenido", "Skip to content";
     UserMenu => "Usuario", "User";
+    KindNote => "Nota", "Note";
+    KindFollowUp => "Seguimiento", "Follow-up";
+    SearchHistory => "Buscar en el historial", "Search the history";
+    FilterByKind => "Filtrar por tipo", "Filter by kind";
+    AllKinds => "Todo", "All";
+    NewActivities => "{n} nuevas: ver las más recientes", "{n} new: show the latest";
+    LiveOn => "En vivo", "Live";
+    LiveOff => "Reconectando…", "Reconnecting…";
+    NoMatches => "Nada coincide con la búsqueda o el filtro.", "Nothing matches the search or filter.";
+    FirstPage => "Primera página", "First page";
+    PreviousPage => "Página anterior", "Previous page";
+    NextPage => "Página siguiente", "Next page";
+    LastPage => "Última página", "Last page";
+    Pages => "Páginas", "Pages";
+    PageOf => "Página {n} de {m}", "Page {n} of {m}";
+    AddNote => "Agregar nota", "Add note";
+    AddNotePlaceholder => "Escribe una nota sobre este contacto…", "Write a note about this contact…";
+    ConfirmDelete => "¿Eliminar esta actividad del historial?", "Delete this activity from the history?";
+    Delete => "Eliminar", "Delete";
+    Source => "Origen", "Source";
+    When => "Fecha", "When";
+    JustNow => "ahora", "just now";
 }
 
 /// The current UI language, shared through context.

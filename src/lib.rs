@@ -5,5 +5,6 @@ pub mod api;
 pub mod app;
 pub mod components;
 pub mod i18n;
+pub mod live;
 pub mod pages;
 pub mod session;

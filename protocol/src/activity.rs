@@ -16,15 +16,21 @@ pub enum ActivityKind {
     Ticket,
     Call,
     Sms,
+    /// A note an agent wrote on the contact.
+    Note,
+    /// A notification sent by an automated follow-up rule.
+    FollowUp,
 }
 
 impl ActivityKind {
-    pub const ALL: [ActivityKind; 5] = [
+    pub const ALL: [ActivityKind; 7] = [
         ActivityKind::Email,
         ActivityKind::Chat,
         ActivityKind::Ticket,
         ActivityKind::Call,
         ActivityKind::Sms,
+        ActivityKind::Note,
+        ActivityKind::FollowUp,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -34,6 +40,8 @@ impl ActivityKind {
             ActivityKind::Ticket => "ticket",
             ActivityKind::Call => "call",
             ActivityKind::Sms => "sms",
+            ActivityKind::Note => "note",
+            ActivityKind::FollowUp => "follow_up",
         }
     }
 }
@@ -126,6 +134,15 @@ pub enum ActivityDetail {
         direction: Direction,
         text: String,
     },
+    Note {
+        text: String,
+    },
+    FollowUp {
+        /// The follow-up rule that sent it.
+        rule: String,
+        channel: ActivityKind,
+        message: String,
+    },
 }
 
 impl ActivityDetail {
@@ -136,6 +153,8 @@ impl ActivityDetail {
             ActivityDetail::Ticket { .. } => ActivityKind::Ticket,
             ActivityDetail::Call { .. } => ActivityKind::Call,
             ActivityDetail::Sms { .. } => ActivityKind::Sms,
+            ActivityDetail::Note { .. } => ActivityKind::Note,
+            ActivityDetail::FollowUp { .. } => ActivityKind::FollowUp,
         }
     }
 }
@@ -165,12 +184,84 @@ pub struct Activity {
     pub redacted: bool,
 }
 
-/// `GET /api/v1/contacts/{id}/activities`.
+/// Activities per timeline page.
+pub const TIMELINE_PAGE_SIZE: u32 = 10;
+
+/// Query of `GET /api/v1/contacts/{id}/activities`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityQuery {
+    /// 1-based; absent means 1. A page past the last answers the last page (see
+    /// [`ActivityPage::page`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<u32>,
+    /// Comma-separated kinds (`email,call`); absent or empty means every kind.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kinds: Option<String>,
+    /// Words to search for in the history (every word must match; prefixes match).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub q: Option<String>,
+    /// An [`ActivityPage::anchor`] from an earlier answer for the same kinds and query:
+    /// the server then walks from that page instead of from either end.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub anchor: Option<String>,
+}
+
+impl ActivityQuery {
+    /// The kinds the `kinds` parameter names; empty means all. Unknown names are errors.
+    pub fn parse_kinds(&self) -> Result<Vec<ActivityKind>, String> {
+        let mut kinds = Vec::new();
+        for part in self.kinds.as_deref().unwrap_or("").split(',') {
+            let part = part.trim();
+            if part.is_empty() {
+                continue;
+            }
+            let k: ActivityKind = part.parse()?;
+            if !kinds.contains(&k) {
+                kinds.push(k);
+            }
+        }
+        kinds.sort();
+        Ok(kinds)
+    }
+}
+
+/// `GET /api/v1/contacts/{id}/activities`: one page of the timeline, newest first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ActivityPage {
     pub items: Vec<Activity>,
-    /// All activities on this contact's timeline that the caller may see.
+    /// Activities matching the kinds and query that the caller may see.
     pub total: u64,
+    /// The page answered (the last page when a page past the end was asked for).
+    pub page: u32,
+    /// At least 1, also for an empty timeline.
+    pub pages: u32,
+    pub page_size: u32,
+    /// Per kind, how many activities of the whole history (kinds and query not
+    /// applied) the caller may see: the numbers on the filter chips.
+    pub kind_counts: Vec<KindCount>,
+    /// Opaque; pass back as [`ActivityQuery::anchor`] to reach nearby pages cheaply.
+    pub anchor: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KindCount {
+    pub kind: ActivityKind,
+    pub count: u64,
+}
+
+/// `POST /api/v1/contacts/{id}/notes`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewNote {
+    pub text: String,
+}
+
+/// `GET /api/v1/activities/{id}`: one activity with its full content.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityView {
+    pub activity: Activity,
+    /// The full text of an email, for users with the email permission.
+    pub email_body: Option<String>,
 }
 
 #[cfg(test)]

@@ -8,12 +8,14 @@ pub mod activity;
 pub mod auth;
 pub mod contact;
 pub mod error;
+pub mod event;
 pub mod team;
 
 pub use activity::*;
 pub use auth::*;
 pub use contact::*;
 pub use error::*;
+pub use event::*;
 pub use team::*;
 
 /// The prefix of every JSON API route.

@@ -85,6 +85,19 @@ pub struct ServeConfig {
     /// Default region for phone numbers written without a country code (ISO 3166 code).
     #[arg(long, env = "AGENTDESK_PHONE_REGION", default_value = "UY")]
     pub phone_region: String,
+
+    /// Roles allowed to delete activities from a timeline (comma-separated).
+    #[arg(
+        long,
+        env = "AGENTDESK_DELETE_ROLES",
+        value_delimiter = ',',
+        default_value = "supervisor,admin"
+    )]
+    pub delete_roles: Vec<agentdesk_protocol::Role>,
+
+    /// How long real-time events are kept for clients resuming with Last-Event-ID.
+    #[arg(long, env = "AGENTDESK_EVENT_RETENTION_HOURS", default_value_t = 24)]
+    pub event_retention_hours: u32,
 }
 
 impl Default for ServeConfig {
@@ -98,6 +111,11 @@ impl Default for ServeConfig {
             trust_forwarded_for: false,
             no_demo: false,
             phone_region: "UY".into(),
+            delete_roles: vec![
+                agentdesk_protocol::Role::Supervisor,
+                agentdesk_protocol::Role::Admin,
+            ],
+            event_retention_hours: 24,
         }
     }
 }

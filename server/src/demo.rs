@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use agentdesk_protocol::{
-    ActivityDetail, Direction, Disposition, EmailContent, EmailStatus, Locale, Role, TicketStatus,
+    ActivityDetail, ActivityKind, Direction, Disposition, EmailContent, EmailStatus, Locale, Role,
+    TicketStatus,
 };
 use chrono::{Duration, Utc};
 
@@ -316,12 +317,12 @@ pub async fn seed(store: &DynStore, args: &SeedArgs) -> anyhow::Result<SeedSumma
             n,
         ));
         if batch.len() == batch.capacity() {
-            store.insert_activities(&batch).await?;
+            store.insert_activities(&batch, false).await?;
             total += batch.len();
             batch.clear();
         }
     }
-    store.insert_activities(&batch).await?;
+    store.insert_activities(&batch, false).await?;
     total += batch.len();
     Ok(SeedSummary {
         teams: TEAMS.len(),
@@ -546,7 +547,7 @@ fn demo_activity(
                 event: event.into(),
             },
         )
-    } else {
+    } else if roll < 96 {
         let text = pick(
             rng,
             &[
@@ -568,6 +569,46 @@ fn demo_activity(
             ActivityDetail::Sms {
                 direction,
                 text: text.into(),
+            },
+        )
+    } else if roll < 98 {
+        let text = pick(
+            rng,
+            &[
+                "Prefiere que lo llamen de mañana.",
+                "Cliente VIP: ofrecer descuento de fidelidad.",
+                "Pidió hablar con un supervisor la próxima vez.",
+            ],
+            &[
+                "Prefers calls in the morning.",
+                "VIP customer: offer the loyalty discount.",
+                "Asked for a supervisor next time.",
+            ],
+        );
+        (
+            format!("note-{n}"),
+            agent,
+            ActivityDetail::Note { text: text.into() },
+        )
+    } else {
+        let (rule, message) = if es {
+            (
+                "Encuesta post-llamada",
+                "Gracias por contactarnos. ¿Cómo calificaría la atención?",
+            )
+        } else {
+            (
+                "Post-call survey",
+                "Thanks for calling us. How would you rate our service?",
+            )
+        };
+        (
+            format!("followup-{n}"),
+            None,
+            ActivityDetail::FollowUp {
+                rule: rule.into(),
+                channel: ActivityKind::Sms,
+                message: message.into(),
             },
         )
     };

@@ -6,6 +6,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod error;
+pub mod events;
 pub mod extract;
 pub mod routes;
 pub mod store;
@@ -37,6 +38,7 @@ pub struct AppState {
     pub store: DynStore,
     pub config: Arc<ServeConfig>,
     pub web: Arc<web::WebAssets>,
+    pub events: events::EventHub,
 }
 
 impl AppState {
@@ -46,6 +48,7 @@ impl AppState {
             store,
             config: Arc::new(config),
             web: Arc::new(web),
+            events: events::EventHub::default(),
         })
     }
 }
@@ -69,7 +72,8 @@ pub fn app(state: AppState) -> Router {
                     let id = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
                     // The path only: query strings could carry search terms of customers.
                     tracing::info_span!("http", method = %req.method(), path = %req.uri().path(), request_id = %id)
-                }))
+                })
+                .on_response(tower_http::trace::DefaultOnResponse::new().level(tracing::Level::INFO).latency_unit(tower_http::LatencyUnit::Micros)))
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID))
                 .layer(CatchPanicLayer::custom(|_| {
                     ApiError::Internal(anyhow::anyhow!("handler panicked")).into_response()
@@ -85,6 +89,20 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    // Keep the event log short: clients resuming later than this get a `resync`.
+    let retention = chrono::Duration::hours(i64::from(state.config.event_retention_hours));
+    let store = state.store.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+        loop {
+            tick.tick().await;
+            match store.prune_events(chrono::Utc::now() - retention).await {
+                Ok(n) if n > 0 => tracing::info!(pruned = n, "event log pruned"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "event log pruning failed"),
+            }
+        }
+    });
     axum::serve(
         listener,
         app(state).into_make_service_with_connect_info::<SocketAddr>(),

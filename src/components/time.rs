@@ -32,10 +32,28 @@ fn format(t: DateTime<Utc>, locale: Locale, time_zone: &str, opts: &[(&str, &str
         .unwrap_or_else(|| t.to_rfc3339())
 }
 
-/// A `<time>` showing the short form (time only for today, date and time otherwise),
-/// with the full timestamp on hover and for assistive technology.
+/// "5 minutes ago" in the UI language, by `Intl.RelativeTimeFormat`.
+fn relative(minutes: i64, locale: Locale) -> Option<String> {
+    let (value, unit) = if minutes < 60 {
+        (minutes, "minute")
+    } else {
+        (minutes / 60, "hour")
+    };
+    let options = Object::new();
+    let _ = Reflect::set(
+        &options,
+        &JsValue::from_str("numeric"),
+        &JsValue::from_str("auto"),
+    );
+    let locales = Array::of1(&JsValue::from_str(locale.bcp47()));
+    let rtf = Intl::RelativeTimeFormat::new(&locales, &options);
+    rtf.format(-(value as f64), unit).as_string()
+}
+
+/// A `<time>`: relative for today ("5 minutes ago"), date and time otherwise, and the
+/// full timestamp on hover and for assistive technology (or shown, with `full`).
 #[component]
-pub fn Time(at: DateTime<Utc>) -> impl IntoView {
+pub fn Time(at: DateTime<Utc>, #[prop(optional)] full: bool) -> impl IntoView {
     let i18n = use_i18n();
     let session = use_session();
     let tz = move || {
@@ -48,6 +66,15 @@ pub fn Time(at: DateTime<Utc>) -> impl IntoView {
         let tz = tz();
         let day = |t: DateTime<Utc>| format(t, locale, &tz, &[("dateStyle", "short")]);
         let now = DateTime::from_timestamp_millis(Date::now() as i64).unwrap_or(at);
+        let minutes = (now - at).num_minutes();
+        if day(at) == day(now) && (0..12 * 60).contains(&minutes) {
+            if minutes < 1 {
+                return i18n.t(crate::i18n::Msg::JustNow).to_string();
+            }
+            if let Some(r) = relative(minutes, locale) {
+                return r;
+            }
+        }
         if day(at) == day(now) {
             format(at, locale, &tz, &[("timeStyle", "short")])
         } else {
@@ -59,7 +86,7 @@ pub fn Time(at: DateTime<Utc>) -> impl IntoView {
             )
         }
     };
-    let full = move || {
+    let long = move || {
         format(
             at,
             i18n.locale.get(),
@@ -67,5 +94,8 @@ pub fn Time(at: DateTime<Utc>) -> impl IntoView {
             &[("dateStyle", "full"), ("timeStyle", "long")],
         )
     };
-    view! { <time datetime=at.to_rfc3339() title=full>{short}</time> }
+    if full {
+        return view! { <time datetime=at.to_rfc3339()>{long}</time> }.into_any();
+    }
+    view! { <time datetime=at.to_rfc3339() title=long>{short}</time> }.into_any()
 }

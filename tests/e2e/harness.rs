@@ -18,7 +18,8 @@ use tokio::process::{Child, Command};
 pub const SEED: SeedArgs = SeedArgs {
     contacts: 40,
     activities: 1_500,
-    big_contact_activities: 300,
+    // "Thousands of activities" on contact 1 (Lucía Fernández).
+    big_contact_activities: 2_500,
 };
 
 pub struct Harness {
@@ -213,6 +214,14 @@ impl Harness {
             .at_most(Duration::from_secs(10))
             .for_element(Locator::Css(css))
             .await?;
+        // Centre it first: the driver would scroll it to the very top, under the
+        // sticky top bar.
+        self.client
+            .execute(
+                "arguments[0].scrollIntoView({block: 'center'})",
+                vec![serde_json::to_value(&el)?],
+            )
+            .await?;
         el.click().await?;
         Ok(())
     }
@@ -244,6 +253,89 @@ impl Harness {
         self.fill("#username", username).await?;
         self.fill("#password", password).await?;
         self.click("button[type=submit]").await
+    }
+
+    /// Sign in over the API (not the browser) and return the bearer token.
+    pub async fn api_token(&self, username: &str, password: &str) -> anyhow::Result<String> {
+        let v: serde_json::Value = self
+            .api(
+                reqwest::Method::POST,
+                "/auth/login",
+                None,
+                Some(json!({ "username": username, "password": password })),
+            )
+            .await?;
+        v["token"]
+            .as_str()
+            .map(str::to_owned)
+            .context("no token in the login answer")
+    }
+
+    /// A JSON API call from outside the browser, as an integrator would make it.
+    pub async fn api(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<serde_json::Value>,
+    ) -> anyhow::Result<serde_json::Value> {
+        let mut req = reqwest::Client::new().request(method, format!("{}/api/v1{path}", self.base));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let res = req.send().await?;
+        let status = res.status();
+        let text = res.text().await?;
+        if !status.is_success() {
+            bail!("{path}: {status} {text}");
+        }
+        Ok(serde_json::from_str(&text)?)
+    }
+
+    /// The `value` property of an input.
+    pub async fn value(&self, css: &str) -> anyhow::Result<String> {
+        let el = self.client.find(Locator::Css(css)).await?;
+        Ok(el.prop("value").await?.unwrap_or_default())
+    }
+
+    /// Texts of every element matching `css`, in document order.
+    pub async fn texts(&self, css: &str) -> anyhow::Result<Vec<String>> {
+        let mut out = Vec::new();
+        for el in self.client.find_all(Locator::Css(css)).await? {
+            out.push(el.text().await?);
+        }
+        Ok(out)
+    }
+
+    /// The class attribute of every element matching `css`.
+    pub async fn classes(&self, css: &str) -> anyhow::Result<Vec<String>> {
+        let mut out = Vec::new();
+        for el in self.client.find_all(Locator::Css(css)).await? {
+            out.push(el.attr("class").await?.unwrap_or_default());
+        }
+        Ok(out)
+    }
+
+    /// Wait until the URL's path and query satisfy `pred`; returns them.
+    pub async fn wait_url(&self, pred: impl Fn(&str) -> bool) -> anyhow::Result<String> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let url = self.client.current_url().await?;
+            let got = match url.query() {
+                Some(q) => format!("{}?{q}", url.path()),
+                None => url.path().to_string(),
+            };
+            if pred(&got) {
+                return Ok(got);
+            }
+            if Instant::now() > deadline {
+                bail!("the URL never matched; at {got}");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     pub async fn html_lang(&self) -> anyhow::Result<String> {

@@ -1,25 +1,29 @@
 //! Contacts and their activities. Team scoping happens in the store queries.
 
-use agentdesk_protocol::{Activity, ActivityPage, Contact, ContactList, ContactQuery};
+use agentdesk_protocol::{
+    Activity, ActivityDetail, ActivityKind, ActivityPage, ActivityQuery, ActivityView, Contact,
+    ContactList, ContactQuery, NewNote, TIMELINE_PAGE_SIZE,
+};
 use axum::Router;
 use axum::extract::State;
-use axum::routing::get;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
 use base64::Engine;
+use chrono::Utc;
 
 use crate::AppState;
-use crate::auth::Caller;
+use crate::auth::{Caller, ClientIp};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
-
-/// Activities per timeline page (SPEC: 10).
-pub const PAGE_SIZE: u32 = 10;
+use crate::store::{AuditEntry, NewActivity, TimelineAnchor, TimelineRequest, search_words};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/contacts", get(list))
         .route("/contacts/{id}", get(one))
         .route("/contacts/{id}/activities", get(activities))
-        .route("/activities/{id}", get(activity))
+        .route("/contacts/{id}/notes", post(create_note))
+        .route("/activities/{id}", get(activity).delete(delete_activity))
 }
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -80,36 +84,219 @@ async fn one(
     Ok(ApiJson(contact))
 }
 
-/// The newest page of a contact's timeline. (Paging, filters and search come with the
-/// timeline work; this answers page 1.)
+/// Anchors are `page.occurred_at_ms.id.fingerprint`, base64: the fingerprint ties an
+/// anchor to the kinds and query it was issued for, so one from another filter is ignored
+/// (not an error: the page is then reached from either end).
+fn filter_fingerprint(kinds: &[ActivityKind], words: &[String]) -> u64 {
+    // FNV-1a: stable across processes and instances, unlike the std hasher.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let kinds = kinds.iter().map(|k| k.as_str());
+    for part in kinds
+        .chain(std::iter::once("|"))
+        .chain(words.iter().map(String::as_str))
+    {
+        for b in part.bytes().chain(std::iter::once(0)) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    h
+}
+
+fn encode_anchor(a: &TimelineAnchor, fingerprint: u64) -> String {
+    B64.encode(format!(
+        "{}.{}.{}.{fingerprint:x}",
+        a.page, a.occurred_at_ms, a.id
+    ))
+}
+
+fn decode_anchor(s: &str, fingerprint: u64) -> Option<TimelineAnchor> {
+    let raw = String::from_utf8(B64.decode(s).ok()?).ok()?;
+    let mut parts = raw.split('.');
+    let page = parts.next()?.parse().ok()?;
+    let occurred_at_ms = parts.next()?.parse().ok()?;
+    let id = parts.next()?.parse().ok()?;
+    let fp = u64::from_str_radix(parts.next()?, 16).ok()?;
+    (fp == fingerprint && page >= 1).then_some(TimelineAnchor {
+        page,
+        occurred_at_ms,
+        id,
+    })
+}
+
+/// One page of a contact's timeline: newest first, [`TIMELINE_PAGE_SIZE`] per page,
+/// filtered by kinds and searched by words. A page past the last answers the last page.
 async fn activities(
     State(state): State<AppState>,
     caller: Caller,
     ApiPath(id): ApiPath<i64>,
+    ApiQuery(q): ApiQuery<ActivityQuery>,
 ) -> ApiResult<ApiJson<ActivityPage>> {
-    let items = state
+    let kinds = q
+        .parse_kinds()
+        .map_err(|e| ApiError::validation("kinds", e))?;
+    let page = q.page.unwrap_or(1);
+    if page == 0 {
+        return Err(ApiError::validation("page", "pages start at 1"));
+    }
+    let query = q.q.as_deref().unwrap_or("");
+    if query.chars().count() > 200 {
+        return Err(ApiError::validation("q", "at most 200 characters"));
+    }
+    let words = search_words(query);
+    let fingerprint = filter_fingerprint(&kinds, &words);
+    let anchor = q
+        .anchor
+        .as_deref()
+        .and_then(|a| decode_anchor(a, fingerprint));
+    let request = TimelineRequest {
+        kinds,
+        words,
+        page,
+        anchor,
+    };
+    let t = state
         .store
-        .recent_activities(&caller.viewer, id, PAGE_SIZE)
+        .timeline(&caller.viewer, id, &request)
         .await?
         .ok_or(ApiError::NotFound("contact"))?;
-    let total = state
-        .store
-        .contact(&caller.viewer, id)
-        .await?
-        .map(|c| c.activity_count)
-        .unwrap_or(0);
-    Ok(ApiJson(ActivityPage { items, total }))
+    let anchor = t.items.first().map(|a| {
+        encode_anchor(
+            &TimelineAnchor {
+                page: t.page,
+                occurred_at_ms: a.occurred_at.timestamp_millis(),
+                id: a.id,
+            },
+            fingerprint,
+        )
+    });
+    Ok(ApiJson(ActivityPage {
+        items: t.items,
+        total: t.total,
+        page: t.page,
+        pages: t.pages,
+        page_size: TIMELINE_PAGE_SIZE,
+        kind_counts: t.kind_counts,
+        anchor,
+    }))
 }
 
 async fn activity(
     State(state): State<AppState>,
     caller: Caller,
     ApiPath(id): ApiPath<i64>,
-) -> ApiResult<ApiJson<Activity>> {
-    let a = state
+) -> ApiResult<ApiJson<ActivityView>> {
+    let activity = state
         .store
         .activity(&caller.viewer, id)
         .await?
         .ok_or(ApiError::NotFound("activity"))?;
-    Ok(ApiJson(a))
+    let email_body = if activity.kind == ActivityKind::Email {
+        state.store.email_body(&caller.viewer, id).await?
+    } else {
+        None
+    };
+    Ok(ApiJson(ActivityView {
+        activity,
+        email_body,
+    }))
+}
+
+/// Deleting is for the roles the configuration allows; it is audit-logged and the
+/// timeline's counters and search follow in the same transaction.
+async fn delete_activity(
+    State(state): State<AppState>,
+    caller: Caller,
+    ClientIp(ip): ClientIp,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<StatusCode> {
+    if !state.config.delete_roles.contains(&caller.viewer.role) {
+        return Err(ApiError::Forbidden);
+    }
+    let event = state
+        .store
+        .delete_activity(&caller.viewer, id)
+        .await?
+        .ok_or(ApiError::NotFound("activity"))?;
+    state
+        .store
+        .audit(AuditEntry {
+            user_id: Some(caller.viewer.user_id),
+            username: None,
+            action: "activity_deleted",
+            target: Some(format!("activity:{id}")),
+            ip: Some(ip),
+        })
+        .await?;
+    state.events.publish([event]);
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// An agent's note on the contact: an activity of kind `note` by the caller, in the
+/// contact's team, announced on the real-time stream.
+async fn create_note(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(note): ApiJson<NewNote>,
+) -> ApiResult<(StatusCode, ApiJson<Activity>)> {
+    let text = note.text.trim();
+    if text.is_empty() {
+        return Err(ApiError::validation("text", "a note needs some text"));
+    }
+    if text.chars().count() > 4000 {
+        return Err(ApiError::validation("text", "at most 4000 characters"));
+    }
+    let contact = state
+        .store
+        .contact(&caller.viewer, id)
+        .await?
+        .ok_or(ApiError::NotFound("contact"))?;
+    let new = NewActivity {
+        team_id: contact.team.id,
+        contact_id: id,
+        user_id: Some(caller.viewer.user_id),
+        model_id: format!("note:{}", uuid::Uuid::new_v4()),
+        detail: ActivityDetail::Note {
+            text: text.to_owned(),
+        },
+        email: None,
+        occurred_at: Utc::now(),
+    };
+    let (ids, events) = state.store.insert_activities(&[new], true).await?;
+    state.events.publish(events);
+    let activity_id = ids
+        .first()
+        .copied()
+        .ok_or_else(|| anyhow::anyhow!("note not stored"))?;
+    let activity = state
+        .store
+        .activity(&caller.viewer, activity_id)
+        .await?
+        .ok_or(ApiError::NotFound("activity"))?;
+    Ok((StatusCode::CREATED, ApiJson(activity)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn anchors_round_trip_only_for_their_own_filter() {
+        let a = TimelineAnchor {
+            page: 7,
+            occurred_at_ms: 1_700_000_000_000,
+            id: 42,
+        };
+        let fp = filter_fingerprint(&[ActivityKind::Call], &["hola".into()]);
+        let s = encode_anchor(&a, fp);
+        assert_eq!(decode_anchor(&s, fp), Some(a));
+        let other = filter_fingerprint(&[ActivityKind::Email], &["hola".into()]);
+        assert_eq!(decode_anchor(&s, other), None);
+        assert_eq!(decode_anchor("not an anchor", fp), None);
+        assert_ne!(
+            filter_fingerprint(&[], &[]),
+            filter_fingerprint(&[], &["a".into()])
+        );
+    }
 }

@@ -2,6 +2,7 @@
 
 mod auth;
 mod contacts;
+mod events;
 mod me;
 mod teams;
 
@@ -18,6 +19,7 @@ pub fn api() -> Router<AppState> {
         .merge(auth::router())
         .merge(me::router())
         .merge(contacts::router())
+        .merge(events::router())
         .merge(teams::router())
         .fallback(|| async { ApiError::NotFound("route") })
 }

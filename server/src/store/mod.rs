@@ -9,8 +9,8 @@ mod sqlite;
 use std::sync::Arc;
 
 use agentdesk_protocol::{
-    Activity, ActivityDetail, ActivityKind, Contact, ContactSummary, Me, Role, TeamRef, UpdateMe,
-    UserSummary,
+    Activity, ActivityDetail, ActivityKind, Contact, ContactSummary, KindCount, Me, Role,
+    ServerEvent, TeamRef, UpdateMe, UserSummary,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -99,6 +99,45 @@ impl NewActivity {
     }
 }
 
+/// A request for one page of a contact's timeline.
+#[derive(Debug, Clone, Default)]
+pub struct TimelineRequest {
+    /// Empty: every kind.
+    pub kinds: Vec<ActivityKind>,
+    /// Search words (see [`search_words`]); empty: no search.
+    pub words: Vec<String>,
+    /// 1-based; clamped to the last page.
+    pub page: u32,
+    pub anchor: Option<TimelineAnchor>,
+}
+
+/// The key of the newest activity of a known page, for the same kinds and words: pages
+/// near it are reached by walking from it instead of from either end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimelineAnchor {
+    pub page: u32,
+    pub occurred_at_ms: i64,
+    pub id: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct TimelinePage {
+    pub items: Vec<Activity>,
+    pub total: u64,
+    pub page: u32,
+    pub pages: u32,
+    pub kind_counts: Vec<KindCount>,
+}
+
+/// An event as stored in the event log: its position, the team allowed to see it
+/// (`None`: everyone signed in) and the event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredEvent {
+    pub id: i64,
+    pub team_id: Option<i64>,
+    pub event: ServerEvent,
+}
+
 /// The user behind a valid session.
 #[derive(Debug, Clone)]
 pub struct SessionUser {
@@ -181,18 +220,57 @@ pub trait Store: Send + Sync + 'static {
     async fn contact(&self, viewer: &Viewer, id: i64) -> StoreResult<Option<Contact>>;
     async fn create_contact(&self, contact: NewContact) -> StoreResult<i64>;
 
-    /// Insert activities (and their email content) in one transaction.
-    async fn insert_activities(&self, activities: &[NewActivity]) -> StoreResult<()>;
-    /// The newest `limit` activities of a contact visible to the viewer, email content
-    /// withheld without the email permission. `None` when the contact is not visible.
-    async fn recent_activities(
+    /// Insert activities (their email content and search text) in one transaction. With
+    /// `publish`, an `activity.created` event per activity joins the event log in the same
+    /// transaction and is returned for fan-out; bulk loads (demo, imports) pass `false`.
+    async fn insert_activities(
+        &self,
+        activities: &[NewActivity],
+        publish: bool,
+    ) -> StoreResult<(Vec<i64>, Vec<StoredEvent>)>;
+    /// One page of a contact's timeline as the viewer may see it; `None` when the contact
+    /// is not visible to the viewer.
+    async fn timeline(
         &self,
         viewer: &Viewer,
         contact_id: i64,
-        limit: u32,
-    ) -> StoreResult<Option<Vec<Activity>>>;
+        request: &TimelineRequest,
+    ) -> StoreResult<Option<TimelinePage>>;
+    /// Delete an activity visible to the viewer, with its search entry, logging an
+    /// `activity.deleted` event. `None` when there is no such activity for the viewer.
+    async fn delete_activity(&self, viewer: &Viewer, id: i64) -> StoreResult<Option<StoredEvent>>;
+    /// The full text of an email activity, when the viewer may read it.
+    async fn email_body(&self, viewer: &Viewer, activity_id: i64) -> StoreResult<Option<String>>;
     /// One activity, if visible to the viewer.
     async fn activity(&self, viewer: &Viewer, id: i64) -> StoreResult<Option<Activity>>;
+
+    /// Events after `after` that the viewer may see, oldest first, at most `limit`.
+    async fn events_since(
+        &self,
+        viewer: &Viewer,
+        after: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<StoredEvent>>;
+    /// The id of the newest event (0 when none), and of the oldest still kept.
+    async fn event_bounds(&self) -> StoreResult<(i64, i64)>;
+    /// Forget events older than `before`.
+    async fn prune_events(&self, before: DateTime<Utc>) -> StoreResult<u64>;
+    /// The ids of the teams whose events the viewer receives (`None`: all teams).
+    async fn viewer_teams(&self, viewer: &Viewer) -> StoreResult<Option<Vec<i64>>>;
+
+    async fn create_stream_ticket(
+        &self,
+        ticket_hash: &str,
+        session_hash: &str,
+        user_id: i64,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// The user of an unexpired ticket whose session is still alive.
+    async fn stream_ticket_user(
+        &self,
+        ticket_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<Viewer>>;
 
     async fn audit(&self, entry: AuditEntry) -> StoreResult<()>;
     /// The newest audit records, newest first.
@@ -201,11 +279,201 @@ pub trait Store: Send + Sync + 'static {
 
 pub type DynStore = Arc<dyn Store>;
 
+/// The words of a search box, as the backends match them: split at anything but letters
+/// and digits, lower-cased, at most 8 words of at most 64 characters. Never carries
+/// query syntax through, so no input can make a search fail.
+pub fn search_words(q: &str) -> Vec<String> {
+    q.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| w.chars().take(64).collect::<String>().to_lowercase())
+        .take(8)
+        .collect()
+}
+
+/// The searchable text of an activity that every user may search (email content is
+/// apart: [`email_search_text`]).
+pub fn search_text(detail: &ActivityDetail) -> String {
+    match detail {
+        ActivityDetail::Email { .. } => String::new(),
+        ActivityDetail::Chat { first_message, .. } => first_message.clone(),
+        ActivityDetail::Ticket {
+            ticket_id, subject, ..
+        } => format!("{ticket_id} {subject}"),
+        ActivityDetail::Call {
+            number,
+            campaign,
+            disposition,
+            ..
+        } => {
+            let mut s = format!("{number} {campaign}");
+            if let Some(d) = disposition {
+                for part in [&d.l1, &d.l2, &d.l3] {
+                    s.push(' ');
+                    s.push_str(part);
+                }
+            }
+            s
+        }
+        ActivityDetail::Sms { text, .. } | ActivityDetail::Note { text } => text.clone(),
+        ActivityDetail::FollowUp { rule, message, .. } => format!("{rule} {message}"),
+    }
+}
+
+/// The searchable content of an email: only users with the email permission search it.
+pub fn email_search_text(email: &NewEmail) -> String {
+    format!("{} {} {}", email.subject, email.sender, email.body)
+}
+
 /// Open the backend the URL names. Only `sqlite:` is built in so far.
 pub async fn open(url: &str) -> anyhow::Result<DynStore> {
     if url.starts_with("sqlite:") {
         Ok(Arc::new(SqliteStore::open(url).await?))
     } else {
         anyhow::bail!("unsupported database URL `{url}`: use sqlite://path/to/file.db")
+    }
+}
+
+/// Where step 1 of a timeline page starts walking the index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WalkFrom {
+    /// Newest first from the newest activity.
+    Start,
+    /// Oldest first from the oldest activity.
+    End,
+    /// Newest first from an anchor key, inclusive.
+    AnchorDown((i64, i64)),
+    /// Oldest first from an anchor key, exclusive.
+    AnchorUp((i64, i64)),
+}
+
+/// How to reach the newest activity of a page: from where, skipping how many rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Walk {
+    pub from: WalkFrom,
+    pub skip: u64,
+}
+
+/// The cheapest walk to the first (newest) activity of `page` (1-based, at most the last
+/// page of `total > 0` activities): from the start, from the end, or from an anchor on a
+/// nearby page. The first, last and neighbouring pages cost a handful of index entries
+/// whatever the depth; only a jump into the middle of a long history without an anchor
+/// walks up to half of it, over the covering index.
+pub fn plan_walk(total: u64, page: u32, anchor: Option<TimelineAnchor>) -> Walk {
+    let size = u64::from(agentdesk_protocol::TIMELINE_PAGE_SIZE);
+    let first = u64::from(page.saturating_sub(1)) * size;
+    let mut best = Walk {
+        from: WalkFrom::Start,
+        skip: first,
+    };
+    let from_end = total.saturating_sub(1).saturating_sub(first);
+    if from_end < best.skip {
+        best = Walk {
+            from: WalkFrom::End,
+            skip: from_end,
+        };
+    }
+    if let Some(a) = anchor {
+        let key = (a.occurred_at_ms, a.id);
+        let anchor_first = u64::from(a.page.saturating_sub(1)) * size;
+        let walk = if first >= anchor_first {
+            Walk {
+                from: WalkFrom::AnchorDown(key),
+                skip: first - anchor_first,
+            }
+        } else {
+            Walk {
+                from: WalkFrom::AnchorUp(key),
+                skip: anchor_first - first - 1,
+            }
+        };
+        if walk.skip < best.skip {
+            best = walk;
+        }
+    }
+    best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_and_last_pages_walk_from_their_own_end() {
+        assert_eq!(
+            plan_walk(200_000, 1, None),
+            Walk {
+                from: WalkFrom::Start,
+                skip: 0
+            }
+        );
+        // 20,000 pages; the last holds items 199,990..199,999 (newest-first order): its
+        // newest item is the 10th oldest.
+        assert_eq!(
+            plan_walk(200_000, 20_000, None),
+            Walk {
+                from: WalkFrom::End,
+                skip: 9
+            }
+        );
+        // A partial last page: 25 items, page 3 holds 5; its newest is the 5th oldest.
+        assert_eq!(
+            plan_walk(25, 3, None),
+            Walk {
+                from: WalkFrom::End,
+                skip: 4
+            }
+        );
+        assert_eq!(
+            plan_walk(200_000, 100, None),
+            Walk {
+                from: WalkFrom::Start,
+                skip: 990
+            }
+        );
+    }
+
+    #[test]
+    fn nearby_pages_walk_from_the_anchor() {
+        let anchor = TimelineAnchor {
+            page: 10_000,
+            occurred_at_ms: 5,
+            id: 7,
+        };
+        assert_eq!(
+            plan_walk(200_000, 10_001, Some(anchor)),
+            Walk {
+                from: WalkFrom::AnchorDown((5, 7)),
+                skip: 10
+            }
+        );
+        assert_eq!(
+            plan_walk(200_000, 10_000, Some(anchor)),
+            Walk {
+                from: WalkFrom::AnchorDown((5, 7)),
+                skip: 0
+            }
+        );
+        // One page up: the previous page's newest item is the 10th after the anchor
+        // going up (exclusive), i.e. skip 9.
+        assert_eq!(
+            plan_walk(200_000, 9_999, Some(anchor)),
+            Walk {
+                from: WalkFrom::AnchorUp((5, 7)),
+                skip: 9
+            }
+        );
+        // Far from the anchor, an end is closer.
+        assert_eq!(plan_walk(200_000, 2, Some(anchor)).from, WalkFrom::Start);
+    }
+
+    #[test]
+    fn search_words_never_carry_query_syntax() {
+        assert_eq!(
+            search_words("Factura \"NEAR(x)\" AND -y*"),
+            vec!["factura", "near", "x", "and", "y"]
+        );
+        assert!(search_words("  ** () \" ").is_empty());
+        assert_eq!(search_words("Lucía"), vec!["lucía"]);
+        assert_eq!(search_words("a b c d e f g h i j").len(), 8);
     }
 }

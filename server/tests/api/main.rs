@@ -2,10 +2,11 @@
 
 mod demo;
 mod support;
+mod timeline;
 
 use agentdesk_protocol::{
-    Activity, ActivityDetail, ActivityPage, AuditRecord, Contact, ContactList, ErrorCode, Locale,
-    LoginResponse, Me, TeamRef, UserSummary,
+    ActivityDetail, ActivityPage, ActivityView, AuditRecord, Contact, ContactList, ErrorCode,
+    Locale, LoginResponse, Me, TeamRef, UserSummary,
 };
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -102,6 +103,10 @@ async fn every_api_route_without_a_session_is_401_in_the_json_error_shape() {
         (Method::GET, "/api/v1/contacts/1"),
         (Method::GET, "/api/v1/contacts/1/activities"),
         (Method::GET, "/api/v1/activities/1"),
+        (Method::DELETE, "/api/v1/activities/1"),
+        (Method::POST, "/api/v1/contacts/1/notes"),
+        (Method::POST, "/api/v1/stream-tickets"),
+        (Method::GET, "/api/v1/events"),
         (Method::GET, "/api/v1/teams"),
         (Method::POST, "/api/v1/teams"),
         (Method::GET, "/api/v1/users"),
@@ -170,10 +175,10 @@ async fn a_user_of_team_a_cannot_read_a_contact_or_activity_of_team_b() {
         )
         .await;
     expect_error(res, StatusCode::NOT_FOUND).await;
-    let own: Activity = app
+    let own: ActivityView = app
         .get_as(&format!("/api/v1/activities/{b_activity}"), &token_b)
         .await;
-    assert_eq!(own.contact_id, b);
+    assert_eq!(own.activity.contact_id, b);
     // Nor does search reveal it.
     let list: ContactList = app.get_as("/api/v1/contacts?q=beta", &token).await;
     assert!(list.items.is_empty());

@@ -24,6 +24,10 @@ pub struct TestApp {
     /// A contact of team A with activities (one of them an email), and one of team B.
     pub contact_a: i64,
     pub contact_b: i64,
+    /// The same store the server uses, for setting up data directly.
+    pub store: store::DynStore,
+    /// User ids by username.
+    pub users: BTreeMap<&'static str, i64>,
     pub dist: tempfile::TempDir,
     _db: tempfile::TempDir,
 }
@@ -142,13 +146,17 @@ impl TestApp {
             occurred_at: tie + Duration::minutes(1),
         });
         acts.push(sms(team_b, contact_b, ids["agent_b"], base_time, "team b"));
-        store.insert_activities(&acts).await.expect("activities");
+        store
+            .insert_activities(&acts, false)
+            .await
+            .expect("activities");
 
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
         let state = AppState::new(store.clone(), config).expect("state");
+        let store = store.clone();
         tokio::spawn(agentdesk_server::serve(
             listener,
             state,
@@ -161,6 +169,8 @@ impl TestApp {
             team_b,
             contact_a,
             contact_b,
+            store,
+            users: ids,
             dist,
             _db: db,
         }
@@ -210,7 +220,7 @@ impl TestApp {
     }
 }
 
-fn sms(
+pub fn sms(
     team_id: i64,
     contact_id: i64,
     user: i64,

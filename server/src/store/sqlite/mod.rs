@@ -4,9 +4,11 @@ use std::collections::BTreeMap;
 use std::str::FromStr;
 use std::time::Duration;
 
+use std::collections::HashMap;
+
 use agentdesk_protocol::{
-    Activity, ActivityDetail, ActivityKind, Contact, ContactSummary, EmailContent, Me, Role,
-    TeamRef, UpdateMe, UserRef, UserSummary,
+    Activity, ActivityDetail, ActivityKind, Contact, ContactSummary, EmailContent, KindCount, Me,
+    Role, ServerEvent, TIMELINE_PAGE_SIZE, TeamRef, UpdateMe, UserRef, UserSummary,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -15,7 +17,8 @@ use sqlx::{AssertSqlSafe, Row, SqlitePool};
 
 use super::{
     AuditEntry, FailureWindow, NewActivity, NewContact, NewUser, SessionUser, Store, StoreError,
-    StoreResult, Viewer,
+    StoreResult, StoredEvent, TimelinePage, TimelineRequest, Viewer, WalkFrom, email_search_text,
+    plan_walk, search_text,
 };
 use crate::text::fold;
 
@@ -25,6 +28,18 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 /// query binds `?1` = the viewer sees all teams (admin), `?2` = the viewer's user id.
 fn scoped(col: &str) -> String {
     format!("(?1 OR {col} IN (SELECT team_id FROM team_members WHERE user_id = ?2))")
+}
+
+/// Binds ?1..?5 of a timeline filter: scope, contact, email permission, and the search
+/// (NULL without one, so that the positions of later parameters never move).
+macro_rules! bind_filter {
+    ($q:expr, $viewer:expr, $contact_id:expr, $fts:expr) => {
+        $q.bind($viewer.all_teams())
+            .bind($viewer.user_id)
+            .bind($contact_id)
+            .bind($viewer.can_email)
+            .bind($fts.cloned())
+    };
 }
 
 pub struct SqliteStore {
@@ -456,10 +471,10 @@ impl Store for SqliteStore {
         let sql = format!(
             "SELECT c.id, c.name, c.phone, c.email, c.external_id, t.id, t.name, c.attributes, \
                c.created_at, \
-               (SELECT COUNT(*) FROM activities a WHERE a.contact_id = c.id AND {}) \
+               (SELECT COALESCE(SUM(k.n), 0) FROM activity_counts k WHERE k.contact_id = c.id AND {}) \
              FROM contacts c JOIN teams t ON t.id = c.team_id \
              WHERE c.id = ?3 AND {}",
-            scoped("a.team_id"),
+            scoped("k.team_id"),
             scoped("c.team_id")
         );
         let Some(r) = sqlx::query(AssertSqlSafe(sql))
@@ -510,10 +525,16 @@ impl Store for SqliteStore {
         Ok(id)
     }
 
-    async fn insert_activities(&self, activities: &[NewActivity]) -> StoreResult<()> {
+    async fn insert_activities(
+        &self,
+        activities: &[NewActivity],
+        publish: bool,
+    ) -> StoreResult<(Vec<i64>, Vec<StoredEvent>)> {
         let mut tx = self.pool.begin().await?;
         let now = ms(Utc::now());
-        let mut latest: std::collections::HashMap<i64, i64> = std::collections::HashMap::new();
+        let mut latest: HashMap<i64, i64> = HashMap::new();
+        let mut ids = Vec::with_capacity(activities.len());
+        let mut events = Vec::new();
         for a in activities {
             let email_id: Option<i64> = match &a.email {
                 Some(e) => Some(
@@ -534,9 +555,9 @@ impl Store for SqliteStore {
             };
             let detail = serde_json::to_string(&strip_email_content(&a.detail))
                 .map_err(|e| StoreError::Other(e.to_string()))?;
-            sqlx::query(
+            let id: i64 = sqlx::query_scalar(
                 "INSERT INTO activities (team_id, contact_id, user_id, kind, model_id, email_id, detail, occurred_at, created_at) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             )
             .bind(a.team_id)
             .bind(a.contact_id)
@@ -547,10 +568,28 @@ impl Store for SqliteStore {
             .bind(detail)
             .bind(ms(a.occurred_at))
             .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO activity_search (rowid, contact, body, email) VALUES (?, ?, ?, ?)",
+            )
+            .bind(id)
+            .bind(contact_token(a.contact_id))
+            .bind(search_text(&a.detail))
+            .bind(a.email.as_ref().map(email_search_text).unwrap_or_default())
             .execute(&mut *tx)
             .await?;
+            ids.push(id);
             let t = latest.entry(a.contact_id).or_insert(i64::MIN);
             *t = (*t).max(ms(a.occurred_at));
+            if publish {
+                let event = ServerEvent::ActivityCreated {
+                    contact_id: a.contact_id,
+                    activity_id: id,
+                    kind: a.kind(),
+                };
+                events.push(append_event(&mut tx, Some(a.team_id), event, now).await?);
+            }
         }
         // One update per contact, not per activity.
         for (contact_id, at) in latest {
@@ -563,45 +602,208 @@ impl Store for SqliteStore {
             .await?;
         }
         tx.commit().await?;
-        Ok(())
+        Ok((ids, events))
     }
 
-    async fn recent_activities(
+    async fn timeline(
         &self,
         viewer: &Viewer,
         contact_id: i64,
-        limit: u32,
-    ) -> StoreResult<Option<Vec<Activity>>> {
-        let visible_sql = format!(
-            "SELECT 1 FROM contacts c WHERE c.id = ?3 AND {}",
+        req: &TimelineRequest,
+    ) -> StoreResult<Option<TimelinePage>> {
+        let mut conn = self.pool.acquire().await?;
+        // Visibility and the per-kind counters in one round trip: no row means the
+        // contact is not visible (a visible contact without activities yields one row
+        // with a NULL kind thanks to the LEFT JOIN).
+        let counts_sql = format!(
+            "SELECT k.kind, SUM(k.n) FROM contacts c \
+             LEFT JOIN activity_counts k ON k.contact_id = c.id AND k.n > 0 AND {} \
+             WHERE c.id = ?3 AND {} GROUP BY k.kind",
+            scoped("k.team_id"),
             scoped("c.team_id")
         );
-        let visible = sqlx::query(AssertSqlSafe(visible_sql))
+        let rows = sqlx::query(AssertSqlSafe(counts_sql))
             .bind(viewer.all_teams())
             .bind(viewer.user_id)
             .bind(contact_id)
-            .fetch_optional(&self.pool)
+            .fetch_all(&mut *conn)
             .await?;
-        if visible.is_none() {
+        if rows.is_empty() {
+            return Ok(None);
+        }
+        let mut kind_counts = Vec::new();
+        for r in &rows {
+            if let Some(kind) = r.get::<Option<&str>, _>(0) {
+                let kind: ActivityKind = kind.parse().map_err(|e| corrupt("activity kind", e))?;
+                let count = u64::try_from(r.get::<i64, _>(1)).unwrap_or(0);
+                kind_counts.push(KindCount { kind, count });
+            }
+        }
+        kind_counts.sort_by_key(|k| k.kind);
+
+        // The filter every step shares; kinds are our own enum's names, safe to inline.
+        let mut filter = format!("a.contact_id = ?3 AND {}", scoped("a.team_id"));
+        match req.kinds.as_slice() {
+            [] => {}
+            [k] => filter.push_str(&format!(" AND a.kind = '{}'", k.as_str())),
+            ks => {
+                let list: Vec<String> = ks.iter().map(|k| format!("'{}'", k.as_str())).collect();
+                filter.push_str(&format!(" AND a.kind IN ({})", list.join(",")));
+            }
+        }
+        let fts =
+            (!req.words.is_empty()).then(|| fts_query(contact_id, &req.words, viewer.can_email));
+        if fts.is_some() {
+            filter.push_str(
+                " AND a.id IN (SELECT rowid FROM activity_search WHERE activity_search MATCH ?5)",
+            );
+        }
+
+        let total: u64 = match &fts {
+            None => kind_counts
+                .iter()
+                .filter(|k| req.kinds.is_empty() || req.kinds.contains(&k.kind))
+                .map(|k| k.count)
+                .sum(),
+            Some(m) => {
+                let sql = format!("SELECT COUNT(*) FROM activities a WHERE {filter}");
+                let n: i64 = bind_filter!(
+                    sqlx::query_scalar(AssertSqlSafe(sql)),
+                    viewer,
+                    contact_id,
+                    Some(m)
+                )
+                .fetch_one(&mut *conn)
+                .await?;
+                u64::try_from(n).unwrap_or(0)
+            }
+        };
+        let size = u64::from(TIMELINE_PAGE_SIZE);
+        let pages = u32::try_from(total.div_ceil(size).max(1)).unwrap_or(u32::MAX);
+        let page = req.page.clamp(1, pages);
+        if total == 0 {
+            return Ok(Some(TimelinePage {
+                items: vec![],
+                total,
+                page,
+                pages,
+                kind_counts,
+            }));
+        }
+
+        // Step 1: the key of the newest activity of the page, found by walking the
+        // covering index from the cheapest known point (see `plan_walk`).
+        let walk = plan_walk(total, page, req.anchor);
+        let (cmp, order) = match walk.from {
+            WalkFrom::Start => ("", "DESC"),
+            WalkFrom::End => ("", "ASC"),
+            WalkFrom::AnchorDown(_) => (" AND (a.occurred_at, a.id) <= (?6, ?7)", "DESC"),
+            WalkFrom::AnchorUp(_) => (" AND (a.occurred_at, a.id) > (?6, ?7)", "ASC"),
+        };
+        let key_sql = format!(
+            "SELECT a.occurred_at, a.id FROM activities a WHERE {filter}{cmp} \
+             ORDER BY a.occurred_at {order}, a.id {order} LIMIT 1 OFFSET ?8"
+        );
+        let (k1, k2) = match walk.from {
+            WalkFrom::AnchorDown(k) | WalkFrom::AnchorUp(k) => k,
+            _ => (0, 0),
+        };
+        let key = bind_filter!(
+            sqlx::query(AssertSqlSafe(key_sql)),
+            viewer,
+            contact_id,
+            fts.as_ref()
+        )
+        .bind(k1)
+        .bind(k2)
+        .bind(i64::try_from(walk.skip).unwrap_or(i64::MAX))
+        .fetch_optional(&mut *conn)
+        .await?
+        .map(|r| (r.get::<i64, _>(0), r.get::<i64, _>(1)));
+        let Some((k1, k2)) = key else {
+            // The counters and the rows disagree (a concurrent delete): answer empty
+            // rather than a wrong page.
+            return Ok(Some(TimelinePage {
+                items: vec![],
+                total,
+                page,
+                pages,
+                kind_counts,
+            }));
+        };
+
+        // Step 2: the page itself, from that key.
+        let sql = format!(
+            "{ACTIVITY_SELECT} WHERE {filter} AND (a.occurred_at, a.id) <= (?6, ?7) \
+             ORDER BY a.occurred_at DESC, a.id DESC LIMIT {TIMELINE_PAGE_SIZE}"
+        );
+        let rows = bind_filter!(
+            sqlx::query(AssertSqlSafe(sql)),
+            viewer,
+            contact_id,
+            fts.as_ref()
+        )
+        .bind(k1)
+        .bind(k2)
+        .fetch_all(&mut *conn)
+        .await?;
+        let items = rows
+            .iter()
+            .map(|r| activity_from_row(r, viewer.can_email))
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(Some(TimelinePage {
+            items,
+            total,
+            page,
+            pages,
+            kind_counts,
+        }))
+    }
+
+    async fn delete_activity(&self, viewer: &Viewer, id: i64) -> StoreResult<Option<StoredEvent>> {
+        let mut tx = self.pool.begin().await?;
+        let sql = format!(
+            "DELETE FROM activities AS a WHERE a.id = ?3 AND {} RETURNING contact_id, team_id",
+            scoped("a.team_id")
+        );
+        let Some(row) = sqlx::query(AssertSqlSafe(sql))
+            .bind(viewer.all_teams())
+            .bind(viewer.user_id)
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let (contact_id, team_id): (i64, i64) = (row.get(0), row.get(1));
+        sqlx::query("DELETE FROM activity_search WHERE rowid = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let event = ServerEvent::ActivityDeleted {
+            contact_id,
+            activity_id: id,
+        };
+        let stored = append_event(&mut tx, Some(team_id), event, ms(Utc::now())).await?;
+        tx.commit().await?;
+        Ok(Some(stored))
+    }
+
+    async fn email_body(&self, viewer: &Viewer, activity_id: i64) -> StoreResult<Option<String>> {
+        if !viewer.can_email {
             return Ok(None);
         }
         let sql = format!(
-            "{ACTIVITY_SELECT} WHERE a.contact_id = ?3 AND {} \
-             ORDER BY a.occurred_at DESC, a.id DESC LIMIT ?5",
+            "SELECT e.body FROM activities a JOIN incoming_emails e ON e.id = a.email_id \
+             WHERE a.id = ?3 AND {}",
             scoped("a.team_id")
         );
-        let rows = sqlx::query(AssertSqlSafe(sql))
+        Ok(sqlx::query_scalar(AssertSqlSafe(sql))
             .bind(viewer.all_teams())
             .bind(viewer.user_id)
-            .bind(contact_id)
-            .bind(viewer.can_email)
-            .bind(i64::from(limit))
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|r| activity_from_row(r, viewer.can_email))
-            .collect::<StoreResult<_>>()
-            .map(Some)
+            .bind(activity_id)
+            .fetch_optional(&self.pool)
+            .await?)
     }
 
     async fn activity(&self, viewer: &Viewer, id: i64) -> StoreResult<Option<Activity>> {
@@ -641,6 +843,123 @@ impl Store for SqliteStore {
             .collect())
     }
 
+    async fn events_since(
+        &self,
+        viewer: &Viewer,
+        after: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<StoredEvent>> {
+        let sql = format!(
+            "SELECT id, team_id, payload FROM events e \
+             WHERE e.id > ?3 AND (e.team_id IS NULL OR {}) ORDER BY e.id LIMIT ?4",
+            scoped("e.team_id")
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(viewer.all_teams())
+            .bind(viewer.user_id)
+            .bind(after)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(StoredEvent {
+                    id: r.get(0),
+                    team_id: r.get(1),
+                    event: serde_json::from_str(r.get::<&str, _>(2))
+                        .map_err(|e| corrupt("event", e))?,
+                })
+            })
+            .collect()
+    }
+
+    async fn event_bounds(&self) -> StoreResult<(i64, i64)> {
+        let r = sqlx::query("SELECT COALESCE(MAX(id), 0), COALESCE(MIN(id), 0) FROM events")
+            .fetch_one(&self.pool)
+            .await?;
+        // With an empty log, the next id continues the AUTOINCREMENT sequence.
+        let (max, min): (i64, i64) = (r.get(0), r.get(1));
+        if max == 0 {
+            let seq: Option<i64> =
+                sqlx::query_scalar("SELECT seq FROM sqlite_sequence WHERE name = 'events'")
+                    .fetch_optional(&self.pool)
+                    .await?;
+            let seq = seq.unwrap_or(0);
+            return Ok((seq, seq + 1));
+        }
+        Ok((max, min))
+    }
+
+    async fn prune_events(&self, before: DateTime<Utc>) -> StoreResult<u64> {
+        let r = sqlx::query("DELETE FROM events WHERE at < ?")
+            .bind(ms(before))
+            .execute(&self.pool)
+            .await?;
+        sqlx::query("DELETE FROM stream_tickets WHERE expires_at < ?")
+            .bind(ms(Utc::now()))
+            .execute(&self.pool)
+            .await?;
+        Ok(r.rows_affected())
+    }
+
+    async fn viewer_teams(&self, viewer: &Viewer) -> StoreResult<Option<Vec<i64>>> {
+        if viewer.all_teams() {
+            return Ok(None);
+        }
+        Ok(Some(
+            sqlx::query_scalar(
+                "SELECT team_id FROM team_members WHERE user_id = ? ORDER BY team_id",
+            )
+            .bind(viewer.user_id)
+            .fetch_all(&self.pool)
+            .await?,
+        ))
+    }
+
+    async fn create_stream_ticket(
+        &self,
+        ticket_hash: &str,
+        session_hash: &str,
+        user_id: i64,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO stream_tickets (ticket_hash, user_id, session_hash, expires_at) VALUES (?, ?, ?, ?)",
+        )
+        .bind(ticket_hash)
+        .bind(user_id)
+        .bind(session_hash)
+        .bind(ms(expires_at))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn stream_ticket_user(
+        &self,
+        ticket_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<Viewer>> {
+        let row = sqlx::query(
+            "SELECT u.id, u.role, u.can_email FROM stream_tickets t \
+             JOIN sessions s ON s.token_hash = t.session_hash AND s.expires_at > ?2 \
+             JOIN users u ON u.id = t.user_id \
+             WHERE t.ticket_hash = ?1 AND t.expires_at > ?2",
+        )
+        .bind(ticket_hash)
+        .bind(ms(now))
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            Ok(Viewer {
+                user_id: r.get(0),
+                role: role(r.get::<&str, _>(1))?,
+                can_email: r.get(2),
+            })
+        })
+        .transpose()
+    }
+
     async fn audit(&self, e: AuditEntry) -> StoreResult<()> {
         sqlx::query("INSERT INTO audit_log (user_id, username, action, target, ip, at) VALUES (?, ?, ?, ?, ?, ?)")
             .bind(e.user_id)
@@ -662,6 +981,43 @@ const ACTIVITY_SELECT: &str = "SELECT a.id, a.contact_id, a.team_id, a.kind, a.m
     CASE WHEN ?4 THEN e.subject END, CASE WHEN ?4 THEN e.sender END, CASE WHEN ?4 THEN e.snippet END \
     FROM activities a LEFT JOIN users u ON u.id = a.user_id \
     LEFT JOIN incoming_emails e ON e.id = a.email_id";
+
+/// The token that confines a full-text search to one contact's history.
+fn contact_token(contact_id: i64) -> String {
+    format!("k{contact_id}")
+}
+
+/// An FTS5 query for the words (already reduced to letters and digits by
+/// `search_words`, so quoting cannot be broken): every word as a prefix, all required,
+/// within one contact, and in email content only for users allowed to read it.
+fn fts_query(contact_id: i64, words: &[String], can_email: bool) -> String {
+    let terms: Vec<String> = words.iter().map(|w| format!("\"{w}\"*")).collect();
+    let columns = if can_email { "{body email}" } else { "{body}" };
+    format!(
+        "contact : \"{}\" AND {columns} : ({})",
+        contact_token(contact_id),
+        terms.join(" AND ")
+    )
+}
+
+async fn append_event(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    team_id: Option<i64>,
+    event: ServerEvent,
+    now: i64,
+) -> StoreResult<StoredEvent> {
+    let payload = serde_json::to_string(&event).map_err(|e| StoreError::Other(e.to_string()))?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO events (team_id, kind, payload, at) VALUES (?, ?, ?, ?) RETURNING id",
+    )
+    .bind(team_id)
+    .bind(event.name())
+    .bind(payload)
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(StoredEvent { id, team_id, event })
+}
 
 fn strip_email_content(d: &ActivityDetail) -> ActivityDetail {
     match d {

@@ -1,0 +1,712 @@
+//! The contact timeline: paging at depth, kinds, search, scoping, delete, notes and the
+//! real-time stream.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use agentdesk_protocol::{
+    Activity, ActivityDetail, ActivityKind, ActivityPage, ActivityView, AuditRecord, Direction,
+    EmailContent, StreamTicket,
+};
+use agentdesk_server::store::{NewActivity, NewContact, NewEmail};
+use chrono::{TimeZone, Utc};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+use crate::support::{TestApp, expect_error, sms};
+
+const NONE: Option<&()> = None;
+
+fn path(contact: i64, query: &str) -> String {
+    format!("/api/v1/contacts/{contact}/activities?{query}")
+}
+
+/// A contact of team A with `n` activities of rotating kinds at pseudo-random times,
+/// many of them tied to the same instant; returns the contact id.
+async fn deep_contact(app: &TestApp, n: usize) -> i64 {
+    let contact = app
+        .store
+        .create_contact(NewContact {
+            team_id: app.team_a,
+            name: "Deep History".into(),
+            phone: None,
+            email: None,
+            external_id: None,
+            attributes: BTreeMap::new(),
+            created_at: Utc::now(),
+        })
+        .await
+        .unwrap();
+    let base = Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).single().unwrap();
+    let mut rng = fastrand::Rng::with_seed(7);
+    let acts: Vec<NewActivity> = (0..n)
+        .map(|i| {
+            // Minutes in a small range: lots of ties on occurred_at.
+            let at = base + chrono::Duration::minutes(rng.i64(0..(n as i64 / 3).max(1)));
+            let detail = match i % 3 {
+                0 => ActivityDetail::Sms {
+                    direction: Direction::Inbound,
+                    text: format!("mensaje {i}"),
+                },
+                1 => ActivityDetail::Note {
+                    text: format!("nota número {i}"),
+                },
+                _ => ActivityDetail::Call {
+                    direction: Direction::Outbound,
+                    number: "+59899000111".into(),
+                    campaign: "Ventas".into(),
+                    duration_secs: 30,
+                    disposition: None,
+                },
+            };
+            NewActivity {
+                team_id: app.team_a,
+                contact_id: contact,
+                user_id: None,
+                model_id: format!("m-{i}"),
+                detail,
+                email: None,
+                occurred_at: at,
+            }
+        })
+        .collect();
+    app.store.insert_activities(&acts, false).await.unwrap();
+    contact
+}
+
+fn keys(p: &ActivityPage) -> Vec<(i64, i64)> {
+    p.items
+        .iter()
+        .map(|a| (a.occurred_at.timestamp_millis(), a.id))
+        .collect()
+}
+
+#[tokio::test]
+async fn ten_per_page_newest_first_ties_by_id_last_page_partial_and_past_the_end_is_the_last() {
+    let app = TestApp::spawn().await;
+    let token = app.token("super_a").await;
+    let p1: ActivityPage = app.get_as(&path(app.contact_a, ""), &token).await;
+    assert_eq!((p1.total, p1.page, p1.pages, p1.page_size), (15, 1, 2, 10));
+    assert_eq!(p1.items.len(), 10);
+    let p2: ActivityPage = app.get_as(&path(app.contact_a, "page=2"), &token).await;
+    assert_eq!(p2.items.len(), 5, "the last page holds the rest");
+    let all: Vec<(i64, i64)> = keys(&p1).into_iter().chain(keys(&p2)).collect();
+    let mut sorted = all.clone();
+    sorted.sort_by(|a, b| b.cmp(a));
+    assert_eq!(all, sorted, "newest first, ties by id descending");
+    // The two activities at the same instant: the later id first.
+    let tie: Vec<&Activity> = p1
+        .items
+        .iter()
+        .filter(
+            |a| matches!(&a.detail, ActivityDetail::Sms { text, .. } if text.starts_with("tie")),
+        )
+        .collect();
+    assert_eq!(tie.len(), 2);
+    assert!(tie[0].id > tie[1].id);
+
+    // Past the end: the last page, and the answer says so.
+    let p9: ActivityPage = app.get_as(&path(app.contact_a, "page=9"), &token).await;
+    assert_eq!(p9.page, 2);
+    assert_eq!(keys(&p9), keys(&p2));
+    let body = expect_error(
+        app.call(
+            Method::GET,
+            &path(app.contact_a, "page=0"),
+            Some(&token),
+            NONE,
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(body.error.field.as_deref(), Some("page"));
+    expect_error(
+        app.call(
+            Method::GET,
+            &path(app.contact_a, "page=x"),
+            Some(&token),
+            NONE,
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn every_way_of_reaching_a_page_of_a_deep_history_gives_the_same_page() {
+    let app = TestApp::spawn().await;
+    let contact = deep_contact(&app, 2_345).await;
+    let token = app.token("super_a").await;
+    // Walk forward with anchors through every page, collecting the whole history.
+    let mut all = Vec::new();
+    let first: ActivityPage = app.get_as(&path(contact, ""), &token).await;
+    assert_eq!((first.total, first.pages), (2_345, 235));
+    let mut page = first.clone();
+    let mut by_page = vec![keys(&first)];
+    all.extend(keys(&first));
+    while page.page < page.pages {
+        let anchor = page.anchor.clone().unwrap();
+        let next: ActivityPage = app
+            .get_as(
+                &path(contact, &format!("page={}&anchor={anchor}", page.page + 1)),
+                &token,
+            )
+            .await;
+        assert_eq!(next.page, page.page + 1);
+        all.extend(keys(&next));
+        by_page.push(keys(&next));
+        page = next;
+    }
+    assert_eq!(all.len(), 2_345, "every activity exactly once");
+    let mut sorted = all.clone();
+    sorted.sort_by(|a, b| b.cmp(a));
+    sorted.dedup();
+    assert_eq!(all, sorted, "strictly newest first, no duplicates");
+    assert_eq!(by_page.last().unwrap().len(), 5, "partial last page");
+
+    // Direct page numbers (walking from either end) agree, near both ends and mid-way.
+    for n in [1u32, 2, 100, 117, 118, 200, 234, 235] {
+        let p: ActivityPage = app
+            .get_as(&path(contact, &format!("page={n}")), &token)
+            .await;
+        assert_eq!(keys(&p), by_page[n as usize - 1], "page {n} by number");
+    }
+    // Backwards from an anchor, and a jump of a few pages from it.
+    let p150: ActivityPage = app.get_as(&path(contact, "page=150"), &token).await;
+    let a = p150.anchor.unwrap();
+    for n in [149u32, 148, 145, 153] {
+        let p: ActivityPage = app
+            .get_as(&path(contact, &format!("page={n}&anchor={a}")), &token)
+            .await;
+        assert_eq!(
+            keys(&p),
+            by_page[n as usize - 1],
+            "page {n} from the anchor of 150"
+        );
+    }
+    // An anchor from another filter is ignored, not trusted.
+    let calls: ActivityPage = app
+        .get_as(&path(contact, "kinds=call&page=3"), &token)
+        .await;
+    let p: ActivityPage = app
+        .get_as(
+            &path(contact, &format!("page=7&anchor={}", calls.anchor.unwrap())),
+            &token,
+        )
+        .await;
+    assert_eq!(keys(&p), by_page[6]);
+    // Garbage anchors are ignored too.
+    let p: ActivityPage = app
+        .get_as(&path(contact, "page=7&anchor=%21%21"), &token)
+        .await;
+    assert_eq!(keys(&p), by_page[6]);
+}
+
+#[tokio::test]
+async fn kinds_filter_counts_and_pages() {
+    let app = TestApp::spawn().await;
+    let contact = deep_contact(&app, 300).await;
+    let token = app.token("super_a").await;
+    let all: ActivityPage = app.get_as(&path(contact, ""), &token).await;
+    let counts: BTreeMap<ActivityKind, u64> =
+        all.kind_counts.iter().map(|k| (k.kind, k.count)).collect();
+    assert_eq!(
+        counts,
+        BTreeMap::from([
+            (ActivityKind::Call, 100),
+            (ActivityKind::Sms, 100),
+            (ActivityKind::Note, 100)
+        ])
+    );
+    let calls: ActivityPage = app
+        .get_as(&path(contact, "kinds=call&page=10"), &token)
+        .await;
+    assert_eq!((calls.total, calls.pages, calls.page), (100, 10, 10));
+    assert_eq!(calls.items.len(), 10);
+    assert!(calls.items.iter().all(|a| a.kind == ActivityKind::Call));
+    let two: ActivityPage = app.get_as(&path(contact, "kinds=call,note"), &token).await;
+    assert_eq!(two.total, 200);
+    assert!(two.items.iter().all(|a| a.kind != ActivityKind::Sms));
+    // Chip counts are of the whole history whatever the filter.
+    assert_eq!(two.kind_counts, all.kind_counts);
+    let body = expect_error(
+        app.call(
+            Method::GET,
+            &path(contact, "kinds=call,fax"),
+            Some(&token),
+            NONE,
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(body.error.field.as_deref(), Some("kinds"));
+}
+
+#[tokio::test]
+async fn search_matches_word_prefixes_without_accents_within_one_contact_and_never_fails() {
+    let app = TestApp::spawn().await;
+    let contact = deep_contact(&app, 300).await;
+    let token = app.token("super_a").await;
+    // "numero" finds "número" (accents folded), as a prefix: "num".
+    let p: ActivityPage = app.get_as(&path(contact, "q=NUM"), &token).await;
+    assert_eq!(p.total, 100);
+    assert!(p.items.iter().all(|a| a.kind == ActivityKind::Note));
+    // Every word must match: note 1 is "nota número 1".
+    let p: ActivityPage = app.get_as(&path(contact, "q=numero%2012"), &token).await;
+    assert!(p.total >= 1);
+    assert!(p.items.iter().all(|a| matches!(&a.detail,
+        ActivityDetail::Note { text } if text.split(' ').any(|w| w.starts_with("12")))));
+    // Search and kinds together.
+    let p: ActivityPage = app
+        .get_as(&path(contact, "q=mensaje&kinds=note"), &token)
+        .await;
+    assert_eq!(p.total, 0);
+    assert_eq!((p.page, p.pages), (1, 1));
+    // Another contact's words are not found here.
+    let p: ActivityPage = app.get_as(&path(contact, "q=tie"), &token).await;
+    assert_eq!(p.total, 0);
+    // Query syntax is just text.
+    for q in [
+        "%22",
+        "NEAR(a%20b)",
+        "*",
+        "a%20OR%20b",
+        "-x",
+        "%7B%7D%3A",
+        "%27%3B%20DROP",
+    ] {
+        let res = app
+            .call(
+                Method::GET,
+                &path(contact, &format!("q={q}")),
+                Some(&token),
+                NONE,
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::OK, "q={q}");
+    }
+    // Search pages like the timeline does.
+    let p: ActivityPage = app
+        .get_as(&path(contact, "q=mensaje&page=10"), &token)
+        .await;
+    assert_eq!((p.total, p.pages, p.page, p.items.len()), (100, 10, 10, 10));
+}
+
+#[tokio::test]
+async fn email_content_is_searchable_only_with_the_email_permission() {
+    let app = TestApp::spawn().await;
+    app.store
+        .insert_activities(
+            &[NewActivity {
+                team_id: app.team_a,
+                contact_id: app.contact_a,
+                user_id: None,
+                model_id: "email-secret".into(),
+                detail: ActivityDetail::Email {
+                    direction: Direction::Inbound,
+                    status: None,
+                    content: Some(EmailContent {
+                        subject: "Presupuesto".into(),
+                        sender: "x@example.com".into(),
+                        snippet: "…".into(),
+                    }),
+                },
+                email: Some(NewEmail {
+                    message_id: None,
+                    subject: "Presupuesto confidencial".into(),
+                    sender: "x@example.com".into(),
+                    snippet: "…".into(),
+                    body: "El monto es zanahoria".into(),
+                }),
+                occurred_at: Utc::now(),
+            }],
+            false,
+        )
+        .await
+        .unwrap();
+    let mailer = app.token("mailer_a").await;
+    let p: ActivityPage = app
+        .get_as(&path(app.contact_a, "q=zanahoria"), &mailer)
+        .await;
+    assert_eq!(p.total, 1);
+    let view: ActivityView = app
+        .get_as(&format!("/api/v1/activities/{}", p.items[0].id), &mailer)
+        .await;
+    assert_eq!(view.email_body.as_deref(), Some("El monto es zanahoria"));
+    // Without the permission the body cannot be found (nor read) by searching.
+    let agent = app.token("agent_a").await;
+    let p: ActivityPage = app
+        .get_as(&path(app.contact_a, "q=zanahoria"), &agent)
+        .await;
+    assert_eq!(p.total, 0);
+    let p: ActivityPage = app
+        .get_as(&path(app.contact_a, "q=confidencial"), &agent)
+        .await;
+    assert_eq!(p.total, 0);
+    let all: ActivityPage = app
+        .get_as(&path(app.contact_a, "kinds=email"), &agent)
+        .await;
+    let email = &all.items[0];
+    assert!(email.redacted);
+    let view: ActivityView = app
+        .get_as(&format!("/api/v1/activities/{}", email.id), &agent)
+        .await;
+    assert_eq!(view.email_body, None);
+    assert!(view.activity.redacted);
+}
+
+#[tokio::test]
+async fn another_teams_timeline_is_not_found_and_counts_only_cover_own_teams() {
+    let app = TestApp::spawn().await;
+    let b = app.token("agent_b").await;
+    expect_error(
+        app.call(Method::GET, &path(app.contact_a, ""), Some(&b), NONE)
+            .await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    expect_error(
+        app.call(Method::GET, &path(app.contact_a, "q=sms"), Some(&b), NONE)
+            .await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    // An activity of team B filed on team A's contact (a shared customer) is not shown
+    // to team A, neither in pages nor in counts.
+    app.store
+        .insert_activities(
+            &[sms(
+                app.team_b,
+                app.contact_a,
+                app.users["agent_b"],
+                Utc::now(),
+                "from b",
+            )],
+            false,
+        )
+        .await
+        .unwrap();
+    let a = app.token("agent_a").await;
+    let p: ActivityPage = app.get_as(&path(app.contact_a, ""), &a).await;
+    assert_eq!(p.total, 15);
+    assert!(p.items.iter().all(|x| x.team_id == app.team_a));
+    let admin = app.token("admin").await;
+    let p: ActivityPage = app.get_as(&path(app.contact_a, ""), &admin).await;
+    assert_eq!(p.total, 16);
+}
+
+#[tokio::test]
+async fn deleting_is_for_allowed_roles_audited_and_keeps_counts_and_search_consistent() {
+    let app = TestApp::spawn().await;
+    let agent = app.token("agent_a").await;
+    let sup = app.token("super_a").await;
+    let before: ActivityPage = app.get_as(&path(app.contact_a, ""), &sup).await;
+    let victim = before
+        .items
+        .iter()
+        .find(|a| a.kind == ActivityKind::Sms)
+        .unwrap()
+        .clone();
+    let url = format!("/api/v1/activities/{}", victim.id);
+    expect_error(
+        app.call(Method::DELETE, &url, Some(&agent), NONE).await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    let res = app.call(Method::DELETE, &url, Some(&sup), NONE).await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let after: ActivityPage = app.get_as(&path(app.contact_a, ""), &sup).await;
+    assert_eq!(after.total, before.total - 1);
+    assert!(after.items.iter().all(|a| a.id != victim.id));
+    let sms_before = before
+        .kind_counts
+        .iter()
+        .find(|k| k.kind == ActivityKind::Sms)
+        .unwrap();
+    let sms_after = after
+        .kind_counts
+        .iter()
+        .find(|k| k.kind == ActivityKind::Sms)
+        .unwrap();
+    assert_eq!(sms_after.count, sms_before.count - 1);
+    let ActivityDetail::Sms { text, .. } = &victim.detail else {
+        panic!("an SMS")
+    };
+    let q = text.split(' ').next_back().unwrap();
+    let found: ActivityPage = app
+        .get_as(&path(app.contact_a, &format!("q={q}")), &sup)
+        .await;
+    assert!(
+        found.items.iter().all(|a| a.id != victim.id),
+        "gone from search"
+    );
+    expect_error(
+        app.call(Method::DELETE, &url, Some(&sup), NONE).await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    let contact: agentdesk_protocol::Contact = app
+        .get_as(&format!("/api/v1/contacts/{}", app.contact_a), &sup)
+        .await;
+    assert_eq!(contact.activity_count, after.total);
+    let admin = app.token("admin").await;
+    let audit: Vec<AuditRecord> = app.get_as("/api/v1/audit", &admin).await;
+    assert!(audit.iter().any(|r| r.action == "activity_deleted"
+        && r.target.as_deref() == Some(&*format!("activity:{}", victim.id))
+        && r.user_id == Some(app.users["super_a"])));
+}
+
+#[tokio::test]
+async fn a_note_lands_on_page_one_by_its_author_and_empty_notes_are_refused() {
+    let app = TestApp::spawn().await;
+    let agent = app.token("agent_a").await;
+    let res = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/contacts/{}/notes", app.contact_a),
+            Some(&agent),
+            Some(&json!({ "text": "  Llamar el lunes  " })),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let note: Activity = res.json().await.unwrap();
+    assert_eq!(
+        note.detail,
+        ActivityDetail::Note {
+            text: "Llamar el lunes".into()
+        }
+    );
+    assert_eq!(note.user.unwrap().id, app.users["agent_a"]);
+    let p: ActivityPage = app.get_as(&path(app.contact_a, ""), &agent).await;
+    assert_eq!(p.items[0].id, note.id);
+    assert_eq!(p.total, 16);
+    for body in [
+        json!({ "text": "   " }),
+        json!({ "text": 5 }),
+        json!({ "txt": "x" }),
+    ] {
+        let res = app
+            .call(
+                Method::POST,
+                &format!("/api/v1/contacts/{}/notes", app.contact_a),
+                Some(&agent),
+                Some(&body),
+            )
+            .await;
+        assert!(res.status().is_client_error(), "{body}");
+        expect_error(res, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    let b = app.token("agent_b").await;
+    expect_error(
+        app.call(
+            Method::POST,
+            &format!("/api/v1/contacts/{}/notes", app.contact_a),
+            Some(&b),
+            Some(&json!({ "text": "hola" })),
+        )
+        .await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+}
+
+/// Reads SSE messages (event name, id, data) from a streaming response.
+struct SseReader {
+    res: reqwest::Response,
+    buf: String,
+}
+
+impl SseReader {
+    fn new(res: reqwest::Response) -> Self {
+        assert_eq!(res.status(), StatusCode::OK);
+        assert!(
+            res.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/event-stream")
+        );
+        SseReader {
+            res,
+            buf: String::new(),
+        }
+    }
+
+    /// The next event (comments and keep-alives skipped), or `None` after `wait`.
+    async fn next(&mut self, wait: Duration) -> Option<(String, i64, serde_json::Value)> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            while let Some(end) = self.buf.find("\n\n") {
+                let block: String = self.buf.drain(..end + 2).collect();
+                let (mut name, mut id, mut data) = (String::new(), 0, String::new());
+                for line in block.lines() {
+                    if let Some(v) = line.strip_prefix("event:") {
+                        name = v.trim().into();
+                    } else if let Some(v) = line.strip_prefix("id:") {
+                        id = v.trim().parse().unwrap();
+                    } else if let Some(v) = line.strip_prefix("data:") {
+                        data.push_str(v.trim());
+                    }
+                }
+                if !name.is_empty() {
+                    return Some((name, id, serde_json::from_str(&data).unwrap()));
+                }
+            }
+            let chunk = tokio::time::timeout_at(deadline, self.res.chunk())
+                .await
+                .ok()?;
+            let bytes = chunk.unwrap()?;
+            self.buf.push_str(&String::from_utf8_lossy(&bytes));
+        }
+    }
+}
+
+async fn note(app: &TestApp, token: &str, contact: i64, text: &str) -> Activity {
+    let res = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/contacts/{contact}/notes"),
+            Some(token),
+            Some(&json!({ "text": text })),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    res.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn the_stream_delivers_new_activities_of_own_teams_and_resumes_after_last_event_id() {
+    let app = TestApp::spawn().await;
+    let a = app.token("agent_a").await;
+    let b = app.token("agent_b").await;
+    let mut stream_a = SseReader::new(
+        app.call(Method::GET, "/api/v1/events", Some(&a), NONE)
+            .await,
+    );
+    // Team B's agent opens a stream through a ticket, as browsers do.
+    let ticket: StreamTicket = {
+        let res = app
+            .call(Method::POST, "/api/v1/stream-tickets", Some(&b), NONE)
+            .await;
+        assert_eq!(res.status(), StatusCode::OK);
+        res.json().await.unwrap()
+    };
+    let mut stream_b = SseReader::new(
+        app.http
+            .get(app.url(&format!("/api/v1/events?ticket={}", ticket.ticket)))
+            .send()
+            .await
+            .unwrap(),
+    );
+
+    let first = note(&app, &a, app.contact_a, "uno").await;
+    let (name, id1, data) = stream_a
+        .next(Duration::from_secs(5))
+        .await
+        .expect("an event");
+    assert_eq!(name, "activity.created");
+    assert_eq!(data["contact_id"], app.contact_a);
+    assert_eq!(data["activity_id"], first.id);
+    assert_eq!(data["kind"], "note");
+    // Team B hears nothing of team A.
+    assert!(stream_b.next(Duration::from_millis(500)).await.is_none());
+    let theirs = note(&app, &b, app.contact_b, "de b").await;
+    let (_, _, data) = stream_b
+        .next(Duration::from_secs(5))
+        .await
+        .expect("own event");
+    assert_eq!(data["activity_id"], theirs.id);
+    drop(stream_a);
+
+    // While A is away: another note and a delete. Resuming replays both, in order.
+    let second = note(&app, &a, app.contact_a, "dos").await;
+    let sup = app.token("super_a").await;
+    let res = app
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/activities/{}", first.id),
+            Some(&sup),
+            NONE,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let res = app
+        .http
+        .get(app.url("/api/v1/events"))
+        .bearer_auth(&a)
+        .header("Last-Event-ID", id1.to_string())
+        .send()
+        .await
+        .unwrap();
+    let mut resumed = SseReader::new(res);
+    let (name, _, data) = resumed.next(Duration::from_secs(5)).await.unwrap();
+    assert_eq!(
+        (name.as_str(), data["activity_id"].as_i64()),
+        ("activity.created", Some(second.id))
+    );
+    let (name, _, data) = resumed.next(Duration::from_secs(5)).await.unwrap();
+    assert_eq!(
+        (name.as_str(), data["activity_id"].as_i64()),
+        ("activity.deleted", Some(first.id))
+    );
+    // Team B's event in between was not replayed to A.
+    assert!(resumed.next(Duration::from_millis(300)).await.is_none());
+}
+
+#[tokio::test]
+async fn the_stream_needs_a_session_or_a_live_ticket() {
+    let app = TestApp::spawn().await;
+    expect_error(
+        app.call(Method::GET, "/api/v1/events", None, NONE).await,
+        StatusCode::UNAUTHORIZED,
+    )
+    .await;
+    expect_error(
+        app.call(Method::GET, "/api/v1/events?ticket=forged", None, NONE)
+            .await,
+        StatusCode::UNAUTHORIZED,
+    )
+    .await;
+    expect_error(
+        app.call(Method::GET, "/api/v1/events", Some("not-a-token"), NONE)
+            .await,
+        StatusCode::UNAUTHORIZED,
+    )
+    .await;
+    // A ticket dies with its session.
+    let a = app.token("agent_a").await;
+    let ticket: StreamTicket = app
+        .call(Method::POST, "/api/v1/stream-tickets", Some(&a), NONE)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let res = app
+        .call(Method::POST, "/api/v1/auth/logout", Some(&a), NONE)
+        .await;
+    assert!(res.status().is_success());
+    expect_error(
+        app.call(
+            Method::GET,
+            &format!("/api/v1/events?ticket={}", ticket.ticket),
+            None,
+            NONE,
+        )
+        .await,
+        StatusCode::UNAUTHORIZED,
+    )
+    .await;
+    expect_error(
+        app.call(
+            Method::GET,
+            "/api/v1/events?last_event_id=abc",
+            Some(&app.token("agent_a").await),
+            NONE,
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+}

@@ -1,0 +1,208 @@
+//! The real-time connection: one `EventSource` per signed-in tab, shared by every page.
+//!
+//! `EventSource` cannot send an `Authorization` header, so each connection starts with a
+//! short-lived ticket from `POST /stream-tickets`. The browser reconnects by itself after
+//! a network blip (sending `Last-Event-ID`); when it gives up (the ticket expired, the
+//! server restarted) we take a new ticket and reconnect with backoff, resuming after the
+//! last event seen. Pages subscribe with [`Live::subscribe`] and get every event once.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use agentdesk_protocol::ServerEvent;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
+use web_sys::{EventSource, MessageEvent};
+
+use crate::api;
+
+type Handler = Rc<dyn Fn(&ServerEvent)>;
+
+#[derive(Default)]
+struct Inner {
+    subscribers: Vec<(u64, Handler)>,
+    next_id: u64,
+    last_event_id: Option<i64>,
+    source: Option<EventSource>,
+    // Kept alive as long as the source that calls them.
+    closures: Vec<Closure<dyn FnMut(MessageEvent)>>,
+    on_error: Option<Closure<dyn FnMut(web_sys::Event)>>,
+    on_open: Option<Closure<dyn FnMut(web_sys::Event)>>,
+    /// Bumped on stop, so that a reconnect scheduled earlier does nothing.
+    generation: u64,
+    failures: u32,
+}
+
+/// Handle to the tab's real-time connection (in context from the app shell).
+#[derive(Clone, Copy)]
+pub struct Live {
+    inner: StoredValue<Rc<RefCell<Inner>>, LocalStorage>,
+    /// True while the stream is open; the UI shows when it is not.
+    pub connected: RwSignal<bool>,
+}
+
+pub fn use_live() -> Live {
+    expect_context::<Live>()
+}
+
+impl Live {
+    pub fn new() -> Self {
+        Live {
+            inner: StoredValue::new_local(Rc::new(RefCell::new(Inner::default()))),
+            connected: RwSignal::new(false),
+        }
+    }
+
+    fn inner(&self) -> Rc<RefCell<Inner>> {
+        self.inner.get_value()
+    }
+
+    /// Call `f` for every event until the calling component is cleaned up.
+    pub fn subscribe(&self, f: impl Fn(&ServerEvent) + 'static) {
+        let inner = self.inner();
+        let id = {
+            let mut i = inner.borrow_mut();
+            i.next_id += 1;
+            let id = i.next_id;
+            i.subscribers.push((id, Rc::new(f)));
+            id
+        };
+        let this = *self;
+        on_cleanup(move || {
+            if let Some(inner) = this.inner.try_get_value() {
+                inner.borrow_mut().subscribers.retain(|(s, _)| *s != id);
+            }
+        });
+    }
+
+    fn dispatch(&self, event: &ServerEvent) {
+        // Clone the handlers out first: a handler may subscribe or unsubscribe.
+        let handlers: Vec<Handler> = self
+            .inner()
+            .borrow()
+            .subscribers
+            .iter()
+            .map(|(_, h)| h.clone())
+            .collect();
+        for h in handlers {
+            h(event);
+        }
+    }
+
+    /// Open the stream (after sign-in).
+    pub fn start(&self) {
+        let generation = self.inner().borrow().generation;
+        self.connect(generation);
+    }
+
+    /// Close the stream (sign-out).
+    pub fn stop(&self) {
+        let inner = self.inner();
+        let mut i = inner.borrow_mut();
+        i.generation += 1;
+        if let Some(s) = i.source.take() {
+            s.close();
+        }
+        i.closures.clear();
+        i.on_error = None;
+        i.on_open = None;
+        i.last_event_id = None;
+        self.connected.set(false);
+    }
+
+    fn connect(&self, generation: u64) {
+        let this = *self;
+        spawn_local(async move {
+            if this.inner().borrow().generation != generation {
+                return;
+            }
+            match api::stream_ticket().await {
+                Ok(t) => this.open(generation, &t.ticket),
+                Err(e) => {
+                    leptos::logging::warn!("real-time stream: no ticket: {e:?}");
+                    this.retry_later(generation);
+                }
+            }
+        });
+    }
+
+    fn retry_later(&self, generation: u64) {
+        let this = *self;
+        let delay = {
+            let inner = self.inner();
+            let mut i = inner.borrow_mut();
+            i.failures = (i.failures + 1).min(6);
+            // 1, 2, 4 … 30 s.
+            (1000u32 << (i.failures - 1)).min(30_000)
+        };
+        gloo_timers::callback::Timeout::new(delay, move || this.connect(generation)).forget();
+    }
+
+    fn open(&self, generation: u64, ticket: &str) {
+        let inner = self.inner();
+        let last = inner.borrow().last_event_id;
+        let source = match EventSource::new(&api::events_url(ticket, last)) {
+            Ok(s) => s,
+            Err(e) => {
+                leptos::logging::warn!("real-time stream: cannot open: {e:?}");
+                self.retry_later(generation);
+                return;
+            }
+        };
+        let this = *self;
+        let mut closures = Vec::new();
+        for name in ServerEvent::NAMES {
+            let cb = Closure::<dyn FnMut(MessageEvent)>::new(move |m: MessageEvent| {
+                if let Ok(id) = m.last_event_id().parse::<i64>() {
+                    this.inner().borrow_mut().last_event_id = Some(id);
+                }
+                let Some(data) = m.data().as_string() else {
+                    return;
+                };
+                match serde_json::from_str::<ServerEvent>(&data) {
+                    Ok(e) => this.dispatch(&e),
+                    Err(e) => leptos::logging::warn!("real-time stream: unreadable event: {e}"),
+                }
+            });
+            let _ = source.add_event_listener_with_callback(name, cb.as_ref().unchecked_ref());
+            closures.push(cb);
+        }
+        let on_open = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+            this.inner().borrow_mut().failures = 0;
+            this.connected.set(true);
+        });
+        source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+        let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+            this.connected.set(false);
+            let inner = this.inner();
+            let closed = inner
+                .borrow()
+                .source
+                .as_ref()
+                .is_some_and(|s| s.ready_state() == EventSource::CLOSED);
+            // CONNECTING: the browser retries by itself. CLOSED: it gave up; we take over.
+            if closed && inner.borrow().generation == generation {
+                if let Some(s) = inner.borrow_mut().source.take() {
+                    s.close();
+                }
+                this.retry_later(generation);
+            }
+        });
+        source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        let mut i = inner.borrow_mut();
+        if let Some(old) = i.source.replace(source) {
+            old.close();
+        }
+        i.closures = closures;
+        i.on_open = Some(on_open);
+        i.on_error = Some(on_error);
+    }
+}
+
+impl Default for Live {
+    fn default() -> Self {
+        Self::new()
+    }
+}
