@@ -6,11 +6,14 @@ use leptos_router::hooks::use_location;
 use leptos_router::path;
 
 use crate::api::{self, ApiError};
+use crate::bridge::{Bridge, use_bridge};
+use crate::components::callbar::CallBar;
 use crate::components::topbar::TopBar;
 use crate::i18n::{I18n, Msg, use_i18n};
 use crate::live::Live;
 use crate::pages::contact::ContactPage;
 use crate::pages::contacts::ContactsPage;
+use crate::pages::launch::LaunchPage;
 use crate::pages::login::LoginPage;
 use crate::session::{self, Session, use_session};
 
@@ -26,11 +29,16 @@ pub fn App() -> impl IntoView {
     provide_context(session);
     let live = Live::new();
     provide_context(live);
+    let bridge = Bridge::new(i18n);
+    provide_context(bridge);
     // One real-time stream while signed in.
     Effect::new(move |was_signed_in: Option<bool>| {
         let signed_in = session.me.with(Option::is_some);
         match (was_signed_in.unwrap_or(false), signed_in) {
-            (false, true) => live.start(),
+            (false, true) => {
+                live.start();
+                bridge.start();
+            }
             (true, false) => live.stop(),
             _ => {}
         }
@@ -52,6 +60,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=|| view! { <Redirect path="/contacts" /> } />
                     <Route path=path!("contacts") view=ContactsPage />
                     <Route path=path!("contacts/:id") view=ContactPage />
+                    <Route path=path!("launch") view=LaunchPage />
                 </ParentRoute>
             </Routes>
         </Router>
@@ -66,8 +75,15 @@ fn Shell() -> impl IntoView {
     let i18n = use_i18n();
     let location = use_location();
     let next = move || {
-        let path = location.pathname.get_untracked();
-        let search = location.search.get_untracked();
+        // The raw address: `%2B` in a launch link must survive the round trip.
+        let _ = location.pathname.get_untracked();
+        let path = window().location().pathname().unwrap_or_default();
+        let search = window()
+            .location()
+            .search()
+            .unwrap_or_default()
+            .trim_start_matches('?')
+            .to_string();
         let target = if search.is_empty() {
             path
         } else {
@@ -75,6 +91,9 @@ fn Shell() -> impl IntoView {
         };
         format!("/login?next={}", api::encode(&target))
     };
+    // The bridge navigates (CLOSE_TAB) with the router's navigate.
+    let navigate = leptos_router::hooks::use_navigate();
+    use_bridge().set_navigate(move |path| navigate(path, Default::default()));
     let has_token = api::stored_token().is_some();
     let load_error = RwSignal::new(None::<ApiError>);
     if has_token && session.me.get_untracked().is_none() {
@@ -98,6 +117,7 @@ fn Shell() -> impl IntoView {
             (Some(_), _) => view! {
                 <a class="skip-link" href="#main">{move || i18n.t(Msg::SkipToContent)}</a>
                 <TopBar />
+                <CallBar />
                 <main id="main" class="main" tabindex="-1">
                     <Outlet />
                 </main>

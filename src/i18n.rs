@@ -114,6 +114,22 @@ messages! {
     Source => "Origen", "Source";
     When => "Fecha", "When";
     JustNow => "ahora", "just now";
+    OpenContacts => "Contactos abiertos", "Open contacts";
+    CloseTab => "Cerrar pestaña", "Close tab";
+    Dismiss => "Descartar", "Dismiss";
+    InCall => "En llamada", "In call";
+    Duration => "Duración", "Duration";
+    HangUp => "Colgar", "Hang up";
+    WrapUp => "Tipificar la llamada", "Wrap up the call";
+    Level1 => "Nivel 1", "Level 1";
+    Level2 => "Nivel 2", "Level 2";
+    Level3 => "Nivel 3", "Level 3";
+    Comment => "Comentario", "Comment";
+    SaveDisposition => "Guardar tipificación", "Save disposition";
+    CallNumber => "Llamar", "Call";
+    CallCampaign => "Campaña", "Campaign";
+    Launching => "Abriendo la interacción…", "Opening the interaction…";
+    CrmFrameTitle => "CRM del cliente", "Customer CRM";
 }
 
 /// The current UI language, shared through context.

@@ -22,6 +22,11 @@ pub enum ServerEvent {
         contact_id: i64,
         activity_id: i64,
     },
+    /// An activity changed (a call ended or got its disposition).
+    ActivityUpdated {
+        contact_id: i64,
+        activity_id: i64,
+    },
     /// The stream missed events older than the server keeps (resume too late): the
     /// client should refetch what it shows.
     Resync,
@@ -33,12 +38,18 @@ impl ServerEvent {
         match self {
             ServerEvent::ActivityCreated { .. } => "activity.created",
             ServerEvent::ActivityDeleted { .. } => "activity.deleted",
+            ServerEvent::ActivityUpdated { .. } => "activity.updated",
             ServerEvent::Resync => "resync",
         }
     }
 
     /// Every event name a client may subscribe to.
-    pub const NAMES: &'static [&'static str] = &["activity.created", "activity.deleted", "resync"];
+    pub const NAMES: &'static [&'static str] = &[
+        "activity.created",
+        "activity.deleted",
+        "activity.updated",
+        "resync",
+    ];
 }
 
 /// `POST /api/v1/stream-tickets`: the browser's `EventSource` cannot send an

@@ -6,6 +6,8 @@
 
 pub mod activity;
 pub mod auth;
+pub mod bridge;
+pub mod call;
 pub mod contact;
 pub mod error;
 pub mod event;
@@ -13,6 +15,7 @@ pub mod team;
 
 pub use activity::*;
 pub use auth::*;
+pub use call::*;
 pub use contact::*;
 pub use error::*;
 pub use event::*;

@@ -36,6 +36,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::CreateUser(args)) => create_user(&store, args).await,
         Some(Command::SeedDemo(args)) => {
             let summary = demo::seed(&store, &args).await?;
+            // The sample CRM as served by `serve` with its default address.
+            demo::seed_crm(&store, "http://127.0.0.1:8080").await?;
             println!("{summary}");
             Ok(())
         }
@@ -46,6 +48,7 @@ async fn serve(store: DynStore, config: ServeConfig) -> anyhow::Result<()> {
     if !config.no_demo && store.is_empty().await? {
         tracing::info!("empty database: loading the demo data set (use --no-demo to skip)");
         let summary = demo::seed(&store, &SeedArgs::default()).await?;
+        demo::seed_crm(&store, &format!("http://{}", config.bind)).await?;
         tracing::info!(%summary, "demo data loaded");
     }
     let listener = TcpListener::bind(config.bind).await?;

@@ -95,6 +95,16 @@ pub struct ServeConfig {
     )]
     pub delete_roles: Vec<agentdesk_protocol::Role>,
 
+    /// Shared secret for signed launch links (`?phone=&agent=…&ts=&sig=`): when set, a
+    /// screen-pop URL must carry `ts` (Unix seconds) and `sig`, the hex HMAC-SHA256 of
+    /// its other parameters sorted by name as `k=v&k=v`, or it is refused.
+    #[arg(long, env = "AGENTDESK_LAUNCH_SECRET", hide_env_values = true)]
+    pub launch_secret: Option<Secret>,
+
+    /// How old a signed launch link may be, in seconds.
+    #[arg(long, env = "AGENTDESK_LAUNCH_MAX_AGE_SECS", default_value_t = 300)]
+    pub launch_max_age_secs: u64,
+
     /// How long real-time events are kept for clients resuming with Last-Event-ID.
     #[arg(long, env = "AGENTDESK_EVENT_RETENTION_HOURS", default_value_t = 24)]
     pub event_retention_hours: u32,
@@ -116,6 +126,8 @@ impl Default for ServeConfig {
                 agentdesk_protocol::Role::Admin,
             ],
             event_retention_hours: 24,
+            launch_secret: None,
+            launch_max_age_secs: 300,
         }
     }
 }
@@ -163,5 +175,25 @@ impl Default for SeedArgs {
             activities: 30_000,
             big_contact_activities: 5_000,
         }
+    }
+}
+
+/// A secret from the configuration: printed as `***` by `Debug`, so it never reaches a log.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("***")
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.len() < 16 {
+            return Err("a secret needs at least 16 characters".into());
+        }
+        Ok(Secret(s.to_string()))
     }
 }

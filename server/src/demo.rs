@@ -187,6 +187,50 @@ struct DemoContact {
 }
 
 /// Load the demo data set. Refuses a database that already has users.
+/// The demo's telephony: the sample CRM (served by this server at `base`) as the CRM, and
+/// the demo campaigns with disposition trees.
+pub async fn seed_crm(store: &DynStore, base: &str) -> anyhow::Result<()> {
+    use agentdesk_protocol::{Campaign, CrmSettings, DispositionNode};
+    let node = |label: &str, children: Vec<DispositionNode>| DispositionNode {
+        label: label.into(),
+        children,
+    };
+    store
+        .set_crm_settings(&CrmSettings {
+            url_template: format!(
+                "{base}/sample-crm/?phone={{phone}}&agent={{agent}}&campaign={{campaign}}&guid={{guid}}"
+            ),
+            crm_origins: vec![],
+            ucontact_origin: String::new(),
+        })
+        .await?;
+    for name in CAMPAIGNS {
+        store
+            .upsert_campaign(&Campaign {
+                name: name.into(),
+                require_disposition: name.ends_with("->"),
+                dispositions: vec![
+                    node(
+                        "Venta",
+                        vec![node("Plan anual", vec![]), node("Plan mensual", vec![])],
+                    ),
+                    node(
+                        "Consulta",
+                        vec![
+                            node("Facturación", vec![]),
+                            node("Servicio técnico", vec![]),
+                        ],
+                    ),
+                    node("Reclamo", vec![]),
+                    node("No interesado", vec![]),
+                    node("Volver a llamar", vec![]),
+                ],
+            })
+            .await?;
+    }
+    Ok(())
+}
+
 pub async fn seed(store: &DynStore, args: &SeedArgs) -> anyhow::Result<SeedSummary> {
     if !store.is_empty().await? {
         anyhow::bail!("the database already has users; the demo loads only into an empty one");

@@ -27,6 +27,12 @@ pub enum ApiError {
     NotFound(&'static str),
     #[error("{0}")]
     Conflict(String),
+    /// A conflict about one thing the client can name (`field`), e.g. a call in progress.
+    #[error("{message}")]
+    ConflictOn {
+        field: &'static str,
+        message: String,
+    },
     #[error("too many attempts; try again in {retry_after_secs} seconds")]
     RateLimited { retry_after_secs: u64 },
     #[error(transparent)]
@@ -52,7 +58,9 @@ impl ApiError {
             ApiError::Unauthorized | ApiError::BadCredentials => ErrorCode::Unauthorized,
             ApiError::Forbidden => ErrorCode::Forbidden,
             ApiError::NotFound(_) => ErrorCode::NotFound,
-            ApiError::Conflict(_) | ApiError::Store(StoreError::Conflict(_)) => ErrorCode::Conflict,
+            ApiError::Conflict(_)
+            | ApiError::ConflictOn { .. }
+            | ApiError::Store(StoreError::Conflict(_)) => ErrorCode::Conflict,
             ApiError::RateLimited { .. } => ErrorCode::RateLimited,
             ApiError::Store(StoreError::Unavailable(_)) => ErrorCode::Unavailable,
             ApiError::Store(StoreError::Other(_)) | ApiError::Internal(_) => ErrorCode::Internal,
@@ -74,6 +82,7 @@ impl ApiError {
                 message,
                 field: match self {
                     ApiError::Validation { field, .. } => field.clone(),
+                    ApiError::ConflictOn { field, .. } => Some((*field).to_string()),
                     _ => None,
                 },
                 retry_after_secs: match self {

@@ -62,6 +62,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .nest(agentdesk_protocol::API_PREFIX, routes::api())
         .merge(routes::probes())
+        .merge(routes::sample_crm())
         .fallback_service(static_files)
         .layer(middleware::from_fn(web::cache_headers))
         .layer(middleware::from_fn_with_state(state.clone(), web::security_headers))
@@ -89,6 +90,11 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    // CRM frames and uContact as an ancestor join the CSP from the stored settings.
+    match state.store.crm_settings().await {
+        Ok(s) => state.web.apply_crm_settings(&s),
+        Err(e) => tracing::warn!(error = %e, "could not read the CRM settings"),
+    }
     // Keep the event log short: clients resuming later than this get a `resync`.
     let retention = chrono::Duration::hours(i64::from(state.config.event_retention_hours));
     let store = state.store.clone();

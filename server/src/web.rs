@@ -15,12 +15,15 @@ use sha2::{Digest, Sha256};
 use crate::AppState;
 use crate::config::ServeConfig;
 
-/// What is computed once at start-up from `dist/` and the configuration.
+/// What is computed once at start-up from `dist/` and the configuration, plus the CSP,
+/// recomputed when an admin changes the CRM settings (their origins join `frame-src`
+/// and `frame-ancestors`).
 pub struct WebAssets {
     /// `index.html`, or `None` when the app has not been built.
     pub index: Option<Arc<str>>,
     /// The full `Content-Security-Policy` value.
-    pub csp: HeaderValue,
+    csp: std::sync::RwLock<HeaderValue>,
+    config: ServeConfig,
 }
 
 impl WebAssets {
@@ -37,8 +40,39 @@ impl WebAssets {
         let csp = content_security_policy(config, index.as_deref().unwrap_or(""));
         Ok(WebAssets {
             index,
-            csp: HeaderValue::from_str(&csp)?,
+            csp: std::sync::RwLock::new(HeaderValue::from_str(&csp)?),
+            config: config.clone(),
         })
+    }
+
+    pub fn csp(&self) -> HeaderValue {
+        self.csp
+            .read()
+            .map(|v| v.clone())
+            .unwrap_or_else(|e| e.into_inner().clone())
+    }
+
+    /// Add the CRM settings' origins (CRM frames; uContact as an ancestor) to the policy.
+    pub fn apply_crm_settings(&self, settings: &agentdesk_protocol::CrmSettings) {
+        let mut config = self.config.clone();
+        if let Some(o) = agentdesk_protocol::origin_of(&settings.url_template) {
+            config.crm_origins.push(o);
+        }
+        config
+            .crm_origins
+            .extend(settings.crm_origins.iter().cloned());
+        if !settings.ucontact_origin.is_empty() {
+            config
+                .frame_ancestors
+                .push(settings.ucontact_origin.clone());
+        }
+        let csp = content_security_policy(&config, self.index.as_deref().unwrap_or(""));
+        match (HeaderValue::from_str(&csp), self.csp.write()) {
+            (Ok(v), Ok(mut slot)) => *slot = v,
+            _ => {
+                tracing::warn!("CRM settings hold characters a CSP cannot carry; policy unchanged")
+            }
+        }
     }
 }
 
@@ -102,7 +136,10 @@ fn inline_script_hashes(html: &str) -> Vec<String> {
 pub async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
     let h = res.headers_mut();
-    h.insert(header::CONTENT_SECURITY_POLICY, state.web.csp.clone());
+    // The sample CRM is a stand-in for a vendor's site: any desktop may frame it.
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        h.insert(header::CONTENT_SECURITY_POLICY, state.web.csp());
+    }
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),

@@ -2,4 +2,5 @@
 
 pub mod contact;
 pub mod contacts;
+pub mod launch;
 pub mod login;

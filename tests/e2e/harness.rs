@@ -295,6 +295,14 @@ impl Harness {
         Ok(serde_json::from_str(&text)?)
     }
 
+    /// Back to the top-level page from any frame depth (the parent of the top is itself).
+    pub async fn to_top(&self) -> anyhow::Result<()> {
+        for _ in 0..3 {
+            self.client.enter_parent_frame().await?;
+        }
+        Ok(())
+    }
+
     /// The `value` property of an input.
     pub async fn value(&self, css: &str) -> anyhow::Result<String> {
         let el = self.client.find(Locator::Css(css)).await?;

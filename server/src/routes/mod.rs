@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, one module per resource, and the health probes.
 
 mod auth;
+mod calls;
 mod contacts;
 mod events;
 mod me;
@@ -19,6 +20,7 @@ pub fn api() -> Router<AppState> {
         .merge(auth::router())
         .merge(me::router())
         .merge(contacts::router())
+        .merge(calls::router())
         .merge(events::router())
         .merge(teams::router())
         .fallback(|| async { ApiError::NotFound("route") })
@@ -40,5 +42,45 @@ pub fn probes() -> Router<AppState> {
                         .map_err(ApiError::from)
                 },
             ),
+        )
+}
+
+/// `/sample-crm/`: the reference CRM page for vendors (static, built into the binary). It
+/// stands in for a vendor's site on another origin, so any page may frame it.
+pub fn sample_crm() -> Router<AppState> {
+    use axum::http::header;
+    const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; frame-ancestors *; object-src 'none'; base-uri 'none'";
+    let page = |body: &'static str, ct: &'static str| {
+        move || async move {
+            (
+                [
+                    (header::CONTENT_TYPE, ct),
+                    (header::CONTENT_SECURITY_POLICY, CSP),
+                ],
+                body,
+            )
+        }
+    };
+    Router::new()
+        .route(
+            "/sample-crm/",
+            get(page(
+                include_str!("../../static/sample-crm/index.html"),
+                "text/html; charset=utf-8",
+            )),
+        )
+        .route(
+            "/sample-crm/crm.js",
+            get(page(
+                include_str!("../../static/sample-crm/crm.js"),
+                "text/javascript; charset=utf-8",
+            )),
+        )
+        .route(
+            "/sample-crm/crm.css",
+            get(page(
+                include_str!("../../static/sample-crm/crm.css"),
+                "text/css; charset=utf-8",
+            )),
         )
 }

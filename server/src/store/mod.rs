@@ -4,6 +4,7 @@
 //! the query: a caller can never receive a row of a team they are not in, whatever the
 //! route does. Backends are chosen by the database URL ([`open`]).
 
+pub mod calls;
 mod sqlite;
 
 use std::sync::Arc;
@@ -162,7 +163,7 @@ pub struct AuditEntry {
 }
 
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: calls::CallStore + Send + Sync + 'static {
     /// Apply pending migrations.
     async fn migrate(&self) -> StoreResult<()>;
     /// Cheap round trip, for readiness checks.

@@ -1,5 +1,6 @@
 //! API tests: the real router over real HTTP, on a fresh SQLite database per test.
 
+mod calls;
 mod demo;
 mod support;
 mod timeline;
@@ -107,6 +108,15 @@ async fn every_api_route_without_a_session_is_401_in_the_json_error_shape() {
         (Method::POST, "/api/v1/contacts/1/notes"),
         (Method::POST, "/api/v1/stream-tickets"),
         (Method::GET, "/api/v1/events"),
+        (Method::GET, "/api/v1/crm/settings"),
+        (Method::PUT, "/api/v1/crm/settings"),
+        (Method::GET, "/api/v1/campaigns"),
+        (Method::PUT, "/api/v1/campaigns/x"),
+        (Method::POST, "/api/v1/calls"),
+        (Method::GET, "/api/v1/calls/current"),
+        (Method::POST, "/api/v1/calls/hangup"),
+        (Method::POST, "/api/v1/calls/disposition"),
+        (Method::POST, "/api/v1/launch"),
         (Method::GET, "/api/v1/teams"),
         (Method::POST, "/api/v1/teams"),
         (Method::GET, "/api/v1/users"),

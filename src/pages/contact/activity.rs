@@ -212,7 +212,10 @@ pub fn ActivityTab(contact_id: i64) -> impl IntoView {
                 new_count.update(|n| *n += 1);
             }
         }
-        ServerEvent::ActivityDeleted { contact_id: c, .. } if *c == contact_id => {
+        ServerEvent::ActivityDeleted { contact_id: c, .. }
+        | ServerEvent::ActivityUpdated { contact_id: c, .. }
+            if *c == contact_id =>
+        {
             reload.update(|n| *n += 1)
         }
         ServerEvent::Resync => reload.update(|n| *n += 1),

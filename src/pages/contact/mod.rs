@@ -9,11 +9,15 @@ use leptos_router::NavigateOptions;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
+use agentdesk_protocol::bridge::UcAction;
+
 use crate::api;
+use crate::bridge::{From as BridgeFrom, use_bridge};
 use crate::components::error::ErrorNotice;
 use crate::components::time::Time;
 use crate::i18n::{Msg, use_i18n};
 use crate::pages::contacts::initials;
+use crate::session::use_session;
 use activity::ActivityTab;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -139,14 +143,98 @@ fn ContactView(contact: Contact) -> impl IntoView {
     let attributes = contact.attributes.clone();
     let details = contact.clone();
 
+    // This contact is an open tab, and the one on screen, while this view lives.
+    let bridge = use_bridge();
+    let session = use_session();
+    bridge.open_tab(contact_id, contact.name.clone());
+    bridge.current_contact.set(Some(contact_id));
+    on_cleanup(move || {
+        if bridge.current_contact.get_untracked() == Some(contact_id) {
+            bridge.current_contact.set(None);
+        }
+    });
+    // The campaign for the agent's own calls: the interaction's, else the first known.
+    let campaign = move || {
+        bridge
+            .interaction
+            .with(|i| {
+                i.as_ref()
+                    .filter(|i| i.contact_id == contact_id)
+                    .map(|i| i.campaign.clone())
+            })
+            .filter(|c| !c.is_empty())
+            .or_else(|| bridge.campaigns.with(|c| c.first().map(|c| c.name.clone())))
+            .unwrap_or_else(|| "Manual".to_string())
+    };
+    let phone_for_crm = contact.phone.clone().unwrap_or_default();
+    let crm_url = Memo::new(move |_| {
+        if let Some(url) = bridge
+            .interaction
+            .with(|i| {
+                i.as_ref()
+                    .filter(|i| i.contact_id == contact_id)
+                    .map(|i| i.crm_url.clone())
+            })
+            .filter(|u| !u.is_empty())
+        {
+            return url;
+        }
+        let template = bridge.settings.with(|s| {
+            s.as_ref()
+                .map(|s| s.url_template.clone())
+                .unwrap_or_default()
+        });
+        let agent = session
+            .me
+            .with(|m| {
+                m.as_ref().map(|m| {
+                    m.ucontact_agent
+                        .clone()
+                        .unwrap_or_else(|| m.username.clone())
+                })
+            })
+            .unwrap_or_default();
+        let values = std::collections::BTreeMap::from([
+            ("phone".to_string(), phone_for_crm.clone()),
+            ("agent".to_string(), agent),
+            ("campaign".to_string(), String::new()),
+            ("guid".to_string(), String::new()),
+        ]);
+        agentdesk_protocol::fill_template(&template, &values)
+    });
+    let frame_ref = NodeRef::<leptos::html::Iframe>::new();
+    Effect::new(move |_| {
+        bridge.set_frame(frame_ref.get());
+    });
+    on_cleanup(move || bridge.set_frame(None));
+
     view! {
         <header class="contact-header">
             <span class="contact-avatar large" aria-hidden="true">{initials(&contact.name)}</span>
             <div class="contact-headline">
                 <h1 id="contact-name">{contact.name.clone()}</h1>
                 <dl class="contact-facts">
-                    {contact.phone.clone().map(|p| view! {
-                        <div><dt>{move || i18n.t(Msg::Phone)}</dt><dd><a href=format!("tel:{p}")>{p.clone()}</a></dd></div>
+                    {contact.phone.clone().map(|p| {
+                        let number = p.clone();
+                        view! {
+                            <div><dt>{move || i18n.t(Msg::Phone)}</dt><dd>
+                                <span class="phone">{p.clone()}</span>
+                                " "
+                                <button class="btn btn-small btn-call" id="call-phone"
+                                    title=move || format!("{} {}", i18n.t(Msg::CallNumber), campaign())
+                                    on:click=move |_| {
+                                        let call = agentdesk_protocol::bridge::CallRequest {
+                                            destination: number.clone(),
+                                            campaign: campaign(),
+                                            did: String::new(),
+                                            guid: String::new(),
+                                        };
+                                        bridge.dispatch(UcAction::MakeCall { call }, BridgeFrom::Agent, None);
+                                    }>
+                                    "☎ " {move || i18n.t(Msg::CallNumber)}
+                                </button>
+                            </dd></div>
+                        }
                     })}
                     {contact.email.clone().map(|e| view! {
                         <div><dt>{move || i18n.t(Msg::Email)}</dt><dd>{e}</dd></div>
@@ -181,9 +269,21 @@ fn ContactView(contact: Contact) -> impl IntoView {
                 Tab::Activity => view! { <ActivityTab contact_id=contact_id /> }.into_any(),
                 Tab::Details => view! { <DetailsTab contact=details.clone() /> }.into_any(),
                 Tab::Crm => view! {
-                    <div class="empty-state" id="crm-empty"><p>{move || i18n.t(Msg::CrmNotConfigured)}</p></div>
+                    <Show when=move || crm_url.with(String::is_empty)>
+                        <div class="empty-state" id="crm-empty"><p>{move || i18n.t(Msg::CrmNotConfigured)}</p></div>
+                    </Show>
                 }.into_any(),
             }}
+            // The CRM stays loaded while the agent looks at other tabs: its messages
+            // (and its state) must not depend on which tab is shown.
+            <Show when=move || !crm_url.with(String::is_empty)>
+                <iframe id="crm-frame" class="crm-frame" node_ref=frame_ref
+                    class:hidden=move || tab.get() != Tab::Crm
+                    title=move || i18n.t(Msg::CrmFrameTitle)
+                    src=move || crm_url.get()
+                    sandbox="allow-scripts allow-forms allow-same-origin allow-popups allow-downloads"
+                    referrerpolicy="strict-origin-when-cross-origin"></iframe>
+            </Show>
         </div>
     }
 }

@@ -22,11 +22,13 @@ use super::{
 };
 use crate::text::fold;
 
+mod calls;
+
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 
 /// The team filter of every scoped query, on the team column `col`. By convention the
 /// query binds `?1` = the viewer sees all teams (admin), `?2` = the viewer's user id.
-fn scoped(col: &str) -> String {
+pub(crate) fn scoped(col: &str) -> String {
     format!("(?1 OR {col} IN (SELECT team_id FROM team_members WHERE user_id = ?2))")
 }
 
@@ -43,7 +45,7 @@ macro_rules! bind_filter {
 }
 
 pub struct SqliteStore {
-    pool: SqlitePool,
+    pub(crate) pool: SqlitePool,
 }
 
 impl SqliteStore {
@@ -68,11 +70,11 @@ impl SqliteStore {
     }
 }
 
-fn ms(t: DateTime<Utc>) -> i64 {
+pub(crate) fn ms(t: DateTime<Utc>) -> i64 {
     t.timestamp_millis()
 }
 
-fn from_ms(v: i64) -> DateTime<Utc> {
+pub(crate) fn from_ms(v: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_millis(v).unwrap_or_default()
 }
 
@@ -94,7 +96,7 @@ impl From<sqlx::Error> for StoreError {
     }
 }
 
-fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
+pub(crate) fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::Other(format!("unreadable {what} in database: {e}"))
 }
 
@@ -536,49 +538,7 @@ impl Store for SqliteStore {
         let mut ids = Vec::with_capacity(activities.len());
         let mut events = Vec::new();
         for a in activities {
-            let email_id: Option<i64> = match &a.email {
-                Some(e) => Some(
-                    sqlx::query_scalar(
-                        "INSERT INTO incoming_emails (message_id, subject, sender, snippet, body, created_at) \
-                         VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-                    )
-                    .bind(&e.message_id)
-                    .bind(&e.subject)
-                    .bind(&e.sender)
-                    .bind(&e.snippet)
-                    .bind(&e.body)
-                    .bind(now)
-                    .fetch_one(&mut *tx)
-                    .await?,
-                ),
-                None => None,
-            };
-            let detail = serde_json::to_string(&strip_email_content(&a.detail))
-                .map_err(|e| StoreError::Other(e.to_string()))?;
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO activities (team_id, contact_id, user_id, kind, model_id, email_id, detail, occurred_at, created_at) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-            )
-            .bind(a.team_id)
-            .bind(a.contact_id)
-            .bind(a.user_id)
-            .bind(a.kind().as_str())
-            .bind(&a.model_id)
-            .bind(email_id)
-            .bind(detail)
-            .bind(ms(a.occurred_at))
-            .bind(now)
-            .fetch_one(&mut *tx)
-            .await?;
-            sqlx::query(
-                "INSERT INTO activity_search (rowid, contact, body, email) VALUES (?, ?, ?, ?)",
-            )
-            .bind(id)
-            .bind(contact_token(a.contact_id))
-            .bind(search_text(&a.detail))
-            .bind(a.email.as_ref().map(email_search_text).unwrap_or_default())
-            .execute(&mut *tx)
-            .await?;
+            let id = insert_activity(&mut tx, a, now).await?;
             ids.push(id);
             let t = latest.entry(a.contact_id).or_insert(i64::MIN);
             *t = (*t).max(ms(a.occurred_at));
@@ -647,8 +607,10 @@ impl Store for SqliteStore {
             [] => {}
             [k] => filter.push_str(&format!(" AND a.kind = '{}'", k.as_str())),
             ks => {
+                // `+` keeps the planner on the timeline index (already in order, kind in
+                // it) instead of merging several kind ranges and sorting them.
                 let list: Vec<String> = ks.iter().map(|k| format!("'{}'", k.as_str())).collect();
-                filter.push_str(&format!(" AND a.kind IN ({})", list.join(",")));
+                filter.push_str(&format!(" AND +a.kind IN ({})", list.join(",")));
             }
         }
         let fts =
@@ -982,6 +944,83 @@ const ACTIVITY_SELECT: &str = "SELECT a.id, a.contact_id, a.team_id, a.kind, a.m
     FROM activities a LEFT JOIN users u ON u.id = a.user_id \
     LEFT JOIN incoming_emails e ON e.id = a.email_id";
 
+/// Insert one activity with its email content and search entry (the counters follow by
+/// trigger), inside the caller's transaction.
+pub(crate) async fn insert_activity(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    a: &NewActivity,
+    now: i64,
+) -> StoreResult<i64> {
+    let email_id: Option<i64> = match &a.email {
+        Some(e) => Some(
+            sqlx::query_scalar(
+                "INSERT INTO incoming_emails (message_id, subject, sender, snippet, body, created_at) \
+                 VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+            )
+            .bind(&e.message_id)
+            .bind(&e.subject)
+            .bind(&e.sender)
+            .bind(&e.snippet)
+            .bind(&e.body)
+            .bind(now)
+            .fetch_one(&mut **tx)
+            .await?,
+        ),
+        None => None,
+    };
+    let detail = serde_json::to_string(&strip_email_content(&a.detail))
+        .map_err(|e| StoreError::Other(e.to_string()))?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO activities (team_id, contact_id, user_id, kind, model_id, email_id, detail, occurred_at, created_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(a.team_id)
+    .bind(a.contact_id)
+    .bind(a.user_id)
+    .bind(a.kind().as_str())
+    .bind(&a.model_id)
+    .bind(email_id)
+    .bind(detail)
+    .bind(ms(a.occurred_at))
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await?;
+    sqlx::query("INSERT INTO activity_search (rowid, contact, body, email) VALUES (?, ?, ?, ?)")
+        .bind(id)
+        .bind(contact_token(a.contact_id))
+        .bind(search_text(&a.detail))
+        .bind(a.email.as_ref().map(email_search_text).unwrap_or_default())
+        .execute(&mut **tx)
+        .await?;
+    Ok(id)
+}
+
+/// Rewrite an activity's detail (and its search text), inside the caller's transaction.
+pub(crate) async fn update_activity_detail(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    id: i64,
+    contact_id: i64,
+    detail: &ActivityDetail,
+) -> StoreResult<()> {
+    let json = serde_json::to_string(detail).map_err(|e| StoreError::Other(e.to_string()))?;
+    sqlx::query("UPDATE activities SET detail = ? WHERE id = ?")
+        .bind(json)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("DELETE FROM activity_search WHERE rowid = ?")
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("INSERT INTO activity_search (rowid, contact, body, email) VALUES (?, ?, ?, '')")
+        .bind(id)
+        .bind(contact_token(contact_id))
+        .bind(search_text(detail))
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 /// The token that confines a full-text search to one contact's history.
 fn contact_token(contact_id: i64) -> String {
     format!("k{contact_id}")
@@ -1000,7 +1039,7 @@ fn fts_query(contact_id: i64, words: &[String], can_email: bool) -> String {
     )
 }
 
-async fn append_event(
+pub(crate) async fn append_event(
     tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
     team_id: Option<i64>,
     event: ServerEvent,

@@ -1,0 +1,82 @@
+//! Storage of telephony: CRM settings, campaigns, calls and their uContact-shaped events.
+
+use agentdesk_protocol::bridge::CallDisposition;
+use agentdesk_protocol::{CallInfo, Campaign, CrmSettings, Direction};
+use async_trait::async_trait;
+
+use super::{StoreResult, StoredEvent, Viewer};
+
+/// A call to record: its contact is already resolved.
+#[derive(Debug, Clone)]
+pub struct NewCall {
+    pub guid: String,
+    pub team_id: i64,
+    pub contact_id: i64,
+    pub user_id: i64,
+    /// The agent's uContact name (or username) for the queue log.
+    pub agent: String,
+    pub campaign: String,
+    pub did: String,
+    pub destination: String,
+    pub direction: Direction,
+}
+
+/// Why a call could not change state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallRefusal {
+    /// The agent already has a call in progress.
+    InProgress(String),
+    /// The previous call's campaign wants a disposition first.
+    DispositionRequired(String),
+    /// No call to end or disposition.
+    NoCall,
+    /// The disposition is not a path of the campaign's tree.
+    UnknownDisposition(String),
+}
+
+pub type CallResult<T> = StoreResult<Result<T, CallRefusal>>;
+
+#[async_trait]
+pub trait CallStore: Send + Sync {
+    async fn crm_settings(&self) -> StoreResult<CrmSettings>;
+    async fn set_crm_settings(&self, settings: &CrmSettings) -> StoreResult<()>;
+    async fn campaigns(&self) -> StoreResult<Vec<Campaign>>;
+    async fn upsert_campaign(&self, campaign: &Campaign) -> StoreResult<()>;
+
+    /// A contact visible to the viewer with this E.164 phone, or a new one in the
+    /// viewer's first team (named after the number). `None`: the viewer has no team.
+    async fn contact_for_phone(
+        &self,
+        viewer: &Viewer,
+        phone: &str,
+    ) -> StoreResult<Option<(i64, i64, bool)>>;
+
+    /// Start a call: the call row, its timeline activity, a `STARTCALL` queue-log event
+    /// and an `activity.created` event, in one transaction.
+    async fn start_call(&self, call: NewCall) -> CallResult<(CallInfo, Vec<StoredEvent>)>;
+    /// End the user's active call (or the one with `guid`): duration on the activity,
+    /// `PHONECOMPLETEAGENT`/`PHONECOMPLETECALLER` and `OUTCALL` in the queue log.
+    async fn end_call(
+        &self,
+        user_id: i64,
+        agent: &str,
+        guid: Option<&str>,
+        hung_up_by: &str,
+    ) -> CallResult<(CallInfo, Vec<StoredEvent>)>;
+    /// Record a disposition on the call with the disposition's guid (or the user's
+    /// latest call when it is empty), checked against the campaign's tree; updates the
+    /// call's activity and logs `FINISHWRAPUP`.
+    async fn dispose_call(
+        &self,
+        user_id: i64,
+        agent: &str,
+        disposition: &CallDisposition,
+    ) -> CallResult<(CallInfo, Vec<StoredEvent>)>;
+    /// The user's active call, and their latest ended call still owing a disposition.
+    async fn current_calls(
+        &self,
+        user_id: i64,
+    ) -> StoreResult<(Option<CallInfo>, Option<CallInfo>)>;
+    /// Queue-log rows of a call, oldest first: (event, data1..data5).
+    async fn queue_log(&self, guid: &str) -> StoreResult<Vec<(String, [String; 5])>>;
+}

@@ -1,0 +1,467 @@
+//! The postMessage bridge: the CRM iframe ⇄ the desktop ⇄ uContact (the parent window).
+//!
+//! Inbound messages are accepted only when `event.source` is the CRM frame's window and
+//! `event.origin` is the CRM's origin (or a configured CRM origin), or when the source
+//! is the parent window and the origin is uContact's. Everything else is dropped and
+//! logged. Accepted messages are parsed into typed actions ([`agentdesk_protocol::bridge`])
+//! and handled by the same code as the agent's own buttons ([`Bridge::dispatch`]):
+//! the server records the call, the action is relayed to uContact in its exact shape and
+//! with its exact origin, the CRM gets a RESULT/ERROR reply when it sent an `id`, and the
+//! agent sees what happened.
+
+use std::rc::Rc;
+
+use agentdesk_protocol::bridge::{
+    BridgeError, CrmEvent, CrmReply, Inbound, UcAction, UcEvent, parse_inbound,
+};
+use agentdesk_protocol::{
+    Campaign, CrmSettings, CurrentCalls, DisposeCall, ErrorCode, HangUp, StartCall, origin_of,
+};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
+use web_sys::{HtmlIFrameElement, MessageEvent};
+
+use crate::api::{self, ApiError};
+
+/// Who asked for an action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum From {
+    /// The CRM in the iframe (gets replies).
+    Crm,
+    /// The agent's own buttons.
+    Agent,
+}
+
+/// A message for the agent about bridge activity.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Notice {
+    pub ok: bool,
+    pub text: String,
+}
+
+/// An open contact tab.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpenTab {
+    pub id: i64,
+    pub name: String,
+}
+
+/// The interaction uContact launched the desktop for (screen pop).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Interaction {
+    pub contact_id: i64,
+    pub crm_url: String,
+    pub campaign: String,
+    pub guid: String,
+}
+
+#[derive(Clone, Copy)]
+pub struct Bridge {
+    pub settings: RwSignal<Option<CrmSettings>>,
+    pub campaigns: RwSignal<Vec<Campaign>>,
+    pub calls: RwSignal<CurrentCalls>,
+    pub notice: RwSignal<Option<Notice>>,
+    pub tabs: RwSignal<Vec<OpenTab>>,
+    /// The contact whose page is on screen.
+    pub current_contact: RwSignal<Option<i64>>,
+    pub interaction: RwSignal<Option<Interaction>>,
+    frame: StoredValue<Option<HtmlIFrameElement>, LocalStorage>,
+    listener: StoredValue<Option<Rc<Listener>>, LocalStorage>,
+    /// Navigation, provided by the shell (the router's navigate function).
+    navigate: StoredValue<Option<Rc<Navigate>>, LocalStorage>,
+    i18n: crate::i18n::I18n,
+}
+
+type Listener = Closure<dyn FnMut(MessageEvent)>;
+type Navigate = dyn Fn(&str);
+
+pub fn use_bridge() -> Bridge {
+    expect_context::<Bridge>()
+}
+
+fn js_value<T: serde::Serialize>(v: &T) -> Option<wasm_bindgen::JsValue> {
+    let text = serde_json::to_string(v).ok()?;
+    js_sys::JSON::parse(&text).ok()
+}
+
+/// The bridge's error for an API failure, by what the server said.
+fn bridge_error(action: &UcAction, e: &ApiError) -> BridgeError {
+    let code = match (e, action) {
+        (ApiError::Api { body, .. }, _) => match (body.error.code, body.error.field.as_deref()) {
+            (ErrorCode::NotFound, _) if !matches!(action, UcAction::MakeCall { .. }) => {
+                "no_active_call"
+            }
+            (ErrorCode::Validation, Some("disposition")) => "unknown_disposition",
+            (ErrorCode::Validation, Some("campaign")) => "unknown_campaign",
+            (ErrorCode::Conflict, Some("disposition")) => "disposition_required",
+            (ErrorCode::Conflict, Some("call")) => "call_in_progress",
+            (ErrorCode::Validation | ErrorCode::BadRequest, _) => "malformed",
+            _ => "server_error",
+        },
+        _ => "server_error",
+    };
+    let message = match e {
+        ApiError::Api { body, .. } => body.error.message.clone(),
+        ApiError::Network(m) | ApiError::Decode(m) => m.clone(),
+    };
+    BridgeError {
+        code: code.into(),
+        message,
+    }
+}
+
+impl Bridge {
+    pub fn new(i18n: crate::i18n::I18n) -> Self {
+        Bridge {
+            i18n,
+            settings: RwSignal::new(None),
+            campaigns: RwSignal::new(Vec::new()),
+            calls: RwSignal::new(CurrentCalls::default()),
+            notice: RwSignal::new(None),
+            tabs: RwSignal::new(Vec::new()),
+            current_contact: RwSignal::new(None),
+            interaction: RwSignal::new(None),
+            frame: StoredValue::new_local(None),
+            listener: StoredValue::new_local(None),
+            navigate: StoredValue::new_local(None),
+        }
+    }
+
+    pub fn set_navigate(&self, f: impl Fn(&str) + 'static) {
+        self.navigate.set_value(Some(Rc::new(f)));
+    }
+
+    fn go(&self, path: &str) {
+        if let Some(n) = self.navigate.get_value() {
+            n(path);
+        }
+    }
+
+    /// Load settings, campaigns and calls, and start listening (after sign-in).
+    pub fn start(&self) {
+        let this = *self;
+        spawn_local(async move {
+            match api::get::<CrmSettings>("/crm/settings").await {
+                Ok(s) => this.settings.set(Some(s)),
+                Err(e) => leptos::logging::warn!("CRM settings unavailable: {e:?}"),
+            }
+            if let Ok(c) = api::get::<Vec<Campaign>>("/campaigns").await {
+                this.campaigns.set(c);
+            }
+            this.refresh_calls().await;
+        });
+        if self.listener.with_value(Option::is_some) {
+            return;
+        }
+        let cb =
+            Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| this.on_message(ev));
+        let _ = window().add_event_listener_with_callback("message", cb.as_ref().unchecked_ref());
+        self.listener.set_value(Some(Rc::new(cb)));
+    }
+
+    pub async fn refresh_calls(&self) {
+        if let Ok(c) = api::get::<CurrentCalls>("/calls/current").await {
+            self.calls.set(c);
+        }
+    }
+
+    /// The CRM tab registers its iframe here (and `None` when it goes away).
+    pub fn set_frame(&self, frame: Option<HtmlIFrameElement>) {
+        self.frame.set_value(frame);
+    }
+
+    fn frame_origin(&self) -> Option<String> {
+        self.frame
+            .with_value(|f| f.as_ref().map(|f| f.src()))
+            .and_then(|src| origin_of(&src))
+    }
+
+    fn embedded() -> bool {
+        window()
+            .parent()
+            .ok()
+            .flatten()
+            .is_some_and(|p| !js_sys::Object::is(&p, &window()))
+    }
+
+    fn ucontact_origin(&self) -> Option<String> {
+        self.settings
+            .with_untracked(|s| s.as_ref().map(|s| s.ucontact_origin.clone()))
+            .filter(|o| !o.is_empty())
+    }
+
+    fn on_message(&self, ev: MessageEvent) {
+        let origin = ev.origin();
+        let Some(source) = ev.source() else {
+            leptos::logging::warn!("postMessage dropped: no source window (origin {origin})");
+            return;
+        };
+        let from_frame = self.frame.with_value(|f| {
+            f.as_ref()
+                .and_then(|f| f.content_window())
+                .is_some_and(|w| js_sys::Object::is(&w, &source))
+        });
+        let from_parent = Self::embedded()
+            && window()
+                .parent()
+                .ok()
+                .flatten()
+                .is_some_and(|p| js_sys::Object::is(&p, &source));
+        let allowed = if from_frame {
+            let extra = self.settings.with_untracked(|s| {
+                s.as_ref()
+                    .map(|s| s.crm_origins.clone())
+                    .unwrap_or_default()
+            });
+            self.frame_origin().as_deref() == Some(origin.as_str()) || extra.contains(&origin)
+        } else if from_parent {
+            self.ucontact_origin().as_deref() == Some(origin.as_str())
+        } else {
+            false
+        };
+        if !allowed {
+            leptos::logging::warn!(
+                "postMessage dropped: from {origin} ({})",
+                if from_frame || from_parent {
+                    "origin not allowed"
+                } else {
+                    "not the CRM frame nor uContact"
+                }
+            );
+            return;
+        }
+        let data = ev.data();
+        let text = match data.as_string() {
+            Some(s) => serde_json::to_string(&s).unwrap_or_default(),
+            None => js_sys::JSON::stringify(&data)
+                .ok()
+                .and_then(|s| s.as_string())
+                .unwrap_or_default(),
+        };
+        match parse_inbound(&text) {
+            Ok(Inbound::Request(req)) if from_frame => self.dispatch(req.action, From::Crm, req.id),
+            Ok(Inbound::Request(req)) => {
+                // uContact does not send actions to us; an echo is dropped.
+                leptos::logging::warn!(
+                    "postMessage dropped: action {} from uContact",
+                    req.action.name()
+                );
+            }
+            Ok(Inbound::Event(e)) => self.on_ucontact_event(e),
+            Err(e) => {
+                leptos::logging::warn!("postMessage dropped: {e}");
+                if from_frame {
+                    let error = BridgeError {
+                        code: "malformed".into(),
+                        message: e.message.clone(),
+                    };
+                    self.reply_crm(&CrmReply::Error {
+                        reply_to: e.id,
+                        error: error.clone(),
+                    });
+                    self.notice.set(Some(Notice {
+                        ok: false,
+                        text: format!("CRM: {}", error.message),
+                    }));
+                }
+            }
+        }
+    }
+
+    fn on_ucontact_event(&self, e: UcEvent) {
+        match e {
+            UcEvent::AssignedInteraction(a) => {
+                if let Some(mut i) = self.interaction.get_untracked() {
+                    i.guid = a.guid;
+                    i.campaign = a.campaign;
+                    self.interaction.set(Some(i));
+                }
+            }
+            UcEvent::ChangedLanguage(v) => {
+                let lang = v.get("language").and_then(|l| l.as_str()).unwrap_or("");
+                if let Ok(locale) = lang.get(..2).unwrap_or("").parse() {
+                    self.i18n.locale.set(locale);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Post to the CRM frame, to its own origin only.
+    fn post_crm<T: serde::Serialize>(&self, msg: &T) {
+        let (Some(origin), Some(value)) = (self.frame_origin(), js_value(msg)) else {
+            return;
+        };
+        self.frame.with_value(|f| {
+            if let Some(w) = f.as_ref().and_then(|f| f.content_window()) {
+                let _ = w.post_message(&value, &origin);
+            }
+        });
+    }
+
+    fn reply_crm(&self, reply: &CrmReply) {
+        self.post_crm(reply);
+    }
+
+    /// Tell the CRM about something that happened (for CRMs that listen).
+    pub fn event_crm(&self, e: &CrmEvent) {
+        self.post_crm(e);
+    }
+
+    /// Relay an action to uContact, in its exact shape, to its exact origin, when the
+    /// desktop runs inside it.
+    fn relay(&self, action: &UcAction) {
+        let Some(origin) = self.ucontact_origin() else {
+            return;
+        };
+        if !Self::embedded() {
+            return;
+        }
+        if let (Ok(Some(parent)), Some(value)) = (window().parent(), js_value(action)) {
+            let _ = parent.post_message(&value, &origin);
+        }
+    }
+
+    /// Handle an action from the CRM or the agent's buttons: one code path for both.
+    pub fn dispatch(&self, action: UcAction, from: From, id: Option<String>) {
+        let this = *self;
+        spawn_local(async move {
+            let outcome: Result<serde_json::Value, BridgeError> = this.run(&action).await;
+            match &outcome {
+                Ok(result) => {
+                    this.relay(&action);
+                    if let (From::Crm, Some(id)) = (from, id.clone()) {
+                        this.reply_crm(&CrmReply::Result {
+                            reply_to: id,
+                            result: result.clone(),
+                        });
+                    }
+                }
+                Err(error) => {
+                    if from == From::Crm {
+                        this.reply_crm(&CrmReply::Error {
+                            reply_to: id.clone(),
+                            error: error.clone(),
+                        });
+                    }
+                    this.notice.set(Some(Notice {
+                        ok: false,
+                        text: error.message.clone(),
+                    }));
+                }
+            }
+        });
+    }
+
+    async fn run(&self, action: &UcAction) -> Result<serde_json::Value, BridgeError> {
+        let to_err = |e: ApiError| bridge_error(action, &e);
+        match action {
+            UcAction::MakeCall { call } => {
+                let req = StartCall {
+                    contact_id: self.current_contact.get_untracked(),
+                    call: call.clone(),
+                };
+                let info: agentdesk_protocol::CallInfo =
+                    api::post("/calls", &req).await.map_err(to_err)?;
+                self.notice.set(Some(Notice {
+                    ok: true,
+                    text: format!("☎ {} · {}", info.destination, info.campaign),
+                }));
+                self.event_crm(&CrmEvent::CallConnected {
+                    guid: info.guid.clone(),
+                    destination: info.destination.clone(),
+                    campaign: info.campaign.clone(),
+                });
+                self.refresh_calls().await;
+                Ok(serde_json::json!({ "guid": info.guid, "contact_id": info.contact_id }))
+            }
+            UcAction::HangUp => {
+                let info: agentdesk_protocol::CallInfo =
+                    api::post("/calls/hangup", &HangUp::default())
+                        .await
+                        .map_err(to_err)?;
+                self.event_crm(&CrmEvent::CallEnded {
+                    guid: info.guid.clone(),
+                    duration_secs: info.duration_secs,
+                });
+                self.notice.set(Some(Notice {
+                    ok: true,
+                    text: format!("☎ {} ✓ {}s", info.destination, info.duration_secs),
+                }));
+                self.refresh_calls().await;
+                Ok(serde_json::json!({ "guid": info.guid, "duration_secs": info.duration_secs }))
+            }
+            UcAction::DispositionCall { disposition } => {
+                let info: agentdesk_protocol::CallInfo = api::post(
+                    "/calls/disposition",
+                    &DisposeCall {
+                        disposition: disposition.clone(),
+                    },
+                )
+                .await
+                .map_err(to_err)?;
+                let d = info
+                    .disposition
+                    .clone()
+                    .unwrap_or_else(|| disposition.clone());
+                self.event_crm(&CrmEvent::DispositionSaved {
+                    guid: info.guid.clone(),
+                    l1: d.l1.clone(),
+                    l2: d.l2.clone(),
+                    l3: d.l3.clone(),
+                });
+                self.notice.set(Some(Notice {
+                    ok: true,
+                    text: format!(
+                        "✓ {}",
+                        [d.l1, d.l2, d.l3]
+                            .into_iter()
+                            .filter(|s| !s.is_empty())
+                            .collect::<Vec<_>>()
+                            .join(" › ")
+                    ),
+                }));
+                self.refresh_calls().await;
+                Ok(serde_json::json!({ "guid": info.guid }))
+            }
+            UcAction::CloseTab => {
+                let Some(current) = self.current_contact.get_untracked() else {
+                    return Err(BridgeError {
+                        code: "no_tab".into(),
+                        message: "no contact tab is open".into(),
+                    });
+                };
+                self.close_tab(current);
+                Ok(serde_json::json!({ "closed": current }))
+            }
+        }
+    }
+
+    pub fn open_tab(&self, id: i64, name: String) {
+        self.tabs.update(|t| {
+            if !t.iter().any(|x| x.id == id) {
+                t.push(OpenTab { id, name });
+            }
+        });
+    }
+
+    /// Close a contact tab; when it is the one on screen, show the next open tab (or
+    /// the contact list).
+    pub fn close_tab(&self, id: i64) {
+        let mut next = None;
+        self.tabs.update(|t| {
+            if let Some(i) = t.iter().position(|x| x.id == id) {
+                t.remove(i);
+                next = t.get(i).or_else(|| t.last()).map(|x| x.id);
+            }
+        });
+        if self.current_contact.get_untracked() == Some(id) {
+            match next {
+                Some(n) => self.go(&format!("/contacts/{n}")),
+                None => self.go("/contacts"),
+            }
+        }
+    }
+}
