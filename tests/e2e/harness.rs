@@ -295,6 +295,18 @@ impl Harness {
         Ok(serde_json::from_str(&text)?)
     }
 
+    /// Save a PNG of the page to `target/e2e-screenshots/<name>.png`, for looking at the
+    /// UI after a run (not an assertion).
+    pub async fn screenshot(&self, name: &str) -> anyhow::Result<()> {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/e2e-screenshots");
+        std::fs::create_dir_all(&dir)?;
+        std::fs::write(
+            dir.join(format!("{name}.png")),
+            self.client.screenshot().await?,
+        )?;
+        Ok(())
+    }
+
     /// Back to the top-level page from any frame depth (the parent of the top is itself).
     pub async fn to_top(&self) -> anyhow::Result<()> {
         for _ in 0..3 {

@@ -190,6 +190,7 @@ async fn the_timeline_pages_filters_searches_keeps_state_in_the_url_and_updates_
         h.client.refresh().await?;
         h.wait_text("#timeline .activity-item mark", |_| true)
             .await?;
+        h.screenshot("timeline-search").await?;
         anyhow::ensure!(h.value("#activity-search").await? == "venta");
         h.wait_text("#kind-call[aria-pressed=true]", |_| true)
             .await?;
@@ -371,6 +372,9 @@ async fn crm_actions_travel_from_the_crm_frame_through_the_desktop_to_ucontact()
         );
         h.client.find(Css("#desktop")).await?.enter_frame().await?;
         h.wait_text("#active-call", |t| t.contains(&phone)).await?;
+        h.to_top().await?;
+        h.screenshot("crm-in-call").await?;
+        h.client.find(Css("#desktop")).await?.enter_frame().await?;
 
         // A foreign origin and the wrong window are ignored.
         h.to_top().await?;
@@ -396,6 +400,9 @@ async fn crm_actions_travel_from_the_crm_frame_through_the_desktop_to_ucontact()
         h.client.enter_parent_frame().await?;
         h.wait_text("#bridge-notice", |t| t.contains("Inventado")).await?;
         h.wait_count("#wrap-up", 1).await?;
+        h.to_top().await?;
+        h.screenshot("crm-wrap-up").await?;
+        h.client.find(Css("#desktop")).await?.enter_frame().await?;
         h.client.find(Css("#crm-frame")).await?.enter_frame().await?;
         h.fill("#l1", "Venta").await?;
         h.fill("#l2", "Plan anual").await?;

@@ -602,7 +602,14 @@ impl Store for SqliteStore {
         kind_counts.sort_by_key(|k| k.kind);
 
         // The filter every step shares; kinds are our own enum's names, safe to inline.
-        let mut filter = format!("a.contact_id = ?3 AND {}", scoped("a.team_id"));
+        // With a search, the matches (a bounded set from the index) drive the query and are
+        // sorted; `+` stops the planner from walking the whole history to find them.
+        let contact_col = if req.words.is_empty() {
+            "a.contact_id"
+        } else {
+            "+a.contact_id"
+        };
+        let mut filter = format!("{contact_col} = ?3 AND {}", scoped("a.team_id"));
         match req.kinds.as_slice() {
             [] => {}
             [k] => filter.push_str(&format!(" AND a.kind = '{}'", k.as_str())),
