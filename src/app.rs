@@ -11,6 +11,7 @@ use crate::components::callbar::CallBar;
 use crate::components::topbar::TopBar;
 use crate::i18n::{I18n, Msg, use_i18n};
 use crate::live::Live;
+use crate::pages::admin::AdminPage;
 use crate::pages::contact::ContactPage;
 use crate::pages::contacts::ContactsPage;
 use crate::pages::launch::LaunchPage;
@@ -61,6 +62,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("contacts") view=ContactsPage />
                     <Route path=path!("contacts/:id") view=ContactPage />
                     <Route path=path!("launch") view=LaunchPage />
+                    <Route path=path!("admin/crm") view=AdminPage />
                 </ParentRoute>
             </Routes>
         </Router>

@@ -49,6 +49,9 @@ pub fn TopBar() -> impl IntoView {
             </A>
             <nav class="topnav" aria-label=move || i18n.t(Msg::AppName)>
                 <A href="/contacts">{move || i18n.t(Msg::Contacts)}</A>
+                <Show when=move || session.me.with(|m| m.as_ref().is_some_and(|m| m.role == agentdesk_protocol::Role::Admin))>
+                    <A href="/admin/crm" attr:id="nav-admin">{move || i18n.t(Msg::Admin)}</A>
+                </Show>
             </nav>
             <div class="topbar-spacer"></div>
             // The agent status picker goes here.

@@ -1,5 +1,6 @@
 //! One module per route.
 
+pub mod admin;
 pub mod contact;
 pub mod contacts;
 pub mod launch;

@@ -437,3 +437,55 @@ async fn crm_actions_travel_from_the_crm_frame_through_the_desktop_to_ucontact()
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_sets_the_crm_template_and_a_campaign_tree_from_the_admin_page() {
+    run(|h| async move {
+        h.goto("/login?next=%2Fadmin%2Fcrm").await?;
+        h.login("admin", "demo1234").await?;
+        h.wait_count("#crm-settings-form", 1).await?;
+        h.fill("#crm-template", "https://crm.example/c?phone={phone}")
+            .await?;
+        h.click("#crm-settings-save").await?;
+        h.wait_text("#crm-settings-form .form-ok", |t| !t.is_empty())
+            .await?;
+        // A bad origin is refused with the server's message.
+        h.fill("#ucontact-origin", "not an origin").await?;
+        h.click("#crm-settings-save").await?;
+        h.wait_text("#crm-settings-form .field-error", |t| {
+            t.contains("not an origin")
+        })
+        .await?;
+
+        h.fill("#campaign-name", "Cobros->").await?;
+        h.fill("#campaign-tree", "Pagó\n  Total\n  Parcial\nNo pagó")
+            .await?;
+        h.click("#campaign-required").await?;
+        h.click("#campaign-save").await?;
+        h.wait_text("#campaign-form .form-ok", |t| !t.is_empty())
+            .await?;
+        let token = h.api_token("admin", "demo1234").await?;
+        let campaigns = h
+            .api(reqwest::Method::GET, "/campaigns", Some(&token), None)
+            .await?;
+        let cobros = campaigns
+            .as_array()
+            .and_then(|a| a.iter().find(|c| c["name"] == "Cobros->"))
+            .cloned()
+            .ok_or_else(|| anyhow::anyhow!("campaign saved: {campaigns}"))?;
+        anyhow::ensure!(cobros["require_disposition"] == true, "{cobros}");
+        anyhow::ensure!(
+            cobros["dispositions"][0]["children"][1]["label"] == "Parcial",
+            "{cobros}"
+        );
+        let settings = h
+            .api(reqwest::Method::GET, "/crm/settings", Some(&token), None)
+            .await?;
+        anyhow::ensure!(
+            settings["url_template"] == "https://crm.example/c?phone={phone}",
+            "{settings}"
+        );
+        Ok(())
+    })
+    .await;
+}

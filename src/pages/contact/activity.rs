@@ -37,8 +37,8 @@ pub fn kind_label(kind: ActivityKind) -> Msg {
 fn kind_icon(kind: ActivityKind) -> &'static str {
     match kind {
         ActivityKind::Email => "✉",
-        ActivityKind::Chat => "💬",
-        ActivityKind::Ticket => "🎫",
+        ActivityKind::Chat => "❝",
+        ActivityKind::Ticket => "⚑",
         ActivityKind::Call => "☎",
         ActivityKind::Sms => "✆",
         ActivityKind::Note => "✎",

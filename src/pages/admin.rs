@@ -1,0 +1,229 @@
+//! `/admin/crm` (admins): the CRM URL template and origins, uContact's origin, and the
+//! campaigns with their disposition trees. A tree is edited as indented lines — two
+//! spaces per level, up to three levels — which is quick to type and to read.
+
+use agentdesk_protocol::{Campaign, CrmSettings, DispositionNode, Role};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::api;
+use crate::bridge::use_bridge;
+use crate::components::error::describe;
+use crate::i18n::{Msg, use_i18n};
+use crate::session::use_session;
+
+/// Indented lines → tree. Lines indented deeper than one level below their parent, or
+/// more than three levels, are errors (with the line number).
+pub fn parse_tree(text: &str) -> Result<Vec<DispositionNode>, String> {
+    let mut roots: Vec<DispositionNode> = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let indent = line.len() - line.trim_start_matches(' ').len();
+        if indent % 2 != 0 || indent > 4 {
+            return Err(format!(
+                "line {}: indent by 2 spaces per level, at most 3 levels",
+                n + 1
+            ));
+        }
+        let node = DispositionNode {
+            label: line.trim().to_string(),
+            children: vec![],
+        };
+        let parent = match indent / 2 {
+            0 => Some(&mut roots),
+            1 => roots.last_mut().map(|r| &mut r.children),
+            _ => roots
+                .last_mut()
+                .and_then(|r| r.children.last_mut())
+                .map(|c| &mut c.children),
+        };
+        parent
+            .ok_or_else(|| format!("line {}: indented under nothing", n + 1))?
+            .push(node);
+    }
+    Ok(roots)
+}
+
+/// Tree → indented lines.
+pub fn format_tree(nodes: &[DispositionNode]) -> String {
+    fn walk(nodes: &[DispositionNode], depth: usize, out: &mut String) {
+        for n in nodes {
+            out.push_str(&"  ".repeat(depth));
+            out.push_str(&n.label);
+            out.push('\n');
+            walk(&n.children, depth + 1, out);
+        }
+    }
+    let mut out = String::new();
+    walk(nodes, 0, &mut out);
+    out
+}
+
+#[component]
+pub fn AdminPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let session = use_session();
+    let is_admin = move || {
+        session
+            .me
+            .with(|m| m.as_ref().is_some_and(|m| m.role == Role::Admin))
+    };
+    view! {
+        <section class="page admin-page">
+            <h1>{move || i18n.t(Msg::AdminTitle)}</h1>
+            <Show when=is_admin fallback=move || view! { <p class="notice notice-error" role="alert">{i18n.t(Msg::AdminOnly)}</p> }>
+                <CrmSettingsForm />
+                <CampaignsForm />
+            </Show>
+        </section>
+    }
+}
+
+#[component]
+fn CrmSettingsForm() -> impl IntoView {
+    let i18n = use_i18n();
+    let bridge = use_bridge();
+    let template = RwSignal::new(String::new());
+    let origins = RwSignal::new(String::new());
+    let ucontact = RwSignal::new(String::new());
+    let status = RwSignal::new(None::<(bool, String)>);
+    spawn_local(async move {
+        if let Ok(s) = api::get::<CrmSettings>("/crm/settings").await {
+            template.set(s.url_template);
+            origins.set(s.crm_origins.join("\n"));
+            ucontact.set(s.ucontact_origin);
+        }
+    });
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let body = CrmSettings {
+            url_template: template.get_untracked(),
+            crm_origins: origins
+                .get_untracked()
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(str::to_string)
+                .collect(),
+            ucontact_origin: ucontact.get_untracked(),
+        };
+        spawn_local(async move {
+            match api::put::<_, CrmSettings>("/crm/settings", &body).await {
+                Ok(saved) => {
+                    bridge.settings.set(Some(saved));
+                    status.set(Some((true, i18n.t(Msg::Saved).to_string())));
+                }
+                Err(e) => status.set(Some((false, describe(&e, |m| i18n.t(m))))),
+            }
+        });
+    };
+    view! {
+        <form class="admin-form" id="crm-settings-form" on:submit=save>
+            <h2>{move || i18n.t(Msg::CrmSettings)}</h2>
+            <label for="crm-template">{move || i18n.t(Msg::CrmTemplate)}</label>
+            <input id="crm-template" class="input" prop:value=template
+                placeholder="https://crm.example/customers?searchByPhoneNumber={phone}"
+                on:input=move |ev| template.set(event_target_value(&ev)) />
+            <p class="muted small">{move || i18n.t(Msg::CrmTemplateHelp)}</p>
+            <label for="crm-origins">{move || i18n.t(Msg::CrmOrigins)}</label>
+            <textarea id="crm-origins" class="input" rows="2" prop:value=origins
+                on:input=move |ev| origins.set(event_target_value(&ev))></textarea>
+            <label for="ucontact-origin">{move || i18n.t(Msg::UcontactOrigin)}</label>
+            <input id="ucontact-origin" class="input" prop:value=ucontact placeholder="https://acme.ucontact.example"
+                on:input=move |ev| ucontact.set(event_target_value(&ev)) />
+            <div class="form-actions">
+                <button class="btn btn-primary" type="submit" id="crm-settings-save">{move || i18n.t(Msg::Save)}</button>
+                {move || status.get().map(|(ok, m)| view! {
+                    <span class=if ok { "form-ok" } else { "field-error" } role="status">{m}</span>
+                })}
+            </div>
+        </form>
+    }
+}
+
+#[component]
+fn CampaignsForm() -> impl IntoView {
+    let i18n = use_i18n();
+    let bridge = use_bridge();
+    let name = RwSignal::new(String::new());
+    let required = RwSignal::new(false);
+    let tree = RwSignal::new(String::new());
+    let status = RwSignal::new(None::<(bool, String)>);
+    let pick = move |c: Campaign| {
+        name.set(c.name.clone());
+        required.set(c.require_disposition);
+        tree.set(format_tree(&c.dispositions));
+    };
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let dispositions = match parse_tree(&tree.get_untracked()) {
+            Ok(t) => t,
+            Err(e) => return status.set(Some((false, e))),
+        };
+        let c = Campaign {
+            name: name.get_untracked().trim().to_string(),
+            require_disposition: required.get_untracked(),
+            dispositions,
+        };
+        spawn_local(async move {
+            let path = format!("/campaigns/{}", api::encode(&c.name));
+            match api::put::<_, Campaign>(&path, &c).await {
+                Ok(saved) => {
+                    bridge.campaigns.update(|cs| {
+                        cs.retain(|x| x.name != saved.name);
+                        cs.push(saved);
+                        cs.sort_by(|a, b| a.name.cmp(&b.name));
+                    });
+                    status.set(Some((true, i18n.t(Msg::Saved).to_string())));
+                }
+                Err(e) => status.set(Some((false, describe(&e, |m| i18n.t(m))))),
+            }
+        });
+    };
+    view! {
+        <form class="admin-form" id="campaign-form" on:submit=save>
+            <h2>{move || i18n.t(Msg::Campaigns)}</h2>
+            <ul class="chips">
+                {move || bridge.campaigns.get().into_iter().map(|c| {
+                    let label = c.name.clone();
+                    view! { <li><button type="button" class="kind-chip" on:click=move |_| pick(c.clone())>{label}</button></li> }
+                }).collect_view()}
+            </ul>
+            <label for="campaign-name">{move || i18n.t(Msg::CallCampaign)}</label>
+            <input id="campaign-name" class="input" prop:value=name placeholder="Ventas->" required
+                on:input=move |ev| name.set(event_target_value(&ev)) />
+            <label class="check"><input type="checkbox" id="campaign-required" prop:checked=required
+                on:change=move |ev| required.set(event_target_checked(&ev)) />
+                {move || i18n.t(Msg::RequireDisposition)}</label>
+            <label for="campaign-tree">{move || i18n.t(Msg::DispositionTree)}</label>
+            <textarea id="campaign-tree" class="input mono" rows="8" prop:value=tree
+                placeholder="Venta\n  Plan anual\n  Plan mensual\nNo interesado"
+                on:input=move |ev| tree.set(event_target_value(&ev))></textarea>
+            <div class="form-actions">
+                <button class="btn btn-primary" type="submit" id="campaign-save">{move || i18n.t(Msg::Save)}</button>
+                {move || status.get().map(|(ok, m)| view! {
+                    <span class=if ok { "form-ok" } else { "field-error" } role="status">{m}</span>
+                })}
+            </div>
+        </form>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trees_round_trip_through_indented_lines() {
+        let text = "Venta\n  Plan anual\n    Tarjeta\n  Plan mensual\nNo interesado\n";
+        let tree = parse_tree(text).unwrap();
+        assert_eq!(tree.len(), 2);
+        assert_eq!(tree[0].children[0].children[0].label, "Tarjeta");
+        assert_eq!(format_tree(&tree), text);
+        assert!(parse_tree("  huérfano").is_err());
+        assert!(parse_tree("a\n   b").is_err());
+        assert!(parse_tree("a\n  b\n    c\n      d").is_err());
+    }
+}
