@@ -49,57 +49,92 @@ pub fn store_token(token: Option<&str>) {
 }
 
 fn url(path: &str) -> String {
-    // reqwest needs absolute URLs; the API is always on the page's own origin.
+    // Absolute URLs: the API is always on the page's own origin.
     let origin = web_sys::window()
         .and_then(|w| w.location().origin().ok())
         .unwrap_or_default();
     format!("{origin}{API_PREFIX}{path}")
 }
 
-async fn send<T: DeserializeOwned>(req: reqwest::RequestBuilder) -> Result<T, ApiError> {
-    let req = match stored_token() {
-        Some(token) => req.bearer_auth(token),
-        None => req,
-    };
-    let res = req
-        .send()
+fn js_error(e: wasm_bindgen::JsValue) -> ApiError {
+    ApiError::Network(format!("{e:?}"))
+}
+
+/// One request with the browser's `fetch` (no HTTP client library in the bundle): JSON
+/// in, JSON out, the session token as a bearer header.
+async fn send<T: DeserializeOwned>(
+    method: &str,
+    path: &str,
+    body: Option<String>,
+) -> Result<T, ApiError> {
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_futures::JsFuture;
+
+    let headers = web_sys::Headers::new().map_err(js_error)?;
+    headers
+        .set("Accept", "application/json")
+        .map_err(js_error)?;
+    if let Some(token) = stored_token() {
+        headers
+            .set("Authorization", &format!("Bearer {token}"))
+            .map_err(js_error)?;
+    }
+    let init = web_sys::RequestInit::new();
+    init.set_method(method);
+    if let Some(b) = &body {
+        headers
+            .set("Content-Type", "application/json")
+            .map_err(js_error)?;
+        init.set_body(&wasm_bindgen::JsValue::from_str(b));
+    }
+    init.set_headers(&headers);
+    let request = web_sys::Request::new_with_str_and_init(&url(path), &init).map_err(js_error)?;
+    let window = web_sys::window().ok_or_else(|| ApiError::Network("no window".into()))?;
+    let response: web_sys::Response = JsFuture::from(window.fetch_with_request(&request))
         .await
-        .map_err(|e| ApiError::Network(e.to_string()))?;
-    let status = res.status().as_u16();
+        .map_err(js_error)?
+        .dyn_into()
+        .map_err(js_error)?;
+    let status = response.status();
+    let text = JsFuture::from(response.text().map_err(js_error)?)
+        .await
+        .map_err(js_error)?
+        .as_string()
+        .unwrap_or_default();
     if (200..300).contains(&status) {
-        if status == 204 {
-            return serde_json::from_str("null").map_err(|e| ApiError::Decode(e.to_string()));
-        }
-        res.json::<T>()
-            .await
-            .map_err(|e| ApiError::Decode(e.to_string()))
+        let text = if status == 204 || text.is_empty() {
+            "null"
+        } else {
+            text.as_str()
+        };
+        serde_json::from_str(text).map_err(|e| ApiError::Decode(e.to_string()))
     } else {
-        let body = res
-            .json::<ErrorBody>()
-            .await
-            .map_err(|e| ApiError::Decode(e.to_string()))?;
+        let body = serde_json::from_str::<ErrorBody>(&text)
+            .map_err(|e| ApiError::Decode(format!("HTTP {status}: {e}")))?;
         Err(ApiError::Api { status, body })
     }
 }
 
-fn client() -> reqwest::Client {
-    reqwest::Client::new()
+fn json<B: Serialize>(body: &B) -> Result<Option<String>, ApiError> {
+    serde_json::to_string(body)
+        .map(Some)
+        .map_err(|e| ApiError::Decode(e.to_string()))
 }
 
 pub async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
-    send(client().get(url(path))).await
+    send("GET", path, None).await
 }
 
 pub async fn post<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> Result<T, ApiError> {
-    send(client().post(url(path)).json(body)).await
+    send("POST", path, json(body)?).await
 }
 
 pub async fn put<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> Result<T, ApiError> {
-    send(client().put(url(path)).json(body)).await
+    send("PUT", path, json(body)?).await
 }
 
 pub async fn patch<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> Result<T, ApiError> {
-    send(client().patch(url(path)).json(body)).await
+    send("PATCH", path, json(body)?).await
 }
 
 pub async fn login(username: String, password: String) -> Result<LoginResponse, ApiError> {
@@ -107,7 +142,7 @@ pub async fn login(username: String, password: String) -> Result<LoginResponse, 
 }
 
 pub async fn logout() -> Result<(), ApiError> {
-    send::<()>(client().post(url("/auth/logout"))).await
+    send::<()>("POST", "/auth/logout", None).await
 }
 
 pub async fn me() -> Result<Me, ApiError> {
@@ -162,7 +197,7 @@ pub async fn activity(id: i64) -> Result<ActivityView, ApiError> {
 }
 
 pub async fn delete_activity(id: i64) -> Result<(), ApiError> {
-    send::<()>(client().delete(url(&format!("/activities/{id}")))).await
+    send::<()>("DELETE", &format!("/activities/{id}"), None).await
 }
 
 pub async fn create_note(contact_id: i64, text: String) -> Result<Activity, ApiError> {
@@ -170,7 +205,7 @@ pub async fn create_note(contact_id: i64, text: String) -> Result<Activity, ApiE
 }
 
 pub async fn stream_ticket() -> Result<StreamTicket, ApiError> {
-    send(client().post(url("/stream-tickets"))).await
+    send("POST", "/stream-tickets", None).await
 }
 
 /// The URL of the event stream for a ticket, resuming after `last_event_id`.
