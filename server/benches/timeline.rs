@@ -6,7 +6,7 @@
 //! Run: `cargo bench -p agentdesk-server --bench timeline` (scripts/bench.sh does it).
 //! Environment: `BENCH_ACTIVITIES` (default 1,000,000), `BENCH_BIG` (200,000),
 //! `BENCH_ITERATIONS` (1,000), `BENCH_NAIVE_ITERATIONS` (100), `BENCH_DB` (a path to keep
-//! the database between runs).
+//! the database between runs), `BENCH_ONLY` (only the cases whose name contains it).
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -337,7 +337,9 @@ async fn main() -> anyhow::Result<()> {
         "| case | keyset p50 ms | keyset p99 ms | keyset max ms | naive p50 ms | naive p99 ms |"
     );
     println!("|---|---:|---:|---:|---:|---:|");
-    for (name, req) in &cases {
+    // BENCH_ONLY=search runs only the cases whose name contains it.
+    let only = std::env::var("BENCH_ONLY").unwrap_or_default();
+    for (name, req) in cases.iter().filter(|(n, _)| n.contains(&only)) {
         // Warm up, then measure.
         for _ in 0..20 {
             store.timeline(&viewer, contact, req).await?;

@@ -70,6 +70,91 @@ impl SqliteStore {
     }
 }
 
+impl SqliteStore {
+    /// A search page in one pass: the matches (a set bounded by the full-text index) are
+    /// counted (`COUNT(*) OVER ()`) and sorted together, so the index is read once per
+    /// request. A page past the end is answered with the last page, as without search.
+    #[allow(clippy::too_many_arguments)]
+    async fn search_page(
+        &self,
+        conn: &mut sqlx::pool::PoolConnection<sqlx::Sqlite>,
+        viewer: &Viewer,
+        contact_id: i64,
+        requested: u32,
+        filter: &str,
+        fts: &String,
+        kind_counts: Vec<KindCount>,
+    ) -> StoreResult<TimelinePage> {
+        let select = ACTIVITY_SELECT.replacen(
+            " FROM activities a ",
+            ", COUNT(*) OVER () FROM activities a ",
+            1,
+        );
+        let sql = format!(
+            "{select} WHERE {filter} ORDER BY a.occurred_at DESC, a.id DESC \
+             LIMIT {TIMELINE_PAGE_SIZE} OFFSET ?6"
+        );
+        let size = u64::from(TIMELINE_PAGE_SIZE);
+        let mut page = requested.max(1);
+        for _ in 0..2 {
+            let offset = i64::from(page - 1) * i64::from(TIMELINE_PAGE_SIZE);
+            let rows = bind_filter!(
+                sqlx::query(AssertSqlSafe(sql.clone())),
+                viewer,
+                contact_id,
+                Some(fts)
+            )
+            .bind(offset)
+            .fetch_all(&mut **conn)
+            .await?;
+            if let Some(first) = rows.first() {
+                let total = u64::try_from(first.get::<i64, _>(12)).unwrap_or(0);
+                let pages = u32::try_from(total.div_ceil(size).max(1)).unwrap_or(u32::MAX);
+                let items = rows
+                    .iter()
+                    .map(|r| activity_from_row(r, viewer.can_email))
+                    .collect::<StoreResult<Vec<_>>>()?;
+                return Ok(TimelinePage {
+                    items,
+                    total,
+                    page,
+                    pages,
+                    kind_counts,
+                });
+            }
+            // No row: no match at all, or a page past the end — count to tell.
+            let count_sql = format!("SELECT COUNT(*) FROM activities a WHERE {filter}");
+            let n: i64 = bind_filter!(
+                sqlx::query_scalar(AssertSqlSafe(count_sql)),
+                viewer,
+                contact_id,
+                Some(fts)
+            )
+            .fetch_one(&mut **conn)
+            .await?;
+            let total = u64::try_from(n).unwrap_or(0);
+            let pages = u32::try_from(total.div_ceil(size).max(1)).unwrap_or(u32::MAX);
+            if total == 0 || page <= pages {
+                return Ok(TimelinePage {
+                    items: vec![],
+                    total,
+                    page: page.min(pages),
+                    pages,
+                    kind_counts,
+                });
+            }
+            page = pages;
+        }
+        Ok(TimelinePage {
+            items: vec![],
+            total: 0,
+            page: 1,
+            pages: 1,
+            kind_counts,
+        })
+    }
+}
+
 pub(crate) fn ms(t: DateTime<Utc>) -> i64 {
     t.timestamp_millis()
 }
@@ -628,6 +713,20 @@ impl Store for SqliteStore {
             );
         }
 
+        if let Some(m) = &fts {
+            return self
+                .search_page(
+                    &mut conn,
+                    viewer,
+                    contact_id,
+                    req.page,
+                    &filter,
+                    m,
+                    kind_counts,
+                )
+                .await
+                .map(Some);
+        }
         let total: u64 = match &fts {
             None => kind_counts
                 .iter()
