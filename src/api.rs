@@ -4,8 +4,9 @@
 //! header (see the server's `auth` module for why not a cookie).
 
 use agentdesk_protocol::{
-    API_PREFIX, Activity, ActivityPage, ActivityQuery, ActivityView, Contact, ContactList,
-    ErrorBody, ErrorCode, LoginRequest, LoginResponse, Me, NewNote, StreamTicket, UpdateMe,
+    API_PREFIX, Activity, ActivityPage, ActivityQuery, ActivityView, AgentStatus, Board,
+    ConnectionEventPage, Contact, ContactList, ErrorBody, ErrorCode, LoginRequest, LoginResponse,
+    Me, NewNote, SetStatus, SetStatusResult, StatusDef, StatusTime, StreamTicket, UpdateMe,
 };
 use gloo_storage::{SessionStorage, Storage};
 use serde::Serialize;
@@ -67,6 +68,37 @@ async fn send<T: DeserializeOwned>(
     path: &str,
     body: Option<String>,
 ) -> Result<T, ApiError> {
+    let (status, text) = fetch(method, path, body).await?;
+    if (200..300).contains(&status) {
+        let text = if status == 204 || text.is_empty() {
+            "null"
+        } else {
+            text.as_str()
+        };
+        serde_json::from_str(text).map_err(|e| ApiError::Decode(e.to_string()))
+    } else {
+        Err(error_of(status, &text))
+    }
+}
+
+fn error_of(status: u16, text: &str) -> ApiError {
+    match serde_json::from_str::<ErrorBody>(text) {
+        Ok(body) => ApiError::Api { status, body },
+        Err(e) => ApiError::Decode(format!("HTTP {status}: {e}")),
+    }
+}
+
+/// A GET whose answer is not JSON (a CSV export): the text, or the JSON error.
+pub async fn get_text(path: &str) -> Result<String, ApiError> {
+    let (status, text) = fetch("GET", path, None).await?;
+    if (200..300).contains(&status) {
+        Ok(text)
+    } else {
+        Err(error_of(status, &text))
+    }
+}
+
+async fn fetch(method: &str, path: &str, body: Option<String>) -> Result<(u16, String), ApiError> {
     use wasm_bindgen::JsCast;
     use wasm_bindgen_futures::JsFuture;
 
@@ -101,18 +133,7 @@ async fn send<T: DeserializeOwned>(
         .map_err(js_error)?
         .as_string()
         .unwrap_or_default();
-    if (200..300).contains(&status) {
-        let text = if status == 204 || text.is_empty() {
-            "null"
-        } else {
-            text.as_str()
-        };
-        serde_json::from_str(text).map_err(|e| ApiError::Decode(e.to_string()))
-    } else {
-        let body = serde_json::from_str::<ErrorBody>(&text)
-            .map_err(|e| ApiError::Decode(format!("HTTP {status}: {e}")))?;
-        Err(ApiError::Api { status, body })
-    }
+    Ok((status, text))
 }
 
 fn json<B: Serialize>(body: &B) -> Result<Option<String>, ApiError> {
@@ -202,6 +223,57 @@ pub async fn delete_activity(id: i64) -> Result<(), ApiError> {
 
 pub async fn create_note(contact_id: i64, text: String) -> Result<Activity, ApiError> {
     post(&format!("/contacts/{contact_id}/notes"), &NewNote { text }).await
+}
+
+pub async fn statuses() -> Result<Vec<StatusDef>, ApiError> {
+    get("/statuses").await
+}
+
+pub async fn my_status() -> Result<AgentStatus, ApiError> {
+    get("/status").await
+}
+
+pub async fn set_status(value: String) -> Result<SetStatusResult, ApiError> {
+    put("/status", &SetStatus { value }).await
+}
+
+pub async fn cancel_pending_status() -> Result<AgentStatus, ApiError> {
+    send("DELETE", "/status/pending", None).await
+}
+
+pub async fn board() -> Result<Board, ApiError> {
+    get("/board").await
+}
+
+pub async fn agent_status(user_id: i64) -> Result<AgentStatus, ApiError> {
+    get(&format!("/agents/{user_id}/status")).await
+}
+
+/// `from`/`to` as `YYYY-MM-DD` (empty: open).
+pub fn range_query(from: &str, to: &str, page: Option<u32>) -> String {
+    let mut parts = Vec::new();
+    if !from.is_empty() {
+        parts.push(format!("from={}", encode(from)));
+    }
+    if !to.is_empty() {
+        parts.push(format!("to={}", encode(to)));
+    }
+    if let Some(p) = page {
+        parts.push(format!("page={p}"));
+    }
+    parts.join("&")
+}
+
+pub async fn connection_events(user_id: i64, query: &str) -> Result<ConnectionEventPage, ApiError> {
+    get(&format!("/agents/{user_id}/connection-events?{query}")).await
+}
+
+pub async fn connection_events_csv(user_id: i64, query: &str) -> Result<String, ApiError> {
+    get_text(&format!("/agents/{user_id}/connection-events.csv?{query}")).await
+}
+
+pub async fn status_time(user_id: i64, query: &str) -> Result<StatusTime, ApiError> {
+    get(&format!("/agents/{user_id}/status-time?{query}")).await
 }
 
 pub async fn stream_ticket() -> Result<StreamTicket, ApiError> {

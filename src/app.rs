@@ -12,6 +12,7 @@ use crate::components::topbar::TopBar;
 use crate::i18n::{I18n, Msg, use_i18n};
 use crate::live::Live;
 use crate::pages::admin::AdminPage;
+use crate::pages::board::{AgentLogPage, BoardPage};
 use crate::pages::contact::ContactPage;
 use crate::pages::contacts::ContactsPage;
 use crate::pages::launch::LaunchPage;
@@ -32,6 +33,10 @@ pub fn App() -> impl IntoView {
     provide_context(live);
     let bridge = Bridge::new(i18n);
     provide_context(bridge);
+    provide_context(crate::components::time::Clock::start());
+    let my_status = crate::status::MyStatus::new();
+    provide_context(my_status);
+    my_status.install();
     // One real-time stream while signed in.
     Effect::new(move |was_signed_in: Option<bool>| {
         let signed_in = session.me.with(Option::is_some);
@@ -63,6 +68,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("contacts/:id") view=ContactPage />
                     <Route path=path!("launch") view=LaunchPage />
                     <Route path=path!("admin/crm") view=AdminPage />
+                    <Route path=path!("board") view=BoardPage />
+                    <Route path=path!("board/agents/:id") view=AgentLogPage />
                 </ParentRoute>
             </Routes>
         </Router>

@@ -324,6 +324,21 @@ impl Bridge {
         }
     }
 
+    /// The agent's status changed: tell uContact (when embedded) and the CRM.
+    pub fn status_changed(&self, status: &str) {
+        if let (Some(origin), true) = (self.ucontact_origin(), Self::embedded())
+            && let (Ok(Some(parent)), Some(value)) = (
+                window().parent(),
+                js_value(&agentdesk_protocol::bridge::AgentStatusRelay::new(status)),
+            )
+        {
+            let _ = parent.post_message(&value, &origin);
+        }
+        self.event_crm(&CrmEvent::AgentStatusChanged {
+            status: status.to_owned(),
+        });
+    }
+
     /// Handle an action from the CRM or the agent's buttons: one code path for both.
     pub fn dispatch(&self, action: UcAction, from: From, id: Option<String>) {
         let this = *self;

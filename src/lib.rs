@@ -9,3 +9,4 @@ pub mod i18n;
 pub mod live;
 pub mod pages;
 pub mod session;
+pub mod status;

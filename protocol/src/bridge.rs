@@ -238,6 +238,30 @@ pub struct BridgeError {
     pub message: String,
 }
 
+/// The agent's status, relayed to uContact when the desktop runs inside it:
+/// `{action: "AGENT_STATUS", status, isBreak, motive}`. `motive` is uContact's break reason
+/// (`BATHROOM`, `LUNCH`, `TRAINING`, `PERSONAL`, `OTHER`) for a break, else absent.
+/// uContact's bare protocol has no such message; a parent that does not know it ignores it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "action", rename = "AGENT_STATUS", rename_all = "camelCase")]
+pub struct AgentStatusRelay {
+    pub status: String,
+    pub is_break: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub motive: Option<crate::UcBreak>,
+}
+
+impl AgentStatusRelay {
+    pub fn new(status: &str) -> Self {
+        let motive = crate::UcBreak::for_status(status);
+        AgentStatusRelay {
+            status: status.to_owned(),
+            is_break: motive.is_some(),
+            motive,
+        }
+    }
+}
+
 /// Events the desktop sends the CRM (`{event, data}`), for CRMs that want them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "event", content = "data", rename_all = "camelCase")]
@@ -266,6 +290,25 @@ pub enum CrmEvent {
     AgentStatusChanged {
         status: String,
     },
+}
+
+#[cfg(test)]
+mod relay_tests {
+    use super::AgentStatusRelay;
+
+    #[test]
+    fn status_relay_names_the_ucontact_break_reason() {
+        let v = serde_json::to_value(AgentStatusRelay::new("meal")).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"action": "AGENT_STATUS", "status": "meal", "isBreak": true, "motive": "LUNCH"})
+        );
+        let v = serde_json::to_value(AgentStatusRelay::new("available")).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"action": "AGENT_STATUS", "status": "available", "isBreak": false})
+        );
+    }
 }
 
 #[cfg(test)]

@@ -27,6 +27,10 @@ pub enum ServerEvent {
         contact_id: i64,
         activity_id: i64,
     },
+    /// An agent's status or presence changed (sent to the agent's teams).
+    AgentStatus {
+        user_id: i64,
+    },
     /// The stream missed events older than the server keeps (resume too late): the
     /// client should refetch what it shows.
     Resync,
@@ -39,6 +43,7 @@ impl ServerEvent {
             ServerEvent::ActivityCreated { .. } => "activity.created",
             ServerEvent::ActivityDeleted { .. } => "activity.deleted",
             ServerEvent::ActivityUpdated { .. } => "activity.updated",
+            ServerEvent::AgentStatus { .. } => "agent.status",
             ServerEvent::Resync => "resync",
         }
     }
@@ -48,6 +53,7 @@ impl ServerEvent {
         "activity.created",
         "activity.deleted",
         "activity.updated",
+        "agent.status",
         "resync",
     ];
 }

@@ -11,6 +11,8 @@ pub mod call;
 pub mod contact;
 pub mod error;
 pub mod event;
+pub mod ingest;
+pub mod status;
 pub mod team;
 
 pub use activity::*;
@@ -19,6 +21,8 @@ pub use call::*;
 pub use contact::*;
 pub use error::*;
 pub use event::*;
+pub use ingest::*;
+pub use status::*;
 pub use team::*;
 
 /// The prefix of every JSON API route.

@@ -34,6 +34,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Some(Command::CreateUser(args)) => create_user(&store, args).await,
+        Some(Command::ImportCcrepo(args)) => import_ccrepo(&store, args).await,
         Some(Command::SeedDemo(args)) => {
             let summary = demo::seed(&store, &args).await?;
             // The sample CRM as served by `serve` with its default address.
@@ -94,5 +95,26 @@ async fn create_user(store: &DynStore, args: CreateUserArgs) -> anyhow::Result<(
         "created user `{}` (id {id}, role {})",
         args.username, args.role
     );
+    Ok(())
+}
+
+async fn import_ccrepo(store: &DynStore, args: crate::config::ImportArgs) -> anyhow::Result<()> {
+    let team = store
+        .team_by_name(&args.team)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no team named {:?}", args.team))?;
+    let time_zone: chrono_tz::Tz = args
+        .time_zone
+        .parse()
+        .map_err(|_| anyhow::anyhow!("unknown time zone {:?}", args.time_zone))?;
+    let opts = crate::ingest::ccrepo::Options {
+        table: args.table,
+        team_id: team.id,
+        time_zone,
+        phone_region: &args.phone_region,
+        progress: !args.quiet,
+    };
+    let summary = crate::ingest::ccrepo::import_file(store, &args.file, &opts).await?;
+    println!("{summary}");
     Ok(())
 }

@@ -48,6 +48,30 @@ pub enum Command {
     CreateUser(CreateUserArgs),
     /// Load the demo data set (teams, users, contacts, activities) into an empty database.
     SeedDemo(SeedArgs),
+    /// Import a uContact ccrepo CSV export (cdr_repo, queue_log_repo or sms_repo).
+    /// Re-running it imports nothing twice.
+    ImportCcrepo(ImportArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ImportArgs {
+    /// Which table the file is an export of.
+    #[arg(long, value_enum)]
+    pub table: crate::ingest::ccrepo::Table,
+    /// The team whose contacts the rows link to (and create).
+    #[arg(long)]
+    pub team: String,
+    /// Time zone of the export's date-times (uContact writes server-local times).
+    #[arg(long, default_value = "UTC")]
+    pub time_zone: String,
+    /// Region for phone numbers written without a country code.
+    #[arg(long, env = "AGENTDESK_PHONE_REGION", default_value = "UY")]
+    pub phone_region: String,
+    /// No progress bar.
+    #[arg(long, default_value_t = false)]
+    pub quiet: bool,
+    /// The CSV file.
+    pub file: std::path::PathBuf,
 }
 
 /// Everything `serve` needs.
@@ -108,6 +132,29 @@ pub struct ServeConfig {
     /// How long real-time events are kept for clients resuming with Last-Event-ID.
     #[arg(long, env = "AGENTDESK_EVENT_RETENTION_HOURS", default_value_t = 24)]
     pub event_retention_hours: u32,
+
+    /// Shared secret uContact's webhooks must present (`X-Webhook-Secret` header, or a
+    /// signature as for integrations). Without it the webhook endpoint refuses everything.
+    #[arg(
+        long,
+        env = "AGENTDESK_UCONTACT_WEBHOOK_SECRET",
+        hide_env_values = true
+    )]
+    pub ucontact_webhook_secret: Option<Secret>,
+
+    /// A desktop that reconnects within this many seconds gets its previous status back.
+    #[arg(long, env = "AGENTDESK_PRESENCE_RESTORE_SECS", default_value_t = 60)]
+    pub presence_restore_secs: u32,
+
+    /// How long a closed real-time stream waits before the agent counts as disconnected,
+    /// in milliseconds: a page reload reconnects within it and logs nothing.
+    #[arg(long, env = "AGENTDESK_PRESENCE_GRACE_MS", default_value_t = 4000)]
+    pub presence_grace_ms: u64,
+
+    /// A stream not heard from for this many seconds (its server instance died) is
+    /// dropped and its agent disconnected with reason `timeout`.
+    #[arg(long, env = "AGENTDESK_PRESENCE_STALE_SECS", default_value_t = 90)]
+    pub presence_stale_secs: u32,
 }
 
 impl Default for ServeConfig {
@@ -128,6 +175,10 @@ impl Default for ServeConfig {
             event_retention_hours: 24,
             launch_secret: None,
             launch_max_age_secs: 300,
+            ucontact_webhook_secret: None,
+            presence_restore_secs: 60,
+            presence_grace_ms: 4000,
+            presence_stale_secs: 90,
         }
     }
 }

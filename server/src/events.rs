@@ -71,6 +71,7 @@ pub async fn stream(
     store: DynStore,
     viewer: Viewer,
     resume_after: Option<i64>,
+    presence: Option<crate::presence::StreamGuard>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>> + use<>>, crate::store::StoreError> {
     // Subscribe before reading the log so that nothing falls between the two.
     let mut rx = hub.subscribe();
@@ -91,6 +92,10 @@ pub async fn stream(
     }
 
     let s = async_stream::stream! {
+        // Owned by the stream: dropped (the desktop went away) when the client disconnects.
+        let presence = presence;
+        let mut heartbeat = tokio::time::interval(crate::presence::HEARTBEAT);
+        heartbeat.tick().await;
         if resync {
             yield Ok(Event::default().id(last.to_string()).event(ServerEvent::Resync.name())
                 .json_data(ServerEvent::Resync).unwrap_or_default());
@@ -121,7 +126,17 @@ pub async fn stream(
                     }
                 }
             }
-            match rx.recv().await {
+            let received = tokio::select! {
+                r = rx.recv() => r,
+                _ = heartbeat.tick() => {
+                    if let Some(p) = &presence && !p.touch().await {
+                        // Signed out or swept: this stream no longer speaks for anyone.
+                        break;
+                    }
+                    continue;
+                }
+            };
+            match received {
                 Ok(e) if e.id <= last => {} // already sent while catching up
                 Ok(e) if e.id == last + 1 => {
                     last = e.id;

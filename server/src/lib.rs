@@ -8,6 +8,8 @@ pub mod demo;
 pub mod error;
 pub mod events;
 pub mod extract;
+pub mod ingest;
+pub mod presence;
 pub mod routes;
 pub mod store;
 pub mod text;
@@ -95,6 +97,7 @@ pub async fn serve(
         Ok(s) => state.web.apply_crm_settings(&s),
         Err(e) => tracing::warn!(error = %e, "could not read the CRM settings"),
     }
+    presence::spawn_sweeper(state.clone());
     // Keep the event log short: clients resuming later than this get a `resync`.
     let retention = chrono::Duration::hours(i64::from(state.config.event_retention_hours));
     let store = state.store.clone();

@@ -59,18 +59,9 @@ pub fn CallBar() -> impl IntoView {
 fn ActiveCall(call: CallInfo) -> impl IntoView {
     let bridge = use_bridge();
     let i18n = use_i18n();
-    let started = call.started_at.timestamp_millis();
-    let now = RwSignal::new(js_sys::Date::now() as i64);
-    let tick = StoredValue::new_local(Some(gloo_timers::callback::Interval::new(
-        1000,
-        move || now.set(js_sys::Date::now() as i64),
-    )));
-    // Stop ticking when the call bar goes away.
-    on_cleanup(move || tick.set_value(None));
-    let elapsed = move || {
-        let s = ((now.get() - started).max(0) / 1000) as u32;
-        format!("{}:{:02}", s / 60, s % 60)
-    };
+    let started = call.started_at;
+    let now = crate::components::time::use_clock();
+    let elapsed = move || crate::components::time::since(started, now.get());
     view! {
         <div class="active-call" id="active-call" role="status">
             <span class="call-dot" aria-hidden="true"></span>

@@ -2,5 +2,6 @@
 
 pub mod callbar;
 pub mod error;
+pub mod status_picker;
 pub mod time;
 pub mod topbar;

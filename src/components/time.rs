@@ -99,3 +99,37 @@ pub fn Time(at: DateTime<Utc>, #[prop(optional)] full: bool) -> impl IntoView {
     }
     view! { <time datetime=at.to_rfc3339() title=long>{short}</time> }.into_any()
 }
+
+/// Milliseconds since the epoch, updated every second: one timer for every running
+/// clock on the page (call timer, time in status, the board).
+#[derive(Clone, Copy)]
+pub struct Clock(pub RwSignal<i64>);
+
+impl Clock {
+    /// Start the app's clock (once, in the app root).
+    pub fn start() -> Self {
+        let now = RwSignal::new(js_sys::Date::now() as i64);
+        gloo_timers::callback::Interval::new(1000, move || now.set(js_sys::Date::now() as i64))
+            .forget();
+        Clock(now)
+    }
+}
+
+pub fn use_clock() -> RwSignal<i64> {
+    expect_context::<Clock>().0
+}
+
+/// `m:ss`, or `h:mm:ss` from an hour on.
+pub fn elapsed(secs: u64) -> String {
+    let (h, m, s) = (secs / 3600, (secs / 60) % 60, secs % 60);
+    if h > 0 {
+        format!("{h}:{m:02}:{s:02}")
+    } else {
+        format!("{m}:{s:02}")
+    }
+}
+
+/// Time from `since` to `now` (ms), as [`elapsed`].
+pub fn since(since: DateTime<Utc>, now: i64) -> String {
+    elapsed(u64::try_from((now - since.timestamp_millis()).max(0) / 1000).unwrap_or(0))
+}

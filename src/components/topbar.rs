@@ -7,6 +7,7 @@ use leptos::task::spawn_local;
 use leptos_router::components::A;
 
 use crate::api;
+use crate::components::status_picker::StatusPicker;
 use crate::i18n::{Msg, use_i18n};
 use crate::session::{self, use_session};
 
@@ -34,10 +35,12 @@ pub fn TopBar() -> impl IntoView {
                 .unwrap_or_default()
         })
     };
+    let my_status = crate::status::use_my_status();
     let logout = move |_| {
         spawn_local(async move {
             // Sign out locally even when the server cannot be reached.
             let _ = api::logout().await;
+            my_status.clear();
             session::signed_out(session);
         });
     };
@@ -49,16 +52,15 @@ pub fn TopBar() -> impl IntoView {
             </A>
             <nav class="topnav" aria-label=move || i18n.t(Msg::AppName)>
                 <A href="/contacts">{move || i18n.t(Msg::Contacts)}</A>
+                <Show when=move || session.me.with(|m| m.as_ref().is_some_and(|m| m.role != agentdesk_protocol::Role::Agent))>
+                    <A href="/board" attr:id="nav-board">{move || i18n.t(Msg::Board)}</A>
+                </Show>
                 <Show when=move || session.me.with(|m| m.as_ref().is_some_and(|m| m.role == agentdesk_protocol::Role::Admin))>
                     <A href="/admin/crm" attr:id="nav-admin">{move || i18n.t(Msg::Admin)}</A>
                 </Show>
             </nav>
             <div class="topbar-spacer"></div>
-            // The agent status picker goes here.
-            <div class="status-slot" id="status-slot" aria-label=move || i18n.t(Msg::Status)>
-                <span class="status-dot" aria-hidden="true"></span>
-                <span class="status-label">{move || i18n.t(Msg::StatusSoon)}</span>
-            </div>
+            <StatusPicker />
             <label class="locale-picker">
                 <span class="visually-hidden">{move || i18n.t(Msg::Language)}</span>
                 <select

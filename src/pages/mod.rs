@@ -1,6 +1,7 @@
 //! One module per route.
 
 pub mod admin;
+pub mod board;
 pub mod contact;
 pub mod contacts;
 pub mod launch;

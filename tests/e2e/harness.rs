@@ -22,12 +22,62 @@ pub const SEED: SeedArgs = SeedArgs {
     big_contact_activities: 2_500,
 };
 
-pub struct Harness {
+/// One browser session (its own Chromium, profile and sessionStorage) on the app.
+pub struct Browser {
     pub base: String,
     pub client: Client,
+}
+
+pub struct Harness {
+    main: Browser,
     server: tokio::task::JoinHandle<()>,
     driver: Child,
-    _dir: tempfile::TempDir,
+    webdriver: String,
+    dir: tempfile::TempDir,
+}
+
+impl std::ops::Deref for Harness {
+    type Target = Browser;
+    fn deref(&self) -> &Browser {
+        &self.main
+    }
+}
+
+/// A new Chromium session through chromedriver, with its own profile directory.
+async fn connect_browser(webdriver: &str, profile: &std::path::Path) -> anyhow::Result<Client> {
+    let chromium = std::env::var("CHROME_BIN").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    let caps = json!({
+        "goog:chromeOptions": {
+            "binary": chromium,
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--window-size=1280,900",
+                "--lang=en-US",
+                format!("--user-data-dir={}", profile.display()),
+            ]
+        }
+    });
+    let caps = match caps {
+        serde_json::Value::Object(m) => m,
+        _ => unreachable!("a JSON object literal"),
+    };
+    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        match ClientBuilder::new(connector.clone())
+            .capabilities(caps.clone())
+            .connect(webdriver)
+            .await
+        {
+            Ok(c) => return Ok(c),
+            Err(e) if Instant::now() < deadline => {
+                let _ = e;
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(e) => return Err(anyhow!("connecting to chromedriver: {e}")),
+        }
+    }
 }
 
 fn dist_dir() -> PathBuf {
@@ -76,54 +126,37 @@ impl Harness {
             .spawn()
             .with_context(|| format!("starting {chromedriver}"))?;
         let webdriver = format!("http://127.0.0.1:{port}");
-        let profile = dir.path().join("chromium-profile");
-        let chromium = std::env::var("CHROME_BIN").unwrap_or_else(|_| "/usr/bin/chromium".into());
-        let caps = json!({
-            "goog:chromeOptions": {
-                "binary": chromium,
-                "args": [
-                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                    "--disable-quic", "--no-first-run", "--disable-background-networking",
-                    "--disable-component-update", "--disable-sync", "--window-size=1280,900",
-                    "--lang=en-US",
-                    format!("--user-data-dir={}", profile.display()),
-                ]
-            }
-        });
-        let caps = match caps {
-            serde_json::Value::Object(m) => m,
-            _ => unreachable!("a JSON object literal"),
-        };
-        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-        let deadline = Instant::now() + Duration::from_secs(15);
-        let client = loop {
-            match ClientBuilder::new(connector.clone())
-                .capabilities(caps.clone())
-                .connect(&webdriver)
-                .await
-            {
-                Ok(c) => break c,
-                Err(e) if Instant::now() < deadline => {
-                    let _ = e;
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                }
-                Err(e) => return Err(anyhow!("connecting to chromedriver: {e}")),
-            }
-        };
+        let client = connect_browser(&webdriver, &dir.path().join("chromium-profile")).await?;
         Ok(Harness {
-            base,
-            client,
+            main: Browser { base, client },
             server,
             driver,
-            _dir: dir,
+            webdriver,
+            dir,
+        })
+    }
+
+    /// A second, independent browser (another user signed in at the same time). Close it
+    /// with [`Browser::close`].
+    pub async fn another_browser(&self, name: &str) -> anyhow::Result<Browser> {
+        let client = connect_browser(&self.webdriver, &self.dir.path().join(name)).await?;
+        Ok(Browser {
+            base: self.main.base.clone(),
+            client,
         })
     }
 
     /// Close the browser and stop everything; call it whatever the test's outcome.
     pub async fn finish(mut self) {
-        let _ = self.client.close().await;
+        let _ = self.main.client.close().await;
         let _ = self.driver.kill().await;
         self.server.abort();
+    }
+}
+
+impl Browser {
+    pub async fn close(self) {
+        let _ = self.client.close().await;
     }
 
     pub async fn goto(&self, path: &str) -> anyhow::Result<()> {

@@ -352,8 +352,13 @@ async fn crm_actions_travel_from_the_crm_frame_through_the_desktop_to_ucontact()
         h.wait_text("#param-phone", |t| t == phone).await?;
         h.wait_text("#param-guid", |t| t == "g-e2e").await?;
 
+        // uContact's own actions; the desktop's AGENT_STATUS relays are checked apart.
         let received = |h: std::sync::Arc<harness::Harness>| async move {
-            let v = h.client.execute("return JSON.stringify(window.received)", vec![]).await?;
+            let v = h.client.execute("return JSON.stringify(window.received.filter(m => m.data.action !== 'AGENT_STATUS'))", vec![]).await?;
+            anyhow::Ok(serde_json::from_str::<serde_json::Value>(v.as_str().unwrap_or("[]"))?)
+        };
+        let statuses = |h: std::sync::Arc<harness::Harness>| async move {
+            let v = h.client.execute("return JSON.stringify(window.received.filter(m => m.data.action === 'AGENT_STATUS'))", vec![]).await?;
             anyhow::Ok(serde_json::from_str::<serde_json::Value>(v.as_str().unwrap_or("[]"))?)
         };
         let desktop_origin = h.base.clone();
@@ -372,8 +377,17 @@ async fn crm_actions_travel_from_the_crm_frame_through_the_desktop_to_ucontact()
         );
         h.client.find(Css("#desktop")).await?.enter_frame().await?;
         h.wait_text("#active-call", |t| t.contains(&phone)).await?;
+        h.wait_text("#status-label", |t| t == "In call" || t == "En llamada").await?;
         h.to_top().await?;
         h.screenshot("crm-in-call").await?;
+        // The agent's status reaches uContact too, from the desktop's origin.
+        let st = statuses(h.clone()).await?;
+        anyhow::ensure!(
+            st.as_array().into_iter().flatten().any(|m| m["data"] == serde_json::json!(
+                {"action": "AGENT_STATUS", "status": "in-call", "isBreak": false})
+                && m["origin"] == desktop_origin.as_str()),
+            "status relayed: {st}"
+        );
         h.client.find(Css("#desktop")).await?.enter_frame().await?;
 
         // A foreign origin and the wrong window are ignored.
@@ -486,6 +500,129 @@ async fn an_admin_sets_the_crm_template_and_a_campaign_tree_from_the_admin_page(
             "{settings}"
         );
         Ok(())
+    })
+    .await;
+}
+
+/// The agent and the supervisor in two browsers at once: a status chosen in the picker
+/// reaches the supervisor's board within a second, and a call moves the agent to
+/// `in-call` and back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_supervisors_board_follows_an_agents_status_and_calls_live() {
+    run(|h| async move {
+        // Supervisor: the board, in English.
+        h.goto("/login?next=%2Fboard").await?;
+        h.login("sofia", "demo1234").await?;
+        h.select("#locale-select", "en").await?;
+        h.wait_count("#board-table", 1).await?;
+        h.wait_text("tr[data-user=ana] .board-status", |t| t == "Disconnected")
+            .await?;
+
+        // Agent: another browser, signed in as Ana.
+        let agent = h.another_browser("agent-profile").await?;
+        let outcome = async {
+            agent.goto("/login").await?;
+            agent.login("ana", "demo1234").await?;
+            agent.select("#locale-select", "en").await?;
+            agent
+                .wait_text("#status-label", |t| t == "Available")
+                .await?;
+            h.wait_text("tr[data-user=ana] .board-status", |t| t == "Available")
+                .await?;
+
+            // A break from the picker.
+            agent.click("#status-button").await?;
+            agent.wait_count(".status-menu", 1).await?;
+            let t0 = std::time::Instant::now();
+            agent.click(".status-option[data-value=meal]").await?;
+            h.wait_text("tr[data-user=ana] .board-status", |t| t == "Meal")
+                .await?;
+            let seen = t0.elapsed();
+            anyhow::ensure!(
+                seen < std::time::Duration::from_secs(1),
+                "the board showed the change after {seen:?}"
+            );
+            agent.wait_text("#status-label", |t| t == "Meal").await?;
+            agent
+                .wait_text("#status-timer", |t| t.starts_with("0:0"))
+                .await?;
+
+            // A call: in-call on both screens, then back to the break when it ends.
+            let token = agent.api_token("ana", "demo1234").await?;
+            let list = agent
+                .api(
+                    reqwest::Method::GET,
+                    "/contacts?limit=1",
+                    Some(&token),
+                    None,
+                )
+                .await?;
+            let contact = list["items"][0]["id"].as_i64().unwrap_or(1);
+            agent.goto(&format!("/contacts/{contact}")).await?;
+            agent.click("#call-phone").await?;
+            agent.wait_count("#active-call", 1).await?;
+            agent.wait_text("#status-label", |t| t == "In call").await?;
+            h.wait_text("tr[data-user=ana] .board-status", |t| t == "In call")
+                .await?;
+            h.wait_text("tr[data-user=ana] .board-call", |t| !t.is_empty())
+                .await?;
+            // A change chosen now waits for the end of the call.
+            agent.click("#status-button").await?;
+            agent.click(".status-option[data-value=training]").await?;
+            agent
+                .wait_text("#status-pending", |t| t.contains("Training"))
+                .await?;
+            h.screenshot("board-in-call").await?;
+            agent.screenshot("picker-pending").await?;
+            agent.click("#hang-up").await?;
+            agent
+                .wait_text("#status-label", |t| t == "Training")
+                .await?;
+            h.wait_text("tr[data-user=ana] .board-status", |t| t == "Training")
+                .await?;
+            agent.wait_count("#status-pending", 0).await?;
+
+            // The supervisor opens Ana's log: the whole story, newest first (a second
+            // later, so the chart has whole seconds of `training` to show).
+            tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+            h.click("tr[data-user=ana] a").await?;
+            h.wait_count("#log-table", 1).await?;
+            let rows = h.texts("#log-table tbody tr").await?;
+            let values: Vec<&str> = rows
+                .iter()
+                .filter_map(|r| r.split('(').nth(1).and_then(|v| v.split(')').next()))
+                .collect();
+            anyhow::ensure!(
+                values.starts_with(&[
+                    "training",
+                    "end-call",
+                    "in-call",
+                    "meal",
+                    "available",
+                    "connected"
+                ]),
+                "log: {values:?}"
+            );
+            if h.wait_count("#status-chart", 1).await.is_err() {
+                let t = h.api_token("sofia", "demo1234").await?;
+                let url = h.client.current_url().await?;
+                let id = url.path().rsplit('/').next().unwrap_or("0").to_string();
+                let v = h
+                    .api(
+                        reqwest::Method::GET,
+                        &format!("/agents/{id}/status-time?{}", url.query().unwrap_or("")),
+                        Some(&t),
+                        None,
+                    )
+                    .await;
+                anyhow::bail!("no chart: {url} {v:?}");
+            }
+            h.screenshot("agent-log").await?;
+            Ok::<_, anyhow::Error>(())
+        }
+        .await;
+        agent.close().await;
+        outcome
     })
     .await;
 }

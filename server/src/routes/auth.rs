@@ -94,6 +94,16 @@ async fn logout(
     ClientIp(ip): ClientIp,
 ) -> ApiResult<StatusCode> {
     state.store.delete_session(&caller.token_hash).await?;
+    let events = state
+        .store
+        .end_session_presence(
+            &caller.token_hash,
+            caller.viewer.user_id,
+            Utc::now(),
+            i64::from(state.config.presence_restore_secs) * 1000,
+        )
+        .await?;
+    state.events.publish(events);
     state
         .store
         .audit(AuditEntry {

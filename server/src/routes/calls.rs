@@ -20,6 +20,7 @@ use crate::AppState;
 use crate::auth::{Caller, ClientIp};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiPath};
+use crate::presence::{self, Change};
 use crate::store::AuditEntry;
 use crate::store::calls::{CallRefusal, NewCall};
 
@@ -251,6 +252,7 @@ async fn start(
     };
     let (info, events) = state.store.start_call(new).await?.map_err(refusal)?;
     state.events.publish(events);
+    call_status(&state, caller.viewer.user_id, Change::CallStarted).await;
     Ok((StatusCode::CREATED, ApiJson(info)))
 }
 
@@ -279,7 +281,16 @@ async fn hang_up(
         .await?
         .map_err(refusal)?;
     state.events.publish(events);
+    call_status(&state, caller.viewer.user_id, Change::CallEnded).await;
     Ok(ApiJson(info))
+}
+
+/// Move the agent to `in-call` / back. The call is already recorded: a failure here is
+/// logged rather than turning a successful call into an error.
+async fn call_status(state: &AppState, user_id: i64, change: Change) {
+    if let Err(e) = presence::apply(state, user_id, change).await {
+        tracing::warn!(error = %e, user_id, "could not update the agent's status for a call");
+    }
 }
 
 /// DISPOSITION_CALL: checked against the campaign's tree, stored on the call and its

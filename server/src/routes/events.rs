@@ -53,8 +53,8 @@ async fn events(
     caller: Option<Caller>,
     ApiQuery(q): ApiQuery<EventsQuery>,
 ) -> ApiResult<impl IntoResponse> {
-    let viewer = match (caller, q.ticket.as_deref()) {
-        (Some(c), _) => c.viewer,
+    let (viewer, session_hash) = match (caller, q.ticket.as_deref()) {
+        (Some(c), _) => (c.viewer, c.token_hash),
         (None, Some(t)) => state
             .store
             .stream_ticket_user(&token_hash(t), Utc::now())
@@ -69,6 +69,16 @@ async fn events(
         .transpose()
         .map_err(|_| ApiError::validation("Last-Event-ID", "must be an event id"))?;
     let resume = header_id.or(q.last_event_id);
-    let sse = crate::events::stream(&state.events, state.store.clone(), viewer, resume).await?;
+    // An open stream is what makes the user's desktop count as connected.
+    let presence =
+        crate::presence::StreamGuard::open(&state, viewer.user_id, &session_hash).await?;
+    let sse = crate::events::stream(
+        &state.events,
+        state.store.clone(),
+        viewer,
+        resume,
+        Some(presence),
+    )
+    .await?;
     Ok(sse)
 }

@@ -4,8 +4,11 @@ mod auth;
 mod calls;
 mod contacts;
 mod events;
+pub mod ingest;
 mod me;
+mod status;
 mod teams;
+mod webhooks;
 
 use axum::Router;
 use axum::routing::get;
@@ -22,7 +25,10 @@ pub fn api() -> Router<AppState> {
         .merge(contacts::router())
         .merge(calls::router())
         .merge(events::router())
+        .merge(status::router())
         .merge(teams::router())
+        .merge(ingest::router())
+        .merge(webhooks::router())
         .fallback(|| async { ApiError::NotFound("route") })
 }
 

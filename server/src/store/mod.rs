@@ -5,7 +5,9 @@
 //! route does. Backends are chosen by the database URL ([`open`]).
 
 pub mod calls;
+pub mod ingest;
 mod sqlite;
+pub mod status;
 
 use std::sync::Arc;
 
@@ -163,7 +165,9 @@ pub struct AuditEntry {
 }
 
 #[async_trait]
-pub trait Store: calls::CallStore + Send + Sync + 'static {
+pub trait Store:
+    calls::CallStore + status::StatusStore + ingest::IngestStore + Send + Sync + 'static
+{
     /// Apply pending migrations.
     async fn migrate(&self) -> StoreResult<()>;
     /// Cheap round trip, for readiness checks.
@@ -266,12 +270,12 @@ pub trait Store: calls::CallStore + Send + Sync + 'static {
         user_id: i64,
         expires_at: DateTime<Utc>,
     ) -> StoreResult<()>;
-    /// The user of an unexpired ticket whose session is still alive.
+    /// The user of an unexpired ticket whose session is still alive, and that session.
     async fn stream_ticket_user(
         &self,
         ticket_hash: &str,
         now: DateTime<Utc>,
-    ) -> StoreResult<Option<Viewer>>;
+    ) -> StoreResult<Option<(Viewer, String)>>;
 
     async fn audit(&self, entry: AuditEntry) -> StoreResult<()>;
     /// The newest audit records, newest first.

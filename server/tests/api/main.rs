@@ -2,6 +2,8 @@
 
 mod calls;
 mod demo;
+mod ingest;
+mod status;
 mod support;
 mod timeline;
 
@@ -123,6 +125,16 @@ async fn every_api_route_without_a_session_is_401_in_the_json_error_shape() {
         (Method::POST, "/api/v1/users"),
         (Method::GET, "/api/v1/audit"),
         (Method::POST, "/api/v1/auth/logout"),
+        (Method::GET, "/api/v1/statuses"),
+        (Method::PUT, "/api/v1/statuses/x"),
+        (Method::GET, "/api/v1/status"),
+        (Method::PUT, "/api/v1/status"),
+        (Method::DELETE, "/api/v1/status/pending"),
+        (Method::GET, "/api/v1/board"),
+        (Method::GET, "/api/v1/agents/1/status"),
+        (Method::GET, "/api/v1/agents/1/connection-events"),
+        (Method::GET, "/api/v1/agents/1/connection-events.csv"),
+        (Method::GET, "/api/v1/agents/1/status-time"),
     ];
     for (method, path) in routes {
         let res = app.call(method.clone(), path, None, Some(&json!({}))).await;

@@ -256,3 +256,74 @@ pub async fn expect_error(res: reqwest::Response, status: StatusCode) -> ErrorBo
     assert!(!body.error.message.is_empty());
     body
 }
+
+/// Reads SSE messages (event name, id, data) from a streaming response.
+pub struct SseReader {
+    res: reqwest::Response,
+    buf: String,
+}
+
+impl SseReader {
+    pub fn new(res: reqwest::Response) -> Self {
+        assert_eq!(res.status(), StatusCode::OK);
+        assert!(
+            res.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/event-stream")
+        );
+        SseReader {
+            res,
+            buf: String::new(),
+        }
+    }
+
+    /// The next event (comments and keep-alives skipped), or `None` after `wait`.
+    pub async fn next(
+        &mut self,
+        wait: std::time::Duration,
+    ) -> Option<(String, i64, serde_json::Value)> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            while let Some(end) = self.buf.find("\n\n") {
+                let block: String = self.buf.drain(..end + 2).collect();
+                let (mut name, mut id, mut data) = (String::new(), 0, String::new());
+                for line in block.lines() {
+                    if let Some(v) = line.strip_prefix("event:") {
+                        name = v.trim().into();
+                    } else if let Some(v) = line.strip_prefix("id:") {
+                        id = v.trim().parse().unwrap();
+                    } else if let Some(v) = line.strip_prefix("data:") {
+                        data.push_str(v.trim());
+                    }
+                }
+                if !name.is_empty() {
+                    return Some((name, id, serde_json::from_str(&data).unwrap()));
+                }
+            }
+            let chunk = tokio::time::timeout_at(deadline, self.res.chunk())
+                .await
+                .ok()?;
+            let bytes = chunk.unwrap()?;
+            self.buf.push_str(&String::from_utf8_lossy(&bytes));
+        }
+    }
+}
+
+impl SseReader {
+    /// The next event named `name`, skipping others, or `None` after `wait`.
+    pub async fn next_named(
+        &mut self,
+        name: &str,
+        wait: std::time::Duration,
+    ) -> Option<(i64, serde_json::Value)> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let (n, id, data) = self.next(left).await?;
+            if n == name {
+                return Some((id, data));
+            }
+        }
+    }
+}

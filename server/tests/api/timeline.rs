@@ -13,7 +13,7 @@ use chrono::{TimeZone, Utc};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::support::{TestApp, expect_error, sms};
+use crate::support::{SseReader, TestApp, expect_error, sms};
 
 const NONE: Option<&()> = None;
 
@@ -511,56 +511,6 @@ async fn a_note_lands_on_page_one_by_its_author_and_empty_notes_are_refused() {
         StatusCode::NOT_FOUND,
     )
     .await;
-}
-
-/// Reads SSE messages (event name, id, data) from a streaming response.
-struct SseReader {
-    res: reqwest::Response,
-    buf: String,
-}
-
-impl SseReader {
-    fn new(res: reqwest::Response) -> Self {
-        assert_eq!(res.status(), StatusCode::OK);
-        assert!(
-            res.headers()["content-type"]
-                .to_str()
-                .unwrap()
-                .starts_with("text/event-stream")
-        );
-        SseReader {
-            res,
-            buf: String::new(),
-        }
-    }
-
-    /// The next event (comments and keep-alives skipped), or `None` after `wait`.
-    async fn next(&mut self, wait: Duration) -> Option<(String, i64, serde_json::Value)> {
-        let deadline = tokio::time::Instant::now() + wait;
-        loop {
-            while let Some(end) = self.buf.find("\n\n") {
-                let block: String = self.buf.drain(..end + 2).collect();
-                let (mut name, mut id, mut data) = (String::new(), 0, String::new());
-                for line in block.lines() {
-                    if let Some(v) = line.strip_prefix("event:") {
-                        name = v.trim().into();
-                    } else if let Some(v) = line.strip_prefix("id:") {
-                        id = v.trim().parse().unwrap();
-                    } else if let Some(v) = line.strip_prefix("data:") {
-                        data.push_str(v.trim());
-                    }
-                }
-                if !name.is_empty() {
-                    return Some((name, id, serde_json::from_str(&data).unwrap()));
-                }
-            }
-            let chunk = tokio::time::timeout_at(deadline, self.res.chunk())
-                .await
-                .ok()?;
-            let bytes = chunk.unwrap()?;
-            self.buf.push_str(&String::from_utf8_lossy(&bytes));
-        }
-    }
 }
 
 async fn note(app: &TestApp, token: &str, contact: i64, text: &str) -> Activity {

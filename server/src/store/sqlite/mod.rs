@@ -23,6 +23,8 @@ use super::{
 use crate::text::fold;
 
 mod calls;
+mod ingest;
+mod status;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 
@@ -1007,9 +1009,9 @@ impl Store for SqliteStore {
         &self,
         ticket_hash: &str,
         now: DateTime<Utc>,
-    ) -> StoreResult<Option<Viewer>> {
+    ) -> StoreResult<Option<(Viewer, String)>> {
         let row = sqlx::query(
-            "SELECT u.id, u.role, u.can_email FROM stream_tickets t \
+            "SELECT u.id, u.role, u.can_email, t.session_hash FROM stream_tickets t \
              JOIN sessions s ON s.token_hash = t.session_hash AND s.expires_at > ?2 \
              JOIN users u ON u.id = t.user_id \
              WHERE t.ticket_hash = ?1 AND t.expires_at > ?2",
@@ -1019,11 +1021,14 @@ impl Store for SqliteStore {
         .fetch_optional(&self.pool)
         .await?;
         row.map(|r| {
-            Ok(Viewer {
-                user_id: r.get(0),
-                role: role(r.get::<&str, _>(1))?,
-                can_email: r.get(2),
-            })
+            Ok((
+                Viewer {
+                    user_id: r.get(0),
+                    role: role(r.get::<&str, _>(1))?,
+                    can_email: r.get(2),
+                },
+                r.get(3),
+            ))
         })
         .transpose()
     }

@@ -1,0 +1,573 @@
+//! Importing uContact's ccrepo CSV exports (`cdr_repo`, `queue_log_repo`, `sms_repo`).
+//!
+//! Files are streamed record by record in batches (memory does not grow with the file),
+//! columns are found by header name (so `queue_log_repo` works with or without its
+//! `agent` column), and every row gets a source key — the call guid, the SMS `idm`, a
+//! digest of a queue-log row — so a re-run imports nothing twice. A bad row is reported
+//! with its line number and reason and never stops the import.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::Path;
+
+use agentdesk_protocol::{ActivityDetail, CustomerRef, Direction};
+use anyhow::Context;
+use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use chrono_tz::Tz;
+use sha2::{Digest, Sha256};
+
+use super::Parts;
+use crate::store::DynStore;
+use crate::store::ingest::{NewInteraction, QueueLogRow};
+
+/// Rows per transaction.
+const BATCH: usize = 1000;
+/// Rejections listed in full; beyond this only counted.
+const MAX_LISTED_REJECTIONS: usize = 1000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Table {
+    /// `cdr_repo`: one call per row → call activities.
+    Cdr,
+    /// `queue_log_repo`: call and agent events → the queue log (reports).
+    QueueLog,
+    /// `sms_repo`: one message per row → SMS activities.
+    Sms,
+}
+
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Summary {
+    pub rows_read: u64,
+    pub imported: u64,
+    pub duplicates: u64,
+    pub rejected: u64,
+    /// (line, reason), the first [`MAX_LISTED_REJECTIONS`].
+    pub rejections: Vec<(u64, String)>,
+    /// The process's peak resident memory, in KiB (Linux), when known.
+    pub peak_rss_kib: Option<u64>,
+    pub seconds: f64,
+}
+
+impl std::fmt::Display for Summary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(
+            f,
+            "rows read: {}\nimported: {}\nduplicates skipped: {}\nrejected: {}",
+            self.rows_read, self.imported, self.duplicates, self.rejected
+        )?;
+        for (line, reason) in &self.rejections {
+            writeln!(f, "  line {line}: {reason}")?;
+        }
+        if self.rejected as usize > self.rejections.len() {
+            writeln!(
+                f,
+                "  … and {} more",
+                self.rejected as usize - self.rejections.len()
+            )?;
+        }
+        let rate = if self.seconds > 0.0 {
+            self.rows_read as f64 / self.seconds
+        } else {
+            0.0
+        };
+        write!(f, "time: {:.1} s ({rate:.0} rows/s)", self.seconds)?;
+        if let Some(kib) = self.peak_rss_kib {
+            write!(f, "\npeak memory: {:.1} MiB", kib as f64 / 1024.0)?;
+        }
+        Ok(())
+    }
+}
+
+/// Peak resident set size of this process (`VmHWM`), Linux only.
+pub fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+pub struct Options<'a> {
+    pub table: Table,
+    pub team_id: i64,
+    /// Time zone of the export's local date-times.
+    pub time_zone: Tz,
+    pub phone_region: &'a str,
+    /// Draw a progress bar on stderr (when it is a terminal).
+    pub progress: bool,
+}
+
+/// Column positions by header name.
+struct Columns(HashMap<String, usize>);
+
+impl Columns {
+    fn get<'r>(&self, r: &'r csv::StringRecord, name: &str) -> &'r str {
+        self.0
+            .get(name)
+            .and_then(|i| r.get(*i))
+            .map(str::trim)
+            .unwrap_or("")
+    }
+
+    fn require(&self, names: &[&str]) -> anyhow::Result<()> {
+        let missing: Vec<&str> = names
+            .iter()
+            .copied()
+            .filter(|n| !self.0.contains_key(*n))
+            .collect();
+        anyhow::ensure!(
+            missing.is_empty(),
+            "missing columns: {}",
+            missing.join(", ")
+        );
+        Ok(())
+    }
+}
+
+fn parse_time(tz: &Tz, s: &str) -> Result<DateTime<Utc>, String> {
+    let s = s.trim();
+    let naive = NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S")
+        .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S"))
+        .map_err(|_| format!("unreadable date-time {s:?}"))?;
+    tz.from_local_datetime(&naive)
+        .earliest()
+        .map(|d| d.with_timezone(&Utc))
+        .ok_or_else(|| format!("date-time {s:?} does not exist in the time zone"))
+}
+
+/// `"Lucía Fernández" <8180219935>` → the name.
+fn clid_name(clid: &str) -> String {
+    let name = clid
+        .split('<')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .trim_matches('"')
+        .trim();
+    name.to_owned()
+}
+
+/// uContact names inbound campaigns `…<-` and outbound ones `…->`.
+fn campaign_direction(campaign: &str, dcontext: &str) -> Direction {
+    if campaign.ends_with("->") {
+        Direction::Outbound
+    } else if campaign.ends_with("<-") || dcontext.contains("queue") {
+        Direction::Inbound
+    } else {
+        Direction::Outbound
+    }
+}
+
+/// One row into what the store takes, or why not.
+enum Row {
+    Interaction(Box<NewInteraction>),
+    QueueLog(Box<QueueLogRow>),
+}
+
+struct Converter<'a> {
+    opts: &'a Options<'a>,
+    cols: Columns,
+    defs: std::collections::BTreeMap<String, (String, String)>,
+    /// uContact agent name → user id (looked up once each).
+    agents: HashMap<String, Option<i64>>,
+    store: DynStore,
+}
+
+impl Converter<'_> {
+    async fn agent(&mut self, name: &str) -> anyhow::Result<Option<i64>> {
+        if name.is_empty() {
+            return Ok(None);
+        }
+        if let Some(id) = self.agents.get(name) {
+            return Ok(*id);
+        }
+        let id = self.store.user_by_agent(name).await?.map(|(id, _)| id);
+        self.agents.insert(name.to_owned(), id);
+        Ok(id)
+    }
+
+    async fn convert(&mut self, r: &csv::StringRecord) -> anyhow::Result<Result<Row, String>> {
+        let tz = self.opts.time_zone;
+        match self.opts.table {
+            Table::QueueLog => {
+                let c = &self.cols;
+                let event = c.get(r, "event").to_ascii_uppercase();
+                if event.is_empty() {
+                    return Ok(Err("no event".into()));
+                }
+                let datetime = match parse_time(&tz, c.get(r, "datetime")) {
+                    Ok(t) => t,
+                    Err(e) => return Ok(Err(e)),
+                };
+                let data =
+                    ["data1", "data2", "data3", "data4", "data5"].map(|n| c.get(r, n).to_owned());
+                let origid = Some(c.get(r, "origid").to_owned()).filter(|o| !o.is_empty());
+                let fields = [
+                    origid.as_deref().unwrap_or(""),
+                    c.get(r, "datetime"),
+                    c.get(r, "callid"),
+                    c.get(r, "queuename"),
+                    c.get(r, "agent"),
+                    &event,
+                    &data[0],
+                    &data[1],
+                    &data[2],
+                    &data[3],
+                    &data[4],
+                ];
+                let row_key = hex::encode(Sha256::digest(fields.join("\u{1f}").as_bytes()));
+                Ok(Ok(Row::QueueLog(Box::new(QueueLogRow {
+                    origid,
+                    datetime,
+                    callid: c.get(r, "callid").to_owned(),
+                    queuename: c.get(r, "queuename").to_owned(),
+                    agent: c.get(r, "agent").to_owned(),
+                    event,
+                    data,
+                    row_key,
+                }))))
+            }
+            Table::Cdr => {
+                let guid = self.cols.get(r, "guid").to_owned();
+                if guid.is_empty() {
+                    return Ok(Err("no guid".into()));
+                }
+                let at = match parse_time(&tz, self.cols.get(r, "calldate")) {
+                    Ok(t) => t,
+                    Err(e) => return Ok(Err(e)),
+                };
+                let campaign = self.cols.get(r, "campaign").to_owned();
+                let direction = campaign_direction(&campaign, self.cols.get(r, "dcontext"));
+                let number = match direction {
+                    Direction::Inbound => self.cols.get(r, "src"),
+                    Direction::Outbound => self.cols.get(r, "dst"),
+                }
+                .to_owned();
+                if number.is_empty() {
+                    return Ok(Err("no customer number (src/dst)".into()));
+                }
+                let billsec = self.cols.get(r, "billsec");
+                let duration: u32 = match billsec.parse() {
+                    Ok(d) => d,
+                    Err(_) if billsec.is_empty() => 0,
+                    Err(_) => {
+                        return Ok(Err(format!(
+                            "billsec {billsec:?} is not a number of seconds"
+                        )));
+                    }
+                };
+                let name = clid_name(self.cols.get(r, "clid"));
+                let agent = self.cols.get(r, "accountcode").to_owned();
+                let user_id = self.agent(&agent).await?;
+                let customer = CustomerRef::default();
+                let parts = Parts {
+                    source: "call",
+                    source_key: guid,
+                    team_id: self.opts.team_id,
+                    customer: &customer,
+                    counterparts: vec![&number],
+                    fallback_name: &name,
+                    conversation_id: None,
+                    attributes: &Default::default(),
+                    defs: &self.defs,
+                    region: self.opts.phone_region,
+                    user_id,
+                    occurred_at: at,
+                };
+                Ok(Ok(Row::Interaction(Box::new(parts.build(
+                    ActivityDetail::Call {
+                        direction,
+                        number: number.clone(),
+                        campaign,
+                        duration_secs: duration,
+                        disposition: None,
+                    },
+                    None,
+                )))))
+            }
+            Table::Sms => {
+                let key = Some(self.cols.get(r, "idm"))
+                    .filter(|k| !k.is_empty())
+                    .or_else(|| Some(self.cols.get(r, "id")).filter(|k| !k.is_empty()))
+                    .map(str::to_owned);
+                let Some(key) = key else {
+                    return Ok(Err("no idm or id".into()));
+                };
+                let at = match parse_time(&tz, self.cols.get(r, "dateprocessed")) {
+                    Ok(t) => t,
+                    Err(e) => return Ok(Err(e)),
+                };
+                let Some(direction) =
+                    agentdesk_protocol::parse_direction(self.cols.get(r, "direction"))
+                else {
+                    return Ok(Err(format!(
+                        "direction {:?} is not I or O",
+                        self.cols.get(r, "direction")
+                    )));
+                };
+                let number = self.cols.get(r, "callerid").to_owned();
+                if number.is_empty() {
+                    return Ok(Err("no callerid".into()));
+                }
+                let text = self.cols.get(r, "message").to_owned();
+                let agent = self.cols.get(r, "agent").to_owned();
+                let user_id = self.agent(&agent).await?;
+                let customer = CustomerRef::default();
+                let parts = Parts {
+                    source: "sms",
+                    source_key: key,
+                    team_id: self.opts.team_id,
+                    customer: &customer,
+                    counterparts: vec![&number],
+                    fallback_name: "",
+                    conversation_id: Some(self.cols.get(r, "sessionid").to_owned())
+                        .filter(|s| !s.is_empty()),
+                    attributes: &Default::default(),
+                    defs: &self.defs,
+                    region: self.opts.phone_region,
+                    user_id,
+                    occurred_at: at,
+                };
+                // SMS of one session stay separate messages on the timeline.
+                let mut i = parts.build(ActivityDetail::Sms { direction, text }, None);
+                i.conversation_id = None;
+                Ok(Ok(Row::Interaction(Box::new(i))))
+            }
+        }
+    }
+}
+
+/// Physical line numbers for byte offsets. The CSV parser's own line count drifts on
+/// CRLF files, and rejections must name the line an editor shows. The reader notes where
+/// each newline passes; the parser reads ahead by at most its buffer, so only the
+/// newlines past the last looked-up record are kept.
+#[derive(Clone, Default)]
+struct Lines(std::sync::Arc<std::sync::Mutex<(std::collections::VecDeque<u64>, u64)>>);
+
+impl Lines {
+    /// The 1-based line of the byte at `offset` (offsets must not go backwards).
+    fn line_at(&self, offset: u64) -> u64 {
+        let mut g = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let (newlines, passed) = &mut *g;
+        // `<=`: on CRLF files the parser places a record's start at the previous line's
+        // `\n`, which still belongs to that line.
+        while newlines.front().is_some_and(|n| *n <= offset) {
+            newlines.pop_front();
+            *passed += 1;
+        }
+        *passed + 1
+    }
+}
+
+struct LineCounting<R> {
+    inner: R,
+    offset: u64,
+    lines: Lines,
+}
+
+impl<R: Read> Read for LineCounting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let mut g = self
+            .lines
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        for (i, b) in buf[..n].iter().enumerate() {
+            if *b == b'\n' {
+                g.0.push_back(self.offset + i as u64);
+            }
+        }
+        self.offset += n as u64;
+        Ok(n)
+    }
+}
+
+/// Import one CSV export from any reader (`len`: its size in bytes, for progress).
+pub async fn import_reader(
+    store: &DynStore,
+    reader: impl Read,
+    len: Option<u64>,
+    opts: &Options<'_>,
+) -> anyhow::Result<Summary> {
+    let started = std::time::Instant::now();
+    let lines = Lines::default();
+    let mut csv = csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::None)
+        .from_reader(LineCounting {
+            inner: reader,
+            offset: 0,
+            lines: lines.clone(),
+        });
+    let headers = csv.headers().context("reading the header row")?.clone();
+    let cols = Columns(
+        headers
+            .iter()
+            .enumerate()
+            .map(|(i, h)| {
+                (
+                    h.trim().trim_start_matches('\u{feff}').to_ascii_lowercase(),
+                    i,
+                )
+            })
+            .collect(),
+    );
+    match opts.table {
+        Table::QueueLog => cols.require(&["datetime", "event", "callid", "queuename"])?,
+        Table::Cdr => cols.require(&["calldate", "src", "dst", "guid", "billsec", "campaign"])?,
+        Table::Sms => cols.require(&["dateprocessed", "direction", "callerid", "message"])?,
+    }
+    let expected = headers.len();
+    let bar = if opts.progress {
+        let bar = indicatif::ProgressBar::new(len.unwrap_or(0));
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} [{bar:40}] {bytes}/{total_bytes} {msg} ({eta})",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let mut conv = Converter {
+        opts,
+        cols,
+        defs: store.attribute_defs().await?,
+        agents: HashMap::new(),
+        store: store.clone(),
+    };
+    let mut summary = Summary::default();
+    let mut interactions: Vec<NewInteraction> = Vec::with_capacity(BATCH);
+    let mut queue_rows: Vec<QueueLogRow> = Vec::with_capacity(BATCH);
+    let mut record = csv::StringRecord::new();
+    let reject = |summary: &mut Summary, line: u64, reason: String| {
+        summary.rejected += 1;
+        if summary.rejections.len() < MAX_LISTED_REJECTIONS {
+            summary.rejections.push((line, reason));
+        }
+    };
+    loop {
+        let start = csv.position().byte();
+        match csv.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                // Unreadable bytes (not UTF-8) or a broken quote: report and go on.
+                summary.rows_read += 1;
+                let at = e.position().map(|p| p.byte()).unwrap_or(start);
+                reject(
+                    &mut summary,
+                    lines.line_at(at),
+                    format!("unreadable row: {e}"),
+                );
+                continue;
+            }
+        }
+        let line = lines.line_at(record.position().map(|p| p.byte()).unwrap_or(start));
+        if record.iter().all(|f| f.trim().is_empty()) {
+            continue; // blank line
+        }
+        summary.rows_read += 1;
+        if record.len() < expected {
+            reject(
+                &mut summary,
+                line,
+                format!("{} fields, the header has {expected}", record.len()),
+            );
+            continue;
+        }
+        match conv.convert(&record).await? {
+            Ok(Row::Interaction(i)) => interactions.push(*i),
+            Ok(Row::QueueLog(q)) => queue_rows.push(*q),
+            Err(reason) => reject(&mut summary, line, reason),
+        }
+        if interactions.len() >= BATCH || queue_rows.len() >= BATCH {
+            flush(store, &mut interactions, &mut queue_rows, &mut summary).await?;
+            bar.set_position(csv.position().byte());
+            bar.set_message(format!("{} rows", summary.rows_read));
+        }
+    }
+    flush(store, &mut interactions, &mut queue_rows, &mut summary).await?;
+    bar.finish_and_clear();
+    summary.seconds = started.elapsed().as_secs_f64();
+    summary.peak_rss_kib = peak_rss_kib();
+    Ok(summary)
+}
+
+async fn flush(
+    store: &DynStore,
+    interactions: &mut Vec<NewInteraction>,
+    queue_rows: &mut Vec<QueueLogRow>,
+    summary: &mut Summary,
+) -> anyhow::Result<()> {
+    if !interactions.is_empty() {
+        // Imports are history: no real-time events for them.
+        let (results, _) = store.ingest(interactions, false).await?;
+        for r in results {
+            if r.duplicate {
+                summary.duplicates += 1;
+            } else {
+                summary.imported += 1;
+            }
+        }
+        interactions.clear();
+    }
+    if !queue_rows.is_empty() {
+        let (stored, dups) = store.import_queue_log(queue_rows).await?;
+        summary.imported += stored;
+        summary.duplicates += dups;
+        queue_rows.clear();
+    }
+    Ok(())
+}
+
+/// Import a file.
+pub async fn import_file(
+    store: &DynStore,
+    path: &Path,
+    opts: &Options<'_>,
+) -> anyhow::Result<Summary> {
+    let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+    let len = file.metadata().ok().map(|m| m.len());
+    import_reader(
+        store,
+        std::io::BufReader::with_capacity(1 << 16, file),
+        len,
+        opts,
+    )
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn caller_names_and_campaign_directions() {
+        assert_eq!(
+            clid_name("\"Lucía Fernández\" <8180219935>"),
+            "Lucía Fernández"
+        );
+        assert_eq!(clid_name("<8180219935>"), "");
+        assert_eq!(campaign_direction("Ventas<-", ""), Direction::Inbound);
+        assert_eq!(campaign_direction("Cobranzas->", ""), Direction::Outbound);
+        assert_eq!(campaign_direction("x", "from-queue"), Direction::Inbound);
+    }
+
+    #[test]
+    fn local_times_follow_the_export_time_zone() {
+        let mvd: Tz = "America/Montevideo".parse().unwrap();
+        assert_eq!(
+            parse_time(&mvd, "2026-03-02 08:00:00")
+                .unwrap()
+                .to_rfc3339(),
+            "2026-03-02T11:00:00+00:00"
+        );
+        assert!(parse_time(&Tz::UTC, "02/03/2026").is_err());
+    }
+}

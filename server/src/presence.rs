@@ -1,0 +1,716 @@
+//! Agent status and presence: the transition rules, in one pure function, and the
+//! service that applies them and tells browsers.
+//!
+//! Every source of a status change — the desktop's real-time stream opening and
+//! closing, the picker, calls, sign-out, uContact webhooks — becomes a [`Change`]. The
+//! store applies it inside one transaction around the agent's presence row by calling
+//! [`transition`], so the rules live here once for every backend and every instance, and
+//! each change writes its connection events and the `agent.status` event together.
+
+use std::time::Duration;
+
+use agentdesk_protocol::{
+    AVAILABLE, AgentStatus, ConnectionEventType, DISCONNECTED, DisconnectReason, END_CALL, IN_CALL,
+    StatusDef,
+};
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+
+use crate::AppState;
+use crate::error::{ApiError, ApiResult};
+use crate::store::StoreResult;
+
+/// An agent's presence row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Presence {
+    pub session_id: Option<String>,
+    pub connected: bool,
+    pub status: String,
+    /// Milliseconds since the epoch.
+    pub since: i64,
+    pub pending: Option<String>,
+    pub in_call: bool,
+    /// The status a call returns the agent to.
+    pub pre_call: Option<String>,
+    pub disconnected_at: Option<i64>,
+    /// The status a quick reconnect restores.
+    pub before_disconnect: Option<String>,
+}
+
+impl Presence {
+    /// An agent never seen before.
+    pub fn new(now: i64) -> Self {
+        Presence {
+            session_id: None,
+            connected: false,
+            status: DISCONNECTED.into(),
+            since: now,
+            pending: None,
+            in_call: false,
+            pre_call: None,
+            disconnected_at: None,
+            before_disconnect: None,
+        }
+    }
+
+    pub fn to_status(&self, user_id: i64) -> AgentStatus {
+        AgentStatus {
+            user_id,
+            value: self.status.clone(),
+            since: DateTime::from_timestamp_millis(self.since).unwrap_or_default(),
+            pending: self.pending.clone(),
+            connected: self.connected,
+            session_id: self.session_id.clone(),
+        }
+    }
+}
+
+/// What happened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// The agent's first real-time stream opened. `fresh_session` is the session id to
+    /// use if this starts a new console session.
+    Connect {
+        fresh_session: String,
+    },
+    /// The agent's last stream went away (or they signed out).
+    Disconnect {
+        reason: DisconnectReason,
+    },
+    /// The agent chose a status (picker, or a break taken in uContact).
+    Choose {
+        value: String,
+    },
+    /// The agent dropped a change queued during a call.
+    CancelPending,
+    /// A call started / ended.
+    CallStarted,
+    CallEnded,
+    /// The automatic call distributor set a value (`occupying`, `releasing`, `timeout`…).
+    Acd {
+        value: String,
+    },
+}
+
+/// A connection event to append.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub kind: ConnectionEventType,
+    pub value: String,
+    pub reason: Option<DisconnectReason>,
+    pub session_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    pub presence: Presence,
+    pub entries: Vec<Entry>,
+    /// The choice waits for the end of the call.
+    pub queued: bool,
+}
+
+/// Apply `change` at `now` (ms). `restore_ms`: how soon a reconnect must come to get the
+/// previous status back. Pure: the store calls it under its lock.
+pub fn transition(p: &Presence, change: Change, now: i64, restore_ms: i64) -> Outcome {
+    let mut next = p.clone();
+    let mut entries = Vec::new();
+    let mut queued = false;
+    // Connection events always carry a session id; a change made while no console
+    // session exists (an API call, a webhook) opens one.
+    let session = |next: &mut Presence, fresh: Option<&str>| -> String {
+        next.session_id
+            .get_or_insert_with(|| {
+                fresh
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| format!("s{now:x}"))
+            })
+            .clone()
+    };
+    let mut set = |next: &mut Presence, kind, value: &str, reason| {
+        let session_id = session(next, None);
+        entries.push(Entry {
+            kind,
+            value: value.to_owned(),
+            reason,
+            session_id,
+        });
+        if next.status != value {
+            next.status = value.to_owned();
+            next.since = now;
+        }
+    };
+    use ConnectionEventType::{Acd, StatusChanged, StatusChangedUser};
+    match change {
+        Change::Connect { fresh_session } => {
+            if p.connected {
+                return Outcome {
+                    presence: next,
+                    entries,
+                    queued,
+                };
+            }
+            next.connected = true;
+            let restore = match (p.disconnected_at, &p.before_disconnect) {
+                (Some(at), Some(prev)) if now - at <= restore_ms && p.session_id.is_some() => {
+                    Some(prev.clone())
+                }
+                _ => None,
+            };
+            next.disconnected_at = None;
+            next.before_disconnect = None;
+            match restore {
+                Some(prev) => {
+                    set(&mut next, StatusChanged, "reconnected", None);
+                    let kind = if agentdesk_protocol::is_system(&prev) {
+                        StatusChanged
+                    } else {
+                        StatusChangedUser
+                    };
+                    set(&mut next, kind, &prev, None);
+                }
+                None => {
+                    // A new console session: a call or a queued change of the old one
+                    // does not carry over.
+                    next.session_id = Some(fresh_session);
+                    next.in_call = false;
+                    next.pending = None;
+                    next.pre_call = None;
+                    set(&mut next, StatusChanged, "connected", None);
+                    set(&mut next, StatusChanged, AVAILABLE, None);
+                }
+            }
+        }
+        Change::Disconnect { reason } => {
+            if p.connected {
+                next.connected = false;
+                next.disconnected_at = Some(now);
+                // Signing out ends the console session: nothing to restore.
+                next.before_disconnect =
+                    (reason != DisconnectReason::Logout).then(|| p.status.clone());
+                set(&mut next, StatusChanged, DISCONNECTED, Some(reason));
+                if reason == DisconnectReason::Logout {
+                    next.session_id = None;
+                }
+            }
+        }
+        Change::Choose { value } => {
+            if p.in_call {
+                next.pending = Some(value);
+                queued = true;
+            } else if p.status != value {
+                next.pending = None;
+                set(&mut next, StatusChangedUser, &value, None);
+            }
+        }
+        Change::CancelPending => next.pending = None,
+        Change::CallStarted => {
+            if !p.in_call {
+                next.in_call = true;
+                next.pre_call = Some(p.status.clone()).filter(|s| s != DISCONNECTED);
+                set(&mut next, StatusChanged, IN_CALL, None);
+            }
+        }
+        Change::CallEnded => {
+            if p.in_call {
+                next.in_call = false;
+                set(&mut next, StatusChanged, END_CALL, None);
+                match next.pending.take() {
+                    Some(v) => set(&mut next, StatusChangedUser, &v, None),
+                    None => {
+                        let back = next.pre_call.take().unwrap_or_else(|| AVAILABLE.into());
+                        set(&mut next, StatusChanged, &back, None);
+                    }
+                }
+                next.pre_call = None;
+            }
+        }
+        Change::Acd { value } => set(&mut next, Acd, &value, None),
+    }
+    Outcome {
+        presence: next,
+        entries,
+        queued,
+    }
+}
+
+/// Check a value an agent (or an integration) asks for: well formed (else 422), known,
+/// and not one only the system sets.
+pub fn check_choice(defs: &[StatusDef], value: &str) -> ApiResult<()> {
+    if !agentdesk_protocol::valid_value(value) {
+        return Err(ApiError::validation(
+            "value",
+            "must be lowercase words joined by hyphens, without accents",
+        ));
+    }
+    match defs.iter().find(|d| d.value == value) {
+        None => Err(ApiError::validation("value", "is not a known status")),
+        Some(d) if !d.selectable() => Err(ApiError::validation(
+            "value",
+            "is set by the system and cannot be chosen",
+        )),
+        Some(_) => Ok(()),
+    }
+}
+
+/// Apply a change for `user_id` now and tell the browsers.
+pub async fn apply(
+    state: &AppState,
+    user_id: i64,
+    change: Change,
+) -> ApiResult<(AgentStatus, bool)> {
+    let restore = restore_ms(state);
+    let (status, queued, events) = state
+        .store
+        .change_status(user_id, change, Utc::now(), restore)
+        .await?;
+    state.events.publish(events);
+    Ok((status, queued))
+}
+
+fn restore_ms(state: &AppState) -> i64 {
+    i64::from(state.config.presence_restore_secs) * 1000
+}
+
+/// A fresh console session id: short, random, safe to show.
+pub fn new_session_id() -> String {
+    uuid::Uuid::new_v4().simple().to_string()[..16].to_owned()
+}
+
+/// One open real-time stream of a user. Registering counts the desktop as connected;
+/// dropping the guard (the browser went away) closes it after the grace period.
+pub struct StreamGuard {
+    state: AppState,
+    pub id: String,
+    user_id: i64,
+}
+
+impl StreamGuard {
+    pub async fn open(state: &AppState, user_id: i64, session_hash: &str) -> StoreResult<Self> {
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        let events = state
+            .store
+            .open_stream(
+                &id,
+                user_id,
+                session_hash,
+                new_session_id(),
+                Utc::now(),
+                restore_ms(state),
+            )
+            .await?;
+        state.events.publish(events);
+        Ok(StreamGuard {
+            state: state.clone(),
+            id,
+            user_id,
+        })
+    }
+
+    /// Keep the stream's row fresh; `false` when it is gone (signed out, swept).
+    pub async fn touch(&self) -> bool {
+        match self.state.store.touch_stream(&self.id, Utc::now()).await {
+            Ok(alive) => alive,
+            // The database being briefly away is no reason to drop the agent.
+            Err(e) => {
+                tracing::warn!(error = %e, "presence: heartbeat failed");
+                true
+            }
+        }
+    }
+}
+
+impl Drop for StreamGuard {
+    fn drop(&mut self) {
+        let Ok(rt) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let state = self.state.clone();
+        let id = std::mem::take(&mut self.id);
+        let user_id = self.user_id;
+        rt.spawn(async move {
+            // A reload or a brief network blip reconnects within the grace period; the
+            // old stream's row is removed only then, so no disconnect is logged.
+            tokio::time::sleep(Duration::from_millis(state.config.presence_grace_ms)).await;
+            match state
+                .store
+                .close_stream(&id, Utc::now(), restore_ms(&state))
+                .await
+            {
+                Ok(events) => state.events.publish(events),
+                Err(e) => tracing::warn!(error = %e, user_id, "presence: closing a stream failed"),
+            }
+        });
+    }
+}
+
+/// Sweep streams whose instance stopped refreshing them; runs for the server's life.
+pub fn spawn_sweeper(state: AppState) {
+    tokio::spawn(async move {
+        let stale = chrono::Duration::seconds(i64::from(state.config.presence_stale_secs));
+        let mut tick = tokio::time::interval(Duration::from_secs(30));
+        loop {
+            tick.tick().await;
+            let now = Utc::now();
+            match state
+                .store
+                .sweep_streams(now - stale, now, restore_ms(&state))
+                .await
+            {
+                Ok(events) => state.events.publish(events),
+                Err(e) => tracing::warn!(error = %e, "presence: sweeping streams failed"),
+            }
+        }
+    });
+}
+
+/// How often a stream refreshes its row (well inside the stale limit).
+pub const HEARTBEAT: Duration = Duration::from_secs(20);
+
+/// Seconds per status per day, from a log in time order. `start` is the status in force
+/// at `from` (from the last event before it); time in `disconnected` is not counted, and
+/// nothing past `now` is.
+pub fn status_time<Tz: TimeZone>(
+    tz: &Tz,
+    start: Option<String>,
+    events: &[(i64, String)],
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Vec<agentdesk_protocol::DayStatusTime> {
+    use std::collections::BTreeMap;
+    let end = to.min(now).timestamp_millis();
+    let mut totals: BTreeMap<NaiveDate, BTreeMap<String, i64>> = BTreeMap::new();
+    let mut add = |value: &str, a: i64, b: i64| {
+        if value == DISCONNECTED || b <= a {
+            return;
+        }
+        // Split the interval at the viewer's midnights.
+        let mut t = a;
+        while t < b {
+            let Some(local) = DateTime::from_timestamp_millis(t).map(|d| d.with_timezone(tz))
+            else {
+                return;
+            };
+            let day = local.date_naive();
+            let next_midnight = day
+                .succ_opt()
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .and_then(|d| tz.from_local_datetime(&d).earliest())
+                .map(|d| d.with_timezone(&Utc).timestamp_millis())
+                .unwrap_or(b);
+            let stop = next_midnight.min(b).max(t + 1);
+            *totals
+                .entry(day)
+                .or_default()
+                .entry(value.to_owned())
+                .or_default() += stop - t;
+            t = stop;
+        }
+    };
+    let mut current = start;
+    let mut at = from.timestamp_millis();
+    for (t, v) in events {
+        let t = (*t).clamp(at, end.max(at));
+        if let Some(c) = &current {
+            add(c, at, t);
+        }
+        current = Some(v.clone());
+        at = t;
+    }
+    if let Some(c) = &current {
+        add(c, at, end);
+    }
+    totals
+        .into_iter()
+        .map(|(day, m)| {
+            let mut seconds: Vec<(String, u64)> = m
+                .into_iter()
+                .map(|(v, ms)| (v, u64::try_from(ms / 1000).unwrap_or(0)))
+                .filter(|(_, s)| *s > 0)
+                .collect();
+            seconds.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            agentdesk_protocol::DayStatusTime { day, seconds }
+        })
+        .filter(|d| !d.seconds.is_empty())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MIN: i64 = 60_000;
+
+    fn values(o: &Outcome) -> Vec<(&str, &str)> {
+        o.entries
+            .iter()
+            .map(|e| (e.kind.as_str(), e.value.as_str()))
+            .collect()
+    }
+
+    fn connected(now: i64) -> Presence {
+        transition(
+            &Presence::new(0),
+            Change::Connect {
+                fresh_session: "s1".into(),
+            },
+            now,
+            MIN,
+        )
+        .presence
+    }
+
+    #[test]
+    fn connecting_logs_connected_then_available_in_a_new_session() {
+        let o = transition(
+            &Presence::new(0),
+            Change::Connect {
+                fresh_session: "s1".into(),
+            },
+            1000,
+            MIN,
+        );
+        assert_eq!(
+            values(&o),
+            [
+                ("status-changed", "connected"),
+                ("status-changed", "available")
+            ]
+        );
+        assert_eq!(o.presence.status, "available");
+        assert_eq!(o.presence.session_id.as_deref(), Some("s1"));
+        assert!(o.entries.iter().all(|e| e.session_id == "s1"));
+    }
+
+    #[test]
+    fn reconnect_within_the_window_restores_the_status_and_keeps_the_session() {
+        let p = connected(0);
+        let p = transition(
+            &p,
+            Change::Choose {
+                value: "meal".into(),
+            },
+            10,
+            MIN,
+        )
+        .presence;
+        let gone = transition(
+            &p,
+            Change::Disconnect {
+                reason: DisconnectReason::Network,
+            },
+            1000,
+            MIN,
+        );
+        assert_eq!(gone.entries[0].reason, Some(DisconnectReason::Network));
+        assert_eq!(gone.presence.status, "disconnected");
+        let back = transition(
+            &gone.presence,
+            Change::Connect {
+                fresh_session: "s2".into(),
+            },
+            1000 + 59_000,
+            MIN,
+        );
+        assert_eq!(
+            values(&back),
+            [
+                ("status-changed", "reconnected"),
+                ("status-changed-user", "meal")
+            ]
+        );
+        assert_eq!(back.presence.session_id.as_deref(), Some("s1"));
+    }
+
+    #[test]
+    fn reconnect_after_the_window_starts_over_as_available() {
+        let p = connected(0);
+        let p = transition(
+            &p,
+            Change::Choose {
+                value: "meal".into(),
+            },
+            10,
+            MIN,
+        )
+        .presence;
+        let gone = transition(
+            &p,
+            Change::Disconnect {
+                reason: DisconnectReason::Network,
+            },
+            1000,
+            MIN,
+        )
+        .presence;
+        let back = transition(
+            &gone,
+            Change::Connect {
+                fresh_session: "s2".into(),
+            },
+            1000 + 61_000,
+            MIN,
+        );
+        assert_eq!(
+            values(&back),
+            [
+                ("status-changed", "connected"),
+                ("status-changed", "available")
+            ]
+        );
+        assert_eq!(back.presence.session_id.as_deref(), Some("s2"));
+    }
+
+    #[test]
+    fn logout_ends_the_session_so_nothing_is_restored() {
+        let p = connected(0);
+        let p = transition(
+            &p,
+            Change::Choose {
+                value: "busy".into(),
+            },
+            10,
+            MIN,
+        )
+        .presence;
+        let out = transition(
+            &p,
+            Change::Disconnect {
+                reason: DisconnectReason::Logout,
+            },
+            20,
+            MIN,
+        )
+        .presence;
+        assert_eq!(out.session_id, None);
+        let back = transition(
+            &out,
+            Change::Connect {
+                fresh_session: "s9".into(),
+            },
+            30,
+            MIN,
+        );
+        assert_eq!(back.presence.status, "available");
+        assert_eq!(back.presence.session_id.as_deref(), Some("s9"));
+    }
+
+    #[test]
+    fn a_call_moves_to_in_call_and_back_to_the_previous_status() {
+        let p = connected(0);
+        let p = transition(&p, Change::CallStarted, 5, MIN);
+        assert_eq!(values(&p), [("status-changed", "in-call")]);
+        let p = transition(&p.presence, Change::CallEnded, 9, MIN);
+        assert_eq!(
+            values(&p),
+            [
+                ("status-changed", "end-call"),
+                ("status-changed", "available")
+            ]
+        );
+        assert_eq!(p.presence.status, "available");
+    }
+
+    #[test]
+    fn a_choice_during_a_call_is_queued_and_applied_when_it_ends() {
+        let p = connected(0);
+        let p = transition(&p, Change::CallStarted, 5, MIN).presence;
+        let q = transition(
+            &p,
+            Change::Choose {
+                value: "break".into(),
+            },
+            6,
+            MIN,
+        );
+        assert!(q.queued);
+        assert!(q.entries.is_empty());
+        assert_eq!(q.presence.status, "in-call");
+        assert_eq!(q.presence.pending.as_deref(), Some("break"));
+        let end = transition(&q.presence, Change::CallEnded, 9, MIN);
+        assert_eq!(
+            values(&end),
+            [
+                ("status-changed", "end-call"),
+                ("status-changed-user", "break")
+            ]
+        );
+        assert_eq!(end.presence.pending, None);
+        assert_eq!(end.presence.status, "break");
+    }
+
+    #[test]
+    fn a_cancelled_pending_choice_is_not_applied() {
+        let p = connected(0);
+        let p = transition(&p, Change::CallStarted, 5, MIN).presence;
+        let p = transition(
+            &p,
+            Change::Choose {
+                value: "break".into(),
+            },
+            6,
+            MIN,
+        )
+        .presence;
+        let p = transition(&p, Change::CancelPending, 7, MIN).presence;
+        let end = transition(&p, Change::CallEnded, 9, MIN);
+        assert_eq!(end.presence.status, "available");
+    }
+
+    #[test]
+    fn repeated_changes_log_nothing() {
+        let p = connected(0);
+        assert!(
+            transition(
+                &p,
+                Change::Choose {
+                    value: "available".into()
+                },
+                5,
+                MIN
+            )
+            .entries
+            .is_empty()
+        );
+        assert!(transition(&p, Change::CallEnded, 5, MIN).entries.is_empty());
+        assert!(
+            transition(
+                &p,
+                Change::Connect {
+                    fresh_session: "x".into()
+                },
+                5,
+                MIN
+            )
+            .entries
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn time_per_status_splits_at_midnight_and_skips_disconnected() {
+        let day = |d: u32, h: u32| {
+            Utc.with_ymd_and_hms(2026, 11, d, h, 0, 0)
+                .unwrap()
+                .timestamp_millis()
+        };
+        let events = vec![
+            (day(20, 22), "available".to_string()),
+            (day(21, 1), "meal".to_string()),
+            (day(21, 2), "disconnected".to_string()),
+        ];
+        let from = Utc.with_ymd_and_hms(2026, 11, 20, 0, 0, 0).unwrap();
+        let to = Utc.with_ymd_and_hms(2026, 11, 22, 0, 0, 0).unwrap();
+        let days = status_time(&Utc, None, &events, from, to, to);
+        assert_eq!(days.len(), 2);
+        assert_eq!(days[0].seconds, vec![("available".to_string(), 2 * 3600)]);
+        assert_eq!(
+            days[1].seconds,
+            vec![("available".to_string(), 3600), ("meal".to_string(), 3600)]
+        );
+        // In Montevideo (UTC-3) all of it is on the 20th.
+        let mvd: chrono_tz::Tz = "America/Montevideo".parse().unwrap();
+        let days = status_time(&mvd, None, &events, from, to, to);
+        assert_eq!(days.len(), 1);
+        assert_eq!(days[0].seconds[0], ("available".to_string(), 3 * 3600));
+    }
+}

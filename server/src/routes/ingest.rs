@@ -1,0 +1,528 @@
+//! The integrators' ingest API (`/ingest/{email,chat,ticket,sms}`), authenticated per
+//! integration, and the admins' `/integrations` that issue the credentials.
+//!
+//! An integration authenticates each request in one of two ways:
+//! - `Authorization: Bearer <token>` (the token is stored hashed), or
+//! - a signature: `X-Agentdesk-Integration: <id>`, `X-Agentdesk-Timestamp: <unix seconds>`
+//!   and `X-Agentdesk-Signature: sha256=<hex HMAC-SHA256 of "{timestamp}.{body}">` with the
+//!   integration's secret. A timestamp more than [`REPLAY_WINDOW_SECS`] away from the
+//!   server's clock is refused, so a captured request cannot be replayed later (and within
+//!   the window a replay is a duplicate by its source key, which changes nothing).
+
+use agentdesk_protocol::{
+    ActivityDetail, ChatParty, Direction, EmailStatus, IngestChat, IngestEmail, IngestResult,
+    IngestSms, IngestTicket, IntegrationCredentials, NewIntegration, Role,
+};
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+use crate::AppState;
+use crate::auth::{Caller, new_token, token_hash};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::ApiJson;
+use crate::ingest::{Parts, email};
+use crate::store::{AuditEntry, NewEmail};
+
+/// How far a signed request's timestamp may be from the server's clock.
+pub const REPLAY_WINDOW_SECS: i64 = 300;
+/// Largest body accepted (a raw email with attachments).
+pub const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/integrations", post(create_integration))
+        .route("/ingest/email", post(ingest_email))
+        .route("/ingest/chat", post(ingest_chat))
+        .route("/ingest/ticket", post(ingest_ticket))
+        .route("/ingest/sms", post(ingest_sms))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+}
+
+async fn create_integration(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(req): ApiJson<NewIntegration>,
+) -> ApiResult<(StatusCode, ApiJson<IntegrationCredentials>)> {
+    if caller.viewer.role != Role::Admin {
+        return Err(ApiError::Forbidden);
+    }
+    crate::validate::short_text("name", &req.name)?;
+    if !state
+        .store
+        .list_teams(&caller.viewer)
+        .await?
+        .iter()
+        .any(|t| t.id == req.team_id)
+    {
+        return Err(ApiError::validation("team_id", "no such team"));
+    }
+    let token = format!("adi_{}", new_token());
+    let secret = new_token();
+    let id = state
+        .store
+        .create_integration(req.name.trim(), req.team_id, &token_hash(&token), &secret)
+        .await
+        .map_err(|e| match e {
+            crate::store::StoreError::Conflict(_) => ApiError::ConflictOn {
+                field: "name",
+                message: "an integration with this name exists".into(),
+            },
+            other => other.into(),
+        })?;
+    state
+        .store
+        .audit(AuditEntry {
+            user_id: Some(caller.viewer.user_id),
+            username: None,
+            action: "integration.create",
+            target: Some(req.name.trim().to_owned()),
+            ip: None,
+        })
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        ApiJson(IntegrationCredentials {
+            id,
+            name: req.name.trim().to_owned(),
+            team_id: req.team_id,
+            token,
+            secret,
+        }),
+    ))
+}
+
+/// Verify `sha256=<hex>` over `{timestamp}.{body}`.
+pub fn verify_signature(secret: &str, timestamp: &str, body: &[u8], signature: &str) -> bool {
+    let Some(hex_sig) = signature.trim().strip_prefix("sha256=") else {
+        return false;
+    };
+    let Ok(expected) = hex::decode(hex_sig) else {
+        return false;
+    };
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret.as_bytes()) else {
+        return false;
+    };
+    mac.update(timestamp.as_bytes());
+    mac.update(b".");
+    mac.update(body);
+    mac.verify_slice(&expected).is_ok()
+}
+
+fn header<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    h.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// The integration's team, or 401 (never saying which part was wrong).
+async fn integration_team(state: &AppState, headers: &HeaderMap, body: &[u8]) -> ApiResult<i64> {
+    if let Some(token) = header(headers, "authorization").and_then(|v| v.strip_prefix("Bearer ")) {
+        return state
+            .store
+            .integration_by_token(&token_hash(token.trim()))
+            .await?
+            .map(|(_, team)| team)
+            .ok_or(ApiError::Unauthorized);
+    }
+    let (Some(id), Some(ts), Some(sig)) = (
+        header(headers, "x-agentdesk-integration").and_then(|v| v.trim().parse::<i64>().ok()),
+        header(headers, "x-agentdesk-timestamp"),
+        header(headers, "x-agentdesk-signature"),
+    ) else {
+        return Err(ApiError::Unauthorized);
+    };
+    let Ok(secs) = ts.trim().parse::<i64>() else {
+        return Err(ApiError::Unauthorized);
+    };
+    if (chrono::Utc::now().timestamp() - secs).abs() > REPLAY_WINDOW_SECS {
+        tracing::info!(integration = id, "ingest: stale signature timestamp");
+        return Err(ApiError::Unauthorized);
+    }
+    let Some((team, secret)) = state.store.integration_secret(id).await? else {
+        return Err(ApiError::Unauthorized);
+    };
+    if !verify_signature(&secret, ts.trim(), body, sig) {
+        tracing::info!(integration = id, "ingest: bad signature");
+        return Err(ApiError::Unauthorized);
+    }
+    Ok(team)
+}
+
+/// The body as JSON, with the API's 400/422 errors.
+fn parse<T: serde::de::DeserializeOwned>(body: &Bytes) -> ApiResult<T> {
+    let axum::Json(v) = axum::Json::<T>::from_bytes(body)?;
+    Ok(v)
+}
+
+/// 201 for a new interaction, 200 for a replay that changed nothing.
+type Answer = (StatusCode, ApiJson<IngestResult>);
+
+fn answer(r: IngestResult) -> Answer {
+    let status = if r.duplicate {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    (status, ApiJson(r))
+}
+
+async fn store_one(state: &AppState, i: crate::store::ingest::NewInteraction) -> ApiResult<Answer> {
+    let (mut results, events) = state.store.ingest(&[i], true).await?;
+    state.events.publish(events);
+    let r = results
+        .pop()
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("no ingest result")))?;
+    Ok(answer(r))
+}
+
+fn required(field: &str, v: &str, max: usize) -> ApiResult<()> {
+    let n = v.trim().chars().count();
+    if n == 0 {
+        return Err(ApiError::validation(field, "is required"));
+    }
+    if n > max {
+        return Err(ApiError::validation(
+            field,
+            format!("at most {max} characters"),
+        ));
+    }
+    Ok(())
+}
+
+async fn ingest_email(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Answer> {
+    let team_id = integration_team(&state, &headers, &body).await?;
+    let req: IngestEmail = parse(&body)?;
+    let m =
+        email::parse(req.raw.as_bytes()).map_err(|e| ApiError::validation("raw", e.to_string()))?;
+    let status = match req.direction {
+        Direction::Inbound => None,
+        Direction::Outbound => Some(req.status.unwrap_or(EmailStatus::Sent)),
+    };
+    // The customer is the sender of inbound mail and the recipients of outbound mail.
+    let counterparts: Vec<&str> = match req.direction {
+        Direction::Inbound => m.from_address.iter().map(String::as_str).collect(),
+        Direction::Outbound => m.to.iter().map(String::as_str).collect(),
+    };
+    let fallback = match req.direction {
+        Direction::Inbound => m.from_name.clone().unwrap_or_default(),
+        Direction::Outbound => String::new(),
+    };
+    let defs = state.store.attribute_defs().await?;
+    let mut body_text = m.text.clone();
+    if !m.attachments.is_empty() {
+        body_text.push_str(&format!("\n\n[{}]", m.attachments.join(", ")));
+    }
+    let parts = Parts {
+        source: "email",
+        source_key: m.message_id.clone(),
+        team_id,
+        customer: &req.customer,
+        counterparts,
+        fallback_name: &fallback,
+        conversation_id: req.conversation_id.clone(),
+        attributes: &req.attributes,
+        defs: &defs,
+        region: &state.config.phone_region,
+        user_id: None,
+        occurred_at: m.date.unwrap_or_else(chrono::Utc::now),
+    };
+    let i = parts.build(
+        ActivityDetail::Email {
+            direction: req.direction,
+            status,
+            content: None,
+        },
+        Some(NewEmail {
+            message_id: Some(m.message_id.clone()),
+            subject: m.subject.clone(),
+            sender: m.sender.clone(),
+            snippet: m.snippet.clone(),
+            body: body_text,
+        }),
+    );
+    store_one(&state, i).await
+}
+
+async fn ingest_chat(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Answer> {
+    let team_id = integration_team(&state, &headers, &body).await?;
+    let req: IngestChat = parse(&body)?;
+    let defs = state.store.attribute_defs().await?;
+    let start = |session_id: &str,
+                 at,
+                 customer: &agentdesk_protocol::CustomerRef,
+                 conversation_id: Option<String>,
+                 attributes: &agentdesk_protocol::Attributes| {
+        Parts {
+            source: "chat",
+            source_key: session_id.trim().to_owned(),
+            team_id,
+            customer,
+            counterparts: vec![],
+            fallback_name: "",
+            conversation_id,
+            attributes,
+            defs: &defs,
+            region: &state.config.phone_region,
+            user_id: None,
+            occurred_at: at,
+        }
+        .build(
+            ActivityDetail::Chat {
+                session_id: session_id.trim().to_owned(),
+                first_message: String::new(),
+                duration_secs: 0,
+                message_count: 0,
+            },
+            None,
+        )
+    };
+    match req {
+        IngestChat::Start {
+            session_id,
+            at,
+            customer,
+            conversation_id,
+            attributes,
+        } => {
+            required("session_id", &session_id, 200)?;
+            store_one(
+                &state,
+                start(&session_id, at, &customer, conversation_id, &attributes),
+            )
+            .await
+        }
+        IngestChat::Message {
+            session_id,
+            message_id,
+            at,
+            from,
+            text,
+            customer,
+        } => {
+            required("session_id", &session_id, 200)?;
+            required("message_id", &message_id, 200)?;
+            if text.chars().count() > 20_000 {
+                return Err(ApiError::validation("text", "at most 20000 characters"));
+            }
+            // A message of a session whose start never arrived starts it (the widget
+            // creates the contact when unknown).
+            let (_, events) = state
+                .store
+                .ingest(
+                    &[start(&session_id, at, &customer, None, &Default::default())],
+                    true,
+                )
+                .await?;
+            state.events.publish(events);
+            let first: String = text.trim().chars().take(300).collect();
+            let merge = move |d: &ActivityDetail, started: chrono::DateTime<chrono::Utc>| match d {
+                ActivityDetail::Chat {
+                    session_id,
+                    first_message,
+                    duration_secs,
+                    message_count,
+                } => Some(ActivityDetail::Chat {
+                    session_id: session_id.clone(),
+                    first_message: if first_message.is_empty() && from == ChatParty::Customer {
+                        first.clone()
+                    } else {
+                        first_message.clone()
+                    },
+                    duration_secs: (*duration_secs).max(
+                        u32::try_from((at - started).num_seconds().max(0)).unwrap_or(u32::MAX),
+                    ),
+                    message_count: message_count.saturating_add(1),
+                }),
+                _ => None,
+            };
+            part(
+                &state,
+                team_id,
+                "chat-message",
+                &format!("{}/{}", session_id.trim(), message_id.trim()),
+                &session_id,
+                &merge,
+            )
+            .await
+        }
+        IngestChat::End { session_id, at } => {
+            required("session_id", &session_id, 200)?;
+            let merge = move |d: &ActivityDetail, started: chrono::DateTime<chrono::Utc>| match d {
+                ActivityDetail::Chat {
+                    session_id,
+                    first_message,
+                    message_count,
+                    ..
+                } => Some(ActivityDetail::Chat {
+                    session_id: session_id.clone(),
+                    first_message: first_message.clone(),
+                    duration_secs: u32::try_from((at - started).num_seconds().max(0))
+                        .unwrap_or(u32::MAX),
+                    message_count: *message_count,
+                }),
+                _ => None,
+            };
+            part(
+                &state,
+                team_id,
+                "chat-end",
+                session_id.trim(),
+                &session_id,
+                &merge,
+            )
+            .await
+        }
+    }
+}
+
+async fn part(
+    state: &AppState,
+    team_id: i64,
+    source: &'static str,
+    key: &str,
+    session_id: &str,
+    merge: crate::store::ingest::Merge<'_>,
+) -> ApiResult<Answer> {
+    let Some((r, events)) = state
+        .store
+        .ingest_part(Some(team_id), source, key, "chat", session_id.trim(), merge)
+        .await?
+    else {
+        return Err(ApiError::NotFound("chat session"));
+    };
+    state.events.publish(events);
+    Ok(answer(r))
+}
+
+async fn ingest_ticket(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Answer> {
+    let team_id = integration_team(&state, &headers, &body).await?;
+    let req: IngestTicket = parse(&body)?;
+    required("ticket_id", &req.ticket_id, 200)?;
+    required("subject", &req.subject, 500)?;
+    let defs = state.store.attribute_defs().await?;
+    // One activity per lifecycle step; a status change is keyed by its new status and
+    // time so that each real change counts once.
+    let key = match req.event {
+        agentdesk_protocol::TicketEvent::StatusChanged => format!(
+            "{}:{}:{}:{}",
+            req.ticket_id.trim(),
+            req.event.as_str(),
+            serde_json::to_value(req.status)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default(),
+            req.at.timestamp()
+        ),
+        e => format!("{}:{}", req.ticket_id.trim(), e.as_str()),
+    };
+    let i = Parts {
+        source: "ticket",
+        source_key: key,
+        team_id,
+        customer: &req.customer,
+        counterparts: vec![],
+        fallback_name: "",
+        conversation_id: req.conversation_id.clone(),
+        attributes: &req.attributes,
+        defs: &defs,
+        region: &state.config.phone_region,
+        user_id: None,
+        occurred_at: req.at,
+    }
+    .build(
+        ActivityDetail::Ticket {
+            ticket_id: req.ticket_id.trim().to_owned(),
+            subject: req.subject.trim().to_owned(),
+            status: req.status,
+            event: req.event.as_str().to_owned(),
+        },
+        None,
+    );
+    store_one(&state, i).await
+}
+
+async fn ingest_sms(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Answer> {
+    let team_id = integration_team(&state, &headers, &body).await?;
+    let req: IngestSms = parse(&body)?;
+    required("id", &req.id, 200)?;
+    required("number", &req.number, 40)?;
+    if req.text.chars().count() > 5_000 {
+        return Err(ApiError::validation("text", "at most 5000 characters"));
+    }
+    let defs = state.store.attribute_defs().await?;
+    let empty = Default::default();
+    let i = Parts {
+        source: "sms",
+        source_key: req.id.trim().to_owned(),
+        team_id,
+        customer: &req.customer,
+        counterparts: vec![req.number.as_str()],
+        fallback_name: "",
+        conversation_id: None,
+        attributes: &empty,
+        defs: &defs,
+        region: &state.config.phone_region,
+        user_id: None,
+        occurred_at: req.at,
+    }
+    .build(
+        ActivityDetail::Sms {
+            direction: req.direction,
+            text: req.text.clone(),
+        },
+        None,
+    );
+    store_one(&state, i).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::verify_signature;
+    use hmac::{Hmac, Mac};
+
+    #[test]
+    fn signatures_cover_timestamp_and_body() {
+        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(b"s3cret").unwrap();
+        mac.update(b"1700000000.{\"a\":1}");
+        let sig = format!("sha256={}", hex::encode(mac.finalize().into_bytes()));
+        assert!(verify_signature("s3cret", "1700000000", b"{\"a\":1}", &sig));
+        assert!(!verify_signature(
+            "s3cret",
+            "1700000001",
+            b"{\"a\":1}",
+            &sig
+        ));
+        assert!(!verify_signature(
+            "s3cret",
+            "1700000000",
+            b"{\"a\":2}",
+            &sig
+        ));
+        assert!(!verify_signature("other", "1700000000", b"{\"a\":1}", &sig));
+        assert!(!verify_signature(
+            "s3cret",
+            "1700000000",
+            b"{\"a\":1}",
+            "md5=00"
+        ));
+    }
+}

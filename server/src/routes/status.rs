@@ -1,0 +1,348 @@
+//! Agent status: the picker (`/status`), status values (`/statuses`), the supervisor's
+//! board (`/board`) and each agent's connection-event log, CSV export and time per status.
+
+use agentdesk_protocol::{
+    AgentStatus, Board, ConnectionEventPage, ConnectionEventQuery, Role, SetStatus,
+    SetStatusResult, StatusDef, StatusTime, UpsertStatus,
+};
+use axum::Router;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, put};
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono_tz::Tz;
+
+use crate::AppState;
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::presence::{self, Change};
+use crate::store::AuditEntry;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/statuses", get(defs))
+        .route("/statuses/{value}", put(put_def))
+        .route("/status", get(mine).put(set))
+        .route("/status/pending", delete(cancel_pending))
+        .route("/board", get(board))
+        .route("/agents/{id}/status", get(agent_status))
+        .route("/agents/{id}/connection-events", get(log))
+        .route("/agents/{id}/connection-events.csv", get(log_csv))
+        .route("/agents/{id}/status-time", get(status_time))
+}
+
+async fn defs(
+    State(state): State<AppState>,
+    _caller: Caller,
+) -> ApiResult<ApiJson<Vec<StatusDef>>> {
+    Ok(ApiJson(state.store.status_defs().await?))
+}
+
+/// Admins add custom values (or relabel them); system values are fixed.
+async fn put_def(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(value): ApiPath<String>,
+    ApiJson(def): ApiJson<UpsertStatus>,
+) -> ApiResult<StatusCode> {
+    if caller.viewer.role != Role::Admin {
+        return Err(ApiError::Forbidden);
+    }
+    if !agentdesk_protocol::valid_value(&value) {
+        return Err(ApiError::validation(
+            "value",
+            "must be lowercase words joined by hyphens, without accents",
+        ));
+    }
+    for (field, label) in [("label_es", &def.label_es), ("label_en", &def.label_en)] {
+        let n = label.trim().chars().count();
+        if n == 0 || n > 40 {
+            return Err(ApiError::validation(field, "1 to 40 characters"));
+        }
+    }
+    let hex = def.color.strip_prefix('#').unwrap_or("");
+    if hex.len() != 6 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(ApiError::validation("color", "must be #rrggbb"));
+    }
+    let def = UpsertStatus {
+        label_es: def.label_es.trim().to_owned(),
+        label_en: def.label_en.trim().to_owned(),
+        color: def.color.to_ascii_lowercase(),
+    };
+    if agentdesk_protocol::is_system(&value) || !state.store.upsert_status_def(&value, &def).await?
+    {
+        return Err(ApiError::ConflictOn {
+            field: "value",
+            message: "system statuses cannot be changed".into(),
+        });
+    }
+    state
+        .store
+        .audit(AuditEntry {
+            user_id: Some(caller.viewer.user_id),
+            username: None,
+            action: "status.define",
+            target: Some(value),
+            ip: None,
+        })
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn mine(State(state): State<AppState>, caller: Caller) -> ApiResult<ApiJson<AgentStatus>> {
+    Ok(ApiJson(
+        state.store.agent_status(caller.viewer.user_id).await?,
+    ))
+}
+
+/// The picker: a custom value (or `available`); queued while the agent is in a call.
+async fn set(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(req): ApiJson<SetStatus>,
+) -> ApiResult<ApiJson<SetStatusResult>> {
+    let defs = state.store.status_defs().await?;
+    presence::check_choice(&defs, &req.value)?;
+    let (status, queued) = presence::apply(
+        &state,
+        caller.viewer.user_id,
+        Change::Choose { value: req.value },
+    )
+    .await?;
+    Ok(ApiJson(SetStatusResult { status, queued }))
+}
+
+async fn cancel_pending(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<ApiJson<AgentStatus>> {
+    let (status, _) = presence::apply(&state, caller.viewer.user_id, Change::CancelPending).await?;
+    Ok(ApiJson(status))
+}
+
+fn supervisor(caller: &Caller) -> ApiResult<()> {
+    match caller.viewer.role {
+        Role::Supervisor | Role::Admin => Ok(()),
+        Role::Agent => Err(ApiError::Forbidden),
+    }
+}
+
+async fn board(State(state): State<AppState>, caller: Caller) -> ApiResult<ApiJson<Board>> {
+    supervisor(&caller)?;
+    Ok(ApiJson(state.store.board(&caller.viewer).await?))
+}
+
+/// 404 (not 403) for an agent the caller may not watch: ids of other teams stay unknown.
+async fn watched(state: &AppState, caller: &Caller, user_id: i64) -> ApiResult<()> {
+    if state.store.can_watch(&caller.viewer, user_id).await? {
+        Ok(())
+    } else {
+        Err(ApiError::NotFound("agent"))
+    }
+}
+
+async fn agent_status(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<ApiJson<AgentStatus>> {
+    watched(&state, &caller, id).await?;
+    Ok(ApiJson(state.store.agent_status(id).await?))
+}
+
+/// The viewer's time zone, for day boundaries.
+async fn viewer_tz(state: &AppState, caller: &Caller) -> ApiResult<Tz> {
+    let me = state
+        .store
+        .me(caller.viewer.user_id)
+        .await?
+        .ok_or(ApiError::Unauthorized)?;
+    Ok(me.time_zone.parse().unwrap_or(Tz::UTC))
+}
+
+/// Local midnight at the start of `day`, as ms.
+fn day_start(tz: &Tz, day: NaiveDate) -> i64 {
+    let midnight = day.and_hms_opt(0, 0, 0).unwrap_or_default();
+    tz.from_local_datetime(&midnight)
+        .earliest()
+        .map(|d| d.with_timezone(&Utc))
+        .unwrap_or_else(|| Utc.from_utc_datetime(&midnight))
+        .timestamp_millis()
+}
+
+/// `[from, to)` in ms for inclusive local dates; 422 when reversed or absurd.
+fn range(tz: &Tz, q: &ConnectionEventQuery) -> ApiResult<(Option<i64>, Option<i64>)> {
+    if let (Some(f), Some(t)) = (q.from, q.to)
+        && f > t
+    {
+        return Err(ApiError::validation("from", "must not be after `to`"));
+    }
+    let from = q.from.map(|d| day_start(tz, d));
+    let to =
+        q.to.map(|d| d.succ_opt().map(|n| day_start(tz, n)).unwrap_or(i64::MAX));
+    Ok((from, to))
+}
+
+async fn log(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+    ApiQuery(q): ApiQuery<ConnectionEventQuery>,
+) -> ApiResult<ApiJson<ConnectionEventPage>> {
+    watched(&state, &caller, id).await?;
+    if q.page == Some(0) {
+        return Err(ApiError::validation("page", "pages start at 1"));
+    }
+    let tz = viewer_tz(&state, &caller).await?;
+    let (from, to) = range(&tz, &q)?;
+    let page = state
+        .store
+        .connection_events(id, from, to, q.page.unwrap_or(1))
+        .await?;
+    Ok(ApiJson(page))
+}
+
+/// Rows read from the store per round while streaming an export.
+const CSV_BATCH: u32 = 2000;
+
+/// The log as CSV (uContact's columns: date, type, value, reason, session id), streamed
+/// in batches so a long range never sits in memory. Dates are ISO 8601 in the viewer's
+/// time zone.
+async fn log_csv(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+    ApiQuery(q): ApiQuery<ConnectionEventQuery>,
+) -> ApiResult<Response> {
+    watched(&state, &caller, id).await?;
+    let tz = viewer_tz(&state, &caller).await?;
+    let (from, to) = range(&tz, &q)?;
+    let (from, to) = (from.unwrap_or(i64::MIN), to.unwrap_or(i64::MAX));
+    let store = state.store.clone();
+    let body = async_stream::stream! {
+        yield Ok::<_, std::io::Error>("date,type,value,reason,session_id\r\n".to_string());
+        let mut after = 0;
+        loop {
+            let batch = match store.connection_events_range(id, from, to, after, CSV_BATCH).await {
+                Ok(b) => b,
+                Err(e) => {
+                    tracing::warn!(error = %e, "connection-event export failed");
+                    yield Err(std::io::Error::other("export failed"));
+                    break;
+                }
+            };
+            let mut out = String::new();
+            for e in &batch {
+                after = e.id;
+                out.push_str(&format!(
+                    "{},{},{},{},{}\r\n",
+                    e.at.with_timezone(&tz).to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
+                    e.kind.as_str(),
+                    csv_field(&e.value),
+                    e.reason.map(|r| r.as_str()).unwrap_or(""),
+                    csv_field(&e.session_id),
+                ));
+            }
+            if !out.is_empty() {
+                yield Ok(out);
+            }
+            if batch.len() < CSV_BATCH as usize {
+                break;
+            }
+        }
+    };
+    let name = format!("connection-events-{id}.csv");
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        Body::from_stream(body),
+    )
+        .into_response())
+}
+
+/// Values are checked on the way in, but quote anything CSV-special anyway, and defuse
+/// spreadsheet formulas.
+fn csv_field(v: &str) -> String {
+    let v = if v.starts_with(['=', '+', '-', '@']) {
+        format!("'{v}")
+    } else {
+        v.to_owned()
+    };
+    if v.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", v.replace('"', "\"\""))
+    } else {
+        v
+    }
+}
+
+/// The longest range a chart may ask for.
+const MAX_CHART_DAYS: i64 = 93;
+
+async fn status_time(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+    ApiQuery(q): ApiQuery<ConnectionEventQuery>,
+) -> ApiResult<ApiJson<StatusTime>> {
+    watched(&state, &caller, id).await?;
+    let tz = viewer_tz(&state, &caller).await?;
+    let today = Utc::now().with_timezone(&tz).date_naive();
+    let to_day = q.to.unwrap_or(today);
+    let from_day = q.from.unwrap_or(to_day - chrono::Duration::days(6));
+    if from_day > to_day {
+        return Err(ApiError::validation("from", "must not be after `to`"));
+    }
+    if (to_day - from_day).num_days() >= MAX_CHART_DAYS {
+        return Err(ApiError::validation(
+            "to",
+            format!("at most {MAX_CHART_DAYS} days at a time"),
+        ));
+    }
+    let from = day_start(&tz, from_day);
+    let to = to_day
+        .succ_opt()
+        .map(|d| day_start(&tz, d))
+        .unwrap_or(i64::MAX);
+    let start = state.store.status_at(id, from).await?;
+    let mut events = Vec::new();
+    let mut after = 0;
+    loop {
+        let batch = state
+            .store
+            .connection_events_range(id, from, to, after, CSV_BATCH)
+            .await?;
+        let n = batch.len();
+        for e in batch {
+            after = e.id;
+            events.push((e.at.timestamp_millis(), e.value));
+        }
+        if n < CSV_BATCH as usize {
+            break;
+        }
+    }
+    let ms = |v: i64| DateTime::from_timestamp_millis(v).unwrap_or_default();
+    Ok(ApiJson(StatusTime {
+        days: presence::status_time(&tz, start, &events, ms(from), ms(to), Utc::now()),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_field;
+
+    #[test]
+    fn csv_fields_are_quoted_and_defused() {
+        assert_eq!(csv_field("busy"), "busy");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("=cmd()"), "'=cmd()");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+    }
+}

@@ -1,0 +1,289 @@
+//! `POST /api/v1/webhooks/ucontact`: uContact's webhooks (`{event, date, …}`), each
+//! mapped onto the same code paths as the desktop's own actions — status changes through
+//! [`crate::presence`], calls through the ingest write path.
+//!
+//! The request must carry the configured secret: `X-Webhook-Secret: <secret>`, or a
+//! signature (`X-Agentdesk-Timestamp` + `X-Agentdesk-Signature`, as for integrations,
+//! keyed with the same secret). Without a configured secret every request is refused.
+
+use agentdesk_protocol::{
+    ActivityDetail, CustomerRef, Direction, Disposition, IN_CALL, UcBreak, UcWebhook, WebhookResult,
+};
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use chrono::{NaiveDateTime, TimeZone, Utc};
+
+use crate::AppState;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::ApiJson;
+use crate::ingest::Parts;
+use crate::presence::{self, Change};
+use crate::routes::ingest::{REPLAY_WINDOW_SECS, verify_signature};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/webhooks/ucontact", post(receive))
+}
+
+fn authentic(state: &AppState, headers: &HeaderMap, body: &[u8]) -> bool {
+    let Some(secret) = state.config.ucontact_webhook_secret.as_ref() else {
+        tracing::warn!("uContact webhook refused: no webhook secret is configured");
+        return false;
+    };
+    let h = |n: &str| headers.get(n).and_then(|v| v.to_str().ok());
+    if let Some(given) = h("x-webhook-secret") {
+        use subtle_eq::ct_eq;
+        return ct_eq(given.trim().as_bytes(), secret.0.as_bytes());
+    }
+    match (h("x-agentdesk-timestamp"), h("x-agentdesk-signature")) {
+        (Some(ts), Some(sig)) => {
+            let fresh = ts
+                .trim()
+                .parse::<i64>()
+                .is_ok_and(|t| (Utc::now().timestamp() - t).abs() <= REPLAY_WINDOW_SECS);
+            fresh && verify_signature(&secret.0, ts.trim(), body, sig)
+        }
+        _ => false,
+    }
+}
+
+/// Constant-time comparison (lengths may differ: that alone is not secret).
+mod subtle_eq {
+    pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+        a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    }
+}
+
+/// uContact dates: `2026-03-02 10:00:00` (server-local; taken as UTC) or RFC 3339.
+fn webhook_time(s: &str) -> chrono::DateTime<Utc> {
+    chrono::DateTime::parse_from_rfc3339(s.trim())
+        .map(|d| d.with_timezone(&Utc))
+        .ok()
+        .or_else(|| {
+            NaiveDateTime::parse_from_str(s.trim(), "%Y-%m-%d %H:%M:%S")
+                .ok()
+                .map(|n| Utc.from_utc_datetime(&n))
+        })
+        .unwrap_or_else(Utc::now)
+}
+
+async fn agent(state: &AppState, name: &str) -> ApiResult<(i64, Option<i64>)> {
+    state
+        .store
+        .user_by_agent(name.trim())
+        .await?
+        .ok_or_else(|| {
+            ApiError::validation("agent", "no desktop user is linked to this uContact agent")
+        })
+}
+
+async fn receive(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<(StatusCode, ApiJson<WebhookResult>)> {
+    if !authentic(&state, &headers, &body) {
+        return Err(ApiError::Unauthorized);
+    }
+    let axum::Json(hook) = axum::Json::<UcWebhook>::from_bytes(&body)?;
+    let event = hook.name().to_owned();
+    let result = |duplicate, activity_id, status| WebhookResult {
+        event: event.clone(),
+        duplicate,
+        activity_id,
+        status,
+    };
+    match &hook {
+        UcWebhook::AgentRingNoAnswer { agent: name, .. } => {
+            let (user, _) = agent(&state, name).await?;
+            let (s, _) = presence::apply(
+                &state,
+                user,
+                Change::Acd {
+                    value: "timeout".into(),
+                },
+            )
+            .await?;
+            Ok((StatusCode::OK, ApiJson(result(false, None, Some(s)))))
+        }
+        UcWebhook::AgentLog {
+            agent: name,
+            is_login,
+            ..
+        } => {
+            let (user, _) = agent(&state, name).await?;
+            let change = if *is_login {
+                Change::Connect {
+                    fresh_session: presence::new_session_id(),
+                }
+            } else {
+                Change::Disconnect {
+                    reason: agentdesk_protocol::DisconnectReason::Logout,
+                }
+            };
+            let (s, _) = presence::apply(&state, user, change).await?;
+            Ok((StatusCode::OK, ApiJson(result(false, None, Some(s)))))
+        }
+        UcWebhook::AgentBreak {
+            agent: name,
+            motive,
+            is_break,
+            ..
+        } => {
+            let (user, _) = agent(&state, name).await?;
+            // Unknown or missing reasons are still a break: OTHER → busy.
+            let value = if *is_break {
+                motive
+                    .as_deref()
+                    .and_then(UcBreak::parse)
+                    .unwrap_or(UcBreak::Other)
+                    .status()
+            } else {
+                agentdesk_protocol::AVAILABLE
+            };
+            let (s, _) = presence::apply(
+                &state,
+                user,
+                Change::Choose {
+                    value: value.into(),
+                },
+            )
+            .await?;
+            Ok((StatusCode::OK, ApiJson(result(false, None, Some(s)))))
+        }
+        UcWebhook::FinishInteraction {
+            date,
+            guid,
+            agent: name,
+            campaign,
+            channel,
+            client,
+            duration,
+            direction,
+        } => {
+            if channel.as_deref().is_some_and(|c| {
+                !matches!(
+                    c.to_ascii_lowercase().as_str(),
+                    "call" | "voice" | "telephony" | "phone"
+                )
+            }) {
+                // Chats, SMS and mail arrive through their own ingest with their content.
+                return Ok((StatusCode::ACCEPTED, ApiJson(result(false, None, None))));
+            }
+            if guid.trim().is_empty() || client.trim().is_empty() {
+                return Err(ApiError::validation(
+                    "guid",
+                    "a guid and the customer's number are required",
+                ));
+            }
+            let (user, team) = match name.as_deref().filter(|n| !n.trim().is_empty()) {
+                Some(n) => agent(&state, n).await?,
+                None => return Err(ApiError::validation("agent", "is required")),
+            };
+            let team =
+                team.ok_or_else(|| ApiError::validation("agent", "the agent has no team"))?;
+            let direction = match direction
+                .as_deref()
+                .and_then(agentdesk_protocol::parse_direction)
+            {
+                Some(d) => d,
+                None if campaign.ends_with("->") => Direction::Outbound,
+                None => Direction::Inbound,
+            };
+            let defs = state.store.attribute_defs().await?;
+            let customer = CustomerRef::default();
+            let empty = Default::default();
+            let i = Parts {
+                source: "call",
+                source_key: guid.trim().to_owned(),
+                team_id: team,
+                customer: &customer,
+                counterparts: vec![client.as_str()],
+                fallback_name: "",
+                conversation_id: None,
+                attributes: &empty,
+                defs: &defs,
+                region: &state.config.phone_region,
+                user_id: Some(user),
+                occurred_at: webhook_time(date) - chrono::Duration::seconds(i64::from(*duration)),
+            }
+            .build(
+                ActivityDetail::Call {
+                    direction,
+                    number: client.trim().to_owned(),
+                    campaign: campaign.clone(),
+                    duration_secs: *duration,
+                    disposition: None,
+                },
+                None,
+            );
+            let (mut r, events) = state.store.ingest(&[i], true).await?;
+            state.events.publish(events);
+            let r = r
+                .pop()
+                .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("no ingest result")))?;
+            // The call is over for the agent too (no-op when the desktop already knew).
+            let status = state.store.agent_status(user).await?;
+            if status.value == IN_CALL {
+                presence::apply(&state, user, Change::CallEnded).await?;
+            }
+            let code = if r.duplicate {
+                StatusCode::OK
+            } else {
+                StatusCode::CREATED
+            };
+            Ok((
+                code,
+                ApiJson(result(r.duplicate, Some(r.activity_id), None)),
+            ))
+        }
+        UcWebhook::InteractionDisposition {
+            guid,
+            l1,
+            l2,
+            l3,
+            comment,
+            ..
+        } => {
+            let d = Disposition {
+                l1: l1.trim().to_owned(),
+                l2: l2.trim().to_owned(),
+                l3: l3.trim().to_owned(),
+            };
+            // The comment has no place on the activity; it stays in the request log only
+            // as far as uContact keeps it.
+            let _ = comment;
+            let merge = move |detail: &ActivityDetail, _| match detail {
+                ActivityDetail::Call {
+                    direction,
+                    number,
+                    campaign,
+                    duration_secs,
+                    ..
+                } => Some(ActivityDetail::Call {
+                    direction: *direction,
+                    number: number.clone(),
+                    campaign: campaign.clone(),
+                    duration_secs: *duration_secs,
+                    disposition: Some(d.clone()),
+                }),
+                _ => None,
+            };
+            let key = format!("{}:{}:{}:{}", guid.trim(), l1.trim(), l2.trim(), l3.trim());
+            let Some((r, events)) = state
+                .store
+                .ingest_part(None, "call-disposition", &key, "call", guid.trim(), &merge)
+                .await?
+            else {
+                return Err(ApiError::NotFound("call"));
+            };
+            state.events.publish(events);
+            Ok((
+                StatusCode::OK,
+                ApiJson(result(r.duplicate, Some(r.activity_id), None)),
+            ))
+        }
+    }
+}

@@ -1,0 +1,795 @@
+//! Interactions in: the ingest API per channel (to the contact's timeline), signatures,
+//! idempotency, the linking rule, conversation segments, attributes, uContact webhooks
+//! and ccrepo CSV imports.
+
+use agentdesk_protocol::{
+    ActivityDetail, ActivityPage, AgentStatus, ConnectionEventPage, Contact, IngestResult,
+    IntegrationCredentials, WebhookResult,
+};
+use agentdesk_server::config::{Secret, ServeConfig};
+use agentdesk_server::ingest::ccrepo::{self, Options, Table};
+use hmac::{Hmac, Mac};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::support::{TestApp, expect_error};
+
+const WEBHOOK_SECRET: &str = "webhook-secret-0123456789";
+
+async fn app() -> TestApp {
+    TestApp::spawn_with(ServeConfig {
+        ucontact_webhook_secret: Some(Secret(WEBHOOK_SECRET.into())),
+        ..Default::default()
+    })
+    .await
+}
+
+async fn integration(app: &TestApp) -> IntegrationCredentials {
+    let admin = app.token("admin").await;
+    let res = app
+        .call(
+            Method::POST,
+            "/api/v1/integrations",
+            Some(&admin),
+            Some(&json!({ "name": "helpdesk", "team_id": app.team_a })),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    res.json().await.unwrap()
+}
+
+async fn ingest(app: &TestApp, token: &str, channel: &str, body: Value) -> reqwest::Response {
+    app.http
+        .post(app.url(&format!("/api/v1/ingest/{channel}")))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn ok(res: reqwest::Response, status: StatusCode) -> IngestResult {
+    let got = res.status();
+    let text = res.text().await.unwrap();
+    assert_eq!(got, status, "{text}");
+    serde_json::from_str(&text).unwrap()
+}
+
+fn fixture(path: &str) -> String {
+    std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(path),
+    )
+    .unwrap()
+}
+
+async fn timeline(app: &TestApp, contact: i64) -> ActivityPage {
+    let t = app.token("mailer_a").await;
+    app.get_as(&format!("/api/v1/contacts/{contact}/activities"), &t)
+        .await
+}
+
+async fn contact(app: &TestApp, id: i64) -> Contact {
+    let t = app.token("mailer_a").await;
+    app.get_as(&format!("/api/v1/contacts/{id}"), &t).await
+}
+
+#[tokio::test]
+async fn an_email_lands_on_a_new_contacts_timeline_once_however_often_it_is_sent() {
+    let app = app().await;
+    let i = integration(&app).await;
+    let body = json!({ "raw": fixture("email/02-inbound-multipart.eml") });
+    let first = ok(
+        ingest(&app, &i.token, "email", body.clone()).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert!(first.contact_created && !first.duplicate);
+    let again = ok(ingest(&app, &i.token, "email", body).await, StatusCode::OK).await;
+    assert!(again.duplicate);
+    assert_eq!(again.activity_id, first.activity_id);
+
+    let c = contact(&app, first.contact_id).await;
+    assert_eq!(c.name, "Smith, John");
+    assert_eq!(c.email.as_deref(), Some("john.smith@example.com"));
+    assert_eq!(c.team.id, app.team_a);
+    let page = timeline(&app, first.contact_id).await;
+    assert_eq!(page.total, 1, "one activity for two deliveries");
+    match &page.items[0].detail {
+        ActivityDetail::Email {
+            content: Some(c), ..
+        } => {
+            assert_eq!(c.subject, "Quote for 50 seats");
+            assert_eq!(c.sender, "Smith, John <john.smith@example.com>");
+            assert!(c.snippet.starts_with("Hi team,"));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        page.items[0].occurred_at.to_rfc3339(),
+        "2026-03-02T17:15:00+00:00"
+    );
+
+    // The outbound reply links to the same customer through its recipient.
+    let inbound = ok(
+        ingest(
+            &app,
+            &i.token,
+            "email",
+            json!({ "raw": fixture("email/01-inbound-plain.eml") }),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let reply = ok(
+        ingest(
+            &app,
+            &i.token,
+            "email",
+            json!({ "raw": fixture("email/03-outbound-reply.eml"), "direction": "outbound" }),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(reply.contact_id, inbound.contact_id);
+    assert!(!reply.contact_created);
+    let page = timeline(&app, inbound.contact_id).await;
+    assert!(matches!(
+        page.items[0].detail,
+        ActivityDetail::Email {
+            status: Some(agentdesk_protocol::EmailStatus::Sent),
+            ..
+        }
+    ));
+    // Searchable by its body.
+    let t = app.token("mailer_a").await;
+    let found: ActivityPage = app
+        .get_as(
+            &format!(
+                "/api/v1/contacts/{}/activities?q=restablecimos",
+                inbound.contact_id
+            ),
+            &t,
+        )
+        .await;
+    assert_eq!(found.total, 1);
+}
+
+#[tokio::test]
+async fn bytes_that_are_no_email_and_bad_bodies_are_refused_and_store_nothing() {
+    let app = app().await;
+    let i = integration(&app).await;
+    for raw in ["", "\u{0}\u{1} not mail", "Subject: hi\r\n\r\nno sender"] {
+        let body = expect_error(
+            ingest(&app, &i.token, "email", json!({ "raw": raw })).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+        assert_eq!(body.error.field.as_deref(), Some("raw"), "{raw:?}");
+    }
+    expect_error(
+        ingest(&app, &i.token, "email", json!({ "raw": 5 })).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    expect_error(
+        ingest(&app, &i.token, "sms", json!({ "id": "x", "direction": "sideways", "number": "099", "text": "t", "at": "2026-03-02T10:00:00Z" })).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    let res = app
+        .http
+        .post(app.url("/api/v1/ingest/chat"))
+        .bearer_auth(&i.token)
+        .header("content-type", "application/json")
+        .body("{\"event\": ")
+        .send()
+        .await
+        .unwrap();
+    expect_error(res, StatusCode::BAD_REQUEST).await;
+    let admin = app.token("admin").await;
+    let list: agentdesk_protocol::ContactList = app.get_as("/api/v1/contacts", &admin).await;
+    assert_eq!(list.items.len(), 2, "no contact was created");
+}
+
+fn sign(secret: &str, ts: i64, body: &str) -> String {
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(format!("{ts}.{body}").as_bytes());
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+#[tokio::test]
+async fn signed_requests_are_checked_and_bad_or_stale_ones_are_401() {
+    let app = app().await;
+    let i = integration(&app).await;
+    let body = json!({ "id": "SM1", "direction": "I", "number": "099000111", "text": "hola",
+        "at": "2026-03-02T10:00:00Z" })
+    .to_string();
+    let now = chrono::Utc::now().timestamp();
+    let send = |ts: i64, sig: String, id: i64| {
+        app.http
+            .post(app.url("/api/v1/ingest/sms"))
+            .header("content-type", "application/json")
+            .header("x-agentdesk-integration", id.to_string())
+            .header("x-agentdesk-timestamp", ts.to_string())
+            .header("x-agentdesk-signature", sig)
+            .body(body.clone())
+            .send()
+    };
+    for (ts, sig, id) in [
+        (now, sign("wrong-secret", now, &body), i.id),
+        (now, sign(&i.secret, now + 1, &body), i.id),
+        (now - 301, sign(&i.secret, now - 301, &body), i.id),
+        (now + 400, sign(&i.secret, now + 400, &body), i.id),
+        (now, sign(&i.secret, now, &body), i.id + 100),
+        (now, "sha256=zz".into(), i.id),
+    ] {
+        expect_error(send(ts, sig, id).await.unwrap(), StatusCode::UNAUTHORIZED).await;
+    }
+    expect_error(
+        ingest(
+            &app,
+            "adi_made-up",
+            "sms",
+            serde_json::from_str(&body).unwrap(),
+        )
+        .await,
+        StatusCode::UNAUTHORIZED,
+    )
+    .await;
+    // A user's session token is not an integration's.
+    let user = app.token("admin").await;
+    expect_error(
+        ingest(&app, &user, "sms", serde_json::from_str(&body).unwrap()).await,
+        StatusCode::UNAUTHORIZED,
+    )
+    .await;
+    let r = ok(
+        send(now, sign(&i.secret, now, &body), i.id).await.unwrap(),
+        StatusCode::CREATED,
+    )
+    .await;
+    // The SMS found Ana Alpha by her phone (+59899000111).
+    assert_eq!(r.contact_id, app.contact_a);
+    // A replay inside the window is a duplicate: nothing changes.
+    let r2 = ok(
+        send(now, sign(&i.secret, now, &body), i.id).await.unwrap(),
+        StatusCode::OK,
+    )
+    .await;
+    assert!(r2.duplicate);
+    // Only admins issue credentials.
+    let agent = app.token("agent_a").await;
+    let res = app
+        .call(
+            Method::POST,
+            "/api/v1/integrations",
+            Some(&agent),
+            Some(&json!({"name": "x", "team_id": app.team_a})),
+        )
+        .await;
+    expect_error(res, StatusCode::FORBIDDEN).await;
+}
+
+#[tokio::test]
+async fn a_chat_session_creates_its_contact_counts_messages_once_and_records_its_duration() {
+    let app = app().await;
+    let i = integration(&app).await;
+    let start = ok(
+        ingest(&app, &i.token, "chat", json!({ "event": "start", "session_id": "chat-9",
+            "at": "2026-03-02T10:00:00Z", "customer": { "name": "Marta Widget", "email": "marta@example.com" } }))
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert!(start.contact_created);
+    for (id, at, from, text) in [
+        (
+            "m1",
+            "2026-03-02T10:00:05Z",
+            "customer",
+            "Hola, ¿tienen envío a Salto?",
+        ),
+        ("m2", "2026-03-02T10:01:00Z", "agent", "Sí, en 48 horas."),
+        (
+            "m1",
+            "2026-03-02T10:00:05Z",
+            "customer",
+            "Hola, ¿tienen envío a Salto?",
+        ),
+    ] {
+        ingest(
+            &app,
+            &i.token,
+            "chat",
+            json!({ "event": "message", "session_id": "chat-9",
+            "message_id": id, "at": at, "from": from, "text": text }),
+        )
+        .await;
+    }
+    let end = ok(
+        ingest(
+            &app,
+            &i.token,
+            "chat",
+            json!({ "event": "end", "session_id": "chat-9", "at": "2026-03-02T10:04:00Z" }),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(end.activity_id, start.activity_id);
+    let page = timeline(&app, start.contact_id).await;
+    assert_eq!(page.total, 1);
+    assert_eq!(
+        page.items[0].detail,
+        ActivityDetail::Chat {
+            session_id: "chat-9".into(),
+            first_message: "Hola, ¿tienen envío a Salto?".into(),
+            duration_secs: 240,
+            message_count: 2,
+        }
+    );
+    assert_eq!(contact(&app, start.contact_id).await.name, "Marta Widget");
+    // A message for a session never started starts it.
+    let orphan = ok(
+        ingest(
+            &app,
+            &i.token,
+            "chat",
+            json!({ "event": "message", "session_id": "chat-10",
+            "message_id": "x", "at": "2026-03-02T11:00:00Z", "from": "customer", "text": "¿hola?",
+            "customer": { "email": "MARTA@example.com" } }),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(
+        orphan.contact_id, start.contact_id,
+        "linked by email, case-insensitively"
+    );
+    expect_error(
+        ingest(
+            &app,
+            &i.token,
+            "chat",
+            json!({ "event": "end", "session_id": "nope", "at": "2026-03-02T10:04:00Z" }),
+        )
+        .await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn ticket_steps_are_separate_entries_and_replays_change_nothing() {
+    let app = app().await;
+    let i = integration(&app).await;
+    let step = |event: &str, status: &str, at: &str| {
+        json!({ "ticket_id": "T-77", "event": event, "subject": "Factura duplicada", "status": status,
+            "at": at, "customer": { "phone": "099 000 111" } })
+    };
+    let steps = [
+        step("created", "open", "2026-03-02T10:00:00Z"),
+        step("status_changed", "pending", "2026-03-02T11:00:00Z"),
+        step("closed", "closed", "2026-03-02T12:00:00Z"),
+    ];
+    for s in &steps {
+        let r = ok(
+            ingest(&app, &i.token, "ticket", s.clone()).await,
+            StatusCode::CREATED,
+        )
+        .await;
+        assert_eq!(r.contact_id, app.contact_a);
+    }
+    for s in &steps {
+        assert!(
+            ok(
+                ingest(&app, &i.token, "ticket", s.clone()).await,
+                StatusCode::OK
+            )
+            .await
+            .duplicate
+        );
+    }
+    let page = timeline(&app, app.contact_a).await;
+    let tickets: Vec<String> = page
+        .items
+        .iter()
+        .filter_map(|a| match &a.detail {
+            ActivityDetail::Ticket { event, .. } => Some(event.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(tickets, ["closed", "status_changed", "created"]);
+}
+
+/// One function links every source; this table walks its priority.
+#[tokio::test]
+async fn contacts_are_linked_by_external_id_then_phone_then_email_then_from_to_then_created() {
+    let app = app().await;
+    let i = integration(&app).await;
+    let admin = app.token("admin").await;
+    let mk = |name: &str, ext: Option<&str>, phone: Option<&str>, email: Option<&str>| {
+        let store = app.store.clone();
+        let team = app.team_a;
+        let (name, ext, phone, email) = (
+            name.to_owned(),
+            ext.map(str::to_owned),
+            phone.map(str::to_owned),
+            email.map(str::to_owned),
+        );
+        async move {
+            store
+                .create_contact(agentdesk_server::store::NewContact {
+                    team_id: team,
+                    name,
+                    phone,
+                    email,
+                    external_id: ext,
+                    attributes: Default::default(),
+                    created_at: chrono::Utc::now(),
+                })
+                .await
+                .unwrap()
+        }
+    };
+    let x = mk(
+        "X",
+        Some("EXT-1"),
+        Some("+59899111111"),
+        Some("x@example.com"),
+    )
+    .await;
+    let y = mk("Y", None, Some("+59899222222"), None).await;
+    let z = mk("Z", None, None, Some("z@example.com")).await;
+    let _ = &admin;
+    // (customer, the message's own number, expected contact: Some(id) or None = new)
+    let cases: Vec<(Value, &str, Option<i64>)> = vec![
+        (
+            json!({ "external_id": "EXT-1", "phone": "099222222", "email": "z@example.com" }),
+            "099333333",
+            Some(x),
+        ),
+        (
+            json!({ "phone": "099 222 222", "email": "z@example.com" }),
+            "099111111",
+            Some(y),
+        ),
+        (json!({ "email": "Z@EXAMPLE.COM" }), "099111111", Some(z)),
+        (
+            json!({ "external_id": "EXT-404" }),
+            "+598 99 222 222",
+            Some(y),
+        ),
+        (json!({}), "099111111", Some(x)),
+        (json!({ "name": "Nueva Persona" }), "099444444", None),
+    ];
+    for (n, (customer, number, expected)) in cases.into_iter().enumerate() {
+        let r = ok(
+            ingest(&app, &i.token, "sms", json!({ "id": format!("link-{n}"), "direction": "inbound",
+                "number": number, "text": "t", "at": "2026-03-02T10:00:00Z", "customer": customer }))
+            .await,
+            StatusCode::CREATED,
+        )
+        .await;
+        match expected {
+            Some(id) => assert_eq!(r.contact_id, id, "case {n}"),
+            None => {
+                assert!(r.contact_created, "case {n}");
+                let c = contact(&app, r.contact_id).await;
+                assert_eq!(c.name, "Nueva Persona");
+                assert_eq!(c.phone.as_deref(), Some("+59899444444"));
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn segments_of_one_conversation_share_an_activity_and_attributes_follow_the_rules() {
+    let app = app().await;
+    let i = integration(&app).await;
+    let first = ok(
+        ingest(&app, &i.token, "chat", json!({ "event": "start", "session_id": "s-1", "at": "2026-03-02T10:00:00Z",
+            "conversation_id": "conv-1", "customer": { "external_id": "C-1", "name": "Carla" },
+            "attributes": { "plan": "p".repeat(300), "birth_date": "1850-01-01", "customer_since": "2020-05-01",
+                "reason": "envío", "favourite_colour": "azul" } }))
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    // The transfer: a second session of the same conversation.
+    let second = ok(
+        ingest(
+            &app,
+            &i.token,
+            "chat",
+            json!({ "event": "start", "session_id": "s-2", "at": "2026-03-02T10:05:00Z",
+            "conversation_id": "conv-1", "customer": { "external_id": "C-1" } }),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert!(second.grouped);
+    assert_eq!(second.activity_id, first.activity_id);
+    assert_eq!(timeline(&app, first.contact_id).await.total, 1);
+    let c = contact(&app, first.contact_id).await;
+    assert_eq!(c.attributes["plan"].chars().count(), 128);
+    assert_eq!(c.attributes["customer_since"], "2020-05-01");
+    assert!(
+        !c.attributes.contains_key("birth_date"),
+        "1850 is outside 1901–2049"
+    );
+    assert!(
+        !c.attributes.contains_key("favourite_colour"),
+        "unknown attributes are ignored"
+    );
+    assert!(
+        !c.attributes.contains_key("reason"),
+        "a conversation attribute, not the customer's"
+    );
+}
+
+async fn webhook(app: &TestApp, secret: Option<&str>, body: Value) -> reqwest::Response {
+    let mut req = app
+        .http
+        .post(app.url("/api/v1/webhooks/ucontact"))
+        .json(&body);
+    if let Some(s) = secret {
+        req = req.header("x-webhook-secret", s);
+    }
+    req.send().await.unwrap()
+}
+
+#[tokio::test]
+async fn ucontact_webhooks_need_the_secret_and_drive_status_and_calls_once() {
+    let app = app().await;
+    let hook = json!({ "event": "AgentBreak", "date": "2026-03-02 10:00:00", "agent": "agent_a",
+        "motive": "LUNCH", "isBreak": true });
+    expect_error(
+        webhook(&app, None, hook.clone()).await,
+        StatusCode::UNAUTHORIZED,
+    )
+    .await;
+    expect_error(
+        webhook(&app, Some("wrong-secret-000000000"), hook.clone()).await,
+        StatusCode::UNAUTHORIZED,
+    )
+    .await;
+    let unconfigured = TestApp::spawn().await;
+    expect_error(
+        webhook(&unconfigured, Some(WEBHOOK_SECRET), hook.clone()).await,
+        StatusCode::UNAUTHORIZED,
+    )
+    .await;
+
+    let r: WebhookResult = webhook(&app, Some(WEBHOOK_SECRET), hook.clone())
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(r.status.unwrap().value, "meal");
+    webhook(&app, Some(WEBHOOK_SECRET), hook).await; // replay: no second log row
+    let a = app.token("agent_a").await;
+    let id = app.users["agent_a"];
+    let log: ConnectionEventPage = app
+        .get_as(&format!("/api/v1/agents/{id}/connection-events"), &a)
+        .await;
+    assert_eq!(log.items.iter().filter(|e| e.value == "meal").count(), 1);
+    assert_eq!(log.items[0].kind.as_str(), "status-changed-user");
+    let r: WebhookResult = webhook(&app, Some(WEBHOOK_SECRET),
+        json!({ "event": "AgentBreak", "date": "x", "agent": "agent_a", "motive": "LUNCH", "isBreak": "false" }))
+        .await.json().await.unwrap();
+    assert_eq!(r.status.unwrap().value, "available");
+    let r: WebhookResult = webhook(
+        &app,
+        Some(WEBHOOK_SECRET),
+        json!({ "event": "AgentRingNoAnswer", "date": "x", "agent": "agent_a" }),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(r.status.unwrap().value, "timeout");
+    let log: ConnectionEventPage = app
+        .get_as(&format!("/api/v1/agents/{id}/connection-events"), &a)
+        .await;
+    assert_eq!(log.items[0].kind.as_str(), "acd");
+
+    // A call uContact finished: on Ana's timeline by her number, once.
+    let finish = json!({ "event": "FinishInteraction", "date": "2026-03-02 10:10:00", "guid": "uc-guid-1",
+        "agent": "agent_a", "campaign": "Ventas<-", "channel": "call", "callerid": "099000111", "duration": "95" });
+    let res = webhook(&app, Some(WEBHOOK_SECRET), finish.clone()).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let r: WebhookResult = res.json().await.unwrap();
+    let res = webhook(&app, Some(WEBHOOK_SECRET), finish).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.json::<WebhookResult>().await.unwrap().duplicate);
+    let dispo = json!({ "event": "InteractionDisposition", "date": "x", "guid": "uc-guid-1",
+        "campaign": "Ventas<-", "l1": "Venta", "l2": "Plan anual" });
+    webhook(&app, Some(WEBHOOK_SECRET), dispo.clone()).await;
+    let again: WebhookResult = webhook(&app, Some(WEBHOOK_SECRET), dispo)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(again.duplicate);
+    let page = timeline(&app, app.contact_a).await;
+    let call = page
+        .items
+        .iter()
+        .find(|x| Some(x.id) == r.activity_id)
+        .expect("the call");
+    match &call.detail {
+        ActivityDetail::Call {
+            duration_secs,
+            disposition: Some(d),
+            direction,
+            ..
+        } => {
+            assert_eq!(*duration_secs, 95);
+            assert_eq!((d.l1.as_str(), d.l2.as_str()), ("Venta", "Plan anual"));
+            assert_eq!(*direction, agentdesk_protocol::Direction::Inbound);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        page.items
+            .iter()
+            .filter(|x| x.model_id == "uc-guid-1")
+            .count(),
+        1
+    );
+    // Unknown agents and events are clear errors.
+    let b = expect_error(
+        webhook(
+            &app,
+            Some(WEBHOOK_SECRET),
+            json!({ "event": "AgentLog", "date": "x", "agent": "ghost", "isLogin": true }),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(b.error.field.as_deref(), Some("agent"));
+    expect_error(
+        webhook(
+            &app,
+            Some(WEBHOOK_SECRET),
+            json!({ "event": "Nope", "date": "x" }),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    let s: AgentStatus = app.get_as("/api/v1/status", &a).await;
+    assert_eq!(s.value, "timeout");
+}
+
+fn opts(app: &TestApp, table: Table) -> Options<'static> {
+    Options {
+        table,
+        team_id: app.team_a,
+        time_zone: chrono_tz::Tz::UTC,
+        phone_region: "UY",
+        progress: false,
+    }
+}
+
+#[tokio::test]
+async fn ccrepo_exports_import_once_and_a_rerun_imports_nothing() {
+    let app = app().await;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ccrepo");
+    for (table, file, rows) in [
+        (Table::Cdr, "cdr_repo.csv", 300),
+        (Table::Sms, "sms_repo.csv", 170),
+        (Table::QueueLog, "queue_log_repo.csv", 947),
+    ] {
+        let first = ccrepo::import_file(&app.store, &dir.join(file), &opts(&app, table))
+            .await
+            .unwrap();
+        assert_eq!(first.rows_read, rows, "{file}: {first}");
+        assert_eq!(first.rejected, 0, "{file}: {first}");
+        assert_eq!(first.imported + first.duplicates, rows, "{file}: {first}");
+        let again = ccrepo::import_file(&app.store, &dir.join(file), &opts(&app, table))
+            .await
+            .unwrap();
+        assert_eq!(
+            (again.imported, again.duplicates),
+            (0, rows),
+            "{file}: {again}"
+        );
+    }
+    // The calls are on their customers' timelines, named from the caller id.
+    let admin = app.token("admin").await;
+    let list: agentdesk_protocol::ContactList =
+        app.get_as("/api/v1/contacts?q=lucia&limit=5", &admin).await;
+    let lucia = list
+        .items
+        .iter()
+        .find(|c| c.name == "Lucía Fernández")
+        .expect("Lucía from the CDR");
+    let page: ActivityPage = app
+        .get_as(
+            &format!("/api/v1/contacts/{}/activities?kinds=call", lucia.id),
+            &admin,
+        )
+        .await;
+    assert!(page.total >= 1);
+}
+
+#[tokio::test]
+async fn messy_csv_lines_are_reported_with_line_numbers_and_the_rest_imported() {
+    let app = app().await;
+    // No agent column, CRLF, a quoted comma, a duplicate row, a short line, a bad date,
+    // a blank line and bytes that are not UTF-8.
+    let mut csv = b"origid,datetime,callid,queuename,event,data1,data2,data3,data4,data5\r\n\
+1,2026-03-02 08:00:00,c1,Ventas<-,ENTERQUEUE,,\"Perez, Juan\",,,\r\n\
+1,2026-03-02 08:00:00,c1,Ventas<-,ENTERQUEUE,,\"Perez, Juan\",,,\r\n\
+2,2026-03-02 08:00:05,c1,Ventas<-\r\n\
+3,02/03/2026,c1,Ventas<-,CONNECT,5,,,,\r\n\
+\r\n\
+4,2026-03-02 08:00:09,c1,Ventas<-,COMPLETECALLER,5,60,1,,\r\n"
+        .to_vec();
+    csv.extend_from_slice(b"5,2026-03-02 08:00:10,c1,Ventas<-,ABANDON,\xff\xfe,,,,\r\n");
+    let s = ccrepo::import_reader(
+        &app.store,
+        csv.as_slice(),
+        None,
+        &opts(&app, Table::QueueLog),
+    )
+    .await
+    .unwrap();
+    assert_eq!(s.rows_read, 6, "{s}");
+    assert_eq!((s.imported, s.duplicates, s.rejected), (2, 1, 3), "{s}");
+    let lines: Vec<u64> = s.rejections.iter().map(|(l, _)| *l).collect();
+    assert_eq!(lines, [4, 5, 8], "{s}");
+    assert!(s.rejections[0].1.contains("fields"), "{s}");
+    assert!(s.rejections[1].1.contains("date"), "{s}");
+    // Fixing the file and importing again adds only what was missing.
+    let fixed = b"origid,datetime,callid,queuename,event,data1,data2,data3,data4,data5\n\
+1,2026-03-02 08:00:00,c1,Ventas<-,ENTERQUEUE,,\"Perez, Juan\",,,\n\
+3,2026-03-02 08:00:07,c1,Ventas<-,CONNECT,5,,,,\n";
+    let s = ccrepo::import_reader(
+        &app.store,
+        fixed.as_slice(),
+        None,
+        &opts(&app, Table::QueueLog),
+    )
+    .await
+    .unwrap();
+    assert_eq!((s.imported, s.duplicates, s.rejected), (1, 1, 0), "{s}");
+    // Line numbers hold for LF files too.
+    let lf = b"origid,datetime,callid,queuename,event,data1,data2,data3,data4,data5\n\
+9,2026-03-02 08:00:00,c9,Ventas<-,ENTERQUEUE,,,,,\n\
+\n\
+10,2026-03-02 08:00:00\n";
+    let s = ccrepo::import_reader(
+        &app.store,
+        lf.as_slice(),
+        None,
+        &opts(&app, Table::QueueLog),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        s.rejections.iter().map(|(l, _)| *l).collect::<Vec<_>>(),
+        [4],
+        "{s}"
+    );
+    // A file without the required columns is refused before anything is read.
+    let err = ccrepo::import_reader(
+        &app.store,
+        b"a,b\n1,2\n".as_slice(),
+        None,
+        &opts(&app, Table::Cdr),
+    )
+    .await
+    .unwrap_err();
+    assert!(err.to_string().contains("missing columns"), "{err}");
+}

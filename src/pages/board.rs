@@ -1,0 +1,382 @@
+//! Supervisors: `/board`, a live grid of the agents of their teams, and
+//! `/board/agents/:id`, one agent's connection-event log (date range, pages, CSV export)
+//! with a chart of time per status per day.
+
+use agentdesk_protocol::{Board, ConnectionEventPage, ServerEvent, StatusTime};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
+
+use crate::api::{self, ApiError};
+use crate::components::error::ErrorNotice;
+use crate::components::time::{Time, elapsed, since, use_clock};
+use crate::i18n::{Msg, use_i18n};
+use crate::live::use_live;
+use crate::status::{describe, use_my_status};
+
+#[component]
+pub fn BoardPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let live = use_live();
+    let now = use_clock();
+    let defs = use_my_status().defs;
+    let board = RwSignal::new(None::<Board>);
+    let error = RwSignal::new(None::<ApiError>);
+    // Several events may arrive together (an agent in two teams, a call = two changes):
+    // one refetch per burst.
+    let pending = StoredValue::new_local(None::<gloo_timers::callback::Timeout>);
+    let load = move || {
+        spawn_local(async move {
+            match api::board().await {
+                Ok(b) => {
+                    board.set(Some(b));
+                    error.set(None);
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    let soon = move || {
+        pending.set_value(Some(gloo_timers::callback::Timeout::new(150, load)));
+    };
+    load();
+    live.subscribe(move |e| {
+        if matches!(e, ServerEvent::AgentStatus { .. } | ServerEvent::Resync) {
+            soon();
+        }
+    });
+    on_cleanup(move || pending.set_value(None));
+
+    let rows = move || {
+        let locale = i18n.locale.get();
+        let defs = defs.get();
+        board.get().map(|b| {
+            if b.agents.is_empty() {
+                return view! { <p class="muted">{move || i18n.t(Msg::BoardEmpty)}</p> }.into_any();
+            }
+            let rows = b
+                .agents
+                .into_iter()
+                .map(|r| {
+                    let (label, color) = describe(&defs, &r.status.value, locale);
+                    let pending = r.status.pending.as_ref().map(|p| describe(&defs, p, locale).0);
+                    let since_at = r.status.since;
+                    let teams = r.teams.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(", ");
+                    let call = r.call.clone();
+                    let user_id = r.user_id;
+                    view! {
+                        <tr data-user=r.username.clone() class:offline=!r.status.connected>
+                            <td>
+                                <A href=format!("/board/agents/{user_id}")>{r.display_name.clone()}</A>
+                                <div class="muted small">{teams}</div>
+                            </td>
+                            <td>
+                                <span class="status-chip" data-status=r.status.value.clone()>
+                                    <span class="status-dot" style:background-color=color.clone()></span>
+                                    <span class="board-status">{label}</span>
+                                </span>
+                                {pending.map(|p| view! { <span class="status-pending">{format!("→ {p}")}</span> })}
+                            </td>
+                            <td class="num">{move || since(since_at, now.get())}</td>
+                            <td>
+                                {match call {
+                                    Some(c) => view! {
+                                        <div class="board-call">
+                                            <span>{c.number.clone()}</span>
+                                            " · "
+                                            <A href=format!("/contacts/{}", c.contact_id)>{c.contact_name.clone()}</A>
+                                            <span class="muted small">{format!(" {} · ", c.campaign)}</span>
+                                            <span class="num">{move || since(c.started_at, now.get())}</span>
+                                        </div>
+                                    }.into_any(),
+                                    None => view! { <span class="muted">"—"</span> }.into_any(),
+                                }}
+                            </td>
+                        </tr>
+                    }
+                })
+                .collect_view();
+            view! {
+                <table class="data-table" id="board-table">
+                    <thead>
+                        <tr>
+                            <th scope="col">{move || i18n.t(Msg::Agent)}</th>
+                            <th scope="col">{move || i18n.t(Msg::Status)}</th>
+                            <th scope="col">{move || i18n.t(Msg::TimeInStatus)}</th>
+                            <th scope="col">{move || i18n.t(Msg::CurrentCall)}</th>
+                        </tr>
+                    </thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            }
+            .into_any()
+        })
+    };
+    view! {
+        <section class="board-page">
+            <header class="page-header">
+                <h1>{move || i18n.t(Msg::Board)}</h1>
+                <span class="muted small" class:live-off=move || !live.connected.get()>
+                    {move || if live.connected.get() { i18n.t(Msg::LiveOn) } else { i18n.t(Msg::LiveOff) }}
+                </span>
+            </header>
+            {move || error.get().map(|e| view! { <ErrorNotice error=e retry=Callback::new(move |_| load()) /> })}
+            {move || match board.with(Option::is_some) {
+                true => rows().into_any(),
+                false => view! { <p class="muted" aria-busy="true">{move || i18n.t(Msg::Loading)}</p> }.into_any(),
+            }}
+        </section>
+    }
+}
+
+/// Today in the browser's time zone, `YYYY-MM-DD`, and `days` before it.
+fn local_day(days_back: i32) -> String {
+    let d = js_sys::Date::new_0();
+    d.set_date(d.get_date().wrapping_sub(days_back as u32));
+    format!(
+        "{:04}-{:02}-{:02}",
+        d.get_full_year(),
+        d.get_month() + 1,
+        d.get_date()
+    )
+}
+
+#[component]
+pub fn AgentLogPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let params = use_params_map();
+    let query = use_query_map();
+    let navigate = use_navigate();
+    let defs = use_my_status().defs;
+    let user_id = move || params.with(|p| p.get("id").and_then(|v| v.parse::<i64>().ok()));
+    let from = move || query.with(|q| q.get("from").unwrap_or_else(|| local_day(6)));
+    let to = move || query.with(|q| q.get("to").unwrap_or_else(|| local_day(0)));
+    let page = move || query.with(|q| q.get("page").and_then(|p| p.parse::<u32>().ok()));
+
+    let log = RwSignal::new(None::<Result<ConnectionEventPage, ApiError>>);
+    let chart = RwSignal::new(None::<StatusTime>);
+    let export_error = RwSignal::new(None::<ApiError>);
+    let agent_name = RwSignal::new(String::new());
+    Effect::new(move |_| {
+        let (Some(id), f, t, p) = (user_id(), from(), to(), page()) else {
+            return;
+        };
+        log.set(None);
+        spawn_local(async move {
+            let q = api::range_query(&f, &t, p);
+            log.set(Some(api::connection_events(id, &q).await));
+            chart.set(
+                api::status_time(id, &api::range_query(&f, &t, None))
+                    .await
+                    .ok(),
+            );
+        });
+    });
+    Effect::new(move |_| {
+        let Some(id) = user_id() else { return };
+        spawn_local(async move {
+            if let Ok(b) = api::board().await
+                && let Some(r) = b.agents.into_iter().find(|r| r.user_id == id)
+            {
+                agent_name.set(r.display_name);
+            }
+        });
+    });
+    let go = {
+        let navigate = navigate.clone();
+        move |f: String, t: String, p: Option<u32>| {
+            if let Some(id) = user_id() {
+                let q = api::range_query(&f, &t, p);
+                navigate(&format!("/board/agents/{id}?{q}"), Default::default());
+            }
+        }
+    };
+    let export = move |_| {
+        let Some(id) = user_id() else { return };
+        let q = api::range_query(&from(), &to(), None);
+        export_error.set(None);
+        spawn_local(async move {
+            match api::connection_events_csv(id, &q).await {
+                Ok(csv) => download(&format!("connection-events-{id}.csv"), &csv),
+                Err(e) => export_error.set(Some(e)),
+            }
+        });
+    };
+    let go_range = go.clone();
+    let go_page = go.clone();
+    let table = move || {
+        let locale = i18n.locale.get();
+        let defs = defs.get();
+        log.get().map(|r| match r {
+            Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
+            Ok(p) if p.items.is_empty() => view! { <p class="muted" id="log-empty">{move || i18n.t(Msg::LogEmpty)}</p> }.into_any(),
+            Ok(p) => {
+                let go_page = go_page.clone();
+                let rows = p
+                    .items
+                    .into_iter()
+                    .map(|e| {
+                        let (label, color) = describe(&defs, &e.value, locale);
+                        view! {
+                            <tr>
+                                <td><Time at=e.at full=true /></td>
+                                <td><code>{e.kind.as_str()}</code></td>
+                                <td>
+                                    <span class="status-dot" style:background-color=color.clone()></span>
+                                    " " {label} <span class="muted small">{format!(" ({})", e.value)}</span>
+                                </td>
+                                <td>{e.reason.map(|r| r.as_str()).unwrap_or("")}</td>
+                                <td><code class="small">{e.session_id}</code></td>
+                            </tr>
+                        }
+                    })
+                    .collect_view();
+                let (cur, pages) = (p.page, p.pages);
+                let prev = go_page.clone();
+                let next = go_page.clone();
+                view! {
+                    <table class="data-table" id="log-table">
+                        <thead><tr>
+                            <th scope="col">{move || i18n.t(Msg::Date)}</th>
+                            <th scope="col">{move || i18n.t(Msg::EventType)}</th>
+                            <th scope="col">{move || i18n.t(Msg::EventValue)}</th>
+                            <th scope="col">{move || i18n.t(Msg::DisconnectReason)}</th>
+                            <th scope="col">{move || i18n.t(Msg::SessionId)}</th>
+                        </tr></thead>
+                        <tbody>{rows}</tbody>
+                    </table>
+                    <nav class="pager" aria-label=move || i18n.t(Msg::Pages)>
+                        <button class="btn btn-small" disabled={cur <= 1}
+                            on:click=move |_| prev(from(), to(), Some(cur - 1))>{move || i18n.t(Msg::Previous)}</button>
+                        <span id="log-page">{format!("{cur} / {pages} · {}", p.total)}</span>
+                        <button class="btn btn-small" disabled={cur >= pages}
+                            on:click=move |_| next(from(), to(), Some(cur + 1))>{move || i18n.t(Msg::Next)}</button>
+                    </nav>
+                }
+                .into_any()
+            }
+        })
+    };
+    view! {
+        <section class="agent-log-page">
+            <header class="page-header">
+                <div>
+                    <A href="/board">{move || format!("← {}", i18n.t(Msg::Board))}</A>
+                    <h1>{move || if agent_name.with(String::is_empty) { i18n.t(Msg::ConnectionEvents).to_string() } else { format!("{} · {}", i18n.t(Msg::ConnectionEvents), agent_name.get()) }}</h1>
+                </div>
+                <form class="range-form" on:submit=move |ev: leptos::ev::SubmitEvent| {
+                    ev.prevent_default();
+                    let get = |id: &str| document().get_element_by_id(id)
+                        .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlInputElement>(e).ok())
+                        .map(|e| e.value()).unwrap_or_default();
+                    go_range(get("log-from"), get("log-to"), None);
+                }>
+                    <label>{move || i18n.t(Msg::From)}<input type="date" id="log-from" class="input" prop:value=from /></label>
+                    <label>{move || i18n.t(Msg::To)}<input type="date" id="log-to" class="input" prop:value=to /></label>
+                    <button class="btn" type="submit" id="log-apply">{move || i18n.t(Msg::Apply)}</button>
+                    <button class="btn" type="button" id="log-export" on:click=export>{move || i18n.t(Msg::ExportCsv)}</button>
+                </form>
+            </header>
+            {move || export_error.get().map(|e| view! { <ErrorNotice error=e /> })}
+            <StatusChart data=chart />
+            {move || match log.with(Option::is_some) {
+                true => table().into_any(),
+                false => view! { <p class="muted" aria-busy="true">{move || i18n.t(Msg::Loading)}</p> }.into_any(),
+            }}
+        </section>
+    }
+}
+
+/// Hand the browser a text file to save.
+fn download(name: &str, text: &str) {
+    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
+    let opts = web_sys::BlobPropertyBag::new();
+    opts.set_type("text/csv;charset=utf-8");
+    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts) else {
+        return;
+    };
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
+        return;
+    };
+    if let Ok(a) = document().create_element("a") {
+        let _ = a.set_attribute("href", &url);
+        let _ = a.set_attribute("download", name);
+        if let Ok(a) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(a) {
+            a.click();
+        }
+    }
+    let _ = web_sys::Url::revoke_object_url(&url);
+}
+
+/// Stacked bars, one per day, of the time spent in each status (SVG, no chart library).
+#[component]
+fn StatusChart(data: RwSignal<Option<StatusTime>>) -> impl IntoView {
+    let i18n = use_i18n();
+    let defs = use_my_status().defs;
+    move || {
+        let locale = i18n.locale.get();
+        let defs = defs.get();
+        let Some(st) = data.get() else {
+            return ().into_any();
+        };
+        if st.days.is_empty() {
+            return view! { <p class="muted">{move || i18n.t(Msg::ChartEmpty)}</p> }.into_any();
+        }
+        let max = st
+            .days
+            .iter()
+            .map(|d| d.seconds.iter().map(|(_, s)| *s).sum::<u64>())
+            .max()
+            .unwrap_or(1)
+            .max(1);
+        let bar_w = 44.0;
+        let gap = 16.0;
+        let h = 160.0;
+        let width = (bar_w + gap) * st.days.len() as f64 + gap;
+        let mut legend: Vec<(String, String)> = Vec::new();
+        let bars = st
+            .days
+            .iter()
+            .enumerate()
+            .map(|(i, d)| {
+                let x = gap + i as f64 * (bar_w + gap);
+                let mut y = h;
+                let segs = d
+                    .seconds
+                    .iter()
+                    .map(|(v, s)| {
+                        let (label, color) = describe(&defs, v, locale);
+                        if !legend.iter().any(|(l, _)| *l == label) {
+                            legend.push((label.clone(), color.clone()));
+                        }
+                        let sh = (*s as f64 / max as f64) * (h - 10.0);
+                        y -= sh;
+                        view! {
+                            <rect x=x y=y width=bar_w height=sh fill=color>
+                                <title>{format!("{} · {label}: {}", d.day, elapsed(*s))}</title>
+                            </rect>
+                        }
+                    })
+                    .collect_view();
+                let day = d.day.format("%d/%m").to_string();
+                view! {
+                    <g>{segs}<text x=x + bar_w / 2.0 y=h + 14.0 text-anchor="middle" class="chart-label">{day}</text></g>
+                }
+            })
+            .collect_view();
+        let legend = legend
+            .into_iter()
+            .map(|(l, c)| view! { <li><span class="status-dot" style:background-color=c></span>" "{l}</li> })
+            .collect_view();
+        view! {
+            <figure class="status-chart" id="status-chart">
+                <figcaption>{move || i18n.t(Msg::TimePerStatus)}</figcaption>
+                <svg viewBox=format!("0 0 {width} {}", h + 20.0) width=width height=h + 20.0 role="img"
+                    aria-label=move || i18n.t(Msg::TimePerStatus)>{bars}</svg>
+                <ul class="chart-legend">{legend}</ul>
+            </figure>
+        }
+        .into_any()
+    }
+}
