@@ -135,6 +135,12 @@ async fn every_api_route_without_a_session_is_401_in_the_json_error_shape() {
         (Method::GET, "/api/v1/agents/1/connection-events"),
         (Method::GET, "/api/v1/agents/1/connection-events.csv"),
         (Method::GET, "/api/v1/agents/1/status-time"),
+        (Method::POST, "/api/v1/integrations"),
+        (Method::POST, "/api/v1/ingest/email"),
+        (Method::POST, "/api/v1/ingest/chat"),
+        (Method::POST, "/api/v1/ingest/ticket"),
+        (Method::POST, "/api/v1/ingest/sms"),
+        (Method::POST, "/api/v1/webhooks/ucontact"),
     ];
     for (method, path) in routes {
         let res = app.call(method.clone(), path, None, Some(&json!({}))).await;
