@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs whatever agentdesk's build and tests need and is missing; skips what is there.
 #   wasm32 target, trunk 0.21.14, wasm-bindgen-cli matching Cargo.lock, wasm-opt
-#   (binaryen 132 from npm, into .tools/), Chromium + chromedriver (for the browser tests).
+#   (binaryen 132 from npm, into .tools/), Chromium + chromedriver (for the browser tests),
+#   Dovecot + openssl (a real IMAP server for the mailbox connector's tests).
 # Source it (`. scripts/setup.sh`) so that PATH is updated in the caller too.
 set -euo pipefail
 
@@ -61,4 +62,11 @@ fi
 if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
   say "installing Chromium and chromedriver (for the browser tests)"
   apt_install chromium chromium-driver
+fi
+
+if [ ! -x /usr/sbin/dovecot ] || ! command -v openssl >/dev/null 2>&1; then
+  say "installing Dovecot and openssl (a real IMAP server for the mailbox connector's tests)"
+  apt_install dovecot-imapd openssl
+  # The tests start their own Dovecot on loopback ports; the packaged one is not needed.
+  as_root systemctl disable --now dovecot >/dev/null 2>&1 || as_root service dovecot stop >/dev/null 2>&1 || true
 fi

@@ -2,7 +2,8 @@
 
 use tokio::net::TcpListener;
 
-use crate::config::{Cli, Command, CreateUserArgs, LogFormat, SeedArgs, ServeConfig};
+use crate::config::{Cli, Command, CreateUserArgs, LogFormat, PollImapArgs, SeedArgs, ServeConfig};
+use crate::ingest::imap;
 use crate::store::{self, DynStore, NewUser};
 use crate::{AppState, auth, demo, validate};
 
@@ -35,6 +36,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Some(Command::CreateUser(args)) => create_user(&store, args).await,
         Some(Command::ImportCcrepo(args)) => import_ccrepo(&store, args).await,
+        Some(Command::PollImap(args)) => poll_imap(&store, args).await,
         Some(Command::SeedDemo(args)) => {
             let summary = demo::seed(&store, &args).await?;
             // The sample CRM as served by `serve` with its default address.
@@ -56,6 +58,27 @@ async fn serve(store: DynStore, config: ServeConfig) -> anyhow::Result<()> {
     tracing::info!(address = %listener.local_addr()?, "agentdesk listening");
     let state = AppState::new(store, config)?;
     crate::serve(listener, state, crate::shutdown_signal()).await?;
+    Ok(())
+}
+
+async fn poll_imap(store: &DynStore, args: PollImapArgs) -> anyhow::Result<()> {
+    let tls = imap::tls_config(args.imap_ca_file.as_deref())?;
+    // Nobody listens to this process's real-time events; the events are stored, so
+    // browsers see them when their stream next resumes from the database.
+    let events = crate::events::EventHub::default();
+    let mut failed = 0;
+    for m in &args.imap_mailboxes {
+        match imap::poll_once(store, &events, m, &tls, &args.phone_region).await {
+            Ok(s) => println!("{m}: {s}"),
+            Err(e) => {
+                failed += 1;
+                eprintln!("{m}: {e:#}");
+            }
+        }
+    }
+    if failed > 0 {
+        anyhow::bail!("{failed} mailbox(es) could not be polled");
+    }
     Ok(())
 }
 

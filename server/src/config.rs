@@ -51,6 +51,27 @@ pub enum Command {
     /// Import a uContact ccrepo CSV export (cdr_repo, queue_log_repo or sms_repo).
     /// Re-running it imports nothing twice.
     ImportCcrepo(ImportArgs),
+    /// Poll IMAP mailboxes once (as `serve` does every few seconds) and print what came in.
+    PollImap(PollImapArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct PollImapArgs {
+    /// The mailboxes, as for `serve --imap-mailboxes`.
+    #[arg(
+        long,
+        env = "AGENTDESK_IMAP_MAILBOXES",
+        value_delimiter = ',',
+        hide_env_values = true,
+        required = true
+    )]
+    pub imap_mailboxes: Vec<crate::ingest::imap::MailboxUrl>,
+    /// As for `serve --imap-ca-file`.
+    #[arg(long, env = "AGENTDESK_IMAP_CA_FILE")]
+    pub imap_ca_file: Option<PathBuf>,
+    /// Region for phone numbers written without a country code.
+    #[arg(long, env = "AGENTDESK_PHONE_REGION", default_value = "UY")]
+    pub phone_region: String,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -155,6 +176,26 @@ pub struct ServeConfig {
     /// dropped and its agent disconnected with reason `timeout`.
     #[arg(long, env = "AGENTDESK_PRESENCE_STALE_SECS", default_value_t = 90)]
     pub presence_stale_secs: u32,
+
+    /// IMAP mailboxes to poll for inbound mail, comma-separated, each
+    /// `imaps://user:password@host[:port]/MAILBOX?team=TEAM` (user, password and mailbox
+    /// percent-encoded; `imap://` only to a loopback host).
+    #[arg(
+        long,
+        env = "AGENTDESK_IMAP_MAILBOXES",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
+    pub imap_mailboxes: Vec<crate::ingest::imap::MailboxUrl>,
+
+    /// Seconds between two polls of a mailbox.
+    #[arg(long, env = "AGENTDESK_IMAP_POLL_SECS", default_value_t = 30)]
+    pub imap_poll_secs: u64,
+
+    /// Extra CA certificates (PEM) trusted for `imaps://`, for a mail server with a
+    /// private CA. The public web PKI roots are always trusted.
+    #[arg(long, env = "AGENTDESK_IMAP_CA_FILE")]
+    pub imap_ca_file: Option<PathBuf>,
 }
 
 impl Default for ServeConfig {
@@ -179,6 +220,9 @@ impl Default for ServeConfig {
             presence_restore_secs: 60,
             presence_grace_ms: 4000,
             presence_stale_secs: 90,
+            imap_mailboxes: Vec::new(),
+            imap_poll_secs: 30,
+            imap_ca_file: None,
         }
     }
 }

@@ -98,6 +98,19 @@ pub async fn serve(
         Err(e) => tracing::warn!(error = %e, "could not read the CRM settings"),
     }
     presence::spawn_sweeper(state.clone());
+    if !state.config.imap_mailboxes.is_empty() {
+        let tls = ingest::imap::tls_config(state.config.imap_ca_file.as_deref())
+            .map_err(std::io::Error::other)?;
+        tracing::info!(mailboxes = ?state.config.imap_mailboxes, "polling IMAP mailboxes");
+        ingest::imap::spawn_pollers(
+            state.store.clone(),
+            state.events.clone(),
+            state.config.imap_mailboxes.clone(),
+            tls,
+            state.config.phone_region.clone(),
+            std::time::Duration::from_secs(state.config.imap_poll_secs.max(1)),
+        );
+    }
     // Keep the event log short: clients resuming later than this get a `resync`.
     let retention = chrono::Duration::hours(i64::from(state.config.event_retention_hours));
     let store = state.store.clone();

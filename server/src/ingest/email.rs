@@ -1,6 +1,9 @@
 //! RFC 5322 messages (with MIME) into what the timeline keeps: subject, sender,
 //! recipients, snippet, text body, attachment names, Message-ID and date.
 
+use std::collections::BTreeMap;
+
+use agentdesk_protocol::{ActivityDetail, Attributes, CustomerRef, Direction, EmailStatus};
 use chrono::{DateTime, Utc};
 use mail_parser::{MessageParser, MimeHeaders};
 use sha2::{Digest, Sha256};
@@ -33,6 +36,72 @@ pub enum EmailError {
     NotAMessage,
     #[error("the message has no sender (From)")]
     NoSender,
+}
+
+/// What an email's source says about it besides its bytes.
+pub struct Envelope<'a> {
+    pub team_id: i64,
+    pub direction: Direction,
+    /// Outbound only (sent when not given); inbound mail has none.
+    pub status: Option<EmailStatus>,
+    pub customer: &'a CustomerRef,
+    pub conversation_id: Option<String>,
+    pub attributes: &'a Attributes,
+}
+
+/// A parsed message as an interaction for the one write path, keyed by its Message-ID.
+/// Used by the ingest API and the IMAP mailbox connector alike.
+pub fn interaction(
+    m: &ParsedEmail,
+    env: &Envelope<'_>,
+    defs: &BTreeMap<String, (String, String)>,
+    region: &str,
+) -> crate::store::ingest::NewInteraction {
+    let status = match env.direction {
+        Direction::Inbound => None,
+        Direction::Outbound => Some(env.status.unwrap_or(EmailStatus::Sent)),
+    };
+    // The customer is the sender of inbound mail and the recipients of outbound mail.
+    let counterparts: Vec<&str> = match env.direction {
+        Direction::Inbound => m.from_address.iter().map(String::as_str).collect(),
+        Direction::Outbound => m.to.iter().map(String::as_str).collect(),
+    };
+    let fallback = match env.direction {
+        Direction::Inbound => m.from_name.clone().unwrap_or_default(),
+        Direction::Outbound => String::new(),
+    };
+    let mut body_text = m.text.clone();
+    if !m.attachments.is_empty() {
+        body_text.push_str(&format!("\n\n[{}]", m.attachments.join(", ")));
+    }
+    let parts = super::Parts {
+        source: "email",
+        source_key: m.message_id.clone(),
+        team_id: env.team_id,
+        customer: env.customer,
+        counterparts,
+        fallback_name: &fallback,
+        conversation_id: env.conversation_id.clone(),
+        attributes: env.attributes,
+        defs,
+        region,
+        user_id: None,
+        occurred_at: m.date.unwrap_or_else(Utc::now),
+    };
+    parts.build(
+        ActivityDetail::Email {
+            direction: env.direction,
+            status,
+            content: None,
+        },
+        Some(crate::store::NewEmail {
+            message_id: Some(m.message_id.clone()),
+            subject: m.subject.clone(),
+            sender: m.sender.clone(),
+            snippet: m.snippet.clone(),
+            body: body_text,
+        }),
+    )
 }
 
 /// Collapse whitespace and strip tags, for HTML-only mail.

@@ -7,6 +7,7 @@
 
 pub mod ccrepo;
 pub mod email;
+pub mod imap;
 
 use std::collections::BTreeMap;
 

@@ -10,8 +10,8 @@
 //!   the window a replay is a duplicate by its source key, which changes nothing).
 
 use agentdesk_protocol::{
-    ActivityDetail, ChatParty, Direction, EmailStatus, IngestChat, IngestEmail, IngestResult,
-    IngestSms, IngestTicket, IntegrationCredentials, NewIntegration, Role,
+    ActivityDetail, ChatParty, IngestChat, IngestEmail, IngestResult, IngestSms, IngestTicket,
+    IntegrationCredentials, NewIntegration, Role,
 };
 use axum::Router;
 use axum::body::Bytes;
@@ -26,7 +26,7 @@ use crate::auth::{Caller, new_token, token_hash};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiJson;
 use crate::ingest::{Parts, email};
-use crate::store::{AuditEntry, NewEmail};
+use crate::store::AuditEntry;
 
 /// How far a signed request's timestamp may be from the server's clock.
 pub const REPLAY_WINDOW_SECS: i64 = 300;
@@ -201,51 +201,19 @@ async fn ingest_email(
     let req: IngestEmail = parse(&body)?;
     let m =
         email::parse(req.raw.as_bytes()).map_err(|e| ApiError::validation("raw", e.to_string()))?;
-    let status = match req.direction {
-        Direction::Inbound => None,
-        Direction::Outbound => Some(req.status.unwrap_or(EmailStatus::Sent)),
-    };
-    // The customer is the sender of inbound mail and the recipients of outbound mail.
-    let counterparts: Vec<&str> = match req.direction {
-        Direction::Inbound => m.from_address.iter().map(String::as_str).collect(),
-        Direction::Outbound => m.to.iter().map(String::as_str).collect(),
-    };
-    let fallback = match req.direction {
-        Direction::Inbound => m.from_name.clone().unwrap_or_default(),
-        Direction::Outbound => String::new(),
-    };
     let defs = state.store.attribute_defs().await?;
-    let mut body_text = m.text.clone();
-    if !m.attachments.is_empty() {
-        body_text.push_str(&format!("\n\n[{}]", m.attachments.join(", ")));
-    }
-    let parts = Parts {
-        source: "email",
-        source_key: m.message_id.clone(),
-        team_id,
-        customer: &req.customer,
-        counterparts,
-        fallback_name: &fallback,
-        conversation_id: req.conversation_id.clone(),
-        attributes: &req.attributes,
-        defs: &defs,
-        region: &state.config.phone_region,
-        user_id: None,
-        occurred_at: m.date.unwrap_or_else(chrono::Utc::now),
-    };
-    let i = parts.build(
-        ActivityDetail::Email {
+    let i = email::interaction(
+        &m,
+        &email::Envelope {
+            team_id,
             direction: req.direction,
-            status,
-            content: None,
+            status: req.status,
+            customer: &req.customer,
+            conversation_id: req.conversation_id.clone(),
+            attributes: &req.attributes,
         },
-        Some(NewEmail {
-            message_id: Some(m.message_id.clone()),
-            subject: m.subject.clone(),
-            sender: m.sender.clone(),
-            snippet: m.snippet.clone(),
-            body: body_text,
-        }),
+        &defs,
+        &state.config.phone_region,
     );
     store_one(&state, i).await
 }

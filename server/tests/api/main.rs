@@ -2,6 +2,7 @@
 
 mod calls;
 mod demo;
+mod imap;
 mod ingest;
 mod status;
 mod support;

@@ -473,4 +473,33 @@ impl IngestStore for SqliteStore {
         .await?;
         Ok(r.map(|r| (r.get(0), r.get(1))))
     }
+
+    async fn imap_cursor(&self, mailbox: &str) -> StoreResult<Option<(u32, u32)>> {
+        let r = sqlx::query("SELECT uid_validity, last_uid FROM imap_cursors WHERE mailbox = ?")
+            .bind(mailbox)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(r.map(|r| (r.get::<i64, _>(0) as u32, r.get::<i64, _>(1) as u32)))
+    }
+
+    async fn set_imap_cursor(
+        &self,
+        mailbox: &str,
+        uid_validity: u32,
+        last_uid: u32,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO imap_cursors (mailbox, uid_validity, last_uid, updated_at) \
+             VALUES (?1, ?2, ?3, ?4) ON CONFLICT (mailbox) DO UPDATE SET \
+             uid_validity = excluded.uid_validity, last_uid = excluded.last_uid, \
+             updated_at = excluded.updated_at",
+        )
+        .bind(mailbox)
+        .bind(i64::from(uid_validity))
+        .bind(i64::from(last_uid))
+        .bind(ms(Utc::now()))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
 }

@@ -1,0 +1,441 @@
+//! The IMAP mailbox connector against a real IMAP server: Dovecot, started per test on
+//! loopback ports from a throw-away configuration (plain IMAP, and IMAPS with a
+//! certificate from a private CA made with `openssl`).
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
+use std::time::Duration;
+
+use agentdesk_protocol::{ActivityDetail, ActivityPage, ContactList};
+use agentdesk_server::config::ServeConfig;
+use agentdesk_server::events::EventHub;
+use agentdesk_server::ingest::imap::{self, MailboxUrl, PollSummary};
+
+use crate::support::TestApp;
+
+const USER: &str = "soporte";
+const PASS: &str = "mail-pass-123";
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn dovecot_binary() -> PathBuf {
+    ["/usr/sbin/dovecot", "/usr/local/sbin/dovecot"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists())
+        .expect("Dovecot is needed for the IMAP tests: scripts/setup.sh installs dovecot-imapd")
+}
+
+fn run(cmd: &mut Command) {
+    let out = cmd.output().expect("run");
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A Dovecot serving one user's mailbox on `port` (plain) and `tls_port` (IMAPS).
+struct Dovecot {
+    child: Child,
+    dir: tempfile::TempDir,
+    port: u16,
+    tls_port: u16,
+}
+
+impl Dovecot {
+    fn start() -> Dovecot {
+        let bin = dovecot_binary();
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        // Dovecot's own processes run as unprivileged users: the packaged ones when we
+        // are root, else whoever runs the tests.
+        let root = current_uid() == 0;
+        let (login_user, internal_user, mail_uid) = if root {
+            (
+                "dovenull".to_owned(),
+                "dovecot".to_owned(),
+                "dovecot".to_owned(),
+            )
+        } else {
+            let me = std::env::var("USER").unwrap_or_else(|_| whoami());
+            (me.clone(), me.clone(), me)
+        };
+        for sub in ["run", "state", "mail", "home"] {
+            std::fs::create_dir_all(d.join(sub)).unwrap();
+        }
+        // A private CA and a certificate for "localhost" signed by it.
+        run(Command::new("openssl")
+            .current_dir(d)
+            .args([
+                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+            ])
+            .args([
+                "-keyout",
+                "ca.key",
+                "-out",
+                "ca.pem",
+                "-subj",
+                "/CN=agentdesk test CA",
+            ])
+            .args(["-addext", "basicConstraints=critical,CA:TRUE"])
+            .args(["-addext", "keyUsage=critical,keyCertSign,cRLSign"]));
+        run(Command::new("openssl")
+            .current_dir(d)
+            .args([
+                "req",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-keyout",
+                "server.key",
+            ])
+            .args(["-out", "server.csr", "-subj", "/CN=localhost"]));
+        std::fs::write(
+            d.join("ext.cnf"),
+            "subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+        )
+        .unwrap();
+        run(Command::new("openssl")
+            .current_dir(d)
+            .args([
+                "x509",
+                "-req",
+                "-in",
+                "server.csr",
+                "-CA",
+                "ca.pem",
+                "-CAkey",
+                "ca.key",
+            ])
+            .args(["-CAcreateserial", "-days", "2", "-out", "server.pem"])
+            .args(["-extfile", "ext.cnf"]));
+
+        std::fs::write(d.join("passwd"), format!("{USER}:{{PLAIN}}{PASS}::::::\n")).unwrap();
+        let (port, tls_port) = (free_port(), free_port());
+        let p = d.display();
+        let conf = format!(
+            r#"
+base_dir = {p}/run
+state_dir = {p}/state
+log_path = {p}/dovecot.log
+protocols = imap
+listen = 127.0.0.1
+ssl = yes
+ssl_cert = <{p}/server.pem
+ssl_key = <{p}/server.key
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+default_login_user = {login_user}
+default_internal_user = {internal_user}
+first_valid_uid = 1
+mail_location = maildir:{p}/mail/%u
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN {p}/passwd
+}}
+userdb {{
+  driver = static
+  args = uid={mail_uid} gid={mail_uid} home={p}/home/%u
+}}
+service imap-login {{
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {port}
+  }}
+  inet_listener imaps {{
+    address = 127.0.0.1
+    port = {tls_port}
+    ssl = yes
+  }}
+}}
+service stats {{
+  unix_listener stats-reader {{
+    mode = 0666
+  }}
+  unix_listener stats-writer {{
+    mode = 0666
+  }}
+}}
+"#
+        );
+        std::fs::write(d.join("dovecot.conf"), conf).unwrap();
+        if root {
+            run(Command::new("chown")
+                .args(["-R", &format!("{mail_uid}:{mail_uid}")])
+                .arg(d.join("mail"))
+                .arg(d.join("home")));
+            run(Command::new("chmod").args(["755"]).arg(d));
+        }
+        let child = Command::new(bin)
+            .args(["-F", "-c"])
+            .arg(d.join("dovecot.conf"))
+            .spawn()
+            .expect("start dovecot");
+        let dovecot = Dovecot {
+            child,
+            dir,
+            port,
+            tls_port,
+        };
+        dovecot.wait_ready();
+        dovecot
+    }
+
+    fn wait_ready(&self) {
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok()
+                && std::net::TcpStream::connect(("127.0.0.1", self.tls_port)).is_ok()
+            {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("dovecot did not start: {}", self.log());
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("dovecot.log")).unwrap_or_default()
+    }
+
+    fn ca(&self) -> PathBuf {
+        self.dir.path().join("ca.pem")
+    }
+
+    fn url(&self, team: &str) -> MailboxUrl {
+        format!(
+            "imap://{USER}:{PASS}@127.0.0.1:{}/INBOX?team={team}",
+            self.port
+        )
+        .parse()
+        .unwrap()
+    }
+
+    fn tls_url(&self, team: &str) -> MailboxUrl {
+        format!(
+            "imaps://{USER}:{PASS}@localhost:{}/INBOX?team={team}",
+            self.tls_port
+        )
+        .parse()
+        .unwrap()
+    }
+
+    /// Deliver a message the way a mail server's LDA would end up: IMAP APPEND.
+    async fn deliver(&self, raw: &[u8]) {
+        let tcp = tokio::net::TcpStream::connect(("127.0.0.1", self.port))
+            .await
+            .unwrap();
+        let mut client = async_imap::Client::new(tcp);
+        client.read_response().await.unwrap().unwrap();
+        let mut s = client.login(USER, PASS).await.map_err(|(e, _)| e).unwrap();
+        s.append("INBOX", None, None, raw).await.unwrap();
+        s.logout().await.unwrap();
+    }
+}
+
+impl Drop for Dovecot {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn current_uid() -> u32 {
+    // The tests may run as root (CI) or not; `id -u` says which without unsafe code.
+    String::from_utf8(Command::new("id").arg("-u").output().unwrap().stdout)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+fn whoami() -> String {
+    String::from_utf8(Command::new("id").arg("-un").output().unwrap().stdout)
+        .unwrap()
+        .trim()
+        .to_owned()
+}
+
+fn fixture(path: &str) -> Vec<u8> {
+    std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(path),
+    )
+    .unwrap()
+}
+
+async fn poll(
+    app: &TestApp,
+    mailbox: &MailboxUrl,
+    ca: Option<&Path>,
+) -> anyhow::Result<PollSummary> {
+    let tls = imap::tls_config(ca).unwrap();
+    imap::poll_once(&app.store, &EventHub::default(), mailbox, &tls, "UY").await
+}
+
+/// The team A contact found by `q`, and its timeline.
+async fn timeline_of(app: &TestApp, q: &str) -> Option<ActivityPage> {
+    let t = app.token("mailer_a").await;
+    let list: ContactList = app.get_as(&format!("/api/v1/contacts?q={q}"), &t).await;
+    let c = list.items.first()?;
+    Some(
+        app.get_as(&format!("/api/v1/contacts/{}/activities", c.id), &t)
+            .await,
+    )
+}
+
+fn subjects(page: &ActivityPage) -> Vec<String> {
+    page.items
+        .iter()
+        .filter_map(|a| match &a.detail {
+            ActivityDetail::Email {
+                content: Some(c), ..
+            } => Some(c.subject.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn mail_in_the_mailbox_reaches_the_timeline_once_and_bad_messages_are_skipped() {
+    let mail = Dovecot::start();
+    let app = TestApp::spawn().await;
+    let mb = mail.url("Team A");
+    mail.deliver(&fixture("email/01-inbound-plain.eml")).await;
+    mail.deliver(b"this is not a message at all").await;
+    mail.deliver(&fixture("email/02-inbound-multipart.eml"))
+        .await;
+
+    let first = poll(&app, &mb, None).await.unwrap();
+    assert_eq!(
+        first,
+        PollSummary {
+            fetched: 3,
+            imported: 2,
+            duplicates: 0,
+            rejected: 1
+        }
+    );
+    let sofia = timeline_of(&app, "sofia")
+        .await
+        .expect("contact from the sender");
+    assert_eq!(subjects(&sofia), ["No puedo acceder a mi cuenta"]);
+    assert!(matches!(
+        sofia.items[0].detail,
+        ActivityDetail::Email {
+            direction: agentdesk_protocol::Direction::Inbound,
+            status: None,
+            ..
+        }
+    ));
+    assert!(timeline_of(&app, "smith").await.is_some());
+
+    // Nothing new: nothing fetched. A new message: only it.
+    assert_eq!(poll(&app, &mb, None).await.unwrap(), PollSummary::default());
+    let later = fixture("email/01-inbound-plain.eml");
+    let later = String::from_utf8(later)
+        .unwrap()
+        .replace("<cuenta-001@example.mx>", "<cuenta-002@example.mx>")
+        .replace("No puedo acceder a mi cuenta", "Sigo sin poder entrar");
+    mail.deliver(later.as_bytes()).await;
+    let second = poll(&app, &mb, None).await.unwrap();
+    assert_eq!((second.fetched, second.imported), (1, 1));
+    let sofia = timeline_of(&app, "sofia").await.unwrap();
+    assert_eq!(
+        subjects(&sofia),
+        ["Sigo sin poder entrar", "No puedo acceder a mi cuenta"]
+    );
+
+    // A lost cursor (or a second server instance) reads everything again: duplicates
+    // by Message-ID, nothing stored twice.
+    app.store.set_imap_cursor(&mb.key(), 0, 0).await.unwrap();
+    let again = poll(&app, &mb, None).await.unwrap();
+    assert_eq!(
+        again,
+        PollSummary {
+            fetched: 4,
+            imported: 0,
+            duplicates: 3,
+            rejected: 1
+        }
+    );
+    assert_eq!(timeline_of(&app, "sofia").await.unwrap().total, 2);
+    // The mailbox is left as it was: nothing was marked read.
+    let tcp = tokio::net::TcpStream::connect(("127.0.0.1", mail.port))
+        .await
+        .unwrap();
+    let mut client = async_imap::Client::new(tcp);
+    client.read_response().await.unwrap();
+    let mut s = client.login(USER, PASS).await.map_err(|(e, _)| e).unwrap();
+    s.select("INBOX").await.unwrap();
+    assert_eq!(s.uid_search("UNSEEN").await.unwrap().len(), 4);
+}
+
+#[tokio::test]
+async fn imaps_trusts_a_configured_private_ca_and_refuses_an_unknown_one() {
+    let mail = Dovecot::start();
+    let app = TestApp::spawn().await;
+    mail.deliver(&fixture("email/02-inbound-multipart.eml"))
+        .await;
+    let mb = mail.tls_url("Team A");
+
+    let refused = poll(&app, &mb, None).await.unwrap_err();
+    assert!(
+        format!("{refused:#}").contains("certificate"),
+        "{refused:#}"
+    );
+    assert!(timeline_of(&app, "smith").await.is_none(), "nothing stored");
+
+    let ok = poll(&app, &mb, Some(&mail.ca())).await.unwrap();
+    assert_eq!((ok.fetched, ok.imported), (1, 1));
+    assert!(timeline_of(&app, "smith").await.is_some());
+}
+
+#[tokio::test]
+async fn a_wrong_password_or_an_unknown_team_is_a_clear_error_that_never_shows_the_password() {
+    let mail = Dovecot::start();
+    let app = TestApp::spawn().await;
+    let wrong: MailboxUrl = format!(
+        "imap://{USER}:not-the-password@127.0.0.1:{}/INBOX?team=Team%20A",
+        mail.port
+    )
+    .parse()
+    .unwrap();
+    let e = format!("{:#}", poll(&app, &wrong, None).await.unwrap_err());
+    assert!(e.contains("logging in"), "{e}");
+    assert!(!e.contains("not-the-password"), "{e}");
+
+    let e = format!(
+        "{:#}",
+        poll(&app, &mail.url("Nobody"), None).await.unwrap_err()
+    );
+    assert!(e.contains("no team named \"Nobody\""), "{e}");
+}
+
+#[tokio::test]
+async fn a_server_configured_with_a_mailbox_polls_it_on_its_own() {
+    let mail = Dovecot::start();
+    let app = TestApp::spawn_with(ServeConfig {
+        imap_mailboxes: vec![mail.url("Team A")],
+        imap_poll_secs: 1,
+        ..Default::default()
+    })
+    .await;
+    mail.deliver(&fixture("email/01-inbound-plain.eml")).await;
+    for _ in 0..100 {
+        if let Some(page) = timeline_of(&app, "sofia").await {
+            assert_eq!(subjects(&page), ["No puedo acceder a mi cuenta"]);
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the mail never reached the timeline: {}", mail.log());
+}
