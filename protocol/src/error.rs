@@ -20,6 +20,8 @@ pub enum ErrorCode {
     Conflict,
     /// Too many attempts; `retry_after_secs` says when to try again.
     RateLimited,
+    /// The request body is larger than the endpoint accepts.
+    PayloadTooLarge,
     /// A dependency (the database) is unavailable; try again later.
     Unavailable,
     /// Something failed on the server; details are in its log, never in the response.
@@ -37,6 +39,7 @@ impl ErrorCode {
             ErrorCode::NotFound => 404,
             ErrorCode::Conflict => 409,
             ErrorCode::RateLimited => 429,
+            ErrorCode::PayloadTooLarge => 413,
             ErrorCode::Unavailable => 503,
             ErrorCode::Internal => 500,
         }

@@ -2,7 +2,7 @@
 //! with the matching status; 5xx causes are logged here and never sent to the client.
 
 use agentdesk_protocol::{ErrorBody, ErrorCode, ErrorDetail};
-use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::rejection::{BytesRejection, JsonRejection, PathRejection, QueryRejection};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
@@ -33,6 +33,8 @@ pub enum ApiError {
         field: &'static str,
         message: String,
     },
+    #[error("the request body is too large for this endpoint")]
+    TooLarge,
     #[error("too many attempts; try again in {retry_after_secs} seconds")]
     RateLimited { retry_after_secs: u64 },
     #[error(transparent)]
@@ -62,6 +64,7 @@ impl ApiError {
             | ApiError::ConflictOn { .. }
             | ApiError::Store(StoreError::Conflict(_)) => ErrorCode::Conflict,
             ApiError::RateLimited { .. } => ErrorCode::RateLimited,
+            ApiError::TooLarge => ErrorCode::PayloadTooLarge,
             ApiError::Store(StoreError::Unavailable(_)) => ErrorCode::Unavailable,
             ApiError::Store(StoreError::Other(_)) | ApiError::Internal(_) => ErrorCode::Internal,
         }
@@ -127,7 +130,19 @@ impl From<JsonRejection> for ApiError {
             JsonRejection::MissingJsonContentType(_) => {
                 ApiError::BadRequest("expected a JSON body (Content-Type: application/json)".into())
             }
+            JsonRejection::BytesRejection(b) => b.into(),
             other => ApiError::BadRequest(other.body_text()),
+        }
+    }
+}
+
+impl From<BytesRejection> for ApiError {
+    fn from(r: BytesRejection) -> Self {
+        // The body limit shows as 413; anything else is a body the client broke off.
+        if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::TooLarge
+        } else {
+            ApiError::BadRequest(r.body_text())
         }
     }
 }

@@ -24,7 +24,7 @@ use sha2::Sha256;
 use crate::AppState;
 use crate::auth::{Caller, new_token, token_hash};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, RawBody};
 use crate::ingest::{Parts, email};
 use crate::store::AuditEntry;
 
@@ -195,7 +195,7 @@ fn required(field: &str, v: &str, max: usize) -> ApiResult<()> {
 async fn ingest_email(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> ApiResult<Answer> {
     let team_id = integration_team(&state, &headers, &body).await?;
     let req: IngestEmail = parse(&body)?;
@@ -221,7 +221,7 @@ async fn ingest_email(
 async fn ingest_chat(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> ApiResult<Answer> {
     let team_id = integration_team(&state, &headers, &body).await?;
     let req: IngestChat = parse(&body)?;
@@ -376,7 +376,7 @@ async fn part(
 async fn ingest_ticket(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> ApiResult<Answer> {
     let team_id = integration_team(&state, &headers, &body).await?;
     let req: IngestTicket = parse(&body)?;
@@ -427,7 +427,7 @@ async fn ingest_ticket(
 async fn ingest_sms(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> ApiResult<Answer> {
     let team_id = integration_team(&state, &headers, &body).await?;
     let req: IngestSms = parse(&body)?;

@@ -10,7 +10,7 @@ use agentdesk_protocol::{
     ActivityDetail, CustomerRef, Direction, Disposition, IN_CALL, UcBreak, UcWebhook, WebhookResult,
 };
 use axum::Router;
-use axum::body::Bytes;
+
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
@@ -18,7 +18,7 @@ use chrono::{NaiveDateTime, TimeZone, Utc};
 
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, RawBody};
 use crate::ingest::Parts;
 use crate::presence::{self, Change};
 use crate::routes::ingest::{REPLAY_WINDOW_SECS, verify_signature};
@@ -82,7 +82,7 @@ async fn agent(state: &AppState, name: &str) -> ApiResult<(i64, Option<i64>)> {
 async fn receive(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> ApiResult<(StatusCode, ApiJson<WebhookResult>)> {
     if !authentic(&state, &headers, &body) {
         return Err(ApiError::Unauthorized);

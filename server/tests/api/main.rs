@@ -2,6 +2,8 @@
 
 mod calls;
 mod demo;
+mod fault;
+mod fuzz;
 mod imap;
 mod ingest;
 mod status;

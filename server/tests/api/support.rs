@@ -29,6 +29,8 @@ pub struct TestApp {
     /// User ids by username.
     pub users: BTreeMap<&'static str, i64>,
     pub dist: tempfile::TempDir,
+    /// The database the app runs on, for tests that start the server binary on it.
+    pub db_url: String,
     _db: tempfile::TempDir,
 }
 
@@ -172,6 +174,7 @@ impl TestApp {
             store,
             users: ids,
             dist,
+            db_url: url,
             _db: db,
         }
     }

@@ -165,6 +165,13 @@ pub(crate) fn from_ms(v: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_millis(v).unwrap_or_default()
 }
 
+/// Whether an SQLite result code (primary or extended, e.g. 517 `SQLITE_BUSY_SNAPSHOT`) is
+/// a busy or locked database.
+fn is_busy(code: Option<&str>) -> bool {
+    code.and_then(|c| c.parse::<i32>().ok())
+        .is_some_and(|c| matches!(c & 0xff, 5 | 6))
+}
+
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
         match &e {
@@ -174,8 +181,9 @@ impl From<sqlx::Error> for StoreError {
             sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
                 StoreError::Unavailable(e.to_string())
             }
-            sqlx::Error::Database(db) if db.code().as_deref() == Some("5") => {
-                // SQLITE_BUSY after the busy timeout.
+            sqlx::Error::Database(db) if is_busy(db.code().as_deref()) => {
+                // SQLITE_BUSY / SQLITE_LOCKED after the busy timeout: another process holds
+                // the write lock. Temporary, so a 503 the client may retry.
                 StoreError::Unavailable(e.to_string())
             }
             _ => StoreError::Other(e.to_string()),

@@ -1,0 +1,332 @@
+//! Faults: the server process killed with SIGKILL in the middle of a burst of ingests, and
+//! the database refusing writes for ten seconds. What was acknowledged must survive,
+//! nothing may be stored twice when clients retry with the same source key, and the
+//! server must recover on its own.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use agentdesk_protocol::{
+    ActivityPage, ErrorBody, ErrorCode, IngestResult, IntegrationCredentials, LoginResponse,
+};
+use reqwest::StatusCode;
+use serde_json::json;
+use tokio::sync::Mutex;
+
+use crate::support::{PASSWORD, TestApp};
+
+const BURST: usize = 10_000;
+const CONCURRENCY: usize = 32;
+/// Kill the server once this many ingests have been acknowledged.
+const KILL_AFTER: usize = 2_500;
+const NUMBER: &str = "+59899123456";
+
+/// The release or debug server binary Cargo built for these tests, run as a real process.
+struct Server {
+    child: Arc<std::sync::Mutex<Child>>,
+    base: String,
+}
+
+impl Server {
+    async fn start(db_url: &str, dist: &std::path::Path, port: u16) -> Server {
+        let child = Command::new(env!("CARGO_BIN_EXE_agentdesk-server"))
+            .args(["--database-url", db_url, "serve", "--no-demo"])
+            .arg("--bind")
+            .arg(format!("127.0.0.1:{port}"))
+            .arg("--dist-dir")
+            .arg(dist)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start the server binary");
+        let server = Server {
+            child: Arc::new(std::sync::Mutex::new(child)),
+            base: format!("http://127.0.0.1:{port}"),
+        };
+        let http = reqwest::Client::new();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Ok(r) = http.get(format!("{}/readyz", server.base)).send().await
+                && r.status() == StatusCode::OK
+            {
+                return server;
+            }
+            assert!(Instant::now() < deadline, "the server did not come up");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// SIGKILL (what `Child::kill` sends on Unix): no shutdown hook, no flush, no goodbye.
+    fn killer(&self) -> impl Fn() + Send + Sync + 'static {
+        let child = self.child.clone();
+        move || {
+            let mut c = child.lock().unwrap();
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        (self.killer())();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn sms(i: usize) -> serde_json::Value {
+    json!({ "id": format!("burst-{i}"), "direction": "I", "number": NUMBER,
+        "text": format!("mensaje {i}"), "at": "2026-03-02T10:00:00Z" })
+}
+
+/// Send every ingest in `ids` with a few in flight at once; (id → result) for the 2xx.
+async fn burst(
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+    ids: Vec<usize>,
+    on_ack: impl Fn(usize) + Send + Sync + 'static,
+) -> BTreeMap<usize, IngestResult> {
+    let queue = Arc::new(Mutex::new(ids.into_iter()));
+    let acked = Arc::new(Mutex::new(BTreeMap::new()));
+    let on_ack = Arc::new(on_ack);
+    let mut workers = tokio::task::JoinSet::new();
+    for _ in 0..CONCURRENCY {
+        let (queue, acked, on_ack) = (queue.clone(), acked.clone(), on_ack.clone());
+        let (http, url, token) = (
+            http.clone(),
+            format!("{base}/api/v1/ingest/sms"),
+            token.to_owned(),
+        );
+        workers.spawn(async move {
+            loop {
+                let Some(i) = queue.lock().await.next() else {
+                    break;
+                };
+                let Ok(res) = http
+                    .post(&url)
+                    .bearer_auth(&token)
+                    .json(&sms(i))
+                    .send()
+                    .await
+                else {
+                    continue;
+                };
+                if res.status().is_success()
+                    && let Ok(r) = res.json::<IngestResult>().await
+                {
+                    let n = {
+                        let mut a = acked.lock().await;
+                        a.insert(i, r);
+                        a.len()
+                    };
+                    on_ack(n);
+                }
+            }
+        });
+    }
+    while workers.join_next().await.is_some() {}
+    Arc::try_unwrap(acked).unwrap().into_inner()
+}
+
+async fn login(http: &reqwest::Client, base: &str, user: &str) -> String {
+    let res = http
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({ "username": user, "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    res.json::<LoginResponse>().await.unwrap().token
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_killed_mid_burst_keeps_every_acknowledged_ingest_and_retries_store_nothing_twice()
+{
+    // The database is prepared by the test harness (teams, users), then served by the
+    // real binary in its own process.
+    let app = TestApp::spawn().await;
+    let db_url = app.db_url.clone();
+    let port = free_port();
+    let http = reqwest::Client::new();
+    let server = Server::start(&db_url, app.dist.path(), port).await;
+    let admin = login(&http, &server.base, "admin").await;
+    let creds: IntegrationCredentials = http
+        .post(format!("{}/api/v1/integrations", server.base))
+        .bearer_auth(&admin)
+        .json(&json!({ "name": "burst", "team_id": app.team_a }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+
+    // The burst, and SIGKILL once KILL_AFTER ingests have been acknowledged.
+    let kill = server.killer();
+    let killed = Arc::new(AtomicUsize::new(0));
+    let k = killed.clone();
+    let before = burst(
+        &http,
+        &server.base,
+        &creds.token,
+        (0..BURST).collect(),
+        move |n| {
+            if n >= KILL_AFTER && k.swap(n, Ordering::SeqCst) == 0 {
+                kill();
+            }
+        },
+    )
+    .await;
+    drop(server);
+    assert!(
+        killed.load(Ordering::SeqCst) >= KILL_AFTER,
+        "the server was killed mid-burst"
+    );
+    assert!(
+        before.len() < BURST,
+        "the kill interrupted the burst ({} of {BURST} acknowledged)",
+        before.len()
+    );
+
+    // Restart on the same database; every client retries everything with the same keys.
+    let server = Server::start(&db_url, app.dist.path(), port).await;
+    let after = burst(
+        &http,
+        &server.base,
+        &creds.token,
+        (0..BURST).collect(),
+        |_| {},
+    )
+    .await;
+    assert_eq!(
+        after.len(),
+        BURST,
+        "every retry is acknowledged after the restart"
+    );
+    for (i, first) in &before {
+        let again = &after[i];
+        assert!(
+            again.duplicate,
+            "ingest {i} was acknowledged before the kill"
+        );
+        assert_eq!(
+            again.activity_id, first.activity_id,
+            "ingest {i} kept its activity"
+        );
+    }
+    let distinct: BTreeSet<i64> = after.values().map(|r| r.activity_id).collect();
+    assert_eq!(distinct.len(), BURST, "one activity per source key");
+
+    // And the contact's timeline holds each message exactly once.
+    let sup = login(&http, &server.base, "super_a").await;
+    let contacts: BTreeSet<i64> = after.values().map(|r| r.contact_id).collect();
+    assert_eq!(contacts.len(), 1, "one contact for the number");
+    let contact = *contacts.first().unwrap();
+    let page: ActivityPage = http
+        .get(format!(
+            "{}/api/v1/contacts/{contact}/activities?kinds=sms",
+            server.base
+        ))
+        .bearer_auth(&sup)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page.total, BURST as u64);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writes_answer_503_while_the_database_is_locked_and_succeed_after_without_a_restart() {
+    let app = TestApp::spawn().await;
+    let Some(path) = app.db_url.strip_prefix("sqlite://").map(str::to_owned) else {
+        // On PostgreSQL the equivalent outage is the server stopped; see the PG fault test.
+        return;
+    };
+    let agent = app.token("agent_a").await;
+    let note = |text: &str| {
+        app.http
+            .post(app.url(&format!("/api/v1/contacts/{}/notes", app.contact_a)))
+            .bearer_auth(&agent)
+            .json(&json!({ "text": text }))
+    };
+    assert_eq!(
+        note("antes").send().await.unwrap().status(),
+        StatusCode::CREATED
+    );
+
+    // Another connection takes the database's write lock and holds it for ten seconds
+    // (a backup, a stuck migration, an operator's shell).
+    let started = Instant::now();
+    let (locked_tx, locked_rx) = tokio::sync::oneshot::channel();
+    let holder = tokio::spawn(async move {
+        use sqlx::Connection;
+        let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{path}"))
+            .await
+            .expect("second connection");
+        sqlx::query("BEGIN EXCLUSIVE")
+            .execute(&mut conn)
+            .await
+            .expect("take the lock");
+        locked_tx.send(()).unwrap();
+        tokio::time::sleep(Duration::from_secs(10)).await;
+        sqlx::query("COMMIT")
+            .execute(&mut conn)
+            .await
+            .expect("release");
+    });
+    locked_rx.await.unwrap();
+
+    // Writes wait for the lock a bounded time, then answer a clear 503 that says so.
+    let res = note("durante").send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let body: ErrorBody = res.json().await.unwrap();
+    assert_eq!(body.error.code, ErrorCode::Unavailable);
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "answered before the lock went"
+    );
+    // Reads go on: agents keep their timelines while writes wait.
+    let res = app
+        .http
+        .get(app.url(&format!("/api/v1/contacts/{}/activities", app.contact_a)))
+        .bearer_auth(&agent)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+
+    holder.await.unwrap();
+    // The same process, no restart: writes work again, and the refused one was not stored.
+    assert_eq!(
+        note("después").send().await.unwrap().status(),
+        StatusCode::CREATED
+    );
+    let page: ActivityPage = app
+        .get_as(
+            &format!("/api/v1/contacts/{}/activities?kinds=note", app.contact_a),
+            &agent,
+        )
+        .await;
+    let texts: Vec<String> = page
+        .items
+        .iter()
+        .map(|a| format!("{:?}", a.detail))
+        .collect();
+    assert!(texts.iter().any(|t| t.contains("después")), "{texts:?}");
+    assert!(texts.iter().any(|t| t.contains("antes")), "{texts:?}");
+    assert!(!texts.iter().any(|t| t.contains("durante")), "{texts:?}");
+}
