@@ -22,6 +22,8 @@ use super::{
 };
 use crate::text::fold;
 
+pub(crate) use super::{corrupt, from_ms, ms};
+
 mod calls;
 mod ingest;
 mod status;
@@ -155,36 +157,6 @@ impl SqliteStore {
             kind_counts,
         })
     }
-}
-
-pub(crate) fn ms(t: DateTime<Utc>) -> i64 {
-    t.timestamp_millis()
-}
-
-pub(crate) fn from_ms(v: i64) -> DateTime<Utc> {
-    DateTime::from_timestamp_millis(v).unwrap_or_default()
-}
-
-impl From<sqlx::Error> for StoreError {
-    fn from(e: sqlx::Error) -> Self {
-        match &e {
-            sqlx::Error::Database(db) if db.is_unique_violation() => {
-                StoreError::Conflict("already exists".into())
-            }
-            sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
-                StoreError::Unavailable(e.to_string())
-            }
-            sqlx::Error::Database(db) if db.code().as_deref() == Some("5") => {
-                // SQLITE_BUSY after the busy timeout.
-                StoreError::Unavailable(e.to_string())
-            }
-            _ => StoreError::Other(e.to_string()),
-        }
-    }
-}
-
-pub(crate) fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
-    StoreError::Other(format!("unreadable {what} in database: {e}"))
 }
 
 fn role(s: &str) -> StoreResult<Role> {
