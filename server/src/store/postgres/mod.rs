@@ -688,7 +688,11 @@ impl Store for PostgresStore {
         kind_counts.sort_by_key(|k| k.kind);
 
         // The filter every step shares; kinds are our own enum's names, safe to inline.
-        // With a search, the matches come from the GIN index (`$5` is a tsquery).
+        // With a search (`$5` is a tsquery), the matches drive the query: `ARRAY(…)` is
+        // computed once from the GIN index and the rows fetched by id, then sorted. As a
+        // plain `IN (SELECT …)` the planner walks the whole history in the timeline index
+        // and probes each row (0.5 s instead of 0.5 ms for a rare word at 200,000
+        // activities) — SQLite's `+a.contact_id` avoids the same trap.
         let mut filter = format!("a.contact_id = $3 AND {}", scoped("a.team_id"));
         match req.kinds.as_slice() {
             [] => {}
@@ -701,8 +705,8 @@ impl Store for PostgresStore {
         let fts = (!req.words.is_empty()).then(|| fts_query(&req.words, viewer.can_email));
         if fts.is_some() {
             filter.push_str(
-                " AND a.id IN (SELECT s.activity_id FROM activity_search s \
-                 WHERE s.contact_id = $3 AND s.doc @@ to_tsquery('simple', $5))",
+                " AND a.id = ANY (ARRAY(SELECT s.activity_id FROM activity_search s \
+                 WHERE s.contact_id = $3 AND s.doc @@ to_tsquery('simple', $5)))",
             );
         }
 
