@@ -14,7 +14,7 @@ trunk build --release --offline
 cargo test --workspace --locked --offline
 
 # The API tests on PostgreSQL: each test creates its own database in this cluster.
-PG_BIN=$(pg_bindir)
+PG_BIN=$(pg_bindir) || { echo "PostgreSQL's initdb and pg_ctl not found (scripts/setup.sh installs them)" >&2; exit 1; }
 PG_DIR=$(mktemp -d)
 # PostgreSQL refuses to run as root: as root, the cluster belongs to the postgres user.
 if [ "$(id -u)" -eq 0 ]; then
@@ -32,6 +32,9 @@ stop_pg() {
   exit "$rc"
 }
 trap stop_pg EXIT
+# Interrupted or killed: exit, which runs the EXIT trap above.
+trap 'exit 130' INT
+trap 'exit 143' TERM
 as_pg "$PG_BIN/initdb" -D "$PG_DIR/data" -U postgres --auth=trust -E UTF8 --no-locale >/dev/null
 # A free port: nothing answers on it (retried should another process take it first).
 for _ in 1 2 3 4 5 6 7 8 9 10; do
