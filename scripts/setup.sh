@@ -2,7 +2,9 @@
 # Installs whatever agentdesk's build and tests need and is missing; skips what is there.
 #   wasm32 target, trunk 0.21.14, wasm-bindgen-cli matching Cargo.lock, wasm-opt
 #   (binaryen 132 from npm, into .tools/), Chromium + chromedriver (for the browser tests),
-#   Dovecot + openssl (a real IMAP server for the mailbox connector's tests).
+#   Dovecot + openssl (a real IMAP server for the mailbox connector's tests),
+#   PostgreSQL's server binaries (the API tests' second backend; scripts/test.sh starts
+#   its own throwaway cluster, the packaged one is not used).
 # Source it (`. scripts/setup.sh`) so that PATH is updated in the caller too.
 set -euo pipefail
 
@@ -69,4 +71,23 @@ if [ ! -x /usr/sbin/dovecot ] || ! command -v openssl >/dev/null 2>&1; then
   apt_install dovecot-imapd openssl
   # The tests start their own Dovecot on loopback ports; the packaged one is not needed.
   as_root systemctl disable --now dovecot >/dev/null 2>&1 || as_root service dovecot stop >/dev/null 2>&1 || true
+fi
+
+# The newest PostgreSQL server binaries' directory (Debian keeps them off PATH).
+pg_bindir() {
+  local d
+  d=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+  if [ -n "$d" ] && [ -x "$d/initdb" ] && [ -x "$d/pg_ctl" ]; then echo "$d"; return; fi
+  if command -v initdb >/dev/null 2>&1 && command -v pg_ctl >/dev/null 2>&1; then
+    dirname "$(command -v initdb)"; return
+  fi
+  return 1
+}
+
+if ! pg_bindir >/dev/null; then
+  say "installing PostgreSQL (the API tests run on it too)"
+  apt_install postgresql
+  # scripts/test.sh starts its own cluster on a free loopback port; the packaged one is
+  # not needed.
+  as_root systemctl disable --now postgresql >/dev/null 2>&1 || as_root service postgresql stop >/dev/null 2>&1 || true
 fi

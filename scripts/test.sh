@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: all crates' unit and API tests (each on a fresh SQLite database) and
-# the end-to-end tests in headless Chromium against the built app.
+# the end-to-end tests in headless Chromium against the built app; then the API tests
+# again on PostgreSQL, in a throwaway cluster started here (temporary directory, a free
+# port on 127.0.0.1 only, trust authentication) and removed on exit, pass or fail.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -10,3 +12,47 @@ cargo fetch --locked
 # The browser tests load the built app from dist/.
 trunk build --release --offline
 cargo test --workspace --locked --offline
+
+# The API tests on PostgreSQL: each test creates its own database in this cluster.
+PG_BIN=$(pg_bindir) || { echo "PostgreSQL's initdb and pg_ctl not found (scripts/setup.sh installs them)" >&2; exit 1; }
+PG_DIR=$(mktemp -d)
+# PostgreSQL refuses to run as root: as root, the cluster belongs to the postgres user.
+if [ "$(id -u)" -eq 0 ]; then
+  chown postgres: "$PG_DIR"
+  as_pg() { runuser -u postgres -- "$@"; }
+else
+  as_pg() { "$@"; }
+fi
+stop_pg() {
+  local rc=$?
+  if [ -f "$PG_DIR/data/postmaster.pid" ]; then
+    as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate -w stop >/dev/null 2>&1 || true
+  fi
+  rm -rf "$PG_DIR"
+  exit "$rc"
+}
+trap stop_pg EXIT
+# Interrupted or killed: exit, which runs the EXIT trap above.
+trap 'exit 130' INT
+trap 'exit 143' TERM
+as_pg "$PG_BIN/initdb" -D "$PG_DIR/data" -U postgres --auth=trust -E UTF8 --no-locale >/dev/null
+# A free port: nothing answers on it (retried should another process take it first).
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+  PG_PORT=$((20000 + RANDOM % 20000))
+  if (exec 3<>"/dev/tcp/127.0.0.1/$PG_PORT") 2>/dev/null; then continue; fi
+  # Durability is pointless in a throwaway cluster: fsync off makes it faster.
+  if as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w -t 60 start -o \
+      "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $PG_DIR -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+      >/dev/null; then
+    break
+  fi
+  PG_PORT=
+done
+if [ -z "${PG_PORT:-}" ]; then
+  echo "could not start PostgreSQL; its log:" >&2
+  cat "$PG_DIR/log" >&2 || true
+  exit 1
+fi
+echo "API tests on PostgreSQL (127.0.0.1:$PG_PORT)"
+AGENTDESK_TEST_PG="postgres://postgres@127.0.0.1:$PG_PORT/postgres" \
+  cargo test -p agentdesk-server --test api --locked --offline

@@ -10,7 +10,9 @@ use clap::{Args, Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(name = "agentdesk-server", version, about)]
 pub struct Cli {
-    /// Database URL: `sqlite://path/to/file.db` (created when missing).
+    /// Database URL: `sqlite://path/to/file.db` (created when missing), or
+    /// `postgres://user:password@host:port/database` (an existing database; the schema is
+    /// created by the migrations).
     #[arg(
         long,
         env = "AGENTDESK_DATABASE_URL",

@@ -157,3 +157,79 @@ pub async fn stream(
     };
     Ok(Sse::new(s).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }
+
+/// How long the relay waits for a notification before looking at the log anyway: a
+/// notification lost while the listening connection was re-established costs at most
+/// this much delay, never an event.
+const RELAY_POLL: Duration = Duration::from_secs(2);
+
+/// Events written by other server instances on a shared database (PostgreSQL): on each
+/// notification — and every [`RELAY_POLL`] regardless — read the log after the last event
+/// relayed and publish it here. Local events come back through the log too; streams drop
+/// what they have already sent (ids are ordered), so that costs nothing but the read.
+/// Backends that serve one process only offer no notifications, and no relay runs.
+pub fn spawn_relay(hub: EventHub, store: DynStore) {
+    tokio::spawn(async move {
+        use futures_util::StreamExt;
+        // Reads all teams' events: the streams scope them per viewer.
+        let system = Viewer {
+            user_id: 0,
+            role: agentdesk_protocol::Role::Admin,
+            can_email: true,
+        };
+        let mut after = None;
+        loop {
+            let mut wakeups = match store.event_notifications().await {
+                Ok(Some(s)) => s,
+                Ok(None) => return,
+                Err(e) => {
+                    tracing::warn!(error = %e, "event relay: cannot listen; retrying");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    continue;
+                }
+            };
+            let mut last = match after {
+                Some(a) => a,
+                None => match store.event_bounds().await {
+                    Ok((newest, _)) => newest,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "event relay: cannot read the log; retrying");
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                        continue;
+                    }
+                },
+            };
+            after = Some(last);
+            loop {
+                // Read everything after `last` (also what was missed while reconnecting).
+                loop {
+                    match store.events_since(&system, last, CATCH_UP_BATCH).await {
+                        Ok(batch) => {
+                            let full = batch.len() == CATCH_UP_BATCH as usize;
+                            if let Some(e) = batch.last() {
+                                last = e.id;
+                                after = Some(last);
+                            }
+                            hub.publish(batch);
+                            if !full {
+                                break;
+                            }
+                        }
+                        Err(e) => {
+                            tracing::warn!(error = %e, "event relay: reading the log failed");
+                            tokio::time::sleep(Duration::from_secs(1)).await;
+                        }
+                    }
+                }
+                match tokio::time::timeout(RELAY_POLL, wakeups.next()).await {
+                    Ok(Some(Ok(_))) | Err(_) => {}
+                    Ok(Some(Err(e))) => {
+                        tracing::warn!(error = %e, "event relay: notifications lost; reconnecting");
+                        break;
+                    }
+                    Ok(None) => break,
+                }
+            }
+        }
+    });
+}

@@ -8,10 +8,50 @@ use serde::Serialize;
 
 use crate::error::ApiError;
 
-/// JSON body in, JSON body out.
-#[derive(Debug, Clone, Copy, Default, FromRequest)]
-#[from_request(via(axum::Json), rejection(ApiError))]
+/// JSON body in, JSON body out. Text with a NUL character is refused (422) before any
+/// handler sees it: no field needs one, and PostgreSQL cannot store one.
+#[derive(Debug, Clone, Copy, Default)]
 pub struct ApiJson<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
+        let json = req
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| {
+                v.split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_ascii_lowercase()
+            })
+            .is_some_and(|m| {
+                m == "application/json" || (m.starts_with("application/") && m.ends_with("+json"))
+            });
+        if !json {
+            return Err(ApiError::BadRequest(
+                "expected a JSON body (Content-Type: application/json)".into(),
+            ));
+        }
+        let RawBody(bytes) = RawBody::from_request(req, state).await?;
+        let axum::Json(v) = axum::Json::<T>::from_bytes(&bytes)?;
+        Ok(ApiJson(v))
+    }
+}
+
+/// Whether a body holds a NUL character: raw, or as the JSON escape `\u0000` (an escape
+/// only when preceded by an even number of backslashes).
+fn has_nul(body: &[u8]) -> bool {
+    if body.contains(&0) {
+        return true;
+    }
+    body.windows(6).enumerate().any(|(i, w)| {
+        w == b"\\u0000" && body[..i].iter().rev().take_while(|&&b| b == b'\\').count() % 2 == 0
+    })
+}
 
 impl<T: Serialize> IntoResponse for ApiJson<T> {
     fn into_response(self) -> Response {
@@ -20,7 +60,7 @@ impl<T: Serialize> IntoResponse for ApiJson<T> {
 }
 
 /// The raw body, for endpoints that check a signature over the exact bytes; a body over
-/// the limit is a 413 in the JSON error shape.
+/// the limit is a 413 in the JSON error shape, one with a NUL character a 422.
 #[derive(Debug, Clone, Default)]
 pub struct RawBody(pub axum::body::Bytes);
 
@@ -28,10 +68,14 @@ impl<S: Send + Sync> FromRequest<S> for RawBody {
     type Rejection = ApiError;
 
     async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
-        axum::body::Bytes::from_request(req, state)
-            .await
-            .map(RawBody)
-            .map_err(ApiError::from)
+        let bytes = axum::body::Bytes::from_request(req, state).await?;
+        if has_nul(&bytes) {
+            return Err(ApiError::Validation {
+                field: None,
+                message: "text must not contain NUL characters".into(),
+            });
+        }
+        Ok(RawBody(bytes))
     }
 }
 
@@ -42,3 +86,17 @@ pub struct ApiQuery<T>(pub T);
 #[derive(Debug, Clone, Copy, Default, FromRequestParts)]
 #[from_request(via(axum::extract::Path), rejection(ApiError))]
 pub struct ApiPath<T>(pub T);
+
+#[cfg(test)]
+mod tests {
+    use super::has_nul;
+
+    #[test]
+    fn nul_is_found_raw_and_escaped_but_not_in_an_escaped_backslash() {
+        assert!(has_nul(b"{\"a\":\"x\\u0000\"}"));
+        assert!(has_nul(b"a\0b"));
+        assert!(has_nul(b"\"\\\\\\u0000\""));
+        assert!(!has_nul(b"{\"a\":\"x\\\\u0000\"}"));
+        assert!(!has_nul(b"{\"a\":\"x\\u0001\"}"));
+    }
+}

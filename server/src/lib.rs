@@ -98,6 +98,8 @@ pub async fn serve(
         Err(e) => tracing::warn!(error = %e, "could not read the CRM settings"),
     }
     presence::spawn_sweeper(state.clone());
+    // Events written by other instances on a shared database (PostgreSQL).
+    events::spawn_relay(state.events.clone(), state.store.clone());
     if !state.config.imap_mailboxes.is_empty() {
         let tls = ingest::imap::tls_config(state.config.imap_ca_file.as_deref())
             .map_err(std::io::Error::other)?;

@@ -6,6 +6,7 @@
 
 pub mod calls;
 pub mod ingest;
+mod postgres;
 mod sqlite;
 pub mod status;
 
@@ -18,6 +19,7 @@ use agentdesk_protocol::{
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
 #[derive(Debug, thiserror::Error)]
@@ -33,6 +35,55 @@ pub enum StoreError {
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
+
+/// One mapping of driver errors for both backends: a broken uniqueness rule is a
+/// conflict; what may succeed on a retry (no connection, pool exhausted, a lock not had
+/// in time) is `Unavailable`; the rest is a plain error.
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        match &e {
+            sqlx::Error::Database(db) if db.is_unique_violation() => {
+                StoreError::Conflict("already exists".into())
+            }
+            sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
+                StoreError::Unavailable(e.to_string())
+            }
+            sqlx::Error::Database(db) if db.code().is_some_and(|c| transient(&c)) => {
+                StoreError::Unavailable(e.to_string())
+            }
+            _ => StoreError::Other(e.to_string()),
+        }
+    }
+}
+
+/// Database error codes that mean "try again later". SQLite's are numbers of at most four
+/// digits (busy or locked after the busy timeout: 5, 6, or an extended code of theirs
+/// such as 517 SQLITE_BUSY_SNAPSHOT); PostgreSQL's are five-character SQLSTATEs
+/// (class 08: connection lost; 53: out of resources, e.g. too many connections; 57P0x:
+/// the server is shutting down; 40001/40P01: serialisation failure or deadlock, whose
+/// transaction was rolled back; 55P03: lock not available).
+fn transient(code: &str) -> bool {
+    if code.len() != 5 {
+        return code.parse::<i32>().is_ok_and(|c| matches!(c & 0xff, 5 | 6));
+    }
+    code.starts_with("08")
+        || code.starts_with("53")
+        || code.starts_with("57P0")
+        || matches!(code, "40001" | "40P01" | "55P03")
+}
+
+/// Times are stored as milliseconds since the Unix epoch on both backends.
+pub(crate) fn ms(t: DateTime<Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+pub(crate) fn from_ms(v: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(v).unwrap_or_default()
+}
+
+pub(crate) fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Other(format!("unreadable {what} in database: {e}"))
+}
 
 /// Who is asking, as far as scoping goes. Built from the session on every request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -258,6 +309,12 @@ pub trait Store:
     ) -> StoreResult<Vec<StoredEvent>>;
     /// The id of the newest event (0 when none), and of the oldest still kept.
     async fn event_bounds(&self) -> StoreResult<(i64, i64)>;
+    /// Wake-ups (the new event id) whenever any server instance on this database appends
+    /// to the event log, for backends shared by several instances; `None` where one
+    /// process owns the database (SQLite) and in-process fan-out is the whole story.
+    async fn event_notifications(&self) -> StoreResult<Option<EventWakeups>> {
+        Ok(None)
+    }
     /// Forget events older than `before`.
     async fn prune_events(&self, before: DateTime<Utc>) -> StoreResult<u64>;
     /// The ids of the teams whose events the viewer receives (`None`: all teams).
@@ -283,6 +340,11 @@ pub trait Store:
 }
 
 pub type DynStore = Arc<dyn Store>;
+
+/// See [`Store::event_notifications`]. Ends (after an `Err`) when the listening
+/// connection is lost; the caller listens again and re-reads the log.
+pub type EventWakeups =
+    std::pin::Pin<Box<dyn futures_util::Stream<Item = StoreResult<i64>> + Send + 'static>>;
 
 /// The words of a search box, as the backends match them: split at anything but letters
 /// and digits, lower-cased, at most 8 words of at most 64 characters. Never carries
@@ -329,12 +391,18 @@ pub fn email_search_text(email: &NewEmail) -> String {
     format!("{} {} {}", email.subject, email.sender, email.body)
 }
 
-/// Open the backend the URL names. Only `sqlite:` is built in so far.
+/// Open the backend the URL names: `sqlite:` (a file, created when missing) or
+/// `postgres:`/`postgresql:` (an existing database).
 pub async fn open(url: &str) -> anyhow::Result<DynStore> {
     if url.starts_with("sqlite:") {
         Ok(Arc::new(SqliteStore::open(url).await?))
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        Ok(Arc::new(PostgresStore::open(url).await?))
     } else {
-        anyhow::bail!("unsupported database URL `{url}`: use sqlite://path/to/file.db")
+        anyhow::bail!(
+            "unsupported database URL `{url}`: use sqlite://path/to/file.db or \
+             postgres://user:password@host:port/database"
+        )
     }
 }
 

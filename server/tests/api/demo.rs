@@ -5,15 +5,12 @@ use agentdesk_server::config::SeedArgs;
 use agentdesk_server::store::{TimelineRequest, Viewer};
 use agentdesk_server::{demo, store};
 
+use crate::support::TestDb;
+
 #[tokio::test]
 async fn the_full_demo_has_two_teams_six_users_300_contacts_and_35000_activities_of_every_kind() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = store::open(&format!(
-        "sqlite://{}",
-        dir.path().join("demo.db").display()
-    ))
-    .await
-    .unwrap();
+    let db = TestDb::new().await;
+    let store = store::open(&db.url).await.unwrap();
     store.migrate().await.unwrap();
     let summary = demo::seed(&store, &SeedArgs::default()).await.unwrap();
     assert_eq!(
@@ -107,13 +104,8 @@ async fn the_full_demo_has_two_teams_six_users_300_contacts_and_35000_activities
 
 #[tokio::test]
 async fn the_demo_logins_listed_in_the_readme_work() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = store::open(&format!(
-        "sqlite://{}",
-        dir.path().join("demo.db").display()
-    ))
-    .await
-    .unwrap();
+    let db = TestDb::new().await;
+    let store = store::open(&db.url).await.unwrap();
     store.migrate().await.unwrap();
     demo::seed(
         &store,

@@ -408,6 +408,70 @@ async fn ticket_steps_are_separate_entries_and_replays_change_nothing() {
     assert_eq!(tickets, ["closed", "status_changed", "created"]);
 }
 
+/// Deliveries that race each other (an integration's retries, several server instances)
+/// store an interaction once, and the event log's ids come out in commit order: on
+/// PostgreSQL, whose writers run concurrently, this is what the write lock is for.
+#[tokio::test]
+async fn concurrent_deliveries_store_once_and_events_keep_their_order() {
+    let app = app().await;
+    let i = integration(&app).await;
+    let mut tasks = tokio::task::JoinSet::new();
+    for n in 0..12 {
+        let (http, url, token) = (
+            app.http.clone(),
+            app.url("/api/v1/ingest/ticket"),
+            i.token.clone(),
+        );
+        // Four copies each of three tickets, all at once.
+        let body = json!({ "ticket_id": format!("R-{}", n % 3), "event": "created",
+            "subject": "Carrera", "status": "open", "at": "2026-03-02T10:00:00Z",
+            "customer": { "phone": "099 000 111" } });
+        tasks.spawn(async move {
+            let res = http
+                .post(url)
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            let status = res.status();
+            let result: IngestResult = res.json().await.unwrap();
+            (status, result)
+        });
+    }
+    let mut created = std::collections::BTreeMap::new();
+    let mut duplicates = 0;
+    for (status, r) in tasks.join_all().await {
+        if r.duplicate {
+            assert_eq!(status, StatusCode::OK);
+            duplicates += 1;
+        } else {
+            assert_eq!(status, StatusCode::CREATED);
+            assert!(created.insert(r.activity_id, r.contact_id).is_none());
+        }
+    }
+    assert_eq!((created.len(), duplicates), (3, 9));
+    let page = timeline(&app, app.contact_a).await;
+    let races = page
+        .items
+        .iter()
+        .filter(|a| matches!(&a.detail, ActivityDetail::Ticket { ticket_id, .. } if ticket_id.starts_with("R-")))
+        .count();
+    assert_eq!(races, 3);
+
+    let admin = agentdesk_server::store::Viewer {
+        user_id: app.users["admin"],
+        role: agentdesk_protocol::Role::Admin,
+        can_email: true,
+    };
+    let events = app.store.events_since(&admin, 0, 1000).await.unwrap();
+    assert_eq!(events.len(), 3, "one activity.created per stored ticket");
+    assert!(
+        events.windows(2).all(|w| w[0].id + 1 == w[1].id),
+        "ids without gaps, in order"
+    );
+}
+
 /// One function links every source; this table walks its priority.
 #[tokio::test]
 async fn contacts_are_linked_by_external_id_then_phone_then_email_then_from_to_then_created() {

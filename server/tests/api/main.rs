@@ -1,4 +1,5 @@
-//! API tests: the real router over real HTTP, on a fresh SQLite database per test.
+//! API tests: the real router over real HTTP, on a fresh database per test (SQLite, or
+//! PostgreSQL with `AGENTDESK_TEST_PG`: see `support`).
 
 mod calls;
 mod demo;

@@ -1,5 +1,10 @@
-//! Test support: the real app on 127.0.0.1:0 with a fresh SQLite file, two teams and
+//! Test support: the real app on 127.0.0.1:0 with a fresh database, two teams and
 //! their users, and typed request helpers.
+//!
+//! The database is a SQLite file in a temporary directory, or, when `AGENTDESK_TEST_PG`
+//! names a PostgreSQL server (`postgres://user@127.0.0.1:5432/postgres`: any database
+//! on it that the user may connect to), a new database created on that server for the
+//! one test and dropped after it. `scripts/test.sh` runs the suite both ways.
 
 use std::collections::BTreeMap;
 
@@ -31,7 +36,83 @@ pub struct TestApp {
     pub dist: tempfile::TempDir,
     /// The database the app runs on, for tests that start the server binary on it.
     pub db_url: String,
-    _db: tempfile::TempDir,
+    _db: TestDb,
+}
+
+/// The environment variable that switches the tests to PostgreSQL.
+pub const PG_ENV: &str = "AGENTDESK_TEST_PG";
+
+/// A fresh, empty database for one test; gone when dropped.
+pub struct TestDb {
+    pub url: String,
+    /// The SQLite file's directory.
+    _dir: Option<tempfile::TempDir>,
+    /// The server URL and database name to drop (PostgreSQL).
+    pg: Option<(String, String)>,
+}
+
+impl TestDb {
+    pub async fn new() -> TestDb {
+        match std::env::var(PG_ENV) {
+            Ok(server) if !server.is_empty() => {
+                use sqlx::Connection;
+                let name = format!("agentdesk_test_{}", uuid::Uuid::new_v4().simple());
+                let mut admin = sqlx::PgConnection::connect(&server)
+                    .await
+                    .unwrap_or_else(|e| panic!("connect to {PG_ENV}={server}: {e}"));
+                sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .execute(&mut admin)
+                    .await
+                    .expect("create test database");
+                admin.close().await.ok();
+                let mut url = url::Url::parse(&server).expect("AGENTDESK_TEST_PG is a URL");
+                url.set_path(&name);
+                TestDb {
+                    url: url.to_string(),
+                    _dir: None,
+                    pg: Some((server, name)),
+                }
+            }
+            _ => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                TestDb {
+                    url: format!("sqlite://{}", dir.path().join("test.db").display()),
+                    _dir: Some(dir),
+                    pg: None,
+                }
+            }
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Some((server, name)) = self.pg.take() else {
+            return;
+        };
+        // Drop is not async and may run inside the test's runtime: a thread with its own
+        // runtime does it. FORCE ends the connections the app's pool still holds.
+        let done = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            rt.block_on(async {
+                use sqlx::Connection;
+                let mut admin = sqlx::PgConnection::connect(&server).await?;
+                sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                )))
+                .execute(&mut admin)
+                .await?;
+                admin.close().await
+            })
+        })
+        .join();
+        if let Ok(Err(e)) = done {
+            eprintln!("could not drop a test database: {e}");
+        }
+    }
 }
 
 /// The inline loader script written into the test `index.html`, to check CSP hashing.
@@ -43,7 +124,7 @@ impl TestApp {
     }
 
     pub async fn spawn_with(mut config: ServeConfig) -> TestApp {
-        let db = tempfile::tempdir().expect("temp dir");
+        let db = TestDb::new().await;
         let dist = tempfile::tempdir().expect("temp dir");
         std::fs::write(
             dist.path().join("index.html"),
@@ -53,8 +134,7 @@ impl TestApp {
         std::fs::write(dist.path().join("app-0123456789abcdef.js"), "export {}").expect("write js");
         config.dist_dir = dist.path().to_path_buf();
 
-        let url = format!("sqlite://{}", db.path().join("test.db").display());
-        let store = store::open(&url).await.expect("open store");
+        let store = store::open(&db.url).await.expect("open store");
         store.migrate().await.expect("migrate");
 
         let team_a = store.create_team("Team A").await.expect("team").id;
@@ -174,7 +254,7 @@ impl TestApp {
             store,
             users: ids,
             dist,
-            db_url: url,
+            db_url: db.url.clone(),
             _db: db,
         }
     }

@@ -22,6 +22,8 @@ use super::{
 };
 use crate::text::fold;
 
+pub(crate) use super::{corrupt, from_ms, ms};
+
 mod calls;
 mod ingest;
 mod status;
@@ -155,44 +157,6 @@ impl SqliteStore {
             kind_counts,
         })
     }
-}
-
-pub(crate) fn ms(t: DateTime<Utc>) -> i64 {
-    t.timestamp_millis()
-}
-
-pub(crate) fn from_ms(v: i64) -> DateTime<Utc> {
-    DateTime::from_timestamp_millis(v).unwrap_or_default()
-}
-
-/// Whether an SQLite result code (primary or extended, e.g. 517 `SQLITE_BUSY_SNAPSHOT`) is
-/// a busy or locked database.
-fn is_busy(code: Option<&str>) -> bool {
-    code.and_then(|c| c.parse::<i32>().ok())
-        .is_some_and(|c| matches!(c & 0xff, 5 | 6))
-}
-
-impl From<sqlx::Error> for StoreError {
-    fn from(e: sqlx::Error) -> Self {
-        match &e {
-            sqlx::Error::Database(db) if db.is_unique_violation() => {
-                StoreError::Conflict("already exists".into())
-            }
-            sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
-                StoreError::Unavailable(e.to_string())
-            }
-            sqlx::Error::Database(db) if is_busy(db.code().as_deref()) => {
-                // SQLITE_BUSY / SQLITE_LOCKED after the busy timeout: another process holds
-                // the write lock. Temporary, so a 503 the client may retry.
-                StoreError::Unavailable(e.to_string())
-            }
-            _ => StoreError::Other(e.to_string()),
-        }
-    }
-}
-
-pub(crate) fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
-    StoreError::Other(format!("unreadable {what} in database: {e}"))
 }
 
 fn role(s: &str) -> StoreResult<Role> {

@@ -1,0 +1,514 @@
+//! PostgreSQL implementation of [`CallStore`]. Every call change appends events, so it
+//! runs under the write lock ([`begin_write`]): the active-call check and the insert of
+//! a second call for the same agent cannot interleave.
+
+use agentdesk_protocol::bridge::CallDisposition;
+use agentdesk_protocol::{
+    ActivityDetail, CallInfo, Campaign, CrmSettings, Direction, Disposition, DispositionNode,
+    ServerEvent,
+};
+use async_trait::async_trait;
+use chrono::Utc;
+use sqlx::{AssertSqlSafe, Row};
+
+use super::{
+    PostgresStore, append_event, begin_write, corrupt, from_ms, insert_activity, ms, scoped,
+    update_activity_detail,
+};
+use crate::store::calls::{CallRefusal, CallResult, CallStore, NewCall};
+use crate::store::{NewActivity, NewContact, StoreError, StoreResult, StoredEvent, Viewer};
+
+use super::Tx;
+
+const CALL_SELECT: &str = "SELECT c.guid, c.contact_id, c.activity_id, c.campaign, c.destination, c.did, \
+    c.direction, c.ring_at, c.end_at, c.hung_up_by, c.l1, c.l2, c.l3, c.d1, c.d2, c.comment, \
+    c.disposed_at, COALESCE(k.require_disposition, FALSE), c.team_id, c.user_id \
+    FROM calls c LEFT JOIN campaigns k ON k.name = c.campaign";
+
+fn call_from_row(r: &sqlx::postgres::PgRow) -> CallInfo {
+    let ring: i64 = r.get(7);
+    let end: Option<i64> = r.get(8);
+    let disposition = r.get::<Option<i64>, _>(16).map(|_| CallDisposition {
+        campaign: r.get(3),
+        callerid: r.get(4),
+        guid: r.get(0),
+        l1: r.get::<Option<String>, _>(10).unwrap_or_default(),
+        l2: r.get::<Option<String>, _>(11).unwrap_or_default(),
+        l3: r.get::<Option<String>, _>(12).unwrap_or_default(),
+        d1: r.get::<Option<String>, _>(13).unwrap_or_default(),
+        d2: r.get::<Option<String>, _>(14).unwrap_or_default(),
+        comment: r.get::<Option<String>, _>(15).unwrap_or_default(),
+    });
+    CallInfo {
+        guid: r.get(0),
+        contact_id: r.get(1),
+        activity_id: r.get(2),
+        campaign: r.get(3),
+        destination: r.get(4),
+        did: r.get(5),
+        direction: if r.get::<&str, _>(6) == "inbound" {
+            Direction::Inbound
+        } else {
+            Direction::Outbound
+        },
+        started_at: from_ms(ring),
+        ended_at: end.map(from_ms),
+        duration_secs: end
+            .map(|e| u32::try_from((e - ring).max(0) / 1000).unwrap_or(u32::MAX))
+            .unwrap_or(0),
+        hung_up_by: r.get(9),
+        disposition,
+        requires_disposition: r.get(17),
+    }
+}
+
+async fn log(
+    tx: &mut Tx<'_>,
+    now: i64,
+    guid: &str,
+    queue: &str,
+    agent: &str,
+    event: &str,
+    data: [&str; 5],
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO queue_log (origid, datetime, callid, queuename, agent, event, data1, data2, data3, data4, data5) \
+         VALUES (NULL, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(now)
+    .bind(guid)
+    .bind(queue)
+    .bind(agent)
+    .bind(event)
+    .bind(data[0])
+    .bind(data[1])
+    .bind(data[2])
+    .bind(data[3])
+    .bind(data[4])
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Rewrite the call's activity from the call row (duration, disposition).
+async fn refresh_activity(
+    tx: &mut Tx<'_>,
+    call: &CallInfo,
+    team_id: i64,
+) -> StoreResult<Vec<StoredEvent>> {
+    let Some(activity_id) = call.activity_id else {
+        return Ok(vec![]);
+    };
+    let detail = ActivityDetail::Call {
+        direction: call.direction,
+        number: call.destination.clone(),
+        campaign: call.campaign.clone(),
+        duration_secs: call.duration_secs,
+        disposition: call.disposition.as_ref().map(|d| Disposition {
+            l1: d.l1.clone(),
+            l2: d.l2.clone(),
+            l3: d.l3.clone(),
+        }),
+    };
+    update_activity_detail(tx, activity_id, call.contact_id, &detail).await?;
+    let event = ServerEvent::ActivityUpdated {
+        contact_id: call.contact_id,
+        activity_id,
+    };
+    Ok(vec![
+        append_event(tx, Some(team_id), event, ms(Utc::now())).await?,
+    ])
+}
+
+async fn load_call(
+    tx: &mut Tx<'_>,
+    where_sql: &str,
+    user_id: i64,
+    guid: &str,
+) -> StoreResult<Option<(CallInfo, i64)>> {
+    let sql = format!(
+        "{CALL_SELECT} WHERE c.user_id = $1 AND {where_sql} ORDER BY c.ring_at DESC, c.id DESC LIMIT 1"
+    );
+    let row = sqlx::query(AssertSqlSafe(sql))
+        .bind(user_id)
+        .bind(guid)
+        .fetch_optional(&mut **tx)
+        .await?;
+    Ok(row.map(|r| (call_from_row(&r), r.get::<i64, _>(18))))
+}
+
+#[async_trait]
+impl CallStore for PostgresStore {
+    async fn crm_settings(&self) -> StoreResult<CrmSettings> {
+        let row = sqlx::query(
+            "SELECT url_template, crm_origins, ucontact_origin FROM crm_settings WHERE id = 1",
+        )
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(match row {
+            None => CrmSettings::default(),
+            Some(r) => CrmSettings {
+                url_template: r.get(0),
+                crm_origins: serde_json::from_str(r.get::<&str, _>(1))
+                    .map_err(|e| corrupt("crm origins", e))?,
+                ucontact_origin: r.get(2),
+            },
+        })
+    }
+
+    async fn set_crm_settings(&self, s: &CrmSettings) -> StoreResult<()> {
+        let origins =
+            serde_json::to_string(&s.crm_origins).map_err(|e| StoreError::Other(e.to_string()))?;
+        sqlx::query(
+            "INSERT INTO crm_settings (id, url_template, crm_origins, ucontact_origin, updated_at) VALUES (1, $1, $2, $3, $4) \
+             ON CONFLICT(id) DO UPDATE SET url_template = excluded.url_template, crm_origins = excluded.crm_origins, \
+             ucontact_origin = excluded.ucontact_origin, updated_at = excluded.updated_at",
+        )
+        .bind(&s.url_template)
+        .bind(origins)
+        .bind(&s.ucontact_origin)
+        .bind(ms(Utc::now()))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn campaigns(&self) -> StoreResult<Vec<Campaign>> {
+        let rows = sqlx::query(
+            "SELECT name, require_disposition, dispositions FROM campaigns ORDER BY name",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Campaign {
+                    name: r.get(0),
+                    require_disposition: r.get(1),
+                    dispositions: serde_json::from_str::<Vec<DispositionNode>>(r.get::<&str, _>(2))
+                        .map_err(|e| corrupt("dispositions", e))?,
+                })
+            })
+            .collect()
+    }
+
+    async fn upsert_campaign(&self, c: &Campaign) -> StoreResult<()> {
+        let tree =
+            serde_json::to_string(&c.dispositions).map_err(|e| StoreError::Other(e.to_string()))?;
+        sqlx::query(
+            "INSERT INTO campaigns (name, require_disposition, dispositions) VALUES ($1, $2, $3) \
+             ON CONFLICT(name) DO UPDATE SET require_disposition = excluded.require_disposition, \
+             dispositions = excluded.dispositions",
+        )
+        .bind(&c.name)
+        .bind(c.require_disposition)
+        .bind(tree)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn contact_for_phone(
+        &self,
+        viewer: &Viewer,
+        phone: &str,
+    ) -> StoreResult<Option<(i64, i64, bool)>> {
+        let sql = format!(
+            "SELECT c.id, c.team_id FROM contacts c WHERE c.phone = $3 AND {} ORDER BY c.id LIMIT 1",
+            scoped("c.team_id")
+        );
+        if let Some(r) = sqlx::query(AssertSqlSafe(sql))
+            .bind(viewer.all_teams())
+            .bind(viewer.user_id)
+            .bind(phone)
+            .fetch_optional(&self.pool)
+            .await?
+        {
+            return Ok(Some((r.get(0), r.get(1), false)));
+        }
+        let team: Option<i64> = sqlx::query_scalar(
+            "SELECT team_id FROM team_members WHERE user_id = $1 ORDER BY team_id LIMIT 1",
+        )
+        .bind(viewer.user_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(team_id) = team else { return Ok(None) };
+        let id = <PostgresStore as crate::store::Store>::create_contact(
+            self,
+            NewContact {
+                team_id,
+                name: phone.to_string(),
+                phone: Some(phone.to_string()),
+                email: None,
+                external_id: None,
+                attributes: Default::default(),
+                created_at: Utc::now(),
+            },
+        )
+        .await?;
+        Ok(Some((id, team_id, true)))
+    }
+
+    async fn start_call(&self, call: NewCall) -> CallResult<(CallInfo, Vec<StoredEvent>)> {
+        let mut tx = begin_write(&self.pool).await?;
+        if let Some(active) = sqlx::query_scalar::<_, String>(
+            "SELECT guid FROM calls WHERE user_id = $1 AND end_at IS NULL LIMIT 1",
+        )
+        .bind(call.user_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        {
+            return Ok(Err(CallRefusal::InProgress(active)));
+        }
+        if let Some(owing) = sqlx::query_scalar::<_, String>(
+            "SELECT c.guid FROM calls c JOIN campaigns k ON k.name = c.campaign AND k.require_disposition \
+             WHERE c.user_id = $1 AND c.end_at IS NOT NULL AND c.disposed_at IS NULL ORDER BY c.ring_at DESC LIMIT 1",
+        )
+        .bind(call.user_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        {
+            return Ok(Err(CallRefusal::DispositionRequired(owing)));
+        }
+        let now = ms(Utc::now());
+        let activity = NewActivity {
+            team_id: call.team_id,
+            contact_id: call.contact_id,
+            user_id: Some(call.user_id),
+            model_id: format!("call:{}", call.guid),
+            detail: ActivityDetail::Call {
+                direction: call.direction,
+                number: call.destination.clone(),
+                campaign: call.campaign.clone(),
+                duration_secs: 0,
+                disposition: None,
+            },
+            email: None,
+            occurred_at: Utc::now(),
+        };
+        let activity_id = insert_activity(&mut tx, &activity, now).await?;
+        sqlx::query(
+            "INSERT INTO calls (guid, team_id, contact_id, user_id, activity_id, campaign, did, destination, direction, ring_at, answer_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        )
+        .bind(&call.guid)
+        .bind(call.team_id)
+        .bind(call.contact_id)
+        .bind(call.user_id)
+        .bind(activity_id)
+        .bind(&call.campaign)
+        .bind(&call.did)
+        .bind(&call.destination)
+        .bind(if call.direction == Direction::Inbound { "inbound" } else { "outbound" })
+        .bind(now)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| match StoreError::from(e) {
+            StoreError::Conflict(_) => StoreError::Conflict(format!("a call with guid {} already exists", call.guid)),
+            other => other,
+        })?;
+        sqlx::query("UPDATE contacts SET last_activity_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(call.contact_id)
+            .execute(&mut *tx)
+            .await?;
+        log(
+            &mut tx,
+            now,
+            &call.guid,
+            &call.campaign,
+            &call.agent,
+            "STARTCALL",
+            ["", "", "", "", ""],
+        )
+        .await?;
+        let created = ServerEvent::ActivityCreated {
+            contact_id: call.contact_id,
+            activity_id,
+            kind: agentdesk_protocol::ActivityKind::Call,
+        };
+        let event = append_event(&mut tx, Some(call.team_id), created, now).await?;
+        let (info, _) = load_call(&mut tx, "c.guid = $2", call.user_id, &call.guid)
+            .await?
+            .ok_or_else(|| StoreError::Other("call vanished".into()))?;
+        tx.commit().await?;
+        Ok(Ok((info, vec![event])))
+    }
+
+    async fn end_call(
+        &self,
+        user_id: i64,
+        agent: &str,
+        guid: Option<&str>,
+        hung_up_by: &str,
+    ) -> CallResult<(CallInfo, Vec<StoredEvent>)> {
+        let mut tx = begin_write(&self.pool).await?;
+        let filter = match guid {
+            Some(_) => "c.guid = $2 AND c.end_at IS NULL",
+            None => "c.end_at IS NULL AND $2 = $2",
+        };
+        let Some((call, team_id)) = load_call(&mut tx, filter, user_id, guid.unwrap_or("")).await?
+        else {
+            return Ok(Err(CallRefusal::NoCall));
+        };
+        let now = ms(Utc::now());
+        sqlx::query("UPDATE calls SET end_at = $1, hung_up_by = $2 WHERE guid = $3")
+            .bind(now)
+            .bind(hung_up_by)
+            .bind(&call.guid)
+            .execute(&mut *tx)
+            .await?;
+        let (call, _) = load_call(&mut tx, "c.guid = $2", user_id, &call.guid)
+            .await?
+            .ok_or_else(|| StoreError::Other("call vanished".into()))?;
+        let events = refresh_activity(&mut tx, &call, team_id).await?;
+        let secs = call.duration_secs.to_string();
+        let complete = if hung_up_by == "customer" {
+            "PHONECOMPLETECALLER"
+        } else {
+            "PHONECOMPLETEAGENT"
+        };
+        log(
+            &mut tx,
+            now,
+            &call.guid,
+            &call.campaign,
+            agent,
+            complete,
+            [&call.destination, &call.guid, &call.campaign, "", ""],
+        )
+        .await?;
+        log(
+            &mut tx,
+            now,
+            &call.guid,
+            &call.campaign,
+            agent,
+            "OUTCALL",
+            ["ANSWER", &secs, &secs, &call.destination, &call.guid],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Ok((call, events)))
+    }
+
+    async fn dispose_call(
+        &self,
+        user_id: i64,
+        agent: &str,
+        d: &CallDisposition,
+    ) -> CallResult<(CallInfo, Vec<StoredEvent>)> {
+        let mut tx = begin_write(&self.pool).await?;
+        let found = if d.guid.is_empty() {
+            load_call(&mut tx, "$2 = $2", user_id, "").await?
+        } else {
+            load_call(&mut tx, "c.guid = $2", user_id, &d.guid).await?
+        };
+        let Some((call, team_id)) = found else {
+            return Ok(Err(CallRefusal::NoCall));
+        };
+        // The campaign's tree decides; a desktop with no campaigns configured accepts any
+        // non-empty L1 so that it is usable before an admin sets trees up.
+        let campaigns: Vec<(String, String)> =
+            sqlx::query_as("SELECT name, dispositions FROM campaigns")
+                .fetch_all(&mut *tx)
+                .await?;
+        let name = if d.campaign.is_empty() {
+            &call.campaign
+        } else {
+            &d.campaign
+        };
+        match campaigns.iter().find(|(n, _)| n == name) {
+            Some((n, tree)) => {
+                let campaign = Campaign {
+                    name: n.clone(),
+                    require_disposition: false,
+                    dispositions: serde_json::from_str(tree)
+                        .map_err(|e| corrupt("dispositions", e))?,
+                };
+                if let Err(e) = campaign.check(&d.l1, &d.l2, &d.l3) {
+                    return Ok(Err(CallRefusal::UnknownDisposition(e)));
+                }
+            }
+            None if !campaigns.is_empty() => {
+                return Ok(Err(CallRefusal::UnknownDisposition(format!(
+                    "campaign `{name}` has no dispositions configured"
+                ))));
+            }
+            None if d.l1.trim().is_empty() => {
+                return Ok(Err(CallRefusal::UnknownDisposition(
+                    "a disposition needs L1".into(),
+                )));
+            }
+            None => {}
+        }
+        let now = ms(Utc::now());
+        sqlx::query(
+            "UPDATE calls SET l1 = $1, l2 = $2, l3 = $3, d1 = $4, d2 = $5, comment = $6, disposed_at = $7 WHERE guid = $8",
+        )
+        .bind(&d.l1)
+        .bind(&d.l2)
+        .bind(&d.l3)
+        .bind(&d.d1)
+        .bind(&d.d2)
+        .bind(&d.comment)
+        .bind(now)
+        .bind(&call.guid)
+        .execute(&mut *tx)
+        .await?;
+        let (call, _) = load_call(&mut tx, "c.guid = $2", user_id, &call.guid)
+            .await?
+            .ok_or_else(|| StoreError::Other("call vanished".into()))?;
+        let events = refresh_activity(&mut tx, &call, team_id).await?;
+        let wrap = call
+            .ended_at
+            .map(|e| ((now - e.timestamp_millis()).max(0) / 1000).to_string())
+            .unwrap_or_default();
+        log(
+            &mut tx,
+            now,
+            &call.guid,
+            &call.campaign,
+            agent,
+            "FINISHWRAPUP",
+            ["0", &wrap, &call.guid, "", ""],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Ok((call, events)))
+    }
+
+    async fn current_calls(
+        &self,
+        user_id: i64,
+    ) -> StoreResult<(Option<CallInfo>, Option<CallInfo>)> {
+        let mut tx = self.pool.begin().await?;
+        let active = load_call(&mut tx, "c.end_at IS NULL AND $2 = $2", user_id, "")
+            .await?
+            .map(|c| c.0);
+        let pending = load_call(
+            &mut tx,
+            "c.end_at IS NOT NULL AND c.disposed_at IS NULL AND k.require_disposition AND $2 = $2",
+            user_id,
+            "",
+        )
+        .await?
+        .map(|c| c.0);
+        tx.commit().await?;
+        Ok((active, pending))
+    }
+
+    async fn queue_log(&self, guid: &str) -> StoreResult<Vec<(String, [String; 5])>> {
+        let rows = sqlx::query(
+            "SELECT event, COALESCE(data1,''), COALESCE(data2,''), COALESCE(data3,''), COALESCE(data4,''), COALESCE(data5,'') \
+             FROM queue_log WHERE callid = $1 ORDER BY id",
+        )
+        .bind(guid)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| (r.get(0), [r.get(1), r.get(2), r.get(3), r.get(4), r.get(5)]))
+            .collect())
+    }
+}

@@ -1,0 +1,508 @@
+//! PostgreSQL implementation of [`IngestStore`].
+
+use std::collections::BTreeMap;
+
+use agentdesk_protocol::{ActivityDetail, IngestResult, ServerEvent};
+use async_trait::async_trait;
+use chrono::Utc;
+use sqlx::Row;
+
+use super::{
+    PostgresStore, append_event, begin_write, from_ms, insert_activity, ms, update_activity_detail,
+};
+use crate::store::ingest::{ContactSeed, IngestStore, LinkKey, Merge, NewInteraction, QueueLogRow};
+use crate::store::{StoreError, StoreResult, StoredEvent};
+use crate::text::fold;
+
+use super::Tx;
+
+/// The contact of the first key that finds one in the team.
+async fn find_contact(tx: &mut Tx<'_>, team_id: i64, keys: &[LinkKey]) -> StoreResult<Option<i64>> {
+    for k in keys {
+        let (sql, v) = match k {
+            LinkKey::ExternalId(v) => (
+                "SELECT id FROM contacts WHERE team_id = $1 AND external_id = $2 ORDER BY id LIMIT 1",
+                v,
+            ),
+            LinkKey::Phone(v) => (
+                "SELECT id FROM contacts WHERE team_id = $1 AND phone = $2 ORDER BY id LIMIT 1",
+                v,
+            ),
+            LinkKey::Email(v) => (
+                "SELECT id FROM contacts WHERE team_id = $1 AND lower(email) = lower($2) ORDER BY id LIMIT 1",
+                v,
+            ),
+        };
+        let id: Option<i64> = sqlx::query_scalar(sql)
+            .bind(team_id)
+            .bind(v)
+            .fetch_optional(&mut **tx)
+            .await?;
+        if id.is_some() {
+            return Ok(id);
+        }
+    }
+    Ok(None)
+}
+
+async fn create_contact(
+    tx: &mut Tx<'_>,
+    team_id: i64,
+    s: &ContactSeed,
+    now: i64,
+) -> StoreResult<i64> {
+    let key = fold(&format!("{} {}", s.name, s.email.as_deref().unwrap_or("")));
+    Ok(sqlx::query_scalar(
+        "INSERT INTO contacts (team_id, name, search_key, phone, email, external_id, attributes, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, '{}', $7) RETURNING id",
+    )
+    .bind(team_id)
+    .bind(&s.name)
+    .bind(key)
+    .bind(&s.phone)
+    .bind(&s.email)
+    .bind(&s.external_id)
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await?)
+}
+
+/// Merge customer attributes into the contact's (newer values win).
+async fn merge_contact_attributes(
+    tx: &mut Tx<'_>,
+    contact_id: i64,
+    attrs: &BTreeMap<String, String>,
+) -> StoreResult<()> {
+    if attrs.is_empty() {
+        return Ok(());
+    }
+    let raw: String = sqlx::query_scalar("SELECT attributes FROM contacts WHERE id = $1")
+        .bind(contact_id)
+        .fetch_one(&mut **tx)
+        .await?;
+    let mut current: BTreeMap<String, String> = serde_json::from_str(&raw).unwrap_or_default();
+    current.extend(attrs.iter().map(|(k, v)| (k.clone(), v.clone())));
+    let json = serde_json::to_string(&current).map_err(|e| StoreError::Other(e.to_string()))?;
+    sqlx::query("UPDATE contacts SET attributes = $1 WHERE id = $2")
+        .bind(json)
+        .bind(contact_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// The activity, contact and team of an interaction; for calls also the desktop's own
+/// call rows (made through the bridge, not ingested).
+async fn find_interaction(
+    tx: &mut Tx<'_>,
+    source: &str,
+    key: &str,
+) -> StoreResult<Option<(Option<i64>, i64, i64)>> {
+    let row = sqlx::query(
+        "SELECT activity_id, contact_id, team_id FROM interactions WHERE source = $1 AND source_key = $2",
+    )
+    .bind(source)
+    .bind(key)
+    .fetch_optional(&mut **tx)
+    .await?;
+    if let Some(r) = row {
+        return Ok(Some((r.get(0), r.get(1), r.get(2))));
+    }
+    if source == "call" {
+        let row = sqlx::query("SELECT activity_id, contact_id, team_id FROM calls WHERE guid = $1")
+            .bind(key)
+            .fetch_optional(&mut **tx)
+            .await?;
+        return Ok(row.map(|r| (r.get(0), r.get(1), r.get(2))));
+    }
+    Ok(None)
+}
+
+/// Segments of one conversation: merge a later segment into the first one's activity.
+fn merge_segment(first: &ActivityDetail, next: &ActivityDetail) -> Option<ActivityDetail> {
+    match (first, next) {
+        (
+            ActivityDetail::Call {
+                direction,
+                number,
+                campaign,
+                duration_secs,
+                disposition,
+            },
+            ActivityDetail::Call {
+                duration_secs: more,
+                disposition: later,
+                ..
+            },
+        ) => Some(ActivityDetail::Call {
+            direction: *direction,
+            number: number.clone(),
+            campaign: campaign.clone(),
+            duration_secs: duration_secs.saturating_add(*more),
+            disposition: later.clone().or_else(|| disposition.clone()),
+        }),
+        (
+            ActivityDetail::Chat {
+                session_id,
+                first_message,
+                duration_secs,
+                message_count,
+            },
+            ActivityDetail::Chat {
+                duration_secs: more,
+                message_count: n,
+                ..
+            },
+        ) => Some(ActivityDetail::Chat {
+            session_id: session_id.clone(),
+            first_message: first_message.clone(),
+            duration_secs: duration_secs.saturating_add(*more),
+            message_count: message_count.saturating_add(*n),
+        }),
+        _ => None,
+    }
+}
+
+async fn activity_detail(tx: &mut Tx<'_>, id: i64) -> StoreResult<(ActivityDetail, i64)> {
+    let r = sqlx::query("SELECT detail, occurred_at FROM activities WHERE id = $1")
+        .bind(id)
+        .fetch_one(&mut **tx)
+        .await?;
+    let detail: ActivityDetail = serde_json::from_str(r.get::<&str, _>(0))
+        .map_err(|e| super::corrupt("activity detail", e))?;
+    Ok((detail, r.get(1)))
+}
+
+async fn record(
+    tx: &mut Tx<'_>,
+    i: &NewInteraction,
+    contact_id: i64,
+    activity_id: Option<i64>,
+    now: i64,
+) -> StoreResult<()> {
+    let attrs = serde_json::to_string(&i.conversation_attributes)
+        .map_err(|e| StoreError::Other(e.to_string()))?;
+    sqlx::query(
+        "INSERT INTO interactions (source, source_key, team_id, contact_id, activity_id, conversation_id, attributes, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(i.source)
+    .bind(&i.source_key)
+    .bind(i.team_id)
+    .bind(contact_id)
+    .bind(activity_id)
+    .bind(&i.conversation_id)
+    .bind(attrs)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+async fn ingest_one(
+    tx: &mut Tx<'_>,
+    i: &NewInteraction,
+    publish: bool,
+    now: i64,
+    events: &mut Vec<StoredEvent>,
+) -> StoreResult<IngestResult> {
+    if let Some((activity, contact_id, _)) = find_interaction(tx, i.source, &i.source_key).await? {
+        return Ok(IngestResult {
+            activity_id: activity.unwrap_or(0),
+            contact_id,
+            duplicate: true,
+            contact_created: false,
+            grouped: false,
+        });
+    }
+    // A later segment of a known conversation joins its activity.
+    if let Some(conv) = &i.conversation_id {
+        let row = sqlx::query(
+            "SELECT activity_id, contact_id FROM interactions WHERE team_id = $1 AND conversation_id = $2 \
+             AND activity_id IS NOT NULL ORDER BY id LIMIT 1",
+        )
+        .bind(i.team_id)
+        .bind(conv)
+        .fetch_optional(&mut **tx)
+        .await?;
+        if let Some(r) = row {
+            let (activity_id, contact_id): (i64, i64) = (r.get(0), r.get(1));
+            let (first, _) = activity_detail(tx, activity_id).await?;
+            // Calls and chats merge (a transfer is one conversation); other kinds keep
+            // their own entries.
+            if let Some(merged) = merge_segment(&first, &i.activity.detail) {
+                update_activity_detail(tx, activity_id, contact_id, &merged).await?;
+                if publish {
+                    events.push(
+                        append_event(
+                            tx,
+                            Some(i.team_id),
+                            ServerEvent::ActivityUpdated {
+                                contact_id,
+                                activity_id,
+                            },
+                            now,
+                        )
+                        .await?,
+                    );
+                }
+                record(tx, i, contact_id, Some(activity_id), now).await?;
+                return Ok(IngestResult {
+                    activity_id,
+                    contact_id,
+                    duplicate: false,
+                    contact_created: false,
+                    grouped: true,
+                });
+            }
+        }
+    }
+    let (contact_id, created) = match find_contact(tx, i.team_id, &i.link).await? {
+        Some(id) => (id, false),
+        None => (create_contact(tx, i.team_id, &i.seed, now).await?, true),
+    };
+    merge_contact_attributes(tx, contact_id, &i.customer_attributes).await?;
+    let mut activity = i.activity.clone();
+    activity.team_id = i.team_id;
+    activity.contact_id = contact_id;
+    let activity_id = insert_activity(tx, &activity, now).await?;
+    sqlx::query(
+        "UPDATE contacts SET last_activity_at = GREATEST(COALESCE(last_activity_at, 0), $1) \
+         WHERE id = $2",
+    )
+    .bind(ms(activity.occurred_at))
+    .bind(contact_id)
+    .execute(&mut **tx)
+    .await?;
+    record(tx, i, contact_id, Some(activity_id), now).await?;
+    if publish {
+        events.push(
+            append_event(
+                tx,
+                Some(i.team_id),
+                ServerEvent::ActivityCreated {
+                    contact_id,
+                    activity_id,
+                    kind: activity.kind(),
+                },
+                now,
+            )
+            .await?,
+        );
+    }
+    Ok(IngestResult {
+        activity_id,
+        contact_id,
+        duplicate: false,
+        contact_created: created,
+        grouped: false,
+    })
+}
+
+#[async_trait]
+impl IngestStore for PostgresStore {
+    async fn ingest(
+        &self,
+        items: &[NewInteraction],
+        publish: bool,
+    ) -> StoreResult<(Vec<IngestResult>, Vec<StoredEvent>)> {
+        // The write lock before the duplicate check, so two deliveries of the same input
+        // cannot both pass it (SQLite's BEGIN IMMEDIATE).
+        let mut tx = begin_write(&self.pool).await?;
+        let now = ms(Utc::now());
+        let mut events = Vec::new();
+        let mut out = Vec::with_capacity(items.len());
+        for i in items {
+            out.push(ingest_one(&mut tx, i, publish, now, &mut events).await?);
+        }
+        tx.commit().await?;
+        Ok((out, events))
+    }
+
+    async fn ingest_part(
+        &self,
+        team_id: Option<i64>,
+        source: &'static str,
+        key: &str,
+        parent_source: &'static str,
+        parent_key: &str,
+        merge: Merge<'_>,
+    ) -> StoreResult<Option<(IngestResult, Vec<StoredEvent>)>> {
+        let mut tx = begin_write(&self.pool).await?;
+        let now = ms(Utc::now());
+        let Some((Some(activity_id), contact_id, parent_team)) =
+            find_interaction(&mut tx, parent_source, parent_key).await?
+        else {
+            return Ok(None);
+        };
+        if team_id.is_some_and(|t| t != parent_team) {
+            // Another team's interaction with the same key: not this integration's.
+            return Ok(None);
+        }
+        let result = |duplicate| IngestResult {
+            activity_id,
+            contact_id,
+            duplicate,
+            contact_created: false,
+            grouped: false,
+        };
+        let seen: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM interactions WHERE source = $1 AND source_key = $2)",
+        )
+        .bind(source)
+        .bind(key)
+        .fetch_one(&mut *tx)
+        .await?;
+        if seen {
+            return Ok(Some((result(true), Vec::new())));
+        }
+        sqlx::query(
+            "INSERT INTO interactions (source, source_key, team_id, contact_id, activity_id, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(source)
+        .bind(key)
+        .bind(parent_team)
+        .bind(contact_id)
+        .bind(activity_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        let (detail, started) = activity_detail(&mut tx, activity_id).await?;
+        let mut events = Vec::new();
+        if let Some(next) = merge(&detail, from_ms(started))
+            && next != detail
+        {
+            update_activity_detail(&mut tx, activity_id, contact_id, &next).await?;
+            events.push(
+                append_event(
+                    &mut tx,
+                    Some(parent_team),
+                    ServerEvent::ActivityUpdated {
+                        contact_id,
+                        activity_id,
+                    },
+                    now,
+                )
+                .await?,
+            );
+        }
+        tx.commit().await?;
+        Ok(Some((result(false), events)))
+    }
+
+    async fn import_queue_log(&self, rows: &[QueueLogRow]) -> StoreResult<(u64, u64)> {
+        let mut tx = self.pool.begin().await?;
+        let mut stored = 0;
+        for r in rows {
+            let done = sqlx::query(
+                "INSERT INTO queue_log (origid, datetime, callid, queuename, agent, event, data1, data2, data3, data4, data5, row_key) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT DO NOTHING",
+            )
+            .bind(&r.origid)
+            .bind(ms(r.datetime))
+            .bind(&r.callid)
+            .bind(&r.queuename)
+            .bind(&r.agent)
+            .bind(&r.event)
+            .bind(&r.data[0])
+            .bind(&r.data[1])
+            .bind(&r.data[2])
+            .bind(&r.data[3])
+            .bind(&r.data[4])
+            .bind(&r.row_key)
+            .execute(&mut *tx)
+            .await?;
+            stored += done.rows_affected();
+        }
+        tx.commit().await?;
+        Ok((stored, rows.len() as u64 - stored))
+    }
+
+    async fn attribute_defs(&self) -> StoreResult<BTreeMap<String, (String, String)>> {
+        let rows = sqlx::query("SELECT name, kind, scope FROM attribute_defs")
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| (r.get(0), (r.get(1), r.get(2))))
+            .collect())
+    }
+
+    async fn create_integration(
+        &self,
+        name: &str,
+        team_id: i64,
+        token_hash: &str,
+        secret: &str,
+    ) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO integrations (name, team_id, token_hash, secret, created_at) \
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(name)
+        .bind(team_id)
+        .bind(token_hash)
+        .bind(secret)
+        .bind(ms(Utc::now()))
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    async fn integration_by_token(&self, token_hash: &str) -> StoreResult<Option<(i64, i64)>> {
+        let r = sqlx::query("SELECT id, team_id FROM integrations WHERE token_hash = $1")
+            .bind(token_hash)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(r.map(|r| (r.get(0), r.get(1))))
+    }
+
+    async fn integration_secret(&self, id: i64) -> StoreResult<Option<(i64, String)>> {
+        let r = sqlx::query("SELECT team_id, secret FROM integrations WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(r.map(|r| (r.get(0), r.get(1))))
+    }
+
+    async fn user_by_agent(&self, agent: &str) -> StoreResult<Option<(i64, Option<i64>)>> {
+        let r = sqlx::query(
+            "SELECT u.id, (SELECT MIN(team_id) FROM team_members m WHERE m.user_id = u.id) \
+             FROM users u WHERE u.ucontact_agent = $1 OR lower(u.username) = lower($1) \
+             ORDER BY u.ucontact_agent = $1 DESC NULLS LAST LIMIT 1",
+        )
+        .bind(agent)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(r.map(|r| (r.get(0), r.get(1))))
+    }
+
+    async fn imap_cursor(&self, mailbox: &str) -> StoreResult<Option<(u32, u32)>> {
+        let r = sqlx::query("SELECT uid_validity, last_uid FROM imap_cursors WHERE mailbox = $1")
+            .bind(mailbox)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(r.map(|r| (r.get::<i64, _>(0) as u32, r.get::<i64, _>(1) as u32)))
+    }
+
+    async fn set_imap_cursor(
+        &self,
+        mailbox: &str,
+        uid_validity: u32,
+        last_uid: u32,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO imap_cursors (mailbox, uid_validity, last_uid, updated_at) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (mailbox) DO UPDATE SET \
+             uid_validity = excluded.uid_validity, last_uid = excluded.last_uid, \
+             updated_at = excluded.updated_at",
+        )
+        .bind(mailbox)
+        .bind(i64::from(uid_validity))
+        .bind(i64::from(last_uid))
+        .bind(ms(Utc::now()))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+}

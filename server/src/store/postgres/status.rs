@@ -1,0 +1,501 @@
+//! PostgreSQL implementation of [`StatusStore`]. Changes append `agent.status` events, so
+//! they run under the write lock ([`begin_write`]), which also serialises the changes of
+//! one agent as SQLite's single writer did.
+
+use agentdesk_protocol::{
+    AgentStatus, Board, BoardCall, BoardRow, CONNECTION_EVENTS_PAGE_SIZE, ConnectionEvent,
+    ConnectionEventPage, ConnectionEventType, DisconnectReason, ServerEvent, StatusDef, TeamRef,
+    UpsertStatus,
+};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+
+use super::{PostgresStore, append_event, begin_write, corrupt, from_ms, ms};
+use crate::presence::{Change, Presence, transition};
+use crate::store::status::{Changed, StatusStore};
+use crate::store::{StoreResult, StoredEvent, Viewer};
+
+use super::Tx;
+
+/// Lock and read the agent's presence row (created on first use): `FOR UPDATE` holds
+/// the row until the transaction ends.
+async fn lock_presence(tx: &mut Tx<'_>, user_id: i64, now: i64) -> StoreResult<Presence> {
+    sqlx::query(
+        "INSERT INTO agent_presence (user_id, since) VALUES ($1, $2) ON CONFLICT (user_id) DO NOTHING",
+    )
+    .bind(user_id)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    let r = sqlx::query(
+        "SELECT session_id, connected, status, since, pending, in_call, pre_call, \
+         disconnected_at, before_disconnect FROM agent_presence WHERE user_id = $1 FOR UPDATE",
+    )
+    .bind(user_id)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(Presence {
+        session_id: r.get(0),
+        connected: r.get(1),
+        status: r.get(2),
+        since: r.get(3),
+        pending: r.get(4),
+        in_call: r.get(5),
+        pre_call: r.get(6),
+        disconnected_at: r.get(7),
+        before_disconnect: r.get(8),
+    })
+}
+
+/// Apply `change` inside `tx`: presence row, connection events, and one `agent.status`
+/// event per team of the user when anything changed.
+async fn apply(
+    tx: &mut Tx<'_>,
+    user_id: i64,
+    change: Change,
+    now: i64,
+    restore_ms: i64,
+) -> StoreResult<Changed> {
+    let before = lock_presence(tx, user_id, now).await?;
+    let out = transition(&before, change, now, restore_ms);
+    let p = &out.presence;
+    let mut events = Vec::new();
+    if *p != before {
+        sqlx::query(
+            "UPDATE agent_presence SET session_id = $1, connected = $2, status = $3, since = $4, \
+             pending = $5, in_call = $6, pre_call = $7, disconnected_at = $8, before_disconnect = $9 \
+             WHERE user_id = $10",
+        )
+        .bind(&p.session_id)
+        .bind(p.connected)
+        .bind(&p.status)
+        .bind(p.since)
+        .bind(&p.pending)
+        .bind(p.in_call)
+        .bind(&p.pre_call)
+        .bind(p.disconnected_at)
+        .bind(&p.before_disconnect)
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?;
+        for e in &out.entries {
+            sqlx::query(
+                "INSERT INTO connection_events (user_id, at, type, value, reason, session_id) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(user_id)
+            .bind(now)
+            .bind(e.kind.as_str())
+            .bind(&e.value)
+            .bind(e.reason.map(|r| r.as_str()))
+            .bind(&e.session_id)
+            .execute(&mut **tx)
+            .await?;
+        }
+        let teams: Vec<i64> =
+            sqlx::query_scalar("SELECT team_id FROM team_members WHERE user_id = $1")
+                .bind(user_id)
+                .fetch_all(&mut **tx)
+                .await?;
+        for t in teams {
+            events
+                .push(append_event(tx, Some(t), ServerEvent::AgentStatus { user_id }, now).await?);
+        }
+    }
+    Ok((p.to_status(user_id), out.queued, events))
+}
+
+/// After a user's streams changed: disconnect them if none is left.
+async fn disconnect_if_no_stream(
+    tx: &mut Tx<'_>,
+    user_id: i64,
+    reason: DisconnectReason,
+    now: i64,
+    restore_ms: i64,
+) -> StoreResult<Vec<StoredEvent>> {
+    let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM presence_streams WHERE user_id = $1")
+        .bind(user_id)
+        .fetch_one(&mut **tx)
+        .await?;
+    if left > 0 {
+        return Ok(Vec::new());
+    }
+    Ok(
+        apply(tx, user_id, Change::Disconnect { reason }, now, restore_ms)
+            .await?
+            .2,
+    )
+}
+
+fn event_from_row(r: &sqlx::postgres::PgRow) -> StoreResult<ConnectionEvent> {
+    let kind: &str = r.get(3);
+    let reason: Option<&str> = r.get(5);
+    Ok(ConnectionEvent {
+        id: r.get(0),
+        user_id: r.get(1),
+        at: from_ms(r.get(2)),
+        kind: ConnectionEventType::parse(kind).ok_or_else(|| corrupt("event type", kind))?,
+        value: r.get(4),
+        reason: reason
+            .map(|s| DisconnectReason::parse(s).ok_or_else(|| corrupt("reason", s)))
+            .transpose()?,
+        session_id: r.get(6),
+    })
+}
+
+const EVENT_SELECT: &str =
+    "SELECT id, user_id, at, type, value, reason, session_id FROM connection_events";
+
+#[async_trait]
+impl StatusStore for PostgresStore {
+    async fn status_defs(&self) -> StoreResult<Vec<StatusDef>> {
+        let rows = sqlx::query(
+            "SELECT value, label_es, label_en, color, system FROM status_values \
+             ORDER BY position, value",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| StatusDef {
+                value: r.get(0),
+                label_es: r.get(1),
+                label_en: r.get(2),
+                color: r.get(3),
+                system: r.get(4),
+            })
+            .collect())
+    }
+
+    async fn upsert_status_def(&self, value: &str, def: &UpsertStatus) -> StoreResult<bool> {
+        let r = sqlx::query(
+            "INSERT INTO status_values (value, label_es, label_en, color, system, position) \
+             VALUES ($1, $2, $3, $4, FALSE, 100) \
+             ON CONFLICT (value) DO UPDATE SET label_es = $2, label_en = $3, color = $4 \
+             WHERE NOT status_values.system",
+        )
+        .bind(value)
+        .bind(&def.label_es)
+        .bind(&def.label_en)
+        .bind(&def.color)
+        .execute(&self.pool)
+        .await?;
+        Ok(r.rows_affected() > 0)
+    }
+
+    async fn agent_status(&self, user_id: i64) -> StoreResult<AgentStatus> {
+        let mut tx = self.pool.begin().await?;
+        let p = lock_presence(&mut tx, user_id, ms(Utc::now())).await?;
+        tx.commit().await?;
+        Ok(p.to_status(user_id))
+    }
+
+    async fn change_status(
+        &self,
+        user_id: i64,
+        change: Change,
+        now: DateTime<Utc>,
+        restore_ms: i64,
+    ) -> StoreResult<Changed> {
+        let mut tx = begin_write(&self.pool).await?;
+        let out = apply(&mut tx, user_id, change, ms(now), restore_ms).await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    async fn open_stream(
+        &self,
+        stream_id: &str,
+        user_id: i64,
+        session_hash: &str,
+        fresh_session: String,
+        now: DateTime<Utc>,
+        restore_ms: i64,
+    ) -> StoreResult<Vec<StoredEvent>> {
+        let now = ms(now);
+        let mut tx = begin_write(&self.pool).await?;
+        sqlx::query(
+            "INSERT INTO presence_streams (id, user_id, session_hash, opened_at, seen_at) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(stream_id)
+        .bind(user_id)
+        .bind(session_hash)
+        .bind(now)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        // `Connect` does nothing when the user is already connected (another tab).
+        let (_, _, events) = apply(
+            &mut tx,
+            user_id,
+            Change::Connect { fresh_session },
+            now,
+            restore_ms,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(events)
+    }
+
+    async fn touch_stream(&self, stream_id: &str, now: DateTime<Utc>) -> StoreResult<bool> {
+        // The stream lives while its row does and its session is still valid.
+        let r = sqlx::query(
+            "UPDATE presence_streams SET seen_at = $1 WHERE id = $2 AND EXISTS \
+             (SELECT 1 FROM sessions s WHERE s.token_hash = presence_streams.session_hash \
+              AND s.expires_at > $1)",
+        )
+        .bind(ms(now))
+        .bind(stream_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(r.rows_affected() > 0)
+    }
+
+    async fn close_stream(
+        &self,
+        stream_id: &str,
+        now: DateTime<Utc>,
+        restore_ms: i64,
+    ) -> StoreResult<Vec<StoredEvent>> {
+        let mut tx = begin_write(&self.pool).await?;
+        let user: Option<i64> =
+            sqlx::query_scalar("DELETE FROM presence_streams WHERE id = $1 RETURNING user_id")
+                .bind(stream_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let events = match user {
+            Some(u) => {
+                disconnect_if_no_stream(&mut tx, u, DisconnectReason::Network, ms(now), restore_ms)
+                    .await?
+            }
+            None => Vec::new(), // already removed by a sign-out or the sweeper
+        };
+        tx.commit().await?;
+        Ok(events)
+    }
+
+    async fn end_session_presence(
+        &self,
+        session_hash: &str,
+        user_id: i64,
+        now: DateTime<Utc>,
+        restore_ms: i64,
+    ) -> StoreResult<Vec<StoredEvent>> {
+        let mut tx = begin_write(&self.pool).await?;
+        sqlx::query("DELETE FROM presence_streams WHERE session_hash = $1")
+            .bind(session_hash)
+            .execute(&mut *tx)
+            .await?;
+        let events = disconnect_if_no_stream(
+            &mut tx,
+            user_id,
+            DisconnectReason::Logout,
+            ms(now),
+            restore_ms,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(events)
+    }
+
+    async fn sweep_streams(
+        &self,
+        stale_before: DateTime<Utc>,
+        now: DateTime<Utc>,
+        restore_ms: i64,
+    ) -> StoreResult<Vec<StoredEvent>> {
+        let mut tx = begin_write(&self.pool).await?;
+        let mut users: Vec<i64> =
+            sqlx::query_scalar("DELETE FROM presence_streams WHERE seen_at < $1 RETURNING user_id")
+                .bind(ms(stale_before))
+                .fetch_all(&mut *tx)
+                .await?;
+        // Also users marked connected with no stream at all (an instance died between
+        // its writes, or before this table existed).
+        let orphans: Vec<i64> = sqlx::query_scalar(
+            "SELECT user_id FROM agent_presence p WHERE connected AND NOT EXISTS \
+             (SELECT 1 FROM presence_streams s WHERE s.user_id = p.user_id)",
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        users.extend(orphans);
+        users.sort_unstable();
+        users.dedup();
+        let mut events = Vec::new();
+        for u in users {
+            events.extend(
+                disconnect_if_no_stream(&mut tx, u, DisconnectReason::Timeout, ms(now), restore_ms)
+                    .await?,
+            );
+        }
+        tx.commit().await?;
+        Ok(events)
+    }
+
+    async fn can_watch(&self, viewer: &Viewer, user_id: i64) -> StoreResult<bool> {
+        if viewer.user_id == user_id {
+            return Ok(true);
+        }
+        if viewer.role == agentdesk_protocol::Role::Agent {
+            return Ok(false);
+        }
+        let ok: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM users u WHERE u.id = $3 AND ($1 OR EXISTS \
+             (SELECT 1 FROM team_members a JOIN team_members b ON a.team_id = b.team_id \
+              WHERE a.user_id = $2 AND b.user_id = $3)))",
+        )
+        .bind(viewer.all_teams())
+        .bind(viewer.user_id)
+        .bind(user_id)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(ok)
+    }
+
+    async fn connection_events(
+        &self,
+        user_id: i64,
+        from: Option<i64>,
+        to: Option<i64>,
+        page: u32,
+    ) -> StoreResult<ConnectionEventPage> {
+        let from = from.unwrap_or(i64::MIN);
+        let to = to.unwrap_or(i64::MAX);
+        let mut conn = self.pool.acquire().await?;
+        let total: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM connection_events WHERE user_id = $1 AND at >= $2 AND at < $3",
+        )
+        .bind(user_id)
+        .bind(from)
+        .bind(to)
+        .fetch_one(&mut *conn)
+        .await?;
+        let size = u64::from(CONNECTION_EVENTS_PAGE_SIZE);
+        let total = u64::try_from(total).unwrap_or(0);
+        let pages = u32::try_from(total.div_ceil(size).max(1)).unwrap_or(u32::MAX);
+        let page = page.clamp(1, pages);
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{EVENT_SELECT} WHERE user_id = $1 AND at >= $2 AND at < $3 \
+             ORDER BY at DESC, id DESC LIMIT {CONNECTION_EVENTS_PAGE_SIZE} OFFSET $4"
+        )))
+        .bind(user_id)
+        .bind(from)
+        .bind(to)
+        .bind(i64::from(page - 1) * i64::from(CONNECTION_EVENTS_PAGE_SIZE))
+        .fetch_all(&mut *conn)
+        .await?;
+        Ok(ConnectionEventPage {
+            items: rows
+                .iter()
+                .map(event_from_row)
+                .collect::<StoreResult<_>>()?,
+            total,
+            page,
+            pages,
+        })
+    }
+
+    async fn connection_events_range(
+        &self,
+        user_id: i64,
+        from: i64,
+        to: i64,
+        after_id: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<ConnectionEvent>> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{EVENT_SELECT} WHERE user_id = $1 AND at >= $2 AND at < $3 AND id > $4 \
+             ORDER BY id LIMIT $5"
+        )))
+        .bind(user_id)
+        .bind(from)
+        .bind(to)
+        .bind(after_id)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(event_from_row).collect()
+    }
+
+    async fn status_at(&self, user_id: i64, t: i64) -> StoreResult<Option<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT value FROM connection_events WHERE user_id = $1 AND at < $2 \
+             ORDER BY at DESC, id DESC LIMIT 1",
+        )
+        .bind(user_id)
+        .bind(t)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    async fn board(&self, viewer: &Viewer) -> StoreResult<Board> {
+        let mut conn = self.pool.acquire().await?;
+        // Members of the viewer's teams, their presence and their active call: one
+        // query, plus one for the team names of all of them.
+        let rows = sqlx::query(
+            "SELECT u.id, u.display_name, u.username, p.session_id, COALESCE(p.connected, FALSE), \
+             COALESCE(p.status, 'disconnected'), COALESCE(p.since, u.created_at), p.pending, \
+             c.guid, c.destination, c.campaign, c.contact_id, k.name, c.ring_at \
+             FROM users u \
+             LEFT JOIN agent_presence p ON p.user_id = u.id \
+             LEFT JOIN calls c ON c.id = (SELECT id FROM calls WHERE user_id = u.id AND end_at IS NULL \
+                                          ORDER BY ring_at DESC LIMIT 1) \
+             LEFT JOIN contacts k ON k.id = c.contact_id \
+             WHERE u.role != 'admin' AND ($1 OR u.id IN (SELECT b.user_id FROM team_members a \
+                 JOIN team_members b ON a.team_id = b.team_id WHERE a.user_id = $2)) \
+             ORDER BY u.display_name, u.id",
+        )
+        .bind(viewer.all_teams())
+        .bind(viewer.user_id)
+        .fetch_all(&mut *conn)
+        .await?;
+        let memberships = sqlx::query(
+            "SELECT m.user_id, t.id, t.name FROM team_members m JOIN teams t ON t.id = m.team_id \
+             WHERE $1 OR m.team_id IN (SELECT team_id FROM team_members WHERE user_id = $2) \
+             ORDER BY t.name",
+        )
+        .bind(viewer.all_teams())
+        .bind(viewer.user_id)
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut teams: std::collections::HashMap<i64, Vec<TeamRef>> = Default::default();
+        for m in &memberships {
+            teams.entry(m.get(0)).or_default().push(TeamRef {
+                id: m.get(1),
+                name: m.get(2),
+            });
+        }
+        let agents = rows
+            .iter()
+            .map(|r| {
+                let user_id: i64 = r.get(0);
+                let call = r.get::<Option<String>, _>(8).map(|guid| BoardCall {
+                    guid,
+                    number: r.get(9),
+                    campaign: r.get(10),
+                    contact_id: r.get(11),
+                    contact_name: r.get::<Option<String>, _>(12).unwrap_or_default(),
+                    started_at: from_ms(r.get(13)),
+                });
+                BoardRow {
+                    user_id,
+                    display_name: r.get(1),
+                    username: r.get(2),
+                    teams: teams.remove(&user_id).unwrap_or_default(),
+                    status: AgentStatus {
+                        user_id,
+                        value: r.get(5),
+                        since: from_ms(r.get(6)),
+                        pending: r.get(7),
+                        connected: r.get(4),
+                        session_id: r.get(3),
+                    },
+                    call,
+                }
+            })
+            .collect();
+        Ok(Board { agents })
+    }
+}
