@@ -38,16 +38,44 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<
         }
         let RawBody(bytes) = RawBody::from_request(req, state).await?;
         let axum::Json(v) = axum::Json::<T>::from_bytes(&bytes)?;
+        refuse_nul(&bytes)?;
         Ok(ApiJson(v))
     }
 }
 
-/// Whether a body holds a NUL character: raw, or as the JSON escape `\u0000` (an escape
-/// only when preceded by an even number of backslashes).
-fn has_nul(body: &[u8]) -> bool {
-    if body.contains(&0) {
-        return true;
+/// A 422 naming the field when a JSON body (already parsed, so valid JSON) holds text
+/// with a NUL character. No field needs one, and PostgreSQL cannot store one.
+pub fn refuse_nul(body: &[u8]) -> Result<(), ApiError> {
+    if !has_nul(body) {
+        return Ok(());
     }
+    fn holds_nul(v: &serde_json::Value) -> bool {
+        match v {
+            serde_json::Value::String(s) => s.contains('\0'),
+            serde_json::Value::Array(a) => a.iter().any(holds_nul),
+            serde_json::Value::Object(o) => o.iter().any(|(k, v)| k.contains('\0') || holds_nul(v)),
+            _ => false,
+        }
+    }
+    let field = match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(serde_json::Value::Object(o)) => o
+            .iter()
+            .find(|(k, v)| k.contains('\0') || holds_nul(v))
+            .map(|(k, _)| k.replace('\0', "")),
+        Ok(v) if !holds_nul(&v) => return Ok(()),
+        Ok(_) => None,
+        // Not JSON: the caller's parser has already said so.
+        Err(_) => return Ok(()),
+    };
+    Err(ApiError::Validation {
+        field,
+        message: "text must not contain NUL characters".into(),
+    })
+}
+
+/// Whether a JSON text may hold a NUL character: the escape `\u0000` preceded by an even
+/// number of backslashes (a cheap test before parsing the body again).
+fn has_nul(body: &[u8]) -> bool {
     body.windows(6).enumerate().any(|(i, w)| {
         w == b"\\u0000" && body[..i].iter().rev().take_while(|&&b| b == b'\\').count() % 2 == 0
     })
@@ -60,7 +88,7 @@ impl<T: Serialize> IntoResponse for ApiJson<T> {
 }
 
 /// The raw body, for endpoints that check a signature over the exact bytes; a body over
-/// the limit is a 413 in the JSON error shape, one with a NUL character a 422.
+/// the limit is a 413 in the JSON error shape. Callers parse it, then [`refuse_nul`].
 #[derive(Debug, Clone, Default)]
 pub struct RawBody(pub axum::body::Bytes);
 
@@ -68,14 +96,7 @@ impl<S: Send + Sync> FromRequest<S> for RawBody {
     type Rejection = ApiError;
 
     async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
-        let bytes = axum::body::Bytes::from_request(req, state).await?;
-        if has_nul(&bytes) {
-            return Err(ApiError::Validation {
-                field: None,
-                message: "text must not contain NUL characters".into(),
-            });
-        }
-        Ok(RawBody(bytes))
+        Ok(RawBody(axum::body::Bytes::from_request(req, state).await?))
     }
 }
 
@@ -94,7 +115,6 @@ mod tests {
     #[test]
     fn nul_is_found_raw_and_escaped_but_not_in_an_escaped_backslash() {
         assert!(has_nul(b"{\"a\":\"x\\u0000\"}"));
-        assert!(has_nul(b"a\0b"));
         assert!(has_nul(b"\"\\\\\\u0000\""));
         assert!(!has_nul(b"{\"a\":\"x\\\\u0000\"}"));
         assert!(!has_nul(b"{\"a\":\"x\\u0001\"}"));

@@ -154,6 +154,7 @@ async fn integration_team(state: &AppState, headers: &HeaderMap, body: &[u8]) ->
 /// The body as JSON, with the API's 400/422 errors.
 fn parse<T: serde::de::DeserializeOwned>(body: &Bytes) -> ApiResult<T> {
     let axum::Json(v) = axum::Json::<T>::from_bytes(body)?;
+    crate::extract::refuse_nul(body)?;
     Ok(v)
 }
 

@@ -88,6 +88,7 @@ async fn receive(
         return Err(ApiError::Unauthorized);
     }
     let axum::Json(hook) = axum::Json::<UcWebhook>::from_bytes(&body)?;
+    crate::extract::refuse_nul(&body)?;
     let event = hook.name().to_owned();
     let result = |duplicate, activity_id, status| WebhookResult {
         event: event.clone(),
