@@ -115,3 +115,51 @@ pub trait IngestStore: Send + Sync {
     /// The user linked to a uContact agent name.
     async fn user_by_agent(&self, agent: &str) -> StoreResult<Option<(i64, Option<i64>)>>;
 }
+
+/// Segments of one conversation: merge a later segment into the first one's activity.
+pub(crate) fn merge_segment(
+    first: &ActivityDetail,
+    next: &ActivityDetail,
+) -> Option<ActivityDetail> {
+    match (first, next) {
+        (
+            ActivityDetail::Call {
+                direction,
+                number,
+                campaign,
+                duration_secs,
+                disposition,
+            },
+            ActivityDetail::Call {
+                duration_secs: more,
+                disposition: later,
+                ..
+            },
+        ) => Some(ActivityDetail::Call {
+            direction: *direction,
+            number: number.clone(),
+            campaign: campaign.clone(),
+            duration_secs: duration_secs.saturating_add(*more),
+            disposition: later.clone().or_else(|| disposition.clone()),
+        }),
+        (
+            ActivityDetail::Chat {
+                session_id,
+                first_message,
+                duration_secs,
+                message_count,
+            },
+            ActivityDetail::Chat {
+                duration_secs: more,
+                message_count: n,
+                ..
+            },
+        ) => Some(ActivityDetail::Chat {
+            session_id: session_id.clone(),
+            first_message: first_message.clone(),
+            duration_secs: duration_secs.saturating_add(*more),
+            message_count: message_count.saturating_add(*n),
+        }),
+        _ => None,
+    }
+}

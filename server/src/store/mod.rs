@@ -466,6 +466,24 @@ pub fn plan_walk(total: u64, page: u32, anchor: Option<TimelineAnchor>) -> Walk 
     best
 }
 
+/// Both backends store roles as their wire names.
+pub(crate) fn role(s: &str) -> StoreResult<Role> {
+    s.parse().map_err(|e| corrupt("role", e))
+}
+
+pub(crate) fn strip_email_content(d: &ActivityDetail) -> ActivityDetail {
+    match d {
+        ActivityDetail::Email {
+            direction, status, ..
+        } => ActivityDetail::Email {
+            direction: *direction,
+            status: *status,
+            content: None,
+        },
+        other => other.clone(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

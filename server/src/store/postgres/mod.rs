@@ -18,7 +18,7 @@ use std::collections::HashMap;
 
 use agentdesk_protocol::{
     Activity, ActivityDetail, ActivityKind, Contact, ContactSummary, EmailContent, KindCount, Me,
-    Role, ServerEvent, TIMELINE_PAGE_SIZE, TeamRef, UpdateMe, UserRef, UserSummary,
+    ServerEvent, TIMELINE_PAGE_SIZE, TeamRef, UpdateMe, UserRef, UserSummary,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -32,7 +32,7 @@ use super::{
 };
 use crate::text::fold;
 
-pub(crate) use super::{corrupt, from_ms, ms};
+pub(crate) use super::{corrupt, from_ms, ms, role, strip_email_content};
 
 mod calls;
 mod ingest;
@@ -177,10 +177,6 @@ impl PostgresStore {
             kind_counts,
         })
     }
-}
-
-fn role(s: &str) -> StoreResult<Role> {
-    s.parse().map_err(|e| corrupt("role", e))
 }
 
 #[async_trait]
@@ -1209,19 +1205,6 @@ pub(crate) async fn append_event(
 
 /// The `LISTEN`/`NOTIFY` channel that tells every server instance the event log grew.
 const EVENTS_CHANNEL: &str = "agentdesk_events";
-
-fn strip_email_content(d: &ActivityDetail) -> ActivityDetail {
-    match d {
-        ActivityDetail::Email {
-            direction, status, ..
-        } => ActivityDetail::Email {
-            direction: *direction,
-            status: *status,
-            content: None,
-        },
-        other => other.clone(),
-    }
-}
 
 fn activity_from_row(r: &sqlx::postgres::PgRow, can_email: bool) -> StoreResult<Activity> {
     let kind: ActivityKind = r

@@ -8,7 +8,9 @@ use chrono::Utc;
 use sqlx::Row;
 
 use super::{SqliteStore, append_event, from_ms, insert_activity, ms, update_activity_detail};
-use crate::store::ingest::{ContactSeed, IngestStore, LinkKey, Merge, NewInteraction, QueueLogRow};
+use crate::store::ingest::{
+    ContactSeed, IngestStore, LinkKey, Merge, NewInteraction, QueueLogRow, merge_segment,
+};
 use crate::store::{StoreError, StoreResult, StoredEvent};
 use crate::text::fold;
 
@@ -114,51 +116,6 @@ async fn find_interaction(
         return Ok(row.map(|r| (r.get(0), r.get(1), r.get(2))));
     }
     Ok(None)
-}
-
-/// Segments of one conversation: merge a later segment into the first one's activity.
-fn merge_segment(first: &ActivityDetail, next: &ActivityDetail) -> Option<ActivityDetail> {
-    match (first, next) {
-        (
-            ActivityDetail::Call {
-                direction,
-                number,
-                campaign,
-                duration_secs,
-                disposition,
-            },
-            ActivityDetail::Call {
-                duration_secs: more,
-                disposition: later,
-                ..
-            },
-        ) => Some(ActivityDetail::Call {
-            direction: *direction,
-            number: number.clone(),
-            campaign: campaign.clone(),
-            duration_secs: duration_secs.saturating_add(*more),
-            disposition: later.clone().or_else(|| disposition.clone()),
-        }),
-        (
-            ActivityDetail::Chat {
-                session_id,
-                first_message,
-                duration_secs,
-                message_count,
-            },
-            ActivityDetail::Chat {
-                duration_secs: more,
-                message_count: n,
-                ..
-            },
-        ) => Some(ActivityDetail::Chat {
-            session_id: session_id.clone(),
-            first_message: first_message.clone(),
-            duration_secs: duration_secs.saturating_add(*more),
-            message_count: message_count.saturating_add(*n),
-        }),
-        _ => None,
-    }
 }
 
 async fn activity_detail(tx: &mut Tx<'_>, id: i64) -> StoreResult<(ActivityDetail, i64)> {

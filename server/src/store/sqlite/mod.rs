@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use agentdesk_protocol::{
     Activity, ActivityDetail, ActivityKind, Contact, ContactSummary, EmailContent, KindCount, Me,
-    Role, ServerEvent, TIMELINE_PAGE_SIZE, TeamRef, UpdateMe, UserRef, UserSummary,
+    ServerEvent, TIMELINE_PAGE_SIZE, TeamRef, UpdateMe, UserRef, UserSummary,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -22,7 +22,7 @@ use super::{
 };
 use crate::text::fold;
 
-pub(crate) use super::{corrupt, from_ms, ms};
+pub(crate) use super::{corrupt, from_ms, ms, role, strip_email_content};
 
 mod calls;
 mod ingest;
@@ -157,10 +157,6 @@ impl SqliteStore {
             kind_counts,
         })
     }
-}
-
-fn role(s: &str) -> StoreResult<Role> {
-    s.parse().map_err(|e| corrupt("role", e))
 }
 
 #[async_trait]
@@ -1139,19 +1135,6 @@ pub(crate) async fn append_event(
     .fetch_one(&mut **tx)
     .await?;
     Ok(StoredEvent { id, team_id, event })
-}
-
-fn strip_email_content(d: &ActivityDetail) -> ActivityDetail {
-    match d {
-        ActivityDetail::Email {
-            direction, status, ..
-        } => ActivityDetail::Email {
-            direction: *direction,
-            status: *status,
-            content: None,
-        },
-        other => other.clone(),
-    }
 }
 
 fn activity_from_row(r: &sqlx::sqlite::SqliteRow, can_email: bool) -> StoreResult<Activity> {
