@@ -54,5 +54,7 @@ if [ -z "${PG_PORT:-}" ]; then
   exit 1
 fi
 echo "API tests on PostgreSQL (127.0.0.1:$PG_PORT)"
+# AGENTDESK_TEST_PG_BIN lets the outage test start (and stop) a cluster of its own.
 AGENTDESK_TEST_PG="postgres://postgres@127.0.0.1:$PG_PORT/postgres" \
+AGENTDESK_TEST_PG_BIN="$PG_BIN" \
   cargo test -p agentdesk-server --test api --locked --offline

@@ -6,7 +6,9 @@
 //! Run: `cargo bench -p agentdesk-server --bench timeline` (scripts/bench.sh does it).
 //! Environment: `BENCH_ACTIVITIES` (default 1,000,000), `BENCH_BIG` (200,000),
 //! `BENCH_ITERATIONS` (1,000), `BENCH_NAIVE_ITERATIONS` (100), `BENCH_DB` (a path to keep
-//! the database between runs), `BENCH_ONLY` (only the cases whose name contains it).
+//! the database between runs), `BENCH_ONLY` (only the cases whose name contains it),
+//! `BENCH_DATABASE_URL` (a `postgres://` database to run on instead of SQLite: loaded
+//! when it has no activities yet, reused otherwise).
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -201,25 +203,40 @@ async fn main() -> anyhow::Result<()> {
     let naive_iterations = env_usize("BENCH_NAIVE_ITERATIONS", 100);
     let keep = std::env::var("BENCH_DB").ok();
     let dir = tempfile::tempdir()?;
-    let path = keep.unwrap_or_else(|| dir.path().join("bench.db").display().to_string());
-    let url = format!("sqlite://{path}");
-    let fresh = !std::path::Path::new(&path).exists();
+    let pg_url = std::env::var("BENCH_DATABASE_URL")
+        .ok()
+        .filter(|u| u.starts_with("postgres"));
+    let (url, pool) = match pg_url {
+        Some(url) => {
+            let pool = Pool::Pg(sqlx::PgPool::connect(&url).await?);
+            (url, pool)
+        }
+        None => {
+            let path = keep.unwrap_or_else(|| dir.path().join("bench.db").display().to_string());
+            let url = format!("sqlite://{path}?mode=rwc");
+            // The store's own page-cache settings, so that the naive queries compete fairly.
+            let opts = <sqlx::sqlite::SqliteConnectOptions as std::str::FromStr>::from_str(&url)?
+                .pragma("mmap_size", "268435456")
+                .pragma("cache_size", "-32768");
+            let pool = Pool::Sqlite(sqlx::SqlitePool::connect_with(opts).await?);
+            (url, pool)
+        }
+    };
     let store = store::open(&url).await?;
     store.migrate().await?;
+    let fresh = pool.count_activities().await? == 0;
     let (contact, user) = if fresh {
-        eprintln!("loading {total} activities ({big} on one contact) into {path}");
+        eprintln!("loading {total} activities ({big} on one contact)");
         let t = Instant::now();
         let ids = load(&store, total, big).await?;
         eprintln!("loaded in {:.1} s", t.elapsed().as_secs_f64());
         ids
     } else {
-        eprintln!("reusing {path}");
-        (1, 1)
+        eprintln!("reusing the loaded database");
+        pool.first_contact_and_user().await?
     };
-    // Planner statistics, as `serve` keeps them fresh with PRAGMA optimize.
-    let pool = sqlx::SqlitePool::connect(&url).await?;
-    sqlx::query("ANALYZE").execute(&pool).await?;
-    store.migrate().await?; // re-opens nothing; keeps the store warm
+    // Planner statistics, as `serve` keeps them fresh (PRAGMA optimize / autovacuum).
+    pool.analyze().await?;
     let viewer = Viewer {
         user_id: user,
         role: Role::Supervisor,
@@ -325,6 +342,14 @@ async fn main() -> anyhow::Result<()> {
             },
         ),
         (
+            "search \"factura\", last page".into(),
+            TimelineRequest {
+                page: u32::MAX, // past the end: answered with the last page
+                words: vec!["factura".into()],
+                ..Default::default()
+            },
+        ),
+        (
             format!("middle page ({}) without anchor", pages / 2),
             TimelineRequest {
                 page: pages / 2,
@@ -369,7 +394,7 @@ async fn main() -> anyhow::Result<()> {
 /// The textbook way: count every matching row, then `LIMIT 10 OFFSET (page-1)*10`, with
 /// `LIKE '%word%'` for search — same scoping, same data, same connection settings.
 async fn naive(
-    pool: &sqlx::SqlitePool,
+    pool: &Pool,
     contact: i64,
     user: i64,
     req: &TimelineRequest,
@@ -386,8 +411,12 @@ async fn naive(
             .collect();
         filter.push_str(&format!(" AND a.kind IN ({})", list.join(",")));
     }
+    let detail = match pool {
+        Pool::Sqlite(_) => "a.detail",
+        Pool::Pg(_) => "a.detail::text",
+    };
     for w in &req.words {
-        filter.push_str(&format!(" AND a.detail LIKE '%{w}%'"));
+        filter.push_str(&format!(" AND {detail} LIKE '%{w}%'"));
     }
     let count_sql = format!("SELECT COUNT(*) FROM activities a WHERE {filter}");
     let page_sql = format!(
@@ -398,21 +427,89 @@ async fn naive(
     let mut times = Vec::with_capacity(iterations);
     for _ in 0..iterations {
         let t = Instant::now();
-        let n: i64 = sqlx::query_scalar(AssertSqlSafe(count_sql.clone()))
-            .bind(contact)
-            .bind(user)
-            .fetch_one(pool)
-            .await?;
-        let pages = (n.max(1) + 9) / 10;
-        let page = i64::from(req.page).min(pages);
-        let rows = sqlx::query(AssertSqlSafe(page_sql.clone()))
-            .bind(contact)
-            .bind(user)
-            .bind((page - 1) * 10)
-            .fetch_all(pool)
-            .await?;
+        let ids = match pool {
+            Pool::Sqlite(p) => {
+                let n: i64 = sqlx::query_scalar(AssertSqlSafe(count_sql.clone()))
+                    .bind(contact)
+                    .bind(user)
+                    .fetch_one(p)
+                    .await?;
+                let page = i64::from(req.page).min((n.max(1) + 9) / 10);
+                sqlx::query(AssertSqlSafe(page_sql.clone()))
+                    .bind(contact)
+                    .bind(user)
+                    .bind((page - 1) * 10)
+                    .fetch_all(p)
+                    .await?
+                    .iter()
+                    .map(|r| r.get::<i64, _>(0))
+                    .sum::<i64>()
+            }
+            Pool::Pg(p) => {
+                let n: i64 = sqlx::query_scalar(AssertSqlSafe(count_sql.replace('?', "$")))
+                    .bind(contact)
+                    .bind(user)
+                    .fetch_one(p)
+                    .await?;
+                let page = i64::from(req.page).min((n.max(1) + 9) / 10);
+                sqlx::query(AssertSqlSafe(page_sql.replace('?', "$")))
+                    .bind(contact)
+                    .bind(user)
+                    .bind((page - 1) * 10)
+                    .fetch_all(p)
+                    .await?
+                    .iter()
+                    .map(|r| r.get::<i64, _>(0))
+                    .sum::<i64>()
+            }
+        };
         times.push(t.elapsed());
-        std::hint::black_box(rows.iter().map(|r| r.get::<i64, _>(0)).sum::<i64>());
+        std::hint::black_box(ids);
     }
     Ok(stats(times))
+}
+
+/// A direct connection to the benchmark's database, for what the store does not offer:
+/// the naive queries, statistics, and finding the data of an earlier run.
+enum Pool {
+    Sqlite(sqlx::SqlitePool),
+    Pg(sqlx::PgPool),
+}
+
+impl Pool {
+    async fn count_activities(&self) -> anyhow::Result<i64> {
+        let sql = "SELECT COUNT(*) FROM activities";
+        Ok(match self {
+            Pool::Sqlite(p) => sqlx::query_scalar(sql).fetch_one(p).await?,
+            Pool::Pg(p) => sqlx::query_scalar(sql).fetch_one(p).await?,
+        })
+    }
+
+    /// The contact with the most activities and the benchmark's supervisor.
+    async fn first_contact_and_user(&self) -> anyhow::Result<(i64, i64)> {
+        let contact = "SELECT contact_id FROM activity_counts GROUP BY contact_id ORDER BY SUM(n) DESC LIMIT 1";
+        let user = "SELECT id FROM users WHERE username = 'bench_super'";
+        Ok(match self {
+            Pool::Sqlite(p) => (
+                sqlx::query_scalar(contact).fetch_one(p).await?,
+                sqlx::query_scalar(user).fetch_one(p).await?,
+            ),
+            Pool::Pg(p) => (
+                sqlx::query_scalar(contact).fetch_one(p).await?,
+                sqlx::query_scalar(user).fetch_one(p).await?,
+            ),
+        })
+    }
+
+    async fn analyze(&self) -> anyhow::Result<()> {
+        match self {
+            Pool::Sqlite(p) => {
+                sqlx::query("ANALYZE").execute(p).await?;
+            }
+            Pool::Pg(p) => {
+                sqlx::query("ANALYZE").execute(p).await?;
+            }
+        }
+        Ok(())
+    }
 }

@@ -7,9 +7,10 @@
 //! (or resumes with `Last-Event-ID`) reads the missed events back from the log, scoped in
 //! the query like every other read. Events carry ids, never content.
 
+use std::collections::BTreeMap;
 use std::convert::Infallible;
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use agentdesk_protocol::ServerEvent;
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -22,26 +23,100 @@ use crate::store::{DynStore, StoredEvent, Viewer};
 const CHANNEL_CAPACITY: usize = 1024;
 /// Events read from the log per round when catching up.
 const CATCH_UP_BATCH: u32 = 500;
+/// How long the hub holds an event back while an older id is still missing (a writer
+/// that committed first but has not published yet, or another instance's event on its
+/// way through the relay). After this the held events go out and streams read whatever
+/// is missing from the log.
+const GAP_WAIT: Duration = Duration::from_millis(250);
 
+/// The in-process fan-out. Writers publish after their commit, so concurrent writers can
+/// publish out of id order, and with several instances the relay republishes this
+/// instance's own events. Streams need ids in order (a gap makes a stream read the log:
+/// with 500 streams, 500 queries for one event), so the hub puts events in order first:
+/// it sends the next expected id at once, holds later ones up to [`GAP_WAIT`] for the
+/// missing ones, and drops ids it has already sent.
 #[derive(Clone)]
 pub struct EventHub {
     tx: broadcast::Sender<Arc<StoredEvent>>,
+    order: Arc<Mutex<Sequencer>>,
+}
+
+#[derive(Default)]
+struct Sequencer {
+    /// The id the streams expect next; `None` until [`EventHub::start_after`] (events are
+    /// then passed through as they come).
+    next: Option<i64>,
+    held: BTreeMap<i64, StoredEvent>,
+    /// When the oldest held event started waiting.
+    waiting_since: Option<Instant>,
 }
 
 impl Default for EventHub {
     fn default() -> Self {
         let (tx, _) = broadcast::channel(CHANNEL_CAPACITY);
-        EventHub { tx }
+        EventHub {
+            tx,
+            order: Arc::default(),
+        }
     }
 }
 
 impl EventHub {
+    /// Events up to `newest` are in the log already: the next one published is `newest+1`.
+    pub fn start_after(&self, newest: i64) {
+        let mut order = self.order.lock().unwrap_or_else(|p| p.into_inner());
+        order.next = Some(newest + 1);
+    }
+
     /// Fan out events already committed to the log.
     pub fn publish(&self, events: impl IntoIterator<Item = StoredEvent>) {
+        let mut order = self.order.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(mut next) = order.next else {
+            drop(order);
+            for e in events {
+                self.send(e);
+            }
+            return;
+        };
         for e in events {
-            // No receiver is not an error: nobody is watching right now.
-            let _ = self.tx.send(Arc::new(e));
+            if e.id >= next {
+                order.held.insert(e.id, e);
+            }
         }
+        while let Some(e) = order.held.remove(&next) {
+            next += 1;
+            self.send(e);
+        }
+        let stale = order.waiting_since.is_some_and(|t| t.elapsed() >= GAP_WAIT);
+        if stale {
+            // Give up on the gap: send what is held, in order.
+            let held = std::mem::take(&mut order.held);
+            if let Some((&last, _)) = held.last_key_value() {
+                next = last + 1;
+            }
+            for (_, e) in held {
+                self.send(e);
+            }
+        }
+        order.next = Some(next);
+        if order.held.is_empty() {
+            order.waiting_since = None;
+        } else if order.waiting_since.is_none() {
+            order.waiting_since = Some(Instant::now());
+            // Nothing else may publish soon: look again when the wait is over.
+            if let Ok(rt) = tokio::runtime::Handle::try_current() {
+                let hub = self.clone();
+                rt.spawn(async move {
+                    tokio::time::sleep(GAP_WAIT).await;
+                    hub.publish([]);
+                });
+            }
+        }
+    }
+
+    fn send(&self, e: StoredEvent) {
+        // No receiver is not an error: nobody is watching right now.
+        let _ = self.tx.send(Arc::new(e));
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<StoredEvent>> {
@@ -57,7 +132,15 @@ fn to_sse(e: &StoredEvent) -> Event {
         .unwrap_or_else(|_| Event::default().comment("unencodable event"))
 }
 
-fn visible(teams: &Option<Vec<i64>>, e: &StoredEvent) -> bool {
+fn visible(viewer: &Viewer, teams: &Option<Vec<i64>>, e: &StoredEvent) -> bool {
+    // Other agents' status changes are for supervisors' boards; an agent's desktop only
+    // follows its own (500 agents changing status would otherwise reach 500 desktops).
+    if let ServerEvent::AgentStatus { user_id } = e.event
+        && viewer.role == agentdesk_protocol::Role::Agent
+        && user_id != viewer.user_id
+    {
+        return false;
+    }
     match (teams, e.team_id) {
         (None, _) | (_, None) => true,
         (Some(teams), Some(t)) => teams.contains(&t),
@@ -111,7 +194,9 @@ pub async fn stream(
                         let full = batch.len() == CATCH_UP_BATCH as usize;
                         for e in &batch {
                             last = e.id;
-                            yield Ok(to_sse(e));
+                            if visible(&viewer, &teams, e) {
+                                yield Ok(to_sse(e));
+                            }
                         }
                         if full {
                             continue;
@@ -140,7 +225,7 @@ pub async fn stream(
                 Ok(e) if e.id <= last => {} // already sent while catching up
                 Ok(e) if e.id == last + 1 => {
                     last = e.id;
-                    if visible(&teams, &e) {
+                    if visible(&viewer, &teams, &e) {
                         yield Ok(to_sse(&e));
                     }
                 }
@@ -232,4 +317,79 @@ pub fn spawn_relay(hub: EventHub, store: DynStore) {
             }
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(id: i64) -> StoredEvent {
+        StoredEvent {
+            id,
+            team_id: Some(1),
+            event: ServerEvent::AgentStatus { user_id: id },
+        }
+    }
+
+    fn drain(rx: &mut broadcast::Receiver<Arc<StoredEvent>>) -> Vec<i64> {
+        let mut ids = Vec::new();
+        while let Ok(e) = rx.try_recv() {
+            ids.push(e.id);
+        }
+        ids
+    }
+
+    #[tokio::test]
+    async fn events_published_out_of_order_reach_streams_in_order_and_once() {
+        let hub = EventHub::default();
+        hub.start_after(10);
+        let mut rx = hub.subscribe();
+        hub.publish([ev(12), ev(13)]);
+        assert!(drain(&mut rx).is_empty(), "12 and 13 wait for 11");
+        hub.publish([ev(11)]);
+        assert_eq!(drain(&mut rx), vec![11, 12, 13]);
+        // The relay's copies of events already sent are dropped.
+        hub.publish([ev(9), ev(11), ev(13), ev(14)]);
+        assert_eq!(drain(&mut rx), vec![14]);
+    }
+
+    #[tokio::test]
+    async fn a_gap_that_never_fills_is_given_up_after_the_wait() {
+        let hub = EventHub::default();
+        hub.start_after(0);
+        let mut rx = hub.subscribe();
+        hub.publish([ev(3), ev(2)]);
+        assert!(drain(&mut rx).is_empty());
+        tokio::time::sleep(GAP_WAIT * 2).await;
+        assert_eq!(
+            drain(&mut rx),
+            vec![2, 3],
+            "sent in order once the wait is over"
+        );
+        // Id 1 comes late: the streams have moved past it (they read gaps from the log).
+        hub.publish([ev(1), ev(4)]);
+        assert_eq!(drain(&mut rx), vec![4]);
+    }
+
+    #[test]
+    fn agents_follow_their_own_status_and_supervisors_everyones() {
+        let agent = Viewer {
+            user_id: 7,
+            role: agentdesk_protocol::Role::Agent,
+            can_email: false,
+        };
+        let supervisor = Viewer {
+            role: agentdesk_protocol::Role::Supervisor,
+            ..agent
+        };
+        let teams = Some(vec![1]);
+        assert!(visible(&agent, &teams, &ev(7)));
+        assert!(!visible(&agent, &teams, &ev(8)));
+        assert!(visible(&supervisor, &teams, &ev(8)));
+        let other_team = StoredEvent {
+            team_id: Some(2),
+            ..ev(7)
+        };
+        assert!(!visible(&agent, &teams, &other_team));
+    }
 }

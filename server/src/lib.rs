@@ -97,6 +97,11 @@ pub async fn serve(
         Ok(s) => state.web.apply_crm_settings(&s),
         Err(e) => tracing::warn!(error = %e, "could not read the CRM settings"),
     }
+    // The hub sends events in id order from the first one written after this point.
+    match state.store.event_bounds().await {
+        Ok((newest, _)) => state.events.start_after(newest),
+        Err(e) => tracing::warn!(error = %e, "could not read the event log; events unordered"),
+    }
     presence::spawn_sweeper(state.clone());
     // Events written by other instances on a shared database (PostgreSQL).
     events::spawn_relay(state.events.clone(), state.store.clone());

@@ -7,6 +7,7 @@
 pub mod calls;
 pub mod ingest;
 mod postgres;
+pub mod search;
 mod sqlite;
 pub mod status;
 

@@ -85,6 +85,17 @@ impl TestDb {
     }
 }
 
+impl TestDb {
+    /// A database someone else created and removes (the test that owns it).
+    pub fn external(url: String) -> TestDb {
+        TestDb {
+            url,
+            _dir: None,
+            pg: None,
+        }
+    }
+}
+
 impl Drop for TestDb {
     fn drop(&mut self) {
         let Some((server, name)) = self.pg.take() else {
@@ -123,8 +134,12 @@ impl TestApp {
         Self::spawn_with(ServeConfig::default()).await
     }
 
-    pub async fn spawn_with(mut config: ServeConfig) -> TestApp {
-        let db = TestDb::new().await;
+    pub async fn spawn_with(config: ServeConfig) -> TestApp {
+        Self::spawn_on(config, TestDb::new().await).await
+    }
+
+    /// An app on a database the test provides (a PostgreSQL cluster of its own, say).
+    pub async fn spawn_on(mut config: ServeConfig, db: TestDb) -> TestApp {
         let dist = tempfile::tempdir().expect("temp dir");
         std::fs::write(
             dist.path().join("index.html"),

@@ -204,6 +204,120 @@ async fn every_way_of_reaching_a_page_of_a_deep_history_gives_the_same_page() {
     assert_eq!(keys(&p), by_page[6]);
 }
 
+/// Every page of a search, reached by walking with anchors.
+async fn all_search_pages(
+    app: &TestApp,
+    contact: i64,
+    token: &str,
+    q: &str,
+) -> Vec<Vec<(i64, i64)>> {
+    let mut page: ActivityPage = app.get_as(&path(contact, q), token).await;
+    let mut by_page = vec![keys(&page)];
+    while page.page < page.pages {
+        let anchor = page.anchor.clone().unwrap();
+        page = app
+            .get_as(
+                &path(
+                    contact,
+                    &format!("{q}&page={}&anchor={anchor}", page.page + 1),
+                ),
+                token,
+            )
+            .await;
+        by_page.push(keys(&page));
+    }
+    by_page
+}
+
+#[tokio::test]
+async fn a_deep_search_pages_in_timeline_order_however_a_page_is_reached() {
+    let app = TestApp::spawn().await;
+    let contact = deep_contact(&app, 2_345).await;
+    let token = app.token("super_a").await;
+    // Every SMS says "mensaje …" and nothing else does: the search's pages must be the
+    // SMS filter's pages exactly, ties on the same instant broken by id the same way.
+    let sms_pages = all_search_pages(&app, contact, &token, "kinds=sms").await;
+    let search_pages = all_search_pages(&app, contact, &token, "q=mensa").await;
+    assert_eq!(sms_pages.len(), 79);
+    assert_eq!(search_pages, sms_pages);
+    let first: ActivityPage = app.get_as(&path(contact, "q=mensa"), &token).await;
+    assert_eq!((first.total, first.pages), (782, 79));
+    // Page numbers alone walk from either end and agree.
+    for n in [1u32, 2, 39, 40, 41, 78, 79, 500] {
+        let p: ActivityPage = app
+            .get_as(&path(contact, &format!("q=mensa&page={n}")), &token)
+            .await;
+        let want = n.min(79);
+        assert_eq!(p.page, want, "page {n} past the end is the last");
+        assert_eq!(keys(&p), sms_pages[want as usize - 1], "search page {n}");
+    }
+    // Backwards and a jump from an anchor.
+    let p50: ActivityPage = app.get_as(&path(contact, "q=mensa&page=50"), &token).await;
+    let a = p50.anchor.unwrap();
+    for n in [49u32, 45, 52] {
+        let p: ActivityPage = app
+            .get_as(
+                &path(contact, &format!("q=mensa&page={n}&anchor={a}")),
+                &token,
+            )
+            .await;
+        assert_eq!(
+            keys(&p),
+            sms_pages[n as usize - 1],
+            "page {n} from the anchor of 50"
+        );
+    }
+    // Numbers as words: "1" stands for more terms than are expanded (the prefix path),
+    // "mensaje 23" for a few (the exact-terms path); both count exactly. SMS say
+    // "mensaje {i}" (i % 3 == 0), notes "nota número {i}" (i % 3 == 1).
+    let expect = |prefix: &str, kinds: &[usize]| {
+        (0..2_345usize)
+            .filter(|i| kinds.contains(&(i % 3)) && i.to_string().starts_with(prefix))
+            .count() as u64
+    };
+    let ones: ActivityPage = app.get_as(&path(contact, "q=1"), &token).await;
+    assert_eq!(ones.total, expect("1", &[0, 1]));
+    let some: ActivityPage = app.get_as(&path(contact, "q=mensaje%2023"), &token).await;
+    assert_eq!(some.total, expect("23", &[0]));
+    assert!(some.total > 10, "more than one page");
+    // Search inside a kind filter, and a kind without the word.
+    let calls: ActivityPage = app
+        .get_as(&path(contact, "q=mensa&kinds=sms,call"), &token)
+        .await;
+    assert_eq!(calls.total, 782);
+    let none: ActivityPage = app
+        .get_as(&path(contact, "q=mensa&kinds=call"), &token)
+        .await;
+    assert_eq!((none.total, none.items.len(), none.pages), (0, 0, 1));
+}
+
+#[tokio::test]
+async fn activities_written_before_the_search_index_are_indexed_on_migration() {
+    let app = TestApp::spawn().await;
+    if !app.db_url.starts_with("sqlite:") {
+        return; // the backfill belongs to the SQLite index
+    }
+    let contact = deep_contact(&app, 300).await;
+    let token = app.token("super_a").await;
+    let before = all_search_pages(&app, contact, &token, "q=nota").await;
+    assert_eq!(before.iter().map(Vec::len).sum::<usize>(), 100);
+    // The state an older database is in: no keys, an empty index.
+    let pool = sqlx::SqlitePool::connect(&app.db_url).await.unwrap();
+    sqlx::query("UPDATE activities SET search_key = NULL")
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM timeline_terms")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let gone: ActivityPage = app.get_as(&path(contact, "q=nota"), &token).await;
+    assert_eq!(gone.total, 0);
+    app.store.migrate().await.unwrap();
+    let after = all_search_pages(&app, contact, &token, "q=nota").await;
+    assert_eq!(after, before);
+}
+
 #[tokio::test]
 async fn kinds_filter_counts_and_pages() {
     let app = TestApp::spawn().await;

@@ -87,7 +87,11 @@ impl PostgresStore {
         let opts = PgConnectOptions::from_str(url)?.application_name("agentdesk");
         let pool = PgPoolOptions::new()
             .max_connections(8)
-            .acquire_timeout(Duration::from_secs(5))
+            // A connection is normally free in microseconds; waiting longer than this
+            // means the database is unreachable or overloaded, and the client is better
+            // served by a quick 503 than a hung request (the pool keeps retrying to
+            // connect meanwhile, so recovery needs no restart).
+            .acquire_timeout(Duration::from_secs(2))
             .connect_with(opts)
             .await?;
         Ok(PostgresStore { pool })

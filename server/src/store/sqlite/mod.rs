@@ -16,9 +16,9 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{AssertSqlSafe, Row, SqlitePool};
 
 use super::{
-    AuditEntry, FailureWindow, NewActivity, NewContact, NewUser, SessionUser, Store, StoreError,
-    StoreResult, StoredEvent, TimelinePage, TimelineRequest, Viewer, WalkFrom, email_search_text,
-    plan_walk, search_text,
+    AuditEntry, FailureWindow, NewActivity, NewContact, NewEmail, NewUser, SessionUser, Store,
+    StoreError, StoreResult, StoredEvent, TimelinePage, TimelineRequest, Viewer, WalkFrom,
+    plan_walk, search,
 };
 use crate::text::fold;
 
@@ -59,7 +59,12 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(5));
+            .busy_timeout(Duration::from_secs(5))
+            // Reads of a large history come from the OS page cache through the mapping
+            // instead of a read() call per page, and each connection keeps 32 MiB of
+            // pages itself (the default is 2 MiB): fewer slow tails on timeline pages.
+            .pragma("mmap_size", "268435456")
+            .pragma("cache_size", "-32768");
         if let Some(parent) = opts.get_filename().parent()
             && !parent.as_os_str().is_empty()
         {
@@ -75,87 +80,239 @@ impl SqliteStore {
 }
 
 impl SqliteStore {
-    /// A search page in one pass: the matches (a set bounded by the full-text index) are
-    /// counted (`COUNT(*) OVER ()`) and sorted together, so the index is read once per
-    /// request. A page past the end is answered with the last page, as without search.
-    #[allow(clippy::too_many_arguments)]
+    /// Give a search key and index entry to every activity without one (those written
+    /// before migration 0007), oldest id first, 2,000 per transaction; an interrupted run
+    /// resumes where it stopped. Runs after migrations, before the server serves.
+    async fn backfill_search(&self) -> StoreResult<()> {
+        loop {
+            let mut tx = self.pool.begin().await?;
+            let rows = sqlx::query(
+                "SELECT a.id, a.contact_id, a.team_id, a.detail, a.occurred_at, \
+                        e.subject, e.sender, e.body \
+                 FROM activities a LEFT JOIN incoming_emails e ON e.id = a.email_id \
+                 WHERE a.search_key IS NULL ORDER BY a.id LIMIT 2000",
+            )
+            .fetch_all(&mut *tx)
+            .await?;
+            if rows.is_empty() {
+                return Ok(());
+            }
+            for r in &rows {
+                let base = search::key_base(r.get(4));
+                let key: i64 = sqlx::query_scalar(
+                    "UPDATE activities SET search_key = \
+                       (SELECT COALESCE(MAX(search_key) + 1, ?2) FROM activities \
+                        WHERE search_key BETWEEN ?2 AND ?3) \
+                     WHERE id = ?1 RETURNING search_key",
+                )
+                .bind(r.get::<i64, _>(0))
+                .bind(base)
+                .bind(search::key_last(base))
+                .fetch_one(&mut *tx)
+                .await?;
+                // A detail that no longer parses keeps its key but no words.
+                let terms = serde_json::from_str::<ActivityDetail>(r.get(3))
+                    .map(|detail| {
+                        let email = stored_email(r.get(5), r.get(6), r.get(7));
+                        search::index_terms(r.get(1), r.get(2), &detail, email.as_ref())
+                    })
+                    .unwrap_or_default();
+                index_activity(&mut tx, key, &terms).await?;
+            }
+            tx.commit().await?;
+        }
+    }
+
+    /// The exact terms each search word stands for under the given heads (see
+    /// [`search::WordMatch`]): from the vocabulary, or FTS5's prefix query when there are
+    /// too many or none it knows. One query for all words: a `UNION ALL` of one index
+    /// range per (word, head), each cut one past the limit.
+    async fn expand_words(
+        &self,
+        conn: &mut sqlx::pool::PoolConnection<sqlx::Sqlite>,
+        heads: &[String],
+        words: &[String],
+    ) -> StoreResult<Vec<search::WordMatch>> {
+        let words: Vec<String> = words.iter().map(|w| search::fold_word(w)).collect();
+        if heads.is_empty() {
+            return Ok(words
+                .iter()
+                .map(|_| search::WordMatch::Exact(vec![]))
+                .collect());
+        }
+        let limit = search::MAX_EXPANSION + 1;
+        let branches: Vec<String> = (0..words.len())
+            .flat_map(|i| {
+                heads.iter().map(move |_| {
+                    format!(
+                        "SELECT {i} AS w, term FROM (SELECT term FROM timeline_vocab \
+                         WHERE term >= ? AND term < ? LIMIT {limit})"
+                    )
+                })
+            })
+            .collect();
+        let sql = branches.join(" UNION ALL ");
+        let mut q = sqlx::query_as::<_, (i64, String)>(AssertSqlSafe(sql));
+        for w in &words {
+            for h in heads {
+                let (low, high) = search::vocab_range(h, w);
+                q = q.bind(low).bind(high);
+            }
+        }
+        let mut terms: Vec<Vec<String>> = vec![Vec::new(); words.len()];
+        for (i, term) in q.fetch_all(&mut **conn).await? {
+            if let Some(list) = usize::try_from(i).ok().and_then(|i| terms.get_mut(i)) {
+                list.push(term);
+            }
+        }
+        Ok(words
+            .into_iter()
+            .zip(terms)
+            .map(|(word, terms)| {
+                if terms.is_empty() || terms.len() > search::MAX_EXPANSION {
+                    search::WordMatch::Prefix {
+                        heads: heads.to_vec(),
+                        word,
+                    }
+                } else {
+                    search::WordMatch::Exact(terms)
+                }
+            })
+            .collect())
+    }
+
+    /// A search page. The index query (`fts`, see [`search::match_query`]) already holds
+    /// the contact, the visible teams and the chosen kinds, so the match count is read
+    /// off the index alone and the page is the next ten row ids in key order — the same
+    /// walk plan as without search, on the index's row ids instead of the timeline index.
     async fn search_page(
         &self,
         conn: &mut sqlx::pool::PoolConnection<sqlx::Sqlite>,
         viewer: &Viewer,
         contact_id: i64,
-        requested: u32,
-        filter: &str,
-        fts: &String,
+        req: &TimelineRequest,
+        fts: &str,
         kind_counts: Vec<KindCount>,
     ) -> StoreResult<TimelinePage> {
+        let count_sql = "SELECT COUNT(*) FROM timeline_terms WHERE timeline_terms MATCH ?";
         let select = ACTIVITY_SELECT.replacen(
             " FROM activities a ",
-            ", COUNT(*) OVER () FROM activities a ",
+            " FROM m CROSS JOIN activities a ON a.search_key = m.k ",
             1,
         );
-        let sql = format!(
-            "{select} WHERE {filter} ORDER BY a.occurred_at DESC, a.id DESC \
-             LIMIT {TIMELINE_PAGE_SIZE} OFFSET ?6"
+        // The page: ten matches at or below key ?6 after skipping ?7, with their rows.
+        let page_sql = format!(
+            "WITH m(k) AS (SELECT rowid FROM timeline_terms WHERE timeline_terms MATCH ?5 \
+             AND rowid <= ?6 ORDER BY rowid DESC LIMIT {TIMELINE_PAGE_SIZE} OFFSET ?7) \
+             {select} WHERE a.contact_id = ?3 AND {} ORDER BY a.search_key DESC",
+            scoped("a.team_id")
         );
-        let size = u64::from(TIMELINE_PAGE_SIZE);
-        let mut page = requested.max(1);
-        for _ in 0..2 {
-            let offset = i64::from(page - 1) * i64::from(TIMELINE_PAGE_SIZE);
-            let rows = bind_filter!(
-                sqlx::query(AssertSqlSafe(sql.clone())),
+        let page_query = |top: i64, skip: i64| {
+            bind_filter!(
+                sqlx::query(AssertSqlSafe(page_sql.clone())),
                 viewer,
                 contact_id,
-                Some(fts)
+                Some(&fts)
             )
-            .bind(offset)
-            .fetch_all(&mut **conn)
-            .await?;
-            if let Some(first) = rows.first() {
-                let total = u64::try_from(first.get::<i64, _>(12)).unwrap_or(0);
-                let pages = u32::try_from(total.div_ceil(size).max(1)).unwrap_or(u32::MAX);
+            .bind(top)
+            .bind(skip)
+        };
+        // Page 1 — what a search box shows first — needs no count to find its rows: the
+        // count (the longer part) and the page are read at once, on two connections.
+        let (n, first_page): (i64, _) = if req.page <= 1 {
+            let mut other = self.pool.acquire().await?;
+            let count = sqlx::query_scalar(count_sql)
+                .bind(fts)
+                .fetch_one(&mut **conn);
+            let rows = page_query(i64::MAX, 0).fetch_all(&mut *other);
+            let (n, rows) = tokio::join!(count, rows);
+            (n?, Some(rows?))
+        } else {
+            let n = sqlx::query_scalar(count_sql)
+                .bind(fts)
+                .fetch_one(&mut **conn)
+                .await?;
+            (n, None)
+        };
+        let total = u64::try_from(n).unwrap_or(0);
+        let size = u64::from(TIMELINE_PAGE_SIZE);
+        let pages = u32::try_from(total.div_ceil(size).max(1)).unwrap_or(u32::MAX);
+        let page = req.page.clamp(1, pages);
+        let to_page =
+            |rows: Vec<sqlx::sqlite::SqliteRow>, kind_counts| -> StoreResult<TimelinePage> {
                 let items = rows
                     .iter()
                     .map(|r| activity_from_row(r, viewer.can_email))
                     .collect::<StoreResult<Vec<_>>>()?;
-                return Ok(TimelinePage {
+                Ok(TimelinePage {
                     items,
                     total,
                     page,
                     pages,
                     kind_counts,
-                });
-            }
-            // No row: no match at all, or a page past the end — count to tell.
-            let count_sql = format!("SELECT COUNT(*) FROM activities a WHERE {filter}");
-            let n: i64 = bind_filter!(
-                sqlx::query_scalar(AssertSqlSafe(count_sql)),
-                viewer,
-                contact_id,
-                Some(fts)
-            )
-            .fetch_one(&mut **conn)
-            .await?;
-            let total = u64::try_from(n).unwrap_or(0);
-            let pages = u32::try_from(total.div_ceil(size).max(1)).unwrap_or(u32::MAX);
-            if total == 0 || page <= pages {
-                return Ok(TimelinePage {
-                    items: vec![],
-                    total,
-                    page: page.min(pages),
-                    pages,
-                    kind_counts,
-                });
-            }
-            page = pages;
+                })
+            };
+        if let Some(rows) = first_page {
+            return to_page(rows, kind_counts);
         }
-        Ok(TimelinePage {
+        let empty = |kind_counts| TimelinePage {
             items: vec![],
-            total: 0,
-            page: 1,
-            pages: 1,
+            total,
+            page,
+            pages,
             kind_counts,
-        })
+        };
+        if total == 0 {
+            return Ok(empty(kind_counts));
+        }
+        // The anchor names an activity; its search key is where the walk starts (a
+        // deleted anchor is simply not used).
+        let anchor = match req.anchor {
+            Some(a) => sqlx::query_scalar::<_, Option<i64>>(
+                "SELECT search_key FROM activities WHERE id = ? AND occurred_at = ? AND contact_id = ?",
+            )
+            .bind(a.id)
+            .bind(a.occurred_at_ms)
+            .bind(contact_id)
+            .fetch_optional(&mut **conn)
+            .await?
+            .flatten()
+            .map(|key| (a, key)),
+            None => None,
+        };
+        let walk = plan_walk(total, page, anchor.map(|(a, _)| a));
+        let anchor_key = anchor.map_or(0, |(_, k)| k);
+        // Walking down, the page is read directly; walking up, first the key of the
+        // page's newest match.
+        let (top, skip) = match walk.from {
+            WalkFrom::Start => (i64::MAX, walk.skip),
+            WalkFrom::AnchorDown(_) => (anchor_key, walk.skip),
+            WalkFrom::End | WalkFrom::AnchorUp(_) => {
+                let (cmp, bound) = match walk.from {
+                    WalkFrom::AnchorUp(_) => ("rowid > ?", anchor_key),
+                    _ => ("rowid >= ?", i64::MIN),
+                };
+                let sql = format!(
+                    "SELECT rowid FROM timeline_terms WHERE timeline_terms MATCH ? AND {cmp} \
+                     ORDER BY rowid ASC LIMIT 1 OFFSET ?"
+                );
+                let top: Option<i64> = sqlx::query_scalar(AssertSqlSafe(sql))
+                    .bind(fts)
+                    .bind(bound)
+                    .bind(i64::try_from(walk.skip).unwrap_or(i64::MAX))
+                    .fetch_optional(&mut **conn)
+                    .await?;
+                match top {
+                    Some(top) => (top, 0),
+                    // The index changed under us (a concurrent delete): empty, not wrong.
+                    None => return Ok(empty(kind_counts)),
+                }
+            }
+        };
+        let rows = page_query(top, i64::try_from(skip).unwrap_or(i64::MAX))
+            .fetch_all(&mut **conn)
+            .await?;
+        to_page(rows, kind_counts)
     }
 }
 
@@ -165,7 +322,8 @@ impl Store for SqliteStore {
         MIGRATOR
             .run(&self.pool)
             .await
-            .map_err(|e| StoreError::Other(e.to_string()))
+            .map_err(|e| StoreError::Other(e.to_string()))?;
+        self.backfill_search().await
     }
 
     async fn ping(&self) -> StoreResult<()> {
@@ -627,13 +785,13 @@ impl Store for SqliteStore {
         req: &TimelineRequest,
     ) -> StoreResult<Option<TimelinePage>> {
         let mut conn = self.pool.acquire().await?;
-        // Visibility and the per-kind counters in one round trip: no row means the
-        // contact is not visible (a visible contact without activities yields one row
-        // with a NULL kind thanks to the LEFT JOIN).
+        // Visibility and the counters per visible (team, kind) in one round trip: no row
+        // means the contact is not visible (a visible contact without activities yields
+        // one row with NULLs thanks to the LEFT JOIN).
         let counts_sql = format!(
-            "SELECT k.kind, SUM(k.n) FROM contacts c \
+            "SELECT k.team_id, k.kind, k.n FROM contacts c \
              LEFT JOIN activity_counts k ON k.contact_id = c.id AND k.n > 0 AND {} \
-             WHERE c.id = ?3 AND {} GROUP BY k.kind",
+             WHERE c.id = ?3 AND {}",
             scoped("k.team_id"),
             scoped("c.team_id")
         );
@@ -646,25 +804,47 @@ impl Store for SqliteStore {
         if rows.is_empty() {
             return Ok(None);
         }
-        let mut kind_counts = Vec::new();
+        let mut per_kind: BTreeMap<ActivityKind, u64> = BTreeMap::new();
+        let mut pairs = Vec::new();
         for r in &rows {
-            if let Some(kind) = r.get::<Option<&str>, _>(0) {
+            if let (Some(team), Some(kind)) =
+                (r.get::<Option<i64>, _>(0), r.get::<Option<&str>, _>(1))
+            {
                 let kind: ActivityKind = kind.parse().map_err(|e| corrupt("activity kind", e))?;
-                let count = u64::try_from(r.get::<i64, _>(1)).unwrap_or(0);
-                kind_counts.push(KindCount { kind, count });
+                *per_kind.entry(kind).or_default() +=
+                    u64::try_from(r.get::<i64, _>(2)).unwrap_or(0);
+                if req.kinds.is_empty() || req.kinds.contains(&kind) {
+                    pairs.push((team, kind));
+                }
             }
         }
-        kind_counts.sort_by_key(|k| k.kind);
+        let kind_counts: Vec<KindCount> = per_kind
+            .into_iter()
+            .map(|(kind, count)| KindCount { kind, count })
+            .collect();
+
+        if !req.words.is_empty() {
+            let heads = search::heads(contact_id, &pairs, viewer.can_email);
+            let words = self.expand_words(&mut conn, &heads, &req.words).await?;
+            let page = match search::match_query(&words) {
+                Some(fts) => {
+                    self.search_page(&mut conn, viewer, contact_id, req, &fts, kind_counts)
+                        .await?
+                }
+                // Nothing visible of the chosen kinds: no match.
+                None => TimelinePage {
+                    items: vec![],
+                    total: 0,
+                    page: 1,
+                    pages: 1,
+                    kind_counts,
+                },
+            };
+            return Ok(Some(page));
+        }
 
         // The filter every step shares; kinds are our own enum's names, safe to inline.
-        // With a search, the matches (a bounded set from the index) drive the query and are
-        // sorted; `+` stops the planner from walking the whole history to find them.
-        let contact_col = if req.words.is_empty() {
-            "a.contact_id"
-        } else {
-            "+a.contact_id"
-        };
-        let mut filter = format!("{contact_col} = ?3 AND {}", scoped("a.team_id"));
+        let mut filter = format!("a.contact_id = ?3 AND {}", scoped("a.team_id"));
         match req.kinds.as_slice() {
             [] => {}
             [k] => filter.push_str(&format!(" AND a.kind = '{}'", k.as_str())),
@@ -675,47 +855,13 @@ impl Store for SqliteStore {
                 filter.push_str(&format!(" AND +a.kind IN ({})", list.join(",")));
             }
         }
-        let fts =
-            (!req.words.is_empty()).then(|| fts_query(contact_id, &req.words, viewer.can_email));
-        if fts.is_some() {
-            filter.push_str(
-                " AND a.id IN (SELECT rowid FROM activity_search WHERE activity_search MATCH ?5)",
-            );
-        }
-
-        if let Some(m) = &fts {
-            return self
-                .search_page(
-                    &mut conn,
-                    viewer,
-                    contact_id,
-                    req.page,
-                    &filter,
-                    m,
-                    kind_counts,
-                )
-                .await
-                .map(Some);
-        }
-        let total: u64 = match &fts {
-            None => kind_counts
-                .iter()
-                .filter(|k| req.kinds.is_empty() || req.kinds.contains(&k.kind))
-                .map(|k| k.count)
-                .sum(),
-            Some(m) => {
-                let sql = format!("SELECT COUNT(*) FROM activities a WHERE {filter}");
-                let n: i64 = bind_filter!(
-                    sqlx::query_scalar(AssertSqlSafe(sql)),
-                    viewer,
-                    contact_id,
-                    Some(m)
-                )
-                .fetch_one(&mut *conn)
-                .await?;
-                u64::try_from(n).unwrap_or(0)
-            }
-        };
+        // No search on this path: ?5 is bound NULL so that later parameters keep their place.
+        let fts: Option<&String> = None;
+        let total: u64 = kind_counts
+            .iter()
+            .filter(|k| req.kinds.is_empty() || req.kinds.contains(&k.kind))
+            .map(|k| k.count)
+            .sum();
         let size = u64::from(TIMELINE_PAGE_SIZE);
         let pages = u32::try_from(total.div_ceil(size).max(1)).unwrap_or(u32::MAX);
         let page = req.page.clamp(1, pages);
@@ -746,18 +892,13 @@ impl Store for SqliteStore {
             WalkFrom::AnchorDown(k) | WalkFrom::AnchorUp(k) => k,
             _ => (0, 0),
         };
-        let key = bind_filter!(
-            sqlx::query(AssertSqlSafe(key_sql)),
-            viewer,
-            contact_id,
-            fts.as_ref()
-        )
-        .bind(k1)
-        .bind(k2)
-        .bind(i64::try_from(walk.skip).unwrap_or(i64::MAX))
-        .fetch_optional(&mut *conn)
-        .await?
-        .map(|r| (r.get::<i64, _>(0), r.get::<i64, _>(1)));
+        let key = bind_filter!(sqlx::query(AssertSqlSafe(key_sql)), viewer, contact_id, fts)
+            .bind(k1)
+            .bind(k2)
+            .bind(i64::try_from(walk.skip).unwrap_or(i64::MAX))
+            .fetch_optional(&mut *conn)
+            .await?
+            .map(|r| (r.get::<i64, _>(0), r.get::<i64, _>(1)));
         let Some((k1, k2)) = key else {
             // The counters and the rows disagree (a concurrent delete): answer empty
             // rather than a wrong page.
@@ -775,16 +916,11 @@ impl Store for SqliteStore {
             "{ACTIVITY_SELECT} WHERE {filter} AND (a.occurred_at, a.id) <= (?6, ?7) \
              ORDER BY a.occurred_at DESC, a.id DESC LIMIT {TIMELINE_PAGE_SIZE}"
         );
-        let rows = bind_filter!(
-            sqlx::query(AssertSqlSafe(sql)),
-            viewer,
-            contact_id,
-            fts.as_ref()
-        )
-        .bind(k1)
-        .bind(k2)
-        .fetch_all(&mut *conn)
-        .await?;
+        let rows = bind_filter!(sqlx::query(AssertSqlSafe(sql)), viewer, contact_id, fts)
+            .bind(k1)
+            .bind(k2)
+            .fetch_all(&mut *conn)
+            .await?;
         let items = rows
             .iter()
             .map(|r| activity_from_row(r, viewer.can_email))
@@ -813,11 +949,8 @@ impl Store for SqliteStore {
         else {
             return Ok(None);
         };
+        // The search entry goes with the row (trigger `activities_unindexed`).
         let (contact_id, team_id): (i64, i64) = (row.get(0), row.get(1));
-        sqlx::query("DELETE FROM activity_search WHERE rowid = ?")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
         let event = ServerEvent::ActivityDeleted {
             contact_id,
             activity_id: id,
@@ -1049,9 +1182,14 @@ pub(crate) async fn insert_activity(
     };
     let detail = serde_json::to_string(&strip_email_content(&a.detail))
         .map_err(|e| StoreError::Other(e.to_string()))?;
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO activities (team_id, contact_id, user_id, kind, model_id, email_id, detail, occurred_at, created_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    // The search key: the next free rank in the activity's millisecond (ids grow, so
+    // ranks follow ids; writes are serialised, so two inserts never pick the same one).
+    let base = search::key_base(ms(a.occurred_at));
+    let row = sqlx::query(
+        "INSERT INTO activities (team_id, contact_id, user_id, kind, model_id, email_id, detail, occurred_at, created_at, search_key) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, \
+                 (SELECT COALESCE(MAX(search_key) + 1, ?10) FROM activities WHERE search_key BETWEEN ?10 AND ?11)) \
+         RETURNING id, search_key",
     )
     .bind(a.team_id)
     .bind(a.contact_id)
@@ -1062,16 +1200,55 @@ pub(crate) async fn insert_activity(
     .bind(detail)
     .bind(ms(a.occurred_at))
     .bind(now)
+    .bind(base)
+    .bind(search::key_last(base))
     .fetch_one(&mut **tx)
     .await?;
-    sqlx::query("INSERT INTO activity_search (rowid, contact, body, email) VALUES (?, ?, ?, ?)")
-        .bind(id)
-        .bind(contact_token(a.contact_id))
-        .bind(search_text(&a.detail))
-        .bind(a.email.as_ref().map(email_search_text).unwrap_or_default())
+    let (id, key): (i64, i64) = (row.get(0), row.get(1));
+    index_activity(
+        tx,
+        key,
+        &search::index_terms(a.contact_id, a.team_id, &a.detail, a.email.as_ref()),
+    )
+    .await?;
+    Ok(id)
+}
+
+/// The searchable parts of a stored email (subject, sender, body), when there is one.
+fn stored_email(
+    subject: Option<String>,
+    sender: Option<String>,
+    body: Option<String>,
+) -> Option<NewEmail> {
+    Some(NewEmail {
+        message_id: None,
+        subject: subject?,
+        sender: sender?,
+        snippet: String::new(),
+        body: body?,
+    })
+}
+
+/// Store an activity's search terms under its key, inside the caller's transaction.
+async fn index_activity(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    key: i64,
+    terms: &str,
+) -> StoreResult<()> {
+    sqlx::query("INSERT INTO timeline_terms (rowid, terms) VALUES (?, ?)")
+        .bind(key)
+        .bind(terms)
         .execute(&mut **tx)
         .await?;
-    Ok(id)
+    if !terms.is_empty() {
+        let list: Vec<&str> = terms.split(' ').collect();
+        let json = serde_json::to_string(&list).map_err(|e| StoreError::Other(e.to_string()))?;
+        sqlx::query("INSERT OR IGNORE INTO timeline_vocab (term) SELECT value FROM json_each(?)")
+            .bind(json)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Rewrite an activity's detail (and its search text), inside the caller's transaction.
@@ -1082,40 +1259,30 @@ pub(crate) async fn update_activity_detail(
     detail: &ActivityDetail,
 ) -> StoreResult<()> {
     let json = serde_json::to_string(detail).map_err(|e| StoreError::Other(e.to_string()))?;
-    sqlx::query("UPDATE activities SET detail = ? WHERE id = ?")
-        .bind(json)
-        .bind(id)
-        .execute(&mut **tx)
-        .await?;
-    sqlx::query("DELETE FROM activity_search WHERE rowid = ?")
-        .bind(id)
-        .execute(&mut **tx)
-        .await?;
-    sqlx::query("INSERT INTO activity_search (rowid, contact, body, email) VALUES (?, ?, ?, '')")
-        .bind(id)
-        .bind(contact_token(contact_id))
-        .bind(search_text(detail))
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
-}
-
-/// The token that confines a full-text search to one contact's history.
-fn contact_token(contact_id: i64) -> String {
-    format!("k{contact_id}")
-}
-
-/// An FTS5 query for the words (already reduced to letters and digits by
-/// `search_words`, so quoting cannot be broken): every word as a prefix, all required,
-/// within one contact, and in email content only for users allowed to read it.
-fn fts_query(contact_id: i64, words: &[String], can_email: bool) -> String {
-    let terms: Vec<String> = words.iter().map(|w| format!("\"{w}\"*")).collect();
-    let columns = if can_email { "{body email}" } else { "{body}" };
-    format!(
-        "contact : \"{}\" AND {columns} : ({})",
-        contact_token(contact_id),
-        terms.join(" AND ")
+    let row = sqlx::query(
+        "UPDATE activities SET detail = ? WHERE id = ? \
+         RETURNING team_id, search_key, \
+           (SELECT subject FROM incoming_emails WHERE id = email_id), \
+           (SELECT sender FROM incoming_emails WHERE id = email_id), \
+           (SELECT body FROM incoming_emails WHERE id = email_id)",
     )
+    .bind(json)
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some(row) = row else { return Ok(()) };
+    let team_id: i64 = row.get(0);
+    // The email content stays searchable: it is re-read, not lost with the old entry.
+    let email = stored_email(row.get(2), row.get(3), row.get(4));
+    let terms = search::index_terms(contact_id, team_id, detail, email.as_ref());
+    if let Some(key) = row.get::<Option<i64>, _>(1) {
+        sqlx::query("DELETE FROM timeline_terms WHERE rowid = ?")
+            .bind(key)
+            .execute(&mut **tx)
+            .await?;
+        index_activity(tx, key, &terms).await?;
+    }
+    Ok(())
 }
 
 pub(crate) async fn append_event(

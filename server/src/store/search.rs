@@ -1,0 +1,271 @@
+//! The timeline's search index terms (SQLite, `timeline_terms`): how an activity's words
+//! become index terms, how a search becomes an index query, and the sort key the index
+//! uses as row id. Pure functions, so the layout is tested without a database.
+//!
+//! Every word is indexed once per (contact, team, kind): `{contact}t{team}{k}{word}`,
+//! where `k` is one letter per kind ([`kind_letter`]) and [`EMAIL_CONTENT`] marks words of
+//! email content (searchable only with the email permission). Because the contact and
+//! team ids end at the first letter, no term of one (contact, team, kind) is a prefix of
+//! another's, so the prefix query of a word never leaks into other histories.
+//!
+//! A search word is a prefix. FTS5 answers a prefix query by first merging the posting
+//! lists of every matching term into memory (7 ms for 21,000 matches, measured), while an
+//! OR of exact terms streams in row-id order and stops after ten (0.1 ms). So the terms a
+//! word's prefix stands for are looked up in `timeline_vocab` (every term ever indexed)
+//! and searched exactly; a word that stands for more than [`MAX_EXPANSION`] terms, or for
+//! none the vocabulary knows, falls back to FTS5's own prefix query.
+
+use agentdesk_protocol::{ActivityDetail, ActivityKind};
+
+use super::{NewEmail, email_search_text, search_text};
+
+/// The letter for email content words in index terms (not a kind of its own).
+pub const EMAIL_CONTENT: char = 'm';
+
+/// Low bits of a search key kept for the rank among activities of the same millisecond.
+pub const KEY_SEQ_BITS: u32 = 21;
+/// Milliseconds are clamped to ±2^42 (years 1830–2109) so that the key fits in an i64;
+/// activities outside keep a key at the bound, ordered among themselves by id.
+const KEY_MS_LIMIT: i64 = 1 << 42;
+
+/// Index words are cut at this many characters, as search words are.
+pub const WORD_CHARS: usize = 64;
+
+/// Beyond this many exact terms for one word, its prefix query is cheaper.
+pub const MAX_EXPANSION: usize = 64;
+
+/// Lower case without diacritics (`Conexión` → `conexion`), the same for indexed and
+/// searched words, so the vocabulary's ranges meet what the user types.
+pub fn fold_word(w: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    use unicode_normalization::char::is_combining_mark;
+    w.nfd()
+        .filter(|c| !is_combining_mark(*c))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// The letter that stands for a kind in index terms.
+pub fn kind_letter(kind: ActivityKind) -> char {
+    match kind {
+        ActivityKind::Email => 'e',
+        ActivityKind::Chat => 'h',
+        ActivityKind::Ticket => 'k',
+        ActivityKind::Call => 'c',
+        ActivityKind::Sms => 's',
+        ActivityKind::Note => 'n',
+        ActivityKind::FollowUp => 'f',
+    }
+}
+
+/// The smallest search key of the millisecond `occurred_ms`; the activity's key is this
+/// plus its rank among the activities of that millisecond.
+pub fn key_base(occurred_ms: i64) -> i64 {
+    occurred_ms.clamp(-KEY_MS_LIMIT, KEY_MS_LIMIT - 1) << KEY_SEQ_BITS
+}
+
+/// The largest key of the millisecond whose smallest is `base`.
+pub fn key_last(base: i64) -> i64 {
+    base + ((1 << KEY_SEQ_BITS) - 1)
+}
+
+/// Lower-cased words of letters and digits, each once, cut to [`WORD_CHARS`].
+fn words(text: &str) -> std::collections::BTreeSet<String> {
+    // Folded before splitting: a decomposed accent is a combining mark, not a letter, and
+    // would otherwise split its word in two.
+    fold_word(text)
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| w.chars().take(WORD_CHARS).collect::<String>())
+        .collect()
+}
+
+/// The prefix of every term of one (contact, team, kind letter).
+fn term_prefix(contact_id: i64, team_id: i64, letter: char) -> String {
+    format!("{contact_id}t{team_id}{letter}")
+}
+
+/// The document stored for one activity: its terms separated by spaces.
+pub fn index_terms(
+    contact_id: i64,
+    team_id: i64,
+    detail: &ActivityDetail,
+    email: Option<&NewEmail>,
+) -> String {
+    let mut out = String::new();
+    let mut push = |letter: char, text: &str| {
+        let prefix = term_prefix(contact_id, team_id, letter);
+        for w in words(text) {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(&prefix);
+            out.push_str(&w);
+        }
+    };
+    push(kind_letter(detail.kind()), &search_text(detail));
+    if let Some(e) = email {
+        push(EMAIL_CONTENT, &email_search_text(e));
+    }
+    out
+}
+
+/// The term heads a search covers: one per (team, kind) pair the viewer may see and
+/// chose, plus the email content of the teams' email activities when the viewer may read
+/// email.
+pub fn heads(contact_id: i64, pairs: &[(i64, ActivityKind)], can_email: bool) -> Vec<String> {
+    let mut heads = Vec::new();
+    for &(team, kind) in pairs {
+        heads.push(term_prefix(contact_id, team, kind_letter(kind)));
+        if kind == ActivityKind::Email && can_email {
+            heads.push(term_prefix(contact_id, team, EMAIL_CONTENT));
+        }
+    }
+    heads
+}
+
+/// The vocabulary range `[low, high)` of the terms that start with `head` + `word`.
+pub fn vocab_range(head: &str, word: &str) -> (String, String) {
+    let low = format!("{head}{word}");
+    // The largest character sorts after any continuation of the prefix (byte order).
+    let high = format!("{low}{}", char::MAX);
+    (low, high)
+}
+
+/// One word of a search as index query atoms, any of which may match.
+pub enum WordMatch {
+    /// The exact terms the word's prefix stands for.
+    Exact(Vec<String>),
+    /// Too many (or unknown) terms: FTS5's prefix query on every head.
+    Prefix { heads: Vec<String>, word: String },
+}
+
+/// The index query: every word required, each matching any of its atoms. Terms and words
+/// hold only letters and digits (see `search_words` and [`index_terms`]), so quoting them
+/// cannot be broken. `None` when a word can match nothing.
+pub fn match_query(words: &[WordMatch]) -> Option<String> {
+    let mut groups = Vec::with_capacity(words.len());
+    for w in words {
+        let atoms: Vec<String> = match w {
+            WordMatch::Exact(terms) => terms.iter().map(|t| format!("\"{t}\"")).collect(),
+            WordMatch::Prefix { heads, word } => {
+                heads.iter().map(|h| format!("\"{h}{word}\"*")).collect()
+            }
+        };
+        if atoms.is_empty() {
+            return None;
+        }
+        groups.push(format!("({})", atoms.join(" OR ")));
+    }
+    (!groups.is_empty()).then(|| groups.join(" AND "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use agentdesk_protocol::Direction;
+
+    fn sms(text: &str) -> ActivityDetail {
+        ActivityDetail::Sms {
+            direction: Direction::Inbound,
+            text: text.into(),
+        }
+    }
+
+    #[test]
+    fn terms_carry_contact_team_and_kind_once_per_word() {
+        assert_eq!(
+            index_terms(42, 3, &sms("Factura, factura y PAGO-2024"), None),
+            "42t3s2024 42t3sfactura 42t3spago 42t3sy"
+        );
+        assert_eq!(
+            index_terms(42, 3, &sms("Conexión Conexio\u{301}n"), None),
+            "42t3sconexion"
+        );
+    }
+
+    #[test]
+    fn email_content_has_its_own_letter() {
+        let email = NewEmail {
+            message_id: Some("<a@b>".into()),
+            subject: "Reintegro".into(),
+            sender: "ana@example.com".into(),
+            snippet: String::new(),
+            body: "Hola".into(),
+        };
+        let detail = ActivityDetail::Email {
+            direction: Direction::Inbound,
+            status: None,
+            content: None,
+        };
+        assert_eq!(
+            index_terms(7, 1, &detail, Some(&email)),
+            "7t1mana 7t1mcom 7t1mexample 7t1mhola 7t1mreintegro"
+        );
+    }
+
+    #[test]
+    fn heads_cover_the_visible_pairs_and_email_content_only_with_permission() {
+        let pairs = [(3, ActivityKind::Call), (3, ActivityKind::Email)];
+        assert_eq!(heads(42, &pairs, false), vec!["42t3c", "42t3e"]);
+        assert_eq!(heads(42, &pairs, true), vec!["42t3c", "42t3e", "42t3m"]);
+    }
+
+    #[test]
+    fn queries_require_every_word_exactly_or_as_a_prefix() {
+        let q = match_query(&[
+            WordMatch::Exact(vec!["42t3cfactura".into(), "42t3cfacturas".into()]),
+            WordMatch::Prefix {
+                heads: vec!["42t3c".into(), "42t3e".into()],
+                word: "urg".into(),
+            },
+        ]);
+        assert_eq!(
+            q.unwrap(),
+            "(\"42t3cfactura\" OR \"42t3cfacturas\") AND (\"42t3curg\"* OR \"42t3eurg\"*)"
+        );
+        assert_eq!(match_query(&[WordMatch::Exact(vec![])]), None);
+        assert_eq!(match_query(&[]), None);
+    }
+
+    #[test]
+    fn vocabulary_ranges_hold_exactly_the_continuations() {
+        let (low, high) = vocab_range("42t3c", "fact");
+        for inside in ["42t3cfact", "42t3cfactura", "42t3cfactñ"] {
+            assert!(low.as_str() <= inside && inside < high.as_str(), "{inside}");
+        }
+        for outside in ["42t3cfacs", "42t3cfacu", "42t3e", "42t3cfac"] {
+            assert!(
+                !(low.as_str() <= outside && outside < high.as_str()),
+                "{outside}"
+            );
+        }
+    }
+
+    #[test]
+    fn words_fold_case_and_accents_however_they_are_encoded() {
+        assert_eq!(fold_word("Conexión"), "conexion");
+        assert_eq!(fold_word("Conexio\u{301}n"), "conexion");
+        assert_eq!(fold_word("ÅNGSTRÖM"), "angstrom");
+    }
+
+    #[test]
+    fn no_prefix_of_one_history_reaches_another() {
+        // Contact 4 team 2 vs contact 42; team 1 vs team 12: the letter after the ids
+        // keeps their terms apart.
+        let a = term_prefix(4, 2, 'c');
+        let b = term_prefix(42, 1, 'c');
+        let c = term_prefix(4, 21, 'c');
+        assert!(!b.starts_with(&a) && !a.starts_with(&b));
+        assert!(!c.starts_with(&a) && !a.starts_with(&c));
+    }
+
+    #[test]
+    fn keys_sort_like_time_and_never_overflow() {
+        assert!(key_base(1_000) < key_base(1_001));
+        assert!(key_last(key_base(1_000)) < key_base(1_001));
+        assert!(key_base(-1) < key_base(0));
+        assert_eq!(key_last(key_base(i64::MAX)), i64::MAX);
+        assert_eq!(key_base(i64::MIN), i64::MIN);
+    }
+}
