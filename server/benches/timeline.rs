@@ -223,7 +223,10 @@ async fn main() -> anyhow::Result<()> {
         }
     };
     let store = store::open(&url).await?;
+    // On a database of an earlier version this includes re-indexing its history.
+    let t = Instant::now();
     store.migrate().await?;
+    eprintln!("migrations: {:.1} s", t.elapsed().as_secs_f64());
     let fresh = pool.count_activities().await? == 0;
     let (contact, user) = if fresh {
         eprintln!("loading {total} activities ({big} on one contact)");

@@ -140,6 +140,39 @@ pub enum WordMatch {
     Prefix { heads: Vec<String>, word: String },
 }
 
+/// The same query in PostgreSQL's `tsquery` syntax (`&`, `|`, `:*` for a prefix).
+pub fn tsquery(words: &[WordMatch]) -> Option<String> {
+    let mut groups = Vec::with_capacity(words.len());
+    for w in words {
+        let atoms: Vec<String> = match w {
+            WordMatch::Exact(terms) => terms.clone(),
+            WordMatch::Prefix { heads, word } => {
+                heads.iter().map(|h| format!("{h}{word}:*")).collect()
+            }
+        };
+        if atoms.is_empty() {
+            return None;
+        }
+        groups.push(format!("({})", atoms.join(" | ")));
+    }
+    (!groups.is_empty()).then(|| groups.join(" & "))
+}
+
+/// The searchable parts of a stored email (subject, sender, body), when there is one.
+pub fn stored_email(
+    subject: Option<String>,
+    sender: Option<String>,
+    body: Option<String>,
+) -> Option<NewEmail> {
+    Some(NewEmail {
+        message_id: None,
+        subject: subject?,
+        sender: sender?,
+        snippet: String::new(),
+        body: body?,
+    })
+}
+
 /// The index query: every word required, each matching any of its atoms. Terms and words
 /// hold only letters and digits (see `search_words` and [`index_terms`]), so quoting them
 /// cannot be broken. `None` when a word can match nothing.

@@ -294,23 +294,30 @@ async fn a_deep_search_pages_in_timeline_order_however_a_page_is_reached() {
 #[tokio::test]
 async fn activities_written_before_the_search_index_are_indexed_on_migration() {
     let app = TestApp::spawn().await;
-    if !app.db_url.starts_with("sqlite:") {
-        return; // the backfill belongs to the SQLite index
-    }
     let contact = deep_contact(&app, 300).await;
     let token = app.token("super_a").await;
     let before = all_search_pages(&app, contact, &token, "q=nota").await;
     assert_eq!(before.iter().map(Vec::len).sum::<usize>(), 100);
-    // The state an older database is in: no keys, an empty index.
-    let pool = sqlx::SqlitePool::connect(&app.db_url).await.unwrap();
-    sqlx::query("UPDATE activities SET search_key = NULL")
-        .execute(&pool)
-        .await
-        .unwrap();
-    sqlx::query("DELETE FROM timeline_terms")
-        .execute(&pool)
-        .await
-        .unwrap();
+    // The state an older database is in: no keys and an empty index (SQLite), entries
+    // without terms (PostgreSQL).
+    if app.db_url.starts_with("sqlite:") {
+        let pool = sqlx::SqlitePool::connect(&app.db_url).await.unwrap();
+        sqlx::query("UPDATE activities SET search_key = NULL")
+            .execute(&pool)
+            .await
+            .unwrap();
+        sqlx::query("DELETE FROM timeline_terms")
+            .execute(&pool)
+            .await
+            .unwrap();
+    } else {
+        let pool = sqlx::PgPool::connect(&app.db_url).await.unwrap();
+        sqlx::query("UPDATE activity_search SET terms = NULL")
+            .execute(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+    }
     let gone: ActivityPage = app.get_as(&path(contact, "q=nota"), &token).await;
     assert_eq!(gone.total, 0);
     app.store.migrate().await.unwrap();

@@ -6,9 +6,9 @@
 //! time, so event ids commit in order and a duplicate check cannot race its insert;
 //! PostgreSQL runs writers concurrently, so every transaction that appends to the event
 //! log or checks-then-inserts takes one advisory lock first ([`begin_write`]): readers of
-//! the log never see id 8 before id 7 is committed. And FTS5's tokenizer becomes a
-//! `tsvector` built from words the application has already split and folded
-//! ([`search_doc`]).
+//! the log never see id 8 before id 7 is committed. And FTS5's index becomes a GIN index
+//! over a `tsvector` of the same terms per (contact, team, kind) ([`search`]), matched
+//! with `term:*` prefix queries instead of an expansion through a vocabulary.
 
 use std::collections::BTreeMap;
 use std::str::FromStr;
@@ -27,8 +27,7 @@ use sqlx::{AssertSqlSafe, PgPool, Row};
 
 use super::{
     AuditEntry, FailureWindow, NewActivity, NewContact, NewUser, SessionUser, Store, StoreError,
-    StoreResult, StoredEvent, TimelinePage, TimelineRequest, Viewer, WalkFrom, email_search_text,
-    plan_walk, search_text,
+    StoreResult, StoredEvent, TimelinePage, TimelineRequest, Viewer, WalkFrom, plan_walk, search,
 };
 use crate::text::fold;
 
@@ -99,85 +98,161 @@ impl PostgresStore {
 }
 
 impl PostgresStore {
-    /// A search page in one pass: the matches (a set bounded by the full-text index) are
-    /// counted (`COUNT(*) OVER ()`) and sorted together, so the index is read once per
-    /// request. A page past the end is answered with the last page, as without search.
-    #[allow(clippy::too_many_arguments)]
+    /// Give every search entry without terms (those written before migration 0007) its
+    /// terms, 2,000 per transaction, oldest id first; resumes where an interrupted run
+    /// stopped. Runs after migrations, before the server serves.
+    async fn backfill_search(&self) -> StoreResult<()> {
+        loop {
+            let mut tx = self.pool.begin().await?;
+            let rows = sqlx::query(
+                "SELECT a.id, a.contact_id, a.team_id, a.detail, e.subject, e.sender, e.body \
+                 FROM activity_search s JOIN activities a ON a.id = s.activity_id \
+                 LEFT JOIN incoming_emails e ON e.id = a.email_id \
+                 WHERE s.terms IS NULL ORDER BY s.activity_id LIMIT 2000",
+            )
+            .fetch_all(&mut *tx)
+            .await?;
+            if rows.is_empty() {
+                return Ok(());
+            }
+            let mut ids = Vec::with_capacity(rows.len());
+            let mut terms = Vec::with_capacity(rows.len());
+            for r in &rows {
+                ids.push(r.get::<i64, _>(0));
+                // A detail that no longer parses keeps an entry without words.
+                terms.push(
+                    serde_json::from_str::<ActivityDetail>(r.get(3))
+                        .map(|detail| {
+                            let email = search::stored_email(r.get(4), r.get(5), r.get(6));
+                            search::index_terms(r.get(1), r.get(2), &detail, email.as_ref())
+                        })
+                        .unwrap_or_default(),
+                );
+            }
+            sqlx::query(
+                "UPDATE activity_search s SET terms = to_tsvector('simple', t.terms) \
+                 FROM UNNEST($1::BIGINT[], $2::TEXT[]) AS t(id, terms) WHERE s.activity_id = t.id",
+            )
+            .bind(&ids)
+            .bind(&terms)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+        }
+    }
+
+    /// A search page. The tsquery (`tsq`, see [`search::match_query`]) already holds the
+    /// contact, the visible teams and the chosen kinds, so the GIN index yields exactly
+    /// the matches; they are counted and their keys `(occurred_at, id)` — stored in the
+    /// search entry — walked with the same plan as without search.
     async fn search_page(
         &self,
         conn: &mut sqlx::pool::PoolConnection<sqlx::Postgres>,
         viewer: &Viewer,
         contact_id: i64,
-        requested: u32,
-        filter: &str,
-        fts: &String,
+        req: &TimelineRequest,
+        tsq: &str,
         kind_counts: Vec<KindCount>,
     ) -> StoreResult<TimelinePage> {
-        let select = ACTIVITY_SELECT.replacen(
-            " FROM activities a ",
-            ", COUNT(*) OVER () FROM activities a ",
-            1,
+        const MATCH: &str = "s.terms @@ to_tsquery('simple', $1)";
+        let count_sql = format!("SELECT COUNT(*) FROM activity_search s WHERE {MATCH}");
+        // The ids of ten matches at or below key ($2, $3) after skipping $4.
+        let ids_sql = format!(
+            "SELECT s.activity_id FROM activity_search s WHERE {MATCH} \
+             AND (s.occurred_at, s.activity_id) <= ($2, $3) \
+             ORDER BY s.occurred_at DESC, s.activity_id DESC LIMIT {TIMELINE_PAGE_SIZE} OFFSET $4"
         );
-        let sql = format!(
-            "{select} WHERE {filter} ORDER BY a.occurred_at DESC, a.id DESC \
-             LIMIT {TIMELINE_PAGE_SIZE} OFFSET $6"
-        );
+        let ids_query = |key: (i64, i64), skip: u64| {
+            sqlx::query_scalar::<_, i64>(AssertSqlSafe(ids_sql.clone()))
+                .bind(tsq)
+                .bind(key.0)
+                .bind(key.1)
+                .bind(i64::try_from(skip).unwrap_or(i64::MAX))
+        };
+        const TOP: (i64, i64) = (i64::MAX, i64::MAX);
+        // Page 1 needs no count to find its rows: count and page at once, on two
+        // connections.
+        let (n, first_ids): (i64, _) = if req.page <= 1 {
+            let mut other = self.pool.acquire().await?;
+            let count = sqlx::query_scalar(AssertSqlSafe(count_sql))
+                .bind(tsq)
+                .fetch_one(&mut **conn);
+            let ids = ids_query(TOP, 0).fetch_all(&mut *other);
+            let (n, ids) = tokio::join!(count, ids);
+            (n?, Some(ids?))
+        } else {
+            let n = sqlx::query_scalar(AssertSqlSafe(count_sql))
+                .bind(tsq)
+                .fetch_one(&mut **conn)
+                .await?;
+            (n, None)
+        };
+        let total = u64::try_from(n).unwrap_or(0);
         let size = u64::from(TIMELINE_PAGE_SIZE);
-        let mut page = requested.max(1);
-        for _ in 0..2 {
-            let offset = i64::from(page - 1) * i64::from(TIMELINE_PAGE_SIZE);
-            let rows = bind_filter!(
-                sqlx::query(AssertSqlSafe(sql.clone())),
+        let pages = u32::try_from(total.div_ceil(size).max(1)).unwrap_or(u32::MAX);
+        let page = req.page.clamp(1, pages);
+        let ids = match first_ids {
+            Some(ids) => ids,
+            None if total == 0 => vec![],
+            None => {
+                let walk = plan_walk(total, page, req.anchor);
+                match walk.from {
+                    WalkFrom::Start => ids_query(TOP, walk.skip).fetch_all(&mut **conn).await?,
+                    WalkFrom::AnchorDown(k) => {
+                        ids_query(k, walk.skip).fetch_all(&mut **conn).await?
+                    }
+                    WalkFrom::End | WalkFrom::AnchorUp(_) => {
+                        // Walking up: first the key of the page's newest match.
+                        let from = match walk.from {
+                            WalkFrom::AnchorUp(k) => k,
+                            _ => (i64::MIN, i64::MIN),
+                        };
+                        let top_sql = format!(
+                            "SELECT s.occurred_at, s.activity_id FROM activity_search s \
+                             WHERE {MATCH} AND (s.occurred_at, s.activity_id) > ($2, $3) \
+                             ORDER BY s.occurred_at ASC, s.activity_id ASC LIMIT 1 OFFSET $4"
+                        );
+                        let top: Option<(i64, i64)> = sqlx::query_as(AssertSqlSafe(top_sql))
+                            .bind(tsq)
+                            .bind(from.0)
+                            .bind(from.1)
+                            .bind(i64::try_from(walk.skip).unwrap_or(i64::MAX))
+                            .fetch_optional(&mut **conn)
+                            .await?;
+                        match top {
+                            Some(top) => ids_query(top, 0).fetch_all(&mut **conn).await?,
+                            // The index changed under us (a concurrent delete).
+                            None => vec![],
+                        }
+                    }
+                }
+            }
+        };
+        let items = if ids.is_empty() {
+            vec![]
+        } else {
+            let sql = format!(
+                "{ACTIVITY_SELECT} WHERE a.id = ANY($5) AND a.contact_id = $3 AND {} \
+                 ORDER BY a.occurred_at DESC, a.id DESC",
+                scoped("a.team_id")
+            );
+            bind_filter!(
+                sqlx::query(AssertSqlSafe(sql)),
                 viewer,
                 contact_id,
-                Some(fts)
+                Some(&ids)
             )
-            .bind(offset)
             .fetch_all(&mut **conn)
-            .await?;
-            if let Some(first) = rows.first() {
-                let total = u64::try_from(first.get::<i64, _>(12)).unwrap_or(0);
-                let pages = u32::try_from(total.div_ceil(size).max(1)).unwrap_or(u32::MAX);
-                let items = rows
-                    .iter()
-                    .map(|r| activity_from_row(r, viewer.can_email))
-                    .collect::<StoreResult<Vec<_>>>()?;
-                return Ok(TimelinePage {
-                    items,
-                    total,
-                    page,
-                    pages,
-                    kind_counts,
-                });
-            }
-            // No row: no match at all, or a page past the end — count to tell.
-            let count_sql = format!("SELECT COUNT(*) FROM activities a WHERE {filter}");
-            let n: i64 = bind_filter!(
-                sqlx::query_scalar(AssertSqlSafe(count_sql)),
-                viewer,
-                contact_id,
-                Some(fts)
-            )
-            .fetch_one(&mut **conn)
-            .await?;
-            let total = u64::try_from(n).unwrap_or(0);
-            let pages = u32::try_from(total.div_ceil(size).max(1)).unwrap_or(u32::MAX);
-            if total == 0 || page <= pages {
-                return Ok(TimelinePage {
-                    items: vec![],
-                    total,
-                    page: page.min(pages),
-                    pages,
-                    kind_counts,
-                });
-            }
-            page = pages;
-        }
+            .await?
+            .iter()
+            .map(|r| activity_from_row(r, viewer.can_email))
+            .collect::<StoreResult<Vec<_>>>()?
+        };
         Ok(TimelinePage {
-            items: vec![],
-            total: 0,
-            page: 1,
-            pages: 1,
+            items,
+            total,
+            page,
+            pages,
             kind_counts,
         })
     }
@@ -189,7 +264,8 @@ impl Store for PostgresStore {
         MIGRATOR
             .run(&self.pool)
             .await
-            .map_err(|e| StoreError::Other(e.to_string()))
+            .map_err(|e| StoreError::Other(e.to_string()))?;
+        self.backfill_search().await
     }
 
     async fn ping(&self) -> StoreResult<()> {
@@ -684,9 +760,9 @@ impl Store for PostgresStore {
         // contact is not visible (a visible contact without activities yields one row
         // with a NULL kind thanks to the LEFT JOIN).
         let counts_sql = format!(
-            "SELECT k.kind, SUM(k.n)::BIGINT FROM contacts c \
+            "SELECT k.team_id, k.kind, k.n FROM contacts c \
              LEFT JOIN activity_counts k ON k.contact_id = c.id AND k.n > 0 AND {} \
-             WHERE c.id = $3 AND {} GROUP BY k.kind",
+             WHERE c.id = $3 AND {}",
             scoped("k.team_id"),
             scoped("c.team_id")
         );
@@ -699,22 +775,53 @@ impl Store for PostgresStore {
         if rows.is_empty() {
             return Ok(None);
         }
-        let mut kind_counts = Vec::new();
+        let mut per_kind: BTreeMap<ActivityKind, u64> = BTreeMap::new();
+        let mut pairs = Vec::new();
         for r in &rows {
-            if let Some(kind) = r.get::<Option<&str>, _>(0) {
+            if let (Some(team), Some(kind)) =
+                (r.get::<Option<i64>, _>(0), r.get::<Option<&str>, _>(1))
+            {
                 let kind: ActivityKind = kind.parse().map_err(|e| corrupt("activity kind", e))?;
-                let count = u64::try_from(r.get::<i64, _>(1)).unwrap_or(0);
-                kind_counts.push(KindCount { kind, count });
+                *per_kind.entry(kind).or_default() +=
+                    u64::try_from(r.get::<i64, _>(2)).unwrap_or(0);
+                if req.kinds.is_empty() || req.kinds.contains(&kind) {
+                    pairs.push((team, kind));
+                }
             }
         }
-        kind_counts.sort_by_key(|k| k.kind);
+        let kind_counts: Vec<KindCount> = per_kind
+            .into_iter()
+            .map(|(kind, count)| KindCount { kind, count })
+            .collect();
+
+        if !req.words.is_empty() {
+            // GIN matches prefixes itself: every word is a prefix query on every head.
+            let heads = search::heads(contact_id, &pairs, viewer.can_email);
+            let words: Vec<search::WordMatch> = req
+                .words
+                .iter()
+                .map(|w| search::WordMatch::Prefix {
+                    heads: heads.clone(),
+                    word: search::fold_word(w),
+                })
+                .collect();
+            let page = match search::tsquery(&words) {
+                Some(tsq) => {
+                    self.search_page(&mut conn, viewer, contact_id, req, &tsq, kind_counts)
+                        .await?
+                }
+                None => TimelinePage {
+                    items: vec![],
+                    total: 0,
+                    page: 1,
+                    pages: 1,
+                    kind_counts,
+                },
+            };
+            return Ok(Some(page));
+        }
 
         // The filter every step shares; kinds are our own enum's names, safe to inline.
-        // With a search (`$5` is a tsquery), the matches drive the query: `ARRAY(…)` is
-        // computed once from the GIN index and the rows fetched by id, then sorted. As a
-        // plain `IN (SELECT …)` the planner walks the whole history in the timeline index
-        // and probes each row (0.5 s instead of 0.5 ms for a rare word at 200,000
-        // activities) — SQLite's `+a.contact_id` avoids the same trap.
         let mut filter = format!("a.contact_id = $3 AND {}", scoped("a.team_id"));
         match req.kinds.as_slice() {
             [] => {}
@@ -724,47 +831,13 @@ impl Store for PostgresStore {
                 filter.push_str(&format!(" AND a.kind IN ({})", list.join(",")));
             }
         }
-        let fts = (!req.words.is_empty()).then(|| fts_query(&req.words, viewer.can_email));
-        if fts.is_some() {
-            filter.push_str(
-                " AND a.id = ANY (ARRAY(SELECT s.activity_id FROM activity_search s \
-                 WHERE s.contact_id = $3 AND s.doc @@ to_tsquery('simple', $5)))",
-            );
-        }
-
-        if let Some(m) = &fts {
-            return self
-                .search_page(
-                    &mut conn,
-                    viewer,
-                    contact_id,
-                    req.page,
-                    &filter,
-                    m,
-                    kind_counts,
-                )
-                .await
-                .map(Some);
-        }
-        let total: u64 = match &fts {
-            None => kind_counts
-                .iter()
-                .filter(|k| req.kinds.is_empty() || req.kinds.contains(&k.kind))
-                .map(|k| k.count)
-                .sum(),
-            Some(m) => {
-                let sql = format!("SELECT COUNT(*) FROM activities a WHERE {filter}");
-                let n: i64 = bind_filter!(
-                    sqlx::query_scalar(AssertSqlSafe(sql)),
-                    viewer,
-                    contact_id,
-                    Some(m)
-                )
-                .fetch_one(&mut *conn)
-                .await?;
-                u64::try_from(n).unwrap_or(0)
-            }
-        };
+        // No search on this path: $5 is bound NULL so that later parameters keep their place.
+        let fts: Option<&String> = None;
+        let total: u64 = kind_counts
+            .iter()
+            .filter(|k| req.kinds.is_empty() || req.kinds.contains(&k.kind))
+            .map(|k| k.count)
+            .sum();
         let size = u64::from(TIMELINE_PAGE_SIZE);
         let pages = u32::try_from(total.div_ceil(size).max(1)).unwrap_or(u32::MAX);
         let page = req.page.clamp(1, pages);
@@ -795,18 +868,13 @@ impl Store for PostgresStore {
             WalkFrom::AnchorDown(k) | WalkFrom::AnchorUp(k) => k,
             _ => (0, 0),
         };
-        let key = bind_filter!(
-            sqlx::query(AssertSqlSafe(key_sql)),
-            viewer,
-            contact_id,
-            fts.as_ref()
-        )
-        .bind(k1)
-        .bind(k2)
-        .bind(i64::try_from(walk.skip).unwrap_or(i64::MAX))
-        .fetch_optional(&mut *conn)
-        .await?
-        .map(|r| (r.get::<i64, _>(0), r.get::<i64, _>(1)));
+        let key = bind_filter!(sqlx::query(AssertSqlSafe(key_sql)), viewer, contact_id, fts)
+            .bind(k1)
+            .bind(k2)
+            .bind(i64::try_from(walk.skip).unwrap_or(i64::MAX))
+            .fetch_optional(&mut *conn)
+            .await?
+            .map(|r| (r.get::<i64, _>(0), r.get::<i64, _>(1)));
         let Some((k1, k2)) = key else {
             // The counters and the rows disagree (a concurrent delete): answer empty
             // rather than a wrong page.
@@ -824,16 +892,11 @@ impl Store for PostgresStore {
             "{ACTIVITY_SELECT} WHERE {filter} AND (a.occurred_at, a.id) <= ($6, $7) \
              ORDER BY a.occurred_at DESC, a.id DESC LIMIT {TIMELINE_PAGE_SIZE}"
         );
-        let rows = bind_filter!(
-            sqlx::query(AssertSqlSafe(sql)),
-            viewer,
-            contact_id,
-            fts.as_ref()
-        )
-        .bind(k1)
-        .bind(k2)
-        .fetch_all(&mut *conn)
-        .await?;
+        let rows = bind_filter!(sqlx::query(AssertSqlSafe(sql)), viewer, contact_id, fts)
+            .bind(k1)
+            .bind(k2)
+            .fetch_all(&mut *conn)
+            .await?;
         let items = rows
             .iter()
             .map(|r| activity_from_row(r, viewer.can_email))
@@ -1113,14 +1176,17 @@ pub(crate) async fn insert_activity(
     .fetch_one(&mut **tx)
     .await?;
     sqlx::query(
-        "INSERT INTO activity_search (activity_id, contact_id, doc) VALUES ($1, $2, \
-         setweight(to_tsvector('simple', $3), 'A') || setweight(to_tsvector('simple', $4), 'B'))",
+        "INSERT INTO activity_search (activity_id, contact_id, occurred_at, terms) \
+         VALUES ($1, $2, $3, to_tsvector('simple', $4))",
     )
     .bind(id)
     .bind(a.contact_id)
-    .bind(search_doc(&search_text(&a.detail)))
-    .bind(search_doc(
-        &a.email.as_ref().map(email_search_text).unwrap_or_default(),
+    .bind(ms(a.occurred_at))
+    .bind(search::index_terms(
+        a.contact_id,
+        a.team_id,
+        &a.detail,
+        a.email.as_ref(),
     ))
     .execute(&mut **tx)
     .await?;
@@ -1135,49 +1201,37 @@ pub(crate) async fn update_activity_detail(
     detail: &ActivityDetail,
 ) -> StoreResult<()> {
     let json = serde_json::to_string(detail).map_err(|e| StoreError::Other(e.to_string()))?;
-    sqlx::query("UPDATE activities SET detail = $1 WHERE id = $2")
-        .bind(json)
-        .bind(id)
-        .execute(&mut **tx)
-        .await?;
-    // As on SQLite, the rewritten entry holds the detail's text only (rewritten
-    // activities are calls and chats, which have no email content).
+    let row = sqlx::query(
+        "UPDATE activities a SET detail = $1 WHERE a.id = $2 \
+         RETURNING a.team_id, a.occurred_at, \
+           (SELECT subject FROM incoming_emails WHERE id = a.email_id), \
+           (SELECT sender FROM incoming_emails WHERE id = a.email_id), \
+           (SELECT body FROM incoming_emails WHERE id = a.email_id)",
+    )
+    .bind(json)
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some(row) = row else { return Ok(()) };
+    // The email content stays searchable: it is re-read, not lost with the old entry.
+    let email = search::stored_email(row.get(2), row.get(3), row.get(4));
     sqlx::query(
-        "INSERT INTO activity_search (activity_id, contact_id, doc) \
-         VALUES ($1, $2, setweight(to_tsvector('simple', $3), 'A')) \
-         ON CONFLICT (activity_id) DO UPDATE SET doc = EXCLUDED.doc",
+        "INSERT INTO activity_search (activity_id, contact_id, occurred_at, terms) \
+         VALUES ($1, $2, $3, to_tsvector('simple', $4)) \
+         ON CONFLICT (activity_id) DO UPDATE SET terms = EXCLUDED.terms",
     )
     .bind(id)
     .bind(contact_id)
-    .bind(search_doc(&search_text(detail)))
+    .bind(row.get::<i64, _>(1))
+    .bind(search::index_terms(
+        contact_id,
+        row.get(0),
+        detail,
+        email.as_ref(),
+    ))
     .execute(&mut **tx)
     .await?;
     Ok(())
-}
-
-/// The text of a search document as the index should see it: the words (letters and
-/// digits, as `search_words` splits a query), lower-cased and without accents, one
-/// space apart. PostgreSQL's parser then finds exactly these words (it would otherwise
-/// keep `ana@example.com` or `x-y` whole, where SQLite's tokenizer splits them).
-fn search_doc(text: &str) -> String {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(fold)
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// A tsquery for the words (already reduced to letters and digits by `search_words`,
-/// so no operator can be smuggled in): every word as a prefix, all required, and in
-/// email content (weight B) only for users allowed to read it. The contact is confined
-/// by the query around it.
-fn fts_query(words: &[String], can_email: bool) -> String {
-    let weight = if can_email { "" } else { "A" };
-    words
-        .iter()
-        .map(|w| format!("{}:*{weight}", fold(w)))
-        .collect::<Vec<_>>()
-        .join(" & ")
 }
 
 /// Append to the event log, inside a transaction begun with [`begin_write`] (which

@@ -16,9 +16,8 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{AssertSqlSafe, Row, SqlitePool};
 
 use super::{
-    AuditEntry, FailureWindow, NewActivity, NewContact, NewEmail, NewUser, SessionUser, Store,
-    StoreError, StoreResult, StoredEvent, TimelinePage, TimelineRequest, Viewer, WalkFrom,
-    plan_walk, search,
+    AuditEntry, FailureWindow, NewActivity, NewContact, NewUser, SessionUser, Store, StoreError,
+    StoreResult, StoredEvent, TimelinePage, TimelineRequest, Viewer, WalkFrom, plan_walk, search,
 };
 use crate::text::fold;
 
@@ -113,7 +112,7 @@ impl SqliteStore {
                 // A detail that no longer parses keeps its key but no words.
                 let terms = serde_json::from_str::<ActivityDetail>(r.get(3))
                     .map(|detail| {
-                        let email = stored_email(r.get(5), r.get(6), r.get(7));
+                        let email = search::stored_email(r.get(5), r.get(6), r.get(7));
                         search::index_terms(r.get(1), r.get(2), &detail, email.as_ref())
                     })
                     .unwrap_or_default();
@@ -1214,21 +1213,6 @@ pub(crate) async fn insert_activity(
     Ok(id)
 }
 
-/// The searchable parts of a stored email (subject, sender, body), when there is one.
-fn stored_email(
-    subject: Option<String>,
-    sender: Option<String>,
-    body: Option<String>,
-) -> Option<NewEmail> {
-    Some(NewEmail {
-        message_id: None,
-        subject: subject?,
-        sender: sender?,
-        snippet: String::new(),
-        body: body?,
-    })
-}
-
 /// Store an activity's search terms under its key, inside the caller's transaction.
 async fn index_activity(
     tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
@@ -1273,7 +1257,7 @@ pub(crate) async fn update_activity_detail(
     let Some(row) = row else { return Ok(()) };
     let team_id: i64 = row.get(0);
     // The email content stays searchable: it is re-read, not lost with the old entry.
-    let email = stored_email(row.get(2), row.get(3), row.get(4));
+    let email = search::stored_email(row.get(2), row.get(3), row.get(4));
     let terms = search::index_terms(contact_id, team_id, detail, email.as_ref());
     if let Some(key) = row.get::<Option<i64>, _>(1) {
         sqlx::query("DELETE FROM timeline_terms WHERE rowid = ?")
