@@ -184,6 +184,45 @@ pub struct TimelinePage {
     pub kind_counts: Vec<KindCount>,
 }
 
+impl TimelinePage {
+    /// No match at all: one empty page.
+    pub fn no_match(kind_counts: Vec<KindCount>) -> Self {
+        TimelinePage {
+            items: vec![],
+            total: 0,
+            page: 1,
+            pages: 1,
+            kind_counts,
+        }
+    }
+}
+
+/// A (team, kind) pair of a contact's history.
+pub(crate) type TeamKind = (i64, ActivityKind);
+
+/// The chips' per-kind counts and the (team, kind) pairs a search covers (those of the
+/// `chosen` kinds, all when none is chosen), from a contact's visible counter rows
+/// `(team, kind, n)`.
+pub(crate) fn tally_counts<'a>(
+    rows: impl IntoIterator<Item = (i64, &'a str, i64)>,
+    chosen: &[ActivityKind],
+) -> StoreResult<(Vec<KindCount>, Vec<TeamKind>)> {
+    let mut per_kind: std::collections::BTreeMap<ActivityKind, u64> = Default::default();
+    let mut pairs = Vec::new();
+    for (team, kind, n) in rows {
+        let kind: ActivityKind = kind.parse().map_err(|e| corrupt("activity kind", e))?;
+        *per_kind.entry(kind).or_default() += u64::try_from(n).unwrap_or(0);
+        if chosen.is_empty() || chosen.contains(&kind) {
+            pairs.push((team, kind));
+        }
+    }
+    let counts = per_kind
+        .into_iter()
+        .map(|(kind, count)| KindCount { kind, count })
+        .collect();
+    Ok((counts, pairs))
+}
+
 /// An event as stored in the event log: its position, the team allowed to see it
 /// (`None`: everyone signed in) and the event.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -249,6 +249,28 @@ async fn a_server_killed_mid_burst_keeps_every_acknowledged_ingest_and_retries_s
     assert_eq!(page.total, BURST as u64);
 }
 
+/// A note on contact A, as `agent`.
+fn post_note(app: &TestApp, agent: &str, text: &str) -> reqwest::RequestBuilder {
+    app.http
+        .post(app.url(&format!("/api/v1/contacts/{}/notes", app.contact_a)))
+        .bearer_auth(agent)
+        .json(&json!({ "text": text }))
+}
+
+/// The notes on contact A's first page, as debug text (to look for the words written).
+async fn note_texts(app: &TestApp, agent: &str) -> Vec<String> {
+    let page: ActivityPage = app
+        .get_as(
+            &format!("/api/v1/contacts/{}/activities?kinds=note", app.contact_a),
+            agent,
+        )
+        .await;
+    page.items
+        .iter()
+        .map(|a| format!("{:?}", a.detail))
+        .collect()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn writes_answer_503_while_the_database_is_locked_and_succeed_after_without_a_restart() {
     let app = TestApp::spawn().await;
@@ -258,12 +280,7 @@ async fn writes_answer_503_while_the_database_is_locked_and_succeed_after_withou
         return;
     };
     let agent = app.token("agent_a").await;
-    let note = |text: &str| {
-        app.http
-            .post(app.url(&format!("/api/v1/contacts/{}/notes", app.contact_a)))
-            .bearer_auth(&agent)
-            .json(&json!({ "text": text }))
-    };
+    let note = |text: &str| post_note(&app, &agent, text);
     assert_eq!(
         note("antes").send().await.unwrap().status(),
         StatusCode::CREATED
@@ -316,17 +333,7 @@ async fn writes_answer_503_while_the_database_is_locked_and_succeed_after_withou
         note("después").send().await.unwrap().status(),
         StatusCode::CREATED
     );
-    let page: ActivityPage = app
-        .get_as(
-            &format!("/api/v1/contacts/{}/activities?kinds=note", app.contact_a),
-            &agent,
-        )
-        .await;
-    let texts: Vec<String> = page
-        .items
-        .iter()
-        .map(|a| format!("{:?}", a.detail))
-        .collect();
+    let texts = note_texts(&app, &agent).await;
     assert!(texts.iter().any(|t| t.contains("después")), "{texts:?}");
     assert!(texts.iter().any(|t| t.contains("antes")), "{texts:?}");
     assert!(!texts.iter().any(|t| t.contains("durante")), "{texts:?}");
@@ -485,13 +492,7 @@ async fn requests_answer_503_while_postgresql_is_down_and_succeed_after_without_
     let cluster = OwnCluster::start(&bin);
     let app = TestApp::spawn_on(Default::default(), TestDb::external(cluster.url())).await;
     let agent = app.token("agent_a").await;
-    let note = |text: &str| {
-        app.http
-            .post(app.url(&format!("/api/v1/contacts/{}/notes", app.contact_a)))
-            .bearer_auth(&agent)
-            .json(&json!({ "text": text }))
-            .timeout(Duration::from_secs(30))
-    };
+    let note = |text: &str| post_note(&app, &agent, text).timeout(Duration::from_secs(30));
     let timeline = || {
         app.http
             .get(app.url(&format!("/api/v1/contacts/{}/activities", app.contact_a)))
@@ -555,17 +556,7 @@ async fn requests_answer_503_while_postgresql_is_down_and_succeed_after_without_
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
     eprintln!("recovery: first write accepted {recovered:?} after PostgreSQL was back");
-    let page: ActivityPage = app
-        .get_as(
-            &format!("/api/v1/contacts/{}/activities?kinds=note", app.contact_a),
-            &agent,
-        )
-        .await;
-    let texts: Vec<String> = page
-        .items
-        .iter()
-        .map(|a| format!("{:?}", a.detail))
-        .collect();
+    let texts = note_texts(&app, &agent).await;
     assert!(texts.iter().any(|t| t.contains("antes")), "{texts:?}");
     assert!(texts.iter().any(|t| t.contains("después")), "{texts:?}");
     assert!(!texts.iter().any(|t| t.contains("durante")), "{texts:?}");

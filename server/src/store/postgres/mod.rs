@@ -781,24 +781,17 @@ impl Store for PostgresStore {
         if rows.is_empty() {
             return Ok(None);
         }
-        let mut per_kind: BTreeMap<ActivityKind, u64> = BTreeMap::new();
-        let mut pairs = Vec::new();
-        for r in &rows {
-            if let (Some(team), Some(kind)) =
-                (r.get::<Option<i64>, _>(0), r.get::<Option<&str>, _>(1))
-            {
-                let kind: ActivityKind = kind.parse().map_err(|e| corrupt("activity kind", e))?;
-                *per_kind.entry(kind).or_default() +=
-                    u64::try_from(r.get::<i64, _>(2)).unwrap_or(0);
-                if req.kinds.is_empty() || req.kinds.contains(&kind) {
-                    pairs.push((team, kind));
-                }
-            }
-        }
-        let kind_counts: Vec<KindCount> = per_kind
-            .into_iter()
-            .map(|(kind, count)| KindCount { kind, count })
-            .collect();
+        // A visible contact without activities yields one row of NULLs: no pair.
+        let (kind_counts, pairs) = super::tally_counts(
+            rows.iter().filter_map(|r| {
+                Some((
+                    r.get::<Option<i64>, _>(0)?,
+                    r.get::<Option<&str>, _>(1)?,
+                    r.get::<i64, _>(2),
+                ))
+            }),
+            &req.kinds,
+        )?;
 
         if !req.words.is_empty() {
             // GIN matches prefixes itself: every word is a prefix query on every head.
@@ -816,13 +809,7 @@ impl Store for PostgresStore {
                     self.search_page(&mut conn, viewer, contact_id, req, &tsq, kind_counts)
                         .await?
                 }
-                None => TimelinePage {
-                    items: vec![],
-                    total: 0,
-                    page: 1,
-                    pages: 1,
-                    kind_counts,
-                },
+                None => TimelinePage::no_match(kind_counts),
             };
             return Ok(Some(page));
         }
