@@ -62,6 +62,7 @@ messages! {
     NoActivities => "Este contacto aún no tiene actividad.", "This contact has no activity yet.";
     NewestActivities => "Actividad más reciente", "Latest activity";
     ActivitiesTotal => "{n} actividades en total", "{n} activities in all";
+    MatchesCapped => "Más de {n} coincidencias: se muestran las {n} más recientes. Agrega palabras o filtra por tipo para acotar.", "More than {n} matches: the newest {n} are shown. Add words or filter by kind to narrow it down.";
     Attributes => "Atributos", "Attributes";
     NoAttributes => "Sin atributos.", "No attributes.";
     CreatedAt => "Creado", "Created";

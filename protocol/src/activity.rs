@@ -187,6 +187,12 @@ pub struct Activity {
 /// Activities per timeline page.
 pub const TIMELINE_PAGE_SIZE: u32 = 10;
 
+/// A search shows at most this many matches, the newest (100 pages). Counting every
+/// match of a common word in a history of hundreds of thousands costs milliseconds per
+/// request and helps no one: past this an agent narrows the search instead. The
+/// timeline without a search has no such limit.
+pub const SEARCH_MATCH_LIMIT: u64 = 1_000;
+
 /// Query of `GET /api/v1/contacts/{id}/activities`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ActivityQuery {
@@ -229,8 +235,13 @@ impl ActivityQuery {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ActivityPage {
     pub items: Vec<Activity>,
-    /// Activities matching the kinds and query that the caller may see.
+    /// Activities matching the kinds and query that the caller may see; for a search at
+    /// most [`SEARCH_MATCH_LIMIT`] (see `capped`).
     pub total: u64,
+    /// The search matches more than [`SEARCH_MATCH_LIMIT`] activities: `total` is the
+    /// limit and the pages hold the newest that many.
+    #[serde(default)]
+    pub capped: bool,
     /// The page answered (the last page when a page past the end was asked for).
     pub page: u32,
     /// At least 1, also for an empty timeline.

@@ -118,6 +118,19 @@ pub async fn serve(
             std::time::Duration::from_secs(state.config.imap_poll_secs.max(1)),
         );
     }
+    // Housekeeping in small steps (see `Store::maintain`): a fifth of a second a minute.
+    let store = state.store.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            match store.maintain(std::time::Duration::from_millis(200)).await {
+                Ok(n) if n > 0 => tracing::debug!(steps = n, "store maintenance"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "store maintenance failed"),
+            }
+        }
+    });
     // Keep the event log short: clients resuming later than this get a `resync`.
     let retention = chrono::Duration::hours(i64::from(state.config.event_retention_hours));
     let store = state.store.clone();

@@ -173,6 +173,7 @@ async fn activities(
     Ok(ApiJson(ActivityPage {
         items: t.items,
         total: t.total,
+        capped: t.capped,
         page: t.page,
         pages: t.pages,
         page_size: TIMELINE_PAGE_SIZE,

@@ -178,7 +178,10 @@ pub struct TimelineAnchor {
 #[derive(Debug, Clone)]
 pub struct TimelinePage {
     pub items: Vec<Activity>,
+    /// At most [`SEARCH_MATCH_LIMIT`](agentdesk_protocol::SEARCH_MATCH_LIMIT) for a search.
     pub total: u64,
+    /// A search with more matches than the limit (`total` is the limit).
+    pub capped: bool,
     pub page: u32,
     pub pages: u32,
     pub kind_counts: Vec<KindCount>,
@@ -190,6 +193,7 @@ impl TimelinePage {
         TimelinePage {
             items: vec![],
             total: 0,
+            capped: false,
             page: 1,
             pages: 1,
             kind_counts,
@@ -263,6 +267,15 @@ pub trait Store:
     async fn migrate(&self) -> StoreResult<()>;
     /// Cheap round trip, for readiness checks.
     async fn ping(&self) -> StoreResult<()>;
+    /// Housekeeping that keeps reads fast as the data grows, in small steps for at most
+    /// about `budget`; the server calls it periodically. Returns the steps that did work
+    /// (0: nothing to do). SQLite merges the search index's segments (an index grown by
+    /// many small writes is split in several, and every search reads each of them);
+    /// PostgreSQL's autovacuum does the equivalent on its own.
+    async fn maintain(&self, budget: std::time::Duration) -> StoreResult<u32> {
+        let _ = budget;
+        Ok(0)
+    }
     /// True when no user exists yet (a first start).
     async fn is_empty(&self) -> StoreResult<bool>;
 

@@ -15,7 +15,7 @@
 //! and searched exactly; a word that stands for more than [`MAX_EXPANSION`] terms, or for
 //! none the vocabulary knows, falls back to FTS5's own prefix query.
 
-use agentdesk_protocol::{ActivityDetail, ActivityKind};
+use agentdesk_protocol::{ActivityDetail, ActivityKind, SEARCH_MATCH_LIMIT};
 
 use super::{NewEmail, email_search_text, search_text};
 
@@ -191,6 +191,24 @@ pub fn match_query(words: &[WordMatch]) -> Option<String> {
         groups.push(format!("({})", atoms.join(" OR ")));
     }
     (!groups.is_empty()).then(|| groups.join(" AND "))
+}
+
+/// A search's match count, read up to one past [`SEARCH_MATCH_LIMIT`], as (total,
+/// capped).
+pub fn cap(counted: i64) -> (u64, bool) {
+    let n = u64::try_from(counted).unwrap_or(0);
+    if n > SEARCH_MATCH_LIMIT {
+        (SEARCH_MATCH_LIMIT, true)
+    } else {
+        (n, false)
+    }
+}
+
+/// The total to plan a search's walk with: a capped search's end is not the oldest
+/// match, so it is never walked from (an unbounded total makes the start or an anchor
+/// always the nearer end; both are at most the limit away).
+pub fn walk_total(total: u64, capped: bool) -> u64 {
+    if capped { u64::MAX } else { total }
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use agentdesk_protocol::{
     Activity, ActivityDetail, ActivityKind, ActivityPage, ActivityView, AuditRecord, Direction,
-    EmailContent, StreamTicket,
+    EmailContent, SEARCH_MATCH_LIMIT, StreamTicket,
 };
 use agentdesk_server::store::{NewActivity, NewContact, NewEmail};
 use chrono::{TimeZone, Utc};
@@ -289,6 +289,108 @@ async fn a_deep_search_pages_in_timeline_order_however_a_page_is_reached() {
         .get_as(&path(contact, "q=mensa&kinds=call"), &token)
         .await;
     assert_eq!((none.total, none.items.len(), none.pages), (0, 0, 1));
+}
+
+#[tokio::test]
+async fn a_search_matching_more_than_the_limit_pages_through_the_newest_limit() {
+    let app = TestApp::spawn().await;
+    // 3,012 activities: 1,004 SMS, all saying "mensaje …".
+    let contact = deep_contact(&app, 3_012).await;
+    let token = app.token("super_a").await;
+    let sms_pages = all_search_pages(&app, contact, &token, "kinds=sms").await;
+    let sms: ActivityPage = app.get_as(&path(contact, "kinds=sms"), &token).await;
+    assert_eq!((sms.total, sms.capped, sms.pages), (1_004, false, 101));
+    assert_eq!(sms_pages.len(), 101, "a filter without words has no limit");
+
+    let first: ActivityPage = app.get_as(&path(contact, "q=mensa"), &token).await;
+    assert_eq!(
+        (first.total, first.capped, first.pages),
+        (SEARCH_MATCH_LIMIT, true, 100)
+    );
+    // Page by page (anchors), the newest 1,000 matches in timeline order.
+    let search_pages = all_search_pages(&app, contact, &token, "q=mensa").await;
+    assert_eq!(search_pages[..], sms_pages[..100]);
+    // By number: the last page is the 100th of the newest, also past the end (the
+    // oldest matches are not walked to from the other end).
+    for n in [99u32, 100, 101, 500] {
+        let p: ActivityPage = app
+            .get_as(&path(contact, &format!("q=mensa&page={n}")), &token)
+            .await;
+        let want = n.min(100);
+        assert_eq!((p.page, p.capped), (want, true), "page {n}");
+        assert_eq!(keys(&p), sms_pages[want as usize - 1], "search page {n}");
+    }
+    // Up from an anchor near the end.
+    let p100: ActivityPage = app.get_as(&path(contact, "q=mensa&page=100"), &token).await;
+    let a = p100.anchor.unwrap();
+    let p97: ActivityPage = app
+        .get_as(
+            &path(contact, &format!("q=mensa&page=97&anchor={a}")),
+            &token,
+        )
+        .await;
+    assert_eq!(keys(&p97), sms_pages[96]);
+    // Fewer matches than the limit: counted exactly.
+    let some: ActivityPage = app.get_as(&path(contact, "q=mensaje%201"), &token).await;
+    let expect = (0..3_012usize)
+        .filter(|i| i % 3 == 0 && i.to_string().starts_with('1'))
+        .count() as u64;
+    assert_eq!((some.total, some.capped), (expect, false));
+}
+
+#[tokio::test]
+async fn maintenance_merges_a_fragmented_search_index_and_searches_stay_the_same() {
+    let app = TestApp::spawn().await;
+    let contact = deep_contact(&app, 300).await;
+    // Many small writes: one index segment each until the index merges them.
+    for i in 0..40 {
+        app.store
+            .insert_activities(
+                &[NewActivity {
+                    team_id: app.team_a,
+                    contact_id: contact,
+                    user_id: None,
+                    model_id: format!("note-{i}"),
+                    occurred_at: Utc::now(),
+                    email: None,
+                    detail: ActivityDetail::Note {
+                        text: format!("nota suelta {i}"),
+                    },
+                }],
+                false,
+            )
+            .await
+            .unwrap();
+    }
+    let token = app.token("super_a").await;
+    let before = all_search_pages(&app, contact, &token, "q=nota").await;
+    assert_eq!(before.iter().map(Vec::len).sum::<usize>(), 140);
+    let segments = || async {
+        let pool = sqlx::SqlitePool::connect(&app.db_url).await.unwrap();
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(DISTINCT segid) FROM timeline_terms_idx")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        n
+    };
+    let sqlite = app.db_url.starts_with("sqlite:");
+    if sqlite {
+        assert!(segments().await > 2, "the writes left several segments");
+    }
+    let mut steps = 0;
+    loop {
+        let n = app.store.maintain(Duration::from_secs(5)).await.unwrap();
+        if n == 0 {
+            break;
+        }
+        steps += n;
+    }
+    if sqlite {
+        assert!(steps > 0, "maintenance merged");
+        assert!(segments().await <= 2, "at most two segments are left");
+    }
+    let after = all_search_pages(&app, contact, &token, "q=nota").await;
+    assert_eq!(after, before);
 }
 
 #[tokio::test]

@@ -376,13 +376,17 @@ pub fn ActivityTab(contact_id: i64) -> impl IntoView {
         {move || shown.get().map(|p| {
             let loading = data.get().is_none();
             let searching = request.with(|q| q.q.is_some() || q.kinds.is_some());
-            let total = p.total;
+            let (total, capped) = (p.total, p.capped);
             let (page, pages) = (p.page, p.pages);
             let empty = p.items.is_empty();
             view! {
                 <div class="timeline-head">
                     <span class="muted small" id="activity-total" aria-live="polite">
-                        {move || i18n.tn(Msg::ActivitiesTotal, total)}
+                        {move || if capped {
+                            i18n.tn(Msg::MatchesCapped, total)
+                        } else {
+                            i18n.tn(Msg::ActivitiesTotal, total)
+                        }}
                     </span>
                     <span class="live-dot" class:on=move || live.connected.get()
                         title=move || i18n.t(if live.connected.get() { Msg::LiveOn } else { Msg::LiveOff })></span>

@@ -18,7 +18,7 @@ use std::collections::HashMap;
 
 use agentdesk_protocol::{
     Activity, ActivityDetail, ActivityKind, Contact, ContactSummary, EmailContent, KindCount, Me,
-    ServerEvent, TIMELINE_PAGE_SIZE, TeamRef, UpdateMe, UserRef, UserSummary,
+    SEARCH_MATCH_LIMIT, ServerEvent, TIMELINE_PAGE_SIZE, TeamRef, UpdateMe, UserRef, UserSummary,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -40,8 +40,9 @@ mod status;
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
 
 /// The advisory lock that serialises writers of the event log (any constant works, as
-/// long as every instance uses the same one).
-const WRITE_LOCK: i64 = 0x6167_6e74_6465_736b; // "agntdesk"
+/// long as every instance uses the same one): 0x6167_6e74_6465_736b, "agntdesk".
+/// `BEGIN` and the lock go in one simple query — one round trip, not two.
+const BEGIN_WRITE: &str = "BEGIN; SELECT pg_advisory_xact_lock(7018699990459839339)";
 
 pub(crate) type Tx<'a> = sqlx::Transaction<'a, sqlx::Postgres>;
 
@@ -49,12 +50,7 @@ pub(crate) type Tx<'a> = sqlx::Transaction<'a, sqlx::Postgres>;
 /// waits for the write lock before touching any row, so two such transactions never
 /// deadlock on each other and commit their events in id order.
 pub(crate) async fn begin_write(pool: &PgPool) -> StoreResult<Tx<'static>> {
-    let mut tx = pool.begin().await?;
-    sqlx::query("SELECT pg_advisory_xact_lock($1)")
-        .bind(WRITE_LOCK)
-        .execute(&mut *tx)
-        .await?;
-    Ok(tx)
+    Ok(pool.begin_with(BEGIN_WRITE).await?)
 }
 
 /// The team filter of every scoped query, on the team column `col`. By convention the
@@ -161,7 +157,11 @@ impl PostgresStore {
         kind_counts: Vec<KindCount>,
     ) -> StoreResult<TimelinePage> {
         const MATCH: &str = "s.terms @@ to_tsquery('simple', $1)";
-        let count_sql = format!("SELECT COUNT(*) FROM activity_search s WHERE {MATCH}");
+        // Counted up to one past the limit: the count stops there.
+        let count_sql = format!(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM activity_search s WHERE {MATCH} LIMIT {}) m",
+            SEARCH_MATCH_LIMIT + 1
+        );
         // The ids of ten matches at or below key ($2, $3) after skipping $4.
         let ids_sql = format!(
             "SELECT s.activity_id FROM activity_search s WHERE {MATCH} \
@@ -193,7 +193,7 @@ impl PostgresStore {
                 .await?;
             (n, None)
         };
-        let total = u64::try_from(n).unwrap_or(0);
+        let (total, capped) = search::cap(n);
         let size = u64::from(TIMELINE_PAGE_SIZE);
         let pages = u32::try_from(total.div_ceil(size).max(1)).unwrap_or(u32::MAX);
         let page = req.page.clamp(1, pages);
@@ -201,7 +201,7 @@ impl PostgresStore {
             Some(ids) => ids,
             None if total == 0 => vec![],
             None => {
-                let walk = plan_walk(total, page, req.anchor);
+                let walk = plan_walk(search::walk_total(total, capped), page, req.anchor);
                 match walk.from {
                     WalkFrom::Start => ids_query(TOP, walk.skip).fetch_all(&mut **conn).await?,
                     WalkFrom::AnchorDown(k) => {
@@ -257,6 +257,7 @@ impl PostgresStore {
         Ok(TimelinePage {
             items,
             total,
+            capped,
             page,
             pages,
             kind_counts,
@@ -838,6 +839,7 @@ impl Store for PostgresStore {
             return Ok(Some(TimelinePage {
                 items: vec![],
                 total,
+                capped: false,
                 page,
                 pages,
                 kind_counts,
@@ -874,6 +876,7 @@ impl Store for PostgresStore {
             return Ok(Some(TimelinePage {
                 items: vec![],
                 total,
+                capped: false,
                 page,
                 pages,
                 kind_counts,
@@ -897,6 +900,7 @@ impl Store for PostgresStore {
         Ok(Some(TimelinePage {
             items,
             total,
+            capped: false,
             page,
             pages,
             kind_counts,
@@ -1153,9 +1157,14 @@ pub(crate) async fn insert_activity(
     };
     let detail = serde_json::to_string(&strip_email_content(&a.detail))
         .map_err(|e| StoreError::Other(e.to_string()))?;
+    // The row and its search entry in one statement (one round trip under the lock).
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO activities (team_id, contact_id, user_id, kind, model_id, email_id, detail, occurred_at, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+        "WITH a AS (INSERT INTO activities (team_id, contact_id, user_id, kind, model_id, email_id, \
+           detail, occurred_at, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id), \
+         s AS (INSERT INTO activity_search (activity_id, contact_id, occurred_at, terms) \
+           SELECT id, $2, $8, to_tsvector('simple', $10) FROM a) \
+         SELECT id FROM a",
     )
     .bind(a.team_id)
     .bind(a.contact_id)
@@ -1166,22 +1175,13 @@ pub(crate) async fn insert_activity(
     .bind(detail)
     .bind(ms(a.occurred_at))
     .bind(now)
-    .fetch_one(&mut **tx)
-    .await?;
-    sqlx::query(
-        "INSERT INTO activity_search (activity_id, contact_id, occurred_at, terms) \
-         VALUES ($1, $2, $3, to_tsvector('simple', $4))",
-    )
-    .bind(id)
-    .bind(a.contact_id)
-    .bind(ms(a.occurred_at))
     .bind(search::index_terms(
         a.contact_id,
         a.team_id,
         &a.detail,
         a.email.as_ref(),
     ))
-    .execute(&mut **tx)
+    .fetch_one(&mut **tx)
     .await?;
     Ok(id)
 }
@@ -1236,21 +1236,20 @@ pub(crate) async fn append_event(
     now: i64,
 ) -> StoreResult<StoredEvent> {
     let payload = serde_json::to_string(&event).map_err(|e| StoreError::Other(e.to_string()))?;
+    // One round trip for the row and its notification: the write lock is held until
+    // commit, so every statement saved here is time other writers do not wait. The
+    // notification reaches every listening instance when (and only if) the transaction
+    // commits.
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO events (team_id, kind, payload, at) VALUES ($1, $2, $3, $4) RETURNING id",
+        "WITH e AS (INSERT INTO events (team_id, kind, payload, at) VALUES ($1, $2, $3, $4)          RETURNING id) SELECT e.id FROM e CROSS JOIN LATERAL pg_notify($5, e.id::text) n",
     )
     .bind(team_id)
     .bind(event.name())
     .bind(payload)
     .bind(now)
+    .bind(EVENTS_CHANNEL)
     .fetch_one(&mut **tx)
     .await?;
-    // Delivered to every listening instance when (and only if) the transaction commits.
-    sqlx::query("SELECT pg_notify($1, $2)")
-        .bind(EVENTS_CHANNEL)
-        .bind(id.to_string())
-        .execute(&mut **tx)
-        .await?;
     Ok(StoredEvent { id, team_id, event })
 }
 

@@ -11,30 +11,42 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
-use super::{PostgresStore, append_event, begin_write, corrupt, from_ms, ms};
+use super::{EVENTS_CHANNEL, PostgresStore, begin_write, corrupt, from_ms, ms};
 use crate::presence::{Change, Presence, transition};
 use crate::store::status::{Changed, StatusStore};
-use crate::store::{StoreResult, StoredEvent, Viewer};
+use crate::store::{StoreError, StoreResult, StoredEvent, Viewer};
 
 use super::Tx;
 
 /// Lock and read the agent's presence row (created on first use): `FOR UPDATE` holds
 /// the row until the transaction ends.
 async fn lock_presence(tx: &mut Tx<'_>, user_id: i64, now: i64) -> StoreResult<Presence> {
-    sqlx::query(
-        "INSERT INTO agent_presence (user_id, since) VALUES ($1, $2) ON CONFLICT (user_id) DO NOTHING",
-    )
-    .bind(user_id)
-    .bind(now)
-    .execute(&mut **tx)
-    .await?;
-    let r = sqlx::query(
-        "SELECT session_id, connected, status, since, pending, in_call, pre_call, \
-         disconnected_at, before_disconnect FROM agent_presence WHERE user_id = $1 FOR UPDATE",
-    )
-    .bind(user_id)
-    .fetch_one(&mut **tx)
-    .await?;
+    const SELECT: &str = "SELECT session_id, connected, status, since, pending, in_call, \
+         pre_call, disconnected_at, before_disconnect FROM agent_presence WHERE user_id = $1 \
+         FOR UPDATE";
+    // The row exists but for an agent's very first change: read it first, create it only
+    // when missing (one round trip instead of two on the usual path).
+    let r = match sqlx::query(SELECT)
+        .bind(user_id)
+        .fetch_optional(&mut **tx)
+        .await?
+    {
+        Some(r) => r,
+        None => {
+            sqlx::query(
+                "INSERT INTO agent_presence (user_id, since) VALUES ($1, $2) \
+                 ON CONFLICT (user_id) DO NOTHING",
+            )
+            .bind(user_id)
+            .bind(now)
+            .execute(&mut **tx)
+            .await?;
+            sqlx::query(SELECT)
+                .bind(user_id)
+                .fetch_one(&mut **tx)
+                .await?
+        }
+    };
     Ok(Presence {
         session_id: r.get(0),
         connected: r.get(1),
@@ -79,31 +91,78 @@ async fn apply(
         .bind(user_id)
         .execute(&mut **tx)
         .await?;
-        for e in &out.entries {
+        if !out.entries.is_empty() {
+            // All entries in one statement, in order (ids follow the array order).
             sqlx::query(
                 "INSERT INTO connection_events (user_id, at, type, value, reason, session_id) \
-                 VALUES ($1, $2, $3, $4, $5, $6)",
+                 SELECT $1, $2, t, v, r, s FROM UNNEST($3::text[], $4::text[], $5::text[], \
+                 $6::text[]) WITH ORDINALITY AS x(t, v, r, s, n) ORDER BY n",
             )
             .bind(user_id)
             .bind(now)
-            .bind(e.kind.as_str())
-            .bind(&e.value)
-            .bind(e.reason.map(|r| r.as_str()))
-            .bind(&e.session_id)
+            .bind(
+                out.entries
+                    .iter()
+                    .map(|e| e.kind.as_str())
+                    .collect::<Vec<_>>(),
+            )
+            .bind(
+                out.entries
+                    .iter()
+                    .map(|e| e.value.clone())
+                    .collect::<Vec<_>>(),
+            )
+            .bind(
+                out.entries
+                    .iter()
+                    .map(|e| e.reason.map(|r| r.as_str()))
+                    .collect::<Vec<_>>(),
+            )
+            .bind(
+                out.entries
+                    .iter()
+                    .map(|e| e.session_id.clone())
+                    .collect::<Vec<_>>(),
+            )
             .execute(&mut **tx)
             .await?;
         }
-        let teams: Vec<i64> =
-            sqlx::query_scalar("SELECT team_id FROM team_members WHERE user_id = $1")
-                .bind(user_id)
-                .fetch_all(&mut **tx)
-                .await?;
-        for t in teams {
-            events
-                .push(append_event(tx, Some(t), ServerEvent::AgentStatus { user_id }, now).await?);
-        }
+        events = append_team_events(tx, user_id, ServerEvent::AgentStatus { user_id }, now).await?;
     }
     Ok((p.to_status(user_id), out.queued, events))
+}
+
+/// Append `event` once for each team of `user_id`, in one statement: the teams are read,
+/// the rows written and the instances notified in a single round trip under the lock.
+async fn append_team_events(
+    tx: &mut Tx<'_>,
+    user_id: i64,
+    event: ServerEvent,
+    now: i64,
+) -> StoreResult<Vec<StoredEvent>> {
+    let payload = serde_json::to_string(&event).map_err(|e| StoreError::Other(e.to_string()))?;
+    let mut rows: Vec<(i64, i64)> = sqlx::query_as(
+        "WITH e AS (INSERT INTO events (team_id, kind, payload, at) \
+           SELECT team_id, $2, $3, $4 FROM team_members WHERE user_id = $1 ORDER BY team_id \
+           RETURNING id, team_id) \
+         SELECT e.id, e.team_id FROM e CROSS JOIN LATERAL pg_notify($5, e.id::text) n",
+    )
+    .bind(user_id)
+    .bind(event.name())
+    .bind(payload)
+    .bind(now)
+    .bind(EVENTS_CHANNEL)
+    .fetch_all(&mut **tx)
+    .await?;
+    rows.sort_unstable();
+    Ok(rows
+        .into_iter()
+        .map(|(id, team_id)| StoredEvent {
+            id,
+            team_id: Some(team_id),
+            event: event.clone(),
+        })
+        .collect())
 }
 
 /// After a user's streams changed: disconnect them if none is left.

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use agentdesk_protocol::{
     Activity, ActivityDetail, ActivityKind, Contact, ContactSummary, EmailContent, KindCount, Me,
-    ServerEvent, TIMELINE_PAGE_SIZE, TeamRef, UpdateMe, UserRef, UserSummary,
+    SEARCH_MATCH_LIMIT, ServerEvent, TIMELINE_PAGE_SIZE, TeamRef, UpdateMe, UserRef, UserSummary,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -28,6 +28,13 @@ mod ingest;
 mod status;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+
+/// Search index segments left alone by [`Store::maintain`] (see there).
+const MERGED_SEGMENTS: i64 = 2;
+/// Pages one maintenance step of the search index writes at most (about 512 KiB with
+/// 4 KiB pages): a step is one write transaction, so this bounds how long it holds the
+/// write lock.
+const MERGE_STEP_PAGES: i64 = 128;
 
 /// The team filter of every scoped query, on the team column `col`. By convention the
 /// query binds `?1` = the viewer sees all teams (admin), `?2` = the viewer's user id.
@@ -193,7 +200,13 @@ impl SqliteStore {
         fts: &str,
         kind_counts: Vec<KindCount>,
     ) -> StoreResult<TimelinePage> {
-        let count_sql = "SELECT COUNT(*) FROM timeline_terms WHERE timeline_terms MATCH ?";
+        // Counted up to one past the limit (in the index's own order): the count stops
+        // there.
+        let count_sql = format!(
+            "SELECT COUNT(*) FROM (SELECT rowid FROM timeline_terms WHERE timeline_terms MATCH ? \
+             LIMIT {})",
+            SEARCH_MATCH_LIMIT + 1
+        );
         let select = ACTIVITY_SELECT.replacen(
             " FROM activities a ",
             " FROM m CROSS JOIN activities a ON a.search_key = m.k ",
@@ -217,23 +230,23 @@ impl SqliteStore {
             .bind(skip)
         };
         // Page 1 — what a search box shows first — needs no count to find its rows: the
-        // count (the longer part) and the page are read at once, on two connections.
+        // count and the page are read at once, on two connections.
         let (n, first_page): (i64, _) = if req.page <= 1 {
             let mut other = self.pool.acquire().await?;
-            let count = sqlx::query_scalar(count_sql)
+            let count = sqlx::query_scalar(AssertSqlSafe(count_sql))
                 .bind(fts)
                 .fetch_one(&mut **conn);
             let rows = page_query(i64::MAX, 0).fetch_all(&mut *other);
             let (n, rows) = tokio::join!(count, rows);
             (n?, Some(rows?))
         } else {
-            let n = sqlx::query_scalar(count_sql)
+            let n = sqlx::query_scalar(AssertSqlSafe(count_sql))
                 .bind(fts)
                 .fetch_one(&mut **conn)
                 .await?;
             (n, None)
         };
-        let total = u64::try_from(n).unwrap_or(0);
+        let (total, capped) = search::cap(n);
         let size = u64::from(TIMELINE_PAGE_SIZE);
         let pages = u32::try_from(total.div_ceil(size).max(1)).unwrap_or(u32::MAX);
         let page = req.page.clamp(1, pages);
@@ -246,6 +259,7 @@ impl SqliteStore {
                 Ok(TimelinePage {
                     items,
                     total,
+                    capped,
                     page,
                     pages,
                     kind_counts,
@@ -257,6 +271,7 @@ impl SqliteStore {
         let empty = |kind_counts| TimelinePage {
             items: vec![],
             total,
+            capped,
             page,
             pages,
             kind_counts,
@@ -279,7 +294,11 @@ impl SqliteStore {
             .map(|key| (a, key)),
             None => None,
         };
-        let walk = plan_walk(total, page, anchor.map(|(a, _)| a));
+        let walk = plan_walk(
+            search::walk_total(total, capped),
+            page,
+            anchor.map(|(a, _)| a),
+        );
         let anchor_key = anchor.map_or(0, |(_, k)| k);
         // Walking down, the page is read directly; walking up, first the key of the
         // page's newest match.
@@ -328,6 +347,47 @@ impl Store for SqliteStore {
     async fn ping(&self) -> StoreResult<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
+    }
+
+    async fn maintain(&self, budget: std::time::Duration) -> StoreResult<u32> {
+        let started = std::time::Instant::now();
+        let mut conn = self.pool.acquire().await?;
+        // Planner statistics for tables that changed enough, sampled (bounded work).
+        sqlx::query("PRAGMA analysis_limit = 1000")
+            .execute(&mut *conn)
+            .await?;
+        sqlx::query("PRAGMA optimize").execute(&mut *conn).await?;
+        // An index with one or two segments is as good as it gets between writes (one
+        // large, one growing); beyond that every search seeks each of them.
+        let segments: i64 =
+            sqlx::query_scalar("SELECT COUNT(DISTINCT segid) FROM timeline_terms_idx")
+                .fetch_one(&mut *conn)
+                .await?;
+        if segments <= MERGED_SEGMENTS {
+            return Ok(0);
+        }
+        let mut steps = 0;
+        while started.elapsed() < budget {
+            // One short write transaction per step (other writers wait at most that
+            // long); FTS5 keeps the merge's progress between steps. A negative page
+            // count merges across levels too, towards a single segment. No change
+            // (fewer than two) means nothing was left to merge.
+            let before: i64 = sqlx::query_scalar("SELECT total_changes()")
+                .fetch_one(&mut *conn)
+                .await?;
+            sqlx::query("INSERT INTO timeline_terms(timeline_terms, rank) VALUES('merge', ?)")
+                .bind(-MERGE_STEP_PAGES)
+                .execute(&mut *conn)
+                .await?;
+            let after: i64 = sqlx::query_scalar("SELECT total_changes()")
+                .fetch_one(&mut *conn)
+                .await?;
+            if after - before < 2 {
+                break;
+            }
+            steps += 1;
+        }
+        Ok(steps)
     }
 
     async fn is_empty(&self) -> StoreResult<bool> {
@@ -855,6 +915,7 @@ impl Store for SqliteStore {
             return Ok(Some(TimelinePage {
                 items: vec![],
                 total,
+                capped: false,
                 page,
                 pages,
                 kind_counts,
@@ -891,6 +952,7 @@ impl Store for SqliteStore {
             return Ok(Some(TimelinePage {
                 items: vec![],
                 total,
+                capped: false,
                 page,
                 pages,
                 kind_counts,
@@ -914,6 +976,7 @@ impl Store for SqliteStore {
         Ok(Some(TimelinePage {
             items,
             total,
+            capped: false,
             page,
             pages,
             kind_counts,
