@@ -156,6 +156,11 @@ pub struct ServeConfig {
     #[arg(long, env = "AGENTDESK_EVENT_RETENTION_HOURS", default_value_t = 24)]
     pub event_retention_hours: u32,
 
+    /// Seconds between two rounds of database housekeeping (merging the SQLite search
+    /// index, at most a fifth of a second of work per round); 0 turns it off.
+    #[arg(long, env = "AGENTDESK_MAINTENANCE_SECS", default_value_t = 300)]
+    pub maintenance_secs: u64,
+
     /// Shared secret uContact's webhooks must present (`X-Webhook-Secret` header, or a
     /// signature as for integrations). Without it the webhook endpoint refuses everything.
     #[arg(
@@ -216,6 +221,7 @@ impl Default for ServeConfig {
                 agentdesk_protocol::Role::Admin,
             ],
             event_retention_hours: 24,
+            maintenance_secs: 300,
             launch_secret: None,
             launch_max_age_secs: 300,
             ucontact_webhook_secret: None,

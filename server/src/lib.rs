@@ -118,10 +118,15 @@ pub async fn serve(
             std::time::Duration::from_secs(state.config.imap_poll_secs.max(1)),
         );
     }
-    // Housekeeping in small steps (see `Store::maintain`): a fifth of a second a minute.
+    // Housekeeping in small steps (see `Store::maintain`): at most a fifth of a second
+    // per round.
     let store = state.store.clone();
+    let every = state.config.maintenance_secs;
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        if every == 0 {
+            return;
+        }
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(every));
         loop {
             tick.tick().await;
             match store.maintain(std::time::Duration::from_millis(200)).await {

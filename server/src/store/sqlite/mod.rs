@@ -352,11 +352,6 @@ impl Store for SqliteStore {
     async fn maintain(&self, budget: std::time::Duration) -> StoreResult<u32> {
         let started = std::time::Instant::now();
         let mut conn = self.pool.acquire().await?;
-        // Planner statistics for tables that changed enough, sampled (bounded work).
-        sqlx::query("PRAGMA analysis_limit = 1000")
-            .execute(&mut *conn)
-            .await?;
-        sqlx::query("PRAGMA optimize").execute(&mut *conn).await?;
         // An index with one or two segments is as good as it gets between writes (one
         // large, one growing); beyond that every search seeks each of them.
         let segments: i64 =
@@ -372,6 +367,7 @@ impl Store for SqliteStore {
             // long); FTS5 keeps the merge's progress between steps. A negative page
             // count merges across levels too, towards a single segment. No change
             // (fewer than two) means nothing was left to merge.
+            let step_started = std::time::Instant::now();
             let before: i64 = sqlx::query_scalar("SELECT total_changes()")
                 .fetch_one(&mut *conn)
                 .await?;
@@ -386,6 +382,9 @@ impl Store for SqliteStore {
                 break;
             }
             steps += 1;
+            // As long again for everyone else: writers queued behind the step get in
+            // before the next one, so a merge never stalls them for more than a step.
+            tokio::time::sleep(step_started.elapsed()).await;
         }
         Ok(steps)
     }
