@@ -185,6 +185,27 @@ impl I18n {
     pub fn tn(&self, msg: Msg, n: impl std::fmt::Display) -> String {
         self.t(msg).replace("{n}", &n.to_string())
     }
+
+    /// A count with the language's thousands separator (1.000 / 1,000).
+    pub fn count(&self, n: u64) -> String {
+        let sep = match self.locale.get() {
+            Locale::Es => '.',
+            Locale::En => ',',
+        };
+        group_digits(n, sep)
+    }
+}
+
+fn group_digits(n: u64, sep: char) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(sep);
+        }
+        out.push(c);
+    }
+    out
 }
 
 pub fn use_i18n() -> I18n {
@@ -194,6 +215,14 @@ pub fn use_i18n() -> I18n {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_are_grouped_by_thousands() {
+        assert_eq!(group_digits(0, '.'), "0");
+        assert_eq!(group_digits(999, '.'), "999");
+        assert_eq!(group_digits(1_000, '.'), "1.000");
+        assert_eq!(group_digits(1_234_567, ','), "1,234,567");
+    }
 
     #[test]
     fn both_languages_differ_where_they_should() {

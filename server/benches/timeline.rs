@@ -238,8 +238,8 @@ async fn main() -> anyhow::Result<()> {
         eprintln!("reusing the loaded database");
         pool.first_contact_and_user().await?
     };
-    // The housekeeping `serve` runs every minute, until it has nothing left to do (a
-    // server that has been up for a while has done it).
+    // The housekeeping `serve` runs periodically (`AGENTDESK_MAINTENANCE_SECS`), until
+    // it has nothing left to do, as a server that has been up for a while has done it.
     let t = Instant::now();
     let mut steps = 0;
     while std::env::var_os("BENCH_NO_MAINTAIN").is_none() {
@@ -250,8 +250,9 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     eprintln!(
-        "maintenance: {steps} steps in {:.2} s",
-        t.elapsed().as_secs_f64()
+        "maintenance: {steps} steps in {:.2} s; {} search index segments",
+        t.elapsed().as_secs_f64(),
+        pool.search_segments().await?
     );
     // Planner statistics: PostgreSQL's autovacuum keeps them; a SQLite server never
     // gathers any, so the SQLite runs go without (BENCH_ANALYZE=1 adds them).
@@ -523,6 +524,18 @@ impl Pool {
                 sqlx::query_scalar(contact).fetch_one(p).await?,
                 sqlx::query_scalar(user).fetch_one(p).await?,
             ),
+        })
+    }
+
+    /// Segments of SQLite's search index (0 on PostgreSQL, which has none).
+    async fn search_segments(&self) -> anyhow::Result<i64> {
+        Ok(match self {
+            Pool::Sqlite(p) => {
+                sqlx::query_scalar("SELECT COUNT(DISTINCT segid) FROM timeline_terms_idx")
+                    .fetch_one(p)
+                    .await?
+            }
+            Pool::Pg(_) => 0,
         })
     }
 

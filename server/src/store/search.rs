@@ -214,6 +214,28 @@ pub fn walk_total(total: u64, capped: bool) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_count_past_the_limit_is_capped_at_the_limit() {
+        assert_eq!(cap(0), (0, false));
+        assert_eq!(cap(-1), (0, false));
+        assert_eq!(cap(SEARCH_MATCH_LIMIT as i64), (SEARCH_MATCH_LIMIT, false));
+        assert_eq!(
+            cap(SEARCH_MATCH_LIMIT as i64 + 1),
+            (SEARCH_MATCH_LIMIT, true)
+        );
+    }
+
+    #[test]
+    fn a_capped_search_is_never_walked_from_its_end() {
+        use crate::store::{WalkFrom, plan_walk};
+        // Page 100 of exactly 1,000 matches: from the end (the oldest match).
+        let exact = plan_walk(walk_total(SEARCH_MATCH_LIMIT, false), 100, None);
+        assert_eq!((exact.from, exact.skip), (WalkFrom::End, 9));
+        // Page 100 of a capped search: from the start, 990 entries down.
+        let capped = plan_walk(walk_total(SEARCH_MATCH_LIMIT, true), 100, None);
+        assert_eq!((capped.from, capped.skip), (WalkFrom::Start, 990));
+    }
     use agentdesk_protocol::Direction;
 
     fn sms(text: &str) -> ActivityDetail {

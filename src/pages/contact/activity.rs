@@ -383,7 +383,7 @@ pub fn ActivityTab(contact_id: i64) -> impl IntoView {
                 <div class="timeline-head">
                     <span class="muted small" id="activity-total" aria-live="polite">
                         {move || if capped {
-                            i18n.tn(Msg::MatchesCapped, total)
+                            i18n.t(Msg::MatchesCapped).replace("{n}", &i18n.count(total))
                         } else {
                             i18n.tn(Msg::ActivitiesTotal, total)
                         }}

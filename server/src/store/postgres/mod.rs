@@ -40,9 +40,8 @@ mod status;
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
 
 /// The advisory lock that serialises writers of the event log (any constant works, as
-/// long as every instance uses the same one): 0x6167_6e74_6465_736b, "agntdesk".
-/// `BEGIN` and the lock go in one simple query — one round trip, not two.
-const BEGIN_WRITE: &str = "BEGIN; SELECT pg_advisory_xact_lock(7018699990459839339)";
+/// long as every instance uses the same one).
+const WRITE_LOCK: i64 = 0x6167_6e74_6465_736b; // "agntdesk"
 
 pub(crate) type Tx<'a> = sqlx::Transaction<'a, sqlx::Postgres>;
 
@@ -50,7 +49,15 @@ pub(crate) type Tx<'a> = sqlx::Transaction<'a, sqlx::Postgres>;
 /// waits for the write lock before touching any row, so two such transactions never
 /// deadlock on each other and commit their events in id order.
 pub(crate) async fn begin_write(pool: &PgPool) -> StoreResult<Tx<'static>> {
-    Ok(pool.begin_with(BEGIN_WRITE).await?)
+    // Not `BEGIN; SELECT pg_advisory_xact_lock(…)` as one query (a round trip less):
+    // if the lock failed there, the connection would go back to the pool inside an
+    // aborted transaction. Here a failure drops `tx`, which rolls back.
+    let mut tx = pool.begin().await?;
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(WRITE_LOCK)
+        .execute(&mut *tx)
+        .await?;
+    Ok(tx)
 }
 
 /// The team filter of every scoped query, on the team column `col`. By convention the

@@ -29,8 +29,6 @@ mod status;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 
-/// Search index segments left alone by [`Store::maintain`] (see there).
-const MERGED_SEGMENTS: i64 = 2;
 /// Pages one maintenance step of the search index writes at most (about 512 KiB with
 /// 4 KiB pages): a step is one write transaction, so this bounds how long it holds the
 /// write lock.
@@ -352,27 +350,30 @@ impl Store for SqliteStore {
     async fn maintain(&self, budget: std::time::Duration) -> StoreResult<u32> {
         let started = std::time::Instant::now();
         let mut conn = self.pool.acquire().await?;
-        // An index with one or two segments is as good as it gets between writes (one
-        // large, one growing); beyond that every search seeks each of them.
         let segments: i64 =
             sqlx::query_scalar("SELECT COUNT(DISTINCT segid) FROM timeline_terms_idx")
                 .fetch_one(&mut *conn)
                 .await?;
-        if segments <= MERGED_SEGMENTS {
+        if segments <= 1 {
             return Ok(0);
         }
+        // A 'merge' step merges segments of the same level once a level holds
+        // `usermerge` of them: at 2, until each level holds one. (A negative step would
+        // merge across levels into one segment, but it starts over whenever a write
+        // adds a segment, so under steady writes it would never finish.)
+        sqlx::query("INSERT INTO timeline_terms(timeline_terms, rank) VALUES('usermerge', 2)")
+            .execute(&mut *conn)
+            .await?;
         let mut steps = 0;
         while started.elapsed() < budget {
-            // One short write transaction per step (other writers wait at most that
-            // long); FTS5 keeps the merge's progress between steps. A negative page
-            // count merges across levels too, towards a single segment. No change
-            // (fewer than two) means nothing was left to merge.
+            // One short write transaction per step; FTS5 keeps the merge's progress
+            // between steps. Fewer than two changes means nothing was left to merge.
             let step_started = std::time::Instant::now();
             let before: i64 = sqlx::query_scalar("SELECT total_changes()")
                 .fetch_one(&mut *conn)
                 .await?;
             sqlx::query("INSERT INTO timeline_terms(timeline_terms, rank) VALUES('merge', ?)")
-                .bind(-MERGE_STEP_PAGES)
+                .bind(MERGE_STEP_PAGES)
                 .execute(&mut *conn)
                 .await?;
             let after: i64 = sqlx::query_scalar("SELECT total_changes()")
