@@ -142,20 +142,13 @@ pub enum WordMatch {
 
 /// The same query in PostgreSQL's `tsquery` syntax (`&`, `|`, `:*` for a prefix).
 pub fn tsquery(words: &[WordMatch]) -> Option<String> {
-    let mut groups = Vec::with_capacity(words.len());
-    for w in words {
-        let atoms: Vec<String> = match w {
-            WordMatch::Exact(terms) => terms.clone(),
-            WordMatch::Prefix { heads, word } => {
-                heads.iter().map(|h| format!("{h}{word}:*")).collect()
-            }
-        };
-        if atoms.is_empty() {
-            return None;
-        }
-        groups.push(format!("({})", atoms.join(" | ")));
-    }
-    (!groups.is_empty()).then(|| groups.join(" & "))
+    query_text(
+        words,
+        |t| t.to_string(),
+        |h, w| format!("{h}{w}:*"),
+        " | ",
+        " & ",
+    )
 }
 
 /// The searchable parts of a stored email (subject, sender, body), when there is one.
@@ -177,20 +170,36 @@ pub fn stored_email(
 /// hold only letters and digits (see `search_words` and [`index_terms`]), so quoting them
 /// cannot be broken. `None` when a word can match nothing.
 pub fn match_query(words: &[WordMatch]) -> Option<String> {
+    query_text(
+        words,
+        |t| format!("\"{t}\""),
+        |h, w| format!("\"{h}{w}\"*"),
+        " OR ",
+        " AND ",
+    )
+}
+
+/// Every word required (`and`), each matching any of its atoms (`or`), in either
+/// backend's syntax. `None` when a word can match nothing.
+fn query_text(
+    words: &[WordMatch],
+    exact: impl Fn(&str) -> String,
+    prefix: impl Fn(&str, &str) -> String,
+    or: &str,
+    and: &str,
+) -> Option<String> {
     let mut groups = Vec::with_capacity(words.len());
     for w in words {
         let atoms: Vec<String> = match w {
-            WordMatch::Exact(terms) => terms.iter().map(|t| format!("\"{t}\"")).collect(),
-            WordMatch::Prefix { heads, word } => {
-                heads.iter().map(|h| format!("\"{h}{word}\"*")).collect()
-            }
+            WordMatch::Exact(terms) => terms.iter().map(|t| exact(t)).collect(),
+            WordMatch::Prefix { heads, word } => heads.iter().map(|h| prefix(h, word)).collect(),
         };
         if atoms.is_empty() {
             return None;
         }
-        groups.push(format!("({})", atoms.join(" OR ")));
+        groups.push(format!("({})", atoms.join(or)));
     }
-    (!groups.is_empty()).then(|| groups.join(" AND "))
+    (!groups.is_empty()).then(|| groups.join(and))
 }
 
 /// A search's match count, read up to one past [`SEARCH_MATCH_LIMIT`], as (total,

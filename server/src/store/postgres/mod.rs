@@ -1242,22 +1242,43 @@ pub(crate) async fn append_event(
     event: ServerEvent,
     now: i64,
 ) -> StoreResult<StoredEvent> {
-    let payload = serde_json::to_string(&event).map_err(|e| StoreError::Other(e.to_string()))?;
-    // One round trip for the row and its notification: the write lock is held until
-    // commit, so every statement saved here is time other writers do not wait. The
-    // notification reaches every listening instance when (and only if) the transaction
-    // commits.
-    let id: i64 = sqlx::query_scalar(
-        "WITH e AS (INSERT INTO events (team_id, kind, payload, at) VALUES ($1, $2, $3, $4)          RETURNING id) SELECT e.id FROM e CROSS JOIN LATERAL pg_notify($5, e.id::text) n",
-    )
-    .bind(team_id)
-    .bind(event.name())
-    .bind(payload)
-    .bind(now)
-    .bind(EVENTS_CHANNEL)
-    .fetch_one(&mut **tx)
-    .await?;
+    let rows = insert_events(tx, "SELECT $1::bigint AS team_id", team_id, &event, now).await?;
+    let (id, team_id) = rows
+        .into_iter()
+        .next()
+        .ok_or_else(|| StoreError::Other("event not appended".into()))?;
     Ok(StoredEvent { id, team_id, event })
+}
+
+/// Append `event` once per team id that `teams` (a query with `$1` bound to `key`)
+/// yields, and notify the listening instances, in one statement: the write lock is
+/// held until commit, so every statement saved here is time other writers do not
+/// wait. The notifications go out when (and only if) the transaction commits. Returns
+/// (id, team) in id order.
+pub(crate) async fn insert_events(
+    tx: &mut Tx<'_>,
+    teams: &'static str,
+    key: Option<i64>,
+    event: &ServerEvent,
+    now: i64,
+) -> StoreResult<Vec<(i64, Option<i64>)>> {
+    let payload = serde_json::to_string(event).map_err(|e| StoreError::Other(e.to_string()))?;
+    let sql = format!(
+        "WITH e AS (INSERT INTO events (team_id, kind, payload, at) \
+           SELECT t.team_id, $2, $3, $4 FROM ({teams}) t ORDER BY t.team_id \
+           RETURNING id, team_id) \
+         SELECT e.id, e.team_id FROM e CROSS JOIN LATERAL pg_notify($5, e.id::text) n"
+    );
+    let mut rows: Vec<(i64, Option<i64>)> = sqlx::query_as(AssertSqlSafe(sql))
+        .bind(key)
+        .bind(event.name())
+        .bind(payload)
+        .bind(now)
+        .bind(EVENTS_CHANNEL)
+        .fetch_all(&mut **tx)
+        .await?;
+    rows.sort_unstable();
+    Ok(rows)
 }
 
 /// The `LISTEN`/`NOTIFY` channel that tells every server instance the event log grew.

@@ -11,10 +11,10 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
-use super::{EVENTS_CHANNEL, PostgresStore, begin_write, corrupt, from_ms, ms};
+use super::{PostgresStore, begin_write, corrupt, from_ms, insert_events, ms};
 use crate::presence::{Change, Presence, transition};
 use crate::store::status::{Changed, StatusStore};
-use crate::store::{StoreError, StoreResult, StoredEvent, Viewer};
+use crate::store::{StoreResult, StoredEvent, Viewer};
 
 use super::Tx;
 
@@ -106,12 +106,7 @@ async fn apply(
                     .map(|e| e.kind.as_str())
                     .collect::<Vec<_>>(),
             )
-            .bind(
-                out.entries
-                    .iter()
-                    .map(|e| e.value.clone())
-                    .collect::<Vec<_>>(),
-            )
+            .bind(out.entries.iter().map(|e| &e.value).collect::<Vec<_>>())
             .bind(
                 out.entries
                     .iter()
@@ -121,7 +116,7 @@ async fn apply(
             .bind(
                 out.entries
                     .iter()
-                    .map(|e| e.session_id.clone())
+                    .map(|e| &e.session_id)
                     .collect::<Vec<_>>(),
             )
             .execute(&mut **tx)
@@ -132,34 +127,20 @@ async fn apply(
     Ok((p.to_status(user_id), out.queued, events))
 }
 
-/// Append `event` once for each team of `user_id`, in one statement: the teams are read,
-/// the rows written and the instances notified in a single round trip under the lock.
+/// Append `event` once for each team of `user_id`, in one statement.
 async fn append_team_events(
     tx: &mut Tx<'_>,
     user_id: i64,
     event: ServerEvent,
     now: i64,
 ) -> StoreResult<Vec<StoredEvent>> {
-    let payload = serde_json::to_string(&event).map_err(|e| StoreError::Other(e.to_string()))?;
-    let mut rows: Vec<(i64, i64)> = sqlx::query_as(
-        "WITH e AS (INSERT INTO events (team_id, kind, payload, at) \
-           SELECT team_id, $2, $3, $4 FROM team_members WHERE user_id = $1 ORDER BY team_id \
-           RETURNING id, team_id) \
-         SELECT e.id, e.team_id FROM e CROSS JOIN LATERAL pg_notify($5, e.id::text) n",
-    )
-    .bind(user_id)
-    .bind(event.name())
-    .bind(payload)
-    .bind(now)
-    .bind(EVENTS_CHANNEL)
-    .fetch_all(&mut **tx)
-    .await?;
-    rows.sort_unstable();
-    Ok(rows
+    let teams = "SELECT team_id FROM team_members WHERE user_id = $1";
+    Ok(insert_events(tx, teams, Some(user_id), &event, now)
+        .await?
         .into_iter()
         .map(|(id, team_id)| StoredEvent {
             id,
-            team_id: Some(team_id),
+            team_id,
             event: event.clone(),
         })
         .collect())
