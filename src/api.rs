@@ -7,6 +7,7 @@ use agentdesk_protocol::{
     API_PREFIX, Activity, ActivityPage, ActivityQuery, ActivityView, AgentStatus, Board,
     ConnectionEventPage, Contact, ContactList, ErrorBody, ErrorCode, LoginRequest, LoginResponse,
     Me, NewNote, SetStatus, SetStatusResult, StatusDef, StatusTime, StreamTicket, UpdateMe,
+    WatchedContacts,
 };
 use gloo_storage::{SessionStorage, Storage};
 use serde::Serialize;
@@ -281,8 +282,12 @@ pub async fn stream_ticket() -> Result<StreamTicket, ApiError> {
 }
 
 /// The URL of the event stream for a ticket, resuming after `last_event_id`.
-pub fn events_url(ticket: &str, last_event_id: Option<i64>) -> String {
-    let mut u = url(&format!("/events?ticket={}", encode(ticket)));
+pub fn events_url(ticket: &str, last_event_id: Option<i64>, contacts: &WatchedContacts) -> String {
+    let mut u = url(&format!(
+        "/events?ticket={}&contacts={}",
+        encode(ticket),
+        encode(&contacts.to_query())
+    ));
     if let Some(id) = last_event_id {
         u.push_str(&format!("&last_event_id={id}"));
     }

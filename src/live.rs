@@ -5,11 +5,18 @@
 //! a network blip (sending `Last-Event-ID`); when it gives up (the ticket expired, the
 //! server restarted) we take a new ticket and reconnect with backoff, resuming after the
 //! last event seen. Pages subscribe with [`Live::subscribe`] and get every event once.
+//!
+//! Activity events come only for the contacts pages [`Live::watch`]: the stream names
+//! them (`contacts=…`), and is reopened — resuming after the last event, so nothing is
+//! missed — when the set changes. The server then writes out to each desktop only what
+//! it shows, not every activity of the team.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use agentdesk_protocol::ServerEvent;
+use std::collections::BTreeMap;
+
+use agentdesk_protocol::{ServerEvent, WatchedContacts};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
@@ -33,6 +40,21 @@ struct Inner {
     /// Bumped on stop, so that a reconnect scheduled earlier does nothing.
     generation: u64,
     failures: u32,
+    /// Between `start` and `stop`.
+    started: bool,
+    /// Contacts on screen, with how many views watch each.
+    watched: BTreeMap<i64, u32>,
+    /// The contacts the open stream was asked for.
+    streaming: Option<WatchedContacts>,
+    /// A reopen for a changed watch set, waiting for the set to settle (navigating from
+    /// one contact to another unwatches one and watches the other).
+    reopen: Option<gloo_timers::callback::Timeout>,
+}
+
+impl Inner {
+    fn watch_list(&self) -> WatchedContacts {
+        WatchedContacts(self.watched.keys().copied().collect())
+    }
 }
 
 /// Handle to the tab's real-time connection (in context from the app shell).
@@ -77,6 +99,58 @@ impl Live {
         });
     }
 
+    /// Receive `contact_id`'s activity events while the calling component lives.
+    pub fn watch(&self, contact_id: i64) {
+        *self
+            .inner()
+            .borrow_mut()
+            .watched
+            .entry(contact_id)
+            .or_default() += 1;
+        self.watch_changed();
+        let this = *self;
+        on_cleanup(move || {
+            let Some(inner) = this.inner.try_get_value() else {
+                return;
+            };
+            {
+                let mut i = inner.borrow_mut();
+                if let Some(n) = i.watched.get_mut(&contact_id) {
+                    *n -= 1;
+                    if *n == 0 {
+                        i.watched.remove(&contact_id);
+                    }
+                }
+            }
+            this.watch_changed();
+        });
+    }
+
+    /// Reopen the stream for the new set once it settles, if it differs from the open one.
+    fn watch_changed(&self) {
+        let inner = self.inner();
+        let mut i = inner.borrow_mut();
+        if !i.started {
+            return;
+        }
+        let this = *self;
+        let generation = i.generation;
+        i.reopen = Some(gloo_timers::callback::Timeout::new(50, move || {
+            let inner = this.inner();
+            let differs = {
+                let mut i = inner.borrow_mut();
+                i.reopen = None;
+                // No source yet: the open under way reads the set when it opens.
+                i.generation == generation
+                    && i.source.is_some()
+                    && i.streaming.as_ref() != Some(&i.watch_list())
+            };
+            if differs {
+                this.connect(generation);
+            }
+        }));
+    }
+
     fn dispatch(&self, event: &ServerEvent) {
         // Clone the handlers out first: a handler may subscribe or unsubscribe.
         let handlers: Vec<Handler> = self
@@ -93,7 +167,12 @@ impl Live {
 
     /// Open the stream (after sign-in).
     pub fn start(&self) {
-        let generation = self.inner().borrow().generation;
+        let generation = {
+            let inner = self.inner();
+            let mut i = inner.borrow_mut();
+            i.started = true;
+            i.generation
+        };
         self.connect(generation);
     }
 
@@ -102,6 +181,9 @@ impl Live {
         let inner = self.inner();
         let mut i = inner.borrow_mut();
         i.generation += 1;
+        i.started = false;
+        i.streaming = None;
+        i.reopen = None;
         if let Some(s) = i.source.take() {
             s.close();
         }
@@ -142,8 +224,11 @@ impl Live {
 
     fn open(&self, generation: u64, ticket: &str) {
         let inner = self.inner();
-        let last = inner.borrow().last_event_id;
-        let source = match EventSource::new(&api::events_url(ticket, last)) {
+        let (last, watched) = {
+            let i = inner.borrow();
+            (i.last_event_id, i.watch_list())
+        };
+        let source = match EventSource::new(&api::events_url(ticket, last, &watched)) {
             Ok(s) => s,
             Err(e) => {
                 leptos::logging::warn!("real-time stream: cannot open: {e:?}");
@@ -192,6 +277,7 @@ impl Live {
         });
         source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
         let mut i = inner.borrow_mut();
+        i.streaming = Some(watched);
         if let Some(old) = i.source.replace(source) {
             old.close();
         }

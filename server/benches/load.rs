@@ -1,9 +1,10 @@
 //! Load test: simulated agents against real server processes over loopback HTTP.
 //!
-//! Each agent signs in, opens its real-time stream (as the desktop does) and then, until
-//! the time is up, waits a think time and does one of: read a page of a contact's
-//! timeline (70 %), change its status (15 %), or ingest an SMS through an integration
-//! (15 %). Every request is timed from send to the last byte of the answer; anything but
+//! Each agent signs in, opens its real-time stream for the contact it has on screen (as
+//! the desktop does) and then, until the time is up, waits a think time and does one of:
+//! read a page of that contact's timeline (60 %), open another contact (its first page,
+//! then a stream ticket and the stream reopened for it: 10 %), change its status (15 %), or ingest an SMS
+//! through an integration (15 %; half of them from contacts on file). Every request is timed from send to the last byte of the answer; anything but
 //! a 2xx counts as an error. The report is a Markdown table (docs/benchmarks.md).
 //!
 //! Run: `scripts/load.sh` (= `cargo bench -p agentdesk-server --bench load`).
@@ -182,6 +183,69 @@ async fn record(stats: &Stats, op: &'static str, started: Instant, outcome: Resu
     }
 }
 
+/// One simulated desktop.
+struct Desk {
+    base: String,
+    token: String,
+    /// The contact on screen.
+    contact: i64,
+    /// Drains the real-time stream, which watches `contact`.
+    stream: tokio::task::JoinHandle<()>,
+}
+
+/// Take a ticket and open a real-time stream watching `contact`, as the desktop does,
+/// timing each request (the stream until its headers arrive); the returned task counts
+/// the events that arrive.
+async fn open_stream(
+    http: &reqwest::Client,
+    streams: &reqwest::Client,
+    base: &str,
+    token: &str,
+    contact: i64,
+    events: Arc<AtomicU64>,
+    stats: &Stats,
+) -> Result<tokio::task::JoinHandle<()>, String> {
+    let failed = |e: reqwest::Error| {
+        e.status()
+            .map_or("transport".into(), |s| s.as_str().to_string())
+    };
+    let t = Instant::now();
+    let ticket = async {
+        http.post(format!("{base}/api/v1/stream-tickets"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .and_then(reqwest::Response::error_for_status)
+            .map_err(failed)?
+            .json::<StreamTicket>()
+            .await
+            .map_err(|_| "ticket body".to_string())
+    }
+    .await;
+    let outcome = ticket.as_ref().map(|_| ()).map_err(Clone::clone);
+    record(stats, "stream ticket", t, outcome).await;
+    let ticket = ticket?;
+    let t = Instant::now();
+    let res = streams
+        .get(format!(
+            "{base}/api/v1/events?ticket={}&contacts={contact}",
+            ticket.ticket
+        ))
+        .send()
+        .await
+        .and_then(reqwest::Response::error_for_status)
+        .map_err(failed);
+    let outcome = res.as_ref().map(|_| ()).map_err(Clone::clone);
+    record(stats, "stream open", t, outcome).await;
+    let mut res = res?;
+    Ok(tokio::spawn(async move {
+        while let Ok(Some(chunk)) = res.chunk().await {
+            let n = chunk.windows(6).filter(|w| w == b"event:").count() as u64;
+            events.fetch_add(n, Ordering::Relaxed);
+        }
+    }))
+}
+
 /// Send, read the whole answer; `Err(reason)` unless 2xx.
 async fn timed(req: reqwest::RequestBuilder) -> Result<(), String> {
     match req.send().await {
@@ -277,46 +341,51 @@ async fn main() -> anyhow::Result<()> {
         t.elapsed().as_secs_f64()
     );
 
-    // Each agent's real-time stream, drained in the background like the desktop does.
+    // Each agent's real-time stream, drained in the background like the desktop does,
+    // for the contact the agent has open.
     let events = Arc::new(AtomicU64::new(0));
-    let mut stream_tasks = Vec::new();
-    for (i, token) in tokens.iter().enumerate() {
-        let base = &bases[i % instances];
-        let ticket: StreamTicket = http
-            .post(format!("{base}/api/v1/stream-tickets"))
-            .bearer_auth(token)
-            .send()
-            .await?
-            .error_for_status()?
-            .json()
-            .await?;
-        let mut res = streams
-            .get(format!("{base}/api/v1/events?ticket={}", ticket.ticket))
-            .send()
-            .await?
-            .error_for_status()?;
-        let events = events.clone();
-        stream_tasks.push(tokio::spawn(async move {
-            while let Ok(Some(chunk)) = res.chunk().await {
-                let n = chunk.windows(6).filter(|w| w == b"event:").count() as u64;
-                events.fetch_add(n, Ordering::Relaxed);
-            }
-        }));
+    let contacts = Arc::new(contacts);
+    let mut desks = Vec::with_capacity(agents);
+    for (i, token) in tokens.into_iter().enumerate() {
+        let base = bases[i % instances].clone();
+        let contact = contacts[i % contacts.len()];
+        let stream = open_stream(
+            &http,
+            &streams,
+            &base,
+            &token,
+            contact,
+            events.clone(),
+            &Stats::default(),
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("opening agent {i}'s stream: {e}"))?;
+        desks.push(Desk {
+            base,
+            token,
+            contact,
+            stream,
+        });
     }
     eprintln!("{agents} real-time streams open; running for {secs} s");
 
     let stats: Stats = Arc::default();
-    let contacts = Arc::new(contacts);
     let started = Instant::now();
     let deadline = started + Duration::from_secs(secs);
     let mut workers = tokio::task::JoinSet::new();
-    for (i, token) in tokens.into_iter().enumerate() {
-        let (http, stats, contacts) = (http.clone(), stats.clone(), contacts.clone());
-        let base = bases[i % instances].clone();
+    for (i, mut desk) in desks.into_iter().enumerate() {
+        let (http, streams, stats, contacts, events) = (
+            http.clone(),
+            streams.clone(),
+            stats.clone(),
+            contacts.clone(),
+            events.clone(),
+        );
         let ingest_token = integration.token.clone();
         workers.spawn(async move {
             let mut rng = fastrand::Rng::with_seed(i as u64);
             let mut n = 0u64;
+            let base = desk.base.clone();
             loop {
                 let think = Duration::from_millis(rng.u64(0..=2 * think_ms));
                 if Instant::now() + think >= deadline {
@@ -326,39 +395,80 @@ async fn main() -> anyhow::Result<()> {
                 n += 1;
                 let t = Instant::now();
                 match rng.u8(0..100) {
-                    0..70 => {
-                        let contact = contacts[rng.usize(..contacts.len())];
+                    0..60 => {
                         let page = if rng.u8(0..4) == 0 { 2 } else { 1 };
                         let req = http
                             .get(format!(
-                                "{base}/api/v1/contacts/{contact}/activities?page={page}"
+                                "{base}/api/v1/contacts/{}/activities?page={page}",
+                                desk.contact
                             ))
-                            .bearer_auth(&token);
+                            .bearer_auth(&desk.token);
                         record(&stats, "timeline page", t, timed(req).await).await;
+                    }
+                    60..70 => {
+                        // Another contact on screen: its first page, then the stream
+                        // reopened for it (a ticket, then the stream; the old one closes
+                        // once the new one is open), each timed as its own request.
+                        desk.contact = contacts[rng.usize(..contacts.len())];
+                        let req = http
+                            .get(format!(
+                                "{base}/api/v1/contacts/{}/activities",
+                                desk.contact
+                            ))
+                            .bearer_auth(&desk.token);
+                        record(&stats, "timeline page", t, timed(req).await).await;
+                        match open_stream(
+                            &http,
+                            &streams,
+                            &base,
+                            &desk.token,
+                            desk.contact,
+                            events.clone(),
+                            &stats,
+                        )
+                        .await
+                        {
+                            Ok(stream) => {
+                                desk.stream.abort();
+                                desk.stream = stream;
+                            }
+                            Err(e) => eprintln!("agent {i}: reopening the stream: {e}"),
+                        }
                     }
                     70..85 => {
                         let value = STATUSES[rng.usize(..STATUSES.len())];
                         let req = http
                             .put(format!("{base}/api/v1/status"))
-                            .bearer_auth(&token)
+                            .bearer_auth(&desk.token)
                             .json(&json!({ "value": value }));
                         record(&stats, "status change", t, timed(req).await).await;
                     }
                     _ => {
+                        // Half from contacts on file (some of them on an agent's screen),
+                        // half from numbers never seen (a new contact each).
+                        let number = if rng.bool() {
+                            format!("+598991{:05}", rng.usize(..contacts.len()))
+                        } else {
+                            format!("+59898{:06}", rng.u32(..5_000))
+                        };
                         let req = http
                             .post(format!("{base}/api/v1/ingest/sms"))
                             .bearer_auth(&ingest_token)
                             .json(&json!({ "id": format!("load-{i}-{n}"), "direction": "I",
-                                "number": format!("+59898{:06}", rng.u32(..5_000)),
+                                "number": number,
                                 "text": "¿Me pueden llamar por la factura?",
                                 "at": Utc::now() }));
                         record(&stats, "SMS ingest", t, timed(req).await).await;
                     }
                 }
             }
+            desk.stream.abort_handle()
         });
     }
-    while workers.join_next().await.is_some() {}
+    let mut stream_tasks = Vec::new();
+    while let Some(done) = workers.join_next().await {
+        stream_tasks.push(done?);
+    }
     let elapsed = started.elapsed().as_secs_f64();
     for t in &stream_tasks {
         t.abort();

@@ -12,7 +12,7 @@ use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use agentdesk_protocol::ServerEvent;
+use agentdesk_protocol::{ServerEvent, WatchedContacts};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::Stream;
 use tokio::sync::broadcast;
@@ -132,6 +132,23 @@ fn to_sse(e: &StoredEvent) -> Event {
         .unwrap_or_else(|_| Event::default().comment("unencodable event"))
 }
 
+/// What one stream is sent: the viewer's events, scoped to their teams, and — when the
+/// client named them — only the activity events of the contacts it shows.
+struct Scope {
+    viewer: Viewer,
+    /// `None`: every team (admins).
+    teams: Option<Vec<i64>>,
+    /// `None`: every contact.
+    contacts: Option<WatchedContacts>,
+}
+
+impl Scope {
+    fn wants(&self, e: &StoredEvent) -> bool {
+        visible(&self.viewer, &self.teams, e)
+            && self.contacts.as_ref().is_none_or(|c| c.wants(&e.event))
+    }
+}
+
 fn visible(viewer: &Viewer, teams: &Option<Vec<i64>>, e: &StoredEvent) -> bool {
     // Other agents' status changes are for supervisors' boards; an agent's desktop only
     // follows its own (500 agents changing status would otherwise reach 500 desktops).
@@ -149,16 +166,23 @@ fn visible(viewer: &Viewer, teams: &Option<Vec<i64>>, e: &StoredEvent) -> bool {
 
 /// The SSE response for one viewer. With `resume_after`, events after that id are
 /// replayed from the log first (or a `resync` is sent when they are no longer kept).
+/// With `contacts`, activity events of other contacts are left out.
 pub async fn stream(
     hub: &EventHub,
     store: DynStore,
     viewer: Viewer,
+    contacts: Option<WatchedContacts>,
     resume_after: Option<i64>,
     presence: Option<crate::presence::StreamGuard>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>> + use<>>, crate::store::StoreError> {
     // Subscribe before reading the log so that nothing falls between the two.
     let mut rx = hub.subscribe();
     let teams = store.viewer_teams(&viewer).await?;
+    let scope = Scope {
+        viewer,
+        teams,
+        contacts,
+    };
     let (newest, oldest) = store.event_bounds().await?;
     let mut last = match resume_after {
         Some(after) if after >= newest => newest.min(after),
@@ -179,9 +203,11 @@ pub async fn stream(
         let presence = presence;
         let mut heartbeat = tokio::time::interval(crate::presence::HEARTBEAT);
         heartbeat.tick().await;
+        // Where this stream starts, so that the client can resume from here.
+        let ready = StoredEvent { id: last, team_id: None, event: ServerEvent::Ready };
+        yield Ok(to_sse(&ready));
         if resync {
-            yield Ok(Event::default().id(last.to_string()).event(ServerEvent::Resync.name())
-                .json_data(ServerEvent::Resync).unwrap_or_default());
+            yield Ok(to_sse(&StoredEvent { event: ServerEvent::Resync, ..ready }));
         }
         // Events up to `floor` are known to be committed (they were published), so the
         // stream may move past them even when none of them is visible to this viewer.
@@ -189,12 +215,12 @@ pub async fn stream(
         let mut catch_up = last < newest;
         loop {
             if catch_up {
-                match store.events_since(&viewer, last, CATCH_UP_BATCH).await {
+                match store.events_since(&scope.viewer, last, CATCH_UP_BATCH).await {
                     Ok(batch) => {
                         let full = batch.len() == CATCH_UP_BATCH as usize;
                         for e in &batch {
                             last = e.id;
-                            if visible(&viewer, &teams, e) {
+                            if scope.wants(e) {
                                 yield Ok(to_sse(e));
                             }
                         }
@@ -225,7 +251,7 @@ pub async fn stream(
                 Ok(e) if e.id <= last => {} // already sent while catching up
                 Ok(e) if e.id == last + 1 => {
                     last = e.id;
-                    if visible(&viewer, &teams, &e) {
+                    if scope.wants(&e) {
                         yield Ok(to_sse(&e));
                     }
                 }

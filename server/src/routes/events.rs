@@ -1,6 +1,6 @@
 //! The real-time stream: `GET /events` (SSE) and the tickets that open it.
 
-use agentdesk_protocol::StreamTicket;
+use agentdesk_protocol::{StreamTicket, WatchedContacts};
 use axum::Router;
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -44,6 +44,8 @@ struct EventsQuery {
     ticket: Option<String>,
     /// For clients that reconnect by hand (a new `EventSource` cannot set the header).
     last_event_id: Option<i64>,
+    /// The contacts whose activity events to send (see [`WatchedContacts`]); absent: all.
+    contacts: Option<String>,
 }
 
 /// Authenticated by a bearer token (API clients) or a stream ticket (browsers).
@@ -69,6 +71,12 @@ async fn events(
         .transpose()
         .map_err(|_| ApiError::validation("Last-Event-ID", "must be an event id"))?;
     let resume = header_id.or(q.last_event_id);
+    let contacts = q
+        .contacts
+        .as_deref()
+        .map(WatchedContacts::parse)
+        .transpose()
+        .map_err(|why| ApiError::validation("contacts", why))?;
     // An open stream is what makes the user's desktop count as connected.
     let presence =
         crate::presence::StreamGuard::open(&state, viewer.user_id, &session_hash).await?;
@@ -76,6 +84,7 @@ async fn events(
         &state.events,
         state.store.clone(),
         viewer,
+        contacts,
         resume,
         Some(presence),
     )

@@ -359,6 +359,8 @@ pub async fn expect_error(res: reqwest::Response, status: StatusCode) -> ErrorBo
 pub struct SseReader {
     res: reqwest::Response,
     buf: String,
+    /// The position the stream said it starts after (its `ready` message).
+    pub ready: Option<i64>,
 }
 
 impl SseReader {
@@ -373,10 +375,12 @@ impl SseReader {
         SseReader {
             res,
             buf: String::new(),
+            ready: None,
         }
     }
 
-    /// The next event (comments and keep-alives skipped), or `None` after `wait`.
+    /// The next event (comments, keep-alives and the `ready` message skipped), or `None`
+    /// after `wait`.
     pub async fn next(
         &mut self,
         wait: std::time::Duration,
@@ -395,7 +399,9 @@ impl SseReader {
                         data.push_str(v.trim());
                     }
                 }
-                if !name.is_empty() {
+                if name == "ready" {
+                    self.ready = Some(id);
+                } else if !name.is_empty() {
                     return Some((name, id, serde_json::from_str(&data).unwrap()));
                 }
             }

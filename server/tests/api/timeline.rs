@@ -838,6 +838,118 @@ async fn the_stream_delivers_new_activities_of_own_teams_and_resumes_after_last_
     assert!(resumed.next(Duration::from_millis(300)).await.is_none());
 }
 
+/// The next activity event's id and data, past any status events.
+async fn next_activity(reader: &mut SseReader) -> (i64, serde_json::Value) {
+    loop {
+        let (name, id, data) = reader
+            .next(Duration::from_secs(5))
+            .await
+            .expect("an activity event");
+        if name.starts_with("activity.") {
+            return (id, data);
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_stream_watching_contacts_gets_only_their_activity_events_but_every_status_event() {
+    let app = TestApp::spawn().await;
+    let a = app.token("agent_a").await;
+    let other = deep_contact(&app, 0).await;
+    let watching = |contacts: String| {
+        let app = &app;
+        let a = a.clone();
+        async move {
+            SseReader::new(
+                app.call(
+                    Method::GET,
+                    &format!("/api/v1/events?contacts={contacts}"),
+                    Some(&a),
+                    NONE,
+                )
+                .await,
+            )
+        }
+    };
+    let mut on_screen = watching(app.contact_a.to_string()).await;
+    let mut nothing_open = watching(String::new()).await;
+    let mut everything = SseReader::new(
+        app.call(Method::GET, "/api/v1/events", Some(&a), NONE)
+            .await,
+    );
+
+    let elsewhere = note(&app, &a, other, "otro contacto").await;
+    let here = note(&app, &a, app.contact_a, "este contacto").await;
+    let (_, data) = next_activity(&mut on_screen).await;
+    assert_eq!(
+        data["activity_id"], here.id,
+        "the other contact's event is left out"
+    );
+    let mut event_ids = Vec::new();
+    for expected in [elsewhere.id, here.id] {
+        let (id, data) = next_activity(&mut everything).await;
+        assert_eq!(data["activity_id"], expected);
+        event_ids.push(id);
+    }
+    // Status events are not about contacts: every stream of the agent gets them.
+    let res = app
+        .call(
+            Method::PUT,
+            "/api/v1/status",
+            Some(&a),
+            Some(&json!({ "value": "break" })),
+        )
+        .await;
+    assert!(res.status().is_success());
+    let (name, _, _) = nothing_open.next(Duration::from_secs(5)).await.unwrap();
+    assert_eq!(name, "agent.status", "no activity event came first");
+    let (name, _, _) = on_screen.next(Duration::from_secs(5)).await.unwrap();
+    assert_eq!(name, "agent.status", "nothing more for the watched contact");
+
+    // The desktop that had nothing open opens the other contact: it reopens its stream
+    // from where the first one started (its `ready` message; no event had come for it
+    // before the notes) and gets the events it missed, of that contact only.
+    let start = nothing_open
+        .ready
+        .expect("every stream starts with `ready`");
+    assert!(
+        start < event_ids[0],
+        "the notes came after the stream opened"
+    );
+    let res = app
+        .http
+        .get(app.url(&format!("/api/v1/events?contacts={other}")))
+        .bearer_auth(&a)
+        .header("Last-Event-ID", start.to_string())
+        .send()
+        .await
+        .unwrap();
+    let mut reopened = SseReader::new(res);
+    let (id, data) = next_activity(&mut reopened).await;
+    assert_eq!(id, event_ids[0]);
+    assert_eq!(data["activity_id"], elsewhere.id);
+    assert_eq!(data["contact_id"], other);
+    assert_eq!(
+        reopened.ready,
+        Some(start),
+        "it starts where it was asked to"
+    );
+
+    for bad in ["abc", "1,-2", "0"] {
+        expect_error(
+            app.call(
+                Method::GET,
+                &format!("/api/v1/events?contacts={bad}"),
+                Some(&a),
+                NONE,
+            )
+            .await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+}
+
 #[tokio::test]
 async fn the_stream_needs_a_session_or_a_live_ticket() {
     let app = TestApp::spawn().await;

@@ -204,6 +204,7 @@ pub fn ActivityTab(contact_id: i64) -> impl IntoView {
         go(q, false);
     };
 
+    live.watch(contact_id);
     live.subscribe(move |e| match e {
         ServerEvent::ActivityCreated { contact_id: c, .. } if *c == contact_id => {
             if request.get_untracked().page.unwrap_or(1) <= 1 {

@@ -53,7 +53,14 @@ macro_rules! bind_filter {
 }
 
 pub struct SqliteStore {
+    /// Reads: several connections, which WAL lets run beside the writer.
     pub(crate) pool: SqlitePool,
+    /// Every write, on one connection. SQLite takes one writer at a time anyway; when
+    /// several connections race for it, the loser sleeps in SQLite's busy handler (1, 2,
+    /// 5 … 25 ms steps, whatever the wait) and a deferred transaction that read first can
+    /// fail outright. Queued for one connection instead, a writer starts the moment the
+    /// previous one commits.
+    pub(crate) writer: SqlitePool,
 }
 
 impl SqliteStore {
@@ -74,12 +81,17 @@ impl SqliteStore {
         {
             std::fs::create_dir_all(parent)?;
         }
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(opts.clone())
+            .await?;
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .acquire_timeout(Duration::from_secs(5))
             .connect_with(opts)
             .await?;
-        Ok(SqliteStore { pool })
+        Ok(SqliteStore { pool, writer })
     }
 }
 
@@ -89,7 +101,7 @@ impl SqliteStore {
     /// resumes where it stopped. Runs after migrations, before the server serves.
     async fn backfill_search(&self) -> StoreResult<()> {
         loop {
-            let mut tx = self.pool.begin().await?;
+            let mut tx = self.writer.begin().await?;
             let rows = sqlx::query(
                 "SELECT a.id, a.contact_id, a.team_id, a.detail, a.occurred_at, \
                         e.subject, e.sender, e.body \
@@ -336,7 +348,7 @@ impl SqliteStore {
 impl Store for SqliteStore {
     async fn migrate(&self) -> StoreResult<()> {
         MIGRATOR
-            .run(&self.pool)
+            .run(&self.writer)
             .await
             .map_err(|e| StoreError::Other(e.to_string()))?;
         self.backfill_search().await
@@ -349,10 +361,9 @@ impl Store for SqliteStore {
 
     async fn maintain(&self, budget: std::time::Duration) -> StoreResult<u32> {
         let started = std::time::Instant::now();
-        let mut conn = self.pool.acquire().await?;
         let segments: i64 =
             sqlx::query_scalar("SELECT COUNT(DISTINCT segid) FROM timeline_terms_idx")
-                .fetch_one(&mut *conn)
+                .fetch_one(&self.pool)
                 .await?;
         if segments <= 1 {
             return Ok(0);
@@ -362,24 +373,29 @@ impl Store for SqliteStore {
         // merge across levels into one segment, but it starts over whenever a write
         // adds a segment, so under steady writes it would never finish.)
         sqlx::query("INSERT INTO timeline_terms(timeline_terms, rank) VALUES('usermerge', 2)")
-            .execute(&mut *conn)
+            .execute(&self.writer)
             .await?;
         let mut steps = 0;
         while started.elapsed() < budget {
-            // One short write transaction per step; FTS5 keeps the merge's progress
-            // between steps. Fewer than two changes means nothing was left to merge.
+            // One short write per step, on the writer's connection only for the step;
+            // FTS5 keeps the merge's progress between steps. Fewer than two changes
+            // means nothing was left to merge.
             let step_started = std::time::Instant::now();
-            let before: i64 = sqlx::query_scalar("SELECT total_changes()")
-                .fetch_one(&mut *conn)
-                .await?;
-            sqlx::query("INSERT INTO timeline_terms(timeline_terms, rank) VALUES('merge', ?)")
-                .bind(MERGE_STEP_PAGES)
-                .execute(&mut *conn)
-                .await?;
-            let after: i64 = sqlx::query_scalar("SELECT total_changes()")
-                .fetch_one(&mut *conn)
-                .await?;
-            if after - before < 2 {
+            let changed = {
+                let mut conn = self.writer.acquire().await?;
+                let before: i64 = sqlx::query_scalar("SELECT total_changes()")
+                    .fetch_one(&mut *conn)
+                    .await?;
+                sqlx::query("INSERT INTO timeline_terms(timeline_terms, rank) VALUES('merge', ?)")
+                    .bind(MERGE_STEP_PAGES)
+                    .execute(&mut *conn)
+                    .await?;
+                let after: i64 = sqlx::query_scalar("SELECT total_changes()")
+                    .fetch_one(&mut *conn)
+                    .await?;
+                after - before
+            };
+            if changed < 2 {
                 break;
             }
             steps += 1;
@@ -402,7 +418,7 @@ impl Store for SqliteStore {
             sqlx::query_scalar("INSERT INTO teams (name, created_at) VALUES (?, ?) RETURNING id")
                 .bind(name)
                 .bind(ms(Utc::now()))
-                .fetch_one(&self.pool)
+                .fetch_one(&self.writer)
                 .await
                 .map_err(|e| match StoreError::from(e) {
                     StoreError::Conflict(_) => {
@@ -447,7 +463,7 @@ impl Store for SqliteStore {
     }
 
     async fn create_user(&self, u: NewUser) -> StoreResult<i64> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO users (username, display_name, password_hash, role, can_email, locale, \
              time_zone, ucontact_agent, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
@@ -536,7 +552,7 @@ impl Store for SqliteStore {
         .bind(update.locale.map(|l| l.as_str()))
         .bind(update.time_zone.as_deref())
         .bind(user_id)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -594,7 +610,7 @@ impl Store for SqliteStore {
         .bind(ms(Utc::now()))
         .bind(ms(expires_at))
         .bind(ip)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -622,7 +638,7 @@ impl Store for SqliteStore {
             sqlx::query("UPDATE sessions SET expires_at = ? WHERE token_hash = ?")
                 .bind(ms(renew_to))
                 .bind(token_hash)
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?;
             expires_at = renew_to;
         }
@@ -639,7 +655,7 @@ impl Store for SqliteStore {
     async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
         sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
             .bind(token_hash)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }
@@ -649,7 +665,7 @@ impl Store for SqliteStore {
             .bind(username)
             .bind(ip)
             .bind(ms(Utc::now()))
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }
@@ -682,7 +698,7 @@ impl Store for SqliteStore {
     async fn clear_login_failures(&self, username: &str) -> StoreResult<()> {
         sqlx::query("DELETE FROM login_failures WHERE username = ?")
             .bind(username)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }
@@ -794,7 +810,7 @@ impl Store for SqliteStore {
         .bind(&c.external_id)
         .bind(attributes)
         .bind(ms(c.created_at))
-        .fetch_one(&self.pool)
+        .fetch_one(&self.writer)
         .await?;
         Ok(id)
     }
@@ -804,7 +820,7 @@ impl Store for SqliteStore {
         activities: &[NewActivity],
         publish: bool,
     ) -> StoreResult<(Vec<i64>, Vec<StoredEvent>)> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         let now = ms(Utc::now());
         let mut latest: HashMap<i64, i64> = HashMap::new();
         let mut ids = Vec::with_capacity(activities.len());
@@ -984,7 +1000,7 @@ impl Store for SqliteStore {
     }
 
     async fn delete_activity(&self, viewer: &Viewer, id: i64) -> StoreResult<Option<StoredEvent>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         let sql = format!(
             "DELETE FROM activities AS a WHERE a.id = ?3 AND {} RETURNING contact_id, team_id",
             scoped("a.team_id")
@@ -1113,11 +1129,11 @@ impl Store for SqliteStore {
     async fn prune_events(&self, before: DateTime<Utc>) -> StoreResult<u64> {
         let r = sqlx::query("DELETE FROM events WHERE at < ?")
             .bind(ms(before))
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         sqlx::query("DELETE FROM stream_tickets WHERE expires_at < ?")
             .bind(ms(Utc::now()))
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(r.rows_affected())
     }
@@ -1150,7 +1166,7 @@ impl Store for SqliteStore {
         .bind(user_id)
         .bind(session_hash)
         .bind(ms(expires_at))
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -1191,7 +1207,7 @@ impl Store for SqliteStore {
             .bind(e.target)
             .bind(e.ip)
             .bind(ms(Utc::now()))
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }
