@@ -249,7 +249,7 @@ impl CallStore for PostgresStore {
     }
 
     async fn start_call(&self, call: NewCall) -> CallResult<(CallInfo, Vec<StoredEvent>)> {
-        let mut tx = begin_write(&self.pool).await?;
+        let mut tx = begin_write(&self.writer).await?;
         if let Some(active) = sqlx::query_scalar::<_, String>(
             "SELECT guid FROM calls WHERE user_id = $1 AND end_at IS NULL LIMIT 1",
         )
@@ -342,7 +342,7 @@ impl CallStore for PostgresStore {
         guid: Option<&str>,
         hung_up_by: &str,
     ) -> CallResult<(CallInfo, Vec<StoredEvent>)> {
-        let mut tx = begin_write(&self.pool).await?;
+        let mut tx = begin_write(&self.writer).await?;
         let filter = match guid {
             Some(_) => "c.guid = $2 AND c.end_at IS NULL",
             None => "c.end_at IS NULL AND $2 = $2",
@@ -398,7 +398,7 @@ impl CallStore for PostgresStore {
         agent: &str,
         d: &CallDisposition,
     ) -> CallResult<(CallInfo, Vec<StoredEvent>)> {
-        let mut tx = begin_write(&self.pool).await?;
+        let mut tx = begin_write(&self.writer).await?;
         let found = if d.guid.is_empty() {
             load_call(&mut tx, "$2 = $2", user_id, "").await?
         } else {

