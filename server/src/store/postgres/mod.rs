@@ -6,7 +6,8 @@
 //! time, so event ids commit in order and a duplicate check cannot race its insert;
 //! PostgreSQL runs writers concurrently, so every transaction that appends to the event
 //! log or checks-then-inserts takes one advisory lock first ([`begin_write`]): readers of
-//! the log never see id 8 before id 7 is committed. And FTS5's index becomes a GIN index
+//! the log never see id 8 before id 7 is committed. (Status changes, serialised per agent
+//! by their presence row, take it last instead: see `status`.) And FTS5's index becomes a GIN index
 //! over a `tsvector` of the same terms per (contact, team, kind) ([`search`]), matched
 //! with `term:*` prefix queries instead of an expansion through a vocabulary.
 
@@ -53,11 +54,18 @@ pub(crate) async fn begin_write(pool: &PgPool) -> StoreResult<Tx<'static>> {
     // if the lock failed there, the connection would go back to the pool inside an
     // aborted transaction. Here a failure drops `tx`, which rolls back.
     let mut tx = pool.begin().await?;
+    take_write_lock(&mut tx).await?;
+    Ok(tx)
+}
+
+/// Wait for the write lock inside `tx`, held until it ends. Status changes take it late,
+/// just before appending their events (see `status`); everyone else at the start.
+pub(crate) async fn take_write_lock(tx: &mut Tx<'_>) -> StoreResult<()> {
     sqlx::query("SELECT pg_advisory_xact_lock($1)")
         .bind(WRITE_LOCK)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
-    Ok(tx)
+    Ok(())
 }
 
 /// The team filter of every scoped query, on the team column `col`. By convention the

@@ -1,6 +1,16 @@
-//! PostgreSQL implementation of [`StatusStore`]. Changes append `agent.status` events, so
-//! they run under the write lock ([`begin_write`]), which also serialises the changes of
-//! one agent as SQLite's single writer did.
+//! PostgreSQL implementation of [`StatusStore`].
+//!
+//! Changes append `agent.status` events, so they need the write lock that keeps event
+//! ids committing in order — but only for that: an agent's changes are serialised by
+//! the `FOR UPDATE` lock on their presence row. So a status transaction locks its
+//! presence rows first and takes the write lock last, just before appending events
+//! ([`take_write_lock`]), and holds it for two round trips (the events, the commit)
+//! instead of the whole transaction. No deadlock with writers that take the write lock
+//! first: none of them touches presence rows. Among status transactions, each locks
+//! presence rows before the write lock, and the one that locks several (the sweeper)
+//! locks them all up front, in user-id order. Streams are counted only after the
+//! presence row is locked, so a stream opening meanwhile is either seen or connects
+//! the agent again after the disconnect.
 
 use agentdesk_protocol::{
     AgentStatus, Board, BoardCall, BoardRow, CONNECTION_EVENTS_PAGE_SIZE, ConnectionEvent,
@@ -11,7 +21,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
-use super::{PostgresStore, begin_write, corrupt, from_ms, insert_events, ms};
+use super::{PostgresStore, corrupt, from_ms, insert_events, ms, take_write_lock};
 use crate::presence::{Change, Presence, transition};
 use crate::store::status::{Changed, StatusStore};
 use crate::store::{StoreResult, StoredEvent, Viewer};
@@ -134,6 +144,7 @@ async fn append_team_events(
     event: ServerEvent,
     now: i64,
 ) -> StoreResult<Vec<StoredEvent>> {
+    take_write_lock(tx).await?;
     let teams = "SELECT team_id FROM team_members WHERE user_id = $1";
     Ok(insert_events(tx, teams, Some(user_id), &event, now)
         .await?
@@ -154,6 +165,9 @@ async fn disconnect_if_no_stream(
     now: i64,
     restore_ms: i64,
 ) -> StoreResult<Vec<StoredEvent>> {
+    // The presence row first: a stream opened by a transaction that holds it is
+    // committed (and counted) by the time this one gets it.
+    lock_presence(tx, user_id, now).await?;
     let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM presence_streams WHERE user_id = $1")
         .bind(user_id)
         .fetch_one(&mut **tx)
@@ -238,7 +252,7 @@ impl StatusStore for PostgresStore {
         now: DateTime<Utc>,
         restore_ms: i64,
     ) -> StoreResult<Changed> {
-        let mut tx = begin_write(&self.writer).await?;
+        let mut tx = self.writer.begin().await?;
         let out = apply(&mut tx, user_id, change, ms(now), restore_ms).await?;
         tx.commit().await?;
         Ok(out)
@@ -254,7 +268,7 @@ impl StatusStore for PostgresStore {
         restore_ms: i64,
     ) -> StoreResult<Vec<StoredEvent>> {
         let now = ms(now);
-        let mut tx = begin_write(&self.writer).await?;
+        let mut tx = self.writer.begin().await?;
         sqlx::query(
             "INSERT INTO presence_streams (id, user_id, session_hash, opened_at, seen_at) \
              VALUES ($1, $2, $3, $4, $5)",
@@ -299,7 +313,7 @@ impl StatusStore for PostgresStore {
         now: DateTime<Utc>,
         restore_ms: i64,
     ) -> StoreResult<Vec<StoredEvent>> {
-        let mut tx = begin_write(&self.writer).await?;
+        let mut tx = self.writer.begin().await?;
         let user: Option<i64> =
             sqlx::query_scalar("DELETE FROM presence_streams WHERE id = $1 RETURNING user_id")
                 .bind(stream_id)
@@ -323,7 +337,7 @@ impl StatusStore for PostgresStore {
         now: DateTime<Utc>,
         restore_ms: i64,
     ) -> StoreResult<Vec<StoredEvent>> {
-        let mut tx = begin_write(&self.writer).await?;
+        let mut tx = self.writer.begin().await?;
         sqlx::query("DELETE FROM presence_streams WHERE session_hash = $1")
             .bind(session_hash)
             .execute(&mut *tx)
@@ -346,7 +360,7 @@ impl StatusStore for PostgresStore {
         now: DateTime<Utc>,
         restore_ms: i64,
     ) -> StoreResult<Vec<StoredEvent>> {
-        let mut tx = begin_write(&self.writer).await?;
+        let mut tx = self.writer.begin().await?;
         let mut users: Vec<i64> =
             sqlx::query_scalar("DELETE FROM presence_streams WHERE seen_at < $1 RETURNING user_id")
                 .bind(ms(stale_before))
@@ -363,6 +377,15 @@ impl StatusStore for PostgresStore {
         users.extend(orphans);
         users.sort_unstable();
         users.dedup();
+        // All their presence rows now, in user-id order, before any write lock (see the
+        // module's note on deadlocks).
+        sqlx::query(
+            "SELECT user_id FROM agent_presence WHERE user_id = ANY($1) ORDER BY user_id \
+             FOR UPDATE",
+        )
+        .bind(&users)
+        .fetch_all(&mut *tx)
+        .await?;
         let mut events = Vec::new();
         for u in users {
             events.extend(
