@@ -580,3 +580,39 @@ async fn the_log_filters_by_date_pages_and_exports_csv_with_ucontact_columns() {
         "{chart:?}"
     );
 }
+
+#[tokio::test]
+async fn streams_opening_and_closing_amid_status_changes_never_fail_and_leave_the_truth() {
+    // Status changes and stream opens/closes of one agent race each other (on
+    // PostgreSQL they take the write lock after the presence row): none may fail (a
+    // deadlock would be a 503), and while one stream stays open the agent stays
+    // connected; when it goes, the agent is disconnected.
+    let app = app().await;
+    let a = app.token("agent_a").await;
+    let b = app.token("super_a").await;
+    let anchor = open_stream(&app, &a).await;
+    let churn = (0..12).map(|i| {
+        let (app, a, b) = (&app, a.clone(), b.clone());
+        async move {
+            let other = open_stream(app, &b).await;
+            let stream = open_stream(app, &a).await;
+            let value = ["break", "available", "meal"][i % 3];
+            let res = set(app, &a, value).await;
+            assert_eq!(res.status(), StatusCode::OK, "status change {i}");
+            let res = set(app, &b, value).await;
+            assert_eq!(res.status(), StatusCode::OK, "supervisor's change {i}");
+            drop(stream);
+            drop(other);
+        }
+    });
+    futures_util::future::join_all(churn).await;
+    // Every closed stream's grace period (50 ms) is over.
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert!(
+        status(&app, &a).await.connected,
+        "the anchor stream is still open"
+    );
+    drop(anchor);
+    wait_for(&app, &a, |s| !s.connected).await;
+    wait_for(&app, &b, |s| !s.connected).await;
+}
