@@ -137,15 +137,20 @@ impl Live {
         let generation = i.generation;
         i.reopen = Some(gloo_timers::callback::Timeout::new(50, move || {
             let inner = this.inner();
-            let differs = {
+            let (differs, positioned) = {
                 let mut i = inner.borrow_mut();
                 i.reopen = None;
                 // No source yet: the open under way reads the set when it opens.
-                i.generation == generation
+                let differs = i.generation == generation
                     && i.source.is_some()
-                    && i.streaming.as_ref() != Some(&i.watch_list())
+                    && i.streaming.as_ref() != Some(&i.watch_list());
+                (differs, i.last_event_id.is_some())
             };
-            if differs {
+            if differs && !positioned {
+                // The open stream has not said where it starts (`ready`) yet; a new one
+                // opened now could not resume from it. Look again shortly.
+                this.watch_changed();
+            } else if differs {
                 this.connect(generation);
             }
         }));
@@ -256,7 +261,10 @@ impl Live {
         }
         let on_open = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
             this.inner().borrow_mut().failures = 0;
-            this.connected.set(true);
+            // A reopen for other contacts is no reconnect: nothing to refresh.
+            if !this.connected.get_untracked() {
+                this.connected.set(true);
+            }
         });
         source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
         let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {

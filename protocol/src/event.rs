@@ -34,8 +34,9 @@ pub enum ServerEvent {
     /// The stream missed events older than the server keeps (resume too late): the
     /// client should refetch what it shows.
     Resync,
-    /// The first message of every stream. Its `id` is where the stream starts: a client
-    /// that reopens its stream (say, to watch other contacts) resumes from it and misses
+    /// The first message of every stream, repeated on the heartbeat when the stream has
+    /// passed events it did not send. Its `id` is the stream's position: a client that
+    /// reopens its stream (say, to watch other contacts) resumes from it and misses
     /// nothing, even when no other event has come yet. Never stored in the log.
     Ready,
 }
@@ -99,11 +100,11 @@ impl WatchedContacts {
                 .filter(|id| *id > 0)
                 .ok_or_else(|| format!("'{part}' is not a contact id"))?;
             if !ids.contains(&id) {
+                if ids.len() == MAX_WATCHED_CONTACTS {
+                    return Err(format!("at most {MAX_WATCHED_CONTACTS} contacts"));
+                }
                 ids.push(id);
             }
-        }
-        if ids.len() > MAX_WATCHED_CONTACTS {
-            return Err(format!("at most {MAX_WATCHED_CONTACTS} contacts"));
         }
         ids.sort_unstable();
         Ok(WatchedContacts(ids))

@@ -206,6 +206,7 @@ pub async fn stream(
         // Where this stream starts, so that the client can resume from here.
         let ready = StoredEvent { id: last, team_id: None, event: ServerEvent::Ready };
         yield Ok(to_sse(&ready));
+        let mut announced = last;
         if resync {
             yield Ok(to_sse(&StoredEvent { event: ServerEvent::Resync, ..ready }));
         }
@@ -243,6 +244,13 @@ pub async fn stream(
                     if let Some(p) = &presence && !p.touch().await {
                         // Signed out or swept: this stream no longer speaks for anyone.
                         break;
+                    }
+                    if last > announced {
+                        // A filtered stream may pass many events without sending one:
+                        // tell the client how far it is, so that a reopen resumes from
+                        // here instead of replaying (or outliving) the log.
+                        announced = last;
+                        yield Ok(to_sse(&StoredEvent { id: last, team_id: None, event: ServerEvent::Ready }));
                     }
                     continue;
                 }

@@ -31,12 +31,26 @@ use super::Tx;
 /// Lock and read the agent's presence row (created on first use): `FOR UPDATE` holds
 /// the row until the transaction ends.
 async fn lock_presence(tx: &mut Tx<'_>, user_id: i64, now: i64) -> StoreResult<Presence> {
-    const SELECT: &str = "SELECT session_id, connected, status, since, pending, in_call, \
+    read_presence(tx, user_id, now, true).await
+}
+
+/// Read the agent's presence row (created on first use), locking it with `lock`. A
+/// plain read does not wait for a status change that holds the row.
+async fn read_presence(
+    tx: &mut Tx<'_>,
+    user_id: i64,
+    now: i64,
+    lock: bool,
+) -> StoreResult<Presence> {
+    const LOCKED: &str = "SELECT session_id, connected, status, since, pending, in_call, \
          pre_call, disconnected_at, before_disconnect FROM agent_presence WHERE user_id = $1 \
          FOR UPDATE";
+    // The same without the lock clause.
+    let plain = &LOCKED[..LOCKED.len() - " FOR UPDATE".len()];
+    let select = if lock { LOCKED } else { plain };
     // The row exists but for an agent's very first change: read it first, create it only
     // when missing (one round trip instead of two on the usual path).
-    let r = match sqlx::query(SELECT)
+    let r = match sqlx::query(select)
         .bind(user_id)
         .fetch_optional(&mut **tx)
         .await?
@@ -51,7 +65,7 @@ async fn lock_presence(tx: &mut Tx<'_>, user_id: i64, now: i64) -> StoreResult<P
             .bind(now)
             .execute(&mut **tx)
             .await?;
-            sqlx::query(SELECT)
+            sqlx::query(select)
                 .bind(user_id)
                 .fetch_one(&mut **tx)
                 .await?
@@ -240,7 +254,7 @@ impl StatusStore for PostgresStore {
 
     async fn agent_status(&self, user_id: i64) -> StoreResult<AgentStatus> {
         let mut tx = self.pool.begin().await?;
-        let p = lock_presence(&mut tx, user_id, ms(Utc::now())).await?;
+        let p = read_presence(&mut tx, user_id, ms(Utc::now()), false).await?;
         tx.commit().await?;
         Ok(p.to_status(user_id))
     }

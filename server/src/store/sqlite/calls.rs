@@ -247,7 +247,7 @@ impl CallStore for SqliteStore {
     }
 
     async fn start_call(&self, call: NewCall) -> CallResult<(CallInfo, Vec<StoredEvent>)> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         if let Some(active) = sqlx::query_scalar::<_, String>(
             "SELECT guid FROM calls WHERE user_id = ? AND end_at IS NULL LIMIT 1",
         )
@@ -340,7 +340,7 @@ impl CallStore for SqliteStore {
         guid: Option<&str>,
         hung_up_by: &str,
     ) -> CallResult<(CallInfo, Vec<StoredEvent>)> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         let filter = match guid {
             Some(_) => "c.guid = ?2 AND c.end_at IS NULL",
             None => "c.end_at IS NULL AND ?2 = ?2",
@@ -396,7 +396,7 @@ impl CallStore for SqliteStore {
         agent: &str,
         d: &CallDisposition,
     ) -> CallResult<(CallInfo, Vec<StoredEvent>)> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         let found = if d.guid.is_empty() {
             load_call(&mut tx, "?2 = ?2", user_id, "").await?
         } else {

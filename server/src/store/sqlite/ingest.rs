@@ -262,7 +262,7 @@ impl IngestStore for SqliteStore {
     ) -> StoreResult<(Vec<IngestResult>, Vec<StoredEvent>)> {
         // IMMEDIATE: take the write lock before the duplicate check, so two deliveries of
         // the same input cannot both pass it.
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         let now = ms(Utc::now());
         let mut events = Vec::new();
         let mut out = Vec::with_capacity(items.len());
@@ -282,7 +282,7 @@ impl IngestStore for SqliteStore {
         parent_key: &str,
         merge: Merge<'_>,
     ) -> StoreResult<Option<(IngestResult, Vec<StoredEvent>)>> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         let now = ms(Utc::now());
         let Some((Some(activity_id), contact_id, parent_team)) =
             find_interaction(&mut tx, parent_source, parent_key).await?
@@ -346,7 +346,7 @@ impl IngestStore for SqliteStore {
     }
 
     async fn import_queue_log(&self, rows: &[QueueLogRow]) -> StoreResult<(u64, u64)> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         let mut stored = 0;
         for r in rows {
             let done = sqlx::query(

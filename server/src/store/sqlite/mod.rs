@@ -59,7 +59,9 @@ pub struct SqliteStore {
     /// several connections race for it, the loser sleeps in SQLite's busy handler (1, 2,
     /// 5 … 25 ms steps, whatever the wait) and a deferred transaction that read first can
     /// fail outright. Queued for one connection instead, a writer starts the moment the
-    /// previous one commits.
+    /// previous one commits. Its transactions still begin `IMMEDIATE`: another process
+    /// (an import from the command line) may write the same file, and a deferred
+    /// transaction could not wait for it once it had read.
     pub(crate) writer: SqlitePool,
 }
 
@@ -101,7 +103,7 @@ impl SqliteStore {
     /// resumes where it stopped. Runs after migrations, before the server serves.
     async fn backfill_search(&self) -> StoreResult<()> {
         loop {
-            let mut tx = self.writer.begin().await?;
+            let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
             let rows = sqlx::query(
                 "SELECT a.id, a.contact_id, a.team_id, a.detail, a.occurred_at, \
                         e.subject, e.sender, e.body \
@@ -463,7 +465,7 @@ impl Store for SqliteStore {
     }
 
     async fn create_user(&self, u: NewUser) -> StoreResult<i64> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO users (username, display_name, password_hash, role, can_email, locale, \
              time_zone, ucontact_agent, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
@@ -820,7 +822,7 @@ impl Store for SqliteStore {
         activities: &[NewActivity],
         publish: bool,
     ) -> StoreResult<(Vec<i64>, Vec<StoredEvent>)> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         let now = ms(Utc::now());
         let mut latest: HashMap<i64, i64> = HashMap::new();
         let mut ids = Vec::with_capacity(activities.len());
@@ -1000,7 +1002,7 @@ impl Store for SqliteStore {
     }
 
     async fn delete_activity(&self, viewer: &Viewer, id: i64) -> StoreResult<Option<StoredEvent>> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         let sql = format!(
             "DELETE FROM activities AS a WHERE a.id = ?3 AND {} RETURNING contact_id, team_id",
             scoped("a.team_id")

@@ -183,7 +183,7 @@ impl StatusStore for SqliteStore {
     }
 
     async fn agent_status(&self, user_id: i64) -> StoreResult<AgentStatus> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         let p = lock_presence(&mut tx, user_id, ms(Utc::now())).await?;
         tx.commit().await?;
         Ok(p.to_status(user_id))
@@ -196,7 +196,7 @@ impl StatusStore for SqliteStore {
         now: DateTime<Utc>,
         restore_ms: i64,
     ) -> StoreResult<Changed> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         let out = apply(&mut tx, user_id, change, ms(now), restore_ms).await?;
         tx.commit().await?;
         Ok(out)
@@ -212,7 +212,7 @@ impl StatusStore for SqliteStore {
         restore_ms: i64,
     ) -> StoreResult<Vec<StoredEvent>> {
         let now = ms(now);
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         sqlx::query(
             "INSERT INTO presence_streams (id, user_id, session_hash, opened_at, seen_at) \
              VALUES (?, ?, ?, ?, ?)",
@@ -257,7 +257,7 @@ impl StatusStore for SqliteStore {
         now: DateTime<Utc>,
         restore_ms: i64,
     ) -> StoreResult<Vec<StoredEvent>> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         let user: Option<i64> =
             sqlx::query_scalar("DELETE FROM presence_streams WHERE id = ? RETURNING user_id")
                 .bind(stream_id)
@@ -281,7 +281,7 @@ impl StatusStore for SqliteStore {
         now: DateTime<Utc>,
         restore_ms: i64,
     ) -> StoreResult<Vec<StoredEvent>> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         sqlx::query("DELETE FROM presence_streams WHERE session_hash = ?")
             .bind(session_hash)
             .execute(&mut *tx)
@@ -304,7 +304,7 @@ impl StatusStore for SqliteStore {
         now: DateTime<Utc>,
         restore_ms: i64,
     ) -> StoreResult<Vec<StoredEvent>> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         let mut users: Vec<i64> =
             sqlx::query_scalar("DELETE FROM presence_streams WHERE seen_at < ? RETURNING user_id")
                 .bind(ms(stale_before))
