@@ -132,6 +132,15 @@ fn to_sse(e: &StoredEvent) -> Event {
         .unwrap_or_else(|_| Event::default().comment("unencodable event"))
 }
 
+/// A stream's own message (`ready`, `resync`) at log position `id`; never stored.
+fn position(id: i64, event: ServerEvent) -> StoredEvent {
+    StoredEvent {
+        id,
+        team_id: None,
+        event,
+    }
+}
+
 /// What one stream is sent: the viewer's events, scoped to their teams, and — when the
 /// client named them — only the activity events of the contacts it shows.
 struct Scope {
@@ -204,11 +213,10 @@ pub async fn stream(
         let mut heartbeat = tokio::time::interval(crate::presence::HEARTBEAT);
         heartbeat.tick().await;
         // Where this stream starts, so that the client can resume from here.
-        let ready = StoredEvent { id: last, team_id: None, event: ServerEvent::Ready };
-        yield Ok(to_sse(&ready));
+        yield Ok(to_sse(&position(last, ServerEvent::Ready)));
         let mut announced = last;
         if resync {
-            yield Ok(to_sse(&StoredEvent { event: ServerEvent::Resync, ..ready }));
+            yield Ok(to_sse(&position(last, ServerEvent::Resync)));
         }
         // Events up to `floor` are known to be committed (they were published), so the
         // stream may move past them even when none of them is visible to this viewer.
@@ -250,7 +258,7 @@ pub async fn stream(
                         // tell the client how far it is, so that a reopen resumes from
                         // here instead of replaying (or outliving) the log.
                         announced = last;
-                        yield Ok(to_sse(&StoredEvent { id: last, team_id: None, event: ServerEvent::Ready }));
+                        yield Ok(to_sse(&position(last, ServerEvent::Ready)));
                     }
                     continue;
                 }
