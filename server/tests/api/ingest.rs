@@ -472,6 +472,45 @@ async fn concurrent_deliveries_store_once_and_events_keep_their_order() {
     );
 }
 
+/// Messages from a number on file nowhere, arriving at once, make one contact, not one
+/// each: on PostgreSQL each ingest locks the keys that may find or create its contact
+/// before it looks (and the one lock over all writers is taken only to append events).
+#[tokio::test]
+async fn concurrent_messages_from_a_new_number_make_one_contact() {
+    let app = app().await;
+    let i = integration(&app).await;
+    let mut tasks = tokio::task::JoinSet::new();
+    for n in 0..8 {
+        let (http, url, token) = (
+            app.http.clone(),
+            app.url("/api/v1/ingest/sms"),
+            i.token.clone(),
+        );
+        let body = json!({ "id": format!("NEW-{n}"), "direction": "I", "number": "099 777 888",
+            "text": format!("mensaje {n}"), "at": "2026-03-02T10:00:00Z" });
+        tasks.spawn(async move {
+            let res = http
+                .post(url)
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), StatusCode::CREATED);
+            res.json::<IngestResult>().await.unwrap()
+        });
+    }
+    let results = tasks.join_all().await;
+    let contacts: std::collections::BTreeSet<i64> = results.iter().map(|r| r.contact_id).collect();
+    assert_eq!(contacts.len(), 1, "one contact for one number: {results:?}");
+    assert_eq!(results.iter().filter(|r| r.contact_created).count(), 1);
+    let activities: std::collections::BTreeSet<i64> =
+        results.iter().map(|r| r.activity_id).collect();
+    assert_eq!(activities.len(), 8, "every message is its own activity");
+    let contact = *contacts.first().unwrap();
+    assert_eq!(timeline(&app, contact).await.items.len(), 8);
+}
+
 /// One function links every source; this table walks its priority.
 #[tokio::test]
 async fn contacts_are_linked_by_external_id_then_phone_then_email_then_from_to_then_created() {

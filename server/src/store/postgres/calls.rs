@@ -1,6 +1,7 @@
-//! PostgreSQL implementation of [`CallStore`]. Every call change appends events, so it
-//! runs under the write lock ([`begin_write`]): the active-call check and the insert of
-//! a second call for the same agent cannot interleave.
+//! PostgreSQL implementation of [`CallStore`]. Every change of an agent's calls first
+//! locks that agent's key ([`lock_keys`]), so the active-call check and the insert of a
+//! second call for the same agent cannot interleave; its events are appended at commit
+//! ([`commit_events`]).
 
 use agentdesk_protocol::bridge::CallDisposition;
 use agentdesk_protocol::{
@@ -11,9 +12,10 @@ use async_trait::async_trait;
 use chrono::Utc;
 use sqlx::{AssertSqlSafe, Row};
 
+use super::ingest::interaction_key;
 use super::{
-    PostgresStore, append_event, begin_write, corrupt, from_ms, insert_activity, ms, scoped,
-    update_activity_detail,
+    Pending, PostgresStore, commit_events, corrupt, from_ms, insert_activity, lock_keys, ms,
+    scoped, update_activity_detail,
 };
 use crate::store::calls::{CallRefusal, CallResult, CallStore, NewCall};
 use crate::store::{NewActivity, NewContact, StoreError, StoreResult, StoredEvent, Viewer};
@@ -91,11 +93,7 @@ async fn log(
 }
 
 /// Rewrite the call's activity from the call row (duration, disposition).
-async fn refresh_activity(
-    tx: &mut Tx<'_>,
-    call: &CallInfo,
-    team_id: i64,
-) -> StoreResult<Vec<StoredEvent>> {
+async fn refresh_activity(tx: &mut Tx<'_>, call: &CallInfo, team_id: i64) -> StoreResult<Pending> {
     let Some(activity_id) = call.activity_id else {
         return Ok(vec![]);
     };
@@ -115,9 +113,12 @@ async fn refresh_activity(
         contact_id: call.contact_id,
         activity_id,
     };
-    Ok(vec![
-        append_event(tx, Some(team_id), event, ms(Utc::now())).await?,
-    ])
+    Ok(vec![(Some(team_id), event)])
+}
+
+/// The lock key of an agent's calls.
+fn agent_calls_key(user_id: i64) -> String {
+    format!("calls of {user_id}")
 }
 
 async fn load_call(
@@ -249,7 +250,16 @@ impl CallStore for PostgresStore {
     }
 
     async fn start_call(&self, call: NewCall) -> CallResult<(CallInfo, Vec<StoredEvent>)> {
-        let mut tx = begin_write(&self.writer).await?;
+        let mut tx = self.writer.begin().await?;
+        // The guid's key too: an ingested call with this guid joins this one.
+        lock_keys(
+            &mut tx,
+            [
+                agent_calls_key(call.user_id),
+                interaction_key("call", &call.guid),
+            ],
+        )
+        .await?;
         if let Some(active) = sqlx::query_scalar::<_, String>(
             "SELECT guid FROM calls WHERE user_id = $1 AND end_at IS NULL LIMIT 1",
         )
@@ -327,12 +337,11 @@ impl CallStore for PostgresStore {
             activity_id,
             kind: agentdesk_protocol::ActivityKind::Call,
         };
-        let event = append_event(&mut tx, Some(call.team_id), created, now).await?;
         let (info, _) = load_call(&mut tx, "c.guid = $2", call.user_id, &call.guid)
             .await?
             .ok_or_else(|| StoreError::Other("call vanished".into()))?;
-        tx.commit().await?;
-        Ok(Ok((info, vec![event])))
+        let events = commit_events(tx, vec![(Some(call.team_id), created)], now).await?;
+        Ok(Ok((info, events)))
     }
 
     async fn end_call(
@@ -342,7 +351,8 @@ impl CallStore for PostgresStore {
         guid: Option<&str>,
         hung_up_by: &str,
     ) -> CallResult<(CallInfo, Vec<StoredEvent>)> {
-        let mut tx = begin_write(&self.writer).await?;
+        let mut tx = self.writer.begin().await?;
+        lock_keys(&mut tx, [agent_calls_key(user_id)]).await?;
         let filter = match guid {
             Some(_) => "c.guid = $2 AND c.end_at IS NULL",
             None => "c.end_at IS NULL AND $2 = $2",
@@ -388,7 +398,7 @@ impl CallStore for PostgresStore {
             ["ANSWER", &secs, &secs, &call.destination, &call.guid],
         )
         .await?;
-        tx.commit().await?;
+        let events = commit_events(tx, events, now).await?;
         Ok(Ok((call, events)))
     }
 
@@ -398,7 +408,8 @@ impl CallStore for PostgresStore {
         agent: &str,
         d: &CallDisposition,
     ) -> CallResult<(CallInfo, Vec<StoredEvent>)> {
-        let mut tx = begin_write(&self.writer).await?;
+        let mut tx = self.writer.begin().await?;
+        lock_keys(&mut tx, [agent_calls_key(user_id)]).await?;
         let found = if d.guid.is_empty() {
             load_call(&mut tx, "$2 = $2", user_id, "").await?
         } else {
@@ -474,7 +485,7 @@ impl CallStore for PostgresStore {
             ["0", &wrap, &call.guid, "", ""],
         )
         .await?;
-        tx.commit().await?;
+        let events = commit_events(tx, events, now).await?;
         Ok(Ok((call, events)))
     }
 

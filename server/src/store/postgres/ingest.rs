@@ -8,7 +8,8 @@ use chrono::Utc;
 use sqlx::Row;
 
 use super::{
-    PostgresStore, append_event, begin_write, from_ms, insert_activity, ms, update_activity_detail,
+    Pending, PostgresStore, commit_events, from_ms, insert_activity, lock_keys, ms,
+    update_activity_detail,
 };
 use crate::store::ingest::{
     ContactSeed, IngestStore, LinkKey, Merge, NewInteraction, QueueLogRow, merge_segment,
@@ -17,6 +18,35 @@ use crate::store::{StoreError, StoreResult, StoredEvent};
 use crate::text::fold;
 
 use super::Tx;
+
+/// The lock key of an interaction (`source`, `source_key`); a call's is also taken by
+/// the desktop's own call of that guid (`calls`).
+pub(crate) fn interaction_key(source: &str, key: &str) -> String {
+    format!("interaction {source} {key}")
+}
+
+/// The keys [`ingest_one`] checks `i` by: its own, its conversation's, and each key that
+/// may find (or, missing, create) its contact.
+fn ingest_keys(i: &NewInteraction) -> Vec<String> {
+    let mut keys = vec![interaction_key(i.source, &i.source_key)];
+    if let Some(conv) = &i.conversation_id {
+        keys.push(format!("conversation {} {conv}", i.team_id));
+    }
+    // The new contact's own keys too: another item may look it up by one of them.
+    let seed = [
+        i.seed.external_id.clone().map(LinkKey::ExternalId),
+        i.seed.phone.clone().map(LinkKey::Phone),
+        i.seed.email.clone().map(LinkKey::Email),
+    ];
+    for k in i.link.iter().chain(seed.iter().flatten()) {
+        keys.push(match k {
+            LinkKey::ExternalId(v) => format!("contact {} external {v}", i.team_id),
+            LinkKey::Phone(v) => format!("contact {} phone {v}", i.team_id),
+            LinkKey::Email(v) => format!("contact {} email {}", i.team_id, v.to_lowercase()),
+        });
+    }
+    keys
+}
 
 /// The contact of the first key that finds one in the team.
 async fn find_contact(tx: &mut Tx<'_>, team_id: i64, keys: &[LinkKey]) -> StoreResult<Option<i64>> {
@@ -78,10 +108,12 @@ async fn merge_contact_attributes(
     if attrs.is_empty() {
         return Ok(());
     }
-    let raw: String = sqlx::query_scalar("SELECT attributes FROM contacts WHERE id = $1")
-        .bind(contact_id)
-        .fetch_one(&mut **tx)
-        .await?;
+    // FOR UPDATE: another ingest may reach the same contact through another key.
+    let raw: String =
+        sqlx::query_scalar("SELECT attributes FROM contacts WHERE id = $1 FOR UPDATE")
+            .bind(contact_id)
+            .fetch_one(&mut **tx)
+            .await?;
     let mut current: BTreeMap<String, String> = serde_json::from_str(&raw).unwrap_or_default();
     current.extend(attrs.iter().map(|(k, v)| (k.clone(), v.clone())));
     let json = serde_json::to_string(&current).map_err(|e| StoreError::Other(e.to_string()))?;
@@ -120,8 +152,11 @@ async fn find_interaction(
     Ok(None)
 }
 
+/// The detail of an activity about to be changed (its row locked until the transaction
+/// ends: a call's end, a later part and a conversation's next segment may all change one
+/// activity, through different keys).
 async fn activity_detail(tx: &mut Tx<'_>, id: i64) -> StoreResult<(ActivityDetail, i64)> {
-    let r = sqlx::query("SELECT detail, occurred_at FROM activities WHERE id = $1")
+    let r = sqlx::query("SELECT detail, occurred_at FROM activities WHERE id = $1 FOR UPDATE")
         .bind(id)
         .fetch_one(&mut **tx)
         .await?;
@@ -161,7 +196,7 @@ async fn ingest_one(
     i: &NewInteraction,
     publish: bool,
     now: i64,
-    events: &mut Vec<StoredEvent>,
+    events: &mut Pending,
 ) -> StoreResult<IngestResult> {
     if let Some((activity, contact_id, _)) = find_interaction(tx, i.source, &i.source_key).await? {
         return Ok(IngestResult {
@@ -190,18 +225,13 @@ async fn ingest_one(
             if let Some(merged) = merge_segment(&first, &i.activity.detail) {
                 update_activity_detail(tx, activity_id, contact_id, &merged).await?;
                 if publish {
-                    events.push(
-                        append_event(
-                            tx,
-                            Some(i.team_id),
-                            ServerEvent::ActivityUpdated {
-                                contact_id,
-                                activity_id,
-                            },
-                            now,
-                        )
-                        .await?,
-                    );
+                    events.push((
+                        Some(i.team_id),
+                        ServerEvent::ActivityUpdated {
+                            contact_id,
+                            activity_id,
+                        },
+                    ));
                 }
                 record(tx, i, contact_id, Some(activity_id), now).await?;
                 return Ok(IngestResult {
@@ -233,19 +263,14 @@ async fn ingest_one(
     .await?;
     record(tx, i, contact_id, Some(activity_id), now).await?;
     if publish {
-        events.push(
-            append_event(
-                tx,
-                Some(i.team_id),
-                ServerEvent::ActivityCreated {
-                    contact_id,
-                    activity_id,
-                    kind: activity.kind(),
-                },
-                now,
-            )
-            .await?,
-        );
+        events.push((
+            Some(i.team_id),
+            ServerEvent::ActivityCreated {
+                contact_id,
+                activity_id,
+                kind: activity.kind(),
+            },
+        ));
     }
     Ok(IngestResult {
         activity_id,
@@ -263,16 +288,19 @@ impl IngestStore for PostgresStore {
         items: &[NewInteraction],
         publish: bool,
     ) -> StoreResult<(Vec<IngestResult>, Vec<StoredEvent>)> {
-        // The write lock before the duplicate check, so two deliveries of the same input
-        // cannot both pass it (SQLite's BEGIN IMMEDIATE).
-        let mut tx = begin_write(&self.writer).await?;
+        // Every key an item is checked by, locked before the checks: two deliveries of
+        // the same input, two segments of one conversation or two messages from one new
+        // number run one after the other (what SQLite's BEGIN IMMEDIATE gives), while
+        // ingests about different things run side by side.
+        let mut tx = self.writer.begin().await?;
+        lock_keys(&mut tx, items.iter().flat_map(ingest_keys)).await?;
         let now = ms(Utc::now());
-        let mut events = Vec::new();
+        let mut pending = Pending::new();
         let mut out = Vec::with_capacity(items.len());
         for i in items {
-            out.push(ingest_one(&mut tx, i, publish, now, &mut events).await?);
+            out.push(ingest_one(&mut tx, i, publish, now, &mut pending).await?);
         }
-        tx.commit().await?;
+        let events = commit_events(tx, pending, now).await?;
         Ok((out, events))
     }
 
@@ -285,7 +313,15 @@ impl IngestStore for PostgresStore {
         parent_key: &str,
         merge: Merge<'_>,
     ) -> StoreResult<Option<(IngestResult, Vec<StoredEvent>)>> {
-        let mut tx = begin_write(&self.writer).await?;
+        let mut tx = self.writer.begin().await?;
+        lock_keys(
+            &mut tx,
+            [
+                interaction_key(source, key),
+                interaction_key(parent_source, parent_key),
+            ],
+        )
+        .await?;
         let now = ms(Utc::now());
         let Some((Some(activity_id), contact_id, parent_team)) =
             find_interaction(&mut tx, parent_source, parent_key).await?
@@ -326,25 +362,20 @@ impl IngestStore for PostgresStore {
         .execute(&mut *tx)
         .await?;
         let (detail, started) = activity_detail(&mut tx, activity_id).await?;
-        let mut events = Vec::new();
+        let mut pending = Pending::new();
         if let Some(next) = merge(&detail, from_ms(started))
             && next != detail
         {
             update_activity_detail(&mut tx, activity_id, contact_id, &next).await?;
-            events.push(
-                append_event(
-                    &mut tx,
-                    Some(parent_team),
-                    ServerEvent::ActivityUpdated {
-                        contact_id,
-                        activity_id,
-                    },
-                    now,
-                )
-                .await?,
-            );
+            pending.push((
+                Some(parent_team),
+                ServerEvent::ActivityUpdated {
+                    contact_id,
+                    activity_id,
+                },
+            ));
         }
-        tx.commit().await?;
+        let events = commit_events(tx, pending, now).await?;
         Ok(Some((result(false), events)))
     }
 

@@ -4,18 +4,18 @@
 //!
 //! Two things SQLite gave for free are made explicit here. SQLite has one writer at a
 //! time, so event ids commit in order and a duplicate check cannot race its insert;
-//! PostgreSQL runs writers concurrently, so every transaction that appends to the event
-//! log or checks-then-inserts takes one advisory lock first ([`begin_write`]): readers of
-//! the log never see id 8 before id 7 is committed. (Status changes, serialised per agent
-//! by their presence row, take it last instead: see `status`.) And FTS5's index becomes a GIN index
+//! PostgreSQL runs writers concurrently. So every transaction that appends to the event
+//! log takes one advisory lock last, just before appending ([`commit_events`]): readers
+//! of the log never see id 8 before id 7 is committed. And a transaction that checks
+//! before it inserts locks the keys it checks by first ([`lock_keys`]: an interaction's
+//! source key, a contact's phone, an agent's calls); status changes are serialised per
+//! agent by their presence row (see `status`). And FTS5's index becomes a GIN index
 //! over a `tsvector` of the same terms per (contact, team, kind) ([`search`]), matched
 //! with `term:*` prefix queries instead of an expansion through a vocabulary.
 
 use std::collections::BTreeMap;
 use std::str::FromStr;
 use std::time::Duration;
-
-use std::collections::HashMap;
 
 use agentdesk_protocol::{
     Activity, ActivityDetail, ActivityKind, Contact, ContactSummary, EmailContent, KindCount, Me,
@@ -46,26 +46,107 @@ const WRITE_LOCK: i64 = 0x6167_6e74_6465_736b; // "agntdesk"
 
 pub(crate) type Tx<'a> = sqlx::Transaction<'a, sqlx::Postgres>;
 
-/// Begin a transaction that may append events or must not race a duplicate check: it
-/// waits for the write lock before touching any row, so two such transactions never
-/// deadlock on each other and commit their events in id order.
-pub(crate) async fn begin_write(pool: &PgPool) -> StoreResult<Tx<'static>> {
-    // Not `BEGIN; SELECT pg_advisory_xact_lock(…)` as one query (a round trip less):
-    // if the lock failed there, the connection would go back to the pool inside an
-    // aborted transaction. Here a failure drops `tx`, which rolls back.
-    let mut tx = pool.begin().await?;
-    take_write_lock(&mut tx).await?;
-    Ok(tx)
-}
-
-/// Wait for the write lock inside `tx`, held until it ends. Status changes take it late,
-/// just before appending their events (see `status`); everyone else at the start.
+/// Wait for the write lock inside `tx`, held until it ends. Every transaction takes it
+/// last, just before appending its events ([`commit_events`], `status`), so that it is
+/// held for two round trips (the events, the commit) and never while waiting for any
+/// other lock: no deadlock can involve it.
 pub(crate) async fn take_write_lock(tx: &mut Tx<'_>) -> StoreResult<()> {
     sqlx::query("SELECT pg_advisory_xact_lock($1)")
         .bind(WRITE_LOCK)
         .execute(&mut **tx)
         .await?;
     Ok(())
+}
+
+/// The class of the advisory locks on keys ([`lock_keys`]); the two-integer locks are a
+/// key space apart from the one-`bigint` [`WRITE_LOCK`].
+const KEY_LOCK_CLASS: i32 = 0x6164_6b79; // "adky"
+
+/// Lock `keys` (names of what a transaction checks before it inserts: an interaction's
+/// source key, a contact's phone, an agent's calls) until `tx` ends, so that two
+/// transactions about the same thing run one after the other and a check cannot race
+/// its insert — what one lock over every writer used to guarantee. Called first in its
+/// transaction, before any row is touched; the locks are taken in one order (sorted
+/// hashes, in one statement) so that two transactions never wait for each other's. A
+/// hash collision only makes two unrelated transactions wait in turn.
+pub(crate) async fn lock_keys(
+    tx: &mut Tx<'_>,
+    keys: impl IntoIterator<Item = String>,
+) -> StoreResult<()> {
+    let mut hashes: Vec<i32> = keys.into_iter().map(|k| key_hash(&k)).collect();
+    hashes.sort_unstable();
+    hashes.dedup();
+    if hashes.is_empty() {
+        return Ok(());
+    }
+    // A function scan yields the array in order, so the locks are taken in that order.
+    sqlx::query("SELECT pg_advisory_xact_lock($1, k) FROM unnest($2::int4[]) AS k")
+        .bind(KEY_LOCK_CLASS)
+        .bind(hashes)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// FNV-1a, 32 bits: the same on every instance and release (the standard library's
+/// hasher promises neither), which is what matters for a lock several servers share.
+fn key_hash(key: &str) -> i32 {
+    let h = key.bytes().fold(0x811c_9dc5_u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    });
+    i32::from_ne_bytes(h.to_ne_bytes())
+}
+
+/// Events a write transaction appends when it commits: (team, event), in order.
+pub(crate) type Pending = Vec<(Option<i64>, ServerEvent)>;
+
+/// Append `pending` to the event log and commit. The write lock is taken here, after
+/// every other statement of the transaction: event ids commit in order (readers of the
+/// log never see id 8 before id 7 is committed) while the lock is held for two round
+/// trips, not for the transaction's checks and writes.
+pub(crate) async fn commit_events(
+    mut tx: Tx<'_>,
+    pending: Pending,
+    now: i64,
+) -> StoreResult<Vec<StoredEvent>> {
+    if pending.is_empty() {
+        tx.commit().await?;
+        return Ok(Vec::new());
+    }
+    take_write_lock(&mut tx).await?;
+    let mut teams = Vec::with_capacity(pending.len());
+    let mut kinds = Vec::with_capacity(pending.len());
+    let mut payloads = Vec::with_capacity(pending.len());
+    for (team, event) in &pending {
+        teams.push(*team);
+        kinds.push(event.name());
+        payloads.push(serde_json::to_string(event).map_err(|e| StoreError::Other(e.to_string()))?);
+    }
+    // Ids are drawn in the order the rows are inserted, which ORDER BY n makes the
+    // order of `pending`.
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "WITH e AS (INSERT INTO events (team_id, kind, payload, at) \
+           SELECT t, k, p, $4 FROM unnest($1::bigint[], $2::text[], $3::text[]) \
+             WITH ORDINALITY AS u(t, k, p, n) ORDER BY n \
+           RETURNING id) \
+         SELECT e.id FROM e CROSS JOIN LATERAL pg_notify($5, e.id::text) n ORDER BY e.id",
+    )
+    .bind(teams)
+    .bind(kinds)
+    .bind(payloads)
+    .bind(now)
+    .bind(EVENTS_CHANNEL)
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    if ids.len() != pending.len() {
+        return Err(StoreError::Other("events not appended".into()));
+    }
+    Ok(ids
+        .into_iter()
+        .zip(pending)
+        .map(|(id, (team_id, event))| StoredEvent { id, team_id, event })
+        .collect())
 }
 
 /// The team filter of every scoped query, on the team column `col`. By convention the
@@ -89,7 +170,7 @@ macro_rules! bind_filter {
 pub struct PostgresStore {
     /// Reads, and writes that need no write lock.
     pub(crate) pool: PgPool,
-    /// Transactions under the write lock ([`begin_write`]), on two connections per
+    /// Transactions that append events ([`commit_events`]), on two connections per
     /// instance. They run one at a time anyway: one holds the lock, the next already
     /// waits for it inside PostgreSQL (so the hand-over costs no round trip), and the
     /// rest wait here, in a queue that costs nothing, instead of each holding a pooled
@@ -757,16 +838,17 @@ impl Store for PostgresStore {
         activities: &[NewActivity],
         publish: bool,
     ) -> StoreResult<(Vec<i64>, Vec<StoredEvent>)> {
-        // Only a publishing insert appends events and needs the write lock.
         let mut tx = if publish {
-            begin_write(&self.writer).await?
+            self.writer.begin().await?
         } else {
             self.pool.begin().await?
         };
         let now = ms(Utc::now());
-        let mut latest: HashMap<i64, i64> = HashMap::new();
+        // Ordered by contact: two batches update shared contacts in the same order, so
+        // neither waits for a row the other holds while holding one it wants.
+        let mut latest: BTreeMap<i64, i64> = BTreeMap::new();
         let mut ids = Vec::with_capacity(activities.len());
-        let mut events = Vec::new();
+        let mut pending = Pending::new();
         for a in activities {
             let id = insert_activity(&mut tx, a, now).await?;
             ids.push(id);
@@ -778,7 +860,7 @@ impl Store for PostgresStore {
                     activity_id: id,
                     kind: a.kind(),
                 };
-                events.push(append_event(&mut tx, Some(a.team_id), event, now).await?);
+                pending.push((Some(a.team_id), event));
             }
         }
         // One update per contact, not per activity.
@@ -792,7 +874,7 @@ impl Store for PostgresStore {
             .execute(&mut *tx)
             .await?;
         }
-        tx.commit().await?;
+        let events = commit_events(tx, pending, now).await?;
         Ok((ids, events))
     }
 
@@ -948,7 +1030,7 @@ impl Store for PostgresStore {
     }
 
     async fn delete_activity(&self, viewer: &Viewer, id: i64) -> StoreResult<Option<StoredEvent>> {
-        let mut tx = begin_write(&self.writer).await?;
+        let mut tx = self.writer.begin().await?;
         let sql = format!(
             "DELETE FROM activities AS a WHERE a.id = $3 AND {} RETURNING contact_id, team_id",
             scoped("a.team_id")
@@ -968,9 +1050,8 @@ impl Store for PostgresStore {
             contact_id,
             activity_id: id,
         };
-        let stored = append_event(&mut tx, Some(team_id), event, ms(Utc::now())).await?;
-        tx.commit().await?;
-        Ok(Some(stored))
+        let stored = commit_events(tx, vec![(Some(team_id), event)], ms(Utc::now())).await?;
+        Ok(stored.into_iter().next())
     }
 
     async fn email_body(&self, viewer: &Viewer, activity_id: i64) -> StoreResult<Option<String>> {
@@ -1265,22 +1346,6 @@ pub(crate) async fn update_activity_detail(
     .execute(&mut **tx)
     .await?;
     Ok(())
-}
-
-/// Append to the event log, inside a transaction begun with [`begin_write`] (which
-/// keeps ids committing in order).
-pub(crate) async fn append_event(
-    tx: &mut Tx<'_>,
-    team_id: Option<i64>,
-    event: ServerEvent,
-    now: i64,
-) -> StoreResult<StoredEvent> {
-    let rows = insert_events(tx, "SELECT $1::bigint AS team_id", team_id, &event, now).await?;
-    let (id, team_id) = rows
-        .into_iter()
-        .next()
-        .ok_or_else(|| StoreError::Other("event not appended".into()))?;
-    Ok(StoredEvent { id, team_id, event })
 }
 
 /// Append `event` once per team id that `teams` (a query with `$1` bound to `key`)

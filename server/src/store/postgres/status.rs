@@ -5,10 +5,11 @@
 //! the `FOR UPDATE` lock on their presence row. So a status transaction locks its
 //! presence rows first and takes the write lock last, just before appending events
 //! ([`take_write_lock`]), and holds it for two round trips (the events, the commit)
-//! instead of the whole transaction. No deadlock with writers that take the write lock
-//! first: none of them touches presence rows. Among status transactions, each locks
-//! presence rows before the write lock, and the one that locks several (the sweeper)
-//! locks them all up front, in user-id order. Streams are counted only after the
+//! instead of the whole transaction, like every other writer ([`super::commit_events`]).
+//! No deadlock: a transaction holding the write lock waits for nothing but its commit.
+//! Among status transactions, each locks presence rows before the write lock, and the
+//! one that locks several (the sweeper) locks them all up front, in user-id order.
+//! Streams are counted only after the
 //! presence row is locked, so a stream opening meanwhile is either seen or connects
 //! the agent again after the disconnect.
 
