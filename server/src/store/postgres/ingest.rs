@@ -152,17 +152,24 @@ async fn find_interaction(
     Ok(None)
 }
 
-/// The detail of an activity about to be changed (its row locked until the transaction
-/// ends: a call's end, a later part and a conversation's next segment may all change one
-/// activity, through different keys).
-async fn activity_detail(tx: &mut Tx<'_>, id: i64) -> StoreResult<(ActivityDetail, i64)> {
-    let r = sqlx::query("SELECT detail, occurred_at FROM activities WHERE id = $1 FOR UPDATE")
+/// The detail of an activity about to be changed, and when it happened; its row locked
+/// until the transaction ends (a call's end, a later part and a conversation's next
+/// segment may all change one activity, through different keys). `None`: deleted since
+/// it was found.
+async fn activity_detail(
+    tx: &mut Tx<'_>,
+    id: i64,
+) -> StoreResult<Option<(ActivityDetail, i64)>> {
+    let Some(r) = sqlx::query("SELECT detail, occurred_at FROM activities WHERE id = $1 FOR UPDATE")
         .bind(id)
-        .fetch_one(&mut **tx)
-        .await?;
+        .fetch_optional(&mut **tx)
+        .await?
+    else {
+        return Ok(None);
+    };
     let detail: ActivityDetail = serde_json::from_str(r.get::<&str, _>(0))
         .map_err(|e| super::corrupt("activity detail", e))?;
-    Ok((detail, r.get(1)))
+    Ok(Some((detail, r.get(1))))
 }
 
 async fn record(
@@ -219,10 +226,11 @@ async fn ingest_one(
         .await?;
         if let Some(r) = row {
             let (activity_id, contact_id): (i64, i64) = (r.get(0), r.get(1));
-            let (first, _) = activity_detail(tx, activity_id).await?;
             // Calls and chats merge (a transfer is one conversation); other kinds keep
-            // their own entries.
-            if let Some(merged) = merge_segment(&first, &i.activity.detail) {
+            // their own entries. (A conversation whose activity was deleted starts anew.)
+            if let Some((first, _)) = activity_detail(tx, activity_id).await?
+                && let Some(merged) = merge_segment(&first, &i.activity.detail)
+            {
                 update_activity_detail(tx, activity_id, contact_id, &merged).await?;
                 if publish {
                     events.push((
@@ -332,6 +340,10 @@ impl IngestStore for PostgresStore {
             // Another team's interaction with the same key: not this integration's.
             return Ok(None);
         }
+        // Locked before anything refers to it: deleted meanwhile, it is no parent.
+        let Some((detail, started)) = activity_detail(&mut tx, activity_id).await? else {
+            return Ok(None);
+        };
         let result = |duplicate| IngestResult {
             activity_id,
             contact_id,
@@ -361,7 +373,6 @@ impl IngestStore for PostgresStore {
         .bind(now)
         .execute(&mut *tx)
         .await?;
-        let (detail, started) = activity_detail(&mut tx, activity_id).await?;
         let mut pending = Pending::new();
         if let Some(next) = merge(&detail, from_ms(started))
             && next != detail

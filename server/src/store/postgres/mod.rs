@@ -67,40 +67,47 @@ const KEY_LOCK_CLASS: i32 = 0x6164_6b79; // "adky"
 /// transactions about the same thing run one after the other and a check cannot race
 /// its insert — what one lock over every writer used to guarantee. Called first in its
 /// transaction, before any row is touched; the locks are taken in one order (sorted
-/// hashes, in one statement) so that two transactions never wait for each other's. A
-/// hash collision only makes two unrelated transactions wait in turn.
+/// slots, in one statement) so that two transactions never wait for each other's.
+/// Keys share [`KEY_LOCK_SLOTS`] locks: a collision only makes two unrelated
+/// transactions wait in turn, and a batch of a thousand imported rows holds at most
+/// that many locks (PostgreSQL's lock table is shared and small: 64 per connection by
+/// default).
 pub(crate) async fn lock_keys(
     tx: &mut Tx<'_>,
     keys: impl IntoIterator<Item = String>,
 ) -> StoreResult<()> {
-    let mut hashes: Vec<i32> = keys.into_iter().map(|k| key_hash(&k)).collect();
-    hashes.sort_unstable();
-    hashes.dedup();
-    if hashes.is_empty() {
+    let mut slots: Vec<i32> = keys.into_iter().map(|k| key_slot(&k)).collect();
+    slots.sort_unstable();
+    slots.dedup();
+    if slots.is_empty() {
         return Ok(());
     }
     // A function scan yields the array in order, so the locks are taken in that order.
     sqlx::query("SELECT pg_advisory_xact_lock($1, k) FROM unnest($2::int4[]) AS k")
         .bind(KEY_LOCK_CLASS)
-        .bind(hashes)
+        .bind(slots)
         .execute(&mut **tx)
         .await?;
     Ok(())
 }
 
-/// FNV-1a, 32 bits: the same on every instance and release (the standard library's
-/// hasher promises neither), which is what matters for a lock several servers share.
-fn key_hash(key: &str) -> i32 {
-    let h = key.bytes().fold(0x811c_9dc5_u32, |h, b| {
-        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
-    });
-    i32::from_ne_bytes(h.to_ne_bytes())
+/// How many key locks there are (see [`lock_keys`]).
+const KEY_LOCK_SLOTS: u32 = 1024;
+
+/// The lock slot of a key: its FNV-1a hash (32 bits), the same on every instance and
+/// release (the standard library's hasher promises neither), which is what matters for
+/// a lock several servers share.
+fn key_slot(key: &str) -> i32 {
+    let h = key
+        .bytes()
+        .fold(0x811c_9dc5_u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193));
+    i32::try_from(h % KEY_LOCK_SLOTS).unwrap_or(0)
 }
 
 /// Connections per instance for transactions that append events. Measured under load
 /// (500 agents, 2026-11-29, with the write lock taken last): four gave p99 over all
-/// requests 36–79 ms in four runs, two 25–42 ms in five runs of six (reads lose to more
-/// concurrent writers on two cores).
+/// requests 36–79 ms in four runs, two 25–59 ms in seven runs of eight (143 ms in one
+/// with heavy CPU steal): reads lose to more concurrent writers on two cores.
 const WRITER_CONNECTIONS: u32 = 2;
 
 /// Events a write transaction appends when it commits: (team, event), in order.
@@ -1036,6 +1043,13 @@ impl Store for PostgresStore {
 
     async fn delete_activity(&self, viewer: &Viewer, id: i64) -> StoreResult<Option<StoredEvent>> {
         let mut tx = self.writer.begin().await?;
+        // A call's row before its activity, as a call's end or disposition takes them
+        // (deleting the activity clears the call's reference to it): in the other order
+        // the two would wait for each other.
+        sqlx::query("SELECT 1 FROM calls WHERE activity_id = $1 FOR UPDATE")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
         let sql = format!(
             "DELETE FROM activities AS a WHERE a.id = $3 AND {} RETURNING contact_id, team_id",
             scoped("a.team_id")
@@ -1426,18 +1440,18 @@ fn activity_from_row(r: &sqlx::postgres::PgRow, can_email: bool) -> StoreResult<
 
 #[cfg(test)]
 mod tests {
-    use super::key_hash;
+    use super::key_slot;
 
     /// Instances of different releases share the key locks during a rolling upgrade, so
-    /// the hash is pinned to FNV-1a's published values, not to whatever a library does.
+    /// the slot is pinned to FNV-1a's published values, not to whatever a library does.
     #[test]
-    fn key_hashes_are_fnv_1a_and_the_same_everywhere() {
-        assert_eq!(key_hash(""), 0x811c_9dc5_u32 as i32);
-        assert_eq!(key_hash("a"), 0xe40c_292c_u32 as i32);
-        assert_eq!(key_hash("foobar"), 0xbf9c_f968_u32 as i32);
+    fn key_slots_are_fnv_1a_and_the_same_everywhere() {
+        assert_eq!(key_slot(""), (0x811c_9dc5_u32 % 1024) as i32);
+        assert_eq!(key_slot("a"), (0xe40c_292c_u32 % 1024) as i32);
+        assert_eq!(key_slot("foobar"), (0xbf9c_f968_u32 % 1024) as i32);
         assert_ne!(
-            key_hash("interaction sms SM1"),
-            key_hash("interaction sms SM2")
+            key_slot("interaction sms SM1"),
+            key_slot("interaction sms SM2")
         );
     }
 }

@@ -6,7 +6,7 @@
 //! presence rows first and takes the write lock last, just before appending events
 //! ([`take_write_lock`]), and holds it for two round trips (the events, the commit)
 //! instead of the whole transaction, like every other writer ([`super::commit_events`]).
-//! No deadlock: a transaction holding the write lock waits for nothing but its commit.
+//! No deadlock: a transaction holding the write lock waits for no other lock.
 //! Among status transactions, each locks presence rows before the write lock, and the
 //! one that locks several (the sweeper) locks them all up front, in user-id order.
 //! Streams are counted only after the
