@@ -156,14 +156,12 @@ async fn find_interaction(
 /// until the transaction ends (a call's end, a later part and a conversation's next
 /// segment may all change one activity, through different keys). `None`: deleted since
 /// it was found.
-async fn activity_detail(
-    tx: &mut Tx<'_>,
-    id: i64,
-) -> StoreResult<Option<(ActivityDetail, i64)>> {
-    let Some(r) = sqlx::query("SELECT detail, occurred_at FROM activities WHERE id = $1 FOR UPDATE")
-        .bind(id)
-        .fetch_optional(&mut **tx)
-        .await?
+async fn activity_detail(tx: &mut Tx<'_>, id: i64) -> StoreResult<Option<(ActivityDetail, i64)>> {
+    let Some(r) =
+        sqlx::query("SELECT detail, occurred_at FROM activities WHERE id = $1 FOR UPDATE")
+            .bind(id)
+            .fetch_optional(&mut **tx)
+            .await?
     else {
         return Ok(None);
     };

@@ -98,9 +98,9 @@ const KEY_LOCK_SLOTS: u32 = 1024;
 /// release (the standard library's hasher promises neither), which is what matters for
 /// a lock several servers share.
 fn key_slot(key: &str) -> i32 {
-    let h = key
-        .bytes()
-        .fold(0x811c_9dc5_u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193));
+    let h = key.bytes().fold(0x811c_9dc5_u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    });
     i32::try_from(h % KEY_LOCK_SLOTS).unwrap_or(0)
 }
 
