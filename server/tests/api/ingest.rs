@@ -408,25 +408,20 @@ async fn ticket_steps_are_separate_entries_and_replays_change_nothing() {
     assert_eq!(tickets, ["closed", "status_changed", "created"]);
 }
 
-/// Deliveries that race each other (an integration's retries, several server instances)
-/// store an interaction once, and the event log's ids come out in commit order: on
-/// PostgreSQL, whose writers run concurrently, this is what the key locks (the same
-/// ticket) and the event-log lock are for.
-#[tokio::test]
-async fn concurrent_deliveries_store_once_and_events_keep_their_order() {
-    let app = app().await;
-    let i = integration(&app).await;
+/// Post every body to the channel at once; each answer's status and result.
+async fn ingest_all_at_once(
+    app: &TestApp,
+    token: &str,
+    channel: &str,
+    bodies: Vec<serde_json::Value>,
+) -> Vec<(StatusCode, IngestResult)> {
     let mut tasks = tokio::task::JoinSet::new();
-    for n in 0..12 {
+    for body in bodies {
         let (http, url, token) = (
             app.http.clone(),
-            app.url("/api/v1/ingest/ticket"),
-            i.token.clone(),
+            app.url(&format!("/api/v1/ingest/{channel}")),
+            token.to_owned(),
         );
-        // Four copies each of three tickets, all at once.
-        let body = json!({ "ticket_id": format!("R-{}", n % 3), "event": "created",
-            "subject": "Carrera", "status": "open", "at": "2026-03-02T10:00:00Z",
-            "customer": { "phone": "099 000 111" } });
         tasks.spawn(async move {
             let res = http
                 .post(url)
@@ -440,9 +435,44 @@ async fn concurrent_deliveries_store_once_and_events_keep_their_order() {
             (status, result)
         });
     }
+    tasks.join_all().await
+}
+
+/// The event log holds `count` events, with ids in order and without gaps.
+async fn assert_event_ids_consecutive(app: &TestApp, count: usize, what: &str) {
+    let admin = agentdesk_server::store::Viewer {
+        user_id: app.users["admin"],
+        role: agentdesk_protocol::Role::Admin,
+        can_email: true,
+    };
+    let events = app.store.events_since(&admin, 0, 1000).await.unwrap();
+    assert_eq!(events.len(), count, "{what}");
+    assert!(
+        events.windows(2).all(|w| w[0].id + 1 == w[1].id),
+        "ids without gaps, in order"
+    );
+}
+
+/// Deliveries that race each other (an integration's retries, several server instances)
+/// store an interaction once, and the event log's ids come out in commit order: on
+/// PostgreSQL, whose writers run concurrently, this is what the key locks (the same
+/// ticket) and the event-log lock are for.
+#[tokio::test]
+async fn concurrent_deliveries_store_once_and_events_keep_their_order() {
+    let app = app().await;
+    let i = integration(&app).await;
+    // Four copies each of three tickets, all at once.
+    let bodies = (0..12)
+        .map(|n| {
+            json!({ "ticket_id": format!("R-{}", n % 3), "event": "created",
+                "subject": "Carrera", "status": "open", "at": "2026-03-02T10:00:00Z",
+                "customer": { "phone": "099 000 111" } })
+        })
+        .collect();
+    let answers = ingest_all_at_once(&app, &i.token, "ticket", bodies).await;
     let mut created = std::collections::BTreeMap::new();
     let mut duplicates = 0;
-    for (status, r) in tasks.join_all().await {
+    for (status, r) in answers {
         if r.duplicate {
             assert_eq!(status, StatusCode::OK);
             duplicates += 1;
@@ -460,17 +490,7 @@ async fn concurrent_deliveries_store_once_and_events_keep_their_order() {
         .count();
     assert_eq!(races, 3);
 
-    let admin = agentdesk_server::store::Viewer {
-        user_id: app.users["admin"],
-        role: agentdesk_protocol::Role::Admin,
-        can_email: true,
-    };
-    let events = app.store.events_since(&admin, 0, 1000).await.unwrap();
-    assert_eq!(events.len(), 3, "one activity.created per stored ticket");
-    assert!(
-        events.windows(2).all(|w| w[0].id + 1 == w[1].id),
-        "ids without gaps, in order"
-    );
+    assert_event_ids_consecutive(&app, 3, "one activity.created per stored ticket").await;
 }
 
 /// Messages from a number on file nowhere, arriving at once, make one contact, not one
@@ -483,28 +503,24 @@ async fn concurrent_messages_from_a_new_number_make_one_contact() {
     let app = app().await;
     let i = integration(&app).await;
     let send_all = |numbers: Vec<String>| {
-        let mut tasks = tokio::task::JoinSet::new();
-        for (n, number) in numbers.into_iter().enumerate() {
-            let (http, url, token) = (
-                app.http.clone(),
-                app.url("/api/v1/ingest/sms"),
-                i.token.clone(),
-            );
-            let body = json!({ "id": format!("NEW-{number}-{n}"), "direction": "I",
-                "number": number, "text": format!("mensaje {n}"), "at": "2026-03-02T10:00:00Z" });
-            tasks.spawn(async move {
-                let res = http
-                    .post(url)
-                    .bearer_auth(token)
-                    .json(&body)
-                    .send()
-                    .await
-                    .unwrap();
-                assert_eq!(res.status(), StatusCode::CREATED);
-                res.json::<IngestResult>().await.unwrap()
-            });
+        let bodies = numbers
+            .into_iter()
+            .enumerate()
+            .map(|(n, number)| {
+                json!({ "id": format!("NEW-{number}-{n}"), "direction": "I", "number": number,
+                    "text": format!("mensaje {n}"), "at": "2026-03-02T10:00:00Z" })
+            })
+            .collect();
+        async {
+            let answers = ingest_all_at_once(&app, &i.token, "sms", bodies).await;
+            answers
+                .into_iter()
+                .map(|(status, r)| {
+                    assert_eq!(status, StatusCode::CREATED);
+                    r
+                })
+                .collect::<Vec<_>>()
         }
-        tasks.join_all()
     };
     let results = send_all(vec!["099 777 888".to_owned(); 8]).await;
     assert!(results.iter().all(|r| !r.duplicate));
@@ -520,17 +536,7 @@ async fn concurrent_messages_from_a_new_number_make_one_contact() {
     let others = send_all((0..8).map(|n| format!("099 666 10{n}")).collect()).await;
     let contacts: std::collections::BTreeSet<i64> = others.iter().map(|r| r.contact_id).collect();
     assert_eq!(contacts.len(), 8, "eight numbers, eight contacts");
-    let admin = agentdesk_server::store::Viewer {
-        user_id: app.users["admin"],
-        role: agentdesk_protocol::Role::Admin,
-        can_email: true,
-    };
-    let events = app.store.events_since(&admin, 0, 1000).await.unwrap();
-    assert_eq!(events.len(), 16, "one activity.created per message");
-    assert!(
-        events.windows(2).all(|w| w[0].id + 1 == w[1].id),
-        "ids without gaps, in order"
-    );
+    assert_event_ids_consecutive(&app, 16, "one activity.created per message").await;
 }
 
 /// One function links every source; this table walks its priority.
