@@ -16,7 +16,7 @@ pub enum LinkKey {
     ExternalId(String),
     /// E.164.
     Phone(String),
-    /// Compared case-insensitively.
+    /// Compared without ASCII case (as SQLite's NOCASE: both backends alike).
     Email(String),
 }
 

@@ -539,6 +539,45 @@ async fn concurrent_messages_from_a_new_number_make_one_contact() {
     assert_event_ids_consecutive(&app, 16, "one activity.created per message").await;
 }
 
+/// An agent's call to a number nobody has (the desktop finds or creates its contact)
+/// racing messages from that number: one contact, whichever comes first.
+#[tokio::test]
+async fn a_call_to_a_new_number_racing_its_messages_makes_one_contact() {
+    let app = app().await;
+    let i = integration(&app).await;
+    let agent = agentdesk_server::store::Viewer {
+        user_id: app.users["agent_a"],
+        role: agentdesk_protocol::Role::Agent,
+        can_email: false,
+    };
+    let mut calls = tokio::task::JoinSet::new();
+    for _ in 0..4 {
+        let (store, agent) = (app.store.clone(), agent.clone());
+        calls.spawn(async move {
+            store
+                .contact_for_phone(&agent, "+59899333444")
+                .await
+                .unwrap()
+                .unwrap()
+        });
+    }
+    let bodies = (0..4)
+        .map(|n| {
+            json!({ "id": format!("RACE-{n}"), "direction": "I", "number": "099 333 444",
+                "text": "hola", "at": "2026-03-02T10:00:00Z" })
+        })
+        .collect();
+    let messages = ingest_all_at_once(&app, &i.token, "sms", bodies).await;
+    let found = calls.join_all().await;
+    let mut contacts: std::collections::BTreeSet<i64> =
+        found.iter().map(|(id, _, _)| *id).collect();
+    contacts.extend(messages.iter().map(|(_, r)| r.contact_id));
+    assert_eq!(contacts.len(), 1, "{found:?} {messages:?}");
+    let created = found.iter().filter(|(_, _, created)| *created).count()
+        + messages.iter().filter(|(_, r)| r.contact_created).count();
+    assert_eq!(created, 1, "created once: {found:?} {messages:?}");
+}
+
 /// One function links every source; this table walks its priority.
 #[tokio::test]
 async fn contacts_are_linked_by_external_id_then_phone_then_email_then_from_to_then_created() {

@@ -12,13 +12,14 @@ use async_trait::async_trait;
 use chrono::Utc;
 use sqlx::{AssertSqlSafe, Row};
 
-use super::ingest::interaction_key;
+use super::ingest::{contact_key, create_contact, interaction_key};
 use super::{
     Pending, PostgresStore, commit_events, corrupt, from_ms, insert_activity, lock_keys, ms,
     scoped, update_activity_detail,
 };
 use crate::store::calls::{CallRefusal, CallResult, CallStore, NewCall};
-use crate::store::{NewActivity, NewContact, StoreError, StoreResult, StoredEvent, Viewer};
+use crate::store::ingest::{ContactSeed, LinkKey};
+use crate::store::{NewActivity, StoreError, StoreResult, StoredEvent, Viewer};
 
 use super::Tx;
 
@@ -233,20 +234,35 @@ impl CallStore for PostgresStore {
         .fetch_optional(&self.pool)
         .await?;
         let Some(team_id) = team else { return Ok(None) };
-        let id = <PostgresStore as crate::store::Store>::create_contact(
-            self,
-            NewContact {
-                team_id,
-                name: phone.to_string(),
-                phone: Some(phone.to_string()),
-                email: None,
-                external_id: None,
-                attributes: Default::default(),
-                created_at: Utc::now(),
-            },
+        // Created under the key an ingest of this number takes, after looking again in
+        // that team: an ingest or another agent's call may have created it meanwhile.
+        let mut tx = self.pool.begin().await?;
+        let seed = ContactSeed {
+            name: phone.to_string(),
+            phone: Some(phone.to_string()),
+            ..ContactSeed::default()
+        };
+        lock_keys(
+            &mut tx,
+            [contact_key(team_id, &LinkKey::Phone(phone.to_string()))],
         )
         .await?;
-        Ok(Some((id, team_id, true)))
+        let found: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM contacts WHERE team_id = $1 AND phone = $2 ORDER BY id LIMIT 1",
+        )
+        .bind(team_id)
+        .bind(phone)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let (id, created) = match found {
+            Some(id) => (id, false),
+            None => (
+                create_contact(&mut tx, team_id, &seed, ms(Utc::now())).await?,
+                true,
+            ),
+        };
+        tx.commit().await?;
+        Ok(Some((id, team_id, created)))
     }
 
     async fn start_call(&self, call: NewCall) -> CallResult<(CallInfo, Vec<StoredEvent>)> {

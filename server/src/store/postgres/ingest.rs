@@ -1,14 +1,15 @@
 //! PostgreSQL implementation of [`IngestStore`].
 
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
 use agentdesk_protocol::{ActivityDetail, IngestResult, ServerEvent};
 use async_trait::async_trait;
 use chrono::Utc;
-use sqlx::Row;
+use sqlx::{AssertSqlSafe, Row};
 
 use super::{
-    Pending, PostgresStore, commit_events, from_ms, insert_activity, lock_keys, ms,
+    Ingested, Pending, PostgresStore, commit_events, from_ms, insert_activity_with, lock_keys, ms,
     update_activity_detail,
 };
 use crate::store::ingest::{
@@ -38,46 +39,101 @@ fn ingest_keys(i: &NewInteraction) -> Vec<String> {
         i.seed.phone.clone().map(LinkKey::Phone),
         i.seed.email.clone().map(LinkKey::Email),
     ];
-    for k in i.link.iter().chain(seed.iter().flatten()) {
-        keys.push(match k {
-            LinkKey::ExternalId(v) => format!("contact {} external {v}", i.team_id),
-            LinkKey::Phone(v) => format!("contact {} phone {v}", i.team_id),
-            LinkKey::Email(v) => format!("contact {} email {}", i.team_id, v.to_lowercase()),
-        });
-    }
+    keys.extend(
+        i.link
+            .iter()
+            .chain(seed.iter().flatten())
+            .map(|k| contact_key(i.team_id, k)),
+    );
     keys
 }
 
-/// The contact of the first key that finds one in the team.
-async fn find_contact(tx: &mut Tx<'_>, team_id: i64, keys: &[LinkKey]) -> StoreResult<Option<i64>> {
-    for k in keys {
-        let (sql, v) = match k {
-            LinkKey::ExternalId(v) => (
-                "SELECT id FROM contacts WHERE team_id = $1 AND external_id = $2 ORDER BY id LIMIT 1",
-                v,
-            ),
-            LinkKey::Phone(v) => (
-                "SELECT id FROM contacts WHERE team_id = $1 AND phone = $2 ORDER BY id LIMIT 1",
-                v,
-            ),
-            LinkKey::Email(v) => (
-                "SELECT id FROM contacts WHERE team_id = $1 AND lower(email) = lower($2) ORDER BY id LIMIT 1",
-                v,
-            ),
-        };
-        let id: Option<i64> = sqlx::query_scalar(sql)
-            .bind(team_id)
-            .bind(v)
-            .fetch_optional(&mut **tx)
-            .await?;
-        if id.is_some() {
-            return Ok(id);
-        }
+/// The lock key of the contacts that `k` finds in a team: taken by whatever looks a
+/// contact up by it and creates one when none is found (ingest, the desktop's call to a
+/// number).
+pub(crate) fn contact_key(team_id: i64, k: &LinkKey) -> String {
+    match k {
+        LinkKey::ExternalId(v) => format!("contact {team_id} external {v}"),
+        LinkKey::Phone(v) => format!("contact {team_id} phone {v}"),
+        LinkKey::Email(v) => format!("contact {team_id} email {}", v.to_ascii_lowercase()),
     }
-    Ok(None)
 }
 
-async fn create_contact(
+/// The e-mail address `expr` without ASCII case, as SQLite's NOCASE compares addresses
+/// and [`ingest_keys`] locks them; on the column, the expression of migration 0008's
+/// index.
+fn fold_email(expr: &str) -> String {
+    format!("translate({expr}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')")
+}
+
+/// The statement of [`probe`].
+static PROBE: LazyLock<String> = LazyLock::new(|| {
+    let (column, value) = (fold_email("email"), fold_email("k.v"));
+    format!(
+        "SELECT \
+           (SELECT ARRAY[activity_id, contact_id] FROM interactions \
+             WHERE source = $1 AND source_key = $2), \
+           (SELECT ARRAY[activity_id, contact_id] FROM calls WHERE $1 = 'call' AND guid = $2), \
+           (SELECT ARRAY[activity_id, contact_id] FROM interactions WHERE team_id = $3 \
+             AND conversation_id = $4 AND activity_id IS NOT NULL ORDER BY id LIMIT 1), \
+           (SELECT f.id FROM unnest($5::text[], $6::text[]) WITH ORDINALITY AS k(kind, v, n) \
+             CROSS JOIN LATERAL (SELECT CASE k.kind \
+               WHEN 'external' THEN (SELECT id FROM contacts \
+                 WHERE team_id = $3 AND external_id = k.v ORDER BY id LIMIT 1) \
+               WHEN 'phone' THEN (SELECT id FROM contacts \
+                 WHERE team_id = $3 AND phone = k.v ORDER BY id LIMIT 1) \
+               ELSE (SELECT id FROM contacts \
+                 WHERE team_id = $3 AND {column} = {value} ORDER BY id LIMIT 1) \
+             END AS id) f \
+            WHERE f.id IS NOT NULL ORDER BY k.n LIMIT 1)"
+    )
+});
+
+/// What [`ingest_one`] checks before it writes: whether the interaction is known
+/// (`seen`: its activity, if any, and contact), the first activity of its conversation
+/// (activity, contact), and the contact of the first link key that finds one.
+struct Probe {
+    seen: Option<(Option<i64>, i64)>,
+    conversation: Option<(i64, i64)>,
+    contact: Option<i64>,
+}
+
+/// Read [`Probe`] in one statement (after the keys are locked). A call is also known
+/// by the desktop's own call rows of its guid (made through the bridge, not ingested).
+async fn probe(tx: &mut Tx<'_>, i: &NewInteraction) -> StoreResult<Probe> {
+    let (kinds, values): (Vec<&str>, Vec<&str>) = i
+        .link
+        .iter()
+        .map(|k| match k {
+            LinkKey::ExternalId(v) => ("external", v.as_str()),
+            LinkKey::Phone(v) => ("phone", v.as_str()),
+            LinkKey::Email(v) => ("email", v.as_str()),
+        })
+        .unzip();
+    let row = sqlx::query(AssertSqlSafe(PROBE.as_str()))
+        .bind(i.source)
+        .bind(&i.source_key)
+        .bind(i.team_id)
+        .bind(&i.conversation_id)
+        .bind(kinds)
+        .bind(values)
+        .fetch_one(&mut **tx)
+        .await?;
+    let pair = |n: usize| -> Option<(Option<i64>, Option<i64>)> {
+        let v: Option<Vec<Option<i64>>> = row.get(n);
+        v.map(|v| (v.first().copied().flatten(), v.get(1).copied().flatten()))
+    };
+    let known = |p: Option<(Option<i64>, Option<i64>)>| {
+        p.and_then(|(activity, contact)| Some((activity, contact?)))
+    };
+    Ok(Probe {
+        seen: known(pair(0)).or_else(|| known(pair(1))),
+        conversation: known(pair(2)).and_then(|(a, c)| Some((a?, c))),
+        contact: row.get(3),
+    })
+}
+
+pub(crate) async fn create_contact(
     tx: &mut Tx<'_>,
     team_id: i64,
     s: &ContactSeed,
@@ -170,6 +226,11 @@ async fn activity_detail(tx: &mut Tx<'_>, id: i64) -> StoreResult<Option<(Activi
     Ok(Some((detail, r.get(1))))
 }
 
+/// The conversation's attributes of `i`, as stored (JSON).
+fn conversation_attributes(i: &NewInteraction) -> StoreResult<String> {
+    serde_json::to_string(&i.conversation_attributes).map_err(|e| StoreError::Other(e.to_string()))
+}
+
 async fn record(
     tx: &mut Tx<'_>,
     i: &NewInteraction,
@@ -177,8 +238,7 @@ async fn record(
     activity_id: Option<i64>,
     now: i64,
 ) -> StoreResult<()> {
-    let attrs = serde_json::to_string(&i.conversation_attributes)
-        .map_err(|e| StoreError::Other(e.to_string()))?;
+    let attrs = conversation_attributes(i)?;
     sqlx::query(
         "INSERT INTO interactions (source, source_key, team_id, contact_id, activity_id, conversation_id, attributes, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -203,7 +263,8 @@ async fn ingest_one(
     now: i64,
     events: &mut Pending,
 ) -> StoreResult<IngestResult> {
-    if let Some((activity, contact_id, _)) = find_interaction(tx, i.source, &i.source_key).await? {
+    let found = probe(tx, i).await?;
+    if let Some((activity, contact_id)) = found.seen {
         return Ok(IngestResult {
             activity_id: activity.unwrap_or(0),
             contact_id,
@@ -213,44 +274,32 @@ async fn ingest_one(
         });
     }
     // A later segment of a known conversation joins its activity.
-    if let Some(conv) = &i.conversation_id {
-        let row = sqlx::query(
-            "SELECT activity_id, contact_id FROM interactions WHERE team_id = $1 AND conversation_id = $2 \
-             AND activity_id IS NOT NULL ORDER BY id LIMIT 1",
-        )
-        .bind(i.team_id)
-        .bind(conv)
-        .fetch_optional(&mut **tx)
-        .await?;
-        if let Some(r) = row {
-            let (activity_id, contact_id): (i64, i64) = (r.get(0), r.get(1));
-            // Calls and chats merge (a transfer is one conversation); other kinds keep
-            // their own entries. (A conversation whose activity was deleted starts anew.)
-            if let Some((first, _)) = activity_detail(tx, activity_id).await?
-                && let Some(merged) = merge_segment(&first, &i.activity.detail)
-            {
-                update_activity_detail(tx, activity_id, contact_id, &merged).await?;
-                if publish {
-                    events.push((
-                        Some(i.team_id),
-                        ServerEvent::ActivityUpdated {
-                            contact_id,
-                            activity_id,
-                        },
-                    ));
-                }
-                record(tx, i, contact_id, Some(activity_id), now).await?;
-                return Ok(IngestResult {
-                    activity_id,
+    if let Some((activity_id, contact_id)) = found.conversation
+        // Calls and chats merge (a transfer is one conversation); other kinds keep their
+        // own entries. (A conversation whose activity was deleted starts anew.)
+        && let Some((first, _)) = activity_detail(tx, activity_id).await?
+        && let Some(merged) = merge_segment(&first, &i.activity.detail)
+    {
+        update_activity_detail(tx, activity_id, contact_id, &merged).await?;
+        if publish {
+            events.push((
+                Some(i.team_id),
+                ServerEvent::ActivityUpdated {
                     contact_id,
-                    duplicate: false,
-                    contact_created: false,
-                    grouped: true,
-                });
-            }
+                    activity_id,
+                },
+            ));
         }
+        record(tx, i, contact_id, Some(activity_id), now).await?;
+        return Ok(IngestResult {
+            activity_id,
+            contact_id,
+            duplicate: false,
+            contact_created: false,
+            grouped: true,
+        });
     }
-    let (contact_id, created) = match find_contact(tx, i.team_id, &i.link).await? {
+    let (contact_id, created) = match found.contact {
         Some(id) => (id, false),
         None => (create_contact(tx, i.team_id, &i.seed, now).await?, true),
     };
@@ -258,16 +307,13 @@ async fn ingest_one(
     let mut activity = i.activity.clone();
     activity.team_id = i.team_id;
     activity.contact_id = contact_id;
-    let activity_id = insert_activity(tx, &activity, now).await?;
-    sqlx::query(
-        "UPDATE contacts SET last_activity_at = GREATEST(COALESCE(last_activity_at, 0), $1) \
-         WHERE id = $2",
-    )
-    .bind(ms(activity.occurred_at))
-    .bind(contact_id)
-    .execute(&mut **tx)
-    .await?;
-    record(tx, i, contact_id, Some(activity_id), now).await?;
+    let ingested = Ingested {
+        source: i.source,
+        source_key: &i.source_key,
+        conversation_id: i.conversation_id.as_deref(),
+        attributes: conversation_attributes(i)?,
+    };
+    let activity_id = insert_activity_with(tx, &activity, now, Some(&ingested)).await?;
     if publish {
         events.push((
             Some(i.team_id),

@@ -42,21 +42,9 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres")
 
 /// The advisory lock that serialises writers of the event log (any constant works, as
 /// long as every instance uses the same one).
-const WRITE_LOCK: i64 = 0x6167_6e74_6465_736b; // "agntdesk"
+pub(crate) const WRITE_LOCK: i64 = 0x6167_6e74_6465_736b; // "agntdesk"
 
 pub(crate) type Tx<'a> = sqlx::Transaction<'a, sqlx::Postgres>;
-
-/// Wait for the write lock inside `tx`, held until it ends. Every transaction takes it
-/// last, just before appending its events ([`commit_events`], `status`), so that it is
-/// held for two round trips (the events, the commit) and never while waiting for any
-/// other lock: no deadlock can involve it.
-pub(crate) async fn take_write_lock(tx: &mut Tx<'_>) -> StoreResult<()> {
-    sqlx::query("SELECT pg_advisory_xact_lock($1)")
-        .bind(WRITE_LOCK)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
-}
 
 /// The class of the advisory locks on keys ([`lock_keys`]); the two-integer locks are a
 /// key space apart from the one-`bigint` [`WRITE_LOCK`].
@@ -114,9 +102,10 @@ const WRITER_CONNECTIONS: u32 = 2;
 pub(crate) type Pending = Vec<(Option<i64>, ServerEvent)>;
 
 /// Append `pending` to the event log and commit. The write lock is taken here, after
-/// every other statement of the transaction: event ids commit in order (readers of the
-/// log never see id 8 before id 7 is committed) while the lock is held for two round
-/// trips, not for the transaction's checks and writes.
+/// every other statement of the transaction, by the statement that appends
+/// ([`append_events`]): event ids commit in order (readers of the log never see id 8
+/// before id 7 is committed) while the lock is held for two round trips, the append
+/// and the commit, not for the transaction's checks and writes.
 pub(crate) async fn commit_events(
     mut tx: Tx<'_>,
     pending: Pending,
@@ -126,7 +115,6 @@ pub(crate) async fn commit_events(
         tx.commit().await?;
         return Ok(Vec::new());
     }
-    take_write_lock(&mut tx).await?;
     let mut teams = Vec::with_capacity(pending.len());
     let mut kinds = Vec::with_capacity(pending.len());
     let mut payloads = Vec::with_capacity(pending.len());
@@ -135,22 +123,15 @@ pub(crate) async fn commit_events(
         kinds.push(event.name());
         payloads.push(serde_json::to_string(event).map_err(|e| StoreError::Other(e.to_string()))?);
     }
-    // Ids are drawn in the order the rows are inserted, which ORDER BY n makes the
-    // order of `pending`.
-    let ids: Vec<i64> = sqlx::query_scalar(
-        "WITH e AS (INSERT INTO events (team_id, kind, payload, at) \
-           SELECT t, k, p, $4 FROM unnest($1::bigint[], $2::text[], $3::text[]) \
-             WITH ORDINALITY AS u(t, k, p, n) ORDER BY n \
-           RETURNING id) \
-         SELECT e.id FROM e CROSS JOIN LATERAL pg_notify($5, e.id::text) n ORDER BY e.id",
-    )
-    .bind(teams)
-    .bind(kinds)
-    .bind(payloads)
-    .bind(now)
-    .bind(EVENTS_CHANNEL)
-    .fetch_all(&mut *tx)
-    .await?;
+    let ids: Vec<i64> = sqlx::query_scalar(APPEND_EVENTS)
+        .bind(WRITE_LOCK)
+        .bind(EVENTS_CHANNEL)
+        .bind(teams)
+        .bind(kinds)
+        .bind(payloads)
+        .bind(now)
+        .fetch_all(&mut *tx)
+        .await?;
     if ids.len() != pending.len() {
         // Dropping `tx` rolls the whole change back.
         return Err(StoreError::Other("events not appended".into()));
@@ -162,6 +143,13 @@ pub(crate) async fn commit_events(
         .map(|(id, (team_id, event))| StoredEvent { id, team_id, event })
         .collect())
 }
+
+/// Take the write lock, then append events — `$3` teams, `$4` kinds, `$5` payloads, in
+/// order, at `$6` — and notify the listening instances (`$1` = [`WRITE_LOCK`], `$2` =
+/// [`EVENTS_CHANNEL`]); the ids, ascending. A function of migration 0008, so that the
+/// lock and the rows cost one round trip and no id is drawn before the lock is held.
+/// The notifications go out when (and only if) the transaction commits.
+pub(crate) const APPEND_EVENTS: &str = "SELECT append_events($1, $2, $3, $4, $5, $6)";
 
 /// The team filter of every scoped query, on the team column `col`. By convention the
 /// query binds `$1` = the viewer sees all teams (admin), `$2` = the viewer's user id.
@@ -1278,6 +1266,28 @@ pub(crate) async fn insert_activity(
     a: &NewActivity,
     now: i64,
 ) -> StoreResult<i64> {
+    insert_activity_with(tx, a, now, None).await
+}
+
+/// An ingested interaction, recorded by the statement that inserts its activity
+/// ([`insert_activity_with`]).
+pub(crate) struct Ingested<'a> {
+    pub source: &'a str,
+    pub source_key: &'a str,
+    pub conversation_id: Option<&'a str>,
+    /// The conversation's attributes, as JSON.
+    pub attributes: String,
+}
+
+/// [`insert_activity`]; with `ingested`, the same statement also records the interaction
+/// and moves the contact's last-activity time up: one round trip for what an ingest
+/// writes, not three.
+pub(crate) async fn insert_activity_with(
+    tx: &mut Tx<'_>,
+    a: &NewActivity,
+    now: i64,
+    ingested: Option<&Ingested<'_>>,
+) -> StoreResult<i64> {
     let email_id: Option<i64> = match &a.email {
         Some(e) => Some(
             sqlx::query_scalar(
@@ -1297,13 +1307,19 @@ pub(crate) async fn insert_activity(
     };
     let detail = serde_json::to_string(&strip_email_content(&a.detail))
         .map_err(|e| StoreError::Other(e.to_string()))?;
-    // The row and its search entry in one statement (one round trip under the lock).
+    // The row and its search entry in one statement; the interaction and the contact's
+    // time only when `$11` (the source) is not NULL.
     let id: i64 = sqlx::query_scalar(
         "WITH a AS (INSERT INTO activities (team_id, contact_id, user_id, kind, model_id, email_id, \
            detail, occurred_at, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id), \
          s AS (INSERT INTO activity_search (activity_id, contact_id, occurred_at, terms) \
-           SELECT id, $2, $8, to_tsvector('simple', $10) FROM a) \
+           SELECT id, $2, $8, to_tsvector('simple', $10) FROM a), \
+         c AS (UPDATE contacts SET last_activity_at = GREATEST(COALESCE(last_activity_at, 0), $8) \
+           WHERE id = $2 AND $11::text IS NOT NULL), \
+         r AS (INSERT INTO interactions (source, source_key, team_id, contact_id, activity_id, \
+           conversation_id, attributes, created_at) \
+           SELECT $11, $12, $1, $2, id, $13, $14, $9 FROM a WHERE $11::text IS NOT NULL) \
          SELECT id FROM a",
     )
     .bind(a.team_id)
@@ -1321,6 +1337,10 @@ pub(crate) async fn insert_activity(
         &a.detail,
         a.email.as_ref(),
     ))
+    .bind(ingested.map(|i| i.source))
+    .bind(ingested.map(|i| i.source_key))
+    .bind(ingested.and_then(|i| i.conversation_id))
+    .bind(ingested.map(|i| i.attributes.as_str()))
     .fetch_one(&mut **tx)
     .await?;
     Ok(id)
@@ -1367,39 +1387,8 @@ pub(crate) async fn update_activity_detail(
     Ok(())
 }
 
-/// Append `event` once per team id that `teams` (a query with `$1` bound to `key`)
-/// yields, and notify the listening instances, in one statement: the write lock is
-/// held until commit, so every statement saved here is time other writers do not
-/// wait. The notifications go out when (and only if) the transaction commits. Returns
-/// (id, team) in id order.
-pub(crate) async fn insert_events(
-    tx: &mut Tx<'_>,
-    teams: &'static str,
-    key: Option<i64>,
-    event: &ServerEvent,
-    now: i64,
-) -> StoreResult<Vec<(i64, Option<i64>)>> {
-    let payload = serde_json::to_string(event).map_err(|e| StoreError::Other(e.to_string()))?;
-    let sql = format!(
-        "WITH e AS (INSERT INTO events (team_id, kind, payload, at) \
-           SELECT t.team_id, $2, $3, $4 FROM ({teams}) t ORDER BY t.team_id \
-           RETURNING id, team_id) \
-         SELECT e.id, e.team_id FROM e CROSS JOIN LATERAL pg_notify($5, e.id::text) n"
-    );
-    let mut rows: Vec<(i64, Option<i64>)> = sqlx::query_as(AssertSqlSafe(sql))
-        .bind(key)
-        .bind(event.name())
-        .bind(payload)
-        .bind(now)
-        .bind(EVENTS_CHANNEL)
-        .fetch_all(&mut **tx)
-        .await?;
-    rows.sort_unstable();
-    Ok(rows)
-}
-
 /// The `LISTEN`/`NOTIFY` channel that tells every server instance the event log grew.
-const EVENTS_CHANNEL: &str = "agentdesk_events";
+pub(crate) const EVENTS_CHANNEL: &str = "agentdesk_events";
 
 fn activity_from_row(r: &sqlx::postgres::PgRow, can_email: bool) -> StoreResult<Activity> {
     let kind: ActivityKind = r

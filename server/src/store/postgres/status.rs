@@ -3,9 +3,9 @@
 //! Changes append `agent.status` events, so they need the write lock that keeps event
 //! ids committing in order — but only for that: an agent's changes are serialised by
 //! the `FOR UPDATE` lock on their presence row. So a status transaction locks its
-//! presence rows first and takes the write lock last, just before appending events
-//! ([`take_write_lock`]), and holds it for two round trips (the events, the commit)
-//! instead of the whole transaction, like every other writer ([`super::commit_events`]).
+//! presence rows first and takes the write lock last, in the one statement that writes
+//! the change and appends its events ([`super::APPEND_EVENTS`]), and holds it for that
+//! round trip and the commit, like every other writer ([`super::commit_events`]).
 //! No deadlock: a transaction holding the write lock waits for no other lock.
 //! Among status transactions, each locks presence rows before the write lock, and the
 //! one that locks several (the sweeper) locks them all up front, in user-id order.
@@ -22,10 +22,10 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
-use super::{PostgresStore, corrupt, from_ms, insert_events, ms, take_write_lock};
+use super::{EVENTS_CHANNEL, PostgresStore, WRITE_LOCK, corrupt, from_ms, ms};
 use crate::presence::{Change, Presence, transition};
 use crate::store::status::{Changed, StatusStore};
-use crate::store::{StoreResult, StoredEvent, Viewer};
+use crate::store::{StoreError, StoreResult, StoredEvent, Viewer};
 
 use super::Tx;
 
@@ -99,10 +99,26 @@ async fn apply(
     let p = &out.presence;
     let mut events = Vec::new();
     if *p != before {
-        sqlx::query(
-            "UPDATE agent_presence SET session_id = $1, connected = $2, status = $3, since = $4, \
-             pending = $5, in_call = $6, pre_call = $7, disconnected_at = $8, before_disconnect = $9 \
-             WHERE user_id = $10",
+        // The row, its connection-log entries (in order: ids follow the array order) and
+        // one `agent.status` event per team of the user, in one statement: the event-log
+        // lock is taken inside it ([`super::APPEND_EVENTS`]), so it is held for this round trip
+        // and the commit.
+        let event = ServerEvent::AgentStatus { user_id };
+        let payload =
+            serde_json::to_string(&event).map_err(|e| StoreError::Other(e.to_string()))?;
+        let rows: Vec<(i64, i64)> = sqlx::query_as(
+            "WITH p AS (UPDATE agent_presence SET session_id = $1, connected = $2, status = $3, \
+               since = $4, pending = $5, in_call = $6, pre_call = $7, disconnected_at = $8, \
+               before_disconnect = $9 WHERE user_id = $10), \
+             c AS (INSERT INTO connection_events (user_id, at, type, value, reason, session_id) \
+               SELECT $10, $11, t, v, r, s FROM UNNEST($12::text[], $13::text[], $14::text[], \
+               $15::text[]) WITH ORDINALITY AS x(t, v, r, s, n) ORDER BY n), \
+             t AS (SELECT COALESCE(array_agg(team_id ORDER BY team_id), '{}') AS ids \
+               FROM team_members WHERE user_id = $10) \
+             SELECT e.id, t.ids[e.n] FROM t, append_events($16, $17, t.ids, \
+               array_fill($18::text, ARRAY[cardinality(t.ids)]), \
+               array_fill($19::text, ARRAY[cardinality(t.ids)]), $11) WITH ORDINALITY AS e(id, n) \
+             ORDER BY e.id",
         )
         .bind(&p.session_id)
         .bind(p.connected)
@@ -114,62 +130,42 @@ async fn apply(
         .bind(p.disconnected_at)
         .bind(&p.before_disconnect)
         .bind(user_id)
-        .execute(&mut **tx)
+        .bind(now)
+        .bind(
+            out.entries
+                .iter()
+                .map(|e| e.kind.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .bind(out.entries.iter().map(|e| &e.value).collect::<Vec<_>>())
+        .bind(
+            out.entries
+                .iter()
+                .map(|e| e.reason.map(|r| r.as_str()))
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            out.entries
+                .iter()
+                .map(|e| &e.session_id)
+                .collect::<Vec<_>>(),
+        )
+        .bind(WRITE_LOCK)
+        .bind(EVENTS_CHANNEL)
+        .bind(event.name())
+        .bind(payload)
+        .fetch_all(&mut **tx)
         .await?;
-        if !out.entries.is_empty() {
-            // All entries in one statement, in order (ids follow the array order).
-            sqlx::query(
-                "INSERT INTO connection_events (user_id, at, type, value, reason, session_id) \
-                 SELECT $1, $2, t, v, r, s FROM UNNEST($3::text[], $4::text[], $5::text[], \
-                 $6::text[]) WITH ORDINALITY AS x(t, v, r, s, n) ORDER BY n",
-            )
-            .bind(user_id)
-            .bind(now)
-            .bind(
-                out.entries
-                    .iter()
-                    .map(|e| e.kind.as_str())
-                    .collect::<Vec<_>>(),
-            )
-            .bind(out.entries.iter().map(|e| &e.value).collect::<Vec<_>>())
-            .bind(
-                out.entries
-                    .iter()
-                    .map(|e| e.reason.map(|r| r.as_str()))
-                    .collect::<Vec<_>>(),
-            )
-            .bind(
-                out.entries
-                    .iter()
-                    .map(|e| &e.session_id)
-                    .collect::<Vec<_>>(),
-            )
-            .execute(&mut **tx)
-            .await?;
-        }
-        events = append_team_events(tx, user_id, ServerEvent::AgentStatus { user_id }, now).await?;
+        events = rows
+            .into_iter()
+            .map(|(id, team_id)| StoredEvent {
+                id,
+                team_id: Some(team_id),
+                event: event.clone(),
+            })
+            .collect();
     }
     Ok((p.to_status(user_id), out.queued, events))
-}
-
-/// Append `event` once for each team of `user_id`, in one statement.
-async fn append_team_events(
-    tx: &mut Tx<'_>,
-    user_id: i64,
-    event: ServerEvent,
-    now: i64,
-) -> StoreResult<Vec<StoredEvent>> {
-    take_write_lock(tx).await?;
-    let teams = "SELECT team_id FROM team_members WHERE user_id = $1";
-    Ok(insert_events(tx, teams, Some(user_id), &event, now)
-        .await?
-        .into_iter()
-        .map(|(id, team_id)| StoredEvent {
-            id,
-            team_id,
-            event: event.clone(),
-        })
-        .collect())
 }
 
 /// After a user's streams changed: disconnect them if none is left.

@@ -9,12 +9,14 @@ use async_trait::async_trait;
 use chrono::Utc;
 use sqlx::{AssertSqlSafe, Row};
 
+use super::ingest::create_contact;
 use super::{
     SqliteStore, append_event, corrupt, from_ms, insert_activity, ms, scoped,
     update_activity_detail,
 };
 use crate::store::calls::{CallRefusal, CallResult, CallStore, NewCall};
-use crate::store::{NewActivity, NewContact, StoreError, StoreResult, StoredEvent, Viewer};
+use crate::store::ingest::ContactSeed;
+use crate::store::{NewActivity, StoreError, StoreResult, StoredEvent, Viewer};
 
 type Tx<'a> = sqlx::Transaction<'a, sqlx::Sqlite>;
 
@@ -230,20 +232,30 @@ impl CallStore for SqliteStore {
         .fetch_optional(&self.pool)
         .await?;
         let Some(team_id) = team else { return Ok(None) };
-        let id = <SqliteStore as crate::store::Store>::create_contact(
-            self,
-            NewContact {
-                team_id,
-                name: phone.to_string(),
-                phone: Some(phone.to_string()),
-                email: None,
-                external_id: None,
-                attributes: Default::default(),
-                created_at: Utc::now(),
-            },
+        // Created in a write transaction, after looking again in that team: an ingest or
+        // another agent's call may have created it meanwhile.
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
+        let seed = ContactSeed {
+            name: phone.to_string(),
+            phone: Some(phone.to_string()),
+            ..ContactSeed::default()
+        };
+        let found: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM contacts WHERE team_id = ? AND phone = ? ORDER BY id LIMIT 1",
         )
+        .bind(team_id)
+        .bind(phone)
+        .fetch_optional(&mut *tx)
         .await?;
-        Ok(Some((id, team_id, true)))
+        let (id, created) = match found {
+            Some(id) => (id, false),
+            None => (
+                create_contact(&mut tx, team_id, &seed, ms(Utc::now())).await?,
+                true,
+            ),
+        };
+        tx.commit().await?;
+        Ok(Some((id, team_id, created)))
     }
 
     async fn start_call(&self, call: NewCall) -> CallResult<(CallInfo, Vec<StoredEvent>)> {

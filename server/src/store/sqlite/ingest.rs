@@ -45,7 +45,7 @@ async fn find_contact(tx: &mut Tx<'_>, team_id: i64, keys: &[LinkKey]) -> StoreR
     Ok(None)
 }
 
-async fn create_contact(
+pub(crate) async fn create_contact(
     tx: &mut Tx<'_>,
     team_id: i64,
     s: &ContactSeed,
