@@ -10,6 +10,7 @@ mod ingest;
 mod status;
 mod support;
 mod timeline;
+mod tls;
 
 use agentdesk_protocol::{
     ActivityDetail, ActivityPage, ActivityView, AuditRecord, Contact, ContactList, ErrorCode,
