@@ -37,7 +37,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 as_pg "$PG_BIN/initdb" -D "$PG_DIR/data" -U postgres --auth=trust -E UTF8 --no-locale >/dev/null
 # TLS with a certificate for 127.0.0.1 from a CA made here, so that a test can require a
-# verified TLS connection (and see a wrong host name refused).
+# verified TLS connection (and see one that trusts another root refused).
 (
   cd "$PG_DIR"
   openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=agentdesk test CA" \

@@ -11,6 +11,9 @@ CREATE FUNCTION append_events(
     p_at BIGINT
 ) RETURNS SETOF BIGINT LANGUAGE plpgsql AS $$
 BEGIN
+    IF cardinality(p_teams) = 0 THEN
+        RETURN;  -- nothing to append: no lock to take
+    END IF;
     PERFORM pg_advisory_xact_lock(p_lock);
     RETURN QUERY
         WITH e AS (
@@ -26,7 +29,7 @@ $$;
 
 -- E-mail addresses match without ASCII case, exactly as SQLite's NOCASE and the
 -- application's key locks fold them (`lower()` also folds other letters, by locale,
--- which neither does).
+-- which neither does). This replaces the `lower(email)` comparison of 0001.
 CREATE INDEX contacts_email_ascii ON contacts
     (team_id, translate(email, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'));
 DROP INDEX contacts_email;

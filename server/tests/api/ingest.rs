@@ -578,6 +578,37 @@ async fn a_call_to_a_new_number_racing_its_messages_makes_one_contact() {
     assert_eq!(created, 1, "created once: {found:?} {messages:?}");
 }
 
+/// E-mail addresses link without ASCII case, and only ASCII case, on both backends alike
+/// (SQLite's NOCASE): what the contact lookup folds is what an ingest's lock key folds.
+#[tokio::test]
+async fn emails_link_without_ascii_case_only_on_both_backends() {
+    let app = app().await;
+    let i = integration(&app).await;
+    let ticket = |id: &str, email: &str| {
+        json!({ "ticket_id": id, "event": "created", "subject": "Reclamo", "status": "open",
+            "at": "2026-03-02T10:00:00Z", "customer": { "email": email } })
+    };
+    let send = |body| async {
+        ok(
+            ingest(&app, &i.token, "ticket", body).await,
+            StatusCode::CREATED,
+        )
+        .await
+    };
+    let first = send(ticket("E-1", "josé.núñez@example.com")).await;
+    assert!(first.contact_created);
+    let ascii = send(ticket("E-2", "JOSé.NúñEZ@Example.COM")).await;
+    assert_eq!(
+        ascii.contact_id, first.contact_id,
+        "ASCII capitals fold: the same contact"
+    );
+    let accented = send(ticket("E-3", "josÉ.núñez@example.com")).await;
+    assert!(
+        accented.contact_created && accented.contact_id != first.contact_id,
+        "É and é are different letters to the lookup, as to SQLite: {accented:?}"
+    );
+}
+
 /// One function links every source; this table walks its priority.
 #[tokio::test]
 async fn contacts_are_linked_by_external_id_then_phone_then_email_then_from_to_then_created() {

@@ -3,7 +3,8 @@
 //! Changes append `agent.status` events, so they need the write lock that keeps event
 //! ids committing in order — but only for that: an agent's changes are serialised by
 //! the `FOR UPDATE` lock on their presence row. So a status transaction locks its
-//! presence rows first and takes the write lock last, in the one statement that writes
+//! presence rows first (with their users' rows in key-share mode, the lock the
+//! connection log's foreign-key check takes) and takes the write lock last, in the one statement that writes
 //! the change and appends its events ([`super::APPEND_EVENTS`]), and holds it for that
 //! round trip and the commit, like every other writer ([`super::commit_events`]).
 //! No deadlock: a transaction holding the write lock waits for no other lock.
@@ -43,12 +44,17 @@ async fn read_presence(
     now: i64,
     lock: bool,
 ) -> StoreResult<Presence> {
-    const LOCKED: &str = "SELECT session_id, connected, status, since, pending, in_call, \
-         pre_call, disconnected_at, before_disconnect FROM agent_presence WHERE user_id = $1 \
-         FOR UPDATE";
-    // The same without the lock clause.
-    let plain = &LOCKED[..LOCKED.len() - " FOR UPDATE".len()];
-    let select = if lock { LOCKED } else { plain };
+    const PLAIN: &str = "SELECT p.session_id, p.connected, p.status, p.since, p.pending, \
+         p.in_call, p.pre_call, p.disconnected_at, p.before_disconnect FROM agent_presence p \
+         JOIN users u ON u.id = p.user_id WHERE p.user_id = $1";
+    // The user's row in key-share mode too: the connection-log entries' foreign-key
+    // check wants that lock, and it runs in the statement that holds the event-log lock
+    // ([`apply`]), which must wait for nothing.
+    const LOCKED: &str = "SELECT p.session_id, p.connected, p.status, p.since, p.pending, \
+         p.in_call, p.pre_call, p.disconnected_at, p.before_disconnect FROM agent_presence p \
+         JOIN users u ON u.id = p.user_id WHERE p.user_id = $1 \
+         FOR UPDATE OF p FOR KEY SHARE OF u";
+    let select = if lock { LOCKED } else { PLAIN };
     // The row exists but for an agent's very first change: read it first, create it only
     // when missing (one round trip instead of two on the usual path).
     let r = match sqlx::query(select)
@@ -101,8 +107,10 @@ async fn apply(
     if *p != before {
         // The row, its connection-log entries (in order: ids follow the array order) and
         // one `agent.status` event per team of the user, in one statement: the event-log
-        // lock is taken inside it ([`super::APPEND_EVENTS`]), so it is held for this round trip
-        // and the commit.
+        // lock is taken inside it ([`super::APPEND_EVENTS`]), so it is held for this
+        // round trip and the commit. The statement waits for no lock (PostgreSQL may run
+        // the writes after the append): the presence row and the user's row (the
+        // entries' foreign key) are locked already.
         let event = ServerEvent::AgentStatus { user_id };
         let payload =
             serde_json::to_string(&event).map_err(|e| StoreError::Other(e.to_string()))?;
@@ -388,11 +396,12 @@ impl StatusStore for PostgresStore {
         users.extend(orphans);
         users.sort_unstable();
         users.dedup();
-        // All their presence rows now, in user-id order, before any write lock (see the
-        // module's note on deadlocks).
+        // All their presence rows (and their users' in key-share mode, as
+        // `lock_presence` takes them) now, in user-id order, before any write lock (see
+        // the module's note on deadlocks).
         sqlx::query(
-            "SELECT user_id FROM agent_presence WHERE user_id = ANY($1) ORDER BY user_id \
-             FOR UPDATE",
+            "SELECT p.user_id FROM agent_presence p JOIN users u ON u.id = p.user_id \
+             WHERE p.user_id = ANY($1) ORDER BY p.user_id FOR UPDATE OF p FOR KEY SHARE OF u",
         )
         .bind(&users)
         .fetch_all(&mut *tx)
