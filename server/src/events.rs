@@ -295,7 +295,13 @@ const RELAY_POLL: Duration = Duration::from_secs(2);
 /// relayed and publish it here. Local events come back through the log too; streams drop
 /// what they have already sent (ids are ordered), so that costs nothing but the read.
 /// Backends that serve one process only offer no notifications, and no relay runs.
-pub fn spawn_relay(hub: EventHub, store: DynStore) {
+///
+/// `start`: the newest event when this instance began serving (`None`: read when the
+/// relay first listens). Relaying from there, not from whatever is newest once the
+/// listening connection is up, keeps the events written in between: a stream opened
+/// on this instance meanwhile would otherwise never get them (seen when connecting
+/// took longer, over TLS).
+pub fn spawn_relay(hub: EventHub, store: DynStore, start: Option<i64>) {
     tokio::spawn(async move {
         use futures_util::StreamExt;
         // Reads all teams' events: the streams scope them per viewer.
@@ -304,7 +310,7 @@ pub fn spawn_relay(hub: EventHub, store: DynStore) {
             role: agentdesk_protocol::Role::Admin,
             can_email: true,
         };
-        let mut after = None;
+        let mut after = start;
         loop {
             let mut wakeups = match store.event_notifications().await {
                 Ok(Some(s)) => s,

@@ -98,13 +98,20 @@ pub async fn serve(
         Err(e) => tracing::warn!(error = %e, "could not read the CRM settings"),
     }
     // The hub sends events in id order from the first one written after this point.
-    match state.store.event_bounds().await {
-        Ok((newest, _)) => state.events.start_after(newest),
-        Err(e) => tracing::warn!(error = %e, "could not read the event log; events unordered"),
-    }
+    let newest = match state.store.event_bounds().await {
+        Ok((newest, _)) => {
+            state.events.start_after(newest);
+            Some(newest)
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "could not read the event log; events unordered");
+            None
+        }
+    };
     presence::spawn_sweeper(state.clone());
-    // Events written by other instances on a shared database (PostgreSQL).
-    events::spawn_relay(state.events.clone(), state.store.clone());
+    // Events written by other instances on a shared database (PostgreSQL), from the same
+    // point: those written before the relay listens are relayed too.
+    events::spawn_relay(state.events.clone(), state.store.clone(), newest);
     if !state.config.imap_mailboxes.is_empty() {
         let tls = ingest::imap::tls_config(state.config.imap_ca_file.as_deref())
             .map_err(std::io::Error::other)?;
