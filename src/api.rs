@@ -129,6 +129,9 @@ async fn fetch(method: &str, path: &str, body: Option<String>) -> Result<(u16, S
         .dyn_into()
         .map_err(js_error)?;
     let status = response.status();
+    if let Ok(Some(date)) = response.headers().get("date") {
+        crate::components::time::server_said(&date);
+    }
     let text = JsFuture::from(response.text().map_err(js_error)?)
         .await
         .map_err(js_error)?

@@ -5,6 +5,7 @@ pub mod api;
 pub mod app;
 pub mod bridge;
 pub mod components;
+pub mod crash;
 pub mod i18n;
 pub mod live;
 pub mod pages;

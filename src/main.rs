@@ -1,6 +1,6 @@
 //! Entry point of the browser app: mount the root component, nothing else.
 
 fn main() {
-    console_error_panic_hook::set_once();
+    agentdesk::crash::install();
     leptos::mount::mount_to_body(agentdesk::app::App);
 }

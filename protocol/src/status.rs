@@ -273,6 +273,11 @@ pub struct ConnectionEventPage {
     pub total: u64,
     pub page: u32,
     pub pages: u32,
+    /// The range shown, inclusive: the one asked for, or the server's default (the last
+    /// seven days up to today in the viewer's time zone), so that the app never does
+    /// date arithmetic of its own.
+    pub from: NaiveDate,
+    pub to: NaiveDate,
 }
 
 /// Seconds spent in each status on one day (the viewer's time zone).

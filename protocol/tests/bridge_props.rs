@@ -45,8 +45,31 @@ fn arb_json() -> impl Strategy<Value = Value> {
     })
 }
 
+/// 2,000 cases from a seed that is printed (shown when a test fails) and can be given
+/// back: `PROPTEST_RNG_SEED=<seed> cargo test -p agentdesk-protocol --test bridge_props`
+/// replays the same cases. A failing case is also kept by proptest in
+/// `proptest-regressions/` and tried first on every later run.
+fn config() -> ProptestConfig {
+    let seed = std::env::var("PROPTEST_RNG_SEED")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or_else(|| {
+            let t = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos() as u64)
+                .unwrap_or(0);
+            t ^ (u64::from(std::process::id()) << 32)
+        });
+    eprintln!("property test seed: PROPTEST_RNG_SEED={seed}");
+    ProptestConfig {
+        cases: 2_000,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(seed),
+        ..ProptestConfig::default()
+    }
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(2_000))]
+    #![proptest_config(config())]
 
     #[test]
     fn any_text_parses_or_is_refused_without_panicking(s in any::<String>()) {

@@ -13,7 +13,7 @@ use axum::extract::{ConnectInfo, FromRef, FromRequestParts, OptionalFromRequestP
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use base64::Engine;
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
@@ -88,7 +88,7 @@ where
             .filter(|t| !t.is_empty())
             .ok_or(ApiError::Unauthorized)?;
         let hash = token_hash(token);
-        let now = Utc::now();
+        let now = crate::clock::now();
         let renew_to = now + session_ttl(&state);
         let session = state
             .store
@@ -173,7 +173,7 @@ pub const FAILURE_WINDOW_MINUTES: i64 = 15;
 /// `Err(RateLimited)` when this username or address has failed too often recently.
 pub async fn check_login_rate(store: &DynStore, username: &str, ip: &str) -> Result<(), ApiError> {
     let window = Duration::minutes(FAILURE_WINDOW_MINUTES);
-    let now = Utc::now();
+    let now = crate::clock::now();
     let (by_user, by_ip) = store.login_failures(username, ip, now - window).await?;
     let blocked = [(by_user, MAX_USER_FAILURES), (by_ip, MAX_IP_FAILURES)]
         .into_iter()

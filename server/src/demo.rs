@@ -269,7 +269,7 @@ pub async fn seed(store: &DynStore, args: &SeedArgs) -> anyhow::Result<SeedSumma
         }
     }
 
-    let now = Utc::now();
+    let now = crate::clock::now();
     let mut contacts = Vec::new();
     for i in 0..args.contacts as usize {
         // The first contact is the one with the long history.

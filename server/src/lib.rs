@@ -2,7 +2,9 @@
 //! [`AppState`], so the binary and the tests run exactly the same application.
 
 pub mod auth;
+pub mod calendar;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod demo;
 pub mod error;
@@ -45,6 +47,7 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(store: DynStore, config: ServeConfig) -> anyhow::Result<Self> {
+        clock::init_from_env().map_err(anyhow::Error::msg)?;
         let web = web::WebAssets::load(&config)?;
         Ok(AppState {
             store,
@@ -150,7 +153,7 @@ pub async fn serve(
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
         loop {
             tick.tick().await;
-            match store.prune_events(chrono::Utc::now() - retention).await {
+            match store.prune_events(crate::clock::now() - retention).await {
                 Ok(n) if n > 0 => tracing::info!(pruned = n, "event log pruned"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "event log pruning failed"),

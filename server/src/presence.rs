@@ -260,7 +260,7 @@ pub async fn apply(
     let restore = restore_ms(state);
     let (status, queued, events) = state
         .store
-        .change_status(user_id, change, Utc::now(), restore)
+        .change_status(user_id, change, crate::clock::now(), restore)
         .await?;
     state.events.publish(events);
     Ok((status, queued))
@@ -293,7 +293,7 @@ impl StreamGuard {
                 user_id,
                 session_hash,
                 new_session_id(),
-                Utc::now(),
+                crate::clock::now(),
                 restore_ms(state),
             )
             .await?;
@@ -307,7 +307,12 @@ impl StreamGuard {
 
     /// Keep the stream's row fresh; `false` when it is gone (signed out, swept).
     pub async fn touch(&self) -> bool {
-        match self.state.store.touch_stream(&self.id, Utc::now()).await {
+        match self
+            .state
+            .store
+            .touch_stream(&self.id, crate::clock::now())
+            .await
+        {
             Ok(alive) => alive,
             // The database being briefly away is no reason to drop the agent.
             Err(e) => {
@@ -332,7 +337,7 @@ impl Drop for StreamGuard {
             tokio::time::sleep(Duration::from_millis(state.config.presence_grace_ms)).await;
             match state
                 .store
-                .close_stream(&id, Utc::now(), restore_ms(&state))
+                .close_stream(&id, crate::clock::now(), restore_ms(&state))
                 .await
             {
                 Ok(events) => state.events.publish(events),
@@ -349,7 +354,7 @@ pub fn spawn_sweeper(state: AppState) {
         let mut tick = tokio::time::interval(Duration::from_secs(30));
         loop {
             tick.tick().await;
-            let now = Utc::now();
+            let now = crate::clock::now();
             match state
                 .store
                 .sweep_streams(now - stale, now, restore_ms(&state))
@@ -391,11 +396,10 @@ pub fn status_time<Tz: TimeZone>(
                 return;
             };
             let day = local.date_naive();
+            // The next day's start, also where its midnight does not exist (DST).
             let next_midnight = day
                 .succ_opt()
-                .and_then(|d| d.and_hms_opt(0, 0, 0))
-                .and_then(|d| tz.from_local_datetime(&d).earliest())
-                .map(|d| d.with_timezone(&Utc).timestamp_millis())
+                .map(|d| crate::calendar::day_start(tz, d).timestamp_millis())
                 .unwrap_or(b);
             let stop = next_midnight.min(b).max(t + 1);
             *totals

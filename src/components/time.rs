@@ -55,6 +55,7 @@ fn relative(minutes: i64, locale: Locale) -> Option<String> {
 #[component]
 pub fn Time(at: DateTime<Utc>, #[prop(optional)] full: bool) -> impl IntoView {
     let i18n = use_i18n();
+    let minute = expect_context::<Clock>().minute;
     let session = use_session();
     let tz = move || {
         session
@@ -65,7 +66,9 @@ pub fn Time(at: DateTime<Utc>, #[prop(optional)] full: bool) -> impl IntoView {
         let locale = i18n.locale.get();
         let tz = tz();
         let day = |t: DateTime<Utc>| format(t, locale, &tz, &[("dateStyle", "short")]);
-        let now = DateTime::from_timestamp_millis(Date::now() as i64).unwrap_or(at);
+        // Re-rendered once a minute by the app's clock: "5 minutes ago" stays true.
+        minute.track();
+        let now = DateTime::from_timestamp_millis(now_ms()).unwrap_or(at);
         let minutes = (now - at).num_minutes();
         if day(at) == day(now) && (0..12 * 60).contains(&minutes) {
             if minutes < 1 {
@@ -100,23 +103,54 @@ pub fn Time(at: DateTime<Utc>, #[prop(optional)] full: bool) -> impl IntoView {
     view! { <time datetime=at.to_rfc3339() title=long>{short}</time> }.into_any()
 }
 
-/// Milliseconds since the epoch, updated every second: one timer for every running
-/// clock on the page (call timer, time in status, the board).
+thread_local! {
+    /// The server's clock minus the browser's, in ms: the app's "now" is the server's, so
+    /// that a wrong clock on the agent's PC (or a test moving the server in time) never
+    /// makes a call timer or "5 minutes ago" disagree with what the server stored.
+    static SKEW_MS: std::cell::Cell<f64> = const { std::cell::Cell::new(0.0) };
+}
+
+/// Learn the server's time from a response's `Date` header (whole seconds: the middle
+/// of that second is the best guess, and a change under 2 s is noise).
+pub fn server_said(http_date: &str) {
+    let server = Date::parse(http_date);
+    if server.is_nan() {
+        return;
+    }
+    let skew = server + 500.0 - Date::now();
+    SKEW_MS.with(|s| {
+        if (s.get() - skew).abs() > 2000.0 {
+            s.set(skew);
+        }
+    });
+}
+
+/// Now on the app's clock, ms since the epoch.
+pub fn now_ms() -> i64 {
+    (Date::now() + SKEW_MS.with(|s| s.get())) as i64
+}
+
+/// The app's one clock: `second` ticks every second (call timer, time in status, the
+/// board), `minute` once a minute (relative times), both on the server's time.
 #[derive(Clone, Copy)]
-pub struct Clock(pub RwSignal<i64>);
+pub struct Clock {
+    pub second: RwSignal<i64>,
+    pub minute: Memo<i64>,
+}
 
 impl Clock {
     /// Start the app's clock (once, in the app root).
     pub fn start() -> Self {
-        let now = RwSignal::new(js_sys::Date::now() as i64);
-        gloo_timers::callback::Interval::new(1000, move || now.set(js_sys::Date::now() as i64))
-            .forget();
-        Clock(now)
+        let second = RwSignal::new(now_ms());
+        gloo_timers::callback::Interval::new(1000, move || second.set(now_ms())).forget();
+        let minute = Memo::new(move |_| second.get() / 60_000);
+        Clock { second, minute }
     }
 }
 
+/// Milliseconds since the epoch, updated every second.
 pub fn use_clock() -> RwSignal<i64> {
-    expect_context::<Clock>().0
+    expect_context::<Clock>().second
 }
 
 /// `m:ss`, or `h:mm:ss` from an hour on.

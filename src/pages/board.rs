@@ -130,18 +130,6 @@ pub fn BoardPage() -> impl IntoView {
     }
 }
 
-/// Today in the browser's time zone, `YYYY-MM-DD`, and `days` before it.
-fn local_day(days_back: i32) -> String {
-    let d = js_sys::Date::new_0();
-    d.set_date(d.get_date().wrapping_sub(days_back as u32));
-    format!(
-        "{:04}-{:02}-{:02}",
-        d.get_full_year(),
-        d.get_month() + 1,
-        d.get_date()
-    )
-}
-
 #[component]
 pub fn AgentLogPage() -> impl IntoView {
     let i18n = use_i18n();
@@ -150,22 +138,43 @@ pub fn AgentLogPage() -> impl IntoView {
     let navigate = use_navigate();
     let defs = use_my_status().defs;
     let user_id = move || params.with(|p| p.get("id").and_then(|v| v.parse::<i64>().ok()));
-    let from = move || query.with(|q| q.get("from").unwrap_or_else(|| local_day(6)));
-    let to = move || query.with(|q| q.get("to").unwrap_or_else(|| local_day(0)));
+    // The range asked for in the URL; without one the server picks its default (the
+    // last week in the user's time zone) and says which it is, so the browser does no
+    // date arithmetic and its own time zone never matters.
+    let asked_from = move || query.with(|q| q.get("from").unwrap_or_default());
+    let asked_to = move || query.with(|q| q.get("to").unwrap_or_default());
+    let shown = RwSignal::new(None::<(String, String)>);
+    let from = move || {
+        Some(asked_from())
+            .filter(|v| !v.is_empty())
+            .or_else(|| shown.get().map(|r| r.0))
+            .unwrap_or_default()
+    };
+    let to = move || {
+        Some(asked_to())
+            .filter(|v| !v.is_empty())
+            .or_else(|| shown.get().map(|r| r.1))
+            .unwrap_or_default()
+    };
     let page = move || query.with(|q| q.get("page").and_then(|p| p.parse::<u32>().ok()));
 
     let log = RwSignal::new(None::<Result<ConnectionEventPage, ApiError>>);
     let chart = RwSignal::new(None::<StatusTime>);
     let export_error = RwSignal::new(None::<ApiError>);
+    let range_error = RwSignal::new(false);
     let agent_name = RwSignal::new(String::new());
     Effect::new(move |_| {
-        let (Some(id), f, t, p) = (user_id(), from(), to(), page()) else {
+        let (Some(id), f, t, p) = (user_id(), asked_from(), asked_to(), page()) else {
             return;
         };
         log.set(None);
         spawn_local(async move {
             let q = api::range_query(&f, &t, p);
-            log.set(Some(api::connection_events(id, &q).await));
+            let answer = api::connection_events(id, &q).await;
+            if let Ok(page) = &answer {
+                shown.set(Some((page.from.to_string(), page.to.to_string())));
+            }
+            log.set(Some(answer));
             chart.set(
                 api::status_time(id, &api::range_query(&f, &t, None))
                     .await
@@ -270,12 +279,23 @@ pub fn AgentLogPage() -> impl IntoView {
                     let get = |id: &str| document().get_element_by_id(id)
                         .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlInputElement>(e).ok())
                         .map(|e| e.value()).unwrap_or_default();
-                    go_range(get("log-from"), get("log-to"), None);
+                    let (f, t) = (get("log-from"), get("log-to"));
+                    // ISO dates compare as text; the server refuses it too, but the
+                    // form says why before any request.
+                    if !f.is_empty() && !t.is_empty() && f > t {
+                        range_error.set(true);
+                        return;
+                    }
+                    range_error.set(false);
+                    go_range(f, t, None);
                 }>
                     <label>{move || i18n.t(Msg::From)}<input type="date" id="log-from" class="input" prop:value=from /></label>
                     <label>{move || i18n.t(Msg::To)}<input type="date" id="log-to" class="input" prop:value=to /></label>
                     <button class="btn" type="submit" id="log-apply">{move || i18n.t(Msg::Apply)}</button>
                     <button class="btn" type="button" id="log-export" on:click=export>{move || i18n.t(Msg::ExportCsv)}</button>
+                    <p class="field-error" id="log-range-error" role="alert" hidden=move || !range_error.get()>
+                        {move || i18n.t(Msg::RangeInverted)}
+                    </p>
                 </form>
             </header>
             {move || export_error.get().map(|e| view! { <ErrorNotice error=e /> })}

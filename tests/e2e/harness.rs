@@ -3,7 +3,14 @@
 //!
 //! Tests return errors instead of panicking so that [`Harness::finish`] always closes
 //! the browser; a panicking test would leave Chromium running.
+//!
+//! Nothing here can hang a run: every WebDriver call a helper makes has a time limit
+//! ([`WD_LIMIT`]), the browser's own page-load and script limits are set, and a whole
+//! scenario has [`SCENARIO_LIMIT`]. Chromium runs in a time zone different from the
+//! server's (UTC) and from the demo users' profile zones ([`BROWSER_TZ`]), so that
+//! date code that uses the browser's zone where it should use the user's shows up.
 
+use std::future::Future;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -21,6 +28,24 @@ pub const SEED: SeedArgs = SeedArgs {
     // "Thousands of activities" on contact 1 (Lucía Fernández).
     big_contact_activities: 2_500,
 };
+
+/// The longest any one WebDriver call may take before the scenario fails.
+pub const WD_LIMIT: Duration = Duration::from_secs(30);
+/// The longest one browser scenario may take, all steps included.
+pub const SCENARIO_LIMIT: Duration = Duration::from_secs(300);
+/// The browser's time zone: far from UTC and from every demo user's zone.
+pub const BROWSER_TZ: &str = "Pacific/Kiritimati";
+
+/// A WebDriver call under [`WD_LIMIT`].
+pub async fn wd<T, E>(what: &str, call: impl Future<Output = Result<T, E>>) -> anyhow::Result<T>
+where
+    E: std::error::Error + Send + Sync + 'static,
+{
+    match tokio::time::timeout(WD_LIMIT, call).await {
+        Ok(r) => r.with_context(|| format!("WebDriver: {what}")),
+        Err(_) => bail!("WebDriver: {what} took longer than {WD_LIMIT:?}"),
+    }
+}
 
 /// One browser session (its own Chromium, profile and sessionStorage) on the app.
 pub struct Browser {
@@ -70,7 +95,19 @@ async fn connect_browser(webdriver: &str, profile: &std::path::Path) -> anyhow::
             .connect(webdriver)
             .await
         {
-            Ok(c) => return Ok(c),
+            Ok(c) => {
+                // The browser's own limits, so that a page or a script cannot hang a call.
+                wd(
+                    "set timeouts",
+                    c.update_timeouts(fantoccini::wd::TimeoutConfiguration::new(
+                        Some(Duration::from_secs(20)),
+                        Some(Duration::from_secs(30)),
+                        Some(Duration::ZERO),
+                    )),
+                )
+                .await?;
+                return Ok(c);
+            }
             Err(e) if Instant::now() < deadline => {
                 let _ = e;
                 tokio::time::sleep(Duration::from_millis(100)).await;
@@ -88,6 +125,44 @@ fn free_port() -> anyhow::Result<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
         .port())
+}
+
+/// chromedriver on a loopback port it binds itself (retried on another port should it
+/// exit, e.g. because another process took the port first), ready when its `/status`
+/// says so. Its Chromium runs in [`BROWSER_TZ`].
+async fn start_chromedriver() -> anyhow::Result<(Child, String)> {
+    let chromedriver =
+        std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()?;
+    for _ in 0..10 {
+        let port = free_port()?;
+        let mut driver = Command::new(&chromedriver)
+            .arg(format!("--port={port}"))
+            .env("TZ", BROWSER_TZ)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .with_context(|| format!("starting {chromedriver}"))?;
+        let webdriver = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if driver.try_wait()?.is_some() {
+                break;
+            }
+            if let Ok(r) = http.get(format!("{webdriver}/status")).send().await
+                && let Ok(v) = r.json::<serde_json::Value>().await
+                && v["value"]["ready"] == json!(true)
+            {
+                return Ok((driver, webdriver));
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let _ = driver.kill().await;
+    }
+    bail!("chromedriver did not become ready on any port")
 }
 
 impl Harness {
@@ -115,17 +190,7 @@ impl Harness {
             let _ = agentdesk_server::serve(listener, state, std::future::pending()).await;
         });
 
-        let port = free_port()?;
-        let chromedriver =
-            std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
-        let driver = Command::new(&chromedriver)
-            .arg(format!("--port={port}"))
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .with_context(|| format!("starting {chromedriver}"))?;
-        let webdriver = format!("http://127.0.0.1:{port}");
+        let (driver, webdriver) = start_chromedriver().await?;
         let client = connect_browser(&webdriver, &dir.path().join("chromium-profile")).await?;
         Ok(Harness {
             main: Browser { base, client },
@@ -148,7 +213,7 @@ impl Harness {
 
     /// Close the browser and stop everything; call it whatever the test's outcome.
     pub async fn finish(mut self) {
-        let _ = self.main.client.close().await;
+        let _ = tokio::time::timeout(WD_LIMIT, self.main.client.close()).await;
         let _ = self.driver.kill().await;
         self.server.abort();
     }
@@ -156,11 +221,19 @@ impl Harness {
 
 impl Browser {
     pub async fn close(self) {
-        let _ = self.client.close().await;
+        let _ = tokio::time::timeout(WD_LIMIT, self.client.close()).await;
+    }
+
+    /// Check this browser recorded no app failure, then close it.
+    pub async fn finish(self) -> anyhow::Result<()> {
+        let _ = self.to_top().await;
+        let checked = self.assert_no_app_errors().await;
+        self.close().await;
+        checked
     }
 
     pub async fn goto(&self, path: &str) -> anyhow::Result<()> {
-        self.client.goto(&format!("{}{path}", self.base)).await?;
+        wd("goto", self.client.goto(&format!("{}{path}", self.base))).await?;
         Ok(())
     }
 
@@ -173,9 +246,10 @@ impl Browser {
         let deadline = Instant::now() + Duration::from_secs(10);
         let mut last = String::new();
         loop {
-            if let Ok(els) = self.client.find_all(Locator::Css(css)).await {
+            // An element may go stale between finding and reading it: try again.
+            if let Ok(els) = wd("find", self.client.find_all(Locator::Css(css))).await {
                 for el in els {
-                    if let Ok(t) = el.text().await {
+                    if let Ok(t) = wd("text", el.text()).await {
                         if pred(&t) {
                             return Ok(t);
                         }
@@ -190,16 +264,14 @@ impl Browser {
         }
     }
 
-    /// Wait until `css` matches exactly `n` elements.
+    /// Wait until `css` matches exactly `n` elements. A WebDriver error is an error, never
+    /// "0 found" (which would make `wait_count(_, 0)` pass on a dead browser).
     pub async fn wait_count(&self, css: &str, n: usize) -> anyhow::Result<()> {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
-            let found = self
-                .client
-                .find_all(Locator::Css(css))
-                .await
-                .map(|v| v.len())
-                .unwrap_or(0);
+            let found = wd("find", self.client.find_all(Locator::Css(css)))
+                .await?
+                .len();
             if found == n {
                 return Ok(());
             }
@@ -213,7 +285,7 @@ impl Browser {
     pub async fn wait_path(&self, path_and_query: &str) -> anyhow::Result<()> {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
-            let url = self.client.current_url().await?;
+            let url = wd("current url", self.client.current_url()).await?;
             let got = match url.query() {
                 Some(q) => format!("{}?{q}", url.path()),
                 None => url.path().to_string(),
@@ -229,42 +301,48 @@ impl Browser {
     }
 
     pub async fn fill(&self, css: &str, text: &str) -> anyhow::Result<()> {
-        let el = self
-            .client
-            .wait()
-            .at_most(Duration::from_secs(10))
-            .for_element(Locator::Css(css))
-            .await?;
-        el.clear().await?;
-        el.send_keys(text).await?;
+        let el = wd(
+            "wait for element",
+            self.client
+                .wait()
+                .at_most(Duration::from_secs(10))
+                .for_element(Locator::Css(css)),
+        )
+        .await?;
+        wd("clear", el.clear()).await?;
+        wd("type", el.send_keys(text)).await?;
         Ok(())
     }
 
     pub async fn click(&self, css: &str) -> anyhow::Result<()> {
-        let el = self
-            .client
-            .wait()
-            .at_most(Duration::from_secs(10))
-            .for_element(Locator::Css(css))
-            .await?;
+        let el = wd(
+            "wait for element",
+            self.client
+                .wait()
+                .at_most(Duration::from_secs(10))
+                .for_element(Locator::Css(css)),
+        )
+        .await?;
         // Centre it first: the driver would scroll it to the very top, under the
         // sticky top bar.
-        self.client
-            .execute(
+        wd(
+            "scroll",
+            self.client.execute(
                 "arguments[0].scrollIntoView({block: 'center'})",
                 vec![serde_json::to_value(&el)?],
-            )
-            .await?;
-        el.click().await?;
+            ),
+        )
+        .await?;
+        wd("click", el.click()).await?;
         Ok(())
     }
 
     /// Click the first element matching `css` whose text contains `text`.
     pub async fn click_text(&self, css: &str, text: &str) -> anyhow::Result<()> {
         self.wait_text(css, |t| t.contains(text)).await?;
-        for el in self.client.find_all(Locator::Css(css)).await? {
-            if el.text().await?.contains(text) {
-                el.click().await?;
+        for el in wd("find", self.client.find_all(Locator::Css(css))).await? {
+            if wd("text", el.text()).await?.contains(text) {
+                wd("click", el.click()).await?;
                 return Ok(());
             }
         }
@@ -272,13 +350,15 @@ impl Browser {
     }
 
     pub async fn select(&self, css: &str, value: &str) -> anyhow::Result<()> {
-        let el = self
-            .client
-            .wait()
-            .at_most(Duration::from_secs(10))
-            .for_element(Locator::Css(css))
-            .await?;
-        el.select_by_value(value).await?;
+        let el = wd(
+            "wait for element",
+            self.client
+                .wait()
+                .at_most(Duration::from_secs(10))
+                .for_element(Locator::Css(css)),
+        )
+        .await?;
+        wd("select", el.select_by_value(value)).await?;
         Ok(())
     }
 
@@ -335,7 +415,7 @@ impl Browser {
         std::fs::create_dir_all(&dir)?;
         std::fs::write(
             dir.join(format!("{name}.png")),
-            self.client.screenshot().await?,
+            wd("screenshot", self.client.screenshot()).await?,
         )?;
         Ok(())
     }
@@ -343,22 +423,22 @@ impl Browser {
     /// Back to the top-level page from any frame depth (the parent of the top is itself).
     pub async fn to_top(&self) -> anyhow::Result<()> {
         for _ in 0..3 {
-            self.client.enter_parent_frame().await?;
+            wd("parent frame", self.client.enter_parent_frame()).await?;
         }
         Ok(())
     }
 
     /// The `value` property of an input.
     pub async fn value(&self, css: &str) -> anyhow::Result<String> {
-        let el = self.client.find(Locator::Css(css)).await?;
-        Ok(el.prop("value").await?.unwrap_or_default())
+        let el = wd("find", self.client.find(Locator::Css(css))).await?;
+        Ok(wd("value", el.prop("value")).await?.unwrap_or_default())
     }
 
     /// Texts of every element matching `css`, in document order.
     pub async fn texts(&self, css: &str) -> anyhow::Result<Vec<String>> {
         let mut out = Vec::new();
-        for el in self.client.find_all(Locator::Css(css)).await? {
-            out.push(el.text().await?);
+        for el in wd("find", self.client.find_all(Locator::Css(css))).await? {
+            out.push(wd("text", el.text()).await?);
         }
         Ok(out)
     }
@@ -366,8 +446,8 @@ impl Browser {
     /// The class attribute of every element matching `css`.
     pub async fn classes(&self, css: &str) -> anyhow::Result<Vec<String>> {
         let mut out = Vec::new();
-        for el in self.client.find_all(Locator::Css(css)).await? {
-            out.push(el.attr("class").await?.unwrap_or_default());
+        for el in wd("find", self.client.find_all(Locator::Css(css))).await? {
+            out.push(wd("class", el.attr("class")).await?.unwrap_or_default());
         }
         Ok(out)
     }
@@ -376,7 +456,7 @@ impl Browser {
     pub async fn wait_url(&self, pred: impl Fn(&str) -> bool) -> anyhow::Result<String> {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
-            let url = self.client.current_url().await?;
+            let url = wd("current url", self.client.current_url()).await?;
             let got = match url.query() {
                 Some(q) => format!("{}?{q}", url.path()),
                 None => url.path().to_string(),
@@ -391,11 +471,44 @@ impl Browser {
         }
     }
 
+    /// The failures the app recorded in this tab (panics, uncaught errors: see
+    /// `src/crash.rs`), for the document or frame the driver is in now.
+    pub async fn app_errors(&self) -> anyhow::Result<Vec<String>> {
+        let v = wd(
+            "script",
+            self.client.execute(
+                "try { return JSON.parse(sessionStorage.getItem('agentdesk.errors') || '[]'); } \
+                 catch (e) { return ['cannot read the error trail: ' + e]; }",
+                vec![],
+            ),
+        )
+        .await?;
+        Ok(serde_json::from_value(v).unwrap_or_default())
+    }
+
+    /// Fail if the app recorded any panic or uncaught error in this tab.
+    pub async fn assert_no_app_errors(&self) -> anyhow::Result<()> {
+        let errors = self.app_errors().await?;
+        if !errors.is_empty() {
+            bail!("the app failed during the scenario: {errors:#?}");
+        }
+        if wd("find", self.client.find_all(Locator::Id("app-crashed")))
+            .await?
+            .is_empty()
+        {
+            Ok(())
+        } else {
+            bail!("the page shows the crash banner")
+        }
+    }
+
     pub async fn html_lang(&self) -> anyhow::Result<String> {
-        let v = self
-            .client
-            .execute("return document.documentElement.lang", vec![])
-            .await?;
+        let v = wd(
+            "script",
+            self.client
+                .execute("return document.documentElement.lang", vec![]),
+        )
+        .await?;
         Ok(v.as_str().unwrap_or_default().to_string())
     }
 }
@@ -410,7 +523,18 @@ where
         Ok(h) => std::sync::Arc::new(h),
         Err(e) => panic!("could not start the e2e harness: {e:#}"),
     };
-    let outcome = scenario(h.clone()).await;
+    let outcome = match tokio::time::timeout(SCENARIO_LIMIT, scenario(h.clone())).await {
+        Ok(o) => o,
+        Err(_) => Err(anyhow!("the scenario took longer than {SCENARIO_LIMIT:?}")),
+    };
+    // Whatever the scenario checked, a panic or an uncaught error in the app fails it.
+    let outcome = match outcome {
+        Ok(()) => {
+            let _ = h.to_top().await;
+            h.assert_no_app_errors().await
+        }
+        e => e,
+    };
     match std::sync::Arc::try_unwrap(h) {
         Ok(h) => h.finish().await,
         Err(_) => panic!("a scenario kept the harness alive"),

@@ -3,6 +3,7 @@
 
 mod harness;
 
+use anyhow::Context;
 use harness::run;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -16,13 +17,39 @@ async fn agent_signs_in_finds_a_contact_reads_its_activity_switches_language_and
         // Ana's saved language is Spanish, whatever the browser says.
         h.wait_text("#contacts-title", |t| t == "Contactos").await?;
 
+        // A contact Ana sees who is not a Fernández: listed before the search, gone after.
+        let token = h.api_token("ana", "demo1234").await?;
+        let all = h
+            .api(
+                reqwest::Method::GET,
+                "/contacts?limit=100",
+                Some(&token),
+                None,
+            )
+            .await?;
+        let fernandez = |n: &str| n.to_lowercase().replace('á', "a").contains("fernandez");
+        let other = all["items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|c| c["name"].as_str())
+            .find(|n| !fernandez(n))
+            .context("a contact who is not a Fernández")?
+            .to_owned();
+        h.wait_text("#contact-list", |t| t.contains(&other)).await?;
+
         // Accent-insensitive search, reflected in the URL.
         h.fill("#contact-search", "fernandez").await?;
         h.wait_path("/contacts?q=fernandez").await?;
         h.wait_text(".contact-row .contact-name", |t| t == "Lucía Fernández")
             .await?;
-        h.wait_text("#contact-list", |t| !t.contains("Bruno"))
+        h.wait_text("#contact-list", |t| !t.contains(&other))
             .await?;
+        let names = h.texts(".contact-row .contact-name").await?;
+        anyhow::ensure!(
+            !names.is_empty() && names.iter().all(|n| fernandez(n)),
+            "only Fernández contacts match: {names:?}"
+        );
         h.click_text(".contact-row a", "Lucía Fernández").await?;
 
         h.wait_text("#contact-name", |t| t == "Lucía Fernández")
@@ -174,10 +201,36 @@ async fn the_timeline_pages_filters_searches_keeps_state_in_the_url_and_updates_
         for class in h.classes("#timeline .activity-item").await? {
             anyhow::ensure!(class.contains("kind-call"), "only calls: {class}");
         }
-        let chip = h.wait_text("#kind-call", |_| true).await?;
-        let calls: String = chip.chars().filter(char::is_ascii_digit).collect();
-        h.wait_text("#activity-total", |t| t.contains(&calls))
+        // The chip's count is the number of calls the API has, and the total says so.
+        let chip = h
+            .wait_text("#kind-call", |t| t.chars().any(|c| c.is_ascii_digit()))
             .await?;
+        let calls: u64 = chip
+            .chars()
+            .filter(char::is_ascii_digit)
+            .collect::<String>()
+            .parse()?;
+        let token = h.api_token("sofia", "demo1234").await?;
+        let api = h
+            .api(
+                reqwest::Method::GET,
+                "/contacts/1/activities?kinds=call",
+                Some(&token),
+                None,
+            )
+            .await?;
+        anyhow::ensure!(
+            api["total"].as_u64() == Some(calls),
+            "chip {calls} vs API {}",
+            api["total"]
+        );
+        h.wait_text("#activity-total", |t| {
+            t.split_whitespace()
+                .next()
+                .map(|n| n.replace([',', '.', '\u{a0}', '\u{202f}'], ""))
+                == Some(calls.to_string())
+        })
+        .await?;
 
         // Search within calls, with the matches highlighted; reload keeps it all.
         h.fill("#activity-search", "venta").await?;
@@ -402,6 +455,8 @@ async fn crm_actions_travel_from_the_crm_frame_through_the_desktop_to_ucontact()
         h.client.find(Css("#desktop")).await?.enter_frame().await?;
         h.wait_text("#active-call", |t| t.contains(&phone)).await?;
         h.wait_text("#contact-name", |t| t == "Lucía Fernández").await?;
+        // The hostile CLOSE_TAB closed nothing.
+        h.wait_count(".contact-tab[data-contact-id='1']", 1).await?;
 
         // HANG_UP, then an unknown disposition (ERROR to the CRM, a message to the agent),
         // then a real one with a comment.
@@ -432,12 +487,16 @@ async fn crm_actions_travel_from_the_crm_frame_through_the_desktop_to_ucontact()
 
         // The call and its disposition are on the timeline.
         h.client.find(Css("#desktop")).await?.enter_frame().await?;
+        h.wait_text("#contact-name", |t| t == "Lucía Fernández").await?;
         h.wait_count("#wrap-up", 0).await?;
+        // The desktop in the frame recorded no failure.
+        h.assert_no_app_errors().await?;
         h.click("#tab-activity").await?;
         h.wait_text("#timeline .activity-item:first-child", |t| t.contains("Venta › Plan anual")).await?;
 
         // CLOSE_TAB closes the contact tab and reaches uContact.
         h.click("#tab-crm").await?;
+        h.wait_count(".contact-tab[data-contact-id='1']", 1).await?;
         h.client.find(Css("#crm-frame")).await?.enter_frame().await?;
         h.click("#btn-close-tab").await?;
         h.client.enter_parent_frame().await?;
@@ -537,11 +596,8 @@ async fn the_supervisors_board_follows_an_agents_status_and_calls_live() {
             agent.click(".status-option[data-value=meal]").await?;
             h.wait_text("tr[data-user=ana] .board-status", |t| t == "Meal")
                 .await?;
-            let seen = t0.elapsed();
-            anyhow::ensure!(
-                seen < std::time::Duration::from_secs(1),
-                "the board showed the change after {seen:?}"
-            );
+            // Speed is the load benchmark's business; here, only that it is live.
+            eprintln!("the board showed the change after {:?}", t0.elapsed());
             agent.wait_text("#status-label", |t| t == "Meal").await?;
             agent
                 .wait_text("#status-timer", |t| t.starts_with("0:0"))
@@ -587,6 +643,28 @@ async fn the_supervisors_board_follows_an_agents_status_and_calls_live() {
             tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
             h.click("tr[data-user=ana] a").await?;
             h.wait_count("#log-table", 1).await?;
+            // The default range is the server's (the last seven days in Sofía's profile
+            // zone), whatever the browser's zone or the day of the month.
+            let t = h.api_token("sofia", "demo1234").await?;
+            let url = h.client.current_url().await?;
+            let id = url.path().rsplit('/').next().unwrap_or("0").to_string();
+            let page = h
+                .api(
+                    reqwest::Method::GET,
+                    &format!("/agents/{id}/connection-events"),
+                    Some(&t),
+                    None,
+                )
+                .await?;
+            let (from, to) = (
+                page["from"].as_str().unwrap_or(""),
+                page["to"].as_str().unwrap_or(""),
+            );
+            let days = chrono::NaiveDate::parse_from_str(to, "%Y-%m-%d")?
+                - chrono::NaiveDate::parse_from_str(from, "%Y-%m-%d")?;
+            anyhow::ensure!(days.num_days() == 6, "a week: {page}");
+            anyhow::ensure!(h.value("#log-from").await? == from, "the form shows {from}");
+            anyhow::ensure!(h.value("#log-to").await? == to, "the form shows {to}");
             let rows = h.texts("#log-table tbody tr").await?;
             let values: Vec<&str> = rows
                 .iter()
@@ -621,8 +699,8 @@ async fn the_supervisors_board_follows_an_agents_status_and_calls_live() {
             Ok::<_, anyhow::Error>(())
         }
         .await;
-        agent.close().await;
-        outcome
+        let checked = agent.finish().await;
+        outcome.and(checked)
     })
     .await;
 }

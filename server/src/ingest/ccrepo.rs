@@ -386,6 +386,19 @@ impl<R: Read> Read for LineCounting<R> {
     }
 }
 
+/// Whether a multi-line field holds what looks like further records of this file (a
+/// line with as many separators as a record has): a message may contain line breaks and
+/// a comma or two, not a whole row's worth.
+fn swallows_records(record: &csv::StringRecord, expected: usize) -> bool {
+    expected >= 3
+        && record.iter().any(|f| {
+            f.contains('\n')
+                && f.lines()
+                    .skip(1)
+                    .any(|l| l.matches(',').count() + 1 >= expected)
+        })
+}
+
 /// Import one CSV export from any reader (`len`: its size in bytes, for progress).
 pub async fn import_reader(
     store: &DynStore,
@@ -472,8 +485,35 @@ pub async fn import_reader(
         if record.iter().all(|f| f.trim().is_empty()) {
             continue; // blank line
         }
+        // A quote that is never closed (or closed lines later) makes the parser take
+        // the following lines as one field: every line it swallowed is a row read and
+        // rejected, named by its line numbers, never silently merged.
+        // (A swallowed end of file brings its final line break along: not a line.)
+        let inner_lines: u64 = record
+            .iter()
+            .map(|f| f.trim_end_matches(['\r', '\n']).matches('\n').count() as u64)
+            .sum();
+        if inner_lines > 0 && (record.len() != expected || swallows_records(&record, expected)) {
+            let n = inner_lines + 1;
+            summary.rows_read += n;
+            summary.rejected += n - 1;
+            reject(
+                &mut summary,
+                line,
+                format!(
+                    "lines {line}–{}: a quote opened here is not closed where it should be, \
+                     so {n} lines read as one row ({} fields, the header has {expected}); \
+                     none of them was imported",
+                    line + inner_lines,
+                    record.len()
+                ),
+            );
+            continue;
+        }
         summary.rows_read += 1;
-        if record.len() < expected {
+        // Too many fields is as wrong as too few: an unquoted comma inside a value would
+        // shift every later column into the wrong one.
+        if record.len() != expected {
             reject(
                 &mut summary,
                 line,

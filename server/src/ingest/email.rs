@@ -86,7 +86,7 @@ pub fn interaction(
         defs,
         region,
         user_id: None,
-        occurred_at: m.date.unwrap_or_else(Utc::now),
+        occurred_at: m.date.unwrap_or_else(crate::clock::now),
     };
     parts.build(
         ActivityDetail::Email {

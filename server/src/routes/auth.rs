@@ -5,7 +5,6 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::post;
-use chrono::Utc;
 
 use crate::AppState;
 use crate::auth::{self, Caller, ClientIp};
@@ -60,7 +59,7 @@ async fn login(
 
     state.store.clear_login_failures(username).await?;
     let token = auth::new_token();
-    let expires_at = Utc::now() + auth::session_ttl(&state);
+    let expires_at = crate::clock::now() + auth::session_ttl(&state);
     state
         .store
         .create_session(&auth::token_hash(&token), user_id, expires_at, Some(&ip))
@@ -99,7 +98,7 @@ async fn logout(
         .end_session_presence(
             &caller.token_hash,
             caller.viewer.user_id,
-            Utc::now(),
+            crate::clock::now(),
             i64::from(state.config.presence_restore_secs) * 1000,
         )
         .await?;

@@ -12,7 +12,6 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post, put};
-use chrono::Utc;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
@@ -376,7 +375,7 @@ async fn launch(
         verify_launch(
             &secret.0,
             &params,
-            Utc::now().timestamp(),
+            crate::clock::now().timestamp(),
             state.config.launch_max_age_secs,
         )
         .map_err(|m| ApiError::validation("sig", m))?;

@@ -9,7 +9,6 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use base64::Engine;
-use chrono::Utc;
 
 use crate::AppState;
 use crate::auth::{Caller, ClientIp};
@@ -262,7 +261,7 @@ async fn create_note(
             text: text.to_owned(),
         },
         email: None,
-        occurred_at: Utc::now(),
+        occurred_at: crate::clock::now(),
     };
     let (ids, events) = state.store.insert_activities(&[new], true).await?;
     state.events.publish(events);

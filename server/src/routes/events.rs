@@ -6,7 +6,6 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
-use chrono::Utc;
 use serde::Deserialize;
 
 use crate::AppState;
@@ -25,7 +24,7 @@ pub fn router() -> Router<AppState> {
 
 async fn ticket(State(state): State<AppState>, caller: Caller) -> ApiResult<ApiJson<StreamTicket>> {
     let ticket = new_token();
-    let expires_at = Utc::now() + chrono::Duration::seconds(TICKET_SECS);
+    let expires_at = crate::clock::now() + chrono::Duration::seconds(TICKET_SECS);
     state
         .store
         .create_stream_ticket(
@@ -59,7 +58,7 @@ async fn events(
         (Some(c), _) => (c.viewer, c.token_hash),
         (None, Some(t)) => state
             .store
-            .stream_ticket_user(&token_hash(t), Utc::now())
+            .stream_ticket_user(&token_hash(t), crate::clock::now())
             .await?
             .ok_or(ApiError::Unauthorized)?,
         (None, None) => return Err(ApiError::Unauthorized),

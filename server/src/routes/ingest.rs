@@ -137,7 +137,7 @@ async fn integration_team(state: &AppState, headers: &HeaderMap, body: &[u8]) ->
     let Ok(secs) = ts.trim().parse::<i64>() else {
         return Err(ApiError::Unauthorized);
     };
-    if (chrono::Utc::now().timestamp() - secs).abs() > REPLAY_WINDOW_SECS {
+    if (crate::clock::now().timestamp() - secs).abs() > REPLAY_WINDOW_SECS {
         tracing::info!(integration = id, "ingest: stale signature timestamp");
         return Err(ApiError::Unauthorized);
     }

@@ -11,11 +11,12 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, put};
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate};
 use chrono_tz::Tz;
 
 use crate::AppState;
 use crate::auth::Caller;
+use crate::calendar;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::presence::{self, Change};
@@ -163,27 +164,30 @@ async fn viewer_tz(state: &AppState, caller: &Caller) -> ApiResult<Tz> {
     Ok(me.time_zone.parse().unwrap_or(Tz::UTC))
 }
 
-/// Local midnight at the start of `day`, as ms.
-fn day_start(tz: &Tz, day: NaiveDate) -> i64 {
-    let midnight = day.and_hms_opt(0, 0, 0).unwrap_or_default();
-    tz.from_local_datetime(&midnight)
-        .earliest()
-        .map(|d| d.with_timezone(&Utc))
-        .unwrap_or_else(|| Utc.from_utc_datetime(&midnight))
-        .timestamp_millis()
-}
-
-/// `[from, to)` in ms for inclusive local dates; 422 when reversed or absurd.
-fn range(tz: &Tz, q: &ConnectionEventQuery) -> ApiResult<(Option<i64>, Option<i64>)> {
-    if let (Some(f), Some(t)) = (q.from, q.to)
-        && f > t
-    {
+/// The inclusive local date range a per-day view shows: the one asked for, completed
+/// with the defaults (the last [`DEFAULT_DAYS`] days up to today, in the viewer's zone,
+/// on the server's clock); 422 when reversed.
+fn dates(tz: &Tz, q: &ConnectionEventQuery) -> ApiResult<(NaiveDate, NaiveDate)> {
+    let (default_from, today) = calendar::last_days(tz, crate::clock::now(), DEFAULT_DAYS);
+    // A start after today alone shows that one day (and a start after an end is a 422).
+    let to = q.to.unwrap_or(today.max(q.from.unwrap_or(today)));
+    let from = match (q.from, q.to) {
+        (Some(f), _) => f,
+        (None, None) => default_from,
+        (None, Some(t)) => t
+            .checked_sub_days(chrono::Days::new(u64::from(DEFAULT_DAYS) - 1))
+            .unwrap_or(NaiveDate::MIN),
+    };
+    if from > to {
         return Err(ApiError::validation("from", "must not be after `to`"));
     }
-    let from = q.from.map(|d| day_start(tz, d));
-    let to =
-        q.to.map(|d| d.succ_opt().map(|n| day_start(tz, n)).unwrap_or(i64::MAX));
     Ok((from, to))
+}
+
+/// `[from, to)` in ms of an inclusive local date range.
+fn range(tz: &Tz, (from, to): (NaiveDate, NaiveDate)) -> (i64, i64) {
+    let (a, b) = calendar::range(tz, from, to);
+    (a.timestamp_millis(), b.timestamp_millis())
 }
 
 async fn log(
@@ -197,11 +201,13 @@ async fn log(
         return Err(ApiError::validation("page", "pages start at 1"));
     }
     let tz = viewer_tz(&state, &caller).await?;
-    let (from, to) = range(&tz, &q)?;
-    let page = state
+    let days = dates(&tz, &q)?;
+    let (from, to) = range(&tz, days);
+    let mut page = state
         .store
-        .connection_events(id, from, to, q.page.unwrap_or(1))
+        .connection_events(id, Some(from), Some(to), q.page.unwrap_or(1))
         .await?;
+    (page.from, page.to) = days;
     Ok(ApiJson(page))
 }
 
@@ -219,8 +225,7 @@ async fn log_csv(
 ) -> ApiResult<Response> {
     watched(&state, &caller, id).await?;
     let tz = viewer_tz(&state, &caller).await?;
-    let (from, to) = range(&tz, &q)?;
-    let (from, to) = (from.unwrap_or(i64::MIN), to.unwrap_or(i64::MAX));
+    let (from, to) = range(&tz, dates(&tz, &q)?);
     let store = state.store.clone();
     let body = async_stream::stream! {
         yield Ok::<_, std::io::Error>("date,type,value,reason,session_id\r\n".to_string());
@@ -283,6 +288,9 @@ fn csv_field(v: &str) -> String {
     }
 }
 
+/// Days a per-day view shows when no range is asked for: the last week.
+pub const DEFAULT_DAYS: u32 = 7;
+
 /// The longest range a chart may ask for.
 const MAX_CHART_DAYS: i64 = 93;
 
@@ -294,23 +302,14 @@ async fn status_time(
 ) -> ApiResult<ApiJson<StatusTime>> {
     watched(&state, &caller, id).await?;
     let tz = viewer_tz(&state, &caller).await?;
-    let today = Utc::now().with_timezone(&tz).date_naive();
-    let to_day = q.to.unwrap_or(today);
-    let from_day = q.from.unwrap_or(to_day - chrono::Duration::days(6));
-    if from_day > to_day {
-        return Err(ApiError::validation("from", "must not be after `to`"));
-    }
+    let (from_day, to_day) = dates(&tz, &q)?;
     if (to_day - from_day).num_days() >= MAX_CHART_DAYS {
         return Err(ApiError::validation(
             "to",
             format!("at most {MAX_CHART_DAYS} days at a time"),
         ));
     }
-    let from = day_start(&tz, from_day);
-    let to = to_day
-        .succ_opt()
-        .map(|d| day_start(&tz, d))
-        .unwrap_or(i64::MAX);
+    let (from, to) = range(&tz, (from_day, to_day));
     let start = state.store.status_at(id, from).await?;
     let mut events = Vec::new();
     let mut after = 0;
@@ -330,7 +329,7 @@ async fn status_time(
     }
     let ms = |v: i64| DateTime::from_timestamp_millis(v).unwrap_or_default();
     Ok(ApiJson(StatusTime {
-        days: presence::status_time(&tz, start, &events, ms(from), ms(to), Utc::now()),
+        days: presence::status_time(&tz, start, &events, ms(from), ms(to), crate::clock::now()),
     }))
 }
 

@@ -42,7 +42,7 @@ fn authentic(state: &AppState, headers: &HeaderMap, body: &[u8]) -> bool {
             let fresh = ts
                 .trim()
                 .parse::<i64>()
-                .is_ok_and(|t| (Utc::now().timestamp() - t).abs() <= REPLAY_WINDOW_SECS);
+                .is_ok_and(|t| (crate::clock::now().timestamp() - t).abs() <= REPLAY_WINDOW_SECS);
             fresh && verify_signature(&secret.0, ts.trim(), body, sig)
         }
         _ => false,
@@ -57,7 +57,9 @@ mod subtle_eq {
 }
 
 /// uContact dates: `2026-03-02 10:00:00` (server-local; taken as UTC) or RFC 3339.
-fn webhook_time(s: &str) -> chrono::DateTime<Utc> {
+/// A date that cannot be read is a 422 naming the field: filing the call at "now" would
+/// put it on the wrong day of the contact's history without anyone noticing.
+fn webhook_time(s: &str) -> ApiResult<chrono::DateTime<Utc>> {
     chrono::DateTime::parse_from_rfc3339(s.trim())
         .map(|d| d.with_timezone(&Utc))
         .ok()
@@ -66,7 +68,12 @@ fn webhook_time(s: &str) -> chrono::DateTime<Utc> {
                 .ok()
                 .map(|n| Utc.from_utc_datetime(&n))
         })
-        .unwrap_or_else(Utc::now)
+        .ok_or_else(|| {
+            ApiError::validation(
+                "date",
+                "is not a date uContact sends (`2026-03-02 10:00:00` or RFC 3339)",
+            )
+        })
 }
 
 async fn agent(state: &AppState, name: &str) -> ApiResult<(i64, Option<i64>)> {
@@ -193,6 +200,7 @@ async fn receive(
                 None if campaign.ends_with("->") => Direction::Outbound,
                 None => Direction::Inbound,
             };
+            let occurred_at = webhook_time(date)? - chrono::Duration::seconds(i64::from(*duration));
             let defs = state.store.attribute_defs().await?;
             let customer = CustomerRef::default();
             let empty = Default::default();
@@ -208,7 +216,7 @@ async fn receive(
                 defs: &defs,
                 region: &state.config.phone_region,
                 user_id: Some(user),
-                occurred_at: webhook_time(date) - chrono::Duration::seconds(i64::from(*duration)),
+                occurred_at,
             }
             .build(
                 ActivityDetail::Call {

@@ -368,7 +368,7 @@ async fn with_a_launch_secret_unsigned_and_forged_links_are_refused() {
     )
     .await;
     assert_eq!(body.error.field.as_deref(), Some("sig"));
-    let ts = chrono::Utc::now().timestamp().to_string();
+    let ts = agentdesk_server::clock::now().timestamp().to_string();
     let mut params = BTreeMap::from([
         ("phone".to_string(), "099000111".to_string()),
         ("ts".to_string(), ts),

@@ -154,13 +154,13 @@ async fn endpoints(app: &TestApp) -> Vec<Endpoint> {
         e(
             Method::POST,
             "/api/v1/auth/login".into(),
-            json!({ "username": "nobody", "password": "wrong-password" }),
+            json!({ "username": "agent_b", "password": crate::support::PASSWORD }),
             "",
         ),
         e(
             Method::PATCH,
             "/api/v1/me".into(),
-            json!({ "display_name": "Ana", "locale": "es", "time_zone": "America/Montevideo" }),
+            json!({ "locale": "es", "time_zone": "America/Montevideo" }),
             &agent,
         ),
         e(
@@ -179,7 +179,8 @@ async fn endpoints(app: &TestApp) -> Vec<Endpoint> {
         e(
             Method::PUT,
             "/api/v1/campaigns/Ventas-%3E".into(),
-            json!({ "require_disposition": true, "levels": [{ "label": "Venta", "children": [] }] }),
+            json!({ "name": "Ventas->", "require_disposition": true,
+                "dispositions": [{ "label": "Venta", "children": [] }] }),
             &admin,
         ),
         e(
@@ -310,6 +311,15 @@ async fn no_generated_body_makes_a_json_endpoint_fail_with_5xx_or_leave_the_erro
     let hostile = hostile_values();
     for ep in endpoints(&app).await {
         let name = format!("{} {}", ep.method, ep.path);
+        // The valid body is valid: accepted as it is, before it is damaged. (A body the
+        // endpoint always refuses would make every damaged variant's 4xx meaningless.)
+        let res = ep.request(&app).json(&ep.valid).send().await.unwrap();
+        let status = res.status();
+        let text = res.text().await.unwrap_or_default();
+        assert!(
+            status.is_success(),
+            "{name}: the valid body got {status}: {text}"
+        );
         // Each field of the valid body replaced by each hostile value, and removed.
         let fields: Vec<String> = ep
             .valid

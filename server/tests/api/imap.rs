@@ -42,6 +42,32 @@ fn run(cmd: &mut Command) {
     );
 }
 
+/// Ready: our Dovecot is alive and greets IMAP clients on the plain port, and the TLS
+/// port accepts connections (not merely: something listens).
+fn wait_ready(child: &mut Child, port: u16, tls_port: u16, log: &std::path::Path) -> bool {
+    use std::io::Read;
+    let log = || std::fs::read_to_string(log).unwrap_or_default();
+    for _ in 0..200 {
+        if child.try_wait().ok().flatten().is_some() {
+            eprintln!("dovecot exited: {}", log());
+            return false;
+        }
+        if let Ok(mut plain) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+            let _ = plain.set_read_timeout(Some(Duration::from_secs(5)));
+            let mut greeting = [0u8; 64];
+            let n = plain.read(&mut greeting).unwrap_or(0);
+            if greeting[..n].starts_with(b"* OK")
+                && std::net::TcpStream::connect(("127.0.0.1", tls_port)).is_ok()
+            {
+                return true;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    eprintln!("dovecot not ready in 20 s: {}", log());
+    false
+}
+
 /// A Dovecot serving one user's mailbox on `port` (plain) and `tls_port` (IMAPS).
 struct Dovecot {
     child: Child,
@@ -119,10 +145,10 @@ impl Dovecot {
             .args(["-extfile", "ext.cnf"]));
 
         std::fs::write(d.join("passwd"), format!("{USER}:{{PLAIN}}{PASS}::::::\n")).unwrap();
-        let (port, tls_port) = (free_port(), free_port());
-        let p = d.display();
-        let conf = format!(
-            r#"
+        let conf = |port: u16, tls_port: u16| {
+            let p = d.display();
+            let conf = format!(
+                r#"
 base_dir = {p}/run
 state_dir = {p}/state
 log_path = {p}/dovecot.log
@@ -165,8 +191,9 @@ service stats {{
   }}
 }}
 "#
-        );
-        std::fs::write(d.join("dovecot.conf"), conf).unwrap();
+            );
+            conf
+        };
         if root {
             run(Command::new("chown")
                 .args(["-R", &format!("{mail_uid}:{mail_uid}")])
@@ -174,31 +201,28 @@ service stats {{
                 .arg(d.join("home")));
             run(Command::new("chmod").args(["755"]).arg(d));
         }
-        let child = Command::new(bin)
-            .args(["-F", "-c"])
-            .arg(d.join("dovecot.conf"))
-            .spawn()
-            .expect("start dovecot");
-        let dovecot = Dovecot {
-            child,
-            dir,
-            port,
-            tls_port,
-        };
-        dovecot.wait_ready();
-        dovecot
-    }
-
-    fn wait_ready(&self) {
-        for _ in 0..100 {
-            if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok()
-                && std::net::TcpStream::connect(("127.0.0.1", self.tls_port)).is_ok()
-            {
-                return;
+        // Dovecot binds its ports itself: should another process take one first, it
+        // exits, and the start is retried on other ports.
+        for _ in 0..10 {
+            let (port, tls_port) = (free_port(), free_port());
+            std::fs::write(d.join("dovecot.conf"), conf(port, tls_port)).unwrap();
+            let mut child = Command::new(&bin)
+                .args(["-F", "-c"])
+                .arg(d.join("dovecot.conf"))
+                .spawn()
+                .expect("start dovecot");
+            if wait_ready(&mut child, port, tls_port, &d.join("dovecot.log")) {
+                return Dovecot {
+                    child,
+                    dir,
+                    port,
+                    tls_port,
+                };
             }
-            std::thread::sleep(Duration::from_millis(100));
+            let _ = child.kill();
+            let _ = child.wait();
         }
-        panic!("dovecot did not start: {}", self.log());
+        panic!("dovecot did not start on any port");
     }
 
     fn log(&self) -> String {

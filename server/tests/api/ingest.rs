@@ -3,8 +3,8 @@
 //! and ccrepo CSV imports.
 
 use agentdesk_protocol::{
-    ActivityDetail, ActivityPage, AgentStatus, ConnectionEventPage, Contact, IngestResult,
-    IntegrationCredentials, WebhookResult,
+    ActivityDetail, ActivityPage, AgentStatus, ConnectionEventPage, Contact, Direction,
+    IngestResult, IntegrationCredentials, WebhookResult,
 };
 use agentdesk_server::config::{Secret, ServeConfig};
 use agentdesk_server::ingest::ccrepo::{self, Options, Table};
@@ -208,7 +208,7 @@ async fn signed_requests_are_checked_and_bad_or_stale_ones_are_401() {
     let body = json!({ "id": "SM1", "direction": "I", "number": "099000111", "text": "hola",
         "at": "2026-03-02T10:00:00Z" })
     .to_string();
-    let now = chrono::Utc::now().timestamp();
+    let now = agentdesk_server::clock::now().timestamp();
     let send = |ts: i64, sig: String, id: i64| {
         app.http
             .post(app.url("/api/v1/ingest/sms"))
@@ -633,7 +633,7 @@ async fn contacts_are_linked_by_external_id_then_phone_then_email_then_from_to_t
                     email,
                     external_id: ext,
                     attributes: Default::default(),
-                    created_at: chrono::Utc::now(),
+                    created_at: agentdesk_server::clock::now(),
                 })
                 .await
                 .unwrap()
@@ -802,6 +802,24 @@ async fn ucontact_webhooks_need_the_secret_and_drive_status_and_calls_once() {
         .await;
     assert_eq!(log.items[0].kind.as_str(), "acd");
 
+    // A finished call whose date cannot be read is refused, naming the field: filing
+    // it at "now" would put it on the wrong day of the customer's history.
+    for bad in ["x", "", "2026-02-30 10:00:00", "02/03/2026 10:10"] {
+        let res = webhook(
+            &app,
+            Some(WEBHOOK_SECRET),
+            json!({ "event": "FinishInteraction",
+            "date": bad, "guid": "uc-guid-bad", "agent": "agent_a", "campaign": "Ventas<-",
+            "channel": "call", "callerid": "099000111", "duration": "95" }),
+        )
+        .await;
+        let body = expect_error(res, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert_eq!(
+            body.error.field.as_deref(),
+            Some("date"),
+            "{bad:?}: {body:?}"
+        );
+    }
     // A call uContact finished: on Ana's timeline by her number, once.
     let finish = json!({ "event": "FinishInteraction", "date": "2026-03-02 10:10:00", "guid": "uc-guid-1",
         "agent": "agent_a", "campaign": "Ventas<-", "channel": "call", "callerid": "099000111", "duration": "95" });
@@ -813,7 +831,12 @@ async fn ucontact_webhooks_need_the_secret_and_drive_status_and_calls_once() {
     assert!(res.json::<WebhookResult>().await.unwrap().duplicate);
     let dispo = json!({ "event": "InteractionDisposition", "date": "x", "guid": "uc-guid-1",
         "campaign": "Ventas<-", "l1": "Venta", "l2": "Plan anual" });
-    webhook(&app, Some(WEBHOOK_SECRET), dispo.clone()).await;
+    let first: WebhookResult = webhook(&app, Some(WEBHOOK_SECRET), dispo.clone())
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(!first.duplicate, "{first:?}");
     let again: WebhookResult = webhook(&app, Some(WEBHOOK_SECRET), dispo)
         .await
         .json()
@@ -894,9 +917,17 @@ async fn ccrepo_exports_import_once_and_a_rerun_imports_nothing() {
         let first = ccrepo::import_file(&app.store, &dir.join(file), &opts(&app, table))
             .await
             .unwrap();
-        assert_eq!(first.rows_read, rows, "{file}: {first}");
-        assert_eq!(first.rejected, 0, "{file}: {first}");
-        assert_eq!(first.imported + first.duplicates, rows, "{file}: {first}");
+        // Every row of the clean export is new: all imported, none a "duplicate".
+        assert_eq!(
+            (
+                first.rows_read,
+                first.imported,
+                first.duplicates,
+                first.rejected
+            ),
+            (rows, rows, 0, 0),
+            "{file}: {first}"
+        );
         let again = ccrepo::import_file(&app.store, &dir.join(file), &opts(&app, table))
             .await
             .unwrap();
@@ -921,7 +952,108 @@ async fn ccrepo_exports_import_once_and_a_rerun_imports_nothing() {
             &admin,
         )
         .await;
-    assert!(page.total >= 1);
+    // The CDR's first row, field by field: its guid, billed seconds, campaign and date.
+    let call = page
+        .items
+        .iter()
+        .find(|a| a.model_id == "121ae3e6-03a6-4966-a13b-ca7fd644de2f")
+        .unwrap_or_else(|| panic!("the CDR's first call: {:?}", page.items));
+    assert_eq!(call.occurred_at.to_rfc3339(), "2026-03-02T08:03:47+00:00");
+    match &call.detail {
+        ActivityDetail::Call {
+            direction,
+            duration_secs,
+            campaign,
+            ..
+        } => {
+            assert_eq!(*direction, Direction::Inbound);
+            assert_eq!(*duration_secs, 711);
+            assert_eq!(campaign, "Ventas<-");
+        }
+        other => panic!("a call: {other:?}"),
+    }
+    // The SMS export's first row, with its text.
+    let list: agentdesk_protocol::ContactList = app
+        .get_as("/api/v1/contacts?q=5591875749&limit=5", &admin)
+        .await;
+    let texter = list.items.first().expect("the SMS sender is a contact");
+    let page: ActivityPage = app
+        .get_as(
+            &format!("/api/v1/contacts/{}/activities?kinds=sms", texter.id),
+            &admin,
+        )
+        .await;
+    let sms = page
+        .items
+        .iter()
+        .find(|a| a.model_id == "SM86a7a8c7d9e0")
+        .unwrap_or_else(|| panic!("the SMS export's first row: {:?}", page.items));
+    assert_eq!(sms.occurred_at.to_rfc3339(), "2026-03-02T08:08:42+00:00");
+    assert!(
+        matches!(&sms.detail, ActivityDetail::Sms { direction: Direction::Inbound, text, .. }
+            if text == "Hola, necesito ayuda con mi factura"),
+        "{:?}",
+        sms.detail
+    );
+    // The queue log's events of one call, in order, with their data fields.
+    let log = app.store.queue_log("1772438648.1").await.unwrap();
+    let events: Vec<&str> = log.iter().map(|(e, _)| e.as_str()).collect();
+    assert_eq!(
+        events,
+        ["ENTERQUEUE", "CONNECT", "COMPLETECALLER", "FINISHWRAPUP"]
+    );
+    assert_eq!(log[1].1[..3], ["6", "1772438648.1-b", "5"]);
+    assert_eq!(log[3].1[2], "fc2325a9-f8fd-4208-9434-8156f637a468");
+}
+
+#[tokio::test]
+async fn extra_fields_and_unclosed_quotes_are_rejected_by_line_and_every_row_is_accounted_for() {
+    let app = app().await;
+    let csv = "id,idm,campaign,dateprocessed,direction,callerid,message,agent,smsbase,result,readsms,sessionid\n\
+1,SMa1,SMS<-,2026-03-02 08:10:00,I,5591000001,\"Hola, buen día\",,,OK,1,s1\n\
+3,SMa3,SMS<-,2026-03-02 08:11:00,I,5591000003,Hola, soy Juan,,,OK,1,s3\n\
+4,SMa4,SMS<-,2026-03-02 08:12:00,I,5591000004,\"Dos\nlíneas\",,,OK,1,s4\n\
+5,SMa5,SMS<-,2026-03-02 08:13:00,I,5591000005,\"Hola sin cerrar,,,OK,1,s5\n\
+6,SMa6,SMS<-,2026-03-02 08:14:00,I,5591000006,Seis,,,OK,1,s6\n\
+7,SMa7,SMS<-,2026-03-02 08:15:00,I,5591000007,Siete,,,OK,1,s7\n";
+    let s = ccrepo::import_reader(&app.store, csv.as_bytes(), None, &opts(&app, Table::Sms))
+        .await
+        .unwrap();
+    // Six records on seven lines: the two good ones (one with a quoted line break) in,
+    // the one with a 13th field out, and the three lines the open quote swallowed out.
+    assert_eq!(
+        (s.rows_read, s.imported, s.duplicates, s.rejected),
+        (6, 2, 0, 4),
+        "{s}"
+    );
+    assert_eq!(s.rows_read, s.imported + s.duplicates + s.rejected);
+    assert_eq!(s.rejections[0].0, 3, "{s}");
+    assert_eq!(s.rejections[0].1, "13 fields, the header has 12");
+    assert_eq!(s.rejections[1].0, 5, "{s}");
+    assert!(s.rejections[1].1.starts_with("lines 5–7:"), "{s}");
+    // Nothing shifted: the good rows are whole, and no row of the swallowed ones exists.
+    let admin = app.token("admin").await;
+    for (number, text) in [
+        ("5591000001", "Hola, buen día"),
+        ("5591000004", "Dos\nlíneas"),
+    ] {
+        let list: agentdesk_protocol::ContactList = app
+            .get_as(&format!("/api/v1/contacts?q={number}"), &admin)
+            .await;
+        assert_eq!(list.items.len(), 1, "{number}");
+        let page = timeline(&app, list.items[0].id).await;
+        assert!(
+            matches!(&page.items[0].detail, ActivityDetail::Sms { text: t, .. } if t == text),
+            "{:?}",
+            page.items[0].detail
+        );
+    }
+    for number in ["5591000003", "5591000005", "5591000006", "5591000007"] {
+        let list: agentdesk_protocol::ContactList = app
+            .get_as(&format!("/api/v1/contacts?q={number}"), &admin)
+            .await;
+        assert!(list.items.is_empty(), "{number} was rejected: {list:?}");
+    }
 }
 
 #[tokio::test]

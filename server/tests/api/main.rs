@@ -556,6 +556,41 @@ async fn contact_search_matches_name_without_accents_phone_digits_and_email() {
     assert_eq!(second.items.len(), 1);
     assert_ne!(first.items[0].id, second.items[0].id);
     assert!(second.next.is_none());
+
+    // Exactly who matches, with a third contact whose phone is its own (the two
+    // fixture contacts share one): each query finds its contacts and no others.
+    let carla = app
+        .store
+        .create_contact(agentdesk_server::store::NewContact {
+            team_id: app.team_a,
+            name: "Carla Gamma".into(),
+            phone: Some("+59899555444".into()),
+            email: Some("carla@example.org".into()),
+            external_id: None,
+            attributes: Default::default(),
+            created_at: agentdesk_server::clock::now(),
+        })
+        .await
+        .unwrap();
+    let (a, b) = (app.contact_a, app.contact_b);
+    let mut both = vec![a, b];
+    both.sort();
+    for (q, want) in [
+        ("alpha", vec![a]),
+        ("ÁLPHA", vec![a]),
+        ("ana.alpha@", vec![a]),
+        ("gamma", vec![carla]),
+        ("555444", vec![carla]),
+        ("99000111", both.clone()),
+        ("carla@example.org", vec![carla]),
+    ] {
+        let list: ContactList = app
+            .get_as(&format!("/api/v1/contacts?q={}", urlencode(q)), &token)
+            .await;
+        let mut ids: Vec<i64> = list.items.iter().map(|c| c.id).collect();
+        ids.sort();
+        assert_eq!(ids, want, "query {q:?}");
+    }
 }
 
 #[tokio::test]

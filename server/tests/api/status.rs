@@ -518,8 +518,22 @@ async fn the_log_filters_by_date_pages_and_exports_csv_with_ucontact_columns() {
         .await;
     assert_eq!(second.items.len(), 12);
     assert_eq!(second.items.last().unwrap().value, "connected");
-    let today = chrono::Utc::now().date_naive();
+    let today = agentdesk_server::clock::now().date_naive();
     let yesterday = today.pred_opt().unwrap();
+    // Without a range the server shows the last seven days up to today (the viewer's
+    // zone, the server's clock) and says which, whatever the day of the month.
+    assert_eq!(page.to, today, "{page:?}");
+    assert_eq!((page.to - page.from).num_days(), 6, "{page:?}");
+    let only_to: ConnectionEventPage = app
+        .get_as(
+            &format!("/api/v1/agents/{id}/connection-events?to={today}"),
+            &sup,
+        )
+        .await;
+    assert_eq!(
+        (only_to.from, only_to.to, only_to.total),
+        (page.from, today, 62)
+    );
     let old: ConnectionEventPage = app
         .get_as(
             &format!("/api/v1/agents/{id}/connection-events?from={yesterday}&to={yesterday}"),

@@ -42,6 +42,43 @@ pub struct TestApp {
 /// The environment variable that switches the tests to PostgreSQL.
 pub const PG_ENV: &str = "AGENTDESK_TEST_PG";
 
+/// Record that `test` did not run here and why: printed, and appended to the file
+/// `AGENTDESK_TEST_SKIPS` names (scripts/test.sh lists those in its summary), so that a
+/// skip is never mistaken for a pass.
+pub fn skipped(test: &str, why: &str) {
+    let line = format!("{test}: {why}");
+    eprintln!("SKIPPED {line}");
+    if let Ok(path) = std::env::var("AGENTDESK_TEST_SKIPS") {
+        use std::io::Write;
+        if let Ok(mut f) = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(path)
+        {
+            let _ = writeln!(f, "{line}");
+        }
+    }
+}
+
+/// A setting a PostgreSQL-only test needs besides `AGENTDESK_TEST_PG`. `None` (the test
+/// is recorded as skipped) on the SQLite pass; on the PostgreSQL pass a missing setting
+/// fails the test with what to set, instead of passing without testing anything.
+pub fn pg_setting(test: &str, var: &str) -> Option<String> {
+    match std::env::var(PG_ENV) {
+        Ok(pg) if !pg.is_empty() => match std::env::var(var) {
+            Ok(v) if !v.is_empty() => Some(v),
+            _ => panic!(
+                "{PG_ENV} is set but {var} is not: {test} needs it on the PostgreSQL pass \
+                 (scripts/test.sh sets both)"
+            ),
+        },
+        _ => {
+            skipped(test, &format!("PostgreSQL only ({PG_ENV} not set)"));
+            None
+        }
+    }
+}
+
 /// A fresh, empty database for one test; gone when dropped.
 pub struct TestDb {
     pub url: String,
@@ -190,7 +227,7 @@ impl TestApp {
             )),
             external_id: None,
             attributes: BTreeMap::new(),
-            created_at: Utc::now(),
+            created_at: agentdesk_server::clock::now(),
         };
         let contact_a = store
             .create_contact(contact(team_a, "Ana Alpha"))
@@ -380,7 +417,7 @@ impl SseReader {
     }
 
     /// The next event (comments, keep-alives and the `ready` message skipped), or `None`
-    /// after `wait`.
+    /// when nothing arrived within `wait`. Panics when the stream closes or fails.
     pub async fn next(
         &mut self,
         wait: std::time::Duration,
@@ -405,11 +442,15 @@ impl SseReader {
                     return Some((name, id, serde_json::from_str(&data).unwrap()));
                 }
             }
-            let chunk = tokio::time::timeout_at(deadline, self.res.chunk())
-                .await
-                .ok()?;
-            let bytes = chunk.unwrap()?;
-            self.buf.push_str(&String::from_utf8_lossy(&bytes));
+            match tokio::time::timeout_at(deadline, self.res.chunk()).await {
+                // Nothing arrived in time: quiet.
+                Err(_) => return None,
+                Ok(Ok(Some(bytes))) => self.buf.push_str(&String::from_utf8_lossy(&bytes)),
+                // A closed stream is not "nothing arrived": a check that nothing reaches
+                // a stream would pass on a dead one.
+                Ok(Ok(None)) => panic!("the event stream closed"),
+                Ok(Err(e)) => panic!("the event stream failed: {e}"),
+            }
         }
     }
 }

@@ -33,7 +33,7 @@ async fn deep_contact(app: &TestApp, n: usize) -> i64 {
             email: None,
             external_id: None,
             attributes: BTreeMap::new(),
-            created_at: Utc::now(),
+            created_at: agentdesk_server::clock::now(),
         })
         .await
         .unwrap();
@@ -348,7 +348,7 @@ async fn maintenance_merges_a_fragmented_search_index_and_searches_stay_the_same
         contact_id: contact,
         user_id: None,
         model_id: format!("note-{i}"),
-        occurred_at: Utc::now(),
+        occurred_at: agentdesk_server::clock::now(),
         email: None,
         detail: ActivityDetail::Note {
             text: format!("nota suelta {i}"),
@@ -554,7 +554,7 @@ async fn email_content_is_searchable_only_with_the_email_permission() {
                     snippet: "…".into(),
                     body: "El monto es zanahoria".into(),
                 }),
-                occurred_at: Utc::now(),
+                occurred_at: agentdesk_server::clock::now(),
             }],
             false,
         )
@@ -615,7 +615,7 @@ async fn another_teams_timeline_is_not_found_and_counts_only_cover_own_teams() {
                 app.team_b,
                 app.contact_a,
                 app.users["agent_b"],
-                Utc::now(),
+                agentdesk_server::clock::now(),
                 "from b",
             )],
             false,

@@ -5,15 +5,15 @@
 use agentdesk_server::store::{PostgresStore, Store};
 use sqlx::Connection;
 
-use crate::support::PG_ENV;
+use crate::support::{PG_ENV, pg_setting};
 
 #[tokio::test]
 async fn postgresql_connections_are_verified_tls_when_the_url_asks_and_a_wrong_ca_is_refused() {
-    let (Ok(server), Ok(ca)) = (std::env::var(PG_ENV), std::env::var("AGENTDESK_TEST_PG_CA"))
-    else {
-        eprintln!("{PG_ENV} or AGENTDESK_TEST_PG_CA not set: TLS not tested in this pass");
+    let test = "postgresql_connections_are_verified_tls";
+    let Some(ca) = pg_setting(test, "AGENTDESK_TEST_PG_CA") else {
         return;
     };
+    let server = std::env::var(PG_ENV).expect("pg_setting checked it");
     let with_root = |root: &str| {
         let mut url = url::Url::parse(&server).expect("a URL");
         url.query_pairs_mut()

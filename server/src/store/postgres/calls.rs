@@ -9,7 +9,6 @@ use agentdesk_protocol::{
     ServerEvent,
 };
 use async_trait::async_trait;
-use chrono::Utc;
 use sqlx::{AssertSqlSafe, Row};
 
 use super::ingest::{contact_key, create_contact, interaction_key};
@@ -169,7 +168,7 @@ impl CallStore for PostgresStore {
         .bind(&s.url_template)
         .bind(origins)
         .bind(&s.ucontact_origin)
-        .bind(ms(Utc::now()))
+        .bind(ms(crate::clock::now()))
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -257,7 +256,7 @@ impl CallStore for PostgresStore {
         let (id, created) = match found {
             Some(id) => (id, false),
             None => (
-                create_contact(&mut tx, team_id, &seed, ms(Utc::now())).await?,
+                create_contact(&mut tx, team_id, &seed, ms(crate::clock::now())).await?,
                 true,
             ),
         };
@@ -295,7 +294,7 @@ impl CallStore for PostgresStore {
         {
             return Ok(Err(CallRefusal::DispositionRequired(owing)));
         }
-        let now = ms(Utc::now());
+        let now = ms(crate::clock::now());
         let activity = NewActivity {
             team_id: call.team_id,
             contact_id: call.contact_id,
@@ -309,7 +308,7 @@ impl CallStore for PostgresStore {
                 disposition: None,
             },
             email: None,
-            occurred_at: Utc::now(),
+            occurred_at: crate::clock::now(),
         };
         let activity_id = insert_activity(&mut tx, &activity, now).await?;
         sqlx::query(
@@ -377,7 +376,7 @@ impl CallStore for PostgresStore {
         else {
             return Ok(Err(CallRefusal::NoCall));
         };
-        let now = ms(Utc::now());
+        let now = ms(crate::clock::now());
         sqlx::query("UPDATE calls SET end_at = $1, hung_up_by = $2 WHERE guid = $3")
             .bind(now)
             .bind(hung_up_by)
@@ -469,7 +468,7 @@ impl CallStore for PostgresStore {
             }
             None => {}
         }
-        let now = ms(Utc::now());
+        let now = ms(crate::clock::now());
         sqlx::query(
             "UPDATE calls SET l1 = $1, l2 = $2, l3 = $3, d1 = $4, d2 = $5, comment = $6, disposed_at = $7 WHERE guid = $8",
         )

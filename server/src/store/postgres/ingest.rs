@@ -5,7 +5,6 @@ use std::sync::LazyLock;
 
 use agentdesk_protocol::{ActivityDetail, IngestResult, ServerEvent};
 use async_trait::async_trait;
-use chrono::Utc;
 use sqlx::{AssertSqlSafe, Row};
 
 use super::{
@@ -346,7 +345,7 @@ impl IngestStore for PostgresStore {
         // ingests about different things run side by side.
         let mut tx = self.writer.begin().await?;
         lock_keys(&mut tx, items.iter().flat_map(ingest_keys)).await?;
-        let now = ms(Utc::now());
+        let now = ms(crate::clock::now());
         let mut pending = Pending::new();
         let mut out = Vec::with_capacity(items.len());
         for i in items {
@@ -374,7 +373,7 @@ impl IngestStore for PostgresStore {
             ],
         )
         .await?;
-        let now = ms(Utc::now());
+        let now = ms(crate::clock::now());
         let Some((Some(activity_id), contact_id, parent_team)) =
             find_interaction(&mut tx, parent_source, parent_key).await?
         else {
@@ -487,7 +486,7 @@ impl IngestStore for PostgresStore {
         .bind(team_id)
         .bind(token_hash)
         .bind(secret)
-        .bind(ms(Utc::now()))
+        .bind(ms(crate::clock::now()))
         .fetch_one(&self.pool)
         .await?)
     }
@@ -543,7 +542,7 @@ impl IngestStore for PostgresStore {
         .bind(mailbox)
         .bind(i64::from(uid_validity))
         .bind(i64::from(last_uid))
-        .bind(ms(Utc::now()))
+        .bind(ms(crate::clock::now()))
         .execute(&self.pool)
         .await?;
         Ok(())

@@ -434,7 +434,7 @@ impl Store for PostgresStore {
         let id: i64 =
             sqlx::query_scalar("INSERT INTO teams (name, created_at) VALUES ($1, $2) RETURNING id")
                 .bind(name)
-                .bind(ms(Utc::now()))
+                .bind(ms(crate::clock::now()))
                 .fetch_one(&self.pool)
                 .await
                 .map_err(|e| match StoreError::from(e) {
@@ -493,7 +493,7 @@ impl Store for PostgresStore {
         .bind(u.locale.as_str())
         .bind(&u.time_zone)
         .bind(&u.ucontact_agent)
-        .bind(ms(Utc::now()))
+        .bind(ms(crate::clock::now()))
         .fetch_one(&mut *tx)
         .await
         .map_err(|e| match StoreError::from(e) {
@@ -625,7 +625,7 @@ impl Store for PostgresStore {
         )
         .bind(token_hash)
         .bind(user_id)
-        .bind(ms(Utc::now()))
+        .bind(ms(crate::clock::now()))
         .bind(ms(expires_at))
         .bind(ip)
         .execute(&self.pool)
@@ -682,7 +682,7 @@ impl Store for PostgresStore {
         sqlx::query("INSERT INTO login_failures (username, ip, at) VALUES ($1, $2, $3)")
             .bind(username)
             .bind(ip)
-            .bind(ms(Utc::now()))
+            .bind(ms(crate::clock::now()))
             .execute(&self.pool)
             .await?;
         Ok(())
@@ -843,7 +843,7 @@ impl Store for PostgresStore {
         } else {
             self.pool.begin().await?
         };
-        let now = ms(Utc::now());
+        let now = ms(crate::clock::now());
         // Ordered by contact: two batches update shared contacts in the same order, so
         // neither waits for a row the other holds while holding one it wants.
         let mut latest: BTreeMap<i64, i64> = BTreeMap::new();
@@ -1057,7 +1057,8 @@ impl Store for PostgresStore {
             contact_id,
             activity_id: id,
         };
-        let stored = commit_events(tx, vec![(Some(team_id), event)], ms(Utc::now())).await?;
+        let stored =
+            commit_events(tx, vec![(Some(team_id), event)], ms(crate::clock::now())).await?;
         Ok(stored.into_iter().next())
     }
 
@@ -1170,7 +1171,7 @@ impl Store for PostgresStore {
             .execute(&self.pool)
             .await?;
         sqlx::query("DELETE FROM stream_tickets WHERE expires_at < $1")
-            .bind(ms(Utc::now()))
+            .bind(ms(crate::clock::now()))
             .execute(&self.pool)
             .await?;
         Ok(r.rows_affected())
@@ -1244,7 +1245,7 @@ impl Store for PostgresStore {
             .bind(e.action)
             .bind(e.target)
             .bind(e.ip)
-            .bind(ms(Utc::now()))
+            .bind(ms(crate::clock::now()))
             .execute(&self.pool)
             .await?;
         Ok(())

@@ -259,7 +259,7 @@ impl StatusStore for PostgresStore {
 
     async fn agent_status(&self, user_id: i64) -> StoreResult<AgentStatus> {
         let mut tx = self.pool.begin().await?;
-        let p = read_presence(&mut tx, user_id, ms(Utc::now()), false).await?;
+        let p = read_presence(&mut tx, user_id, ms(crate::clock::now()), false).await?;
         tx.commit().await?;
         Ok(p.to_status(user_id))
     }
@@ -477,6 +477,9 @@ impl StatusStore for PostgresStore {
             total,
             page,
             pages,
+            // The route fills in the date range it asked for.
+            from: Default::default(),
+            to: Default::default(),
         })
     }
 

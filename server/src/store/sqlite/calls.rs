@@ -6,7 +6,6 @@ use agentdesk_protocol::{
     ServerEvent,
 };
 use async_trait::async_trait;
-use chrono::Utc;
 use sqlx::{AssertSqlSafe, Row};
 
 use super::ingest::create_contact;
@@ -116,7 +115,7 @@ async fn refresh_activity(
         activity_id,
     };
     Ok(vec![
-        append_event(tx, Some(team_id), event, ms(Utc::now())).await?,
+        append_event(tx, Some(team_id), event, ms(crate::clock::now())).await?,
     ])
 }
 
@@ -167,7 +166,7 @@ impl CallStore for SqliteStore {
         .bind(&s.url_template)
         .bind(origins)
         .bind(&s.ucontact_origin)
-        .bind(ms(Utc::now()))
+        .bind(ms(crate::clock::now()))
         .execute(&self.writer)
         .await?;
         Ok(())
@@ -250,7 +249,7 @@ impl CallStore for SqliteStore {
         let (id, created) = match found {
             Some(id) => (id, false),
             None => (
-                create_contact(&mut tx, team_id, &seed, ms(Utc::now())).await?,
+                create_contact(&mut tx, team_id, &seed, ms(crate::clock::now())).await?,
                 true,
             ),
         };
@@ -279,7 +278,7 @@ impl CallStore for SqliteStore {
         {
             return Ok(Err(CallRefusal::DispositionRequired(owing)));
         }
-        let now = ms(Utc::now());
+        let now = ms(crate::clock::now());
         let activity = NewActivity {
             team_id: call.team_id,
             contact_id: call.contact_id,
@@ -293,7 +292,7 @@ impl CallStore for SqliteStore {
                 disposition: None,
             },
             email: None,
-            occurred_at: Utc::now(),
+            occurred_at: crate::clock::now(),
         };
         let activity_id = insert_activity(&mut tx, &activity, now).await?;
         sqlx::query(
@@ -361,7 +360,7 @@ impl CallStore for SqliteStore {
         else {
             return Ok(Err(CallRefusal::NoCall));
         };
-        let now = ms(Utc::now());
+        let now = ms(crate::clock::now());
         sqlx::query("UPDATE calls SET end_at = ?, hung_up_by = ? WHERE guid = ?")
             .bind(now)
             .bind(hung_up_by)
@@ -452,7 +451,7 @@ impl CallStore for SqliteStore {
             }
             None => {}
         }
-        let now = ms(Utc::now());
+        let now = ms(crate::clock::now());
         sqlx::query(
             "UPDATE calls SET l1 = ?, l2 = ?, l3 = ?, d1 = ?, d2 = ?, comment = ?, disposed_at = ? WHERE guid = ?",
         )

@@ -4,7 +4,6 @@ use std::collections::BTreeMap;
 
 use agentdesk_protocol::{ActivityDetail, IngestResult, ServerEvent};
 use async_trait::async_trait;
-use chrono::Utc;
 use sqlx::Row;
 
 use super::{SqliteStore, append_event, from_ms, insert_activity, ms, update_activity_detail};
@@ -263,7 +262,7 @@ impl IngestStore for SqliteStore {
         // IMMEDIATE: take the write lock before the duplicate check, so two deliveries of
         // the same input cannot both pass it.
         let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
-        let now = ms(Utc::now());
+        let now = ms(crate::clock::now());
         let mut events = Vec::new();
         let mut out = Vec::with_capacity(items.len());
         for i in items {
@@ -283,7 +282,7 @@ impl IngestStore for SqliteStore {
         merge: Merge<'_>,
     ) -> StoreResult<Option<(IngestResult, Vec<StoredEvent>)>> {
         let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
-        let now = ms(Utc::now());
+        let now = ms(crate::clock::now());
         let Some((Some(activity_id), contact_id, parent_team)) =
             find_interaction(&mut tx, parent_source, parent_key).await?
         else {
@@ -398,7 +397,7 @@ impl IngestStore for SqliteStore {
         .bind(team_id)
         .bind(token_hash)
         .bind(secret)
-        .bind(ms(Utc::now()))
+        .bind(ms(crate::clock::now()))
         .fetch_one(&self.writer)
         .await?)
     }
@@ -454,7 +453,7 @@ impl IngestStore for SqliteStore {
         .bind(mailbox)
         .bind(i64::from(uid_validity))
         .bind(i64::from(last_uid))
-        .bind(ms(Utc::now()))
+        .bind(ms(crate::clock::now()))
         .execute(&self.writer)
         .await?;
         Ok(())

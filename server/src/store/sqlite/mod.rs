@@ -419,7 +419,7 @@ impl Store for SqliteStore {
         let id: i64 =
             sqlx::query_scalar("INSERT INTO teams (name, created_at) VALUES (?, ?) RETURNING id")
                 .bind(name)
-                .bind(ms(Utc::now()))
+                .bind(ms(crate::clock::now()))
                 .fetch_one(&self.writer)
                 .await
                 .map_err(|e| match StoreError::from(e) {
@@ -478,7 +478,7 @@ impl Store for SqliteStore {
         .bind(u.locale.as_str())
         .bind(&u.time_zone)
         .bind(&u.ucontact_agent)
-        .bind(ms(Utc::now()))
+        .bind(ms(crate::clock::now()))
         .fetch_one(&mut *tx)
         .await
         .map_err(|e| match StoreError::from(e) {
@@ -609,7 +609,7 @@ impl Store for SqliteStore {
         )
         .bind(token_hash)
         .bind(user_id)
-        .bind(ms(Utc::now()))
+        .bind(ms(crate::clock::now()))
         .bind(ms(expires_at))
         .bind(ip)
         .execute(&self.writer)
@@ -666,7 +666,7 @@ impl Store for SqliteStore {
         sqlx::query("INSERT INTO login_failures (username, ip, at) VALUES (?, ?, ?)")
             .bind(username)
             .bind(ip)
-            .bind(ms(Utc::now()))
+            .bind(ms(crate::clock::now()))
             .execute(&self.writer)
             .await?;
         Ok(())
@@ -823,7 +823,7 @@ impl Store for SqliteStore {
         publish: bool,
     ) -> StoreResult<(Vec<i64>, Vec<StoredEvent>)> {
         let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
-        let now = ms(Utc::now());
+        let now = ms(crate::clock::now());
         let mut latest: HashMap<i64, i64> = HashMap::new();
         let mut ids = Vec::with_capacity(activities.len());
         let mut events = Vec::new();
@@ -1022,7 +1022,7 @@ impl Store for SqliteStore {
             contact_id,
             activity_id: id,
         };
-        let stored = append_event(&mut tx, Some(team_id), event, ms(Utc::now())).await?;
+        let stored = append_event(&mut tx, Some(team_id), event, ms(crate::clock::now())).await?;
         tx.commit().await?;
         Ok(Some(stored))
     }
@@ -1134,7 +1134,7 @@ impl Store for SqliteStore {
             .execute(&self.writer)
             .await?;
         sqlx::query("DELETE FROM stream_tickets WHERE expires_at < ?")
-            .bind(ms(Utc::now()))
+            .bind(ms(crate::clock::now()))
             .execute(&self.writer)
             .await?;
         Ok(r.rows_affected())
@@ -1208,7 +1208,7 @@ impl Store for SqliteStore {
             .bind(e.action)
             .bind(e.target)
             .bind(e.ip)
-            .bind(ms(Utc::now()))
+            .bind(ms(crate::clock::now()))
             .execute(&self.writer)
             .await?;
         Ok(())

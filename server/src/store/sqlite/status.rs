@@ -184,7 +184,7 @@ impl StatusStore for SqliteStore {
 
     async fn agent_status(&self, user_id: i64) -> StoreResult<AgentStatus> {
         let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
-        let p = lock_presence(&mut tx, user_id, ms(Utc::now())).await?;
+        let p = lock_presence(&mut tx, user_id, ms(crate::clock::now())).await?;
         tx.commit().await?;
         Ok(p.to_status(user_id))
     }
@@ -392,6 +392,9 @@ impl StatusStore for SqliteStore {
             total,
             page,
             pages,
+            // The route fills in the date range it asked for.
+            from: Default::default(),
+            to: Default::default(),
         })
     }
 
