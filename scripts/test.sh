@@ -76,7 +76,7 @@ run_step() {
   local start=$SECONDS
   # `timeout` puts itself and the command in a new process group and, on expiry,
   # signals the whole group.
-  timeout --kill-after=30s "$limit" "$@" &
+  AGENTDESK_TEST_PASS="$name" timeout --kill-after=30s "$limit" "$@" &
   CURRENT_GROUP=$!
   wait "$CURRENT_GROUP"
   local rc=$?

@@ -118,12 +118,21 @@ fn Shell() -> impl IntoView {
             }
         });
     }
+    // Rebuild the shell only when signing in or out, never when the profile merely
+    // changes (a language or time-zone change updates `me`): rebuilding would dispose
+    // the whole page under the handlers and requests still running in it.
+    let state = Memo::new(move |_| {
+        (
+            session.me.with(Option::is_some),
+            load_error.with(Option::is_some),
+        )
+    });
     move || {
         if api::stored_token().is_none() {
             return view! { <Redirect path=next() /> }.into_any();
         }
-        match (session.me.get(), load_error.get()) {
-            (Some(_), _) => view! {
+        match state.get() {
+            (true, _) => view! {
                 <a class="skip-link" href="#main">{move || i18n.t(Msg::SkipToContent)}</a>
                 <TopBar />
                 <CallBar />
@@ -132,7 +141,7 @@ fn Shell() -> impl IntoView {
                 </main>
             }
             .into_any(),
-            (None, Some(_)) => view! {
+            (false, true) => view! {
                 <div class="center-state" role="alert">
                     <p>{move || i18n.t(Msg::NetworkError)}</p>
                     <button class="btn" on:click=|_| { let _ = window().location().reload(); }>
@@ -141,7 +150,7 @@ fn Shell() -> impl IntoView {
                 </div>
             }
             .into_any(),
-            (None, None) => view! {
+            (false, false) => view! {
                 <div class="center-state" aria-busy="true">{move || i18n.t(Msg::Loading)}</div>
             }
             .into_any(),

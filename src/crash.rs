@@ -49,7 +49,7 @@ fn show_banner() {
         .unwrap_or(true);
     let (text, button) = if es {
         (
-            "Algo falló en la aplicación. Recargá la página para seguir trabajando.",
+            "Algo falló en la aplicación. Recarga la página para seguir trabajando.",
             "Recargar",
         )
     } else {

@@ -108,6 +108,7 @@ messages! {
     TimeInStatus => "Tiempo en estado", "Time in status";
     CurrentCall => "Llamada actual", "Current call";
     LogEmpty => "No hay eventos en estas fechas.", "No events in this date range.";
+    BoardForbidden => "El tablero es para supervisores y administradores. Pide acceso a tu supervisor si lo necesitas.", "The board is for supervisors and admins. Ask your supervisor for access if you need it.";
     RangeInverted => "La fecha «Desde» no puede ser posterior a «Hasta».", "The “From” date cannot be after the “To” date.";
     Date => "Fecha", "Date";
     EventType => "Tipo", "Type";

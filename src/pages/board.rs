@@ -121,10 +121,19 @@ pub fn BoardPage() -> impl IntoView {
                     {move || if live.connected.get() { i18n.t(Msg::LiveOn) } else { i18n.t(Msg::LiveOff) }}
                 </span>
             </header>
-            {move || error.get().map(|e| view! { <ErrorNotice error=e retry=Callback::new(move |_| load()) /> })}
-            {move || match board.with(Option::is_some) {
-                true => rows().into_any(),
-                false => view! { <p class="muted" aria-busy="true">{move || i18n.t(Msg::Loading)}</p> }.into_any(),
+            {move || error.get().map(|e| {
+                // Not allowed is an answer, not a failure: say who the board is for,
+                // without a Retry that cannot help.
+                if e.code() == Some(agentdesk_protocol::ErrorCode::Forbidden) {
+                    view! { <p class="notice" id="board-forbidden" role="status">{move || i18n.t(Msg::BoardForbidden)}</p> }.into_any()
+                } else {
+                    view! { <ErrorNotice error=e retry=Callback::new(move |_| load()) /> }.into_any()
+                }
+            })}
+            {move || match (board.with(Option::is_some), error.with(Option::is_some)) {
+                (true, _) => rows().into_any(),
+                (false, true) => ().into_any(),
+                (false, false) => view! { <p class="muted" aria-busy="true">{move || i18n.t(Msg::Loading)}</p> }.into_any(),
             }}
         </section>
     }

@@ -71,6 +71,21 @@ async fn agent_signs_in_finds_a_contact_reads_its_activity_switches_language_and
         h.client.refresh().await?;
         h.wait_text("#tab-activity", |t| t == "Activity").await?;
 
+        // An agent has no board: no link to it, and the page itself explains why (no
+        // raw server message, no Retry, no endless spinner).
+        h.wait_count("#nav-board", 0).await?;
+        h.goto("/board").await?;
+        h.wait_text("#board-forbidden", |t| {
+            t.starts_with("The board is for supervisors")
+        })
+        .await?;
+        h.wait_count("[aria-busy=true]", 0).await?;
+        h.wait_count(".board-page button", 0).await?;
+
+        // Signing out from a contact page.
+        h.goto("/contacts/1").await?;
+        h.wait_text("#contact-name", |t| t == "Lucía Fernández")
+            .await?;
         h.click("#logout").await?;
         h.wait_text("#login-title", |t| t == "Sign in").await?;
         // The session is gone: protected pages send us back to the login page.

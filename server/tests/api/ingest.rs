@@ -310,6 +310,36 @@ async fn a_chat_session_creates_its_contact_counts_messages_once_and_records_its
         )
         .await;
     }
+    // Replays answer "duplicate" with the same activity: a message sent again, and the
+    // session's start sent again.
+    let replay = ok(
+        ingest(
+            &app,
+            &i.token,
+            "chat",
+            json!({ "event": "message", "session_id": "chat-9",
+            "message_id": "m1", "at": "2026-03-02T10:00:05Z", "from": "customer",
+            "text": "Hola, ¿tienen envío a Salto?" }),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert!(
+        replay.duplicate && replay.activity_id == start.activity_id,
+        "{replay:?}"
+    );
+    let replay = ok(
+        ingest(&app, &i.token, "chat", json!({ "event": "start", "session_id": "chat-9",
+            "at": "2026-03-02T10:00:00Z", "customer": { "name": "Marta Widget", "email": "marta@example.com" } }))
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert!(
+        replay.duplicate && replay.activity_id == start.activity_id,
+        "{replay:?}"
+    );
     let end = ok(
         ingest(
             &app,
@@ -1019,7 +1049,7 @@ async fn extra_fields_and_unclosed_quotes_are_rejected_by_line_and_every_row_is_
     let s = ccrepo::import_reader(&app.store, csv.as_bytes(), None, &opts(&app, Table::Sms))
         .await
         .unwrap();
-    // Six records on seven lines: the two good ones (one with a quoted line break) in,
+    // Six records on eight lines: the two good ones (one with a quoted line break) in,
     // the one with a 13th field out, and the three lines the open quote swallowed out.
     assert_eq!(
         (s.rows_read, s.imported, s.duplicates, s.rejected),
@@ -1029,8 +1059,9 @@ async fn extra_fields_and_unclosed_quotes_are_rejected_by_line_and_every_row_is_
     assert_eq!(s.rows_read, s.imported + s.duplicates + s.rejected);
     assert_eq!(s.rejections[0].0, 3, "{s}");
     assert_eq!(s.rejections[0].1, "13 fields, the header has 12");
-    assert_eq!(s.rejections[1].0, 5, "{s}");
-    assert!(s.rejections[1].1.starts_with("lines 5–7:"), "{s}");
+    // Line 4's quoted line break makes the open quote's record start on line 6.
+    assert_eq!(s.rejections[1].0, 6, "{s}");
+    assert!(s.rejections[1].1.starts_with("lines 6–8:"), "{s}");
     // Nothing shifted: the good rows are whole, and no row of the swallowed ones exists.
     let admin = app.token("admin").await;
     for (number, text) in [

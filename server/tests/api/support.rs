@@ -46,7 +46,12 @@ pub const PG_ENV: &str = "AGENTDESK_TEST_PG";
 /// `AGENTDESK_TEST_SKIPS` names (scripts/test.sh lists those in its summary), so that a
 /// skip is never mistaken for a pass.
 pub fn skipped(test: &str, why: &str) {
-    let line = format!("{test}: {why}");
+    let pass = std::env::var("AGENTDESK_TEST_PASS").unwrap_or_default();
+    let line = if pass.is_empty() {
+        format!("{test}: {why}")
+    } else {
+        format!("[{pass}] {test}: {why}")
+    };
     eprintln!("SKIPPED {line}");
     if let Ok(path) = std::env::var("AGENTDESK_TEST_SKIPS") {
         use std::io::Write;
