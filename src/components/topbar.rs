@@ -36,11 +36,18 @@ pub fn TopBar() -> impl IntoView {
         })
     };
     let my_status = crate::status::use_my_status();
+    let navigate = StoredValue::new_local(leptos_router::hooks::use_navigate());
     let logout = move |_| {
         spawn_local(async move {
             // Sign out locally even when the server cannot be reached.
             let _ = api::logout().await;
             my_status.clear();
+            api::store_token(None);
+            // Leave the signed-in pages through the router first, and only then forget
+            // the user: dropping `me` while this page is mounted would tear it down from
+            // under its own running handlers (a WebAssembly panic).
+            let _ = navigate.try_with_value(|n| n("/login", Default::default()));
+            gloo_timers::future::TimeoutFuture::new(0).await;
             session::signed_out(session);
         });
     };
