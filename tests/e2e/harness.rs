@@ -300,29 +300,27 @@ impl Browser {
         }
     }
 
-    pub async fn fill(&self, css: &str, text: &str) -> anyhow::Result<()> {
-        let el = wd(
+    /// The first element matching `css`, waited for up to 10 s.
+    async fn element(&self, css: &str) -> anyhow::Result<fantoccini::elements::Element> {
+        wd(
             "wait for element",
             self.client
                 .wait()
                 .at_most(Duration::from_secs(10))
                 .for_element(Locator::Css(css)),
         )
-        .await?;
+        .await
+    }
+
+    pub async fn fill(&self, css: &str, text: &str) -> anyhow::Result<()> {
+        let el = self.element(css).await?;
         wd("clear", el.clear()).await?;
         wd("type", el.send_keys(text)).await?;
         Ok(())
     }
 
     pub async fn click(&self, css: &str) -> anyhow::Result<()> {
-        let el = wd(
-            "wait for element",
-            self.client
-                .wait()
-                .at_most(Duration::from_secs(10))
-                .for_element(Locator::Css(css)),
-        )
-        .await?;
+        let el = self.element(css).await?;
         // Centre it first: the driver would scroll it to the very top, under the
         // sticky top bar.
         wd(
@@ -350,14 +348,7 @@ impl Browser {
     }
 
     pub async fn select(&self, css: &str, value: &str) -> anyhow::Result<()> {
-        let el = wd(
-            "wait for element",
-            self.client
-                .wait()
-                .at_most(Duration::from_secs(10))
-                .for_element(Locator::Css(css)),
-        )
-        .await?;
+        let el = self.element(css).await?;
         wd("select", el.select_by_value(value)).await?;
         Ok(())
     }
