@@ -27,6 +27,7 @@ pub fn App() -> impl IntoView {
     provide_context(i18n);
     let session = Session {
         me: RwSignal::new(None),
+        picked_locale: RwSignal::new(None),
     };
     provide_context(session);
     let live = Live::new();
@@ -45,7 +46,10 @@ pub fn App() -> impl IntoView {
                 live.start();
                 bridge.start();
             }
-            (true, false) => live.stop(),
+            (true, false) => {
+                live.stop();
+                bridge.forget_desk();
+            }
             _ => {}
         }
         signed_in

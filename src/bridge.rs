@@ -24,6 +24,7 @@ use wasm_bindgen::closure::Closure;
 use web_sys::{HtmlIFrameElement, MessageEvent};
 
 use crate::api::{self, ApiError};
+use crate::i18n::Msg;
 
 /// Who asked for an action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,14 +43,14 @@ pub struct Notice {
 }
 
 /// An open contact tab.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OpenTab {
     pub id: i64,
     pub name: String,
 }
 
 /// The interaction uContact launched the desktop for (screen pop).
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Interaction {
     pub contact_id: i64,
     pub crm_url: String,
@@ -77,6 +78,28 @@ pub struct Bridge {
 type Listener = Closure<dyn FnMut(MessageEvent)>;
 type Navigate = dyn Fn(&str);
 
+/// Where the open contact tabs and the screen-pop context are kept, so that a reload of
+/// the desk (F5 inside uContact) brings them back. Session storage: per browser tab, and
+/// gone when the tab closes.
+const TABS_KEY: &str = "agentdesk.tabs";
+const INTERACTION_KEY: &str = "agentdesk.interaction";
+
+/// A signal restored from session storage and written back on every change. A value
+/// that cannot be read (an older shape, tampering) is dropped, never a failure.
+fn kept<T>(key: &'static str) -> RwSignal<T>
+where
+    T: serde::Serialize + serde::de::DeserializeOwned + Default + Clone + Send + Sync + 'static,
+{
+    use gloo_storage::{SessionStorage, Storage};
+    let signal = RwSignal::new(SessionStorage::get::<T>(key).unwrap_or_default());
+    Effect::new(move |_| {
+        signal.with(|v| {
+            let _ = SessionStorage::set(key, v);
+        })
+    });
+    signal
+}
+
 pub fn use_bridge() -> Bridge {
     expect_context::<Bridge>()
 }
@@ -97,6 +120,7 @@ fn bridge_error(action: &UcAction, e: &ApiError) -> BridgeError {
             (ErrorCode::Validation, Some("campaign")) => "unknown_campaign",
             (ErrorCode::Conflict, Some("disposition")) => "disposition_required",
             (ErrorCode::Conflict, Some("call")) => "call_in_progress",
+            (ErrorCode::Conflict, Some("guid")) => "duplicate_call",
             (ErrorCode::Validation | ErrorCode::BadRequest, _) => "malformed",
             _ => "server_error",
         },
@@ -120,13 +144,20 @@ impl Bridge {
             campaigns: RwSignal::new(Vec::new()),
             calls: RwSignal::new(CurrentCalls::default()),
             notice: RwSignal::new(None),
-            tabs: RwSignal::new(Vec::new()),
+            tabs: kept(TABS_KEY),
             current_contact: RwSignal::new(None),
-            interaction: RwSignal::new(None),
+            interaction: kept(INTERACTION_KEY),
             frame: StoredValue::new_local(None),
             listener: StoredValue::new_local(None),
             navigate: StoredValue::new_local(None),
         }
+    }
+
+    /// Sign-out: the next user of this browser tab starts with no tabs and no screen pop.
+    pub fn forget_desk(&self) {
+        self.tabs.set(Vec::new());
+        self.interaction.set(None);
+        self.current_contact.set(None);
     }
 
     pub fn set_navigate(&self, f: impl Fn(&str) + 'static) {
@@ -252,7 +283,7 @@ impl Bridge {
             Ok(Inbound::Event(e)) => self.on_ucontact_event(e),
             Err(e) => {
                 leptos::logging::warn!("postMessage dropped: {e}");
-                if from_frame {
+                if from_frame && e.action {
                     let error = BridgeError {
                         code: "malformed".into(),
                         message: e.message.clone(),
@@ -263,7 +294,7 @@ impl Bridge {
                     });
                     self.notice.set(Some(Notice {
                         ok: false,
-                        text: format!("CRM: {}", error.message),
+                        text: self.i18n.t(Msg::BridgeMalformed).to_string(),
                     }));
                 }
             }
@@ -339,6 +370,28 @@ impl Bridge {
         });
     }
 
+    /// What the agent reads for a refused action: translated, by the error's code, never
+    /// the server's English nor a call's guid (the CRM gets those in the ERROR reply).
+    fn agent_text(&self, error: &BridgeError, action: &UcAction) -> String {
+        let campaign = match action {
+            UcAction::MakeCall { call } => call.campaign.as_str(),
+            UcAction::DispositionCall { disposition } => disposition.campaign.as_str(),
+            _ => "",
+        };
+        let msg = match error.code.as_str() {
+            "malformed" => Msg::BridgeMalformed,
+            "no_active_call" => Msg::BridgeNoActiveCall,
+            "unknown_disposition" => Msg::BridgeUnknownDisposition,
+            "unknown_campaign" => Msg::BridgeUnknownCampaign,
+            "call_in_progress" => Msg::BridgeCallInProgress,
+            "duplicate_call" => Msg::BridgeDuplicateCall,
+            "disposition_required" => Msg::BridgeDispositionRequired,
+            "no_tab" => Msg::BridgeNoTab,
+            _ => Msg::ServerError,
+        };
+        self.i18n.t(msg).replace("{campaign}", campaign)
+    }
+
     /// Handle an action from the CRM or the agent's buttons: one code path for both.
     pub fn dispatch(&self, action: UcAction, from: From, id: Option<String>) {
         let this = *self;
@@ -363,7 +416,7 @@ impl Bridge {
                     }
                     this.notice.set(Some(Notice {
                         ok: false,
-                        text: error.message.clone(),
+                        text: this.agent_text(error, &action),
                     }));
                 }
             }

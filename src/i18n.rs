@@ -35,6 +35,14 @@ messages! {
     TooManyAttempts => "Demasiados intentos. Vuelve a intentarlo en {n} segundos.", "Too many attempts. Try again in {n} seconds.";
     NetworkError => "No se pudo conectar con el servidor. Revisa tu conexión.", "Could not reach the server. Check your connection.";
     ServerError => "El servidor tuvo un problema. Inténtalo de nuevo.", "The server had a problem. Please try again.";
+    BridgeMalformed => "El CRM envió un pedido que no se pudo leer.", "The CRM sent a request that could not be read.";
+    BridgeNoActiveCall => "No hay ninguna llamada en curso.", "There is no call in progress.";
+    BridgeUnknownDisposition => "Esa tipificación no está en el árbol de la campaña {campaign}. Elige una de sus opciones.", "That disposition is not in campaign {campaign}'s tree. Choose one of its options.";
+    BridgeUnknownCampaign => "La campaña {campaign} no existe aquí. Pide a un administrador que la cree.", "Campaign {campaign} does not exist here. Ask an admin to create it.";
+    BridgeCallInProgress => "Ya hay una llamada en curso. Cuelga antes de llamar de nuevo.", "A call is already in progress. Hang up before calling again.";
+    BridgeDuplicateCall => "Esa llamada ya se hizo; el CRM la envió dos veces.", "That call was already made; the CRM sent it twice.";
+    BridgeDispositionRequired => "Tipifica la llamada anterior antes de hacer otra.", "Disposition the previous call before making another.";
+    BridgeNoTab => "No hay ninguna ficha de contacto abierta para cerrar.", "There is no contact tab open to close.";
     SessionExpired => "Tu sesión terminó. Vuelve a entrar.", "Your session ended. Please sign in again.";
     Language => "Idioma", "Language";
     SignOut => "Salir", "Sign out";
@@ -88,6 +96,9 @@ messages! {
     TicketClosedEvent => "Ticket cerrado", "Ticket closed";
     Messages => "mensajes", "messages";
     NotAnswered => "No atendida", "Not answered";
+    CallInProgress => "En curso", "In progress";
+    CallBusy => "Ocupado", "Busy";
+    CallFailed => "Fallida", "Failed";
     System => "Sistema", "System";
     Customer => "Cliente", "Customer";
     PageNotFound => "Página no encontrada.", "Page not found.";

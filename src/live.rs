@@ -71,10 +71,47 @@ pub fn use_live() -> Live {
 
 impl Live {
     pub fn new() -> Self {
-        Live {
+        let live = Live {
             inner: StoredValue::new_local(Rc::new(RefCell::new(Inner::default()))),
             connected: RwSignal::new(false),
+        };
+        live.close_on_pagehide();
+        live
+    }
+
+    /// Close the stream when the page goes away (reload, navigation, the page kept in
+    /// the back/forward cache) instead of leaving the browser to do it: an open stream
+    /// held by a page being left counts against the browser's six connections per host,
+    /// and a few reloads would leave the next page waiting for a free one. A page shown
+    /// again from the cache reconnects and resumes from its last event.
+    fn close_on_pagehide(&self) {
+        let this = *self;
+        let hide = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+            let inner = this.inner();
+            let mut i = inner.borrow_mut();
+            i.generation += 1;
+            i.reopen = None;
+            if let Some(s) = i.source.take() {
+                s.close();
+            }
+        });
+        let show = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+            let generation = {
+                let inner = this.inner();
+                let i = inner.borrow();
+                (i.started && i.source.is_none()).then_some(i.generation)
+            };
+            if let Some(g) = generation {
+                this.connect(g);
+            }
+        });
+        if let Some(w) = web_sys::window() {
+            let _ = w.add_event_listener_with_callback("pagehide", hide.as_ref().unchecked_ref());
+            let _ = w.add_event_listener_with_callback("pageshow", show.as_ref().unchecked_ref());
         }
+        // For the page's whole life.
+        hide.forget();
+        show.forget();
     }
 
     fn inner(&self) -> Rc<RefCell<Inner>> {

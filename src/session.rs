@@ -14,6 +14,9 @@ const LOCALE_KEY: &str = "agentdesk.locale";
 #[derive(Clone, Copy)]
 pub struct Session {
     pub me: RwSignal<Option<Me>>,
+    /// A language picked on the login page: the user's choice, saved to their profile
+    /// at sign-in. Kept here, not in the page, which is rebuilt when the language changes.
+    pub picked_locale: RwSignal<Option<Locale>>,
 }
 
 pub fn use_session() -> Session {
@@ -46,18 +49,23 @@ pub fn set_locale(i18n: I18n, session: Session, locale: Locale) {
         .get_untracked()
         .is_some_and(|m| m.locale != locale)
     {
-        spawn_local(async move {
-            match api::update_me(UpdateMe {
-                locale: Some(locale),
-                time_zone: None,
-            })
-            .await
-            {
-                Ok(me) => session.me.set(Some(me)),
-                Err(e) => leptos::logging::warn!("could not save the language: {e:?}"),
-            }
-        });
+        save_locale(session, locale);
     }
+}
+
+/// Save the language to the signed-in user's profile.
+pub fn save_locale(session: Session, locale: Locale) {
+    spawn_local(async move {
+        match api::update_me(UpdateMe {
+            locale: Some(locale),
+            time_zone: None,
+        })
+        .await
+        {
+            Ok(me) => session.me.set(Some(me)),
+            Err(e) => leptos::logging::warn!("could not save the language: {e:?}"),
+        }
+    });
 }
 
 /// Adopt the user's saved language after sign-in.

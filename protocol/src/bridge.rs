@@ -159,6 +159,10 @@ pub struct ParseError {
     /// The request id, when one could be read, so that the error can be answered.
     pub id: Option<String>,
     pub message: String,
+    /// The message carried an `action`: it was meant for the desktop, so the CRM gets an
+    /// ERROR and the agent a notice. Anything else (iframe-resizer strings, analytics
+    /// pings, other libraries' objects) is only logged to the console.
+    pub action: bool,
 }
 
 impl std::fmt::Display for ParseError {
@@ -181,7 +185,11 @@ fn request_id(v: &serde_json::Value) -> Option<String> {
 /// Parse a message given as JSON text (a structured-clone object serialised, or the
 /// string a CRM posted). A JSON string holding JSON is unwrapped once. Never panics.
 pub fn parse_inbound(json: &str) -> Result<Inbound, ParseError> {
-    let err = |id: Option<String>, m: String| ParseError { id, message: m };
+    let err = |id: Option<String>, m: String| ParseError {
+        id,
+        message: m,
+        action: false,
+    };
     if json.len() > MAX_MESSAGE_BYTES {
         return Err(err(None, "message too large".into()));
     }
@@ -199,8 +207,10 @@ pub fn parse_inbound(json: &str) -> Result<Inbound, ParseError> {
     }
     let id = request_id(&value);
     if value.get("action").is_some() {
-        let action: UcAction = serde_json::from_value(value)
-            .map_err(|e| err(id.clone(), format!("invalid action: {e}")))?;
+        let action: UcAction = serde_json::from_value(value).map_err(|e| ParseError {
+            action: true,
+            ..err(id.clone(), format!("invalid action: {e}"))
+        })?;
         return Ok(Inbound::Request(CrmRequest { id, action }));
     }
     if value.get("event").is_some() {
@@ -233,7 +243,8 @@ pub enum CrmReply {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BridgeError {
     /// `malformed`, `no_active_call`, `unknown_disposition`, `unknown_campaign`,
-    /// `call_in_progress`, `disposition_required`, `server_error`.
+    /// `call_in_progress`, `duplicate_call`, `disposition_required`, `no_tab`,
+    /// `server_error`.
     pub code: String,
     pub message: String,
 }
@@ -435,6 +446,24 @@ mod tests {
         }
         let e = parse_inbound(r#"{"action":"DIAL","id":"r1"}"#).unwrap_err();
         assert_eq!(e.id.as_deref(), Some("r1"));
+        assert!(e.action, "a message with an action is answered");
+    }
+
+    #[test]
+    fn other_libraries_messages_are_not_protocol_errors() {
+        // What CRM pages post besides our protocol: iframe-resizer, analytics, devtools.
+        for foreign in [
+            "\"[iFrameSizer]crm:480:640:init\"",
+            "\"[iFrameResizerChild]Ready\"",
+            r#"{"type":"analytics","event":"page_view"}"#,
+            r#"{"source":"react-devtools-content-script","payload":{}}"#,
+            r#"{"id":"x1","method":"ping"}"#,
+            "42",
+            "null",
+        ] {
+            let e = parse_inbound(foreign).unwrap_err();
+            assert!(!e.action, "{foreign} would be answered with an ERROR");
+        }
         let huge = format!(
             "{{\"action\":\"HANG_UP\",\"pad\":\"{}\"}}",
             "x".repeat(MAX_MESSAGE_BYTES)

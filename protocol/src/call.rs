@@ -27,7 +27,46 @@ pub struct Campaign {
     pub dispositions: Vec<DispositionNode>,
 }
 
+/// A disposition tree has at most L1 → L2 → L3.
+pub const MAX_DISPOSITION_LEVELS: usize = 3;
+/// Longest label of a disposition (and of a campaign name).
+pub const MAX_DISPOSITION_LABEL: usize = 80;
+
 impl Campaign {
+    /// Why this tree cannot be saved, if it cannot: more than three levels, an empty or
+    /// over-long label, or two siblings with the same label. A level-3 leaf's (empty)
+    /// list of children is not a fourth level.
+    pub fn tree_problem(&self) -> Option<String> {
+        fn walk(nodes: &[DispositionNode], level: usize) -> Option<String> {
+            if nodes.is_empty() {
+                return None;
+            }
+            if level > MAX_DISPOSITION_LEVELS {
+                return Some(format!(
+                    "at most {MAX_DISPOSITION_LEVELS} levels; `{}` is at level {level}",
+                    nodes[0].label
+                ));
+            }
+            let mut labels: Vec<&str> = nodes.iter().map(|n| n.label.as_str()).collect();
+            labels.sort_unstable();
+            if let Some(w) = labels.windows(2).find(|w| w[0] == w[1]) {
+                return Some(format!("`{}` appears twice at level {level}", w[0]));
+            }
+            nodes.iter().find_map(|n| {
+                if n.label.trim().is_empty() {
+                    Some(format!("an empty label at level {level}"))
+                } else if n.label.chars().count() > MAX_DISPOSITION_LABEL {
+                    Some(format!(
+                        "labels have at most {MAX_DISPOSITION_LABEL} characters (level {level})"
+                    ))
+                } else {
+                    walk(&n.children, level + 1)
+                }
+            })
+        }
+        walk(&self.dispositions, 1)
+    }
+
     /// Whether L1/L2/L3 is a path of the tree: each level must name a child of the
     /// previous one, a level with children must be chosen, and a leaf takes nothing below.
     pub fn check(&self, l1: &str, l2: &str, l3: &str) -> Result<(), String> {
@@ -191,17 +230,83 @@ pub fn encode_component(s: &str) -> String {
     out
 }
 
-/// The origin (`scheme://host[:port]`) of an http(s) URL.
+/// The origin (`scheme://host[:port]`) of an http(s) URL, normalised as browsers report
+/// `MessageEvent.origin`: lower case, default port dropped. `None` when the URL has no
+/// such origin (another scheme, user info, a host with spaces, wildcards or other
+/// characters a host cannot have, a port out of range).
 pub fn origin_of(url: &str) -> Option<String> {
     let (scheme, rest) = url.split_once("://")?;
-    if scheme != "http" && scheme != "https" {
-        return None;
+    let scheme = scheme.to_ascii_lowercase();
+    let default_port = match scheme.as_str() {
+        "http" => "80",
+        "https" => "443",
+        _ => return None,
+    };
+    let authority = rest.split(['/', '?', '#']).next()?.to_ascii_lowercase();
+    let (host, port) = match authority.strip_prefix('[') {
+        // IPv6 literal: `[::1]:8080`.
+        Some(v6) => {
+            let (addr, after) = v6.split_once(']')?;
+            if addr.is_empty()
+                || !addr
+                    .chars()
+                    .all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.')
+            {
+                return None;
+            }
+            let port = match after {
+                "" => None,
+                p => Some(p.strip_prefix(':')?),
+            };
+            (format!("[{addr}]"), port)
+        }
+        None => {
+            let (host, port) = match authority.split_once(':') {
+                Some((h, p)) => (h, Some(p)),
+                None => (authority.as_str(), None),
+            };
+            let label_ok = |l: &str| {
+                !l.is_empty()
+                    && l.len() <= 63
+                    && !l.starts_with('-')
+                    && !l.ends_with('-')
+                    && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            };
+            if host.len() > 253 || !host.split('.').all(label_ok) {
+                return None;
+            }
+            (host.to_string(), port)
+        }
+    };
+    let port = match port {
+        None => None,
+        Some(p) if p.is_empty() || p.len() > 5 || !p.chars().all(|c| c.is_ascii_digit()) => {
+            return None;
+        }
+        Some(p) => match p.parse::<u16>() {
+            Ok(0) | Err(_) => return None,
+            Ok(n) if n.to_string() == default_port => None,
+            Ok(n) => Some(n),
+        },
+    };
+    Some(match port {
+        Some(p) => format!("{scheme}://{host}:{p}"),
+        None => format!("{scheme}://{host}"),
+    })
+}
+
+/// A setting that must be an origin and nothing more (`https://crm.example:8443`; a
+/// trailing `/` is tolerated): the normalised origin, or why it is not one. Used for
+/// every origin an admin or the command line configures, so a path, a space-separated
+/// list or a wildcard can never reach a Content-Security-Policy.
+pub fn parse_origin(text: &str) -> Result<String, String> {
+    let refuse = || format!("`{text}` is not an origin like https://crm.example[:port]");
+    let bare = text.strip_suffix('/').unwrap_or(text);
+    let (_, rest) = bare.split_once("://").ok_or_else(refuse)?;
+    if rest.contains(['/', '?', '#']) {
+        return Err(refuse());
     }
-    let host = rest.split(['/', '?', '#']).next()?;
-    if host.is_empty() || host.contains('@') {
-        return None;
-    }
-    Some(format!("{scheme}://{}", host.to_ascii_lowercase()))
+    origin_of(bare).ok_or_else(refuse)
 }
 
 #[cfg(test)]
@@ -227,6 +332,55 @@ mod tests {
                 leaf("No interesado"),
             ],
         }
+    }
+
+    fn chain(depth: usize) -> Vec<DispositionNode> {
+        (0..depth).rev().fold(vec![], |children, n| {
+            vec![DispositionNode {
+                label: format!("L{}", n + 1),
+                children,
+            }]
+        })
+    }
+
+    #[test]
+    fn trees_of_one_two_and_three_levels_are_valid_and_four_is_not() {
+        for depth in 1..=3 {
+            let c = Campaign {
+                name: "x".into(),
+                require_disposition: true,
+                dispositions: chain(depth),
+            };
+            assert_eq!(c.tree_problem(), None, "depth {depth}");
+            let path = ["L1", "L2", "L3"].map(|l| {
+                if l[1..].parse::<usize>().unwrap() <= depth {
+                    l
+                } else {
+                    ""
+                }
+            });
+            assert_eq!(c.check(path[0], path[1], path[2]), Ok(()), "depth {depth}");
+        }
+        let c = Campaign {
+            name: "x".into(),
+            require_disposition: true,
+            dispositions: chain(4),
+        };
+        assert!(c.tree_problem().unwrap().contains("level 4"));
+        assert_eq!(tree().tree_problem(), None);
+    }
+
+    #[test]
+    fn tree_labels_must_be_distinct_non_empty_and_short() {
+        let mut c = tree();
+        c.dispositions[0].children[0].children[1].label = "Tarjeta".into();
+        assert!(c.tree_problem().unwrap().contains("twice at level 3"));
+        let mut c = tree();
+        c.dispositions[1].label = " ".into();
+        assert!(c.tree_problem().unwrap().contains("empty"));
+        let mut c = tree();
+        c.dispositions[0].children[0].label = "x".repeat(81);
+        assert!(c.tree_problem().unwrap().contains("80"));
     }
 
     #[test]
@@ -276,5 +430,54 @@ mod tests {
         );
         assert_eq!(origin_of("javascript:alert(1)"), None);
         assert_eq!(origin_of("https://user@evil.example"), None);
+        assert_eq!(
+            origin_of("HTTPS://crm.example:443/x").as_deref(),
+            Some("https://crm.example"),
+            "default port dropped, as MessageEvent.origin reports it"
+        );
+        assert_eq!(
+            origin_of("http://[::1]:8080/").as_deref(),
+            Some("http://[::1]:8080")
+        );
+    }
+
+    #[test]
+    fn an_origin_setting_is_an_origin_and_nothing_more() {
+        for good in [
+            ("https://crm.example", "https://crm.example"),
+            ("https://crm.example/", "https://crm.example"),
+            ("https://CRM.Example:8443", "https://crm.example:8443"),
+            ("http://127.0.0.2:9000", "http://127.0.0.2:9000"),
+            ("http://localhost", "http://localhost"),
+        ] {
+            assert_eq!(parse_origin(good.0).as_deref(), Ok(good.1), "{}", good.0);
+        }
+        for bad in [
+            "https://uc.example *",
+            "https://uc.example https://evil.example",
+            "*",
+            "https://*.crm.example",
+            "https://crm.example/path",
+            "https://crm.example?x",
+            "https://crm.example#x",
+            "https://crm.example:0",
+            "https://crm.example:65536",
+            "https://crm.example:80a",
+            "https://crm.example:",
+            "https://user@crm.example",
+            "https://crm.example;script-src",
+            "https://crm.example'",
+            " https://crm.example",
+            "https://crm..example",
+            "https://-crm.example",
+            "ftp://crm.example",
+            "crm.example",
+            "https://",
+            "https://[zz]",
+            "https://crm.exam\\ple",
+            "https://crmé.example",
+        ] {
+            assert!(parse_origin(bad).is_err(), "{bad:?} accepted");
+        }
     }
 }

@@ -90,6 +90,10 @@ pub struct ImportArgs {
     /// Region for phone numbers written without a country code.
     #[arg(long, env = "AGENTDESK_PHONE_REGION", default_value = "UY")]
     pub phone_region: String,
+    /// How the file's bytes are text: `auto` keeps valid UTF-8 and reads anything else
+    /// as Windows-1252 (what spreadsheet programs write for Spanish text).
+    #[arg(long, value_enum, default_value = "auto")]
+    pub encoding: crate::ingest::ccrepo::Encoding,
     /// No progress bar.
     #[arg(long, default_value_t = false)]
     pub quiet: bool,
@@ -110,11 +114,11 @@ pub struct ServeConfig {
 
     /// Origins allowed to embed the desktop in a frame (CSP `frame-ancestors`), e.g. the
     /// uContact origin. Comma-separated; `'self'` is always allowed.
-    #[arg(long, env = "AGENTDESK_FRAME_ANCESTORS", value_delimiter = ',')]
+    #[arg(long, env = "AGENTDESK_FRAME_ANCESTORS", value_delimiter = ',', value_parser = agentdesk_protocol::parse_origin)]
     pub frame_ancestors: Vec<String>,
 
     /// Origins of CRM web apps the desktop may embed (CSP `frame-src`). Comma-separated.
-    #[arg(long, env = "AGENTDESK_CRM_ORIGINS", value_delimiter = ',')]
+    #[arg(long, env = "AGENTDESK_CRM_ORIGINS", value_delimiter = ',', value_parser = agentdesk_protocol::parse_origin)]
     pub crm_origins: Vec<String>,
 
     /// Hours a session lives without use; each use extends it.
@@ -298,5 +302,46 @@ impl std::str::FromStr for Secret {
             return Err("a secret needs at least 16 characters".into());
         }
         Ok(Secret(s.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::{Cli, Command};
+
+    fn serve(args: &[&str]) -> Result<super::ServeConfig, clap::Error> {
+        let mut argv = vec!["agentdesk-server", "serve"];
+        argv.extend_from_slice(args);
+        match Cli::try_parse_from(argv)?.command {
+            Some(Command::Serve(c)) => Ok(c),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn configured_origins_are_origins_normalised_and_nothing_else_starts() {
+        let c = serve(&[
+            "--frame-ancestors",
+            "https://UC.example:443/,http://127.0.0.1:9000",
+            "--crm-origins",
+            "https://crm.example",
+        ])
+        .unwrap();
+        assert_eq!(
+            c.frame_ancestors,
+            ["https://uc.example", "http://127.0.0.1:9000"]
+        );
+        assert_eq!(c.crm_origins, ["https://crm.example"]);
+        for bad in [
+            "https://uc.example *",
+            "*",
+            "https://uc.example/path",
+            "'unsafe-inline'",
+        ] {
+            assert!(serve(&["--frame-ancestors", bad]).is_err(), "{bad}");
+            assert!(serve(&["--crm-origins", bad]).is_err(), "{bad}");
+        }
     }
 }

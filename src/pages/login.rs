@@ -10,10 +10,39 @@ use crate::components::error::describe;
 use crate::i18n::{Msg, use_i18n};
 use crate::session::{self, use_session};
 
-/// Only same-site paths are followed after login (no open redirect).
+/// Only paths of this app are followed after login (no open redirect).
 fn safe_next(next: Option<String>) -> String {
-    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/login"))
+    next.filter(|n| own_path(n))
         .unwrap_or_else(|| "/contacts".into())
+}
+
+/// A path the URL parser can only read as a path on our own origin. Browsers drop tabs
+/// and new lines anywhere in a URL and read `\` as `/`, so `/\evil`, `/\t/evil` and
+/// `/%09/evil`-style tricks become `//evil`: any control character, white space or
+/// backslash is refused outright, and in the browser the URL API must agree that the
+/// result is same-origin.
+fn own_path(n: &str) -> bool {
+    n.starts_with('/')
+        && !n.starts_with("//")
+        && !n.starts_with("/login")
+        && !n
+            .chars()
+            .any(|c| c.is_control() || c.is_whitespace() || c == '\\')
+        && same_origin(n)
+}
+
+#[cfg(target_arch = "wasm32")]
+fn same_origin(path: &str) -> bool {
+    let Ok(origin) = web_sys::window().expect("window").location().origin() else {
+        return false;
+    };
+    web_sys::Url::new_with_base(path, &origin).is_ok_and(|u| u.origin() == origin)
+}
+
+/// Outside the browser (unit tests) the string rule above is the whole check.
+#[cfg(not(target_arch = "wasm32"))]
+fn same_origin(_: &str) -> bool {
+    true
 }
 
 #[component]
@@ -25,6 +54,7 @@ pub fn LoginPage() -> impl IntoView {
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let error = RwSignal::new(None::<ApiError>);
+    let password_input = NodeRef::<leptos::html::Input>::new();
 
     let submit = Action::new_local(move |(u, p): &(String, String)| {
         let (u, p) = (u.clone(), p.clone());
@@ -32,13 +62,28 @@ pub fn LoginPage() -> impl IntoView {
     });
     let pending = submit.pending();
 
+    // Tracks the login's answer only: what it does (signing in, navigating) reads other
+    // signals, and a re-run would sign in a second time with the stale answer.
     Effect::new(move |_| {
         if let Some(result) = submit.value().get() {
-            match result {
+            untrack(|| match result {
                 Ok(res) => {
                     api::store_token(Some(&res.token));
-                    session::signed_in(i18n, session, res.me);
+                    // Read before signing in: that unmounts this page and its signals.
                     let next = safe_next(query.with_untracked(|q| q.get("next")));
+                    let mut me = res.me;
+                    let save = session
+                        .picked_locale
+                        .get_untracked()
+                        .filter(|l| *l != me.locale);
+                    session.picked_locale.set(None);
+                    if let Some(locale) = save {
+                        me.locale = locale;
+                    }
+                    session::signed_in(i18n, session, me);
+                    if let Some(locale) = save {
+                        session::save_locale(session, locale);
+                    }
                     navigate(
                         &next,
                         NavigateOptions {
@@ -50,8 +95,12 @@ pub fn LoginPage() -> impl IntoView {
                 Err(e) => {
                     error.set(Some(e));
                     password.set(String::new());
+                    // Ready for the next try without reaching for the mouse.
+                    if let Some(input) = password_input.get_untracked() {
+                        let _ = input.focus();
+                    }
                 }
-            }
+            })
         }
     });
 
@@ -80,6 +129,7 @@ pub fn LoginPage() -> impl IntoView {
                     on:input=move |ev| username.set(event_target_value(&ev)) />
                 <label for="password">{move || i18n.t(Msg::Password)}</label>
                 <input id="password" name="password" type="password" autocomplete="current-password" required
+                    node_ref=password_input
                     prop:value=move || password.get()
                     on:input=move |ev| password.set(event_target_value(&ev)) />
                 <div class="login-error" role="alert" aria-live="assertive">
@@ -102,6 +152,7 @@ pub fn LoginPage() -> impl IntoView {
                         prop:value=move || i18n.locale.get().as_str()
                         on:change=move |ev| {
                             if let Ok(l) = event_target_value(&ev).parse::<Locale>() {
+                                session.picked_locale.set(Some(l));
                                 session::set_locale(i18n, session, l);
                             }
                         }>
@@ -124,5 +175,26 @@ mod tests {
         assert_eq!(safe_next(Some("//evil.example".into())), "/contacts");
         assert_eq!(safe_next(Some("https://evil.example".into())), "/contacts");
         assert_eq!(safe_next(None), "/contacts");
+        // Forms browsers read as `//evil.example` (another host).
+        for bypass in [
+            "/\\evil.example",
+            "/\\/evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r/evil.example",
+            "\\/evil.example",
+            "\t//evil.example",
+            " //evil.example",
+            "/ /evil.example",
+            "/\u{0}/evil.example",
+            "javascript:alert(1)",
+            "/login?next=//evil.example",
+        ] {
+            assert_eq!(safe_next(Some(bypass.into())), "/contacts", "{bypass:?}");
+        }
+        assert_eq!(
+            safe_next(Some("/contacts/7?tab=2#x".into())),
+            "/contacts/7?tab=2#x"
+        );
     }
 }

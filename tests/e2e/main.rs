@@ -4,7 +4,7 @@
 mod harness;
 
 use anyhow::Context;
-use harness::run;
+use harness::{run, wd};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn agent_signs_in_finds_a_contact_reads_its_activity_switches_language_and_signs_out() {
@@ -115,12 +115,59 @@ async fn a_wrong_password_shows_a_clear_error_and_keeps_the_user_on_the_login_pa
             pw.as_deref() == Some(""),
             "the wrong password is cleared, got {pw:?}"
         );
+        let focused = wd(
+            "script",
+            h.client.execute("return document.activeElement.id", vec![]),
+        )
+        .await?;
+        anyhow::ensure!(
+            focused == "password",
+            "focus back on the password, got {focused}"
+        );
 
         h.select("#login-locale", "es").await?;
         h.wait_text("#login-title", |t| t == "Iniciar sesión")
             .await?;
         h.wait_text(".login-error", |t| t == "Usuario o contraseña incorrectos.")
             .await?;
+        Ok(())
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_login_next_never_leaves_the_app_whatever_form_the_other_host_takes() {
+    run(|h| async move {
+        // Each of these is read by a browser as `//evil.example` or another scheme.
+        for next in [
+            "javascript%3Aalert(1)",
+            "%2F%5Cevil.example",
+            "%2F%09%2Fevil.example",
+            "%2F%0A%2Fevil.example",
+            "%5C%5Cevil.example",
+            "%2F%2Fevil.example",
+            "https%3A%2F%2Fevil.example",
+        ] {
+            h.goto(&format!("/login?next={next}")).await?;
+            h.login("ana", "demo1234").await?;
+            h.wait_path("/contacts").await?;
+            let url = wd("current url", h.client.current_url()).await?;
+            anyhow::ensure!(
+                url.as_str().starts_with(&format!("{}/", h.base)),
+                "next={next} left the app for {url}"
+            );
+            // Forget the session so the next form starts at the login page again.
+            wd(
+                "script",
+                h.client
+                    .execute("sessionStorage.removeItem('agentdesk.token')", vec![]),
+            )
+            .await?;
+        }
+        // A real path of the app is still followed.
+        h.goto("/login?next=%2Fcontacts%2F1").await?;
+        h.login("ana", "demo1234").await?;
+        h.wait_path("/contacts/1").await?;
         Ok(())
     })
     .await;
@@ -407,7 +454,8 @@ async fn crm_actions_travel_from_the_crm_frame_through_the_desktop_to_ucontact()
         }))).await?;
         h.api(reqwest::Method::PUT, "/campaigns/Ventas-%3E", Some(&admin), Some(serde_json::json!({
             "name": "Ventas->", "require_disposition": true,
-            "dispositions": [{"label": "Venta", "children": [{"label": "Plan anual"}]}, {"label": "No interesado"}]
+            "dispositions": [{"label": "Venta", "children": [{"label": "Plan anual",
+                "children": [{"label": "Tarjeta"}, {"label": "Débito"}]}]}, {"label": "No interesado"}]
         }))).await?;
 
         h.client.goto(&format!("{host}/")).await?;
@@ -473,8 +521,24 @@ async fn crm_actions_travel_from_the_crm_frame_through_the_desktop_to_ucontact()
         // The hostile CLOSE_TAB closed nothing.
         h.wait_count(".contact-tab[data-contact-id='1']", 1).await?;
 
-        // HANG_UP, then an unknown disposition (ERROR to the CRM, a message to the agent),
-        // then a real one with a comment.
+        // Other libraries' messages from the CRM page are not the protocol: no ERROR reply,
+        // no notice to the agent.
+        let notice_before = h.texts("#bridge-notice").await?;
+        h.client.find(Css("#crm-frame")).await?.enter_frame().await?;
+        wd("script", h.client.execute(
+            "parent.postMessage('[iFrameSizer]crm:480:640:init', '*');
+             parent.postMessage({type: 'analytics', event: 'page_view'}, '*');
+             parent.postMessage({id: 'x1', method: 'ping'}, '*');", vec![])).await?;
+        tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+        h.wait_count("#log li.error", 0).await?;
+        h.client.enter_parent_frame().await?;
+        anyhow::ensure!(
+            h.texts("#bridge-notice").await? == notice_before,
+            "a foreign message changed the agent's notice"
+        );
+
+        // HANG_UP, then an unknown disposition (ERROR to the CRM, a translated message to
+        // the agent), then a real three-level one with a comment.
         h.client.find(Css("#crm-frame")).await?.enter_frame().await?;
         h.click("#btn-hang-up").await?;
         h.wait_text("#log li", |t| t.contains("\"RESULT\"") && t.contains("duration_secs")).await?;
@@ -482,7 +546,10 @@ async fn crm_actions_travel_from_the_crm_frame_through_the_desktop_to_ucontact()
         h.click("#btn-disposition").await?;
         h.wait_text("#log li.error", |t| t.contains("unknown_disposition")).await?;
         h.client.enter_parent_frame().await?;
-        h.wait_text("#bridge-notice", |t| t.contains("Inventado")).await?;
+        h.wait_text("#bridge-notice", |t| {
+            t.contains("no está en el árbol de la campaña Ventas->") && !t.contains('`')
+        })
+        .await?;
         h.wait_count("#wrap-up", 1).await?;
         h.to_top().await?;
         h.screenshot("crm-wrap-up").await?;
@@ -490,6 +557,7 @@ async fn crm_actions_travel_from_the_crm_frame_through_the_desktop_to_ucontact()
         h.client.find(Css("#crm-frame")).await?.enter_frame().await?;
         h.fill("#l1", "Venta").await?;
         h.fill("#l2", "Plan anual").await?;
+        h.fill("#l3", "Tarjeta").await?;
         h.fill("#comment", "Cliente conforme").await?;
         h.click("#btn-disposition").await?;
         h.wait_text("#log li", |t| t.contains("\"RESULT\"") && t.contains("crm-4")).await?;
@@ -499,6 +567,7 @@ async fn crm_actions_travel_from_the_crm_frame_through_the_desktop_to_ucontact()
         anyhow::ensure!(actions == ["MAKE_CALL", "HANG_UP", "DISPOSITION_CALL"], "relayed: {got}");
         anyhow::ensure!(got[2]["data"]["disposition"]["comment"] == "Cliente conforme", "{got}");
         anyhow::ensure!(got[2]["data"]["disposition"]["l2"] == "Plan anual", "{got}");
+        anyhow::ensure!(got[2]["data"]["disposition"]["l3"] == "Tarjeta", "{got}");
 
         // The call and its disposition are on the timeline.
         h.client.find(Css("#desktop")).await?.enter_frame().await?;
@@ -507,7 +576,7 @@ async fn crm_actions_travel_from_the_crm_frame_through_the_desktop_to_ucontact()
         // The desktop in the frame recorded no failure.
         h.assert_no_app_errors().await?;
         h.click("#tab-activity").await?;
-        h.wait_text("#timeline .activity-item:first-child", |t| t.contains("Venta › Plan anual")).await?;
+        h.wait_text("#timeline .activity-item:first-child", |t| t.contains("Venta › Plan anual › Tarjeta")).await?;
 
         // CLOSE_TAB closes the contact tab and reaches uContact.
         h.click("#tab-crm").await?;
@@ -716,6 +785,92 @@ async fn the_supervisors_board_follows_an_agents_status_and_calls_live() {
         .await;
         let checked = agent.finish().await;
         outcome.and(checked)
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_live_event_updates_the_timeline_in_place_and_a_call_in_progress_runs_its_clock() {
+    use fantoccini::Locator::Css;
+    run(|h| async move {
+        h.goto("/login?next=%2Fcontacts%2F1").await?;
+        h.login("ana", "demo1234").await?;
+        h.wait_count("#timeline .activity-item", 10).await?;
+        let ids = || async {
+            let v = wd("script", h.client.execute(
+                "return [...document.querySelectorAll('#timeline .activity-item')].map(e => e.dataset.activityId)",
+                vec![])).await?;
+            anyhow::Ok(serde_json::from_value::<Vec<String>>(v)?)
+        };
+        let before = ids().await?;
+        // Open the second item's source panel and put the keyboard focus on the third.
+        let second = h.client.find_all(Css("#timeline .activity-item .activity-source")).await?;
+        wd("click", second[1].click()).await?;
+        h.wait_count(".activity-source-panel", 1).await?;
+        wd("script", h.client.execute(
+            "document.querySelectorAll('#timeline .activity-item')[2].focus()", vec![])).await?;
+        let focused = || async {
+            let v = wd("script", h.client.execute(
+                "return document.activeElement && document.activeElement.dataset.activityId", vec![])).await?;
+            anyhow::Ok(v.as_str().unwrap_or_default().to_string())
+        };
+        anyhow::ensure!(focused().await? == before[2], "focus set");
+
+        // Another desk adds a note: it arrives on top, and nothing else is rebuilt.
+        let token = h.api_token("ana", "demo1234").await?;
+        h.api(reqwest::Method::POST, "/contacts/1/notes", Some(&token),
+            Some(serde_json::json!({ "text": "Nota en vivo" }))).await?;
+        h.wait_text("#timeline .activity-item:first-child", |t| t.contains("Nota en vivo")).await?;
+        let after = ids().await?;
+        anyhow::ensure!(after[1..] == before[..9], "shifted by one: {before:?} → {after:?}");
+        anyhow::ensure!(focused().await? == before[2], "the focus stayed on its item");
+        let open = h.client.find_all(Css(&format!(
+            ".activity-item[data-activity-id='{}'] .activity-source-panel", before[1]))).await?;
+        anyhow::ensure!(open.len() == 1, "the open source panel stayed open");
+
+        // A call in progress: "in progress" with a running clock, never "not answered".
+        h.api(reqwest::Method::POST, "/calls", Some(&token), Some(serde_json::json!({
+            "contact_id": 1, "call": { "destination": "099123123", "campaign": "Ventas->" } }))).await?;
+        let first = "#timeline .activity-item:first-child";
+        h.wait_text(&format!("{first} .badge.live"), |t| t == "En curso").await?;
+        anyhow::ensure!(
+            !h.texts(first).await?.concat().contains("No atendida"),
+            "an unfinished call is not 'not answered'"
+        );
+        let t1 = h.wait_text(&format!("{first} .call-timer"), |t| t.contains(':')).await?;
+        tokio::time::sleep(std::time::Duration::from_millis(2200)).await;
+        let t2 = h.wait_text(&format!("{first} .call-timer"), |t| t.contains(':')).await?;
+        anyhow::ensure!(t1 != t2, "the call's clock runs: {t1} then {t2}");
+        h.screenshot("timeline-call-in-progress").await?;
+        h.api(reqwest::Method::POST, "/calls/hangup", Some(&token), Some(serde_json::json!({}))).await?;
+        h.wait_count(&format!("{first} .badge.live"), 0).await?;
+        h.wait_count(&format!("{first} .call-timer"), 0).await?;
+        Ok(())
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_language_picked_on_the_login_page_is_kept_after_sign_in_and_saved() {
+    run(|h| async move {
+        // Ana's profile says Spanish; she picks English before signing in.
+        // (The browser's own language may already be English: start from Spanish.)
+        h.goto("/login").await?;
+        h.select("#login-locale", "es").await?;
+        h.wait_text("#login-title", |t| t == "Iniciar sesión")
+            .await?;
+        h.select("#login-locale", "en").await?;
+        h.wait_text("#login-title", |t| t == "Sign in").await?;
+        h.login("ana", "demo1234").await?;
+        h.wait_count("#contacts-title", 1).await?;
+        h.wait_text("#contacts-title", |t| t == "Contacts").await?;
+        anyhow::ensure!(h.html_lang().await? == "en", "the page is in English");
+        let token = h.api_token("ana", "demo1234").await?;
+        let me = h
+            .api(reqwest::Method::GET, "/me", Some(&token), None)
+            .await?;
+        anyhow::ensure!(me["locale"] == "en", "saved to the profile: {me}");
+        Ok(())
     })
     .await;
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use agentdesk_protocol::{
     CallInfo, Campaign, CrmSettings, CurrentCalls, Direction, DisposeCall, HangUp, LaunchRequest,
-    LaunchResult, Role, StartCall, fill_template, origin_of,
+    LaunchResult, Role, StartCall, fill_template, origin_of, parse_origin,
 };
 use axum::Router;
 use axum::extract::State;
@@ -51,14 +51,7 @@ async fn settings(
 }
 
 fn check_origin(field: &'static str, o: &str) -> ApiResult<String> {
-    let trimmed = o.trim().trim_end_matches('/');
-    match origin_of(trimmed) {
-        Some(origin) if origin == trimmed.to_ascii_lowercase() => Ok(origin),
-        _ => Err(ApiError::validation(
-            field,
-            format!("`{o}` is not an origin like https://crm.example"),
-        )),
-    }
+    parse_origin(o.trim()).map_err(|m| ApiError::validation(field, m))
 }
 
 async fn set_settings(
@@ -130,24 +123,8 @@ async fn put_campaign(
     if name.trim().is_empty() || name.chars().count() > 80 {
         return Err(ApiError::validation("name", "1 to 80 characters"));
     }
-    fn valid(nodes: &[agentdesk_protocol::DispositionNode], depth: usize) -> bool {
-        depth <= 3
-            && nodes.iter().all(|n| {
-                !n.label.trim().is_empty()
-                    && n.label.chars().count() <= 80
-                    && valid(&n.children, depth + 1)
-            })
-            && {
-                let mut labels: Vec<&str> = nodes.iter().map(|n| n.label.as_str()).collect();
-                labels.sort();
-                labels.windows(2).all(|w| w[0] != w[1])
-            }
-    }
-    if !valid(&c.dispositions, 1) {
-        return Err(ApiError::validation(
-            "dispositions",
-            "at most three levels of distinct, non-empty labels (80 characters each)",
-        ));
+    if let Some(problem) = c.tree_problem() {
+        return Err(ApiError::validation("dispositions", problem));
     }
     state.store.upsert_campaign(&c).await?;
     state
@@ -179,6 +156,10 @@ fn refusal(r: CallRefusal) -> ApiError {
         CallRefusal::InProgress(guid) => ApiError::ConflictOn {
             field: "call",
             message: format!("a call is already in progress ({guid}); hang up first"),
+        },
+        CallRefusal::DuplicateGuid(_) => ApiError::ConflictOn {
+            field: "guid",
+            message: "a call with this guid was already made; send a new guid".into(),
         },
         CallRefusal::DispositionRequired(guid) => ApiError::ConflictOn {
             field: "disposition",
@@ -399,6 +380,12 @@ async fn launch(
         .ok_or(ApiError::Forbidden)?;
     params.remove("sig");
     params.remove("ts");
+    // `{agent}` is who is signed in here, whatever the link says: a link with
+    // `agent=mallory` must not open the CRM as mallory.
+    params.insert(
+        "agent".into(),
+        agent_name(&state, caller.viewer.user_id).await?,
+    );
     let settings = state.store.crm_settings().await?;
     let crm_url = fill_template(&settings.url_template, &params);
     Ok(ApiJson(LaunchResult {

@@ -26,6 +26,8 @@ pub struct NewCall {
 pub enum CallRefusal {
     /// The agent already has a call in progress.
     InProgress(String),
+    /// A call with this guid was already made.
+    DuplicateGuid(String),
     /// The previous call's campaign wants a disposition first.
     DispositionRequired(String),
     /// No call to end or disposition.

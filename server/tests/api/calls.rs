@@ -74,6 +74,23 @@ async fn only_admins_change_crm_settings_origins_are_checked_and_the_csp_follows
             "ucontact_origin",
             json!({"ucontact_origin": "not an origin"}),
         ),
+        // A space-separated list would widen the CSP (`frame-ancestors … *`).
+        (
+            "ucontact_origin",
+            json!({"ucontact_origin": "https://uc.example *"}),
+        ),
+        (
+            "crm_origins",
+            json!({"crm_origins": ["https://api.crm.example https://evil.example"]}),
+        ),
+        (
+            "crm_origins",
+            json!({"crm_origins": ["https://*.crm.example"]}),
+        ),
+        (
+            "url_template",
+            json!({"url_template": "https://crm.example *.evil/?p={phone}"}),
+        ),
     ] {
         let body = expect_error(
             app.call(
@@ -146,14 +163,38 @@ async fn a_call_from_make_to_hang_up_to_disposition_lands_on_the_timeline_and_th
         .await;
     assert_eq!(page.items[0].id, call.activity_id.unwrap());
     assert_eq!(page.items[0].kind, ActivityKind::Call);
+    // Until it ends, the timeline knows the call is in progress (not "0:00, not answered").
+    assert!(
+        matches!(
+            page.items[0].detail,
+            ActivityDetail::Call {
+                outcome: Some(agentdesk_protocol::CallOutcome::InProgress),
+                ..
+            }
+        ),
+        "{:?}",
+        page.items[0].detail
+    );
 
-    // One call at a time.
+    // One call at a time (another call; the same guid again is a duplicate, below).
+    let another = json!({ "contact_id": app.contact_a, "call": {
+        "destination": "099000111", "campaign": "Ventas->", "guid": "second-call" } });
+    let body = expect_error(
+        post(&app, &agent, "/api/v1/calls", another).await,
+        StatusCode::CONFLICT,
+    )
+    .await;
+    assert_eq!(body.error.field.as_deref(), Some("call"));
     let body = expect_error(
         post(&app, &agent, "/api/v1/calls", make.clone()).await,
         StatusCode::CONFLICT,
     )
     .await;
-    assert_eq!(body.error.field.as_deref(), Some("call"));
+    assert_eq!(
+        body.error.field.as_deref(),
+        Some("guid"),
+        "a repeated MAKE_CALL"
+    );
     let current: CurrentCalls = app.get_as("/api/v1/calls/current", &agent).await;
     assert_eq!(current.active.unwrap().guid, call.guid);
 
@@ -162,6 +203,20 @@ async fn a_call_from_make_to_hang_up_to_disposition_lands_on_the_timeline_and_th
     let ended: CallInfo = res.json().await.unwrap();
     assert!(ended.ended_at.is_some());
     assert_eq!(ended.hung_up_by.as_deref(), Some("agent"));
+    let page: ActivityPage = app
+        .get_as(
+            &format!("/api/v1/contacts/{}/activities?kinds=call", app.contact_a),
+            &agent,
+        )
+        .await;
+    assert!(
+        matches!(
+            page.items[0].detail,
+            ActivityDetail::Call { outcome: None, .. }
+        ),
+        "no longer in progress once hung up: {:?}",
+        page.items[0].detail
+    );
     expect_error(
         post(&app, &agent, "/api/v1/calls/hangup", json!({})).await,
         StatusCode::NOT_FOUND,
@@ -257,6 +312,19 @@ async fn a_call_from_make_to_hang_up_to_disposition_lands_on_the_timeline_and_th
         post(&app, &agent, "/api/v1/calls", other).await.status(),
         StatusCode::CREATED
     );
+    // A MAKE_CALL repeating a guid is the client's mistake (the bridge's `duplicate_call`).
+    post(&app, &agent, "/api/v1/calls/hangup", json!({})).await;
+    let body = expect_error(
+        post(&app, &agent, "/api/v1/calls", make).await,
+        StatusCode::CONFLICT,
+    )
+    .await;
+    assert_eq!(body.error.field.as_deref(), Some("guid"));
+    assert!(
+        !body.error.message.contains(&call.guid),
+        "{}",
+        body.error.message
+    );
 }
 
 #[tokio::test]
@@ -323,13 +391,14 @@ async fn a_launch_finds_or_creates_the_contact_and_fills_the_crm_template() {
         "url_template": "https://crm.example/c?phone={phone}&agent={agent}&g={guid}&zone={zone}" }))).await;
     let agent = app.token("agent_a").await;
     let res = post(&app, &agent, "/api/v1/launch", json!({ "params": {
-        "phone": "099000111", "agent": "ana", "campaign": "Soporte<-", "guid": "g-1", "zone": "Pocitos & Centro" } })).await;
+        "phone": "099000111", "agent": "mallory", "campaign": "Soporte<-", "guid": "g-1", "zone": "Pocitos & Centro" } })).await;
     assert_eq!(res.status(), StatusCode::OK);
     let r: LaunchResult = res.json().await.unwrap();
     assert_eq!((r.contact_id, r.created), (app.contact_a, false));
     assert_eq!(
         r.crm_url,
-        "https://crm.example/c?phone=099000111&agent=ana&g=g-1&zone=Pocitos%20%26%20Centro"
+        "https://crm.example/c?phone=099000111&agent=agent_a&g=g-1&zone=Pocitos%20%26%20Centro",
+        "{{agent}} is the signed-in user, never the link's `agent`"
     );
     let res = post(
         &app,
@@ -418,4 +487,90 @@ async fn the_sample_crm_is_served_with_its_own_policy() {
         assert!(csp.contains("frame-ancestors *"), "{csp}");
         assert!(csp.contains("script-src 'self'"), "{csp}");
     }
+}
+
+/// A tree `L1 > L2 > … > Ln` as the admin page saves it.
+fn chain(name: &str, depth: usize) -> Campaign {
+    let dispositions = (0..depth).rev().fold(vec![], |children, n| {
+        vec![DispositionNode {
+            label: format!("Nivel {}", n + 1),
+            children,
+        }]
+    });
+    Campaign {
+        name: name.into(),
+        require_disposition: true,
+        dispositions,
+    }
+}
+
+#[tokio::test]
+async fn trees_of_one_two_and_three_levels_save_and_take_their_full_path_and_four_levels_do_not() {
+    let app = TestApp::spawn().await;
+    let admin = app.token("admin").await;
+    let agent = app.token("agent_a").await;
+    for depth in 1..=3 {
+        let name = format!("Nivel{depth}->");
+        let res = app
+            .call(
+                Method::PUT,
+                &format!("/api/v1/campaigns/Nivel{depth}-%3E"),
+                Some(&admin),
+                Some(&chain(&name, depth)),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::OK, "depth {depth}");
+        let saved: Vec<Campaign> = app.get_as("/api/v1/campaigns", &agent).await;
+        let saved = saved.iter().find(|c| c.name == name).expect("saved");
+        assert_eq!(saved.dispositions, chain(&name, depth).dispositions);
+
+        let res = post(
+            &app,
+            &agent,
+            "/api/v1/calls",
+            json!({ "contact_id": app.contact_a,
+            "call": { "destination": "099000111", "campaign": name } }),
+        )
+        .await;
+        assert_eq!(res.status(), StatusCode::CREATED, "depth {depth}");
+        let call: CallInfo = res.json().await.unwrap();
+        post(&app, &agent, "/api/v1/calls/hangup", json!({})).await;
+        let level = |n: usize| {
+            if n <= depth {
+                format!("Nivel {n}")
+            } else {
+                String::new()
+            }
+        };
+        let res = post(
+            &app,
+            &agent,
+            "/api/v1/calls/disposition",
+            json!({ "disposition": {
+            "campaign": name, "callerid": "099000111", "guid": call.guid,
+            "l1": level(1), "l2": level(2), "l3": level(3) } }),
+        )
+        .await;
+        assert_eq!(res.status(), StatusCode::OK, "depth {depth}");
+        let done: CallInfo = res.json().await.unwrap();
+        let d = done.disposition.unwrap();
+        assert_eq!([d.l1, d.l2, d.l3], [level(1), level(2), level(3)]);
+    }
+    let body = expect_error(
+        app.call(
+            Method::PUT,
+            "/api/v1/campaigns/Nivel4-%3E",
+            Some(&admin),
+            Some(&chain("Nivel4->", 4)),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(body.error.field.as_deref(), Some("dispositions"));
+    assert!(
+        body.error.message.contains("level 4"),
+        "{}",
+        body.error.message
+    );
 }

@@ -5,8 +5,8 @@
 
 use agentdesk_protocol::bridge::CallDisposition;
 use agentdesk_protocol::{
-    ActivityDetail, CallInfo, Campaign, CrmSettings, Direction, Disposition, DispositionNode,
-    ServerEvent,
+    ActivityDetail, CallInfo, CallOutcome, Campaign, CrmSettings, Direction, Disposition,
+    DispositionNode, ServerEvent,
 };
 use async_trait::async_trait;
 use sqlx::{AssertSqlSafe, Row};
@@ -107,6 +107,9 @@ async fn refresh_activity(tx: &mut Tx<'_>, call: &CallInfo, team_id: i64) -> Sto
             l2: d.l2.clone(),
             l3: d.l3.clone(),
         }),
+        // Ended desktop calls say nothing more: whether the customer answered is
+        // uContact's to know (a 0-second call reads as not answered).
+        outcome: call.ended_at.is_none().then_some(CallOutcome::InProgress),
     };
     update_activity_detail(tx, activity_id, call.contact_id, &detail).await?;
     let event = ServerEvent::ActivityUpdated {
@@ -275,6 +278,15 @@ impl CallStore for PostgresStore {
             ],
         )
         .await?;
+        // A repeated MAKE_CALL (the CRM retrying, a double click) is the client's mistake.
+        if sqlx::query_scalar::<_, i64>("SELECT 1 FROM calls WHERE guid = $1")
+            .bind(&call.guid)
+            .fetch_optional(&mut *tx)
+            .await?
+            .is_some()
+        {
+            return Ok(Err(CallRefusal::DuplicateGuid(call.guid)));
+        }
         if let Some(active) = sqlx::query_scalar::<_, String>(
             "SELECT guid FROM calls WHERE user_id = $1 AND end_at IS NULL LIMIT 1",
         )
@@ -306,6 +318,7 @@ impl CallStore for PostgresStore {
                 campaign: call.campaign.clone(),
                 duration_secs: 0,
                 disposition: None,
+                outcome: Some(CallOutcome::InProgress),
             },
             email: None,
             occurred_at: crate::clock::now(),

@@ -2,8 +2,8 @@
 
 use agentdesk_protocol::bridge::CallDisposition;
 use agentdesk_protocol::{
-    ActivityDetail, CallInfo, Campaign, CrmSettings, Direction, Disposition, DispositionNode,
-    ServerEvent,
+    ActivityDetail, CallInfo, CallOutcome, Campaign, CrmSettings, Direction, Disposition,
+    DispositionNode, ServerEvent,
 };
 use async_trait::async_trait;
 use sqlx::{AssertSqlSafe, Row};
@@ -108,6 +108,9 @@ async fn refresh_activity(
             l2: d.l2.clone(),
             l3: d.l3.clone(),
         }),
+        // Ended desktop calls say nothing more: whether the customer answered is
+        // uContact's to know (a 0-second call reads as not answered).
+        outcome: call.ended_at.is_none().then_some(CallOutcome::InProgress),
     };
     update_activity_detail(tx, activity_id, call.contact_id, &detail).await?;
     let event = ServerEvent::ActivityUpdated {
@@ -259,6 +262,15 @@ impl CallStore for SqliteStore {
 
     async fn start_call(&self, call: NewCall) -> CallResult<(CallInfo, Vec<StoredEvent>)> {
         let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
+        // A repeated MAKE_CALL (the CRM retrying, a double click) is the client's mistake.
+        if sqlx::query_scalar::<_, i64>("SELECT 1 FROM calls WHERE guid = ?")
+            .bind(&call.guid)
+            .fetch_optional(&mut *tx)
+            .await?
+            .is_some()
+        {
+            return Ok(Err(CallRefusal::DuplicateGuid(call.guid)));
+        }
         if let Some(active) = sqlx::query_scalar::<_, String>(
             "SELECT guid FROM calls WHERE user_id = ? AND end_at IS NULL LIMIT 1",
         )
@@ -290,6 +302,7 @@ impl CallStore for SqliteStore {
                 campaign: call.campaign.clone(),
                 duration_secs: 0,
                 disposition: None,
+                outcome: Some(CallOutcome::InProgress),
             },
             email: None,
             occurred_at: crate::clock::now(),
