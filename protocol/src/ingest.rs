@@ -29,12 +29,19 @@ pub struct CustomerRef {
 /// text is cut to 128 characters; dates outside 1901–2049 are dropped.
 pub type Attributes = BTreeMap<String, serde_json::Value>;
 
-/// `POST /api/v1/ingest/email`: a raw RFC 5322 message.
+/// `POST /api/v1/ingest/email`: a raw RFC 5322 message, in exactly one of `raw` and
+/// `raw_base64`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IngestEmail {
-    /// The whole message, headers and body, as received or sent.
-    pub raw: String,
+    /// The whole message, headers and body, as received or sent, when it is text.
+    #[serde(default)]
+    pub raw: Option<String>,
+    /// The message's bytes in base64, for messages a JSON string cannot carry (8-bit
+    /// bodies in Latin-1 without a transfer encoding): they reach the MIME parser
+    /// unchanged and each part is decoded by its own charset.
+    #[serde(default)]
+    pub raw_base64: Option<String>,
     #[serde(default = "inbound")]
     pub direction: Direction,
     /// Outbound only: `sent`, `failed`, `queued` or `draft` (default `sent`).

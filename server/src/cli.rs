@@ -1,4 +1,12 @@
-//! The binary's subcommands: `serve` (default), `migrate`, `create-user`, `seed-demo`.
+//! The binary's subcommands: `serve` (default), `migrate`, `create-user`, `seed-demo`,
+//! `import-ccrepo`, `poll-imap`.
+//!
+//! Exit statuses: 0 done; 1 failed (the message says why); 2 the command line was wrong;
+//! [`ROWS_REJECTED`] an import finished but rejected rows (listed in its summary).
+
+use std::fmt::Display;
+use std::io::Write;
+use std::process::ExitCode;
 
 use tokio::net::TcpListener;
 
@@ -24,27 +32,38 @@ async fn open_store(cli: &Cli) -> anyhow::Result<DynStore> {
     Ok(store)
 }
 
-pub async fn run(cli: Cli) -> anyhow::Result<()> {
+/// `import-ccrepo` read the whole file, but rejected some rows: a scheduled job can tell
+/// this from success (0) and from failure (1).
+pub const ROWS_REJECTED: u8 = 3;
+
+/// Print a result on stdout. A reader that went away (`| head`) is not an error: the
+/// rest is simply not shown, where `println!` would panic.
+fn say(text: impl Display) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match writeln!(out, "{text}").and_then(|_| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(()),
+    }
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     init_tracing(cli.log_format);
     let store = open_store(&cli).await?;
     match cli.command {
-        None => serve(store, ServeConfig::default()).await,
-        Some(Command::Serve(config)) => serve(store, config).await,
-        Some(Command::Migrate) => {
-            tracing::info!("migrations applied");
-            Ok(())
-        }
-        Some(Command::CreateUser(args)) => create_user(&store, args).await,
-        Some(Command::ImportCcrepo(args)) => import_ccrepo(&store, args).await,
-        Some(Command::PollImap(args)) => poll_imap(&store, args).await,
+        None => serve(store, ServeConfig::default()).await?,
+        Some(Command::Serve(config)) => serve(store, config).await?,
+        Some(Command::Migrate) => tracing::info!("migrations applied"),
+        Some(Command::CreateUser(args)) => create_user(&store, args).await?,
+        Some(Command::ImportCcrepo(args)) => return import_ccrepo(&store, args).await,
+        Some(Command::PollImap(args)) => poll_imap(&store, args).await?,
         Some(Command::SeedDemo(args)) => {
             let summary = demo::seed(&store, &args).await?;
             // The sample CRM as served by `serve` with its default address.
             demo::seed_crm(&store, "http://127.0.0.1:8080").await?;
-            println!("{summary}");
-            Ok(())
+            say(summary)?
         }
     }
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn serve(store: DynStore, config: ServeConfig) -> anyhow::Result<()> {
@@ -69,7 +88,7 @@ async fn poll_imap(store: &DynStore, args: PollImapArgs) -> anyhow::Result<()> {
     let mut failed = 0;
     for m in &args.imap_mailboxes {
         match imap::poll_once(store, &events, m, &tls, &args.phone_region).await {
-            Ok(s) => println!("{m}: {s}"),
+            Ok(s) => say(format!("{m}: {s}"))?,
             Err(e) => {
                 failed += 1;
                 eprintln!("{m}: {e:#}");
@@ -114,14 +133,16 @@ async fn create_user(store: &DynStore, args: CreateUserArgs) -> anyhow::Result<(
             team_ids,
         })
         .await?;
-    println!(
+    say(format!(
         "created user `{}` (id {id}, role {})",
         args.username, args.role
-    );
-    Ok(())
+    ))
 }
 
-async fn import_ccrepo(store: &DynStore, args: crate::config::ImportArgs) -> anyhow::Result<()> {
+async fn import_ccrepo(
+    store: &DynStore,
+    args: crate::config::ImportArgs,
+) -> anyhow::Result<ExitCode> {
     let team = store
         .team_by_name(&args.team)
         .await?
@@ -135,9 +156,14 @@ async fn import_ccrepo(store: &DynStore, args: crate::config::ImportArgs) -> any
         team_id: team.id,
         time_zone,
         phone_region: &args.phone_region,
+        encoding: args.encoding,
         progress: !args.quiet,
     };
     let summary = crate::ingest::ccrepo::import_file(store, &args.file, &opts).await?;
-    println!("{summary}");
-    Ok(())
+    say(&summary)?;
+    Ok(if summary.rejected > 0 {
+        ExitCode::from(ROWS_REJECTED)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

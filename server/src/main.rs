@@ -3,6 +3,6 @@
 use clap::Parser;
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> anyhow::Result<std::process::ExitCode> {
     agentdesk_server::cli::run(agentdesk_server::config::Cli::parse()).await
 }

@@ -7,10 +7,10 @@
 //! with its line number and reason and never stops the import.
 
 use std::collections::HashMap;
-use std::io::Read;
+use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
-use agentdesk_protocol::{ActivityDetail, CustomerRef, Direction};
+use agentdesk_protocol::{ActivityDetail, CallOutcome, CustomerRef, Direction};
 use anyhow::Context;
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
@@ -35,8 +35,75 @@ pub enum Table {
     Sms,
 }
 
+/// How the file's bytes are read as text (`--encoding`).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Encoding {
+    /// Valid UTF-8 (with or without a byte-order mark) is UTF-8; anything else is read
+    /// as Windows-1252.
+    #[default]
+    Auto,
+    /// UTF-8 only: a row with bytes that are not UTF-8 is rejected.
+    #[value(name = "utf-8", alias = "utf8")]
+    Utf8,
+    /// ISO-8859-1, read as Windows-1252 (its superset, as every browser reads `latin1`):
+    /// the two differ only in 0x80–0x9F, control codes no export contains.
+    #[value(alias = "iso-8859-1")]
+    Latin1,
+    #[value(name = "windows-1252", alias = "cp1252")]
+    Windows1252,
+}
+
+impl Encoding {
+    /// The decoder for these bytes; `Auto` reads the input once to decide, then rewinds.
+    fn resolve(
+        self,
+        input: &mut (impl Read + Seek),
+    ) -> std::io::Result<&'static encoding_rs::Encoding> {
+        Ok(match self {
+            Encoding::Utf8 => encoding_rs::UTF_8,
+            Encoding::Latin1 | Encoding::Windows1252 => encoding_rs::WINDOWS_1252,
+            Encoding::Auto => {
+                let start = input.stream_position()?;
+                let utf8 = is_utf8(&mut *input)?;
+                input.seek(SeekFrom::Start(start))?;
+                if utf8 {
+                    encoding_rs::UTF_8
+                } else {
+                    encoding_rs::WINDOWS_1252
+                }
+            }
+        })
+    }
+}
+
+/// Whether everything `input` holds is valid UTF-8, read in chunks (flat memory).
+fn is_utf8(input: &mut impl Read) -> std::io::Result<bool> {
+    let mut buf = vec![0u8; 1 << 16];
+    // Bytes of a character cut by the chunk's end, carried to the next chunk.
+    let mut carry = 0;
+    loop {
+        let n = input.read(&mut buf[carry..])?;
+        if n == 0 {
+            return Ok(carry == 0);
+        }
+        let filled = carry + n;
+        match std::str::from_utf8(&buf[..filled]) {
+            Ok(_) => carry = 0,
+            // A sequence cut short by the end of the chunk: keep it for the next read.
+            Err(e) if e.error_len().is_none() => {
+                let valid = e.valid_up_to();
+                buf.copy_within(valid..filled, 0);
+                carry = filled - valid;
+            }
+            Err(_) => return Ok(false),
+        }
+    }
+}
+
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Summary {
+    /// The encoding the file was read with (`auto` says which it chose).
+    pub encoding: &'static str,
     pub rows_read: u64,
     pub imported: u64,
     pub duplicates: u64,
@@ -52,8 +119,8 @@ impl std::fmt::Display for Summary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         writeln!(
             f,
-            "rows read: {}\nimported: {}\nduplicates skipped: {}\nrejected: {}",
-            self.rows_read, self.imported, self.duplicates, self.rejected
+            "encoding: {}\nrows read: {}\nimported: {}\nduplicates skipped: {}\nrejected: {}",
+            self.encoding, self.rows_read, self.imported, self.duplicates, self.rejected
         )?;
         for (line, reason) in &self.rejections {
             writeln!(f, "  line {line}: {reason}")?;
@@ -93,6 +160,8 @@ pub struct Options<'a> {
     /// Time zone of the export's local date-times.
     pub time_zone: Tz,
     pub phone_region: &'a str,
+    /// How the bytes are read as text.
+    pub encoding: Encoding,
     /// Draw a progress bar on stderr (when it is a terminal).
     pub progress: bool,
 }
@@ -126,9 +195,12 @@ impl Columns {
 
 fn parse_time(tz: &Tz, s: &str) -> Result<DateTime<Utc>, String> {
     let s = s.trim();
-    let naive = NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S")
-        .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S"))
-        .map_err(|_| format!("unreadable date-time {s:?}"))?;
+    // As SQL clients export them: a space or a `T`, with or without fractional seconds
+    // (`2026-03-02 08:05:32.0`).
+    let naive = ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f"]
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
+        .ok_or_else(|| format!("unreadable date-time {s:?}"))?;
     tz.from_local_datetime(&naive)
         .earliest()
         .map(|d| d.with_timezone(&Utc))
@@ -281,6 +353,8 @@ impl Converter<'_> {
                         campaign,
                         duration_secs: duration,
                         disposition: None,
+                        // Asterisk's own verdict, when the export has the column.
+                        outcome: CallOutcome::from_cdr(self.cols.get(r, "disposition")),
                     },
                     None,
                 )))))
@@ -402,21 +476,43 @@ fn swallows_records(record: &csv::StringRecord, expected: usize) -> bool {
 /// Import one CSV export from any reader (`len`: its size in bytes, for progress).
 pub async fn import_reader(
     store: &DynStore,
-    reader: impl Read,
+    mut reader: impl Read + Seek,
     len: Option<u64>,
     opts: &Options<'_>,
 ) -> anyhow::Result<Summary> {
     let started = std::time::Instant::now();
+    let encoding = opts
+        .encoding
+        .resolve(&mut reader)
+        .context("reading the file to tell its encoding")?;
+    // UTF-8 goes to the parser as it is (a row with bytes that are not UTF-8 is then
+    // rejected by line); other encodings are decoded to UTF-8 on the way, streaming.
+    let decoded: Box<dyn Read> = if encoding == encoding_rs::UTF_8 {
+        Box::new(reader)
+    } else {
+        Box::new(
+            encoding_rs_io::DecodeReaderBytesBuilder::new()
+                .encoding(Some(encoding))
+                .bom_override(true)
+                .build(reader),
+        )
+    };
     let lines = Lines::default();
     let mut csv = csv::ReaderBuilder::new()
         .flexible(true)
         .trim(csv::Trim::None)
         .from_reader(LineCounting {
-            inner: reader,
+            inner: decoded,
             offset: 0,
             lines: lines.clone(),
         });
     let headers = csv.headers().context("reading the header row")?.clone();
+    if headers
+        .iter()
+        .all(|h| h.trim().trim_start_matches('\u{feff}').is_empty())
+    {
+        anyhow::bail!("the file is empty: no header row, nothing to import");
+    }
     let cols = Columns(
         headers
             .iter()
@@ -454,7 +550,10 @@ pub async fn import_reader(
         agents: HashMap::new(),
         store: store.clone(),
     };
-    let mut summary = Summary::default();
+    let mut summary = Summary {
+        encoding: encoding.name(),
+        ..Summary::default()
+    };
     let mut interactions: Vec<NewInteraction> = Vec::with_capacity(BATCH);
     let mut queue_rows: Vec<QueueLogRow> = Vec::with_capacity(BATCH);
     let mut record = csv::StringRecord::new();
@@ -588,6 +687,27 @@ mod tests {
     use super::*;
 
     #[test]
+    fn utf8_is_recognised_across_chunk_boundaries_and_anything_else_is_windows_1252() {
+        // A two-byte `ñ` cut by the 64 KiB chunk boundary is still UTF-8.
+        let mut cut = vec![b'a'; (1 << 16) - 1];
+        cut.extend_from_slice("ñ,ü€\n".as_bytes());
+        assert!(is_utf8(&mut cut.as_slice()).unwrap());
+        // A truncated sequence at the very end is not.
+        assert!(!is_utf8(&mut b"ok \xc3".as_slice()).unwrap());
+        assert!(!is_utf8(&mut b"Pe\xf1a".as_slice()).unwrap());
+        assert!(is_utf8(&mut b"".as_slice()).unwrap());
+        let mut latin = std::io::Cursor::new(b"Pe\xf1a".to_vec());
+        let enc = Encoding::Auto.resolve(&mut latin).unwrap();
+        assert_eq!(enc, encoding_rs::WINDOWS_1252);
+        assert_eq!(latin.position(), 0, "rewound for the import");
+        let mut utf = std::io::Cursor::new("Peña".as_bytes().to_vec());
+        assert_eq!(
+            Encoding::Auto.resolve(&mut utf).unwrap(),
+            encoding_rs::UTF_8
+        );
+    }
+
+    #[test]
     fn caller_names_and_campaign_directions() {
         assert_eq!(
             clid_name("\"Lucía Fernández\" <8180219935>"),
@@ -609,5 +729,29 @@ mod tests {
             "2026-03-02T11:00:00+00:00"
         );
         assert!(parse_time(&Tz::UTC, "02/03/2026").is_err());
+        for sql_client in [
+            "2026-03-02 08:05:32.0",
+            "2026-03-02T08:05:32.0",
+            "2026-03-02 08:05:32.000",
+            "2026-03-02T08:05:32",
+            " 2026-03-02 08:05:32 ",
+        ] {
+            assert_eq!(
+                parse_time(&Tz::UTC, sql_client).map(|t| t.to_rfc3339()),
+                Ok("2026-03-02T08:05:32+00:00".into()),
+                "{sql_client:?}"
+            );
+        }
+        assert_eq!(
+            parse_time(&Tz::UTC, "2026-03-02 08:05:32.250").map(|t| t.timestamp_subsec_millis()),
+            Ok(250)
+        );
+        for bad in [
+            "2026-03-02 08:05:32.",
+            "2026-03-02 08:05",
+            "2026-02-30 08:00:00",
+        ] {
+            assert!(parse_time(&Tz::UTC, bad).is_err(), "{bad:?}");
+        }
     }
 }

@@ -200,8 +200,25 @@ async fn ingest_email(
 ) -> ApiResult<Answer> {
     let team_id = integration_team(&state, &headers, &body).await?;
     let req: IngestEmail = parse(&body)?;
-    let m =
-        email::parse(req.raw.as_bytes()).map_err(|e| ApiError::validation("raw", e.to_string()))?;
+    let (field, bytes): (&'static str, std::borrow::Cow<[u8]>) = match (&req.raw, &req.raw_base64) {
+        (Some(raw), None) => ("raw", raw.as_bytes().into()),
+        (None, Some(b64)) => {
+            use base64::Engine;
+            // Line breaks (as MIME tools wrap base64) are not part of the data.
+            let compact: String = b64.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(compact)
+                .map_err(|e| ApiError::validation("raw_base64", format!("not base64: {e}")))?;
+            ("raw_base64", bytes.into())
+        }
+        _ => {
+            return Err(ApiError::validation(
+                "raw",
+                "send the message in exactly one of `raw` and `raw_base64`",
+            ));
+        }
+    };
+    let m = email::parse(&bytes).map_err(|e| ApiError::validation(field, e.to_string()))?;
     let defs = state.store.attribute_defs().await?;
     let i = email::interaction(
         &m,

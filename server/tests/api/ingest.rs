@@ -931,6 +931,7 @@ fn opts(app: &TestApp, table: Table) -> Options<'static> {
         team_id: app.team_a,
         time_zone: chrono_tz::Tz::UTC,
         phone_region: "UY",
+        encoding: ccrepo::Encoding::Auto,
         progress: false,
     }
 }
@@ -994,14 +995,44 @@ async fn ccrepo_exports_import_once_and_a_rerun_imports_nothing() {
             direction,
             duration_secs,
             campaign,
+            outcome,
             ..
         } => {
             assert_eq!(*direction, Direction::Inbound);
             assert_eq!(*duration_secs, 711);
             assert_eq!(campaign, "Ventas<-");
+            assert_eq!(*outcome, Some(agentdesk_protocol::CallOutcome::Answered));
         }
         other => panic!("a call: {other:?}"),
     }
+    // The third row was `NO ANSWER` (52 s of ringing, 0 billed): kept as such.
+    let list: agentdesk_protocol::ContactList = app
+        .get_as("/api/v1/contacts?q=3312186252&limit=5", &admin)
+        .await;
+    let caller = list.items.first().expect("the third row's caller");
+    let calls: ActivityPage = app
+        .get_as(
+            &format!("/api/v1/contacts/{}/activities?kinds=call", caller.id),
+            &admin,
+        )
+        .await;
+    let unanswered = calls
+        .items
+        .iter()
+        .find(|a| a.model_id == "24d4589c-16fa-4421-9129-d06743a08f06")
+        .unwrap_or_else(|| panic!("the CDR's third call: {:?}", page.items));
+    assert!(
+        matches!(
+            unanswered.detail,
+            ActivityDetail::Call {
+                outcome: Some(agentdesk_protocol::CallOutcome::NoAnswer),
+                duration_secs: 0,
+                ..
+            }
+        ),
+        "{:?}",
+        unanswered.detail
+    );
     // The SMS export's first row, with its text.
     let list: agentdesk_protocol::ContactList = app
         .get_as("/api/v1/contacts?q=5591875749&limit=5", &admin)
@@ -1046,9 +1077,14 @@ async fn extra_fields_and_unclosed_quotes_are_rejected_by_line_and_every_row_is_
 5,SMa5,SMS<-,2026-03-02 08:13:00,I,5591000005,\"Hola sin cerrar,,,OK,1,s5\n\
 6,SMa6,SMS<-,2026-03-02 08:14:00,I,5591000006,Seis,,,OK,1,s6\n\
 7,SMa7,SMS<-,2026-03-02 08:15:00,I,5591000007,Siete,,,OK,1,s7\n";
-    let s = ccrepo::import_reader(&app.store, csv.as_bytes(), None, &opts(&app, Table::Sms))
-        .await
-        .unwrap();
+    let s = ccrepo::import_reader(
+        &app.store,
+        std::io::Cursor::new(csv.as_bytes()),
+        None,
+        &opts(&app, Table::Sms),
+    )
+    .await
+    .unwrap();
     // Six records on eight lines: the two good ones (one with a quoted line break) in,
     // the one with a 13th field out, and the three lines the open quote swallowed out.
     assert_eq!(
@@ -1103,9 +1139,13 @@ async fn messy_csv_lines_are_reported_with_line_numbers_and_the_rest_imported() 
     csv.extend_from_slice(b"5,2026-03-02 08:00:10,c1,Ventas<-,ABANDON,\xff\xfe,,,,\r\n");
     let s = ccrepo::import_reader(
         &app.store,
-        csv.as_slice(),
+        std::io::Cursor::new(csv.as_slice()),
         None,
-        &opts(&app, Table::QueueLog),
+        // Strict UTF-8: the bytes that are not UTF-8 are a rejected row.
+        &Options {
+            encoding: ccrepo::Encoding::Utf8,
+            ..opts(&app, Table::QueueLog)
+        },
     )
     .await
     .unwrap();
@@ -1121,7 +1161,7 @@ async fn messy_csv_lines_are_reported_with_line_numbers_and_the_rest_imported() 
 3,2026-03-02 08:00:07,c1,Ventas<-,CONNECT,5,,,,\n";
     let s = ccrepo::import_reader(
         &app.store,
-        fixed.as_slice(),
+        std::io::Cursor::new(fixed.as_slice()),
         None,
         &opts(&app, Table::QueueLog),
     )
@@ -1135,7 +1175,7 @@ async fn messy_csv_lines_are_reported_with_line_numbers_and_the_rest_imported() 
 10,2026-03-02 08:00:00\n";
     let s = ccrepo::import_reader(
         &app.store,
-        lf.as_slice(),
+        std::io::Cursor::new(lf.as_slice()),
         None,
         &opts(&app, Table::QueueLog),
     )
@@ -1149,11 +1189,221 @@ async fn messy_csv_lines_are_reported_with_line_numbers_and_the_rest_imported() 
     // A file without the required columns is refused before anything is read.
     let err = ccrepo::import_reader(
         &app.store,
-        b"a,b\n1,2\n".as_slice(),
+        std::io::Cursor::new(b"a,b\n1,2\n".as_slice()),
         None,
         &opts(&app, Table::Cdr),
     )
     .await
     .unwrap_err();
     assert!(err.to_string().contains("missing columns"), "{err}");
+}
+
+/// An SMS export whose messages are `texts`, one row each, from `number_base` on.
+fn sms_export(prefix: &str, number_base: u64, texts: &[&str]) -> String {
+    let mut csv = String::from(
+        "id,idm,campaign,dateprocessed,direction,callerid,message,agent,smsbase,result,readsms,sessionid\n",
+    );
+    for (i, text) in texts.iter().enumerate() {
+        csv.push_str(&format!(
+            "{i},SM{prefix}{i},SMS<-,2026-03-02 08:1{i}:00,I,{},\"{text}\",,,OK,1,s{prefix}{i}\n",
+            number_base + i as u64
+        ));
+    }
+    csv
+}
+
+#[tokio::test]
+async fn exports_in_latin1_and_windows_1252_are_read_without_mojibake_and_auto_tells_them_apart() {
+    let app = app().await;
+    let admin = app.token("admin").await;
+    let spanish = ["Peña y Muñoz", "¿Cuándo llega? ñandú", "plain ascii"];
+    let windows = ["Cobro de 20 € “urgente”", "Año nuevo – señal", "ok"];
+    let latin1 = |s: &str| -> Vec<u8> {
+        s.chars()
+            .map(|c| u8::try_from(u32::from(c)).expect("a Latin-1 character"))
+            .collect()
+    };
+    let cp1252 = |s: &str| encoding_rs::WINDOWS_1252.encode(s).0.into_owned();
+    let mut bom = vec![0xEF, 0xBB, 0xBF];
+    bom.extend_from_slice(sms_export("b", 5592000000, &spanish).as_bytes());
+    // (name, option, file bytes, first phone number, texts expected, encoding chosen)
+    type Case<'a> = (
+        &'a str,
+        ccrepo::Encoding,
+        Vec<u8>,
+        u64,
+        &'a [&'a str],
+        &'a str,
+    );
+    let cases: Vec<Case> = vec![
+        (
+            "u",
+            ccrepo::Encoding::Auto,
+            sms_export("u", 5591000000, &spanish).into_bytes(),
+            5591000000,
+            &spanish,
+            "UTF-8",
+        ),
+        (
+            "b",
+            ccrepo::Encoding::Auto,
+            bom,
+            5592000000,
+            &spanish,
+            "UTF-8",
+        ),
+        (
+            "w",
+            ccrepo::Encoding::Auto,
+            cp1252(&sms_export("w", 5593000000, &windows)),
+            5593000000,
+            &windows,
+            "windows-1252",
+        ),
+        (
+            "l",
+            ccrepo::Encoding::Latin1,
+            latin1(&sms_export("l", 5594000000, &spanish)),
+            5594000000,
+            &spanish,
+            "windows-1252",
+        ),
+        (
+            "x",
+            ccrepo::Encoding::Windows1252,
+            cp1252(&sms_export("x", 5595000000, &windows)),
+            5595000000,
+            &windows,
+            "windows-1252",
+        ),
+        (
+            "a",
+            ccrepo::Encoding::Auto,
+            latin1(&sms_export("a", 5596000000, &spanish)),
+            5596000000,
+            &spanish,
+            "windows-1252",
+        ),
+    ];
+    for (name, encoding, bytes, base, texts, chosen) in cases {
+        let s = ccrepo::import_reader(
+            &app.store,
+            std::io::Cursor::new(bytes),
+            None,
+            &Options {
+                encoding,
+                ..opts(&app, Table::Sms)
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(s.encoding, chosen, "{name}: {s}");
+        assert_eq!(
+            (s.rows_read, s.imported, s.rejected),
+            (3, 3, 0),
+            "{name}: {s}"
+        );
+        for (i, text) in texts.iter().enumerate() {
+            let list: agentdesk_protocol::ContactList = app
+                .get_as(&format!("/api/v1/contacts?q={}", base + i as u64), &admin)
+                .await;
+            assert_eq!(list.items.len(), 1, "{name} row {i}");
+            let page = timeline(&app, list.items[0].id).await;
+            assert!(
+                matches!(&page.items[0].detail, ActivityDetail::Sms { text: t, .. } if t == text),
+                "{name} row {i}: {:?} should be {text:?}",
+                page.items[0].detail
+            );
+        }
+    }
+    // Strict UTF-8 on a Windows-1252 file: the rows with other bytes are rejected by
+    // line, the ASCII row is imported, and every row is accounted for.
+    let s = ccrepo::import_reader(
+        &app.store,
+        std::io::Cursor::new(cp1252(&sms_export("s", 5597000000, &windows))),
+        None,
+        &Options {
+            encoding: ccrepo::Encoding::Utf8,
+            ..opts(&app, Table::Sms)
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!((s.rows_read, s.imported, s.rejected), (3, 1, 2), "{s}");
+    assert_eq!(
+        s.rejections.iter().map(|(l, _)| *l).collect::<Vec<_>>(),
+        [2, 3],
+        "{s}"
+    );
+}
+
+#[tokio::test]
+async fn an_8_bit_latin1_message_arrives_intact_through_raw_base64() {
+    use base64::Engine;
+    let app = app().await;
+    let i = integration(&app).await;
+    let mut raw = b"From: =?iso-8859-1?q?Jos=E9_Pe=F1a?= <jose.pena@example.com>\r\n\
+To: soporte@example.com\r\n\
+Subject: Factura\r\n\
+Message-ID: <latin1-8bit@example.com>\r\n\
+Date: Mon, 02 Mar 2026 10:00:00 -0300\r\n\
+MIME-Version: 1.0\r\n\
+Content-Type: text/plain; charset=iso-8859-1\r\n\
+Content-Transfer-Encoding: 8bit\r\n\r\n"
+        .to_vec();
+    // 8-bit Latin-1 bytes: no JSON string can carry them as they are.
+    raw.extend_from_slice(b"Se\xf1ores: la facturaci\xf3n de mar\xe7o est\xe1 mal.\r\n");
+    let b64 = base64::engine::general_purpose::STANDARD.encode(&raw);
+    // Wrapped at 76 columns as MIME tools write it: still the same bytes.
+    let wrapped: String = b64
+        .as_bytes()
+        .chunks(76)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect::<Vec<_>>()
+        .join("\r\n");
+    let r = ok(
+        ingest(&app, &i.token, "email", json!({ "raw_base64": wrapped })).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let admin = app.token("admin").await;
+    let found: ActivityPage = app
+        .get_as(
+            &format!(
+                "/api/v1/contacts/{}/activities?q=facturaci%C3%B3n",
+                r.contact_id
+            ),
+            &admin,
+        )
+        .await;
+    assert_eq!(found.total, 1, "the decoded words are searchable");
+    match &found.items[0].detail {
+        ActivityDetail::Email {
+            content: Some(c), ..
+        } => {
+            assert!(
+                c.snippet
+                    .contains("Señores: la facturación de março está mal."),
+                "{c:?}"
+            );
+            assert!(c.sender.contains("José Peña"), "{c:?}");
+        }
+        other => panic!("{other:?}"),
+    }
+    // Exactly one of the two; base64 that is not base64 names its field.
+    for (body, field) in [
+        (
+            json!({ "raw": "Subject: x\r\n\r\ny", "raw_base64": b64 }),
+            "raw",
+        ),
+        (json!({}), "raw"),
+        (json!({ "raw_base64": "not base64 at all!" }), "raw_base64"),
+    ] {
+        let e = expect_error(
+            ingest(&app, &i.token, "email", body.clone()).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+        assert_eq!(e.error.field.as_deref(), Some(field), "{body}");
+    }
 }
