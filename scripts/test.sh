@@ -115,11 +115,13 @@ TESTS_BUILT=$?
 if [ "$TESTS_BUILT" -eq 0 ]; then
   run_step "unit" "$PASS_LIMIT" "${CARGO[@]}" test --workspace --no-fail-fast --lib --bins \
     --test bridge_props
-  run_step "api-sqlite" "$PASS_LIMIT" "${CARGO[@]}" test -p agentdesk-server --test api \
+  # `--workspace` (not `-p`): the same feature set as the build step, so nothing is
+  # compiled again inside a pass's time limit.
+  run_step "api-sqlite" "$PASS_LIMIT" "${CARGO[@]}" test --workspace --test api \
     --no-fail-fast
   if [ "$APP_BUILT" -eq 0 ]; then
     # One browser scenario at a time: each starts its own server and Chromium.
-    run_step "e2e" "$PASS_LIMIT" "${CARGO[@]}" test -p agentdesk --test e2e --no-fail-fast \
+    run_step "e2e" "$PASS_LIMIT" "${CARGO[@]}" test --workspace --test e2e --no-fail-fast \
       -- --test-threads=1
   else
     skip_step "e2e" "the app did not build"
@@ -184,7 +186,7 @@ else
   AGENTDESK_TEST_PG="postgres://postgres@127.0.0.1:$PG_PORT/postgres" \
   AGENTDESK_TEST_PG_BIN="$PG_BIN" \
   AGENTDESK_TEST_PG_CA="$PG_DIR/ca.crt" \
-    run_step "api-pg" "$PASS_LIMIT" "${CARGO[@]}" test -p agentdesk-server --test api \
+    run_step "api-pg" "$PASS_LIMIT" "${CARGO[@]}" test --workspace --test api \
       --no-fail-fast
 fi
 

@@ -98,6 +98,39 @@ pub struct Disposition {
     pub l3: String,
 }
 
+/// How a call went, when its source says so: the desktop's own call state, uContact's
+/// cdr `disposition` column. Absent on older records: the timeline then reads a call of
+/// 0 seconds as not answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallOutcome {
+    /// Not ended yet: the timeline shows it with a running duration.
+    InProgress,
+    Answered,
+    NoAnswer,
+    Busy,
+    Failed,
+}
+
+impl CallOutcome {
+    /// Asterisk's cdr `disposition` (`ANSWERED`, `NO ANSWER`, `BUSY`, `FAILED`,
+    /// `CONGESTION`), in any case and spacing; `None` for anything else.
+    pub fn from_cdr(disposition: &str) -> Option<CallOutcome> {
+        let d: String = disposition
+            .chars()
+            .filter(|c| c.is_ascii_alphabetic())
+            .map(|c| c.to_ascii_uppercase())
+            .collect();
+        match d.as_str() {
+            "ANSWERED" => Some(CallOutcome::Answered),
+            "NOANSWER" => Some(CallOutcome::NoAnswer),
+            "BUSY" => Some(CallOutcome::Busy),
+            "FAILED" | "CONGESTION" => Some(CallOutcome::Failed),
+            _ => None,
+        }
+    }
+}
+
 /// What the timeline renders for each kind. Email content lives apart (the
 /// `incoming_emails` table) and is only filled in for users with the email permission.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -129,6 +162,8 @@ pub enum ActivityDetail {
         campaign: String,
         duration_secs: u32,
         disposition: Option<Disposition>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        outcome: Option<CallOutcome>,
     },
     Sms {
         direction: Direction,

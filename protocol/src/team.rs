@@ -111,6 +111,10 @@ pub struct Me {
     /// The agent's user name in uContact, when linked.
     pub ucontact_agent: Option<String>,
     pub teams: Vec<TeamRef>,
+    /// May delete activities (the server's delete-roles setting), so the desktop offers
+    /// the action only to those it will not refuse.
+    #[serde(default)]
+    pub can_delete: bool,
 }
 
 /// `PATCH /api/v1/me`: the preferences a user may change themselves.

@@ -150,6 +150,7 @@ async fn load(store: &DynStore, total: usize, big: usize) -> anyhow::Result<(i64
                     l2: String::new(),
                     l3: String::new(),
                 }),
+                outcome: None,
             },
             35..60 => ActivityDetail::Chat {
                 session_id: format!("s{i}"),

@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use agentdesk_protocol::{
-    ActivityDetail, ActivityKind, Direction, Disposition, EmailContent, EmailStatus, Locale, Role,
-    TicketStatus,
+    ActivityDetail, ActivityKind, CallOutcome, Direction, Disposition, EmailContent, EmailStatus,
+    Locale, Role, TicketStatus,
 };
 use chrono::{Duration, Utc};
 
@@ -456,6 +456,11 @@ fn demo_activity(
                 campaign: CAMPAIGNS[rng.usize(..CAMPAIGNS.len())].into(),
                 duration_secs: if answered { rng.u32(20..1_500) } else { 0 },
                 disposition,
+                outcome: Some(if answered {
+                    CallOutcome::Answered
+                } else {
+                    CallOutcome::NoAnswer
+                }),
             },
         )
     } else if roll < 60 {

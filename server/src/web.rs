@@ -159,11 +159,19 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
     res
 }
 
-/// Cache hashed build outputs forever; everything else must be revalidated.
+/// Cache hashed build outputs forever; everything else must be revalidated. API answers
+/// (contacts, timelines, exports: personal data) are never stored by a browser or a
+/// proxy, errors included.
 pub async fn cache_headers(req: Request, next: Next) -> Response {
-    let hashed = is_hashed_asset(req.uri().path());
+    let path = req.uri().path();
+    let api = path == agentdesk_protocol::API_PREFIX
+        || path.starts_with(&format!("{}/", agentdesk_protocol::API_PREFIX));
+    let hashed = is_hashed_asset(path);
     let mut res = next.run(req).await;
-    if res.status().is_success() && !res.headers().contains_key(header::CACHE_CONTROL) {
+    if api {
+        res.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    } else if res.status().is_success() && !res.headers().contains_key(header::CACHE_CONTROL) {
         let v = if hashed {
             "public, max-age=31536000, immutable"
         } else {

@@ -74,11 +74,7 @@ async fn login(
             ip: Some(ip),
         })
         .await?;
-    let me = state
-        .store
-        .me(user_id)
-        .await?
-        .ok_or(ApiError::Unauthorized)?;
+    let me = super::me::profile(&state, user_id).await?;
     tracing::info!(user_id, "login");
     Ok(ApiJson(LoginResponse {
         token,

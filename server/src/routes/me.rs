@@ -15,12 +15,19 @@ pub fn router() -> Router<AppState> {
 }
 
 async fn me(State(state): State<AppState>, caller: Caller) -> ApiResult<ApiJson<Me>> {
-    let me = state
+    Ok(ApiJson(profile(&state, caller.viewer.user_id).await?))
+}
+
+/// The user's profile as the desktop gets it (at login and from `/me`), with what the
+/// server's settings allow them.
+pub async fn profile(state: &AppState, user_id: i64) -> ApiResult<Me> {
+    let mut me = state
         .store
-        .me(caller.viewer.user_id)
+        .me(user_id)
         .await?
         .ok_or(ApiError::Unauthorized)?;
-    Ok(ApiJson(me))
+    me.can_delete = state.config.delete_roles.contains(&me.role);
+    Ok(me)
 }
 
 async fn update_me(

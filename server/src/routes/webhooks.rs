@@ -225,6 +225,7 @@ async fn receive(
                     campaign: campaign.clone(),
                     duration_secs: *duration,
                     disposition: None,
+                    outcome: None,
                 },
                 None,
             );
@@ -270,6 +271,7 @@ async fn receive(
                     number,
                     campaign,
                     duration_secs,
+                    outcome,
                     ..
                 } => Some(ActivityDetail::Call {
                     direction: *direction,
@@ -277,6 +279,7 @@ async fn receive(
                     campaign: campaign.clone(),
                     duration_secs: *duration_secs,
                     disposition: Some(d.clone()),
+                    outcome: *outcome,
                 }),
                 _ => None,
             };

@@ -129,10 +129,12 @@ pub(crate) fn merge_segment(
                 campaign,
                 duration_secs,
                 disposition,
+                outcome,
             },
             ActivityDetail::Call {
                 duration_secs: more,
                 disposition: later,
+                outcome: later_outcome,
                 ..
             },
         ) => Some(ActivityDetail::Call {
@@ -141,6 +143,7 @@ pub(crate) fn merge_segment(
             campaign: campaign.clone(),
             duration_secs: duration_secs.saturating_add(*more),
             disposition: later.clone().or_else(|| disposition.clone()),
+            outcome: later_outcome.or(*outcome),
         }),
         (
             ActivityDetail::Chat {

@@ -2,6 +2,8 @@
 //! PostgreSQL with `AGENTDESK_TEST_PG`: see `support`).
 
 mod calls;
+mod claims;
+mod cli;
 mod demo;
 mod fault;
 mod fuzz;
@@ -662,6 +664,27 @@ async fn pages_and_api_carry_the_security_headers_and_client_routes_get_the_app(
             .unwrap()
             .contains("immutable")
     );
+    // API answers carry personal data: never stored, successes and errors alike.
+    let token = app.token("agent_a").await;
+    for (path, auth) in [
+        (
+            format!("/api/v1/contacts/{}", app.contact_a),
+            Some(token.as_str()),
+        ),
+        ("/api/v1/contacts".to_string(), Some(token.as_str())),
+        ("/api/v1/me".to_string(), None),
+        ("/api/v1/nope".to_string(), Some(token.as_str())),
+    ] {
+        let res = app.call(Method::GET, &path, auth, None::<&()>).await;
+        assert_eq!(
+            res.headers()
+                .get("cache-control")
+                .map(|v| v.to_str().unwrap()),
+            Some("no-store"),
+            "{path} ({})",
+            res.status()
+        );
+    }
     let _ = &app.dist;
 }
 

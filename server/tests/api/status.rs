@@ -630,3 +630,112 @@ async fn streams_opening_and_closing_amid_status_changes_never_fail_and_leave_th
     wait_for(&app, &a, |s| !s.connected).await;
     wait_for(&app, &b, |s| !s.connected).await;
 }
+
+/// A user created through the API, in `teams`, and their token.
+async fn member(app: &TestApp, username: &str, role: &str, teams: &[i64]) -> (i64, String) {
+    let admin = app.token("admin").await;
+    let res = app
+        .call(
+            Method::POST,
+            "/api/v1/users",
+            Some(&admin),
+            Some(&json!({ "username": username, "display_name": username,
+                "password": crate::support::PASSWORD, "role": role, "teams": teams })),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED, "{username}");
+    let user: agentdesk_protocol::UserSummary = res.json().await.unwrap();
+    (user.id, app.token(username).await)
+}
+
+#[tokio::test]
+async fn two_teams_sharing_an_agent_see_only_their_own_calls_teams_and_logs() {
+    let app = app().await;
+    let (shared_id, shared) = member(&app, "shared", "agent", &[app.team_a, app.team_b]).await;
+    let (admin_a, _) = member(&app, "admin_a", "admin", &[app.team_a]).await;
+    let sup = app.token("super_a").await;
+    let admin = app.token("admin").await;
+    let _stream = open_stream(&app, &shared).await;
+    // The shared agent takes a call of team B's contact.
+    let res = app
+        .call(
+            Method::PUT,
+            "/api/v1/campaigns/Soporte",
+            Some(&admin),
+            Some(&json!({ "name": "Soporte", "require_disposition": false, "dispositions": [] })),
+        )
+        .await;
+    assert!(res.status().is_success());
+    let res = app
+        .call(
+            Method::POST,
+            "/api/v1/calls",
+            Some(&shared),
+            Some(&json!({ "contact_id": app.contact_b,
+                "call": { "destination": "099000111", "campaign": "Soporte" } })),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+
+    // Team A's supervisor sees the agent in a call, but not team B's number or customer.
+    let board: Board = app.get_as("/api/v1/board", &sup).await;
+    let row = board
+        .agents
+        .iter()
+        .find(|r| r.user_id == shared_id)
+        .expect("the shared agent is on team A's board");
+    assert_eq!(row.status.value, "in-call");
+    assert!(row.call.is_none(), "team B's call leaked: {:?}", row.call);
+    assert_eq!(
+        row.teams.iter().map(|t| t.id).collect::<Vec<_>>(),
+        [app.team_a],
+        "team B is not team A's to know"
+    );
+    // An admin sees the call.
+    let all: Board = app.get_as("/api/v1/board", &admin).await;
+    let row = all.agents.iter().find(|r| r.user_id == shared_id).unwrap();
+    assert_eq!(row.call.as_ref().map(|c| c.contact_id), Some(app.contact_b));
+
+    // The users list shows a shared user with the viewer's teams only.
+    let users: Vec<agentdesk_protocol::UserSummary> = app.get_as("/api/v1/users", &sup).await;
+    let u = users.iter().find(|u| u.id == shared_id).unwrap();
+    assert_eq!(
+        u.teams.iter().map(|t| t.id).collect::<Vec<_>>(),
+        [app.team_a]
+    );
+    let users: Vec<agentdesk_protocol::UserSummary> = app.get_as("/api/v1/users", &admin).await;
+    let u = users.iter().find(|u| u.id == shared_id).unwrap();
+    assert_eq!(u.teams.len(), 2);
+
+    // An admin's connection log is not a supervisor's to read, even in a shared team; an
+    // agent of the team is, as before.
+    for path in [
+        format!("/api/v1/agents/{admin_a}/connection-events"),
+        format!("/api/v1/agents/{admin_a}/connection-events.csv"),
+        format!("/api/v1/agents/{admin_a}/status"),
+    ] {
+        expect_error(
+            app.call(Method::GET, &path, Some(&sup), NONE).await,
+            StatusCode::NOT_FOUND,
+        )
+        .await;
+    }
+    let res = app
+        .call(
+            Method::GET,
+            &format!("/api/v1/agents/{shared_id}/connection-events"),
+            Some(&sup),
+            NONE,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = app
+        .call(
+            Method::GET,
+            &format!("/api/v1/agents/{admin_a}/connection-events"),
+            Some(&admin),
+            NONE,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+}

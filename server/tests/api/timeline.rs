@@ -57,6 +57,7 @@ async fn deep_contact(app: &TestApp, n: usize) -> i64 {
                     campaign: "Ventas".into(),
                     duration_secs: 30,
                     disposition: None,
+                    outcome: None,
                 },
             };
             NewActivity {

@@ -6,8 +6,8 @@
 //! stream: page 1 refetches, any other page shows an "N new" notice that leads to page 1.
 
 use agentdesk_protocol::{
-    Activity, ActivityDetail, ActivityKind, ActivityPage, ActivityQuery, Direction, EmailStatus,
-    Role, ServerEvent, TicketStatus,
+    Activity, ActivityDetail, ActivityKind, ActivityPage, ActivityQuery, CallOutcome, Direction,
+    EmailStatus, ServerEvent, TicketStatus,
 };
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -318,7 +318,7 @@ pub fn ActivityTab(contact_id: i64) -> impl IntoView {
     let can_delete = move || {
         session
             .me
-            .with(|m| m.as_ref().is_some_and(|m| m.role != Role::Agent))
+            .with(|m| m.as_ref().is_some_and(|m| m.can_delete))
     };
 
     view! {
@@ -374,44 +374,55 @@ pub fn ActivityTab(contact_id: i64) -> impl IntoView {
             }.into_any(),
             _ => ().into_any(),
         }}
-        {move || shown.get().map(|p| {
-            let loading = data.get().is_none();
-            let searching = request.with(|q| q.q.is_some() || q.kinds.is_some());
-            let (total, capped) = (p.total, p.capped);
-            let (page, pages) = (p.page, p.pages);
-            let empty = p.items.is_empty();
-            view! {
-                <div class="timeline-head">
-                    <span class="muted small" id="activity-total" aria-live="polite">
-                        {move || if capped {
-                            i18n.t(Msg::MatchesCapped).replace("{n}", &i18n.count(total))
-                        } else {
-                            i18n.tn(Msg::ActivitiesTotal, total)
-                        }}
-                    </span>
-                    <span class="live-dot" class:on=move || live.connected.get()
-                        title=move || i18n.t(if live.connected.get() { Msg::LiveOn } else { Msg::LiveOff })></span>
-                </div>
-                {if empty {
+        // The head, list and pager stay mounted while pages load and live events arrive:
+        // the list is keyed, so an update re-renders only the items that changed, and
+        // an open source panel or the keyboard focus on any other item survives.
+        <Show when=move || shown.with(Option::is_some)>
+            <div class="timeline-head">
+                <span class="muted small" id="activity-total" aria-live="polite">
+                    {move || shown.with(|s| s.as_ref().map(|p| if p.capped {
+                        i18n.t(Msg::MatchesCapped).replace("{n}", &i18n.count(p.total))
+                    } else {
+                        i18n.tn(Msg::ActivitiesTotal, p.total)
+                    })).unwrap_or_default()}
+                </span>
+                <span class="live-dot" class:on=move || live.connected.get()
+                    title=move || i18n.t(if live.connected.get() { Msg::LiveOn } else { Msg::LiveOff })></span>
+            </div>
+            <Show when=move || shown.with(|s| s.as_ref().is_some_and(|p| !p.items.is_empty()))
+                fallback=move || {
+                    let searching = request.with(|q| q.q.is_some() || q.kinds.is_some());
                     view! {
                         <p class="empty-state" id="no-activities">
                             {move || i18n.t(if searching { Msg::NoMatches } else { Msg::NoActivities })}
                         </p>
-                    }.into_any()
-                } else {
-                    view! {
-                        <ol class="timeline" id="timeline" class:loading=loading aria-busy=loading.to_string()
-                            on:keydown=on_key>
-                            {p.items.into_iter().map(|a| view! {
-                                <ActivityItem activity=a words=words.get() can_delete=can_delete() />
-                            }).collect_view()}
-                        </ol>
-                    }.into_any()
-                }}
+                    }
+                }>
+                <ol class="timeline" id="timeline" class:loading=move || data.get().is_none()
+                    aria-busy=move || data.get().is_none().to_string() on:keydown=on_key>
+                    <For each=move || shown.with(|s| s.as_ref().map(|p| p.items.clone()).unwrap_or_default())
+                        key=move |a| item_key(a, &words.get_untracked())
+                        let:a>
+                        <ActivityItem activity=a words=words.get_untracked() can_delete=can_delete() />
+                    </For>
+                </ol>
+            </Show>
+            {move || shown.with(|s| s.as_ref().map(|p| (p.page, p.pages))).map(|(page, pages)| view! {
                 <Pager page=page pages=pages to_page=Callback::new(to_page) />
-            }
-        })}
+            })}
+        </Show>
     }
+}
+
+/// An item's identity in the keyed list: its id and what it shows (content and the
+/// words highlighted in it). Unchanged items keep their DOM, focus and open panel; an
+/// item whose content changed (a call that ended, a disposition saved) is drawn anew.
+fn item_key(a: &Activity, words: &[String]) -> (i64, u64) {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    format!("{a:?}").hash(&mut h);
+    words.hash(&mut h);
+    (a.id, h.finish())
 }
 
 /// First, previous, a window of numbered pages, next, last.
@@ -563,10 +574,18 @@ fn ActivityItem(activity: Activity, words: Vec<String>, can_delete: bool) -> imp
             campaign,
             duration_secs,
             disposition,
+            outcome,
         } => {
             let mut badges = vec![(direction_label(*direction), "")];
-            if *duration_secs == 0 {
-                badges.push((Msg::NotAnswered, "bad"));
+            match outcome {
+                Some(CallOutcome::InProgress) => badges.push((Msg::CallInProgress, "live")),
+                Some(CallOutcome::NoAnswer) => badges.push((Msg::NotAnswered, "bad")),
+                Some(CallOutcome::Busy) => badges.push((Msg::CallBusy, "bad")),
+                Some(CallOutcome::Failed) => badges.push((Msg::CallFailed, "bad")),
+                Some(CallOutcome::Answered) => {}
+                // Older records say nothing: 0 seconds billed reads as not answered.
+                None if *duration_secs == 0 => badges.push((Msg::NotAnswered, "bad")),
+                None => {}
             }
             let dispo = disposition
                 .as_ref()
@@ -578,9 +597,15 @@ fn ActivityItem(activity: Activity, words: Vec<String>, can_delete: bool) -> imp
                         .join(" › ")
                 })
                 .unwrap_or_default();
+            // A call in progress shows its running time instead (below).
+            let shown = if *outcome == Some(CallOutcome::InProgress) {
+                dispo
+            } else {
+                format!("{} {dispo}", duration(*duration_secs))
+            };
             (
                 format!("{number} · {campaign}"),
-                format!("{} {dispo}", duration(*duration_secs)),
+                shown.trim().to_string(),
                 badges,
             )
         }
@@ -599,6 +624,13 @@ fn ActivityItem(activity: Activity, words: Vec<String>, can_delete: bool) -> imp
             rule.clone(),
             vec![(kind_label(*channel), "")],
         ),
+    };
+    let in_progress_since = match &activity.detail {
+        ActivityDetail::Call {
+            outcome: Some(CallOutcome::InProgress),
+            ..
+        } => Some(activity.occurred_at.timestamp_millis()),
+        _ => None,
     };
     let redacted = activity.redacted;
     let is_chat = kind == ActivityKind::Chat;
@@ -640,6 +672,16 @@ fn ActivityItem(activity: Activity, words: Vec<String>, can_delete: bool) -> imp
                 } else {
                     view! { <p class="activity-title">{highlighted(title, &title_words)}</p> }.into_any()
                 }}
+                {in_progress_since.map(|since| {
+                    let second = expect_context::<crate::components::time::Clock>().second;
+                    view! {
+                        <p class="activity-snippet call-running">
+                            <span class="call-timer" role="timer">
+                                {move || duration(((second.get() - since).max(0) / 1000) as u32)}
+                            </span>
+                        </p>
+                    }
+                })}
                 {(!body.is_empty()).then(|| view! {
                     <p class="activity-snippet">
                         {highlighted(body, &body_words)}

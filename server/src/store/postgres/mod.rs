@@ -559,6 +559,7 @@ impl Store for PostgresStore {
             time_zone: r.get(6),
             ucontact_agent: r.get(7),
             teams,
+            can_delete: false,
         }))
     }
 
@@ -579,10 +580,12 @@ impl Store for PostgresStore {
         // One query for users and their teams (no N+1): rows are (user, team) pairs.
         let sql = format!(
             "SELECT u.id, u.username, u.display_name, u.role, u.can_email, t.id, t.name \
-             FROM users u LEFT JOIN team_members m ON m.user_id = u.id \
+             FROM users u LEFT JOIN team_members m ON m.user_id = u.id AND {} \
              LEFT JOIN teams t ON t.id = m.team_id \
              WHERE $1 OR u.id IN (SELECT m2.user_id FROM team_members m2 WHERE {}) \
              ORDER BY u.display_name, u.id, t.name",
+            // A shared user's other teams are not the viewer's to know.
+            scoped("m.team_id"),
             scoped("m2.team_id")
         );
         let rows = sqlx::query(AssertSqlSafe(sql))

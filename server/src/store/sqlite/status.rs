@@ -340,9 +340,11 @@ impl StatusStore for SqliteStore {
             return Ok(false);
         }
         let ok: bool = sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM users u WHERE u.id = ?3 AND (?1 OR EXISTS \
+            // A supervisor watches the agents and supervisors of their teams; an
+            // admin's log is for admins only, whatever teams the admin is in.
+            "SELECT EXISTS (SELECT 1 FROM users u WHERE u.id = ?3 AND (?1 OR (u.role != 'admin' AND EXISTS \
              (SELECT 1 FROM team_members a JOIN team_members b ON a.team_id = b.team_id \
-              WHERE a.user_id = ?2 AND b.user_id = ?3)))",
+              WHERE a.user_id = ?2 AND b.user_id = ?3))))",
         )
         .bind(viewer.all_teams())
         .bind(viewer.user_id)
@@ -433,8 +435,10 @@ impl StatusStore for SqliteStore {
 
     async fn board(&self, viewer: &Viewer) -> StoreResult<Board> {
         let mut conn = self.pool.acquire().await?;
-        // Members of the viewer's teams, their presence and their active call: one
-        // query, plus one for the team names of all of them.
+        // Members of the viewer's teams, their presence and their active call — only a
+        // call of one of the viewer's teams: an agent in two teams may be on the other
+        // team's call, whose number and customer are not the viewer's to see. One query,
+        // plus one for the team names of all of them.
         let rows = sqlx::query(
             "SELECT u.id, u.display_name, u.username, p.session_id, COALESCE(p.connected, 0), \
              COALESCE(p.status, 'disconnected'), COALESCE(p.since, u.created_at), p.pending, \
@@ -442,7 +446,8 @@ impl StatusStore for SqliteStore {
              FROM users u \
              LEFT JOIN agent_presence p ON p.user_id = u.id \
              LEFT JOIN calls c ON c.id = (SELECT id FROM calls WHERE user_id = u.id AND end_at IS NULL \
-                                          ORDER BY ring_at DESC LIMIT 1) \
+                 AND (?1 OR team_id IN (SELECT team_id FROM team_members WHERE user_id = ?2)) \
+                 ORDER BY ring_at DESC LIMIT 1) \
              LEFT JOIN contacts k ON k.id = c.contact_id \
              WHERE u.role != 'admin' AND (?1 OR u.id IN (SELECT b.user_id FROM team_members a \
                  JOIN team_members b ON a.team_id = b.team_id WHERE a.user_id = ?2)) \
