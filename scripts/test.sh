@@ -109,14 +109,17 @@ set +e
 # under their own limit, so that each pass's limit covers running tests only.
 run_step "build app (trunk)" "$BUILD_LIMIT" trunk build --release --offline
 APP_BUILT=$?
-run_step "build tests" "$BUILD_LIMIT" "${CARGO[@]}" test --workspace --no-run
+# Each pass's own target selection, built here: cargo unifies features per selection, so
+# building only `--workspace --no-run` would leave a pass to recompile inside its limit.
+run_step "build tests" "$BUILD_LIMIT" bash -c "${CARGO[*]} test --workspace --no-run \
+  && ${CARGO[*]} test --workspace --lib --bins --test bridge_props --no-run \
+  && ${CARGO[*]} test --workspace --test api --no-run \
+  && ${CARGO[*]} test --workspace --test e2e --no-run"
 TESTS_BUILT=$?
 
 if [ "$TESTS_BUILT" -eq 0 ]; then
   run_step "unit" "$PASS_LIMIT" "${CARGO[@]}" test --workspace --no-fail-fast --lib --bins \
     --test bridge_props
-  # `--workspace` (not `-p`): the same feature set as the build step, so nothing is
-  # compiled again inside a pass's time limit.
   run_step "api-sqlite" "$PASS_LIMIT" "${CARGO[@]}" test --workspace --test api \
     --no-fail-fast
   if [ "$APP_BUILT" -eq 0 ]; then

@@ -317,3 +317,23 @@ async fn the_agentlog_webhook_connects_and_disconnects_once_however_often_it_is_
     assert_eq!(disconnects.len(), 1, "{rows:?}");
     assert_eq!(disconnects[0].2.as_deref(), Some("logout"));
 }
+
+#[tokio::test]
+async fn a_stream_ticket_opens_one_stream_only() {
+    let app = TestApp::spawn().await;
+    let a = app.token("agent_a").await;
+    let res = app
+        .call(Method::POST, "/api/v1/stream-tickets", Some(&a), NONE)
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let ticket: agentdesk_protocol::StreamTicket = res.json().await.unwrap();
+    let open = || {
+        app.http
+            .get(app.url(&format!("/api/v1/events?ticket={}", ticket.ticket)))
+            .send()
+    };
+    let first = SseReader::new(open().await.unwrap());
+    // Seen in a log or a proxy's history, the same ticket opens nothing.
+    expect_error(open().await.unwrap(), StatusCode::UNAUTHORIZED).await;
+    drop(first);
+}

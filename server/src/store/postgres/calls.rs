@@ -279,11 +279,10 @@ impl CallStore for PostgresStore {
         )
         .await?;
         // A repeated MAKE_CALL (the CRM retrying, a double click) is the client's mistake.
-        if sqlx::query_scalar::<_, i64>("SELECT 1 FROM calls WHERE guid = $1")
+        if sqlx::query_scalar::<_, bool>("SELECT EXISTS (SELECT 1 FROM calls WHERE guid = $1)")
             .bind(&call.guid)
-            .fetch_optional(&mut *tx)
+            .fetch_one(&mut *tx)
             .await?
-            .is_some()
         {
             return Ok(Err(CallRefusal::DuplicateGuid(call.guid)));
         }

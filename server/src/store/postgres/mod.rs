@@ -1218,15 +1218,18 @@ impl Store for PostgresStore {
         ticket_hash: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<(Viewer, String)>> {
+        // Single use: the ticket is gone once a stream opened with it, so a ticket seen
+        // in a log or a proxy's history opens nothing.
         let row = sqlx::query(
-            "SELECT u.id, u.role, u.can_email, t.session_hash FROM stream_tickets t \
+            "WITH t AS (DELETE FROM stream_tickets WHERE ticket_hash = $1 AND expires_at > $2 \
+                        RETURNING user_id, session_hash) \
+             SELECT u.id, u.role, u.can_email, t.session_hash FROM t \
              JOIN sessions s ON s.token_hash = t.session_hash AND s.expires_at > $2 \
-             JOIN users u ON u.id = t.user_id \
-             WHERE t.ticket_hash = $1 AND t.expires_at > $2",
+             JOIN users u ON u.id = t.user_id",
         )
         .bind(ticket_hash)
         .bind(ms(now))
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.writer)
         .await?;
         row.map(|r| {
             Ok((

@@ -263,11 +263,10 @@ impl CallStore for SqliteStore {
     async fn start_call(&self, call: NewCall) -> CallResult<(CallInfo, Vec<StoredEvent>)> {
         let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         // A repeated MAKE_CALL (the CRM retrying, a double click) is the client's mistake.
-        if sqlx::query_scalar::<_, i64>("SELECT 1 FROM calls WHERE guid = ?")
+        if sqlx::query_scalar::<_, bool>("SELECT EXISTS (SELECT 1 FROM calls WHERE guid = ?)")
             .bind(&call.guid)
-            .fetch_optional(&mut *tx)
+            .fetch_one(&mut *tx)
             .await?
-            .is_some()
         {
             return Ok(Err(CallRefusal::DuplicateGuid(call.guid)));
         }

@@ -1181,13 +1181,27 @@ impl Store for SqliteStore {
         ticket_hash: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<(Viewer, String)>> {
-        let row = sqlx::query(
-            "SELECT u.id, u.role, u.can_email, t.session_hash FROM stream_tickets t \
-             JOIN sessions s ON s.token_hash = t.session_hash AND s.expires_at > ?2 \
-             JOIN users u ON u.id = t.user_id \
-             WHERE t.ticket_hash = ?1 AND t.expires_at > ?2",
+        // Single use: the ticket is gone once a stream opened with it, so a ticket seen
+        // in a log or a proxy's history opens nothing.
+        let Some(ticket) = sqlx::query(
+            "DELETE FROM stream_tickets WHERE ticket_hash = ?1 AND expires_at > ?2 \
+             RETURNING user_id, session_hash",
         )
         .bind(ticket_hash)
+        .bind(ms(now))
+        .fetch_optional(&self.writer)
+        .await?
+        else {
+            return Ok(None);
+        };
+        let session_hash: String = ticket.get(1);
+        let row = sqlx::query(
+            "SELECT u.id, u.role, u.can_email, s.token_hash FROM users u \
+             JOIN sessions s ON s.token_hash = ?2 AND s.user_id = u.id AND s.expires_at > ?3 \
+             WHERE u.id = ?1",
+        )
+        .bind(ticket.get::<i64, _>(0))
+        .bind(&session_hash)
         .bind(ms(now))
         .fetch_optional(&self.pool)
         .await?;
