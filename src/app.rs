@@ -32,7 +32,7 @@ pub fn App() -> impl IntoView {
     provide_context(session);
     let live = Live::new();
     provide_context(live);
-    let bridge = Bridge::new(i18n);
+    let bridge = Bridge::new(i18n, session);
     provide_context(bridge);
     provide_context(crate::components::time::Clock::start());
     let my_status = crate::status::MyStatus::new();

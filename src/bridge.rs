@@ -73,6 +73,7 @@ pub struct Bridge {
     /// Navigation, provided by the shell (the router's navigate function).
     navigate: StoredValue<Option<Rc<Navigate>>, LocalStorage>,
     i18n: crate::i18n::I18n,
+    session: crate::session::Session,
 }
 
 type Listener = Closure<dyn FnMut(MessageEvent)>;
@@ -137,9 +138,10 @@ fn bridge_error(action: &UcAction, e: &ApiError) -> BridgeError {
 }
 
 impl Bridge {
-    pub fn new(i18n: crate::i18n::I18n) -> Self {
+    pub fn new(i18n: crate::i18n::I18n, session: crate::session::Session) -> Self {
         Bridge {
             i18n,
+            session,
             settings: RwSignal::new(None),
             campaigns: RwSignal::new(Vec::new()),
             calls: RwSignal::new(CurrentCalls::default()),
@@ -310,12 +312,11 @@ impl Bridge {
                     self.interaction.set(Some(i));
                 }
             }
-            UcEvent::ChangedLanguage(v) => {
-                let lang = v.get("language").and_then(|l| l.as_str()).unwrap_or("");
-                if let Ok(locale) = lang.get(..2).unwrap_or("").parse() {
-                    self.i18n.locale.set(locale);
-                }
-            }
+            UcEvent::ChangedLanguage(v) => match agentdesk_protocol::bridge::changed_language(&v) {
+                // Saved to the profile too, as a change from the desk's own picker is.
+                Some(locale) => crate::session::set_locale(self.i18n, self.session, locale),
+                None => leptos::logging::warn!("changedLanguage: no language the desk speaks: {v}"),
+            },
             _ => {}
         }
     }

@@ -146,6 +146,21 @@ pub enum UcEvent {
     ChangedLanguage(#[serde(default)] serde_json::Value),
 }
 
+/// The language a `changedLanguage` event names, in any of the shapes uContact sends:
+/// `{language: 'en'}`, `{lang: 'en'}`, `{locale: …}`, the bare string `'en'`, with a region
+/// (`es-UY`, `en_US`) and in any case. `None` for a language the desktop does not speak.
+pub fn changed_language(data: &serde_json::Value) -> Option<crate::Locale> {
+    let text = match data {
+        serde_json::Value::String(s) => s.as_str(),
+        serde_json::Value::Object(m) => ["language", "lang", "locale"]
+            .iter()
+            .find_map(|k| m.get(*k).and_then(|v| v.as_str()))?,
+        _ => return None,
+    };
+    let primary = text.trim().split(['-', '_']).next()?.to_ascii_lowercase();
+    primary.parse().ok()
+}
+
 /// Anything the desktop accepts through postMessage.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Inbound {
@@ -485,6 +500,33 @@ mod tests {
             Ok(Inbound::Event(UcEvent::ChangedLanguage(_)))
         ));
         assert!(parse_inbound(r#"{"event":"somethingElse","data":{}}"#).is_err());
+    }
+
+    #[test]
+    fn changed_language_reads_every_shape_ucontact_sends() {
+        use crate::Locale;
+        for (data, want) in [
+            (r#"{"language":"en"}"#, Some(Locale::En)),
+            (r#""en""#, Some(Locale::En)),
+            (r#"{"lang":"ES"}"#, Some(Locale::Es)),
+            (r#"{"language":"es-UY"}"#, Some(Locale::Es)),
+            (r#"{"locale":"en_US"}"#, Some(Locale::En)),
+            (r#"" En-gb ""#, Some(Locale::En)),
+            (r#"{"language":"pt-BR"}"#, None),
+            (r#"{"language":5}"#, None),
+            (r#"null"#, None),
+            (r#""""#, None),
+        ] {
+            let v: serde_json::Value = serde_json::from_str(data).unwrap();
+            assert_eq!(changed_language(&v), want, "{data}");
+        }
+        // Through the parser, as a message.
+        match parse_inbound(r#"{"event":"changedLanguage","data":"en"}"#) {
+            Ok(Inbound::Event(UcEvent::ChangedLanguage(v))) => {
+                assert_eq!(changed_language(&v), Some(crate::Locale::En))
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -589,6 +589,18 @@ async fn crm_actions_travel_from_the_crm_frame_through_the_desktop_to_ucontact()
         h.to_top().await?;
         let got = received(h.clone()).await?;
         anyhow::ensure!(got[3]["data"] == serde_json::json!({"action": "CLOSE_TAB"}), "{got}");
+
+        // uContact's changedLanguage, in one of the shapes it sends: the desk switches
+        // and the choice is saved to Ana's profile.
+        wd("script", h.client.execute(&format!(
+            "document.getElementById('desktop').contentWindow.postMessage({{event: 'changedLanguage', data: {{lang: 'EN-us'}}}}, '{desktop_origin}')"),
+            vec![])).await?;
+        h.client.find(Css("#desktop")).await?.enter_frame().await?;
+        h.wait_text("#contacts-title", |t| t == "Contacts").await?;
+        let ana = h.api_token("ana", "demo1234").await?;
+        let me = h.api(reqwest::Method::GET, "/me", Some(&ana), None).await?;
+        anyhow::ensure!(me["locale"] == "en", "saved to the profile: {me}");
+        h.to_top().await?;
         server.abort();
         Ok(())
     })
