@@ -163,24 +163,52 @@ where
     }
 }
 
-/// Login throttling, kept in the database so that it holds across server instances:
-/// at most [`MAX_USER_FAILURES`] failed attempts per username and [`MAX_IP_FAILURES`]
-/// per client address within [`FAILURE_WINDOW_MINUTES`].
+/// Login throttling, kept in the database so that it holds across server instances.
+/// A username is throttled per client address: after [`MAX_USER_FAILURES`] failures from
+/// one address, that address waits [`FIRST_BACKOFF_SECS`] after its latest failure, twice
+/// as long for each further one, at most the window — while the user still signs in
+/// from anywhere else (five wrong guesses by someone else must not lock out the admin).
+/// An address is limited to [`MAX_IP_FAILURES`] failures, whatever the usernames, within
+/// [`FAILURE_WINDOW_MINUTES`].
 pub const MAX_USER_FAILURES: u32 = 5;
+pub const FIRST_BACKOFF_SECS: i64 = 30;
 pub const MAX_IP_FAILURES: u32 = 30;
 pub const FAILURE_WINDOW_MINUTES: i64 = 15;
 
-/// `Err(RateLimited)` when this username or address has failed too often recently.
+/// How long (seconds) a (username, address) pair with `failures` recent failures waits
+/// after its latest one: 0 below the limit, then 30 s, 60 s, 120 s … capped at the window.
+pub fn backoff_secs(failures: u32) -> i64 {
+    if failures < MAX_USER_FAILURES {
+        return 0;
+    }
+    let doublings = (failures - MAX_USER_FAILURES).min(10);
+    (FIRST_BACKOFF_SECS << doublings).min(FAILURE_WINDOW_MINUTES * 60)
+}
+
+/// `Err(RateLimited)` when this username from this address, or this address, has failed
+/// too often recently.
 pub async fn check_login_rate(store: &DynStore, username: &str, ip: &str) -> Result<(), ApiError> {
     let window = Duration::minutes(FAILURE_WINDOW_MINUTES);
     let now = crate::clock::now();
-    let (by_user, by_ip) = store.login_failures(username, ip, now - window).await?;
-    let blocked = [(by_user, MAX_USER_FAILURES), (by_ip, MAX_IP_FAILURES)]
-        .into_iter()
-        .filter(|(w, max)| w.count >= *max)
-        .filter_map(|(w, _)| w.oldest)
-        .map(|oldest| (oldest + window - now).num_seconds().max(1))
-        .max();
+    let (by_pair, by_ip) = store.login_failures(username, ip, now - window).await?;
+    let pair_wait = by_pair
+        .latest
+        .map(|latest| (latest + Duration::seconds(backoff_secs(by_pair.count)) - now).num_seconds())
+        .filter(|s| *s > 0);
+    let ip_wait = by_ip
+        .oldest
+        .filter(|_| by_ip.count >= MAX_IP_FAILURES)
+        .map(|oldest| (oldest + window - now).num_seconds().max(1));
+    let blocked = pair_wait.into_iter().chain(ip_wait).max();
+    if blocked.is_some() {
+        tracing::warn!(
+            username,
+            ip,
+            failures_from_ip = by_pair.count,
+            failures_of_ip = by_ip.count,
+            "login throttled"
+        );
+    }
     match blocked {
         Some(secs) => Err(ApiError::RateLimited {
             retry_after_secs: u64::try_from(secs).unwrap_or(1),

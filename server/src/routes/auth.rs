@@ -50,14 +50,32 @@ async fn login(
                     username: Some(username.to_string()),
                     action: "login_failed",
                     target: None,
-                    ip: Some(ip),
+                    ip: Some(ip.clone()),
                 })
                 .await?;
+            // The failure that starts a back-off is recorded on its own, so that lockouts
+            // can be counted and looked into.
+            let since =
+                crate::clock::now() - chrono::Duration::minutes(auth::FAILURE_WINDOW_MINUTES);
+            let (pair, _) = state.store.login_failures(username, &ip, since).await?;
+            if pair.count == auth::MAX_USER_FAILURES {
+                tracing::warn!(username, ip, "login locked for this address");
+                state
+                    .store
+                    .audit(AuditEntry {
+                        user_id: None,
+                        username: Some(username.to_string()),
+                        action: "login_locked",
+                        target: None,
+                        ip: Some(ip),
+                    })
+                    .await?;
+            }
             return Err(ApiError::BadCredentials);
         }
     };
 
-    state.store.clear_login_failures(username).await?;
+    state.store.clear_login_failures(username, &ip).await?;
     let token = auth::new_token();
     let expires_at = crate::clock::now() + auth::session_ttl(&state);
     state

@@ -248,6 +248,7 @@ pub struct SessionUser {
 pub struct FailureWindow {
     pub count: u32,
     pub oldest: Option<DateTime<Utc>>,
+    pub latest: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone)]
@@ -315,7 +316,9 @@ pub trait Store:
         ip: &str,
         since: DateTime<Utc>,
     ) -> StoreResult<(FailureWindow, FailureWindow)>;
-    async fn clear_login_failures(&self, username: &str) -> StoreResult<()>;
+    /// A success from this address clears this username's failures from it (not those
+    /// from other addresses: someone else's back-off must not end when the user signs in).
+    async fn clear_login_failures(&self, username: &str, ip: &str) -> StoreResult<()>;
 
     /// Contacts visible to the viewer whose name, phone or email matches `query`,
     /// ordered by name then id, starting after the `(name, id)` cursor.

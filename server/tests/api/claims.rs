@@ -337,3 +337,67 @@ async fn a_stream_ticket_opens_one_stream_only() {
     expect_error(open().await.unwrap(), StatusCode::UNAUTHORIZED).await;
     drop(first);
 }
+
+#[tokio::test]
+async fn failures_from_one_address_lock_that_address_out_not_the_user_and_back_off_grows() {
+    assert_eq!(
+        [4, 5, 6, 7, 40].map(auth::backoff_secs),
+        [0, 30, 60, 120, 15 * 60]
+    );
+    let app = TestApp::spawn_with(ServeConfig {
+        trust_forwarded_for: true,
+        ..Default::default()
+    })
+    .await;
+    let login = |ip: &'static str, password: &'static str| {
+        app.http
+            .post(app.url("/api/v1/auth/login"))
+            .header("x-forwarded-for", ip)
+            .json(&json!({ "username": "admin", "password": password }))
+            .send()
+    };
+    for _ in 0..5 {
+        let res = login("203.0.113.9", "not the password").await.unwrap();
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    }
+    // That address waits, even with the right password …
+    let body = expect_error(
+        login("203.0.113.9", crate::support::PASSWORD)
+            .await
+            .unwrap(),
+        StatusCode::TOO_MANY_REQUESTS,
+    )
+    .await;
+    let secs = body.error.retry_after_secs.unwrap();
+    assert!((1..=30).contains(&secs), "{secs}");
+    // … while the admin signs in from their own desk.
+    let res = login("198.51.100.7", crate::support::PASSWORD)
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    // Failures that go on double the wait (two more after the lock: 120 s).
+    for _ in 0..2 {
+        app.store
+            .record_login_failure("admin", "203.0.113.9")
+            .await
+            .unwrap();
+    }
+    let body = expect_error(
+        login("203.0.113.9", crate::support::PASSWORD)
+            .await
+            .unwrap(),
+        StatusCode::TOO_MANY_REQUESTS,
+    )
+    .await;
+    let secs = body.error.retry_after_secs.unwrap();
+    assert!((61..=120).contains(&secs), "{secs}");
+    // The lockout is in the audit log, once.
+    let admin = app.token("admin").await;
+    let audit: Vec<AuditRecord> = app.get_as("/api/v1/audit", &admin).await;
+    let locks: Vec<_> = audit
+        .iter()
+        .filter(|r| r.action == "login_locked")
+        .collect();
+    assert_eq!(locks.len(), 1, "{audit:?}");
+    assert_eq!(locks[0].ip.as_deref(), Some("203.0.113.9"));
+}

@@ -698,27 +698,36 @@ impl Store for PostgresStore {
         since: DateTime<Utc>,
     ) -> StoreResult<(FailureWindow, FailureWindow)> {
         let r = sqlx::query(
+            // The username's failures from this address only: failures elsewhere
+            // cannot lock a user out.
             "SELECT \
-               (SELECT COUNT(*) FROM login_failures WHERE lower(username) = lower($1) AND at > $3), \
-               (SELECT MIN(at) FROM login_failures WHERE lower(username) = lower($1) AND at > $3), \
+               (SELECT COUNT(*) FROM login_failures WHERE lower(username) = lower($1) AND ip = $2 AND at > $3), \
+               (SELECT MIN(at) FROM login_failures WHERE lower(username) = lower($1) AND ip = $2 AND at > $3), \
+               (SELECT MAX(at) FROM login_failures WHERE lower(username) = lower($1) AND ip = $2 AND at > $3), \
                (SELECT COUNT(*) FROM login_failures WHERE ip = $2 AND at > $3), \
-               (SELECT MIN(at) FROM login_failures WHERE ip = $2 AND at > $3)",
+               (SELECT MIN(at) FROM login_failures WHERE ip = $2 AND at > $3), \
+               (SELECT MAX(at) FROM login_failures WHERE ip = $2 AND at > $3)",
         )
         .bind(username)
         .bind(ip)
         .bind(ms(since))
         .fetch_one(&self.pool)
         .await?;
-        let window = |c: i64, o: Option<i64>| FailureWindow {
+        let window = |c: i64, o: Option<i64>, l: Option<i64>| FailureWindow {
             count: u32::try_from(c).unwrap_or(u32::MAX),
             oldest: o.map(from_ms),
+            latest: l.map(from_ms),
         };
-        Ok((window(r.get(0), r.get(1)), window(r.get(2), r.get(3))))
+        Ok((
+            window(r.get(0), r.get(1), r.get(2)),
+            window(r.get(3), r.get(4), r.get(5)),
+        ))
     }
 
-    async fn clear_login_failures(&self, username: &str) -> StoreResult<()> {
-        sqlx::query("DELETE FROM login_failures WHERE lower(username) = lower($1)")
+    async fn clear_login_failures(&self, username: &str, ip: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM login_failures WHERE lower(username) = lower($1) AND ip = $2")
             .bind(username)
+            .bind(ip)
             .execute(&self.pool)
             .await?;
         Ok(())
