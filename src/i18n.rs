@@ -125,6 +125,12 @@ messages! {
     EventType => "Tipo", "Type";
     EventValue => "Valor", "Value";
     DisconnectReason => "Razón de desconexión", "Disconnection reason";
+    EventStatusChanged => "Cambio por el sistema", "Changed by the system";
+    EventAcd => "Cambio por el ACD", "Changed by the ACD";
+    EventStatusChangedUser => "Elegido por el agente", "Chosen by the agent";
+    ReasonLogout => "Cerró sesión", "Signed out";
+    ReasonTimeout => "Sin respuesta del escritorio", "The desk stopped answering";
+    ReasonNetwork => "Conexión perdida", "Connection lost";
     SessionId => "ID sesión", "Session ID";
     Previous => "Anterior", "Previous";
     Next => "Siguiente", "Next";

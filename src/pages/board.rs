@@ -2,7 +2,9 @@
 //! `/board/agents/:id`, one agent's connection-event log (date range, pages, CSV export)
 //! with a chart of time per status per day.
 
-use agentdesk_protocol::{Board, ConnectionEventPage, ServerEvent, StatusTime};
+use agentdesk_protocol::{
+    Board, ConnectionEventPage, ConnectionEventType, DisconnectReason, ServerEvent, StatusTime,
+};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
@@ -239,12 +241,21 @@ pub fn AgentLogPage() -> impl IntoView {
                         view! {
                             <tr>
                                 <td><Time at=e.at full=true /></td>
-                                <td><code>{e.kind.as_str()}</code></td>
+                                // In words; uContact's code (as in the CSV) on hover.
+                                <td class="log-type" title=e.kind.as_str()>{i18n.t(match e.kind {
+                                    ConnectionEventType::StatusChanged => Msg::EventStatusChanged,
+                                    ConnectionEventType::Acd => Msg::EventAcd,
+                                    ConnectionEventType::StatusChangedUser => Msg::EventStatusChangedUser,
+                                })}</td>
                                 <td>
                                     <span class="status-dot" style:background-color=color.clone()></span>
                                     " " {label} <span class="muted small">{format!(" ({})", e.value)}</span>
                                 </td>
-                                <td>{e.reason.map(|r| r.as_str()).unwrap_or("")}</td>
+                                <td class="log-reason" title=e.reason.map(|r| r.as_str())>{e.reason.map(|r| i18n.t(match r {
+                                    DisconnectReason::Logout => Msg::ReasonLogout,
+                                    DisconnectReason::Timeout => Msg::ReasonTimeout,
+                                    DisconnectReason::Network => Msg::ReasonNetwork,
+                                })).unwrap_or("")}</td>
                                 <td><code class="small">{e.session_id}</code></td>
                             </tr>
                         }

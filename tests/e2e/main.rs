@@ -777,6 +777,20 @@ async fn the_supervisors_board_follows_an_agents_status_and_calls_live() {
                 ]),
                 "log: {values:?}"
             );
+            // Event types in words (either language), never uContact's raw codes.
+            let words = [
+                "Cambio por el sistema",
+                "Cambio por el ACD",
+                "Elegido por el agente",
+                "Changed by the system",
+                "Changed by the ACD",
+                "Chosen by the agent",
+            ];
+            let types = h.texts("#log-table tbody td.log-type").await?;
+            anyhow::ensure!(
+                !types.is_empty() && types.iter().all(|t| words.contains(&t.trim())),
+                "types: {types:?}"
+            );
             if h.wait_count("#status-chart", 1).await.is_err() {
                 let t = h.api_token("sofia", "demo1234").await?;
                 let url = h.client.current_url().await?;
