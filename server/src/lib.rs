@@ -70,6 +70,7 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::sample_crm())
         .fallback_service(static_files)
         .layer(middleware::from_fn(web::cache_headers))
+        .layer(middleware::from_fn(web::server_date))
         .layer(middleware::from_fn_with_state(state.clone(), web::security_headers))
         .layer(
             ServiceBuilder::new()

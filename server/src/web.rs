@@ -159,6 +159,21 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
     res
 }
 
+/// `Date` from the server's clock ([`crate::clock`]), not the machine's: the desktop sets
+/// its own clock by this header (call timers, time in status, "5 minutes ago"), so it must
+/// agree with the times the server stores, also when the clock is fixed for a test.
+/// (The HTTP library adds a `Date` only where none is set.)
+pub async fn server_date(req: Request, next: Next) -> Response {
+    let mut res = next.run(req).await;
+    let now = crate::clock::now()
+        .format("%a, %d %b %Y %H:%M:%S GMT")
+        .to_string();
+    if let Ok(v) = HeaderValue::from_str(&now) {
+        res.headers_mut().insert(header::DATE, v);
+    }
+    res
+}
+
 /// Cache hashed build outputs forever; everything else must be revalidated. API answers
 /// (contacts, timelines, exports: personal data) are never stored by a browser or a
 /// proxy, errors included.

@@ -186,7 +186,11 @@ async fn seed_demo_loads_an_empty_database_once() {
 /// `serve` on a free loopback port; the port is tried again should another process take
 /// it first. Returns the running child, its base URL once `/readyz` answers, and the
 /// app directory it serves (removed when dropped).
-async fn serve(db: &TestDb, extra: &[&str]) -> (std::process::Child, String, tempfile::TempDir) {
+async fn serve(
+    db: &TestDb,
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> (std::process::Child, String, tempfile::TempDir) {
     let dist = tempfile::tempdir().unwrap();
     std::fs::write(
         dist.path().join("index.html"),
@@ -205,6 +209,7 @@ async fn serve(db: &TestDb, extra: &[&str]) -> (std::process::Child, String, tem
             .arg("--dist-dir")
             .arg(dist.path())
             .args(extra)
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -242,7 +247,7 @@ async fn login(base: &str, user: &str) -> reqwest::StatusCode {
 #[tokio::test]
 async fn serve_seeds_an_empty_database_with_the_demo_unless_told_not_to() {
     let empty = TestDb::new().await;
-    let (mut child, base, _dist) = serve(&empty, &["--no-demo"]).await;
+    let (mut child, base, _dist) = serve(&empty, &["--no-demo"], &[]).await;
     assert_eq!(
         login(&base, "admin").await,
         reqwest::StatusCode::UNAUTHORIZED
@@ -251,9 +256,27 @@ async fn serve_seeds_an_empty_database_with_the_demo_unless_told_not_to() {
     let _ = child.wait();
 
     let db = TestDb::new().await;
-    let (mut child, base, _dist) = serve(&db, &[]).await;
+    let (mut child, base, _dist) = serve(&db, &[], &[]).await;
     assert_eq!(login(&base, "admin").await, reqwest::StatusCode::OK);
     assert_eq!(login(&base, "ana").await, reqwest::StatusCode::OK);
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+#[tokio::test]
+async fn the_date_header_is_the_servers_clock_which_the_desktop_sets_its_own_by() {
+    let db = TestDb::new().await;
+    let (mut child, base, _dist) = serve(
+        &db,
+        &["--no-demo"],
+        &[("AGENTDESK_NOW", "2028-02-29T00:30:00-03:00")],
+    )
+    .await;
+    let res = reqwest::get(format!("{base}/readyz")).await.unwrap();
+    let date = res.headers()["date"].to_str().unwrap().to_string();
+    assert!(date.starts_with("Tue, 29 Feb 2028 03:3"), "{date}");
+    let res = reqwest::get(format!("{base}/api/v1/me")).await.unwrap();
+    assert!(res.headers()["date"].to_str().unwrap().contains("Feb 2028"));
     let _ = child.kill();
     let _ = child.wait();
 }
