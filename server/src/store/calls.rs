@@ -38,6 +38,25 @@ pub enum CallRefusal {
 
 pub type CallResult<T> = StoreResult<Result<T, CallRefusal>>;
 
+/// Whether a disposition says what the call already holds (a CRM retrying its
+/// DISPOSITION_CALL): such a replay changes nothing and logs nothing.
+pub(crate) fn same_disposition(
+    stored: Option<&agentdesk_protocol::bridge::CallDisposition>,
+    asked: &agentdesk_protocol::bridge::CallDisposition,
+) -> bool {
+    stored.is_some_and(|s| {
+        (&s.l1, &s.l2, &s.l3, &s.d1, &s.d2, &s.comment)
+            == (
+                &asked.l1,
+                &asked.l2,
+                &asked.l3,
+                &asked.d1,
+                &asked.d2,
+                &asked.comment,
+            )
+    })
+}
+
 #[async_trait]
 pub trait CallStore: Send + Sync {
     async fn crm_settings(&self) -> StoreResult<CrmSettings>;

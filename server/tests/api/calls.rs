@@ -268,6 +268,20 @@ async fn a_call_from_make_to_hang_up_to_disposition_lands_on_the_timeline_and_th
         disposed.disposition.as_ref().unwrap().comment,
         "Cliente conforme"
     );
+    // The same DISPOSITION_CALL again (a CRM retrying): the same answer, nothing changed,
+    // no second FINISHWRAPUP (checked with the queue log below).
+    let res = post(
+        &app,
+        &agent,
+        "/api/v1/calls/disposition",
+        json!({ "disposition": {
+        "campaign": "Ventas->", "callerid": "099000111", "guid": call.guid, "l1": "Venta",
+        "l2": "Plan anual", "l3": "", "d1": "x", "d2": "", "comment": "Cliente conforme" } }),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK, "a replay is not an error");
+    let replayed: CallInfo = res.json().await.unwrap();
+    assert_eq!(replayed.disposition, disposed.disposition);
     let page: ActivityPage = app
         .get_as(
             &format!("/api/v1/contacts/{}/activities?kinds=call", app.contact_a),

@@ -352,6 +352,22 @@ async fn a_chat_session_creates_its_contact_counts_messages_once_and_records_its
     )
     .await;
     assert_eq!(end.activity_id, start.activity_id);
+    // The end sent again (even with a later time) is a duplicate and changes nothing.
+    let again = ok(
+        ingest(
+            &app,
+            &i.token,
+            "chat",
+            json!({ "event": "end", "session_id": "chat-9", "at": "2026-03-02T10:09:00Z" }),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert!(
+        again.duplicate && again.activity_id == start.activity_id,
+        "{again:?}"
+    );
     let page = timeline(&app, start.contact_id).await;
     assert_eq!(page.total, 1);
     assert_eq!(

@@ -480,6 +480,12 @@ impl CallStore for PostgresStore {
             }
             None => {}
         }
+        if crate::store::calls::same_disposition(call.disposition.as_ref(), d) {
+            return Ok(Ok((call, Vec::new())));
+        }
+        // The wrap-up finishes once: a corrected disposition updates the call but is no
+        // second FINISHWRAPUP in the queue log.
+        let first = call.disposition.is_none();
         let now = ms(crate::clock::now());
         sqlx::query(
             "UPDATE calls SET l1 = $1, l2 = $2, l3 = $3, d1 = $4, d2 = $5, comment = $6, disposed_at = $7 WHERE guid = $8",
@@ -502,16 +508,18 @@ impl CallStore for PostgresStore {
             .ended_at
             .map(|e| ((now - e.timestamp_millis()).max(0) / 1000).to_string())
             .unwrap_or_default();
-        log(
-            &mut tx,
-            now,
-            &call.guid,
-            &call.campaign,
-            agent,
-            "FINISHWRAPUP",
-            ["0", &wrap, &call.guid, "", ""],
-        )
-        .await?;
+        if first {
+            log(
+                &mut tx,
+                now,
+                &call.guid,
+                &call.campaign,
+                agent,
+                "FINISHWRAPUP",
+                ["0", &wrap, &call.guid, "", ""],
+            )
+            .await?;
+        }
         let events = commit_events(tx, events, now).await?;
         Ok(Ok((call, events)))
     }

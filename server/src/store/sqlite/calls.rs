@@ -463,6 +463,12 @@ impl CallStore for SqliteStore {
             }
             None => {}
         }
+        if crate::store::calls::same_disposition(call.disposition.as_ref(), d) {
+            return Ok(Ok((call, Vec::new())));
+        }
+        // The wrap-up finishes once: a corrected disposition updates the call but is no
+        // second FINISHWRAPUP in the queue log.
+        let first = call.disposition.is_none();
         let now = ms(crate::clock::now());
         sqlx::query(
             "UPDATE calls SET l1 = ?, l2 = ?, l3 = ?, d1 = ?, d2 = ?, comment = ?, disposed_at = ? WHERE guid = ?",
@@ -485,16 +491,18 @@ impl CallStore for SqliteStore {
             .ended_at
             .map(|e| ((now - e.timestamp_millis()).max(0) / 1000).to_string())
             .unwrap_or_default();
-        log(
-            &mut tx,
-            now,
-            &call.guid,
-            &call.campaign,
-            agent,
-            "FINISHWRAPUP",
-            ["0", &wrap, &call.guid, "", ""],
-        )
-        .await?;
+        if first {
+            log(
+                &mut tx,
+                now,
+                &call.guid,
+                &call.campaign,
+                agent,
+                "FINISHWRAPUP",
+                ["0", &wrap, &call.guid, "", ""],
+            )
+            .await?;
+        }
         tx.commit().await?;
         Ok(Ok((call, events)))
     }
