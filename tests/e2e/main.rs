@@ -900,3 +900,40 @@ async fn the_language_picked_on_the_login_page_is_kept_after_sign_in_and_saved()
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pager_s_numbered_previous_and_first_buttons_and_the_note_form_work() {
+    run(|h| async move {
+        h.goto("/login?next=%2Fcontacts%2F1").await?;
+        h.login("ana", "demo1234").await?;
+        h.wait_text("#page-status", |t| t.starts_with("Página 1 de")).await?;
+        let first_page = h.texts("#timeline .activity-item").await?;
+        h.click(".pager-num[data-page='3']").await?;
+        h.wait_text("#page-status", |t| t.starts_with("Página 3 de")).await?;
+        h.wait_url(|u| u.contains("page=3")).await?;
+        h.wait_text(".pager-num[aria-current=page]", |t| t == "3").await?;
+        h.click("#page-prev").await?;
+        h.wait_text("#page-status", |t| t.starts_with("Página 2 de")).await?;
+        h.click("#page-first").await?;
+        h.wait_text("#page-status", |t| t.starts_with("Página 1 de")).await?;
+        anyhow::ensure!(
+            h.texts("#timeline .activity-item").await? == first_page,
+            "back on the first page, the same items"
+        );
+        let disabled = wd("script", h.client.execute(
+            "return document.getElementById('page-first').disabled && document.getElementById('page-prev').disabled",
+            vec![])).await?;
+        anyhow::ensure!(disabled == true, "first and previous are disabled on page 1");
+
+        // The note form: the note lands on top, by its author, and the field is cleared.
+        h.fill("#note-text", "Nota desde el formulario").await?;
+        h.click("#note-submit").await?;
+        h.wait_text("#timeline .activity-item:first-child", |t| {
+            t.contains("Nota desde el formulario") && t.contains("Ana")
+        })
+        .await?;
+        anyhow::ensure!(h.value("#note-text").await?.is_empty(), "the field is cleared");
+        Ok(())
+    })
+    .await;
+}
