@@ -31,18 +31,7 @@ async fn log(app: &TestApp, token: &str, user: i64) -> Vec<(String, String, Opti
     let page: ConnectionEventPage = app
         .get_as(&format!("/api/v1/agents/{user}/connection-events"), token)
         .await;
-    // Newest first on the wire; oldest first here, as they happened.
-    page.items
-        .iter()
-        .rev()
-        .map(|e| {
-            (
-                e.kind.as_str().to_string(),
-                e.value.clone(),
-                e.reason.map(|r| r.as_str().to_string()),
-            )
-        })
-        .collect()
+    crate::status::rows(&page)
 }
 
 #[tokio::test]

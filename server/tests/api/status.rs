@@ -52,7 +52,7 @@ async fn log(app: &TestApp, token: &str, user: i64) -> ConnectionEventPage {
 }
 
 /// (type, value, reason) of a log, oldest first.
-fn rows(page: &ConnectionEventPage) -> Vec<(String, String, Option<String>)> {
+pub(crate) fn rows(page: &ConnectionEventPage) -> Vec<(String, String, Option<String>)> {
     page.items
         .iter()
         .rev()
@@ -300,7 +300,12 @@ async fn admins_add_custom_statuses_that_agents_can_then_choose() {
     assert_eq!(set(&app, &a, "coaching").await.status(), StatusCode::OK);
 }
 
+/// A call for `contact` (team A's contact unless said), in campaign Soporte.
 async fn start_call(app: &TestApp, token: &str) {
+    start_call_for(app, token, app.contact_a).await
+}
+
+async fn start_call_for(app: &TestApp, token: &str, contact: i64) {
     let admin = app.token("admin").await;
     let res = app
         .call(
@@ -316,7 +321,7 @@ async fn start_call(app: &TestApp, token: &str) {
             Method::POST,
             "/api/v1/calls",
             Some(token),
-            Some(&json!({ "contact_id": app.contact_a,
+            Some(&json!({ "contact_id": contact,
                 "call": { "destination": "099000111", "campaign": "Soporte" } })),
         )
         .await;
@@ -657,25 +662,7 @@ async fn two_teams_sharing_an_agent_see_only_their_own_calls_teams_and_logs() {
     let admin = app.token("admin").await;
     let _stream = open_stream(&app, &shared).await;
     // The shared agent takes a call of team B's contact.
-    let res = app
-        .call(
-            Method::PUT,
-            "/api/v1/campaigns/Soporte",
-            Some(&admin),
-            Some(&json!({ "name": "Soporte", "require_disposition": false, "dispositions": [] })),
-        )
-        .await;
-    assert!(res.status().is_success());
-    let res = app
-        .call(
-            Method::POST,
-            "/api/v1/calls",
-            Some(&shared),
-            Some(&json!({ "contact_id": app.contact_b,
-                "call": { "destination": "099000111", "campaign": "Soporte" } })),
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::CREATED);
+    start_call_for(&app, &shared, app.contact_b).await;
 
     // Team A's supervisor sees the agent in a call, but not team B's number or customer.
     let board: Board = app.get_as("/api/v1/board", &sup).await;
