@@ -14,6 +14,7 @@ pub mod event;
 pub mod ingest;
 pub mod status;
 pub mod team;
+pub mod text;
 
 pub use activity::*;
 pub use auth::*;

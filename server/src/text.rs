@@ -1,22 +1,15 @@
 //! Text normalisation shared by search and storage.
 
-/// Lower-case and strip the accents of Latin letters, so `José` matches `jose`.
+/// Lower case without diacritics, trimmed: the one text rule of `protocol`, as contact
+/// search keys and the contact search box use it.
 pub fn fold(s: &str) -> String {
-    s.chars()
-        .flat_map(char::to_lowercase)
-        .map(|c| match c {
-            'á' | 'à' | 'ä' | 'â' | 'ã' => 'a',
-            'é' | 'è' | 'ë' | 'ê' => 'e',
-            'í' | 'ì' | 'ï' | 'î' => 'i',
-            'ó' | 'ò' | 'ö' | 'ô' | 'õ' => 'o',
-            'ú' | 'ù' | 'ü' | 'û' => 'u',
-            'ñ' => 'n',
-            'ç' => 'c',
-            other => other,
-        })
-        .collect::<String>()
-        .trim()
-        .to_string()
+    agentdesk_protocol::text::fold(s).trim().to_string()
+}
+
+/// A contact's search key: its name and e-mail folded, which the contact search box's
+/// folded text is looked for in.
+pub fn contact_key(name: &str, email: Option<&str>) -> String {
+    fold(&format!("{name} {}", email.unwrap_or("")))
 }
 
 /// Normalise a phone number to E.164 (`+59899123456`), reading numbers without a

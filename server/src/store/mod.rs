@@ -402,16 +402,7 @@ pub type DynStore = Arc<dyn Store>;
 pub type EventWakeups =
     std::pin::Pin<Box<dyn futures_util::Stream<Item = StoreResult<i64>> + Send + 'static>>;
 
-/// The words of a search box, as the backends match them: split at anything but letters
-/// and digits, lower-cased, at most 8 words of at most 64 characters. Never carries
-/// query syntax through, so no input can make a search fail.
-pub fn search_words(q: &str) -> Vec<String> {
-    q.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(|w| w.chars().take(64).collect::<String>().to_lowercase())
-        .take(8)
-        .collect()
-}
+pub use agentdesk_protocol::text::search_words;
 
 /// The searchable text of an activity that every user may search (email content is
 /// apart: [`email_search_text`]).
@@ -611,16 +602,5 @@ mod tests {
         );
         // Far from the anchor, an end is closer.
         assert_eq!(plan_walk(200_000, 2, Some(anchor)).from, WalkFrom::Start);
-    }
-
-    #[test]
-    fn search_words_never_carry_query_syntax() {
-        assert_eq!(
-            search_words("Factura \"NEAR(x)\" AND -y*"),
-            vec!["factura", "near", "x", "and", "y"]
-        );
-        assert!(search_words("  ** () \" ").is_empty());
-        assert_eq!(search_words("Lucía"), vec!["lucía"]);
-        assert_eq!(search_words("a b c d e f g h i j").len(), 8);
     }
 }

@@ -15,7 +15,7 @@
 //! and searched exactly; a word that stands for more than [`MAX_EXPANSION`] terms, or for
 //! none the vocabulary knows, falls back to FTS5's own prefix query.
 
-use agentdesk_protocol::{ActivityDetail, ActivityKind, SEARCH_MATCH_LIMIT};
+use agentdesk_protocol::{ActivityDetail, ActivityKind, SEARCH_MATCH_LIMIT, text};
 
 use super::{NewEmail, email_search_text, search_text};
 
@@ -28,21 +28,12 @@ pub const KEY_SEQ_BITS: u32 = 21;
 /// activities outside keep a key at the bound, ordered among themselves by id.
 const KEY_MS_LIMIT: i64 = 1 << 42;
 
-/// Index words are cut at this many characters, as search words are.
-pub const WORD_CHARS: usize = 64;
-
 /// Beyond this many exact terms for one word, its prefix query is cheaper.
 pub const MAX_EXPANSION: usize = 64;
 
-/// Lower case without diacritics (`Conexión` → `conexion`), the same for indexed and
-/// searched words, so the vocabulary's ranges meet what the user types.
-pub fn fold_word(w: &str) -> String {
-    use unicode_normalization::UnicodeNormalization;
-    use unicode_normalization::char::is_combining_mark;
-    w.nfd()
-        .filter(|c| !is_combining_mark(*c))
-        .flat_map(char::to_lowercase)
-        .collect()
+/// A search word (as [`text::search_words`] gives it) as it is spelled in index terms.
+pub fn term_word(word: &str) -> String {
+    text::index_spelling(word)
 }
 
 /// The letter that stands for a kind in index terms.
@@ -69,15 +60,9 @@ pub fn key_last(base: i64) -> i64 {
     base + ((1 << KEY_SEQ_BITS) - 1)
 }
 
-/// Lower-cased words of letters and digits, each once, cut to [`WORD_CHARS`].
-fn words(text: &str) -> std::collections::BTreeSet<String> {
-    // Folded before splitting: a decomposed accent is a combining mark, not a letter, and
-    // would otherwise split its word in two.
-    fold_word(text)
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(|w| w.chars().take(WORD_CHARS).collect::<String>())
-        .collect()
+/// The words of `s` (the one text rule, [`text::words`]), each once, in index spelling.
+fn words(s: &str) -> std::collections::BTreeSet<String> {
+    text::words(s).map(|w| text::index_spelling(&w)).collect()
 }
 
 /// The prefix of every term of one (contact, team, kind letter).
@@ -325,10 +310,23 @@ mod tests {
     }
 
     #[test]
-    fn words_fold_case_and_accents_however_they_are_encoded() {
-        assert_eq!(fold_word("Conexión"), "conexion");
-        assert_eq!(fold_word("Conexio\u{301}n"), "conexion");
-        assert_eq!(fold_word("ÅNGSTRÖM"), "angstrom");
+    fn every_term_is_one_ascii_token_whatever_the_text() {
+        // `Ⓐ` is a symbol to SQLite's tokenizer, Cyrillic no letter to PostgreSQL's parser
+        // in the C locale: split there, `xⓐ5t1sfoo` would plant `5t1sfoo`, a word of
+        // contact 5, from an SMS of contact 42.
+        let terms = index_terms(42, 3, &sms("xⒶ5t1sfoo привет ÅNGSTRÖM zona"), None);
+        assert_eq!(
+            terms,
+            "42t3sangstrom 42t3sxz0024d05t1sfoo 42t3sz00043fz000440z000438z000432z000435z000442 \
+             42t3szzona"
+        );
+        for t in terms.split(' ') {
+            assert!(
+                t.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()),
+                "{t}"
+            );
+        }
     }
 
     #[test]

@@ -9,6 +9,7 @@ mod fault;
 mod fuzz;
 mod imap;
 mod ingest;
+mod search;
 mod status;
 mod support;
 mod timeline;

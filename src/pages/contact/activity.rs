@@ -57,62 +57,7 @@ fn duration(secs: u32) -> String {
     format!("{}:{:02}", secs / 60, secs % 60)
 }
 
-/// Lower-case without accents, so that "Lucia" finds "Lucía" as the server does.
-fn fold(s: &str) -> String {
-    s.chars()
-        .flat_map(char::to_lowercase)
-        .map(|c| match c {
-            'á' | 'à' | 'ä' | 'â' | 'ã' => 'a',
-            'é' | 'è' | 'ë' | 'ê' => 'e',
-            'í' | 'ì' | 'ï' | 'î' => 'i',
-            'ó' | 'ò' | 'ö' | 'ô' | 'õ' => 'o',
-            'ú' | 'ù' | 'ü' | 'û' => 'u',
-            'ñ' => 'n',
-            'ç' => 'c',
-            c => c,
-        })
-        .collect()
-}
-
-/// The search box's words, as the server matches them (prefixes of words).
-pub fn search_words(q: &str) -> Vec<String> {
-    q.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(fold)
-        .take(8)
-        .collect()
-}
-
-/// Split `text` into (segment, is_match) runs: a word matches when it starts with one of
-/// the search words.
-pub fn highlight_runs(text: &str, words: &[String]) -> Vec<(String, bool)> {
-    let mut runs: Vec<(String, bool)> = Vec::new();
-    let mut push = |s: &str, m: bool| match runs.last_mut() {
-        Some((prev, pm)) if *pm == m => prev.push_str(s),
-        _ => runs.push((s.to_string(), m)),
-    };
-    let mut start = 0;
-    let mut in_word = false;
-    let bytes: Vec<(usize, char)> = text.char_indices().collect();
-    for (n, &(i, c)) in bytes.iter().enumerate() {
-        let alnum = c.is_alphanumeric();
-        if alnum != in_word {
-            if i > start {
-                let seg = &text[start..i];
-                let m = in_word && words.iter().any(|w| fold(seg).starts_with(w.as_str()));
-                push(seg, m);
-            }
-            start = i;
-            in_word = alnum;
-        }
-        if n == bytes.len() - 1 {
-            let seg = &text[start..];
-            let m = in_word && words.iter().any(|w| fold(seg).starts_with(w.as_str()));
-            push(seg, m);
-        }
-    }
-    runs
-}
+pub use agentdesk_protocol::text::{highlight_runs, search_words};
 
 fn highlighted(text: String, words: &[String]) -> impl IntoView + use<> {
     highlight_runs(&text, words)

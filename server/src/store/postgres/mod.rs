@@ -30,7 +30,7 @@ use super::{
     AuditEntry, FailureWindow, NewActivity, NewContact, NewUser, SessionUser, Store, StoreError,
     StoreResult, StoredEvent, TimelinePage, TimelineRequest, Viewer, WalkFrom, plan_walk, search,
 };
-use crate::text::fold;
+use crate::text::{contact_key, fold};
 
 pub(crate) use super::{corrupt, from_ms, ms, role, strip_email_content};
 
@@ -225,6 +225,7 @@ impl PostgresStore {
     /// terms, 2,000 per transaction, oldest id first; resumes where an interrupted run
     /// stopped. Runs after migrations, before the server serves.
     async fn backfill_search(&self) -> StoreResult<()> {
+        self.refold_contacts().await?;
         loop {
             let mut tx = self.pool.begin().await?;
             let rows = sqlx::query(
@@ -261,6 +262,37 @@ impl PostgresStore {
             .execute(&mut *tx)
             .await?;
             tx.commit().await?;
+        }
+    }
+
+    /// Give every contact whose search key a migration emptied its key under the text
+    /// rule of today ([`contact_key`]), 2,000 per statement in id order.
+    async fn refold_contacts(&self) -> StoreResult<()> {
+        let mut after = 0_i64;
+        loop {
+            let rows: Vec<(i64, String, Option<String>)> = sqlx::query_as(
+                "SELECT id, name, email FROM contacts WHERE search_key = '' AND id > $1 \
+                 ORDER BY id LIMIT 2000",
+            )
+            .bind(after)
+            .fetch_all(&self.pool)
+            .await?;
+            let Some(last) = rows.last() else {
+                return Ok(());
+            };
+            after = last.0;
+            let (ids, keys): (Vec<i64>, Vec<String>) = rows
+                .iter()
+                .map(|(id, name, email)| (*id, contact_key(name, email.as_deref())))
+                .unzip();
+            sqlx::query(
+                "UPDATE contacts c SET search_key = t.key \
+                 FROM UNNEST($1::BIGINT[], $2::TEXT[]) AS t(id, key) WHERE c.id = t.id",
+            )
+            .bind(&ids)
+            .bind(&keys)
+            .execute(&self.pool)
+            .await?;
         }
     }
 
@@ -825,7 +857,7 @@ impl Store for PostgresStore {
     }
 
     async fn create_contact(&self, c: NewContact) -> StoreResult<i64> {
-        let key = fold(&format!("{} {}", c.name, c.email.as_deref().unwrap_or("")));
+        let key = contact_key(&c.name, c.email.as_deref());
         let attributes =
             serde_json::to_string(&c.attributes).map_err(|e| StoreError::Other(e.to_string()))?;
         let id = sqlx::query_scalar(
@@ -936,7 +968,7 @@ impl Store for PostgresStore {
                 .iter()
                 .map(|w| search::WordMatch::Prefix {
                     heads: heads.clone(),
-                    word: search::fold_word(w),
+                    word: search::term_word(w),
                 })
                 .collect();
             let page = match search::tsquery(&words) {

@@ -11,7 +11,7 @@ use crate::store::ingest::{
     ContactSeed, IngestStore, LinkKey, Merge, NewInteraction, QueueLogRow, merge_segment,
 };
 use crate::store::{StoreError, StoreResult, StoredEvent};
-use crate::text::fold;
+use crate::text::contact_key;
 
 type Tx<'a> = sqlx::Transaction<'a, sqlx::Sqlite>;
 
@@ -50,7 +50,7 @@ pub(crate) async fn create_contact(
     s: &ContactSeed,
     now: i64,
 ) -> StoreResult<i64> {
-    let key = fold(&format!("{} {}", s.name, s.email.as_deref().unwrap_or("")));
+    let key = contact_key(&s.name, s.email.as_deref());
     Ok(sqlx::query_scalar(
         "INSERT INTO contacts (team_id, name, search_key, phone, email, external_id, attributes, created_at) \
          VALUES (?, ?, ?, ?, ?, ?, '{}', ?) RETURNING id",

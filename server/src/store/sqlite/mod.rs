@@ -19,7 +19,7 @@ use super::{
     AuditEntry, FailureWindow, NewActivity, NewContact, NewUser, SessionUser, Store, StoreError,
     StoreResult, StoredEvent, TimelinePage, TimelineRequest, Viewer, WalkFrom, plan_walk, search,
 };
-use crate::text::fold;
+use crate::text::{contact_key, fold};
 
 pub(crate) use super::{corrupt, from_ms, ms, role, strip_email_content};
 
@@ -102,6 +102,7 @@ impl SqliteStore {
     /// before migration 0007), oldest id first, 2,000 per transaction; an interrupted run
     /// resumes where it stopped. Runs after migrations, before the server serves.
     async fn backfill_search(&self) -> StoreResult<()> {
+        self.refold_contacts().await?;
         loop {
             let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
             let rows = sqlx::query(
@@ -141,6 +142,34 @@ impl SqliteStore {
         }
     }
 
+    /// Give every contact whose search key a migration emptied its key under the text
+    /// rule of today ([`contact_key`]), 2,000 per transaction in id order.
+    async fn refold_contacts(&self) -> StoreResult<()> {
+        let mut after = 0_i64;
+        loop {
+            let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
+            let rows: Vec<(i64, String, Option<String>)> = sqlx::query_as(
+                "SELECT id, name, email FROM contacts WHERE search_key = '' AND id > ? \
+                 ORDER BY id LIMIT 2000",
+            )
+            .bind(after)
+            .fetch_all(&mut *tx)
+            .await?;
+            let Some(last) = rows.last() else {
+                return Ok(());
+            };
+            after = last.0;
+            for (id, name, email) in &rows {
+                sqlx::query("UPDATE contacts SET search_key = ? WHERE id = ?")
+                    .bind(contact_key(name, email.as_deref()))
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+        }
+    }
+
     /// The exact terms each search word stands for under the given heads (see
     /// [`search::WordMatch`]): from the vocabulary, or FTS5's prefix query when there are
     /// too many or none it knows. One query for all words: a `UNION ALL` of one index
@@ -151,7 +180,7 @@ impl SqliteStore {
         heads: &[String],
         words: &[String],
     ) -> StoreResult<Vec<search::WordMatch>> {
-        let words: Vec<String> = words.iter().map(|w| search::fold_word(w)).collect();
+        let words: Vec<String> = words.iter().map(|w| search::term_word(w)).collect();
         if heads.is_empty() {
             return Ok(words
                 .iter()
@@ -809,7 +838,7 @@ impl Store for SqliteStore {
     }
 
     async fn create_contact(&self, c: NewContact) -> StoreResult<i64> {
-        let key = fold(&format!("{} {}", c.name, c.email.as_deref().unwrap_or("")));
+        let key = contact_key(&c.name, c.email.as_deref());
         let attributes =
             serde_json::to_string(&c.attributes).map_err(|e| StoreError::Other(e.to_string()))?;
         let id = sqlx::query_scalar(
