@@ -306,8 +306,35 @@ async fn dispose(
     Ok(ApiJson(info))
 }
 
-/// Check a signed launch: `ts` within the allowed age and `sig` = hex HMAC-SHA256 of the
-/// other parameters sorted by name as `k=v&k=v`.
+/// RFC 3986's unreserved characters stay; every other byte is `%XX` (upper-case hex).
+const LAUNCH_ENCODE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// What a launch link's signature covers: every parameter but `sig`, sorted by name,
+/// names and values percent-encoded (RFC 3986, unreserved characters kept), as
+/// `k=v&k=v`. Encoded, an `&` or `=` inside a value cannot pass for another parameter
+/// set (`a=1&b=2` signed once stands for exactly one pair of parameters).
+pub fn launch_canonical(params: &BTreeMap<String, String>) -> String {
+    let enc = |s: &str| percent_encoding::utf8_percent_encode(s, LAUNCH_ENCODE).to_string();
+    let mut pairs: Vec<(String, String)> = params
+        .iter()
+        .filter(|(k, _)| k.as_str() != "sig")
+        .map(|(k, v)| (enc(k), enc(v)))
+        .collect();
+    // Sorted by the encoded name: the order a signer in any language gets from bytes.
+    pairs.sort();
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// Check a signed launch: `ts` within the allowed age and `sig` = hex HMAC-SHA256 of
+/// [`launch_canonical`].
 pub fn verify_launch(
     secret: &str,
     params: &BTreeMap<String, String>,
@@ -322,15 +349,9 @@ pub fn verify_launch(
     if (now_secs - ts).unsigned_abs() > max_age_secs {
         return Err("the launch link has expired");
     }
-    let canonical = params
-        .iter()
-        .filter(|(k, _)| k.as_str() != "sig")
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join("&");
     let expected = hex::decode(sig).map_err(|_| "the launch signature is not hex")?;
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).map_err(|_| "bad secret")?;
-    mac.update(canonical.as_bytes());
+    mac.update(launch_canonical(params).as_bytes());
     // Constant-time comparison.
     mac.verify_slice(&expected)
         .map_err(|_| "the launch signature does not match")
@@ -380,12 +401,22 @@ async fn launch(
         .ok_or(ApiError::Forbidden)?;
     params.remove("sig");
     params.remove("ts");
+    let agent = agent_name(&state, caller.viewer.user_id).await?;
+    // A signed link that names an agent was made for that agent: another user signed in
+    // on this desk (a shared PC, a forwarded link) must not pop that agent's call.
+    if state.config.launch_secret.is_some()
+        && params
+            .get("agent")
+            .is_some_and(|a| !a.trim().is_empty() && a.trim() != agent)
+    {
+        return Err(ApiError::validation(
+            "agent",
+            "the launch link was made for another agent",
+        ));
+    }
     // `{agent}` is who is signed in here, whatever the link says: a link with
     // `agent=mallory` must not open the CRM as mallory.
-    params.insert(
-        "agent".into(),
-        agent_name(&state, caller.viewer.user_id).await?,
-    );
+    params.insert("agent".into(), agent);
     let settings = state.store.crm_settings().await?;
     let crm_url = fill_template(&settings.url_template, &params);
     Ok(ApiJson(LaunchResult {
@@ -403,14 +434,33 @@ mod tests {
     use super::*;
 
     fn sign(secret: &str, params: &BTreeMap<String, String>) -> String {
-        let canonical = params
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("&");
         let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
-        mac.update(canonical.as_bytes());
+        mac.update(launch_canonical(params).as_bytes());
         hex::encode(mac.finalize().into_bytes())
+    }
+
+    #[test]
+    fn the_canonical_form_encodes_names_and_values_so_no_value_passes_for_parameters() {
+        let p = |pairs: &[(&str, &str)]| {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect::<BTreeMap<_, _>>()
+        };
+        assert_eq!(
+            launch_canonical(&p(&[("phone", "+598 99"), ("ts", "1"), ("sig", "x")])),
+            "phone=%2B598%2099&ts=1"
+        );
+        assert_eq!(launch_canonical(&p(&[("a", "ñ~._-")])), "a=%C3%B1~._-");
+        // One value holding `&b=2` vs two parameters: signed apart.
+        assert_ne!(
+            launch_canonical(&p(&[("a", "1&b=2")])),
+            launch_canonical(&p(&[("a", "1"), ("b", "2")]))
+        );
+        assert_ne!(
+            launch_canonical(&p(&[("a=b", "c")])),
+            launch_canonical(&p(&[("a", "b=c")]))
+        );
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 mod auth;
 mod calls;
+pub use calls::launch_canonical;
 mod contacts;
 mod events;
 pub mod ingest;

@@ -456,16 +456,14 @@ async fn with_a_launch_secret_unsigned_and_forged_links_are_refused() {
         ("phone".to_string(), "099000111".to_string()),
         ("ts".to_string(), ts),
     ]);
-    let canonical = params
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join("&");
-    use hmac::Mac;
-    let mut mac =
-        hmac::Hmac::<sha2::Sha256>::new_from_slice(b"a-long-shared-launch-secret").unwrap();
-    mac.update(canonical.as_bytes());
-    params.insert("sig".into(), hex::encode(mac.finalize().into_bytes()));
+    let sign = |params: &mut BTreeMap<String, String>| {
+        use hmac::Mac;
+        let mut mac =
+            hmac::Hmac::<sha2::Sha256>::new_from_slice(b"a-long-shared-launch-secret").unwrap();
+        mac.update(agentdesk_server::routes::launch_canonical(params).as_bytes());
+        params.insert("sig".into(), hex::encode(mac.finalize().into_bytes()));
+    };
+    sign(&mut params);
     let res = post(
         &app,
         &agent,
@@ -474,12 +472,40 @@ async fn with_a_launch_secret_unsigned_and_forged_links_are_refused() {
     )
     .await;
     assert_eq!(res.status(), StatusCode::OK);
-    params.insert("phone".into(), "099999999".into());
+    let mut tampered = params.clone();
+    tampered.insert("phone".into(), "099999999".into());
     expect_error(
-        post(&app, &agent, "/api/v1/launch", json!({ "params": params })).await,
+        post(
+            &app,
+            &agent,
+            "/api/v1/launch",
+            json!({ "params": tampered }),
+        )
+        .await,
         StatusCode::UNPROCESSABLE_ENTITY,
     )
     .await;
+    // Signed for another agent: refused, naming the field; signed for this one: fine.
+    params.remove("sig");
+    params.insert("agent".into(), "mallory".into());
+    sign(&mut params);
+    let body = expect_error(
+        post(
+            &app,
+            &agent,
+            "/api/v1/launch",
+            json!({ "params": params.clone() }),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(body.error.field.as_deref(), Some("agent"));
+    params.remove("sig");
+    params.insert("agent".into(), "agent_a".into());
+    sign(&mut params);
+    let res = post(&app, &agent, "/api/v1/launch", json!({ "params": params })).await;
+    assert_eq!(res.status(), StatusCode::OK);
 }
 
 #[tokio::test]
