@@ -4,6 +4,7 @@
 mod calls;
 mod claims;
 mod cli;
+mod crossteam;
 mod demo;
 mod fault;
 mod fuzz;

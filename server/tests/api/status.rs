@@ -25,7 +25,7 @@ async fn app() -> TestApp {
     .await
 }
 
-async fn open_stream(app: &TestApp, token: &str) -> SseReader {
+pub(crate) async fn open_stream(app: &TestApp, token: &str) -> SseReader {
     SseReader::new(
         app.call(Method::GET, "/api/v1/events", Some(token), NONE)
             .await,
@@ -305,7 +305,7 @@ async fn start_call(app: &TestApp, token: &str) {
     start_call_for(app, token, app.contact_a).await
 }
 
-async fn start_call_for(app: &TestApp, token: &str, contact: i64) {
+pub(crate) async fn start_call_for(app: &TestApp, token: &str, contact: i64) {
     let admin = app.token("admin").await;
     let res = app
         .call(
@@ -637,7 +637,12 @@ async fn streams_opening_and_closing_amid_status_changes_never_fail_and_leave_th
 }
 
 /// A user created through the API, in `teams`, and their token.
-async fn member(app: &TestApp, username: &str, role: &str, teams: &[i64]) -> (i64, String) {
+pub(crate) async fn member(
+    app: &TestApp,
+    username: &str,
+    role: &str,
+    teams: &[i64],
+) -> (i64, String) {
     let admin = app.token("admin").await;
     let res = app
         .call(

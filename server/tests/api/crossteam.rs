@@ -1,0 +1,456 @@
+//! Team scoping over every route: users of team A ask for team B's ids of every kind
+//! (contacts, activities, calls, agents, logs, exports, streams) and must get exactly
+//! what they get for an id that does not exist, and no answer may carry team B's data.
+//!
+//! The routes probed are checked against the router's own source, so a new route without
+//! a probe fails here. The order of requests and the ids drawn are shuffled from a seed
+//! the test prints (`AGENTDESK_CROSSTEAM_SEED=<seed>` replays it).
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use agentdesk_protocol::ErrorBody;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::status::{member, open_stream, start_call_for};
+use crate::support::TestApp;
+
+/// The ids a probe may carry: team B's, or ones that exist nowhere.
+#[derive(Clone)]
+struct Target {
+    contact: i64,
+    activity: i64,
+    agent: i64,
+    guid: String,
+    email: String,
+}
+
+/// One request: the route as the router writes it, the path filled in, a body.
+struct Probe {
+    method: Method,
+    route: &'static str,
+    path: String,
+    body: Option<Value>,
+}
+
+fn probe(method: Method, route: &'static str, path: String, body: Option<Value>) -> Probe {
+    Probe {
+        method,
+        route,
+        path,
+        body,
+    }
+}
+
+/// Routes the loop does not call, and why (they are still checked against the router).
+const NOT_PROBED: &[(&str, &str, &str)] = &[
+    (
+        "POST",
+        "/auth/login",
+        "takes no session: nothing of a team to ask for",
+    ),
+    (
+        "POST",
+        "/auth/logout",
+        "ends the prober's own session; tested in main.rs",
+    ),
+];
+
+/// Every session route, filled with `t`'s ids. Called for team B's target and for a
+/// missing one, the two lists line up request for request.
+fn probes(t: &Target) -> Vec<Probe> {
+    use Method as M;
+    let (c, a, u) = (t.contact, t.activity, t.agent);
+    vec![
+        probe(M::GET, "/me", "/me".into(), None),
+        probe(
+            M::PATCH,
+            "/me",
+            "/me".into(),
+            Some(json!({ "locale": "es" })),
+        ),
+        probe(
+            M::GET,
+            "/contacts",
+            format!("/contacts?q={}", t.email),
+            None,
+        ),
+        probe(M::GET, "/contacts/{id}", format!("/contacts/{c}"), None),
+        probe(
+            M::GET,
+            "/contacts/{id}/activities",
+            format!("/contacts/{c}/activities"),
+            None,
+        ),
+        probe(
+            M::POST,
+            "/contacts/{id}/notes",
+            format!("/contacts/{c}/notes"),
+            Some(json!({ "text": "sonda" })),
+        ),
+        probe(M::GET, "/activities/{id}", format!("/activities/{a}"), None),
+        probe(
+            M::DELETE,
+            "/activities/{id}",
+            format!("/activities/{a}"),
+            None,
+        ),
+        probe(M::POST, "/stream-tickets", "/stream-tickets".into(), None),
+        probe(M::GET, "/events", format!("/events?contacts={c}"), None),
+        probe(M::GET, "/crm/settings", "/crm/settings".into(), None),
+        probe(
+            M::PUT,
+            "/crm/settings",
+            "/crm/settings".into(),
+            Some(json!({})),
+        ),
+        probe(M::GET, "/campaigns", "/campaigns".into(), None),
+        probe(
+            M::PUT,
+            "/campaigns/{name}",
+            "/campaigns/Soporte".into(),
+            Some(json!({ "name": "Soporte", "dispositions": [] })),
+        ),
+        probe(
+            M::POST,
+            "/calls",
+            "/calls".into(),
+            Some(json!({ "contact_id": c,
+            "call": { "destination": "099000222", "campaign": "Soporte" } })),
+        ),
+        probe(M::GET, "/calls/current", "/calls/current".into(), None),
+        probe(
+            M::POST,
+            "/calls/hangup",
+            "/calls/hangup".into(),
+            Some(json!({ "guid": t.guid })),
+        ),
+        probe(
+            M::POST,
+            "/calls/disposition",
+            "/calls/disposition".into(),
+            Some(json!({ "guid": t.guid, "campaign": "Soporte", "l1": "Venta" })),
+        ),
+        probe(
+            M::POST,
+            "/launch",
+            "/launch".into(),
+            Some(json!({ "params": { "phone": "+59899000111" } })),
+        ),
+        probe(M::GET, "/teams", "/teams".into(), None),
+        probe(
+            M::POST,
+            "/teams",
+            "/teams".into(),
+            Some(json!({ "name": "Sonda" })),
+        ),
+        probe(M::GET, "/users", "/users".into(), None),
+        probe(M::POST, "/users", "/users".into(), Some(json!({}))),
+        probe(M::GET, "/audit", "/audit".into(), None),
+        probe(M::GET, "/statuses", "/statuses".into(), None),
+        probe(
+            M::PUT,
+            "/statuses/{value}",
+            "/statuses/sonda".into(),
+            Some(json!({})),
+        ),
+        probe(M::GET, "/status", "/status".into(), None),
+        probe(
+            M::PUT,
+            "/status",
+            "/status".into(),
+            Some(json!({ "value": "break" })),
+        ),
+        probe(M::DELETE, "/status/pending", "/status/pending".into(), None),
+        probe(M::GET, "/board", "/board".into(), None),
+        probe(
+            M::GET,
+            "/agents/{id}/status",
+            format!("/agents/{u}/status"),
+            None,
+        ),
+        probe(
+            M::GET,
+            "/agents/{id}/connection-events",
+            format!("/agents/{u}/connection-events"),
+            None,
+        ),
+        probe(
+            M::GET,
+            "/agents/{id}/connection-events.csv",
+            format!("/agents/{u}/connection-events.csv"),
+            None,
+        ),
+        probe(
+            M::GET,
+            "/agents/{id}/status-time",
+            format!("/agents/{u}/status-time"),
+            None,
+        ),
+        probe(
+            M::POST,
+            "/integrations",
+            "/integrations".into(),
+            Some(json!({})),
+        ),
+        probe(
+            M::POST,
+            "/ingest/email",
+            "/ingest/email".into(),
+            Some(json!({})),
+        ),
+        probe(
+            M::POST,
+            "/ingest/chat",
+            "/ingest/chat".into(),
+            Some(json!({})),
+        ),
+        probe(
+            M::POST,
+            "/ingest/ticket",
+            "/ingest/ticket".into(),
+            Some(json!({})),
+        ),
+        probe(
+            M::POST,
+            "/ingest/sms",
+            "/ingest/sms".into(),
+            Some(json!({})),
+        ),
+        probe(
+            M::POST,
+            "/webhooks/ucontact",
+            "/webhooks/ucontact".into(),
+            Some(json!({})),
+        ),
+    ]
+}
+
+/// `(METHOD, path)` of every `.route(…)` in `server/src/routes/` (the probes and the
+/// vendors' sample page in `mod.rs` are not API routes).
+fn router_routes() -> BTreeSet<(String, String)> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/routes");
+    let mut out = BTreeSet::new();
+    for entry in std::fs::read_dir(dir).expect("routes dir") {
+        let path = entry.expect("entry").path();
+        if path.file_name().is_some_and(|n| n == "mod.rs") {
+            continue;
+        }
+        let src = std::fs::read_to_string(&path).expect("route source");
+        for chunk in src.split(".route(\"").skip(1) {
+            let (route, rest) = chunk.split_once('"').expect("a quoted path");
+            let handlers = rest.split(".route(").next().unwrap_or(rest);
+            let handlers = handlers.split("\n}").next().unwrap_or(handlers);
+            for m in ["get", "post", "put", "patch", "delete"] {
+                if handlers.contains(&format!("{m}(")) {
+                    out.insert((m.to_uppercase(), route.to_string()));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A small deterministic shuffle (xorshift), so the order is replayable from the seed.
+fn shuffle<T>(items: &mut [T], state: &mut u64) {
+    for i in (1..items.len()).rev() {
+        *state ^= *state << 13;
+        *state ^= *state >> 7;
+        *state ^= *state << 17;
+        let j = usize::try_from(*state % (i as u64 + 1)).expect("index");
+        items.swap(i, j);
+    }
+}
+
+#[test]
+fn every_route_of_the_router_has_a_cross_team_probe() {
+    let missing = Target {
+        contact: 0,
+        activity: 0,
+        agent: 0,
+        guid: String::new(),
+        email: String::new(),
+    };
+    let mut probed: BTreeSet<(String, String)> = probes(&missing)
+        .iter()
+        .map(|p| (p.method.to_string(), p.route.to_string()))
+        .collect();
+    probed.extend(
+        NOT_PROBED
+            .iter()
+            .map(|(m, r, _)| (m.to_string(), r.to_string())),
+    );
+    assert_eq!(probed, router_routes(), "probes vs the router's routes");
+}
+
+/// What an answer shows: its status, its error code when it is an error, and its text.
+async fn answer(app: &TestApp, token: &str, p: &Probe) -> (StatusCode, Option<String>, String) {
+    let res = app
+        .call(
+            p.method.clone(),
+            &format!("/api/v1{}", p.path),
+            Some(token),
+            p.body.as_ref(),
+        )
+        .await;
+    let status = res.status();
+    let sse = res
+        .headers()
+        .get("content-type")
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/event-stream"));
+    // A stream never ends: its headers are the answer.
+    let text = if sse {
+        String::new()
+    } else {
+        res.text().await.unwrap_or_default()
+    };
+    let code = serde_json::from_str::<ErrorBody>(&text)
+        .ok()
+        .map(|b| format!("{:?}", b.error.code));
+    (status, code, text)
+}
+
+#[tokio::test]
+async fn team_a_asking_for_team_bs_ids_gets_what_a_missing_id_gets_on_every_route() {
+    let seed: u64 = std::env::var("AGENTDESK_CROSSTEAM_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0x5eed_2026_1205);
+    eprintln!("cross-team seed: {seed} (AGENTDESK_CROSSTEAM_SEED={seed} replays it)");
+    let mut rng = seed | 1;
+
+    let app = TestApp::spawn().await;
+    // Team B's data: a note, a call with its own guid, an agent with a connection log.
+    // A user shared by both teams takes part too, so that what is B's is not simply
+    // "what B's users did".
+    let b_token = app.token("agent_b").await;
+    let (_, shared) = member(&app, "compartido", "agent", &[app.team_a, app.team_b]).await;
+    let _b_stream = open_stream(&app, &b_token).await;
+    let res = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/contacts/{}/notes", app.contact_b),
+            Some(&shared),
+            Some(&json!({ "text": "nota secreta de B" })),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let note: Value = res.json().await.expect("note");
+    start_call_for(&app, &b_token, app.contact_b).await;
+    let call: Value = app.get_as("/api/v1/calls/current", &b_token).await;
+    let guid = call["active"]["guid"]
+        .as_str()
+        .expect("B's call guid")
+        .to_string();
+    let page: Value = app
+        .get_as(
+            &format!("/api/v1/contacts/{}/activities", app.contact_b),
+            &b_token,
+        )
+        .await;
+    let mut b_activities: Vec<i64> = page["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|i| i["id"].as_i64())
+        .collect();
+    assert!(
+        b_activities.len() >= 3,
+        "B has activities: {b_activities:?}"
+    );
+    assert!(b_activities.contains(&note["id"].as_i64().expect("id")));
+    let markers = [
+        "Beto Beta",
+        "beto.beta@example.com",
+        "nota secreta de B",
+        guid.as_str(),
+        "agent_b",
+        "Team B",
+    ];
+
+    for viewer in ["agent_a", "super_a", "mailer_a"] {
+        let token = app.token(viewer).await;
+        shuffle(&mut b_activities, &mut rng);
+        let b = Target {
+            contact: app.contact_b,
+            activity: b_activities[0],
+            agent: app.users["agent_b"],
+            guid: guid.clone(),
+            email: "beto.beta@example.com".into(),
+        };
+        let nowhere = Target {
+            contact: 987_654_321,
+            activity: 987_654_321,
+            agent: 987_654_321,
+            guid: "no-such-guid".into(),
+            email: "nadie@example.com".into(),
+        };
+        let mut pairs: Vec<(Probe, Probe)> = probes(&b).into_iter().zip(probes(&nowhere)).collect();
+        shuffle(&mut pairs, &mut rng);
+        for (theirs, none) in &pairs {
+            // The missing id first: an action that works on B's id must not be mistaken
+            // for one that always works.
+            let (s_none, c_none, _) = answer(&app, &token, none).await;
+            let (s_b, c_b, text) = answer(&app, &token, theirs).await;
+            let what = format!("{viewer} {} {} (seed {seed})", theirs.method, theirs.path);
+            assert!(!s_b.is_server_error(), "{what}: {s_b} {text}");
+            assert_eq!(
+                (s_b, c_b),
+                (s_none, c_none),
+                "{what}: B's id vs a missing id"
+            );
+            for m in markers {
+                assert!(
+                    !text.contains(m),
+                    "{what}: the answer carries {m:?}: {text}"
+                );
+            }
+        }
+    }
+
+    // Streams: team A's stream, asked for B's contact, hears nothing of B's writes, and
+    // then does hear A's own (a closed stream could not pass for a quiet one).
+    let token = app.token("super_a").await;
+    let res = app
+        .call(
+            Method::GET,
+            &format!(
+                "/api/v1/events?contacts={},{}",
+                app.contact_b, app.contact_a
+            ),
+            Some(&token),
+            None::<&()>,
+        )
+        .await;
+    let mut stream = crate::support::SseReader::new(res);
+    let res = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/contacts/{}/notes", app.contact_b),
+            Some(&b_token),
+            Some(&json!({ "text": "otra nota secreta de B" })),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let res = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/contacts/{}/notes", app.contact_a),
+            Some(&token),
+            Some(&json!({ "text": "nota de A" })),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let a_note: Value = res.json().await.expect("note");
+    loop {
+        let (name, _, data) = stream
+            .next(Duration::from_secs(10))
+            .await
+            .expect("team A's own note reaches its stream");
+        assert_ne!(data["contact_id"], json!(app.contact_b), "{name}: {data}");
+        if data["activity_id"] == a_note["id"] {
+            break;
+        }
+    }
+}
