@@ -39,6 +39,10 @@ const GAP_WAIT: Duration = Duration::from_millis(250);
 pub struct EventHub {
     tx: broadcast::Sender<Arc<StoredEvent>>,
     order: Arc<Mutex<Sequencer>>,
+    /// Sessions signed out on this instance (token hashes): their streams end at once.
+    /// Other instances' streams learn it from the user's `agent.status` event (a sign-out
+    /// disconnects), which makes them check their session, or at the next heartbeat.
+    ended: broadcast::Sender<Arc<str>>,
 }
 
 #[derive(Default)]
@@ -54,9 +58,11 @@ struct Sequencer {
 impl Default for EventHub {
     fn default() -> Self {
         let (tx, _) = broadcast::channel(CHANNEL_CAPACITY);
+        let (ended, _) = broadcast::channel(64);
         EventHub {
             tx,
             order: Arc::default(),
+            ended,
         }
     }
 }
@@ -122,6 +128,11 @@ impl EventHub {
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<StoredEvent>> {
         self.tx.subscribe()
     }
+
+    /// A session was signed out here: end its streams on this instance now.
+    pub fn end_session(&self, session_hash: &str) {
+        let _ = self.ended.send(Arc::from(session_hash));
+    }
 }
 
 fn to_sse(e: &StoredEvent) -> Event {
@@ -186,6 +197,7 @@ pub async fn stream(
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>> + use<>>, crate::store::StoreError> {
     // Subscribe before reading the log so that nothing falls between the two.
     let mut rx = hub.subscribe();
+    let mut ended = hub.ended.subscribe();
     let teams = store.viewer_teams(&viewer).await?;
     let scope = Scope {
         viewer,
@@ -227,11 +239,16 @@ pub async fn stream(
                 match store.events_since(&scope.viewer, last, CATCH_UP_BATCH).await {
                     Ok(batch) => {
                         let full = batch.len() == CATCH_UP_BATCH as usize;
+                        let mut gone = false;
                         for e in &batch {
                             last = e.id;
                             if scope.wants(e) {
                                 yield Ok(to_sse(e));
                             }
+                            gone = gone || signed_out(e, presence.as_ref()).await;
+                        }
+                        if gone {
+                            break;
                         }
                         if full {
                             continue;
@@ -248,6 +265,19 @@ pub async fn stream(
             }
             let received = tokio::select! {
                 r = rx.recv() => r,
+                e = ended.recv() => {
+                    match (e, &presence) {
+                        (Ok(hash), Some(p)) if *hash == *p.session_hash() => break,
+                        // Missed some: whether ours was among them, the row tells.
+                        (Err(broadcast::error::RecvError::Lagged(_)), Some(p)) => {
+                            if !p.touch().await {
+                                break;
+                            }
+                        }
+                        _ => {}
+                    }
+                    continue;
+                }
                 _ = heartbeat.tick() => {
                     if let Some(p) = &presence && !p.touch().await {
                         // Signed out or swept: this stream no longer speaks for anyone.
@@ -270,6 +300,9 @@ pub async fn stream(
                     if scope.wants(&e) {
                         yield Ok(to_sse(&e));
                     }
+                    if signed_out(&e, presence.as_ref()).await {
+                        break;
+                    }
                 }
                 Ok(e) => {
                     // A gap: published out of order, before this stream subscribed, or
@@ -283,6 +316,18 @@ pub async fn stream(
         }
     };
     Ok(Sse::new(s).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+}
+
+/// Whether `e`, an `agent.status` of the stream's own user (a sign-out on any instance
+/// disconnects the user and writes one), found the stream's session gone. Other events
+/// cost nothing; this one a single-row check.
+async fn signed_out(e: &StoredEvent, presence: Option<&crate::presence::StreamGuard>) -> bool {
+    match (&e.event, presence) {
+        (ServerEvent::AgentStatus { user_id }, Some(p)) if *user_id == p.user_id() => {
+            !p.touch().await
+        }
+        _ => false,
+    }
 }
 
 /// How long the relay waits for a notification before looking at the log anyway: a

@@ -281,6 +281,8 @@ pub struct StreamGuard {
     state: AppState,
     pub id: String,
     user_id: i64,
+    /// The session (hash of its token) the stream was opened with: its sign-out ends it.
+    session_hash: String,
 }
 
 impl StreamGuard {
@@ -302,7 +304,16 @@ impl StreamGuard {
             state: state.clone(),
             id,
             user_id,
+            session_hash: session_hash.to_owned(),
         })
+    }
+
+    pub fn session_hash(&self) -> &str {
+        &self.session_hash
+    }
+
+    pub fn user_id(&self) -> i64 {
+        self.user_id
     }
 
     /// Keep the stream's row fresh; `false` when it is gone (signed out, swept).

@@ -117,6 +117,9 @@ async fn logout(
         )
         .await?;
     state.events.publish(events);
+    // After the presence rows are gone, so that the ended streams' own clean-up finds
+    // nothing left to disconnect (the reason stays `logout`).
+    state.events.end_session(&caller.token_hash);
     state
         .store
         .audit(AuditEntry {

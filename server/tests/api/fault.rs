@@ -415,6 +415,56 @@ async fn an_event_written_through_one_instance_reaches_a_stream_on_another() {
     assert_eq!(data["contact_id"], json!(app.contact_a), "{data}");
 }
 
+#[tokio::test]
+async fn signing_out_on_one_instance_ends_the_sessions_stream_on_another_within_a_second() {
+    let app = TestApp::spawn().await;
+    if app.db_url.starts_with("sqlite:") {
+        crate::support::skipped(
+            "signing_out_on_one_instance_ends_the_sessions_stream_on_another_within_a_second",
+            "PostgreSQL only (several instances)",
+        );
+        return;
+    }
+    let (b, _) = Server::start_anywhere(&app.db_url, app.dist.path()).await;
+    let agent = app.token("agent_a").await;
+    let res = app
+        .http
+        .get(format!("{}/api/v1/events", b.base))
+        .bearer_auth(&agent)
+        .send()
+        .await
+        .unwrap();
+    let mut on_b = crate::support::SseReader::new(res);
+    // The stream is counted before the sign-out: wait for the user to be connected.
+    let sup = app.token("super_a").await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let s: agentdesk_protocol::AgentStatus = app
+            .get_as(
+                &format!("/api/v1/agents/{}/status", app.users["agent_a"]),
+                &sup,
+            )
+            .await;
+        if s.connected {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "never connected");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let res = app
+        .http
+        .post(app.url("/api/v1/auth/logout"))
+        .bearer_auth(&agent)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    assert!(
+        on_b.closed_within(Duration::from_secs(1)).await,
+        "the stream on the other instance outlived its session"
+    );
+}
+
 /// A PostgreSQL cluster of one test's own (the outage test stops it, which the suite's
 /// shared cluster must never be), on a free loopback port, removed when dropped.
 struct OwnCluster {

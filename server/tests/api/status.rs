@@ -181,6 +181,46 @@ async fn signing_out_disconnects_with_reason_logout() {
 }
 
 #[tokio::test]
+async fn signing_out_ends_that_sessions_streams_within_a_second_and_no_other() {
+    let app = app().await;
+    let first = app.token("agent_a").await;
+    let second = app.token("agent_a").await;
+    let mut gone = open_stream(&app, &first).await;
+    // A browser's stream, opened with a ticket of the same session.
+    let ticket: agentdesk_protocol::StreamTicket = {
+        let res = app
+            .call(Method::POST, "/api/v1/stream-tickets", Some(&first), NONE)
+            .await;
+        assert_eq!(res.status(), StatusCode::OK);
+        res.json().await.unwrap()
+    };
+    let mut gone_too = SseReader::new(
+        app.call(
+            Method::GET,
+            &format!("/api/v1/events?ticket={}", ticket.ticket),
+            None,
+            NONE,
+        )
+        .await,
+    );
+    let mut stays = open_stream(&app, &second).await;
+    let res = app
+        .call(Method::POST, "/api/v1/auth/logout", Some(&first), NONE)
+        .await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    assert!(gone.closed_within(Duration::from_secs(1)).await);
+    assert!(gone_too.closed_within(Duration::from_secs(1)).await);
+    // The other session's stream is still open and hears the user's next change.
+    assert_eq!(set(&app, &second, "break").await.status(), StatusCode::OK);
+    assert!(
+        stays
+            .next_named("agent.status", Duration::from_secs(5))
+            .await
+            .is_some()
+    );
+}
+
+#[tokio::test]
 async fn malformed_unknown_and_system_values_are_422_in_the_json_error_shape() {
     let app = app().await;
     let a = app.token("agent_a").await;

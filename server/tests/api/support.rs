@@ -461,6 +461,19 @@ impl SseReader {
 }
 
 impl SseReader {
+    /// Whether the server ends the stream within `wait` (events before the end are
+    /// skipped); `false` when it is still open then.
+    pub async fn closed_within(&mut self, wait: std::time::Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            match tokio::time::timeout_at(deadline, self.res.chunk()).await {
+                Err(_) => return false,
+                Ok(Ok(Some(_))) => {}
+                Ok(Ok(None)) | Ok(Err(_)) => return true,
+            }
+        }
+    }
+
     /// The next event named `name`, skipping others, or `None` after `wait`.
     pub async fn next_named(
         &mut self,
