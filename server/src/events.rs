@@ -269,11 +269,8 @@ pub async fn stream(
                     match (e, &presence) {
                         (Ok(hash), Some(p)) if *hash == *p.session_hash() => break,
                         // Missed some: whether ours was among them, the row tells.
-                        (Err(broadcast::error::RecvError::Lagged(_)), Some(p)) => {
-                            if !p.touch().await {
-                                break;
-                            }
-                        }
+                        (Err(broadcast::error::RecvError::Lagged(_)), Some(p))
+                            if !p.touch().await => break,
                         _ => {}
                     }
                     continue;
