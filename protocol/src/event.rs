@@ -31,6 +31,9 @@ pub enum ServerEvent {
     AgentStatus {
         user_id: i64,
     },
+    /// An admin changed the CRM settings (template, origins, uContact's origin): every
+    /// server instance rebuilds its Content-Security-Policy, desks may reload them.
+    SettingsChanged,
     /// The stream missed events older than the server keeps (resume too late): the
     /// client should refetch what it shows.
     Resync,
@@ -48,7 +51,10 @@ impl ServerEvent {
             ServerEvent::ActivityCreated { contact_id, .. }
             | ServerEvent::ActivityDeleted { contact_id, .. }
             | ServerEvent::ActivityUpdated { contact_id, .. } => Some(*contact_id),
-            ServerEvent::AgentStatus { .. } | ServerEvent::Resync | ServerEvent::Ready => None,
+            ServerEvent::AgentStatus { .. }
+            | ServerEvent::SettingsChanged
+            | ServerEvent::Resync
+            | ServerEvent::Ready => None,
         }
     }
 
@@ -59,6 +65,7 @@ impl ServerEvent {
             ServerEvent::ActivityDeleted { .. } => "activity.deleted",
             ServerEvent::ActivityUpdated { .. } => "activity.updated",
             ServerEvent::AgentStatus { .. } => "agent.status",
+            ServerEvent::SettingsChanged => "settings.changed",
             ServerEvent::Resync => "resync",
             ServerEvent::Ready => "ready",
         }
@@ -70,6 +77,7 @@ impl ServerEvent {
         "activity.deleted",
         "activity.updated",
         "agent.status",
+        "settings.changed",
         "resync",
         "ready",
     ];

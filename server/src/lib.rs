@@ -113,6 +113,7 @@ pub async fn serve(
         }
     };
     presence::spawn_sweeper(state.clone());
+    web::follow_settings(state.clone());
     // Events written by other instances on a shared database (PostgreSQL), from the same
     // point: those written before the relay listens are relayed too.
     events::spawn_relay(state.events.clone(), state.store.clone(), newest);

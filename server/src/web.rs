@@ -76,6 +76,29 @@ impl WebAssets {
     }
 }
 
+/// Keep this instance's policy in step with the stored CRM settings: on every
+/// `settings.changed` in the event log (written by whichever instance an admin used,
+/// relayed here) read them again. A missed event (the hub lagged) reads them too.
+pub fn follow_settings(state: crate::AppState) {
+    let mut rx = state.events.subscribe();
+    tokio::spawn(async move {
+        use tokio::sync::broadcast::error::RecvError;
+        loop {
+            match rx.recv().await {
+                Ok(e) if !matches!(e.event, agentdesk_protocol::ServerEvent::SettingsChanged) => {
+                    continue;
+                }
+                Ok(_) | Err(RecvError::Lagged(_)) => {}
+                Err(RecvError::Closed) => return,
+            }
+            match state.store.crm_settings().await {
+                Ok(s) => state.web.apply_crm_settings(&s),
+                Err(e) => tracing::warn!(error = %e, "could not read the CRM settings"),
+            }
+        }
+    });
+}
+
 /// The policy: only our own scripts (plus the exact inline loader Trunk writes, by hash),
 /// WebAssembly compilation, our own API, CRM frames from the configured origins, and
 /// embedding only by the configured ancestors (uContact).

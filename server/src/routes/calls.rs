@@ -84,8 +84,10 @@ async fn set_settings(
         crm_origins,
         ucontact_origin,
     };
-    state.store.set_crm_settings(&clean).await?;
+    let events = state.store.set_crm_settings(&clean).await?;
     state.web.apply_crm_settings(&clean);
+    // Other instances rebuild their policy from this event (`web::follow_settings`).
+    state.events.publish(events);
     state
         .store
         .audit(AuditEntry {

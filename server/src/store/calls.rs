@@ -60,7 +60,8 @@ pub(crate) fn same_disposition(
 #[async_trait]
 pub trait CallStore: Send + Sync {
     async fn crm_settings(&self) -> StoreResult<CrmSettings>;
-    async fn set_crm_settings(&self, settings: &CrmSettings) -> StoreResult<()>;
+    /// Store the settings and log `settings.changed` (every instance's policy follows).
+    async fn set_crm_settings(&self, settings: &CrmSettings) -> StoreResult<Vec<StoredEvent>>;
     async fn campaigns(&self) -> StoreResult<Vec<Campaign>>;
     async fn upsert_campaign(&self, campaign: &Campaign) -> StoreResult<()>;
 

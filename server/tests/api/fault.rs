@@ -465,6 +465,56 @@ async fn signing_out_on_one_instance_ends_the_sessions_stream_on_another_within_
     );
 }
 
+#[tokio::test]
+async fn crm_settings_changed_through_one_instance_reach_the_policy_of_another() {
+    let app = TestApp::spawn().await;
+    if app.db_url.starts_with("sqlite:") {
+        crate::support::skipped(
+            "crm_settings_changed_through_one_instance_reach_the_policy_of_another",
+            "PostgreSQL only (several instances)",
+        );
+        return;
+    }
+    let (b, _) = Server::start_anywhere(&app.db_url, app.dist.path()).await;
+    let admin = app.token("admin").await;
+    let res = app
+        .http
+        .put(app.url("/api/v1/crm/settings"))
+        .bearer_auth(&admin)
+        .json(&json!({
+            "url_template": "https://crm.example/c?phone={phone}",
+            "crm_origins": ["https://api.crm.example"],
+            "ucontact_origin": "https://acme.ucontact.example",
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let res = app
+            .http
+            .get(format!("{}/contacts/1", b.base))
+            .send()
+            .await
+            .unwrap();
+        let csp = res.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        if csp.contains("frame-src 'self' https://crm.example https://api.crm.example;")
+            && csp.contains("frame-ancestors 'self' https://acme.ucontact.example;")
+        {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the other instance's policy never followed: {csp}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// A PostgreSQL cluster of one test's own (the outage test stops it, which the suite's
 /// shared cluster must never be), on a free loopback port, removed when dropped.
 struct OwnCluster {

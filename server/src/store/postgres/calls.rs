@@ -160,9 +160,10 @@ impl CallStore for PostgresStore {
         })
     }
 
-    async fn set_crm_settings(&self, s: &CrmSettings) -> StoreResult<()> {
+    async fn set_crm_settings(&self, s: &CrmSettings) -> StoreResult<Vec<StoredEvent>> {
         let origins =
             serde_json::to_string(&s.crm_origins).map_err(|e| StoreError::Other(e.to_string()))?;
+        let mut tx = self.writer.begin().await?;
         sqlx::query(
             "INSERT INTO crm_settings (id, url_template, crm_origins, ucontact_origin, updated_at) VALUES (1, $1, $2, $3, $4) \
              ON CONFLICT(id) DO UPDATE SET url_template = excluded.url_template, crm_origins = excluded.crm_origins, \
@@ -172,9 +173,14 @@ impl CallStore for PostgresStore {
         .bind(origins)
         .bind(&s.ucontact_origin)
         .bind(ms(crate::clock::now()))
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
-        Ok(())
+        commit_events(
+            tx,
+            vec![(None, ServerEvent::SettingsChanged)],
+            ms(crate::clock::now()),
+        )
+        .await
     }
 
     async fn campaigns(&self) -> StoreResult<Vec<Campaign>> {

@@ -158,9 +158,10 @@ impl CallStore for SqliteStore {
         })
     }
 
-    async fn set_crm_settings(&self, s: &CrmSettings) -> StoreResult<()> {
+    async fn set_crm_settings(&self, s: &CrmSettings) -> StoreResult<Vec<StoredEvent>> {
         let origins =
             serde_json::to_string(&s.crm_origins).map_err(|e| StoreError::Other(e.to_string()))?;
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         sqlx::query(
             "INSERT INTO crm_settings (id, url_template, crm_origins, ucontact_origin, updated_at) VALUES (1, ?, ?, ?, ?) \
              ON CONFLICT(id) DO UPDATE SET url_template = excluded.url_template, crm_origins = excluded.crm_origins, \
@@ -170,9 +171,17 @@ impl CallStore for SqliteStore {
         .bind(origins)
         .bind(&s.ucontact_origin)
         .bind(ms(crate::clock::now()))
-        .execute(&self.writer)
+        .execute(&mut *tx)
         .await?;
-        Ok(())
+        let event = append_event(
+            &mut tx,
+            None,
+            ServerEvent::SettingsChanged,
+            ms(crate::clock::now()),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(vec![event])
     }
 
     async fn campaigns(&self) -> StoreResult<Vec<Campaign>> {
