@@ -104,17 +104,43 @@ async fn receive(
         status,
     };
     match &hook {
-        UcWebhook::AgentRingNoAnswer { agent: name, .. } => {
+        UcWebhook::AgentRingNoAnswer {
+            agent: name,
+            guid,
+            date,
+        } => {
             let (user, _) = agent(&state, name).await?;
-            let (s, _) = presence::apply(
+            // It carries no id: the call's guid (else its date) names this ring for
+            // this agent, so a re-delivery logs no second `timeout`.
+            let at = webhook_time(date)?;
+            let key = match guid.as_deref().map(str::trim).filter(|g| !g.is_empty()) {
+                Some(g) => format!("AgentRingNoAnswer|{user}|guid|{g}"),
+                None => format!("AgentRingNoAnswer|{user}|at|{}", at.timestamp_millis()),
+            };
+            if !state
+                .store
+                .first_delivery(&key, crate::clock::now())
+                .await?
+            {
+                let s = state.store.agent_status(user).await?;
+                return Ok((StatusCode::OK, ApiJson(result(true, None, Some(s)))));
+            }
+            let applied = presence::apply(
                 &state,
                 user,
                 Change::Acd {
                     value: "timeout".into(),
                 },
             )
-            .await?;
-            Ok((StatusCode::OK, ApiJson(result(false, None, Some(s)))))
+            .await;
+            match applied {
+                Ok((s, _)) => Ok((StatusCode::OK, ApiJson(result(false, None, Some(s))))),
+                Err(e) => {
+                    // Not applied: uContact's retry must not be taken for a replay.
+                    let _ = state.store.forget_delivery(&key).await;
+                    Err(e)
+                }
+            }
         }
         UcWebhook::AgentLog {
             agent: name,

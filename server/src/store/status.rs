@@ -50,6 +50,11 @@ pub trait StatusStore: Send + Sync {
         now: DateTime<Utc>,
         restore_ms: i64,
     ) -> StoreResult<Vec<StoredEvent>>;
+    /// Record a delivery of a webhook that has no id of its own, by `key`; `false` when
+    /// that key was recorded before (a re-delivery).
+    async fn first_delivery(&self, key: &str, now: DateTime<Utc>) -> StoreResult<bool>;
+    /// Forget a delivery whose effect failed, so that uContact's retry applies it.
+    async fn forget_delivery(&self, key: &str) -> StoreResult<()>;
     /// Sign-out: remove the session's streams and disconnect the user (reason `logout`)
     /// unless another session of theirs is still open.
     async fn end_session_presence(

@@ -833,20 +833,63 @@ async fn ucontact_webhooks_need_the_secret_and_drive_status_and_calls_once() {
         json!({ "event": "AgentBreak", "date": "x", "agent": "agent_a", "motive": "LUNCH", "isBreak": "false" }))
         .await.json().await.unwrap();
     assert_eq!(r.status.unwrap().value, "available");
-    let r: WebhookResult = webhook(
-        &app,
-        Some(WEBHOOK_SECRET),
-        json!({ "event": "AgentRingNoAnswer", "date": "x", "agent": "agent_a" }),
-    )
-    .await
-    .json()
-    .await
-    .unwrap();
+    // A ring nobody answered: logged once however often uContact delivers it (it has no
+    // id: its guid, else its date, names it); a date that cannot be read is refused.
+    let ring = json!({ "event": "AgentRingNoAnswer", "date": "2026-03-02 10:00:00",
+        "agent": "agent_a", "guid": "ring-1" });
+    let r: WebhookResult = webhook(&app, Some(WEBHOOK_SECRET), ring.clone())
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(!r.duplicate);
     assert_eq!(r.status.unwrap().value, "timeout");
+    // The agent is back before uContact delivers the same ring again.
+    let res = app
+        .call(
+            Method::PUT,
+            "/api/v1/status",
+            Some(&a),
+            Some(&json!({ "value": "available" })),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let again: WebhookResult = webhook(&app, Some(WEBHOOK_SECRET), ring)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(again.duplicate, "{again:?}");
+    assert_eq!(again.status.unwrap().value, "available");
+    let undated = json!({ "event": "AgentRingNoAnswer", "date": "2026-03-02 10:05:00",
+        "agent": "agent_a" });
+    for _ in 0..2 {
+        webhook(&app, Some(WEBHOOK_SECRET), undated.clone()).await;
+    }
+    let body = expect_error(
+        webhook(
+            &app,
+            Some(WEBHOOK_SECRET),
+            json!({ "event": "AgentRingNoAnswer", "date": "x", "agent": "agent_a" }),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(body.error.field.as_deref(), Some("date"));
     let log: ConnectionEventPage = app
         .get_as(&format!("/api/v1/agents/{id}/connection-events"), &a)
         .await;
     assert_eq!(log.items[0].kind.as_str(), "acd");
+    assert_eq!(
+        log.items
+            .iter()
+            .filter(|e| e.kind.as_str() == "acd" && e.value == "timeout")
+            .count(),
+        2,
+        "one per ring: {:?}",
+        log.items
+    );
 
     // A finished call whose date cannot be read is refused, naming the field: filing
     // it at "now" would put it on the wrong day of the customer's history.

@@ -1218,6 +1218,10 @@ impl Store for PostgresStore {
             .bind(ms(crate::clock::now()))
             .execute(&self.pool)
             .await?;
+        sqlx::query("DELETE FROM webhook_receipts WHERE received_at < $1")
+            .bind(ms(before))
+            .execute(&self.pool)
+            .await?;
         Ok(r.rows_affected())
     }
 

@@ -349,6 +349,26 @@ impl StatusStore for PostgresStore {
         Ok(events)
     }
 
+    async fn first_delivery(&self, key: &str, now: DateTime<Utc>) -> StoreResult<bool> {
+        let r = sqlx::query(
+            "INSERT INTO webhook_receipts (key, received_at) VALUES ($1, $2) \
+             ON CONFLICT (key) DO NOTHING",
+        )
+        .bind(key)
+        .bind(ms(now))
+        .execute(&self.pool)
+        .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    async fn forget_delivery(&self, key: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM webhook_receipts WHERE key = $1")
+            .bind(key)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     async fn end_session_presence(
         &self,
         session_hash: &str,

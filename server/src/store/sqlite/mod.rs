@@ -1178,6 +1178,10 @@ impl Store for SqliteStore {
             .bind(ms(crate::clock::now()))
             .execute(&self.writer)
             .await?;
+        sqlx::query("DELETE FROM webhook_receipts WHERE received_at < ?")
+            .bind(ms(before))
+            .execute(&self.writer)
+            .await?;
         Ok(r.rows_affected())
     }
 

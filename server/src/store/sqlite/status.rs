@@ -274,6 +274,26 @@ impl StatusStore for SqliteStore {
         Ok(events)
     }
 
+    async fn first_delivery(&self, key: &str, now: DateTime<Utc>) -> StoreResult<bool> {
+        let r = sqlx::query(
+            "INSERT INTO webhook_receipts (key, received_at) VALUES (?, ?) \
+             ON CONFLICT (key) DO NOTHING",
+        )
+        .bind(key)
+        .bind(ms(now))
+        .execute(&self.writer)
+        .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    async fn forget_delivery(&self, key: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM webhook_receipts WHERE key = ?")
+            .bind(key)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
     async fn end_session_presence(
         &self,
         session_hash: &str,
