@@ -297,6 +297,7 @@ impl Converter<'_> {
                     event,
                     data,
                     row_key,
+                    team_id: self.opts.team_id,
                 }))))
             }
             Table::Cdr => {

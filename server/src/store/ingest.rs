@@ -60,8 +60,11 @@ pub struct QueueLogRow {
     pub agent: String,
     pub event: String,
     pub data: [String; 5],
-    /// Digest of the row's content: the same row imported twice is stored once.
+    /// Digest of the row's content: the same row imported twice for a team is stored
+    /// once.
     pub row_key: String,
+    /// The team the file was imported for.
+    pub team_id: i64,
 }
 
 #[async_trait]

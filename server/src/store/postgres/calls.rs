@@ -67,6 +67,7 @@ fn call_from_row(r: &sqlx::postgres::PgRow) -> CallInfo {
 async fn log(
     tx: &mut Tx<'_>,
     now: i64,
+    team_id: i64,
     guid: &str,
     queue: &str,
     agent: &str,
@@ -74,8 +75,8 @@ async fn log(
     data: [&str; 5],
 ) -> StoreResult<()> {
     sqlx::query(
-        "INSERT INTO queue_log (origid, datetime, callid, queuename, agent, event, data1, data2, data3, data4, data5) \
-         VALUES (NULL, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        "INSERT INTO queue_log (origid, datetime, callid, queuename, agent, event, data1, data2, data3, data4, data5, team_id) \
+         VALUES (NULL, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(now)
     .bind(guid)
@@ -87,6 +88,7 @@ async fn log(
     .bind(data[2])
     .bind(data[3])
     .bind(data[4])
+    .bind(team_id)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -285,10 +287,15 @@ impl CallStore for PostgresStore {
         )
         .await?;
         // A repeated MAKE_CALL (the CRM retrying, a double click) is the client's mistake.
-        if sqlx::query_scalar::<_, bool>("SELECT EXISTS (SELECT 1 FROM calls WHERE guid = $1)")
-            .bind(&call.guid)
-            .fetch_one(&mut *tx)
-            .await?
+        // Guids are unique per team: another team's call with this guid is not a conflict
+        // (and is not revealed).
+        if sqlx::query_scalar::<_, bool>(
+            "SELECT EXISTS (SELECT 1 FROM calls WHERE team_id = $1 AND guid = $2)",
+        )
+        .bind(call.team_id)
+        .bind(&call.guid)
+        .fetch_one(&mut *tx)
+        .await?
         {
             return Ok(Err(CallRefusal::DuplicateGuid(call.guid)));
         }
@@ -358,6 +365,7 @@ impl CallStore for PostgresStore {
         log(
             &mut tx,
             now,
+            call.team_id,
             &call.guid,
             &call.campaign,
             &call.agent,
@@ -395,12 +403,15 @@ impl CallStore for PostgresStore {
             return Ok(Err(CallRefusal::NoCall));
         };
         let now = ms(crate::clock::now());
-        sqlx::query("UPDATE calls SET end_at = $1, hung_up_by = $2 WHERE guid = $3")
-            .bind(now)
-            .bind(hung_up_by)
-            .bind(&call.guid)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "UPDATE calls SET end_at = $1, hung_up_by = $2 WHERE team_id = $3 AND guid = $4",
+        )
+        .bind(now)
+        .bind(hung_up_by)
+        .bind(team_id)
+        .bind(&call.guid)
+        .execute(&mut *tx)
+        .await?;
         let (call, _) = load_call(&mut tx, "c.guid = $2", user_id, &call.guid)
             .await?
             .ok_or_else(|| StoreError::Other("call vanished".into()))?;
@@ -414,6 +425,7 @@ impl CallStore for PostgresStore {
         log(
             &mut tx,
             now,
+            team_id,
             &call.guid,
             &call.campaign,
             agent,
@@ -424,6 +436,7 @@ impl CallStore for PostgresStore {
         log(
             &mut tx,
             now,
+            team_id,
             &call.guid,
             &call.campaign,
             agent,
@@ -494,7 +507,8 @@ impl CallStore for PostgresStore {
         let first = call.disposition.is_none();
         let now = ms(crate::clock::now());
         sqlx::query(
-            "UPDATE calls SET l1 = $1, l2 = $2, l3 = $3, d1 = $4, d2 = $5, comment = $6, disposed_at = $7 WHERE guid = $8",
+            "UPDATE calls SET l1 = $1, l2 = $2, l3 = $3, d1 = $4, d2 = $5, comment = $6, disposed_at = $7 \
+             WHERE team_id = $8 AND guid = $9",
         )
         .bind(&d.l1)
         .bind(&d.l2)
@@ -503,6 +517,7 @@ impl CallStore for PostgresStore {
         .bind(&d.d2)
         .bind(&d.comment)
         .bind(now)
+        .bind(team_id)
         .bind(&call.guid)
         .execute(&mut *tx)
         .await?;
@@ -518,6 +533,7 @@ impl CallStore for PostgresStore {
             log(
                 &mut tx,
                 now,
+                team_id,
                 &call.guid,
                 &call.campaign,
                 agent,

@@ -71,8 +71,9 @@ static PROBE: LazyLock<String> = LazyLock::new(|| {
     format!(
         "SELECT \
            (SELECT ARRAY[activity_id, contact_id] FROM interactions \
-             WHERE source = $1 AND source_key = $2), \
-           (SELECT ARRAY[activity_id, contact_id] FROM calls WHERE $1 = 'call' AND guid = $2), \
+             WHERE team_id = $3 AND source = $1 AND source_key = $2), \
+           (SELECT ARRAY[activity_id, contact_id] FROM calls \
+             WHERE $1 = 'call' AND team_id = $3 AND guid = $2), \
            (SELECT ARRAY[activity_id, contact_id] FROM interactions WHERE team_id = $3 \
              AND conversation_id = $4 AND activity_id IS NOT NULL ORDER BY id LIMIT 1), \
            (SELECT f.id FROM unnest($5::text[], $6::text[]) WITH ORDINALITY AS k(kind, v, n) \
@@ -181,27 +182,37 @@ async fn merge_contact_attributes(
 }
 
 /// The activity, contact and team of an interaction; for calls also the desktop's own
-/// call rows (made through the bridge, not ingested).
+/// call rows (made through the bridge, not ingested). Keys are unique per team: `team`
+/// names the team whose key it is; `None` (a uContact webhook, which knows no team)
+/// takes the newest of any team.
 async fn find_interaction(
     tx: &mut Tx<'_>,
+    team: Option<i64>,
     source: &str,
     key: &str,
 ) -> StoreResult<Option<(Option<i64>, i64, i64)>> {
     let row = sqlx::query(
-        "SELECT activity_id, contact_id, team_id FROM interactions WHERE source = $1 AND source_key = $2",
+        "SELECT activity_id, contact_id, team_id FROM interactions \
+         WHERE source = $1 AND source_key = $2 AND ($3::BIGINT IS NULL OR team_id = $3) \
+         ORDER BY id DESC LIMIT 1",
     )
     .bind(source)
     .bind(key)
+    .bind(team)
     .fetch_optional(&mut **tx)
     .await?;
     if let Some(r) = row {
         return Ok(Some((r.get(0), r.get(1), r.get(2))));
     }
     if source == "call" {
-        let row = sqlx::query("SELECT activity_id, contact_id, team_id FROM calls WHERE guid = $1")
-            .bind(key)
-            .fetch_optional(&mut **tx)
-            .await?;
+        let row = sqlx::query(
+            "SELECT activity_id, contact_id, team_id FROM calls \
+             WHERE guid = $1 AND ($2::BIGINT IS NULL OR team_id = $2) ORDER BY id DESC LIMIT 1",
+        )
+        .bind(key)
+        .bind(team)
+        .fetch_optional(&mut **tx)
+        .await?;
         return Ok(row.map(|r| (r.get(0), r.get(1), r.get(2))));
     }
     Ok(None)
@@ -375,14 +386,10 @@ impl IngestStore for PostgresStore {
         .await?;
         let now = ms(crate::clock::now());
         let Some((Some(activity_id), contact_id, parent_team)) =
-            find_interaction(&mut tx, parent_source, parent_key).await?
+            find_interaction(&mut tx, team_id, parent_source, parent_key).await?
         else {
             return Ok(None);
         };
-        if team_id.is_some_and(|t| t != parent_team) {
-            // Another team's interaction with the same key: not this integration's.
-            return Ok(None);
-        }
         // Locked before anything refers to it: deleted meanwhile, it is no parent.
         let Some((detail, started)) = activity_detail(&mut tx, activity_id).await? else {
             return Ok(None);
@@ -395,8 +402,10 @@ impl IngestStore for PostgresStore {
             grouped: false,
         };
         let seen: bool = sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM interactions WHERE source = $1 AND source_key = $2)",
+            "SELECT EXISTS (SELECT 1 FROM interactions \
+             WHERE team_id = $1 AND source = $2 AND source_key = $3)",
         )
+        .bind(parent_team)
         .bind(source)
         .bind(key)
         .fetch_one(&mut *tx)
@@ -438,8 +447,8 @@ impl IngestStore for PostgresStore {
         let mut stored = 0;
         for r in rows {
             let done = sqlx::query(
-                "INSERT INTO queue_log (origid, datetime, callid, queuename, agent, event, data1, data2, data3, data4, data5, row_key) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT DO NOTHING",
+                "INSERT INTO queue_log (origid, datetime, callid, queuename, agent, event, data1, data2, data3, data4, data5, row_key, team_id) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT DO NOTHING",
             )
             .bind(&r.origid)
             .bind(ms(r.datetime))
@@ -453,6 +462,7 @@ impl IngestStore for PostgresStore {
             .bind(&r.data[3])
             .bind(&r.data[4])
             .bind(&r.row_key)
+            .bind(r.team_id)
             .execute(&mut *tx)
             .await?;
             stored += done.rows_affected();

@@ -64,6 +64,7 @@ fn call_from_row(r: &sqlx::sqlite::SqliteRow) -> CallInfo {
 async fn log(
     tx: &mut Tx<'_>,
     now: i64,
+    team_id: i64,
     guid: &str,
     queue: &str,
     agent: &str,
@@ -71,8 +72,8 @@ async fn log(
     data: [&str; 5],
 ) -> StoreResult<()> {
     sqlx::query(
-        "INSERT INTO queue_log (origid, datetime, callid, queuename, agent, event, data1, data2, data3, data4, data5) \
-         VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO queue_log (origid, datetime, callid, queuename, agent, event, data1, data2, data3, data4, data5, team_id) \
+         VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(now)
     .bind(guid)
@@ -84,6 +85,7 @@ async fn log(
     .bind(data[2])
     .bind(data[3])
     .bind(data[4])
+    .bind(team_id)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -272,10 +274,15 @@ impl CallStore for SqliteStore {
     async fn start_call(&self, call: NewCall) -> CallResult<(CallInfo, Vec<StoredEvent>)> {
         let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         // A repeated MAKE_CALL (the CRM retrying, a double click) is the client's mistake.
-        if sqlx::query_scalar::<_, bool>("SELECT EXISTS (SELECT 1 FROM calls WHERE guid = ?)")
-            .bind(&call.guid)
-            .fetch_one(&mut *tx)
-            .await?
+        // Guids are unique per team: another team's call with this guid is not a conflict
+        // (and is not revealed).
+        if sqlx::query_scalar::<_, bool>(
+            "SELECT EXISTS (SELECT 1 FROM calls WHERE team_id = ? AND guid = ?)",
+        )
+        .bind(call.team_id)
+        .bind(&call.guid)
+        .fetch_one(&mut *tx)
+        .await?
         {
             return Ok(Err(CallRefusal::DuplicateGuid(call.guid)));
         }
@@ -345,6 +352,7 @@ impl CallStore for SqliteStore {
         log(
             &mut tx,
             now,
+            call.team_id,
             &call.guid,
             &call.campaign,
             &call.agent,
@@ -382,9 +390,10 @@ impl CallStore for SqliteStore {
             return Ok(Err(CallRefusal::NoCall));
         };
         let now = ms(crate::clock::now());
-        sqlx::query("UPDATE calls SET end_at = ?, hung_up_by = ? WHERE guid = ?")
+        sqlx::query("UPDATE calls SET end_at = ?, hung_up_by = ? WHERE team_id = ? AND guid = ?")
             .bind(now)
             .bind(hung_up_by)
+            .bind(team_id)
             .bind(&call.guid)
             .execute(&mut *tx)
             .await?;
@@ -401,6 +410,7 @@ impl CallStore for SqliteStore {
         log(
             &mut tx,
             now,
+            team_id,
             &call.guid,
             &call.campaign,
             agent,
@@ -411,6 +421,7 @@ impl CallStore for SqliteStore {
         log(
             &mut tx,
             now,
+            team_id,
             &call.guid,
             &call.campaign,
             agent,
@@ -480,7 +491,8 @@ impl CallStore for SqliteStore {
         let first = call.disposition.is_none();
         let now = ms(crate::clock::now());
         sqlx::query(
-            "UPDATE calls SET l1 = ?, l2 = ?, l3 = ?, d1 = ?, d2 = ?, comment = ?, disposed_at = ? WHERE guid = ?",
+            "UPDATE calls SET l1 = ?, l2 = ?, l3 = ?, d1 = ?, d2 = ?, comment = ?, disposed_at = ? \
+             WHERE team_id = ? AND guid = ?",
         )
         .bind(&d.l1)
         .bind(&d.l2)
@@ -489,6 +501,7 @@ impl CallStore for SqliteStore {
         .bind(&d.d2)
         .bind(&d.comment)
         .bind(now)
+        .bind(team_id)
         .bind(&call.guid)
         .execute(&mut *tx)
         .await?;
@@ -504,6 +517,7 @@ impl CallStore for SqliteStore {
             log(
                 &mut tx,
                 now,
+                team_id,
                 &call.guid,
                 &call.campaign,
                 agent,

@@ -91,27 +91,37 @@ async fn merge_contact_attributes(
 }
 
 /// The activity, contact and team of an interaction; for calls also the desktop's own
-/// call rows (made through the bridge, not ingested).
+/// call rows (made through the bridge, not ingested). Keys are unique per team: `team`
+/// names the team whose key it is; `None` (a uContact webhook, which knows no team)
+/// takes the newest of any team.
 async fn find_interaction(
     tx: &mut Tx<'_>,
+    team: Option<i64>,
     source: &str,
     key: &str,
 ) -> StoreResult<Option<(Option<i64>, i64, i64)>> {
     let row = sqlx::query(
-        "SELECT activity_id, contact_id, team_id FROM interactions WHERE source = ? AND source_key = ?",
+        "SELECT activity_id, contact_id, team_id FROM interactions \
+         WHERE source = ?1 AND source_key = ?2 AND (?3 IS NULL OR team_id = ?3) \
+         ORDER BY id DESC LIMIT 1",
     )
     .bind(source)
     .bind(key)
+    .bind(team)
     .fetch_optional(&mut **tx)
     .await?;
     if let Some(r) = row {
         return Ok(Some((r.get(0), r.get(1), r.get(2))));
     }
     if source == "call" {
-        let row = sqlx::query("SELECT activity_id, contact_id, team_id FROM calls WHERE guid = ?")
-            .bind(key)
-            .fetch_optional(&mut **tx)
-            .await?;
+        let row = sqlx::query(
+            "SELECT activity_id, contact_id, team_id FROM calls \
+             WHERE guid = ?1 AND (?2 IS NULL OR team_id = ?2) ORDER BY id DESC LIMIT 1",
+        )
+        .bind(key)
+        .bind(team)
+        .fetch_optional(&mut **tx)
+        .await?;
         return Ok(row.map(|r| (r.get(0), r.get(1), r.get(2))));
     }
     Ok(None)
@@ -160,7 +170,9 @@ async fn ingest_one(
     now: i64,
     events: &mut Vec<StoredEvent>,
 ) -> StoreResult<IngestResult> {
-    if let Some((activity, contact_id, _)) = find_interaction(tx, i.source, &i.source_key).await? {
+    if let Some((activity, contact_id, _)) =
+        find_interaction(tx, Some(i.team_id), i.source, &i.source_key).await?
+    {
         return Ok(IngestResult {
             activity_id: activity.unwrap_or(0),
             contact_id,
@@ -284,14 +296,10 @@ impl IngestStore for SqliteStore {
         let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         let now = ms(crate::clock::now());
         let Some((Some(activity_id), contact_id, parent_team)) =
-            find_interaction(&mut tx, parent_source, parent_key).await?
+            find_interaction(&mut tx, team_id, parent_source, parent_key).await?
         else {
             return Ok(None);
         };
-        if team_id.is_some_and(|t| t != parent_team) {
-            // Another team's interaction with the same key: not this integration's.
-            return Ok(None);
-        }
         let result = |duplicate| IngestResult {
             activity_id,
             contact_id,
@@ -300,8 +308,9 @@ impl IngestStore for SqliteStore {
             grouped: false,
         };
         let seen: bool = sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM interactions WHERE source = ? AND source_key = ?)",
+            "SELECT EXISTS (SELECT 1 FROM interactions WHERE team_id = ? AND source = ? AND source_key = ?)",
         )
+        .bind(parent_team)
         .bind(source)
         .bind(key)
         .fetch_one(&mut *tx)
@@ -349,8 +358,8 @@ impl IngestStore for SqliteStore {
         let mut stored = 0;
         for r in rows {
             let done = sqlx::query(
-                "INSERT INTO queue_log (origid, datetime, callid, queuename, agent, event, data1, data2, data3, data4, data5, row_key) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                "INSERT INTO queue_log (origid, datetime, callid, queuename, agent, event, data1, data2, data3, data4, data5, row_key, team_id) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             )
             .bind(&r.origid)
             .bind(ms(r.datetime))
@@ -364,6 +373,7 @@ impl IngestStore for SqliteStore {
             .bind(&r.data[3])
             .bind(&r.data[4])
             .bind(&r.row_key)
+            .bind(r.team_id)
             .execute(&mut *tx)
             .await?;
             stored += done.rows_affected();

@@ -1292,9 +1292,10 @@ pub(crate) async fn insert_activity(
     let email_id: Option<i64> = match &a.email {
         Some(e) => Some(
             sqlx::query_scalar(
-                "INSERT INTO incoming_emails (message_id, subject, sender, snippet, body, created_at) \
-                 VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+                "INSERT INTO incoming_emails (team_id, message_id, subject, sender, snippet, body, created_at) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
             )
+            .bind(a.team_id)
             .bind(&e.message_id)
             .bind(&e.subject)
             .bind(&e.sender)
