@@ -64,6 +64,8 @@ fn call_from_row(r: &sqlx::postgres::PgRow) -> CallInfo {
     }
 }
 
+/// One row of uContact's queue_log for a call (its columns, in its order).
+#[allow(clippy::too_many_arguments)]
 async fn log(
     tx: &mut Tx<'_>,
     now: i64,
