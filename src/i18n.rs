@@ -97,6 +97,9 @@ messages! {
     Messages => "mensajes", "messages";
     NotAnswered => "No atendida", "Not answered";
     CallInProgress => "En curso", "In progress";
+    SyncPending => "Enviando a uContact…", "Sending to uContact…";
+    SyncSent => "Enviada a uContact", "Sent to uContact";
+    SyncFailed => "No se pudo enviar a uContact", "Not sent to uContact";
     CallBusy => "Ocupado", "Busy";
     CallFailed => "Fallida", "Failed";
     System => "Sistema", "System";

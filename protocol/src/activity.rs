@@ -96,6 +96,33 @@ pub struct Disposition {
     pub l2: String,
     #[serde(default)]
     pub l3: String,
+    /// The agent's comment, when there is one.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub comment: String,
+    /// Its delivery to uContact's REST API, when the server sends dispositions there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sync: Option<RemoteSync>,
+}
+
+/// A record's delivery to another system (uContact's `DispositionCall`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RemoteSync {
+    pub state: SyncState,
+    /// Why it failed, or why the last attempt did (words from the other system).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Attempts made so far.
+    #[serde(default)]
+    pub attempts: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncState {
+    /// Being sent (retrying after a temporary failure).
+    Pending,
+    Sent,
+    Failed,
 }
 
 /// How a call went, when its source says so: the desktop's own call state, uContact's

@@ -157,6 +157,9 @@ pub struct CallInfo {
     pub disposition: Option<CallDisposition>,
     /// The campaign wants a disposition before the next call.
     pub requires_disposition: bool,
+    /// The disposition's delivery to uContact's REST API (see [`crate::RemoteSync`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sync: Option<crate::RemoteSync>,
 }
 
 /// `GET /api/v1/calls/current`: the agent's active call, and the last ended call still

@@ -149,6 +149,8 @@ async fn load(store: &DynStore, total: usize, big: usize) -> anyhow::Result<(i64
                     l1: "Consulta".into(),
                     l2: String::new(),
                     l3: String::new(),
+                    comment: String::new(),
+                    sync: None,
                 }),
                 outcome: None,
             },

@@ -51,7 +51,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let store = open_store(&cli).await?;
     match cli.command {
         None => serve(store, ServeConfig::default()).await?,
-        Some(Command::Serve(config)) => serve(store, config).await?,
+        Some(Command::Serve(config)) => serve(store, *config).await?,
         Some(Command::Migrate) => tracing::info!("migrations applied"),
         Some(Command::CreateUser(args)) => create_user(&store, args).await?,
         Some(Command::ImportCcrepo(args)) => return import_ccrepo(&store, args).await,

@@ -43,7 +43,7 @@ pub enum LogFormat {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the HTTP server (the default). Migrates the database first.
-    Serve(ServeConfig),
+    Serve(Box<ServeConfig>),
     /// Apply pending database migrations and exit.
     Migrate,
     /// Create a user (and the teams it names, when missing).
@@ -174,6 +174,35 @@ pub struct ServeConfig {
     )]
     pub ucontact_webhook_secret: Option<Secret>,
 
+    /// uContact's base URL (`https://acme.ucontact.com`): with it, a disposition saved in
+    /// the desktop is also sent to uContact's REST API
+    /// (`/Integra/resources/api/DispositionCall`), retried on failure; its outcome is shown
+    /// on the call. Without it, nothing is sent.
+    #[arg(long, env = "AGENTDESK_UCONTACT_API_URL")]
+    pub ucontact_api_url: Option<url::Url>,
+
+    /// The user for uContact's REST API (HTTP Basic).
+    #[arg(long, env = "AGENTDESK_UCONTACT_API_USER", default_value = "")]
+    pub ucontact_api_user: String,
+
+    /// The password for uContact's REST API; from the environment, never logged.
+    #[arg(long, env = "AGENTDESK_UCONTACT_API_PASSWORD", hide_env_values = true)]
+    pub ucontact_api_password: Option<Password>,
+
+    /// How many times a disposition is sent before it counts as failed (temporary
+    /// failures: no connection, time-outs, 408, 429, 5xx), waiting twice as long each time.
+    #[arg(long, env = "AGENTDESK_UCONTACT_API_ATTEMPTS", default_value_t = 5)]
+    pub ucontact_api_attempts: u32,
+
+    /// The first wait between two attempts, in milliseconds.
+    #[arg(long, env = "AGENTDESK_UCONTACT_API_RETRY_MS", default_value_t = 2000)]
+    pub ucontact_api_retry_ms: u64,
+
+    /// Let outbound requests (uContact's REST API) reach loopback and private addresses.
+    /// Off by default: a URL pointing inside the network is refused (SSRF).
+    #[arg(long, env = "AGENTDESK_OUTBOUND_ALLOW_PRIVATE")]
+    pub outbound_allow_private: bool,
+
     /// A desktop that reconnects within this many seconds gets its previous status back.
     #[arg(long, env = "AGENTDESK_PRESENCE_RESTORE_SECS", default_value_t = 60)]
     pub presence_restore_secs: u32,
@@ -229,6 +258,12 @@ impl Default for ServeConfig {
             launch_secret: None,
             launch_max_age_secs: 300,
             ucontact_webhook_secret: None,
+            ucontact_api_url: None,
+            ucontact_api_user: String::new(),
+            ucontact_api_password: None,
+            ucontact_api_attempts: 5,
+            ucontact_api_retry_ms: 2000,
+            outbound_allow_private: false,
             presence_restore_secs: 60,
             presence_grace_ms: 4000,
             presence_stale_secs: 90,
@@ -305,6 +340,23 @@ impl std::str::FromStr for Secret {
     }
 }
 
+/// A password for another system (any length): printed as `***` by `Debug`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Password(pub String);
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("***")
+    }
+}
+
+impl std::str::FromStr for Password {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Password(s.to_string()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use clap::Parser;
@@ -315,7 +367,7 @@ mod tests {
         let mut argv = vec!["agentdesk-server", "serve"];
         argv.extend_from_slice(args);
         match Cli::try_parse_from(argv)?.command {
-            Some(Command::Serve(c)) => Ok(c),
+            Some(Command::Serve(c)) => Ok(*c),
             other => panic!("{other:?}"),
         }
     }

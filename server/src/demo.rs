@@ -445,6 +445,8 @@ fn demo_activity(
                 l1: l1.into(),
                 l2: l2.into(),
                 l3: String::new(),
+                comment: String::new(),
+                sync: None,
             }
         });
         (

@@ -11,10 +11,12 @@ pub mod error;
 pub mod events;
 pub mod extract;
 pub mod ingest;
+pub mod outbound;
 pub mod presence;
 pub mod routes;
 pub mod store;
 pub mod text;
+pub mod ucontact_api;
 pub mod validate;
 pub mod web;
 
@@ -43,17 +45,24 @@ pub struct AppState {
     pub config: Arc<ServeConfig>,
     pub web: Arc<web::WebAssets>,
     pub events: events::EventHub,
+    /// The one client for calls to other systems.
+    pub outbound: outbound::Outbound,
 }
 
 impl AppState {
     pub fn new(store: DynStore, config: ServeConfig) -> anyhow::Result<Self> {
         clock::init_from_env().map_err(anyhow::Error::msg)?;
         let web = web::WebAssets::load(&config)?;
+        let outbound = outbound::Outbound::new(
+            config.outbound_allow_private,
+            std::time::Duration::from_secs(10),
+        )?;
         Ok(AppState {
             store,
             config: Arc::new(config),
             web: Arc::new(web),
             events: events::EventHub::default(),
+            outbound,
         })
     }
 }

@@ -304,6 +304,13 @@ async fn dispose(
         .dispose_call(caller.viewer.user_id, &agent, d)
         .await?
         .map_err(refusal)?;
+    // A replay changes nothing and is not sent again; a new or corrected disposition
+    // goes to uContact's REST API too, when it is configured.
+    if !events.is_empty()
+        && let Some(stored) = info.disposition.clone()
+    {
+        crate::ucontact_api::spawn_disposition(state.clone(), caller.viewer.user_id, agent, stored);
+    }
     state.events.publish(events);
     Ok(ApiJson(info))
 }

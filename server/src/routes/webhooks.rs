@@ -287,10 +287,10 @@ async fn receive(
                 l1: l1.trim().to_owned(),
                 l2: l2.trim().to_owned(),
                 l3: l3.trim().to_owned(),
+                comment: comment.trim().to_owned(),
+                // Made in uContact: nothing to send there.
+                sync: None,
             };
-            // The comment has no place on the activity; it stays in the request log only
-            // as far as uContact keeps it.
-            let _ = comment;
             let merge = move |detail: &ActivityDetail, _| match detail {
                 ActivityDetail::Call {
                     direction,

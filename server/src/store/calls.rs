@@ -99,6 +99,14 @@ pub trait CallStore: Send + Sync {
         &self,
         user_id: i64,
     ) -> StoreResult<(Option<CallInfo>, Option<CallInfo>)>;
+    /// Record how the call's disposition fares with uContact's REST API; the call's
+    /// activity shows it (an `activity.updated` event). `None`: no such call of the user.
+    async fn set_call_sync(
+        &self,
+        user_id: i64,
+        guid: &str,
+        sync: &agentdesk_protocol::RemoteSync,
+    ) -> StoreResult<Option<Vec<StoredEvent>>>;
     /// Queue-log rows of a call, oldest first: (event, data1..data5).
     async fn queue_log(&self, guid: &str) -> StoreResult<Vec<(String, [String; 5])>>;
 }

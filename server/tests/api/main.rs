@@ -16,6 +16,7 @@ mod status;
 mod support;
 mod timeline;
 mod tls;
+mod ucontact_rest;
 
 use agentdesk_protocol::{
     ActivityDetail, ActivityPage, ActivityView, AuditRecord, Contact, ContactList, ErrorCode,

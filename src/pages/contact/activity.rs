@@ -7,7 +7,7 @@
 
 use agentdesk_protocol::{
     Activity, ActivityDetail, ActivityKind, ActivityPage, ActivityQuery, CallOutcome, Direction,
-    EmailStatus, ServerEvent, TicketStatus,
+    EmailStatus, ServerEvent, SyncState, TicketStatus,
 };
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -532,16 +532,33 @@ fn ActivityItem(activity: Activity, words: Vec<String>, can_delete: bool) -> imp
                 None if *duration_secs == 0 => badges.push((Msg::NotAnswered, "bad")),
                 None => {}
             }
-            let dispo = disposition
+            let mut dispo = disposition
                 .as_ref()
                 .map(|d| {
-                    [d.l1.as_str(), d.l2.as_str(), d.l3.as_str()]
+                    let path = [d.l1.as_str(), d.l2.as_str(), d.l3.as_str()]
                         .into_iter()
                         .filter(|s| !s.is_empty())
                         .collect::<Vec<_>>()
-                        .join(" › ")
+                        .join(" › ");
+                    if d.comment.is_empty() {
+                        path
+                    } else {
+                        format!("{path} — «{}»", d.comment)
+                    }
                 })
                 .unwrap_or_default();
+            // The disposition's delivery to uContact's REST API, when the server sends it.
+            match disposition.as_ref().and_then(|d| d.sync.as_ref()) {
+                Some(s) if s.state == SyncState::Sent => badges.push((Msg::SyncSent, "ok")),
+                Some(s) if s.state == SyncState::Failed => {
+                    badges.push((Msg::SyncFailed, "bad"));
+                    if let Some(why) = &s.reason {
+                        dispo = format!("{dispo} ({why})");
+                    }
+                }
+                Some(_) => badges.push((Msg::SyncPending, "warn")),
+                None => {}
+            }
             // A call in progress shows its running time instead (below).
             let shown = if *outcome == Some(CallOutcome::InProgress) {
                 dispo

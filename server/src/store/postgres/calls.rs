@@ -24,7 +24,7 @@ use super::Tx;
 
 const CALL_SELECT: &str = "SELECT c.guid, c.contact_id, c.activity_id, c.campaign, c.destination, c.did, \
     c.direction, c.ring_at, c.end_at, c.hung_up_by, c.l1, c.l2, c.l3, c.d1, c.d2, c.comment, \
-    c.disposed_at, COALESCE(k.require_disposition, FALSE), c.team_id, c.user_id \
+    c.disposed_at, COALESCE(k.require_disposition, FALSE), c.team_id, c.user_id, c.ucontact_sync \
     FROM calls c LEFT JOIN campaigns k ON k.name = c.campaign";
 
 fn call_from_row(r: &sqlx::postgres::PgRow) -> CallInfo {
@@ -61,6 +61,11 @@ fn call_from_row(r: &sqlx::postgres::PgRow) -> CallInfo {
         hung_up_by: r.get(9),
         disposition,
         requires_disposition: r.get(17),
+        // An unreadable sync state (a hand-edited row) shows as none rather than failing
+        // the call's every read.
+        sync: r
+            .get::<Option<String>, _>(20)
+            .and_then(|j| serde_json::from_str(&j).ok()),
     }
 }
 
@@ -110,6 +115,8 @@ async fn refresh_activity(tx: &mut Tx<'_>, call: &CallInfo, team_id: i64) -> Sto
             l1: d.l1.clone(),
             l2: d.l2.clone(),
             l3: d.l3.clone(),
+            comment: d.comment.clone(),
+            sync: call.sync.clone(),
         }),
         // Ended desktop calls say nothing more: whether the customer answered is
         // uContact's to know (a 0-second call reads as not answered).
@@ -566,6 +573,32 @@ impl CallStore for PostgresStore {
         .map(|c| c.0);
         tx.commit().await?;
         Ok((active, pending))
+    }
+
+    async fn set_call_sync(
+        &self,
+        user_id: i64,
+        guid: &str,
+        sync: &agentdesk_protocol::RemoteSync,
+    ) -> StoreResult<Option<Vec<StoredEvent>>> {
+        let json = serde_json::to_string(sync).map_err(|e| StoreError::Other(e.to_string()))?;
+        let mut tx = self.writer.begin().await?;
+        lock_keys(&mut tx, [agent_calls_key(user_id)]).await?;
+        let Some((call, team_id)) = load_call(&mut tx, "c.guid = $2", user_id, guid).await? else {
+            return Ok(None);
+        };
+        sqlx::query("UPDATE calls SET ucontact_sync = $1 WHERE team_id = $2 AND guid = $3")
+            .bind(json)
+            .bind(team_id)
+            .bind(&call.guid)
+            .execute(&mut *tx)
+            .await?;
+        let (call, _) = load_call(&mut tx, "c.guid = $2", user_id, guid)
+            .await?
+            .ok_or_else(|| StoreError::Other("call vanished".into()))?;
+        let events = refresh_activity(&mut tx, &call, team_id).await?;
+        let now = ms(crate::clock::now());
+        Ok(Some(commit_events(tx, events, now).await?))
     }
 
     async fn queue_log(&self, guid: &str) -> StoreResult<Vec<(String, [String; 5])>> {

@@ -21,7 +21,7 @@ type Tx<'a> = sqlx::Transaction<'a, sqlx::Sqlite>;
 
 const CALL_SELECT: &str = "SELECT c.guid, c.contact_id, c.activity_id, c.campaign, c.destination, c.did, \
     c.direction, c.ring_at, c.end_at, c.hung_up_by, c.l1, c.l2, c.l3, c.d1, c.d2, c.comment, \
-    c.disposed_at, COALESCE(k.require_disposition, 0), c.team_id, c.user_id \
+    c.disposed_at, COALESCE(k.require_disposition, 0), c.team_id, c.user_id, c.ucontact_sync \
     FROM calls c LEFT JOIN campaigns k ON k.name = c.campaign";
 
 fn call_from_row(r: &sqlx::sqlite::SqliteRow) -> CallInfo {
@@ -58,6 +58,11 @@ fn call_from_row(r: &sqlx::sqlite::SqliteRow) -> CallInfo {
         hung_up_by: r.get(9),
         disposition,
         requires_disposition: r.get(17),
+        // An unreadable sync state (a hand-edited row) shows as none rather than failing
+        // the call's every read.
+        sync: r
+            .get::<Option<String>, _>(20)
+            .and_then(|j| serde_json::from_str(&j).ok()),
     }
 }
 
@@ -111,6 +116,8 @@ async fn refresh_activity(
             l1: d.l1.clone(),
             l2: d.l2.clone(),
             l3: d.l3.clone(),
+            comment: d.comment.clone(),
+            sync: call.sync.clone(),
         }),
         // Ended desktop calls say nothing more: whether the customer answered is
         // uContact's to know (a 0-second call reads as not answered).
@@ -550,6 +557,31 @@ impl CallStore for SqliteStore {
         .map(|c| c.0);
         tx.commit().await?;
         Ok((active, pending))
+    }
+
+    async fn set_call_sync(
+        &self,
+        user_id: i64,
+        guid: &str,
+        sync: &agentdesk_protocol::RemoteSync,
+    ) -> StoreResult<Option<Vec<StoredEvent>>> {
+        let json = serde_json::to_string(sync).map_err(|e| StoreError::Other(e.to_string()))?;
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
+        let Some((call, team_id)) = load_call(&mut tx, "c.guid = ?2", user_id, guid).await? else {
+            return Ok(None);
+        };
+        sqlx::query("UPDATE calls SET ucontact_sync = ? WHERE team_id = ? AND guid = ?")
+            .bind(json)
+            .bind(team_id)
+            .bind(&call.guid)
+            .execute(&mut *tx)
+            .await?;
+        let (call, _) = load_call(&mut tx, "c.guid = ?2", user_id, guid)
+            .await?
+            .ok_or_else(|| StoreError::Other("call vanished".into()))?;
+        let events = refresh_activity(&mut tx, &call, team_id).await?;
+        tx.commit().await?;
+        Ok(Some(events))
     }
 
     async fn queue_log(&self, guid: &str) -> StoreResult<Vec<(String, [String; 5])>> {

@@ -1,0 +1,250 @@
+//! uContact's REST `DispositionCall`, outbound: against a stand-in uContact started here
+//! (a real HTTP server on loopback) that answers what each test scripts.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use agentdesk_protocol::{ActivityDetail, ActivityView, CallInfo, RemoteSync, SyncState};
+use agentdesk_server::config::{Password, ServeConfig};
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode as AxStatus};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+use crate::support::TestApp;
+
+/// What the stand-in received: the Authorization header and the form, in order.
+type Received = Vec<(Option<String>, Vec<(String, String)>)>;
+
+#[derive(Clone, Default)]
+struct StandIn {
+    answers: Arc<Mutex<VecDeque<(u16, &'static str)>>>,
+    received: Arc<Mutex<Received>>,
+}
+
+async fn disposition_call(
+    State(s): State<StandIn>,
+    headers: HeaderMap,
+    body: String,
+) -> (AxStatus, String) {
+    let form: Vec<(String, String)> = url::form_urlencoded::parse(body.as_bytes())
+        .into_owned()
+        .collect();
+    let auth = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    s.received.lock().unwrap().push((auth, form));
+    let (status, text) = s.answers.lock().unwrap().pop_front().unwrap_or((200, "OK"));
+    (AxStatus::from_u16(status).unwrap(), text.to_string())
+}
+
+/// The stand-in on 127.0.0.1:0; its base URL.
+async fn stand_in(s: StandIn) -> String {
+    let app = axum::Router::new()
+        .route(
+            "/Integra/resources/api/DispositionCall",
+            axum::routing::post(disposition_call),
+        )
+        .with_state(s);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}/", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    base
+}
+
+fn config(base: &str, allow_private: bool) -> ServeConfig {
+    ServeConfig {
+        ucontact_api_url: Some(url::Url::parse(base).unwrap()),
+        ucontact_api_user: "integra".into(),
+        ucontact_api_password: Some(Password("pa:ss wörd".into())),
+        ucontact_api_attempts: 3,
+        ucontact_api_retry_ms: 20,
+        outbound_allow_private: allow_private,
+        ..Default::default()
+    }
+}
+
+/// A call of agent_a, ended, disposed with `l1`; its activity id.
+async fn disposed_call(app: &TestApp, guid: &str, l1: &str) -> i64 {
+    let agent = app.token("agent_a").await;
+    let make = json!({ "contact_id": app.contact_a, "call": {
+        "destination": "099000111", "campaign": "Soporte", "guid": guid } });
+    let res = app
+        .call(Method::POST, "/api/v1/calls", Some(&agent), Some(&make))
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let call: CallInfo = res.json().await.unwrap();
+    let res = app
+        .call(
+            Method::POST,
+            "/api/v1/calls/hangup",
+            Some(&agent),
+            Some(&json!({})),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let dispo = json!({ "disposition": { "campaign": "Soporte", "callerid": "099000111",
+        "guid": guid, "l1": l1, "l2": "", "l3": "", "d1": "", "d2": "", "comment": "Llamar el lunes" } });
+    let res = app
+        .call(
+            Method::POST,
+            "/api/v1/calls/disposition",
+            Some(&agent),
+            Some(&dispo),
+        )
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::OK,
+        "{}",
+        res.text().await.unwrap()
+    );
+    // A replay: nothing changes, nothing is sent again.
+    let res = app
+        .call(
+            Method::POST,
+            "/api/v1/calls/disposition",
+            Some(&agent),
+            Some(&dispo),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    call.activity_id.expect("the call's activity")
+}
+
+/// The call activity's sync state once it stops being pending (or after 10 s).
+async fn settled(app: &TestApp, activity: i64) -> Option<RemoteSync> {
+    let token = app.token("agent_a").await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let a: ActivityView = app
+            .get_as(&format!("/api/v1/activities/{activity}"), &token)
+            .await;
+        let sync = match a.activity.detail {
+            ActivityDetail::Call {
+                disposition: Some(d),
+                ..
+            } => d.sync,
+            other => panic!("not a disposed call: {other:?}"),
+        };
+        match &sync {
+            Some(s) if s.state == SyncState::Pending => {}
+            _ => return sync,
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still pending: {sync:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_disposition_is_sent_to_ucontacts_rest_api_retried_on_5xx_and_failed_on_4xx() {
+    let s = StandIn::default();
+    s.answers
+        .lock()
+        .unwrap()
+        .extend([(503, "busy"), (200, "OK")]);
+    let base = stand_in(s.clone()).await;
+    let app = TestApp::spawn_with(config(&base, true)).await;
+
+    let first = disposed_call(&app, "uc-rest-1", "Venta").await;
+    let sync = settled(&app, first).await.expect("a sync state");
+    assert_eq!(
+        (sync.state, sync.attempts),
+        (SyncState::Sent, 2),
+        "{sync:?}"
+    );
+    {
+        let got = s.received.lock().unwrap();
+        assert_eq!(
+            got.len(),
+            2,
+            "one retry after the 503, nothing for the replay"
+        );
+        let (auth, form) = &got[1];
+        use base64::Engine;
+        let basic = base64::engine::general_purpose::STANDARD.encode("integra:pa:ss wörd");
+        assert_eq!(auth.as_deref(), Some(format!("Basic {basic}").as_str()));
+        let want: Vec<(String, String)> = [
+            ("campaign", "Soporte"),
+            ("agent", "agent_a"),
+            ("callerid", "099000111"),
+            ("guid", "uc-rest-1"),
+            ("l1", "Venta"),
+            ("l2", ""),
+            ("l3", ""),
+            ("d1", ""),
+            ("d2", ""),
+            ("comment", "Llamar el lunes"),
+            ("schedule", ""),
+            ("camptoreschedule", ""),
+            ("tag", ""),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        assert_eq!(form, &want);
+    }
+
+    // A refusal is final: failed, with uContact's words, after one attempt.
+    s.answers
+        .lock()
+        .unwrap()
+        .push_back((400, "Invalid campaign\n"));
+    let second = disposed_call(&app, "uc-rest-2", "Venta").await;
+    let sync = settled(&app, second).await.expect("a sync state");
+    assert_eq!(
+        (sync.state, sync.attempts),
+        (SyncState::Failed, 1),
+        "{sync:?}"
+    );
+    let reason = sync.reason.unwrap_or_default();
+    assert!(
+        reason.contains("400") && reason.contains("Invalid campaign"),
+        "{reason}"
+    );
+    assert_eq!(s.received.lock().unwrap().len(), 3);
+
+    // Temporary failures until the attempts run out: failed, with the last reason.
+    s.answers
+        .lock()
+        .unwrap()
+        .extend([(502, "bad gateway"), (504, "timeout"), (500, "boom")]);
+    let third = disposed_call(&app, "uc-rest-3", "Venta").await;
+    let sync = settled(&app, third).await.expect("a sync state");
+    assert_eq!(
+        (sync.state, sync.attempts),
+        (SyncState::Failed, 3),
+        "{sync:?}"
+    );
+    assert!(sync.reason.unwrap_or_default().contains("500"));
+}
+
+#[tokio::test]
+async fn a_ucontact_url_on_a_private_address_is_refused_unless_allowed_and_none_sends_nothing() {
+    let s = StandIn::default();
+    let base = stand_in(s.clone()).await;
+    let app = TestApp::spawn_with(config(&base, false)).await;
+    let activity = disposed_call(&app, "uc-ssrf", "Venta").await;
+    let sync = settled(&app, activity).await.expect("a sync state");
+    assert_eq!(sync.state, SyncState::Failed);
+    assert!(
+        sync.reason
+            .as_deref()
+            .unwrap_or("")
+            .contains("private address"),
+        "{sync:?}"
+    );
+    assert!(s.received.lock().unwrap().is_empty(), "nothing reached it");
+
+    // Not configured: nothing is sent and the call says nothing about it.
+    let plain = TestApp::spawn().await;
+    let activity = disposed_call(&plain, "uc-none", "Venta").await;
+    assert_eq!(settled(&plain, activity).await, None);
+}
