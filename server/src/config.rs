@@ -84,8 +84,9 @@ pub struct ImportArgs {
     /// The team whose contacts the rows link to (and create).
     #[arg(long)]
     pub team: String,
-    /// Time zone of the export's date-times (uContact writes server-local times).
-    #[arg(long, default_value = "UTC")]
+    /// Time zone of the export's date-times (uContact writes its server's local time);
+    /// by default the server's `--ucontact-time-zone`.
+    #[arg(long, env = "AGENTDESK_UCONTACT_TIME_ZONE", default_value = "UTC")]
     pub time_zone: String,
     /// Region for phone numbers written without a country code.
     #[arg(long, env = "AGENTDESK_PHONE_REGION", default_value = "UY")]
@@ -203,6 +204,11 @@ pub struct ServeConfig {
     #[arg(long, env = "AGENTDESK_OUTBOUND_ALLOW_PRIVATE")]
     pub outbound_allow_private: bool,
 
+    /// The time zone of uContact's server: its webhooks' and exports' date-times without
+    /// an offset are its local time (`America/Montevideo`). Also `import-ccrepo`'s default.
+    #[arg(long, env = "AGENTDESK_UCONTACT_TIME_ZONE", default_value = "UTC")]
+    pub ucontact_time_zone: chrono_tz::Tz,
+
     /// A desktop that reconnects within this many seconds gets its previous status back.
     #[arg(long, env = "AGENTDESK_PRESENCE_RESTORE_SECS", default_value_t = 60)]
     pub presence_restore_secs: u32,
@@ -258,6 +264,7 @@ impl Default for ServeConfig {
             launch_secret: None,
             launch_max_age_secs: 300,
             ucontact_webhook_secret: None,
+            ucontact_time_zone: chrono_tz::Tz::UTC,
             ucontact_api_url: None,
             ucontact_api_user: String::new(),
             ucontact_api_password: None,

@@ -12,7 +12,7 @@ use std::path::Path;
 
 use agentdesk_protocol::{ActivityDetail, CallOutcome, CustomerRef, Direction};
 use anyhow::Context;
-use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use sha2::{Digest, Sha256};
 
@@ -194,17 +194,7 @@ impl Columns {
 }
 
 fn parse_time(tz: &Tz, s: &str) -> Result<DateTime<Utc>, String> {
-    let s = s.trim();
-    // As SQL clients export them: a space or a `T`, with or without fractional seconds
-    // (`2026-03-02 08:05:32.0`).
-    let naive = ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f"]
-        .iter()
-        .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
-        .ok_or_else(|| format!("unreadable date-time {s:?}"))?;
-    tz.from_local_datetime(&naive)
-        .earliest()
-        .map(|d| d.with_timezone(&Utc))
-        .ok_or_else(|| format!("date-time {s:?} does not exist in the time zone"))
+    super::ucontact_time(tz, s)
 }
 
 /// `"Lucía Fernández" <8180219935>` → the name.

@@ -14,7 +14,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
-use chrono::{NaiveDateTime, TimeZone, Utc};
+use chrono::Utc;
 
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
@@ -58,22 +58,15 @@ mod subtle_eq {
 
 /// uContact dates: `2026-03-02 10:00:00` (server-local; taken as UTC) or RFC 3339.
 /// A date that cannot be read is a 422 naming the field: filing the call at "now" would
-/// put it on the wrong day of the contact's history without anyone noticing.
-fn webhook_time(s: &str) -> ApiResult<chrono::DateTime<Utc>> {
-    chrono::DateTime::parse_from_rfc3339(s.trim())
-        .map(|d| d.with_timezone(&Utc))
-        .ok()
-        .or_else(|| {
-            NaiveDateTime::parse_from_str(s.trim(), "%Y-%m-%d %H:%M:%S")
-                .ok()
-                .map(|n| Utc.from_utc_datetime(&n))
-        })
-        .ok_or_else(|| {
-            ApiError::validation(
-                "date",
-                "is not a date uContact sends (`2026-03-02 10:00:00` or RFC 3339)",
-            )
-        })
+/// put it on the wrong day of the contact's history without anyone noticing. uContact
+/// writes its server's local time: read in `--ucontact-time-zone`.
+fn webhook_time(state: &AppState, s: &str) -> ApiResult<chrono::DateTime<Utc>> {
+    crate::ingest::ucontact_time(&state.config.ucontact_time_zone, s).map_err(|why| {
+        ApiError::validation(
+            "date",
+            format!("is not a date uContact sends (`2026-03-02 10:00:00` or RFC 3339): {why}"),
+        )
+    })
 }
 
 async fn agent(state: &AppState, name: &str) -> ApiResult<(i64, Option<i64>)> {
@@ -112,7 +105,7 @@ async fn receive(
             let (user, _) = agent(&state, name).await?;
             // It carries no id: the call's guid (else its date) names this ring for
             // this agent, so a re-delivery logs no second `timeout`.
-            let at = webhook_time(date)?;
+            let at = webhook_time(&state, date)?;
             let key = match guid.as_deref().map(str::trim).filter(|g| !g.is_empty()) {
                 Some(g) => format!("AgentRingNoAnswer|{user}|guid|{g}"),
                 None => format!("AgentRingNoAnswer|{user}|at|{}", at.timestamp_millis()),
@@ -226,7 +219,8 @@ async fn receive(
                 None if campaign.ends_with("->") => Direction::Outbound,
                 None => Direction::Inbound,
             };
-            let occurred_at = webhook_time(date)? - chrono::Duration::seconds(i64::from(*duration));
+            let occurred_at =
+                webhook_time(&state, date)? - chrono::Duration::seconds(i64::from(*duration));
             let defs = state.store.attribute_defs().await?;
             let customer = CustomerRef::default();
             let empty = Default::default();

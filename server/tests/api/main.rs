@@ -17,6 +17,7 @@ mod support;
 mod timeline;
 mod tls;
 mod ucontact_rest;
+mod zones;
 
 use agentdesk_protocol::{
     ActivityDetail, ActivityPage, ActivityView, AuditRecord, Contact, ContactList, ErrorCode,
