@@ -206,6 +206,28 @@ impl Parts<'_> {
     }
 }
 
+/// A date-time as uContact writes it — in its server's local time `tz`, with a space or
+/// a `T`, with or without fractional seconds (`2026-03-02 08:05:32.0`, as SQL clients
+/// export them) — or RFC 3339 with its own offset. A local time that does not exist
+/// (skipped by a DST change) or cannot be read is an error naming the value: filing it
+/// at some other time would put it on the wrong day without anyone noticing. Of a
+/// repeated local hour (DST ends) the first is taken.
+pub fn ucontact_time(tz: &chrono_tz::Tz, s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    use chrono::TimeZone;
+    let s = s.trim();
+    if let Ok(d) = chrono::DateTime::parse_from_rfc3339(s) {
+        return Ok(d.with_timezone(&chrono::Utc));
+    }
+    let naive = ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f"]
+        .iter()
+        .find_map(|f| chrono::NaiveDateTime::parse_from_str(s, f).ok())
+        .ok_or_else(|| format!("unreadable date-time {s:?}"))?;
+    tz.from_local_datetime(&naive)
+        .earliest()
+        .map(|d| d.with_timezone(&chrono::Utc))
+        .ok_or_else(|| format!("date-time {s:?} does not exist in {tz}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -279,26 +301,4 @@ mod tests {
             );
         }
     }
-}
-
-/// A date-time as uContact writes it — in its server's local time `tz`, with a space or
-/// a `T`, with or without fractional seconds (`2026-03-02 08:05:32.0`, as SQL clients
-/// export them) — or RFC 3339 with its own offset. A local time that does not exist
-/// (skipped by a DST change) or cannot be read is an error naming the value: filing it
-/// at some other time would put it on the wrong day without anyone noticing. Of a
-/// repeated local hour (DST ends) the first is taken.
-pub fn ucontact_time(tz: &chrono_tz::Tz, s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
-    use chrono::TimeZone;
-    let s = s.trim();
-    if let Ok(d) = chrono::DateTime::parse_from_rfc3339(s) {
-        return Ok(d.with_timezone(&chrono::Utc));
-    }
-    let naive = ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f"]
-        .iter()
-        .find_map(|f| chrono::NaiveDateTime::parse_from_str(s, f).ok())
-        .ok_or_else(|| format!("unreadable date-time {s:?}"))?;
-    tz.from_local_datetime(&naive)
-        .earliest()
-        .map(|d| d.with_timezone(&chrono::Utc))
-        .ok_or_else(|| format!("date-time {s:?} does not exist in {tz}"))
 }
