@@ -176,6 +176,10 @@ pub struct IngestResult {
     pub contact_created: bool,
     /// Attached to an earlier segment of the same conversation.
     pub grouped: bool,
+    /// The interaction named an external id the linked contact contradicts (it has
+    /// another): nothing was learnt, and this says what (also in the audit log).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link_conflict: Option<String>,
 }
 
 /// `POST /api/v1/integrations` (admins).

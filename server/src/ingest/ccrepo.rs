@@ -638,6 +638,7 @@ async fn flush(
     if !interactions.is_empty() {
         // Imports are history: no real-time events for them.
         let (results, _) = store.ingest(interactions, false).await?;
+        super::report_conflicts(store, &results, "import").await;
         for r in results {
             if r.duplicate {
                 summary.duplicates += 1;

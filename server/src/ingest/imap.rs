@@ -361,6 +361,7 @@ impl Poll<'_> {
             if !items.is_empty() {
                 let (results, events) = self.store.ingest(&items, true).await?;
                 self.events.publish(events);
+                super::report_conflicts(self.store, &results, "mailbox").await;
                 for r in results {
                     if r.duplicate {
                         summary.duplicates += 1;

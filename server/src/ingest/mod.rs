@@ -228,6 +228,33 @@ pub fn ucontact_time(tz: &chrono_tz::Tz, s: &str) -> Result<chrono::DateTime<chr
         .ok_or_else(|| format!("date-time {s:?} does not exist in {tz}"))
 }
 
+/// Record, in the audit log and the server's log, every linking conflict `results` carry
+/// (an interaction whose external id contradicts its contact's: see
+/// [`crate::store::ingest::learn`]). `source`: where they came from (`ingest`, `webhook`,
+/// `import`, `mailbox`). A failure to audit is logged, never the ingest's failure.
+pub async fn report_conflicts(
+    store: &crate::store::DynStore,
+    results: &[agentdesk_protocol::IngestResult],
+    source: &'static str,
+) {
+    for r in results {
+        let Some(conflict) = &r.link_conflict else {
+            continue;
+        };
+        tracing::warn!(source, contact_id = r.contact_id, %conflict, "linking conflict");
+        let entry = crate::store::AuditEntry {
+            user_id: None,
+            username: None,
+            action: "contact.link_conflict",
+            target: Some(format!("{source}: {conflict}")),
+            ip: None,
+        };
+        if let Err(e) = store.audit(entry).await {
+            tracing::warn!(error = %e, "could not audit a linking conflict");
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

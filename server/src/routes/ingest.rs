@@ -173,6 +173,7 @@ fn answer(r: IngestResult) -> Answer {
 async fn store_one(state: &AppState, i: crate::store::ingest::NewInteraction) -> ApiResult<Answer> {
     let (mut results, events) = state.store.ingest(&[i], true).await?;
     state.events.publish(events);
+    crate::ingest::report_conflicts(&state.store, &results, "ingest").await;
     let r = results
         .pop()
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("no ingest result")))?;

@@ -251,6 +251,7 @@ async fn receive(
             );
             let (mut r, events) = state.store.ingest(&[i], true).await?;
             state.events.publish(events);
+            crate::ingest::report_conflicts(&state.store, &r, "webhook").await;
             let r = r
                 .pop()
                 .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("no ingest result")))?;

@@ -29,6 +29,63 @@ pub struct ContactSeed {
     pub external_id: Option<String>,
 }
 
+/// A linked contact's keys, as stored.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KnownKeys {
+    pub external_id: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+}
+
+/// What a contact learns from an interaction linked to it: the keys it lacked (so the
+/// next interaction carrying only one of them finds it), and, when the interaction's
+/// external id contradicts the contact's, that conflict instead of the external id
+/// (linking never overwrites a key).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Learned {
+    pub external_id: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub conflict: Option<String>,
+}
+
+impl Learned {
+    pub fn anything(&self) -> bool {
+        self.external_id.is_some() || self.phone.is_some() || self.email.is_some()
+    }
+}
+
+/// Which of the interaction's keys another contact of the team already has: those are
+/// not learnt (two contacts answering to one key would make linking a coin toss).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Taken {
+    pub external_id: bool,
+    pub phone: bool,
+    pub email: bool,
+}
+
+/// The one learning rule (both backends apply its result).
+pub fn learn(contact_id: i64, known: &KnownKeys, seed: &ContactSeed, taken: Taken) -> Learned {
+    let mut out = Learned::default();
+    match (&known.external_id, &seed.external_id) {
+        (None, Some(new)) if !taken.external_id => out.external_id = Some(new.clone()),
+        (Some(old), Some(new)) if old != new => {
+            out.conflict = Some(format!(
+                "contact {contact_id} has external id {old:?}, the interaction says {new:?}: \
+                 linked by another key, the external id was not changed"
+            ));
+        }
+        _ => {}
+    }
+    if known.phone.is_none() && !taken.phone {
+        out.phone = seed.phone.clone();
+    }
+    if known.email.is_none() && !taken.email {
+        out.email = seed.email.clone();
+    }
+    out
+}
+
 #[derive(Debug, Clone)]
 pub struct NewInteraction {
     /// `email`, `chat`, `ticket`, `sms`, `call`.
@@ -167,5 +224,56 @@ pub(crate) fn merge_segment(
             message_count: message_count.saturating_add(*n),
         }),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod learn_tests {
+    use super::*;
+
+    #[test]
+    fn a_contact_learns_the_keys_it_lacks_and_never_overwrites_one() {
+        let seed = ContactSeed {
+            name: "x".into(),
+            phone: Some("+59899000111".into()),
+            email: Some("a@example.com".into()),
+            external_id: Some("CRM-1".into()),
+        };
+        let l = learn(7, &KnownKeys::default(), &seed, Taken::default());
+        assert_eq!(
+            (
+                l.external_id.as_deref(),
+                l.phone.as_deref(),
+                l.email.as_deref(),
+                l.conflict
+            ),
+            (
+                Some("CRM-1"),
+                Some("+59899000111"),
+                Some("a@example.com"),
+                None
+            )
+        );
+        let full = KnownKeys {
+            external_id: Some("CRM-1".into()),
+            phone: Some("+59899000222".into()),
+            email: Some("b@example.com".into()),
+        };
+        assert!(!learn(7, &full, &seed, Taken::default()).anything());
+        // Keys another contact of the team has are not learnt.
+        let all_taken = Taken {
+            external_id: true,
+            phone: true,
+            email: true,
+        };
+        assert!(!learn(7, &KnownKeys::default(), &seed, all_taken).anything());
+        let other = KnownKeys {
+            external_id: Some("CRM-9".into()),
+            ..KnownKeys::default()
+        };
+        let l = learn(7, &other, &seed, Taken::default());
+        assert_eq!(l.external_id, None);
+        assert!(l.conflict.unwrap().contains("CRM-9"));
+        assert_eq!(l.phone.as_deref(), Some("+59899000111"));
     }
 }

@@ -10,6 +10,7 @@ mod fault;
 mod fuzz;
 mod imap;
 mod ingest;
+mod linking;
 mod perteam;
 mod search;
 mod status;

@@ -8,7 +8,8 @@ use sqlx::Row;
 
 use super::{SqliteStore, append_event, from_ms, insert_activity, ms, update_activity_detail};
 use crate::store::ingest::{
-    ContactSeed, IngestStore, LinkKey, Merge, NewInteraction, QueueLogRow, merge_segment,
+    ContactSeed, IngestStore, KnownKeys, LinkKey, Merge, NewInteraction, QueueLogRow, Taken, learn,
+    merge_segment,
 };
 use crate::store::{StoreError, StoreResult, StoredEvent};
 use crate::text::contact_key;
@@ -64,6 +65,53 @@ pub(crate) async fn create_contact(
     .bind(now)
     .fetch_one(&mut **tx)
     .await?)
+}
+
+/// Teach the linked contact the keys it lacked (the one rule: [`learn`]); the conflict,
+/// when the interaction's external id contradicts the contact's.
+async fn learn_keys(
+    tx: &mut Tx<'_>,
+    team_id: i64,
+    contact_id: i64,
+    seed: &ContactSeed,
+) -> StoreResult<Option<String>> {
+    let r = sqlx::query("SELECT c.name, c.external_id, c.phone, c.email, \
+               EXISTS (SELECT 1 FROM contacts o WHERE o.team_id = ?2 AND o.id <> ?1 AND o.external_id = ?3), \
+               EXISTS (SELECT 1 FROM contacts o WHERE o.team_id = ?2 AND o.id <> ?1 AND o.phone = ?4), \
+               EXISTS (SELECT 1 FROM contacts o WHERE o.team_id = ?2 AND o.id <> ?1 AND o.email = ?5) \
+             FROM contacts c WHERE c.id = ?1")
+    .bind(contact_id)
+    .bind(team_id)
+    .bind(&seed.external_id)
+    .bind(&seed.phone)
+    .bind(&seed.email)
+    .fetch_one(&mut **tx)
+    .await?;
+    let known = KnownKeys {
+        external_id: r.get(1),
+        phone: r.get(2),
+        email: r.get(3),
+    };
+    let taken = Taken {
+        external_id: r.get::<Option<bool>, _>(4).unwrap_or(false),
+        phone: r.get::<Option<bool>, _>(5).unwrap_or(false),
+        email: r.get::<Option<bool>, _>(6).unwrap_or(false),
+    };
+    let learned = learn(contact_id, &known, seed, taken);
+    if learned.anything() {
+        let name: String = r.get(0);
+        let email = known.email.clone().or(learned.email.clone());
+        sqlx::query("UPDATE contacts SET external_id = COALESCE(external_id, ?1), \
+             phone = COALESCE(phone, ?2), email = COALESCE(email, ?3), search_key = ?4 WHERE id = ?5")
+            .bind(&learned.external_id)
+            .bind(&learned.phone)
+            .bind(&learned.email)
+            .bind(crate::text::contact_key(&name, email.as_deref()))
+            .bind(contact_id)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(learned.conflict)
 }
 
 /// Merge customer attributes into the contact's (newer values win).
@@ -179,6 +227,7 @@ async fn ingest_one(
             duplicate: true,
             contact_created: false,
             grouped: false,
+            link_conflict: None,
         });
     }
     // A later segment of a known conversation joins its activity.
@@ -219,6 +268,7 @@ async fn ingest_one(
                     duplicate: false,
                     contact_created: false,
                     grouped: true,
+                    link_conflict: None,
                 });
             }
         }
@@ -226,6 +276,11 @@ async fn ingest_one(
     let (contact_id, created) = match find_contact(tx, i.team_id, &i.link).await? {
         Some(id) => (id, false),
         None => (create_contact(tx, i.team_id, &i.seed, now).await?, true),
+    };
+    let link_conflict = if created {
+        None
+    } else {
+        learn_keys(tx, i.team_id, contact_id, &i.seed).await?
     };
     merge_contact_attributes(tx, contact_id, &i.customer_attributes).await?;
     let mut activity = i.activity.clone();
@@ -261,6 +316,7 @@ async fn ingest_one(
         duplicate: false,
         contact_created: created,
         grouped: false,
+        link_conflict,
     })
 }
 
@@ -306,6 +362,7 @@ impl IngestStore for SqliteStore {
             duplicate,
             contact_created: false,
             grouped: false,
+            link_conflict: None,
         };
         let seen: bool = sqlx::query_scalar(
             "SELECT EXISTS (SELECT 1 FROM interactions WHERE team_id = ? AND source = ? AND source_key = ?)",
