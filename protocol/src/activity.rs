@@ -226,6 +226,19 @@ pub struct EmailContent {
     pub subject: String,
     pub sender: String,
     pub snippet: String,
+    /// The message's attachments (their content is not kept).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
+}
+
+/// An e-mail attachment as the timeline lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attachment {
+    pub name: String,
+    /// `type/subtype`, as the message declares it.
+    pub content_type: String,
+    /// Bytes, decoded.
+    pub size: u64,
 }
 
 /// One entry of a contact's timeline.

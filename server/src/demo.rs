@@ -526,6 +526,7 @@ fn demo_activity(
             sender: sender.clone(),
             snippet: snippet.into(),
             body: format!("{snippet}\n\n— {}", c.name),
+            attachments: Vec::new(),
         });
         (
             format!("email-{n}"),
@@ -537,6 +538,7 @@ fn demo_activity(
                     subject: subject.into(),
                     sender,
                     snippet: snippet.into(),
+                    attachments: Vec::new(),
                 }),
             },
         )

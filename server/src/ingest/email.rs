@@ -25,7 +25,7 @@ pub struct ParsedEmail {
     pub date: Option<DateTime<Utc>>,
     pub text: String,
     pub snippet: String,
-    pub attachments: Vec<String>,
+    pub attachments: Vec<agentdesk_protocol::Attachment>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -70,9 +70,11 @@ pub fn interaction(
         Direction::Inbound => m.from_name.clone().unwrap_or_default(),
         Direction::Outbound => String::new(),
     };
+    // The names stay searchable with the text; the list (name, type, size) is shown.
     let mut body_text = m.text.clone();
     if !m.attachments.is_empty() {
-        body_text.push_str(&format!("\n\n[{}]", m.attachments.join(", ")));
+        let names: Vec<&str> = m.attachments.iter().map(|a| a.name.as_str()).collect();
+        body_text.push_str(&format!("\n\n[{}]", names.join(", ")));
     }
     let parts = super::Parts {
         source: "email",
@@ -100,34 +102,229 @@ pub fn interaction(
             sender: m.sender.clone(),
             snippet: m.snippet.clone(),
             body: body_text,
+            attachments: m.attachments.clone(),
         }),
     )
 }
 
-/// Collapse whitespace and strip tags, for HTML-only mail.
-fn html_to_text(html: &str) -> String {
+/// The text of an HTML-only message, keeping word boundaries: block elements, `<br>` and
+/// table rows become line breaks, cells and list items spaces, inline tags nothing
+/// (`<b>fac</b>tura` is one word); `<script>`, `<style>` and `<head>` are dropped;
+/// entities, named and numeric, are decoded.
+pub fn html_to_text(html: &str) -> String {
+    const BLOCK: &[&str] = &[
+        "p",
+        "div",
+        "br",
+        "tr",
+        "li",
+        "ul",
+        "ol",
+        "table",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "blockquote",
+        "pre",
+        "hr",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "address",
+        "dl",
+        "dt",
+        "dd",
+        "title",
+        "body",
+        "html",
+    ];
+    const CELL: &[&str] = &["td", "th"];
+    const SKIP: &[&str] = &["script", "style", "head"];
     let mut out = String::with_capacity(html.len() / 2);
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' if in_tag => {
-                in_tag = false;
-                out.push(' ');
-            }
-            _ if !in_tag => out.push(c),
-            _ => {}
+    let mut rest = html;
+    while let Some(lt) = rest.find('<') {
+        out.push_str(&decode_entities(&rest[..lt]));
+        let after = &rest[lt + 1..];
+        // A comment runs to `-->`.
+        if let Some(c) = after.strip_prefix("!--") {
+            rest = c.find("-->").map(|e| &c[e + 3..]).unwrap_or("");
+            continue;
+        }
+        let Some(gt) = after.find('>') else {
+            // A lone `<`: text.
+            out.push('<');
+            rest = after;
+            continue;
+        };
+        let tag = &after[..gt];
+        let name: String = tag
+            .trim_start_matches('/')
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        rest = &after[gt + 1..];
+        if SKIP.contains(&name.as_str()) && !tag.starts_with('/') && !tag.ends_with('/') {
+            let close = format!("</{name}");
+            rest = match rest.to_ascii_lowercase().find(&close) {
+                Some(i) => rest[i..]
+                    .find('>')
+                    .map(|e| &rest[i + e + 1..])
+                    .unwrap_or(""),
+                None => "",
+            };
+        } else if BLOCK.contains(&name.as_str()) {
+            out.push('\n');
+        } else if CELL.contains(&name.as_str()) {
+            out.push(' ');
         }
     }
-    out.replace("&nbsp;", " ")
-        .replace("&amp;", "&")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
+    out.push_str(&decode_entities(rest));
+    // Tidy: spaces collapsed within lines, at most one empty line in a row.
+    let mut tidy = String::with_capacity(out.len());
+    let mut blank = 0;
+    for line in out.lines() {
+        let line = squash(line);
+        if line.is_empty() {
+            blank += 1;
+            if blank > 1 || tidy.is_empty() {
+                continue;
+            }
+        } else {
+            blank = 0;
+        }
+        tidy.push_str(&line);
+        tidy.push('\n');
+    }
+    tidy.trim().to_string()
+}
+
+/// `&amp;`, `&aacute;`, `&#233;`, `&#xE9;` … as characters; unknown entities stay.
+fn decode_entities(s: &str) -> String {
+    if !s.contains('&') {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(amp) = rest.find('&') {
+        out.push_str(&rest[..amp]);
+        let after = &rest[amp + 1..];
+        let decoded = after.find(';').filter(|&e| e <= 10).and_then(|e| {
+            let name = &after[..e];
+            let c = if let Some(num) = name.strip_prefix('#') {
+                let n = match num.strip_prefix(['x', 'X']) {
+                    Some(hex) => u32::from_str_radix(hex, 16).ok(),
+                    None => num.parse().ok(),
+                };
+                n.and_then(char::from_u32)
+            } else {
+                named_entity(name)
+            };
+            c.map(|c| (c, e))
+        });
+        match decoded {
+            Some((c, e)) => {
+                out.push(c);
+                rest = &after[e + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn named_entity(name: &str) -> Option<char> {
+    Some(match name {
+        "nbsp" | "ensp" | "emsp" | "thinsp" => ' ',
+        "amp" => '&',
+        "lt" => '<',
+        "gt" => '>',
+        "quot" => '"',
+        "apos" => '\'',
+        "aacute" => 'á',
+        "eacute" => 'é',
+        "iacute" => 'í',
+        "oacute" => 'ó',
+        "uacute" => 'ú',
+        "Aacute" => 'Á',
+        "Eacute" => 'É',
+        "Iacute" => 'Í',
+        "Oacute" => 'Ó',
+        "Uacute" => 'Ú',
+        "ntilde" => 'ñ',
+        "Ntilde" => 'Ñ',
+        "uuml" => 'ü',
+        "Uuml" => 'Ü',
+        "ccedil" => 'ç',
+        "Ccedil" => 'Ç',
+        "agrave" => 'à',
+        "egrave" => 'è',
+        "ograve" => 'ò',
+        "atilde" => 'ã',
+        "otilde" => 'õ',
+        "acirc" => 'â',
+        "ecirc" => 'ê',
+        "ocirc" => 'ô',
+        "iexcl" => '¡',
+        "iquest" => '¿',
+        "ordf" => 'ª',
+        "ordm" => 'º',
+        "deg" => '°',
+        "euro" => '€',
+        "laquo" => '«',
+        "raquo" => '»',
+        "ldquo" => '“',
+        "rdquo" => '”',
+        "lsquo" => '‘',
+        "rsquo" => '’',
+        "ndash" => '–',
+        "mdash" => '—',
+        "hellip" => '…',
+        "middot" => '·',
+        "bull" => '•',
+        "copy" => '©',
+        "reg" => '®',
+        "trade" => '™',
+        _ => return None,
+    })
 }
 
 fn squash(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The key of a message without a Message-ID: what re-delivery does not change — the
+/// date, sender, recipients (any order, any case), subject and body text with its
+/// whitespace collapsed — so line-end changes and added `Received:` headers find the
+/// same message, and a different message never does.
+fn content_key(
+    date: Option<DateTime<Utc>>,
+    from: Option<&str>,
+    to: &[String],
+    subject: &str,
+    text: &str,
+) -> String {
+    let mut to: Vec<String> = to.iter().map(|a| a.trim().to_ascii_lowercase()).collect();
+    to.sort();
+    let fields = [
+        date.map(|d| d.timestamp().to_string()).unwrap_or_default(),
+        from.unwrap_or("").trim().to_ascii_lowercase(),
+        to.join(","),
+        squash(subject),
+        squash(text),
+    ];
+    format!(
+        "sha256:{}",
+        hex::encode(Sha256::digest(fields.join("\u{1f}").as_bytes()))
+    )
 }
 
 pub fn parse(raw: &[u8]) -> Result<ParsedEmail, EmailError> {
@@ -158,7 +355,7 @@ pub fn parse(raw: &[u8]) -> Result<ParsedEmail, EmailError> {
         (None, Some(a)) => a.clone(),
         _ => String::new(),
     };
-    let to = msg
+    let to: Vec<String> = msg
         .to()
         .map(|a| {
             a.iter()
@@ -167,29 +364,46 @@ pub fn parse(raw: &[u8]) -> Result<ParsedEmail, EmailError> {
                 .collect()
         })
         .unwrap_or_default();
-    let text = match msg.body_text(0) {
-        Some(t) => t.into_owned(),
-        None => msg
-            .body_html(0)
-            .map(|h| html_to_text(&h))
-            .unwrap_or_default(),
+    // An HTML-only message is converted here, not by the parser (whose conversion joins
+    // words across block elements): its words must stay searchable one by one.
+    let text = match msg.text_part(0).map(|p| &p.body) {
+        Some(mail_parser::PartType::Html(html)) => html_to_text(html),
+        _ => match msg.body_text(0) {
+            Some(t) => t.into_owned(),
+            None => msg
+                .body_html(0)
+                .map(|h| html_to_text(&h))
+                .unwrap_or_default(),
+        },
     };
     let text: String = text.trim().chars().take(MAX_BODY_CHARS).collect();
     let snippet: String = squash(&text).chars().take(SNIPPET_CHARS).collect();
     let attachments = msg
         .attachments()
-        .map(|a| a.attachment_name().unwrap_or("attachment").to_owned())
+        .map(|a| agentdesk_protocol::Attachment {
+            name: a.attachment_name().unwrap_or("attachment").to_owned(),
+            content_type: a
+                .content_type()
+                .map(|t| match t.subtype() {
+                    Some(sub) => format!("{}/{sub}", t.ctype()),
+                    None => t.ctype().to_owned(),
+                })
+                .unwrap_or_else(|| "application/octet-stream".into())
+                .to_ascii_lowercase(),
+            size: a.contents().len() as u64,
+        })
         .collect();
-    let message_id = match msg.message_id() {
-        Some(id) if !id.trim().is_empty() => format!("<{}>", id.trim()),
-        _ => format!("sha256:{}", hex::encode(Sha256::digest(raw))),
-    };
     let date = msg
         .date()
         .and_then(|d| DateTime::from_timestamp(d.to_timestamp(), 0));
+    let subject = squash(msg.subject().unwrap_or(""));
+    let message_id = match msg.message_id() {
+        Some(id) if !id.trim().is_empty() => format!("<{}>", id.trim()),
+        _ => content_key(date, from_address.as_deref(), &to, &subject, &text),
+    };
     Ok(ParsedEmail {
         message_id,
-        subject: squash(msg.subject().unwrap_or("")),
+        subject,
         sender,
         from_address,
         from_name,
@@ -254,7 +468,15 @@ JVBERi0xLjQK\r\n\
         assert_eq!(m.subject, "Órden de compra");
         assert!(m.text.contains("factura"), "{}", m.text);
         assert!(!m.text.contains('<'));
-        assert_eq!(m.attachments, vec!["factura.pdf"]);
+        assert_eq!(
+            m.attachments,
+            vec![agentdesk_protocol::Attachment {
+                name: "factura.pdf".into(),
+                content_type: "application/pdf".into(),
+                size: 9,
+            }]
+        );
+        assert_eq!(m.text, "Adjunto la factura de mayo");
         assert!(m.message_id.starts_with("sha256:"));
         assert_eq!(
             parse(raw.as_bytes()).unwrap().message_id,
@@ -271,5 +493,63 @@ JVBERi0xLjQK\r\n\
             parse(b"Subject: hi\r\n\r\nno sender"),
             Err(EmailError::NoSender)
         );
+    }
+
+    #[test]
+    fn html_only_text_keeps_word_boundaries_and_decodes_entities() {
+        let html = "<html><head><title>t</title><style>p{color:red}</style></head><body>\
+            <p>Factura</p><p>pendiente</p>uno<br>dos<br/>tres\
+            <table><tr><td>celda</td><td>otra</td></tr></table>\
+            <script>var x = 1;</script><!-- nota -->\
+            <div>Informaci&oacute;n &#233;xito &#xE9;poca &amp;amp; &unknown; a &lt; b</div>\
+            <p>Adjunto la <b>fac</b>tura&nbsp;de mayo</p></body></html>";
+        assert_eq!(
+            html_to_text(html),
+            "Factura\n\npendiente\nuno\ndos\ntres\n\ncelda otra\n\n\
+             Información éxito época &amp; &unknown; a < b\n\nAdjunto la factura de mayo"
+        );
+        let words: Vec<String> = agentdesk_protocol::text::words(&html_to_text(html)).collect();
+        for w in [
+            "factura",
+            "pendiente",
+            "uno",
+            "dos",
+            "celda",
+            "otra",
+            "informacion",
+        ] {
+            assert!(words.iter().any(|x| x == w), "{w} in {words:?}");
+        }
+        assert!(
+            !words.iter().any(|x| x == "color" || x == "var"),
+            "{words:?}"
+        );
+    }
+
+    #[test]
+    fn a_message_without_message_id_is_the_same_message_when_delivered_again() {
+        let lf = "From: Ana <ana@example.com>\nTo: b@example.com, C@Example.com\n\
+                  Subject: Hola  mundo\nDate: Mon, 2 Mar 2026 10:00:00 +0000\n\n\
+                  Primera línea\nsegunda\n";
+        let crlf = lf.replace('\n', "\r\n");
+        let relayed = format!(
+            "Received: from mx.example.com by mail.example.com; Mon, 2 Mar 2026 10:00:05 +0000\r\n\
+             Received: from relay; Mon, 2 Mar 2026 10:00:03 +0000\r\n{crlf}"
+        );
+        let reordered = lf.replace(
+            "b@example.com, C@Example.com",
+            "c@example.com, b@example.com",
+        );
+        let key = parse(lf.as_bytes()).unwrap().message_id;
+        assert!(key.starts_with("sha256:"));
+        for other in [&crlf, &relayed, &reordered] {
+            assert_eq!(
+                parse(other.as_bytes()).unwrap().message_id,
+                key,
+                "{other:?}"
+            );
+        }
+        let different = lf.replace("segunda", "tercera");
+        assert_ne!(parse(different.as_bytes()).unwrap().message_id, key);
     }
 }

@@ -134,6 +134,7 @@ pub struct NewEmail {
     pub sender: String,
     pub snippet: String,
     pub body: String,
+    pub attachments: Vec<agentdesk_protocol::Attachment>,
 }
 
 #[derive(Debug, Clone)]

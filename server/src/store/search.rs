@@ -148,6 +148,7 @@ pub fn stored_email(
         sender: sender?,
         snippet: String::new(),
         body: body?,
+        attachments: Vec::new(),
     })
 }
 
@@ -259,6 +260,7 @@ mod tests {
             sender: "ana@example.com".into(),
             snippet: String::new(),
             body: "Hola".into(),
+            attachments: Vec::new(),
         };
         let detail = ActivityDetail::Email {
             direction: Direction::Inbound,

@@ -6,6 +6,7 @@ mod claims;
 mod cli;
 mod crossteam;
 mod demo;
+mod email_content;
 mod fault;
 mod fuzz;
 mod imap;

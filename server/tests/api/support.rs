@@ -273,6 +273,7 @@ impl TestApp {
                     subject: "s".into(),
                     sender: "x".into(),
                     snippet: "y".into(),
+                    attachments: Vec::new(),
                 }),
             },
             email: Some(NewEmail {
@@ -281,6 +282,7 @@ impl TestApp {
                 sender: "Ana <ana@example.com>".into(),
                 snippet: "secret snippet".into(),
                 body: "secret body".into(),
+                attachments: Vec::new(),
             }),
             occurred_at: tie + Duration::minutes(1),
         });

@@ -546,6 +546,7 @@ async fn email_content_is_searchable_only_with_the_email_permission() {
                         subject: "Presupuesto".into(),
                         sender: "x@example.com".into(),
                         snippet: "…".into(),
+                        attachments: Vec::new(),
                     }),
                 },
                 email: Some(NewEmail {
@@ -554,6 +555,7 @@ async fn email_content_is_searchable_only_with_the_email_permission() {
                     sender: "x@example.com".into(),
                     snippet: "…".into(),
                     body: "El monto es zanahoria".into(),
+                    attachments: Vec::new(),
                 }),
                 occurred_at: agentdesk_server::clock::now(),
             }],

@@ -53,6 +53,15 @@ fn direction_label(d: Direction) -> Msg {
     }
 }
 
+/// `512 B`, `12 KB`, `3.4 MB`.
+fn byte_size(n: u64) -> String {
+    match n {
+        0..1_000 => format!("{n} B"),
+        1_000..1_000_000 => format!("{} KB", n / 1_000),
+        _ => format!("{:.1} MB", n as f64 / 1_000_000.0),
+    }
+}
+
 fn duration(secs: u32) -> String {
     format!("{}:{:02}", secs / 60, secs % 60)
 }
@@ -470,11 +479,19 @@ fn ActivityItem(activity: Activity, words: Vec<String>, can_delete: bool) -> imp
                 });
             }
             match content {
-                Some(c) => (
-                    c.subject.clone(),
-                    format!("{} — {}", c.sender, c.snippet),
-                    badges,
-                ),
+                Some(c) => {
+                    let mut body = format!("{} — {}", c.sender, c.snippet);
+                    // Attachments: name, type and size, after the text.
+                    for a in &c.attachments {
+                        body.push_str(&format!(
+                            " · 📎 {} ({}, {})",
+                            a.name,
+                            a.content_type,
+                            byte_size(a.size)
+                        ));
+                    }
+                    (c.subject.clone(), body, badges)
+                }
                 None => (String::new(), String::new(), badges),
             }
         }
@@ -717,6 +734,13 @@ mod tests {
         assert_eq!(marked, vec!["Factura", "Lucía"]);
         let joined: String = runs.iter().map(|(s, _)| s.as_str()).collect();
         assert_eq!(joined, "Factura de Lucía, artefacto");
+    }
+
+    #[test]
+    fn attachment_sizes_read_as_people_say_them() {
+        assert_eq!(byte_size(8), "8 B");
+        assert_eq!(byte_size(12_345), "12 KB");
+        assert_eq!(byte_size(3_400_000), "3.4 MB");
     }
 
     #[test]

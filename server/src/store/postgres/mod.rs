@@ -1307,7 +1307,8 @@ impl Store for PostgresStore {
 /// leaves the database for a user without the permission.
 const ACTIVITY_SELECT: &str = "SELECT a.id, a.contact_id, a.team_id, a.kind, a.model_id, a.detail, \
     a.occurred_at, a.user_id, u.display_name, \
-    CASE WHEN $4 THEN e.subject END, CASE WHEN $4 THEN e.sender END, CASE WHEN $4 THEN e.snippet END \
+    CASE WHEN $4 THEN e.subject END, CASE WHEN $4 THEN e.sender END, CASE WHEN $4 THEN e.snippet END, \
+    CASE WHEN $4 THEN e.attachments END \
     FROM activities a LEFT JOIN users u ON u.id = a.user_id \
     LEFT JOIN incoming_emails e ON e.id = a.email_id";
 
@@ -1343,8 +1344,8 @@ pub(crate) async fn insert_activity_with(
     let email_id: Option<i64> = match &a.email {
         Some(e) => Some(
             sqlx::query_scalar(
-                "INSERT INTO incoming_emails (team_id, message_id, subject, sender, snippet, body, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                "INSERT INTO incoming_emails (team_id, message_id, subject, sender, snippet, body, created_at, attachments) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
             )
             .bind(a.team_id)
             .bind(&e.message_id)
@@ -1353,6 +1354,11 @@ pub(crate) async fn insert_activity_with(
             .bind(&e.snippet)
             .bind(&e.body)
             .bind(now)
+            .bind(if e.attachments.is_empty() {
+                None
+            } else {
+                Some(serde_json::to_string(&e.attachments).map_err(|e| StoreError::Other(e.to_string()))?)
+            })
             .fetch_one(&mut **tx)
             .await?,
         ),
@@ -1459,6 +1465,12 @@ fn activity_from_row(r: &sqlx::postgres::PgRow, can_email: bool) -> StoreResult<
                 subject,
                 sender,
                 snippet,
+                attachments: match r.get::<Option<String>, _>(12) {
+                    Some(json) => {
+                        serde_json::from_str(&json).map_err(|e| corrupt("email attachments", e))?
+                    }
+                    None => Vec::new(),
+                },
             }),
             _ => None,
         };

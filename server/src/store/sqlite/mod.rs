@@ -1278,7 +1278,8 @@ impl Store for SqliteStore {
 /// leaves the database for a user without the permission.
 const ACTIVITY_SELECT: &str = "SELECT a.id, a.contact_id, a.team_id, a.kind, a.model_id, a.detail, \
     a.occurred_at, a.user_id, u.display_name, \
-    CASE WHEN ?4 THEN e.subject END, CASE WHEN ?4 THEN e.sender END, CASE WHEN ?4 THEN e.snippet END \
+    CASE WHEN ?4 THEN e.subject END, CASE WHEN ?4 THEN e.sender END, CASE WHEN ?4 THEN e.snippet END, \
+    CASE WHEN ?4 THEN e.attachments END \
     FROM activities a LEFT JOIN users u ON u.id = a.user_id \
     LEFT JOIN incoming_emails e ON e.id = a.email_id";
 
@@ -1292,8 +1293,8 @@ pub(crate) async fn insert_activity(
     let email_id: Option<i64> = match &a.email {
         Some(e) => Some(
             sqlx::query_scalar(
-                "INSERT INTO incoming_emails (team_id, message_id, subject, sender, snippet, body, created_at) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                "INSERT INTO incoming_emails (team_id, message_id, subject, sender, snippet, body, created_at, attachments) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             )
             .bind(a.team_id)
             .bind(&e.message_id)
@@ -1302,6 +1303,11 @@ pub(crate) async fn insert_activity(
             .bind(&e.snippet)
             .bind(&e.body)
             .bind(now)
+            .bind(if e.attachments.is_empty() {
+                None
+            } else {
+                Some(serde_json::to_string(&e.attachments).map_err(|e| StoreError::Other(e.to_string()))?)
+            })
             .fetch_one(&mut **tx)
             .await?,
         ),
@@ -1432,6 +1438,12 @@ fn activity_from_row(r: &sqlx::sqlite::SqliteRow, can_email: bool) -> StoreResul
                 subject,
                 sender,
                 snippet,
+                attachments: match r.get::<Option<String>, _>(12) {
+                    Some(json) => {
+                        serde_json::from_str(&json).map_err(|e| corrupt("email attachments", e))?
+                    }
+                    None => Vec::new(),
+                },
             }),
             _ => None,
         };
