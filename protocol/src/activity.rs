@@ -348,6 +348,13 @@ pub struct ActivityView {
     pub activity: Activity,
     /// The full text of an email, for users with the email permission.
     pub email_body: Option<String>,
+    /// The conversation attributes its source interaction brought (as kept: see the
+    /// attribute rules), by name.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub conversation_attributes: std::collections::BTreeMap<String, String>,
+    /// The contact's customer attributes, by name.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub customer_attributes: std::collections::BTreeMap<String, String>,
 }
 
 #[cfg(test)]

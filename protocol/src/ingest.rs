@@ -180,6 +180,19 @@ pub struct IngestResult {
     /// another): nothing was learnt, and this says what (also in the audit log).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub link_conflict: Option<String>,
+    /// Attributes not kept as sent (absent: all were kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attributes_dropped: Option<AttributesDropped>,
+}
+
+/// How many of an interaction's attributes were not kept as sent: `unknown` names (not
+/// defined: ignored), `invalid` values (a date outside 1901–2049, a number that is none,
+/// a list or object), and text `cut` to 128 characters (kept, shortened).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttributesDropped {
+    pub unknown: u32,
+    pub invalid: u32,
+    pub cut: u32,
 }
 
 /// `POST /api/v1/integrations` (admins).

@@ -157,6 +157,39 @@ pub fn clean_attributes(
     out
 }
 
+/// What [`clean_attributes`] does not keep as sent, over both scopes; `None` when every
+/// attribute was kept whole.
+pub fn attributes_dropped(
+    defs: &BTreeMap<String, (String, String)>,
+    raw: &Attributes,
+) -> Option<agentdesk_protocol::AttributesDropped> {
+    let mut out = agentdesk_protocol::AttributesDropped::default();
+    for (name, value) in raw {
+        if !defs.contains_key(name) {
+            out.unknown += 1;
+            continue;
+        }
+        let kept = ["conversation", "customer"].iter().find_map(|scope| {
+            clean_attributes(
+                defs,
+                scope,
+                &Attributes::from([(name.clone(), value.clone())]),
+            )
+            .remove(name)
+        });
+        match (kept, value) {
+            (None, _) => out.invalid += 1,
+            (Some(k), serde_json::Value::String(v))
+                if k.chars().count() < v.trim().chars().count() =>
+            {
+                out.cut += 1
+            }
+            _ => {}
+        }
+    }
+    (out != agentdesk_protocol::AttributesDropped::default()).then_some(out)
+}
+
 /// Everything an ingest needs besides its detail.
 pub struct Parts<'a> {
     pub source: &'static str,
@@ -193,6 +226,7 @@ impl Parts<'_> {
                 .filter(|c| !c.is_empty()),
             conversation_attributes: clean_attributes(self.defs, "conversation", self.attributes),
             customer_attributes: clean_attributes(self.defs, "customer", self.attributes),
+            attributes_dropped: attributes_dropped(self.defs, self.attributes),
             activity: NewActivity {
                 team_id: self.team_id,
                 contact_id: 0,

@@ -196,9 +196,20 @@ async fn activity(
     } else {
         None
     };
+    let (conversation, customer) = state.store.activity_attributes(&caller.viewer, id).await?;
+    let attributes = |json: Option<String>, what: &str| -> ApiResult<_> {
+        json.map(|j| {
+            serde_json::from_str(&j)
+                .map_err(|e| ApiError::Internal(anyhow::anyhow!("stored {what} attributes: {e}")))
+        })
+        .transpose()
+        .map(Option::unwrap_or_default)
+    };
     Ok(ApiJson(ActivityView {
         activity,
         email_body,
+        conversation_attributes: attributes(conversation, "conversation")?,
+        customer_attributes: attributes(customer, "customer")?,
     }))
 }
 

@@ -171,12 +171,17 @@ fn answer(r: IngestResult) -> Answer {
 }
 
 async fn store_one(state: &AppState, i: crate::store::ingest::NewInteraction) -> ApiResult<Answer> {
+    let dropped = i.attributes_dropped;
     let (mut results, events) = state.store.ingest(&[i], true).await?;
     state.events.publish(events);
     crate::ingest::report_conflicts(&state.store, &results, "ingest").await;
-    let r = results
+    let mut r = results
         .pop()
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("no ingest result")))?;
+    // A replay keeps nothing new: nothing to report about its attributes.
+    if !r.duplicate {
+        r.attributes_dropped = dropped;
+    }
     Ok(answer(r))
 }
 

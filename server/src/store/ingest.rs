@@ -100,6 +100,8 @@ pub struct NewInteraction {
     pub customer_attributes: BTreeMap<String, String>,
     /// `team_id` and `contact_id` are filled in by the store.
     pub activity: NewActivity,
+    /// What the attribute rules did not keep as sent (reported in the answer).
+    pub attributes_dropped: Option<agentdesk_protocol::AttributesDropped>,
 }
 
 /// How a later part (a chat message, a call's disposition) changes its interaction's

@@ -354,6 +354,13 @@ pub trait Store:
     async fn delete_activity(&self, viewer: &Viewer, id: i64) -> StoreResult<Option<StoredEvent>>;
     /// The full text of an email activity, when the viewer may read it.
     async fn email_body(&self, viewer: &Viewer, activity_id: i64) -> StoreResult<Option<String>>;
+    /// The conversation attributes of the interaction behind an activity and its contact's
+    /// customer attributes (JSON maps as stored), scoped like the activity.
+    async fn activity_attributes(
+        &self,
+        viewer: &Viewer,
+        activity_id: i64,
+    ) -> StoreResult<(Option<String>, Option<String>)>;
     /// One activity, if visible to the viewer.
     async fn activity(&self, viewer: &Viewer, id: i64) -> StoreResult<Option<Activity>>;
 

@@ -138,3 +138,54 @@ async fn a_contact_linked_by_one_key_learns_the_others_and_a_contradiction_is_re
     assert!(r.contact_created);
     assert_ne!(r.contact_id, app.contact_a);
 }
+
+#[tokio::test]
+async fn attributes_are_shown_with_the_activity_and_those_not_kept_are_counted() {
+    let app = TestApp::spawn().await;
+    let a = integration(&app, "crm A", app.team_a).await;
+    let res = app
+        .http
+        .post(app.url("/api/v1/ingest/ticket"))
+        .bearer_auth(&a)
+        .json(
+            &json!({ "ticket_id": "AT-1", "event": "created", "subject": "Baja",
+            "status": "open", "at": "2026-03-02T10:00:00Z",
+            "customer": { "phone": "099 000 111" },
+            "attributes": {
+                "reason": "cancelación", "amount": 12.5,
+                "plan": "p".repeat(300), "birth_date": "1900-01-01",
+                "favourite_colour": "azul", "order_id": ["not", "text"]
+            } }),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let r: IngestResult = res.json().await.unwrap();
+    let dropped = r.attributes_dropped.expect("some were not kept");
+    assert_eq!(
+        (dropped.unknown, dropped.invalid, dropped.cut),
+        (1, 2, 1),
+        "{dropped:?}"
+    );
+    let token = app.token("agent_a").await;
+    let v: agentdesk_protocol::ActivityView = app
+        .get_as(&format!("/api/v1/activities/{}", r.activity_id), &token)
+        .await;
+    assert_eq!(v.conversation_attributes["reason"], "cancelación");
+    assert_eq!(v.conversation_attributes["amount"], "12.5");
+    assert!(!v.conversation_attributes.contains_key("order_id"));
+    assert_eq!(v.customer_attributes["plan"].chars().count(), 128);
+    assert!(!v.customer_attributes.contains_key("birth_date"));
+    // Another team's user gets nothing of it.
+    let b = app.token("agent_b").await;
+    let res = app
+        .call(
+            Method::GET,
+            &format!("/api/v1/activities/{}", r.activity_id),
+            Some(&b),
+            None::<&()>,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+}

@@ -711,6 +711,8 @@ fn ActivitySource(id: i64) -> impl IntoView {
                         <div><dt>{move || i18n.t(Msg::Source)}</dt><dd>{v.activity.model_id.clone()}</dd></div>
                         <div><dt>{move || i18n.t(Msg::When)}</dt><dd><Time at=v.activity.occurred_at full=true /></dd></div>
                     </dl>
+                    <AttributeList title=Msg::ConversationAttributes attrs=v.conversation_attributes.clone() />
+                    <AttributeList title=Msg::CustomerAttributes attrs=v.customer_attributes.clone() />
                     {v.email_body.map(|b| view! { <pre class="email-body">{b}</pre> })}
                 }.into_any(),
             }}
@@ -718,9 +720,69 @@ fn ActivitySource(id: i64) -> impl IntoView {
     }
 }
 
+/// The readable label of an attribute the desktop defines; others keep their name.
+pub fn attribute_label(name: &str) -> Option<Msg> {
+    Some(match name {
+        "plan" => Msg::AttrPlan,
+        "segment" => Msg::AttrSegment,
+        "city" => Msg::AttrCity,
+        "document_id" => Msg::AttrDocumentId,
+        "birth_date" => Msg::AttrBirthDate,
+        "customer_since" => Msg::AttrCustomerSince,
+        "lifetime_value" => Msg::AttrLifetimeValue,
+        "reason" => Msg::AttrReason,
+        "order_id" => Msg::AttrOrderId,
+        "promised_date" => Msg::AttrPromisedDate,
+        "amount" => Msg::AttrAmount,
+        _ => return None,
+    })
+}
+
+/// Attributes as a labelled list (nothing when there are none).
+#[component]
+fn AttributeList(title: Msg, attrs: std::collections::BTreeMap<String, String>) -> impl IntoView {
+    let i18n = use_i18n();
+    (!attrs.is_empty()).then(|| {
+        let rows = attrs
+            .into_iter()
+            .map(|(name, value)| {
+                let label = move || match attribute_label(&name) {
+                    Some(m) => i18n.t(m).to_string(),
+                    None => name.clone(),
+                };
+                view! { <div><dt>{label}</dt><dd>{value}</dd></div> }
+            })
+            .collect_view();
+        view! {
+            <h4 class="attr-title">{move || i18n.t(title)}</h4>
+            <dl class="attr-table attributes">{rows}</dl>
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_defined_attribute_has_a_label() {
+        for name in [
+            "plan",
+            "segment",
+            "city",
+            "document_id",
+            "birth_date",
+            "customer_since",
+            "lifetime_value",
+            "reason",
+            "order_id",
+            "promised_date",
+            "amount",
+        ] {
+            assert!(attribute_label(name).is_some(), "{name}");
+        }
+        assert_eq!(attribute_label("conversation_attribute_1"), None);
+    }
 
     #[test]
     fn matches_are_word_prefixes_ignoring_case_and_accents() {

@@ -331,6 +331,7 @@ async fn ingest_one(
             contact_created: false,
             grouped: false,
             link_conflict: None,
+            attributes_dropped: None,
         });
     }
     // A later segment of a known conversation joins its activity.
@@ -358,6 +359,7 @@ async fn ingest_one(
             contact_created: false,
             grouped: true,
             link_conflict: None,
+            attributes_dropped: None,
         });
     }
     let (contact_id, created) = match found.contact {
@@ -397,6 +399,7 @@ async fn ingest_one(
         contact_created: created,
         grouped: false,
         link_conflict,
+        attributes_dropped: None,
     })
 }
 
@@ -458,6 +461,7 @@ impl IngestStore for PostgresStore {
             contact_created: false,
             grouped: false,
             link_conflict: None,
+            attributes_dropped: None,
         };
         let seen: bool = sqlx::query_scalar(
             "SELECT EXISTS (SELECT 1 FROM interactions \

@@ -1106,6 +1106,27 @@ impl Store for PostgresStore {
         Ok(stored.into_iter().next())
     }
 
+    async fn activity_attributes(
+        &self,
+        viewer: &Viewer,
+        activity_id: i64,
+    ) -> StoreResult<(Option<String>, Option<String>)> {
+        let sql = format!(
+            "SELECT (SELECT i.attributes FROM interactions i WHERE i.activity_id = a.id \
+                     ORDER BY i.id LIMIT 1), c.attributes \
+             FROM activities a JOIN contacts c ON c.id = a.contact_id \
+             WHERE a.id = $3 AND {}",
+            scoped("a.team_id")
+        );
+        let row: Option<(Option<String>, Option<String>)> = sqlx::query_as(AssertSqlSafe(sql))
+            .bind(viewer.all_teams())
+            .bind(viewer.user_id)
+            .bind(activity_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.unwrap_or_default())
+    }
+
     async fn email_body(&self, viewer: &Viewer, activity_id: i64) -> StoreResult<Option<String>> {
         if !viewer.can_email {
             return Ok(None);

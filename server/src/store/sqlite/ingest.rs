@@ -228,6 +228,7 @@ async fn ingest_one(
             contact_created: false,
             grouped: false,
             link_conflict: None,
+            attributes_dropped: None,
         });
     }
     // A later segment of a known conversation joins its activity.
@@ -269,6 +270,7 @@ async fn ingest_one(
                     contact_created: false,
                     grouped: true,
                     link_conflict: None,
+                    attributes_dropped: None,
                 });
             }
         }
@@ -317,6 +319,7 @@ async fn ingest_one(
         contact_created: created,
         grouped: false,
         link_conflict,
+        attributes_dropped: None,
     })
 }
 
@@ -363,6 +366,7 @@ impl IngestStore for SqliteStore {
             contact_created: false,
             grouped: false,
             link_conflict: None,
+            attributes_dropped: None,
         };
         let seen: bool = sqlx::query_scalar(
             "SELECT EXISTS (SELECT 1 FROM interactions WHERE team_id = ? AND source = ? AND source_key = ?)",
