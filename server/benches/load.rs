@@ -76,7 +76,7 @@ async fn start(db_url: &str, dist: &std::path::Path) -> anyhow::Result<Instance>
         child,
         base: format!("http://127.0.0.1:{port}"),
     };
-    let http = reqwest::Client::new();
+    let http = agentdesk_server::outbound::plain_client();
     for _ in 0..600 {
         if let Ok(r) = http.get(format!("{}/readyz", instance.base)).send().await
             && r.status().is_success()
@@ -296,11 +296,14 @@ async fn main() -> anyhow::Result<()> {
         servers.push(start(&db_url, &dist).await?);
     }
     let bases: Vec<String> = servers.iter().map(|s| s.base.clone()).collect();
-    let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(10))
-        .pool_max_idle_per_host(agents)
-        .build()?;
-    let streams = reqwest::Client::new();
+    let http = {
+        agentdesk_server::outbound::install_crypto();
+        reqwest::Client::builder()
+    }
+    .timeout(Duration::from_secs(10))
+    .pool_max_idle_per_host(agents)
+    .build()?;
+    let streams = agentdesk_server::outbound::plain_client();
 
     let login = |base: String, user: String| {
         let http = http.clone();

@@ -100,11 +100,23 @@ impl reqwest::dns::Resolve for GuardedResolver {
     }
 }
 
+/// reqwest asks for a process-wide rustls provider even for a client with a TLS config of
+/// its own: ring, as everywhere else here. Any HTTP client in the process (the tests'
+/// and benchmarks' too) needs it installed first; installing twice is harmless.
+pub fn install_crypto() {
+    let _ = tokio_rustls::rustls::crypto::ring::default_provider().install_default();
+}
+
+/// A plain client for the tests and benchmarks (which talk to loopback servers): the
+/// provider installed, nothing else set.
+pub fn plain_client() -> reqwest::Client {
+    install_crypto();
+    reqwest::Client::new()
+}
+
 impl Outbound {
     pub fn new(allow_private: bool, timeout: Duration) -> anyhow::Result<Outbound> {
-        // reqwest asks for a process-wide provider even with a config of its own: ring,
-        // as everywhere else here (another one already installed is fine).
-        let _ = tokio_rustls::rustls::crypto::ring::default_provider().install_default();
+        install_crypto();
         let tls = crate::ingest::imap::tls_config(None)?;
         let client = reqwest::Client::builder()
             .use_preconfigured_tls((*tls).clone())

@@ -133,9 +133,12 @@ fn free_port() -> anyhow::Result<u16> {
 async fn start_chromedriver() -> anyhow::Result<(Child, String)> {
     let chromedriver =
         std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
-    let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(5))
-        .build()?;
+    let http = {
+        agentdesk_server::outbound::install_crypto();
+        reqwest::Client::builder()
+    }
+    .timeout(Duration::from_secs(5))
+    .build()?;
     for _ in 0..10 {
         let port = free_port()?;
         let mut driver = Command::new(&chromedriver)
@@ -383,7 +386,8 @@ impl Browser {
         token: Option<&str>,
         body: Option<serde_json::Value>,
     ) -> anyhow::Result<serde_json::Value> {
-        let mut req = reqwest::Client::new().request(method, format!("{}/api/v1{path}", self.base));
+        let mut req = agentdesk_server::outbound::plain_client()
+            .request(method, format!("{}/api/v1{path}", self.base));
         if let Some(t) = token {
             req = req.bearer_auth(t);
         }

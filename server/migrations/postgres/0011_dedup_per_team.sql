@@ -18,9 +18,12 @@ CREATE INDEX queue_log_team ON queue_log(team_id, datetime);
 ALTER TABLE interactions DROP CONSTRAINT interactions_source_source_key_key;
 ALTER TABLE interactions ADD CONSTRAINT interactions_team_source_key
     UNIQUE (team_id, source, source_key);
+-- A uContact webhook knows no team: it finds a key in any team.
+CREATE INDEX interactions_key ON interactions(source, source_key);
 
 ALTER TABLE calls DROP CONSTRAINT calls_guid_key;
 ALTER TABLE calls ADD CONSTRAINT calls_team_guid UNIQUE (team_id, guid);
+CREATE INDEX calls_guid ON calls(guid);
 
 ALTER TABLE incoming_emails ADD COLUMN team_id BIGINT REFERENCES teams(id);
 UPDATE incoming_emails e SET team_id = (SELECT a.team_id FROM activities a

@@ -38,6 +38,8 @@ ALTER TABLE interactions_new RENAME TO interactions;
 CREATE INDEX interactions_conversation ON interactions(team_id, conversation_id)
     WHERE conversation_id IS NOT NULL;
 CREATE INDEX interactions_activity ON interactions(activity_id);
+-- A uContact webhook knows no team: it finds a key in any team.
+CREATE INDEX interactions_key ON interactions(source, source_key);
 
 -- Calls: a guid is unique per team. Nothing refers to this table either.
 CREATE TABLE calls_new (
@@ -65,6 +67,7 @@ INSERT INTO calls_new SELECT id, guid, team_id, contact_id, user_id, activity_id
 DROP TABLE calls;
 ALTER TABLE calls_new RENAME TO calls;
 CREATE INDEX calls_user ON calls(user_id, ring_at DESC);
+CREATE INDEX calls_guid ON calls(guid);
 
 -- Stored e-mail: the Message-ID is unique per team. Activities refer to this table, so
 -- it is not rebuilt: the old column (and the UNIQUE constraint written into it) stays,

@@ -451,16 +451,20 @@ impl<R: Read> Read for LineCounting<R> {
     }
 }
 
-/// Whether a multi-line field holds what looks like further records of this file (a
-/// line with as many separators as a record has): a message may contain line breaks and
-/// a comma or two, not a whole row's worth.
+/// Whether a multi-line field holds what looks like further records of this file: a
+/// continuation line with a whole row's worth of separators, or with at least as many as
+/// precede this field in a record (a quote left open in field `j` swallows the next
+/// record up to ITS first quoted field, which in an export of one table is again field
+/// `j`: `3,SMc,SMS<-,2026-03-02 10:00:07,I,099100003,"tres"` leaves six commas inside).
+/// A message may contain line breaks and a comma or two, not a record's leading fields.
 fn swallows_records(record: &csv::StringRecord, expected: usize) -> bool {
     expected >= 3
-        && record.iter().any(|f| {
+        && record.iter().enumerate().any(|(j, f)| {
             f.contains('\n')
-                && f.lines()
-                    .skip(1)
-                    .any(|l| l.matches(',').count() + 1 >= expected)
+                && f.lines().skip(1).any(|l| {
+                    let commas = l.matches(',').count();
+                    commas + 1 >= expected || (j >= 3 && commas >= j)
+                })
         })
 }
 

@@ -197,7 +197,7 @@ async fn serve(
         "<!doctype html><title>t</title>",
     )
     .unwrap();
-    let http = reqwest::Client::new();
+    let http = agentdesk_server::outbound::plain_client();
     for _ in 0..10 {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
@@ -235,7 +235,7 @@ async fn serve(
 }
 
 async fn login(base: &str, user: &str) -> reqwest::StatusCode {
-    reqwest::Client::new()
+    agentdesk_server::outbound::plain_client()
         .post(format!("{base}/api/v1/auth/login"))
         .json(&serde_json::json!({ "username": user, "password": agentdesk_server::demo::DEMO_PASSWORD }))
         .send()
@@ -272,10 +272,18 @@ async fn the_date_header_is_the_servers_clock_which_the_desktop_sets_its_own_by(
         &[("AGENTDESK_NOW", "2028-02-29T00:30:00-03:00")],
     )
     .await;
-    let res = reqwest::get(format!("{base}/readyz")).await.unwrap();
+    let res = agentdesk_server::outbound::plain_client()
+        .get(format!("{base}/readyz"))
+        .send()
+        .await
+        .unwrap();
     let date = res.headers()["date"].to_str().unwrap().to_string();
     assert!(date.starts_with("Tue, 29 Feb 2028 03:3"), "{date}");
-    let res = reqwest::get(format!("{base}/api/v1/me")).await.unwrap();
+    let res = agentdesk_server::outbound::plain_client()
+        .get(format!("{base}/api/v1/me"))
+        .send()
+        .await
+        .unwrap();
     assert!(res.headers()["date"].to_str().unwrap().contains("Feb 2028"));
     let _ = child.kill();
     let _ = child.wait();

@@ -140,7 +140,7 @@ async fn the_demo_logins_listed_in_the_readme_work() {
     ));
     let readme =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
-    let http = reqwest::Client::new();
+    let http = agentdesk_server::outbound::plain_client();
     for (user, role) in [
         ("admin", Role::Admin),
         ("sofia", Role::Supervisor),

@@ -68,7 +68,7 @@ impl Server {
             child: Arc::new(std::sync::Mutex::new(child)),
             base: format!("http://127.0.0.1:{port}"),
         };
-        let http = reqwest::Client::new();
+        let http = agentdesk_server::outbound::plain_client();
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             // Ready is our process alive and answering our readiness route, not merely
@@ -192,7 +192,7 @@ async fn a_server_killed_mid_burst_keeps_every_acknowledged_ingest_and_retries_s
     // real binary in its own process.
     let app = TestApp::spawn().await;
     let db_url = app.db_url.clone();
-    let http = reqwest::Client::new();
+    let http = agentdesk_server::outbound::plain_client();
     let (server, port) = Server::start_anywhere(&db_url, app.dist.path()).await;
     let admin = login(&http, &server.base, "admin").await;
     let creds: IntegrationCredentials = http

@@ -9,6 +9,7 @@ mod demo;
 mod email_content;
 mod fault;
 mod fuzz;
+mod hostile_csv;
 mod imap;
 mod ingest;
 mod linking;

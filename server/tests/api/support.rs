@@ -305,7 +305,7 @@ impl TestApp {
         ));
         TestApp {
             base,
-            http: reqwest::Client::new(),
+            http: agentdesk_server::outbound::plain_client(),
             team_a,
             team_b,
             contact_a,

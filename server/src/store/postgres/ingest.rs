@@ -240,28 +240,33 @@ async fn find_interaction(
     source: &str,
     key: &str,
 ) -> StoreResult<Option<(Option<i64>, i64, i64)>> {
-    let row = sqlx::query(
+    // Two statements, not one with `team IS NULL OR …`: each must use its own index (the
+    // per-team unique key, or the key alone), or every ingest would scan the ledger.
+    let sql = if team.is_some() {
         "SELECT activity_id, contact_id, team_id FROM interactions \
-         WHERE source = $1 AND source_key = $2 AND ($3::BIGINT IS NULL OR team_id = $3) \
-         ORDER BY id DESC LIMIT 1",
-    )
-    .bind(source)
-    .bind(key)
-    .bind(team)
-    .fetch_optional(&mut **tx)
-    .await?;
-    if let Some(r) = row {
+         WHERE team_id = $3 AND source = $1 AND source_key = $2"
+    } else {
+        "SELECT activity_id, contact_id, team_id FROM interactions \
+         WHERE source = $1 AND source_key = $2 ORDER BY id DESC LIMIT 1"
+    };
+    let mut q = sqlx::query(sql).bind(source).bind(key);
+    if let Some(t) = team {
+        q = q.bind(t);
+    }
+    if let Some(r) = q.fetch_optional(&mut **tx).await? {
         return Ok(Some((r.get(0), r.get(1), r.get(2))));
     }
     if source == "call" {
-        let row = sqlx::query(
-            "SELECT activity_id, contact_id, team_id FROM calls \
-             WHERE guid = $1 AND ($2::BIGINT IS NULL OR team_id = $2) ORDER BY id DESC LIMIT 1",
-        )
-        .bind(key)
-        .bind(team)
-        .fetch_optional(&mut **tx)
-        .await?;
+        let sql = if team.is_some() {
+            "SELECT activity_id, contact_id, team_id FROM calls WHERE team_id = $2 AND guid = $1"
+        } else {
+            "SELECT activity_id, contact_id, team_id FROM calls WHERE guid = $1 ORDER BY id DESC LIMIT 1"
+        };
+        let mut q = sqlx::query(sql).bind(key);
+        if let Some(t) = team {
+            q = q.bind(t);
+        }
+        let row = q.fetch_optional(&mut **tx).await?;
         return Ok(row.map(|r| (r.get(0), r.get(1), r.get(2))));
     }
     Ok(None)
