@@ -11,7 +11,7 @@
 # exit: each pass runs in its own process group, which is killed when it ends, and
 # PostgreSQL clusters (which detach from it) are found under this run's TMPDIR.
 #
-# AGENTDESK_TEST_NOW=2028-03-01T00:30:00-03:00 runs the whole suite with the server's
+# AGENTDESK_NOW=2028-03-01T00:30:00-03:00 runs the whole suite with the server's
 # clock starting at that instant (see docs/testing.md).
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
