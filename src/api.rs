@@ -276,6 +276,13 @@ pub async fn connection_events_csv(user_id: i64, query: &str) -> Result<String, 
     get_text(&format!("/agents/{user_id}/connection-events.csv?{query}")).await
 }
 
+pub async fn queue_log(
+    user_id: i64,
+    query: &str,
+) -> Result<agentdesk_protocol::QueueLogPage, ApiError> {
+    get(&format!("/agents/{user_id}/queue-log?{query}")).await
+}
+
 pub async fn status_time(user_id: i64, query: &str) -> Result<StatusTime, ApiError> {
     get(&format!("/agents/{user_id}/status-time?{query}")).await
 }

@@ -159,6 +159,12 @@ messages! {
     Delete => "Eliminar", "Delete";
     Source => "Origen", "Source";
     When => "Fecha", "When";
+    QueueLogTitle => "Eventos de llamadas (uContact)", "Call events (uContact)";
+    QueueLogEmpty => "Sin eventos de llamadas en estas fechas.", "No call events in these dates.";
+    QueueEvent => "Evento", "Event";
+    Queue => "Cola / campaña", "Queue / campaign";
+    CallId => "Llamada", "Call";
+    QueueData => "Datos", "Data";
     ConversationAttributes => "Datos de la conversación", "Conversation details";
     CustomerAttributes => "Datos del cliente", "Customer details";
     AttrPlan => "Plan", "Plan";

@@ -280,6 +280,33 @@ pub struct ConnectionEventPage {
     pub to: NaiveDate,
 }
 
+/// One row of uContact's `queue_log_repo` kept for a team (imported, or written by the
+/// desktop's own calls), as an agent's log shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueLogEntry {
+    pub at: chrono::DateTime<chrono::Utc>,
+    /// The call (uContact's guid).
+    pub callid: String,
+    /// The queue or campaign.
+    pub queue: String,
+    /// ENTERQUEUE, CONNECT, COMPLETEAGENT, PHONECOMPLETEAGENT, FINISHWRAPUP…
+    pub event: String,
+    /// data1..data5, as uContact defines them per event.
+    pub data: [String; 5],
+}
+
+/// `GET /api/v1/agents/{id}/queue-log?from=&to=&page=`: the agent's queue_log rows of the
+/// viewer's teams, newest first, [`CONNECTION_EVENTS_PAGE_SIZE`] a page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueLogPage {
+    pub items: Vec<QueueLogEntry>,
+    pub total: u64,
+    pub page: u32,
+    pub pages: u32,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
 /// Seconds spent in each status on one day (the viewer's time zone).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DayStatusTime {

@@ -324,6 +324,7 @@ pub fn AgentLogPage() -> impl IntoView {
                 true => table().into_any(),
                 false => view! { <p class="muted" aria-busy="true">{move || i18n.t(Msg::Loading)}</p> }.into_any(),
             }}
+            {move || user_id().map(|id| view! { <crate::pages::queue_log::AgentQueueLog user_id=id range=shown /> })}
         </section>
     }
 }

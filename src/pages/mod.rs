@@ -6,3 +6,4 @@ pub mod contact;
 pub mod contacts;
 pub mod launch;
 pub mod login;
+pub mod queue_log;

@@ -148,6 +148,17 @@ async fn the_agent_log_applies_a_date_range_and_exports_those_rows_as_csv() {
             )
             .await?;
         }
+        // And a call, whose steps land in uContact's queue_log.
+        h.api(
+            reqwest::Method::POST,
+            "/calls",
+            Some(&ana),
+            Some(json!({ "contact_id": 1, "call": { "destination": "099000111",
+                "campaign": "Soporte<-" } })),
+        )
+        .await?;
+        h.api(reqwest::Method::POST, "/calls/hangup", Some(&ana), Some(json!({})))
+            .await?;
         let me = h.api(reqwest::Method::GET, "/me", Some(&ana), None).await?;
         let id = me["id"].as_i64().context("Ana's id")?;
         let sofia = h.api_token("sofia", "demo1234").await?;
@@ -172,6 +183,7 @@ async fn the_agent_log_applies_a_date_range_and_exports_those_rows_as_csv() {
         set_date(&h, "#log-to", &day_before).await?;
         h.click("#log-apply").await?;
         h.wait_count("#log-empty", 1).await?;
+        h.wait_count("#queue-log-empty", 1).await?;
         // Today: exactly the rows the API has for that range.
         set_date(&h, "#log-to", &to).await?;
         h.click("#log-apply").await?;
@@ -188,6 +200,10 @@ async fn the_agent_log_applies_a_date_range_and_exports_those_rows_as_csv() {
         ensure!(want >= 4, "Ana's changes are logged: {api}");
         let rows = h.texts("#log-table tbody tr").await?;
         ensure!(rows.len() == want.min(50), "{} rows shown, the API has {want}", rows.len());
+        // The call's queue_log rows, below the log, for the same range.
+        h.wait_text("#queue-log-table .ql-event", |t| t == "STARTCALL").await?;
+        h.wait_text("#queue-log-table .ql-event", |t| t == "PHONECOMPLETEAGENT")
+            .await?;
         // The CSV of the same range: captured as the page hands it to the browser.
         h.client
             .execute(

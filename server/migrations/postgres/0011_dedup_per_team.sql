@@ -14,6 +14,8 @@ UPDATE queue_log SET team_id = (SELECT MIN(id) FROM teams)
 DROP INDEX queue_log_row_key;
 CREATE UNIQUE INDEX queue_log_row_key ON queue_log(team_id, row_key) WHERE row_key IS NOT NULL;
 CREATE INDEX queue_log_team ON queue_log(team_id, datetime);
+-- An agent's rows, for their log (`GET /agents/{id}/queue-log`).
+CREATE INDEX queue_log_agent ON queue_log(agent, datetime);
 
 ALTER TABLE interactions DROP CONSTRAINT interactions_source_source_key_key;
 ALTER TABLE interactions ADD CONSTRAINT interactions_team_source_key

@@ -14,6 +14,8 @@ UPDATE queue_log SET team_id = (SELECT MIN(id) FROM teams)
 DROP INDEX queue_log_row_key;
 CREATE UNIQUE INDEX queue_log_row_key ON queue_log(team_id, row_key) WHERE row_key IS NOT NULL;
 CREATE INDEX queue_log_team ON queue_log(team_id, datetime);
+-- An agent's rows, for their log (`GET /agents/{id}/queue-log`).
+CREATE INDEX queue_log_agent ON queue_log(agent, datetime);
 
 -- The ledger of ingested interactions: unique per (team, source, key). Nothing refers to
 -- this table, so it is rebuilt with the new constraint.

@@ -33,6 +33,7 @@ pub fn router() -> Router<AppState> {
         .route("/agents/{id}/connection-events", get(log))
         .route("/agents/{id}/connection-events.csv", get(log_csv))
         .route("/agents/{id}/status-time", get(status_time))
+        .route("/agents/{id}/queue-log", get(queue_log))
 }
 
 async fn defs(
@@ -209,6 +210,45 @@ async fn log(
         .await?;
     (page.from, page.to) = days;
     Ok(ApiJson(page))
+}
+
+/// The agent's rows of uContact's queue_log (imported exports and the desktop's own
+/// calls) in the viewer's teams, by the same date range as the connection log.
+async fn queue_log(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+    ApiQuery(q): ApiQuery<ConnectionEventQuery>,
+) -> ApiResult<ApiJson<agentdesk_protocol::QueueLogPage>> {
+    watched(&state, &caller, id).await?;
+    if q.page == Some(0) {
+        return Err(ApiError::validation("page", "pages start at 1"));
+    }
+    let tz = viewer_tz(&state, &caller).await?;
+    let days = dates(&tz, &q)?;
+    let (from, to) = range(&tz, days);
+    let me = state
+        .store
+        .me(id)
+        .await?
+        .ok_or(ApiError::NotFound("agent"))?;
+    let agent = me.ucontact_agent.unwrap_or(me.username);
+    let teams = state.store.viewer_teams(&caller.viewer).await?;
+    let page = q.page.unwrap_or(1);
+    let (items, total) = state
+        .store
+        .queue_log_page(&agent, teams.as_deref(), from, to, page)
+        .await?;
+    let size = u64::from(agentdesk_protocol::CONNECTION_EVENTS_PAGE_SIZE);
+    let pages = u32::try_from(total.div_ceil(size).max(1)).unwrap_or(u32::MAX);
+    Ok(ApiJson(agentdesk_protocol::QueueLogPage {
+        items,
+        total,
+        page: page.min(pages),
+        pages,
+        from: days.0,
+        to: days.1,
+    }))
 }
 
 /// Rows read from the store per round while streaming an export.

@@ -95,6 +95,16 @@ pub trait StatusStore: Send + Sync {
     ) -> StoreResult<Vec<ConnectionEvent>>;
     /// The value of the user's last event before `t`.
     async fn status_at(&self, user_id: i64, t: i64) -> StoreResult<Option<String>>;
+    /// A page of the queue_log rows of `agent` (uContact's agent name) in `[from, to)`
+    /// (ms) of the teams `teams` (`None`: every team), newest first; the total with it.
+    async fn queue_log_page(
+        &self,
+        agent: &str,
+        teams: Option<&[i64]>,
+        from: i64,
+        to: i64,
+        page: u32,
+    ) -> StoreResult<(Vec<agentdesk_protocol::QueueLogEntry>, u64)>;
     /// The agents of the viewer's teams with their status and current call.
     async fn board(&self, viewer: &Viewer) -> StoreResult<Board>;
 }

@@ -189,6 +189,12 @@ fn probes(t: &Target) -> Vec<Probe> {
             None,
         ),
         probe(
+            M::GET,
+            "/agents/{id}/queue-log",
+            format!("/agents/{u}/queue-log"),
+            None,
+        ),
+        probe(
             M::POST,
             "/integrations",
             "/integrations".into(),

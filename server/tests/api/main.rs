@@ -14,6 +14,7 @@ mod imap;
 mod ingest;
 mod linking;
 mod perteam;
+mod queue_log;
 mod search;
 mod status;
 mod support;
@@ -150,6 +151,7 @@ async fn every_api_route_without_a_session_is_401_in_the_json_error_shape() {
         (Method::GET, "/api/v1/agents/1/connection-events"),
         (Method::GET, "/api/v1/agents/1/connection-events.csv"),
         (Method::GET, "/api/v1/agents/1/status-time"),
+        (Method::GET, "/api/v1/agents/1/queue-log"),
         (Method::POST, "/api/v1/integrations"),
         (Method::POST, "/api/v1/ingest/email"),
         (Method::POST, "/api/v1/ingest/chat"),

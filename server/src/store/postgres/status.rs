@@ -459,6 +459,58 @@ impl StatusStore for PostgresStore {
         Ok(ok)
     }
 
+    async fn queue_log_page(
+        &self,
+        agent: &str,
+        teams: Option<&[i64]>,
+        from: i64,
+        to: i64,
+        page: u32,
+    ) -> StoreResult<(Vec<agentdesk_protocol::QueueLogEntry>, u64)> {
+        const WHERE: &str = "agent = $1 AND ($2::BIGINT[] IS NULL OR team_id = ANY($2)) \
+             AND datetime >= $3 AND datetime < $4";
+        let teams = teams.map(<[i64]>::to_vec);
+        let mut conn = self.pool.acquire().await?;
+        let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT COUNT(*) FROM queue_log WHERE {WHERE}"
+        )))
+        .bind(agent)
+        .bind(&teams)
+        .bind(from)
+        .bind(to)
+        .fetch_one(&mut *conn)
+        .await?;
+        let size = i64::from(agentdesk_protocol::CONNECTION_EVENTS_PAGE_SIZE);
+        // Past the last page: the last page (as the connection log answers).
+        let pages = u32::try_from((total.max(1) + size - 1) / size).unwrap_or(u32::MAX);
+        let page = page.clamp(1, pages);
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT datetime, COALESCE(callid, ''), COALESCE(queuename, ''), event, \
+               COALESCE(data1, ''), COALESCE(data2, ''), COALESCE(data3, ''), \
+               COALESCE(data4, ''), COALESCE(data5, '') \
+             FROM queue_log WHERE {WHERE} ORDER BY datetime DESC, id DESC \
+             LIMIT {size} OFFSET $5"
+        )))
+        .bind(agent)
+        .bind(&teams)
+        .bind(from)
+        .bind(to)
+        .bind(i64::from(page - 1) * size)
+        .fetch_all(&mut *conn)
+        .await?;
+        let items = rows
+            .iter()
+            .map(|r| agentdesk_protocol::QueueLogEntry {
+                at: from_ms(r.get(0)),
+                callid: r.get(1),
+                queue: r.get(2),
+                event: r.get(3),
+                data: [r.get(4), r.get(5), r.get(6), r.get(7), r.get(8)],
+            })
+            .collect();
+        Ok((items, u64::try_from(total).unwrap_or(0)))
+    }
+
     async fn connection_events(
         &self,
         user_id: i64,
