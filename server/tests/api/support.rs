@@ -399,6 +399,11 @@ pub async fn expect_error(res: reqwest::Response, status: StatusCode) -> ErrorBo
     body
 }
 
+/// How soon a signed-out session's streams must end: well under the 20 s heartbeat that
+/// would otherwise end them (they end within a second by design; the margin is for a
+/// loaded 2-core machine running the suite in parallel).
+pub const SIGN_OUT_ENDS_STREAMS: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Reads SSE messages (event name, id, data) from a streaming response.
 pub struct SseReader {
     res: reqwest::Response,
