@@ -56,6 +56,12 @@ pub struct Interaction {
     pub crm_url: String,
     pub campaign: String,
     pub guid: String,
+    /// uContact's channel (`telephony`, `webchat`, …), for an Events API screen pop.
+    #[serde(default)]
+    pub channel: String,
+    /// uContact said the interaction is over (`finishedInteraction`).
+    #[serde(default)]
+    pub finished: bool,
 }
 
 #[derive(Clone, Copy)]
@@ -305,20 +311,90 @@ impl Bridge {
 
     fn on_ucontact_event(&self, e: UcEvent) {
         match e {
-            UcEvent::AssignedInteraction(a) => {
-                if let Some(mut i) = self.interaction.get_untracked() {
-                    i.guid = a.guid;
-                    i.campaign = a.campaign;
-                    self.interaction.set(Some(i));
+            UcEvent::AssignedInteraction(a) => self.screen_pop(a.screen_pop()),
+            UcEvent::FinishedInteraction(v) => {
+                let guid = agentdesk_protocol::bridge::event_guid(&v);
+                let ours = self.interaction.with_untracked(|i| {
+                    i.as_ref()
+                        .is_some_and(|i| guid.is_none() || guid.as_deref() == Some(i.guid.as_str()))
+                });
+                if ours {
+                    // The CRM stays as it is (the agent may still be typing in it); the
+                    // interaction's context ends.
+                    self.interaction.update(|i| {
+                        if let Some(i) = i {
+                            i.finished = true;
+                        }
+                    });
+                    self.notice.set(Some(Notice {
+                        ok: true,
+                        text: self.i18n.t(Msg::InteractionFinished).to_string(),
+                    }));
                 }
             }
+            UcEvent::SentDisposition(v) => match agentdesk_protocol::bridge::sent_disposition(&v) {
+                // Recorded on the call when the desktop knows it; uContact already has it,
+                // so it is marked as made there and not sent back.
+                Some(d) => self.dispose_from_ucontact(d),
+                None => leptos::logging::warn!("sentDisposition without a guid and l1: {v}"),
+            },
+            UcEvent::ChangedTheme(v) => match agentdesk_protocol::bridge::changed_theme(&v) {
+                Some(t) => crate::theme::set(t),
+                None => leptos::logging::warn!("changedTheme: no theme the desk has: {v}"),
+            },
             UcEvent::ChangedLanguage(v) => match agentdesk_protocol::bridge::changed_language(&v) {
                 // Saved to the profile too, as a change from the desk's own picker is.
                 Some(locale) => crate::session::set_locale(self.i18n, self.session, locale),
                 None => leptos::logging::warn!("changedLanguage: no language the desk speaks: {v}"),
             },
-            _ => {}
         }
+    }
+
+    /// `assignedInteraction`: find or create the contact, open its tab on the CRM.
+    fn screen_pop(&self, pop: agentdesk_protocol::ScreenPop) {
+        let this = *self;
+        spawn_local(async move {
+            match api::post::<_, agentdesk_protocol::LaunchResult>("/screen-pop", &pop).await {
+                Ok(r) => {
+                    this.interaction.set(Some(Interaction {
+                        contact_id: r.contact_id,
+                        crm_url: r.crm_url,
+                        campaign: r.campaign,
+                        guid: r.guid,
+                        channel: pop.channel,
+                        finished: false,
+                    }));
+                    this.notice.set(Some(Notice {
+                        ok: true,
+                        text: this.i18n.t(Msg::InteractionAssigned).to_string(),
+                    }));
+                    this.go(&format!("/contacts/{}?tab=crm", r.contact_id));
+                }
+                Err(e) => {
+                    leptos::logging::warn!("assignedInteraction: {e:?}");
+                    this.notice.set(Some(Notice {
+                        ok: false,
+                        text: crate::components::error::describe(&e, |m| this.i18n.t(m)),
+                    }));
+                }
+            }
+        });
+    }
+
+    /// `sentDisposition`: the agent dispositioned in uContact's own screen.
+    fn dispose_from_ucontact(&self, d: agentdesk_protocol::bridge::CallDisposition) {
+        let this = *self;
+        spawn_local(async move {
+            let body = DisposeCall {
+                disposition: d,
+                from_ucontact: true,
+            };
+            match api::post::<_, agentdesk_protocol::CallInfo>("/calls/disposition", &body).await {
+                Ok(_) => this.refresh_calls().await,
+                // A call the desktop never saw: uContact's webhook records it.
+                Err(e) => leptos::logging::warn!("sentDisposition not recorded here: {e:?}"),
+            }
+        });
     }
 
     /// Post to the CRM frame, to its own origin only.
@@ -358,7 +434,11 @@ impl Bridge {
 
     /// The agent's status changed: tell uContact (when embedded) and the CRM.
     pub fn status_changed(&self, status: &str) {
-        if let (Some(origin), true) = (self.ucontact_origin(), Self::embedded())
+        // Not uContact's protocol: only when an admin turned it on.
+        let relay = self
+            .settings
+            .with_untracked(|s| s.as_ref().is_some_and(|s| s.agent_status_relay));
+        if let (Some(origin), true, true) = (self.ucontact_origin(), Self::embedded(), relay)
             && let (Ok(Some(parent)), Some(value)) = (
                 window().parent(),
                 js_value(&agentdesk_protocol::bridge::AgentStatusRelay::new(status)),
@@ -467,6 +547,7 @@ impl Bridge {
                     "/calls/disposition",
                     &DisposeCall {
                         disposition: disposition.clone(),
+                        from_ucontact: false,
                     },
                 )
                 .await

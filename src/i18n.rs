@@ -189,6 +189,11 @@ messages! {
     CrmTemplateHelp => "Variables: {phone}, {agent}, {campaign}, {guid} y cualquier dato del marcador.", "Placeholders: {phone}, {agent}, {campaign}, {guid} and any dialer-data key.";
     CrmOrigins => "Otros orígenes permitidos del CRM (uno por línea)", "Further allowed CRM origins (one per line)";
     UcontactOrigin => "Origen de uContact", "uContact origin";
+    AgentStatusRelay => "Enviar a uContact el estado del agente (mensaje AGENT_STATUS, fuera del protocolo de uContact)", "Send the agent's status to uContact (AGENT_STATUS message, not in uContact's protocol)";
+    FrameSandbox => "Sandbox del marco del CRM (atributos allow-…, separados por espacios)", "CRM frame sandbox (allow-… tokens, space-separated)";
+    FrameAllow => "Permisos delegados al CRM (allow=, p. ej. clipboard-write microphone)", "Features delegated to the CRM (allow=, e.g. clipboard-write microphone)";
+    InteractionAssigned => "Interacción asignada", "Interaction assigned";
+    InteractionFinished => "Interacción finalizada", "Interaction finished";
     Campaigns => "Campañas y tipificaciones", "Campaigns and dispositions";
     RequireDisposition => "Exigir tipificación antes de la próxima llamada", "Require a disposition before the next call";
     DispositionTree => "Árbol de tipificaciones (dos espacios por nivel, hasta 3 niveles)", "Disposition tree (two spaces per level, up to 3 levels)";

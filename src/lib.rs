@@ -11,3 +11,4 @@ pub mod live;
 pub mod pages;
 pub mod session;
 pub mod status;
+pub mod theme;

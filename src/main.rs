@@ -2,5 +2,6 @@
 
 fn main() {
     agentdesk::crash::install();
+    agentdesk::theme::restore();
     leptos::mount::mount_to_body(agentdesk::app::App);
 }

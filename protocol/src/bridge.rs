@@ -24,8 +24,10 @@
 use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize};
 
+pub use crate::uc_events::*;
+
 /// A string that may have been sent as a JSON number (`destination: 11111111`).
-fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+pub(crate) fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum S {
@@ -119,46 +121,6 @@ pub struct CrmRequest {
     /// When present, the desktop answers with a [`CrmReply`] carrying it.
     pub id: Option<String>,
     pub action: UcAction,
-}
-
-/// `assignedInteraction`'s data (uContact Events API); unknown fields are ignored.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct AssignedInteraction {
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub guid: String,
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub campaign: String,
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub channel: String,
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub client_id: String,
-}
-
-/// uContact's Events API messages the desktop understands.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "event", content = "data", rename_all = "camelCase")]
-pub enum UcEvent {
-    AssignedInteraction(AssignedInteraction),
-    FinishedInteraction(#[serde(default)] serde_json::Value),
-    SentDisposition(#[serde(default)] serde_json::Value),
-    ChangedTheme(#[serde(default)] serde_json::Value),
-    ChangedLanguage(#[serde(default)] serde_json::Value),
-}
-
-/// The language a `changedLanguage` event names, in any of the shapes uContact sends:
-/// `{language: 'en'}`, `{lang: 'en'}`, `{locale: …}`, the bare string `'en'`, with a region
-/// (`es-UY`, `en_US`) and in any case. `None` for a language the desktop does not speak.
-pub fn changed_language(data: &serde_json::Value) -> Option<crate::Locale> {
-    let text = match data {
-        serde_json::Value::String(s) => s.as_str(),
-        serde_json::Value::Object(m) => ["language", "lang", "locale"]
-            .iter()
-            .find_map(|k| m.get(*k).and_then(|v| v.as_str()))?,
-        _ => return None,
-    };
-    let primary = text.trim().split(['-', '_']).next()?.to_ascii_lowercase();
-    primary.parse().ok()
 }
 
 /// Anything the desktop accepts through postMessage.

@@ -101,7 +101,7 @@ impl Campaign {
 }
 
 /// How the desktop embeds and talks to the CRM and uContact (admin settings).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CrmSettings {
     /// e.g. `https://crm.example/customers?searchByPhoneNumber={phone}`; placeholders
     /// `{phone}`, `{agent}`, `{campaign}`, `{guid}` and any dialer-data key. Empty: no CRM.
@@ -115,6 +115,30 @@ pub struct CrmSettings {
     /// actions are relayed to it. Empty: not embedded in uContact.
     #[serde(default)]
     pub ucontact_origin: String,
+    /// Send uContact the desktop's own `AGENT_STATUS` message on every status change.
+    /// Not part of uContact's protocol, so off unless an admin turns it on.
+    #[serde(default)]
+    pub agent_status_relay: bool,
+    /// The CRM iframe's `sandbox` tokens ([`crate::embed`]); absent: today's default set.
+    #[serde(default = "crate::embed::default_frame_sandbox")]
+    pub frame_sandbox: Vec<String>,
+    /// Features delegated to the CRM iframe through `allow=` (e.g. `clipboard-write`,
+    /// `microphone`); none by default.
+    #[serde(default)]
+    pub frame_allow: Vec<String>,
+}
+
+impl Default for CrmSettings {
+    fn default() -> Self {
+        CrmSettings {
+            url_template: String::new(),
+            crm_origins: Vec::new(),
+            ucontact_origin: String::new(),
+            agent_status_relay: false,
+            frame_sandbox: crate::embed::default_frame_sandbox(),
+            frame_allow: Vec::new(),
+        }
+    }
 }
 
 /// `POST /api/v1/calls`: MAKE_CALL, from the CRM or the agent's own button.
@@ -137,6 +161,10 @@ pub struct HangUp {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DisposeCall {
     pub disposition: CallDisposition,
+    /// Made in uContact's own screen (its `sentDisposition` event): recorded here, and
+    /// not sent back to uContact's REST API.
+    #[serde(default)]
+    pub from_ucontact: bool,
 }
 
 /// A call as the desktop tracks it.
@@ -175,6 +203,28 @@ pub struct CurrentCalls {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LaunchRequest {
     pub params: BTreeMap<String, String>,
+}
+
+/// `POST /api/v1/screen-pop`: uContact's `assignedInteraction` (Events API), passed on by
+/// the desktop. The contact is found by `client_id` (its external id), else by `phone`,
+/// else created; the answer is a [`LaunchResult`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScreenPop {
+    #[serde(default)]
+    pub guid: String,
+    #[serde(default)]
+    pub campaign: String,
+    #[serde(default)]
+    pub channel: String,
+    /// The customer's id in the CRM (uContact's `clientId`).
+    #[serde(default)]
+    pub client_id: String,
+    /// The customer's number, when the event carries one.
+    #[serde(default)]
+    pub phone: String,
+    /// The event's other text fields (dialer data), for the CRM URL's placeholders.
+    #[serde(default)]
+    pub data: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -9,12 +9,14 @@ pub mod auth;
 pub mod bridge;
 pub mod call;
 pub mod contact;
+pub mod embed;
 pub mod error;
 pub mod event;
 pub mod ingest;
 pub mod status;
 pub mod team;
 pub mod text;
+pub mod uc_events;
 
 pub use activity::*;
 pub use auth::*;

@@ -200,8 +200,7 @@ pub async fn seed_crm(store: &DynStore, base: &str) -> anyhow::Result<()> {
             url_template: format!(
                 "{base}/sample-crm/?phone={{phone}}&agent={{agent}}&campaign={{campaign}}&guid={{guid}}"
             ),
-            crm_origins: vec![],
-            ucontact_origin: String::new(),
+            ..CrmSettings::default()
         })
         .await?;
     for name in CAMPAIGNS {

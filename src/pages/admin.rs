@@ -88,14 +88,21 @@ fn CrmSettingsForm() -> impl IntoView {
     let template = RwSignal::new(String::new());
     let origins = RwSignal::new(String::new());
     let ucontact = RwSignal::new(String::new());
+    let relay = RwSignal::new(false);
+    let sandbox = RwSignal::new(agentdesk_protocol::embed::default_frame_sandbox().join(" "));
+    let allow = RwSignal::new(String::new());
     let status = RwSignal::new(None::<(bool, String)>);
     spawn_local(async move {
         if let Ok(s) = api::get::<CrmSettings>("/crm/settings").await {
             template.set(s.url_template);
             origins.set(s.crm_origins.join("\n"));
             ucontact.set(s.ucontact_origin);
+            relay.set(s.agent_status_relay);
+            sandbox.set(s.frame_sandbox.join(" "));
+            allow.set(s.frame_allow.join(" "));
         }
     });
+    let words = |s: String| s.split_whitespace().map(str::to_string).collect::<Vec<_>>();
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let body = CrmSettings {
@@ -108,6 +115,9 @@ fn CrmSettingsForm() -> impl IntoView {
                 .map(str::to_string)
                 .collect(),
             ucontact_origin: ucontact.get_untracked(),
+            agent_status_relay: relay.get_untracked(),
+            frame_sandbox: words(sandbox.get_untracked()),
+            frame_allow: words(allow.get_untracked()),
         };
         spawn_local(async move {
             match api::put::<_, CrmSettings>("/crm/settings", &body).await {
@@ -133,6 +143,15 @@ fn CrmSettingsForm() -> impl IntoView {
             <label for="ucontact-origin">{move || i18n.t(Msg::UcontactOrigin)}</label>
             <input id="ucontact-origin" class="input" prop:value=ucontact placeholder="https://acme.ucontact.example"
                 on:input=move |ev| ucontact.set(event_target_value(&ev)) />
+            <label class="check"><input type="checkbox" id="agent-status-relay" prop:checked=relay
+                on:change=move |ev| relay.set(event_target_checked(&ev)) />
+                {move || i18n.t(Msg::AgentStatusRelay)}</label>
+            <label for="frame-sandbox">{move || i18n.t(Msg::FrameSandbox)}</label>
+            <input id="frame-sandbox" class="input mono" prop:value=sandbox
+                on:input=move |ev| sandbox.set(event_target_value(&ev)) />
+            <label for="frame-allow">{move || i18n.t(Msg::FrameAllow)}</label>
+            <input id="frame-allow" class="input mono" prop:value=allow placeholder="clipboard-write microphone"
+                on:input=move |ev| allow.set(event_target_value(&ev)) />
             <div class="form-actions">
                 <button class="btn btn-primary" type="submit" id="crm-settings-save">{move || i18n.t(Msg::Save)}</button>
                 {move || status.get().map(|(ok, m)| view! {

@@ -30,6 +30,7 @@ pub fn LaunchPage() -> impl IntoView {
                 crm_url: r.crm_url.clone(),
                 campaign: r.campaign.clone(),
                 guid: r.guid.clone(),
+                ..Default::default()
             }));
             navigate(
                 &format!("/contacts/{}?tab=crm", r.contact_id),

@@ -1,19 +1,14 @@
 //! Telephony: CRM settings, campaigns and their disposition trees, calls (MAKE_CALL,
-//! HANG_UP, DISPOSITION_CALL as the bridge and the agent's own buttons send them), and
-//! the screen-pop launch.
-
-use std::collections::BTreeMap;
+//! HANG_UP, DISPOSITION_CALL as the bridge and the agent's own buttons send them).
 
 use agentdesk_protocol::{
-    CallInfo, Campaign, CrmSettings, CurrentCalls, Direction, DisposeCall, HangUp, LaunchRequest,
-    LaunchResult, Role, StartCall, fill_template, origin_of, parse_origin,
+    CallInfo, Campaign, CrmSettings, CurrentCalls, Direction, DisposeCall, HangUp, Role, StartCall,
+    origin_of, parse_origin,
 };
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post, put};
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
 
 use crate::AppState;
 use crate::auth::{Caller, ClientIp};
@@ -32,7 +27,6 @@ pub fn router() -> Router<AppState> {
         .route("/calls/current", get(current))
         .route("/calls/hangup", post(hang_up))
         .route("/calls/disposition", post(dispose))
-        .route("/launch", post(launch))
 }
 
 fn admin(caller: &Caller) -> ApiResult<()> {
@@ -79,10 +73,17 @@ async fn set_settings(
     } else {
         check_origin("ucontact_origin", &s.ucontact_origin)?
     };
+    let frame_sandbox = agentdesk_protocol::embed::check_sandbox(&s.frame_sandbox)
+        .map_err(|m| ApiError::validation("frame_sandbox", m))?;
+    let frame_allow = agentdesk_protocol::embed::check_allow(&s.frame_allow)
+        .map_err(|m| ApiError::validation("frame_allow", m))?;
     let clean = CrmSettings {
         url_template,
         crm_origins,
         ucontact_origin,
+        agent_status_relay: s.agent_status_relay,
+        frame_sandbox,
+        frame_allow,
     };
     let events = state.store.set_crm_settings(&clean).await?;
     state.web.apply_crm_settings(&clean);
@@ -144,7 +145,7 @@ async fn put_campaign(
 
 /// The name the queue log records for the caller: their uContact agent name, else the
 /// username.
-async fn agent_name(state: &AppState, user_id: i64) -> ApiResult<String> {
+pub(super) async fn agent_name(state: &AppState, user_id: i64) -> ApiResult<String> {
     let me = state
         .store
         .me(user_id)
@@ -307,189 +308,11 @@ async fn dispose(
     // A replay changes nothing and is not sent again; a new or corrected disposition
     // goes to uContact's REST API too, when it is configured.
     if !events.is_empty()
+        && !req.from_ucontact
         && let Some(stored) = info.disposition.clone()
     {
         crate::ucontact_api::spawn_disposition(state.clone(), caller.viewer.user_id, agent, stored);
     }
     state.events.publish(events);
     Ok(ApiJson(info))
-}
-
-/// RFC 3986's unreserved characters stay; every other byte is `%XX` (upper-case hex).
-const LAUNCH_ENCODE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
-
-/// What a launch link's signature covers: every parameter but `sig`, sorted by name,
-/// names and values percent-encoded (RFC 3986, unreserved characters kept), as
-/// `k=v&k=v`. Encoded, an `&` or `=` inside a value cannot pass for another parameter
-/// set (`a=1&b=2` signed once stands for exactly one pair of parameters).
-pub fn launch_canonical(params: &BTreeMap<String, String>) -> String {
-    let enc = |s: &str| percent_encoding::utf8_percent_encode(s, LAUNCH_ENCODE).to_string();
-    let mut pairs: Vec<(String, String)> = params
-        .iter()
-        .filter(|(k, _)| k.as_str() != "sig")
-        .map(|(k, v)| (enc(k), enc(v)))
-        .collect();
-    // Sorted by the encoded name: the order a signer in any language gets from bytes.
-    pairs.sort();
-    pairs
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-/// Check a signed launch: `ts` within the allowed age and `sig` = hex HMAC-SHA256 of
-/// [`launch_canonical`].
-pub fn verify_launch(
-    secret: &str,
-    params: &BTreeMap<String, String>,
-    now_secs: i64,
-    max_age_secs: u64,
-) -> Result<(), &'static str> {
-    let sig = params.get("sig").ok_or("the launch link is not signed")?;
-    let ts: i64 = params
-        .get("ts")
-        .and_then(|t| t.parse().ok())
-        .ok_or("the launch link has no valid ts")?;
-    if (now_secs - ts).unsigned_abs() > max_age_secs {
-        return Err("the launch link has expired");
-    }
-    let expected = hex::decode(sig).map_err(|_| "the launch signature is not hex")?;
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).map_err(|_| "bad secret")?;
-    mac.update(launch_canonical(params).as_bytes());
-    // Constant-time comparison.
-    mac.verify_slice(&expected)
-        .map_err(|_| "the launch signature does not match")
-}
-
-/// Screen pop: uContact opened the desktop with `?phone=&agent=&campaign=&guid=` (+ dialer
-/// data). Find (or create) the contact and build the CRM URL. The agent is the signed-in
-/// user, whatever the URL says; with a launch secret configured, unsigned or stale links
-/// are refused.
-async fn launch(
-    State(state): State<AppState>,
-    caller: Caller,
-    ApiJson(req): ApiJson<LaunchRequest>,
-) -> ApiResult<ApiJson<LaunchResult>> {
-    let mut params = req.params;
-    if params.len() > 40 || params.iter().any(|(k, v)| k.len() > 64 || v.len() > 512) {
-        return Err(ApiError::validation(
-            "params",
-            "too many or too long parameters",
-        ));
-    }
-    if let Some(secret) = &state.config.launch_secret {
-        verify_launch(
-            &secret.0,
-            &params,
-            crate::clock::now().timestamp(),
-            state.config.launch_max_age_secs,
-        )
-        .map_err(|m| ApiError::validation("sig", m))?;
-    }
-    let raw_phone = params
-        .get("phone")
-        .map(|p| p.trim().to_string())
-        .unwrap_or_default();
-    if raw_phone.is_empty() {
-        return Err(ApiError::validation(
-            "phone",
-            "the launch link has no phone",
-        ));
-    }
-    let phone =
-        crate::text::normalize_phone(&raw_phone, &state.config.phone_region).unwrap_or(raw_phone);
-    let (contact_id, _, created) = state
-        .store
-        .contact_for_phone(&caller.viewer, &phone)
-        .await?
-        .ok_or(ApiError::Forbidden)?;
-    params.remove("sig");
-    params.remove("ts");
-    let agent = agent_name(&state, caller.viewer.user_id).await?;
-    // A signed link that names an agent was made for that agent: another user signed in
-    // on this desk (a shared PC, a forwarded link) must not pop that agent's call.
-    if state.config.launch_secret.is_some()
-        && params
-            .get("agent")
-            .is_some_and(|a| !a.trim().is_empty() && a.trim() != agent)
-    {
-        return Err(ApiError::validation(
-            "agent",
-            "the launch link was made for another agent",
-        ));
-    }
-    // `{agent}` is who is signed in here, whatever the link says: a link with
-    // `agent=mallory` must not open the CRM as mallory.
-    params.insert("agent".into(), agent);
-    let settings = state.store.crm_settings().await?;
-    let crm_url = fill_template(&settings.url_template, &params);
-    Ok(ApiJson(LaunchResult {
-        contact_id,
-        created,
-        campaign: params.get("campaign").cloned().unwrap_or_default(),
-        guid: params.get("guid").cloned().unwrap_or_default(),
-        phone,
-        crm_url,
-    }))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn sign(secret: &str, params: &BTreeMap<String, String>) -> String {
-        let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
-        mac.update(launch_canonical(params).as_bytes());
-        hex::encode(mac.finalize().into_bytes())
-    }
-
-    #[test]
-    fn the_canonical_form_encodes_names_and_values_so_no_value_passes_for_parameters() {
-        let p = |pairs: &[(&str, &str)]| {
-            pairs
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect::<BTreeMap<_, _>>()
-        };
-        assert_eq!(
-            launch_canonical(&p(&[("phone", "+598 99"), ("ts", "1"), ("sig", "x")])),
-            "phone=%2B598%2099&ts=1"
-        );
-        assert_eq!(launch_canonical(&p(&[("a", "ñ~._-")])), "a=%C3%B1~._-");
-        // One value holding `&b=2` vs two parameters: signed apart.
-        assert_ne!(
-            launch_canonical(&p(&[("a", "1&b=2")])),
-            launch_canonical(&p(&[("a", "1"), ("b", "2")]))
-        );
-        assert_ne!(
-            launch_canonical(&p(&[("a=b", "c")])),
-            launch_canonical(&p(&[("a", "b=c")]))
-        );
-    }
-
-    #[test]
-    fn launch_signatures_are_checked_for_content_and_age() {
-        let secret = "0123456789abcdef-secret";
-        let mut p = BTreeMap::from([
-            ("phone".to_string(), "099123456".to_string()),
-            ("agent".to_string(), "ana".to_string()),
-            ("ts".to_string(), "1000".to_string()),
-        ]);
-        let sig = sign(secret, &p);
-        p.insert("sig".into(), sig);
-        assert_eq!(verify_launch(secret, &p, 1100, 300), Ok(()));
-        assert!(verify_launch(secret, &p, 2000, 300).is_err(), "expired");
-        assert!(verify_launch("another-secret-of-16", &p, 1100, 300).is_err());
-        let mut tampered = p.clone();
-        tampered.insert("agent".into(), "bruno".into());
-        assert!(verify_launch(secret, &tampered, 1100, 300).is_err());
-        let mut unsigned = p.clone();
-        unsigned.remove("sig");
-        assert!(verify_launch(secret, &unsigned, 1100, 300).is_err());
-    }
 }

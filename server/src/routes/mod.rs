@@ -2,10 +2,11 @@
 
 mod auth;
 mod calls;
-pub use calls::launch_canonical;
 mod contacts;
 mod events;
 pub mod ingest;
+mod launch;
+pub use launch::launch_canonical;
 mod me;
 mod status;
 mod teams;
@@ -25,6 +26,7 @@ pub fn api() -> Router<AppState> {
         .merge(me::router())
         .merge(contacts::router())
         .merge(calls::router())
+        .merge(launch::router())
         .merge(events::router())
         .merge(status::router())
         .merge(teams::router())

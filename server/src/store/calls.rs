@@ -65,13 +65,25 @@ pub trait CallStore: Send + Sync {
     async fn campaigns(&self) -> StoreResult<Vec<Campaign>>;
     async fn upsert_campaign(&self, campaign: &Campaign) -> StoreResult<()>;
 
-    /// A contact visible to the viewer with this E.164 phone, or a new one in the
-    /// viewer's first team (named after the number). `None`: the viewer has no team.
+    /// Screen pop: the contact visible to the viewer with this external id (the CRM's
+    /// customer id, uContact's `clientId`), else with this E.164 phone, else a new one in
+    /// the viewer's first team carrying both (named after the number, or the id).
+    /// `(contact, team, created)`; `None`: the viewer has no team, or neither key is given.
+    async fn contact_for(
+        &self,
+        viewer: &Viewer,
+        external_id: Option<&str>,
+        phone: Option<&str>,
+    ) -> StoreResult<Option<(i64, i64, bool)>>;
+
+    /// [`CallStore::contact_for`] by phone alone.
     async fn contact_for_phone(
         &self,
         viewer: &Viewer,
         phone: &str,
-    ) -> StoreResult<Option<(i64, i64, bool)>>;
+    ) -> StoreResult<Option<(i64, i64, bool)>> {
+        self.contact_for(viewer, None, Some(phone)).await
+    }
 
     /// Start a call: the call row, its timeline activity, a `STARTCALL` queue-log event
     /// and an `activity.created` event, in one transaction.

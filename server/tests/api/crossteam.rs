@@ -138,6 +138,12 @@ fn probes(t: &Target) -> Vec<Probe> {
             "/launch".into(),
             Some(json!({ "params": { "phone": "+59899000111" } })),
         ),
+        probe(
+            M::POST,
+            "/screen-pop",
+            "/screen-pop".into(),
+            Some(json!({ "client_id": format!("ext-{c}") })),
+        ),
         probe(M::GET, "/teams", "/teams".into(), None),
         probe(
             M::POST,

@@ -15,6 +15,7 @@ mod ingest;
 mod linking;
 mod perteam;
 mod queue_log;
+mod screen_pop;
 mod search;
 mod status;
 mod support;

@@ -281,7 +281,9 @@ fn ContactView(contact: Contact) -> impl IntoView {
                     class:hidden=move || tab.get() != Tab::Crm
                     title=move || i18n.t(Msg::CrmFrameTitle)
                     src=move || crm_url.get()
-                    sandbox="allow-scripts allow-forms allow-same-origin allow-popups allow-downloads"
+                    sandbox=move || bridge.settings.with(|s| agentdesk_protocol::embed::sandbox_attribute(
+                        &s.as_ref().map(|s| s.frame_sandbox.clone()).unwrap_or_else(agentdesk_protocol::embed::default_frame_sandbox)))
+                    allow=move || bridge.settings.with(|s| s.as_ref().map(|s| agentdesk_protocol::embed::allow_attribute(&s.frame_allow)).unwrap_or_default())
                     referrerpolicy="strict-origin-when-cross-origin"></iframe>
             </Show>
         </div>

@@ -154,7 +154,8 @@ async fn load_call(
 impl CallStore for SqliteStore {
     async fn crm_settings(&self) -> StoreResult<CrmSettings> {
         let row = sqlx::query(
-            "SELECT url_template, crm_origins, ucontact_origin FROM crm_settings WHERE id = 1",
+            "SELECT url_template, crm_origins, ucontact_origin, agent_status_relay, frame_sandbox, frame_allow \
+             FROM crm_settings WHERE id = 1",
         )
         .fetch_optional(&self.pool)
         .await?;
@@ -165,22 +166,33 @@ impl CallStore for SqliteStore {
                 crm_origins: serde_json::from_str(r.get::<&str, _>(1))
                     .map_err(|e| corrupt("crm origins", e))?,
                 ucontact_origin: r.get(2),
+                agent_status_relay: r.get(3),
+                frame_sandbox: serde_json::from_str(r.get::<&str, _>(4))
+                    .map_err(|e| corrupt("frame sandbox", e))?,
+                frame_allow: serde_json::from_str(r.get::<&str, _>(5))
+                    .map_err(|e| corrupt("frame allow", e))?,
             },
         })
     }
 
     async fn set_crm_settings(&self, s: &CrmSettings) -> StoreResult<Vec<StoredEvent>> {
-        let origins =
-            serde_json::to_string(&s.crm_origins).map_err(|e| StoreError::Other(e.to_string()))?;
+        let json = |v: &Vec<String>| {
+            serde_json::to_string(v).map_err(|e| StoreError::Other(e.to_string()))
+        };
         let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         sqlx::query(
-            "INSERT INTO crm_settings (id, url_template, crm_origins, ucontact_origin, updated_at) VALUES (1, ?, ?, ?, ?) \
+            "INSERT INTO crm_settings (id, url_template, crm_origins, ucontact_origin, agent_status_relay, \
+             frame_sandbox, frame_allow, updated_at) VALUES (1, ?, ?, ?, ?, ?, ?, ?) \
              ON CONFLICT(id) DO UPDATE SET url_template = excluded.url_template, crm_origins = excluded.crm_origins, \
-             ucontact_origin = excluded.ucontact_origin, updated_at = excluded.updated_at",
+             ucontact_origin = excluded.ucontact_origin, agent_status_relay = excluded.agent_status_relay, \
+             frame_sandbox = excluded.frame_sandbox, frame_allow = excluded.frame_allow, updated_at = excluded.updated_at",
         )
         .bind(&s.url_template)
-        .bind(origins)
+        .bind(json(&s.crm_origins)?)
         .bind(&s.ucontact_origin)
+        .bind(s.agent_status_relay)
+        .bind(json(&s.frame_sandbox)?)
+        .bind(json(&s.frame_allow)?)
         .bind(ms(crate::clock::now()))
         .execute(&mut *tx)
         .await?;
@@ -229,23 +241,34 @@ impl CallStore for SqliteStore {
         Ok(())
     }
 
-    async fn contact_for_phone(
+    async fn contact_for(
         &self,
         viewer: &Viewer,
-        phone: &str,
+        external_id: Option<&str>,
+        phone: Option<&str>,
     ) -> StoreResult<Option<(i64, i64, bool)>> {
-        let sql = format!(
-            "SELECT c.id, c.team_id FROM contacts c WHERE c.phone = ?3 AND {} ORDER BY c.id LIMIT 1",
-            scoped("c.team_id")
-        );
-        if let Some(r) = sqlx::query(AssertSqlSafe(sql))
-            .bind(viewer.all_teams())
-            .bind(viewer.user_id)
-            .bind(phone)
-            .fetch_optional(&self.pool)
-            .await?
-        {
-            return Ok(Some((r.get(0), r.get(1), false)));
+        let external_id = external_id.map(str::trim).filter(|x| !x.is_empty());
+        let phone = phone.map(str::trim).filter(|p| !p.is_empty());
+        if external_id.is_none() && phone.is_none() {
+            return Ok(None);
+        }
+        // By the CRM's id first: a number may be shared (a family line, a switchboard),
+        // the customer id is not.
+        for (col, key) in [("external_id", external_id), ("phone", phone)] {
+            let Some(key) = key else { continue };
+            let sql = format!(
+                "SELECT c.id, c.team_id FROM contacts c WHERE c.{col} = ?3 AND {} ORDER BY c.id LIMIT 1",
+                scoped("c.team_id")
+            );
+            if let Some(r) = sqlx::query(AssertSqlSafe(sql))
+                .bind(viewer.all_teams())
+                .bind(viewer.user_id)
+                .bind(key)
+                .fetch_optional(&self.pool)
+                .await?
+            {
+                return Ok(Some((r.get(0), r.get(1), false)));
+            }
         }
         let team: Option<i64> = sqlx::query_scalar(
             "SELECT team_id FROM team_members WHERE user_id = ? ORDER BY team_id LIMIT 1",
@@ -257,24 +280,29 @@ impl CallStore for SqliteStore {
         // Created in a write transaction, after looking again in that team: an ingest or
         // another agent's call may have created it meanwhile.
         let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
-        let seed = ContactSeed {
-            name: phone.to_string(),
-            phone: Some(phone.to_string()),
-            ..ContactSeed::default()
-        };
         let found: Option<i64> = sqlx::query_scalar(
-            "SELECT id FROM contacts WHERE team_id = ? AND phone = ? ORDER BY id LIMIT 1",
+            "SELECT id FROM contacts WHERE team_id = ?1 \
+             AND (external_id = ?2 OR phone = ?3) ORDER BY id LIMIT 1",
         )
         .bind(team_id)
+        .bind(external_id)
         .bind(phone)
         .fetch_optional(&mut *tx)
         .await?;
         let (id, created) = match found {
             Some(id) => (id, false),
-            None => (
-                create_contact(&mut tx, team_id, &seed, ms(crate::clock::now())).await?,
-                true,
-            ),
+            None => {
+                let seed = ContactSeed {
+                    name: phone.or(external_id).unwrap_or_default().to_string(),
+                    phone: phone.map(str::to_string),
+                    external_id: external_id.map(str::to_string),
+                    ..ContactSeed::default()
+                };
+                (
+                    create_contact(&mut tx, team_id, &seed, ms(crate::clock::now())).await?,
+                    true,
+                )
+            }
         };
         tx.commit().await?;
         Ok(Some((id, team_id, created)))
