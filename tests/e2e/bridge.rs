@@ -69,6 +69,8 @@ async fn crm_actions_travel_from_the_crm_frame_through_the_desktop_to_ucontact()
         h.api(reqwest::Method::PUT, "/crm/settings", Some(&admin), Some(serde_json::json!({
             "url_template": format!("{crm_base}?phone={{phone}}&agent={{agent}}&campaign={{campaign}}&guid={{guid}}"),
             "ucontact_origin": host,
+            // Off by default (not uContact's protocol); this host page listens for it.
+            "agent_status_relay": true,
         }))).await?;
         h.api(reqwest::Method::PUT, "/campaigns/Ventas-%3E", Some(&admin), Some(serde_json::json!({
             "name": "Ventas->", "require_disposition": true,
@@ -218,6 +220,32 @@ async fn crm_actions_travel_from_the_crm_frame_through_the_desktop_to_ucontact()
         let ana = h.api_token("ana", "demo1234").await?;
         let me = h.api(reqwest::Method::GET, "/me", Some(&ana), None).await?;
         anyhow::ensure!(me["locale"] == "en", "saved to the profile: {me}");
+        h.to_top().await?;
+
+        // Events API: assignedInteraction pops a customer new to the desk (created under
+        // its CRM id and number, its tab opened on the CRM), changedTheme turns the desk
+        // dark, finishedInteraction ends the interaction.
+        let post = |msg: &str| format!(
+            "document.getElementById('desktop').contentWindow.postMessage({msg}, '{desktop_origin}')");
+        wd("script", h.client.execute(&post(
+            "{event: 'assignedInteraction', data: {guid: 'g-pop-1', campaign: 'Soporte<-', channel: 'telephony', clientId: 'CRM-E2E-1', callerIdNum: 59829007777}}"),
+            vec![])).await?;
+        h.client.find(Css("#desktop")).await?.enter_frame().await?;
+        h.wait_count("#crm-frame", 1).await?;
+        let popped = h.api(reqwest::Method::GET, "/contacts?q=CRM-E2E-1", Some(&ana), None).await?;
+        let url = wd("url", h.client.current_url()).await?.to_string();
+        let src = wd("script", h.client.execute(
+            "return document.getElementById('crm-frame').getAttribute('src')", vec![])).await?;
+        anyhow::ensure!(url.contains("/contacts/") && url.contains("tab=crm"), "{url} {popped}");
+        anyhow::ensure!(src.as_str().is_some_and(|s| s.contains("g-pop-1")), "CRM URL: {src}");
+        h.to_top().await?;
+        wd("script", h.client.execute(&post("{event: 'changedTheme', data: {theme: 'dark'}}"), vec![])).await?;
+        h.client.find(Css("#desktop")).await?.enter_frame().await?;
+        h.wait_count("html[data-theme='dark']", 1).await?;
+        h.to_top().await?;
+        wd("script", h.client.execute(&post("{event: 'finishedInteraction', data: {guid: 'g-pop-1'}}"), vec![])).await?;
+        h.client.find(Css("#desktop")).await?.enter_frame().await?;
+        h.wait_text(".bridge-notice", |t| t.contains("Interaction finished")).await?;
         h.to_top().await?;
         server.abort();
         Ok(())
