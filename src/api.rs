@@ -129,6 +129,9 @@ async fn fetch(method: &str, path: &str, body: Option<String>) -> Result<(u16, S
         .dyn_into()
         .map_err(js_error)?;
     let status = response.status();
+    if status >= 500 {
+        crate::crash::request_failed(method, path, status);
+    }
     if let Ok(Some(date)) = response.headers().get("date") {
         crate::components::time::server_said(&date);
     }

@@ -35,6 +35,16 @@ pub enum From {
     Agent,
 }
 
+/// Which contact a MAKE_CALL is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Target {
+    /// The contact on screen (the CRM's and the contact page's call buttons); none when
+    /// no contact page is open, and the server finds the contact by number.
+    ContactOnScreen,
+    /// Whoever has the number (the dial pad), even with a contact page open.
+    ByNumber,
+}
+
 /// A message for the agent about bridge activity.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Notice {
@@ -125,6 +135,7 @@ fn bridge_error(action: &UcAction, e: &ApiError) -> BridgeError {
             }
             (ErrorCode::Validation, Some("disposition")) => "unknown_disposition",
             (ErrorCode::Validation, Some("campaign")) => "unknown_campaign",
+            (ErrorCode::Validation, Some("destination")) => "bad_number",
             (ErrorCode::Conflict, Some("disposition")) => "disposition_required",
             (ErrorCode::Conflict, Some("call")) => "call_in_progress",
             (ErrorCode::Conflict, Some("guid")) => "duplicate_call",
@@ -468,6 +479,7 @@ impl Bridge {
             "duplicate_call" => Msg::BridgeDuplicateCall,
             "disposition_required" => Msg::BridgeDispositionRequired,
             "no_tab" => Msg::BridgeNoTab,
+            "bad_number" => Msg::DialInvalidNumber,
             _ => Msg::ServerError,
         };
         self.i18n.t(msg).replace("{campaign}", campaign)
@@ -475,9 +487,24 @@ impl Bridge {
 
     /// Handle an action from the CRM or the agent's buttons: one code path for both.
     pub fn dispatch(&self, action: UcAction, from: From, id: Option<String>) {
+        self.dispatch_to(action, from, id, Target::ContactOnScreen);
+    }
+
+    /// The dial pad: call a number; the server finds the contact with that number (or
+    /// creates one) and the desktop opens its page.
+    pub fn dial(&self, call: agentdesk_protocol::bridge::CallRequest) {
+        self.dispatch_to(
+            UcAction::MakeCall { call },
+            From::Agent,
+            None,
+            Target::ByNumber,
+        );
+    }
+
+    fn dispatch_to(&self, action: UcAction, from: From, id: Option<String>, target: Target) {
         let this = *self;
         spawn_local(async move {
-            let outcome: Result<serde_json::Value, BridgeError> = this.run(&action).await;
+            let outcome: Result<serde_json::Value, BridgeError> = this.run(&action, target).await;
             match &outcome {
                 Ok(result) => {
                     this.relay(&action);
@@ -504,16 +531,26 @@ impl Bridge {
         });
     }
 
-    async fn run(&self, action: &UcAction) -> Result<serde_json::Value, BridgeError> {
+    async fn run(
+        &self,
+        action: &UcAction,
+        target: Target,
+    ) -> Result<serde_json::Value, BridgeError> {
         let to_err = |e: ApiError| bridge_error(action, &e);
         match action {
             UcAction::MakeCall { call } => {
                 let req = StartCall {
-                    contact_id: self.current_contact.get_untracked(),
+                    contact_id: match target {
+                        Target::ContactOnScreen => self.current_contact.get_untracked(),
+                        Target::ByNumber => None,
+                    },
                     call: call.clone(),
                 };
                 let info: agentdesk_protocol::CallInfo =
                     api::post("/calls", &req).await.map_err(to_err)?;
+                if target == Target::ByNumber {
+                    self.go(&format!("/contacts/{}", info.contact_id));
+                }
                 self.notice.set(Some(Notice {
                     ok: true,
                     text: format!("☎ {} · {}", info.destination, info.campaign),

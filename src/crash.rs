@@ -2,7 +2,8 @@
 //! the page says so at once (translated, with a reload button) instead of silently
 //! ignoring clicks; uncaught script errors are kept too. Every failure is appended to
 //! the tab's `sessionStorage` under [`ERRORS_KEY`] (it survives reloads), where support
-//! can read it and the end-to-end tests fail on any entry.
+//! can read it and the end-to-end tests fail on any entry; so is every request the
+//! server failed (5xx).
 
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;
@@ -28,6 +29,14 @@ fn record(kind: &str, message: &str) {
     if let Ok(v) = serde_json::to_string(&list) {
         let _ = storage.set_item(ERRORS_KEY, &v);
     }
+}
+
+/// A request the server failed (5xx): kept in the same trail, so support sees it and
+/// the end-to-end tests fail on it. Refusals (4xx) are answers, not failures.
+pub fn request_failed(method: &str, path: &str, status: u16) {
+    // Without the query: it may carry what an agent searched for.
+    let path = path.split('?').next().unwrap_or(path);
+    record("request failed", &format!("{method} {path} → {status}"));
 }
 
 /// A banner over the page, built with plain DOM calls (the reactive system may be what

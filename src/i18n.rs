@@ -69,7 +69,7 @@ messages! {
     BackToContacts => "Volver a contactos", "Back to contacts";
     NoActivities => "Este contacto aún no tiene actividad.", "This contact has no activity yet.";
     NewestActivities => "Actividad más reciente", "Latest activity";
-    ActivitiesTotal => "{n} actividades en total", "{n} activities in all";
+    ActivitiesTotal => "1 actividad en total|{n} actividades en total", "1 activity in all|{n} activities in all";
     MatchesCapped => "Más de {n} coincidencias: se muestran las {n} más recientes. Agrega palabras o filtra por tipo para acotar.", "More than {n} matches: the newest {n} are shown. Add words or filter by kind to narrow it down.";
     Attributes => "Atributos", "Attributes";
     NoAttributes => "Sin atributos.", "No attributes.";
@@ -112,7 +112,7 @@ messages! {
     SearchHistory => "Buscar en el historial", "Search the history";
     FilterByKind => "Filtrar por tipo", "Filter by kind";
     AllKinds => "Todo", "All";
-    NewActivities => "{n} nuevas: ver las más recientes", "{n} new: show the latest";
+    NewActivities => "1 nueva: ver la más reciente|{n} nuevas: ver las más recientes", "1 new: show it|{n} new: show the latest";
     StatusPendingHint => "Se aplicará al terminar la llamada", "Applied when the call ends";
     StatusCancelPending => "Cancelar el cambio pendiente", "Cancel the pending change";
     StatusChangeFailed => "No se pudo cambiar el estado.", "Could not change the status.";
@@ -213,6 +213,39 @@ messages! {
     CallCampaign => "Campaña", "Campaign";
     Launching => "Abriendo la interacción…", "Opening the interaction…";
     CrmFrameTitle => "CRM del cliente", "Customer CRM";
+    Compact => "Compacta", "Compact";
+    FieldLabelD1 => "Nombre del campo d1 en la tipificación", "Name of the disposition's d1 field";
+    FieldLabelD2 => "Nombre del campo d2 en la tipificación", "Name of the disposition's d2 field";
+    CampaignTeams => "Equipos que la usan (ninguno marcado: todos)", "Teams that use it (none ticked: all)";
+    LongPause => "Pausa larga", "Long pause";
+    BoardTotals => "Agentes por estado", "Agents per status";
+    AllTeams => "Todos los equipos", "All teams";
+    SortBy => "Ordenar por", "Sort by";
+    SortName => "Nombre", "Name";
+    SortLongest => "Más tiempo en el estado", "Longest in status";
+    PauseLimit => "Pausa larga desde (min)", "Long pause from (min)";
+    ErrForbidden => "Tu rol no permite hacer esto. Si lo necesitas, pídeselo a un administrador.", "Your role does not allow this. If you need it, ask an administrator.";
+    ErrNotFound => "Eso ya no existe o no pertenece a tus equipos. Recarga la página.", "That no longer exists or is not in your teams. Reload the page.";
+    ErrConflict => "Eso ya existe o cambió mientras tanto. Recarga e inténtalo de nuevo.", "That already exists or changed meanwhile. Reload and try again.";
+    ErrTooLarge => "Es demasiado grande para enviarlo. Acórtalo e inténtalo de nuevo.", "It is too large to send. Shorten it and try again.";
+    ErrBadRequest => "El pedido no se pudo leer. Recarga la página e inténtalo de nuevo.", "The request could not be read. Reload the page and try again.";
+    ErrInvalid => "Un valor no es válido. Revisa el formulario.", "A value is not valid. Check the form.";
+    ErrInvalidField => "Revisa «{field}»: el valor no es válido.", "Check “{field}”: the value is not valid.";
+    RangeTooLong => "El rango tiene más de {n} días. Acórtalo para ver el gráfico.", "The range is longer than {n} days. Shorten it to see the chart.";
+    TimePerStatusWeek => "Tiempo por estado, por semana (desde el lunes indicado)", "Time per status, by week (from the Monday shown)";
+    TimePerStatusMonth => "Tiempo por estado, por mes", "Time per status, by month";
+    WrapUpTime => "Tiempo tipificando", "Time in wrap-up";
+    Dial => "Marcar", "Dial";
+    DialTitle => "Llamar a un número", "Call a number";
+    DialKeys => "Teclado", "Keypad";
+    DialErase => "Borrar", "Erase";
+    DialEmpty => "Escribe el número a llamar.", "Type the number to call.";
+    DialCharacters => "Solo dígitos, espacios, - . / ( ) y un + al inicio.", "Only digits, spaces, - . / ( ) and a leading +.";
+    DialTooShort => "El número tiene menos de 3 dígitos.", "The number has fewer than 3 digits.";
+    DialTooLong => "El número tiene más de 15 dígitos.", "The number has more than 15 digits.";
+    DialNoCampaign => "Elige la campaña de la llamada.", "Choose the call's campaign.";
+    DialInvalidNumber => "Ese número no se puede marcar. Revísalo e inténtalo de nuevo.", "That number cannot be dialled. Check it and try again.";
+    CompactHint => "Una línea por actividad", "One line per activity";
 }
 
 /// The current UI language, shared through context.
@@ -227,9 +260,12 @@ impl I18n {
         msg.text(self.locale.get())
     }
 
-    /// A message with `{n}` replaced.
-    pub fn tn(&self, msg: Msg, n: impl std::fmt::Display) -> String {
-        self.t(msg).replace("{n}", &n.to_string())
+    /// A counted message: its plural form for `n` (a message may hold `one|other`
+    /// forms, chosen by the language's plural rules) with `{n}` grouped by thousands.
+    pub fn tn(&self, msg: Msg, n: impl Into<u64>) -> String {
+        let n = n.into();
+        let locale = self.locale.get();
+        plural_form(msg.text(locale), is_one(locale, n)).replace("{n}", &self.count(n))
     }
 
     /// A count with the language's thousands separator (1.000 / 1,000).
@@ -254,6 +290,33 @@ fn group_digits(n: u64, sep: char) -> String {
     out
 }
 
+/// The `one` or `other` form of a message written `one|other` (a message without `|`
+/// has one form for every count).
+fn plural_form(text: &str, one: bool) -> &str {
+    match text.split_once('|') {
+        Some((singular, _)) if one => singular,
+        Some((_, plural)) => plural,
+        None => text,
+    }
+}
+
+/// Whether `n` takes the `one` form: the browser's `Intl.PluralRules` decides (the
+/// same rules every page of the browser follows); without a browser, es and en both say
+/// "one" for exactly 1.
+fn is_one(locale: Locale, n: u64) -> bool {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let locales = js_sys::Array::of1(&locale.as_str().into());
+        let rules = js_sys::Intl::PluralRules::new(&locales, &js_sys::Object::new());
+        rules.select(n as f64).as_string().as_deref() == Some("one")
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let _ = locale;
+        n == 1
+    }
+}
+
 pub fn use_i18n() -> I18n {
     expect_context::<I18n>()
 }
@@ -268,6 +331,16 @@ mod tests {
         assert_eq!(group_digits(999, '.'), "999");
         assert_eq!(group_digits(1_000, '.'), "1.000");
         assert_eq!(group_digits(1_234_567, ','), "1,234,567");
+    }
+
+    #[test]
+    fn counted_messages_pick_their_form() {
+        assert_eq!(plural_form("1 nueva|{n} nuevas", true), "1 nueva");
+        assert_eq!(plural_form("1 nueva|{n} nuevas", false), "{n} nuevas");
+        assert_eq!(plural_form("{n} en total", true), "{n} en total");
+        assert!(is_one(Locale::Es, 1));
+        assert!(!is_one(Locale::En, 0));
+        assert!(!is_one(Locale::En, 2));
     }
 
     #[test]

@@ -25,6 +25,9 @@ pub struct Campaign {
     pub require_disposition: bool,
     #[serde(default)]
     pub dispositions: Vec<DispositionNode>,
+    /// Who may use it and how its wrap-up form reads (see [`crate::dial`]).
+    #[serde(flatten)]
+    pub options: crate::dial::CampaignOptions,
 }
 
 /// A disposition tree has at most L1 → L2 → L3.
@@ -373,6 +376,7 @@ mod tests {
         };
         Campaign {
             name: "Ventas->".into(),
+            options: Default::default(),
             require_disposition: true,
             dispositions: vec![
                 DispositionNode {
@@ -401,6 +405,7 @@ mod tests {
         for depth in 1..=3 {
             let c = Campaign {
                 name: "x".into(),
+                options: Default::default(),
                 require_disposition: true,
                 dispositions: chain(depth),
             };
@@ -416,6 +421,7 @@ mod tests {
         }
         let c = Campaign {
             name: "x".into(),
+            options: Default::default(),
             require_disposition: true,
             dispositions: chain(4),
         };
@@ -451,6 +457,7 @@ mod tests {
         assert!(c.check("Inventado", "", "").is_err());
         let open = Campaign {
             name: "x".into(),
+            options: Default::default(),
             require_disposition: false,
             dispositions: vec![],
         };

@@ -87,12 +87,16 @@ pub const SYSTEM_VALUES: &[&str] = &[
     "dismiss",
     "meeting",
     "meeting-end",
+    "wrap-up",
 ];
 
 /// The one system value an agent may also choose: coming back from a break.
 pub const AVAILABLE: &str = "available";
 pub const IN_CALL: &str = "in-call";
 pub const END_CALL: &str = "end-call";
+/// After-call work: the call ended and its campaign wants a disposition. Saving it
+/// returns the agent to the status chosen meanwhile, or to the one before the call.
+pub const WRAP_UP: &str = "wrap-up";
 pub const DISCONNECTED: &str = "disconnected";
 
 /// Is `v` a well-formed status value: 1–40 characters of `a-z`/`0-9` in words joined by

@@ -224,6 +224,10 @@ pub async fn seed_crm(store: &DynStore, base: &str) -> anyhow::Result<()> {
                     node("No interesado", vec![]),
                     node("Volver a llamar", vec![]),
                 ],
+                options: agentdesk_protocol::dial::CampaignOptions {
+                    d1_label: "Número de pedido".into(),
+                    ..Default::default()
+                },
             })
             .await?;
     }

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use agentdesk_protocol::{
     AVAILABLE, AgentStatus, ConnectionEventType, DISCONNECTED, DisconnectReason, END_CALL, IN_CALL,
-    StatusDef,
+    StatusDef, WRAP_UP,
 };
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 
@@ -82,9 +82,14 @@ pub enum Change {
     },
     /// The agent dropped a change queued during a call.
     CancelPending,
-    /// A call started / ended.
+    /// A call started / ended. `wrap_up`: its campaign wants a disposition first, so
+    /// the agent goes to after-call work instead of back.
     CallStarted,
-    CallEnded,
+    CallEnded {
+        wrap_up: bool,
+    },
+    /// The disposition was saved: after-call work is over (no-op outside it).
+    WrapUpDone,
     /// The automatic call distributor set a value (`occupying`, `releasing`, `timeout`…).
     Acd {
         value: String,
@@ -193,7 +198,8 @@ pub fn transition(p: &Presence, change: Change, now: i64, restore_ms: i64) -> Ou
             }
         }
         Change::Choose { value } => {
-            if p.in_call {
+            // During a call and its after-call work a choice waits for the end.
+            if p.in_call || p.status == WRAP_UP {
                 next.pending = Some(value);
                 queued = true;
             } else if p.status != value {
@@ -205,22 +211,28 @@ pub fn transition(p: &Presence, change: Change, now: i64, restore_ms: i64) -> Ou
         Change::CallStarted => {
             if !p.in_call {
                 next.in_call = true;
-                next.pre_call = Some(p.status.clone()).filter(|s| s != DISCONNECTED);
+                // A call taken during after-call work returns where that would have.
+                if p.status != WRAP_UP {
+                    next.pre_call = Some(p.status.clone()).filter(|s| s != DISCONNECTED);
+                }
                 set(&mut next, StatusChanged, IN_CALL, None);
             }
         }
-        Change::CallEnded => {
+        Change::CallEnded { wrap_up } => {
             if p.in_call {
                 next.in_call = false;
                 set(&mut next, StatusChanged, END_CALL, None);
-                match next.pending.take() {
-                    Some(v) => set(&mut next, StatusChangedUser, &v, None),
-                    None => {
-                        let back = next.pre_call.take().unwrap_or_else(|| AVAILABLE.into());
-                        set(&mut next, StatusChanged, &back, None);
-                    }
+                if wrap_up {
+                    // The queued choice and the status before the call wait with it.
+                    set(&mut next, StatusChanged, WRAP_UP, None);
+                } else {
+                    leave_call(&mut next, &mut set);
                 }
-                next.pre_call = None;
+            }
+        }
+        Change::WrapUpDone => {
+            if p.status == WRAP_UP && !p.in_call {
+                leave_call(&mut next, &mut set);
             }
         }
         Change::Acd { value } => set(&mut next, Acd, &value, None),
@@ -230,6 +242,22 @@ pub fn transition(p: &Presence, change: Change, now: i64, restore_ms: i64) -> Ou
         entries,
         queued,
     }
+}
+
+/// Back from a call (or its after-call work): to the status chosen meanwhile, else to
+/// the one before the call, else available.
+fn leave_call(
+    next: &mut Presence,
+    set: &mut impl FnMut(&mut Presence, ConnectionEventType, &str, Option<DisconnectReason>),
+) {
+    match next.pending.take() {
+        Some(v) => set(next, ConnectionEventType::StatusChangedUser, &v, None),
+        None => {
+            let back = next.pre_call.take().unwrap_or_else(|| AVAILABLE.into());
+            set(next, ConnectionEventType::StatusChanged, &back, None);
+        }
+    }
+    next.pre_call = None;
 }
 
 /// Check a value an agent (or an integration) asks for: well formed (else 422), known,
@@ -614,7 +642,7 @@ mod tests {
         let p = connected(0);
         let p = transition(&p, Change::CallStarted, 5, MIN);
         assert_eq!(values(&p), [("status-changed", "in-call")]);
-        let p = transition(&p.presence, Change::CallEnded, 9, MIN);
+        let p = transition(&p.presence, Change::CallEnded { wrap_up: false }, 9, MIN);
         assert_eq!(
             values(&p),
             [
@@ -641,7 +669,7 @@ mod tests {
         assert!(q.entries.is_empty());
         assert_eq!(q.presence.status, "in-call");
         assert_eq!(q.presence.pending.as_deref(), Some("break"));
-        let end = transition(&q.presence, Change::CallEnded, 9, MIN);
+        let end = transition(&q.presence, Change::CallEnded { wrap_up: false }, 9, MIN);
         assert_eq!(
             values(&end),
             [
@@ -651,6 +679,81 @@ mod tests {
         );
         assert_eq!(end.presence.pending, None);
         assert_eq!(end.presence.status, "break");
+    }
+
+    #[test]
+    fn a_call_owing_a_disposition_ends_in_wrap_up_until_it_is_saved() {
+        let p = connected(0);
+        let p = transition(
+            &p,
+            Change::Choose {
+                value: "busy".into(),
+            },
+            1,
+            MIN,
+        )
+        .presence;
+        let p = transition(&p, Change::CallStarted, 5, MIN).presence;
+        let w = transition(&p, Change::CallEnded { wrap_up: true }, 9, MIN);
+        assert_eq!(
+            values(&w),
+            [
+                ("status-changed", "end-call"),
+                ("status-changed", "wrap-up")
+            ]
+        );
+        assert_eq!(
+            w.presence.since, 9,
+            "the wrap-up timer starts at the hang-up"
+        );
+        // A choice during wrap-up waits; so does nothing else.
+        let q = transition(
+            &w.presence,
+            Change::Choose {
+                value: "break".into(),
+            },
+            12,
+            MIN,
+        );
+        assert!(q.queued);
+        assert_eq!(q.presence.status, "wrap-up");
+        let done = transition(&q.presence, Change::WrapUpDone, 20, MIN);
+        assert_eq!(values(&done), [("status-changed-user", "break")]);
+        // Without a choice, back to the status before the call.
+        let back = transition(&w.presence, Change::WrapUpDone, 20, MIN);
+        assert_eq!(values(&back), [("status-changed", "busy")]);
+        assert_eq!(back.presence.pre_call, None);
+        // Saved again (a corrected disposition), or outside wrap-up: nothing happens.
+        assert!(
+            transition(&back.presence, Change::WrapUpDone, 21, MIN)
+                .entries
+                .is_empty()
+        );
+        assert!(
+            transition(&p, Change::WrapUpDone, 21, MIN)
+                .entries
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn a_call_taken_during_wrap_up_returns_where_the_first_would_have() {
+        let p = connected(0);
+        let p = transition(
+            &p,
+            Change::Choose {
+                value: "busy".into(),
+            },
+            1,
+            MIN,
+        )
+        .presence;
+        let p = transition(&p, Change::CallStarted, 2, MIN).presence;
+        let p = transition(&p, Change::CallEnded { wrap_up: true }, 3, MIN).presence;
+        let p = transition(&p, Change::CallStarted, 4, MIN).presence;
+        assert_eq!(p.status, "in-call");
+        let end = transition(&p, Change::CallEnded { wrap_up: false }, 5, MIN);
+        assert_eq!(end.presence.status, "busy");
     }
 
     #[test]
@@ -667,7 +770,7 @@ mod tests {
         )
         .presence;
         let p = transition(&p, Change::CancelPending, 7, MIN).presence;
-        let end = transition(&p, Change::CallEnded, 9, MIN);
+        let end = transition(&p, Change::CallEnded { wrap_up: false }, 9, MIN);
         assert_eq!(end.presence.status, "available");
     }
 
@@ -686,7 +789,11 @@ mod tests {
             .entries
             .is_empty()
         );
-        assert!(transition(&p, Change::CallEnded, 5, MIN).entries.is_empty());
+        assert!(
+            transition(&p, Change::CallEnded { wrap_up: false }, 5, MIN)
+                .entries
+                .is_empty()
+        );
         assert!(
             transition(
                 &p,

@@ -14,6 +14,15 @@ pub fn contact_key(name: &str, email: Option<&str>) -> String {
 
 /// Normalise a phone number to E.164 (`+59899123456`), reading numbers without a
 /// country code in `region` (ISO 3166 alpha-2). `None` when it is no valid number.
+/// The digits a contact search looks for inside stored (E.164) numbers: the query's
+/// digits without leading zeros, so a number typed as people write it at home
+/// (`092 675 571`, trunk prefix `0`) or with the international prefix (`00598…`) finds
+/// `+59892675571`. `None` below three digits (too many matches to mean a number).
+pub fn phone_search_digits(query: &str) -> Option<String> {
+    let digits: String = query.chars().filter(char::is_ascii_digit).collect();
+    Some(digits.trim_start_matches('0').to_owned()).filter(|d| d.len() >= 3)
+}
+
 pub fn normalize_phone(raw: &str, region: &str) -> Option<String> {
     let region = region.parse::<phonenumber::country::Id>().ok();
     let number = phonenumber::parse(region, raw).ok()?;
@@ -26,6 +35,22 @@ pub fn normalize_phone(raw: &str, region: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn phone_searches_drop_trunk_and_international_prefixes() {
+        assert_eq!(
+            phone_search_digits("092 675 571").as_deref(),
+            Some("92675571")
+        );
+        assert_eq!(
+            phone_search_digits("00598 92 675 571").as_deref(),
+            Some("59892675571")
+        );
+        assert_eq!(phone_search_digits("+598 92").as_deref(), Some("59892"));
+        assert_eq!(phone_search_digits("Lucía"), None);
+        assert_eq!(phone_search_digits("0012"), None);
+        assert_eq!(phone_search_digits("a1b2"), None);
+    }
 
     #[test]
     fn fold_removes_case_and_accents() {

@@ -90,14 +90,28 @@ fn WrapUp(call: CallInfo) -> impl IntoView {
     let bridge = use_bridge();
     let i18n = use_i18n();
     let campaign = call.campaign.clone();
-    let tree = Memo::new(move |_| {
-        bridge.campaigns.with(|cs| {
-            cs.iter()
-                .find(|c| c.name == campaign)
-                .map(|c| c.dispositions.clone())
-                .unwrap_or_default()
-        })
+    let found = Memo::new(move |_| {
+        bridge
+            .campaigns
+            .with(|cs| cs.iter().find(|c| c.name == campaign).cloned())
     });
+    let tree = Memo::new(move |_| {
+        found
+            .with(|c| c.as_ref().map(|c| c.dispositions.clone()))
+            .unwrap_or_default()
+    });
+    // The campaign names uContact's free fields (e.g. "Order number"); else d1 / d2.
+    let field_label = move |which: u8| {
+        found.with(|c| {
+            let named = c.as_ref().map(|c| match which {
+                1 => c.options.d1_label.clone(),
+                _ => c.options.d2_label.clone(),
+            });
+            named
+                .filter(|l| !l.trim().is_empty())
+                .unwrap_or_else(|| format!("d{which}"))
+        })
+    };
     let (l1, l2, l3) = (
         RwSignal::new(String::new()),
         RwSignal::new(String::new()),
@@ -138,6 +152,15 @@ fn WrapUp(call: CallInfo) -> impl IntoView {
         <form class="wrap-up" id="wrap-up" on:submit=submit>
             <strong>{move || i18n.t(Msg::WrapUp)}</strong>
             <span class="muted">{call.destination.clone()} " · " {call.campaign.clone()}</span>
+            {call.ended_at.map(|ended| {
+                let now = crate::components::time::use_clock();
+                view! {
+                    <span class="call-timer" id="wrap-up-timer" role="timer"
+                        aria-label=move || i18n.t(Msg::WrapUpTime)>
+                        {move || crate::components::time::since(ended, now.get())}
+                    </span>
+                }
+            })}
             <label>{move || i18n.t(Msg::Level1)}
                 <select id="wrap-l1" required on:change=move |ev| { l1.set(event_target_value(&ev)); l2.set(String::new()); l3.set(String::new()); }>
                     <option value="">"—"</option>
@@ -160,8 +183,8 @@ fn WrapUp(call: CallInfo) -> impl IntoView {
                     </select>
                 </label>
             </Show>
-            <label>"d1"<input class="input" id="wrap-d1" maxlength="200" on:input=move |ev| d1.set(event_target_value(&ev)) /></label>
-            <label>"d2"<input class="input" id="wrap-d2" maxlength="200" on:input=move |ev| d2.set(event_target_value(&ev)) /></label>
+            <label><span id="wrap-d1-label">{move || field_label(1)}</span><input class="input" id="wrap-d1" maxlength="200" on:input=move |ev| d1.set(event_target_value(&ev)) /></label>
+            <label><span id="wrap-d2-label">{move || field_label(2)}</span><input class="input" id="wrap-d2" maxlength="200" on:input=move |ev| d2.set(event_target_value(&ev)) /></label>
             <label class="grow">{move || i18n.t(Msg::Comment)}
                 <input class="input" id="wrap-comment" maxlength="2000" on:input=move |ev| comment.set(event_target_value(&ev)) />
             </label>

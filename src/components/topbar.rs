@@ -7,6 +7,7 @@ use leptos::task::spawn_local;
 use leptos_router::components::A;
 
 use crate::api;
+use crate::components::dialpad::DialPad;
 use crate::components::status_picker::StatusPicker;
 use crate::i18n::{Msg, use_i18n};
 use crate::session::{self, use_session};
@@ -67,6 +68,7 @@ pub fn TopBar() -> impl IntoView {
                 </Show>
             </nav>
             <div class="topbar-spacer"></div>
+            <DialPad />
             <StatusPicker />
             <label class="locale-picker">
                 <span class="visually-hidden">{move || i18n.t(Msg::Language)}</span>

@@ -2,13 +2,14 @@
 //! campaigns with their disposition trees. A tree is edited as indented lines — two
 //! spaces per level, up to three levels — which is quick to type and to read.
 
-use agentdesk_protocol::{Campaign, CrmSettings, DispositionNode, Role};
+use agentdesk_protocol::dial::CampaignOptions;
+use agentdesk_protocol::{Campaign, CrmSettings, DispositionNode, Role, TeamRef};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::api;
 use crate::bridge::use_bridge;
-use crate::components::error::describe;
+use crate::components::error::describe_for_admin;
 use crate::i18n::{Msg, use_i18n};
 use crate::session::use_session;
 
@@ -125,7 +126,7 @@ fn CrmSettingsForm() -> impl IntoView {
                     bridge.settings.set(Some(saved));
                     status.set(Some((true, i18n.t(Msg::Saved).to_string())));
                 }
-                Err(e) => status.set(Some((false, describe(&e, |m| i18n.t(m))))),
+                Err(e) => status.set(Some((false, describe_for_admin(&e, |m| i18n.t(m))))),
             }
         });
     };
@@ -169,11 +170,17 @@ fn CampaignsForm() -> impl IntoView {
     let name = RwSignal::new(String::new());
     let required = RwSignal::new(false);
     let tree = RwSignal::new(String::new());
+    let (d1_label, d2_label) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
+    let teams = RwSignal::new(Vec::<i64>::new());
+    let all_teams = LocalResource::new(|| api::get::<Vec<TeamRef>>("/teams"));
     let status = RwSignal::new(None::<(bool, String)>);
     let pick = move |c: Campaign| {
         name.set(c.name.clone());
         required.set(c.require_disposition);
         tree.set(format_tree(&c.dispositions));
+        d1_label.set(c.options.d1_label.clone());
+        d2_label.set(c.options.d2_label.clone());
+        teams.set(c.options.teams.clone());
     };
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -185,6 +192,11 @@ fn CampaignsForm() -> impl IntoView {
             name: name.get_untracked().trim().to_string(),
             require_disposition: required.get_untracked(),
             dispositions,
+            options: CampaignOptions {
+                teams: teams.get_untracked(),
+                d1_label: d1_label.get_untracked().trim().to_string(),
+                d2_label: d2_label.get_untracked().trim().to_string(),
+            },
         };
         spawn_local(async move {
             let path = format!("/campaigns/{}", api::encode(&c.name));
@@ -197,7 +209,7 @@ fn CampaignsForm() -> impl IntoView {
                     });
                     status.set(Some((true, i18n.t(Msg::Saved).to_string())));
                 }
-                Err(e) => status.set(Some((false, describe(&e, |m| i18n.t(m))))),
+                Err(e) => status.set(Some((false, describe_for_admin(&e, |m| i18n.t(m))))),
             }
         });
     };
@@ -220,6 +232,29 @@ fn CampaignsForm() -> impl IntoView {
             <textarea id="campaign-tree" class="input mono" rows="8" prop:value=tree
                 placeholder="Venta\n  Plan anual\n  Plan mensual\nNo interesado"
                 on:input=move |ev| tree.set(event_target_value(&ev))></textarea>
+            <label for="campaign-d1">{move || i18n.t(Msg::FieldLabelD1)}</label>
+            <input id="campaign-d1" class="input" maxlength="40" prop:value=d1_label placeholder="d1"
+                on:input=move |ev| d1_label.set(event_target_value(&ev)) />
+            <label for="campaign-d2">{move || i18n.t(Msg::FieldLabelD2)}</label>
+            <input id="campaign-d2" class="input" maxlength="40" prop:value=d2_label placeholder="d2"
+                on:input=move |ev| d2_label.set(event_target_value(&ev)) />
+            <fieldset class="check-group" id="campaign-teams">
+                <legend>{move || i18n.t(Msg::CampaignTeams)}</legend>
+                {move || all_teams.get().and_then(Result::ok).unwrap_or_default().into_iter().map(|t| {
+                    let id = t.id;
+                    view! {
+                        <label class="check"><input type="checkbox" data-team-id=id
+                            prop:checked=move || teams.with(|ts| ts.contains(&id))
+                            on:change=move |ev| {
+                                let on = event_target_checked(&ev);
+                                teams.update(|ts| {
+                                    ts.retain(|x| *x != id);
+                                    if on { ts.push(id); ts.sort_unstable(); }
+                                });
+                            } />{t.name}</label>
+                    }
+                }).collect_view()}
+            </fieldset>
             <div class="form-actions">
                 <button class="btn btn-primary" type="submit" id="campaign-save">{move || i18n.t(Msg::Save)}</button>
                 {move || status.get().map(|(ok, m)| view! {

@@ -12,17 +12,18 @@ use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
 use crate::api::{self, ApiError};
 use crate::components::error::ErrorNotice;
-use crate::components::time::{Time, elapsed, since, use_clock};
+use crate::components::time::{Time, elapsed};
 use crate::i18n::{Msg, use_i18n};
 use crate::live::use_live;
+use agentdesk_protocol::chart::{Bucket, MAX_CHART_DAYS, RangeProblem, bucketed, range_problem};
+
+use crate::pages::board_grid::BoardGrid;
 use crate::status::{describe, use_my_status};
 
 #[component]
 pub fn BoardPage() -> impl IntoView {
     let i18n = use_i18n();
     let live = use_live();
-    let now = use_clock();
-    let defs = use_my_status().defs;
     let board = RwSignal::new(None::<Board>);
     let error = RwSignal::new(None::<ApiError>);
     // Several events may arrive together (an agent in two teams, a call = two changes):
@@ -49,72 +50,9 @@ pub fn BoardPage() -> impl IntoView {
         }
     });
     on_cleanup(move || pending.set_value(None));
+    // Loaded yet, and empty or not.
+    let shape = Memo::new(move |_| board.with(|b| b.as_ref().map(|b| b.agents.is_empty())));
 
-    let rows = move || {
-        let locale = i18n.locale.get();
-        let defs = defs.get();
-        board.get().map(|b| {
-            if b.agents.is_empty() {
-                return view! { <p class="muted">{move || i18n.t(Msg::BoardEmpty)}</p> }.into_any();
-            }
-            let rows = b
-                .agents
-                .into_iter()
-                .map(|r| {
-                    let (label, color) = describe(&defs, &r.status.value, locale);
-                    let pending = r.status.pending.as_ref().map(|p| describe(&defs, p, locale).0);
-                    let since_at = r.status.since;
-                    let teams = r.teams.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(", ");
-                    let call = r.call.clone();
-                    let user_id = r.user_id;
-                    view! {
-                        <tr data-user=r.username.clone() class:offline=!r.status.connected>
-                            <td>
-                                <A href=format!("/board/agents/{user_id}")>{r.display_name.clone()}</A>
-                                <div class="muted small">{teams}</div>
-                            </td>
-                            <td>
-                                <span class="status-chip" data-status=r.status.value.clone()>
-                                    <span class="status-dot" style:background-color=color.clone()></span>
-                                    <span class="board-status">{label}</span>
-                                </span>
-                                {pending.map(|p| view! { <span class="status-pending">{format!("→ {p}")}</span> })}
-                            </td>
-                            <td class="num">{move || since(since_at, now.get())}</td>
-                            <td>
-                                {match call {
-                                    Some(c) => view! {
-                                        <div class="board-call">
-                                            <span>{c.number.clone()}</span>
-                                            " · "
-                                            <A href=format!("/contacts/{}", c.contact_id)>{c.contact_name.clone()}</A>
-                                            <span class="muted small">{format!(" {} · ", c.campaign)}</span>
-                                            <span class="num">{move || since(c.started_at, now.get())}</span>
-                                        </div>
-                                    }.into_any(),
-                                    None => view! { <span class="muted">"—"</span> }.into_any(),
-                                }}
-                            </td>
-                        </tr>
-                    }
-                })
-                .collect_view();
-            view! {
-                <table class="data-table" id="board-table">
-                    <thead>
-                        <tr>
-                            <th scope="col">{move || i18n.t(Msg::Agent)}</th>
-                            <th scope="col">{move || i18n.t(Msg::Status)}</th>
-                            <th scope="col">{move || i18n.t(Msg::TimeInStatus)}</th>
-                            <th scope="col">{move || i18n.t(Msg::CurrentCall)}</th>
-                        </tr>
-                    </thead>
-                    <tbody>{rows}</tbody>
-                </table>
-            }
-            .into_any()
-        })
-    };
     view! {
         <section class="board-page">
             <header class="page-header">
@@ -132,10 +70,13 @@ pub fn BoardPage() -> impl IntoView {
                     view! { <ErrorNotice error=e retry=Callback::new(move |_| load()) /> }.into_any()
                 }
             })}
-            {move || match (board.with(Option::is_some), error.with(Option::is_some)) {
-                (true, _) => rows().into_any(),
-                (false, true) => ().into_any(),
-                (false, false) => view! { <p class="muted" aria-busy="true">{move || i18n.t(Msg::Loading)}</p> }.into_any(),
+            // Redrawn only when the board appears or empties: the grid keeps its
+            // filters across the live refetches.
+            {move || match (shape.get(), error.with(Option::is_some)) {
+                (Some(true), _) => view! { <p class="muted">{move || i18n.t(Msg::BoardEmpty)}</p> }.into_any(),
+                (Some(false), _) => view! { <BoardGrid board=board /> }.into_any(),
+                (None, true) => ().into_any(),
+                (None, false) => view! { <p class="muted" aria-busy="true">{move || i18n.t(Msg::Loading)}</p> }.into_any(),
             }}
         </section>
     }
@@ -170,9 +111,9 @@ pub fn AgentLogPage() -> impl IntoView {
     let page = move || query.with(|q| q.get("page").and_then(|p| p.parse::<u32>().ok()));
 
     let log = RwSignal::new(None::<Result<ConnectionEventPage, ApiError>>);
-    let chart = RwSignal::new(None::<StatusTime>);
+    let chart = RwSignal::new(None::<Result<StatusTime, ApiError>>);
     let export_error = RwSignal::new(None::<ApiError>);
-    let range_error = RwSignal::new(false);
+    let range_error = RwSignal::new(None::<RangeProblem>);
     let agent_name = RwSignal::new(String::new());
     Effect::new(move |_| {
         let (Some(id), f, t, p) = (user_id(), asked_from(), asked_to(), page()) else {
@@ -186,11 +127,9 @@ pub fn AgentLogPage() -> impl IntoView {
                 shown.set(Some((page.from.to_string(), page.to.to_string())));
             }
             log.set(Some(answer));
-            chart.set(
-                api::status_time(id, &api::range_query(&f, &t, None))
-                    .await
-                    .ok(),
-            );
+            chart.set(Some(
+                api::status_time(id, &api::range_query(&f, &t, None)).await,
+            ));
         });
     });
     Effect::new(move |_| {
@@ -300,26 +239,32 @@ pub fn AgentLogPage() -> impl IntoView {
                         .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlInputElement>(e).ok())
                         .map(|e| e.value()).unwrap_or_default();
                     let (f, t) = (get("log-from"), get("log-to"));
-                    // ISO dates compare as text; the server refuses it too, but the
-                    // form says why before any request.
-                    if !f.is_empty() && !t.is_empty() && f > t {
-                        range_error.set(true);
+                    // The server refuses these too, but the form says why before any
+                    // request.
+                    let day = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
+                    if let (Some(a), Some(b)) = (day(&f), day(&t))
+                        && let Some(problem) = range_problem(a, b)
+                    {
+                        range_error.set(Some(problem));
                         return;
                     }
-                    range_error.set(false);
+                    range_error.set(None);
                     go_range(f, t, None);
                 }>
                     <label>{move || i18n.t(Msg::From)}<input type="date" id="log-from" class="input" prop:value=from /></label>
                     <label>{move || i18n.t(Msg::To)}<input type="date" id="log-to" class="input" prop:value=to /></label>
                     <button class="btn" type="submit" id="log-apply">{move || i18n.t(Msg::Apply)}</button>
                     <button class="btn" type="button" id="log-export" on:click=export>{move || i18n.t(Msg::ExportCsv)}</button>
-                    <p class="field-error" id="log-range-error" role="alert" hidden=move || !range_error.get()>
-                        {move || i18n.t(Msg::RangeInverted)}
+                    <p class="field-error" id="log-range-error" role="alert" hidden=move || range_error.get().is_none()>
+                        {move || range_error.get().map(|p| match p {
+                            RangeProblem::Inverted => i18n.t(Msg::RangeInverted).to_string(),
+                            RangeProblem::TooLong => i18n.tn(Msg::RangeTooLong, MAX_CHART_DAYS as u64),
+                        })}
                     </p>
                 </form>
             </header>
             {move || export_error.get().map(|e| view! { <ErrorNotice error=e /> })}
-            <StatusChart data=chart />
+            <StatusChart data=chart range=shown />
             {move || match log.with(Option::is_some) {
                 true => table().into_any(),
                 false => view! { <p class="muted" aria-busy="true">{move || i18n.t(Msg::Loading)}</p> }.into_any(),
@@ -352,18 +297,43 @@ fn download(name: &str, text: &str) {
 
 /// Stacked bars, one per day, of the time spent in each status (SVG, no chart library).
 #[component]
-fn StatusChart(data: RwSignal<Option<StatusTime>>) -> impl IntoView {
+fn StatusChart(
+    data: RwSignal<Option<Result<StatusTime, ApiError>>>,
+    range: RwSignal<Option<(String, String)>>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let defs = use_my_status().defs;
     move || {
         let locale = i18n.locale.get();
         let defs = defs.get();
-        let Some(st) = data.get() else {
-            return ().into_any();
+        let mut st = match data.get() {
+            None => return ().into_any(),
+            Some(Err(e)) => {
+                return view! { <div id="chart-error"><ErrorNotice error=e /></div> }.into_any();
+            }
+            Some(Ok(st)) => st,
         };
         if st.days.is_empty() {
             return view! { <p class="muted">{move || i18n.t(Msg::ChartEmpty)}</p> }.into_any();
         }
+        // A long range is drawn by week or month: never more than ~31 bars.
+        let day = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
+        let asked = range.with(|r| r.as_ref().and_then(|(f, t)| day(f).zip(day(t))));
+        let bucket = match asked.or_else(|| {
+            st.days
+                .first()
+                .zip(st.days.last())
+                .map(|(a, b)| (a.day, b.day))
+        }) {
+            Some((a, b)) => Bucket::for_range(a, b),
+            None => Bucket::Day,
+        };
+        st.days = bucketed(&st.days, bucket);
+        let (caption, label_format) = match bucket {
+            Bucket::Day => (Msg::TimePerStatus, "%d/%m"),
+            Bucket::Week => (Msg::TimePerStatusWeek, "%d/%m"),
+            Bucket::Month => (Msg::TimePerStatusMonth, "%m/%Y"),
+        };
         let max = st
             .days
             .iter()
@@ -400,7 +370,7 @@ fn StatusChart(data: RwSignal<Option<StatusTime>>) -> impl IntoView {
                         }
                     })
                     .collect_view();
-                let day = d.day.format("%d/%m").to_string();
+                let day = d.day.format(label_format).to_string();
                 view! {
                     <g>{segs}<text x=x + bar_w / 2.0 y=h + 14.0 text-anchor="middle" class="chart-label">{day}</text></g>
                 }
@@ -411,8 +381,8 @@ fn StatusChart(data: RwSignal<Option<StatusTime>>) -> impl IntoView {
             .map(|(l, c)| view! { <li><span class="status-dot" style:background-color=c></span>" "{l}</li> })
             .collect_view();
         view! {
-            <figure class="status-chart" id="status-chart">
-                <figcaption>{move || i18n.t(Msg::TimePerStatus)}</figcaption>
+            <figure class="status-chart" id="status-chart" data-bucket=format!("{bucket:?}").to_lowercase()>
+                <figcaption>{move || i18n.t(caption)}</figcaption>
                 <svg viewBox=format!("0 0 {width} {}", h + 20.0) width=width height=h + 20.0 role="img"
                     aria-label=move || i18n.t(Msg::TimePerStatus)>{bars}</svg>
                 <ul class="chart-legend">{legend}</ul>

@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod board;
+pub mod board_grid;
 pub mod contact;
 pub mod contacts;
 pub mod launch;

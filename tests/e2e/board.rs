@@ -70,15 +70,39 @@ async fn the_supervisors_board_follows_an_agents_status_and_calls_live() {
             h.screenshot("board-in-call").await?;
             agent.screenshot("picker-pending").await?;
             agent.click("#hang-up").await?;
+            // The campaign wants a disposition: after-call work first, on the board too,
+            // with the chosen change still waiting.
+            agent.wait_text("#status-label", |t| t == "Wrap-up").await?;
+            h.wait_text("tr[data-user=ana] .board-status", |t| t == "Wrap-up")
+                .await?;
+            agent
+                .wait_text("#status-pending", |t| t.contains("Training"))
+                .await?;
+            agent.select("#wrap-l1", "Reclamo").await?;
+            agent.click("#wrap-save").await?;
             agent
                 .wait_text("#status-label", |t| t == "Training")
                 .await?;
             h.wait_text("tr[data-user=ana] .board-status", |t| t == "Training")
                 .await?;
             agent.wait_count("#status-pending", 0).await?;
+            // Totals per status filter the grid, and the filter survives live updates.
+            h.wait_text("#board-totals [data-status=training] .count", |t| t == "1")
+                .await?;
+            h.click("#board-totals [data-status=training]").await?;
+            h.wait_count("#board-table tbody tr", 1).await?;
+            h.wait_count("tr[data-user=ana]", 1).await?;
+            agent.click("#status-button").await?;
+            agent.click(".status-option[data-value=meal]").await?;
+            h.wait_count("#board-totals [data-status=meal]", 1).await?;
+            h.wait_count("#board-table tbody tr", 0).await?;
+            h.wait_count("#board-totals [aria-pressed=true]", 1).await?;
+            h.click("#board-totals [data-status=training]").await?;
+            h.wait_text("tr[data-user=ana] .board-status", |t| t == "Meal")
+                .await?;
 
             // The supervisor opens Ana's log: the whole story, newest first (a second
-            // later, so the chart has whole seconds of `training` to show).
+            // later, so the chart has whole seconds of `meal` to show).
             tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
             h.click("tr[data-user=ana] a").await?;
             h.wait_count("#log-table", 1).await?;
@@ -111,7 +135,9 @@ async fn the_supervisors_board_follows_an_agents_status_and_calls_live() {
                 .collect();
             anyhow::ensure!(
                 values.starts_with(&[
+                    "meal",
                     "training",
+                    "wrap-up",
                     "end-call",
                     "in-call",
                     "meal",

@@ -263,11 +263,11 @@ async fn an_admin_sets_the_crm_template_and_a_campaign_tree_from_the_admin_page(
         h.click("#crm-settings-save").await?;
         h.wait_text("#crm-settings-form .form-ok", |t| !t.is_empty())
             .await?;
-        // A bad origin is refused with the server's message.
+        // A bad origin is refused naming the field, with the server's reason for admins.
         h.fill("#ucontact-origin", "not an origin").await?;
         h.click("#crm-settings-save").await?;
         h.wait_text("#crm-settings-form .field-error", |t| {
-            t.contains("not an origin")
+            t.contains("uContact origin") && t.contains("not an origin")
         })
         .await?;
 

@@ -225,6 +225,18 @@ async fn the_agent_log_applies_a_date_range_and_exports_those_rows_as_csv() {
         let lines: Vec<&str> = csv.lines().filter(|l| !l.trim().is_empty()).collect();
         ensure!(lines.len() == want + 1, "header + {want} rows: {csv}");
         ensure!(lines[0].contains("date") || lines[0].contains("fecha"), "{}", lines[0]);
+        // A month's range is drawn by day; a hundred days by week; more than a year
+        // is refused in the form, saying the limit, before any request.
+        h.wait_count("#status-chart[data-bucket=day]", 1).await?;
+        let hundred = (to_day - chrono::Duration::days(100)).to_string();
+        set_date(&h, "#log-from", &hundred).await?;
+        h.click("#log-apply").await?;
+        h.wait_count("#status-chart[data-bucket=week]", 1).await?;
+        let too_long = (to_day - chrono::Duration::days(400)).to_string();
+        set_date(&h, "#log-from", &too_long).await?;
+        h.click("#log-apply").await?;
+        h.wait_text("#log-range-error", |t| t.contains("366")).await?;
+        h.wait_count("#status-chart[data-bucket=week]", 1).await?;
         // An inverted range: a translated error in the form, the rows left as they were.
         set_date(&h, "#log-from", &to).await?;
         set_date(&h, "#log-to", &earlier).await?;

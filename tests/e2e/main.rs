@@ -3,6 +3,7 @@
 //! chromedriver and Chromium for each.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod agent_day;
 mod board;
 mod bridge;
 mod claims;

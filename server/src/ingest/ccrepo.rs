@@ -668,6 +668,7 @@ pub async fn import_file(
     opts: &Options<'_>,
 ) -> anyhow::Result<Summary> {
     let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+    store.prepare_bulk_import().await?;
     let len = file.metadata().ok().map(|m| m.len());
     import_reader(
         store,

@@ -102,11 +102,27 @@ async fn set_settings(
     Ok(ApiJson(clean))
 }
 
+/// The campaigns the caller may use: every one for an admin (who edits them), for
+/// everyone else those open to one of their teams.
 async fn campaigns(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
 ) -> ApiResult<ApiJson<Vec<Campaign>>> {
-    Ok(ApiJson(state.store.campaigns().await?))
+    let mut all = state.store.campaigns().await?;
+    if !caller.viewer.all_teams() {
+        let mine = my_team_ids(&state, caller.viewer.user_id).await?;
+        all.retain(|c| c.options.open_to_any(&mine));
+    }
+    Ok(ApiJson(all))
+}
+
+async fn my_team_ids(state: &AppState, user_id: i64) -> ApiResult<Vec<i64>> {
+    let me = state
+        .store
+        .me(user_id)
+        .await?
+        .ok_or(ApiError::Unauthorized)?;
+    Ok(me.teams.iter().map(|t| t.id).collect())
 }
 
 async fn put_campaign(
@@ -128,6 +144,9 @@ async fn put_campaign(
     }
     if let Some(problem) = c.tree_problem() {
         return Err(ApiError::validation("dispositions", problem));
+    }
+    if let Some((field, problem)) = c.options.problem() {
+        return Err(ApiError::validation(field, problem));
     }
     state.store.upsert_campaign(&c).await?;
     state
@@ -181,22 +200,29 @@ async fn start(
     ApiJson(req): ApiJson<StartCall>,
 ) -> ApiResult<(StatusCode, ApiJson<CallInfo>)> {
     let call = req.call;
-    if call.destination.trim().is_empty() || call.destination.len() > 40 {
-        return Err(ApiError::validation(
-            "destination",
-            "a phone number is required",
-        ));
+    if let Some(problem) = agentdesk_protocol::dial::dial_problem(&call.destination) {
+        return Err(ApiError::validation("destination", problem.message()));
     }
     if call.campaign.trim().is_empty() || call.campaign.len() > 80 {
         return Err(ApiError::validation("campaign", "a campaign is required"));
     }
+    // A campaign the caller may not use reads as unknown: another team's campaigns are
+    // not revealed.
+    let unknown =
+        || ApiError::validation("campaign", format!("unknown campaign `{}`", call.campaign));
     let known = state.store.campaigns().await?;
-    if !known.is_empty() && !known.iter().any(|c| c.name == call.campaign) {
-        return Err(ApiError::validation(
-            "campaign",
-            format!("unknown campaign `{}`", call.campaign),
-        ));
-    }
+    let campaign = known.iter().find(|c| c.name == call.campaign);
+    let teams = match campaign {
+        None if !known.is_empty() => return Err(unknown()),
+        None => Vec::new(),
+        Some(c) => {
+            let mine = my_team_ids(&state, caller.viewer.user_id).await?;
+            if !c.options.open_to_any(&mine) {
+                return Err(unknown());
+            }
+            c.options.teams.clone()
+        }
+    };
     let (contact_id, team_id) = match req.contact_id {
         Some(id) => {
             let c = state
@@ -204,6 +230,9 @@ async fn start(
                 .contact(&caller.viewer, id)
                 .await?
                 .ok_or(ApiError::NotFound("contact"))?;
+            if !teams.is_empty() && !teams.contains(&c.team.id) {
+                return Err(unknown());
+            }
             (c.id, c.team.id)
         }
         None => {
@@ -211,7 +240,7 @@ async fn start(
                 .unwrap_or_else(|| call.destination.trim().to_string());
             let (id, team, _) = state
                 .store
-                .contact_for_phone(&caller.viewer, &phone)
+                .contact_for_phone(&caller.viewer, &phone, &teams)
                 .await?
                 .ok_or(ApiError::Forbidden)?;
             (id, team)
@@ -264,7 +293,10 @@ async fn hang_up(
         .await?
         .map_err(refusal)?;
     state.events.publish(events);
-    call_status(&state, caller.viewer.user_id, Change::CallEnded).await;
+    // A campaign that wants a disposition puts the agent in after-call work until it is
+    // saved (a disposition sent before the hang-up needs none).
+    let wrap_up = info.requires_disposition && info.disposition.is_none();
+    call_status(&state, caller.viewer.user_id, Change::CallEnded { wrap_up }).await;
     Ok(ApiJson(info))
 }
 
@@ -314,5 +346,6 @@ async fn dispose(
         crate::ucontact_api::spawn_disposition(state.clone(), caller.viewer.user_id, agent, stored);
     }
     state.events.publish(events);
+    call_status(&state, caller.viewer.user_id, Change::WrapUpDone).await;
     Ok(ApiJson(info))
 }

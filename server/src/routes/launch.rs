@@ -190,6 +190,7 @@ async fn pop(
             &caller.viewer,
             (!client_id.is_empty()).then_some(client_id),
             phone.as_deref(),
+            &[],
         )
         .await?
         .ok_or(ApiError::Forbidden)?;

@@ -331,9 +331,8 @@ fn csv_field(v: &str) -> String {
 /// Days a per-day view shows when no range is asked for: the last week.
 pub const DEFAULT_DAYS: u32 = 7;
 
-/// The longest range a chart may ask for.
-const MAX_CHART_DAYS: i64 = 93;
-
+/// Time per status per day of a range (`protocol::chart` says how long a range may be;
+/// the browser groups long ones by week or month).
 async fn status_time(
     State(state): State<AppState>,
     caller: Caller,
@@ -343,10 +342,13 @@ async fn status_time(
     watched(&state, &caller, id).await?;
     let tz = viewer_tz(&state, &caller).await?;
     let (from_day, to_day) = dates(&tz, &q)?;
-    if (to_day - from_day).num_days() >= MAX_CHART_DAYS {
+    if agentdesk_protocol::chart::range_problem(from_day, to_day).is_some() {
         return Err(ApiError::validation(
             "to",
-            format!("at most {MAX_CHART_DAYS} days at a time"),
+            format!(
+                "at most {} days at a time",
+                agentdesk_protocol::chart::MAX_CHART_DAYS
+            ),
         ));
     }
     let (from, to) = range(&tz, (from_day, to_day));

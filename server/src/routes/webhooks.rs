@@ -258,7 +258,7 @@ async fn receive(
             // The call is over for the agent too (no-op when the desktop already knew).
             let status = state.store.agent_status(user).await?;
             if status.value == IN_CALL {
-                presence::apply(&state, user, Change::CallEnded).await?;
+                presence::apply(&state, user, Change::CallEnded { wrap_up: false }).await?;
             }
             let code = if r.duplicate {
                 StatusCode::OK

@@ -57,6 +57,31 @@ pub(crate) fn same_disposition(
     })
 }
 
+/// A campaign from its stored columns (both backends keep the same four).
+pub(crate) fn campaign_from(
+    name: String,
+    require_disposition: bool,
+    tree: &str,
+    options: &str,
+) -> StoreResult<Campaign> {
+    Ok(Campaign {
+        name,
+        require_disposition,
+        dispositions: serde_json::from_str(tree).map_err(|e| super::corrupt("dispositions", e))?,
+        options: serde_json::from_str(options)
+            .map_err(|e| super::corrupt("campaign options", e))?,
+    })
+}
+
+/// A campaign's tree and options as stored (JSON text).
+pub(crate) fn campaign_columns(c: &Campaign) -> StoreResult<(String, String)> {
+    let text = |e: serde_json::Error| super::StoreError::Other(e.to_string());
+    Ok((
+        serde_json::to_string(&c.dispositions).map_err(text)?,
+        serde_json::to_string(&c.options).map_err(text)?,
+    ))
+}
+
 #[async_trait]
 pub trait CallStore: Send + Sync {
     async fn crm_settings(&self) -> StoreResult<CrmSettings>;
@@ -68,12 +93,15 @@ pub trait CallStore: Send + Sync {
     /// Screen pop: the contact visible to the viewer with this external id (the CRM's
     /// customer id, uContact's `clientId`), else with this E.164 phone, else a new one in
     /// the viewer's first team carrying both (named after the number, or the id).
-    /// `(contact, team, created)`; `None`: the viewer has no team, or neither key is given.
+    /// `teams`, when not empty, narrows all of it to those teams (a campaign's).
+    /// `(contact, team, created)`; `None`: the viewer has no such team, or neither key is
+    /// given.
     async fn contact_for(
         &self,
         viewer: &Viewer,
         external_id: Option<&str>,
         phone: Option<&str>,
+        teams: &[i64],
     ) -> StoreResult<Option<(i64, i64, bool)>>;
 
     /// [`CallStore::contact_for`] by phone alone.
@@ -81,8 +109,9 @@ pub trait CallStore: Send + Sync {
         &self,
         viewer: &Viewer,
         phone: &str,
+        teams: &[i64],
     ) -> StoreResult<Option<(i64, i64, bool)>> {
-        self.contact_for(viewer, None, Some(phone)).await
+        self.contact_for(viewer, None, Some(phone), teams).await
     }
 
     /// Start a call: the call row, its timeline activity, a `STARTCALL` queue-log event

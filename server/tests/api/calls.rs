@@ -14,6 +14,7 @@ use crate::support::{TestApp, expect_error};
 fn tree() -> Campaign {
     Campaign {
         name: "Ventas->".into(),
+        options: Default::default(),
         require_disposition: true,
         dispositions: vec![
             DispositionNode {
@@ -367,7 +368,7 @@ async fn calls_check_their_campaign_and_contact_and_link_by_phone() {
     assert_eq!(body.error.field.as_deref(), Some("campaign"));
     // Another team's contact is not found.
     expect_error(
-        post(&app, &agent, "/api/v1/calls", json!({ "contact_id": app.contact_b, "call": { "destination": "1", "campaign": "Ventas->" } })).await,
+        post(&app, &agent, "/api/v1/calls", json!({ "contact_id": app.contact_b, "call": { "destination": "099000111", "campaign": "Ventas->" } })).await,
         StatusCode::NOT_FOUND,
     )
     .await;
@@ -539,6 +540,7 @@ fn chain(name: &str, depth: usize) -> Campaign {
     });
     Campaign {
         name: name.into(),
+        options: Default::default(),
         require_disposition: true,
         dispositions,
     }

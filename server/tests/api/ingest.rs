@@ -601,7 +601,7 @@ async fn a_call_to_a_new_number_racing_its_messages_makes_one_contact() {
         let (store, agent) = (app.store.clone(), agent.clone());
         calls.spawn(async move {
             store
-                .contact_for_phone(&agent, "+59899333444")
+                .contact_for_phone(&agent, "+59899333444", &[])
                 .await
                 .unwrap()
                 .unwrap()

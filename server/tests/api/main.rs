@@ -1,6 +1,7 @@
 //! API tests: the real router over real HTTP, on a fresh database per test (SQLite, or
 //! PostgreSQL with `AGENTDESK_TEST_PG`: see `support`).
 
+mod agent_day;
 mod calls;
 mod claims;
 mod cli;

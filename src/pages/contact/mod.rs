@@ -2,6 +2,8 @@
 //! Details (attributes) and CRM (the embedded CRM). The tab lives in the URL.
 
 mod activity;
+mod item;
+mod pager;
 
 use agentdesk_protocol::Contact;
 use leptos::prelude::*;

@@ -12,8 +12,8 @@ use super::{
     update_activity_detail,
 };
 use crate::store::ingest::{
-    ContactSeed, IngestStore, KnownKeys, LinkKey, Merge, NewInteraction, QueueLogRow, Taken, learn,
-    merge_segment,
+    ContactSeed, IngestStore, KnownKeys, LinkKey, Merge, NewInteraction, QUEUE_LOG_ROWS_PER_INSERT,
+    QueueLogRow, Taken, learn, merge_segment, queue_log_insert_sql,
 };
 use crate::store::{StoreError, StoreResult, StoredEvent};
 use crate::text;
@@ -512,27 +512,26 @@ impl IngestStore for PostgresStore {
     async fn import_queue_log(&self, rows: &[QueueLogRow]) -> StoreResult<(u64, u64)> {
         let mut tx = self.pool.begin().await?;
         let mut stored = 0;
-        for r in rows {
-            let done = sqlx::query(
-                "INSERT INTO queue_log (origid, datetime, callid, queuename, agent, event, data1, data2, data3, data4, data5, row_key, team_id) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT DO NOTHING",
-            )
-            .bind(&r.origid)
-            .bind(ms(r.datetime))
-            .bind(&r.callid)
-            .bind(&r.queuename)
-            .bind(&r.agent)
-            .bind(&r.event)
-            .bind(&r.data[0])
-            .bind(&r.data[1])
-            .bind(&r.data[2])
-            .bind(&r.data[3])
-            .bind(&r.data[4])
-            .bind(&r.row_key)
-            .bind(r.team_id)
-            .execute(&mut *tx)
-            .await?;
-            stored += done.rows_affected();
+        for chunk in rows.chunks(QUEUE_LOG_ROWS_PER_INSERT) {
+            let sql = queue_log_insert_sql(chunk.len(), true);
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for r in chunk {
+                q = q
+                    .bind(&r.origid)
+                    .bind(ms(r.datetime))
+                    .bind(&r.callid)
+                    .bind(&r.queuename)
+                    .bind(&r.agent)
+                    .bind(&r.event)
+                    .bind(&r.data[0])
+                    .bind(&r.data[1])
+                    .bind(&r.data[2])
+                    .bind(&r.data[3])
+                    .bind(&r.data[4])
+                    .bind(&r.row_key)
+                    .bind(r.team_id);
+            }
+            stored += q.execute(&mut *tx).await?.rows_affected();
         }
         tx.commit().await?;
         Ok((stored, rows.len() as u64 - stored))

@@ -773,9 +773,7 @@ impl Store for PostgresStore {
         limit: u32,
     ) -> StoreResult<Vec<ContactSummary>> {
         let text = query.map(fold).filter(|q| !q.is_empty());
-        let digits: Option<String> = query
-            .map(|q| q.chars().filter(char::is_ascii_digit).collect::<String>())
-            .filter(|d| d.len() >= 3);
+        let digits = query.and_then(crate::text::phone_search_digits);
         let like = |s: &str| {
             format!(
                 "%{}%",

@@ -3,7 +3,7 @@
 use agentdesk_protocol::bridge::CallDisposition;
 use agentdesk_protocol::{
     ActivityDetail, CallInfo, CallOutcome, Campaign, CrmSettings, Direction, Disposition,
-    DispositionNode, ServerEvent,
+    ServerEvent,
 };
 use async_trait::async_trait;
 use sqlx::{AssertSqlSafe, Row};
@@ -13,7 +13,9 @@ use super::{
     SqliteStore, append_event, corrupt, from_ms, insert_activity, ms, scoped,
     update_activity_detail,
 };
-use crate::store::calls::{CallRefusal, CallResult, CallStore, NewCall};
+use crate::store::calls::{
+    CallRefusal, CallResult, CallStore, NewCall, campaign_columns, campaign_from,
+};
 use crate::store::ingest::ContactSeed;
 use crate::store::{NewActivity, StoreError, StoreResult, StoredEvent, Viewer};
 
@@ -209,33 +211,26 @@ impl CallStore for SqliteStore {
 
     async fn campaigns(&self) -> StoreResult<Vec<Campaign>> {
         let rows = sqlx::query(
-            "SELECT name, require_disposition, dispositions FROM campaigns ORDER BY name",
+            "SELECT name, require_disposition, dispositions, options FROM campaigns ORDER BY name",
         )
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
-            .map(|r| {
-                Ok(Campaign {
-                    name: r.get(0),
-                    require_disposition: r.get(1),
-                    dispositions: serde_json::from_str::<Vec<DispositionNode>>(r.get::<&str, _>(2))
-                        .map_err(|e| corrupt("dispositions", e))?,
-                })
-            })
+            .map(|r| campaign_from(r.get(0), r.get(1), r.get(2), r.get(3)))
             .collect()
     }
 
     async fn upsert_campaign(&self, c: &Campaign) -> StoreResult<()> {
-        let tree =
-            serde_json::to_string(&c.dispositions).map_err(|e| StoreError::Other(e.to_string()))?;
+        let (tree, options) = campaign_columns(c)?;
         sqlx::query(
-            "INSERT INTO campaigns (name, require_disposition, dispositions) VALUES (?, ?, ?) \
+            "INSERT INTO campaigns (name, require_disposition, dispositions, options) VALUES (?, ?, ?, ?) \
              ON CONFLICT(name) DO UPDATE SET require_disposition = excluded.require_disposition, \
-             dispositions = excluded.dispositions",
+             dispositions = excluded.dispositions, options = excluded.options",
         )
         .bind(&c.name)
         .bind(c.require_disposition)
         .bind(tree)
+        .bind(options)
         .execute(&self.writer)
         .await?;
         Ok(())
@@ -246,7 +241,9 @@ impl CallStore for SqliteStore {
         viewer: &Viewer,
         external_id: Option<&str>,
         phone: Option<&str>,
+        teams: &[i64],
     ) -> StoreResult<Option<(i64, i64, bool)>> {
+        let narrowed = |team: i64| teams.is_empty() || teams.contains(&team);
         let external_id = external_id.map(str::trim).filter(|x| !x.is_empty());
         let phone = phone.map(str::trim).filter(|p| !p.is_empty());
         if external_id.is_none() && phone.is_none() {
@@ -257,26 +254,28 @@ impl CallStore for SqliteStore {
         for (col, key) in [("external_id", external_id), ("phone", phone)] {
             let Some(key) = key else { continue };
             let sql = format!(
-                "SELECT c.id, c.team_id FROM contacts c WHERE c.{col} = ?3 AND {} ORDER BY c.id LIMIT 1",
+                "SELECT c.id, c.team_id FROM contacts c WHERE c.{col} = ?3 AND {} ORDER BY c.id LIMIT 100",
                 scoped("c.team_id")
             );
-            if let Some(r) = sqlx::query(AssertSqlSafe(sql))
+            let rows = sqlx::query(AssertSqlSafe(sql))
                 .bind(viewer.all_teams())
                 .bind(viewer.user_id)
                 .bind(key)
-                .fetch_optional(&self.pool)
-                .await?
-            {
+                .fetch_all(&self.pool)
+                .await?;
+            if let Some(r) = rows.iter().find(|r| narrowed(r.get(1))) {
                 return Ok(Some((r.get(0), r.get(1), false)));
             }
         }
-        let team: Option<i64> = sqlx::query_scalar(
-            "SELECT team_id FROM team_members WHERE user_id = ? ORDER BY team_id LIMIT 1",
+        let member: Vec<i64> = sqlx::query_scalar(
+            "SELECT team_id FROM team_members WHERE user_id = ? ORDER BY team_id",
         )
         .bind(viewer.user_id)
-        .fetch_optional(&self.pool)
+        .fetch_all(&self.pool)
         .await?;
-        let Some(team_id) = team else { return Ok(None) };
+        let Some(team_id) = member.into_iter().find(|t| narrowed(*t)) else {
+            return Ok(None);
+        };
         // Created in a write transaction, after looking again in that team: an ingest or
         // another agent's call may have created it meanwhile.
         let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
@@ -498,12 +497,7 @@ impl CallStore for SqliteStore {
         };
         match campaigns.iter().find(|(n, _)| n == name) {
             Some((n, tree)) => {
-                let campaign = Campaign {
-                    name: n.clone(),
-                    require_disposition: false,
-                    dispositions: serde_json::from_str(tree)
-                        .map_err(|e| corrupt("dispositions", e))?,
-                };
+                let campaign = campaign_from(n.clone(), false, tree, "{}")?;
                 if let Err(e) = campaign.check(&d.l1, &d.l2, &d.l3) {
                     return Ok(Err(CallRefusal::UnknownDisposition(e)));
                 }

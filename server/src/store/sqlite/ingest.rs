@@ -4,12 +4,12 @@ use std::collections::BTreeMap;
 
 use agentdesk_protocol::{ActivityDetail, IngestResult, ServerEvent};
 use async_trait::async_trait;
-use sqlx::Row;
+use sqlx::{AssertSqlSafe, Row};
 
 use super::{SqliteStore, append_event, from_ms, insert_activity, ms, update_activity_detail};
 use crate::store::ingest::{
-    ContactSeed, IngestStore, KnownKeys, LinkKey, Merge, NewInteraction, QueueLogRow, Taken, learn,
-    merge_segment,
+    ContactSeed, IngestStore, KnownKeys, LinkKey, Merge, NewInteraction, QUEUE_LOG_ROWS_PER_INSERT,
+    QueueLogRow, Taken, learn, merge_segment, queue_log_insert_sql,
 };
 use crate::store::{StoreError, StoreResult, StoredEvent};
 use crate::text::contact_key;
@@ -422,30 +422,40 @@ impl IngestStore for SqliteStore {
     async fn import_queue_log(&self, rows: &[QueueLogRow]) -> StoreResult<(u64, u64)> {
         let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         let mut stored = 0;
-        for r in rows {
-            let done = sqlx::query(
-                "INSERT INTO queue_log (origid, datetime, callid, queuename, agent, event, data1, data2, data3, data4, data5, row_key, team_id) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            )
-            .bind(&r.origid)
-            .bind(ms(r.datetime))
-            .bind(&r.callid)
-            .bind(&r.queuename)
-            .bind(&r.agent)
-            .bind(&r.event)
-            .bind(&r.data[0])
-            .bind(&r.data[1])
-            .bind(&r.data[2])
-            .bind(&r.data[3])
-            .bind(&r.data[4])
-            .bind(&r.row_key)
-            .bind(r.team_id)
-            .execute(&mut *tx)
-            .await?;
-            stored += done.rows_affected();
+        for chunk in rows.chunks(QUEUE_LOG_ROWS_PER_INSERT) {
+            let sql = queue_log_insert_sql(chunk.len(), false);
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for r in chunk {
+                q = q
+                    .bind(&r.origid)
+                    .bind(ms(r.datetime))
+                    .bind(&r.callid)
+                    .bind(&r.queuename)
+                    .bind(&r.agent)
+                    .bind(&r.event)
+                    .bind(&r.data[0])
+                    .bind(&r.data[1])
+                    .bind(&r.data[2])
+                    .bind(&r.data[3])
+                    .bind(&r.data[4])
+                    .bind(&r.row_key)
+                    .bind(r.team_id);
+            }
+            stored += q.execute(&mut *tx).await?.rows_affected();
         }
         tx.commit().await?;
         Ok((stored, rows.len() as u64 - stored))
+    }
+
+    async fn prepare_bulk_import(&self) -> StoreResult<()> {
+        // The writer is one connection: these hold for every write of the import.
+        sqlx::query("PRAGMA mmap_size = 0")
+            .execute(&self.writer)
+            .await?;
+        sqlx::query("PRAGMA cache_size = -4096")
+            .execute(&self.writer)
+            .await?;
+        Ok(())
     }
 
     async fn attribute_defs(&self) -> StoreResult<BTreeMap<String, (String, String)>> {

@@ -1,0 +1,279 @@
+//! An agent's day through the API: after-call work as a status, campaigns scoped to
+//! teams (with a user in both teams sharing a number), and the dial rule.
+
+use agentdesk_protocol::{AgentStatus, CallInfo, Campaign, SetStatusResult};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+use crate::status::{member, open_stream, rows};
+use crate::support::{TestApp, expect_error};
+
+async fn put_campaign(app: &TestApp, body: serde_json::Value) -> reqwest::Response {
+    let admin = app.token("admin").await;
+    let name = body["name"].as_str().unwrap_or_default().to_owned();
+    app.call(
+        Method::PUT,
+        &format!("/api/v1/campaigns/{}", urlencode(&name)),
+        Some(&admin),
+        Some(&body),
+    )
+    .await
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+async fn dial(
+    app: &TestApp,
+    token: &str,
+    contact: Option<i64>,
+    number: &str,
+    campaign: &str,
+) -> reqwest::Response {
+    app.call(
+        Method::POST,
+        "/api/v1/calls",
+        Some(token),
+        Some(&json!({ "contact_id": contact,
+            "call": { "destination": number, "campaign": campaign } })),
+    )
+    .await
+}
+
+async fn hang_up(app: &TestApp, token: &str) -> CallInfo {
+    let res = app
+        .call(
+            Method::POST,
+            "/api/v1/calls/hangup",
+            Some(token),
+            Some(&json!({})),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    res.json().await.unwrap()
+}
+
+async fn status(app: &TestApp, token: &str) -> AgentStatus {
+    app.get_as("/api/v1/status", token).await
+}
+
+#[tokio::test]
+async fn a_call_owing_a_disposition_keeps_the_agent_in_wrap_up_until_it_is_saved() {
+    let app = TestApp::spawn().await;
+    let a = app.token("agent_a").await;
+    let _stream = open_stream(&app, &a).await;
+    let res = put_campaign(
+        &app,
+        json!({ "name": "Ventas->", "require_disposition": true,
+                "dispositions": [{ "label": "Venta" }, { "label": "No interesado" }] }),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = dial(&app, &a, Some(app.contact_a), "099000111", "Ventas->").await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let call = hang_up(&app, &a).await;
+    let s = status(&app, &a).await;
+    assert_eq!(s.value, "wrap-up", "after-call work, not available");
+    // The agent's choice waits for the disposition, as it would during the call.
+    let r: SetStatusResult = app
+        .call(
+            Method::PUT,
+            "/api/v1/status",
+            Some(&a),
+            Some(&json!({ "value": "break" })),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(r.queued);
+    assert_eq!(r.status.value, "wrap-up");
+    // A wrong disposition changes nothing.
+    let res = app
+        .call(
+            Method::POST,
+            "/api/v1/calls/disposition",
+            Some(&a),
+            Some(&json!({ "disposition": { "campaign": "Ventas->", "guid": call.guid, "l1": "Nope" } })),
+        )
+        .await;
+    expect_error(res, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(status(&app, &a).await.value, "wrap-up");
+    let res = app
+        .call(
+            Method::POST,
+            "/api/v1/calls/disposition",
+            Some(&a),
+            Some(&json!({ "disposition": { "campaign": "Ventas->", "guid": call.guid, "l1": "Venta" } })),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let s = status(&app, &a).await;
+    assert_eq!(s.value, "break");
+    assert_eq!(s.pending, None);
+    let page = app
+        .get_as::<agentdesk_protocol::ConnectionEventPage>(
+            &format!("/api/v1/agents/{}/connection-events", app.users["agent_a"]),
+            &a,
+        )
+        .await;
+    let values: Vec<String> = rows(&page).into_iter().map(|r| r.1).collect();
+    assert!(
+        values.ends_with(&[
+            "in-call".to_string(),
+            "end-call".into(),
+            "wrap-up".into(),
+            "break".into()
+        ]),
+        "{values:?}"
+    );
+    // A corrected disposition later does not move the agent again.
+    let res = app
+        .call(
+            Method::POST,
+            "/api/v1/calls/disposition",
+            Some(&a),
+            Some(&json!({ "disposition": { "campaign": "Ventas->", "guid": call.guid, "l1": "No interesado" } })),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(status(&app, &a).await.value, "break");
+}
+
+#[tokio::test]
+async fn campaigns_open_to_a_team_are_offered_and_dialled_only_for_that_team() {
+    let app = TestApp::spawn().await;
+    for body in [
+        json!({ "name": "Solo B", "teams": [app.team_b], "dispositions": [] }),
+        json!({ "name": "Para A", "teams": [app.team_a], "d1_label": "Pedido", "dispositions": [] }),
+        json!({ "name": "Todos", "dispositions": [] }),
+    ] {
+        assert_eq!(put_campaign(&app, body).await.status(), StatusCode::OK);
+    }
+    let names = |cs: Vec<Campaign>| cs.into_iter().map(|c| c.name).collect::<Vec<_>>();
+    let a = app.token("agent_a").await;
+    let b = app.token("agent_b").await;
+    let admin = app.token("admin").await;
+    assert_eq!(
+        names(app.get_as("/api/v1/campaigns", &a).await),
+        ["Para A", "Todos"]
+    );
+    assert_eq!(
+        names(app.get_as("/api/v1/campaigns", &b).await),
+        ["Solo B", "Todos"]
+    );
+    let all: Vec<Campaign> = app.get_as("/api/v1/campaigns", &admin).await;
+    assert_eq!(all.len(), 3);
+    let para_a = all.iter().find(|c| c.name == "Para A").unwrap();
+    assert_eq!(para_a.options.d1_label, "Pedido");
+    assert_eq!(para_a.options.teams, [app.team_a]);
+
+    // Another team's campaign is unknown to the agent, with or without a contact.
+    for contact in [Some(app.contact_a), None] {
+        let e = expect_error(
+            dial(&app, &a, contact, "099000111", "Solo B").await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+        assert_eq!(e.error.field.as_deref(), Some("campaign"));
+        assert!(!e.error.message.contains("team"), "{}", e.error.message);
+    }
+
+    // A user in both teams, dialling the number both teams' contacts share: the
+    // campaign's team decides which contact the call belongs to.
+    let (_, both) = member(&app, "both", "agent", &[app.team_a, app.team_b]).await;
+    for (campaign, contact) in [
+        ("Solo B", app.contact_b),
+        ("Para A", app.contact_a),
+        ("Todos", app.contact_a),
+    ] {
+        let res = dial(&app, &both, None, "099 000 111", campaign).await;
+        assert_eq!(res.status(), StatusCode::CREATED, "{campaign}");
+        let call: CallInfo = res.json().await.unwrap();
+        assert_eq!(call.contact_id, contact, "{campaign}");
+        hang_up(&app, &both).await;
+    }
+    // From team A's contact page, team B's campaign is refused even for this user.
+    let e = expect_error(
+        dial(&app, &both, Some(app.contact_a), "099000111", "Solo B").await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(e.error.field.as_deref(), Some("campaign"));
+
+    // Options are checked.
+    for (body, field) in [
+        (
+            json!({ "name": "X", "d1_label": "x".repeat(41), "dispositions": [] }),
+            "d1_label",
+        ),
+        (
+            json!({ "name": "X", "teams": [0], "dispositions": [] }),
+            "teams",
+        ),
+    ] {
+        let e = expect_error(
+            put_campaign(&app, body).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+        assert_eq!(e.error.field.as_deref(), Some(field));
+    }
+}
+
+#[tokio::test]
+async fn only_numbers_are_dialled() {
+    let app = TestApp::spawn().await;
+    let a = app.token("agent_a").await;
+    for bad in [
+        "",
+        "abc",
+        "099 12a 456",
+        "12",
+        "1234567890123456",
+        "+598+99",
+        "tel:099",
+    ] {
+        let e = expect_error(
+            dial(&app, &a, None, bad, "Soporte").await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+        assert_eq!(e.error.field.as_deref(), Some("destination"), "{bad:?}");
+    }
+    // A number nobody has: a contact is created in the agent's team for it.
+    let res = dial(&app, &a, None, "(098) 765-432", "Soporte").await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let call: CallInfo = res.json().await.unwrap();
+    assert_ne!(call.contact_id, app.contact_a);
+    let c: agentdesk_protocol::Contact = app
+        .get_as(&format!("/api/v1/contacts/{}", call.contact_id), &a)
+        .await;
+    assert_eq!(c.team.id, app.team_a);
+    assert_eq!(c.phone.as_deref(), Some("+59898765432"));
+}
+
+#[tokio::test]
+async fn a_number_typed_the_local_way_finds_the_stored_e164_number_in_the_own_team_only() {
+    let app = TestApp::spawn().await;
+    let a = app.token("agent_a").await;
+    for typed in [
+        "099 000 111",
+        "099000111",
+        "0059899000111",
+        "+598 99 000 111",
+        "99-000-111",
+    ] {
+        let list: agentdesk_protocol::ContactList = app
+            .get_as(&format!("/api/v1/contacts?q={}", urlencode(typed)), &a)
+            .await;
+        let ids: Vec<i64> = list.items.iter().map(|c| c.id).collect();
+        assert_eq!(ids, [app.contact_a], "{typed}");
+    }
+}

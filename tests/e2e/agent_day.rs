@@ -1,0 +1,219 @@
+//! An agent's working day at 1280×720: the dial pad, after-call work as a status of its
+//! own, and the compact timeline with its pager above and below.
+
+use anyhow::{Context, ensure};
+use serde_json::json;
+
+use crate::harness::{run, wd};
+
+/// The agent's status label in the top bar.
+async fn status_label(h: &crate::harness::Browser) -> anyhow::Result<String> {
+    Ok(h.texts("#status-button").await?.join(" "))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dial_pad_calls_a_new_number_then_wrap_up_holds_the_agent_until_the_disposition() {
+    run(|h| async move {
+        wd("window size", h.client.set_window_size(1280, 720)).await?;
+        let admin = h.api_token("admin", "demo1234").await?;
+        // Ventas-> names its d1 field; Retención<- belongs to another team only, so Ana is
+        // never offered it.
+        let teams = h
+            .api(reqwest::Method::GET, "/teams", Some(&admin), None)
+            .await?;
+        let ana = h.api_token("ana", "demo1234").await?;
+        let me = h.api(reqwest::Method::GET, "/me", Some(&ana), None).await?;
+        let ana_teams: Vec<i64> = me["teams"]
+            .as_array()
+            .context("ana's teams")?
+            .iter()
+            .filter_map(|t| t["id"].as_i64())
+            .collect();
+        let foreign = teams
+            .as_array()
+            .context("teams")?
+            .iter()
+            .filter_map(|t| t["id"].as_i64())
+            .find(|id| !ana_teams.contains(id))
+            .context("a team Ana is not in")?;
+        h.api(
+            reqwest::Method::PUT,
+            "/campaigns/Retenci%C3%B3n%3C-",
+            Some(&admin),
+            Some(json!({ "name": "Retención<-", "teams": [foreign],
+                         "dispositions": [{ "label": "Retenido" }] })),
+        )
+        .await?;
+
+        h.goto("/login?next=%2Fcontacts").await?;
+        h.login("ana", "demo1234").await?;
+        h.wait_path("/contacts").await?;
+        h.wait_text("#status-button", |t| t.contains("Disponible"))
+            .await?;
+        h.click("#dial-open").await?;
+        h.wait_count("#dial-pad", 1).await?;
+        let offered = h.texts("#dial-campaign option").await?;
+        ensure!(
+            offered.iter().any(|o| o == "Ventas->")
+                && !offered.iter().any(|o| o.starts_with("Retención")),
+            "only the campaigns of Ana's teams: {offered:?}"
+        );
+        // A number with letters is refused in the form, translated, and nothing is sent.
+        h.fill("#dial-number", "099 12a 456").await?;
+        h.select("#dial-campaign", "Ventas->").await?;
+        h.click("#dial-call").await?;
+        h.wait_text("#dial-error", |t| t.starts_with("Solo dígitos"))
+            .await?;
+        h.wait_count("#active-call", 0).await?;
+        // Typed on the keypad: a number nobody has yet.
+        h.fill("#dial-number", "").await?;
+        for key in ["0", "9", "8", "7", "6", "5", "4", "3", "2"] {
+            h.click(&format!(".dial-key[data-key='{key}']")).await?;
+        }
+        ensure!(h.value("#dial-number").await? == "098765432");
+        h.screenshot("dial-pad-1280x720").await?;
+        h.click("#dial-call").await?;
+        h.wait_count("#active-call", 1).await?;
+        // The contact was created for the number, and its page opened.
+        h.wait_url(|u| u.starts_with("/contacts/") && u != "/contacts")
+            .await?;
+        h.wait_text("#contact-name", |t| t.contains("98765432"))
+            .await?;
+        h.wait_text("#status-button", |t| t.contains("En llamada"))
+            .await?;
+
+        h.click("#hang-up").await?;
+        h.wait_count("#wrap-up", 1).await?;
+        // After-call work: a status with its own running timer, not "available".
+        h.wait_text("#status-button", |t| t.contains("Tipificando"))
+            .await?;
+        h.wait_text("#wrap-d1-label", |t| t == "Número de pedido")
+            .await?;
+        h.wait_text("#wrap-d2-label", |t| t == "d2").await?;
+        let first = h.texts("#wrap-up-timer").await?.join("");
+        tokio::time::sleep(std::time::Duration::from_millis(2200)).await;
+        let later = h.texts("#wrap-up-timer").await?.join("");
+        ensure!(first != later, "the wrap-up timer runs: {first} → {later}");
+        h.screenshot("wrap-up-1280x720").await?;
+        // A supervisor's board shows it too.
+        let sup = h.api_token("sofia", "demo1234").await?;
+        let board = h
+            .api(reqwest::Method::GET, "/board", Some(&sup), None)
+            .await?;
+        ensure!(
+            board.to_string().contains("\"wrap-up\""),
+            "the board shows the agent in wrap-up: {board}"
+        );
+
+        h.select("#wrap-l1", "Venta").await?;
+        h.select("#wrap-l2", "Plan anual").await?;
+        h.fill("#wrap-d1", "PED-1234").await?;
+        h.fill("#wrap-comment", "Cliente nuevo").await?;
+        h.click("#wrap-save").await?;
+        h.wait_count("#wrap-up", 0).await?;
+        h.wait_text("#status-button", |t| t.contains("Disponible"))
+            .await?;
+        h.wait_text("#timeline .activity-item:first-child", |t| {
+            t.contains("Venta › Plan anual") && t.contains("Cliente nuevo")
+        })
+        .await?;
+        let label = status_label(&h).await?;
+        ensure!(!label.contains("Tipificando"), "{label}");
+
+        // The API refuses another team's campaign as unknown, whatever the client sends.
+        let refused = h
+            .api(
+                reqwest::Method::POST,
+                "/calls",
+                Some(&ana),
+                Some(json!({ "call": { "destination": "099111222", "campaign": "Retención<-" } })),
+            )
+            .await;
+        ensure!(
+            refused
+                .as_ref()
+                .is_err_and(|e| e.to_string().contains("422")),
+            "another team's campaign: {refused:?}"
+        );
+        Ok(())
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn compact_timeline_fits_eight_items_keeps_the_choice_and_the_pager_scrolls_up() {
+    run(|h| async move {
+        wd("window size", h.client.set_window_size(1280, 720)).await?;
+        h.goto("/login?next=%2Fcontacts%2F1").await?;
+        h.login("ana", "demo1234").await?;
+        h.wait_text("#contact-name", |t| t == "Lucía Fernández")
+            .await?;
+        h.wait_count("#timeline .activity-item", 10).await?;
+        // The pager is above the list too.
+        h.wait_count("#top-page-next", 1).await?;
+        h.click("#density-toggle").await?;
+        h.wait_count("#timeline.compact", 1).await?;
+        let above_fold = h
+            .client
+            .execute(
+                "return [...document.querySelectorAll('#timeline .activity-item')] \
+                 .filter(e => e.getBoundingClientRect().bottom <= window.innerHeight).length",
+                vec![],
+            )
+            .await?;
+        ensure!(
+            above_fold.as_u64().unwrap_or(0) >= 8,
+            "at least 8 items above the fold at 1280×720, got {above_fold}"
+        );
+        let heights = h
+            .client
+            .execute(
+                "return [...document.querySelectorAll('#timeline .activity-item')] \
+                 .map(e => e.getBoundingClientRect().height)",
+                vec![],
+            )
+            .await?;
+        ensure!(
+            heights
+                .as_array()
+                .is_some_and(|hs| hs.iter().all(|x| x.as_f64().unwrap_or(99.0) < 40.0)),
+            "one line per item: {heights}"
+        );
+        h.screenshot("timeline-compact-1280x720").await?;
+        // Remembered for this user across a reload.
+        h.client.refresh().await?;
+        h.wait_count("#timeline.compact", 1).await?;
+        // Back to the full view; from the bottom pager, the next page starts at the top.
+        h.click("#density-toggle").await?;
+        h.wait_count("#timeline.compact", 0).await?;
+        h.client
+            .execute(
+                "document.getElementById('page-next').scrollIntoView()",
+                vec![],
+            )
+            .await?;
+        h.click("#page-next").await?;
+        h.wait_text("#page-status", |t| t.starts_with("Página 2"))
+            .await?;
+        let mut top = serde_json::Value::Null;
+        for _ in 0..40 {
+            top = h
+                .client
+                .execute(
+                    "return document.getElementById('timeline-head').getBoundingClientRect().top",
+                    vec![],
+                )
+                .await?;
+            if top.as_f64().is_some_and(|t| (-1.0..200.0).contains(&t)) {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        ensure!(
+            top.as_f64().is_some_and(|t| (-1.0..200.0).contains(&t)),
+            "after next the list's head is in view: {top}"
+        );
+        Ok(())
+    })
+    .await;
+}
