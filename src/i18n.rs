@@ -158,6 +158,7 @@ messages! {
     ConfirmDelete => "¿Eliminar esta actividad del historial?", "Delete this activity from the history?";
     Delete => "Eliminar", "Delete";
     Source => "Origen", "Source";
+    ShowSource => "Detalle de origen", "Source details";
     When => "Fecha", "When";
     QueueLogTitle => "Eventos de llamadas (uContact)", "Call events (uContact)";
     QueueLogEmpty => "Sin eventos de llamadas en estas fechas.", "No call events in these dates.";

@@ -34,7 +34,11 @@ pub fn BoardPage() -> impl IntoView {
             match api::board().await {
                 Ok(b) => {
                     board.set(Some(b));
-                    error.set(None);
+                    // Only a change: setting it again would redraw the grid and lose
+                    // the supervisor's filters.
+                    if error.with_untracked(Option::is_some) {
+                        error.set(None);
+                    }
                 }
                 Err(e) => error.set(Some(e)),
             }

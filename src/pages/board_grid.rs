@@ -125,6 +125,12 @@ pub fn BoardGrid(board: RwSignal<Option<Board>>) -> impl IntoView {
                 .collect();
             counts = totals(&in_team);
         });
+        // The chosen filter stays on screen (at 0) so that it can be cleared.
+        if let Some(v) = view.with(|x| x.status.clone())
+            && !counts.iter().any(|(c, _)| *c == v)
+        {
+            counts.push((v, 0));
+        }
         counts
             .into_iter()
             .map(|(value, n)| {

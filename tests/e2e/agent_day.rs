@@ -4,7 +4,7 @@
 use anyhow::{Context, ensure};
 use serde_json::json;
 
-use crate::harness::{run, wd};
+use crate::harness::run;
 
 /// The agent's status label in the top bar.
 async fn status_label(h: &crate::harness::Browser) -> anyhow::Result<String> {
@@ -14,7 +14,7 @@ async fn status_label(h: &crate::harness::Browser) -> anyhow::Result<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dial_pad_calls_a_new_number_then_wrap_up_holds_the_agent_until_the_disposition() {
     run(|h| async move {
-        wd("window size", h.client.set_window_size(1280, 720)).await?;
+        h.viewport(1280, 720).await?;
         let admin = h.api_token("admin", "demo1234").await?;
         // Ventas-> names its d1 field; Retención<- belongs to another team only, so Ana is
         // never offered it.
@@ -45,6 +45,18 @@ async fn dial_pad_calls_a_new_number_then_wrap_up_holds_the_agent_until_the_disp
         )
         .await?;
 
+        h.api(
+            reqwest::Method::PUT,
+            "/campaigns/Ventas-%3E",
+            Some(&admin),
+            Some(json!({ "name": "Ventas->", "require_disposition": true,
+                         "d1_label": "Número de pedido",
+                         "dispositions": [
+                             { "label": "Venta", "children": [{ "label": "Plan anual" }] },
+                             { "label": "No interesado" }
+                         ] })),
+        )
+        .await?;
         h.goto("/login?next=%2Fcontacts").await?;
         h.login("ana", "demo1234").await?;
         h.wait_path("/contacts").await?;
@@ -52,6 +64,8 @@ async fn dial_pad_calls_a_new_number_then_wrap_up_holds_the_agent_until_the_disp
             .await?;
         h.click("#dial-open").await?;
         h.wait_count("#dial-pad", 1).await?;
+        h.wait_count("#dial-campaign option[value='Ventas->']", 1)
+            .await?;
         let offered = h.texts("#dial-campaign option").await?;
         ensure!(
             offered.iter().any(|o| o == "Ventas->")
@@ -66,11 +80,15 @@ async fn dial_pad_calls_a_new_number_then_wrap_up_holds_the_agent_until_the_disp
             .await?;
         h.wait_count("#active-call", 0).await?;
         // Typed on the keypad: a number nobody has yet.
-        h.fill("#dial-number", "").await?;
+        for _ in 0.."099 12a 456".len() {
+            h.click(".dial-key[data-key='⌫']").await?;
+        }
+        ensure!(h.value("#dial-number").await?.is_empty(), "erased");
         for key in ["0", "9", "8", "7", "6", "5", "4", "3", "2"] {
             h.click(&format!(".dial-key[data-key='{key}']")).await?;
         }
-        ensure!(h.value("#dial-number").await? == "098765432");
+        let typed = h.value("#dial-number").await?;
+        ensure!(typed == "098765432", "typed on the keypad: {typed}");
         h.screenshot("dial-pad-1280x720").await?;
         h.click("#dial-call").await?;
         h.wait_count("#active-call", 1).await?;
@@ -143,7 +161,7 @@ async fn dial_pad_calls_a_new_number_then_wrap_up_holds_the_agent_until_the_disp
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn compact_timeline_fits_eight_items_keeps_the_choice_and_the_pager_scrolls_up() {
     run(|h| async move {
-        wd("window size", h.client.set_window_size(1280, 720)).await?;
+        h.viewport(1280, 720).await?;
         h.goto("/login?next=%2Fcontacts%2F1").await?;
         h.login("ana", "demo1234").await?;
         h.wait_text("#contact-name", |t| t == "Lucía Fernández")
@@ -153,6 +171,8 @@ async fn compact_timeline_fits_eight_items_keeps_the_choice_and_the_pager_scroll
         h.wait_count("#top-page-next", 1).await?;
         h.click("#density-toggle").await?;
         h.wait_count("#timeline.compact", 1).await?;
+        h.client.execute("window.scrollTo(0, 0)", vec![]).await?;
+        h.screenshot("timeline-compact-1280x720").await?;
         let above_fold = h
             .client
             .execute(
@@ -179,7 +199,6 @@ async fn compact_timeline_fits_eight_items_keeps_the_choice_and_the_pager_scroll
                 .is_some_and(|hs| hs.iter().all(|x| x.as_f64().unwrap_or(99.0) < 40.0)),
             "one line per item: {heights}"
         );
-        h.screenshot("timeline-compact-1280x720").await?;
         // Remembered for this user across a reload.
         h.client.refresh().await?;
         h.wait_count("#timeline.compact", 1).await?;

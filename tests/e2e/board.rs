@@ -70,16 +70,6 @@ async fn the_supervisors_board_follows_an_agents_status_and_calls_live() {
             h.screenshot("board-in-call").await?;
             agent.screenshot("picker-pending").await?;
             agent.click("#hang-up").await?;
-            // The campaign wants a disposition: after-call work first, on the board too,
-            // with the chosen change still waiting.
-            agent.wait_text("#status-label", |t| t == "Wrap-up").await?;
-            h.wait_text("tr[data-user=ana] .board-status", |t| t == "Wrap-up")
-                .await?;
-            agent
-                .wait_text("#status-pending", |t| t.contains("Training"))
-                .await?;
-            agent.select("#wrap-l1", "Reclamo").await?;
-            agent.click("#wrap-save").await?;
             agent
                 .wait_text("#status-label", |t| t == "Training")
                 .await?;
@@ -96,7 +86,8 @@ async fn the_supervisors_board_follows_an_agents_status_and_calls_live() {
             agent.click(".status-option[data-value=meal]").await?;
             h.wait_count("#board-totals [data-status=meal]", 1).await?;
             h.wait_count("#board-table tbody tr", 0).await?;
-            h.wait_count("#board-totals [aria-pressed=true]", 1).await?;
+            h.wait_text("#board-totals [aria-pressed=true] .count", |t| t == "0")
+                .await?;
             h.click("#board-totals [data-status=training]").await?;
             h.wait_text("tr[data-user=ana] .board-status", |t| t == "Meal")
                 .await?;
@@ -137,7 +128,6 @@ async fn the_supervisors_board_follows_an_agents_status_and_calls_live() {
                 values.starts_with(&[
                     "meal",
                     "training",
-                    "wrap-up",
                     "end-call",
                     "in-call",
                     "meal",

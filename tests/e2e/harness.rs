@@ -423,6 +423,27 @@ impl Browser {
         Ok(())
     }
 
+    /// Size the window so that the page itself (the viewport) is `w`×`h`, as on a
+    /// screen of that size with the browser's own bars hidden.
+    pub async fn viewport(&self, w: u32, h: u32) -> anyhow::Result<()> {
+        wd("window size", self.client.set_window_size(w, h)).await?;
+        let v = wd(
+            "script",
+            self.client.execute(
+                "return [window.outerWidth - window.innerWidth, window.outerHeight - window.innerHeight]",
+                vec![],
+            ),
+        )
+        .await?;
+        let extra = |i: usize| v[i].as_u64().unwrap_or(0) as u32;
+        wd(
+            "window size",
+            self.client.set_window_size(w + extra(0), h + extra(1)),
+        )
+        .await?;
+        Ok(())
+    }
+
     /// The `value` property of an input.
     pub async fn value(&self, css: &str) -> anyhow::Result<String> {
         let el = wd("find", self.client.find(Locator::Css(css))).await?;

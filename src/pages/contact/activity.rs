@@ -230,6 +230,7 @@ pub fn ActivityTab(contact_id: i64) -> impl IntoView {
     };
 
     view! {
+        <div class="activity-tab" class:compact=move || compact.get()>
         <div class="timeline-tools">
             <NoteForm contact_id=contact_id on_added=Callback::new(move |_| {
                 if request.get_untracked().page.unwrap_or(1) > 1 { to_page(1) } else { reload.update(|n| *n += 1) }
@@ -294,6 +295,9 @@ pub fn ActivityTab(contact_id: i64) -> impl IntoView {
                         i18n.tn(Msg::ActivitiesTotal, p.total)
                     })).unwrap_or_default()}
                 </span>
+                {move || shown.with(|s| s.as_ref().map(|p| (p.page, p.pages))).map(|(page, pages)| view! {
+                    <Pager page=page pages=pages to_page=Callback::new(to_page) place=Place::Top />
+                })}
                 <span class="timeline-head-tools">
                     <button class="btn btn-small" id="density-toggle"
                         aria-pressed=move || compact.get().to_string()
@@ -305,9 +309,6 @@ pub fn ActivityTab(contact_id: i64) -> impl IntoView {
                         title=move || i18n.t(if live.connected.get() { Msg::LiveOn } else { Msg::LiveOff })></span>
                 </span>
             </div>
-            {move || shown.with(|s| s.as_ref().map(|p| (p.page, p.pages))).map(|(page, pages)| view! {
-                <Pager page=page pages=pages to_page=Callback::new(to_page) place=Place::Top />
-            })}
             <Show when=move || shown.with(|s| s.as_ref().is_some_and(|p| !p.items.is_empty()))
                 fallback=move || {
                     let searching = request.with(|q| q.q.is_some() || q.kinds.is_some());
@@ -331,6 +332,7 @@ pub fn ActivityTab(contact_id: i64) -> impl IntoView {
                 <Pager page=page pages=pages to_page=Callback::new(to_page) place=Place::Bottom />
             })}
         </Show>
+        </div>
     }
 }
 

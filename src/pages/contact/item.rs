@@ -290,9 +290,11 @@ pub fn ActivityItem(activity: Activity, words: Vec<String>, can_delete: bool) ->
                         }}
                     </span>
                     " · "
+                    // The source record's id (a call's guid…) is for support, not for
+                    // the agent: the link says what it opens.
                     <button class="link-btn activity-source" aria-expanded=move || open.get().to_string()
                         on:click=move |_| open.update(|o| *o = !*o)>
-                        {activity.model_id.clone()}
+                        {move || i18n.t(Msg::ShowSource)}
                     </button>
                     {can_delete.then(|| view! {
                         " · "
@@ -315,6 +317,10 @@ pub fn ActivityItem(activity: Activity, words: Vec<String>, can_delete: bool) ->
 #[component]
 fn ActivitySource(id: i64) -> impl IntoView {
     let i18n = use_i18n();
+    let is_agent = crate::session::use_session().me.with_untracked(|m| {
+        m.as_ref()
+            .is_none_or(|m| m.role == agentdesk_protocol::Role::Agent)
+    });
     let view_res = LocalResource::new(move || api::activity(id));
     view! {
         <div class="activity-source-panel">
@@ -323,7 +329,9 @@ fn ActivitySource(id: i64) -> impl IntoView {
                 Some(Err(e)) => view! { <ErrorNotice error=e /> }.into_any(),
                 Some(Ok(v)) => view! {
                     <dl class="attr-table">
-                        <div><dt>{move || i18n.t(Msg::Source)}</dt><dd>{v.activity.model_id.clone()}</dd></div>
+                        {(!is_agent).then(|| view! {
+                            <div><dt>{move || i18n.t(Msg::Source)}</dt><dd class="mono small">{v.activity.model_id.clone()}</dd></div>
+                        })}
                         <div><dt>{move || i18n.t(Msg::When)}</dt><dd><Time at=v.activity.occurred_at full=true /></dd></div>
                     </dl>
                     <AttributeList title=Msg::ConversationAttributes attrs=v.conversation_attributes.clone() />
