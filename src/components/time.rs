@@ -32,13 +32,36 @@ fn format(t: DateTime<Utc>, locale: Locale, time_zone: &str, opts: &[(&str, &str
         .unwrap_or_else(|| t.to_rfc3339())
 }
 
-/// "5 minutes ago" in the UI language, by `Intl.RelativeTimeFormat`.
-fn relative(minutes: i64, locale: Locale) -> Option<String> {
-    let (value, unit) = if minutes < 60 {
-        (minutes, "minute")
-    } else {
-        (minutes / 60, "hour")
-    };
+/// The calendar date of `t` in `time_zone` (the browser's when empty), by `Intl`.
+fn local_date(t: DateTime<Utc>, time_zone: &str) -> Option<chrono::NaiveDate> {
+    let options = Object::new();
+    for (k, v) in [
+        ("year", "numeric"),
+        ("month", "2-digit"),
+        ("day", "2-digit"),
+    ] {
+        let _ = Reflect::set(&options, &JsValue::from_str(k), &JsValue::from_str(v));
+    }
+    if !time_zone.is_empty() {
+        let _ = Reflect::set(
+            &options,
+            &JsValue::from_str("timeZone"),
+            &JsValue::from_str(time_zone),
+        );
+    }
+    // en-CA writes dates as ISO 8601 (2026-12-05).
+    let locales = Array::of1(&JsValue::from_str("en-CA"));
+    let date = Date::new(&JsValue::from_f64(t.timestamp_millis() as f64));
+    let text = Intl::DateTimeFormat::new(&locales, &options)
+        .format()
+        .call1(&JsValue::UNDEFINED, &date)
+        .ok()?
+        .as_string()?;
+    chrono::NaiveDate::parse_from_str(&text, "%Y-%m-%d").ok()
+}
+
+/// "5 minutes ago", "yesterday" in the UI language, by `Intl.RelativeTimeFormat`.
+fn relative_unit(value: i64, unit: &str, locale: Locale) -> Option<String> {
     let options = Object::new();
     let _ = Reflect::set(
         &options,
@@ -48,6 +71,16 @@ fn relative(minutes: i64, locale: Locale) -> Option<String> {
     let locales = Array::of1(&JsValue::from_str(locale.bcp47()));
     let rtf = Intl::RelativeTimeFormat::new(&locales, &options);
     rtf.format(-(value as f64), unit).as_string()
+}
+
+/// "5 minutes ago" / "3 hours ago".
+fn relative(minutes: i64, locale: Locale) -> Option<String> {
+    let (value, unit) = if minutes < 60 {
+        (minutes, "minute")
+    } else {
+        (minutes / 60, "hour")
+    };
+    relative_unit(value, unit, locale)
 }
 
 /// A `<time>`: relative for today ("5 minutes ago"), date and time otherwise, and the
@@ -78,8 +111,18 @@ pub fn Time(at: DateTime<Utc>, #[prop(optional)] full: bool) -> impl IntoView {
                 return r;
             }
         }
+        // The day before today in the user's zone (a calendar day, whatever its
+        // length across a DST change): "yesterday, 22:10".
+        let yesterday = local_date(now, &tz)
+            .and_then(|d| d.pred_opt())
+            .is_some_and(|y| local_date(at, &tz) == Some(y));
         if day(at) == day(now) {
             format(at, locale, &tz, &[("timeStyle", "short")])
+        } else if yesterday && let Some(word) = relative_unit(1, "day", locale) {
+            format!(
+                "{word}, {}",
+                format(at, locale, &tz, &[("timeStyle", "short")])
+            )
         } else {
             format(
                 at,
