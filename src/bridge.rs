@@ -627,11 +627,12 @@ impl Bridge {
     }
 
     pub fn open_tab(&self, id: i64, name: String) {
-        self.tabs.update(|t| {
-            if !t.iter().any(|x| x.id == id) {
-                t.push(OpenTab { id, name });
-            }
-        });
+        self.tabs
+            .update(|t| match t.iter_mut().find(|x| x.id == id) {
+                // A corrected name shows on its tab too.
+                Some(tab) => tab.name = name,
+                None => t.push(OpenTab { id, name }),
+            });
     }
 
     /// Close a contact tab; when it is the one on screen, show the next open tab (or

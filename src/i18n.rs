@@ -235,6 +235,13 @@ messages! {
     RangeTooLong => "El rango tiene más de {n} días. Acórtalo para ver el gráfico.", "The range is longer than {n} days. Shorten it to see the chart.";
     TimePerStatusWeek => "Tiempo por estado, por semana (desde el lunes indicado)", "Time per status, by week (from the Monday shown)";
     TimePerStatusMonth => "Tiempo por estado, por mes", "Time per status, by month";
+    Name => "Nombre", "Name";
+    Cancel => "Cancelar", "Cancel";
+    NewContact => "Nuevo contacto", "New contact";
+    EditContact => "Editar contacto", "Edit contact";
+    Edit => "Editar", "Edit";
+    AttributesHelp => "Atributos (uno por línea: nombre: valor)", "Attributes (one per line: name: value)";
+    AttributesLine => "Línea {n} de los atributos: escribe nombre: valor.", "Attributes line {n}: write name: value.";
     WrapUpTime => "Tiempo tipificando", "Time in wrap-up";
     Dial => "Marcar", "Dial";
     DialTitle => "Llamar a un número", "Call a number";

@@ -18,7 +18,7 @@ pub fn CallBar() -> impl IntoView {
     view! {
         <div class="callbar">
             <nav class="contact-tabs" id="contact-tabs" aria-label=move || i18n.t(Msg::OpenContacts)>
-                <For each=move || bridge.tabs.get() key=|t| t.id let:tab>
+                <For each=move || bridge.tabs.get() key=|t| (t.id, t.name.clone()) let:tab>
                     {
                         let id = tab.id;
                         view! {

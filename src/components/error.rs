@@ -52,6 +52,11 @@ pub fn field_label(field: &str, t: &impl Fn(Msg) -> &'static str) -> String {
     let msg = match field {
         "value" => Msg::Status,
         "destination" | "phone" => Msg::Phone,
+        "name" => Msg::Name,
+        "email" => Msg::Email,
+        "external_id" => Msg::ExternalId,
+        "attributes" => Msg::Attributes,
+        "team_id" => Msg::Team,
         "campaign" => Msg::CallCampaign,
         "dispositions" => Msg::DispositionTree,
         "d1_label" => Msg::FieldLabelD1,

@@ -1,6 +1,7 @@
 //! Components shared by several pages.
 
 pub mod callbar;
+pub mod contact_form;
 pub mod dialpad;
 pub mod error;
 pub mod status_picker;

@@ -8,6 +8,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::api::{self, ApiError};
+use crate::components::contact_form::ContactForm;
 use crate::components::error::ErrorNotice;
 use crate::components::time::Time;
 use crate::i18n::{Msg, use_i18n};
@@ -17,6 +18,8 @@ pub fn ContactsPage() -> impl IntoView {
     let i18n = use_i18n();
     let query = use_query_map();
     let navigate = use_navigate();
+    let navigate_to = StoredValue::new_local(navigate.clone());
+    let creating = RwSignal::new(false);
     let q = Memo::new(move |_| query.with(|m| m.get("q").unwrap_or_default()));
     let input = RwSignal::new(q.get_untracked());
 
@@ -73,6 +76,9 @@ pub fn ContactsPage() -> impl IntoView {
         <section class="page contacts-page" aria-labelledby="contacts-title">
             <header class="page-header">
                 <h1 id="contacts-title">{move || i18n.t(Msg::Contacts)}</h1>
+                <button class="btn" id="new-contact" on:click=move |_| creating.update(|c| *c = !*c)>
+                    {move || format!("+ {}", i18n.t(Msg::NewContact))}
+                </button>
                 <label class="search">
                     <span class="visually-hidden">{move || i18n.t(Msg::SearchLabel)}</span>
                     <input id="contact-search" type="search" autocomplete="off" autofocus
@@ -81,6 +87,14 @@ pub fn ContactsPage() -> impl IntoView {
                         on:input=on_input />
                 </label>
             </header>
+            <Show when=move || creating.get()>
+                <ContactForm existing=None
+                    on_saved=Callback::new(move |c: agentdesk_protocol::Contact| {
+                        creating.set(false);
+                        navigate_to.with_value(|n| n(&format!("/contacts/{}", c.id), Default::default()));
+                    })
+                    on_cancel=Callback::new(move |_| creating.set(false)) />
+            </Show>
             <Transition fallback=move || view! { <p class="muted" aria-busy="true">{i18n.t(Msg::Loading)}</p> }>
                 {move || first_page.get().map(|res| match res {
                     Err(e) => view! { <ErrorNotice error=e retry=Callback::new(move |_| first_page.refetch()) /> }.into_any(),

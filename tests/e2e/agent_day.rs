@@ -236,3 +236,44 @@ async fn compact_timeline_fits_eight_items_keeps_the_choice_and_the_pager_scroll
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_creates_a_contact_then_corrects_it() {
+    run(|h| async move {
+        h.goto("/login?next=%2Fcontacts").await?;
+        h.login("ana", "demo1234").await?;
+        h.wait_path("/contacts").await?;
+        h.click("#new-contact").await?;
+        h.wait_count("#contact-form", 1).await?;
+        h.fill("#contact-form-name", "Rosa Núñez").await?;
+        h.fill("#contact-form-phone", "094 555 123").await?;
+        h.fill("#contact-form-email", "rosa-sin-arroba").await?;
+        h.click("#contact-form-save").await?;
+        // Checked before any request, translated, naming the field.
+        h.wait_text("#contact-form-error", |t| t.contains("Email"))
+            .await?;
+        h.fill("#contact-form-email", "rosa@example.com").await?;
+        h.fill("#contact-form-attributes", "plan: gold").await?;
+        h.click("#contact-form-save").await?;
+        h.wait_text("#contact-name", |t| t == "Rosa Núñez").await?;
+        h.wait_text(".contact-facts .phone", |t| t == "+59894555123")
+            .await?;
+        // Corrected in place; its tab follows.
+        h.click("#edit-contact").await?;
+        h.wait_count("#contact-form", 1).await?;
+        ensure!(h.value("#contact-form-phone").await? == "+59894555123");
+        h.fill("#contact-form-name", "Rosa Núñez Pérez").await?;
+        h.click("#contact-form-save").await?;
+        h.wait_text("#contact-name", |t| t == "Rosa Núñez Pérez")
+            .await?;
+        h.wait_count("#contact-form", 0).await?;
+        h.wait_text(".contact-tab.current a", |t| t == "Rosa Núñez Pérez")
+            .await?;
+        // The search finds it by the number as people write it.
+        h.goto("/contacts?q=094%20555%20123").await?;
+        h.wait_text(".contact-row .contact-name", |t| t == "Rosa Núñez Pérez")
+            .await?;
+        Ok(())
+    })
+    .await;
+}

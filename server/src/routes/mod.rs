@@ -2,6 +2,7 @@
 
 mod auth;
 mod calls;
+mod contact_edit;
 mod contacts;
 mod events;
 pub mod ingest;
@@ -25,6 +26,7 @@ pub fn api() -> Router<AppState> {
         .merge(auth::router())
         .merge(me::router())
         .merge(contacts::router())
+        .merge(contact_edit::router())
         .merge(calls::router())
         .merge(launch::router())
         .merge(events::router())

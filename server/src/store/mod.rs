@@ -332,6 +332,10 @@ pub trait Store:
     ) -> StoreResult<Vec<ContactSummary>>;
     async fn contact(&self, viewer: &Viewer, id: i64) -> StoreResult<Option<Contact>>;
     async fn create_contact(&self, contact: NewContact) -> StoreResult<i64>;
+    /// Replace the editable fields of contact `id` of team `contact.team_id` (its
+    /// `created_at` is kept). `false`: no such contact in that team. A second contact
+    /// with the same external id in the team is a [`StoreError::Conflict`].
+    async fn update_contact(&self, id: i64, contact: &NewContact) -> StoreResult<bool>;
 
     /// Insert activities (their email content and search text) in one transaction. With
     /// `publish`, an `activity.created` event per activity joins the event log in the same

@@ -277,3 +277,132 @@ async fn a_number_typed_the_local_way_finds_the_stored_e164_number_in_the_own_te
         assert_eq!(ids, [app.contact_a], "{typed}");
     }
 }
+
+#[tokio::test]
+async fn agents_create_and_correct_contacts_of_their_own_teams() {
+    let app = TestApp::spawn().await;
+    let a = app.token("agent_a").await;
+    let post = |token: String, body: serde_json::Value| {
+        let app = &app;
+        async move {
+            app.call(Method::POST, "/api/v1/contacts", Some(&token), Some(&body))
+                .await
+        }
+    };
+    // Created in the agent's only team, the phone in E.164, empty fields as none.
+    let res = post(
+        a.clone(),
+        json!({ "name": " Nueva Persona ", "phone": "092 675 571", "email": "",
+                "external_id": "CRM-77", "attributes": { "plan": "gold", "city": " " } }),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let c: agentdesk_protocol::Contact = res.json().await.unwrap();
+    assert_eq!(c.name, "Nueva Persona");
+    assert_eq!(c.team.id, app.team_a);
+    assert_eq!(c.phone.as_deref(), Some("+59892675571"));
+    assert_eq!(c.email, None);
+    assert_eq!(c.attributes.len(), 1, "a blank attribute is not kept");
+    // The local-format search finds it; team B's agent does not see it.
+    let list: agentdesk_protocol::ContactList =
+        app.get_as("/api/v1/contacts?q=092%20675%20571", &a).await;
+    assert!(list.items.iter().any(|x| x.id == c.id));
+    let b = app.token("agent_b").await;
+    let res = app
+        .call(
+            Method::GET,
+            &format!("/api/v1/contacts/{}", c.id),
+            Some(&b),
+            None::<&()>,
+        )
+        .await;
+    expect_error(res, StatusCode::NOT_FOUND).await;
+
+    // Bad input: the field named, nothing stored.
+    for (body, field) in [
+        (json!({ "name": "" }), "name"),
+        (json!({ "name": "x", "phone": "abc" }), "phone"),
+        (json!({ "name": "x", "email": "nope" }), "email"),
+        (
+            json!({ "name": "x", "attributes": { "Bad Key": "v" } }),
+            "attributes",
+        ),
+        (json!({ "name": "x", "team_id": app.team_b }), "team_id"),
+    ] {
+        let e = expect_error(
+            post(a.clone(), body).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+        assert_eq!(e.error.field.as_deref(), Some(field));
+    }
+    // The same external id twice in a team is a conflict; in another team it is not.
+    let e = expect_error(
+        post(
+            a.clone(),
+            json!({ "name": "Otra", "external_id": "CRM-77" }),
+        )
+        .await,
+        StatusCode::CONFLICT,
+    )
+    .await;
+    assert_eq!(e.error.field.as_deref(), Some("external_id"));
+    let res = post(
+        b.clone(),
+        json!({ "name": "Otra", "external_id": "CRM-77" }),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+
+    // A user of two teams must say which; corrections keep the team.
+    let (_, both) = member(&app, "both_c", "agent", &[app.team_a, app.team_b]).await;
+    let e = expect_error(
+        post(both.clone(), json!({ "name": "¿Dónde?" })).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(e.error.field.as_deref(), Some("team_id"));
+    let put = |token: &str, id: i64, body: serde_json::Value| {
+        let token = token.to_owned();
+        let app = &app;
+        async move {
+            app.call(
+                Method::PUT,
+                &format!("/api/v1/contacts/{id}"),
+                Some(&token),
+                Some(&body),
+            )
+            .await
+        }
+    };
+    let res = put(
+        &a,
+        c.id,
+        json!({ "name": "Persona Corregida", "email": "p@example.com" }),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let fixed: agentdesk_protocol::Contact = res.json().await.unwrap();
+    assert_eq!(fixed.name, "Persona Corregida");
+    assert_eq!(fixed.email.as_deref(), Some("p@example.com"));
+    assert_eq!(
+        fixed.phone, None,
+        "a full replacement: the phone was cleared"
+    );
+    assert_eq!(fixed.team.id, app.team_a);
+    let list: agentdesk_protocol::ContactList =
+        app.get_as("/api/v1/contacts?q=corregida", &a).await;
+    assert_eq!(list.items.len(), 1, "the search follows the new name");
+    let e = expect_error(
+        put(&a, c.id, json!({ "name": "x", "team_id": app.team_b })).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(e.error.field.as_deref(), Some("team_id"));
+    // Another team's contact cannot be edited, and reads as missing.
+    expect_error(
+        put(&a, app.contact_b, json!({ "name": "x" })).await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+}

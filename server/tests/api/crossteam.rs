@@ -78,6 +78,19 @@ fn probes(t: &Target) -> Vec<Probe> {
         ),
         probe(M::GET, "/contacts/{id}", format!("/contacts/{c}"), None),
         probe(
+            M::PUT,
+            "/contacts/{id}",
+            format!("/contacts/{c}"),
+            Some(json!({ "name": "Sonda" })),
+        ),
+        // Into a team by id: another team's reads as no team of the caller's.
+        probe(
+            M::POST,
+            "/contacts",
+            "/contacts".into(),
+            Some(json!({ "name": "Sonda", "team_id": 1_000_000 + c })),
+        ),
+        probe(
             M::GET,
             "/contacts/{id}/activities",
             format!("/contacts/{c}/activities"),

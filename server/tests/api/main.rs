@@ -132,6 +132,8 @@ async fn every_api_route_without_a_session_is_401_in_the_json_error_shape() {
         (Method::PUT, "/api/v1/crm/settings"),
         (Method::GET, "/api/v1/campaigns"),
         (Method::PUT, "/api/v1/campaigns/x"),
+        (Method::POST, "/api/v1/contacts"),
+        (Method::PUT, "/api/v1/contacts/1"),
         (Method::POST, "/api/v1/calls"),
         (Method::GET, "/api/v1/calls/current"),
         (Method::POST, "/api/v1/calls/hangup"),

@@ -15,6 +15,7 @@ use agentdesk_protocol::bridge::UcAction;
 
 use crate::api;
 use crate::bridge::{From as BridgeFrom, use_bridge};
+use crate::components::contact_form::ContactForm;
 use crate::components::error::ErrorNotice;
 use crate::components::time::Time;
 use crate::i18n::{Msg, use_i18n};
@@ -75,7 +76,7 @@ pub fn ContactPage() -> impl IntoView {
         <section class="page contact-page">
             <Transition fallback=move || view! { <p class="muted" aria-busy="true">{i18n.t(Msg::Loading)}</p> }>
                 {move || contact.get().map(|res| match res {
-                    Ok(Some(c)) => view! { <ContactView contact=c /> }.into_any(),
+                    Ok(Some(c)) => view! { <ContactView contact=c on_changed=Callback::new(move |_| contact.refetch()) /> }.into_any(),
                     Ok(None) => view! { <NotVisible /> }.into_any(),
                     Err(e) if e.code() == Some(agentdesk_protocol::ErrorCode::NotFound) => view! { <NotVisible /> }.into_any(),
                     Err(e) => view! { <ErrorNotice error=e retry=Callback::new(move |_| contact.refetch()) /> }.into_any(),
@@ -97,8 +98,10 @@ fn NotVisible() -> impl IntoView {
 }
 
 #[component]
-fn ContactView(contact: Contact) -> impl IntoView {
+fn ContactView(contact: Contact, on_changed: Callback<()>) -> impl IntoView {
     let i18n = use_i18n();
+    let editing = RwSignal::new(false);
+    let for_form = contact.clone();
     let query = use_query_map();
     let navigate = use_navigate();
     let tab = Memo::new(move |_| Tab::from_slug(&query.with(|q| q.get("tab").unwrap_or_default())));
@@ -211,7 +214,12 @@ fn ContactView(contact: Contact) -> impl IntoView {
     on_cleanup(move || bridge.set_frame(None));
 
     view! {
-        <header class="contact-header">
+        <Show when=move || editing.get()>
+            <ContactForm existing=Some(for_form.clone())
+                on_saved=Callback::new(move |_| { editing.set(false); on_changed.run(()); })
+                on_cancel=Callback::new(move |_| editing.set(false)) />
+        </Show>
+        <header class="contact-header" class:hidden=move || editing.get()>
             <span class="contact-avatar large" aria-hidden="true">{initials(&contact.name)}</span>
             <div class="contact-headline">
                 <h1 id="contact-name">{contact.name.clone()}</h1>
@@ -250,6 +258,9 @@ fn ContactView(contact: Contact) -> impl IntoView {
                     {attributes.into_iter().take(4).map(|(k, v)| view! { <li class="chip" title=k>{v}</li> }).collect_view()}
                 </ul>
             </div>
+            <button class="btn btn-small" id="edit-contact" on:click=move |_| editing.set(true)>
+                {move || i18n.t(Msg::Edit)}
+            </button>
         </header>
         <div class="tabs" role="tablist" aria-label=contact.name.clone() on:keydown=on_key>
             {Tab::ALL.into_iter().map(|t| {

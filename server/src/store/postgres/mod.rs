@@ -875,6 +875,27 @@ impl Store for PostgresStore {
         Ok(id)
     }
 
+    async fn update_contact(&self, id: i64, c: &NewContact) -> StoreResult<bool> {
+        let key = contact_key(&c.name, c.email.as_deref());
+        let attributes =
+            serde_json::to_string(&c.attributes).map_err(|e| StoreError::Other(e.to_string()))?;
+        let done = sqlx::query(
+            "UPDATE contacts SET name = $1, search_key = $2, phone = $3, email = $4, \
+             external_id = $5, attributes = $6 WHERE id = $7 AND team_id = $8",
+        )
+        .bind(&c.name)
+        .bind(key)
+        .bind(&c.phone)
+        .bind(&c.email)
+        .bind(&c.external_id)
+        .bind(attributes)
+        .bind(id)
+        .bind(c.team_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     async fn insert_activities(
         &self,
         activities: &[NewActivity],

@@ -856,6 +856,27 @@ impl Store for SqliteStore {
         Ok(id)
     }
 
+    async fn update_contact(&self, id: i64, c: &NewContact) -> StoreResult<bool> {
+        let key = contact_key(&c.name, c.email.as_deref());
+        let attributes =
+            serde_json::to_string(&c.attributes).map_err(|e| StoreError::Other(e.to_string()))?;
+        let done = sqlx::query(
+            "UPDATE contacts SET name = ?, search_key = ?, phone = ?, email = ?, \
+             external_id = ?, attributes = ? WHERE id = ? AND team_id = ?",
+        )
+        .bind(&c.name)
+        .bind(key)
+        .bind(&c.phone)
+        .bind(&c.email)
+        .bind(&c.external_id)
+        .bind(attributes)
+        .bind(id)
+        .bind(c.team_id)
+        .execute(&self.writer)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     async fn insert_activities(
         &self,
         activities: &[NewActivity],
