@@ -236,6 +236,22 @@ pub async fn statuses() -> Result<Vec<StatusDef>, ApiError> {
     get("/statuses").await
 }
 
+/// The timeline page on which `date` (YYYY-MM-DD, the user's zone) begins.
+pub async fn timeline_position(
+    contact_id: i64,
+    date: &str,
+    kinds: Option<&str>,
+) -> Result<agentdesk_protocol::TimelinePosition, ApiError> {
+    let mut path = format!(
+        "/contacts/{contact_id}/activities/position?date={}",
+        encode(date)
+    );
+    if let Some(k) = kinds {
+        path.push_str(&format!("&kinds={}", encode(k)));
+    }
+    get(&path).await
+}
+
 pub async fn my_status() -> Result<AgentStatus, ApiError> {
     get("/status").await
 }

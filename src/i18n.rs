@@ -242,6 +242,7 @@ messages! {
     Edit => "Editar", "Edit";
     AttributesHelp => "Atributos (uno por línea: nombre: valor)", "Attributes (one per line: name: value)";
     AttributesLine => "Línea {n} de los atributos: escribe nombre: valor.", "Attributes line {n}: write name: value.";
+    GoToDate => "Ir a la fecha", "Go to date";
     WrapUpTime => "Tiempo tipificando", "Time in wrap-up";
     Dial => "Marcar", "Dial";
     DialTitle => "Llamar a un número", "Call a number";

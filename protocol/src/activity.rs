@@ -262,6 +262,21 @@ pub struct Activity {
 /// Activities per timeline page.
 pub const TIMELINE_PAGE_SIZE: u32 = 10;
 
+/// `GET /api/v1/contacts/{id}/activities/position?date=&kinds=`: the timeline page on
+/// which that calendar day (in the viewer's time zone) begins, for the same kinds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelinePositionQuery {
+    pub date: chrono::NaiveDate,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kinds: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelinePosition {
+    /// 1-based; past the oldest activity it is the last page.
+    pub page: u32,
+}
+
 /// A search shows at most this many matches, the newest (100 pages). Counting every
 /// match of a common word in a history of hundreds of thousands costs milliseconds per
 /// request and helps no one: past this an agent narrows the search instead. The

@@ -202,6 +202,35 @@ async fn compact_timeline_fits_eight_items_keeps_the_choice_and_the_pager_scroll
         // Remembered for this user across a reload.
         h.client.refresh().await?;
         h.wait_count("#timeline.compact", 1).await?;
+        // Go to a date: the page the server names for that day, for the same kinds.
+        let ana = h.api_token("ana", "demo1234").await?;
+        let date = (chrono::Utc::now() - chrono::Duration::days(20))
+            .date_naive()
+            .to_string();
+        let want = h
+            .api(
+                reqwest::Method::GET,
+                &format!("/contacts/1/activities/position?date={date}"),
+                Some(&ana),
+                None,
+            )
+            .await?["page"]
+            .as_u64()
+            .unwrap_or(0);
+        ensure!(want > 1, "twenty days back is not on page 1 (page {want})");
+        h.client
+            .execute(
+                "const el = document.getElementById('timeline-date'); el.value = arguments[0];",
+                vec![json!(date)],
+            )
+            .await?;
+        h.click("#timeline-date-go").await?;
+        h.wait_text("#page-status", |t| {
+            t.starts_with(&format!("Página {want} de"))
+        })
+        .await?;
+        h.goto("/contacts/1").await?;
+        h.wait_count("#timeline .activity-item", 10).await?;
         // Back to the full view; from the bottom pager, the next page starts at the top.
         h.click("#density-toggle").await?;
         h.wait_count("#timeline.compact", 0).await?;

@@ -2,7 +2,8 @@
 
 use agentdesk_protocol::{
     Activity, ActivityDetail, ActivityKind, ActivityPage, ActivityQuery, ActivityView, Contact,
-    ContactList, ContactQuery, NewNote, TIMELINE_PAGE_SIZE,
+    ContactList, ContactQuery, NewNote, TIMELINE_PAGE_SIZE, TimelinePosition,
+    TimelinePositionQuery,
 };
 use axum::Router;
 use axum::extract::State;
@@ -21,6 +22,7 @@ pub fn router() -> Router<AppState> {
         .route("/contacts", get(list))
         .route("/contacts/{id}", get(one))
         .route("/contacts/{id}/activities", get(activities))
+        .route("/contacts/{id}/activities/position", get(position))
         .route("/contacts/{id}/notes", post(create_note))
         .route("/activities/{id}", get(activity).delete(delete_activity))
 }
@@ -310,4 +312,32 @@ mod tests {
             filter_fingerprint(&[], &["a".into()])
         );
     }
+}
+
+/// "Go to date": the page of the timeline (same kinds, no search) on which `date`, a
+/// calendar day in the viewer's zone, begins: the activities after that day come first.
+async fn position(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+    ApiQuery(q): ApiQuery<TimelinePositionQuery>,
+) -> ApiResult<ApiJson<TimelinePosition>> {
+    let kinds = ActivityQuery {
+        kinds: q.kinds.clone(),
+        ..Default::default()
+    }
+    .parse_kinds()
+    .map_err(|e| ApiError::validation("kinds", e))?;
+    let tz = super::status::viewer_tz(&state, &caller).await?;
+    // The instant the day after `date` starts there: what is newer is on earlier pages.
+    let (_, day_after) = crate::calendar::range(&tz, q.date, q.date);
+    let newer = state
+        .store
+        .timeline_newer_than(&caller.viewer, id, &kinds, day_after.timestamp_millis())
+        .await?
+        .ok_or(ApiError::NotFound("contact"))?;
+    let page = newer / u64::from(TIMELINE_PAGE_SIZE) + 1;
+    Ok(ApiJson(TimelinePosition {
+        page: u32::try_from(page).unwrap_or(u32::MAX),
+    }))
 }

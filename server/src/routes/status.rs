@@ -156,7 +156,7 @@ async fn agent_status(
 }
 
 /// The viewer's time zone, for day boundaries.
-async fn viewer_tz(state: &AppState, caller: &Caller) -> ApiResult<Tz> {
+pub(super) async fn viewer_tz(state: &AppState, caller: &Caller) -> ApiResult<Tz> {
     let me = state
         .store
         .me(caller.viewer.user_id)

@@ -82,6 +82,21 @@ pub(crate) fn from_ms(v: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_millis(v).unwrap_or_default()
 }
 
+/// ` AND a.kind …` for a timeline query over these kinds (none: every kind). Kinds are
+/// our own enum's names, safe to inline. `unary_plus`: SQLite's hint that keeps its
+/// planner on the timeline index (PostgreSQL has no such operator on text).
+pub(crate) fn kinds_filter(kinds: &[agentdesk_protocol::ActivityKind], unary_plus: bool) -> String {
+    match kinds {
+        [] => String::new(),
+        [k] => format!(" AND a.kind = '{}'", k.as_str()),
+        ks => {
+            let list: Vec<String> = ks.iter().map(|k| format!("'{}'", k.as_str())).collect();
+            let plus = if unary_plus { "+" } else { "" };
+            format!(" AND {plus}a.kind IN ({})", list.join(","))
+        }
+    }
+}
+
 pub(crate) fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::Other(format!("unreadable {what} in database: {e}"))
 }
@@ -353,6 +368,16 @@ pub trait Store:
         contact_id: i64,
         request: &TimelineRequest,
     ) -> StoreResult<Option<TimelinePage>>;
+    /// How many of the contact's activities of these kinds (all when empty) the viewer
+    /// sees at or after `from_ms`: where a day begins in the timeline (newest first).
+    /// `None` when the contact is not visible to the viewer.
+    async fn timeline_newer_than(
+        &self,
+        viewer: &Viewer,
+        contact_id: i64,
+        kinds: &[agentdesk_protocol::ActivityKind],
+        from_ms: i64,
+    ) -> StoreResult<Option<u64>>;
     /// Delete an activity visible to the viewer, with its search entry, logging an
     /// `activity.deleted` event. `None` when there is no such activity for the viewer.
     async fn delete_activity(&self, viewer: &Viewer, id: i64) -> StoreResult<Option<StoredEvent>>;

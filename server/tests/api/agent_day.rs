@@ -406,3 +406,92 @@ async fn agents_create_and_correct_contacts_of_their_own_teams() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn go_to_date_names_the_page_where_that_day_begins() {
+    use chrono::{Duration, TimeZone, Utc};
+    let app = TestApp::spawn().await;
+    let a = app.token("agent_a").await;
+    // A fresh contact with one SMS a day at noon UTC, newest on 2027-01-25 (day k = 0)
+    // back to 2027-01-01 (k = 24): across a month start.
+    let res = app
+        .call(
+            Method::POST,
+            "/api/v1/contacts",
+            Some(&a),
+            Some(&json!({ "name": "Fechas" })),
+        )
+        .await;
+    let c: agentdesk_protocol::Contact = res.json().await.unwrap();
+    let newest = Utc.with_ymd_and_hms(2027, 1, 25, 12, 0, 0).unwrap();
+    let acts: Vec<_> = (0..25)
+        .map(|k| {
+            crate::support::sms(
+                app.team_a,
+                c.id,
+                app.users["agent_a"],
+                newest - Duration::days(k),
+                &format!("k{k}"),
+            )
+        })
+        .collect();
+    app.store.insert_activities(&acts, false).await.unwrap();
+    let page_of = |date: &str, kinds: &str| {
+        let token = a.clone();
+        let path = format!(
+            "/api/v1/contacts/{}/activities/position?date={date}{kinds}",
+            c.id
+        );
+        let app = &app;
+        async move {
+            app.get_as::<agentdesk_protocol::TimelinePosition>(&path, &token)
+                .await
+                .page
+        }
+    };
+    for (date, page) in [
+        ("2027-02-10", 1), // after the newest: the first page
+        ("2027-01-25", 1), // k = 0
+        ("2027-01-16", 1), // k = 9, the last of page 1
+        ("2027-01-15", 2), // k = 10
+        ("2027-01-01", 3), // k = 24
+        ("2026-12-31", 3), // before the oldest: the last page (25 activities)
+    ] {
+        assert_eq!(page_of(date, "").await, page, "{date}");
+    }
+    // The page really starts with that day.
+    let p: agentdesk_protocol::ActivityPage = app
+        .get_as(&format!("/api/v1/contacts/{}/activities?page=2", c.id), &a)
+        .await;
+    assert_eq!(
+        p.items[0].occurred_at.date_naive().to_string(),
+        "2027-01-15"
+    );
+    // Other kinds have nothing newer: page 1; an unknown kind or date is a 422.
+    assert_eq!(page_of("2027-01-01", "&kinds=email").await, 1);
+    for bad in ["date=2027-01-01&kinds=fax", "date=2027-13-01", "date=ayer"] {
+        let res = app
+            .call(
+                Method::GET,
+                &format!("/api/v1/contacts/{}/activities/position?{bad}", c.id),
+                Some(&a),
+                None::<&()>,
+            )
+            .await;
+        assert!(res.status().is_client_error(), "{bad}: {}", res.status());
+    }
+    // Another team's agent: the contact is not found.
+    let b = app.token("agent_b").await;
+    let res = app
+        .call(
+            Method::GET,
+            &format!(
+                "/api/v1/contacts/{}/activities/position?date=2027-01-01",
+                c.id
+            ),
+            Some(&b),
+            None::<&()>,
+        )
+        .await;
+    expect_error(res, StatusCode::NOT_FOUND).await;
+}

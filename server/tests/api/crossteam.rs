@@ -78,6 +78,12 @@ fn probes(t: &Target) -> Vec<Probe> {
         ),
         probe(M::GET, "/contacts/{id}", format!("/contacts/{c}"), None),
         probe(
+            M::GET,
+            "/contacts/{id}/activities/position",
+            format!("/contacts/{c}/activities/position?date=2026-01-01"),
+            None,
+        ),
+        probe(
             M::PUT,
             "/contacts/{id}",
             format!("/contacts/{c}"),

@@ -133,6 +133,10 @@ async fn every_api_route_without_a_session_is_401_in_the_json_error_shape() {
         (Method::GET, "/api/v1/campaigns"),
         (Method::PUT, "/api/v1/campaigns/x"),
         (Method::POST, "/api/v1/contacts"),
+        (
+            Method::GET,
+            "/api/v1/contacts/1/activities/position?date=2026-01-01",
+        ),
         (Method::PUT, "/api/v1/contacts/1"),
         (Method::POST, "/api/v1/calls"),
         (Method::GET, "/api/v1/calls/current"),

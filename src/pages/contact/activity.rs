@@ -223,6 +223,24 @@ pub fn ActivityTab(contact_id: i64) -> impl IntoView {
     let words =
         Memo::new(move |_| search_words(&request.with(|q| q.q.clone().unwrap_or_default())));
     let compact = compact_mode(session);
+    // "Go to date": the server says on which page that day begins (same kinds).
+    let go_to_date = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let date = document()
+            .get_element_by_id("timeline-date")
+            .and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok())
+            .map(|e| e.value())
+            .unwrap_or_default();
+        if date.is_empty() {
+            return;
+        }
+        let kinds = request.with_untracked(|q| q.kinds.clone());
+        spawn_local(async move {
+            if let Ok(p) = api::timeline_position(contact_id, &date, kinds.as_deref()).await {
+                to_page(p.page);
+            }
+        });
+    };
     let can_delete = move || {
         session
             .me
@@ -299,6 +317,14 @@ pub fn ActivityTab(contact_id: i64) -> impl IntoView {
                     <Pager page=page pages=pages to_page=Callback::new(to_page) place=Place::Top />
                 })}
                 <span class="timeline-head-tools">
+                    <Show when=move || request.with(|q| q.q.is_none())>
+                        <form class="go-to-date" on:submit=go_to_date>
+                            <label class="visually-hidden" for="timeline-date">{move || i18n.t(Msg::GoToDate)}</label>
+                            <input class="input input-small" type="date" id="timeline-date" required
+                                title=move || i18n.t(Msg::GoToDate) />
+                            <button class="btn btn-small" type="submit" id="timeline-date-go">{move || i18n.t(Msg::GoToDate)}</button>
+                        </form>
+                    </Show>
                     <button class="btn btn-small" id="density-toggle"
                         aria-pressed=move || compact.get().to_string()
                         title=move || i18n.t(Msg::CompactHint)

@@ -941,6 +941,31 @@ impl Store for PostgresStore {
         Ok((ids, events))
     }
 
+    async fn timeline_newer_than(
+        &self,
+        viewer: &Viewer,
+        contact_id: i64,
+        kinds: &[agentdesk_protocol::ActivityKind],
+        from_ms: i64,
+    ) -> StoreResult<Option<u64>> {
+        if self.contact(viewer, contact_id).await?.is_none() {
+            return Ok(None);
+        }
+        let sql = format!(
+            "SELECT COUNT(*) FROM activities a WHERE a.contact_id = $3 AND {}{} AND a.occurred_at >= $4",
+            scoped("a.team_id"),
+            super::kinds_filter(kinds, false)
+        );
+        let n: i64 = sqlx::query_scalar(AssertSqlSafe(sql))
+            .bind(viewer.all_teams())
+            .bind(viewer.user_id)
+            .bind(contact_id)
+            .bind(from_ms)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(Some(u64::try_from(n).unwrap_or(0)))
+    }
+
     async fn timeline(
         &self,
         viewer: &Viewer,
