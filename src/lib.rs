@@ -11,4 +11,5 @@ pub mod live;
 pub mod pages;
 pub mod session;
 pub mod status;
+pub mod task;
 pub mod theme;

@@ -83,6 +83,18 @@ impl ContactInput {
     /// The first field that cannot be saved and why (the same rule in the form and on
     /// the server).
     pub fn problem(&self) -> Option<(&'static str, String)> {
+        self.problem_for(None)
+    }
+
+    /// Does this correction send the contact's stored phone back unchanged?
+    pub fn keeps_phone(&self, stored_phone: Option<&str>) -> bool {
+        stored_phone.is_some_and(|p| p.trim() == self.phone.trim())
+    }
+
+    /// As [`Self::problem`], for a correction of a contact whose phone is `stored_phone`:
+    /// that phone sent back unchanged is not checked again (an import may have kept one
+    /// that is not dialable as typed), so the rest of the contact can still be corrected.
+    pub fn problem_for(&self, stored_phone: Option<&str>) -> Option<(&'static str, String)> {
         let name = self.name.trim();
         if name.is_empty() {
             return Some(("name", "a name is required".into()));
@@ -94,6 +106,7 @@ impl ContactInput {
             ));
         }
         if !self.phone.trim().is_empty()
+            && !self.keeps_phone(stored_phone)
             && let Some(p) = crate::dial::dial_problem(&self.phone)
         {
             return Some(("phone", p.message().into()));

@@ -200,9 +200,10 @@ impl StatusDef {
         }
     }
 
-    /// May an agent choose it in the picker?
+    /// May an agent choose it in the picker? A built-in system value never, even where
+    /// a custom status once took its name (a database older than the value).
     pub fn selectable(&self) -> bool {
-        !self.system || self.value == AVAILABLE
+        self.value == AVAILABLE || !(self.system || is_system(&self.value))
     }
 }
 
@@ -369,6 +370,23 @@ mod tests {
         }
         assert!(!valid_value(&"a".repeat(41)));
         assert!(SYSTEM_VALUES.iter().all(|v| valid_value(v)));
+    }
+
+    #[test]
+    fn a_system_value_is_never_selectable_even_if_stored_as_custom() {
+        let def = |value: &str, system| StatusDef {
+            value: value.into(),
+            label_es: value.into(),
+            label_en: value.into(),
+            color: "#000000".into(),
+            system,
+        };
+        assert!(def("busy", false).selectable());
+        assert!(def("available", true).selectable());
+        assert!(!def("in-call", true).selectable());
+        // A custom `wrap-up` made before the system value existed.
+        assert!(!def("wrap-up", false).selectable());
+        assert!(!def("end-call", false).selectable());
     }
 
     #[test]

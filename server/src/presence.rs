@@ -219,7 +219,18 @@ pub fn transition(p: &Presence, change: Change, now: i64, restore_ms: i64) -> Ou
             }
         }
         Change::CallEnded { wrap_up } => {
-            if p.in_call {
+            if p.in_call && !p.connected {
+                // Ended while the desktop was away: a quick reconnect returns to where
+                // the call would have (a new console session starts fresh anyway).
+                next.in_call = false;
+                if next.before_disconnect.is_some() {
+                    next.before_disconnect = Some(if wrap_up {
+                        WRAP_UP.to_owned()
+                    } else {
+                        back_from_call(&mut next)
+                    });
+                }
+            } else if p.in_call {
                 next.in_call = false;
                 set(&mut next, StatusChanged, END_CALL, None);
                 if wrap_up {
@@ -233,6 +244,9 @@ pub fn transition(p: &Presence, change: Change, now: i64, restore_ms: i64) -> Ou
         Change::WrapUpDone => {
             if p.status == WRAP_UP && !p.in_call {
                 leave_call(&mut next, &mut set);
+            } else if !p.connected && !p.in_call && p.before_disconnect.as_deref() == Some(WRAP_UP)
+            {
+                next.before_disconnect = Some(back_from_call(&mut next));
             }
         }
         Change::Acd { value } => set(&mut next, Acd, &value, None),
@@ -250,14 +264,25 @@ fn leave_call(
     next: &mut Presence,
     set: &mut impl FnMut(&mut Presence, ConnectionEventType, &str, Option<DisconnectReason>),
 ) {
-    match next.pending.take() {
-        Some(v) => set(next, ConnectionEventType::StatusChangedUser, &v, None),
-        None => {
-            let back = next.pre_call.take().unwrap_or_else(|| AVAILABLE.into());
-            set(next, ConnectionEventType::StatusChanged, &back, None);
-        }
-    }
+    let chosen = next.pending.is_some();
+    let back = back_from_call(next);
+    let kind = if chosen {
+        ConnectionEventType::StatusChangedUser
+    } else {
+        ConnectionEventType::StatusChanged
+    };
+    set(next, kind, &back, None);
+}
+
+/// Where the end of a call (or of its after-call work) leads; clears what led there.
+fn back_from_call(next: &mut Presence) -> String {
+    let back = next
+        .pending
+        .take()
+        .or_else(|| next.pre_call.take())
+        .unwrap_or_else(|| AVAILABLE.into());
     next.pre_call = None;
+    back
 }
 
 /// Check a value an agent (or an integration) asks for: well formed (else 422), known,
@@ -754,6 +779,67 @@ mod tests {
         assert_eq!(p.status, "in-call");
         let end = transition(&p, Change::CallEnded { wrap_up: false }, 5, MIN);
         assert_eq!(end.presence.status, "busy");
+    }
+
+    #[test]
+    fn a_call_ended_and_disposed_while_disconnected_is_not_lost_on_a_quick_reconnect() {
+        let lost = |p: &Presence, t| {
+            transition(
+                p,
+                Change::Disconnect {
+                    reason: DisconnectReason::Network,
+                },
+                t,
+                MIN,
+            )
+            .presence
+        };
+        let back = |p: &Presence, t| {
+            transition(
+                p,
+                Change::Connect {
+                    fresh_session: "new".into(),
+                },
+                t,
+                MIN,
+            )
+            .presence
+        };
+        let p = transition(
+            &connected(0),
+            Change::Choose {
+                value: "busy".into(),
+            },
+            1,
+            MIN,
+        )
+        .presence;
+        let in_call = transition(&p, Change::CallStarted, 2, MIN).presence;
+        // Hung up while away, no disposition owed: back to the status before the call.
+        let away = lost(&in_call, 3);
+        let ended = transition(&away, Change::CallEnded { wrap_up: false }, 4, MIN);
+        assert!(ended.entries.is_empty(), "nothing is logged while away");
+        assert_eq!(ended.presence.status, "disconnected");
+        let r = back(&ended.presence, 5);
+        assert_eq!((r.status.as_str(), r.in_call), ("busy", false));
+        // Owing a disposition: wrap-up on reconnect; disposed while away: back too.
+        let ended = transition(
+            &lost(&in_call, 3),
+            Change::CallEnded { wrap_up: true },
+            4,
+            MIN,
+        );
+        assert_eq!(back(&ended.presence, 5).status, "wrap-up");
+        let done = transition(&ended.presence, Change::WrapUpDone, 5, MIN);
+        assert!(done.entries.is_empty());
+        assert_eq!(back(&done.presence, 6).status, "busy");
+        // In wrap-up when the connection dropped, disposed meanwhile: not stuck.
+        let wrap = transition(&in_call, Change::CallEnded { wrap_up: true }, 3, MIN).presence;
+        let done = transition(&lost(&wrap, 4), Change::WrapUpDone, 5, MIN).presence;
+        assert_eq!(back(&done, 6).status, "busy");
+        // Too late to restore: a fresh session, available, no call.
+        let late = back(&ended.presence, 4 + MIN + 1);
+        assert_eq!((late.status.as_str(), late.in_call), ("available", false));
     }
 
     #[test]

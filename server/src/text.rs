@@ -12,8 +12,6 @@ pub fn contact_key(name: &str, email: Option<&str>) -> String {
     fold(&format!("{name} {}", email.unwrap_or("")))
 }
 
-/// Normalise a phone number to E.164 (`+59899123456`), reading numbers without a
-/// country code in `region` (ISO 3166 alpha-2). `None` when it is no valid number.
 /// The digits a contact search looks for inside stored (E.164) numbers: the query's
 /// digits without leading zeros, so a number typed as people write it at home
 /// (`092 675 571`, trunk prefix `0`) or with the international prefix (`00598…`) finds
@@ -23,6 +21,8 @@ pub fn phone_search_digits(query: &str) -> Option<String> {
     Some(digits.trim_start_matches('0').to_owned()).filter(|d| d.len() >= 3)
 }
 
+/// Normalise a phone number to E.164 (`+59899123456`), reading numbers without a
+/// country code in `region` (ISO 3166 alpha-2). `None` when it is no valid number.
 pub fn normalize_phone(raw: &str, region: &str) -> Option<String> {
     let region = region.parse::<phonenumber::country::Id>().ok();
     let number = phonenumber::parse(region, raw).ok()?;

@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 
 use agentdesk_protocol::{Contact, ContactInput};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 use crate::api;
 use crate::components::error::{describe, field_label};
@@ -49,6 +48,7 @@ pub fn ContactForm(
             .unwrap_or_default(),
     );
     let phone = field(existing.as_ref().and_then(|c| c.phone.as_ref()));
+    let existing_phone = existing.as_ref().and_then(|c| c.phone.clone());
     let email = field(existing.as_ref().and_then(|c| c.email.as_ref()));
     let external_id = field(existing.as_ref().and_then(|c| c.external_id.as_ref()));
     let attributes = RwSignal::new(
@@ -64,6 +64,13 @@ pub fn ContactForm(
     let choose_team = editing.is_none() && teams.len() > 1;
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
+    let scope = crate::task::Scope::here();
+    // A save under way finishes on screen: closing now would hide whether it was saved.
+    let cancel = move || {
+        if !busy.get_untracked() {
+            on_cancel.run(())
+        }
+    };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let attrs = match parse_attributes(&attributes.get_untracked()) {
@@ -88,7 +95,7 @@ pub fn ContactForm(
             external_id: external_id.get_untracked(),
             attributes: attrs,
         };
-        if let Some((f, _)) = input.problem() {
+        if let Some((f, _)) = input.problem_for(existing_phone.as_deref()) {
             let t = |m: Msg| i18n.t(m);
             error.set(Some(
                 i18n.t(Msg::ErrInvalidField)
@@ -98,7 +105,7 @@ pub fn ContactForm(
         }
         error.set(None);
         busy.set(true);
-        spawn_local(async move {
+        scope.spawn(async move {
             let saved = match editing {
                 Some(id) => api::put::<_, Contact>(&format!("/contacts/{id}"), &input).await,
                 None => api::post::<_, Contact>("/contacts", &input).await,
@@ -119,7 +126,7 @@ pub fn ContactForm(
     };
     view! {
         <form class="admin-form contact-form" id="contact-form" on:submit=submit novalidate=true
-            on:keydown=move |ev: leptos::ev::KeyboardEvent| if ev.key() == "Escape" { on_cancel.run(()) }>
+            on:keydown=move |ev: leptos::ev::KeyboardEvent| if ev.key() == "Escape" { cancel() }>
             <h2>{move || i18n.t(if editing.is_some() { Msg::EditContact } else { Msg::NewContact })}</h2>
             <label class="field" for="contact-form-name">{move || i18n.t(Msg::Name)}</label>
             <input class="input" id="contact-form-name" required maxlength="200" autofocus
@@ -142,7 +149,8 @@ pub fn ContactForm(
                 <button class="btn btn-primary" type="submit" id="contact-form-save" disabled=move || busy.get()>
                     {move || i18n.t(Msg::Save)}
                 </button>
-                <button class="btn" type="button" id="contact-form-cancel" on:click=move |_| on_cancel.run(())>
+                <button class="btn" type="button" id="contact-form-cancel" disabled=move || busy.get()
+                    on:click=move |_| cancel()>
                     {move || i18n.t(Msg::Cancel)}
                 </button>
             </div>

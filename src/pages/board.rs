@@ -20,6 +20,14 @@ use agentdesk_protocol::chart::{Bucket, MAX_CHART_DAYS, RangeProblem, bucketed, 
 use crate::pages::board_grid::BoardGrid;
 use crate::status::{describe, use_my_status};
 
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Body {
+    Loading,
+    Failed,
+    Empty,
+    Grid,
+}
+
 #[component]
 pub fn BoardPage() -> impl IntoView {
     let i18n = use_i18n();
@@ -55,7 +63,19 @@ pub fn BoardPage() -> impl IntoView {
     });
     on_cleanup(move || pending.set_value(None));
     // Loaded yet, and empty or not.
-    let shape = Memo::new(move |_| board.with(|b| b.as_ref().map(|b| b.agents.is_empty())));
+    // What the page body shows. A Memo: a failed refetch or its recovery changes the
+    // error but not the body, and the grid (with the supervisor's filters) stays.
+    let body = Memo::new(move |_| {
+        match (
+            board.with(|b| b.as_ref().map(|b| b.agents.is_empty())),
+            error.with(Option::is_some),
+        ) {
+            (Some(true), _) => Body::Empty,
+            (Some(false), _) => Body::Grid,
+            (None, true) => Body::Failed,
+            (None, false) => Body::Loading,
+        }
+    });
 
     view! {
         <section class="board-page">
@@ -76,11 +96,11 @@ pub fn BoardPage() -> impl IntoView {
             })}
             // Redrawn only when the board appears or empties: the grid keeps its
             // filters across the live refetches.
-            {move || match (shape.get(), error.with(Option::is_some)) {
-                (Some(true), _) => view! { <p class="muted">{move || i18n.t(Msg::BoardEmpty)}</p> }.into_any(),
-                (Some(false), _) => view! { <BoardGrid board=board /> }.into_any(),
-                (None, true) => ().into_any(),
-                (None, false) => view! { <p class="muted" aria-busy="true">{move || i18n.t(Msg::Loading)}</p> }.into_any(),
+            {move || match body.get() {
+                Body::Empty => view! { <p class="muted">{move || i18n.t(Msg::BoardEmpty)}</p> }.into_any(),
+                Body::Grid => view! { <BoardGrid board=board /> }.into_any(),
+                Body::Failed => ().into_any(),
+                Body::Loading => view! { <p class="muted" aria-busy="true">{move || i18n.t(Msg::Loading)}</p> }.into_any(),
             }}
         </section>
     }

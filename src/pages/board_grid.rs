@@ -216,7 +216,9 @@ pub fn BoardGrid(board: RwSignal<Option<Board>>) -> impl IntoView {
                     view.update(|v| v.team = t);
                 }>
                     <option value="">{move || i18n.t(Msg::AllTeams)}</option>
-                    {move || teams().into_iter().map(|(id, name)| view! { <option value=id>{name}</option> }).collect_view()}
+                    {move || teams().into_iter().map(|(id, name)| view! {
+                        <option value=id prop:selected=move || view.with(|v| v.team == Some(id))>{name}</option>
+                    }).collect_view()}
                 </select>
             </label>
             <label>{move || i18n.t(Msg::SortBy)}

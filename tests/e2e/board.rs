@@ -91,6 +91,25 @@ async fn the_supervisors_board_follows_an_agents_status_and_calls_live() {
             h.click("#board-totals [data-status=training]").await?;
             h.wait_text("tr[data-user=ana] .board-status", |t| t == "Meal")
                 .await?;
+            // The team filter stays chosen, on screen too, across live refetches (the
+            // team list is redrawn with each).
+            let me = agent
+                .api(reqwest::Method::GET, "/me", Some(&token), None)
+                .await?;
+            let team = me["teams"][0]["id"].as_i64().unwrap_or(0).to_string();
+            h.select("#board-team", &team).await?;
+            agent.click("#status-button").await?;
+            agent.click(".status-option[data-value=training]").await?;
+            h.wait_text("tr[data-user=ana] .board-status", |t| t == "Training")
+                .await?;
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            assert_eq!(
+                h.value("#board-team").await?,
+                team,
+                "the select kept the team"
+            );
+            h.wait_count("tr[data-user=ana]", 1).await?;
+            h.select("#board-team", "").await?;
 
             // The supervisor opens Ana's log: the whole story, newest first (a second
             // later, so the chart has whole seconds of `meal` to show).

@@ -142,12 +142,7 @@ pub fn clean_attributes(
             serde_json::Value::Bool(b) => b.to_string(),
             _ => continue,
         };
-        let keep = match kind.as_str() {
-            "date" => date_year(&text).is_some_and(|y| (1901..=2049).contains(&y)),
-            "number" => text.parse::<f64>().is_ok_and(f64::is_finite),
-            _ => true,
-        };
-        if keep {
+        if value_fits(kind, &text) {
             out.insert(
                 name.clone(),
                 text.chars().take(MAX_ATTRIBUTE_CHARS).collect(),
@@ -155,6 +150,46 @@ pub fn clean_attributes(
         }
     }
     out
+}
+
+/// Does a value fit its attribute's kind? A date must parse and fall in 1901–2049, a
+/// number must be a finite one; text is anything.
+fn value_fits(kind: &str, text: &str) -> bool {
+    match kind {
+        "date" => date_year(text).is_some_and(|y| (1901..=2049).contains(&y)),
+        "number" => text.parse::<f64>().is_ok_and(f64::is_finite),
+        _ => true,
+    }
+}
+
+/// Why a contact's attributes, as an agent saves them, cannot be stored: one of another
+/// scope, a value that does not fit its kind, or a name no admin defined — unless the
+/// contact already had that very value (what an import kept before a definition
+/// changed is not refused on the next edit). Where an import drops quietly, a person
+/// is told.
+pub fn contact_attributes_problem(
+    defs: &BTreeMap<String, (String, String)>,
+    attrs: &BTreeMap<String, String>,
+    stored: &BTreeMap<String, String>,
+) -> Option<String> {
+    attrs.iter().find_map(|(name, value)| {
+        if stored.get(name) == Some(value) {
+            return None;
+        }
+        match defs.get(name).map(|(k, s)| (k.as_str(), s.as_str())) {
+            None => Some(format!("`{name}`: not a defined attribute")),
+            Some((_, scope)) if scope != "customer" => Some(format!(
+                "`{name}`: belongs to conversations, not to contacts"
+            )),
+            Some(("date", _)) if !value_fits("date", value) => Some(format!(
+                "`{name}`: a date (YYYY-MM-DD) between 1901 and 2049"
+            )),
+            Some(("number", _)) if !value_fits("number", value) => {
+                Some(format!("`{name}`: a number"))
+            }
+            Some(_) => None,
+        }
+    })
 }
 
 /// What [`clean_attributes`] does not keep as sent, over both scopes; `None` when every

@@ -112,6 +112,10 @@ async fn campaigns(
     if !caller.viewer.all_teams() {
         let mine = my_team_ids(&state, caller.viewer.user_id).await?;
         all.retain(|c| c.options.open_to_any(&mine));
+        // Which other teams share a campaign is not the agent's to know.
+        for c in &mut all {
+            c.options.teams.retain(|t| mine.contains(t));
+        }
     }
     Ok(ApiJson(all))
 }
@@ -216,9 +220,13 @@ async fn start(
         None if !known.is_empty() => return Err(unknown()),
         None => Vec::new(),
         Some(c) => {
-            let mine = my_team_ids(&state, caller.viewer.user_id).await?;
-            if !c.options.open_to_any(&mine) {
-                return Err(unknown());
+            // Whoever sees every team is offered every campaign (GET /campaigns), and
+            // may use it; the contact's team is still checked below.
+            if !caller.viewer.all_teams() {
+                let mine = my_team_ids(&state, caller.viewer.user_id).await?;
+                if !c.options.open_to_any(&mine) {
+                    return Err(unknown());
+                }
             }
             c.options.teams.clone()
         }
@@ -297,7 +305,22 @@ async fn hang_up(
     // saved (a disposition sent before the hang-up needs none).
     let wrap_up = info.requires_disposition && info.disposition.is_none();
     call_status(&state, caller.viewer.user_id, Change::CallEnded { wrap_up }).await;
+    if wrap_up {
+        // A disposition saved between the hang-up and here found no wrap-up to end.
+        settle_wrap_up(&state, caller.viewer.user_id).await;
+    }
     Ok(ApiJson(info))
+}
+
+/// End after-call work when no call of the agent still owes a disposition. Read after
+/// the status change, so that of a hang-up and a disposition racing each other, the
+/// later one sees both and the agent is neither stuck in wrap-up nor let out early.
+async fn settle_wrap_up(state: &AppState, user_id: i64) {
+    match state.store.current_calls(user_id).await {
+        Ok((_, None)) => call_status(state, user_id, Change::WrapUpDone).await,
+        Ok((_, Some(_))) => {}
+        Err(e) => tracing::warn!(error = %e, user_id, "could not check a call's disposition"),
+    }
 }
 
 /// Move the agent to `in-call` / back. The call is already recorded: a failure here is
@@ -346,6 +369,7 @@ async fn dispose(
         crate::ucontact_api::spawn_disposition(state.clone(), caller.viewer.user_id, agent, stored);
     }
     state.events.publish(events);
-    call_status(&state, caller.viewer.user_id, Change::WrapUpDone).await;
+    // Disposing an older call leaves the agent in wrap-up while another is still owed.
+    settle_wrap_up(&state, caller.viewer.user_id).await;
     Ok(ApiJson(info))
 }

@@ -21,14 +21,36 @@ pub fn router() -> Router<AppState> {
         .route("/contacts/{id}", put(update))
 }
 
-/// The checked, normalised record to store for `team_id`.
-fn record(state: &AppState, team_id: i64, input: &ContactInput) -> ApiResult<NewContact> {
-    if let Some((field, problem)) = input.problem() {
+/// The checked, normalised record to store for `team_id`. `current`: the contact being
+/// corrected — its phone sent back unchanged is kept as stored even where an import
+/// kept one that is not E.164, and so are its attributes.
+async fn record(
+    state: &AppState,
+    team_id: i64,
+    input: &ContactInput,
+    current: Option<&Contact>,
+) -> ApiResult<NewContact> {
+    let stored_phone = current.and_then(|c| c.phone.as_deref());
+    let keep_phone = input.keeps_phone(stored_phone);
+    if let Some((field, problem)) = input.problem_for(stored_phone) {
         return Err(ApiError::validation(field, problem));
     }
     let text = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+    let attributes: std::collections::BTreeMap<String, String> = input
+        .attributes
+        .iter()
+        .map(|(k, v)| (k.clone(), v.trim().to_owned()))
+        .filter(|(_, v)| !v.is_empty())
+        .collect();
+    let defs = state.store.attribute_defs().await?;
+    let none = Default::default();
+    let stored = current.map_or(&none, |c| &c.attributes);
+    if let Some(problem) = crate::ingest::contact_attributes_problem(&defs, &attributes, stored) {
+        return Err(ApiError::validation("attributes", problem));
+    }
     let phone = match text(&input.phone) {
         None => None,
+        Some(_) if keep_phone => stored_phone.map(str::to_owned),
         Some(p) => Some(
             crate::text::normalize_phone(&p, &state.config.phone_region).ok_or_else(|| {
                 ApiError::validation("phone", "not a phone number of any country")
@@ -41,12 +63,7 @@ fn record(state: &AppState, team_id: i64, input: &ContactInput) -> ApiResult<New
         phone,
         email: text(&input.email),
         external_id: text(&input.external_id),
-        attributes: input
-            .attributes
-            .iter()
-            .map(|(k, v)| (k.clone(), v.trim().to_owned()))
-            .filter(|(_, v)| !v.is_empty())
-            .collect(),
+        attributes,
         created_at: crate::clock::now(),
     })
 }
@@ -82,7 +99,7 @@ async fn create(
         (None, []) => return Err(ApiError::validation("team_id", "you belong to no team")),
         (None, _) => return Err(ApiError::validation("team_id", "choose one of your teams")),
     };
-    let new = record(&state, team_id, &input)?;
+    let new = record(&state, team_id, &input, None).await?;
     let id = state.store.create_contact(new).await.map_err(taken)?;
     audit(&state, &caller, ip, "contact_created", id).await?;
     let contact = state
@@ -111,7 +128,7 @@ async fn update(
             "a contact stays in its team",
         ));
     }
-    let new = record(&state, current.team.id, &input)?;
+    let new = record(&state, current.team.id, &input, Some(&current)).await?;
     if !state.store.update_contact(id, &new).await.map_err(taken)? {
         return Err(ApiError::NotFound("contact"));
     }

@@ -290,30 +290,6 @@ async fn create_note(
     Ok((StatusCode::CREATED, ApiJson(activity)))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn anchors_round_trip_only_for_their_own_filter() {
-        let a = TimelineAnchor {
-            page: 7,
-            occurred_at_ms: 1_700_000_000_000,
-            id: 42,
-        };
-        let fp = filter_fingerprint(&[ActivityKind::Call], &["hola".into()]);
-        let s = encode_anchor(&a, fp);
-        assert_eq!(decode_anchor(&s, fp), Some(a));
-        let other = filter_fingerprint(&[ActivityKind::Email], &["hola".into()]);
-        assert_eq!(decode_anchor(&s, other), None);
-        assert_eq!(decode_anchor("not an anchor", fp), None);
-        assert_ne!(
-            filter_fingerprint(&[], &[]),
-            filter_fingerprint(&[], &["a".into()])
-        );
-    }
-}
-
 /// "Go to date": the page of the timeline (same kinds, no search) on which `date`, a
 /// calendar day in the viewer's zone, begins: the activities after that day come first.
 async fn position(
@@ -340,4 +316,28 @@ async fn position(
     Ok(ApiJson(TimelinePosition {
         page: u32::try_from(page).unwrap_or(u32::MAX),
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn anchors_round_trip_only_for_their_own_filter() {
+        let a = TimelineAnchor {
+            page: 7,
+            occurred_at_ms: 1_700_000_000_000,
+            id: 42,
+        };
+        let fp = filter_fingerprint(&[ActivityKind::Call], &["hola".into()]);
+        let s = encode_anchor(&a, fp);
+        assert_eq!(decode_anchor(&s, fp), Some(a));
+        let other = filter_fingerprint(&[ActivityKind::Email], &["hola".into()]);
+        assert_eq!(decode_anchor(&s, other), None);
+        assert_eq!(decode_anchor("not an anchor", fp), None);
+        assert_ne!(
+            filter_fingerprint(&[], &[]),
+            filter_fingerprint(&[], &["a".into()])
+        );
+    }
 }

@@ -1,11 +1,11 @@
 //! An agent's day through the API: after-call work as a status, campaigns scoped to
 //! teams (with a user in both teams sharing a number), and the dial rule.
 
-use agentdesk_protocol::{AgentStatus, CallInfo, Campaign, SetStatusResult};
+use agentdesk_protocol::{CallInfo, Campaign, SetStatusResult};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::status::{member, open_stream, rows};
+use crate::status::{hang_up, member, open_stream, rows, status};
 use crate::support::{TestApp, expect_error};
 
 async fn put_campaign(app: &TestApp, body: serde_json::Value) -> reqwest::Response {
@@ -44,23 +44,6 @@ async fn dial(
             "call": { "destination": number, "campaign": campaign } })),
     )
     .await
-}
-
-async fn hang_up(app: &TestApp, token: &str) -> CallInfo {
-    let res = app
-        .call(
-            Method::POST,
-            "/api/v1/calls/hangup",
-            Some(token),
-            Some(&json!({})),
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::OK);
-    res.json().await.unwrap()
-}
-
-async fn status(app: &TestApp, token: &str) -> AgentStatus {
-    app.get_as("/api/v1/status", token).await
 }
 
 #[tokio::test]

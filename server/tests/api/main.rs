@@ -2,6 +2,7 @@
 //! PostgreSQL with `AGENTDESK_TEST_PG`: see `support`).
 
 mod agent_day;
+mod agent_day_edges;
 mod calls;
 mod claims;
 mod cli;
@@ -23,6 +24,7 @@ mod support;
 mod timeline;
 mod tls;
 mod ucontact_rest;
+mod wrap_up;
 mod zones;
 
 use agentdesk_protocol::{

@@ -16,7 +16,7 @@ const NONE: Option<&()> = None;
 
 /// Presence settings short enough to test: closing a stream counts after 50 ms, and a
 /// reconnect restores the status within 2 s.
-async fn app() -> TestApp {
+pub(crate) async fn app() -> TestApp {
     TestApp::spawn_with(ServeConfig {
         presence_grace_ms: 50,
         presence_restore_secs: 2,
@@ -32,7 +32,7 @@ pub(crate) async fn open_stream(app: &TestApp, token: &str) -> SseReader {
     )
 }
 
-async fn status(app: &TestApp, token: &str) -> AgentStatus {
+pub(crate) async fn status(app: &TestApp, token: &str) -> AgentStatus {
     app.get_as("/api/v1/status", token).await
 }
 
@@ -71,7 +71,11 @@ fn row(kind: &str, value: &str, reason: Option<&str>) -> (String, String, Option
 }
 
 /// Wait until the agent's status satisfies `f` (presence changes land after a grace).
-async fn wait_for(app: &TestApp, token: &str, f: impl Fn(&AgentStatus) -> bool) -> AgentStatus {
+pub(crate) async fn wait_for(
+    app: &TestApp,
+    token: &str,
+    f: impl Fn(&AgentStatus) -> bool,
+) -> AgentStatus {
     for _ in 0..100 {
         let s = status(app, token).await;
         if f(&s) {
@@ -375,7 +379,7 @@ pub(crate) async fn start_call_for(app: &TestApp, token: &str, contact: i64) {
     assert_eq!(res.status(), StatusCode::CREATED);
 }
 
-async fn hang_up(app: &TestApp, token: &str) {
+pub(crate) async fn hang_up(app: &TestApp, token: &str) -> agentdesk_protocol::CallInfo {
     let res = app
         .call(
             Method::POST,
@@ -385,6 +389,7 @@ async fn hang_up(app: &TestApp, token: &str) {
         )
         .await;
     assert_eq!(res.status(), StatusCode::OK);
+    res.json().await.unwrap()
 }
 
 #[tokio::test]

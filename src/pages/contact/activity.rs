@@ -7,7 +7,6 @@
 
 use agentdesk_protocol::{Activity, ActivityKind, ActivityPage, ActivityQuery, ServerEvent};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use wasm_bindgen::JsCast;
@@ -224,6 +223,7 @@ pub fn ActivityTab(contact_id: i64) -> impl IntoView {
         Memo::new(move |_| search_words(&request.with(|q| q.q.clone().unwrap_or_default())));
     let compact = compact_mode(session);
     // "Go to date": the server says on which page that day begins (same kinds).
+    let scope = crate::task::Scope::here();
     let go_to_date = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let date = document()
@@ -235,7 +235,7 @@ pub fn ActivityTab(contact_id: i64) -> impl IntoView {
             return;
         }
         let kinds = request.with_untracked(|q| q.kinds.clone());
-        spawn_local(async move {
+        scope.spawn(async move {
             if let Ok(p) = api::timeline_position(contact_id, &date, kinds.as_deref()).await {
                 to_page(p.page);
             }
@@ -403,6 +403,7 @@ fn NoteForm(contact_id: i64, on_added: Callback<()>) -> impl IntoView {
     let text = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
+    let scope = crate::task::Scope::here();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let body = text.get_untracked();
@@ -411,7 +412,7 @@ fn NoteForm(contact_id: i64, on_added: Callback<()>) -> impl IntoView {
         }
         busy.set(true);
         error.set(None);
-        spawn_local(async move {
+        scope.spawn(async move {
             match api::create_note(contact_id, body).await {
                 Ok(_) => {
                     text.set(String::new());

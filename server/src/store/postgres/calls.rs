@@ -253,16 +253,20 @@ impl CallStore for PostgresStore {
         for (col, key) in [("external_id", external_id), ("phone", phone)] {
             let Some(key) = key else { continue };
             let sql = format!(
-                "SELECT c.id, c.team_id FROM contacts c WHERE c.{col} = $3 AND {} ORDER BY c.id LIMIT 100",
+                // Narrowed to the campaign's teams in the query: the first match of
+                // another team must not hide one of the right team.
+                "SELECT c.id, c.team_id FROM contacts c WHERE c.{col} = $3 AND {} \
+                 AND (cardinality($4::BIGINT[]) = 0 OR c.team_id = ANY($4::BIGINT[])) ORDER BY c.id LIMIT 1",
                 scoped("c.team_id")
             );
-            let rows = sqlx::query(AssertSqlSafe(sql))
+            let row = sqlx::query(AssertSqlSafe(sql))
                 .bind(viewer.all_teams())
                 .bind(viewer.user_id)
                 .bind(key)
-                .fetch_all(&self.pool)
+                .bind(teams)
+                .fetch_optional(&self.pool)
                 .await?;
-            if let Some(r) = rows.iter().find(|r| narrowed(r.get(1))) {
+            if let Some(r) = row {
                 return Ok(Some((r.get(0), r.get(1), false)));
             }
         }

@@ -254,16 +254,20 @@ impl CallStore for SqliteStore {
         for (col, key) in [("external_id", external_id), ("phone", phone)] {
             let Some(key) = key else { continue };
             let sql = format!(
-                "SELECT c.id, c.team_id FROM contacts c WHERE c.{col} = ?3 AND {} ORDER BY c.id LIMIT 100",
+                // Narrowed to the campaign's teams in the query: the first match of
+                // another team must not hide one of the right team.
+                "SELECT c.id, c.team_id FROM contacts c WHERE c.{col} = ?3 AND {} \
+                 AND (?4 = '[]' OR c.team_id IN (SELECT value FROM json_each(?4))) ORDER BY c.id LIMIT 1",
                 scoped("c.team_id")
             );
-            let rows = sqlx::query(AssertSqlSafe(sql))
+            let row = sqlx::query(AssertSqlSafe(sql))
                 .bind(viewer.all_teams())
                 .bind(viewer.user_id)
                 .bind(key)
-                .fetch_all(&self.pool)
+                .bind(serde_json::to_string(teams).unwrap_or_else(|_| "[]".into()))
+                .fetch_optional(&self.pool)
                 .await?;
-            if let Some(r) = rows.iter().find(|r| narrowed(r.get(1))) {
+            if let Some(r) = row {
                 return Ok(Some((r.get(0), r.get(1), false)));
             }
         }

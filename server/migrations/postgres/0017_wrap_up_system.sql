@@ -1,0 +1,3 @@
+-- A database that already had a custom `wrap-up` status kept it choosable after 0016
+-- (DO NOTHING): the system value now owns the name.
+UPDATE status_values SET system = TRUE WHERE value = 'wrap-up';
