@@ -15,6 +15,7 @@ pub mod embed;
 pub mod error;
 pub mod event;
 pub mod ingest;
+pub mod presence;
 pub mod status;
 pub mod team;
 pub mod text;

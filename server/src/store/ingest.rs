@@ -95,7 +95,7 @@ pub struct NewInteraction {
     pub link: Vec<LinkKey>,
     pub seed: ContactSeed,
     pub conversation_id: Option<String>,
-    /// Already cleaned ([`crate::ingest::attributes`]).
+    /// Already cleaned by the ingest layer (known attributes of their scope only).
     pub conversation_attributes: BTreeMap<String, String>,
     pub customer_attributes: BTreeMap<String, String>,
     /// `team_id` and `contact_id` are filled in by the store.

@@ -1,5 +1,5 @@
 //! Storage of agent status: status values, presence rows, open streams and the
-//! connection-event log. Transitions follow [`crate::presence::transition`].
+//! connection-event log. Transitions follow [`agentdesk_protocol::presence::transition`].
 
 use agentdesk_protocol::{
     AgentStatus, Board, ConnectionEvent, ConnectionEventPage, StatusDef, UpsertStatus,
@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::{StoreResult, StoredEvent, Viewer};
-use crate::presence::Change;
+use agentdesk_protocol::presence::Change;
 
 /// The result of a change: the status now, whether the choice was queued, and the
 /// events to publish.
@@ -22,7 +22,7 @@ pub trait StatusStore: Send + Sync {
     async fn upsert_status_def(&self, value: &str, def: &UpsertStatus) -> StoreResult<bool>;
 
     async fn agent_status(&self, user_id: i64) -> StoreResult<AgentStatus>;
-    /// Apply one change under the agent's presence row (see [`crate::presence`]).
+    /// Apply one change under the agent's presence row (see [`agentdesk_protocol::presence`]).
     async fn change_status(
         &self,
         user_id: i64,

@@ -24,9 +24,9 @@ use chrono::{DateTime, Utc};
 use sqlx::Row;
 
 use super::{EVENTS_CHANNEL, PostgresStore, WRITE_LOCK, corrupt, from_ms, ms};
-use crate::presence::{Change, Presence, transition};
 use crate::store::status::{Changed, StatusStore};
 use crate::store::{StoreError, StoreResult, StoredEvent, Viewer};
+use agentdesk_protocol::presence::{Change, Presence, transition};
 
 use super::Tx;
 

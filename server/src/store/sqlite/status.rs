@@ -10,9 +10,9 @@ use chrono::{DateTime, Utc};
 use sqlx::Row;
 
 use super::{SqliteStore, append_event, corrupt, from_ms, ms};
-use crate::presence::{Change, Presence, transition};
 use crate::store::status::{Changed, StatusStore};
 use crate::store::{StoreResult, StoredEvent, Viewer};
+use agentdesk_protocol::presence::{Change, Presence, transition};
 
 type Tx<'a> = sqlx::Transaction<'a, sqlx::Sqlite>;
 
