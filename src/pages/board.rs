@@ -37,8 +37,9 @@ pub fn BoardPage() -> impl IntoView {
     // Several events may arrive together (an agent in two teams, a call = two changes):
     // one refetch per burst.
     let pending = StoredValue::new_local(None::<gloo_timers::callback::Timeout>);
+    let scope = crate::task::Scope::here();
     let load = move || {
-        spawn_local(async move {
+        scope.spawn(async move {
             match api::board().await {
                 Ok(b) => {
                     board.set(Some(b));

@@ -145,6 +145,7 @@ async fn the_supervisors_board_follows_an_agents_status_and_calls_live() {
                 .collect();
             anyhow::ensure!(
                 values.starts_with(&[
+                    "training",
                     "meal",
                     "training",
                     "end-call",

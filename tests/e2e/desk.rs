@@ -65,9 +65,40 @@ async fn agent_signs_in_finds_a_contact_reads_its_activity_switches_language_and
             h.html_lang().await? == "en",
             "<html lang> follows the UI language"
         );
-        // The choice is remembered across a reload.
+        // The choice is remembered across a reload; and a reload, back within the
+        // grace period, is not a disconnection: no disconnected/reconnected pair logged.
+        let token = h.api_token("ana", "demo1234").await?;
+        let me = h
+            .api(reqwest::Method::GET, "/me", Some(&token), None)
+            .await?;
+        let log_path = format!("/agents/{}/connection-events", me["id"]);
+        let disconnects = |page: &serde_json::Value| {
+            page["items"]
+                .as_array()
+                .map(|items| {
+                    items
+                        .iter()
+                        .filter(|e| e["value"] == "disconnected" || e["value"] == "reconnected")
+                        .count()
+                })
+                .unwrap_or(0)
+        };
+        let before = disconnects(
+            &h.api(reqwest::Method::GET, &log_path, Some(&token), None)
+                .await?,
+        );
         h.client.refresh().await?;
         h.wait_text("#tab-activity", |t| t == "Activity").await?;
+        // Past the grace period (4 s), when a real disconnection would have been logged.
+        tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+        let after = disconnects(
+            &h.api(reqwest::Method::GET, &log_path, Some(&token), None)
+                .await?,
+        );
+        anyhow::ensure!(
+            after == before,
+            "a reload logged a disconnection ({before} → {after})"
+        );
 
         // An agent has no board: no link to it, and the page itself explains why (no
         // raw server message, no Retry, no endless spinner).

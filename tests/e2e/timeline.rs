@@ -203,6 +203,20 @@ async fn a_live_event_updates_the_timeline_in_place_and_a_call_in_progress_runs_
         let second = h.client.find_all(Css("#timeline .activity-item .activity-source")).await?;
         wd("click", second[1].click()).await?;
         h.wait_count(".activity-source-panel", 1).await?;
+        h.wait_count(".activity-source-panel [aria-busy=true]", 0).await?;
+        // Labels and values aligned: each value on its label's line, and one value
+        // column across the panel's tables.
+        let layout = wd("script", h.client.execute(
+            "return [...document.querySelectorAll('.activity-source-panel dd')].map(dd => {
+               const dt = dd.previousElementSibling.getBoundingClientRect();
+               const r = dd.getBoundingClientRect();
+               return [Math.round(r.left), Math.round(r.top - dt.top)];
+             })", vec![])).await?;
+        let layout: Vec<(i64, i64)> = serde_json::from_value(layout)?;
+        anyhow::ensure!(
+            !layout.is_empty() && layout.iter().all(|(left, dy)| *left == layout[0].0 && *dy == 0),
+            "source panel labels and values aligned: {layout:?}"
+        );
         wd("script", h.client.execute(
             "document.querySelectorAll('#timeline .activity-item')[2].focus()", vec![])).await?;
         let focused = || async {

@@ -57,6 +57,15 @@ impl From<sqlx::Error> for StoreError {
     }
 }
 
+/// A driver error, with a broken uniqueness rule named: `what` already exists. Used as
+/// `.map_err(already_exists(format!("user `{name}`")))`.
+pub(crate) fn already_exists(what: String) -> impl FnOnce(sqlx::Error) -> StoreError {
+    move |e| match StoreError::from(e) {
+        StoreError::Conflict(_) => StoreError::Conflict(format!("{what} already exists")),
+        other => other,
+    }
+}
+
 /// Database error codes that mean "try again later". SQLite's are numbers of at most four
 /// digits (busy or locked after the busy timeout: 5, 6, or an extended code of theirs
 /// such as 517 SQLITE_BUSY_SNAPSHOT); PostgreSQL's are five-character SQLSTATEs

@@ -394,10 +394,7 @@ impl CallStore for PostgresStore {
         .bind(now)
         .execute(&mut *tx)
         .await
-        .map_err(|e| match StoreError::from(e) {
-            StoreError::Conflict(_) => StoreError::Conflict(format!("a call with guid {} already exists", call.guid)),
-            other => other,
-        })?;
+        .map_err(crate::store::already_exists(format!("a call with guid {}", call.guid)))?;
         sqlx::query("UPDATE contacts SET last_activity_at = $1 WHERE id = $2")
             .bind(now)
             .bind(call.contact_id)

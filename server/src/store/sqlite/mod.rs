@@ -451,12 +451,7 @@ impl Store for SqliteStore {
                 .bind(ms(crate::clock::now()))
                 .fetch_one(&self.writer)
                 .await
-                .map_err(|e| match StoreError::from(e) {
-                    StoreError::Conflict(_) => {
-                        StoreError::Conflict(format!("team `{name}` already exists"))
-                    }
-                    other => other,
-                })?;
+                .map_err(crate::store::already_exists(format!("team `{name}`")))?;
         Ok(TeamRef {
             id,
             name: name.to_string(),
@@ -510,12 +505,7 @@ impl Store for SqliteStore {
         .bind(ms(crate::clock::now()))
         .fetch_one(&mut *tx)
         .await
-        .map_err(|e| match StoreError::from(e) {
-            StoreError::Conflict(_) => {
-                StoreError::Conflict(format!("user `{}` already exists", u.username))
-            }
-            other => other,
-        })?;
+        .map_err(crate::store::already_exists(format!("user `{}`", u.username)))?;
         for team in &u.team_ids {
             sqlx::query("INSERT INTO team_members (team_id, user_id) VALUES (?, ?)")
                 .bind(team)
