@@ -273,6 +273,23 @@ pub(crate) fn merge_segment(
     }
 }
 
+/// The lock key of an interaction (`source`, `source_key`); a call's is also taken by
+/// the desktop's own call of that guid (`calls`).
+pub fn interaction_lock_key(source: &str, key: &str) -> String {
+    format!("interaction {source} {key}")
+}
+
+/// The lock key of the contacts that `k` finds in a team: taken by whatever looks a
+/// contact up by it and creates one when none is found (ingest, the desktop's call to a
+/// number).
+pub fn contact_lock_key(team_id: i64, k: &LinkKey) -> String {
+    match k {
+        LinkKey::ExternalId(v) => format!("contact {team_id} external {v}"),
+        LinkKey::Phone(v) => format!("contact {team_id} phone {v}"),
+        LinkKey::Email(v) => format!("contact {team_id} email {}", v.to_ascii_lowercase()),
+    }
+}
+
 #[cfg(test)]
 mod learn_tests {
     use super::*;

@@ -13,23 +13,18 @@ use super::{
 };
 use crate::store::ingest::{
     ContactSeed, IngestStore, KnownKeys, LinkKey, Merge, NewInteraction, QUEUE_LOG_ROWS_PER_INSERT,
-    QueueLogRow, Taken, learn, merge_segment, queue_log_insert_sql,
+    QueueLogRow, Taken, contact_lock_key, interaction_lock_key, learn, merge_segment,
+    queue_log_insert_sql,
 };
 use crate::store::{StoreError, StoreResult, StoredEvent};
 use crate::text;
 
 use super::Tx;
 
-/// The lock key of an interaction (`source`, `source_key`); a call's is also taken by
-/// the desktop's own call of that guid (`calls`).
-pub(crate) fn interaction_key(source: &str, key: &str) -> String {
-    format!("interaction {source} {key}")
-}
-
 /// The keys [`ingest_one`] checks `i` by: its own, its conversation's, and each key that
 /// may find (or, missing, create) its contact.
 fn ingest_keys(i: &NewInteraction) -> Vec<String> {
-    let mut keys = vec![interaction_key(i.source, &i.source_key)];
+    let mut keys = vec![interaction_lock_key(i.source, &i.source_key)];
     if let Some(conv) = &i.conversation_id {
         keys.push(format!("conversation {} {conv}", i.team_id));
     }
@@ -43,20 +38,9 @@ fn ingest_keys(i: &NewInteraction) -> Vec<String> {
         i.link
             .iter()
             .chain(seed.iter().flatten())
-            .map(|k| contact_key(i.team_id, k)),
+            .map(|k| contact_lock_key(i.team_id, k)),
     );
     keys
-}
-
-/// The lock key of the contacts that `k` finds in a team: taken by whatever looks a
-/// contact up by it and creates one when none is found (ingest, the desktop's call to a
-/// number).
-pub(crate) fn contact_key(team_id: i64, k: &LinkKey) -> String {
-    match k {
-        LinkKey::ExternalId(v) => format!("contact {team_id} external {v}"),
-        LinkKey::Phone(v) => format!("contact {team_id} phone {v}"),
-        LinkKey::Email(v) => format!("contact {team_id} email {}", v.to_ascii_lowercase()),
-    }
 }
 
 /// The e-mail address `expr` without ASCII case, as SQLite's NOCASE compares addresses
@@ -444,8 +428,8 @@ impl IngestStore for PostgresStore {
         lock_keys(
             &mut tx,
             [
-                interaction_key(source, key),
-                interaction_key(parent_source, parent_key),
+                interaction_lock_key(source, key),
+                interaction_lock_key(parent_source, parent_key),
             ],
         )
         .await?;

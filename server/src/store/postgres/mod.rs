@@ -34,6 +34,9 @@ use crate::text::{contact_key, fold};
 
 pub(crate) use super::{corrupt, from_ms, ms, role, strip_email_content};
 
+// One source for both backends, compiled against each one's seam (see below).
+#[allow(clippy::duplicate_mod)]
+#[path = "../shared/calls.rs"]
 mod calls;
 mod ingest;
 mod status;
@@ -100,6 +103,34 @@ const WRITER_CONNECTIONS: u32 = 2;
 
 /// Events a write transaction appends when it commits: (team, event), in order.
 pub(crate) type Pending = Vec<(Option<i64>, ServerEvent)>;
+
+// The seam the shared store modules (`store/shared/`) are written against, beside
+// `Tx`, `Pending`, [`lock_keys`] and [`commit_events`]; SQLite's has the same names.
+
+/// The store the shared modules implement their traits for.
+pub(crate) type Backend = PostgresStore;
+pub(crate) type DbRow = sqlx::postgres::PgRow;
+
+/// Begin a write transaction, on the writers' connections ([`PostgresStore::writer`]).
+pub(crate) async fn begin_write(s: &PostgresStore) -> StoreResult<Tx<'static>> {
+    Ok(s.writer.begin().await?)
+}
+
+/// `col` is one of the ids bound at `$n` with [`ids_param`] (none: every row).
+pub(crate) fn in_ids(col: &str, n: usize) -> String {
+    format!("(cardinality(${n}::BIGINT[]) = 0 OR {col} = ANY(${n}::BIGINT[]))")
+}
+
+pub(crate) fn ids_param(ids: &[i64]) -> Vec<i64> {
+    ids.to_vec()
+}
+
+impl PostgresStore {
+    /// Where a write outside a transaction goes (no write lock needed).
+    pub(crate) fn write_pool(&self) -> &PgPool {
+        &self.pool
+    }
+}
 
 /// Append `pending` to the event log and commit. The write lock is taken here, after
 /// every other statement of the transaction, by the statement that appends

@@ -14,7 +14,7 @@ use crate::store::ingest::{
 use crate::store::{StoreError, StoreResult, StoredEvent};
 use crate::text::contact_key;
 
-type Tx<'a> = sqlx::Transaction<'a, sqlx::Sqlite>;
+use super::Tx;
 
 /// The contact of the first key that finds one in the team.
 async fn find_contact(tx: &mut Tx<'_>, team_id: i64, keys: &[LinkKey]) -> StoreResult<Option<i64>> {
@@ -76,10 +76,10 @@ async fn learn_keys(
     seed: &ContactSeed,
 ) -> StoreResult<Option<String>> {
     let r = sqlx::query("SELECT c.name, c.external_id, c.phone, c.email, \
-               EXISTS (SELECT 1 FROM contacts o WHERE o.team_id = ?2 AND o.id <> ?1 AND o.external_id = ?3), \
-               EXISTS (SELECT 1 FROM contacts o WHERE o.team_id = ?2 AND o.id <> ?1 AND o.phone = ?4), \
-               EXISTS (SELECT 1 FROM contacts o WHERE o.team_id = ?2 AND o.id <> ?1 AND o.email = ?5) \
-             FROM contacts c WHERE c.id = ?1")
+               EXISTS (SELECT 1 FROM contacts o WHERE o.team_id = $2 AND o.id <> $1 AND o.external_id = $3), \
+               EXISTS (SELECT 1 FROM contacts o WHERE o.team_id = $2 AND o.id <> $1 AND o.phone = $4), \
+               EXISTS (SELECT 1 FROM contacts o WHERE o.team_id = $2 AND o.id <> $1 AND o.email = $5) \
+             FROM contacts c WHERE c.id = $1")
     .bind(contact_id)
     .bind(team_id)
     .bind(&seed.external_id)
@@ -101,8 +101,8 @@ async fn learn_keys(
     if learned.anything() {
         let name: String = r.get(0);
         let email = known.email.clone().or(learned.email.clone());
-        sqlx::query("UPDATE contacts SET external_id = COALESCE(external_id, ?1), \
-             phone = COALESCE(phone, ?2), email = COALESCE(email, ?3), search_key = ?4 WHERE id = ?5")
+        sqlx::query("UPDATE contacts SET external_id = COALESCE(external_id, $1), \
+             phone = COALESCE(phone, $2), email = COALESCE(email, $3), search_key = $4 WHERE id = $5")
             .bind(&learned.external_id)
             .bind(&learned.phone)
             .bind(&learned.email)
@@ -152,10 +152,10 @@ async fn find_interaction(
     // per-team unique key, or the key alone), or every ingest would scan the ledger.
     let sql = if team.is_some() {
         "SELECT activity_id, contact_id, team_id FROM interactions \
-         WHERE team_id = ?3 AND source = ?1 AND source_key = ?2"
+         WHERE team_id = $3 AND source = $1 AND source_key = $2"
     } else {
         "SELECT activity_id, contact_id, team_id FROM interactions \
-         WHERE source = ?1 AND source_key = ?2 ORDER BY id DESC LIMIT 1"
+         WHERE source = $1 AND source_key = $2 ORDER BY id DESC LIMIT 1"
     };
     let mut q = sqlx::query(sql).bind(source).bind(key);
     if let Some(t) = team {
@@ -166,9 +166,9 @@ async fn find_interaction(
     }
     if source == "call" {
         let sql = if team.is_some() {
-            "SELECT activity_id, contact_id, team_id FROM calls WHERE team_id = ?2 AND guid = ?1"
+            "SELECT activity_id, contact_id, team_id FROM calls WHERE team_id = $2 AND guid = $1"
         } else {
-            "SELECT activity_id, contact_id, team_id FROM calls WHERE guid = ?1 ORDER BY id DESC LIMIT 1"
+            "SELECT activity_id, contact_id, team_id FROM calls WHERE guid = $1 ORDER BY id DESC LIMIT 1"
         };
         let mut q = sqlx::query(sql).bind(key);
         if let Some(t) = team {
@@ -507,8 +507,8 @@ impl IngestStore for SqliteStore {
     async fn user_by_agent(&self, agent: &str) -> StoreResult<Option<(i64, Option<i64>)>> {
         let r = sqlx::query(
             "SELECT u.id, (SELECT MIN(team_id) FROM team_members m WHERE m.user_id = u.id) \
-             FROM users u WHERE u.ucontact_agent = ?1 OR u.username = ?1 \
-             ORDER BY u.ucontact_agent = ?1 DESC LIMIT 1",
+             FROM users u WHERE u.ucontact_agent = $1 OR u.username = $1 \
+             ORDER BY u.ucontact_agent = $1 DESC LIMIT 1",
         )
         .bind(agent)
         .fetch_optional(&self.pool)
@@ -532,7 +532,7 @@ impl IngestStore for SqliteStore {
     ) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO imap_cursors (mailbox, uid_validity, last_uid, updated_at) \
-             VALUES (?1, ?2, ?3, ?4) ON CONFLICT (mailbox) DO UPDATE SET \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (mailbox) DO UPDATE SET \
              uid_validity = excluded.uid_validity, last_uid = excluded.last_uid, \
              updated_at = excluded.updated_at",
         )

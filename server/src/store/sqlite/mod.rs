@@ -23,6 +23,9 @@ use crate::text::{contact_key, fold};
 
 pub(crate) use super::{corrupt, from_ms, ms, role, strip_email_content};
 
+// One source for both backends, compiled against each one's seam (see below).
+#[allow(clippy::duplicate_mod)]
+#[path = "../shared/calls.rs"]
 mod calls;
 mod ingest;
 mod status;
@@ -35,12 +38,12 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 const MERGE_STEP_PAGES: i64 = 128;
 
 /// The team filter of every scoped query, on the team column `col`. By convention the
-/// query binds `?1` = the viewer sees all teams (admin), `?2` = the viewer's user id.
+/// query binds `$1` = the viewer sees all teams (admin), `$2` = the viewer's user id.
 pub(crate) fn scoped(col: &str) -> String {
-    format!("(?1 OR {col} IN (SELECT team_id FROM team_members WHERE user_id = ?2))")
+    format!("($1 OR {col} IN (SELECT team_id FROM team_members WHERE user_id = $2))")
 }
 
-/// Binds ?1..?5 of a timeline filter: scope, contact, email permission, and the search
+/// Binds $1..$5 of a timeline filter: scope, contact, email permission, and the search
 /// (NULL without one, so that the positions of later parameters never move).
 macro_rules! bind_filter {
     ($q:expr, $viewer:expr, $contact_id:expr, $fts:expr) => {
@@ -120,9 +123,9 @@ impl SqliteStore {
                 let base = search::key_base(r.get(4));
                 let key: i64 = sqlx::query_scalar(
                     "UPDATE activities SET search_key = \
-                       (SELECT COALESCE(MAX(search_key) + 1, ?2) FROM activities \
-                        WHERE search_key BETWEEN ?2 AND ?3) \
-                     WHERE id = ?1 RETURNING search_key",
+                       (SELECT COALESCE(MAX(search_key) + 1, $2) FROM activities \
+                        WHERE search_key BETWEEN $2 AND $3) \
+                     WHERE id = $1 RETURNING search_key",
                 )
                 .bind(r.get::<i64, _>(0))
                 .bind(base)
@@ -253,11 +256,11 @@ impl SqliteStore {
             " FROM m CROSS JOIN activities a ON a.search_key = m.k ",
             1,
         );
-        // The page: ten matches at or below key ?6 after skipping ?7, with their rows.
+        // The page: ten matches at or below key $6 after skipping $7, with their rows.
         let page_sql = format!(
-            "WITH m(k) AS (SELECT rowid FROM timeline_terms WHERE timeline_terms MATCH ?5 \
-             AND rowid <= ?6 ORDER BY rowid DESC LIMIT {TIMELINE_PAGE_SIZE} OFFSET ?7) \
-             {select} WHERE a.contact_id = ?3 AND {} ORDER BY a.search_key DESC",
+            "WITH m(k) AS (SELECT rowid FROM timeline_terms WHERE timeline_terms MATCH $5 \
+             AND rowid <= $6 ORDER BY rowid DESC LIMIT {TIMELINE_PAGE_SIZE} OFFSET $7) \
+             {select} WHERE a.contact_id = $3 AND {} ORDER BY a.search_key DESC",
             scoped("a.team_id")
         );
         let page_query = |top: i64, skip: i64| {
@@ -585,7 +588,7 @@ impl Store for SqliteStore {
             "SELECT u.id, u.username, u.display_name, u.role, u.can_email, t.id, t.name \
              FROM users u LEFT JOIN team_members m ON m.user_id = u.id AND {} \
              LEFT JOIN teams t ON t.id = m.team_id \
-             WHERE ?1 OR u.id IN (SELECT m2.user_id FROM team_members m2 WHERE {}) \
+             WHERE $1 OR u.id IN (SELECT m2.user_id FROM team_members m2 WHERE {}) \
              ORDER BY u.display_name, u.id, t.name",
             // A shared user's other teams are not the viewer's to know.
             scoped("m.team_id"),
@@ -704,12 +707,12 @@ impl Store for SqliteStore {
             // The username's failures from this address only: failures elsewhere
             // cannot lock a user out.
             "SELECT \
-               (SELECT COUNT(*) FROM login_failures WHERE username = ?1 AND ip = ?2 AND at > ?3), \
-               (SELECT MIN(at) FROM login_failures WHERE username = ?1 AND ip = ?2 AND at > ?3), \
-               (SELECT MAX(at) FROM login_failures WHERE username = ?1 AND ip = ?2 AND at > ?3), \
-               (SELECT COUNT(*) FROM login_failures WHERE ip = ?2 AND at > ?3), \
-               (SELECT MIN(at) FROM login_failures WHERE ip = ?2 AND at > ?3), \
-               (SELECT MAX(at) FROM login_failures WHERE ip = ?2 AND at > ?3)",
+               (SELECT COUNT(*) FROM login_failures WHERE username = $1 AND ip = $2 AND at > $3), \
+               (SELECT MIN(at) FROM login_failures WHERE username = $1 AND ip = $2 AND at > $3), \
+               (SELECT MAX(at) FROM login_failures WHERE username = $1 AND ip = $2 AND at > $3), \
+               (SELECT COUNT(*) FROM login_failures WHERE ip = $2 AND at > $3), \
+               (SELECT MIN(at) FROM login_failures WHERE ip = $2 AND at > $3), \
+               (SELECT MAX(at) FROM login_failures WHERE ip = $2 AND at > $3)",
         )
         .bind(username)
         .bind(ip)
@@ -757,9 +760,9 @@ impl Store for SqliteStore {
             "SELECT c.id, c.name, c.phone, c.email, t.id, t.name, c.last_activity_at \
              FROM contacts c JOIN teams t ON t.id = c.team_id \
              WHERE {} \
-               AND (?3 IS NULL OR c.search_key LIKE ?3 ESCAPE '\\' OR c.phone LIKE ?4 ESCAPE '\\') \
-               AND (?5 IS NULL OR (c.name, c.id) > (?5, ?6)) \
-             ORDER BY c.name, c.id LIMIT ?7",
+               AND ($3 IS NULL OR c.search_key LIKE $3 ESCAPE '\\' OR c.phone LIKE $4 ESCAPE '\\') \
+               AND ($5 IS NULL OR (c.name, c.id) > ($5, $6)) \
+             ORDER BY c.name, c.id LIMIT $7",
             scoped("c.team_id")
         );
         let rows = sqlx::query(AssertSqlSafe(sql))
@@ -794,7 +797,7 @@ impl Store for SqliteStore {
                c.created_at, \
                (SELECT COALESCE(SUM(k.n), 0) FROM activity_counts k WHERE k.contact_id = c.id AND {}) \
              FROM contacts c JOIN teams t ON t.id = c.team_id \
-             WHERE c.id = ?3 AND {}",
+             WHERE c.id = $3 AND {}",
             scoped("k.team_id"),
             scoped("c.team_id")
         );
@@ -916,7 +919,7 @@ impl Store for SqliteStore {
             return Ok(None);
         }
         let sql = format!(
-            "SELECT COUNT(*) FROM activities a WHERE a.contact_id = ?3 AND {}{} AND a.occurred_at >= ?4",
+            "SELECT COUNT(*) FROM activities a WHERE a.contact_id = $3 AND {}{} AND a.occurred_at >= $4",
             scoped("a.team_id"),
             super::kinds_filter(kinds, true)
         );
@@ -943,7 +946,7 @@ impl Store for SqliteStore {
         let counts_sql = format!(
             "SELECT k.team_id, k.kind, k.n FROM contacts c \
              LEFT JOIN activity_counts k ON k.contact_id = c.id AND k.n > 0 AND {} \
-             WHERE c.id = ?3 AND {}",
+             WHERE c.id = $3 AND {}",
             scoped("k.team_id"),
             scoped("c.team_id")
         );
@@ -983,7 +986,7 @@ impl Store for SqliteStore {
         }
 
         // The filter every step shares; kinds are our own enum's names, safe to inline.
-        let mut filter = format!("a.contact_id = ?3 AND {}", scoped("a.team_id"));
+        let mut filter = format!("a.contact_id = $3 AND {}", scoped("a.team_id"));
         match req.kinds.as_slice() {
             [] => {}
             [k] => filter.push_str(&format!(" AND a.kind = '{}'", k.as_str())),
@@ -994,7 +997,7 @@ impl Store for SqliteStore {
                 filter.push_str(&format!(" AND +a.kind IN ({})", list.join(",")));
             }
         }
-        // No search on this path: ?5 is bound NULL so that later parameters keep their place.
+        // No search on this path: $5 is bound NULL so that later parameters keep their place.
         let fts: Option<&String> = None;
         let total: u64 = kind_counts
             .iter()
@@ -1021,12 +1024,12 @@ impl Store for SqliteStore {
         let (cmp, order) = match walk.from {
             WalkFrom::Start => ("", "DESC"),
             WalkFrom::End => ("", "ASC"),
-            WalkFrom::AnchorDown(_) => (" AND (a.occurred_at, a.id) <= (?6, ?7)", "DESC"),
-            WalkFrom::AnchorUp(_) => (" AND (a.occurred_at, a.id) > (?6, ?7)", "ASC"),
+            WalkFrom::AnchorDown(_) => (" AND (a.occurred_at, a.id) <= ($6, $7)", "DESC"),
+            WalkFrom::AnchorUp(_) => (" AND (a.occurred_at, a.id) > ($6, $7)", "ASC"),
         };
         let key_sql = format!(
             "SELECT a.occurred_at, a.id FROM activities a WHERE {filter}{cmp} \
-             ORDER BY a.occurred_at {order}, a.id {order} LIMIT 1 OFFSET ?8"
+             ORDER BY a.occurred_at {order}, a.id {order} LIMIT 1 OFFSET $8"
         );
         let (k1, k2) = match walk.from {
             WalkFrom::AnchorDown(k) | WalkFrom::AnchorUp(k) => k,
@@ -1054,7 +1057,7 @@ impl Store for SqliteStore {
 
         // Step 2: the page itself, from that key.
         let sql = format!(
-            "{ACTIVITY_SELECT} WHERE {filter} AND (a.occurred_at, a.id) <= (?6, ?7) \
+            "{ACTIVITY_SELECT} WHERE {filter} AND (a.occurred_at, a.id) <= ($6, $7) \
              ORDER BY a.occurred_at DESC, a.id DESC LIMIT {TIMELINE_PAGE_SIZE}"
         );
         let rows = bind_filter!(sqlx::query(AssertSqlSafe(sql)), viewer, contact_id, fts)
@@ -1079,7 +1082,7 @@ impl Store for SqliteStore {
     async fn delete_activity(&self, viewer: &Viewer, id: i64) -> StoreResult<Option<StoredEvent>> {
         let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         let sql = format!(
-            "DELETE FROM activities AS a WHERE a.id = ?3 AND {} RETURNING contact_id, team_id",
+            "DELETE FROM activities AS a WHERE a.id = $3 AND {} RETURNING contact_id, team_id",
             scoped("a.team_id")
         );
         let Some(row) = sqlx::query(AssertSqlSafe(sql))
@@ -1111,7 +1114,7 @@ impl Store for SqliteStore {
             "SELECT (SELECT i.attributes FROM interactions i WHERE i.activity_id = a.id \
                      ORDER BY i.id LIMIT 1), c.attributes \
              FROM activities a JOIN contacts c ON c.id = a.contact_id \
-             WHERE a.id = ?3 AND {}",
+             WHERE a.id = $3 AND {}",
             scoped("a.team_id")
         );
         let row: Option<(Option<String>, Option<String>)> = sqlx::query_as(AssertSqlSafe(sql))
@@ -1129,7 +1132,7 @@ impl Store for SqliteStore {
         }
         let sql = format!(
             "SELECT e.body FROM activities a JOIN incoming_emails e ON e.id = a.email_id \
-             WHERE a.id = ?3 AND {}",
+             WHERE a.id = $3 AND {}",
             scoped("a.team_id")
         );
         Ok(sqlx::query_scalar(AssertSqlSafe(sql))
@@ -1142,7 +1145,7 @@ impl Store for SqliteStore {
 
     async fn activity(&self, viewer: &Viewer, id: i64) -> StoreResult<Option<Activity>> {
         let sql = format!(
-            "{ACTIVITY_SELECT} WHERE a.id = ?3 AND {}",
+            "{ACTIVITY_SELECT} WHERE a.id = $3 AND {}",
             scoped("a.team_id")
         );
         let row = sqlx::query(AssertSqlSafe(sql))
@@ -1185,7 +1188,7 @@ impl Store for SqliteStore {
     ) -> StoreResult<Vec<StoredEvent>> {
         let sql = format!(
             "SELECT id, team_id, payload FROM events e \
-             WHERE e.id > ?3 AND (e.team_id IS NULL OR {}) ORDER BY e.id LIMIT ?4",
+             WHERE e.id > $3 AND (e.team_id IS NULL OR {}) ORDER BY e.id LIMIT $4",
             scoped("e.team_id")
         );
         let rows = sqlx::query(AssertSqlSafe(sql))
@@ -1281,7 +1284,7 @@ impl Store for SqliteStore {
         // Single use: the ticket is gone once a stream opened with it, so a ticket seen
         // in a log or a proxy's history opens nothing.
         let Some(ticket) = sqlx::query(
-            "DELETE FROM stream_tickets WHERE ticket_hash = ?1 AND expires_at > ?2 \
+            "DELETE FROM stream_tickets WHERE ticket_hash = $1 AND expires_at > $2 \
              RETURNING user_id, session_hash",
         )
         .bind(ticket_hash)
@@ -1294,8 +1297,8 @@ impl Store for SqliteStore {
         let session_hash: String = ticket.get(1);
         let row = sqlx::query(
             "SELECT u.id, u.role, u.can_email, s.token_hash FROM users u \
-             JOIN sessions s ON s.token_hash = ?2 AND s.user_id = u.id AND s.expires_at > ?3 \
-             WHERE u.id = ?1",
+             JOIN sessions s ON s.token_hash = $2 AND s.user_id = u.id AND s.expires_at > $3 \
+             WHERE u.id = $1",
         )
         .bind(ticket.get::<i64, _>(0))
         .bind(&session_hash)
@@ -1329,12 +1332,12 @@ impl Store for SqliteStore {
     }
 }
 
-/// Email content is withheld in the query itself (`?4` = may read email), so it never
+/// Email content is withheld in the query itself (`$4` = may read email), so it never
 /// leaves the database for a user without the permission.
 const ACTIVITY_SELECT: &str = "SELECT a.id, a.contact_id, a.team_id, a.kind, a.model_id, a.detail, \
     a.occurred_at, a.user_id, u.display_name, \
-    CASE WHEN ?4 THEN e.subject END, CASE WHEN ?4 THEN e.sender END, CASE WHEN ?4 THEN e.snippet END, \
-    CASE WHEN ?4 THEN e.attachments END \
+    CASE WHEN $4 THEN e.subject END, CASE WHEN $4 THEN e.sender END, CASE WHEN $4 THEN e.snippet END, \
+    CASE WHEN $4 THEN e.attachments END \
     FROM activities a LEFT JOIN users u ON u.id = a.user_id \
     LEFT JOIN incoming_emails e ON e.id = a.email_id";
 
@@ -1375,8 +1378,8 @@ pub(crate) async fn insert_activity(
     let base = search::key_base(ms(a.occurred_at));
     let row = sqlx::query(
         "INSERT INTO activities (team_id, contact_id, user_id, kind, model_id, email_id, detail, occurred_at, created_at, search_key) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, \
-                 (SELECT COALESCE(MAX(search_key) + 1, ?10) FROM activities WHERE search_key BETWEEN ?10 AND ?11)) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, \
+                 (SELECT COALESCE(MAX(search_key) + 1, $10) FROM activities WHERE search_key BETWEEN $10 AND $11)) \
          RETURNING id, search_key",
     )
     .bind(a.team_id)
@@ -1456,6 +1459,61 @@ pub(crate) async fn update_activity_detail(
         index_activity(tx, key, &terms).await?;
     }
     Ok(())
+}
+
+// The seam the shared store modules (`store/shared/`) are written against; PostgreSQL's
+// has the same names.
+
+/// The store the shared modules implement their traits for.
+pub(crate) type Backend = SqliteStore;
+pub(crate) type DbRow = sqlx::sqlite::SqliteRow;
+pub(crate) type Tx<'a> = sqlx::Transaction<'a, sqlx::Sqlite>;
+/// Events a write transaction appends when it commits: (team, event), in order.
+pub(crate) type Pending = Vec<(Option<i64>, ServerEvent)>;
+
+/// Begin a write transaction: on the one writer connection, `IMMEDIATE` (see
+/// [`SqliteStore::writer`]).
+pub(crate) async fn begin_write(s: &SqliteStore) -> StoreResult<Tx<'static>> {
+    Ok(s.writer.begin_with("BEGIN IMMEDIATE").await?)
+}
+
+/// Serialise writers on `keys`: nothing to do here, the one writer connection runs one
+/// write transaction at a time.
+pub(crate) async fn lock_keys(
+    _tx: &mut Tx<'_>,
+    _keys: impl IntoIterator<Item = String>,
+) -> StoreResult<()> {
+    Ok(())
+}
+
+/// Append `pending` to the event log and commit (ids are in commit order: one writer).
+pub(crate) async fn commit_events(
+    mut tx: Tx<'_>,
+    pending: Pending,
+    now: i64,
+) -> StoreResult<Vec<StoredEvent>> {
+    let mut out = Vec::with_capacity(pending.len());
+    for (team_id, event) in pending {
+        out.push(append_event(&mut tx, team_id, event, now).await?);
+    }
+    tx.commit().await?;
+    Ok(out)
+}
+
+/// `col` is one of the ids bound at `$n` with [`ids_param`] (none: every row).
+pub(crate) fn in_ids(col: &str, n: usize) -> String {
+    format!("(${n} = '[]' OR {col} IN (SELECT value FROM json_each(${n})))")
+}
+
+pub(crate) fn ids_param(ids: &[i64]) -> String {
+    serde_json::to_string(ids).unwrap_or_else(|_| "[]".into())
+}
+
+impl SqliteStore {
+    /// Where a write outside a transaction goes: the writer connection.
+    pub(crate) fn write_pool(&self) -> &SqlitePool {
+        &self.writer
+    }
 }
 
 pub(crate) async fn append_event(

@@ -14,7 +14,7 @@ use crate::store::status::{Changed, StatusStore};
 use crate::store::{StoreResult, StoredEvent, Viewer};
 use agentdesk_protocol::presence::{Change, Presence, transition};
 
-type Tx<'a> = sqlx::Transaction<'a, sqlx::Sqlite>;
+use super::Tx;
 
 /// Lock and read the agent's presence row (created on first use). The insert comes
 /// first so the transaction holds SQLite's write lock before it reads.
@@ -169,8 +169,8 @@ impl StatusStore for SqliteStore {
     async fn upsert_status_def(&self, value: &str, def: &UpsertStatus) -> StoreResult<bool> {
         let r = sqlx::query(
             "INSERT INTO status_values (value, label_es, label_en, color, system, position) \
-             VALUES (?1, ?2, ?3, ?4, 0, 100) \
-             ON CONFLICT (value) DO UPDATE SET label_es = ?2, label_en = ?3, color = ?4 \
+             VALUES ($1, $2, $3, $4, 0, 100) \
+             ON CONFLICT (value) DO UPDATE SET label_es = $2, label_en = $3, color = $4 \
              WHERE status_values.system = 0",
         )
         .bind(value)
@@ -240,9 +240,9 @@ impl StatusStore for SqliteStore {
     async fn touch_stream(&self, stream_id: &str, now: DateTime<Utc>) -> StoreResult<bool> {
         // The stream lives while its row does and its session is still valid.
         let r = sqlx::query(
-            "UPDATE presence_streams SET seen_at = ?1 WHERE id = ?2 AND EXISTS \
+            "UPDATE presence_streams SET seen_at = $1 WHERE id = $2 AND EXISTS \
              (SELECT 1 FROM sessions s WHERE s.token_hash = presence_streams.session_hash \
-              AND s.expires_at > ?1)",
+              AND s.expires_at > $1)",
         )
         .bind(ms(now))
         .bind(stream_id)
@@ -362,9 +362,9 @@ impl StatusStore for SqliteStore {
         let ok: bool = sqlx::query_scalar(
             // A supervisor watches the agents and supervisors of their teams; an
             // admin's log is for admins only, whatever teams the admin is in.
-            "SELECT EXISTS (SELECT 1 FROM users u WHERE u.id = ?3 AND (?1 OR (u.role != 'admin' AND EXISTS \
+            "SELECT EXISTS (SELECT 1 FROM users u WHERE u.id = $3 AND ($1 OR (u.role != 'admin' AND EXISTS \
              (SELECT 1 FROM team_members a JOIN team_members b ON a.team_id = b.team_id \
-              WHERE a.user_id = ?2 AND b.user_id = ?3))))",
+              WHERE a.user_id = $2 AND b.user_id = $3))))",
         )
         .bind(viewer.all_teams())
         .bind(viewer.user_id)
@@ -382,8 +382,8 @@ impl StatusStore for SqliteStore {
         to: i64,
         page: u32,
     ) -> StoreResult<(Vec<agentdesk_protocol::QueueLogEntry>, u64)> {
-        const WHERE: &str = "agent = ?1 AND (?2 IS NULL OR team_id IN (SELECT value FROM json_each(?2))) \
-             AND datetime >= ?3 AND datetime < ?4";
+        const WHERE: &str = "agent = $1 AND ($2 IS NULL OR team_id IN (SELECT value FROM json_each($2))) \
+             AND datetime >= $3 AND datetime < $4";
         let teams = teams.map(|t| serde_json::to_string(t).unwrap_or_default());
         let mut conn = self.pool.acquire().await?;
         let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
@@ -404,7 +404,7 @@ impl StatusStore for SqliteStore {
                COALESCE(data1, ''), COALESCE(data2, ''), COALESCE(data3, ''), \
                COALESCE(data4, ''), COALESCE(data5, '') \
              FROM queue_log WHERE {WHERE} ORDER BY datetime DESC, id DESC \
-             LIMIT {size} OFFSET ?5"
+             LIMIT {size} OFFSET $5"
         )))
         .bind(agent)
         .bind(&teams)
@@ -518,11 +518,11 @@ impl StatusStore for SqliteStore {
              FROM users u \
              LEFT JOIN agent_presence p ON p.user_id = u.id \
              LEFT JOIN calls c ON c.id = (SELECT id FROM calls WHERE user_id = u.id AND end_at IS NULL \
-                 AND (?1 OR team_id IN (SELECT team_id FROM team_members WHERE user_id = ?2)) \
+                 AND ($1 OR team_id IN (SELECT team_id FROM team_members WHERE user_id = $2)) \
                  ORDER BY ring_at DESC LIMIT 1) \
              LEFT JOIN contacts k ON k.id = c.contact_id \
-             WHERE u.role != 'admin' AND (?1 OR u.id IN (SELECT b.user_id FROM team_members a \
-                 JOIN team_members b ON a.team_id = b.team_id WHERE a.user_id = ?2)) \
+             WHERE u.role != 'admin' AND ($1 OR u.id IN (SELECT b.user_id FROM team_members a \
+                 JOIN team_members b ON a.team_id = b.team_id WHERE a.user_id = $2)) \
              ORDER BY u.display_name, u.id",
         )
         .bind(viewer.all_teams())
@@ -531,7 +531,7 @@ impl StatusStore for SqliteStore {
         .await?;
         let memberships = sqlx::query(
             "SELECT m.user_id, t.id, t.name FROM team_members m JOIN teams t ON t.id = m.team_id \
-             WHERE ?1 OR m.team_id IN (SELECT team_id FROM team_members WHERE user_id = ?2) \
+             WHERE $1 OR m.team_id IN (SELECT team_id FROM team_members WHERE user_id = $2) \
              ORDER BY t.name",
         )
         .bind(viewer.all_teams())

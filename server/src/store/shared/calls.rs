@@ -1,4 +1,9 @@
-//! SQLite implementation of [`CallStore`].
+//! The one implementation of [`CallStore`], compiled into each backend (its module
+//! there is this file): the backend's seam ([`begin_write`], [`lock_keys`],
+//! [`commit_events`], [`in_ids`]) is all that differs. Every change of an agent's calls
+//! first locks that agent's key, so the active-call check and the insert of a second
+//! call for the same agent cannot interleave (PostgreSQL; SQLite's one writer already
+//! serialises them); its events are appended at commit.
 
 use agentdesk_protocol::bridge::CallDisposition;
 use agentdesk_protocol::{
@@ -10,23 +15,21 @@ use sqlx::{AssertSqlSafe, Row};
 
 use super::ingest::create_contact;
 use super::{
-    SqliteStore, append_event, corrupt, from_ms, insert_activity, ms, scoped,
-    update_activity_detail,
+    Backend, DbRow, Pending, Tx, begin_write, commit_events, corrupt, from_ms, ids_param, in_ids,
+    insert_activity, lock_keys, ms, scoped, update_activity_detail,
 };
 use crate::store::calls::{
     CallRefusal, CallResult, CallStore, NewCall, campaign_columns, campaign_from,
 };
-use crate::store::ingest::ContactSeed;
+use crate::store::ingest::{ContactSeed, LinkKey, contact_lock_key, interaction_lock_key};
 use crate::store::{NewActivity, StoreError, StoreResult, StoredEvent, Viewer};
-
-type Tx<'a> = sqlx::Transaction<'a, sqlx::Sqlite>;
 
 const CALL_SELECT: &str = "SELECT c.guid, c.contact_id, c.activity_id, c.campaign, c.destination, c.did, \
     c.direction, c.ring_at, c.end_at, c.hung_up_by, c.l1, c.l2, c.l3, c.d1, c.d2, c.comment, \
-    c.disposed_at, COALESCE(k.require_disposition, 0), c.team_id, c.user_id, c.ucontact_sync \
+    c.disposed_at, COALESCE(k.require_disposition, FALSE), c.team_id, c.user_id, c.ucontact_sync \
     FROM calls c LEFT JOIN campaigns k ON k.name = c.campaign";
 
-fn call_from_row(r: &sqlx::sqlite::SqliteRow) -> CallInfo {
+fn call_from_row(r: &DbRow) -> CallInfo {
     let ring: i64 = r.get(7);
     let end: Option<i64> = r.get(8);
     let disposition = r.get::<Option<i64>, _>(16).map(|_| CallDisposition {
@@ -82,7 +85,7 @@ async fn log(
 ) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO queue_log (origid, datetime, callid, queuename, agent, event, data1, data2, data3, data4, data5, team_id) \
-         VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         VALUES (NULL, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(now)
     .bind(guid)
@@ -101,11 +104,7 @@ async fn log(
 }
 
 /// Rewrite the call's activity from the call row (duration, disposition).
-async fn refresh_activity(
-    tx: &mut Tx<'_>,
-    call: &CallInfo,
-    team_id: i64,
-) -> StoreResult<Vec<StoredEvent>> {
+async fn refresh_activity(tx: &mut Tx<'_>, call: &CallInfo, team_id: i64) -> StoreResult<Pending> {
     let Some(activity_id) = call.activity_id else {
         return Ok(vec![]);
     };
@@ -130,9 +129,12 @@ async fn refresh_activity(
         contact_id: call.contact_id,
         activity_id,
     };
-    Ok(vec![
-        append_event(tx, Some(team_id), event, ms(crate::clock::now())).await?,
-    ])
+    Ok(vec![(Some(team_id), event)])
+}
+
+/// The lock key of an agent's calls.
+fn agent_calls_key(user_id: i64) -> String {
+    format!("calls of {user_id}")
 }
 
 async fn load_call(
@@ -142,7 +144,7 @@ async fn load_call(
     guid: &str,
 ) -> StoreResult<Option<(CallInfo, i64)>> {
     let sql = format!(
-        "{CALL_SELECT} WHERE c.user_id = ?1 AND {where_sql} ORDER BY c.ring_at DESC, c.id DESC LIMIT 1"
+        "{CALL_SELECT} WHERE c.user_id = $1 AND {where_sql} ORDER BY c.ring_at DESC, c.id DESC LIMIT 1"
     );
     let row = sqlx::query(AssertSqlSafe(sql))
         .bind(user_id)
@@ -153,7 +155,7 @@ async fn load_call(
 }
 
 #[async_trait]
-impl CallStore for SqliteStore {
+impl CallStore for Backend {
     async fn crm_settings(&self) -> StoreResult<CrmSettings> {
         let row = sqlx::query(
             "SELECT url_template, crm_origins, ucontact_origin, agent_status_relay, frame_sandbox, frame_allow \
@@ -181,10 +183,10 @@ impl CallStore for SqliteStore {
         let json = |v: &Vec<String>| {
             serde_json::to_string(v).map_err(|e| StoreError::Other(e.to_string()))
         };
-        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = begin_write(self).await?;
         sqlx::query(
             "INSERT INTO crm_settings (id, url_template, crm_origins, ucontact_origin, agent_status_relay, \
-             frame_sandbox, frame_allow, updated_at) VALUES (1, ?, ?, ?, ?, ?, ?, ?) \
+             frame_sandbox, frame_allow, updated_at) VALUES (1, $1, $2, $3, $4, $5, $6, $7) \
              ON CONFLICT(id) DO UPDATE SET url_template = excluded.url_template, crm_origins = excluded.crm_origins, \
              ucontact_origin = excluded.ucontact_origin, agent_status_relay = excluded.agent_status_relay, \
              frame_sandbox = excluded.frame_sandbox, frame_allow = excluded.frame_allow, updated_at = excluded.updated_at",
@@ -198,15 +200,12 @@ impl CallStore for SqliteStore {
         .bind(ms(crate::clock::now()))
         .execute(&mut *tx)
         .await?;
-        let event = append_event(
-            &mut tx,
-            None,
-            ServerEvent::SettingsChanged,
+        commit_events(
+            tx,
+            vec![(None, ServerEvent::SettingsChanged)],
             ms(crate::clock::now()),
         )
-        .await?;
-        tx.commit().await?;
-        Ok(vec![event])
+        .await
     }
 
     async fn campaigns(&self) -> StoreResult<Vec<Campaign>> {
@@ -223,7 +222,7 @@ impl CallStore for SqliteStore {
     async fn upsert_campaign(&self, c: &Campaign) -> StoreResult<()> {
         let (tree, options) = campaign_columns(c)?;
         sqlx::query(
-            "INSERT INTO campaigns (name, require_disposition, dispositions, options) VALUES (?, ?, ?, ?) \
+            "INSERT INTO campaigns (name, require_disposition, dispositions, options) VALUES ($1, $2, $3, $4) \
              ON CONFLICT(name) DO UPDATE SET require_disposition = excluded.require_disposition, \
              dispositions = excluded.dispositions, options = excluded.options",
         )
@@ -231,7 +230,7 @@ impl CallStore for SqliteStore {
         .bind(c.require_disposition)
         .bind(tree)
         .bind(options)
-        .execute(&self.writer)
+        .execute(self.write_pool())
         .await?;
         Ok(())
     }
@@ -256,15 +255,16 @@ impl CallStore for SqliteStore {
             let sql = format!(
                 // Narrowed to the campaign's teams in the query: the first match of
                 // another team must not hide one of the right team.
-                "SELECT c.id, c.team_id FROM contacts c WHERE c.{col} = ?3 AND {} \
-                 AND (?4 = '[]' OR c.team_id IN (SELECT value FROM json_each(?4))) ORDER BY c.id LIMIT 1",
-                scoped("c.team_id")
+                "SELECT c.id, c.team_id FROM contacts c WHERE c.{col} = $3 AND {} AND {} \
+                 ORDER BY c.id LIMIT 1",
+                scoped("c.team_id"),
+                in_ids("c.team_id", 4)
             );
             let row = sqlx::query(AssertSqlSafe(sql))
                 .bind(viewer.all_teams())
                 .bind(viewer.user_id)
                 .bind(key)
-                .bind(serde_json::to_string(teams).unwrap_or_else(|_| "[]".into()))
+                .bind(ids_param(teams))
                 .fetch_optional(&self.pool)
                 .await?;
             if let Some(r) = row {
@@ -272,7 +272,7 @@ impl CallStore for SqliteStore {
             }
         }
         let member: Vec<i64> = sqlx::query_scalar(
-            "SELECT team_id FROM team_members WHERE user_id = ? ORDER BY team_id",
+            "SELECT team_id FROM team_members WHERE user_id = $1 ORDER BY team_id",
         )
         .bind(viewer.user_id)
         .fetch_all(&self.pool)
@@ -280,12 +280,18 @@ impl CallStore for SqliteStore {
         let Some(team_id) = member.into_iter().find(|t| narrowed(*t)) else {
             return Ok(None);
         };
-        // Created in a write transaction, after looking again in that team: an ingest or
-        // another agent's call may have created it meanwhile.
-        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
+        // Created under the keys an ingest of this customer takes, after looking again in
+        // that team: an ingest or another agent's call may have created it meanwhile.
+        let mut tx = begin_write(self).await?;
+        let keys: Vec<LinkKey> = external_id
+            .map(|x| LinkKey::ExternalId(x.to_string()))
+            .into_iter()
+            .chain(phone.map(|p| LinkKey::Phone(p.to_string())))
+            .collect();
+        lock_keys(&mut tx, keys.iter().map(|k| contact_lock_key(team_id, k))).await?;
         let found: Option<i64> = sqlx::query_scalar(
-            "SELECT id FROM contacts WHERE team_id = ?1 \
-             AND (external_id = ?2 OR phone = ?3) ORDER BY id LIMIT 1",
+            "SELECT id FROM contacts WHERE team_id = $1 \
+             AND (external_id = $2 OR phone = $3) ORDER BY id LIMIT 1",
         )
         .bind(team_id)
         .bind(external_id)
@@ -312,12 +318,21 @@ impl CallStore for SqliteStore {
     }
 
     async fn start_call(&self, call: NewCall) -> CallResult<(CallInfo, Vec<StoredEvent>)> {
-        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = begin_write(self).await?;
+        // The guid's key too: an ingested call with this guid joins this one.
+        lock_keys(
+            &mut tx,
+            [
+                agent_calls_key(call.user_id),
+                interaction_lock_key("call", &call.guid),
+            ],
+        )
+        .await?;
         // A repeated MAKE_CALL (the CRM retrying, a double click) is the client's mistake.
         // Guids are unique per team: another team's call with this guid is not a conflict
         // (and is not revealed).
         if sqlx::query_scalar::<_, bool>(
-            "SELECT EXISTS (SELECT 1 FROM calls WHERE team_id = ? AND guid = ?)",
+            "SELECT EXISTS (SELECT 1 FROM calls WHERE team_id = $1 AND guid = $2)",
         )
         .bind(call.team_id)
         .bind(&call.guid)
@@ -327,7 +342,7 @@ impl CallStore for SqliteStore {
             return Ok(Err(CallRefusal::DuplicateGuid(call.guid)));
         }
         if let Some(active) = sqlx::query_scalar::<_, String>(
-            "SELECT guid FROM calls WHERE user_id = ? AND end_at IS NULL LIMIT 1",
+            "SELECT guid FROM calls WHERE user_id = $1 AND end_at IS NULL LIMIT 1",
         )
         .bind(call.user_id)
         .fetch_optional(&mut *tx)
@@ -336,8 +351,8 @@ impl CallStore for SqliteStore {
             return Ok(Err(CallRefusal::InProgress(active)));
         }
         if let Some(owing) = sqlx::query_scalar::<_, String>(
-            "SELECT c.guid FROM calls c JOIN campaigns k ON k.name = c.campaign AND k.require_disposition = 1 \
-             WHERE c.user_id = ? AND c.end_at IS NOT NULL AND c.disposed_at IS NULL ORDER BY c.ring_at DESC LIMIT 1",
+            "SELECT c.guid FROM calls c JOIN campaigns k ON k.name = c.campaign AND k.require_disposition \
+             WHERE c.user_id = $1 AND c.end_at IS NOT NULL AND c.disposed_at IS NULL ORDER BY c.ring_at DESC LIMIT 1",
         )
         .bind(call.user_id)
         .fetch_optional(&mut *tx)
@@ -365,7 +380,7 @@ impl CallStore for SqliteStore {
         let activity_id = insert_activity(&mut tx, &activity, now).await?;
         sqlx::query(
             "INSERT INTO calls (guid, team_id, contact_id, user_id, activity_id, campaign, did, destination, direction, ring_at, answer_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         )
         .bind(&call.guid)
         .bind(call.team_id)
@@ -381,7 +396,7 @@ impl CallStore for SqliteStore {
         .execute(&mut *tx)
         .await
         .map_err(crate::store::already_exists(format!("a call with guid {}", call.guid)))?;
-        sqlx::query("UPDATE contacts SET last_activity_at = ? WHERE id = ?")
+        sqlx::query("UPDATE contacts SET last_activity_at = $1 WHERE id = $2")
             .bind(now)
             .bind(call.contact_id)
             .execute(&mut *tx)
@@ -402,12 +417,11 @@ impl CallStore for SqliteStore {
             activity_id,
             kind: agentdesk_protocol::ActivityKind::Call,
         };
-        let event = append_event(&mut tx, Some(call.team_id), created, now).await?;
-        let (info, _) = load_call(&mut tx, "c.guid = ?2", call.user_id, &call.guid)
+        let (info, _) = load_call(&mut tx, "c.guid = $2", call.user_id, &call.guid)
             .await?
             .ok_or_else(|| StoreError::Other("call vanished".into()))?;
-        tx.commit().await?;
-        Ok(Ok((info, vec![event])))
+        let events = commit_events(tx, vec![(Some(call.team_id), created)], now).await?;
+        Ok(Ok((info, events)))
     }
 
     async fn end_call(
@@ -417,24 +431,27 @@ impl CallStore for SqliteStore {
         guid: Option<&str>,
         hung_up_by: &str,
     ) -> CallResult<(CallInfo, Vec<StoredEvent>)> {
-        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = begin_write(self).await?;
+        lock_keys(&mut tx, [agent_calls_key(user_id)]).await?;
         let filter = match guid {
-            Some(_) => "c.guid = ?2 AND c.end_at IS NULL",
-            None => "c.end_at IS NULL AND ?2 = ?2",
+            Some(_) => "c.guid = $2 AND c.end_at IS NULL",
+            None => "c.end_at IS NULL AND $2 = $2",
         };
         let Some((call, team_id)) = load_call(&mut tx, filter, user_id, guid.unwrap_or("")).await?
         else {
             return Ok(Err(CallRefusal::NoCall));
         };
         let now = ms(crate::clock::now());
-        sqlx::query("UPDATE calls SET end_at = ?, hung_up_by = ? WHERE team_id = ? AND guid = ?")
-            .bind(now)
-            .bind(hung_up_by)
-            .bind(team_id)
-            .bind(&call.guid)
-            .execute(&mut *tx)
-            .await?;
-        let (call, _) = load_call(&mut tx, "c.guid = ?2", user_id, &call.guid)
+        sqlx::query(
+            "UPDATE calls SET end_at = $1, hung_up_by = $2 WHERE team_id = $3 AND guid = $4",
+        )
+        .bind(now)
+        .bind(hung_up_by)
+        .bind(team_id)
+        .bind(&call.guid)
+        .execute(&mut *tx)
+        .await?;
+        let (call, _) = load_call(&mut tx, "c.guid = $2", user_id, &call.guid)
             .await?
             .ok_or_else(|| StoreError::Other("call vanished".into()))?;
         let events = refresh_activity(&mut tx, &call, team_id).await?;
@@ -466,7 +483,7 @@ impl CallStore for SqliteStore {
             ["ANSWER", &secs, &secs, &call.destination, &call.guid],
         )
         .await?;
-        tx.commit().await?;
+        let events = commit_events(tx, events, now).await?;
         Ok(Ok((call, events)))
     }
 
@@ -476,11 +493,12 @@ impl CallStore for SqliteStore {
         agent: &str,
         d: &CallDisposition,
     ) -> CallResult<(CallInfo, Vec<StoredEvent>)> {
-        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = begin_write(self).await?;
+        lock_keys(&mut tx, [agent_calls_key(user_id)]).await?;
         let found = if d.guid.is_empty() {
-            load_call(&mut tx, "?2 = ?2", user_id, "").await?
+            load_call(&mut tx, "$2 = $2", user_id, "").await?
         } else {
-            load_call(&mut tx, "c.guid = ?2", user_id, &d.guid).await?
+            load_call(&mut tx, "c.guid = $2", user_id, &d.guid).await?
         };
         let Some((call, team_id)) = found else {
             return Ok(Err(CallRefusal::NoCall));
@@ -523,8 +541,8 @@ impl CallStore for SqliteStore {
         let first = call.disposition.is_none();
         let now = ms(crate::clock::now());
         sqlx::query(
-            "UPDATE calls SET l1 = ?, l2 = ?, l3 = ?, d1 = ?, d2 = ?, comment = ?, disposed_at = ? \
-             WHERE team_id = ? AND guid = ?",
+            "UPDATE calls SET l1 = $1, l2 = $2, l3 = $3, d1 = $4, d2 = $5, comment = $6, disposed_at = $7 \
+             WHERE team_id = $8 AND guid = $9",
         )
         .bind(&d.l1)
         .bind(&d.l2)
@@ -537,7 +555,7 @@ impl CallStore for SqliteStore {
         .bind(&call.guid)
         .execute(&mut *tx)
         .await?;
-        let (call, _) = load_call(&mut tx, "c.guid = ?2", user_id, &call.guid)
+        let (call, _) = load_call(&mut tx, "c.guid = $2", user_id, &call.guid)
             .await?
             .ok_or_else(|| StoreError::Other("call vanished".into()))?;
         let events = refresh_activity(&mut tx, &call, team_id).await?;
@@ -558,7 +576,7 @@ impl CallStore for SqliteStore {
             )
             .await?;
         }
-        tx.commit().await?;
+        let events = commit_events(tx, events, now).await?;
         Ok(Ok((call, events)))
     }
 
@@ -567,12 +585,12 @@ impl CallStore for SqliteStore {
         user_id: i64,
     ) -> StoreResult<(Option<CallInfo>, Option<CallInfo>)> {
         let mut tx = self.pool.begin().await?;
-        let active = load_call(&mut tx, "c.end_at IS NULL AND ?2 = ?2", user_id, "")
+        let active = load_call(&mut tx, "c.end_at IS NULL AND $2 = $2", user_id, "")
             .await?
             .map(|c| c.0);
         let pending = load_call(
             &mut tx,
-            "c.end_at IS NOT NULL AND c.disposed_at IS NULL AND k.require_disposition = 1 AND ?2 = ?2",
+            "c.end_at IS NOT NULL AND c.disposed_at IS NULL AND k.require_disposition AND $2 = $2",
             user_id,
             "",
         )
@@ -589,28 +607,29 @@ impl CallStore for SqliteStore {
         sync: &agentdesk_protocol::RemoteSync,
     ) -> StoreResult<Option<Vec<StoredEvent>>> {
         let json = serde_json::to_string(sync).map_err(|e| StoreError::Other(e.to_string()))?;
-        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
-        let Some((call, team_id)) = load_call(&mut tx, "c.guid = ?2", user_id, guid).await? else {
+        let mut tx = begin_write(self).await?;
+        lock_keys(&mut tx, [agent_calls_key(user_id)]).await?;
+        let Some((call, team_id)) = load_call(&mut tx, "c.guid = $2", user_id, guid).await? else {
             return Ok(None);
         };
-        sqlx::query("UPDATE calls SET ucontact_sync = ? WHERE team_id = ? AND guid = ?")
+        sqlx::query("UPDATE calls SET ucontact_sync = $1 WHERE team_id = $2 AND guid = $3")
             .bind(json)
             .bind(team_id)
             .bind(&call.guid)
             .execute(&mut *tx)
             .await?;
-        let (call, _) = load_call(&mut tx, "c.guid = ?2", user_id, guid)
+        let (call, _) = load_call(&mut tx, "c.guid = $2", user_id, guid)
             .await?
             .ok_or_else(|| StoreError::Other("call vanished".into()))?;
         let events = refresh_activity(&mut tx, &call, team_id).await?;
-        tx.commit().await?;
-        Ok(Some(events))
+        let now = ms(crate::clock::now());
+        Ok(Some(commit_events(tx, events, now).await?))
     }
 
     async fn queue_log(&self, guid: &str) -> StoreResult<Vec<(String, [String; 5])>> {
         let rows = sqlx::query(
             "SELECT event, COALESCE(data1,''), COALESCE(data2,''), COALESCE(data3,''), COALESCE(data4,''), COALESCE(data5,'') \
-             FROM queue_log WHERE callid = ? ORDER BY id",
+             FROM queue_log WHERE callid = $1 ORDER BY id",
         )
         .bind(guid)
         .fetch_all(&self.pool)
