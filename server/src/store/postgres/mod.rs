@@ -39,6 +39,9 @@ pub(crate) use super::{corrupt, from_ms, ms, role, strip_email_content};
 #[path = "../shared/calls.rs"]
 mod calls;
 mod ingest;
+mod presence;
+#[allow(clippy::duplicate_mod)]
+#[path = "../shared/status.rs"]
 mod status;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
@@ -123,6 +126,15 @@ pub(crate) fn in_ids(col: &str, n: usize) -> String {
 
 pub(crate) fn ids_param(ids: &[i64]) -> Vec<i64> {
     ids.to_vec()
+}
+
+/// `col` is one of the ids bound at `$n` with [`opt_ids_param`]; `None` bound: every row.
+pub(crate) fn in_opt_ids(col: &str, n: usize) -> String {
+    format!("(${n}::BIGINT[] IS NULL OR {col} = ANY(${n}::BIGINT[]))")
+}
+
+pub(crate) fn opt_ids_param(ids: Option<&[i64]>) -> Option<Vec<i64>> {
+    ids.map(<[i64]>::to_vec)
 }
 
 impl PostgresStore {

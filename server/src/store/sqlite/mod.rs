@@ -28,6 +28,9 @@ pub(crate) use super::{corrupt, from_ms, ms, role, strip_email_content};
 #[path = "../shared/calls.rs"]
 mod calls;
 mod ingest;
+mod presence;
+#[allow(clippy::duplicate_mod)]
+#[path = "../shared/status.rs"]
 mod status;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
@@ -1507,6 +1510,15 @@ pub(crate) fn in_ids(col: &str, n: usize) -> String {
 
 pub(crate) fn ids_param(ids: &[i64]) -> String {
     serde_json::to_string(ids).unwrap_or_else(|_| "[]".into())
+}
+
+/// `col` is one of the ids bound at `$n` with [`opt_ids_param`]; `None` bound: every row.
+pub(crate) fn in_opt_ids(col: &str, n: usize) -> String {
+    format!("(${n} IS NULL OR {col} IN (SELECT value FROM json_each(${n})))")
+}
+
+pub(crate) fn opt_ids_param(ids: Option<&[i64]>) -> Option<String> {
+    ids.map(ids_param)
 }
 
 impl SqliteStore {

@@ -1,108 +1,24 @@
-//! SQLite implementation of [`StatusStore`].
+//! The one implementation of [`StatusStore`], compiled into each backend against its
+//! seam: the presence row's lock and the change's write (`presence::lock_presence`,
+//! `presence::apply`, `presence::peek_presence`, `presence::lock_presences`) are the
+//! backend's; what a change means is `agentdesk_protocol::presence::transition`, and
+//! every query here is the same SQL on both. Streams are counted only after the
+//! presence row is locked, so a stream opening meanwhile is either seen or connects the
+//! agent again after the disconnect.
 
+use agentdesk_protocol::presence::Change;
 use agentdesk_protocol::{
     AgentStatus, Board, BoardCall, BoardRow, CONNECTION_EVENTS_PAGE_SIZE, ConnectionEvent,
-    ConnectionEventPage, ConnectionEventType, DisconnectReason, ServerEvent, StatusDef, TeamRef,
-    UpsertStatus,
+    ConnectionEventPage, ConnectionEventType, DisconnectReason, StatusDef, TeamRef, UpsertStatus,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
-use super::{SqliteStore, append_event, corrupt, from_ms, ms};
+use super::presence::{apply, lock_presence, lock_presences, peek_presence};
+use super::{Backend, DbRow, Tx, begin_write, corrupt, from_ms, in_opt_ids, ms, opt_ids_param};
 use crate::store::status::{Changed, StatusStore};
 use crate::store::{StoreResult, StoredEvent, Viewer};
-use agentdesk_protocol::presence::{Change, Presence, transition};
-
-use super::Tx;
-
-/// Lock and read the agent's presence row (created on first use). The insert comes
-/// first so the transaction holds SQLite's write lock before it reads.
-async fn lock_presence(tx: &mut Tx<'_>, user_id: i64, now: i64) -> StoreResult<Presence> {
-    sqlx::query(
-        "INSERT INTO agent_presence (user_id, since) VALUES (?, ?) ON CONFLICT (user_id) DO NOTHING",
-    )
-    .bind(user_id)
-    .bind(now)
-    .execute(&mut **tx)
-    .await?;
-    let r = sqlx::query(
-        "SELECT session_id, connected, status, since, pending, in_call, pre_call, \
-         disconnected_at, before_disconnect FROM agent_presence WHERE user_id = ?",
-    )
-    .bind(user_id)
-    .fetch_one(&mut **tx)
-    .await?;
-    Ok(Presence {
-        session_id: r.get(0),
-        connected: r.get(1),
-        status: r.get(2),
-        since: r.get(3),
-        pending: r.get(4),
-        in_call: r.get(5),
-        pre_call: r.get(6),
-        disconnected_at: r.get(7),
-        before_disconnect: r.get(8),
-    })
-}
-
-/// Apply `change` inside `tx`: presence row, connection events, and one `agent.status`
-/// event per team of the user when anything changed.
-async fn apply(
-    tx: &mut Tx<'_>,
-    user_id: i64,
-    change: Change,
-    now: i64,
-    restore_ms: i64,
-) -> StoreResult<Changed> {
-    let before = lock_presence(tx, user_id, now).await?;
-    let out = transition(&before, change, now, restore_ms);
-    let p = &out.presence;
-    let mut events = Vec::new();
-    if *p != before {
-        sqlx::query(
-            "UPDATE agent_presence SET session_id = ?, connected = ?, status = ?, since = ?, \
-             pending = ?, in_call = ?, pre_call = ?, disconnected_at = ?, before_disconnect = ? \
-             WHERE user_id = ?",
-        )
-        .bind(&p.session_id)
-        .bind(p.connected)
-        .bind(&p.status)
-        .bind(p.since)
-        .bind(&p.pending)
-        .bind(p.in_call)
-        .bind(&p.pre_call)
-        .bind(p.disconnected_at)
-        .bind(&p.before_disconnect)
-        .bind(user_id)
-        .execute(&mut **tx)
-        .await?;
-        for e in &out.entries {
-            sqlx::query(
-                "INSERT INTO connection_events (user_id, at, type, value, reason, session_id) \
-                 VALUES (?, ?, ?, ?, ?, ?)",
-            )
-            .bind(user_id)
-            .bind(now)
-            .bind(e.kind.as_str())
-            .bind(&e.value)
-            .bind(e.reason.map(|r| r.as_str()))
-            .bind(&e.session_id)
-            .execute(&mut **tx)
-            .await?;
-        }
-        let teams: Vec<i64> =
-            sqlx::query_scalar("SELECT team_id FROM team_members WHERE user_id = ?")
-                .bind(user_id)
-                .fetch_all(&mut **tx)
-                .await?;
-        for t in teams {
-            events
-                .push(append_event(tx, Some(t), ServerEvent::AgentStatus { user_id }, now).await?);
-        }
-    }
-    Ok((p.to_status(user_id), out.queued, events))
-}
 
 /// After a user's streams changed: disconnect them if none is left.
 async fn disconnect_if_no_stream(
@@ -112,7 +28,10 @@ async fn disconnect_if_no_stream(
     now: i64,
     restore_ms: i64,
 ) -> StoreResult<Vec<StoredEvent>> {
-    let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM presence_streams WHERE user_id = ?")
+    // The presence row first: a stream opened by a transaction that holds it is
+    // committed (and counted) by the time this one gets it.
+    lock_presence(tx, user_id, now).await?;
+    let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM presence_streams WHERE user_id = $1")
         .bind(user_id)
         .fetch_one(&mut **tx)
         .await?;
@@ -126,7 +45,7 @@ async fn disconnect_if_no_stream(
     )
 }
 
-fn event_from_row(r: &sqlx::sqlite::SqliteRow) -> StoreResult<ConnectionEvent> {
+fn event_from_row(r: &DbRow) -> StoreResult<ConnectionEvent> {
     let kind: &str = r.get(3);
     let reason: Option<&str> = r.get(5);
     Ok(ConnectionEvent {
@@ -146,7 +65,7 @@ const EVENT_SELECT: &str =
     "SELECT id, user_id, at, type, value, reason, session_id FROM connection_events";
 
 #[async_trait]
-impl StatusStore for SqliteStore {
+impl StatusStore for Backend {
     async fn status_defs(&self) -> StoreResult<Vec<StatusDef>> {
         let rows = sqlx::query(
             "SELECT value, label_es, label_en, color, system FROM status_values \
@@ -169,23 +88,21 @@ impl StatusStore for SqliteStore {
     async fn upsert_status_def(&self, value: &str, def: &UpsertStatus) -> StoreResult<bool> {
         let r = sqlx::query(
             "INSERT INTO status_values (value, label_es, label_en, color, system, position) \
-             VALUES ($1, $2, $3, $4, 0, 100) \
+             VALUES ($1, $2, $3, $4, FALSE, 100) \
              ON CONFLICT (value) DO UPDATE SET label_es = $2, label_en = $3, color = $4 \
-             WHERE status_values.system = 0",
+             WHERE NOT status_values.system",
         )
         .bind(value)
         .bind(&def.label_es)
         .bind(&def.label_en)
         .bind(&def.color)
-        .execute(&self.writer)
+        .execute(self.write_pool())
         .await?;
         Ok(r.rows_affected() > 0)
     }
 
     async fn agent_status(&self, user_id: i64) -> StoreResult<AgentStatus> {
-        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
-        let p = lock_presence(&mut tx, user_id, ms(crate::clock::now())).await?;
-        tx.commit().await?;
+        let p = peek_presence(self, user_id, ms(crate::clock::now())).await?;
         Ok(p.to_status(user_id))
     }
 
@@ -196,7 +113,7 @@ impl StatusStore for SqliteStore {
         now: DateTime<Utc>,
         restore_ms: i64,
     ) -> StoreResult<Changed> {
-        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = begin_write(self).await?;
         let out = apply(&mut tx, user_id, change, ms(now), restore_ms).await?;
         tx.commit().await?;
         Ok(out)
@@ -212,10 +129,10 @@ impl StatusStore for SqliteStore {
         restore_ms: i64,
     ) -> StoreResult<Vec<StoredEvent>> {
         let now = ms(now);
-        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = begin_write(self).await?;
         sqlx::query(
             "INSERT INTO presence_streams (id, user_id, session_hash, opened_at, seen_at) \
-             VALUES (?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(stream_id)
         .bind(user_id)
@@ -246,7 +163,7 @@ impl StatusStore for SqliteStore {
         )
         .bind(ms(now))
         .bind(stream_id)
-        .execute(&self.writer)
+        .execute(self.write_pool())
         .await?;
         Ok(r.rows_affected() > 0)
     }
@@ -257,9 +174,9 @@ impl StatusStore for SqliteStore {
         now: DateTime<Utc>,
         restore_ms: i64,
     ) -> StoreResult<Vec<StoredEvent>> {
-        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = begin_write(self).await?;
         let user: Option<i64> =
-            sqlx::query_scalar("DELETE FROM presence_streams WHERE id = ? RETURNING user_id")
+            sqlx::query_scalar("DELETE FROM presence_streams WHERE id = $1 RETURNING user_id")
                 .bind(stream_id)
                 .fetch_optional(&mut *tx)
                 .await?;
@@ -276,20 +193,20 @@ impl StatusStore for SqliteStore {
 
     async fn first_delivery(&self, key: &str, now: DateTime<Utc>) -> StoreResult<bool> {
         let r = sqlx::query(
-            "INSERT INTO webhook_receipts (key, received_at) VALUES (?, ?) \
+            "INSERT INTO webhook_receipts (key, received_at) VALUES ($1, $2) \
              ON CONFLICT (key) DO NOTHING",
         )
         .bind(key)
         .bind(ms(now))
-        .execute(&self.writer)
+        .execute(self.write_pool())
         .await?;
         Ok(r.rows_affected() == 1)
     }
 
     async fn forget_delivery(&self, key: &str) -> StoreResult<()> {
-        sqlx::query("DELETE FROM webhook_receipts WHERE key = ?")
+        sqlx::query("DELETE FROM webhook_receipts WHERE key = $1")
             .bind(key)
-            .execute(&self.writer)
+            .execute(self.write_pool())
             .await?;
         Ok(())
     }
@@ -301,8 +218,8 @@ impl StatusStore for SqliteStore {
         now: DateTime<Utc>,
         restore_ms: i64,
     ) -> StoreResult<Vec<StoredEvent>> {
-        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
-        sqlx::query("DELETE FROM presence_streams WHERE session_hash = ?")
+        let mut tx = begin_write(self).await?;
+        sqlx::query("DELETE FROM presence_streams WHERE session_hash = $1")
             .bind(session_hash)
             .execute(&mut *tx)
             .await?;
@@ -324,16 +241,16 @@ impl StatusStore for SqliteStore {
         now: DateTime<Utc>,
         restore_ms: i64,
     ) -> StoreResult<Vec<StoredEvent>> {
-        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = begin_write(self).await?;
         let mut users: Vec<i64> =
-            sqlx::query_scalar("DELETE FROM presence_streams WHERE seen_at < ? RETURNING user_id")
+            sqlx::query_scalar("DELETE FROM presence_streams WHERE seen_at < $1 RETURNING user_id")
                 .bind(ms(stale_before))
                 .fetch_all(&mut *tx)
                 .await?;
         // Also users marked connected with no stream at all (an instance died between
         // its writes, or before this table existed).
         let orphans: Vec<i64> = sqlx::query_scalar(
-            "SELECT user_id FROM agent_presence p WHERE connected = 1 AND NOT EXISTS \
+            "SELECT user_id FROM agent_presence p WHERE connected AND NOT EXISTS \
              (SELECT 1 FROM presence_streams s WHERE s.user_id = p.user_id)",
         )
         .fetch_all(&mut *tx)
@@ -341,6 +258,9 @@ impl StatusStore for SqliteStore {
         users.extend(orphans);
         users.sort_unstable();
         users.dedup();
+        // All their presence rows now, in user-id order, before any write (no deadlock
+        // among several sweepers and status changes).
+        lock_presences(&mut tx, &users).await?;
         let mut events = Vec::new();
         for u in users {
             events.extend(
@@ -382,12 +302,14 @@ impl StatusStore for SqliteStore {
         to: i64,
         page: u32,
     ) -> StoreResult<(Vec<agentdesk_protocol::QueueLogEntry>, u64)> {
-        const WHERE: &str = "agent = $1 AND ($2 IS NULL OR team_id IN (SELECT value FROM json_each($2))) \
-             AND datetime >= $3 AND datetime < $4";
-        let teams = teams.map(|t| serde_json::to_string(t).unwrap_or_default());
+        let where_sql = format!(
+            "agent = $1 AND {} AND datetime >= $3 AND datetime < $4",
+            in_opt_ids("team_id", 2)
+        );
+        let teams = opt_ids_param(teams);
         let mut conn = self.pool.acquire().await?;
         let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-            "SELECT COUNT(*) FROM queue_log WHERE {WHERE}"
+            "SELECT COUNT(*) FROM queue_log WHERE {where_sql}"
         )))
         .bind(agent)
         .bind(&teams)
@@ -403,7 +325,7 @@ impl StatusStore for SqliteStore {
             "SELECT datetime, COALESCE(callid, ''), COALESCE(queuename, ''), event, \
                COALESCE(data1, ''), COALESCE(data2, ''), COALESCE(data3, ''), \
                COALESCE(data4, ''), COALESCE(data5, '') \
-             FROM queue_log WHERE {WHERE} ORDER BY datetime DESC, id DESC \
+             FROM queue_log WHERE {where_sql} ORDER BY datetime DESC, id DESC \
              LIMIT {size} OFFSET $5"
         )))
         .bind(agent)
@@ -437,7 +359,7 @@ impl StatusStore for SqliteStore {
         let to = to.unwrap_or(i64::MAX);
         let mut conn = self.pool.acquire().await?;
         let total: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM connection_events WHERE user_id = ? AND at >= ? AND at < ?",
+            "SELECT COUNT(*) FROM connection_events WHERE user_id = $1 AND at >= $2 AND at < $3",
         )
         .bind(user_id)
         .bind(from)
@@ -449,8 +371,8 @@ impl StatusStore for SqliteStore {
         let pages = u32::try_from(total.div_ceil(size).max(1)).unwrap_or(u32::MAX);
         let page = page.clamp(1, pages);
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "{EVENT_SELECT} WHERE user_id = ? AND at >= ? AND at < ? \
-             ORDER BY at DESC, id DESC LIMIT {CONNECTION_EVENTS_PAGE_SIZE} OFFSET ?"
+            "{EVENT_SELECT} WHERE user_id = $1 AND at >= $2 AND at < $3 \
+             ORDER BY at DESC, id DESC LIMIT {CONNECTION_EVENTS_PAGE_SIZE} OFFSET $4"
         )))
         .bind(user_id)
         .bind(from)
@@ -481,8 +403,8 @@ impl StatusStore for SqliteStore {
         limit: u32,
     ) -> StoreResult<Vec<ConnectionEvent>> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "{EVENT_SELECT} WHERE user_id = ? AND at >= ? AND at < ? AND id > ? \
-             ORDER BY id LIMIT ?"
+            "{EVENT_SELECT} WHERE user_id = $1 AND at >= $2 AND at < $3 AND id > $4 \
+             ORDER BY id LIMIT $5"
         )))
         .bind(user_id)
         .bind(from)
@@ -496,7 +418,7 @@ impl StatusStore for SqliteStore {
 
     async fn status_at(&self, user_id: i64, t: i64) -> StoreResult<Option<String>> {
         Ok(sqlx::query_scalar(
-            "SELECT value FROM connection_events WHERE user_id = ? AND at < ? \
+            "SELECT value FROM connection_events WHERE user_id = $1 AND at < $2 \
              ORDER BY at DESC, id DESC LIMIT 1",
         )
         .bind(user_id)
@@ -512,7 +434,7 @@ impl StatusStore for SqliteStore {
         // team's call, whose number and customer are not the viewer's to see. One query,
         // plus one for the team names of all of them.
         let rows = sqlx::query(
-            "SELECT u.id, u.display_name, u.username, p.session_id, COALESCE(p.connected, 0), \
+            "SELECT u.id, u.display_name, u.username, p.session_id, COALESCE(p.connected, FALSE), \
              COALESCE(p.status, 'disconnected'), COALESCE(p.since, u.created_at), p.pending, \
              c.guid, c.destination, c.campaign, c.contact_id, k.name, c.ring_at \
              FROM users u \
