@@ -4,6 +4,7 @@
 //! the query: a caller can never receive a row of a team they are not in, whatever the
 //! route does. Backends are chosen by the database URL ([`open`]).
 
+pub mod accounts;
 pub mod calls;
 pub mod ingest;
 mod postgres;
@@ -14,8 +15,7 @@ pub mod status;
 use std::sync::Arc;
 
 use agentdesk_protocol::{
-    Activity, ActivityDetail, ActivityKind, Contact, ContactSummary, KindCount, Me, Role,
-    ServerEvent, TeamRef, UpdateMe, UserSummary,
+    Activity, ActivityDetail, ActivityKind, Contact, ContactSummary, KindCount, Role, ServerEvent,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -287,7 +287,13 @@ pub struct AuditEntry {
 
 #[async_trait]
 pub trait Store:
-    calls::CallStore + status::StatusStore + ingest::IngestStore + Send + Sync + 'static
+    accounts::AccountStore
+    + calls::CallStore
+    + status::StatusStore
+    + ingest::IngestStore
+    + Send
+    + Sync
+    + 'static
 {
     /// Apply pending migrations.
     async fn migrate(&self) -> StoreResult<()>;
@@ -304,46 +310,6 @@ pub trait Store:
     }
     /// True when no user exists yet (a first start).
     async fn is_empty(&self) -> StoreResult<bool>;
-
-    async fn create_team(&self, name: &str) -> StoreResult<TeamRef>;
-    async fn team_by_name(&self, name: &str) -> StoreResult<Option<TeamRef>>;
-    async fn list_teams(&self, viewer: &Viewer) -> StoreResult<Vec<TeamRef>>;
-
-    async fn create_user(&self, user: NewUser) -> StoreResult<i64>;
-    /// Id and password hash of a user, for login.
-    async fn credentials(&self, username: &str) -> StoreResult<Option<(i64, String)>>;
-    async fn me(&self, user_id: i64) -> StoreResult<Option<Me>>;
-    async fn update_me(&self, user_id: i64, update: &UpdateMe) -> StoreResult<()>;
-    /// Users sharing a team with the viewer (all users for admins).
-    async fn list_users(&self, viewer: &Viewer) -> StoreResult<Vec<UserSummary>>;
-
-    async fn create_session(
-        &self,
-        token_hash: &str,
-        user_id: i64,
-        expires_at: DateTime<Utc>,
-        ip: Option<&str>,
-    ) -> StoreResult<()>;
-    /// The user of a live session; extends it to `renew_to` when it is past half its life.
-    async fn session_user(
-        &self,
-        token_hash: &str,
-        now: DateTime<Utc>,
-        renew_to: DateTime<Utc>,
-    ) -> StoreResult<Option<SessionUser>>;
-    async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
-
-    async fn record_login_failure(&self, username: &str, ip: &str) -> StoreResult<()>;
-    /// Failures since `since` for this username, and for this address.
-    async fn login_failures(
-        &self,
-        username: &str,
-        ip: &str,
-        since: DateTime<Utc>,
-    ) -> StoreResult<(FailureWindow, FailureWindow)>;
-    /// A success from this address clears this username's failures from it (not those
-    /// from other addresses: someone else's back-off must not end when the user signs in).
-    async fn clear_login_failures(&self, username: &str, ip: &str) -> StoreResult<()>;
 
     /// Contacts visible to the viewer whose name, phone or email matches `query`,
     /// ordered by name then id, starting after the `(name, id)` cursor.
@@ -435,10 +401,6 @@ pub trait Store:
         ticket_hash: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<(Viewer, String)>>;
-
-    async fn audit(&self, entry: AuditEntry) -> StoreResult<()>;
-    /// The newest audit records, newest first.
-    async fn audit_log(&self, limit: u32) -> StoreResult<Vec<agentdesk_protocol::AuditRecord>>;
 }
 
 pub type DynStore = Arc<dyn Store>;

@@ -18,8 +18,8 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use agentdesk_protocol::{
-    Activity, ActivityDetail, ActivityKind, Contact, ContactSummary, EmailContent, KindCount, Me,
-    SEARCH_MATCH_LIMIT, ServerEvent, TIMELINE_PAGE_SIZE, TeamRef, UpdateMe, UserRef, UserSummary,
+    Activity, ActivityDetail, ActivityKind, Contact, ContactSummary, EmailContent, KindCount,
+    SEARCH_MATCH_LIMIT, ServerEvent, TIMELINE_PAGE_SIZE, TeamRef, UserRef,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -27,14 +27,17 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{AssertSqlSafe, PgPool, Row};
 
 use super::{
-    AuditEntry, FailureWindow, NewActivity, NewContact, NewUser, SessionUser, Store, StoreError,
-    StoreResult, StoredEvent, TimelinePage, TimelineRequest, Viewer, WalkFrom, plan_walk, search,
+    NewActivity, NewContact, Store, StoreError, StoreResult, StoredEvent, TimelinePage,
+    TimelineRequest, Viewer, WalkFrom, plan_walk, search,
 };
 use crate::text::{contact_key, fold};
 
 pub(crate) use super::{corrupt, from_ms, ms, role, strip_email_content};
 
 // One source for both backends, compiled against each one's seam (see below).
+#[allow(clippy::duplicate_mod)]
+#[path = "../shared/accounts.rs"]
+mod accounts;
 #[allow(clippy::duplicate_mod)]
 #[path = "../shared/calls.rs"]
 mod calls;
@@ -135,6 +138,11 @@ pub(crate) fn in_opt_ids(col: &str, n: usize) -> String {
 
 pub(crate) fn opt_ids_param(ids: Option<&[i64]>) -> Option<Vec<i64>> {
     ids.map(<[i64]>::to_vec)
+}
+
+/// `col` equals the user name bound at `$n`, whatever its case.
+pub(crate) fn same_username(col: &str, n: usize) -> String {
+    format!("lower({col}) = lower(${n})")
 }
 
 impl PostgresStore {
@@ -503,299 +511,6 @@ impl Store for PostgresStore {
             .fetch_one(&self.pool)
             .await?;
         Ok(n == 0)
-    }
-
-    async fn create_team(&self, name: &str) -> StoreResult<TeamRef> {
-        let id: i64 =
-            sqlx::query_scalar("INSERT INTO teams (name, created_at) VALUES ($1, $2) RETURNING id")
-                .bind(name)
-                .bind(ms(crate::clock::now()))
-                .fetch_one(&self.pool)
-                .await
-                .map_err(crate::store::already_exists(format!("team `{name}`")))?;
-        Ok(TeamRef {
-            id,
-            name: name.to_string(),
-        })
-    }
-
-    async fn team_by_name(&self, name: &str) -> StoreResult<Option<TeamRef>> {
-        let row = sqlx::query("SELECT id, name FROM teams WHERE name = $1")
-            .bind(name)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.map(|r| TeamRef {
-            id: r.get(0),
-            name: r.get(1),
-        }))
-    }
-
-    async fn list_teams(&self, viewer: &Viewer) -> StoreResult<Vec<TeamRef>> {
-        let sql = format!(
-            "SELECT t.id, t.name FROM teams t WHERE {} ORDER BY t.name",
-            scoped("t.id")
-        );
-        let rows = sqlx::query(AssertSqlSafe(sql))
-            .bind(viewer.all_teams())
-            .bind(viewer.user_id)
-            .fetch_all(&self.pool)
-            .await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| TeamRef {
-                id: r.get(0),
-                name: r.get(1),
-            })
-            .collect())
-    }
-
-    async fn create_user(&self, u: NewUser) -> StoreResult<i64> {
-        let mut tx = self.pool.begin().await?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO users (username, display_name, password_hash, role, can_email, locale, \
-             time_zone, ucontact_agent, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
-        )
-        .bind(&u.username)
-        .bind(&u.display_name)
-        .bind(&u.password_hash)
-        .bind(u.role.as_str())
-        .bind(u.can_email)
-        .bind(u.locale.as_str())
-        .bind(&u.time_zone)
-        .bind(&u.ucontact_agent)
-        .bind(ms(crate::clock::now()))
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(crate::store::already_exists(format!("user `{}`", u.username)))?;
-        for team in &u.team_ids {
-            sqlx::query("INSERT INTO team_members (team_id, user_id) VALUES ($1, $2)")
-                .bind(team)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await?;
-        Ok(id)
-    }
-
-    async fn credentials(&self, username: &str) -> StoreResult<Option<(i64, String)>> {
-        let row =
-            sqlx::query("SELECT id, password_hash FROM users WHERE lower(username) = lower($1)")
-                .bind(username)
-                .fetch_optional(&self.pool)
-                .await?;
-        Ok(row.map(|r| (r.get(0), r.get(1))))
-    }
-
-    async fn me(&self, user_id: i64) -> StoreResult<Option<Me>> {
-        let Some(r) = sqlx::query(
-            "SELECT id, username, display_name, role, can_email, locale, time_zone, ucontact_agent \
-             FROM users WHERE id = $1",
-        )
-        .bind(user_id)
-        .fetch_optional(&self.pool)
-        .await?
-        else {
-            return Ok(None);
-        };
-        let teams = sqlx::query(
-            "SELECT t.id, t.name FROM teams t JOIN team_members m ON m.team_id = t.id \
-             WHERE m.user_id = $1 ORDER BY t.name",
-        )
-        .bind(user_id)
-        .fetch_all(&self.pool)
-        .await?
-        .into_iter()
-        .map(|t| TeamRef {
-            id: t.get(0),
-            name: t.get(1),
-        })
-        .collect();
-        Ok(Some(Me {
-            id: r.get(0),
-            username: r.get(1),
-            display_name: r.get(2),
-            role: role(r.get::<&str, _>(3))?,
-            can_email: r.get(4),
-            locale: r
-                .get::<&str, _>(5)
-                .parse()
-                .map_err(|e| corrupt("locale", e))?,
-            time_zone: r.get(6),
-            ucontact_agent: r.get(7),
-            teams,
-            can_delete: false,
-        }))
-    }
-
-    async fn update_me(&self, user_id: i64, update: &UpdateMe) -> StoreResult<()> {
-        sqlx::query(
-            "UPDATE users SET locale = COALESCE($1, locale), time_zone = COALESCE($2, time_zone) \
-             WHERE id = $3",
-        )
-        .bind(update.locale.map(|l| l.as_str()))
-        .bind(update.time_zone.as_deref())
-        .bind(user_id)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    async fn list_users(&self, viewer: &Viewer) -> StoreResult<Vec<UserSummary>> {
-        // One query for users and their teams (no N+1): rows are (user, team) pairs.
-        let sql = format!(
-            "SELECT u.id, u.username, u.display_name, u.role, u.can_email, t.id, t.name \
-             FROM users u LEFT JOIN team_members m ON m.user_id = u.id AND {} \
-             LEFT JOIN teams t ON t.id = m.team_id \
-             WHERE $1 OR u.id IN (SELECT m2.user_id FROM team_members m2 WHERE {}) \
-             ORDER BY u.display_name, u.id, t.name",
-            // A shared user's other teams are not the viewer's to know.
-            scoped("m.team_id"),
-            scoped("m2.team_id")
-        );
-        let rows = sqlx::query(AssertSqlSafe(sql))
-            .bind(viewer.all_teams())
-            .bind(viewer.user_id)
-            .fetch_all(&self.pool)
-            .await?;
-        let mut out: Vec<UserSummary> = Vec::new();
-        for r in rows {
-            let id: i64 = r.get(0);
-            if out.last().map(|u| u.id) != Some(id) {
-                out.push(UserSummary {
-                    id,
-                    username: r.get(1),
-                    display_name: r.get(2),
-                    role: role(r.get::<&str, _>(3))?,
-                    can_email: r.get(4),
-                    teams: Vec::new(),
-                });
-            }
-            if let (Some(tid), Some(name)) =
-                (r.get::<Option<i64>, _>(5), r.get::<Option<String>, _>(6))
-                && let Some(u) = out.last_mut()
-            {
-                u.teams.push(TeamRef { id: tid, name });
-            }
-        }
-        Ok(out)
-    }
-
-    async fn create_session(
-        &self,
-        token_hash: &str,
-        user_id: i64,
-        expires_at: DateTime<Utc>,
-        ip: Option<&str>,
-    ) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO sessions (token_hash, user_id, created_at, expires_at, ip) VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(token_hash)
-        .bind(user_id)
-        .bind(ms(crate::clock::now()))
-        .bind(ms(expires_at))
-        .bind(ip)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    async fn session_user(
-        &self,
-        token_hash: &str,
-        now: DateTime<Utc>,
-        renew_to: DateTime<Utc>,
-    ) -> StoreResult<Option<SessionUser>> {
-        let Some(r) = sqlx::query(
-            "SELECT u.id, u.role, u.can_email, s.expires_at FROM sessions s \
-             JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2",
-        )
-        .bind(token_hash)
-        .bind(ms(now))
-        .fetch_optional(&self.pool)
-        .await?
-        else {
-            return Ok(None);
-        };
-        let mut expires_at = from_ms(r.get(3));
-        // Renew only past half-life, so most requests stay read-only.
-        if (expires_at - now) < (renew_to - now) / 2 {
-            sqlx::query("UPDATE sessions SET expires_at = $1 WHERE token_hash = $2")
-                .bind(ms(renew_to))
-                .bind(token_hash)
-                .execute(&self.pool)
-                .await?;
-            expires_at = renew_to;
-        }
-        Ok(Some(SessionUser {
-            viewer: Viewer {
-                user_id: r.get(0),
-                role: role(r.get::<&str, _>(1))?,
-                can_email: r.get(2),
-            },
-            expires_at,
-        }))
-    }
-
-    async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-            .bind(token_hash)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    async fn record_login_failure(&self, username: &str, ip: &str) -> StoreResult<()> {
-        sqlx::query("INSERT INTO login_failures (username, ip, at) VALUES ($1, $2, $3)")
-            .bind(username)
-            .bind(ip)
-            .bind(ms(crate::clock::now()))
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    async fn login_failures(
-        &self,
-        username: &str,
-        ip: &str,
-        since: DateTime<Utc>,
-    ) -> StoreResult<(FailureWindow, FailureWindow)> {
-        let r = sqlx::query(
-            // The username's failures from this address only: failures elsewhere
-            // cannot lock a user out.
-            "SELECT \
-               (SELECT COUNT(*) FROM login_failures WHERE lower(username) = lower($1) AND ip = $2 AND at > $3), \
-               (SELECT MIN(at) FROM login_failures WHERE lower(username) = lower($1) AND ip = $2 AND at > $3), \
-               (SELECT MAX(at) FROM login_failures WHERE lower(username) = lower($1) AND ip = $2 AND at > $3), \
-               (SELECT COUNT(*) FROM login_failures WHERE ip = $2 AND at > $3), \
-               (SELECT MIN(at) FROM login_failures WHERE ip = $2 AND at > $3), \
-               (SELECT MAX(at) FROM login_failures WHERE ip = $2 AND at > $3)",
-        )
-        .bind(username)
-        .bind(ip)
-        .bind(ms(since))
-        .fetch_one(&self.pool)
-        .await?;
-        let window = |c: i64, o: Option<i64>, l: Option<i64>| FailureWindow {
-            count: u32::try_from(c).unwrap_or(u32::MAX),
-            oldest: o.map(from_ms),
-            latest: l.map(from_ms),
-        };
-        Ok((
-            window(r.get(0), r.get(1), r.get(2)),
-            window(r.get(3), r.get(4), r.get(5)),
-        ))
-    }
-
-    async fn clear_login_failures(&self, username: &str, ip: &str) -> StoreResult<()> {
-        sqlx::query("DELETE FROM login_failures WHERE lower(username) = lower($1) AND ip = $2")
-            .bind(username)
-            .bind(ip)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
     }
 
     async fn search_contacts(
@@ -1237,27 +952,6 @@ impl Store for PostgresStore {
             .transpose()
     }
 
-    async fn audit_log(&self, limit: u32) -> StoreResult<Vec<agentdesk_protocol::AuditRecord>> {
-        let rows = sqlx::query(
-            "SELECT id, at, user_id, username, action, target, ip FROM audit_log ORDER BY id DESC LIMIT $1",
-        )
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| agentdesk_protocol::AuditRecord {
-                id: r.get(0),
-                at: from_ms(r.get(1)),
-                user_id: r.get(2),
-                username: r.get(3),
-                action: r.get(4),
-                target: r.get(5),
-                ip: r.get(6),
-            })
-            .collect())
-    }
-
     async fn events_since(
         &self,
         viewer: &Viewer,
@@ -1385,19 +1079,6 @@ impl Store for PostgresStore {
             ))
         })
         .transpose()
-    }
-
-    async fn audit(&self, e: AuditEntry) -> StoreResult<()> {
-        sqlx::query("INSERT INTO audit_log (user_id, username, action, target, ip, at) VALUES ($1, $2, $3, $4, $5, $6)")
-            .bind(e.user_id)
-            .bind(e.username)
-            .bind(e.action)
-            .bind(e.target)
-            .bind(e.ip)
-            .bind(ms(crate::clock::now()))
-            .execute(&self.pool)
-            .await?;
-        Ok(())
     }
 }
 

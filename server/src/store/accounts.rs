@@ -1,0 +1,55 @@
+//! Teams, users, sessions, login failures and the audit log: the store's accounts part.
+//! One implementation for both backends (`store/shared/accounts.rs`).
+
+use agentdesk_protocol::{Me, TeamRef, UpdateMe, UserSummary};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use super::{AuditEntry, FailureWindow, NewUser, SessionUser, StoreResult, Viewer};
+
+#[async_trait]
+pub trait AccountStore: Send + Sync {
+    async fn create_team(&self, name: &str) -> StoreResult<TeamRef>;
+    async fn team_by_name(&self, name: &str) -> StoreResult<Option<TeamRef>>;
+    async fn list_teams(&self, viewer: &Viewer) -> StoreResult<Vec<TeamRef>>;
+
+    async fn create_user(&self, user: NewUser) -> StoreResult<i64>;
+    /// Id and password hash of a user, for login.
+    async fn credentials(&self, username: &str) -> StoreResult<Option<(i64, String)>>;
+    async fn me(&self, user_id: i64) -> StoreResult<Option<Me>>;
+    async fn update_me(&self, user_id: i64, update: &UpdateMe) -> StoreResult<()>;
+    /// Users sharing a team with the viewer (all users for admins).
+    async fn list_users(&self, viewer: &Viewer) -> StoreResult<Vec<UserSummary>>;
+
+    async fn create_session(
+        &self,
+        token_hash: &str,
+        user_id: i64,
+        expires_at: DateTime<Utc>,
+        ip: Option<&str>,
+    ) -> StoreResult<()>;
+    /// The user of a live session; extends it to `renew_to` when it is past half its life.
+    async fn session_user(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+        renew_to: DateTime<Utc>,
+    ) -> StoreResult<Option<SessionUser>>;
+    async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
+
+    async fn record_login_failure(&self, username: &str, ip: &str) -> StoreResult<()>;
+    /// Failures since `since` for this username, and for this address.
+    async fn login_failures(
+        &self,
+        username: &str,
+        ip: &str,
+        since: DateTime<Utc>,
+    ) -> StoreResult<(FailureWindow, FailureWindow)>;
+    /// A success from this address clears this username's failures from it (not those
+    /// from other addresses: someone else's back-off must not end when the user signs in).
+    async fn clear_login_failures(&self, username: &str, ip: &str) -> StoreResult<()>;
+
+    async fn audit(&self, entry: AuditEntry) -> StoreResult<()>;
+    /// The newest audit records, newest first.
+    async fn audit_log(&self, limit: u32) -> StoreResult<Vec<agentdesk_protocol::AuditRecord>>;
+}
