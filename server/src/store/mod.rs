@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod calls;
+pub mod contacts;
 pub mod ingest;
 mod postgres;
 pub mod search;
@@ -14,9 +15,7 @@ pub mod status;
 
 use std::sync::Arc;
 
-use agentdesk_protocol::{
-    Activity, ActivityDetail, ActivityKind, Contact, ContactSummary, KindCount, Role, ServerEvent,
-};
+use agentdesk_protocol::{Activity, ActivityDetail, ActivityKind, KindCount, Role, ServerEvent};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
@@ -288,6 +287,7 @@ pub struct AuditEntry {
 #[async_trait]
 pub trait Store:
     accounts::AccountStore
+    + contacts::ContactStore
     + calls::CallStore
     + status::StatusStore
     + ingest::IngestStore
@@ -310,22 +310,6 @@ pub trait Store:
     }
     /// True when no user exists yet (a first start).
     async fn is_empty(&self) -> StoreResult<bool>;
-
-    /// Contacts visible to the viewer whose name, phone or email matches `query`,
-    /// ordered by name then id, starting after the `(name, id)` cursor.
-    async fn search_contacts(
-        &self,
-        viewer: &Viewer,
-        query: Option<&str>,
-        after: Option<(&str, i64)>,
-        limit: u32,
-    ) -> StoreResult<Vec<ContactSummary>>;
-    async fn contact(&self, viewer: &Viewer, id: i64) -> StoreResult<Option<Contact>>;
-    async fn create_contact(&self, contact: NewContact) -> StoreResult<i64>;
-    /// Replace the editable fields of contact `id` of team `contact.team_id` (its
-    /// `created_at` is kept). `false`: no such contact in that team. A second contact
-    /// with the same external id in the team is a [`StoreError::Conflict`].
-    async fn update_contact(&self, id: i64, contact: &NewContact) -> StoreResult<bool>;
 
     /// Insert activities (their email content and search text) in one transaction. With
     /// `publish`, an `activity.created` event per activity joins the event log in the same
