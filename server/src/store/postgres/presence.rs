@@ -17,7 +17,6 @@
 
 use agentdesk_protocol::ServerEvent;
 use agentdesk_protocol::presence::{Change, Presence, transition};
-use sqlx::Row;
 
 use super::{EVENTS_CHANNEL, PostgresStore, Tx, WRITE_LOCK};
 use crate::store::status::Changed;
@@ -75,17 +74,7 @@ async fn read_presence(
                 .await?
         }
     };
-    Ok(Presence {
-        session_id: r.get(0),
-        connected: r.get(1),
-        status: r.get(2),
-        since: r.get(3),
-        pending: r.get(4),
-        in_call: r.get(5),
-        pre_call: r.get(6),
-        disconnected_at: r.get(7),
-        before_disconnect: r.get(8),
-    })
+    Ok(super::status::presence_from_row(&r))
 }
 
 /// Apply `change` inside `tx`: presence row, connection events, and one `agent.status`

@@ -132,6 +132,20 @@ async fn refresh_activity(tx: &mut Tx<'_>, call: &CallInfo, team_id: i64) -> Sto
     Ok(vec![(Some(team_id), event)])
 }
 
+/// The call as just written, and its activity rewritten from it.
+async fn reload(
+    tx: &mut Tx<'_>,
+    user_id: i64,
+    guid: &str,
+    team_id: i64,
+) -> StoreResult<(CallInfo, Pending)> {
+    let (call, _) = load_call(tx, "c.guid = $2", user_id, guid)
+        .await?
+        .ok_or_else(|| StoreError::Other("call vanished".into()))?;
+    let events = refresh_activity(tx, &call, team_id).await?;
+    Ok((call, events))
+}
+
 /// The lock key of an agent's calls.
 fn agent_calls_key(user_id: i64) -> String {
     format!("calls of {user_id}")
@@ -451,10 +465,7 @@ impl CallStore for Backend {
         .bind(&call.guid)
         .execute(&mut *tx)
         .await?;
-        let (call, _) = load_call(&mut tx, "c.guid = $2", user_id, &call.guid)
-            .await?
-            .ok_or_else(|| StoreError::Other("call vanished".into()))?;
-        let events = refresh_activity(&mut tx, &call, team_id).await?;
+        let (call, events) = reload(&mut tx, user_id, &call.guid, team_id).await?;
         let secs = call.duration_secs.to_string();
         let complete = if hung_up_by == "customer" {
             "PHONECOMPLETECALLER"
@@ -555,10 +566,7 @@ impl CallStore for Backend {
         .bind(&call.guid)
         .execute(&mut *tx)
         .await?;
-        let (call, _) = load_call(&mut tx, "c.guid = $2", user_id, &call.guid)
-            .await?
-            .ok_or_else(|| StoreError::Other("call vanished".into()))?;
-        let events = refresh_activity(&mut tx, &call, team_id).await?;
+        let (call, events) = reload(&mut tx, user_id, &call.guid, team_id).await?;
         let wrap = call
             .ended_at
             .map(|e| ((now - e.timestamp_millis()).max(0) / 1000).to_string())

@@ -6,7 +6,7 @@
 //! presence row is locked, so a stream opening meanwhile is either seen or connects the
 //! agent again after the disconnect.
 
-use agentdesk_protocol::presence::Change;
+use agentdesk_protocol::presence::{Change, Presence};
 use agentdesk_protocol::{
     AgentStatus, Board, BoardCall, BoardRow, CONNECTION_EVENTS_PAGE_SIZE, ConnectionEvent,
     ConnectionEventPage, ConnectionEventType, DisconnectReason, StatusDef, TeamRef, UpsertStatus,
@@ -19,6 +19,22 @@ use super::presence::{apply, lock_presence, lock_presences, peek_presence};
 use super::{Backend, DbRow, Tx, begin_write, corrupt, from_ms, in_opt_ids, ms, opt_ids_param};
 use crate::store::status::{Changed, StatusStore};
 use crate::store::{StoreResult, StoredEvent, Viewer};
+
+/// An agent's presence row read as `session_id, connected, status, since, pending,
+/// in_call, pre_call, disconnected_at, before_disconnect` (both backends' reads).
+pub(crate) fn presence_from_row(r: &DbRow) -> Presence {
+    Presence {
+        session_id: r.get(0),
+        connected: r.get(1),
+        status: r.get(2),
+        since: r.get(3),
+        pending: r.get(4),
+        in_call: r.get(5),
+        pre_call: r.get(6),
+        disconnected_at: r.get(7),
+        before_disconnect: r.get(8),
+    }
+}
 
 /// After a user's streams changed: disconnect them if none is left.
 async fn disconnect_if_no_stream(

@@ -4,7 +4,6 @@
 
 use agentdesk_protocol::ServerEvent;
 use agentdesk_protocol::presence::{Change, Presence, transition};
-use sqlx::Row;
 
 use super::{SqliteStore, Tx, append_event, begin_write};
 use crate::store::StoreResult;
@@ -31,17 +30,7 @@ pub(crate) async fn lock_presence(
     .bind(user_id)
     .fetch_one(&mut **tx)
     .await?;
-    Ok(Presence {
-        session_id: r.get(0),
-        connected: r.get(1),
-        status: r.get(2),
-        since: r.get(3),
-        pending: r.get(4),
-        in_call: r.get(5),
-        pre_call: r.get(6),
-        disconnected_at: r.get(7),
-        before_disconnect: r.get(8),
-    })
+    Ok(super::status::presence_from_row(&r))
 }
 
 /// Apply `change` inside `tx`: presence row, connection events, and one `agent.status`
