@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod calls;
 pub mod contacts;
+pub mod events;
 pub mod ingest;
 mod postgres;
 pub mod search;
@@ -288,6 +289,7 @@ pub struct AuditEntry {
 pub trait Store:
     accounts::AccountStore
     + contacts::ContactStore
+    + events::EventStore
     + calls::CallStore
     + status::StatusStore
     + ingest::IngestStore
@@ -352,39 +354,12 @@ pub trait Store:
     /// One activity, if visible to the viewer.
     async fn activity(&self, viewer: &Viewer, id: i64) -> StoreResult<Option<Activity>>;
 
-    /// Events after `after` that the viewer may see, oldest first, at most `limit`.
-    async fn events_since(
-        &self,
-        viewer: &Viewer,
-        after: i64,
-        limit: u32,
-    ) -> StoreResult<Vec<StoredEvent>>;
-    /// The id of the newest event (0 when none), and of the oldest still kept.
-    async fn event_bounds(&self) -> StoreResult<(i64, i64)>;
     /// Wake-ups (the new event id) whenever any server instance on this database appends
     /// to the event log, for backends shared by several instances; `None` where one
     /// process owns the database (SQLite) and in-process fan-out is the whole story.
     async fn event_notifications(&self) -> StoreResult<Option<EventWakeups>> {
         Ok(None)
     }
-    /// Forget events older than `before`.
-    async fn prune_events(&self, before: DateTime<Utc>) -> StoreResult<u64>;
-    /// The ids of the teams whose events the viewer receives (`None`: all teams).
-    async fn viewer_teams(&self, viewer: &Viewer) -> StoreResult<Option<Vec<i64>>>;
-
-    async fn create_stream_ticket(
-        &self,
-        ticket_hash: &str,
-        session_hash: &str,
-        user_id: i64,
-        expires_at: DateTime<Utc>,
-    ) -> StoreResult<()>;
-    /// The user of an unexpired ticket whose session is still alive, and that session.
-    async fn stream_ticket_user(
-        &self,
-        ticket_hash: &str,
-        now: DateTime<Utc>,
-    ) -> StoreResult<Option<(Viewer, String)>>;
 }
 
 pub type DynStore = Arc<dyn Store>;

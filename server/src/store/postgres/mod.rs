@@ -45,6 +45,9 @@ mod calls;
 #[allow(clippy::duplicate_mod)]
 #[path = "../shared/contacts.rs"]
 mod contacts;
+#[allow(clippy::duplicate_mod)]
+#[path = "../shared/events.rs"]
+mod events;
 mod ingest;
 mod presence;
 #[allow(clippy::duplicate_mod)]
@@ -824,135 +827,6 @@ impl Store for PostgresStore {
         row.map(|r| activity_from_row(&r, viewer.can_email))
             .transpose()
     }
-
-    async fn events_since(
-        &self,
-        viewer: &Viewer,
-        after: i64,
-        limit: u32,
-    ) -> StoreResult<Vec<StoredEvent>> {
-        let sql = format!(
-            "SELECT id, team_id, payload FROM events e \
-             WHERE e.id > $3 AND (e.team_id IS NULL OR {}) ORDER BY e.id LIMIT $4",
-            scoped("e.team_id")
-        );
-        let rows = sqlx::query(AssertSqlSafe(sql))
-            .bind(viewer.all_teams())
-            .bind(viewer.user_id)
-            .bind(after)
-            .bind(i64::from(limit))
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(StoredEvent {
-                    id: r.get(0),
-                    team_id: r.get(1),
-                    event: serde_json::from_str(r.get::<&str, _>(2))
-                        .map_err(|e| corrupt("event", e))?,
-                })
-            })
-            .collect()
-    }
-
-    async fn event_bounds(&self) -> StoreResult<(i64, i64)> {
-        let r = sqlx::query("SELECT COALESCE(MAX(id), 0), COALESCE(MIN(id), 0) FROM events")
-            .fetch_one(&self.pool)
-            .await?;
-        // With an empty log, the next id continues the identity sequence (ids are never
-        // reused, so a client's Last-Event-ID stays meaningful after a prune).
-        let (max, min): (i64, i64) = (r.get(0), r.get(1));
-        if max == 0 {
-            let seq: Option<i64> = sqlx::query_scalar(
-                "SELECT pg_sequence_last_value(pg_get_serial_sequence('events', 'id'))",
-            )
-            .fetch_one(&self.pool)
-            .await?;
-            let seq = seq.unwrap_or(0);
-            return Ok((seq, seq + 1));
-        }
-        Ok((max, min))
-    }
-
-    async fn prune_events(&self, before: DateTime<Utc>) -> StoreResult<u64> {
-        let r = sqlx::query("DELETE FROM events WHERE at < $1")
-            .bind(ms(before))
-            .execute(&self.pool)
-            .await?;
-        sqlx::query("DELETE FROM stream_tickets WHERE expires_at < $1")
-            .bind(ms(crate::clock::now()))
-            .execute(&self.pool)
-            .await?;
-        sqlx::query("DELETE FROM webhook_receipts WHERE received_at < $1")
-            .bind(ms(before))
-            .execute(&self.pool)
-            .await?;
-        Ok(r.rows_affected())
-    }
-
-    async fn viewer_teams(&self, viewer: &Viewer) -> StoreResult<Option<Vec<i64>>> {
-        if viewer.all_teams() {
-            return Ok(None);
-        }
-        Ok(Some(
-            sqlx::query_scalar(
-                "SELECT team_id FROM team_members WHERE user_id = $1 ORDER BY team_id",
-            )
-            .bind(viewer.user_id)
-            .fetch_all(&self.pool)
-            .await?,
-        ))
-    }
-
-    async fn create_stream_ticket(
-        &self,
-        ticket_hash: &str,
-        session_hash: &str,
-        user_id: i64,
-        expires_at: DateTime<Utc>,
-    ) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO stream_tickets (ticket_hash, user_id, session_hash, expires_at) VALUES ($1, $2, $3, $4)",
-        )
-        .bind(ticket_hash)
-        .bind(user_id)
-        .bind(session_hash)
-        .bind(ms(expires_at))
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    async fn stream_ticket_user(
-        &self,
-        ticket_hash: &str,
-        now: DateTime<Utc>,
-    ) -> StoreResult<Option<(Viewer, String)>> {
-        // Single use: the ticket is gone once a stream opened with it, so a ticket seen
-        // in a log or a proxy's history opens nothing.
-        let row = sqlx::query(
-            "WITH t AS (DELETE FROM stream_tickets WHERE ticket_hash = $1 AND expires_at > $2 \
-                        RETURNING user_id, session_hash) \
-             SELECT u.id, u.role, u.can_email, t.session_hash FROM t \
-             JOIN sessions s ON s.token_hash = t.session_hash AND s.expires_at > $2 \
-             JOIN users u ON u.id = t.user_id",
-        )
-        .bind(ticket_hash)
-        .bind(ms(now))
-        .fetch_optional(&self.writer)
-        .await?;
-        row.map(|r| {
-            Ok((
-                Viewer {
-                    user_id: r.get(0),
-                    role: role(r.get::<&str, _>(1))?,
-                    can_email: r.get(2),
-                },
-                r.get(3),
-            ))
-        })
-        .transpose()
-    }
 }
 
 /// Email content is withheld in the query itself (`$4` = may read email), so it never
@@ -1142,6 +1016,59 @@ fn activity_from_row(r: &sqlx::postgres::PgRow, can_email: bool) -> StoreResult<
         detail,
         redacted,
     })
+}
+
+/// The event log's reads that differ by backend (see `store/shared/events.rs`).
+impl PostgresStore {
+    pub(crate) async fn newest_and_oldest_event(&self) -> StoreResult<(i64, i64)> {
+        let r = sqlx::query("SELECT COALESCE(MAX(id), 0), COALESCE(MIN(id), 0) FROM events")
+            .fetch_one(&self.pool)
+            .await?;
+        // With an empty log, the next id continues the identity sequence (ids are never
+        // reused, so a client's Last-Event-ID stays meaningful after a prune).
+        let (max, min): (i64, i64) = (r.get(0), r.get(1));
+        if max == 0 {
+            let seq: Option<i64> = sqlx::query_scalar(
+                "SELECT pg_sequence_last_value(pg_get_serial_sequence('events', 'id'))",
+            )
+            .fetch_one(&self.pool)
+            .await?;
+            let seq = seq.unwrap_or(0);
+            return Ok((seq, seq + 1));
+        }
+        Ok((max, min))
+    }
+
+    pub(crate) async fn take_stream_ticket(
+        &self,
+        ticket_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<(Viewer, String)>> {
+        // Single use: the ticket is gone once a stream opened with it, so a ticket seen
+        // in a log or a proxy's history opens nothing.
+        let row = sqlx::query(
+            "WITH t AS (DELETE FROM stream_tickets WHERE ticket_hash = $1 AND expires_at > $2 \
+                        RETURNING user_id, session_hash) \
+             SELECT u.id, u.role, u.can_email, t.session_hash FROM t \
+             JOIN sessions s ON s.token_hash = t.session_hash AND s.expires_at > $2 \
+             JOIN users u ON u.id = t.user_id",
+        )
+        .bind(ticket_hash)
+        .bind(ms(now))
+        .fetch_optional(&self.writer)
+        .await?;
+        row.map(|r| {
+            Ok((
+                Viewer {
+                    user_id: r.get(0),
+                    role: role(r.get::<&str, _>(1))?,
+                    can_email: r.get(2),
+                },
+                r.get(3),
+            ))
+        })
+        .transpose()
+    }
 }
 
 #[cfg(test)]

@@ -33,6 +33,9 @@ mod calls;
 #[allow(clippy::duplicate_mod)]
 #[path = "../shared/contacts.rs"]
 mod contacts;
+#[allow(clippy::duplicate_mod)]
+#[path = "../shared/events.rs"]
+mod events;
 mod ingest;
 mod presence;
 #[allow(clippy::duplicate_mod)]
@@ -744,144 +747,6 @@ impl Store for SqliteStore {
         row.map(|r| activity_from_row(&r, viewer.can_email))
             .transpose()
     }
-
-    async fn events_since(
-        &self,
-        viewer: &Viewer,
-        after: i64,
-        limit: u32,
-    ) -> StoreResult<Vec<StoredEvent>> {
-        let sql = format!(
-            "SELECT id, team_id, payload FROM events e \
-             WHERE e.id > $3 AND (e.team_id IS NULL OR {}) ORDER BY e.id LIMIT $4",
-            scoped("e.team_id")
-        );
-        let rows = sqlx::query(AssertSqlSafe(sql))
-            .bind(viewer.all_teams())
-            .bind(viewer.user_id)
-            .bind(after)
-            .bind(i64::from(limit))
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(StoredEvent {
-                    id: r.get(0),
-                    team_id: r.get(1),
-                    event: serde_json::from_str(r.get::<&str, _>(2))
-                        .map_err(|e| corrupt("event", e))?,
-                })
-            })
-            .collect()
-    }
-
-    async fn event_bounds(&self) -> StoreResult<(i64, i64)> {
-        let r = sqlx::query("SELECT COALESCE(MAX(id), 0), COALESCE(MIN(id), 0) FROM events")
-            .fetch_one(&self.pool)
-            .await?;
-        // With an empty log, the next id continues the AUTOINCREMENT sequence.
-        let (max, min): (i64, i64) = (r.get(0), r.get(1));
-        if max == 0 {
-            let seq: Option<i64> =
-                sqlx::query_scalar("SELECT seq FROM sqlite_sequence WHERE name = 'events'")
-                    .fetch_optional(&self.pool)
-                    .await?;
-            let seq = seq.unwrap_or(0);
-            return Ok((seq, seq + 1));
-        }
-        Ok((max, min))
-    }
-
-    async fn prune_events(&self, before: DateTime<Utc>) -> StoreResult<u64> {
-        let r = sqlx::query("DELETE FROM events WHERE at < ?")
-            .bind(ms(before))
-            .execute(&self.writer)
-            .await?;
-        sqlx::query("DELETE FROM stream_tickets WHERE expires_at < ?")
-            .bind(ms(crate::clock::now()))
-            .execute(&self.writer)
-            .await?;
-        sqlx::query("DELETE FROM webhook_receipts WHERE received_at < ?")
-            .bind(ms(before))
-            .execute(&self.writer)
-            .await?;
-        Ok(r.rows_affected())
-    }
-
-    async fn viewer_teams(&self, viewer: &Viewer) -> StoreResult<Option<Vec<i64>>> {
-        if viewer.all_teams() {
-            return Ok(None);
-        }
-        Ok(Some(
-            sqlx::query_scalar(
-                "SELECT team_id FROM team_members WHERE user_id = ? ORDER BY team_id",
-            )
-            .bind(viewer.user_id)
-            .fetch_all(&self.pool)
-            .await?,
-        ))
-    }
-
-    async fn create_stream_ticket(
-        &self,
-        ticket_hash: &str,
-        session_hash: &str,
-        user_id: i64,
-        expires_at: DateTime<Utc>,
-    ) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO stream_tickets (ticket_hash, user_id, session_hash, expires_at) VALUES (?, ?, ?, ?)",
-        )
-        .bind(ticket_hash)
-        .bind(user_id)
-        .bind(session_hash)
-        .bind(ms(expires_at))
-        .execute(&self.writer)
-        .await?;
-        Ok(())
-    }
-
-    async fn stream_ticket_user(
-        &self,
-        ticket_hash: &str,
-        now: DateTime<Utc>,
-    ) -> StoreResult<Option<(Viewer, String)>> {
-        // Single use: the ticket is gone once a stream opened with it, so a ticket seen
-        // in a log or a proxy's history opens nothing.
-        let Some(ticket) = sqlx::query(
-            "DELETE FROM stream_tickets WHERE ticket_hash = $1 AND expires_at > $2 \
-             RETURNING user_id, session_hash",
-        )
-        .bind(ticket_hash)
-        .bind(ms(now))
-        .fetch_optional(&self.writer)
-        .await?
-        else {
-            return Ok(None);
-        };
-        let session_hash: String = ticket.get(1);
-        let row = sqlx::query(
-            "SELECT u.id, u.role, u.can_email, s.token_hash FROM users u \
-             JOIN sessions s ON s.token_hash = $2 AND s.user_id = u.id AND s.expires_at > $3 \
-             WHERE u.id = $1",
-        )
-        .bind(ticket.get::<i64, _>(0))
-        .bind(&session_hash)
-        .bind(ms(now))
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|r| {
-            Ok((
-                Viewer {
-                    user_id: r.get(0),
-                    role: role(r.get::<&str, _>(1))?,
-                    can_email: r.get(2),
-                },
-                r.get(3),
-            ))
-        })
-        .transpose()
-    }
 }
 
 /// Email content is withheld in the query itself (`$4` = may read email), so it never
@@ -1142,4 +1007,66 @@ fn activity_from_row(r: &sqlx::sqlite::SqliteRow, can_email: bool) -> StoreResul
         detail,
         redacted,
     })
+}
+
+/// The event log's reads that differ by backend (see `store/shared/events.rs`).
+impl SqliteStore {
+    pub(crate) async fn newest_and_oldest_event(&self) -> StoreResult<(i64, i64)> {
+        let r = sqlx::query("SELECT COALESCE(MAX(id), 0), COALESCE(MIN(id), 0) FROM events")
+            .fetch_one(&self.pool)
+            .await?;
+        // With an empty log, the next id continues the AUTOINCREMENT sequence.
+        let (max, min): (i64, i64) = (r.get(0), r.get(1));
+        if max == 0 {
+            let seq: Option<i64> =
+                sqlx::query_scalar("SELECT seq FROM sqlite_sequence WHERE name = 'events'")
+                    .fetch_optional(&self.pool)
+                    .await?;
+            let seq = seq.unwrap_or(0);
+            return Ok((seq, seq + 1));
+        }
+        Ok((max, min))
+    }
+
+    pub(crate) async fn take_stream_ticket(
+        &self,
+        ticket_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<(Viewer, String)>> {
+        // Single use: the ticket is gone once a stream opened with it, so a ticket seen
+        // in a log or a proxy's history opens nothing.
+        let Some(ticket) = sqlx::query(
+            "DELETE FROM stream_tickets WHERE ticket_hash = $1 AND expires_at > $2 \
+             RETURNING user_id, session_hash",
+        )
+        .bind(ticket_hash)
+        .bind(ms(now))
+        .fetch_optional(&self.writer)
+        .await?
+        else {
+            return Ok(None);
+        };
+        let session_hash: String = ticket.get(1);
+        let row = sqlx::query(
+            "SELECT u.id, u.role, u.can_email, s.token_hash FROM users u \
+             JOIN sessions s ON s.token_hash = $2 AND s.user_id = u.id AND s.expires_at > $3 \
+             WHERE u.id = $1",
+        )
+        .bind(ticket.get::<i64, _>(0))
+        .bind(&session_hash)
+        .bind(ms(now))
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            Ok((
+                Viewer {
+                    user_id: r.get(0),
+                    role: role(r.get::<&str, _>(1))?,
+                    can_email: r.get(2),
+                },
+                r.get(3),
+            ))
+        })
+        .transpose()
+    }
 }

@@ -1,0 +1,106 @@
+//! The one implementation of [`EventStore`], compiled into each backend against its
+//! seam (see `store/shared/calls.rs`); the newest/oldest event ids (SQLite's
+//! `sqlite_sequence`, PostgreSQL's identity sequence) and a ticket's redemption (one
+//! statement on PostgreSQL) are the backend's own methods.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::{AssertSqlSafe, Row};
+
+use super::{Backend, corrupt, ms, scoped};
+use crate::store::events::EventStore;
+use crate::store::{StoreResult, StoredEvent, Viewer};
+
+#[async_trait]
+impl EventStore for Backend {
+    async fn events_since(
+        &self,
+        viewer: &Viewer,
+        after: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<StoredEvent>> {
+        let sql = format!(
+            "SELECT id, team_id, payload FROM events e \
+             WHERE e.id > $3 AND (e.team_id IS NULL OR {}) ORDER BY e.id LIMIT $4",
+            scoped("e.team_id")
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(viewer.all_teams())
+            .bind(viewer.user_id)
+            .bind(after)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(StoredEvent {
+                    id: r.get(0),
+                    team_id: r.get(1),
+                    event: serde_json::from_str(r.get::<&str, _>(2))
+                        .map_err(|e| corrupt("event", e))?,
+                })
+            })
+            .collect()
+    }
+
+    async fn prune_events(&self, before: DateTime<Utc>) -> StoreResult<u64> {
+        let r = sqlx::query("DELETE FROM events WHERE at < $1")
+            .bind(ms(before))
+            .execute(self.write_pool())
+            .await?;
+        sqlx::query("DELETE FROM stream_tickets WHERE expires_at < $1")
+            .bind(ms(crate::clock::now()))
+            .execute(self.write_pool())
+            .await?;
+        sqlx::query("DELETE FROM webhook_receipts WHERE received_at < $1")
+            .bind(ms(before))
+            .execute(self.write_pool())
+            .await?;
+        Ok(r.rows_affected())
+    }
+
+    async fn viewer_teams(&self, viewer: &Viewer) -> StoreResult<Option<Vec<i64>>> {
+        if viewer.all_teams() {
+            return Ok(None);
+        }
+        Ok(Some(
+            sqlx::query_scalar(
+                "SELECT team_id FROM team_members WHERE user_id = $1 ORDER BY team_id",
+            )
+            .bind(viewer.user_id)
+            .fetch_all(&self.pool)
+            .await?,
+        ))
+    }
+
+    async fn create_stream_ticket(
+        &self,
+        ticket_hash: &str,
+        session_hash: &str,
+        user_id: i64,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO stream_tickets (ticket_hash, user_id, session_hash, expires_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(ticket_hash)
+        .bind(user_id)
+        .bind(session_hash)
+        .bind(ms(expires_at))
+        .execute(self.write_pool())
+        .await?;
+        Ok(())
+    }
+
+    async fn event_bounds(&self) -> StoreResult<(i64, i64)> {
+        self.newest_and_oldest_event().await
+    }
+
+    async fn stream_ticket_user(
+        &self,
+        ticket_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<(Viewer, String)>> {
+        self.take_stream_ticket(ticket_hash, now).await
+    }
+}
