@@ -9,6 +9,7 @@ pub mod calls;
 pub mod contacts;
 pub mod events;
 pub mod ingest;
+pub mod integrations;
 mod postgres;
 pub mod search;
 mod sqlite;
@@ -290,6 +291,7 @@ pub trait Store:
     accounts::AccountStore
     + contacts::ContactStore
     + events::EventStore
+    + integrations::IntegrationStore
     + calls::CallStore
     + status::StatusStore
     + ingest::IngestStore

@@ -37,6 +37,9 @@ mod contacts;
 #[path = "../shared/events.rs"]
 mod events;
 mod ingest;
+#[allow(clippy::duplicate_mod)]
+#[path = "../shared/integrations.rs"]
+mod integrations;
 mod presence;
 #[allow(clippy::duplicate_mod)]
 #[path = "../shared/status.rs"]

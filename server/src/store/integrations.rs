@@ -1,0 +1,36 @@
+//! Integrations (their tokens and signing secrets), polled mailboxes' cursors, attribute
+//! definitions and uContact agent names: what the ingest routes look up around the one
+//! write path. One implementation for both backends (`store/shared/integrations.rs`).
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+
+use super::StoreResult;
+
+#[async_trait]
+pub trait IntegrationStore: Send + Sync {
+    /// Attribute definitions: name → (kind, scope).
+    async fn attribute_defs(&self) -> StoreResult<BTreeMap<String, (String, String)>>;
+    async fn create_integration(
+        &self,
+        name: &str,
+        team_id: i64,
+        token_hash: &str,
+        secret: &str,
+    ) -> StoreResult<i64>;
+    /// (integration id, team) of a token.
+    async fn integration_by_token(&self, token_hash: &str) -> StoreResult<Option<(i64, i64)>>;
+    /// (team, secret) of an integration, for checking signatures.
+    async fn integration_secret(&self, id: i64) -> StoreResult<Option<(i64, String)>>;
+    /// A polled mailbox's cursor: (UIDVALIDITY, last UID handled).
+    async fn imap_cursor(&self, mailbox: &str) -> StoreResult<Option<(u32, u32)>>;
+    async fn set_imap_cursor(
+        &self,
+        mailbox: &str,
+        uid_validity: u32,
+        last_uid: u32,
+    ) -> StoreResult<()>;
+    /// The user linked to a uContact agent name.
+    async fn user_by_agent(&self, agent: &str) -> StoreResult<Option<(i64, Option<i64>)>>;
+}

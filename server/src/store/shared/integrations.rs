@@ -1,0 +1,104 @@
+//! The one implementation of [`IntegrationStore`], compiled into each backend against
+//! its seam (see `store/shared/calls.rs`).
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use sqlx::{AssertSqlSafe, Row};
+
+use super::{Backend, ms, same_username};
+use crate::store::StoreResult;
+use crate::store::integrations::IntegrationStore;
+
+#[async_trait]
+impl IntegrationStore for Backend {
+    async fn attribute_defs(&self) -> StoreResult<BTreeMap<String, (String, String)>> {
+        let rows = sqlx::query("SELECT name, kind, scope FROM attribute_defs")
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| (r.get(0), (r.get(1), r.get(2))))
+            .collect())
+    }
+
+    async fn create_integration(
+        &self,
+        name: &str,
+        team_id: i64,
+        token_hash: &str,
+        secret: &str,
+    ) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO integrations (name, team_id, token_hash, secret, created_at) \
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(name)
+        .bind(team_id)
+        .bind(token_hash)
+        .bind(secret)
+        .bind(ms(crate::clock::now()))
+        .fetch_one(self.write_pool())
+        .await?)
+    }
+
+    async fn integration_by_token(&self, token_hash: &str) -> StoreResult<Option<(i64, i64)>> {
+        let r = sqlx::query("SELECT id, team_id FROM integrations WHERE token_hash = $1")
+            .bind(token_hash)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(r.map(|r| (r.get(0), r.get(1))))
+    }
+
+    async fn integration_secret(&self, id: i64) -> StoreResult<Option<(i64, String)>> {
+        let r = sqlx::query("SELECT team_id, secret FROM integrations WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(r.map(|r| (r.get(0), r.get(1))))
+    }
+
+    async fn imap_cursor(&self, mailbox: &str) -> StoreResult<Option<(u32, u32)>> {
+        let r = sqlx::query("SELECT uid_validity, last_uid FROM imap_cursors WHERE mailbox = $1")
+            .bind(mailbox)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(r.map(|r| (r.get::<i64, _>(0) as u32, r.get::<i64, _>(1) as u32)))
+    }
+
+    async fn set_imap_cursor(
+        &self,
+        mailbox: &str,
+        uid_validity: u32,
+        last_uid: u32,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO imap_cursors (mailbox, uid_validity, last_uid, updated_at) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (mailbox) DO UPDATE SET \
+             uid_validity = excluded.uid_validity, last_uid = excluded.last_uid, \
+             updated_at = excluded.updated_at",
+        )
+        .bind(mailbox)
+        .bind(i64::from(uid_validity))
+        .bind(i64::from(last_uid))
+        .bind(ms(crate::clock::now()))
+        .execute(self.write_pool())
+        .await?;
+        Ok(())
+    }
+
+    async fn user_by_agent(&self, agent: &str) -> StoreResult<Option<(i64, Option<i64>)>> {
+        // uContact's agent name first, else the user name (whatever its case).
+        let sql = format!(
+            "SELECT u.id, (SELECT MIN(team_id) FROM team_members m WHERE m.user_id = u.id) \
+             FROM users u WHERE u.ucontact_agent = $1 OR {} \
+             ORDER BY u.ucontact_agent = $1 DESC NULLS LAST LIMIT 1",
+            same_username("u.username", 1)
+        );
+        let r = sqlx::query(AssertSqlSafe(sql))
+            .bind(agent)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(r.map(|r| (r.get(0), r.get(1))))
+    }
+}
