@@ -16,10 +16,9 @@
 //! the agent again after the disconnect.
 
 use agentdesk_protocol::ServerEvent;
-use agentdesk_protocol::presence::{Change, Presence, transition};
+use agentdesk_protocol::presence::{Outcome, Presence};
 
 use super::{EVENTS_CHANNEL, PostgresStore, Tx, WRITE_LOCK};
-use crate::store::status::Changed;
 use crate::store::{StoreError, StoreResult, StoredEvent};
 
 /// Lock and read the agent's presence row (created on first use): `FOR UPDATE` holds
@@ -77,89 +76,82 @@ async fn read_presence(
     Ok(super::status::presence_from_row(&r))
 }
 
-/// Apply `change` inside `tx`: presence row, connection events, and one `agent.status`
-/// event per team of the user when anything changed.
-pub(crate) async fn apply(
+/// Write a change `out` that moved the agent's presence row: the row, its
+/// connection-log entries, and one `agent.status` event per team of the user.
+pub(crate) async fn write_change(
     tx: &mut Tx<'_>,
     user_id: i64,
-    change: Change,
+    out: &Outcome,
     now: i64,
-    restore_ms: i64,
-) -> StoreResult<Changed> {
-    let before = lock_presence(tx, user_id, now).await?;
-    let out = transition(&before, change, now, restore_ms);
+) -> StoreResult<Vec<StoredEvent>> {
     let p = &out.presence;
-    let mut events = Vec::new();
-    if *p != before {
-        // The row, its connection-log entries (in order: ids follow the array order) and
-        // one `agent.status` event per team of the user, in one statement: the event-log
-        // lock is taken inside it ([`super::APPEND_EVENTS`]), so it is held for this
-        // round trip and the commit. The statement waits for no lock (PostgreSQL may run
-        // the writes after the append): the presence row and the user's row (the
-        // entries' foreign key) are locked already.
-        let event = ServerEvent::AgentStatus { user_id };
-        let payload =
-            serde_json::to_string(&event).map_err(|e| StoreError::Other(e.to_string()))?;
-        let rows: Vec<(i64, i64)> = sqlx::query_as(
-            "WITH p AS (UPDATE agent_presence SET session_id = $1, connected = $2, status = $3, \
-               since = $4, pending = $5, in_call = $6, pre_call = $7, disconnected_at = $8, \
-               before_disconnect = $9 WHERE user_id = $10), \
-             c AS (INSERT INTO connection_events (user_id, at, type, value, reason, session_id) \
-               SELECT $10, $11, t, v, r, s FROM UNNEST($12::text[], $13::text[], $14::text[], \
-               $15::text[]) WITH ORDINALITY AS x(t, v, r, s, n) ORDER BY n), \
-             t AS (SELECT COALESCE(array_agg(team_id ORDER BY team_id), '{}') AS ids \
-               FROM team_members WHERE user_id = $10) \
-             SELECT e.id, t.ids[e.n] FROM t, append_events($16, $17, t.ids, \
-               array_fill($18::text, ARRAY[cardinality(t.ids)]), \
-               array_fill($19::text, ARRAY[cardinality(t.ids)]), $11) WITH ORDINALITY AS e(id, n) \
-             ORDER BY e.id",
-        )
-        .bind(&p.session_id)
-        .bind(p.connected)
-        .bind(&p.status)
-        .bind(p.since)
-        .bind(&p.pending)
-        .bind(p.in_call)
-        .bind(&p.pre_call)
-        .bind(p.disconnected_at)
-        .bind(&p.before_disconnect)
-        .bind(user_id)
-        .bind(now)
-        .bind(
-            out.entries
-                .iter()
-                .map(|e| e.kind.as_str())
-                .collect::<Vec<_>>(),
-        )
-        .bind(out.entries.iter().map(|e| &e.value).collect::<Vec<_>>())
-        .bind(
-            out.entries
-                .iter()
-                .map(|e| e.reason.map(|r| r.as_str()))
-                .collect::<Vec<_>>(),
-        )
-        .bind(
-            out.entries
-                .iter()
-                .map(|e| &e.session_id)
-                .collect::<Vec<_>>(),
-        )
-        .bind(WRITE_LOCK)
-        .bind(EVENTS_CHANNEL)
-        .bind(event.name())
-        .bind(payload)
-        .fetch_all(&mut **tx)
-        .await?;
-        events = rows
-            .into_iter()
-            .map(|(id, team_id)| StoredEvent {
-                id,
-                team_id: Some(team_id),
-                event: event.clone(),
-            })
-            .collect();
-    }
-    Ok((p.to_status(user_id), out.queued, events))
+    // The row, its connection-log entries (in order: ids follow the array order) and
+    // one `agent.status` event per team of the user, in one statement: the event-log
+    // lock is taken inside it ([`super::APPEND_EVENTS`]), so it is held for this
+    // round trip and the commit. The statement waits for no lock (PostgreSQL may run
+    // the writes after the append): the presence row and the user's row (the
+    // entries' foreign key) are locked already.
+    let event = ServerEvent::AgentStatus { user_id };
+    let payload = serde_json::to_string(&event).map_err(|e| StoreError::Other(e.to_string()))?;
+    let rows: Vec<(i64, i64)> = sqlx::query_as(
+        "WITH p AS (UPDATE agent_presence SET session_id = $1, connected = $2, status = $3, \
+           since = $4, pending = $5, in_call = $6, pre_call = $7, disconnected_at = $8, \
+           before_disconnect = $9 WHERE user_id = $10), \
+         c AS (INSERT INTO connection_events (user_id, at, type, value, reason, session_id) \
+           SELECT $10, $11, t, v, r, s FROM UNNEST($12::text[], $13::text[], $14::text[], \
+           $15::text[]) WITH ORDINALITY AS x(t, v, r, s, n) ORDER BY n), \
+         t AS (SELECT COALESCE(array_agg(team_id ORDER BY team_id), '{}') AS ids \
+           FROM team_members WHERE user_id = $10) \
+         SELECT e.id, t.ids[e.n] FROM t, append_events($16, $17, t.ids, \
+           array_fill($18::text, ARRAY[cardinality(t.ids)]), \
+           array_fill($19::text, ARRAY[cardinality(t.ids)]), $11) WITH ORDINALITY AS e(id, n) \
+         ORDER BY e.id",
+    )
+    .bind(&p.session_id)
+    .bind(p.connected)
+    .bind(&p.status)
+    .bind(p.since)
+    .bind(&p.pending)
+    .bind(p.in_call)
+    .bind(&p.pre_call)
+    .bind(p.disconnected_at)
+    .bind(&p.before_disconnect)
+    .bind(user_id)
+    .bind(now)
+    .bind(
+        out.entries
+            .iter()
+            .map(|e| e.kind.as_str())
+            .collect::<Vec<_>>(),
+    )
+    .bind(out.entries.iter().map(|e| &e.value).collect::<Vec<_>>())
+    .bind(
+        out.entries
+            .iter()
+            .map(|e| e.reason.map(|r| r.as_str()))
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        out.entries
+            .iter()
+            .map(|e| &e.session_id)
+            .collect::<Vec<_>>(),
+    )
+    .bind(WRITE_LOCK)
+    .bind(EVENTS_CHANNEL)
+    .bind(event.name())
+    .bind(payload)
+    .fetch_all(&mut **tx)
+    .await?;
+    let events = rows
+        .into_iter()
+        .map(|(id, team_id)| StoredEvent {
+            id,
+            team_id: Some(team_id),
+            event: event.clone(),
+        })
+        .collect();
+    Ok(events)
 }
 
 /// The agent's presence row as it is now, without waiting for a change that holds it.

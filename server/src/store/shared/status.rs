@@ -6,7 +6,7 @@
 //! presence row is locked, so a stream opening meanwhile is either seen or connects the
 //! agent again after the disconnect.
 
-use agentdesk_protocol::presence::{Change, Presence};
+use agentdesk_protocol::presence::{Change, Presence, transition};
 use agentdesk_protocol::{
     AgentStatus, Board, BoardCall, BoardRow, CONNECTION_EVENTS_PAGE_SIZE, ConnectionEvent,
     ConnectionEventPage, ConnectionEventType, DisconnectReason, StatusDef, TeamRef, UpsertStatus,
@@ -15,7 +15,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
-use super::presence::{apply, lock_presence, lock_presences, peek_presence};
+use super::presence::{lock_presence, lock_presences, peek_presence, write_change};
 use super::{Backend, DbRow, Tx, begin_write, corrupt, from_ms, in_opt_ids, ms, opt_ids_param};
 use crate::store::status::{Changed, StatusStore};
 use crate::store::{StoreResult, StoredEvent, Viewer};
@@ -34,6 +34,25 @@ pub(crate) fn presence_from_row(r: &DbRow) -> Presence {
         disconnected_at: r.get(7),
         before_disconnect: r.get(8),
     }
+}
+
+/// Apply `change` inside `tx`: lock the agent's presence row, run the rules, and write
+/// what moved (the backend's [`write_change`]); nothing is written when nothing moved.
+async fn apply(
+    tx: &mut Tx<'_>,
+    user_id: i64,
+    change: Change,
+    now: i64,
+    restore_ms: i64,
+) -> StoreResult<Changed> {
+    let before = lock_presence(tx, user_id, now).await?;
+    let out = transition(&before, change, now, restore_ms);
+    let events = if out.presence == before {
+        Vec::new()
+    } else {
+        write_change(tx, user_id, &out, now).await?
+    };
+    Ok((out.presence.to_status(user_id), out.queued, events))
 }
 
 /// After a user's streams changed: disconnect them if none is left.

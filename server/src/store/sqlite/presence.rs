@@ -3,11 +3,10 @@
 //! changes, so a lock is the write transaction itself.
 
 use agentdesk_protocol::ServerEvent;
-use agentdesk_protocol::presence::{Change, Presence, transition};
+use agentdesk_protocol::presence::{Outcome, Presence};
 
 use super::{SqliteStore, Tx, append_event, begin_write};
-use crate::store::StoreResult;
-use crate::store::status::Changed;
+use crate::store::{StoreResult, StoredEvent};
 
 /// Lock and read the agent's presence row (created on first use). The insert comes
 /// first so the transaction holds SQLite's write lock before it reads.
@@ -33,62 +32,55 @@ pub(crate) async fn lock_presence(
     Ok(super::status::presence_from_row(&r))
 }
 
-/// Apply `change` inside `tx`: presence row, connection events, and one `agent.status`
-/// event per team of the user when anything changed.
-pub(crate) async fn apply(
+/// Write a change `out` that moved the agent's presence row: the row, its
+/// connection-log entries, and one `agent.status` event per team of the user.
+pub(crate) async fn write_change(
     tx: &mut Tx<'_>,
     user_id: i64,
-    change: Change,
+    out: &Outcome,
     now: i64,
-    restore_ms: i64,
-) -> StoreResult<Changed> {
-    let before = lock_presence(tx, user_id, now).await?;
-    let out = transition(&before, change, now, restore_ms);
+) -> StoreResult<Vec<StoredEvent>> {
     let p = &out.presence;
     let mut events = Vec::new();
-    if *p != before {
+    sqlx::query(
+        "UPDATE agent_presence SET session_id = ?, connected = ?, status = ?, since = ?, \
+         pending = ?, in_call = ?, pre_call = ?, disconnected_at = ?, before_disconnect = ? \
+         WHERE user_id = ?",
+    )
+    .bind(&p.session_id)
+    .bind(p.connected)
+    .bind(&p.status)
+    .bind(p.since)
+    .bind(&p.pending)
+    .bind(p.in_call)
+    .bind(&p.pre_call)
+    .bind(p.disconnected_at)
+    .bind(&p.before_disconnect)
+    .bind(user_id)
+    .execute(&mut **tx)
+    .await?;
+    for e in &out.entries {
         sqlx::query(
-            "UPDATE agent_presence SET session_id = ?, connected = ?, status = ?, since = ?, \
-             pending = ?, in_call = ?, pre_call = ?, disconnected_at = ?, before_disconnect = ? \
-             WHERE user_id = ?",
+            "INSERT INTO connection_events (user_id, at, type, value, reason, session_id) \
+             VALUES (?, ?, ?, ?, ?, ?)",
         )
-        .bind(&p.session_id)
-        .bind(p.connected)
-        .bind(&p.status)
-        .bind(p.since)
-        .bind(&p.pending)
-        .bind(p.in_call)
-        .bind(&p.pre_call)
-        .bind(p.disconnected_at)
-        .bind(&p.before_disconnect)
         .bind(user_id)
+        .bind(now)
+        .bind(e.kind.as_str())
+        .bind(&e.value)
+        .bind(e.reason.map(|r| r.as_str()))
+        .bind(&e.session_id)
         .execute(&mut **tx)
         .await?;
-        for e in &out.entries {
-            sqlx::query(
-                "INSERT INTO connection_events (user_id, at, type, value, reason, session_id) \
-                 VALUES (?, ?, ?, ?, ?, ?)",
-            )
-            .bind(user_id)
-            .bind(now)
-            .bind(e.kind.as_str())
-            .bind(&e.value)
-            .bind(e.reason.map(|r| r.as_str()))
-            .bind(&e.session_id)
-            .execute(&mut **tx)
-            .await?;
-        }
-        let teams: Vec<i64> =
-            sqlx::query_scalar("SELECT team_id FROM team_members WHERE user_id = ?")
-                .bind(user_id)
-                .fetch_all(&mut **tx)
-                .await?;
-        for t in teams {
-            events
-                .push(append_event(tx, Some(t), ServerEvent::AgentStatus { user_id }, now).await?);
-        }
     }
-    Ok((p.to_status(user_id), out.queued, events))
+    let teams: Vec<i64> = sqlx::query_scalar("SELECT team_id FROM team_members WHERE user_id = ?")
+        .bind(user_id)
+        .fetch_all(&mut **tx)
+        .await?;
+    for t in teams {
+        events.push(append_event(tx, Some(t), ServerEvent::AgentStatus { user_id }, now).await?);
+    }
+    Ok(events)
 }
 
 /// The agent's presence row as it is now (created on first use, so on the writer).
