@@ -132,6 +132,13 @@ async fn refresh_activity(tx: &mut Tx<'_>, call: &CallInfo, team_id: i64) -> Sto
     Ok(vec![(Some(team_id), event)])
 }
 
+/// A write transaction on an agent's calls, holding that agent's key.
+async fn begin_agent_calls(s: &Backend, user_id: i64) -> StoreResult<Tx<'static>> {
+    let mut tx = begin_write(s).await?;
+    lock_keys(&mut tx, [agent_calls_key(user_id)]).await?;
+    Ok(tx)
+}
+
 /// The call as just written, and its activity rewritten from it.
 async fn reload(
     tx: &mut Tx<'_>,
@@ -445,8 +452,7 @@ impl CallStore for Backend {
         guid: Option<&str>,
         hung_up_by: &str,
     ) -> CallResult<(CallInfo, Vec<StoredEvent>)> {
-        let mut tx = begin_write(self).await?;
-        lock_keys(&mut tx, [agent_calls_key(user_id)]).await?;
+        let mut tx = begin_agent_calls(self, user_id).await?;
         let filter = match guid {
             Some(_) => "c.guid = $2 AND c.end_at IS NULL",
             None => "c.end_at IS NULL AND $2 = $2",
@@ -504,8 +510,7 @@ impl CallStore for Backend {
         agent: &str,
         d: &CallDisposition,
     ) -> CallResult<(CallInfo, Vec<StoredEvent>)> {
-        let mut tx = begin_write(self).await?;
-        lock_keys(&mut tx, [agent_calls_key(user_id)]).await?;
+        let mut tx = begin_agent_calls(self, user_id).await?;
         let found = if d.guid.is_empty() {
             load_call(&mut tx, "$2 = $2", user_id, "").await?
         } else {
@@ -615,8 +620,7 @@ impl CallStore for Backend {
         sync: &agentdesk_protocol::RemoteSync,
     ) -> StoreResult<Option<Vec<StoredEvent>>> {
         let json = serde_json::to_string(sync).map_err(|e| StoreError::Other(e.to_string()))?;
-        let mut tx = begin_write(self).await?;
-        lock_keys(&mut tx, [agent_calls_key(user_id)]).await?;
+        let mut tx = begin_agent_calls(self, user_id).await?;
         let Some((call, team_id)) = load_call(&mut tx, "c.guid = $2", user_id, guid).await? else {
             return Ok(None);
         };
