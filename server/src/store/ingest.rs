@@ -162,6 +162,17 @@ pub(crate) fn queue_log_insert_sql(rows: usize, numbered: bool) -> String {
     sql
 }
 
+/// What an ingest checks before it writes (each backend reads it its own way): whether
+/// the interaction is known (`seen`: its activity, if any, and contact), the first
+/// activity of its conversation (activity, contact), and the contact of the first link
+/// key that finds one.
+#[derive(Debug, Default)]
+pub(crate) struct Probe {
+    pub seen: Option<(Option<i64>, i64)>,
+    pub conversation: Option<(i64, i64)>,
+    pub contact: Option<i64>,
+}
+
 #[async_trait]
 pub trait IngestStore: Send + Sync {
     /// Store interactions (one transaction). A known (source, key) is a duplicate and
@@ -187,14 +198,6 @@ pub trait IngestStore: Send + Sync {
 
     /// Import queue-log rows; returns (stored, duplicates).
     async fn import_queue_log(&self, rows: &[QueueLogRow]) -> StoreResult<(u64, u64)>;
-
-    /// A command-line import is about to write a large file: a backend may trade its
-    /// read caches for a process whose memory does not grow with the database (SQLite
-    /// maps up to 256 MiB of the file and caches 32 MiB of pages per connection for a
-    /// server's reads; an import only appends). The default does nothing.
-    async fn prepare_bulk_import(&self) -> StoreResult<()> {
-        Ok(())
-    }
 }
 
 /// Segments of one conversation: merge a later segment into the first one's activity.

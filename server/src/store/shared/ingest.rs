@@ -1,25 +1,26 @@
-//! PostgreSQL implementation of [`IngestStore`].
+//! The one implementation of [`IngestStore`], compiled into each backend (its module
+//! there is this file). What differs by backend: how the checks before a write are read
+//! ([`probe`]: several lookups on SQLite, one statement on PostgreSQL), how an address
+//! is compared without case ([`same_email`]) and the seam's locks and dialect.
 
 use std::collections::BTreeMap;
-use std::sync::LazyLock;
 
 use agentdesk_protocol::{ActivityDetail, IngestResult, ServerEvent};
 use async_trait::async_trait;
-use sqlx::{AssertSqlSafe, Row};
+use sqlx::AssertSqlSafe;
 
+use super::timeline::{Ingested, insert_activity_with, update_activity_detail};
 use super::{
-    Ingested, Pending, PostgresStore, commit_events, from_ms, insert_activity_with, lock_keys, ms,
-    update_activity_detail,
+    Backend, FOR_UPDATE, NUMBERED_PARAMS, Pending, Tx, begin_bulk, begin_write, commit_events,
+    from_ms, lock_keys, ms, probe, same_email,
 };
 use crate::store::ingest::{
     ContactSeed, IngestStore, KnownKeys, LinkKey, Merge, NewInteraction, QUEUE_LOG_ROWS_PER_INSERT,
     QueueLogRow, Taken, contact_lock_key, interaction_lock_key, learn, merge_segment,
     queue_log_insert_sql,
 };
-use crate::store::{StoreError, StoreResult, StoredEvent};
-use crate::text;
-
-use super::Tx;
+use crate::store::{StoreError, StoreResult, StoredEvent, corrupt};
+use crate::text::contact_key;
 
 /// The keys [`ingest_one`] checks `i` by: its own, its conversation's, and each key that
 /// may find (or, missing, create) its contact.
@@ -43,88 +44,13 @@ fn ingest_keys(i: &NewInteraction) -> Vec<String> {
     keys
 }
 
-/// The e-mail address `expr` without ASCII case, as SQLite's NOCASE compares addresses
-/// and [`ingest_keys`] locks them; on the column, the expression of migration 0008's
-/// index.
-fn fold_email(expr: &str) -> String {
-    format!("translate({expr}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')")
-}
-
-/// The statement of [`probe`].
-static PROBE: LazyLock<String> = LazyLock::new(|| {
-    let (column, value) = (fold_email("email"), fold_email("k.v"));
-    format!(
-        "SELECT \
-           (SELECT ARRAY[activity_id, contact_id] FROM interactions \
-             WHERE team_id = $3 AND source = $1 AND source_key = $2), \
-           (SELECT ARRAY[activity_id, contact_id] FROM calls \
-             WHERE $1 = 'call' AND team_id = $3 AND guid = $2), \
-           (SELECT ARRAY[activity_id, contact_id] FROM interactions WHERE team_id = $3 \
-             AND conversation_id = $4 AND activity_id IS NOT NULL ORDER BY id LIMIT 1), \
-           (SELECT f.id FROM unnest($5::text[], $6::text[]) WITH ORDINALITY AS k(kind, v, n) \
-             CROSS JOIN LATERAL (SELECT CASE k.kind \
-               WHEN 'external' THEN (SELECT id FROM contacts \
-                 WHERE team_id = $3 AND external_id = k.v ORDER BY id LIMIT 1) \
-               WHEN 'phone' THEN (SELECT id FROM contacts \
-                 WHERE team_id = $3 AND phone = k.v ORDER BY id LIMIT 1) \
-               ELSE (SELECT id FROM contacts \
-                 WHERE team_id = $3 AND {column} = {value} ORDER BY id LIMIT 1) \
-             END AS id) f \
-            WHERE f.id IS NOT NULL ORDER BY k.n LIMIT 1)"
-    )
-});
-
-/// What [`ingest_one`] checks before it writes: whether the interaction is known
-/// (`seen`: its activity, if any, and contact), the first activity of its conversation
-/// (activity, contact), and the contact of the first link key that finds one.
-struct Probe {
-    seen: Option<(Option<i64>, i64)>,
-    conversation: Option<(i64, i64)>,
-    contact: Option<i64>,
-}
-
-/// Read [`Probe`] in one statement (after the keys are locked). A call is also known
-/// by the desktop's own call rows of its guid (made through the bridge, not ingested).
-async fn probe(tx: &mut Tx<'_>, i: &NewInteraction) -> StoreResult<Probe> {
-    let (kinds, values): (Vec<&str>, Vec<&str>) = i
-        .link
-        .iter()
-        .map(|k| match k {
-            LinkKey::ExternalId(v) => ("external", v.as_str()),
-            LinkKey::Phone(v) => ("phone", v.as_str()),
-            LinkKey::Email(v) => ("email", v.as_str()),
-        })
-        .unzip();
-    let row = sqlx::query(AssertSqlSafe(PROBE.as_str()))
-        .bind(i.source)
-        .bind(&i.source_key)
-        .bind(i.team_id)
-        .bind(&i.conversation_id)
-        .bind(kinds)
-        .bind(values)
-        .fetch_one(&mut **tx)
-        .await?;
-    let pair = |n: usize| -> Option<(Option<i64>, Option<i64>)> {
-        let v: Option<Vec<Option<i64>>> = row.get(n);
-        v.map(|v| (v.first().copied().flatten(), v.get(1).copied().flatten()))
-    };
-    let known = |p: Option<(Option<i64>, Option<i64>)>| {
-        p.and_then(|(activity, contact)| Some((activity, contact?)))
-    };
-    Ok(Probe {
-        seen: known(pair(0)).or_else(|| known(pair(1))),
-        conversation: known(pair(2)).and_then(|(a, c)| Some((a?, c))),
-        contact: row.get(3),
-    })
-}
-
 pub(crate) async fn create_contact(
     tx: &mut Tx<'_>,
     team_id: i64,
     s: &ContactSeed,
     now: i64,
 ) -> StoreResult<i64> {
-    let key = text::contact_key(&s.name, s.email.as_deref());
+    let key = contact_key(&s.name, s.email.as_deref());
     Ok(sqlx::query_scalar(
         "INSERT INTO contacts (team_id, name, search_key, phone, email, external_id, attributes, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, '{}', $7) RETURNING id",
@@ -140,6 +66,19 @@ pub(crate) async fn create_contact(
     .await?)
 }
 
+/// A linked contact's name and keys, and which of the seed's keys another contact of
+/// the team already has.
+#[derive(sqlx::FromRow)]
+struct LinkedRow {
+    name: String,
+    external_id: Option<String>,
+    phone: Option<String>,
+    email: Option<String>,
+    external_id_taken: Option<bool>,
+    phone_taken: Option<bool>,
+    email_taken: Option<bool>,
+}
+
 /// Teach the linked contact the keys it lacked (the one rule: [`learn`]); the conflict,
 /// when the interaction's external id contradicts the contact's.
 async fn learn_keys(
@@ -148,42 +87,49 @@ async fn learn_keys(
     contact_id: i64,
     seed: &ContactSeed,
 ) -> StoreResult<Option<String>> {
-    let r = sqlx::query("SELECT c.name, c.external_id, c.phone, c.email, \
-               EXISTS (SELECT 1 FROM contacts o WHERE o.team_id = $2 AND o.id <> $1 AND o.external_id = $3), \
-               EXISTS (SELECT 1 FROM contacts o WHERE o.team_id = $2 AND o.id <> $1 AND o.phone = $4), \
-               EXISTS (SELECT 1 FROM contacts o WHERE o.team_id = $2 AND o.id <> $1 \
-                 AND translate(o.email, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz') = translate($5, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')) \
-             FROM contacts c WHERE c.id = $1")
-    .bind(contact_id)
-    .bind(team_id)
-    .bind(&seed.external_id)
-    .bind(&seed.phone)
-    .bind(&seed.email)
-    .fetch_one(&mut **tx)
-    .await?;
+    let sql = format!(
+        "SELECT c.name, c.external_id, c.phone, c.email, \
+           EXISTS (SELECT 1 FROM contacts o WHERE o.team_id = $2 AND o.id <> $1 AND o.external_id = $3) \
+             AS external_id_taken, \
+           EXISTS (SELECT 1 FROM contacts o WHERE o.team_id = $2 AND o.id <> $1 AND o.phone = $4) \
+             AS phone_taken, \
+           EXISTS (SELECT 1 FROM contacts o WHERE o.team_id = $2 AND o.id <> $1 AND {}) \
+             AS email_taken \
+         FROM contacts c WHERE c.id = $1",
+        same_email("o.email", "$5")
+    );
+    let r: LinkedRow = sqlx::query_as(AssertSqlSafe(sql))
+        .bind(contact_id)
+        .bind(team_id)
+        .bind(&seed.external_id)
+        .bind(&seed.phone)
+        .bind(&seed.email)
+        .fetch_one(&mut **tx)
+        .await?;
     let known = KnownKeys {
-        external_id: r.get(1),
-        phone: r.get(2),
-        email: r.get(3),
+        external_id: r.external_id,
+        phone: r.phone,
+        email: r.email,
     };
     let taken = Taken {
-        external_id: r.get::<Option<bool>, _>(4).unwrap_or(false),
-        phone: r.get::<Option<bool>, _>(5).unwrap_or(false),
-        email: r.get::<Option<bool>, _>(6).unwrap_or(false),
+        external_id: r.external_id_taken.unwrap_or(false),
+        phone: r.phone_taken.unwrap_or(false),
+        email: r.email_taken.unwrap_or(false),
     };
     let learned = learn(contact_id, &known, seed, taken);
     if learned.anything() {
-        let name: String = r.get(0);
         let email = known.email.clone().or(learned.email.clone());
-        sqlx::query("UPDATE contacts SET external_id = COALESCE(external_id, $1), \
-             phone = COALESCE(phone, $2), email = COALESCE(email, $3), search_key = $4 WHERE id = $5")
-            .bind(&learned.external_id)
-            .bind(&learned.phone)
-            .bind(&learned.email)
-            .bind(crate::text::contact_key(&name, email.as_deref()))
-            .bind(contact_id)
-            .execute(&mut **tx)
-            .await?;
+        sqlx::query(
+            "UPDATE contacts SET external_id = COALESCE(external_id, $1), \
+             phone = COALESCE(phone, $2), email = COALESCE(email, $3), search_key = $4 WHERE id = $5",
+        )
+        .bind(&learned.external_id)
+        .bind(&learned.phone)
+        .bind(&learned.email)
+        .bind(contact_key(&r.name, email.as_deref()))
+        .bind(contact_id)
+        .execute(&mut **tx)
+        .await?;
     }
     Ok(learned.conflict)
 }
@@ -197,12 +143,13 @@ async fn merge_contact_attributes(
     if attrs.is_empty() {
         return Ok(());
     }
-    // FOR UPDATE: another ingest may reach the same contact through another key.
-    let raw: String =
-        sqlx::query_scalar("SELECT attributes FROM contacts WHERE id = $1 FOR UPDATE")
-            .bind(contact_id)
-            .fetch_one(&mut **tx)
-            .await?;
+    // Locked: another ingest may reach the same contact through another key.
+    let raw: String = sqlx::query_scalar(AssertSqlSafe(format!(
+        "SELECT attributes FROM contacts WHERE id = $1{FOR_UPDATE}"
+    )))
+    .bind(contact_id)
+    .fetch_one(&mut **tx)
+    .await?;
     let mut current: BTreeMap<String, String> = serde_json::from_str(&raw).unwrap_or_default();
     current.extend(attrs.iter().map(|(k, v)| (k.clone(), v.clone())));
     let json = serde_json::to_string(&current).map_err(|e| StoreError::Other(e.to_string()))?;
@@ -218,7 +165,7 @@ async fn merge_contact_attributes(
 /// call rows (made through the bridge, not ingested). Keys are unique per team: `team`
 /// names the team whose key it is; `None` (a uContact webhook, which knows no team)
 /// takes the newest of any team.
-async fn find_interaction(
+pub(crate) async fn find_interaction(
     tx: &mut Tx<'_>,
     team: Option<i64>,
     source: &str,
@@ -233,12 +180,12 @@ async fn find_interaction(
         "SELECT activity_id, contact_id, team_id FROM interactions \
          WHERE source = $1 AND source_key = $2 ORDER BY id DESC LIMIT 1"
     };
-    let mut q = sqlx::query(sql).bind(source).bind(key);
+    let mut q = sqlx::query_as(sql).bind(source).bind(key);
     if let Some(t) = team {
         q = q.bind(t);
     }
-    if let Some(r) = q.fetch_optional(&mut **tx).await? {
-        return Ok(Some((r.get(0), r.get(1), r.get(2))));
+    if let Some(found) = q.fetch_optional(&mut **tx).await? {
+        return Ok(Some(found));
     }
     if source == "call" {
         let sql = if team.is_some() {
@@ -246,12 +193,11 @@ async fn find_interaction(
         } else {
             "SELECT activity_id, contact_id, team_id FROM calls WHERE guid = $1 ORDER BY id DESC LIMIT 1"
         };
-        let mut q = sqlx::query(sql).bind(key);
+        let mut q = sqlx::query_as(sql).bind(key);
         if let Some(t) = team {
             q = q.bind(t);
         }
-        let row = q.fetch_optional(&mut **tx).await?;
-        return Ok(row.map(|r| (r.get(0), r.get(1), r.get(2))));
+        return Ok(q.fetch_optional(&mut **tx).await?);
     }
     Ok(None)
 }
@@ -261,17 +207,18 @@ async fn find_interaction(
 /// segment may all change one activity, through different keys). `None`: deleted since
 /// it was found.
 async fn activity_detail(tx: &mut Tx<'_>, id: i64) -> StoreResult<Option<(ActivityDetail, i64)>> {
-    let Some(r) =
-        sqlx::query("SELECT detail, occurred_at FROM activities WHERE id = $1 FOR UPDATE")
-            .bind(id)
-            .fetch_optional(&mut **tx)
-            .await?
+    let Some((detail, occurred_at)) = sqlx::query_as::<_, (String, i64)>(AssertSqlSafe(format!(
+        "SELECT detail, occurred_at FROM activities WHERE id = $1{FOR_UPDATE}"
+    )))
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await?
     else {
         return Ok(None);
     };
-    let detail: ActivityDetail = serde_json::from_str(r.get::<&str, _>(0))
-        .map_err(|e| super::corrupt("activity detail", e))?;
-    Ok(Some((detail, r.get(1))))
+    let detail: ActivityDetail =
+        serde_json::from_str(&detail).map_err(|e| corrupt("activity detail", e))?;
+    Ok(Some((detail, occurred_at)))
 }
 
 /// The conversation's attributes of `i`, as stored (JSON).
@@ -286,7 +233,6 @@ async fn record(
     activity_id: Option<i64>,
     now: i64,
 ) -> StoreResult<()> {
-    let attrs = conversation_attributes(i)?;
     sqlx::query(
         "INSERT INTO interactions (source, source_key, team_id, contact_id, activity_id, conversation_id, attributes, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -297,11 +243,24 @@ async fn record(
     .bind(contact_id)
     .bind(activity_id)
     .bind(&i.conversation_id)
-    .bind(attrs)
+    .bind(conversation_attributes(i)?)
     .bind(now)
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+/// A result that is no new activity's: a duplicate, a segment joined, a part merged.
+fn known(activity_id: i64, contact_id: i64, duplicate: bool, grouped: bool) -> IngestResult {
+    IngestResult {
+        activity_id,
+        contact_id,
+        duplicate,
+        contact_created: false,
+        grouped,
+        link_conflict: None,
+        attributes_dropped: None,
+    }
 }
 
 async fn ingest_one(
@@ -313,15 +272,7 @@ async fn ingest_one(
 ) -> StoreResult<IngestResult> {
     let found = probe(tx, i).await?;
     if let Some((activity, contact_id)) = found.seen {
-        return Ok(IngestResult {
-            activity_id: activity.unwrap_or(0),
-            contact_id,
-            duplicate: true,
-            contact_created: false,
-            grouped: false,
-            link_conflict: None,
-            attributes_dropped: None,
-        });
+        return Ok(known(activity.unwrap_or(0), contact_id, true, false));
     }
     // A later segment of a known conversation joins its activity.
     if let Some((activity_id, contact_id)) = found.conversation
@@ -341,15 +292,7 @@ async fn ingest_one(
             ));
         }
         record(tx, i, contact_id, Some(activity_id), now).await?;
-        return Ok(IngestResult {
-            activity_id,
-            contact_id,
-            duplicate: false,
-            contact_created: false,
-            grouped: true,
-            link_conflict: None,
-            attributes_dropped: None,
-        });
+        return Ok(known(activity_id, contact_id, false, true));
     }
     let (contact_id, created) = match found.contact {
         Some(id) => (id, false),
@@ -393,7 +336,7 @@ async fn ingest_one(
 }
 
 #[async_trait]
-impl IngestStore for PostgresStore {
+impl IngestStore for Backend {
     async fn ingest(
         &self,
         items: &[NewInteraction],
@@ -401,9 +344,9 @@ impl IngestStore for PostgresStore {
     ) -> StoreResult<(Vec<IngestResult>, Vec<StoredEvent>)> {
         // Every key an item is checked by, locked before the checks: two deliveries of
         // the same input, two segments of one conversation or two messages from one new
-        // number run one after the other (what SQLite's BEGIN IMMEDIATE gives), while
-        // ingests about different things run side by side.
-        let mut tx = self.writer.begin().await?;
+        // number run one after the other, while (on PostgreSQL) ingests about different
+        // things run side by side.
+        let mut tx = begin_write(self).await?;
         lock_keys(&mut tx, items.iter().flat_map(ingest_keys)).await?;
         let now = ms(crate::clock::now());
         let mut pending = Pending::new();
@@ -424,7 +367,7 @@ impl IngestStore for PostgresStore {
         parent_key: &str,
         merge: Merge<'_>,
     ) -> StoreResult<Option<(IngestResult, Vec<StoredEvent>)>> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = begin_write(self).await?;
         lock_keys(
             &mut tx,
             [
@@ -443,15 +386,6 @@ impl IngestStore for PostgresStore {
         let Some((detail, started)) = activity_detail(&mut tx, activity_id).await? else {
             return Ok(None);
         };
-        let result = |duplicate| IngestResult {
-            activity_id,
-            contact_id,
-            duplicate,
-            contact_created: false,
-            grouped: false,
-            link_conflict: None,
-            attributes_dropped: None,
-        };
         let seen: bool = sqlx::query_scalar(
             "SELECT EXISTS (SELECT 1 FROM interactions \
              WHERE team_id = $1 AND source = $2 AND source_key = $3)",
@@ -462,7 +396,10 @@ impl IngestStore for PostgresStore {
         .fetch_one(&mut *tx)
         .await?;
         if seen {
-            return Ok(Some((result(true), Vec::new())));
+            return Ok(Some((
+                known(activity_id, contact_id, true, false),
+                Vec::new(),
+            )));
         }
         sqlx::query(
             "INSERT INTO interactions (source, source_key, team_id, contact_id, activity_id, created_at) \
@@ -490,14 +427,14 @@ impl IngestStore for PostgresStore {
             ));
         }
         let events = commit_events(tx, pending, now).await?;
-        Ok(Some((result(false), events)))
+        Ok(Some((known(activity_id, contact_id, false, false), events)))
     }
 
     async fn import_queue_log(&self, rows: &[QueueLogRow]) -> StoreResult<(u64, u64)> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = begin_bulk(self).await?;
         let mut stored = 0;
         for chunk in rows.chunks(QUEUE_LOG_ROWS_PER_INSERT) {
-            let sql = queue_log_insert_sql(chunk.len(), true);
+            let sql = queue_log_insert_sql(chunk.len(), NUMBERED_PARAMS);
             let mut q = sqlx::query(AssertSqlSafe(sql));
             for r in chunk {
                 q = q
