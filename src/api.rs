@@ -228,6 +228,15 @@ pub async fn delete_activity(id: i64) -> Result<(), ApiError> {
     send::<()>("DELETE", &format!("/activities/{id}"), None).await
 }
 
+/// The signed-in user's open callback reminders, soonest first.
+pub async fn reminders() -> Result<Vec<agentdesk_protocol::Reminder>, ApiError> {
+    get("/reminders").await
+}
+
+pub async fn finish_reminder(id: i64) -> Result<(), ApiError> {
+    send::<()>("POST", &format!("/reminders/{id}/done"), None).await
+}
+
 pub async fn create_note(contact_id: i64, text: String) -> Result<Activity, ApiError> {
     post(&format!("/contacts/{contact_id}/notes"), &NewNote { text }).await
 }

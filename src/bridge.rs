@@ -88,6 +88,9 @@ pub struct Bridge {
     listener: StoredValue<Option<Rc<Listener>>, LocalStorage>,
     /// Navigation, provided by the shell (the router's navigate function).
     navigate: StoredValue<Option<Rc<Navigate>>, LocalStorage>,
+    /// The callback the agent's own wrap-up form asked for, sent with the next
+    /// DISPOSITION_CALL (the CRM's own dispositions carry none).
+    pub next_callback: StoredValue<Option<agentdesk_protocol::CallbackRequest>>,
     i18n: crate::i18n::I18n,
     session: crate::session::Session,
 }
@@ -169,6 +172,7 @@ impl Bridge {
             frame: StoredValue::new_local(None),
             listener: StoredValue::new_local(None),
             navigate: StoredValue::new_local(None),
+            next_callback: StoredValue::new(None),
         }
     }
 
@@ -399,6 +403,7 @@ impl Bridge {
             let body = DisposeCall {
                 disposition: d,
                 from_ucontact: true,
+                callback: None,
             };
             match api::post::<_, agentdesk_protocol::CallInfo>("/calls/disposition", &body).await {
                 Ok(_) => this.refresh_calls().await,
@@ -585,6 +590,7 @@ impl Bridge {
                     &DisposeCall {
                         disposition: disposition.clone(),
                         from_ucontact: false,
+                        callback: self.next_callback.try_update_value(Option::take).flatten(),
                     },
                 )
                 .await

@@ -197,7 +197,7 @@ messages! {
     InteractionFinished => "Interacción finalizada", "Interaction finished";
     Campaigns => "Campañas y tipificaciones", "Campaigns and dispositions";
     RequireDisposition => "Exigir tipificación antes de la próxima llamada", "Require a disposition before the next call";
-    DispositionTree => "Árbol de tipificaciones (dos espacios por nivel, hasta 3 niveles)", "Disposition tree (two spaces per level, up to 3 levels)";
+    DispositionTree => "Árbol de tipificaciones (dos espacios por nivel, hasta 3 niveles; «[callback]» al final de una línea pide agendar una rellamada)", "Disposition tree (two spaces per level, up to 3 levels; «[callback]» at the end of a line asks to schedule a callback)";
     OpenContacts => "Contactos abiertos", "Open contacts";
     CloseTab => "Cerrar pestaña", "Close tab";
     Dismiss => "Descartar", "Dismiss";
@@ -210,6 +210,15 @@ messages! {
     Level3 => "Nivel 3", "Level 3";
     Comment => "Comentario", "Comment";
     SaveDisposition => "Guardar tipificación", "Save disposition";
+    CallbackAt => "Volver a llamar el", "Call back on";
+    CallbackNote => "Nota para la rellamada", "Callback note";
+    CallbackInPast => "Elige un momento posterior a ahora.", "Choose a time later than now.";
+    Callbacks => "Rellamadas", "Callbacks";
+    CallbacksDue => "{n} rellamada pendiente|{n} rellamadas pendientes", "{n} callback due|{n} callbacks due";
+    NoCallbacks => "No tienes rellamadas agendadas.", "You have no callbacks scheduled.";
+    CallbackNow => "Hora de volver a llamar a {name}", "Time to call back {name}";
+    MarkDone => "Hecho", "Done";
+    OpenContact => "Abrir contacto", "Open contact";
     CallNumber => "Llamar", "Call";
     CallCampaign => "Campaña", "Campaign";
     Launching => "Abriendo la interacción…", "Opening the interaction…";

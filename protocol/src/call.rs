@@ -14,6 +14,10 @@ pub struct DispositionNode {
     pub label: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub children: Vec<DispositionNode>,
+    /// "Schedule callback": choosing this disposition (or one below it) asks the agent
+    /// when to call back, and the desktop reminds them then.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub callback: bool,
 }
 
 /// A campaign as the desktop knows it (the same name as in uContact, suffix included).
@@ -103,6 +107,24 @@ impl Campaign {
     }
 }
 
+impl Campaign {
+    /// Whether the disposition L1/L2/L3 (a path of the tree) schedules a callback: some
+    /// node on its path is marked so.
+    pub fn wants_callback(&self, l1: &str, l2: &str, l3: &str) -> bool {
+        let mut level = &self.dispositions;
+        for value in [l1, l2, l3] {
+            let Some(node) = level.iter().find(|d| !value.is_empty() && d.label == value) else {
+                return false;
+            };
+            if node.callback {
+                return true;
+            }
+            level = &node.children;
+        }
+        false
+    }
+}
+
 /// How the desktop embeds and talks to the CRM and uContact (admin settings).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CrmSettings {
@@ -168,6 +190,44 @@ pub struct DisposeCall {
     /// not sent back to uContact's REST API.
     #[serde(default)]
     pub from_ucontact: bool,
+    /// When to call the customer back (a disposition marked "schedule callback" asks
+    /// for it): the agent is reminded at that time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub callback: Option<CallbackRequest>,
+}
+
+/// A callback to schedule with a disposition.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallbackRequest {
+    /// The local date and time in the agent's time zone, as a date-time input gives
+    /// it: `2026-12-07T09:30`. The server reads it in the agent's zone (a time the clocks
+    /// skip is refused; a time they repeat is the first one).
+    pub at: String,
+    /// What to say or do, for the agent's eyes.
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Longest note of a callback.
+pub const MAX_CALLBACK_NOTE: usize = 500;
+/// How far ahead a callback may be scheduled, in days.
+pub const MAX_CALLBACK_DAYS: i64 = 366;
+
+/// A reminder to call a customer back (`GET /api/v1/reminders`: the signed-in agent's
+/// own, not yet done, soonest first).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reminder {
+    pub id: i64,
+    pub contact_id: i64,
+    pub contact_name: String,
+    /// The call it follows up.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_guid: Option<String>,
+    pub due_at: DateTime<Utc>,
+    #[serde(default)]
+    pub note: String,
+    /// Its time has come (the agent was or is being notified).
+    pub due: bool,
 }
 
 /// A call as the desktop tracks it.
@@ -373,6 +433,7 @@ mod tests {
         let leaf = |l: &str| DispositionNode {
             label: l.into(),
             children: vec![],
+            callback: false,
         };
         Campaign {
             name: "Ventas->".into(),
@@ -381,9 +442,11 @@ mod tests {
             dispositions: vec![
                 DispositionNode {
                     label: "Venta".into(),
+                    callback: false,
                     children: vec![DispositionNode {
                         label: "Plan anual".into(),
                         children: vec![leaf("Tarjeta"), leaf("Débito")],
+                        callback: true,
                     }],
                 },
                 leaf("No interesado"),
@@ -396,6 +459,7 @@ mod tests {
             vec![DispositionNode {
                 label: format!("L{}", n + 1),
                 children,
+                callback: false,
             }]
         })
     }
@@ -440,6 +504,20 @@ mod tests {
         let mut c = tree();
         c.dispositions[0].children[0].label = "x".repeat(81);
         assert!(c.tree_problem().unwrap().contains("80"));
+    }
+
+    #[test]
+    fn a_callback_mark_covers_the_dispositions_below_it() {
+        let c = tree();
+        assert!(c.wants_callback("Venta", "Plan anual", "Tarjeta"));
+        assert!(c.wants_callback("Venta", "Plan anual", "Débito"));
+        assert!(!c.wants_callback("No interesado", "", ""));
+        assert!(!c.wants_callback("Otra", "", ""), "not a path of the tree");
+        assert!(!c.wants_callback("", "", ""));
+        // Old trees (no mark in the JSON) read as no callback.
+        let node: DispositionNode = serde_json::from_str(r#"{"label":"x"}"#).unwrap();
+        assert!(!node.callback);
+        assert_eq!(serde_json::to_string(&node).unwrap(), r#"{"label":"x"}"#);
     }
 
     #[test]

@@ -34,6 +34,11 @@ pub enum ServerEvent {
     /// An admin changed the CRM settings (template, origins, uContact's origin): every
     /// server instance rebuilds its Content-Security-Policy, desks may reload them.
     SettingsChanged,
+    /// The user's callback reminders changed: one fell due, was scheduled or was done.
+    /// Only that user's streams get it.
+    Reminders {
+        user_id: i64,
+    },
     /// The stream missed events older than the server keeps (resume too late): the
     /// client should refetch what it shows.
     Resync,
@@ -52,6 +57,7 @@ impl ServerEvent {
             | ServerEvent::ActivityDeleted { contact_id, .. }
             | ServerEvent::ActivityUpdated { contact_id, .. } => Some(*contact_id),
             ServerEvent::AgentStatus { .. }
+            | ServerEvent::Reminders { .. }
             | ServerEvent::SettingsChanged
             | ServerEvent::Resync
             | ServerEvent::Ready => None,
@@ -66,6 +72,7 @@ impl ServerEvent {
             ServerEvent::ActivityUpdated { .. } => "activity.updated",
             ServerEvent::AgentStatus { .. } => "agent.status",
             ServerEvent::SettingsChanged => "settings.changed",
+            ServerEvent::Reminders { .. } => "reminders",
             ServerEvent::Resync => "resync",
             ServerEvent::Ready => "ready",
         }
@@ -78,6 +85,7 @@ impl ServerEvent {
         "activity.updated",
         "agent.status",
         "settings.changed",
+        "reminders",
         "resync",
         "ready",
     ];

@@ -32,6 +32,15 @@ pub fn day_start<Tz: TimeZone>(tz: &Tz, day: NaiveDate) -> DateTime<Utc> {
         })
 }
 
+/// The instant a local wall time names in `tz`: `None` when the clocks skip it (a
+/// spring-forward gap); of a time they repeat (falling back), the first. The one rule for
+/// times people type in their own zone (a callback's time).
+pub fn local_instant<Tz: TimeZone>(tz: &Tz, local: chrono::NaiveDateTime) -> Option<DateTime<Utc>> {
+    tz.from_local_datetime(&local)
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
+}
+
 /// `[start, end)` of the inclusive local date range `from..=to`.
 pub fn range<Tz: TimeZone>(
     tz: &Tz,

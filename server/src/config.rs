@@ -166,6 +166,11 @@ pub struct ServeConfig {
     #[arg(long, env = "AGENTDESK_MAINTENANCE_SECS", default_value_t = 300)]
     pub maintenance_secs: u64,
 
+    /// Seconds between two looks for callback reminders that fell due (an agent is
+    /// reminded at most this late).
+    #[arg(long, env = "AGENTDESK_REMINDER_CHECK_SECS", default_value_t = 10)]
+    pub reminder_check_secs: u64,
+
     /// Shared secret uContact's webhooks must present (`X-Webhook-Secret` header, or a
     /// signature as for integrations). Without it the webhook endpoint refuses everything.
     #[arg(
@@ -261,6 +266,7 @@ impl Default for ServeConfig {
             ],
             event_retention_hours: 24,
             maintenance_secs: 300,
+            reminder_check_secs: 10,
             launch_secret: None,
             launch_max_age_secs: 300,
             ucontact_webhook_secret: None,

@@ -194,6 +194,7 @@ pub async fn seed_crm(store: &DynStore, base: &str) -> anyhow::Result<()> {
     let node = |label: &str, children: Vec<DispositionNode>| DispositionNode {
         label: label.into(),
         children,
+        callback: false,
     };
     store
         .set_crm_settings(&CrmSettings {

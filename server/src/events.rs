@@ -178,6 +178,12 @@ fn visible(viewer: &Viewer, teams: &Option<Vec<i64>>, e: &StoredEvent) -> bool {
     {
         return false;
     }
+    // A user's reminders are theirs alone, whatever their role.
+    if let ServerEvent::Reminders { user_id } = e.event
+        && user_id != viewer.user_id
+    {
+        return false;
+    }
     match (teams, e.team_id) {
         (None, _) | (_, None) => true,
         (Some(teams), Some(t)) => teams.contains(&t),

@@ -122,6 +122,10 @@ pub async fn serve(
         }
     };
     presence::spawn_sweeper(state.clone());
+    routes::reminders::spawn_scheduler(
+        state.clone(),
+        std::time::Duration::from_secs(state.config.reminder_check_secs.max(1)),
+    );
     web::follow_settings(state.clone());
     // Events written by other instances on a shared database (PostgreSQL), from the same
     // point: those written before the relay listens are relayed too.

@@ -122,6 +122,15 @@ fn WrapUp(call: CallInfo) -> impl IntoView {
         RwSignal::new(String::new()),
         RwSignal::new(String::new()),
     );
+    // A disposition marked "schedule callback" asks when (the agent's local time).
+    let (callback_at, callback_note) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
+    let callback_error = RwSignal::new(None::<Msg>);
+    let wants_callback = move || {
+        found.with(|c| {
+            c.as_ref()
+                .is_some_and(|c| c.wants_callback(&l1.get(), &l2.get(), &l3.get()))
+        })
+    };
     let level2 = move || tree.with(|t| children_of(t, &l1.get()));
     let level3 = move || children_of(&level2(), &l2.get());
     let options = |nodes: Vec<DispositionNode>| {
@@ -135,6 +144,22 @@ fn WrapUp(call: CallInfo) -> impl IntoView {
     let campaign_name = call.campaign.clone();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        let callback = if wants_callback() {
+            let at = callback_at.get_untracked();
+            // The browser's own clock and zone; the server checks again in the agent's.
+            if !crate::components::time::is_future_local(&at) {
+                callback_error.set(Some(Msg::CallbackInPast));
+                return;
+            }
+            Some(agentdesk_protocol::CallbackRequest {
+                at,
+                note: callback_note.get_untracked(),
+            })
+        } else {
+            None
+        };
+        callback_error.set(None);
+        bridge.next_callback.set_value(callback);
         let disposition = CallDisposition {
             campaign: campaign_name.clone(),
             callerid: callerid.clone(),
@@ -185,6 +210,18 @@ fn WrapUp(call: CallInfo) -> impl IntoView {
             </Show>
             <label><span id="wrap-d1-label">{move || field_label(1)}</span><input class="input" id="wrap-d1" maxlength="200" on:input=move |ev| d1.set(event_target_value(&ev)) /></label>
             <label><span id="wrap-d2-label">{move || field_label(2)}</span><input class="input" id="wrap-d2" maxlength="200" on:input=move |ev| d2.set(event_target_value(&ev)) /></label>
+            <Show when=wants_callback>
+                <label>{move || i18n.t(Msg::CallbackAt)}
+                    <input class="input" type="datetime-local" id="wrap-callback-at" required
+                        prop:value=callback_at
+                        on:input=move |ev| { callback_at.set(event_target_value(&ev)); callback_error.set(None); } />
+                </label>
+                <label>{move || i18n.t(Msg::CallbackNote)}
+                    <input class="input" id="wrap-callback-note" maxlength="500"
+                        on:input=move |ev| callback_note.set(event_target_value(&ev)) />
+                </label>
+                {move || callback_error.get().map(|m| view! { <p class="field-error" role="alert" id="wrap-callback-error">{move || i18n.t(m)}</p> })}
+            </Show>
             <label class="grow">{move || i18n.t(Msg::Comment)}
                 <input class="input" id="wrap-comment" maxlength="2000" on:input=move |ev| comment.set(event_target_value(&ev)) />
             </label>

@@ -68,6 +68,8 @@ pub fn field_label(field: &str, t: &impl Fn(Msg) -> &'static str) -> String {
         "frame_sandbox" => Msg::FrameSandbox,
         "frame_allow" => Msg::FrameAllow,
         "comment" => Msg::Comment,
+        "callback_at" => Msg::CallbackAt,
+        "callback_note" => Msg::CallbackNote,
         "l1" => Msg::Level1,
         "l2" => Msg::Level2,
         "l3" => Msg::Level3,

@@ -196,6 +196,25 @@ pub fn use_clock() -> RwSignal<i64> {
     expect_context::<Clock>().second
 }
 
+/// Whether a date-time input's value (`2026-12-07T09:30`, local time) is later than
+/// now, on this browser's clock and in its zone. An empty or unreadable value is not.
+pub fn is_future_local(value: &str) -> bool {
+    if value.trim().is_empty() {
+        return false;
+    }
+    #[cfg(target_arch = "wasm32")]
+    {
+        // A date-time without an offset is local time (ECMAScript's date-time format).
+        let at = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(value)).get_time();
+        !at.is_nan() && at > js_sys::Date::now()
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        chrono::NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M")
+            .is_ok_and(|t| t > chrono::Local::now().naive_local())
+    }
+}
+
 /// `m:ss`, or `h:mm:ss` from an hour on.
 pub fn elapsed(secs: u64) -> String {
     let (h, m, s) = (secs / 3600, (secs / 60) % 60, secs % 60);

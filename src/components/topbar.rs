@@ -8,6 +8,7 @@ use leptos_router::components::A;
 
 use crate::api;
 use crate::components::dialpad::DialPad;
+use crate::components::reminders::Reminders;
 use crate::components::status_picker::StatusPicker;
 use crate::i18n::{Msg, use_i18n};
 use crate::session::{self, use_session};
@@ -68,6 +69,7 @@ pub fn TopBar() -> impl IntoView {
                 </Show>
             </nav>
             <div class="topbar-spacer"></div>
+            <Reminders />
             <DialPad />
             <StatusPicker />
             <label class="locale-picker">

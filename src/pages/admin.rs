@@ -13,6 +13,9 @@ use crate::components::error::describe_for_admin;
 use crate::i18n::{Msg, use_i18n};
 use crate::session::use_session;
 
+/// Ends a line whose disposition schedules a callback.
+pub const CALLBACK_MARK: &str = "[callback]";
+
 /// Indented lines → tree. Lines indented deeper than one level below their parent, or
 /// more than three levels, are errors (with the line number).
 pub fn parse_tree(text: &str) -> Result<Vec<DispositionNode>, String> {
@@ -28,9 +31,15 @@ pub fn parse_tree(text: &str) -> Result<Vec<DispositionNode>, String> {
                 n + 1
             ));
         }
+        let text = line.trim();
+        let (label, callback) = match text.strip_suffix(CALLBACK_MARK) {
+            Some(label) => (label.trim_end(), true),
+            None => (text, false),
+        };
         let node = DispositionNode {
-            label: line.trim().to_string(),
+            label: label.to_string(),
             children: vec![],
+            callback,
         };
         let parent = match indent / 2 {
             0 => Some(&mut roots),
@@ -53,6 +62,10 @@ pub fn format_tree(nodes: &[DispositionNode]) -> String {
         for n in nodes {
             out.push_str(&"  ".repeat(depth));
             out.push_str(&n.label);
+            if n.callback {
+                out.push(' ');
+                out.push_str(CALLBACK_MARK);
+            }
             out.push('\n');
             walk(&n.children, depth + 1, out);
         }
@@ -279,5 +292,20 @@ mod tests {
         assert!(parse_tree("  huérfano").is_err());
         assert!(parse_tree("a\n   b").is_err());
         assert!(parse_tree("a\n  b\n    c\n      d").is_err());
+    }
+
+    #[test]
+    fn a_callback_mark_flags_its_disposition_and_round_trips() {
+        let text = "Volver a llamar [callback]\nVenta\n  Pensando  [callback]\n";
+        let tree = parse_tree(text).unwrap();
+        assert_eq!(tree[0].label, "Volver a llamar");
+        assert!(tree[0].callback);
+        assert!(!tree[1].callback);
+        assert_eq!(tree[1].children[0].label, "Pensando");
+        assert!(tree[1].children[0].callback);
+        assert_eq!(
+            format_tree(&tree),
+            "Volver a llamar [callback]\nVenta\n  Pensando [callback]\n"
+        );
     }
 }

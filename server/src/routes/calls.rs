@@ -17,6 +17,7 @@ use crate::extract::{ApiJson, ApiPath};
 use crate::presence::{self, Change};
 use crate::store::AuditEntry;
 use crate::store::calls::{CallRefusal, NewCall};
+use crate::store::reminders::NewReminder;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -354,12 +355,35 @@ async fn dispose(
             ));
         }
     }
+    // A callback is checked before anything is saved: a refused time saves nothing.
+    let callback = match &req.callback {
+        Some(cb) => Some((callback_zone(&state, caller.viewer.user_id).await?, cb)),
+        None => None,
+    }
+    .map(|(zone, cb)| {
+        super::reminders::callback_due(cb, zone, crate::clock::now()).map(|due| (due, cb))
+    })
+    .transpose()?;
     let agent = agent_name(&state, caller.viewer.user_id).await?;
     let (info, events) = state
         .store
         .dispose_call(caller.viewer.user_id, &agent, d)
         .await?
         .map_err(refusal)?;
+    // One reminder per call: disposing again with another time moves it.
+    if let Some((due_at, cb)) = callback {
+        let (_, scheduled) = state
+            .store
+            .schedule_reminder(&NewReminder {
+                user_id: caller.viewer.user_id,
+                contact_id: info.contact_id,
+                call_guid: Some(info.guid.clone()),
+                due_at,
+                note: cb.note.trim().to_string(),
+            })
+            .await?;
+        state.events.publish(scheduled);
+    }
     // A replay changes nothing and is not sent again; a new or corrected disposition
     // goes to uContact's REST API too, when it is configured.
     if !events.is_empty()
@@ -372,4 +396,15 @@ async fn dispose(
     // Disposing an older call leaves the agent in wrap-up while another is still owed.
     settle_wrap_up(&state, caller.viewer.user_id).await;
     Ok(ApiJson(info))
+}
+
+/// The agent's time zone, which a callback's local time is read in.
+async fn callback_zone(state: &AppState, user_id: i64) -> ApiResult<chrono_tz::Tz> {
+    let me = state
+        .store
+        .me(user_id)
+        .await?
+        .ok_or(ApiError::Unauthorized)?;
+    // A zone stored before it was checked is UTC rather than a refusal.
+    Ok(me.time_zone.parse().unwrap_or(chrono_tz::Tz::UTC))
 }

@@ -9,6 +9,7 @@ pub mod ingest;
 mod launch;
 pub use launch::launch_canonical;
 mod me;
+pub mod reminders;
 mod status;
 mod teams;
 mod webhooks;
@@ -31,6 +32,7 @@ pub fn api() -> Router<AppState> {
         .merge(launch::router())
         .merge(events::router())
         .merge(status::router())
+        .merge(reminders::router())
         .merge(teams::router())
         .merge(ingest::router())
         .merge(webhooks::router())

@@ -1,7 +1,7 @@
 //! Teams, users, sessions, login failures and the audit log: the store's accounts part.
 //! One implementation for both backends (`store/shared/accounts.rs`).
 
-use agentdesk_protocol::{Me, TeamRef, UpdateMe, UserSummary};
+use agentdesk_protocol::{AuditRecord, Me, TeamRef, UpdateMe, UserSummary};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
@@ -52,4 +52,81 @@ pub trait AccountStore: Send + Sync {
     async fn audit(&self, entry: AuditEntry) -> StoreResult<()>;
     /// The newest audit records, newest first.
     async fn audit_log(&self, limit: u32) -> StoreResult<Vec<agentdesk_protocol::AuditRecord>>;
+}
+
+/// A team from its `(id, name)` columns.
+pub(crate) fn team((id, name): (i64, String)) -> TeamRef {
+    TeamRef { id, name }
+}
+
+/// The signed-in user's row, by name.
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct MeRow {
+    id: i64,
+    username: String,
+    display_name: String,
+    role: String,
+    can_email: bool,
+    locale: String,
+    time_zone: String,
+    ucontact_agent: Option<String>,
+}
+
+impl MeRow {
+    pub(crate) fn into_me(self, teams: Vec<TeamRef>) -> StoreResult<Me> {
+        Ok(Me {
+            id: self.id,
+            username: self.username,
+            display_name: self.display_name,
+            role: super::role(&self.role)?,
+            can_email: self.can_email,
+            locale: self
+                .locale
+                .parse()
+                .map_err(|e| super::corrupt("locale", e))?,
+            time_zone: self.time_zone,
+            ucontact_agent: self.ucontact_agent,
+            teams,
+            can_delete: false,
+        })
+    }
+}
+
+/// A (user, team) pair of the user list, by name (the team NULL for a user in none the
+/// viewer sees).
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct UserTeamRow {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub can_email: bool,
+    pub team_id: Option<i64>,
+    pub team_name: Option<String>,
+}
+
+/// An audit-log row, by name.
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct AuditRow {
+    id: i64,
+    at: i64,
+    user_id: Option<i64>,
+    username: Option<String>,
+    action: String,
+    target: Option<String>,
+    ip: Option<String>,
+}
+
+impl From<AuditRow> for AuditRecord {
+    fn from(r: AuditRow) -> Self {
+        AuditRecord {
+            id: r.id,
+            at: super::from_ms(r.at),
+            user_id: r.user_id,
+            username: r.username,
+            action: r.action,
+            target: r.target,
+            ip: r.ip,
+        }
+    }
 }

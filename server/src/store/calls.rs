@@ -1,10 +1,80 @@
-//! Storage of telephony: CRM settings, campaigns, calls and their uContact-shaped events.
+//! Storage of telephony: calls and their uContact-shaped events (the CRM settings and
+//! campaigns they follow: [`super::crm`]).
 
 use agentdesk_protocol::bridge::CallDisposition;
-use agentdesk_protocol::{CallInfo, Campaign, CrmSettings, Direction};
+use agentdesk_protocol::{CallInfo, Direction};
 use async_trait::async_trait;
 
-use super::{StoreResult, StoredEvent, Viewer};
+use super::{StoreResult, StoredEvent, Viewer, from_ms};
+
+/// The columns of a call as every read selects them (`CALL_SELECT` in
+/// `store/shared/calls.rs`), by name.
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct CallRow {
+    guid: String,
+    contact_id: i64,
+    activity_id: Option<i64>,
+    campaign: String,
+    destination: String,
+    did: String,
+    direction: String,
+    ring_at: i64,
+    end_at: Option<i64>,
+    hung_up_by: Option<String>,
+    l1: Option<String>,
+    l2: Option<String>,
+    l3: Option<String>,
+    d1: Option<String>,
+    d2: Option<String>,
+    comment: Option<String>,
+    disposed_at: Option<i64>,
+    require_disposition: bool,
+    pub team_id: i64,
+    ucontact_sync: Option<String>,
+}
+
+impl CallRow {
+    pub(crate) fn into_call(self) -> CallInfo {
+        let (ring, end) = (self.ring_at, self.end_at);
+        let disposition = self.disposed_at.map(|_| CallDisposition {
+            campaign: self.campaign.clone(),
+            callerid: self.destination.clone(),
+            guid: self.guid.clone(),
+            l1: self.l1.unwrap_or_default(),
+            l2: self.l2.unwrap_or_default(),
+            l3: self.l3.unwrap_or_default(),
+            d1: self.d1.unwrap_or_default(),
+            d2: self.d2.unwrap_or_default(),
+            comment: self.comment.unwrap_or_default(),
+        });
+        CallInfo {
+            guid: self.guid,
+            contact_id: self.contact_id,
+            activity_id: self.activity_id,
+            campaign: self.campaign,
+            destination: self.destination,
+            did: self.did,
+            direction: if self.direction == "inbound" {
+                Direction::Inbound
+            } else {
+                Direction::Outbound
+            },
+            started_at: from_ms(ring),
+            ended_at: end.map(from_ms),
+            duration_secs: end
+                .map(|e| u32::try_from((e - ring).max(0) / 1000).unwrap_or(u32::MAX))
+                .unwrap_or(0),
+            hung_up_by: self.hung_up_by,
+            disposition,
+            requires_disposition: self.require_disposition,
+            // An unreadable sync state (a hand-edited row) shows as none rather than
+            // failing the call's every read.
+            sync: self
+                .ucontact_sync
+                .and_then(|j| serde_json::from_str(&j).ok()),
+        }
+    }
+}
 
 /// A call to record: its contact is already resolved.
 #[derive(Debug, Clone)]
@@ -57,39 +127,8 @@ pub(crate) fn same_disposition(
     })
 }
 
-/// A campaign from its stored columns (both backends keep the same four).
-pub(crate) fn campaign_from(
-    name: String,
-    require_disposition: bool,
-    tree: &str,
-    options: &str,
-) -> StoreResult<Campaign> {
-    Ok(Campaign {
-        name,
-        require_disposition,
-        dispositions: serde_json::from_str(tree).map_err(|e| super::corrupt("dispositions", e))?,
-        options: serde_json::from_str(options)
-            .map_err(|e| super::corrupt("campaign options", e))?,
-    })
-}
-
-/// A campaign's tree and options as stored (JSON text).
-pub(crate) fn campaign_columns(c: &Campaign) -> StoreResult<(String, String)> {
-    let text = |e: serde_json::Error| super::StoreError::Other(e.to_string());
-    Ok((
-        serde_json::to_string(&c.dispositions).map_err(text)?,
-        serde_json::to_string(&c.options).map_err(text)?,
-    ))
-}
-
 #[async_trait]
 pub trait CallStore: Send + Sync {
-    async fn crm_settings(&self) -> StoreResult<CrmSettings>;
-    /// Store the settings and log `settings.changed` (every instance's policy follows).
-    async fn set_crm_settings(&self, settings: &CrmSettings) -> StoreResult<Vec<StoredEvent>>;
-    async fn campaigns(&self) -> StoreResult<Vec<Campaign>>;
-    async fn upsert_campaign(&self, campaign: &Campaign) -> StoreResult<()>;
-
     /// Screen pop: the contact visible to the viewer with this external id (the CRM's
     /// customer id, uContact's `clientId`), else with this E.164 phone, else a new one in
     /// the viewer's first team carrying both (named after the number, or the id).

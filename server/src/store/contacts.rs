@@ -1,10 +1,12 @@
 //! Contacts: search, read, create, correct. One implementation for both backends
 //! (`store/shared/contacts.rs`).
 
-use agentdesk_protocol::{Contact, ContactSummary};
+use std::collections::BTreeMap;
+
+use agentdesk_protocol::{Contact, ContactSummary, TeamRef};
 use async_trait::async_trait;
 
-use super::{NewContact, StoreResult, Viewer};
+use super::{NewContact, StoreResult, Viewer, corrupt, from_ms};
 
 #[async_trait]
 pub trait ContactStore: Send + Sync {
@@ -23,4 +25,70 @@ pub trait ContactStore: Send + Sync {
     /// `created_at` is kept). `false`: no such contact in that team. A second contact
     /// with the same external id in the team is a [`StoreError::Conflict`].
     async fn update_contact(&self, id: i64, contact: &NewContact) -> StoreResult<bool>;
+}
+
+/// A contact of a search's result, by name.
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct ContactSummaryRow {
+    id: i64,
+    name: String,
+    phone: Option<String>,
+    email: Option<String>,
+    team_id: i64,
+    team_name: String,
+    last_activity_at: Option<i64>,
+}
+
+impl From<ContactSummaryRow> for ContactSummary {
+    fn from(r: ContactSummaryRow) -> Self {
+        ContactSummary {
+            id: r.id,
+            name: r.name,
+            phone: r.phone,
+            email: r.email,
+            team: TeamRef {
+                id: r.team_id,
+                name: r.team_name,
+            },
+            last_activity_at: r.last_activity_at.map(from_ms),
+        }
+    }
+}
+
+/// A contact's detail row, by name (attributes as JSON text; the count of the
+/// activities the viewer sees).
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct ContactRow {
+    id: i64,
+    name: String,
+    phone: Option<String>,
+    email: Option<String>,
+    external_id: Option<String>,
+    team_id: i64,
+    team_name: String,
+    attributes: String,
+    created_at: i64,
+    activity_count: i64,
+}
+
+impl ContactRow {
+    /// The contact; unreadable attributes are an error, not an empty map.
+    pub(crate) fn into_contact(self) -> StoreResult<Contact> {
+        let attributes: BTreeMap<String, String> =
+            serde_json::from_str(&self.attributes).map_err(|e| corrupt("attributes", e))?;
+        Ok(Contact {
+            id: self.id,
+            name: self.name,
+            phone: self.phone,
+            email: self.email,
+            external_id: self.external_id,
+            team: TeamRef {
+                id: self.team_id,
+                name: self.team_name,
+            },
+            attributes,
+            created_at: from_ms(self.created_at),
+            activity_count: u64::try_from(self.activity_count).unwrap_or(0),
+        })
+    }
 }

@@ -7,13 +7,16 @@
 pub mod accounts;
 pub mod calls;
 pub mod contacts;
+pub mod crm;
 pub mod events;
 pub mod ingest;
 pub mod integrations;
 mod postgres;
+pub mod reminders;
 pub mod search;
 mod sqlite;
 pub mod status;
+pub mod supervision;
 pub mod timeline;
 
 use std::sync::Arc;
@@ -230,9 +233,12 @@ pub trait Store:
     + events::EventStore
     + integrations::IntegrationStore
     + calls::CallStore
+    + crm::CrmStore
     + status::StatusStore
+    + supervision::SupervisionStore
     + ingest::IngestStore
     + timeline::TimelineStore
+    + reminders::ReminderStore
     + Send
     + Sync
     + 'static

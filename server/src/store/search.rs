@@ -206,6 +206,34 @@ pub fn walk_total(total: u64, capped: bool) -> u64 {
     if capped { u64::MAX } else { total }
 }
 
+/// An activity written before its search entry had terms (before migration 0007), as
+/// the backfill reads it, by name.
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct Unindexed {
+    pub id: i64,
+    pub contact_id: i64,
+    pub team_id: i64,
+    pub detail: String,
+    pub occurred_at: i64,
+    pub subject: Option<String>,
+    pub sender: Option<String>,
+    pub body: Option<String>,
+}
+
+impl Unindexed {
+    /// Its index terms. A detail that no longer parses gets an entry without words
+    /// (its timeline key stays: the activity is still listed).
+    pub(crate) fn terms(&self) -> String {
+        serde_json::from_str::<ActivityDetail>(&self.detail)
+            .map(|detail| {
+                let email =
+                    stored_email(self.subject.clone(), self.sender.clone(), self.body.clone());
+                index_terms(self.contact_id, self.team_id, &detail, email.as_ref())
+            })
+            .unwrap_or_default()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,18 +1,47 @@
 //! Storage of agent status: status values, presence rows, open streams and the
 //! connection-event log. Transitions follow [`agentdesk_protocol::presence::transition`].
 
-use agentdesk_protocol::{
-    AgentStatus, Board, ConnectionEvent, ConnectionEventPage, StatusDef, UpsertStatus,
-};
+use agentdesk_protocol::presence::Presence;
+use agentdesk_protocol::{AgentStatus, StatusDef, UpsertStatus};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use super::{StoreResult, StoredEvent, Viewer};
+use super::{StoreResult, StoredEvent};
 use agentdesk_protocol::presence::Change;
 
 /// The result of a change: the status now, whether the choice was queued, and the
 /// events to publish.
 pub type Changed = (AgentStatus, bool, Vec<StoredEvent>);
+
+/// An agent's presence row, by name (both backends' reads select these columns).
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct PresenceRow {
+    session_id: Option<String>,
+    connected: bool,
+    status: String,
+    since: i64,
+    pending: Option<String>,
+    in_call: bool,
+    pre_call: Option<String>,
+    disconnected_at: Option<i64>,
+    before_disconnect: Option<String>,
+}
+
+impl From<PresenceRow> for Presence {
+    fn from(r: PresenceRow) -> Self {
+        Presence {
+            session_id: r.session_id,
+            connected: r.connected,
+            status: r.status,
+            since: r.since,
+            pending: r.pending,
+            in_call: r.in_call,
+            pre_call: r.pre_call,
+            disconnected_at: r.disconnected_at,
+            before_disconnect: r.before_disconnect,
+        }
+    }
+}
 
 #[async_trait]
 pub trait StatusStore: Send + Sync {
@@ -72,39 +101,4 @@ pub trait StatusStore: Send + Sync {
         now: DateTime<Utc>,
         restore_ms: i64,
     ) -> StoreResult<Vec<StoredEvent>>;
-
-    /// May the viewer read this user's status and log? Themselves, anyone sharing a
-    /// team for supervisors, everyone for admins.
-    async fn can_watch(&self, viewer: &Viewer, user_id: i64) -> StoreResult<bool>;
-    /// Newest first, `[from, to)` in ms.
-    async fn connection_events(
-        &self,
-        user_id: i64,
-        from: Option<i64>,
-        to: Option<i64>,
-        page: u32,
-    ) -> StoreResult<ConnectionEventPage>;
-    /// Oldest first, `[from, to)`, at most `limit` rows after `after_id` (for exports).
-    async fn connection_events_range(
-        &self,
-        user_id: i64,
-        from: i64,
-        to: i64,
-        after_id: i64,
-        limit: u32,
-    ) -> StoreResult<Vec<ConnectionEvent>>;
-    /// The value of the user's last event before `t`.
-    async fn status_at(&self, user_id: i64, t: i64) -> StoreResult<Option<String>>;
-    /// A page of the queue_log rows of `agent` (uContact's agent name) in `[from, to)`
-    /// (ms) of the teams `teams` (`None`: every team), newest first; the total with it.
-    async fn queue_log_page(
-        &self,
-        agent: &str,
-        teams: Option<&[i64]>,
-        from: i64,
-        to: i64,
-        page: u32,
-    ) -> StoreResult<(Vec<agentdesk_protocol::QueueLogEntry>, u64)>;
-    /// The agents of the viewer's teams with their status and current call.
-    async fn board(&self, viewer: &Viewer) -> StoreResult<Board>;
 }

@@ -19,14 +19,17 @@ fn tree() -> Campaign {
         dispositions: vec![
             DispositionNode {
                 label: "Venta".into(),
+                callback: false,
                 children: vec![DispositionNode {
                     label: "Plan anual".into(),
                     children: vec![],
+                    callback: false,
                 }],
             },
             DispositionNode {
                 label: "No interesado".into(),
                 children: vec![],
+                callback: false,
             },
         ],
     }
@@ -536,6 +539,7 @@ fn chain(name: &str, depth: usize) -> Campaign {
         vec![DispositionNode {
             label: format!("Nivel {}", n + 1),
             children,
+            callback: false,
         }]
     });
     Campaign {

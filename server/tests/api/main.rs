@@ -17,6 +17,7 @@ mod ingest;
 mod linking;
 mod perteam;
 mod queue_log;
+mod reminders;
 mod screen_pop;
 mod search;
 mod status;

@@ -1,10 +1,7 @@
-//! One timeline item: its title, body and badges by kind, the running clock of a call in
+//! One timeline item: its summary (`summary.rs`), the running clock of a call in
 //! progress, the source panel (opened on demand) and delete.
 
-use agentdesk_protocol::{
-    Activity, ActivityDetail, ActivityKind, CallOutcome, Direction, EmailStatus, SyncState,
-    TicketStatus,
-};
+use agentdesk_protocol::{Activity, ActivityDetail, ActivityKind, CallOutcome};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -13,17 +10,8 @@ use crate::components::error::{ErrorNotice, describe};
 use crate::components::time::Time;
 use crate::i18n::{Msg, use_i18n};
 
-pub fn kind_label(kind: ActivityKind) -> Msg {
-    match kind {
-        ActivityKind::Email => Msg::KindEmail,
-        ActivityKind::Chat => Msg::KindChat,
-        ActivityKind::Ticket => Msg::KindTicket,
-        ActivityKind::Call => Msg::KindCall,
-        ActivityKind::Sms => Msg::KindSms,
-        ActivityKind::Note => Msg::KindNote,
-        ActivityKind::FollowUp => Msg::KindFollowUp,
-    }
-}
+use super::summary::{Summary, summary};
+pub use super::summary::{duration, kind_label};
 
 pub fn kind_icon(kind: ActivityKind) -> &'static str {
     match kind {
@@ -35,26 +23,6 @@ pub fn kind_icon(kind: ActivityKind) -> &'static str {
         ActivityKind::Note => "✎",
         ActivityKind::FollowUp => "↻",
     }
-}
-
-fn direction_label(d: Direction) -> Msg {
-    match d {
-        Direction::Inbound => Msg::Inbound,
-        Direction::Outbound => Msg::Outbound,
-    }
-}
-
-/// `512 B`, `12 KB`, `3.4 MB`.
-fn byte_size(n: u64) -> String {
-    match n {
-        0..1_000 => format!("{n} B"),
-        1_000..1_000_000 => format!("{} KB", n / 1_000),
-        _ => format!("{:.1} MB", n as f64 / 1_000_000.0),
-    }
-}
-
-pub fn duration(secs: u32) -> String {
-    format!("{}:{:02}", secs / 60, secs % 60)
 }
 
 use agentdesk_protocol::text::highlight_runs;
@@ -78,147 +46,11 @@ pub fn ActivityItem(activity: Activity, words: Vec<String>, can_delete: bool) ->
     let kind = activity.kind;
     let id = activity.id;
     let author = activity.user.as_ref().map(|u| u.display_name.clone());
-    let (title, body, badges): (String, String, Vec<(Msg, &'static str)>) = match &activity.detail {
-        ActivityDetail::Email {
-            direction,
-            status,
-            content,
-        } => {
-            let mut badges = vec![(direction_label(*direction), "")];
-            if let Some(s) = status {
-                badges.push(match s {
-                    EmailStatus::Sent => (Msg::StatusSent, "ok"),
-                    EmailStatus::Failed => (Msg::StatusFailed, "bad"),
-                    EmailStatus::Queued => (Msg::StatusQueued, "warn"),
-                    EmailStatus::Draft => (Msg::StatusDraft, ""),
-                });
-            }
-            match content {
-                Some(c) => {
-                    let mut body = format!("{} — {}", c.sender, c.snippet);
-                    // Attachments: name, type and size, after the text.
-                    for a in &c.attachments {
-                        body.push_str(&format!(
-                            " · 📎 {} ({}, {})",
-                            a.name,
-                            a.content_type,
-                            byte_size(a.size)
-                        ));
-                    }
-                    (c.subject.clone(), body, badges)
-                }
-                None => (String::new(), String::new(), badges),
-            }
-        }
-        ActivityDetail::Chat {
-            first_message,
-            duration_secs,
-            message_count,
-            ..
-        } => (
-            first_message.clone(),
-            format!("{} · {message_count}", duration(*duration_secs)),
-            vec![],
-        ),
-        ActivityDetail::Ticket {
-            ticket_id,
-            subject,
-            status,
-            event,
-        } => (
-            format!("{ticket_id} · {subject}"),
-            String::new(),
-            vec![
-                (
-                    match event.as_str() {
-                        "created" => Msg::TicketCreated,
-                        "closed" => Msg::TicketClosedEvent,
-                        _ => Msg::TicketChanged,
-                    },
-                    "",
-                ),
-                match status {
-                    TicketStatus::Open => (Msg::TicketOpen, "warn"),
-                    TicketStatus::Pending => (Msg::TicketPending, "warn"),
-                    TicketStatus::Solved => (Msg::TicketSolved, "ok"),
-                    TicketStatus::Closed => (Msg::TicketClosed, ""),
-                },
-            ],
-        ),
-        ActivityDetail::Call {
-            direction,
-            number,
-            campaign,
-            duration_secs,
-            disposition,
-            outcome,
-        } => {
-            let mut badges = vec![(direction_label(*direction), "")];
-            match outcome {
-                Some(CallOutcome::InProgress) => badges.push((Msg::CallInProgress, "live")),
-                Some(CallOutcome::NoAnswer) => badges.push((Msg::NotAnswered, "bad")),
-                Some(CallOutcome::Busy) => badges.push((Msg::CallBusy, "bad")),
-                Some(CallOutcome::Failed) => badges.push((Msg::CallFailed, "bad")),
-                Some(CallOutcome::Answered) => {}
-                // Older records say nothing: 0 seconds billed reads as not answered.
-                None if *duration_secs == 0 => badges.push((Msg::NotAnswered, "bad")),
-                None => {}
-            }
-            let mut dispo = disposition
-                .as_ref()
-                .map(|d| {
-                    let path = [d.l1.as_str(), d.l2.as_str(), d.l3.as_str()]
-                        .into_iter()
-                        .filter(|s| !s.is_empty())
-                        .collect::<Vec<_>>()
-                        .join(" › ");
-                    if d.comment.is_empty() {
-                        path
-                    } else {
-                        format!("{path} — «{}»", d.comment)
-                    }
-                })
-                .unwrap_or_default();
-            // The disposition's delivery to uContact's REST API, when the server sends it.
-            match disposition.as_ref().and_then(|d| d.sync.as_ref()) {
-                Some(s) if s.state == SyncState::Sent => badges.push((Msg::SyncSent, "ok")),
-                Some(s) if s.state == SyncState::Failed => {
-                    badges.push((Msg::SyncFailed, "bad"));
-                    if let Some(why) = &s.reason {
-                        dispo = format!("{dispo} ({why})");
-                    }
-                }
-                Some(_) => badges.push((Msg::SyncPending, "warn")),
-                None => {}
-            }
-            // A call in progress shows its running time instead (below).
-            let shown = if *outcome == Some(CallOutcome::InProgress) {
-                dispo
-            } else {
-                format!("{} {dispo}", duration(*duration_secs))
-            };
-            (
-                format!("{number} · {campaign}"),
-                shown.trim().to_string(),
-                badges,
-            )
-        }
-        ActivityDetail::Sms { direction, text } => (
-            text.clone(),
-            String::new(),
-            vec![(direction_label(*direction), "")],
-        ),
-        ActivityDetail::Note { text } => (text.clone(), String::new(), vec![]),
-        ActivityDetail::FollowUp {
-            rule,
-            channel,
-            message,
-        } => (
-            message.clone(),
-            rule.clone(),
-            vec![(kind_label(*channel), "")],
-        ),
-    };
+    let Summary {
+        title,
+        body,
+        badges,
+    } = summary(&activity.detail);
     let in_progress_since = match &activity.detail {
         ActivityDetail::Call {
             outcome: Some(CallOutcome::InProgress),
@@ -419,13 +251,6 @@ mod tests {
         assert_eq!(marked, vec!["Factura", "Lucía"]);
         let joined: String = runs.iter().map(|(s, _)| s.as_str()).collect();
         assert_eq!(joined, "Factura de Lucía, artefacto");
-    }
-
-    #[test]
-    fn attachment_sizes_read_as_people_say_them() {
-        assert_eq!(byte_size(8), "8 B");
-        assert_eq!(byte_size(12_345), "12 KB");
-        assert_eq!(byte_size(3_400_000), "3.4 MB");
     }
 
     #[test]

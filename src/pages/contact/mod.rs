@@ -4,6 +4,7 @@
 mod activity;
 mod item;
 mod pager;
+mod summary;
 
 use agentdesk_protocol::Contact;
 use leptos::prelude::*;

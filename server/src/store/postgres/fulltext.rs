@@ -3,18 +3,18 @@
 //! `term:*` prefix queries; the search page; and the backfill after a migration. The
 //! part of the timeline that differs by backend.
 
-use agentdesk_protocol::{ActivityDetail, KindCount, SEARCH_MATCH_LIMIT, TIMELINE_PAGE_SIZE};
+use agentdesk_protocol::{KindCount, SEARCH_MATCH_LIMIT, TIMELINE_PAGE_SIZE};
 use sqlx::pool::PoolConnection;
-use sqlx::{AssertSqlSafe, Postgres, Row};
+use sqlx::{AssertSqlSafe, Postgres};
 
 use super::timeline::{ACTIVITY_SELECT, Ingested, activities, bind_filter};
 use super::{PostgresStore, Tx, scoped};
-use crate::store::timeline::{ActivityRow, TeamKind};
+use crate::store::search::Unindexed;
+use crate::store::timeline::ActivityRow;
 use crate::store::{
     NewActivity, StoreResult, TimelinePage, TimelineRequest, Viewer, WalkFrom, ms, plan_walk,
     search,
 };
-use crate::text::contact_key;
 
 impl PostgresStore {
     /// Give every search entry without terms (those written before migration 0007) its
@@ -24,8 +24,9 @@ impl PostgresStore {
         self.refold_contacts().await?;
         loop {
             let mut tx = self.pool.begin().await?;
-            let rows = sqlx::query(
-                "SELECT a.id, a.contact_id, a.team_id, a.detail, e.subject, e.sender, e.body \
+            let rows: Vec<Unindexed> = sqlx::query_as(
+                "SELECT a.id, a.contact_id, a.team_id, a.detail, a.occurred_at, \
+                        e.subject, e.sender, e.body \
                  FROM activity_search s JOIN activities a ON a.id = s.activity_id \
                  LEFT JOIN incoming_emails e ON e.id = a.email_id \
                  WHERE s.terms IS NULL ORDER BY s.activity_id LIMIT 2000",
@@ -38,16 +39,8 @@ impl PostgresStore {
             let mut ids = Vec::with_capacity(rows.len());
             let mut terms = Vec::with_capacity(rows.len());
             for r in &rows {
-                ids.push(r.get::<i64, _>(0));
-                // A detail that no longer parses keeps an entry without words.
-                terms.push(
-                    serde_json::from_str::<ActivityDetail>(r.get(3))
-                        .map(|detail| {
-                            let email = search::stored_email(r.get(4), r.get(5), r.get(6));
-                            search::index_terms(r.get(1), r.get(2), &detail, email.as_ref())
-                        })
-                        .unwrap_or_default(),
-                );
+                ids.push(r.id);
+                terms.push(r.terms());
             }
             sqlx::query(
                 "UPDATE activity_search s SET terms = to_tsvector('simple', t.terms) \
@@ -61,42 +54,11 @@ impl PostgresStore {
         }
     }
 
-    /// Give every contact whose search key a migration emptied its key under the text
-    /// rule of today ([`contact_key`]), 2,000 per statement in id order.
-    async fn refold_contacts(&self) -> StoreResult<()> {
-        let mut after = 0_i64;
-        loop {
-            let rows: Vec<(i64, String, Option<String>)> = sqlx::query_as(
-                "SELECT id, name, email FROM contacts WHERE search_key = '' AND id > $1 \
-                 ORDER BY id LIMIT 2000",
-            )
-            .bind(after)
-            .fetch_all(&self.pool)
-            .await?;
-            let Some(last) = rows.last() else {
-                return Ok(());
-            };
-            after = last.0;
-            let (ids, keys): (Vec<i64>, Vec<String>) = rows
-                .iter()
-                .map(|(id, name, email)| (*id, contact_key(name, email.as_deref())))
-                .unzip();
-            sqlx::query(
-                "UPDATE contacts c SET search_key = t.key \
-                 FROM UNNEST($1::BIGINT[], $2::TEXT[]) AS t(id, key) WHERE c.id = t.id",
-            )
-            .bind(&ids)
-            .bind(&keys)
-            .execute(&self.pool)
-            .await?;
-        }
-    }
-
     /// A search page. The tsquery (`tsq`, see [`search::match_query`]) already holds the
     /// contact, the visible teams and the chosen kinds, so the GIN index yields exactly
     /// the matches; they are counted and their keys `(occurred_at, id)` — stored in the
     /// search entry — walked with the same plan as without search.
-    async fn search_page(
+    pub(crate) async fn search_page(
         &self,
         conn: &mut PoolConnection<Postgres>,
         viewer: &Viewer,
@@ -211,34 +173,23 @@ impl PostgresStore {
         })
     }
 
-    /// A search page of a contact's timeline: every word a prefix query on every
-    /// visible (team, kind) head — GIN matches prefixes itself.
-    pub(crate) async fn search_timeline(
+    /// The tsquery for a search's words under the visible (team, kind) heads: every
+    /// word a prefix query on every head (GIN matches prefixes itself). `None`: nothing
+    /// can match.
+    pub(crate) async fn search_query(
         &self,
-        conn: &mut PoolConnection<Postgres>,
-        viewer: &Viewer,
-        contact_id: i64,
-        req: &TimelineRequest,
-        pairs: &[TeamKind],
-        kind_counts: Vec<KindCount>,
-    ) -> StoreResult<TimelinePage> {
-        let heads = search::heads(contact_id, pairs, viewer.can_email);
-        let words: Vec<search::WordMatch> = req
-            .words
+        _conn: &mut PoolConnection<Postgres>,
+        heads: &[String],
+        words: &[String],
+    ) -> StoreResult<Option<String>> {
+        let words: Vec<search::WordMatch> = words
             .iter()
             .map(|w| search::WordMatch::Prefix {
-                heads: heads.clone(),
+                heads: heads.to_vec(),
                 word: search::term_word(w),
             })
             .collect();
-        match search::tsquery(&words) {
-            Some(tsq) => {
-                self.search_page(conn, viewer, contact_id, req, &tsq, kind_counts)
-                    .await
-            }
-            // Nothing visible of the chosen kinds: no match.
-            None => Ok(TimelinePage::no_match(kind_counts)),
-        }
+        Ok(search::tsquery(&words))
     }
 }
 

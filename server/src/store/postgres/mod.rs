@@ -19,8 +19,8 @@ use std::time::Duration;
 use agentdesk_protocol::ServerEvent;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{PgPool, Row};
 
 use super::{Store, StoreError, StoreResult, StoredEvent, Viewer};
 
@@ -37,6 +37,9 @@ mod calls;
 #[path = "../shared/contacts.rs"]
 mod contacts;
 #[allow(clippy::duplicate_mod)]
+#[path = "../shared/crm.rs"]
+mod crm;
+#[allow(clippy::duplicate_mod)]
 #[path = "../shared/events.rs"]
 mod events;
 mod fulltext;
@@ -49,8 +52,14 @@ mod integrations;
 mod presence;
 mod probe;
 #[allow(clippy::duplicate_mod)]
+#[path = "../shared/reminders.rs"]
+mod reminders;
+#[allow(clippy::duplicate_mod)]
 #[path = "../shared/status.rs"]
 mod status;
+#[allow(clippy::duplicate_mod)]
+#[path = "../shared/supervision.rs"]
+mod supervision;
 #[allow(clippy::duplicate_mod)]
 #[path = "../shared/timeline.rs"]
 mod timeline;
@@ -127,7 +136,6 @@ pub(crate) type Pending = Vec<(Option<i64>, ServerEvent)>;
 
 /// The store the shared modules implement their traits for.
 pub(crate) type Backend = PostgresStore;
-pub(crate) type DbRow = sqlx::postgres::PgRow;
 pub(crate) type Db = sqlx::Postgres;
 
 /// SQL's two-argument maximum.
@@ -345,12 +353,12 @@ pub(crate) const EVENTS_CHANNEL: &str = "agentdesk_events";
 /// The event log's reads that differ by backend (see `store/shared/events.rs`).
 impl PostgresStore {
     pub(crate) async fn newest_and_oldest_event(&self) -> StoreResult<(i64, i64)> {
-        let r = sqlx::query("SELECT COALESCE(MAX(id), 0), COALESCE(MIN(id), 0) FROM events")
-            .fetch_one(&self.pool)
-            .await?;
+        let (max, min): (i64, i64) =
+            sqlx::query_as("SELECT COALESCE(MAX(id), 0), COALESCE(MIN(id), 0) FROM events")
+                .fetch_one(&self.pool)
+                .await?;
         // With an empty log, the next id continues the identity sequence (ids are never
         // reused, so a client's Last-Event-ID stays meaningful after a prune).
-        let (max, min): (i64, i64) = (r.get(0), r.get(1));
         if max == 0 {
             let seq: Option<i64> = sqlx::query_scalar(
                 "SELECT pg_sequence_last_value(pg_get_serial_sequence('events', 'id'))",
@@ -370,7 +378,7 @@ impl PostgresStore {
     ) -> StoreResult<Option<(Viewer, String)>> {
         // Single use: the ticket is gone once a stream opened with it, so a ticket seen
         // in a log or a proxy's history opens nothing.
-        let row = sqlx::query(
+        let row: Option<(i64, String, bool, String)> = sqlx::query_as(
             "WITH t AS (DELETE FROM stream_tickets WHERE ticket_hash = $1 AND expires_at > $2 \
                         RETURNING user_id, session_hash) \
              SELECT u.id, u.role, u.can_email, t.session_hash FROM t \
@@ -381,14 +389,15 @@ impl PostgresStore {
         .bind(ms(now))
         .fetch_optional(&self.writer)
         .await?;
-        row.map(|r| {
+        row.map(|(user_id, user_role, can_email, session_hash)| {
+            let role = role(&user_role)?;
             Ok((
                 Viewer {
-                    user_id: r.get(0),
-                    role: role(r.get::<&str, _>(1))?,
-                    can_email: r.get(2),
+                    user_id,
+                    role,
+                    can_email,
                 },
-                r.get(3),
+                session_hash,
             ))
         })
         .transpose()

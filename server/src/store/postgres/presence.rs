@@ -19,6 +19,7 @@ use agentdesk_protocol::ServerEvent;
 use agentdesk_protocol::presence::{Outcome, Presence};
 
 use super::{EVENTS_CHANNEL, PostgresStore, Tx, WRITE_LOCK};
+use crate::store::status::PresenceRow;
 use crate::store::{StoreError, StoreResult, StoredEvent};
 
 /// Lock and read the agent's presence row (created on first use): `FOR UPDATE` holds
@@ -52,7 +53,7 @@ async fn read_presence(
     let select = if lock { LOCKED } else { PLAIN };
     // The row exists but for an agent's very first change: read it first, create it only
     // when missing (one round trip instead of two on the usual path).
-    let r = match sqlx::query(select)
+    let r: PresenceRow = match sqlx::query_as(select)
         .bind(user_id)
         .fetch_optional(&mut **tx)
         .await?
@@ -67,13 +68,13 @@ async fn read_presence(
             .bind(now)
             .execute(&mut **tx)
             .await?;
-            sqlx::query(select)
+            sqlx::query_as(select)
                 .bind(user_id)
                 .fetch_one(&mut **tx)
                 .await?
         }
     };
-    Ok(super::status::presence_from_row(&r))
+    Ok(r.into())
 }
 
 /// Write a change `out` that moved the agent's presence row: the row, its

@@ -4,10 +4,10 @@
 use agentdesk_protocol::{Me, TeamRef, UpdateMe, UserSummary};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::{AssertSqlSafe, Row};
+use sqlx::AssertSqlSafe;
 
-use super::{Backend, begin_write, corrupt, from_ms, ms, role, same_username, scoped};
-use crate::store::accounts::AccountStore;
+use super::{Backend, begin_write, from_ms, ms, role, same_username, scoped};
+use crate::store::accounts::{AccountStore, AuditRow, MeRow, UserTeamRow, team};
 use crate::store::{AuditEntry, FailureWindow, NewUser, SessionUser, StoreResult, Viewer};
 
 #[async_trait]
@@ -27,14 +27,12 @@ impl AccountStore for Backend {
     }
 
     async fn team_by_name(&self, name: &str) -> StoreResult<Option<TeamRef>> {
-        let row = sqlx::query("SELECT id, name FROM teams WHERE name = $1")
-            .bind(name)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.map(|r| TeamRef {
-            id: r.get(0),
-            name: r.get(1),
-        }))
+        let row: Option<(i64, String)> =
+            sqlx::query_as("SELECT id, name FROM teams WHERE name = $1")
+                .bind(name)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.map(team))
     }
 
     async fn list_teams(&self, viewer: &Viewer) -> StoreResult<Vec<TeamRef>> {
@@ -42,18 +40,12 @@ impl AccountStore for Backend {
             "SELECT t.id, t.name FROM teams t WHERE {} ORDER BY t.name",
             scoped("t.id")
         );
-        let rows = sqlx::query(AssertSqlSafe(sql))
+        let rows: Vec<(i64, String)> = sqlx::query_as(AssertSqlSafe(sql))
             .bind(viewer.all_teams())
             .bind(viewer.user_id)
             .fetch_all(&self.pool)
             .await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| TeamRef {
-                id: r.get(0),
-                name: r.get(1),
-            })
-            .collect())
+        Ok(rows.into_iter().map(team).collect())
     }
 
     async fn create_user(&self, u: NewUser) -> StoreResult<i64> {
@@ -90,15 +82,14 @@ impl AccountStore for Backend {
             "SELECT id, password_hash FROM users WHERE {}",
             same_username("username", 1)
         );
-        let row = sqlx::query(AssertSqlSafe(sql))
+        Ok(sqlx::query_as(AssertSqlSafe(sql))
             .bind(username)
             .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.map(|r| (r.get(0), r.get(1))))
+            .await?)
     }
 
     async fn me(&self, user_id: i64) -> StoreResult<Option<Me>> {
-        let Some(r) = sqlx::query(
+        let Some(r): Option<MeRow> = sqlx::query_as(
             "SELECT id, username, display_name, role, can_email, locale, time_zone, ucontact_agent \
              FROM users WHERE id = $1",
         )
@@ -108,34 +99,14 @@ impl AccountStore for Backend {
         else {
             return Ok(None);
         };
-        let teams = sqlx::query(
+        let teams: Vec<(i64, String)> = sqlx::query_as(
             "SELECT t.id, t.name FROM teams t JOIN team_members m ON m.team_id = t.id \
              WHERE m.user_id = $1 ORDER BY t.name",
         )
         .bind(user_id)
         .fetch_all(&self.pool)
-        .await?
-        .into_iter()
-        .map(|t| TeamRef {
-            id: t.get(0),
-            name: t.get(1),
-        })
-        .collect();
-        Ok(Some(Me {
-            id: r.get(0),
-            username: r.get(1),
-            display_name: r.get(2),
-            role: role(r.get::<&str, _>(3))?,
-            can_email: r.get(4),
-            locale: r
-                .get::<&str, _>(5)
-                .parse()
-                .map_err(|e| corrupt("locale", e))?,
-            time_zone: r.get(6),
-            ucontact_agent: r.get(7),
-            teams,
-            can_delete: false,
-        }))
+        .await?;
+        Ok(Some(r.into_me(teams.into_iter().map(team).collect())?))
     }
 
     async fn update_me(&self, user_id: i64, update: &UpdateMe) -> StoreResult<()> {
@@ -154,7 +125,8 @@ impl AccountStore for Backend {
     async fn list_users(&self, viewer: &Viewer) -> StoreResult<Vec<UserSummary>> {
         // One query for users and their teams (no N+1): rows are (user, team) pairs.
         let sql = format!(
-            "SELECT u.id, u.username, u.display_name, u.role, u.can_email, t.id, t.name \
+            "SELECT u.id, u.username, u.display_name, u.role, u.can_email, t.id AS team_id, \
+             t.name AS team_name \
              FROM users u LEFT JOIN team_members m ON m.user_id = u.id AND {} \
              LEFT JOIN teams t ON t.id = m.team_id \
              WHERE $1 OR u.id IN (SELECT m2.user_id FROM team_members m2 WHERE {}) \
@@ -163,29 +135,27 @@ impl AccountStore for Backend {
             scoped("m.team_id"),
             scoped("m2.team_id")
         );
-        let rows = sqlx::query(AssertSqlSafe(sql))
+        let rows: Vec<UserTeamRow> = sqlx::query_as(AssertSqlSafe(sql))
             .bind(viewer.all_teams())
             .bind(viewer.user_id)
             .fetch_all(&self.pool)
             .await?;
         let mut out: Vec<UserSummary> = Vec::new();
         for r in rows {
-            let id: i64 = r.get(0);
-            if out.last().map(|u| u.id) != Some(id) {
+            if out.last().map(|u| u.id) != Some(r.id) {
                 out.push(UserSummary {
-                    id,
-                    username: r.get(1),
-                    display_name: r.get(2),
-                    role: role(r.get::<&str, _>(3))?,
-                    can_email: r.get(4),
+                    id: r.id,
+                    username: r.username,
+                    display_name: r.display_name,
+                    role: role(&r.role)?,
+                    can_email: r.can_email,
                     teams: Vec::new(),
                 });
             }
-            if let (Some(tid), Some(name)) =
-                (r.get::<Option<i64>, _>(5), r.get::<Option<String>, _>(6))
+            if let (Some(id), Some(name)) = (r.team_id, r.team_name)
                 && let Some(u) = out.last_mut()
             {
-                u.teams.push(TeamRef { id: tid, name });
+                u.teams.push(TeamRef { id, name });
             }
         }
         Ok(out)
@@ -217,18 +187,19 @@ impl AccountStore for Backend {
         now: DateTime<Utc>,
         renew_to: DateTime<Utc>,
     ) -> StoreResult<Option<SessionUser>> {
-        let Some(r) = sqlx::query(
-            "SELECT u.id, u.role, u.can_email, s.expires_at FROM sessions s \
+        let Some((user_id, user_role, can_email, expires_ms)) =
+            sqlx::query_as::<_, (i64, String, bool, i64)>(
+                "SELECT u.id, u.role, u.can_email, s.expires_at FROM sessions s \
              JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2",
-        )
-        .bind(token_hash)
-        .bind(ms(now))
-        .fetch_optional(&self.pool)
-        .await?
+            )
+            .bind(token_hash)
+            .bind(ms(now))
+            .fetch_optional(&self.pool)
+            .await?
         else {
             return Ok(None);
         };
-        let mut expires_at = from_ms(r.get(3));
+        let mut expires_at = from_ms(expires_ms);
         // Renew only past half-life, so most requests stay read-only.
         if (expires_at - now) < (renew_to - now) / 2 {
             sqlx::query("UPDATE sessions SET expires_at = $1 WHERE token_hash = $2")
@@ -240,9 +211,9 @@ impl AccountStore for Backend {
         }
         Ok(Some(SessionUser {
             viewer: Viewer {
-                user_id: r.get(0),
-                role: role(r.get::<&str, _>(1))?,
-                can_email: r.get(2),
+                user_id,
+                role: role(&user_role)?,
+                can_email,
             },
             expires_at,
         }))
@@ -284,7 +255,8 @@ impl AccountStore for Backend {
                (SELECT MIN(at) FROM login_failures WHERE ip = $2 AND at > $3), \
                (SELECT MAX(at) FROM login_failures WHERE ip = $2 AND at > $3)"
         );
-        let r = sqlx::query(AssertSqlSafe(sql))
+        type Windows = (i64, Option<i64>, Option<i64>, i64, Option<i64>, Option<i64>);
+        let r: Windows = sqlx::query_as(AssertSqlSafe(sql))
             .bind(username)
             .bind(ip)
             .bind(ms(since))
@@ -295,10 +267,7 @@ impl AccountStore for Backend {
             oldest: o.map(from_ms),
             latest: l.map(from_ms),
         };
-        Ok((
-            window(r.get(0), r.get(1), r.get(2)),
-            window(r.get(3), r.get(4), r.get(5)),
-        ))
+        Ok((window(r.0, r.1, r.2), window(r.3, r.4, r.5)))
     }
 
     async fn clear_login_failures(&self, username: &str, ip: &str) -> StoreResult<()> {
@@ -328,23 +297,12 @@ impl AccountStore for Backend {
     }
 
     async fn audit_log(&self, limit: u32) -> StoreResult<Vec<agentdesk_protocol::AuditRecord>> {
-        let rows = sqlx::query(
+        let rows: Vec<AuditRow> = sqlx::query_as(
             "SELECT id, at, user_id, username, action, target, ip FROM audit_log ORDER BY id DESC LIMIT $1",
         )
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| agentdesk_protocol::AuditRecord {
-                id: r.get(0),
-                at: from_ms(r.get(1)),
-                user_id: r.get(2),
-                username: r.get(3),
-                action: r.get(4),
-                target: r.get(5),
-                ip: r.get(6),
-            })
-            .collect())
+        Ok(rows.into_iter().map(Into::into).collect())
     }
 }

@@ -7,69 +7,26 @@
 
 use agentdesk_protocol::bridge::CallDisposition;
 use agentdesk_protocol::{
-    ActivityDetail, CallInfo, CallOutcome, Campaign, CrmSettings, Direction, Disposition,
-    ServerEvent,
+    ActivityDetail, CallInfo, CallOutcome, Direction, Disposition, ServerEvent,
 };
 use async_trait::async_trait;
-use sqlx::{AssertSqlSafe, Row};
+use sqlx::AssertSqlSafe;
 
 use super::ingest::create_contact;
 use super::{
-    Backend, DbRow, Pending, Tx, begin_write, commit_events, corrupt, from_ms, ids_param, in_ids,
-    insert_activity, lock_keys, ms, scoped, update_activity_detail,
+    Backend, Pending, Tx, begin_write, commit_events, ids_param, in_ids, insert_activity,
+    lock_keys, ms, scoped, update_activity_detail,
 };
-use crate::store::calls::{
-    CallRefusal, CallResult, CallStore, NewCall, campaign_columns, campaign_from,
-};
+use crate::store::calls::{CallRefusal, CallResult, CallRow, CallStore, NewCall};
+use crate::store::crm::campaign_from;
 use crate::store::ingest::{ContactSeed, LinkKey, contact_lock_key, interaction_lock_key};
 use crate::store::{NewActivity, StoreError, StoreResult, StoredEvent, Viewer};
 
+/// Every call read's columns, named as [`CallRow`] reads them.
 const CALL_SELECT: &str = "SELECT c.guid, c.contact_id, c.activity_id, c.campaign, c.destination, c.did, \
     c.direction, c.ring_at, c.end_at, c.hung_up_by, c.l1, c.l2, c.l3, c.d1, c.d2, c.comment, \
-    c.disposed_at, COALESCE(k.require_disposition, FALSE), c.team_id, c.user_id, c.ucontact_sync \
-    FROM calls c LEFT JOIN campaigns k ON k.name = c.campaign";
-
-fn call_from_row(r: &DbRow) -> CallInfo {
-    let ring: i64 = r.get(7);
-    let end: Option<i64> = r.get(8);
-    let disposition = r.get::<Option<i64>, _>(16).map(|_| CallDisposition {
-        campaign: r.get(3),
-        callerid: r.get(4),
-        guid: r.get(0),
-        l1: r.get::<Option<String>, _>(10).unwrap_or_default(),
-        l2: r.get::<Option<String>, _>(11).unwrap_or_default(),
-        l3: r.get::<Option<String>, _>(12).unwrap_or_default(),
-        d1: r.get::<Option<String>, _>(13).unwrap_or_default(),
-        d2: r.get::<Option<String>, _>(14).unwrap_or_default(),
-        comment: r.get::<Option<String>, _>(15).unwrap_or_default(),
-    });
-    CallInfo {
-        guid: r.get(0),
-        contact_id: r.get(1),
-        activity_id: r.get(2),
-        campaign: r.get(3),
-        destination: r.get(4),
-        did: r.get(5),
-        direction: if r.get::<&str, _>(6) == "inbound" {
-            Direction::Inbound
-        } else {
-            Direction::Outbound
-        },
-        started_at: from_ms(ring),
-        ended_at: end.map(from_ms),
-        duration_secs: end
-            .map(|e| u32::try_from((e - ring).max(0) / 1000).unwrap_or(u32::MAX))
-            .unwrap_or(0),
-        hung_up_by: r.get(9),
-        disposition,
-        requires_disposition: r.get(17),
-        // An unreadable sync state (a hand-edited row) shows as none rather than failing
-        // the call's every read.
-        sync: r
-            .get::<Option<String>, _>(20)
-            .and_then(|j| serde_json::from_str(&j).ok()),
-    }
-}
+    c.disposed_at, COALESCE(k.require_disposition, FALSE) AS require_disposition, c.team_id, \
+    c.ucontact_sync FROM calls c LEFT JOIN campaigns k ON k.name = c.campaign";
 
 /// One row of uContact's queue_log for a call (its columns, in its order).
 #[allow(clippy::too_many_arguments)]
@@ -167,95 +124,19 @@ async fn load_call(
     let sql = format!(
         "{CALL_SELECT} WHERE c.user_id = $1 AND {where_sql} ORDER BY c.ring_at DESC, c.id DESC LIMIT 1"
     );
-    let row = sqlx::query(AssertSqlSafe(sql))
+    let row: Option<CallRow> = sqlx::query_as(AssertSqlSafe(sql))
         .bind(user_id)
         .bind(guid)
         .fetch_optional(&mut **tx)
         .await?;
-    Ok(row.map(|r| (call_from_row(&r), r.get::<i64, _>(18))))
+    Ok(row.map(|r| {
+        let team_id = r.team_id;
+        (r.into_call(), team_id)
+    }))
 }
 
 #[async_trait]
 impl CallStore for Backend {
-    async fn crm_settings(&self) -> StoreResult<CrmSettings> {
-        let row = sqlx::query(
-            "SELECT url_template, crm_origins, ucontact_origin, agent_status_relay, frame_sandbox, frame_allow \
-             FROM crm_settings WHERE id = 1",
-        )
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(match row {
-            None => CrmSettings::default(),
-            Some(r) => CrmSettings {
-                url_template: r.get(0),
-                crm_origins: serde_json::from_str(r.get::<&str, _>(1))
-                    .map_err(|e| corrupt("crm origins", e))?,
-                ucontact_origin: r.get(2),
-                agent_status_relay: r.get(3),
-                frame_sandbox: serde_json::from_str(r.get::<&str, _>(4))
-                    .map_err(|e| corrupt("frame sandbox", e))?,
-                frame_allow: serde_json::from_str(r.get::<&str, _>(5))
-                    .map_err(|e| corrupt("frame allow", e))?,
-            },
-        })
-    }
-
-    async fn set_crm_settings(&self, s: &CrmSettings) -> StoreResult<Vec<StoredEvent>> {
-        let json = |v: &Vec<String>| {
-            serde_json::to_string(v).map_err(|e| StoreError::Other(e.to_string()))
-        };
-        let mut tx = begin_write(self).await?;
-        sqlx::query(
-            "INSERT INTO crm_settings (id, url_template, crm_origins, ucontact_origin, agent_status_relay, \
-             frame_sandbox, frame_allow, updated_at) VALUES (1, $1, $2, $3, $4, $5, $6, $7) \
-             ON CONFLICT(id) DO UPDATE SET url_template = excluded.url_template, crm_origins = excluded.crm_origins, \
-             ucontact_origin = excluded.ucontact_origin, agent_status_relay = excluded.agent_status_relay, \
-             frame_sandbox = excluded.frame_sandbox, frame_allow = excluded.frame_allow, updated_at = excluded.updated_at",
-        )
-        .bind(&s.url_template)
-        .bind(json(&s.crm_origins)?)
-        .bind(&s.ucontact_origin)
-        .bind(s.agent_status_relay)
-        .bind(json(&s.frame_sandbox)?)
-        .bind(json(&s.frame_allow)?)
-        .bind(ms(crate::clock::now()))
-        .execute(&mut *tx)
-        .await?;
-        commit_events(
-            tx,
-            vec![(None, ServerEvent::SettingsChanged)],
-            ms(crate::clock::now()),
-        )
-        .await
-    }
-
-    async fn campaigns(&self) -> StoreResult<Vec<Campaign>> {
-        let rows = sqlx::query(
-            "SELECT name, require_disposition, dispositions, options FROM campaigns ORDER BY name",
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| campaign_from(r.get(0), r.get(1), r.get(2), r.get(3)))
-            .collect()
-    }
-
-    async fn upsert_campaign(&self, c: &Campaign) -> StoreResult<()> {
-        let (tree, options) = campaign_columns(c)?;
-        sqlx::query(
-            "INSERT INTO campaigns (name, require_disposition, dispositions, options) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT(name) DO UPDATE SET require_disposition = excluded.require_disposition, \
-             dispositions = excluded.dispositions, options = excluded.options",
-        )
-        .bind(&c.name)
-        .bind(c.require_disposition)
-        .bind(tree)
-        .bind(options)
-        .execute(self.write_pool())
-        .await?;
-        Ok(())
-    }
-
     async fn contact_for(
         &self,
         viewer: &Viewer,
@@ -281,15 +162,15 @@ impl CallStore for Backend {
                 scoped("c.team_id"),
                 in_ids("c.team_id", 4)
             );
-            let row = sqlx::query(AssertSqlSafe(sql))
+            let row: Option<(i64, i64)> = sqlx::query_as(AssertSqlSafe(sql))
                 .bind(viewer.all_teams())
                 .bind(viewer.user_id)
                 .bind(key)
                 .bind(ids_param(teams))
                 .fetch_optional(&self.pool)
                 .await?;
-            if let Some(r) = row {
-                return Ok(Some((r.get(0), r.get(1), false)));
+            if let Some((id, team_id)) = row {
+                return Ok(Some((id, team_id, false)));
             }
         }
         let member: Vec<i64> = sqlx::query_scalar(
@@ -639,7 +520,8 @@ impl CallStore for Backend {
     }
 
     async fn queue_log(&self, guid: &str) -> StoreResult<Vec<(String, [String; 5])>> {
-        let rows = sqlx::query(
+        type LogRow = (String, String, String, String, String, String);
+        let rows: Vec<LogRow> = sqlx::query_as(
             "SELECT event, COALESCE(data1,''), COALESCE(data2,''), COALESCE(data3,''), COALESCE(data4,''), COALESCE(data5,'') \
              FROM queue_log WHERE callid = $1 ORDER BY id",
         )
@@ -647,8 +529,8 @@ impl CallStore for Backend {
         .fetch_all(&self.pool)
         .await?;
         Ok(rows
-            .iter()
-            .map(|r| (r.get(0), [r.get(1), r.get(2), r.get(3), r.get(4), r.get(5)]))
+            .into_iter()
+            .map(|(event, d1, d2, d3, d4, d5)| (event, [d1, d2, d3, d4, d5]))
             .collect())
     }
 }

@@ -1,14 +1,12 @@
 //! The one implementation of [`ContactStore`], compiled into each backend against its
 //! seam (see `store/shared/calls.rs`).
 
-use std::collections::BTreeMap;
-
-use agentdesk_protocol::{Contact, ContactSummary, TeamRef};
+use agentdesk_protocol::{Contact, ContactSummary};
 use async_trait::async_trait;
-use sqlx::{AssertSqlSafe, Row};
+use sqlx::AssertSqlSafe;
 
-use super::{Backend, corrupt, from_ms, ms, scoped};
-use crate::store::contacts::ContactStore;
+use super::{Backend, begin_bulk, ms, scoped};
+use crate::store::contacts::{ContactRow, ContactStore, ContactSummaryRow};
 use crate::store::{NewContact, StoreError, StoreResult, Viewer};
 use crate::text::{contact_key, fold};
 
@@ -32,7 +30,8 @@ impl ContactStore for Backend {
             )
         };
         let sql = format!(
-            "SELECT c.id, c.name, c.phone, c.email, t.id, t.name, c.last_activity_at \
+            "SELECT c.id, c.name, c.phone, c.email, t.id AS team_id, t.name AS team_name, \
+               c.last_activity_at \
              FROM contacts c JOIN teams t ON t.id = c.team_id \
              WHERE {} \
                AND ($3 IS NULL OR c.search_key LIKE $3 ESCAPE '\\' OR c.phone LIKE $4 ESCAPE '\\') \
@@ -40,7 +39,7 @@ impl ContactStore for Backend {
              ORDER BY c.name, c.id LIMIT $7",
             scoped("c.team_id")
         );
-        let rows = sqlx::query(AssertSqlSafe(sql))
+        let rows: Vec<ContactSummaryRow> = sqlx::query_as(AssertSqlSafe(sql))
             .bind(viewer.all_teams())
             .bind(viewer.user_id)
             .bind(text.as_deref().map(like))
@@ -50,57 +49,27 @@ impl ContactStore for Backend {
             .bind(i64::from(limit))
             .fetch_all(&self.pool)
             .await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| ContactSummary {
-                id: r.get(0),
-                name: r.get(1),
-                phone: r.get(2),
-                email: r.get(3),
-                team: TeamRef {
-                    id: r.get(4),
-                    name: r.get(5),
-                },
-                last_activity_at: r.get::<Option<i64>, _>(6).map(from_ms),
-            })
-            .collect())
+        Ok(rows.into_iter().map(Into::into).collect())
     }
 
     async fn contact(&self, viewer: &Viewer, id: i64) -> StoreResult<Option<Contact>> {
         let sql = format!(
-            "SELECT c.id, c.name, c.phone, c.email, c.external_id, t.id, t.name, c.attributes, \
-               c.created_at, \
-               (SELECT CAST(COALESCE(SUM(k.n), 0) AS BIGINT) FROM activity_counts k WHERE k.contact_id = c.id AND {}) \
+            "SELECT c.id, c.name, c.phone, c.email, c.external_id, t.id AS team_id, \
+               t.name AS team_name, c.attributes, c.created_at, \
+               (SELECT CAST(COALESCE(SUM(k.n), 0) AS BIGINT) FROM activity_counts k \
+                WHERE k.contact_id = c.id AND {}) AS activity_count \
              FROM contacts c JOIN teams t ON t.id = c.team_id \
              WHERE c.id = $3 AND {}",
             scoped("k.team_id"),
             scoped("c.team_id")
         );
-        let Some(r) = sqlx::query(AssertSqlSafe(sql))
+        let row: Option<ContactRow> = sqlx::query_as(AssertSqlSafe(sql))
             .bind(viewer.all_teams())
             .bind(viewer.user_id)
             .bind(id)
             .fetch_optional(&self.pool)
-            .await?
-        else {
-            return Ok(None);
-        };
-        let attributes: BTreeMap<String, String> =
-            serde_json::from_str(r.get::<&str, _>(7)).map_err(|e| corrupt("attributes", e))?;
-        Ok(Some(Contact {
-            id: r.get(0),
-            name: r.get(1),
-            phone: r.get(2),
-            email: r.get(3),
-            external_id: r.get(4),
-            team: TeamRef {
-                id: r.get(5),
-                name: r.get(6),
-            },
-            attributes,
-            created_at: from_ms(r.get(8)),
-            activity_count: u64::try_from(r.get::<i64, _>(9)).unwrap_or(0),
-        }))
+            .await?;
+        row.map(ContactRow::into_contact).transpose()
     }
 
     async fn create_contact(&self, c: NewContact) -> StoreResult<i64> {
@@ -143,5 +112,36 @@ impl ContactStore for Backend {
         .execute(self.write_pool())
         .await?;
         Ok(done.rows_affected() == 1)
+    }
+}
+
+impl Backend {
+    /// Give every contact whose search key a migration emptied its key under the text
+    /// rule of today ([`contact_key`]), 2,000 per transaction in id order. Runs after
+    /// migrations, before the server serves.
+    pub(crate) async fn refold_contacts(&self) -> StoreResult<()> {
+        let mut after = 0_i64;
+        loop {
+            let mut tx = begin_bulk(self).await?;
+            let rows: Vec<(i64, String, Option<String>)> = sqlx::query_as(
+                "SELECT id, name, email FROM contacts WHERE search_key = '' AND id > $1 \
+                 ORDER BY id LIMIT 2000",
+            )
+            .bind(after)
+            .fetch_all(&mut *tx)
+            .await?;
+            let Some(last) = rows.last() else {
+                return Ok(());
+            };
+            after = last.0;
+            for (id, name, email) in &rows {
+                sqlx::query("UPDATE contacts SET search_key = $1 WHERE id = $2")
+                    .bind(contact_key(name, email.as_deref()))
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+        }
     }
 }

@@ -5,7 +5,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::{AssertSqlSafe, Row};
+use sqlx::AssertSqlSafe;
 
 use super::{Backend, corrupt, ms, scoped};
 use crate::store::events::EventStore;
@@ -24,20 +24,19 @@ impl EventStore for Backend {
              WHERE e.id > $3 AND (e.team_id IS NULL OR {}) ORDER BY e.id LIMIT $4",
             scoped("e.team_id")
         );
-        let rows = sqlx::query(AssertSqlSafe(sql))
+        let rows: Vec<(i64, Option<i64>, String)> = sqlx::query_as(AssertSqlSafe(sql))
             .bind(viewer.all_teams())
             .bind(viewer.user_id)
             .bind(after)
             .bind(i64::from(limit))
             .fetch_all(&self.pool)
             .await?;
-        rows.iter()
-            .map(|r| {
+        rows.into_iter()
+            .map(|(id, team_id, payload)| {
                 Ok(StoredEvent {
-                    id: r.get(0),
-                    team_id: r.get(1),
-                    event: serde_json::from_str(r.get::<&str, _>(2))
-                        .map_err(|e| corrupt("event", e))?,
+                    id,
+                    team_id,
+                    event: serde_json::from_str(&payload).map_err(|e| corrupt("event", e))?,
                 })
             })
             .collect()

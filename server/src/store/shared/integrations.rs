@@ -4,21 +4,22 @@
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
-use sqlx::{AssertSqlSafe, Row};
+use sqlx::AssertSqlSafe;
 
-use super::{Backend, ms, same_username};
+use super::{Backend, corrupt, ms, same_username};
 use crate::store::StoreResult;
 use crate::store::integrations::IntegrationStore;
 
 #[async_trait]
 impl IntegrationStore for Backend {
     async fn attribute_defs(&self) -> StoreResult<BTreeMap<String, (String, String)>> {
-        let rows = sqlx::query("SELECT name, kind, scope FROM attribute_defs")
-            .fetch_all(&self.pool)
-            .await?;
+        let rows: Vec<(String, String, String)> =
+            sqlx::query_as("SELECT name, kind, scope FROM attribute_defs")
+                .fetch_all(&self.pool)
+                .await?;
         Ok(rows
-            .iter()
-            .map(|r| (r.get(0), (r.get(1), r.get(2))))
+            .into_iter()
+            .map(|(name, kind, scope)| (name, (kind, scope)))
             .collect())
     }
 
@@ -43,27 +44,35 @@ impl IntegrationStore for Backend {
     }
 
     async fn integration_by_token(&self, token_hash: &str) -> StoreResult<Option<(i64, i64)>> {
-        let r = sqlx::query("SELECT id, team_id FROM integrations WHERE token_hash = $1")
-            .bind(token_hash)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(r.map(|r| (r.get(0), r.get(1))))
+        Ok(
+            sqlx::query_as("SELECT id, team_id FROM integrations WHERE token_hash = $1")
+                .bind(token_hash)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
     }
 
     async fn integration_secret(&self, id: i64) -> StoreResult<Option<(i64, String)>> {
-        let r = sqlx::query("SELECT team_id, secret FROM integrations WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(r.map(|r| (r.get(0), r.get(1))))
+        Ok(
+            sqlx::query_as("SELECT team_id, secret FROM integrations WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
     }
 
     async fn imap_cursor(&self, mailbox: &str) -> StoreResult<Option<(u32, u32)>> {
-        let r = sqlx::query("SELECT uid_validity, last_uid FROM imap_cursors WHERE mailbox = $1")
-            .bind(mailbox)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(r.map(|r| (r.get::<i64, _>(0) as u32, r.get::<i64, _>(1) as u32)))
+        let r: Option<(i64, i64)> =
+            sqlx::query_as("SELECT uid_validity, last_uid FROM imap_cursors WHERE mailbox = $1")
+                .bind(mailbox)
+                .fetch_optional(&self.pool)
+                .await?;
+        // Stored from u32s; anything else is a corrupt row, not a cursor to guess from.
+        r.map(|(validity, last)| {
+            let uid = |v: i64| u32::try_from(v).map_err(|e| corrupt("IMAP cursor", e));
+            Ok((uid(validity)?, uid(last)?))
+        })
+        .transpose()
     }
 
     async fn set_imap_cursor(
@@ -95,10 +104,9 @@ impl IntegrationStore for Backend {
              ORDER BY u.ucontact_agent = $1 DESC NULLS LAST LIMIT 1",
             same_username("u.username", 1)
         );
-        let r = sqlx::query(AssertSqlSafe(sql))
+        Ok(sqlx::query_as(AssertSqlSafe(sql))
             .bind(agent)
             .fetch_optional(&self.pool)
-            .await?;
-        Ok(r.map(|r| (r.get(0), r.get(1))))
+            .await?)
     }
 }

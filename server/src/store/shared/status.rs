@@ -6,35 +6,15 @@
 //! presence row is locked, so a stream opening meanwhile is either seen or connects the
 //! agent again after the disconnect.
 
-use agentdesk_protocol::presence::{Change, Presence, transition};
-use agentdesk_protocol::{
-    AgentStatus, Board, BoardCall, BoardRow, CONNECTION_EVENTS_PAGE_SIZE, ConnectionEvent,
-    ConnectionEventPage, ConnectionEventType, DisconnectReason, StatusDef, TeamRef, UpsertStatus,
-};
+use agentdesk_protocol::presence::{Change, transition};
+use agentdesk_protocol::{AgentStatus, DisconnectReason, StatusDef, UpsertStatus};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::Row;
 
 use super::presence::{lock_presence, lock_presences, peek_presence, write_change};
-use super::{Backend, DbRow, Tx, begin_write, corrupt, from_ms, in_opt_ids, ms, opt_ids_param};
+use super::{Backend, Tx, begin_write, ms};
 use crate::store::status::{Changed, StatusStore};
-use crate::store::{StoreResult, StoredEvent, Viewer};
-
-/// An agent's presence row read as `session_id, connected, status, since, pending,
-/// in_call, pre_call, disconnected_at, before_disconnect` (both backends' reads).
-pub(crate) fn presence_from_row(r: &DbRow) -> Presence {
-    Presence {
-        session_id: r.get(0),
-        connected: r.get(1),
-        status: r.get(2),
-        since: r.get(3),
-        pending: r.get(4),
-        in_call: r.get(5),
-        pre_call: r.get(6),
-        disconnected_at: r.get(7),
-        before_disconnect: r.get(8),
-    }
-}
+use crate::store::{StoreResult, StoredEvent};
 
 /// Apply `change` inside `tx`: lock the agent's presence row, run the rules, and write
 /// what moved (the backend's [`write_change`]); nothing is written when nothing moved.
@@ -80,42 +60,23 @@ async fn disconnect_if_no_stream(
     )
 }
 
-fn event_from_row(r: &DbRow) -> StoreResult<ConnectionEvent> {
-    let kind: &str = r.get(3);
-    let reason: Option<&str> = r.get(5);
-    Ok(ConnectionEvent {
-        id: r.get(0),
-        user_id: r.get(1),
-        at: from_ms(r.get(2)),
-        kind: ConnectionEventType::parse(kind).ok_or_else(|| corrupt("event type", kind))?,
-        value: r.get(4),
-        reason: reason
-            .map(|s| DisconnectReason::parse(s).ok_or_else(|| corrupt("reason", s)))
-            .transpose()?,
-        session_id: r.get(6),
-    })
-}
-
-const EVENT_SELECT: &str =
-    "SELECT id, user_id, at, type, value, reason, session_id FROM connection_events";
-
 #[async_trait]
 impl StatusStore for Backend {
     async fn status_defs(&self) -> StoreResult<Vec<StatusDef>> {
-        let rows = sqlx::query(
+        let rows: Vec<(String, String, String, String, bool)> = sqlx::query_as(
             "SELECT value, label_es, label_en, color, system FROM status_values \
              ORDER BY position, value",
         )
         .fetch_all(&self.pool)
         .await?;
         Ok(rows
-            .iter()
-            .map(|r| StatusDef {
-                value: r.get(0),
-                label_es: r.get(1),
-                label_en: r.get(2),
-                color: r.get(3),
-                system: r.get(4),
+            .into_iter()
+            .map(|(value, label_es, label_en, color, system)| StatusDef {
+                value,
+                label_es,
+                label_en,
+                color,
+                system,
             })
             .collect())
     }
@@ -305,232 +266,5 @@ impl StatusStore for Backend {
         }
         tx.commit().await?;
         Ok(events)
-    }
-
-    async fn can_watch(&self, viewer: &Viewer, user_id: i64) -> StoreResult<bool> {
-        if viewer.user_id == user_id {
-            return Ok(true);
-        }
-        if viewer.role == agentdesk_protocol::Role::Agent {
-            return Ok(false);
-        }
-        let ok: bool = sqlx::query_scalar(
-            // A supervisor watches the agents and supervisors of their teams; an
-            // admin's log is for admins only, whatever teams the admin is in.
-            "SELECT EXISTS (SELECT 1 FROM users u WHERE u.id = $3 AND ($1 OR (u.role != 'admin' AND EXISTS \
-             (SELECT 1 FROM team_members a JOIN team_members b ON a.team_id = b.team_id \
-              WHERE a.user_id = $2 AND b.user_id = $3))))",
-        )
-        .bind(viewer.all_teams())
-        .bind(viewer.user_id)
-        .bind(user_id)
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(ok)
-    }
-
-    async fn queue_log_page(
-        &self,
-        agent: &str,
-        teams: Option<&[i64]>,
-        from: i64,
-        to: i64,
-        page: u32,
-    ) -> StoreResult<(Vec<agentdesk_protocol::QueueLogEntry>, u64)> {
-        let where_sql = format!(
-            "agent = $1 AND {} AND datetime >= $3 AND datetime < $4",
-            in_opt_ids("team_id", 2)
-        );
-        let teams = opt_ids_param(teams);
-        let mut conn = self.pool.acquire().await?;
-        let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-            "SELECT COUNT(*) FROM queue_log WHERE {where_sql}"
-        )))
-        .bind(agent)
-        .bind(&teams)
-        .bind(from)
-        .bind(to)
-        .fetch_one(&mut *conn)
-        .await?;
-        let size = i64::from(agentdesk_protocol::CONNECTION_EVENTS_PAGE_SIZE);
-        // Past the last page: the last page (as the connection log answers).
-        let pages = u32::try_from((total.max(1) + size - 1) / size).unwrap_or(u32::MAX);
-        let page = page.clamp(1, pages);
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT datetime, COALESCE(callid, ''), COALESCE(queuename, ''), event, \
-               COALESCE(data1, ''), COALESCE(data2, ''), COALESCE(data3, ''), \
-               COALESCE(data4, ''), COALESCE(data5, '') \
-             FROM queue_log WHERE {where_sql} ORDER BY datetime DESC, id DESC \
-             LIMIT {size} OFFSET $5"
-        )))
-        .bind(agent)
-        .bind(&teams)
-        .bind(from)
-        .bind(to)
-        .bind(i64::from(page - 1) * size)
-        .fetch_all(&mut *conn)
-        .await?;
-        let items = rows
-            .iter()
-            .map(|r| agentdesk_protocol::QueueLogEntry {
-                at: from_ms(r.get(0)),
-                callid: r.get(1),
-                queue: r.get(2),
-                event: r.get(3),
-                data: [r.get(4), r.get(5), r.get(6), r.get(7), r.get(8)],
-            })
-            .collect();
-        Ok((items, u64::try_from(total).unwrap_or(0)))
-    }
-
-    async fn connection_events(
-        &self,
-        user_id: i64,
-        from: Option<i64>,
-        to: Option<i64>,
-        page: u32,
-    ) -> StoreResult<ConnectionEventPage> {
-        let from = from.unwrap_or(i64::MIN);
-        let to = to.unwrap_or(i64::MAX);
-        let mut conn = self.pool.acquire().await?;
-        let total: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM connection_events WHERE user_id = $1 AND at >= $2 AND at < $3",
-        )
-        .bind(user_id)
-        .bind(from)
-        .bind(to)
-        .fetch_one(&mut *conn)
-        .await?;
-        let size = u64::from(CONNECTION_EVENTS_PAGE_SIZE);
-        let total = u64::try_from(total).unwrap_or(0);
-        let pages = u32::try_from(total.div_ceil(size).max(1)).unwrap_or(u32::MAX);
-        let page = page.clamp(1, pages);
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "{EVENT_SELECT} WHERE user_id = $1 AND at >= $2 AND at < $3 \
-             ORDER BY at DESC, id DESC LIMIT {CONNECTION_EVENTS_PAGE_SIZE} OFFSET $4"
-        )))
-        .bind(user_id)
-        .bind(from)
-        .bind(to)
-        .bind(i64::from(page - 1) * i64::from(CONNECTION_EVENTS_PAGE_SIZE))
-        .fetch_all(&mut *conn)
-        .await?;
-        Ok(ConnectionEventPage {
-            items: rows
-                .iter()
-                .map(event_from_row)
-                .collect::<StoreResult<_>>()?,
-            total,
-            page,
-            pages,
-            // The route fills in the date range it asked for.
-            from: Default::default(),
-            to: Default::default(),
-        })
-    }
-
-    async fn connection_events_range(
-        &self,
-        user_id: i64,
-        from: i64,
-        to: i64,
-        after_id: i64,
-        limit: u32,
-    ) -> StoreResult<Vec<ConnectionEvent>> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "{EVENT_SELECT} WHERE user_id = $1 AND at >= $2 AND at < $3 AND id > $4 \
-             ORDER BY id LIMIT $5"
-        )))
-        .bind(user_id)
-        .bind(from)
-        .bind(to)
-        .bind(after_id)
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(event_from_row).collect()
-    }
-
-    async fn status_at(&self, user_id: i64, t: i64) -> StoreResult<Option<String>> {
-        Ok(sqlx::query_scalar(
-            "SELECT value FROM connection_events WHERE user_id = $1 AND at < $2 \
-             ORDER BY at DESC, id DESC LIMIT 1",
-        )
-        .bind(user_id)
-        .bind(t)
-        .fetch_optional(&self.pool)
-        .await?)
-    }
-
-    async fn board(&self, viewer: &Viewer) -> StoreResult<Board> {
-        let mut conn = self.pool.acquire().await?;
-        // Members of the viewer's teams, their presence and their active call — only a
-        // call of one of the viewer's teams: an agent in two teams may be on the other
-        // team's call, whose number and customer are not the viewer's to see. One query,
-        // plus one for the team names of all of them.
-        let rows = sqlx::query(
-            "SELECT u.id, u.display_name, u.username, p.session_id, COALESCE(p.connected, FALSE), \
-             COALESCE(p.status, 'disconnected'), COALESCE(p.since, u.created_at), p.pending, \
-             c.guid, c.destination, c.campaign, c.contact_id, k.name, c.ring_at \
-             FROM users u \
-             LEFT JOIN agent_presence p ON p.user_id = u.id \
-             LEFT JOIN calls c ON c.id = (SELECT id FROM calls WHERE user_id = u.id AND end_at IS NULL \
-                 AND ($1 OR team_id IN (SELECT team_id FROM team_members WHERE user_id = $2)) \
-                 ORDER BY ring_at DESC LIMIT 1) \
-             LEFT JOIN contacts k ON k.id = c.contact_id \
-             WHERE u.role != 'admin' AND ($1 OR u.id IN (SELECT b.user_id FROM team_members a \
-                 JOIN team_members b ON a.team_id = b.team_id WHERE a.user_id = $2)) \
-             ORDER BY u.display_name, u.id",
-        )
-        .bind(viewer.all_teams())
-        .bind(viewer.user_id)
-        .fetch_all(&mut *conn)
-        .await?;
-        let memberships = sqlx::query(
-            "SELECT m.user_id, t.id, t.name FROM team_members m JOIN teams t ON t.id = m.team_id \
-             WHERE $1 OR m.team_id IN (SELECT team_id FROM team_members WHERE user_id = $2) \
-             ORDER BY t.name",
-        )
-        .bind(viewer.all_teams())
-        .bind(viewer.user_id)
-        .fetch_all(&mut *conn)
-        .await?;
-        let mut teams: std::collections::HashMap<i64, Vec<TeamRef>> = Default::default();
-        for m in &memberships {
-            teams.entry(m.get(0)).or_default().push(TeamRef {
-                id: m.get(1),
-                name: m.get(2),
-            });
-        }
-        let agents = rows
-            .iter()
-            .map(|r| {
-                let user_id: i64 = r.get(0);
-                let call = r.get::<Option<String>, _>(8).map(|guid| BoardCall {
-                    guid,
-                    number: r.get(9),
-                    campaign: r.get(10),
-                    contact_id: r.get(11),
-                    contact_name: r.get::<Option<String>, _>(12).unwrap_or_default(),
-                    started_at: from_ms(r.get(13)),
-                });
-                BoardRow {
-                    user_id,
-                    display_name: r.get(1),
-                    username: r.get(2),
-                    teams: teams.remove(&user_id).unwrap_or_default(),
-                    status: AgentStatus {
-                        user_id,
-                        value: r.get(5),
-                        since: from_ms(r.get(6)),
-                        pending: r.get(7),
-                        connected: r.get(4),
-                        session_id: r.get(3),
-                    },
-                    call,
-                }
-            })
-            .collect();
-        Ok(Board { agents })
     }
 }

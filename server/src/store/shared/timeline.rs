@@ -1,7 +1,7 @@
 //! The one implementation of [`TimelineStore`], compiled into each backend (its module
 //! there is this file). What differs by backend is the search index: how an activity's
 //! terms are stored ([`insert_activity_row`], [`reindex_activity`]) and how a search page
-//! is read ([`Backend::search_timeline`]), each in the backend's `search.rs`; and the
+//! is read ([`Backend::search_query`], [`Backend::search_page`]), each in the backend's `search.rs`; and the
 //! seam's dialect constants ([`GREATEST`], [`UNARY_PLUS`], [`FOR_UPDATE`]).
 
 use std::collections::BTreeMap;
@@ -265,9 +265,15 @@ impl TimelineStore for Backend {
         )?;
 
         if !req.words.is_empty() {
-            let page = self
-                .search_timeline(&mut conn, viewer, contact_id, req, &pairs, kind_counts)
-                .await?;
+            let heads = search::heads(contact_id, &pairs, viewer.can_email);
+            let page = match self.search_query(&mut conn, &heads, &req.words).await? {
+                Some(query) => {
+                    self.search_page(&mut conn, viewer, contact_id, req, &query, kind_counts)
+                        .await?
+                }
+                // Nothing visible of the chosen kinds: no match.
+                None => TimelinePage::no_match(kind_counts),
+            };
             return Ok(Some(page));
         }
 

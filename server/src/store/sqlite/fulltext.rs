@@ -3,18 +3,18 @@
 //! into exact terms, the search page, and the index's upkeep (backfill after a
 //! migration, segment merges). The part of the timeline that differs by backend.
 
-use agentdesk_protocol::{ActivityDetail, KindCount, SEARCH_MATCH_LIMIT, TIMELINE_PAGE_SIZE};
+use agentdesk_protocol::{KindCount, SEARCH_MATCH_LIMIT, TIMELINE_PAGE_SIZE};
 use sqlx::pool::PoolConnection;
-use sqlx::{AssertSqlSafe, Row, Sqlite};
+use sqlx::{AssertSqlSafe, Sqlite};
 
 use super::timeline::{ACTIVITY_SELECT, Ingested, activities, bind_filter};
 use super::{GREATEST, SqliteStore, Tx, scoped};
-use crate::store::timeline::{ActivityRow, TeamKind};
+use crate::store::search::Unindexed;
+use crate::store::timeline::ActivityRow;
 use crate::store::{
     NewActivity, StoreError, StoreResult, TimelinePage, TimelineRequest, Viewer, WalkFrom, ms,
     plan_walk, search,
 };
-use crate::text::contact_key;
 
 /// Pages one maintenance step of the search index writes at most (about 512 KiB with
 /// 4 KiB pages): a step is one write transaction, so this bounds how long it holds the
@@ -29,7 +29,7 @@ impl SqliteStore {
         self.refold_contacts().await?;
         loop {
             let mut tx = super::begin_write(self).await?;
-            let rows = sqlx::query(
+            let rows: Vec<Unindexed> = sqlx::query_as(
                 "SELECT a.id, a.contact_id, a.team_id, a.detail, a.occurred_at, \
                         e.subject, e.sender, e.body \
                  FROM activities a LEFT JOIN incoming_emails e ON e.id = a.email_id \
@@ -41,54 +41,19 @@ impl SqliteStore {
                 return Ok(());
             }
             for r in &rows {
-                let base = search::key_base(r.get(4));
+                let base = search::key_base(r.occurred_at);
                 let key: i64 = sqlx::query_scalar(
                     "UPDATE activities SET search_key = \
                        (SELECT COALESCE(MAX(search_key) + 1, $2) FROM activities \
                         WHERE search_key BETWEEN $2 AND $3) \
                      WHERE id = $1 RETURNING search_key",
                 )
-                .bind(r.get::<i64, _>(0))
+                .bind(r.id)
                 .bind(base)
                 .bind(search::key_last(base))
                 .fetch_one(&mut *tx)
                 .await?;
-                // A detail that no longer parses keeps its key but no words.
-                let terms = serde_json::from_str::<ActivityDetail>(r.get(3))
-                    .map(|detail| {
-                        let email = search::stored_email(r.get(5), r.get(6), r.get(7));
-                        search::index_terms(r.get(1), r.get(2), &detail, email.as_ref())
-                    })
-                    .unwrap_or_default();
-                index_activity(&mut tx, key, &terms).await?;
-            }
-            tx.commit().await?;
-        }
-    }
-
-    /// Give every contact whose search key a migration emptied its key under the text
-    /// rule of today ([`contact_key`]), 2,000 per transaction in id order.
-    async fn refold_contacts(&self) -> StoreResult<()> {
-        let mut after = 0_i64;
-        loop {
-            let mut tx = super::begin_write(self).await?;
-            let rows: Vec<(i64, String, Option<String>)> = sqlx::query_as(
-                "SELECT id, name, email FROM contacts WHERE search_key = '' AND id > ? \
-                 ORDER BY id LIMIT 2000",
-            )
-            .bind(after)
-            .fetch_all(&mut *tx)
-            .await?;
-            let Some(last) = rows.last() else {
-                return Ok(());
-            };
-            after = last.0;
-            for (id, name, email) in &rows {
-                sqlx::query("UPDATE contacts SET search_key = ? WHERE id = ?")
-                    .bind(contact_key(name, email.as_deref()))
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
+                index_activity(&mut tx, key, &r.terms()).await?;
             }
             tx.commit().await?;
         }
@@ -156,7 +121,7 @@ impl SqliteStore {
     /// the contact, the visible teams and the chosen kinds, so the match count is read
     /// off the index alone and the page is the next ten row ids in key order — the same
     /// walk plan as without search, on the index's row ids instead of the timeline index.
-    async fn search_page(
+    pub(crate) async fn search_page(
         &self,
         conn: &mut PoolConnection<Sqlite>,
         viewer: &Viewer,
@@ -342,27 +307,17 @@ impl SqliteStore {
         Ok(steps)
     }
 
-    /// A search page of a contact's timeline: the words expanded through the vocabulary
-    /// under the visible (team, kind) heads, then matched in the FTS5 index.
-    pub(crate) async fn search_timeline(
+    /// The FTS5 query for a search's words under the visible (team, kind) heads: each
+    /// word expanded through the vocabulary (see [`search::WordMatch`]). `None`: nothing
+    /// can match.
+    pub(crate) async fn search_query(
         &self,
         conn: &mut PoolConnection<Sqlite>,
-        viewer: &Viewer,
-        contact_id: i64,
-        req: &TimelineRequest,
-        pairs: &[TeamKind],
-        kind_counts: Vec<KindCount>,
-    ) -> StoreResult<TimelinePage> {
-        let heads = search::heads(contact_id, pairs, viewer.can_email);
-        let words = self.expand_words(conn, &heads, &req.words).await?;
-        match search::match_query(&words) {
-            Some(fts) => {
-                self.search_page(conn, viewer, contact_id, req, &fts, kind_counts)
-                    .await
-            }
-            // Nothing visible of the chosen kinds: no match.
-            None => Ok(TimelinePage::no_match(kind_counts)),
-        }
+        heads: &[String],
+        words: &[String],
+    ) -> StoreResult<Option<String>> {
+        let words = self.expand_words(conn, heads, words).await?;
+        Ok(search::match_query(&words))
     }
 }
 

@@ -6,8 +6,8 @@ use std::time::Duration;
 use agentdesk_protocol::ServerEvent;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Row, SqlitePool};
 
 use super::{Store, StoreError, StoreResult, StoredEvent, Viewer};
 
@@ -24,6 +24,9 @@ mod calls;
 #[path = "../shared/contacts.rs"]
 mod contacts;
 #[allow(clippy::duplicate_mod)]
+#[path = "../shared/crm.rs"]
+mod crm;
+#[allow(clippy::duplicate_mod)]
 #[path = "../shared/events.rs"]
 mod events;
 mod fulltext;
@@ -36,8 +39,14 @@ mod integrations;
 mod presence;
 mod probe;
 #[allow(clippy::duplicate_mod)]
+#[path = "../shared/reminders.rs"]
+mod reminders;
+#[allow(clippy::duplicate_mod)]
 #[path = "../shared/status.rs"]
 mod status;
+#[allow(clippy::duplicate_mod)]
+#[path = "../shared/supervision.rs"]
+mod supervision;
 #[allow(clippy::duplicate_mod)]
 #[path = "../shared/timeline.rs"]
 mod timeline;
@@ -136,7 +145,6 @@ impl Store for SqliteStore {
 
 /// The store the shared modules implement their traits for.
 pub(crate) type Backend = SqliteStore;
-pub(crate) type DbRow = sqlx::sqlite::SqliteRow;
 pub(crate) type Tx<'a> = sqlx::Transaction<'a, sqlx::Sqlite>;
 /// Events a write transaction appends when it commits: (team, event), in order.
 pub(crate) type Pending = Vec<(Option<i64>, ServerEvent)>;
@@ -250,11 +258,11 @@ pub(crate) async fn append_event(
 /// The event log's reads that differ by backend (see `store/shared/events.rs`).
 impl SqliteStore {
     pub(crate) async fn newest_and_oldest_event(&self) -> StoreResult<(i64, i64)> {
-        let r = sqlx::query("SELECT COALESCE(MAX(id), 0), COALESCE(MIN(id), 0) FROM events")
-            .fetch_one(&self.pool)
-            .await?;
+        let (max, min): (i64, i64) =
+            sqlx::query_as("SELECT COALESCE(MAX(id), 0), COALESCE(MIN(id), 0) FROM events")
+                .fetch_one(&self.pool)
+                .await?;
         // With an empty log, the next id continues the AUTOINCREMENT sequence.
-        let (max, min): (i64, i64) = (r.get(0), r.get(1));
         if max == 0 {
             let seq: Option<i64> =
                 sqlx::query_scalar("SELECT seq FROM sqlite_sequence WHERE name = 'events'")
@@ -273,7 +281,7 @@ impl SqliteStore {
     ) -> StoreResult<Option<(Viewer, String)>> {
         // Single use: the ticket is gone once a stream opened with it, so a ticket seen
         // in a log or a proxy's history opens nothing.
-        let Some(ticket) = sqlx::query(
+        let Some((user_id, session_hash)) = sqlx::query_as::<_, (i64, String)>(
             "DELETE FROM stream_tickets WHERE ticket_hash = $1 AND expires_at > $2 \
              RETURNING user_id, session_hash",
         )
@@ -284,25 +292,25 @@ impl SqliteStore {
         else {
             return Ok(None);
         };
-        let session_hash: String = ticket.get(1);
-        let row = sqlx::query(
+        let row: Option<(i64, String, bool, String)> = sqlx::query_as(
             "SELECT u.id, u.role, u.can_email, s.token_hash FROM users u \
              JOIN sessions s ON s.token_hash = $2 AND s.user_id = u.id AND s.expires_at > $3 \
              WHERE u.id = $1",
         )
-        .bind(ticket.get::<i64, _>(0))
+        .bind(user_id)
         .bind(&session_hash)
         .bind(ms(now))
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|r| {
+        row.map(|(user_id, user_role, can_email, token_hash)| {
+            let role = role(&user_role)?;
             Ok((
                 Viewer {
-                    user_id: r.get(0),
-                    role: role(r.get::<&str, _>(1))?,
-                    can_email: r.get(2),
+                    user_id,
+                    role,
+                    can_email,
                 },
-                r.get(3),
+                token_hash,
             ))
         })
         .transpose()

@@ -6,6 +6,7 @@ use agentdesk_protocol::ServerEvent;
 use agentdesk_protocol::presence::{Outcome, Presence};
 
 use super::{SqliteStore, Tx, append_event, begin_write};
+use crate::store::status::PresenceRow;
 use crate::store::{StoreResult, StoredEvent};
 
 /// Lock and read the agent's presence row (created on first use). The insert comes
@@ -22,14 +23,14 @@ pub(crate) async fn lock_presence(
     .bind(now)
     .execute(&mut **tx)
     .await?;
-    let r = sqlx::query(
+    let r: PresenceRow = sqlx::query_as(
         "SELECT session_id, connected, status, since, pending, in_call, pre_call, \
          disconnected_at, before_disconnect FROM agent_presence WHERE user_id = ?",
     )
     .bind(user_id)
     .fetch_one(&mut **tx)
     .await?;
-    Ok(super::status::presence_from_row(&r))
+    Ok(r.into())
 }
 
 /// Write a change `out` that moved the agent's presence row: the row, its
