@@ -223,7 +223,11 @@ pub async fn seed_crm(store: &DynStore, base: &str) -> anyhow::Result<()> {
                     ),
                     node("Reclamo", vec![]),
                     node("No interesado", vec![]),
-                    node("Volver a llamar", vec![]),
+                    // Asks when to call back, and reminds the agent then.
+                    DispositionNode {
+                        callback: true,
+                        ..node("Volver a llamar", vec![])
+                    },
                 ],
                 options: agentdesk_protocol::dial::CampaignOptions {
                     d1_label: "Número de pedido".into(),

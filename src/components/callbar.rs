@@ -125,6 +125,12 @@ fn WrapUp(call: CallInfo) -> impl IntoView {
     // A disposition marked "schedule callback" asks when (the agent's local time).
     let (callback_at, callback_note) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
     let callback_error = RwSignal::new(None::<Msg>);
+    let session = crate::session::use_session();
+    let zone = move || {
+        session
+            .me
+            .with_untracked(|m| m.as_ref().map(|m| m.time_zone.clone()).unwrap_or_default())
+    };
     let wants_callback = move || {
         found.with(|c| {
             c.as_ref()
@@ -146,8 +152,9 @@ fn WrapUp(call: CallInfo) -> impl IntoView {
         ev.prevent_default();
         let callback = if wants_callback() {
             let at = callback_at.get_untracked();
-            // The browser's own clock and zone; the server checks again in the agent's.
-            if !crate::components::time::is_future_local(&at) {
+            // In the agent's zone, on the app's clock, as the server will read it.
+            let now = crate::components::time::local_now(&zone()).unwrap_or_default();
+            if !crate::components::time::is_later_local(&at, &now) {
                 callback_error.set(Some(Msg::CallbackInPast));
                 return;
             }

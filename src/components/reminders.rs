@@ -130,7 +130,6 @@ pub fn Reminders() -> impl IntoView {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::Utc;
 
     fn reminder(id: i64, due: bool) -> Reminder {
         Reminder {
@@ -138,7 +137,7 @@ mod tests {
             contact_id: 1,
             contact_name: "Ana".into(),
             call_guid: None,
-            due_at: Utc::now(),
+            due_at: chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap(),
             note: String::new(),
             due,
         }

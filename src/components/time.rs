@@ -196,23 +196,48 @@ pub fn use_clock() -> RwSignal<i64> {
     expect_context::<Clock>().second
 }
 
-/// Whether a date-time input's value (`2026-12-07T09:30`, local time) is later than
-/// now, on this browser's clock and in its zone. An empty or unreadable value is not.
-pub fn is_future_local(value: &str) -> bool {
-    if value.trim().is_empty() {
-        return false;
+/// Now as a date-time input writes it (`2026-12-07T09:30`), on the app's clock, in
+/// `time_zone` (the browser's when empty), by `Intl`.
+pub fn local_now(time_zone: &str) -> Option<String> {
+    let options = Object::new();
+    for (k, v) in [
+        ("year", "numeric"),
+        ("month", "2-digit"),
+        ("day", "2-digit"),
+        ("hour", "2-digit"),
+        ("minute", "2-digit"),
+        ("hourCycle", "h23"),
+    ] {
+        let _ = Reflect::set(&options, &JsValue::from_str(k), &JsValue::from_str(v));
     }
-    #[cfg(target_arch = "wasm32")]
-    {
-        // A date-time without an offset is local time (ECMAScript's date-time format).
-        let at = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(value)).get_time();
-        !at.is_nan() && at > js_sys::Date::now()
+    if !time_zone.is_empty() {
+        let _ = Reflect::set(
+            &options,
+            &JsValue::from_str("timeZone"),
+            &JsValue::from_str(time_zone),
+        );
     }
-    #[cfg(not(target_arch = "wasm32"))]
-    {
-        chrono::NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M")
-            .is_ok_and(|t| t > chrono::Local::now().naive_local())
-    }
+    // en-CA writes ISO 8601 dates: "2026-12-05, 20:55".
+    let locales = Array::of1(&JsValue::from_str("en-CA"));
+    let date = Date::new(&JsValue::from_f64(now_ms() as f64));
+    let text = Intl::DateTimeFormat::new(&locales, &options)
+        .format()
+        .call1(&JsValue::UNDEFINED, &date)
+        .ok()?
+        .as_string()?;
+    let t = chrono::NaiveDateTime::parse_from_str(&text, "%Y-%m-%d, %H:%M").ok()?;
+    Some(t.format("%Y-%m-%dT%H:%M").to_string())
+}
+
+/// Whether a date-time input's value is later than `now` (both as [`local_now`] writes
+/// them, in the same zone). An empty or unreadable value is not.
+pub fn is_later_local(value: &str, now: &str) -> bool {
+    let read = |v: &str| {
+        chrono::NaiveDateTime::parse_from_str(v.trim(), "%Y-%m-%dT%H:%M")
+            .or_else(|_| chrono::NaiveDateTime::parse_from_str(v.trim(), "%Y-%m-%dT%H:%M:%S"))
+            .ok()
+    };
+    matches!((read(value), read(now)), (Some(v), Some(n)) if v > n)
 }
 
 /// `m:ss`, or `h:mm:ss` from an hour on.
@@ -228,4 +253,20 @@ pub fn elapsed(secs: u64) -> String {
 /// Time from `since` to `now` (ms), as [`elapsed`].
 pub fn since(since: DateTime<Utc>, now: i64) -> String {
     elapsed(u64::try_from((now - since.timestamp_millis()).max(0) / 1000).unwrap_or(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_callback_time_must_be_later_than_now_in_the_same_zone() {
+        let now = "2026-12-31T23:59";
+        assert!(is_later_local("2027-01-01T00:00", now));
+        assert!(is_later_local("2027-01-01T00:00:30", now));
+        assert!(!is_later_local("2026-12-31T23:59", now));
+        assert!(!is_later_local("2026-12-31T09:00", now));
+        assert!(!is_later_local("", now));
+        assert!(!is_later_local("mañana", now));
+    }
 }

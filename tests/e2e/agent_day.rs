@@ -306,3 +306,121 @@ async fn an_agent_creates_a_contact_then_corrects_it() {
     })
     .await;
 }
+
+/// Now plus `secs` on the server's clock, as a date-time input in `zone` writes it.
+fn local_in(zone: &str, secs: i64, format: &str) -> anyhow::Result<String> {
+    let tz: chrono_tz::Tz = zone
+        .parse()
+        .map_err(|e| anyhow::anyhow!("zone {zone}: {e}"))?;
+    Ok(
+        (agentdesk_server::clock::now() + chrono::Duration::seconds(secs))
+            .with_timezone(&tz)
+            .format(format)
+            .to_string(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_callback_disposition_asks_when_and_the_reminder_alerts_the_agent_when_due() {
+    run(|h| async move {
+        h.viewport(1280, 720).await?;
+        let admin = h.api_token("admin", "demo1234").await?;
+        h.api(
+            reqwest::Method::PUT,
+            "/campaigns/Ventas-%3E",
+            Some(&admin),
+            Some(json!({ "name": "Ventas->", "require_disposition": true,
+                         "dispositions": [
+                             { "label": "Venta" },
+                             { "label": "Volver a llamar", "callback": true }
+                         ] })),
+        )
+        .await?;
+        let ana = h.api_token("ana", "demo1234").await?;
+        let me = h.api(reqwest::Method::GET, "/me", Some(&ana), None).await?;
+        let zone = me["time_zone"].as_str().context("ana's zone")?.to_string();
+        h.goto("/login?next=%2Fcontacts").await?;
+        h.login("ana", "demo1234").await?;
+        h.wait_path("/contacts").await?;
+        h.click("#dial-open").await?;
+        h.wait_count("#dial-campaign option[value='Ventas->']", 1)
+            .await?;
+        h.fill("#dial-number", "099 765 432").await?;
+        h.select("#dial-campaign", "Ventas->").await?;
+        h.click("#dial-call").await?;
+        h.wait_count("#active-call", 1).await?;
+        h.click("#hang-up").await?;
+        h.wait_count("#wrap-up", 1).await?;
+        // Only a disposition marked "schedule callback" asks when.
+        h.select("#wrap-l1", "Venta").await?;
+        h.wait_count("#wrap-callback-at", 0).await?;
+        h.select("#wrap-l1", "Volver a llamar").await?;
+        h.wait_count("#wrap-callback-at", 1).await?;
+        // A time already past in Ana's zone (not the browser's: it runs elsewhere) is
+        // refused in her language, and nothing is saved.
+        let past = local_in(&zone, -120, "%Y-%m-%dT%H:%M")?;
+        h.fill("#wrap-callback-at", &past).await?;
+        h.click("#wrap-save").await?;
+        h.wait_text("#wrap-callback-error", |t| {
+            t.starts_with("Elige un momento")
+        })
+        .await?;
+        h.wait_count("#wrap-up", 1).await?;
+        // Tomorrow at this time: saved, listed, not due.
+        let tomorrow = local_in(&zone, 86_400, "%Y-%m-%dT%H:%M")?;
+        h.fill("#wrap-callback-at", &tomorrow).await?;
+        h.fill("#wrap-callback-note", "Ofrecer plan anual").await?;
+        h.click("#wrap-save").await?;
+        h.wait_count("#wrap-up", 0).await?;
+        h.click("#reminders-button").await?;
+        h.wait_count("#reminders-panel .reminder", 1).await?;
+        h.wait_text("#reminders-panel .reminder", |t| {
+            t.contains("Ofrecer plan anual")
+        })
+        .await?;
+        h.wait_count("#reminders-due", 0).await?;
+
+        // Another call whose callback falls due in seconds (the API takes seconds): the
+        // desktop alerts Ana when it does, live, and "Done" clears it.
+        let started = h
+            .api(
+                reqwest::Method::POST,
+                "/calls",
+                Some(&ana),
+                Some(json!({ "call": { "destination": "099111333", "campaign": "Ventas->" } })),
+            )
+            .await?;
+        let guid = started["guid"].as_str().context("guid")?.to_string();
+        h.api(
+            reqwest::Method::POST,
+            "/calls/hangup",
+            Some(&ana),
+            Some(json!({})),
+        )
+        .await?;
+        let soon = local_in(&zone, 3, "%Y-%m-%dT%H:%M:%S")?;
+        h.api(
+            reqwest::Method::POST,
+            "/calls/disposition",
+            Some(&ana),
+            Some(
+                json!({ "disposition": { "campaign": "Ventas->", "guid": guid,
+                                          "l1": "Volver a llamar" },
+                         "callback": { "at": soon, "note": "urgente" } }),
+            ),
+        )
+        .await?;
+        h.wait_text(".reminder-alert", |t| {
+            t.contains("Hora de volver a llamar") && t.contains("urgente")
+        })
+        .await?;
+        h.wait_text("#reminders-due", |t| t == "1").await?;
+        h.screenshot("callback-due-1280x720").await?;
+        h.click(".reminder-alert .reminder-done").await?;
+        h.wait_count(".reminder-alert", 0).await?;
+        h.wait_count("#reminders-panel .reminder", 1).await?;
+        h.wait_count("#reminders-due", 0).await?;
+        Ok(())
+    })
+    .await;
+}

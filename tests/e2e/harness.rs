@@ -184,6 +184,8 @@ impl Harness {
         demo::seed(&store, &SEED).await?;
         let config = ServeConfig {
             dist_dir: dist,
+            // A callback reminder reaches the desktop within a second of its time.
+            reminder_check_secs: 1,
             ..ServeConfig::default()
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
