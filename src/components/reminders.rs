@@ -80,7 +80,7 @@ pub fn Reminders() -> impl IntoView {
                 aria-expanded=move || open.get().to_string()
                 aria-label=move || format!("{}: {}", i18n.t(Msg::Callbacks), i18n.tn(Msg::CallbacksDue, due()))
                 on:click=move |_| open.update(|o| *o = !*o)>
-                <span aria-hidden="true">"🔔"</span>
+                <span aria-hidden="true">{move || i18n.t(Msg::Callbacks)}</span>
                 <Show when=move || { due() > 0 }>
                     <span class="badge bad" id="reminders-due">{move || i18n.count(due())}</span>
                 </Show>

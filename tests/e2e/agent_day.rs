@@ -307,6 +307,21 @@ async fn an_agent_creates_a_contact_then_corrects_it() {
     .await;
 }
 
+/// Set a date-time input's value as a picker would (typing into one depends on the
+/// browser's locale), and tell the app.
+async fn set_input(h: &crate::harness::Browser, css: &str, value: &str) -> anyhow::Result<()> {
+    h.client
+        .execute(
+            "const e = document.querySelector(arguments[0]); e.value = arguments[1]; \
+             e.dispatchEvent(new Event('input', { bubbles: true }));",
+            vec![json!(css), json!(value)],
+        )
+        .await?;
+    let now = h.value(css).await?;
+    ensure!(now == value, "{css} holds {now:?}, not {value:?}");
+    Ok(())
+}
+
 /// Now plus `secs` on the server's clock, as a date-time input in `zone` writes it.
 fn local_in(zone: &str, secs: i64, format: &str) -> anyhow::Result<String> {
     let tz: chrono_tz::Tz = zone
@@ -359,7 +374,7 @@ async fn a_callback_disposition_asks_when_and_the_reminder_alerts_the_agent_when
         // A time already past in Ana's zone (not the browser's: it runs elsewhere) is
         // refused in her language, and nothing is saved.
         let past = local_in(&zone, -120, "%Y-%m-%dT%H:%M")?;
-        h.fill("#wrap-callback-at", &past).await?;
+        set_input(&h, "#wrap-callback-at", &past).await?;
         h.click("#wrap-save").await?;
         h.wait_text("#wrap-callback-error", |t| {
             t.starts_with("Elige un momento")
@@ -368,7 +383,7 @@ async fn a_callback_disposition_asks_when_and_the_reminder_alerts_the_agent_when
         h.wait_count("#wrap-up", 1).await?;
         // Tomorrow at this time: saved, listed, not due.
         let tomorrow = local_in(&zone, 86_400, "%Y-%m-%dT%H:%M")?;
-        h.fill("#wrap-callback-at", &tomorrow).await?;
+        set_input(&h, "#wrap-callback-at", &tomorrow).await?;
         h.fill("#wrap-callback-note", "Ofrecer plan anual").await?;
         h.click("#wrap-save").await?;
         h.wait_count("#wrap-up", 0).await?;

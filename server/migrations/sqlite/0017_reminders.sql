@@ -17,3 +17,7 @@ CREATE UNIQUE INDEX reminders_call ON reminders(user_id, call_guid) WHERE call_g
 CREATE INDEX reminders_open ON reminders(user_id, due_at) WHERE done_at IS NULL;
 -- What the scheduler looks for: due and not yet announced.
 CREATE INDEX reminders_pending ON reminders(due_at) WHERE fired_at IS NULL AND done_at IS NULL;
+
+-- A call by its activity (PostgreSQL has had this index since 0003): deleting an
+-- activity looks its call up, to lock it first there and to clear its reference.
+CREATE INDEX IF NOT EXISTS calls_activity ON calls(activity_id);

@@ -24,6 +24,7 @@ struct Target {
     agent: i64,
     guid: String,
     email: String,
+    reminder: i64,
 }
 
 /// One request: the route as the router writes it, the path filled in, a body.
@@ -139,6 +140,13 @@ fn probes(t: &Target) -> Vec<Probe> {
             "call": { "destination": "099000222", "campaign": "Soporte" } })),
         ),
         probe(M::GET, "/calls/current", "/calls/current".into(), None),
+        probe(M::GET, "/reminders", "/reminders".into(), None),
+        probe(
+            M::POST,
+            "/reminders/{id}/done",
+            format!("/reminders/{}/done", t.reminder),
+            None,
+        ),
         probe(
             M::POST,
             "/calls/hangup",
@@ -302,6 +310,7 @@ fn every_route_of_the_router_has_a_cross_team_probe() {
         agent: 0,
         guid: String::new(),
         email: String::new(),
+        reminder: 0,
     };
     let mut probed: BTreeSet<(String, String)> = probes(&missing)
         .iter()
@@ -391,7 +400,20 @@ async fn team_a_asking_for_team_bs_ids_gets_what_a_missing_id_gets_on_every_rout
         "B has activities: {b_activities:?}"
     );
     assert!(b_activities.contains(&note["id"].as_i64().expect("id")));
+    // A callback reminder of B's agent, for B's contact.
+    let (reminder, _) = app
+        .store
+        .schedule_reminder(&agentdesk_server::store::reminders::NewReminder {
+            user_id: app.users["agent_b"],
+            contact_id: app.contact_b,
+            call_guid: Some(guid.clone()),
+            due_at: agentdesk_server::clock::now() + chrono::Duration::hours(1),
+            note: "rellamada secreta de B".into(),
+        })
+        .await
+        .expect("B's reminder");
     let markers = [
+        "rellamada secreta de B",
         "Beto Beta",
         "beto.beta@example.com",
         "nota secreta de B",
@@ -409,6 +431,7 @@ async fn team_a_asking_for_team_bs_ids_gets_what_a_missing_id_gets_on_every_rout
             agent: app.users["agent_b"],
             guid: guid.clone(),
             email: "beto.beta@example.com".into(),
+            reminder,
         };
         let nowhere = Target {
             contact: 987_654_321,
@@ -416,6 +439,7 @@ async fn team_a_asking_for_team_bs_ids_gets_what_a_missing_id_gets_on_every_rout
             agent: 987_654_321,
             guid: "no-such-guid".into(),
             email: "nadie@example.com".into(),
+            reminder: 987_654_321,
         };
         let mut pairs: Vec<(Probe, Probe)> = probes(&b).into_iter().zip(probes(&nowhere)).collect();
         shuffle(&mut pairs, &mut rng);
