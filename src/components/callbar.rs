@@ -153,8 +153,11 @@ fn WrapUp(call: CallInfo) -> impl IntoView {
         let callback = if wants_callback() {
             let at = callback_at.get_untracked();
             // In the agent's zone, on the app's clock, as the server will read it.
-            let now = crate::components::time::local_now(&zone()).unwrap_or_default();
-            if !crate::components::time::is_later_local(&at, &now) {
+            // Unknown here (an old browser): the server decides alone.
+            let now = crate::components::time::local_now(&zone());
+            if at.trim().is_empty()
+                || now.is_some_and(|now| !crate::components::time::is_later_local(&at, &now))
+            {
                 callback_error.set(Some(Msg::CallbackInPast));
                 return;
             }

@@ -16,11 +16,14 @@ use crate::i18n::{Msg, use_i18n};
 use crate::live::use_live;
 use crate::task::Scope;
 
+/// A reminder at its time: moved to another time, it is another alert.
+type Due = (i64, chrono::DateTime<chrono::Utc>);
+
 /// The reminders newly due in `items`: due, and not in `seen` (which they join).
-pub fn newly_due(items: &[Reminder], seen: &mut HashSet<i64>) -> Vec<Reminder> {
+pub fn newly_due(items: &[Reminder], seen: &mut HashSet<Due>) -> Vec<Reminder> {
     items
         .iter()
-        .filter(|r| r.due && seen.insert(r.id))
+        .filter(|r| r.due && seen.insert((r.id, r.due_at)))
         .cloned()
         .collect()
 }
@@ -34,7 +37,7 @@ pub fn Reminders() -> impl IntoView {
     let alerts = RwSignal::new(Vec::<Reminder>::new());
     let error = RwSignal::new(None::<String>);
     let open = RwSignal::new(false);
-    let seen = StoredValue::new(HashSet::<i64>::new());
+    let seen = StoredValue::new(HashSet::<Due>::new());
     let load = move || {
         scope.spawn(async move {
             match api::reminders().await {
@@ -45,8 +48,10 @@ pub fn Reminders() -> impl IntoView {
                     if !fresh.is_empty() {
                         alerts.update(|a| a.extend(fresh));
                     }
-                    // Done elsewhere (another tab): its alert goes too.
-                    alerts.update(|a| a.retain(|r| list.iter().any(|l| l.id == r.id)));
+                    // Done elsewhere (another tab) or moved: its alert goes too.
+                    alerts.update(|a| {
+                        a.retain(|r| list.iter().any(|l| l.id == r.id && l.due_at == r.due_at))
+                    });
                     items.set(list);
                     error.set(None);
                 }
@@ -151,5 +156,10 @@ mod tests {
         // Reloaded after another event: 1 again, and 2 now due.
         let next = newly_due(&[reminder(1, true), reminder(2, true)], &mut seen);
         assert_eq!(next.iter().map(|r| r.id).collect::<Vec<_>>(), vec![2]);
+        // 1 moved to a later time and due again: it alerts again.
+        let mut moved = reminder(1, true);
+        moved.due_at += chrono::Duration::hours(1);
+        let again = newly_due(&[moved, reminder(2, true)], &mut seen);
+        assert_eq!(again.iter().map(|r| r.id).collect::<Vec<_>>(), vec![1]);
     }
 }

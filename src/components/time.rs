@@ -225,7 +225,10 @@ pub fn local_now(time_zone: &str) -> Option<String> {
         .call1(&JsValue::UNDEFINED, &date)
         .ok()?
         .as_string()?;
-    let t = chrono::NaiveDateTime::parse_from_str(&text, "%Y-%m-%d, %H:%M").ok()?;
+    // The separator has varied between ICU versions.
+    let t = chrono::NaiveDateTime::parse_from_str(&text, "%Y-%m-%d, %H:%M")
+        .or_else(|_| chrono::NaiveDateTime::parse_from_str(&text, "%Y-%m-%d %H:%M"))
+        .ok()?;
     Some(t.format("%Y-%m-%dT%H:%M").to_string())
 }
 

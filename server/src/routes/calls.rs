@@ -17,7 +17,7 @@ use crate::extract::{ApiJson, ApiPath};
 use crate::presence::{self, Change};
 use crate::store::AuditEntry;
 use crate::store::calls::{CallRefusal, NewCall};
-use crate::store::reminders::NewReminder;
+use crate::store::reminders::Callback;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -194,6 +194,10 @@ fn refusal(r: CallRefusal) -> ApiError {
         },
         CallRefusal::NoCall => ApiError::NotFound("active call"),
         CallRefusal::UnknownDisposition(m) => ApiError::validation("disposition", m),
+        CallRefusal::NoCallback => ApiError::validation(
+            "callback_at",
+            "this disposition does not schedule a callback (no `callback` mark in its tree)",
+        ),
     }
 }
 
@@ -361,32 +365,24 @@ async fn dispose(
         None => None,
     }
     .map(|(zone, cb)| {
-        super::reminders::callback_due(cb, zone, crate::clock::now()).map(|due| (due, cb))
+        super::reminders::callback_due(cb, zone, crate::clock::now()).map(|due_at| Callback {
+            due_at,
+            note: cb.note.trim().to_string(),
+        })
     })
     .transpose()?;
     let agent = agent_name(&state, caller.viewer.user_id).await?;
     let (info, events) = state
         .store
-        .dispose_call(caller.viewer.user_id, &agent, d)
+        .dispose_call(caller.viewer.user_id, &agent, d, callback.as_ref())
         .await?
         .map_err(refusal)?;
-    // One reminder per call: disposing again with another time moves it.
-    if let Some((due_at, cb)) = callback {
-        let (_, scheduled) = state
-            .store
-            .schedule_reminder(&NewReminder {
-                user_id: caller.viewer.user_id,
-                contact_id: info.contact_id,
-                call_guid: Some(info.guid.clone()),
-                due_at,
-                note: cb.note.trim().to_string(),
-            })
-            .await?;
-        state.events.publish(scheduled);
-    }
     // A replay changes nothing and is not sent again; a new or corrected disposition
     // goes to uContact's REST API too, when it is configured.
-    if !events.is_empty()
+    // (A replay that only moves its callback is no new disposition.)
+    if events
+        .iter()
+        .any(|e| !matches!(e.event, agentdesk_protocol::ServerEvent::Reminders { .. }))
         && !req.from_ucontact
         && let Some(stored) = info.disposition.clone()
     {

@@ -104,6 +104,8 @@ pub enum CallRefusal {
     NoCall,
     /// The disposition is not a path of the campaign's tree.
     UnknownDisposition(String),
+    /// A callback was asked for with a disposition not marked "schedule callback".
+    NoCallback,
 }
 
 pub type CallResult<T> = StoreResult<Result<T, CallRefusal>>;
@@ -168,11 +170,15 @@ pub trait CallStore: Send + Sync {
     /// Record a disposition on the call with the disposition's guid (or the user's
     /// latest call when it is empty), checked against the campaign's tree; updates the
     /// call's activity and logs `FINISHWRAPUP`.
+    /// With `callback`, the disposition (marked "schedule callback" in the tree) also
+    /// schedules a reminder for the call, in the same transaction; a retried disposition
+    /// with a new time moves it.
     async fn dispose_call(
         &self,
         user_id: i64,
         agent: &str,
         disposition: &CallDisposition,
+        callback: Option<&super::reminders::Callback>,
     ) -> CallResult<(CallInfo, Vec<StoredEvent>)>;
     /// The user's active call, and their latest ended call still owing a disposition.
     async fn current_calls(

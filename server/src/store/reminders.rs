@@ -19,6 +19,13 @@ pub struct NewReminder {
     pub note: String,
 }
 
+/// The callback a disposition asks for (the call gives the agent, contact and guid).
+#[derive(Debug, Clone)]
+pub struct Callback {
+    pub due_at: DateTime<Utc>,
+    pub note: String,
+}
+
 #[async_trait]
 pub trait ReminderStore: Send + Sync {
     /// Schedule (or move) a reminder; its `reminders` event for the user.

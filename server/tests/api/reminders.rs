@@ -258,9 +258,53 @@ async fn disposing_a_call_again_moves_its_one_reminder() {
     assert_eq!(list[0].note, "dos");
     let expected = agentdesk_server::clock::now() + Duration::seconds(7200);
     assert!((list[0].due_at - expected).num_seconds().abs() < 60);
+    // Done, then the same request retried (same time, same note): it stays done.
+    let id = list[0].id;
+    let res = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/reminders/{id}/done"),
+            Some(&a),
+            None::<&()>,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let res = dispose(&app, &a, &guid, "Volver a llamar", Some((&second, "dos"))).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        reminders(&app, &a).await.is_empty(),
+        "a retry reopens nothing"
+    );
+    // Moved to another time, it is open again.
+    let third = in_secs(10_800);
+    let res = dispose(&app, &a, &guid, "Volver a llamar", Some((&third, "dos"))).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(reminders(&app, &a).await.len(), 1);
     // A disposition without a callback schedules nothing.
     let other = ended_call(&app, &a, app.contact_a).await;
     let res = dispose(&app, &a, &other, "Pagó", None).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(reminders(&app, &a).await.len(), 1);
+}
+
+#[tokio::test]
+async fn only_a_disposition_marked_schedule_callback_takes_a_callback() {
+    let app = app().await;
+    callback_campaign(&app).await;
+    let a = app.token("agent_a").await;
+    let guid = ended_call(&app, &a, app.contact_a).await;
+    let at = in_secs(3600);
+    let res = dispose(&app, &a, &guid, "Pagó", Some((&at, ""))).await;
+    let body: ErrorBody = expect_error(res, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(body.error.field.as_deref(), Some("callback_at"));
+    // Nothing saved: the call still owes its disposition, no reminder.
+    let calls: CurrentCalls = app.get_as("/api/v1/calls/current", &a).await;
+    assert_eq!(
+        calls.pending_disposition.map(|c| c.guid),
+        Some(guid.clone())
+    );
+    assert!(reminders(&app, &a).await.is_empty());
+    let res = dispose(&app, &a, &guid, "Volver a llamar", Some((&at, ""))).await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(reminders(&app, &a).await.len(), 1);
 }

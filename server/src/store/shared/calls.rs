@@ -13,6 +13,7 @@ use async_trait::async_trait;
 use sqlx::AssertSqlSafe;
 
 use super::ingest::create_contact;
+use super::reminders::upsert_reminder;
 use super::{
     Backend, Pending, Tx, begin_write, commit_events, ids_param, in_ids, insert_activity,
     lock_keys, ms, scoped, update_activity_detail,
@@ -20,6 +21,7 @@ use super::{
 use crate::store::calls::{CallRefusal, CallResult, CallRow, CallStore, NewCall};
 use crate::store::crm::campaign_from;
 use crate::store::ingest::{ContactSeed, LinkKey, contact_lock_key, interaction_lock_key};
+use crate::store::reminders::{Callback, NewReminder};
 use crate::store::{NewActivity, StoreError, StoreResult, StoredEvent, Viewer};
 
 /// Every call read's columns, named as [`CallRow`] reads them.
@@ -390,6 +392,7 @@ impl CallStore for Backend {
         user_id: i64,
         agent: &str,
         d: &CallDisposition,
+        callback: Option<&Callback>,
     ) -> CallResult<(CallInfo, Vec<StoredEvent>)> {
         let mut tx = begin_agent_calls(self, user_id).await?;
         let found = if d.guid.is_empty() {
@@ -411,12 +414,15 @@ impl CallStore for Backend {
         } else {
             &d.campaign
         };
+        // Only a disposition marked "schedule callback" takes a callback.
+        let mut callback_marked = false;
         match campaigns.iter().find(|(n, _)| n == name) {
             Some((n, tree)) => {
                 let campaign = campaign_from(n.clone(), false, tree, "{}")?;
                 if let Err(e) = campaign.check(&d.l1, &d.l2, &d.l3) {
                     return Ok(Err(CallRefusal::UnknownDisposition(e)));
                 }
+                callback_marked = campaign.wants_callback(&d.l1, &d.l2, &d.l3);
             }
             None if !campaigns.is_empty() => {
                 return Ok(Err(CallRefusal::UnknownDisposition(format!(
@@ -430,13 +436,29 @@ impl CallStore for Backend {
             }
             None => {}
         }
+        if callback.is_some() && !callback_marked {
+            return Ok(Err(CallRefusal::NoCallback));
+        }
+        let now = ms(crate::clock::now());
+        let reminder = callback.map(|cb| NewReminder {
+            user_id,
+            contact_id: call.contact_id,
+            call_guid: Some(call.guid.clone()),
+            due_at: cb.due_at,
+            note: cb.note.clone(),
+        });
         if crate::store::calls::same_disposition(call.disposition.as_ref(), d) {
-            return Ok(Ok((call, Vec::new())));
+            // A replay changes nothing of the call; its callback may still move.
+            let Some(r) = reminder else {
+                return Ok(Ok((call, Vec::new())));
+            };
+            let (_, pending) = upsert_reminder(&mut tx, &r, now).await?;
+            let events = commit_events(tx, pending, now).await?;
+            return Ok(Ok((call, events)));
         }
         // The wrap-up finishes once: a corrected disposition updates the call but is no
         // second FINISHWRAPUP in the queue log.
         let first = call.disposition.is_none();
-        let now = ms(crate::clock::now());
         sqlx::query(
             "UPDATE calls SET l1 = $1, l2 = $2, l3 = $3, d1 = $4, d2 = $5, comment = $6, disposed_at = $7 \
              WHERE team_id = $8 AND guid = $9",
@@ -452,7 +474,10 @@ impl CallStore for Backend {
         .bind(&call.guid)
         .execute(&mut *tx)
         .await?;
-        let (call, events) = reload(&mut tx, user_id, &call.guid, team_id).await?;
+        let (call, mut events) = reload(&mut tx, user_id, &call.guid, team_id).await?;
+        if let Some(r) = &reminder {
+            events.extend(upsert_reminder(&mut tx, r, now).await?.1);
+        }
         let wrap = call
             .ended_at
             .map(|e| ((now - e.timestamp_millis()).max(0) / 1000).to_string())

@@ -31,15 +31,21 @@ impl EventStore for Backend {
             .bind(i64::from(limit))
             .fetch_all(&self.pool)
             .await?;
-        rows.into_iter()
-            .map(|(id, team_id, payload)| {
-                Ok(StoredEvent {
-                    id,
-                    team_id,
-                    event: serde_json::from_str(&payload).map_err(|e| corrupt("event", e))?,
-                })
-            })
-            .collect()
+        // An event this release cannot read (written by a newer one sharing the
+        // database during an upgrade) is skipped, not a failure of every stream's
+        // catch-up: events carry ids only, and a client refetches what it shows.
+        Ok(rows
+            .into_iter()
+            .filter_map(
+                |(id, team_id, payload)| match serde_json::from_str(&payload) {
+                    Ok(event) => Some(StoredEvent { id, team_id, event }),
+                    Err(e) => {
+                        tracing::warn!(id, error = %corrupt("event", e), "event skipped");
+                        None
+                    }
+                },
+            )
+            .collect())
     }
 
     async fn prune_events(&self, before: DateTime<Utc>) -> StoreResult<u64> {

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::AssertSqlSafe;
 
-use super::{Backend, begin_write, commit_events, ms, scoped};
+use super::{Backend, Pending, Tx, begin_write, commit_events, ms, scoped};
 use crate::store::reminders::{NewReminder, ReminderRow, ReminderStore};
 use crate::store::{StoreResult, StoredEvent, Viewer};
 
@@ -15,29 +15,44 @@ fn changed(user_id: i64) -> (Option<i64>, ServerEvent) {
     (None, ServerEvent::Reminders { user_id })
 }
 
+/// Schedule `r` inside `tx` (one per agent and call: scheduling again for the call moves
+/// it); its id, and its event to append. Moved to another time or note, it is open and
+/// unannounced again; the same time and note again (a retried request) leave it as it
+/// is, done or not.
+pub(crate) async fn upsert_reminder(
+    tx: &mut Tx<'_>,
+    r: &NewReminder,
+    now: i64,
+) -> StoreResult<(i64, Pending)> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO reminders (user_id, contact_id, call_guid, due_at, note, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) \
+         ON CONFLICT (user_id, call_guid) WHERE call_guid IS NOT NULL DO UPDATE SET \
+           fired_at = CASE WHEN reminders.due_at = excluded.due_at \
+             AND reminders.note = excluded.note THEN reminders.fired_at END, \
+           done_at = CASE WHEN reminders.due_at = excluded.due_at \
+             AND reminders.note = excluded.note THEN reminders.done_at END, \
+           contact_id = excluded.contact_id, due_at = excluded.due_at, note = excluded.note \
+         RETURNING id",
+    )
+    .bind(r.user_id)
+    .bind(r.contact_id)
+    .bind(&r.call_guid)
+    .bind(ms(r.due_at))
+    .bind(&r.note)
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok((id, vec![changed(r.user_id)]))
+}
+
 #[async_trait]
 impl ReminderStore for Backend {
     async fn schedule_reminder(&self, r: &NewReminder) -> StoreResult<(i64, Vec<StoredEvent>)> {
         let now = ms(crate::clock::now());
         let mut tx = begin_write(self).await?;
-        // Moved, it is open and unannounced again.
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO reminders (user_id, contact_id, call_guid, due_at, note, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) \
-             ON CONFLICT (user_id, call_guid) WHERE call_guid IS NOT NULL DO UPDATE SET \
-               contact_id = excluded.contact_id, due_at = excluded.due_at, note = excluded.note, \
-               fired_at = NULL, done_at = NULL \
-             RETURNING id",
-        )
-        .bind(r.user_id)
-        .bind(r.contact_id)
-        .bind(&r.call_guid)
-        .bind(ms(r.due_at))
-        .bind(&r.note)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await?;
-        let events = commit_events(tx, vec![changed(r.user_id)], now).await?;
+        let (id, pending) = upsert_reminder(&mut tx, r, now).await?;
+        let events = commit_events(tx, pending, now).await?;
         Ok((id, events))
     }
 
