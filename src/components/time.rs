@@ -10,7 +10,9 @@ use wasm_bindgen::JsValue;
 use crate::i18n::use_i18n;
 use crate::session::use_session;
 
-fn format(t: DateTime<Utc>, locale: Locale, time_zone: &str, opts: &[(&str, &str)]) -> String {
+/// The instant `ms` written by `Intl.DateTimeFormat` for the language `locale` (a
+/// BCP 47 tag) with the options `opts`, in `time_zone` (the browser's when empty).
+fn intl(ms: i64, locale: &str, time_zone: &str, opts: &[(&str, &str)]) -> Option<String> {
     let options = Object::new();
     for (k, v) in opts {
         let _ = Reflect::set(&options, &JsValue::from_str(k), &JsValue::from_str(v));
@@ -22,41 +24,28 @@ fn format(t: DateTime<Utc>, locale: Locale, time_zone: &str, opts: &[(&str, &str
             &JsValue::from_str(time_zone),
         );
     }
-    let locales = Array::of1(&JsValue::from_str(locale.bcp47()));
-    let date = Date::new(&JsValue::from_f64(t.timestamp_millis() as f64));
+    let locales = Array::of1(&JsValue::from_str(locale));
+    let date = Date::new(&JsValue::from_f64(ms as f64));
     Intl::DateTimeFormat::new(&locales, &options)
         .format()
         .call1(&JsValue::UNDEFINED, &date)
-        .ok()
-        .and_then(|v| v.as_string())
-        .unwrap_or_else(|| t.to_rfc3339())
+        .ok()?
+        .as_string()
+}
+
+fn format(t: DateTime<Utc>, locale: Locale, time_zone: &str, opts: &[(&str, &str)]) -> String {
+    intl(t.timestamp_millis(), locale.bcp47(), time_zone, opts).unwrap_or_else(|| t.to_rfc3339())
 }
 
 /// The calendar date of `t` in `time_zone` (the browser's when empty), by `Intl`.
 fn local_date(t: DateTime<Utc>, time_zone: &str) -> Option<chrono::NaiveDate> {
-    let options = Object::new();
-    for (k, v) in [
+    // en-CA writes dates as ISO 8601 (2026-12-05).
+    let opts = [
         ("year", "numeric"),
         ("month", "2-digit"),
         ("day", "2-digit"),
-    ] {
-        let _ = Reflect::set(&options, &JsValue::from_str(k), &JsValue::from_str(v));
-    }
-    if !time_zone.is_empty() {
-        let _ = Reflect::set(
-            &options,
-            &JsValue::from_str("timeZone"),
-            &JsValue::from_str(time_zone),
-        );
-    }
-    // en-CA writes dates as ISO 8601 (2026-12-05).
-    let locales = Array::of1(&JsValue::from_str("en-CA"));
-    let date = Date::new(&JsValue::from_f64(t.timestamp_millis() as f64));
-    let text = Intl::DateTimeFormat::new(&locales, &options)
-        .format()
-        .call1(&JsValue::UNDEFINED, &date)
-        .ok()?
-        .as_string()?;
+    ];
+    let text = intl(t.timestamp_millis(), "en-CA", time_zone, &opts)?;
     chrono::NaiveDate::parse_from_str(&text, "%Y-%m-%d").ok()
 }
 
@@ -199,33 +188,17 @@ pub fn use_clock() -> RwSignal<i64> {
 /// Now as a date-time input writes it (`2026-12-07T09:30`), on the app's clock, in
 /// `time_zone` (the browser's when empty), by `Intl`.
 pub fn local_now(time_zone: &str) -> Option<String> {
-    let options = Object::new();
-    for (k, v) in [
+    let opts = [
         ("year", "numeric"),
         ("month", "2-digit"),
         ("day", "2-digit"),
         ("hour", "2-digit"),
         ("minute", "2-digit"),
         ("hourCycle", "h23"),
-    ] {
-        let _ = Reflect::set(&options, &JsValue::from_str(k), &JsValue::from_str(v));
-    }
-    if !time_zone.is_empty() {
-        let _ = Reflect::set(
-            &options,
-            &JsValue::from_str("timeZone"),
-            &JsValue::from_str(time_zone),
-        );
-    }
-    // en-CA writes ISO 8601 dates: "2026-12-05, 20:55".
-    let locales = Array::of1(&JsValue::from_str("en-CA"));
-    let date = Date::new(&JsValue::from_f64(now_ms() as f64));
-    let text = Intl::DateTimeFormat::new(&locales, &options)
-        .format()
-        .call1(&JsValue::UNDEFINED, &date)
-        .ok()?
-        .as_string()?;
-    // The separator has varied between ICU versions.
+    ];
+    // en-CA writes ISO 8601 dates: "2026-12-05, 20:55" (the separator has varied
+    // between ICU versions).
+    let text = intl(now_ms(), "en-CA", time_zone, &opts)?;
     let t = chrono::NaiveDateTime::parse_from_str(&text, "%Y-%m-%d, %H:%M")
         .or_else(|_| chrono::NaiveDateTime::parse_from_str(&text, "%Y-%m-%d %H:%M"))
         .ok()?;

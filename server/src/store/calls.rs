@@ -5,7 +5,7 @@ use agentdesk_protocol::bridge::CallDisposition;
 use agentdesk_protocol::{CallInfo, Direction};
 use async_trait::async_trait;
 
-use super::{StoreResult, StoredEvent, Viewer, from_ms};
+use super::{StoreResult, StoredEvent, from_ms};
 
 /// The columns of a call as every read selects them (`CALL_SELECT` in
 /// `store/shared/calls.rs`), by name.
@@ -131,30 +131,6 @@ pub(crate) fn same_disposition(
 
 #[async_trait]
 pub trait CallStore: Send + Sync {
-    /// Screen pop: the contact visible to the viewer with this external id (the CRM's
-    /// customer id, uContact's `clientId`), else with this E.164 phone, else a new one in
-    /// the viewer's first team carrying both (named after the number, or the id).
-    /// `teams`, when not empty, narrows all of it to those teams (a campaign's).
-    /// `(contact, team, created)`; `None`: the viewer has no such team, or neither key is
-    /// given.
-    async fn contact_for(
-        &self,
-        viewer: &Viewer,
-        external_id: Option<&str>,
-        phone: Option<&str>,
-        teams: &[i64],
-    ) -> StoreResult<Option<(i64, i64, bool)>>;
-
-    /// [`CallStore::contact_for`] by phone alone.
-    async fn contact_for_phone(
-        &self,
-        viewer: &Viewer,
-        phone: &str,
-        teams: &[i64],
-    ) -> StoreResult<Option<(i64, i64, bool)>> {
-        self.contact_for(viewer, None, Some(phone), teams).await
-    }
-
     /// Start a call: the call row, its timeline activity, a `STARTCALL` queue-log event
     /// and an `activity.created` event, in one transaction.
     async fn start_call(&self, call: NewCall) -> CallResult<(CallInfo, Vec<StoredEvent>)>;

@@ -25,6 +25,30 @@ pub trait ContactStore: Send + Sync {
     /// `created_at` is kept). `false`: no such contact in that team. A second contact
     /// with the same external id in the team is a [`StoreError::Conflict`].
     async fn update_contact(&self, id: i64, contact: &NewContact) -> StoreResult<bool>;
+
+    /// Screen pop: the contact visible to the viewer with this external id (the CRM's
+    /// customer id, uContact's `clientId`), else with this E.164 phone, else a new one in
+    /// the viewer's first team carrying both (named after the number, or the id).
+    /// `teams`, when not empty, narrows all of it to those teams (a campaign's).
+    /// `(contact, team, created)`; `None`: the viewer has no such team, or neither key is
+    /// given.
+    async fn contact_for(
+        &self,
+        viewer: &Viewer,
+        external_id: Option<&str>,
+        phone: Option<&str>,
+        teams: &[i64],
+    ) -> StoreResult<Option<(i64, i64, bool)>>;
+
+    /// [`ContactStore::contact_for`] by phone alone.
+    async fn contact_for_phone(
+        &self,
+        viewer: &Viewer,
+        phone: &str,
+        teams: &[i64],
+    ) -> StoreResult<Option<(i64, i64, bool)>> {
+        self.contact_for(viewer, None, Some(phone), teams).await
+    }
 }
 
 /// A contact of a search's result, by name.

@@ -1,6 +1,6 @@
 //! The one implementation of [`CallStore`], compiled into each backend (its module
 //! there is this file): the backend's seam ([`begin_write`], [`lock_keys`],
-//! [`commit_events`], [`in_ids`]) is all that differs. Every change of an agent's calls
+//! [`commit_events`]) is all that differs. Every change of an agent's calls
 //! first locks that agent's key, so the active-call check and the insert of a second
 //! call for the same agent cannot interleave (PostgreSQL; SQLite's one writer already
 //! serialises them); its events are appended at commit.
@@ -12,17 +12,16 @@ use agentdesk_protocol::{
 use async_trait::async_trait;
 use sqlx::AssertSqlSafe;
 
-use super::ingest::create_contact;
 use super::reminders::upsert_reminder;
 use super::{
-    Backend, Pending, Tx, begin_write, commit_events, ids_param, in_ids, insert_activity,
-    lock_keys, ms, scoped, update_activity_detail,
+    Backend, Pending, Tx, begin_write, commit_events, insert_activity, lock_keys, ms,
+    update_activity_detail,
 };
 use crate::store::calls::{CallRefusal, CallResult, CallRow, CallStore, NewCall};
 use crate::store::crm::campaign_from;
-use crate::store::ingest::{ContactSeed, LinkKey, contact_lock_key, interaction_lock_key};
+use crate::store::ingest::interaction_lock_key;
 use crate::store::reminders::{Callback, NewReminder};
-use crate::store::{NewActivity, StoreError, StoreResult, StoredEvent, Viewer};
+use crate::store::{NewActivity, StoreError, StoreResult, StoredEvent};
 
 /// Every call read's columns, named as [`CallRow`] reads them.
 const CALL_SELECT: &str = "SELECT c.guid, c.contact_id, c.activity_id, c.campaign, c.destination, c.did, \
@@ -139,88 +138,6 @@ async fn load_call(
 
 #[async_trait]
 impl CallStore for Backend {
-    async fn contact_for(
-        &self,
-        viewer: &Viewer,
-        external_id: Option<&str>,
-        phone: Option<&str>,
-        teams: &[i64],
-    ) -> StoreResult<Option<(i64, i64, bool)>> {
-        let narrowed = |team: i64| teams.is_empty() || teams.contains(&team);
-        let external_id = external_id.map(str::trim).filter(|x| !x.is_empty());
-        let phone = phone.map(str::trim).filter(|p| !p.is_empty());
-        if external_id.is_none() && phone.is_none() {
-            return Ok(None);
-        }
-        // By the CRM's id first: a number may be shared (a family line, a switchboard),
-        // the customer id is not.
-        for (col, key) in [("external_id", external_id), ("phone", phone)] {
-            let Some(key) = key else { continue };
-            let sql = format!(
-                // Narrowed to the campaign's teams in the query: the first match of
-                // another team must not hide one of the right team.
-                "SELECT c.id, c.team_id FROM contacts c WHERE c.{col} = $3 AND {} AND {} \
-                 ORDER BY c.id LIMIT 1",
-                scoped("c.team_id"),
-                in_ids("c.team_id", 4)
-            );
-            let row: Option<(i64, i64)> = sqlx::query_as(AssertSqlSafe(sql))
-                .bind(viewer.all_teams())
-                .bind(viewer.user_id)
-                .bind(key)
-                .bind(ids_param(teams))
-                .fetch_optional(&self.pool)
-                .await?;
-            if let Some((id, team_id)) = row {
-                return Ok(Some((id, team_id, false)));
-            }
-        }
-        let member: Vec<i64> = sqlx::query_scalar(
-            "SELECT team_id FROM team_members WHERE user_id = $1 ORDER BY team_id",
-        )
-        .bind(viewer.user_id)
-        .fetch_all(&self.pool)
-        .await?;
-        let Some(team_id) = member.into_iter().find(|t| narrowed(*t)) else {
-            return Ok(None);
-        };
-        // Created under the keys an ingest of this customer takes, after looking again in
-        // that team: an ingest or another agent's call may have created it meanwhile.
-        let mut tx = begin_write(self).await?;
-        let keys: Vec<LinkKey> = external_id
-            .map(|x| LinkKey::ExternalId(x.to_string()))
-            .into_iter()
-            .chain(phone.map(|p| LinkKey::Phone(p.to_string())))
-            .collect();
-        lock_keys(&mut tx, keys.iter().map(|k| contact_lock_key(team_id, k))).await?;
-        let found: Option<i64> = sqlx::query_scalar(
-            "SELECT id FROM contacts WHERE team_id = $1 \
-             AND (external_id = $2 OR phone = $3) ORDER BY id LIMIT 1",
-        )
-        .bind(team_id)
-        .bind(external_id)
-        .bind(phone)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let (id, created) = match found {
-            Some(id) => (id, false),
-            None => {
-                let seed = ContactSeed {
-                    name: phone.or(external_id).unwrap_or_default().to_string(),
-                    phone: phone.map(str::to_string),
-                    external_id: external_id.map(str::to_string),
-                    ..ContactSeed::default()
-                };
-                (
-                    create_contact(&mut tx, team_id, &seed, ms(crate::clock::now())).await?,
-                    true,
-                )
-            }
-        };
-        tx.commit().await?;
-        Ok(Some((id, team_id, created)))
-    }
-
     async fn start_call(&self, call: NewCall) -> CallResult<(CallInfo, Vec<StoredEvent>)> {
         let mut tx = begin_write(self).await?;
         // The guid's key too: an ingested call with this guid joins this one.

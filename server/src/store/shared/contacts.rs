@@ -1,12 +1,15 @@
 //! The one implementation of [`ContactStore`], compiled into each backend against its
-//! seam (see `store/shared/calls.rs`).
+//! seam (see `store/shared/calls.rs`): contact search, read, create, correct, and the
+//! screen pop's find-or-create by the CRM's id or the number.
 
 use agentdesk_protocol::{Contact, ContactSummary};
 use async_trait::async_trait;
 use sqlx::AssertSqlSafe;
 
-use super::{Backend, begin_bulk, ms, scoped};
+use super::ingest::create_contact;
+use super::{Backend, begin_bulk, begin_write, ids_param, in_ids, lock_keys, ms, scoped};
 use crate::store::contacts::{ContactRow, ContactStore, ContactSummaryRow};
+use crate::store::ingest::{ContactSeed, LinkKey, contact_lock_key};
 use crate::store::{NewContact, StoreError, StoreResult, Viewer};
 use crate::text::{contact_key, fold};
 
@@ -112,6 +115,88 @@ impl ContactStore for Backend {
         .execute(self.write_pool())
         .await?;
         Ok(done.rows_affected() == 1)
+    }
+
+    async fn contact_for(
+        &self,
+        viewer: &Viewer,
+        external_id: Option<&str>,
+        phone: Option<&str>,
+        teams: &[i64],
+    ) -> StoreResult<Option<(i64, i64, bool)>> {
+        let narrowed = |team: i64| teams.is_empty() || teams.contains(&team);
+        let external_id = external_id.map(str::trim).filter(|x| !x.is_empty());
+        let phone = phone.map(str::trim).filter(|p| !p.is_empty());
+        if external_id.is_none() && phone.is_none() {
+            return Ok(None);
+        }
+        // By the CRM's id first: a number may be shared (a family line, a switchboard),
+        // the customer id is not.
+        for (col, key) in [("external_id", external_id), ("phone", phone)] {
+            let Some(key) = key else { continue };
+            let sql = format!(
+                // Narrowed to the campaign's teams in the query: the first match of
+                // another team must not hide one of the right team.
+                "SELECT c.id, c.team_id FROM contacts c WHERE c.{col} = $3 AND {} AND {} \
+                 ORDER BY c.id LIMIT 1",
+                scoped("c.team_id"),
+                in_ids("c.team_id", 4)
+            );
+            let row: Option<(i64, i64)> = sqlx::query_as(AssertSqlSafe(sql))
+                .bind(viewer.all_teams())
+                .bind(viewer.user_id)
+                .bind(key)
+                .bind(ids_param(teams))
+                .fetch_optional(&self.pool)
+                .await?;
+            if let Some((id, team_id)) = row {
+                return Ok(Some((id, team_id, false)));
+            }
+        }
+        let member: Vec<i64> = sqlx::query_scalar(
+            "SELECT team_id FROM team_members WHERE user_id = $1 ORDER BY team_id",
+        )
+        .bind(viewer.user_id)
+        .fetch_all(&self.pool)
+        .await?;
+        let Some(team_id) = member.into_iter().find(|t| narrowed(*t)) else {
+            return Ok(None);
+        };
+        // Created under the keys an ingest of this customer takes, after looking again in
+        // that team: an ingest or another agent's call may have created it meanwhile.
+        let mut tx = begin_write(self).await?;
+        let keys: Vec<LinkKey> = external_id
+            .map(|x| LinkKey::ExternalId(x.to_string()))
+            .into_iter()
+            .chain(phone.map(|p| LinkKey::Phone(p.to_string())))
+            .collect();
+        lock_keys(&mut tx, keys.iter().map(|k| contact_lock_key(team_id, k))).await?;
+        let found: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM contacts WHERE team_id = $1 \
+             AND (external_id = $2 OR phone = $3) ORDER BY id LIMIT 1",
+        )
+        .bind(team_id)
+        .bind(external_id)
+        .bind(phone)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let (id, created) = match found {
+            Some(id) => (id, false),
+            None => {
+                let seed = ContactSeed {
+                    name: phone.or(external_id).unwrap_or_default().to_string(),
+                    phone: phone.map(str::to_string),
+                    external_id: external_id.map(str::to_string),
+                    ..ContactSeed::default()
+                };
+                (
+                    create_contact(&mut tx, team_id, &seed, ms(crate::clock::now())).await?,
+                    true,
+                )
+            }
+        };
+        tx.commit().await?;
+        Ok(Some((id, team_id, created)))
     }
 }
 
