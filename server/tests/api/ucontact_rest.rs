@@ -248,3 +248,76 @@ async fn a_ucontact_url_on_a_private_address_is_refused_unless_allowed_and_none_
     let activity = disposed_call(&plain, "uc-none", "Venta").await;
     assert_eq!(settled(&plain, activity).await, None);
 }
+
+#[tokio::test]
+async fn moving_a_callback_by_disposing_again_sends_the_disposition_once() {
+    let s = StandIn::default();
+    let base = stand_in(s.clone()).await;
+    let app = TestApp::spawn_with(config(&base, true)).await;
+    let admin = app.token("admin").await;
+    let res = app
+        .call(
+            Method::PUT,
+            "/api/v1/campaigns/Soporte",
+            Some(&admin),
+            Some(&json!({ "name": "Soporte", "dispositions": [
+                { "label": "Volver a llamar", "callback": true }] })),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let agent = app.token("agent_a").await;
+    let make = json!({ "contact_id": app.contact_a, "call": {
+        "destination": "099000111", "campaign": "Soporte", "guid": "uc-cb-1" } });
+    let res = app
+        .call(Method::POST, "/api/v1/calls", Some(&agent), Some(&make))
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let call: CallInfo = res.json().await.unwrap();
+    let res = app
+        .call(
+            Method::POST,
+            "/api/v1/calls/hangup",
+            Some(&agent),
+            Some(&json!({})),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let at = |hours: i64| {
+        (agentdesk_server::clock::now() + chrono::Duration::hours(hours))
+            .format("%Y-%m-%dT%H:%M")
+            .to_string()
+    };
+    for hours in [2, 5] {
+        let dispo = json!({
+            "disposition": { "campaign": "Soporte", "callerid": "099000111",
+                "guid": "uc-cb-1", "l1": "Volver a llamar" },
+            "callback": { "at": at(hours), "note": "" } });
+        let res = app
+            .call(
+                Method::POST,
+                "/api/v1/calls/disposition",
+                Some(&agent),
+                Some(&dispo),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+    let activity = call.activity_id.expect("the call's activity");
+    let sync = settled(&app, activity).await.expect("a sync state");
+    assert_eq!(sync.state, SyncState::Sent, "{sync:?}");
+    // Give a second send, if one had been started, the time to arrive.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        s.received.lock().unwrap().len(),
+        1,
+        "the second request only moved the callback"
+    );
+    let reminders: Vec<agentdesk_protocol::Reminder> =
+        app.get_as("/api/v1/reminders", &agent).await;
+    assert_eq!(reminders.len(), 1);
+    let moved = agentdesk_server::clock::now() + chrono::Duration::hours(5);
+    assert!(
+        (reminders[0].due_at - moved).num_minutes().abs() <= 1,
+        "{reminders:?}"
+    );
+}
