@@ -37,3 +37,18 @@ pub trait EventStore: Send + Sync {
         now: DateTime<Utc>,
     ) -> StoreResult<Option<(Viewer, String)>>;
 }
+
+/// A redeemed stream ticket's user and session, from `(user id, role, may read email,
+/// session hash)`.
+pub(crate) fn ticket_viewer(
+    (user_id, role, can_email, session_hash): (i64, String, bool, String),
+) -> StoreResult<(Viewer, String)> {
+    Ok((
+        Viewer {
+            user_id,
+            role: super::role(&role)?,
+            can_email,
+        },
+        session_hash,
+    ))
+}

@@ -129,6 +129,10 @@ fn key_slot(key: &str) -> i32 {
 const WRITER_CONNECTIONS: u32 = 2;
 
 /// Events a write transaction appends when it commits: (team, event), in order.
+/// The last event id drawn, whatever the log still holds (`events_since`' bounds).
+pub(crate) const LAST_EVENT_ID: &str =
+    "SELECT pg_sequence_last_value(pg_get_serial_sequence('events', 'id'))";
+
 pub(crate) type Pending = Vec<(Option<i64>, ServerEvent)>;
 
 // The seam the shared store modules (`store/shared/`) are written against, beside
@@ -352,25 +356,6 @@ pub(crate) const EVENTS_CHANNEL: &str = "agentdesk_events";
 
 /// The event log's reads that differ by backend (see `store/shared/events.rs`).
 impl PostgresStore {
-    pub(crate) async fn newest_and_oldest_event(&self) -> StoreResult<(i64, i64)> {
-        let (max, min): (i64, i64) =
-            sqlx::query_as("SELECT COALESCE(MAX(id), 0), COALESCE(MIN(id), 0) FROM events")
-                .fetch_one(&self.pool)
-                .await?;
-        // With an empty log, the next id continues the identity sequence (ids are never
-        // reused, so a client's Last-Event-ID stays meaningful after a prune).
-        if max == 0 {
-            let seq: Option<i64> = sqlx::query_scalar(
-                "SELECT pg_sequence_last_value(pg_get_serial_sequence('events', 'id'))",
-            )
-            .fetch_one(&self.pool)
-            .await?;
-            let seq = seq.unwrap_or(0);
-            return Ok((seq, seq + 1));
-        }
-        Ok((max, min))
-    }
-
     pub(crate) async fn take_stream_ticket(
         &self,
         ticket_hash: &str,
@@ -389,18 +374,7 @@ impl PostgresStore {
         .bind(ms(now))
         .fetch_optional(&self.writer)
         .await?;
-        row.map(|(user_id, user_role, can_email, session_hash)| {
-            let role = role(&user_role)?;
-            Ok((
-                Viewer {
-                    user_id,
-                    role,
-                    can_email,
-                },
-                session_hash,
-            ))
-        })
-        .transpose()
+        row.map(super::events::ticket_viewer).transpose()
     }
 }
 

@@ -1,13 +1,13 @@
 //! The one implementation of [`EventStore`], compiled into each backend against its
-//! seam (see `store/shared/calls.rs`); the newest/oldest event ids (SQLite's
-//! `sqlite_sequence`, PostgreSQL's identity sequence) and a ticket's redemption (one
-//! statement on PostgreSQL) are the backend's own methods.
+//! seam (see `store/shared/calls.rs`); where the event ids' sequence stands
+//! ([`LAST_EVENT_ID`]: SQLite's `sqlite_sequence`, PostgreSQL's identity sequence) and a
+//! ticket's redemption (one statement on PostgreSQL) are the backend's own.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::AssertSqlSafe;
 
-use super::{Backend, corrupt, ms, scoped};
+use super::{Backend, LAST_EVENT_ID, corrupt, ms, scoped};
 use crate::store::events::EventStore;
 use crate::store::{StoreResult, StoredEvent, Viewer};
 
@@ -98,7 +98,20 @@ impl EventStore for Backend {
     }
 
     async fn event_bounds(&self) -> StoreResult<(i64, i64)> {
-        self.newest_and_oldest_event().await
+        let (max, min): (i64, i64) =
+            sqlx::query_as("SELECT COALESCE(MAX(id), 0), COALESCE(MIN(id), 0) FROM events")
+                .fetch_one(&self.pool)
+                .await?;
+        // With an empty log, the next id continues the sequence (ids are never reused,
+        // so a client's Last-Event-ID stays meaningful after a prune).
+        if max == 0 {
+            let seq: Option<Option<i64>> = sqlx::query_scalar(LAST_EVENT_ID)
+                .fetch_optional(&self.pool)
+                .await?;
+            let seq = seq.flatten().unwrap_or(0);
+            return Ok((seq, seq + 1));
+        }
+        Ok((max, min))
     }
 
     async fn stream_ticket_user(

@@ -147,6 +147,9 @@ impl Store for SqliteStore {
 pub(crate) type Backend = SqliteStore;
 pub(crate) type Tx<'a> = sqlx::Transaction<'a, sqlx::Sqlite>;
 /// Events a write transaction appends when it commits: (team, event), in order.
+/// The last event id drawn, whatever the log still holds (`events_since`' bounds).
+pub(crate) const LAST_EVENT_ID: &str = "SELECT seq FROM sqlite_sequence WHERE name = 'events'";
+
 pub(crate) type Pending = Vec<(Option<i64>, ServerEvent)>;
 
 pub(crate) type Db = sqlx::Sqlite;
@@ -257,23 +260,6 @@ pub(crate) async fn append_event(
 
 /// The event log's reads that differ by backend (see `store/shared/events.rs`).
 impl SqliteStore {
-    pub(crate) async fn newest_and_oldest_event(&self) -> StoreResult<(i64, i64)> {
-        let (max, min): (i64, i64) =
-            sqlx::query_as("SELECT COALESCE(MAX(id), 0), COALESCE(MIN(id), 0) FROM events")
-                .fetch_one(&self.pool)
-                .await?;
-        // With an empty log, the next id continues the AUTOINCREMENT sequence.
-        if max == 0 {
-            let seq: Option<i64> =
-                sqlx::query_scalar("SELECT seq FROM sqlite_sequence WHERE name = 'events'")
-                    .fetch_optional(&self.pool)
-                    .await?;
-            let seq = seq.unwrap_or(0);
-            return Ok((seq, seq + 1));
-        }
-        Ok((max, min))
-    }
-
     pub(crate) async fn take_stream_ticket(
         &self,
         ticket_hash: &str,
@@ -302,17 +288,6 @@ impl SqliteStore {
         .bind(ms(now))
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|(user_id, user_role, can_email, token_hash)| {
-            let role = role(&user_role)?;
-            Ok((
-                Viewer {
-                    user_id,
-                    role,
-                    can_email,
-                },
-                token_hash,
-            ))
-        })
-        .transpose()
+        row.map(super::events::ticket_viewer).transpose()
     }
 }
