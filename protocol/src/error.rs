@@ -22,7 +22,8 @@ pub enum ErrorCode {
     RateLimited,
     /// The request body is larger than the endpoint accepts.
     PayloadTooLarge,
-    /// A dependency (the database) is unavailable; try again later.
+    /// A dependency (the database) is unavailable, or the server is too busy to take the
+    /// request now (`retry_after_secs` then says when to come back); try again later.
     Unavailable,
     /// Something failed on the server; details are in its log, never in the response.
     Internal,

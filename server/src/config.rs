@@ -214,6 +214,16 @@ pub struct ServeConfig {
     #[arg(long, env = "AGENTDESK_UCONTACT_TIME_ZONE", default_value = "UTC")]
     pub ucontact_time_zone: chrono_tz::Tz,
 
+    /// API reads (GET) in flight at once beyond which more are turned away with 503 and
+    /// `Retry-After` (docs/architecture.md, overload).
+    #[arg(long, env = "AGENTDESK_MAX_READS_IN_FLIGHT", default_value_t = 1024)]
+    pub max_reads_in_flight: usize,
+
+    /// API writes in flight at once beyond which more are turned away (status changes and
+    /// sign-outs never are).
+    #[arg(long, env = "AGENTDESK_MAX_WRITES_IN_FLIGHT", default_value_t = 256)]
+    pub max_writes_in_flight: usize,
+
     /// A desktop that reconnects within this many seconds gets its previous status back.
     #[arg(long, env = "AGENTDESK_PRESENCE_RESTORE_SECS", default_value_t = 60)]
     pub presence_restore_secs: u32,
@@ -277,6 +287,8 @@ impl Default for ServeConfig {
             ucontact_api_attempts: 5,
             ucontact_api_retry_ms: 2000,
             outbound_allow_private: false,
+            max_reads_in_flight: 1024,
+            max_writes_in_flight: 256,
             presence_restore_secs: 60,
             presence_grace_ms: 4000,
             presence_stale_secs: 90,

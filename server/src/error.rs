@@ -37,6 +37,9 @@ pub enum ApiError {
     TooLarge,
     #[error("too many attempts; try again in {retry_after_secs} seconds")]
     RateLimited { retry_after_secs: u64 },
+    /// The overload guard turned the request away before it did anything.
+    #[error("the server is busy; try again in a moment")]
+    Overloaded,
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("internal error")]
@@ -53,6 +56,15 @@ impl ApiError {
         }
     }
 
+    /// When to come back, for answers that say "later" (also the `Retry-After` header).
+    fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            ApiError::RateLimited { retry_after_secs } => Some(*retry_after_secs),
+            ApiError::Overloaded => Some(1),
+            _ => None,
+        }
+    }
+
     fn code(&self) -> ErrorCode {
         match self {
             ApiError::BadRequest(_) => ErrorCode::BadRequest,
@@ -65,7 +77,9 @@ impl ApiError {
             | ApiError::Store(StoreError::Conflict(_)) => ErrorCode::Conflict,
             ApiError::RateLimited { .. } => ErrorCode::RateLimited,
             ApiError::TooLarge => ErrorCode::PayloadTooLarge,
-            ApiError::Store(StoreError::Unavailable(_)) => ErrorCode::Unavailable,
+            ApiError::Store(StoreError::Unavailable(_)) | ApiError::Overloaded => {
+                ErrorCode::Unavailable
+            }
             ApiError::Store(StoreError::Other(_)) | ApiError::Internal(_) => ErrorCode::Internal,
         }
     }
@@ -75,6 +89,7 @@ impl ApiError {
         let code = self.code();
         let message = match (code, self) {
             (ErrorCode::Internal, _) => "internal error; it has been logged".to_string(),
+            (_, ApiError::Overloaded) => self.to_string(),
             (ErrorCode::Unavailable, _) => "the database is unavailable; try again shortly".into(),
             (_, ApiError::Store(StoreError::Conflict(what))) => what.clone(),
             _ => self.to_string(),
@@ -88,10 +103,7 @@ impl ApiError {
                     ApiError::ConflictOn { field, .. } => Some((*field).to_string()),
                     _ => None,
                 },
-                retry_after_secs: match self {
-                    ApiError::RateLimited { retry_after_secs } => Some(*retry_after_secs),
-                    _ => None,
-                },
+                retry_after_secs: self.retry_after_secs(),
             },
         }
     }
@@ -106,8 +118,8 @@ impl IntoResponse for ApiError {
             tracing::error!(error = ?self, "request failed");
         }
         let mut res = (status, axum::Json(body)).into_response();
-        if let ApiError::RateLimited { retry_after_secs } = self
-            && let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string())
+        if let Some(secs) = self.retry_after_secs()
+            && let Ok(v) = HeaderValue::from_str(&secs.to_string())
         {
             res.headers_mut().insert(header::RETRY_AFTER, v);
         }

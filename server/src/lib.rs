@@ -12,6 +12,7 @@ pub mod events;
 pub mod extract;
 pub mod ingest;
 pub mod outbound;
+pub mod overload;
 pub mod presence;
 pub mod routes;
 pub mod store;
@@ -47,6 +48,8 @@ pub struct AppState {
     pub events: events::EventHub,
     /// The one client for calls to other systems.
     pub outbound: outbound::Outbound,
+    /// Turns requests away beyond what the server can take.
+    pub overload: Arc<overload::Guard>,
 }
 
 impl AppState {
@@ -57,8 +60,11 @@ impl AppState {
             config.outbound_allow_private,
             std::time::Duration::from_secs(10),
         )?;
+        let overload =
+            overload::Guard::new(config.max_reads_in_flight, config.max_writes_in_flight);
         Ok(AppState {
             store,
+            overload,
             config: Arc::new(config),
             web: Arc::new(web),
             events: events::EventHub::default(),
@@ -78,6 +84,7 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::probes())
         .merge(routes::sample_crm())
         .fallback_service(static_files)
+        .layer(middleware::from_fn_with_state(state.clone(), overload::guard))
         .layer(middleware::from_fn(web::cache_headers))
         .layer(middleware::from_fn(web::server_date))
         .layer(middleware::from_fn_with_state(state.clone(), web::security_headers))

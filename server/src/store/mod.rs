@@ -67,8 +67,8 @@ impl From<sqlx::Error> for StoreError {
 
 /// A driver error, with a broken uniqueness rule named: `what` already exists. Used as
 /// `.map_err(already_exists(format!("user `{name}`")))`.
-pub(crate) fn already_exists(what: String) -> impl FnOnce(sqlx::Error) -> StoreError {
-    move |e| match StoreError::from(e) {
+pub(crate) fn already_exists<E: Into<StoreError>>(what: String) -> impl FnOnce(E) -> StoreError {
+    move |e| match e.into() {
         StoreError::Conflict(_) => StoreError::Conflict(format!("{what} already exists")),
         other => other,
     }

@@ -15,6 +15,7 @@ mod hostile_csv;
 mod imap;
 mod ingest;
 mod linking;
+mod overload;
 mod perteam;
 mod queue_log;
 mod reminders;

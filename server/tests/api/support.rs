@@ -322,6 +322,23 @@ impl TestApp {
         format!("{}{path}", self.base)
     }
 
+    /// Another server instance on this app's store, configured with `config` (the app's
+    /// files); its base URL.
+    pub async fn another_instance(&self, mut config: ServeConfig) -> String {
+        config.dist_dir = self.dist.path().to_path_buf();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let state = AppState::new(self.store.clone(), config).expect("state");
+        tokio::spawn(agentdesk_server::serve(
+            listener,
+            state,
+            std::future::pending(),
+        ));
+        base
+    }
+
     pub async fn login(&self, username: &str, password: &str) -> reqwest::Response {
         self.http
             .post(self.url("/api/v1/auth/login"))

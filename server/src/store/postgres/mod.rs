@@ -175,6 +175,26 @@ pub(crate) async fn begin_write(s: &PostgresStore) -> StoreResult<Tx<'static>> {
     Ok(s.writer.begin().await?)
 }
 
+/// A write statement with its values bound.
+pub(crate) type Write<'q> = sqlx::query::Query<'q, Db, <Db as sqlx::Database>::Arguments>;
+/// An insert with its values bound that returns the new row's id.
+pub(crate) type WriteId<'q> =
+    sqlx::query::QueryScalar<'q, Db, i64, <Db as sqlx::Database>::Arguments>;
+
+/// Run one write statement as a transaction of its own: one round trip on the shared
+/// pool (it appends no events, so it needs no writer connection).
+pub(crate) async fn write_one(
+    s: &PostgresStore,
+    q: Write<'_>,
+) -> StoreResult<sqlx::postgres::PgQueryResult> {
+    Ok(q.execute(&s.pool).await?)
+}
+
+/// Run one insert as a transaction of its own; the new row's id.
+pub(crate) async fn insert_returning_id(s: &PostgresStore, q: WriteId<'_>) -> StoreResult<i64> {
+    Ok(q.fetch_one(&s.pool).await?)
+}
+
 /// `col` is one of the ids bound at `$n` with [`ids_param`] (none: every row).
 pub(crate) fn in_ids(col: &str, n: usize) -> String {
     format!("(cardinality(${n}::BIGINT[]) = 0 OR {col} = ANY(${n}::BIGINT[]))")
@@ -196,13 +216,6 @@ pub(crate) fn opt_ids_param(ids: Option<&[i64]>) -> Option<Vec<i64>> {
 /// `col` equals the user name bound at `$n`, whatever its case.
 pub(crate) fn same_username(col: &str, n: usize) -> String {
     format!("lower({col}) = lower(${n})")
-}
-
-impl PostgresStore {
-    /// Where a write outside a transaction goes (no write lock needed).
-    pub(crate) fn write_pool(&self) -> &PgPool {
-        &self.pool
-    }
 }
 
 /// Append `pending` to the event log and commit. The write lock is taken here, after

@@ -6,20 +6,23 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::AssertSqlSafe;
 
-use super::{Backend, begin_write, from_ms, ms, role, same_username, scoped};
+use super::{
+    Backend, begin_write, from_ms, insert_returning_id, ms, role, same_username, scoped, write_one,
+};
 use crate::store::accounts::{AccountStore, AuditRow, MeRow, UserTeamRow, team};
 use crate::store::{AuditEntry, FailureWindow, NewUser, SessionUser, StoreResult, Viewer};
 
 #[async_trait]
 impl AccountStore for Backend {
     async fn create_team(&self, name: &str) -> StoreResult<TeamRef> {
-        let id: i64 =
+        let id: i64 = insert_returning_id(
+            self,
             sqlx::query_scalar("INSERT INTO teams (name, created_at) VALUES ($1, $2) RETURNING id")
                 .bind(name)
-                .bind(ms(crate::clock::now()))
-                .fetch_one(self.write_pool())
-                .await
-                .map_err(crate::store::already_exists(format!("team `{name}`")))?;
+                .bind(ms(crate::clock::now())),
+        )
+        .await
+        .map_err(crate::store::already_exists(format!("team `{name}`")))?;
         Ok(TeamRef {
             id,
             name: name.to_string(),
@@ -110,14 +113,13 @@ impl AccountStore for Backend {
     }
 
     async fn update_me(&self, user_id: i64, update: &UpdateMe) -> StoreResult<()> {
-        sqlx::query(
+        write_one(self, sqlx::query(
             "UPDATE users SET locale = COALESCE($1, locale), time_zone = COALESCE($2, time_zone) \
              WHERE id = $3",
         )
         .bind(update.locale.map(|l| l.as_str()))
         .bind(update.time_zone.as_deref())
-        .bind(user_id)
-        .execute(self.write_pool())
+        .bind(user_id))
         .await?;
         Ok(())
     }
@@ -168,15 +170,14 @@ impl AccountStore for Backend {
         expires_at: DateTime<Utc>,
         ip: Option<&str>,
     ) -> StoreResult<()> {
-        sqlx::query(
+        write_one(self, sqlx::query(
             "INSERT INTO sessions (token_hash, user_id, created_at, expires_at, ip) VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(token_hash)
         .bind(user_id)
         .bind(ms(crate::clock::now()))
         .bind(ms(expires_at))
-        .bind(ip)
-        .execute(self.write_pool())
+        .bind(ip))
         .await?;
         Ok(())
     }
@@ -202,11 +203,13 @@ impl AccountStore for Backend {
         let mut expires_at = from_ms(expires_ms);
         // Renew only past half-life, so most requests stay read-only.
         if (expires_at - now) < (renew_to - now) / 2 {
-            sqlx::query("UPDATE sessions SET expires_at = $1 WHERE token_hash = $2")
-                .bind(ms(renew_to))
-                .bind(token_hash)
-                .execute(self.write_pool())
-                .await?;
+            write_one(
+                self,
+                sqlx::query("UPDATE sessions SET expires_at = $1 WHERE token_hash = $2")
+                    .bind(ms(renew_to))
+                    .bind(token_hash),
+            )
+            .await?;
             expires_at = renew_to;
         }
         Ok(Some(SessionUser {
@@ -220,20 +223,23 @@ impl AccountStore for Backend {
     }
 
     async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-            .bind(token_hash)
-            .execute(self.write_pool())
-            .await?;
+        write_one(
+            self,
+            sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash),
+        )
+        .await?;
         Ok(())
     }
 
     async fn record_login_failure(&self, username: &str, ip: &str) -> StoreResult<()> {
-        sqlx::query("INSERT INTO login_failures (username, ip, at) VALUES ($1, $2, $3)")
-            .bind(username)
-            .bind(ip)
-            .bind(ms(crate::clock::now()))
-            .execute(self.write_pool())
-            .await?;
+        write_one(
+            self,
+            sqlx::query("INSERT INTO login_failures (username, ip, at) VALUES ($1, $2, $3)")
+                .bind(username)
+                .bind(ip)
+                .bind(ms(crate::clock::now())),
+        )
+        .await?;
         Ok(())
     }
 
@@ -275,23 +281,22 @@ impl AccountStore for Backend {
             "DELETE FROM login_failures WHERE {} AND ip = $2",
             same_username("username", 1)
         );
-        sqlx::query(AssertSqlSafe(sql))
-            .bind(username)
-            .bind(ip)
-            .execute(self.write_pool())
-            .await?;
+        write_one(
+            self,
+            sqlx::query(AssertSqlSafe(sql)).bind(username).bind(ip),
+        )
+        .await?;
         Ok(())
     }
 
     async fn audit(&self, e: AuditEntry) -> StoreResult<()> {
-        sqlx::query("INSERT INTO audit_log (user_id, username, action, target, ip, at) VALUES ($1, $2, $3, $4, $5, $6)")
+        write_one(self, sqlx::query("INSERT INTO audit_log (user_id, username, action, target, ip, at) VALUES ($1, $2, $3, $4, $5, $6)")
             .bind(e.user_id)
             .bind(e.username)
             .bind(e.action)
             .bind(e.target)
             .bind(e.ip)
-            .bind(ms(crate::clock::now()))
-            .execute(self.write_pool())
+            .bind(ms(crate::clock::now())))
             .await?;
         Ok(())
     }

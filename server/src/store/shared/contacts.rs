@@ -7,7 +7,10 @@ use async_trait::async_trait;
 use sqlx::AssertSqlSafe;
 
 use super::ingest::create_contact;
-use super::{Backend, begin_bulk, begin_write, ids_param, in_ids, lock_keys, ms, scoped};
+use super::{
+    Backend, begin_bulk, begin_write, ids_param, in_ids, insert_returning_id, lock_keys, ms,
+    scoped, write_one,
+};
 use crate::store::contacts::{ContactRow, ContactStore, ContactSummaryRow};
 use crate::store::ingest::{ContactSeed, LinkKey, contact_lock_key};
 use crate::store::{NewContact, StoreError, StoreResult, Viewer};
@@ -79,7 +82,7 @@ impl ContactStore for Backend {
         let key = contact_key(&c.name, c.email.as_deref());
         let attributes =
             serde_json::to_string(&c.attributes).map_err(|e| StoreError::Other(e.to_string()))?;
-        let id = sqlx::query_scalar(
+        let id = insert_returning_id(self, sqlx::query_scalar(
             "INSERT INTO contacts (team_id, name, search_key, phone, email, external_id, attributes, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
         )
@@ -90,8 +93,7 @@ impl ContactStore for Backend {
         .bind(&c.email)
         .bind(&c.external_id)
         .bind(attributes)
-        .bind(ms(c.created_at))
-        .fetch_one(self.write_pool())
+        .bind(ms(c.created_at)))
         .await?;
         Ok(id)
     }
@@ -100,19 +102,21 @@ impl ContactStore for Backend {
         let key = contact_key(&c.name, c.email.as_deref());
         let attributes =
             serde_json::to_string(&c.attributes).map_err(|e| StoreError::Other(e.to_string()))?;
-        let done = sqlx::query(
-            "UPDATE contacts SET name = $1, search_key = $2, phone = $3, email = $4, \
+        let done = write_one(
+            self,
+            sqlx::query(
+                "UPDATE contacts SET name = $1, search_key = $2, phone = $3, email = $4, \
              external_id = $5, attributes = $6 WHERE id = $7 AND team_id = $8",
+            )
+            .bind(&c.name)
+            .bind(key)
+            .bind(&c.phone)
+            .bind(&c.email)
+            .bind(&c.external_id)
+            .bind(attributes)
+            .bind(id)
+            .bind(c.team_id),
         )
-        .bind(&c.name)
-        .bind(key)
-        .bind(&c.phone)
-        .bind(&c.email)
-        .bind(&c.external_id)
-        .bind(attributes)
-        .bind(id)
-        .bind(c.team_id)
-        .execute(self.write_pool())
         .await?;
         Ok(done.rows_affected() == 1)
     }

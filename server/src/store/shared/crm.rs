@@ -4,7 +4,7 @@
 use agentdesk_protocol::{Campaign, CrmSettings, ServerEvent};
 use async_trait::async_trait;
 
-use super::{Backend, begin_write, commit_events, ms};
+use super::{Backend, begin_write, commit_events, ms, write_one};
 use crate::store::crm::{CampaignRow, CrmSettingsRow, CrmStore, campaign_columns};
 use crate::store::{StoreError, StoreResult, StoredEvent};
 
@@ -60,7 +60,7 @@ impl CrmStore for Backend {
 
     async fn upsert_campaign(&self, c: &Campaign) -> StoreResult<()> {
         let (tree, options) = campaign_columns(c)?;
-        sqlx::query(
+        write_one(self, sqlx::query(
             "INSERT INTO campaigns (name, require_disposition, dispositions, options) VALUES ($1, $2, $3, $4) \
              ON CONFLICT(name) DO UPDATE SET require_disposition = excluded.require_disposition, \
              dispositions = excluded.dispositions, options = excluded.options",
@@ -68,8 +68,7 @@ impl CrmStore for Backend {
         .bind(&c.name)
         .bind(c.require_disposition)
         .bind(tree)
-        .bind(options)
-        .execute(self.write_pool())
+        .bind(options))
         .await?;
         Ok(())
     }

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::AssertSqlSafe;
 
-use super::{Backend, LAST_EVENT_ID, corrupt, ms, scoped};
+use super::{Backend, LAST_EVENT_ID, corrupt, ms, scoped, write_one};
 use crate::store::events::EventStore;
 use crate::store::{StoreResult, StoredEvent, Viewer};
 
@@ -49,18 +49,22 @@ impl EventStore for Backend {
     }
 
     async fn prune_events(&self, before: DateTime<Utc>) -> StoreResult<u64> {
-        let r = sqlx::query("DELETE FROM events WHERE at < $1")
-            .bind(ms(before))
-            .execute(self.write_pool())
-            .await?;
-        sqlx::query("DELETE FROM stream_tickets WHERE expires_at < $1")
-            .bind(ms(crate::clock::now()))
-            .execute(self.write_pool())
-            .await?;
-        sqlx::query("DELETE FROM webhook_receipts WHERE received_at < $1")
-            .bind(ms(before))
-            .execute(self.write_pool())
-            .await?;
+        let r = write_one(
+            self,
+            sqlx::query("DELETE FROM events WHERE at < $1").bind(ms(before)),
+        )
+        .await?;
+        write_one(
+            self,
+            sqlx::query("DELETE FROM stream_tickets WHERE expires_at < $1")
+                .bind(ms(crate::clock::now())),
+        )
+        .await?;
+        write_one(
+            self,
+            sqlx::query("DELETE FROM webhook_receipts WHERE received_at < $1").bind(ms(before)),
+        )
+        .await?;
         Ok(r.rows_affected())
     }
 
@@ -85,14 +89,13 @@ impl EventStore for Backend {
         user_id: i64,
         expires_at: DateTime<Utc>,
     ) -> StoreResult<()> {
-        sqlx::query(
+        write_one(self, sqlx::query(
             "INSERT INTO stream_tickets (ticket_hash, user_id, session_hash, expires_at) VALUES ($1, $2, $3, $4)",
         )
         .bind(ticket_hash)
         .bind(user_id)
         .bind(session_hash)
-        .bind(ms(expires_at))
-        .execute(self.write_pool())
+        .bind(ms(expires_at)))
         .await?;
         Ok(())
     }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 use sqlx::AssertSqlSafe;
 
-use super::{Backend, corrupt, ms, same_username};
+use super::{Backend, corrupt, insert_returning_id, ms, same_username, write_one};
 use crate::store::StoreResult;
 use crate::store::integrations::IntegrationStore;
 
@@ -30,16 +30,18 @@ impl IntegrationStore for Backend {
         token_hash: &str,
         secret: &str,
     ) -> StoreResult<i64> {
-        Ok(sqlx::query_scalar(
-            "INSERT INTO integrations (name, team_id, token_hash, secret, created_at) \
+        Ok(insert_returning_id(
+            self,
+            sqlx::query_scalar(
+                "INSERT INTO integrations (name, team_id, token_hash, secret, created_at) \
              VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            )
+            .bind(name)
+            .bind(team_id)
+            .bind(token_hash)
+            .bind(secret)
+            .bind(ms(crate::clock::now())),
         )
-        .bind(name)
-        .bind(team_id)
-        .bind(token_hash)
-        .bind(secret)
-        .bind(ms(crate::clock::now()))
-        .fetch_one(self.write_pool())
         .await?)
     }
 
@@ -81,17 +83,19 @@ impl IntegrationStore for Backend {
         uid_validity: u32,
         last_uid: u32,
     ) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO imap_cursors (mailbox, uid_validity, last_uid, updated_at) \
+        write_one(
+            self,
+            sqlx::query(
+                "INSERT INTO imap_cursors (mailbox, uid_validity, last_uid, updated_at) \
              VALUES ($1, $2, $3, $4) ON CONFLICT (mailbox) DO UPDATE SET \
              uid_validity = excluded.uid_validity, last_uid = excluded.last_uid, \
              updated_at = excluded.updated_at",
+            )
+            .bind(mailbox)
+            .bind(i64::from(uid_validity))
+            .bind(i64::from(last_uid))
+            .bind(ms(crate::clock::now())),
         )
-        .bind(mailbox)
-        .bind(i64::from(uid_validity))
-        .bind(i64::from(last_uid))
-        .bind(ms(crate::clock::now()))
-        .execute(self.write_pool())
         .await?;
         Ok(())
     }

@@ -12,7 +12,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::presence::{lock_presence, lock_presences, peek_presence, write_change};
-use super::{Backend, Tx, begin_write, ms};
+use super::{Backend, Tx, begin_write, ms, write_one};
 use crate::store::status::{Changed, StatusStore};
 use crate::store::{StoreResult, StoredEvent};
 
@@ -82,17 +82,19 @@ impl StatusStore for Backend {
     }
 
     async fn upsert_status_def(&self, value: &str, def: &UpsertStatus) -> StoreResult<bool> {
-        let r = sqlx::query(
-            "INSERT INTO status_values (value, label_es, label_en, color, system, position) \
+        let r = write_one(
+            self,
+            sqlx::query(
+                "INSERT INTO status_values (value, label_es, label_en, color, system, position) \
              VALUES ($1, $2, $3, $4, FALSE, 100) \
              ON CONFLICT (value) DO UPDATE SET label_es = $2, label_en = $3, color = $4 \
              WHERE NOT status_values.system",
+            )
+            .bind(value)
+            .bind(&def.label_es)
+            .bind(&def.label_en)
+            .bind(&def.color),
         )
-        .bind(value)
-        .bind(&def.label_es)
-        .bind(&def.label_en)
-        .bind(&def.color)
-        .execute(self.write_pool())
         .await?;
         Ok(r.rows_affected() > 0)
     }
@@ -152,14 +154,16 @@ impl StatusStore for Backend {
 
     async fn touch_stream(&self, stream_id: &str, now: DateTime<Utc>) -> StoreResult<bool> {
         // The stream lives while its row does and its session is still valid.
-        let r = sqlx::query(
-            "UPDATE presence_streams SET seen_at = $1 WHERE id = $2 AND EXISTS \
+        let r = write_one(
+            self,
+            sqlx::query(
+                "UPDATE presence_streams SET seen_at = $1 WHERE id = $2 AND EXISTS \
              (SELECT 1 FROM sessions s WHERE s.token_hash = presence_streams.session_hash \
               AND s.expires_at > $1)",
+            )
+            .bind(ms(now))
+            .bind(stream_id),
         )
-        .bind(ms(now))
-        .bind(stream_id)
-        .execute(self.write_pool())
         .await?;
         Ok(r.rows_affected() > 0)
     }
@@ -188,22 +192,25 @@ impl StatusStore for Backend {
     }
 
     async fn first_delivery(&self, key: &str, now: DateTime<Utc>) -> StoreResult<bool> {
-        let r = sqlx::query(
-            "INSERT INTO webhook_receipts (key, received_at) VALUES ($1, $2) \
+        let r = write_one(
+            self,
+            sqlx::query(
+                "INSERT INTO webhook_receipts (key, received_at) VALUES ($1, $2) \
              ON CONFLICT (key) DO NOTHING",
+            )
+            .bind(key)
+            .bind(ms(now)),
         )
-        .bind(key)
-        .bind(ms(now))
-        .execute(self.write_pool())
         .await?;
         Ok(r.rows_affected() == 1)
     }
 
     async fn forget_delivery(&self, key: &str) -> StoreResult<()> {
-        sqlx::query("DELETE FROM webhook_receipts WHERE key = $1")
-            .bind(key)
-            .execute(self.write_pool())
-            .await?;
+        write_one(
+            self,
+            sqlx::query("DELETE FROM webhook_receipts WHERE key = $1").bind(key),
+        )
+        .await?;
         Ok(())
     }
 

@@ -273,9 +273,11 @@ impl SqliteStore {
         // `usermerge` of them: at 2, until each level holds one. (A negative step would
         // merge across levels into one segment, but it starts over whenever a write
         // adds a segment, so under steady writes it would never finish.)
-        sqlx::query("INSERT INTO timeline_terms(timeline_terms, rank) VALUES('usermerge', 2)")
-            .execute(&self.writer)
-            .await?;
+        super::write_one(
+            self,
+            sqlx::query("INSERT INTO timeline_terms(timeline_terms, rank) VALUES('usermerge', 2)"),
+        )
+        .await?;
         let mut steps = 0;
         while started.elapsed() < budget {
             // One short write per step, on the writer's connection only for the step;
@@ -283,7 +285,7 @@ impl SqliteStore {
             // means nothing was left to merge.
             let step_started = std::time::Instant::now();
             let changed = {
-                let mut conn = self.writer.acquire().await?;
+                let mut conn = super::begin_write(self).await?;
                 let before: i64 = sqlx::query_scalar("SELECT total_changes()")
                     .fetch_one(&mut *conn)
                     .await?;
@@ -294,6 +296,7 @@ impl SqliteStore {
                 let after: i64 = sqlx::query_scalar("SELECT total_changes()")
                     .fetch_one(&mut *conn)
                     .await?;
+                conn.commit().await?;
                 after - before
             };
             if changed < 2 {

@@ -6,8 +6,11 @@ use std::time::Duration;
 use agentdesk_protocol::ServerEvent;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::SqlitePool;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteQueryResult,
+    SqliteSynchronous,
+};
+use sqlx::{ConnectOptions, SqlitePool};
 
 use super::{Store, StoreError, StoreResult, StoredEvent, Viewer};
 
@@ -50,6 +53,7 @@ mod supervision;
 #[allow(clippy::duplicate_mod)]
 #[path = "../shared/timeline.rs"]
 mod timeline;
+mod writer;
 
 pub(crate) use fulltext::{insert_activity_row, reindex_activity};
 pub(crate) use probe::probe;
@@ -64,10 +68,8 @@ pub struct SqliteStore {
     /// several connections race for it, the loser sleeps in SQLite's busy handler (1, 2,
     /// 5 … 25 ms steps, whatever the wait) and a deferred transaction that read first can
     /// fail outright. Queued for one connection instead, a writer starts the moment the
-    /// previous one commits. Its transactions still begin `IMMEDIATE`: another process
-    /// (an import from the command line) may write the same file, and a deferred
-    /// transaction could not wait for it once it had read.
-    pub(crate) writer: SqlitePool,
+    /// previous one is done, and writers queued together commit together (`writer.rs`).
+    pub(crate) writer: writer::Writer,
 }
 
 impl SqliteStore {
@@ -88,11 +90,7 @@ impl SqliteStore {
         {
             std::fs::create_dir_all(parent)?;
         }
-        let writer = SqlitePoolOptions::new()
-            .max_connections(1)
-            .acquire_timeout(Duration::from_secs(10))
-            .connect_with(opts.clone())
-            .await?;
+        let writer = writer::Writer::new(opts.connect().await?);
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .acquire_timeout(Duration::from_secs(5))
@@ -105,10 +103,15 @@ impl SqliteStore {
 #[async_trait]
 impl Store for SqliteStore {
     async fn migrate(&self) -> StoreResult<()> {
+        let mut conn = self.writer.exclusive().await?;
+        // `run_direct` is what `run` calls once it has a connection; `run` itself cannot
+        // take one borrowed inside an `async_trait` method ("`Acquire` is not general
+        // enough").
         MIGRATOR
-            .run(&self.writer)
+            .run_direct(None, &mut *conn, false)
             .await
             .map_err(|e| StoreError::Other(e.to_string()))?;
+        drop(conn); // the backfill writes through the writer's groups
         self.backfill_search().await
     }
 
@@ -123,11 +126,12 @@ impl Store for SqliteStore {
 
     async fn prepare_bulk_import(&self) -> StoreResult<()> {
         // The writer is one connection: these hold for every write of the import.
+        let mut conn = self.writer.exclusive().await?;
         sqlx::query("PRAGMA mmap_size = 0")
-            .execute(&self.writer)
+            .execute(&mut *conn)
             .await?;
         sqlx::query("PRAGMA cache_size = -4096")
-            .execute(&self.writer)
+            .execute(&mut *conn)
             .await?;
         Ok(())
     }
@@ -145,7 +149,7 @@ impl Store for SqliteStore {
 
 /// The store the shared modules implement their traits for.
 pub(crate) type Backend = SqliteStore;
-pub(crate) type Tx<'a> = sqlx::Transaction<'a, sqlx::Sqlite>;
+pub(crate) use writer::Tx;
 /// Events a write transaction appends when it commits: (team, event), in order.
 /// The last event id drawn, whatever the log still holds (`events_since`' bounds).
 pub(crate) const LAST_EVENT_ID: &str = "SELECT seq FROM sqlite_sequence WHERE name = 'events'";
@@ -180,10 +184,32 @@ pub(crate) async fn begin_bulk(s: &SqliteStore) -> StoreResult<Tx<'static>> {
     begin_write(s).await
 }
 
-/// Begin a write transaction: on the one writer connection, `IMMEDIATE` (see
+/// Begin a write transaction: a job of the one writer connection's group (see
 /// [`SqliteStore::writer`]).
 pub(crate) async fn begin_write(s: &SqliteStore) -> StoreResult<Tx<'static>> {
-    Ok(s.writer.begin_with("BEGIN IMMEDIATE").await?)
+    s.writer.begin().await
+}
+
+/// A write statement with its values bound.
+pub(crate) type Write<'q> = sqlx::query::Query<'q, Db, <Db as sqlx::Database>::Arguments>;
+/// An insert with its values bound that returns the new row's id.
+pub(crate) type WriteId<'q> =
+    sqlx::query::QueryScalar<'q, Db, i64, <Db as sqlx::Database>::Arguments>;
+
+/// Run one write statement as a transaction of its own (on the writer: a job of its own).
+pub(crate) async fn write_one(s: &SqliteStore, q: Write<'_>) -> StoreResult<SqliteQueryResult> {
+    let mut tx = begin_write(s).await?;
+    let r = q.execute(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(r)
+}
+
+/// Run one insert as a transaction of its own; the new row's id.
+pub(crate) async fn insert_returning_id(s: &SqliteStore, q: WriteId<'_>) -> StoreResult<i64> {
+    let mut tx = begin_write(s).await?;
+    let id = q.fetch_one(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(id)
 }
 
 /// Serialise writers on `keys`: nothing to do here, the one writer connection runs one
@@ -232,15 +258,8 @@ pub(crate) fn same_username(col: &str, n: usize) -> String {
     format!("{col} = ${n}")
 }
 
-impl SqliteStore {
-    /// Where a write outside a transaction goes: the writer connection.
-    pub(crate) fn write_pool(&self) -> &SqlitePool {
-        &self.writer
-    }
-}
-
 pub(crate) async fn append_event(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    tx: &mut Tx<'_>,
     team_id: Option<i64>,
     event: ServerEvent,
     now: i64,
@@ -267,15 +286,17 @@ impl SqliteStore {
     ) -> StoreResult<Option<(Viewer, String)>> {
         // Single use: the ticket is gone once a stream opened with it, so a ticket seen
         // in a log or a proxy's history opens nothing.
-        let Some((user_id, session_hash)) = sqlx::query_as::<_, (i64, String)>(
+        let mut tx = begin_write(self).await?;
+        let taken = sqlx::query_as::<_, (i64, String)>(
             "DELETE FROM stream_tickets WHERE ticket_hash = $1 AND expires_at > $2 \
              RETURNING user_id, session_hash",
         )
         .bind(ticket_hash)
         .bind(ms(now))
-        .fetch_optional(&self.writer)
-        .await?
-        else {
+        .fetch_optional(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        let Some((user_id, session_hash)) = taken else {
             return Ok(None);
         };
         let row: Option<(i64, String, bool, String)> = sqlx::query_as(
