@@ -2,24 +2,27 @@
 //!
 //! Every event is first written to the store's event log, in the same transaction as the
 //! change it reports; the log gives it an id. After the commit the writer hands the
-//! stored events to [`EventHub::publish`], which broadcasts them in process to every open
-//! stream. Each stream filters by the teams of its user, and a stream that falls behind
-//! (or resumes with `Last-Event-ID`) reads the missed events back from the log, scoped in
-//! the query like every other read. Events carry ids, never content.
+//! stored events to [`EventHub::publish`], which puts them in id order and hands each to
+//! the open streams it may be for (`route.rs`). Each stream (`stream.rs`) checks the
+//! teams of its user, and a stream that falls behind (or resumes with `Last-Event-ID`)
+//! reads the missed events back from the log, scoped in the query like every other
+//! read. Events carry ids, never content.
+
+mod route;
+mod stream;
 
 use std::collections::BTreeMap;
-use std::convert::Infallible;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use agentdesk_protocol::{ServerEvent, WatchedContacts};
-use axum::response::sse::{Event, KeepAlive, Sse};
-use futures_util::Stream;
 use tokio::sync::broadcast;
+
+pub use stream::stream;
 
 use crate::store::{DynStore, StoredEvent, Viewer};
 
-/// How many events a stream may lag before it falls back to reading the log.
+/// How many events the in-process followers of every event (`subscribe`) may lag.
 const CHANNEL_CAPACITY: usize = 1024;
 /// Events read from the log per round when catching up.
 const CATCH_UP_BATCH: u32 = 500;
@@ -37,7 +40,12 @@ const GAP_WAIT: Duration = Duration::from_millis(250);
 /// missing ones, and drops ids it has already sent.
 #[derive(Clone)]
 pub struct EventHub {
+    /// Every event, for the server's own followers (settings); streams use `routes`.
     tx: broadcast::Sender<Arc<StoredEvent>>,
+    routes: Arc<route::Routes>,
+    /// The highest id handed out in order: every stream has been given what it may want
+    /// up to here.
+    dispatched: Arc<AtomicI64>,
     order: Arc<Mutex<Sequencer>>,
     /// Sessions signed out on this instance (token hashes): their streams end at once.
     /// Other instances' streams learn it from the user's `agent.status` event (a sign-out
@@ -61,6 +69,8 @@ impl Default for EventHub {
         let (ended, _) = broadcast::channel(64);
         EventHub {
             tx,
+            routes: Arc::default(),
+            dispatched: Arc::default(),
             order: Arc::default(),
             ended,
         }
@@ -72,15 +82,20 @@ impl EventHub {
     pub fn start_after(&self, newest: i64) {
         let mut order = self.order.lock().unwrap_or_else(|p| p.into_inner());
         order.next = Some(newest + 1);
+        self.dispatched.store(newest, Ordering::Release);
     }
 
     /// Fan out events already committed to the log.
     pub fn publish(&self, events: impl IntoIterator<Item = StoredEvent>) {
         let mut order = self.order.lock().unwrap_or_else(|p| p.into_inner());
         let Some(mut next) = order.next else {
+            // Unordered (the log could not be read at start): every stream reads the log
+            // after each event instead of trusting the order.
             drop(order);
             for e in events {
+                let id = e.id;
                 self.send(e);
+                self.routes.catch_up_all(id);
             }
             return;
         };
@@ -103,6 +118,8 @@ impl EventHub {
             for (_, e) in held {
                 self.send(e);
             }
+            // What was missing may concern anyone: every stream reads the log for it.
+            self.routes.catch_up_all(next - 1);
         }
         order.next = Some(next);
         if order.held.is_empty() {
@@ -121,8 +138,11 @@ impl EventHub {
     }
 
     fn send(&self, e: StoredEvent) {
-        // No receiver is not an error: nobody is watching right now.
-        let _ = self.tx.send(Arc::new(e));
+        let (id, e) = (e.id, Arc::new(e));
+        self.routes.dispatch(&e);
+        self.dispatched.fetch_max(id, Ordering::AcqRel);
+        // No receiver is not an error: nobody is following right now.
+        let _ = self.tx.send(e);
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<StoredEvent>> {
@@ -132,204 +152,6 @@ impl EventHub {
     /// A session was signed out here: end its streams on this instance now.
     pub fn end_session(&self, session_hash: &str) {
         let _ = self.ended.send(Arc::from(session_hash));
-    }
-}
-
-fn to_sse(e: &StoredEvent) -> Event {
-    Event::default()
-        .id(e.id.to_string())
-        .event(e.event.name())
-        .json_data(&e.event)
-        .unwrap_or_else(|_| Event::default().comment("unencodable event"))
-}
-
-/// A stream's own message (`ready`, `resync`) at log position `id`; never stored.
-fn position(id: i64, event: ServerEvent) -> StoredEvent {
-    StoredEvent {
-        id,
-        team_id: None,
-        event,
-    }
-}
-
-/// What one stream is sent: the viewer's events, scoped to their teams, and — when the
-/// client named them — only the activity events of the contacts it shows.
-struct Scope {
-    viewer: Viewer,
-    /// `None`: every team (admins).
-    teams: Option<Vec<i64>>,
-    /// `None`: every contact.
-    contacts: Option<WatchedContacts>,
-}
-
-impl Scope {
-    fn wants(&self, e: &StoredEvent) -> bool {
-        visible(&self.viewer, &self.teams, e)
-            && self.contacts.as_ref().is_none_or(|c| c.wants(&e.event))
-    }
-}
-
-fn visible(viewer: &Viewer, teams: &Option<Vec<i64>>, e: &StoredEvent) -> bool {
-    // Other agents' status changes are for supervisors' boards; an agent's desktop only
-    // follows its own (500 agents changing status would otherwise reach 500 desktops).
-    if let ServerEvent::AgentStatus { user_id } = e.event
-        && viewer.role == agentdesk_protocol::Role::Agent
-        && user_id != viewer.user_id
-    {
-        return false;
-    }
-    // A user's reminders are theirs alone, whatever their role.
-    if let ServerEvent::Reminders { user_id } = e.event
-        && user_id != viewer.user_id
-    {
-        return false;
-    }
-    match (teams, e.team_id) {
-        (None, _) | (_, None) => true,
-        (Some(teams), Some(t)) => teams.contains(&t),
-    }
-}
-
-/// The SSE response for one viewer. With `resume_after`, events after that id are
-/// replayed from the log first (or a `resync` is sent when they are no longer kept).
-/// With `contacts`, activity events of other contacts are left out.
-pub async fn stream(
-    hub: &EventHub,
-    store: DynStore,
-    viewer: Viewer,
-    contacts: Option<WatchedContacts>,
-    resume_after: Option<i64>,
-    presence: Option<crate::presence::StreamGuard>,
-) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>> + use<>>, crate::store::StoreError> {
-    // Subscribe before reading the log so that nothing falls between the two.
-    let mut rx = hub.subscribe();
-    let mut ended = hub.ended.subscribe();
-    let teams = store.viewer_teams(&viewer).await?;
-    let scope = Scope {
-        viewer,
-        teams,
-        contacts,
-    };
-    let (newest, oldest) = store.event_bounds().await?;
-    let mut last = match resume_after {
-        Some(after) if after >= newest => newest.min(after),
-        Some(after) => after,
-        None => newest,
-    };
-    let mut resync = false;
-    if let Some(after) = resume_after
-        && after + 1 < oldest
-    {
-        // The events after `after` were pruned: the client must refetch, then follow.
-        resync = true;
-        last = newest;
-    }
-
-    let s = async_stream::stream! {
-        // Owned by the stream: dropped (the desktop went away) when the client disconnects.
-        let presence = presence;
-        let mut heartbeat = tokio::time::interval(crate::presence::HEARTBEAT);
-        heartbeat.tick().await;
-        // Where this stream starts, so that the client can resume from here.
-        yield Ok(to_sse(&position(last, ServerEvent::Ready)));
-        let mut announced = last;
-        if resync {
-            yield Ok(to_sse(&position(last, ServerEvent::Resync)));
-        }
-        // Events up to `floor` are known to be committed (they were published), so the
-        // stream may move past them even when none of them is visible to this viewer.
-        let mut floor = newest;
-        let mut catch_up = last < newest;
-        loop {
-            if catch_up {
-                match store.events_since(&scope.viewer, last, CATCH_UP_BATCH).await {
-                    Ok(batch) => {
-                        let full = batch.len() == CATCH_UP_BATCH as usize;
-                        let mut gone = false;
-                        for e in &batch {
-                            last = e.id;
-                            if scope.wants(e) {
-                                yield Ok(to_sse(e));
-                            }
-                            gone = gone || signed_out(e, presence.as_ref()).await;
-                        }
-                        if gone {
-                            break;
-                        }
-                        if full {
-                            continue;
-                        }
-                        last = last.max(floor);
-                        catch_up = false;
-                    }
-                    Err(err) => {
-                        tracing::warn!(error = %err, "event stream: catching up failed; retrying");
-                        tokio::time::sleep(Duration::from_secs(1)).await;
-                        continue;
-                    }
-                }
-            }
-            let received = tokio::select! {
-                r = rx.recv() => r,
-                e = ended.recv() => {
-                    match (e, &presence) {
-                        (Ok(hash), Some(p)) if *hash == *p.session_hash() => break,
-                        // Missed some: whether ours was among them, the row tells.
-                        (Err(broadcast::error::RecvError::Lagged(_)), Some(p))
-                            if !p.touch().await => break,
-                        _ => {}
-                    }
-                    continue;
-                }
-                _ = heartbeat.tick() => {
-                    if let Some(p) = &presence && !p.touch().await {
-                        // Signed out or swept: this stream no longer speaks for anyone.
-                        break;
-                    }
-                    if last > announced {
-                        // A filtered stream may pass many events without sending one:
-                        // tell the client how far it is, so that a reopen resumes from
-                        // here instead of replaying (or outliving) the log.
-                        announced = last;
-                        yield Ok(to_sse(&position(last, ServerEvent::Ready)));
-                    }
-                    continue;
-                }
-            };
-            match received {
-                Ok(e) if e.id <= last => {} // already sent while catching up
-                Ok(e) if e.id == last + 1 => {
-                    last = e.id;
-                    if scope.wants(&e) {
-                        yield Ok(to_sse(&e));
-                    }
-                    if signed_out(&e, presence.as_ref()).await {
-                        break;
-                    }
-                }
-                Ok(e) => {
-                    // A gap: published out of order, before this stream subscribed, or
-                    // on another instance. Read it from the log.
-                    floor = floor.max(e.id);
-                    catch_up = true;
-                }
-                Err(broadcast::error::RecvError::Lagged(_)) => catch_up = true,
-                Err(broadcast::error::RecvError::Closed) => break,
-            }
-        }
-    };
-    Ok(Sse::new(s).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
-}
-
-/// Whether `e`, an `agent.status` of the stream's own user (a sign-out on any instance
-/// disconnects the user and writes one), found the stream's session gone. Other events
-/// cost nothing; this one a single-row check.
-async fn signed_out(e: &StoredEvent, presence: Option<&crate::presence::StreamGuard>) -> bool {
-    match (&e.event, presence) {
-        (ServerEvent::AgentStatus { user_id }, Some(p)) if *user_id == p.user_id() => {
-            !p.touch().await
-        }
-        _ => false,
     }
 }
 
@@ -417,6 +239,8 @@ pub fn spawn_relay(hub: EventHub, store: DynStore, start: Option<i64>) {
 
 #[cfg(test)]
 mod tests {
+    use agentdesk_protocol::ServerEvent;
+
     use super::*;
 
     fn ev(id: i64) -> StoredEvent {
@@ -465,27 +289,5 @@ mod tests {
         // Id 1 comes late: the streams have moved past it (they read gaps from the log).
         hub.publish([ev(1), ev(4)]);
         assert_eq!(drain(&mut rx), vec![4]);
-    }
-
-    #[test]
-    fn agents_follow_their_own_status_and_supervisors_everyones() {
-        let agent = Viewer {
-            user_id: 7,
-            role: agentdesk_protocol::Role::Agent,
-            can_email: false,
-        };
-        let supervisor = Viewer {
-            role: agentdesk_protocol::Role::Supervisor,
-            ..agent
-        };
-        let teams = Some(vec![1]);
-        assert!(visible(&agent, &teams, &ev(7)));
-        assert!(!visible(&agent, &teams, &ev(8)));
-        assert!(visible(&supervisor, &teams, &ev(8)));
-        let other_team = StoredEvent {
-            team_id: Some(2),
-            ..ev(7)
-        };
-        assert!(!visible(&agent, &teams, &other_team));
     }
 }
