@@ -7,6 +7,12 @@ use chrono::{DateTime, Utc};
 
 use super::{StoreResult, StoredEvent, Viewer};
 
+/// The newest and oldest event ids (0 when none). One aggregate per subquery: SQLite
+/// answers a lone `MAX(id)` or `MIN(id)` from the key's ends, but both in one `SELECT`
+/// scan the whole log — which every stream open did, with a day of events in it.
+pub(crate) const EVENT_BOUNDS: &str = "SELECT COALESCE((SELECT MAX(id) FROM events), 0), \
+     COALESCE((SELECT MIN(id) FROM events), 0)";
+
 #[async_trait]
 pub trait EventStore: Send + Sync {
     /// Events after `after` that the viewer may see, oldest first, at most `limit`.

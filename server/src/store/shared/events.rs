@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use sqlx::AssertSqlSafe;
 
 use super::{Backend, LAST_EVENT_ID, corrupt, ms, scoped, write_one};
-use crate::store::events::EventStore;
+use crate::store::events::{EVENT_BOUNDS, EventStore};
 use crate::store::{StoreResult, StoredEvent, Viewer};
 
 #[async_trait]
@@ -101,10 +101,7 @@ impl EventStore for Backend {
     }
 
     async fn event_bounds(&self) -> StoreResult<(i64, i64)> {
-        let (max, min): (i64, i64) =
-            sqlx::query_as("SELECT COALESCE(MAX(id), 0), COALESCE(MIN(id), 0) FROM events")
-                .fetch_one(&self.pool)
-                .await?;
+        let (max, min): (i64, i64) = sqlx::query_as(EVENT_BOUNDS).fetch_one(&self.pool).await?;
         // With an empty log, the next id continues the sequence (ids are never reused,
         // so a client's Last-Event-ID stays meaningful after a prune).
         if max == 0 {

@@ -312,3 +312,29 @@ impl SqliteStore {
         row.map(super::events::ticket_viewer).transpose()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Stream opens read the log's bounds: from the key's ends, whatever the log holds.
+    #[tokio::test]
+    async fn the_event_logs_bounds_are_read_without_scanning_the_log() {
+        let dir = tempfile::tempdir().expect("dir");
+        let url = format!("sqlite://{}", dir.path().join("b.db").display());
+        let store = SqliteStore::open(&url).await.expect("open");
+        store.migrate().await.expect("migrate");
+        let plan: Vec<(i64, i64, i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "EXPLAIN QUERY PLAN {}",
+            crate::store::events::EVENT_BOUNDS
+        )))
+        .fetch_all(&store.pool)
+        .await
+        .expect("plan");
+        assert!(!plan.is_empty());
+        for (.., step) in &plan {
+            assert!(!step.starts_with("SCAN events"), "{step}: {plan:?}");
+        }
+        assert!(plan.iter().any(|p| p.3 == "SEARCH events"), "{plan:?}");
+    }
+}
