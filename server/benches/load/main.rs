@@ -404,12 +404,7 @@ async fn calibrate(
             tokio::time::sleep(grace).await;
         }
         let used = cpu.used(&before, &cpu.snapshot());
-        let requests: usize = stats
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .values()
-            .map(|op| op.micros.len() + op.shed as usize)
-            .sum();
+        let requests = measure::requests(&stats);
         let per = |secs: f64| secs * 1e6 / requests.max(1) as f64;
         println!(
             "| {label} | {requests} | {:.0} | {:.0} | {:.0} |",
@@ -561,12 +556,7 @@ async fn main() -> anyhow::Result<()> {
         "\nreal-time events delivered to the agents' streams: {}",
         ctx.events.load(Ordering::Relaxed)
     );
-    let requests: usize = stats
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .values()
-        .map(|op| op.micros.len() + op.shed as usize)
-        .sum();
+    let requests = measure::requests(&stats);
     let per = |s: f64| s * 1e6 / requests.max(1) as f64;
     println!(
         "\nCPU over the run ({:.0} s wall, 2 cores = {:.0} CPU s): servers {:.1} s ({:.0} µs / request), PostgreSQL {:.1} s ({:.0} µs / request), load generator {:.1} s",

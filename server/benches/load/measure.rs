@@ -42,6 +42,16 @@ pub fn record(stats: &Stats, op: &'static str, started: Instant, outcome: Result
     }
 }
 
+/// Requests made (answered, failed or shed).
+pub fn requests(stats: &Stats) -> usize {
+    stats
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .values()
+        .map(|op| op.micros.len() + op.shed as usize)
+        .sum()
+}
+
 /// What an answer means: shed when the server asked to come back later.
 pub fn judge(status: reqwest::StatusCode, headers: &reqwest::header::HeaderMap) -> Failure {
     let later =

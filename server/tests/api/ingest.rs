@@ -24,7 +24,7 @@ async fn app() -> TestApp {
     .await
 }
 
-async fn integration(app: &TestApp) -> IntegrationCredentials {
+pub(crate) async fn integration(app: &TestApp) -> IntegrationCredentials {
     let admin = app.token("admin").await;
     let res = app
         .call(

@@ -2,26 +2,13 @@
 //! `Retry-After` before doing anything — writes first, reads later, an agent's status
 //! change never — and a request turned away has written nothing.
 
-use agentdesk_protocol::{ErrorCode, IngestResult, IntegrationCredentials};
-use reqwest::{Method, StatusCode};
+use agentdesk_protocol::{ErrorCode, IngestResult};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 
+use crate::ingest::integration;
 use crate::support::{TestApp, expect_error};
 use agentdesk_server::config::ServeConfig;
-
-async fn integration(app: &TestApp) -> IntegrationCredentials {
-    let admin = app.token("admin").await;
-    let res = app
-        .call(
-            Method::POST,
-            "/api/v1/integrations",
-            Some(&admin),
-            Some(&json!({ "name": "carrier", "team_id": app.team_a })),
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::CREATED);
-    res.json().await.expect("credentials")
-}
 
 /// A 503 in the one error shape that says to come back in a second.
 async fn turned_away(res: reqwest::Response) {

@@ -104,7 +104,7 @@ async fn reload(
     guid: &str,
     team_id: i64,
 ) -> StoreResult<(CallInfo, Pending)> {
-    let (call, _) = load_call(&mut **tx, "c.guid = $2", user_id, guid)
+    let (call, _) = load_call(tx, "c.guid = $2", user_id, guid)
         .await?
         .ok_or_else(|| StoreError::Other("call vanished".into()))?;
     let events = refresh_activity(tx, &call, team_id).await?;
@@ -238,7 +238,7 @@ impl CallStore for Backend {
             activity_id,
             kind: agentdesk_protocol::ActivityKind::Call,
         };
-        let (info, _) = load_call(&mut *tx, "c.guid = $2", call.user_id, &call.guid)
+        let (info, _) = load_call(&mut tx, "c.guid = $2", call.user_id, &call.guid)
             .await?
             .ok_or_else(|| StoreError::Other("call vanished".into()))?;
         let events = commit_events(tx, vec![(Some(call.team_id), created)], now).await?;
@@ -258,7 +258,7 @@ impl CallStore for Backend {
             None => "c.end_at IS NULL AND $2 = $2",
         };
         let Some((call, team_id)) =
-            load_call(&mut *tx, filter, user_id, guid.unwrap_or("")).await?
+            load_call(&mut tx, filter, user_id, guid.unwrap_or("")).await?
         else {
             return Ok(Err(CallRefusal::NoCall));
         };
@@ -314,9 +314,9 @@ impl CallStore for Backend {
     ) -> CallResult<(CallInfo, Vec<StoredEvent>)> {
         let mut tx = begin_agent_calls(self, user_id).await?;
         let found = if d.guid.is_empty() {
-            load_call(&mut *tx, "$2 = $2", user_id, "").await?
+            load_call(&mut tx, "$2 = $2", user_id, "").await?
         } else {
-            load_call(&mut *tx, "c.guid = $2", user_id, &d.guid).await?
+            load_call(&mut tx, "c.guid = $2", user_id, &d.guid).await?
         };
         let Some((call, team_id)) = found else {
             return Ok(Err(CallRefusal::NoCall));
@@ -422,11 +422,11 @@ impl CallStore for Backend {
         user_id: i64,
     ) -> StoreResult<(Option<CallInfo>, Option<CallInfo>)> {
         let mut tx = self.pool.begin().await?;
-        let active = load_call(&mut *tx, "c.end_at IS NULL AND $2 = $2", user_id, "")
+        let active = load_call(&mut tx, "c.end_at IS NULL AND $2 = $2", user_id, "")
             .await?
             .map(|c| c.0);
         let pending = load_call(
-            &mut *tx,
+            &mut tx,
             "c.end_at IS NOT NULL AND c.disposed_at IS NULL AND k.require_disposition AND $2 = $2",
             user_id,
             "",
@@ -445,7 +445,7 @@ impl CallStore for Backend {
     ) -> StoreResult<Option<Vec<StoredEvent>>> {
         let json = serde_json::to_string(sync).map_err(|e| StoreError::Other(e.to_string()))?;
         let mut tx = begin_agent_calls(self, user_id).await?;
-        let Some((call, team_id)) = load_call(&mut *tx, "c.guid = $2", user_id, guid).await? else {
+        let Some((call, team_id)) = load_call(&mut tx, "c.guid = $2", user_id, guid).await? else {
             return Ok(None);
         };
         sqlx::query("UPDATE calls SET ucontact_sync = $1 WHERE team_id = $2 AND guid = $3")
@@ -454,7 +454,7 @@ impl CallStore for Backend {
             .bind(&call.guid)
             .execute(&mut *tx)
             .await?;
-        let (call, _) = load_call(&mut *tx, "c.guid = $2", user_id, guid)
+        let (call, _) = load_call(&mut tx, "c.guid = $2", user_id, guid)
             .await?
             .ok_or_else(|| StoreError::Other("call vanished".into()))?;
         let events = refresh_activity(&mut tx, &call, team_id).await?;

@@ -68,26 +68,38 @@ impl Writer {
     }
 
     /// Wait for the connection, then begin a job in the open group (beginning the group
-    /// when none is open).
+    /// when none is open). Runs in a task of its own: a request cancelled half-way
+    /// through `BEGIN` must not leave the flags and the connection disagreeing (the job
+    /// it gets is then dropped, which marks it abandoned).
     pub(crate) async fn begin(&self) -> StoreResult<Tx<'static>> {
-        let mut slot = self.slot.clone().lock_owned().await;
-        slot.settle().await?;
-        if !slot.open {
-            // IMMEDIATE: another process (an import from the command line) may write the
-            // same file; a deferred transaction could not wait for it once it had read.
-            slot.conn.execute("BEGIN IMMEDIATE").await?;
-            slot.open = true;
-        }
-        if let Err(e) = slot.conn.execute("SAVEPOINT job").await {
-            slot.end_group(Some(e.to_string())).await;
-            return Err(e.into());
-        }
-        Ok(Tx {
-            slot: Some(slot),
-            writer: self.slot.clone(),
-            _scope: PhantomData,
+        let writer = self.slot.clone();
+        tokio::spawn(async move {
+            let mut slot = writer.clone().lock_owned().await;
+            slot.settle().await?;
+            if !slot.open {
+                // IMMEDIATE: another process (an import from the command line) may write
+                // the same file; a deferred transaction could not wait for it once it
+                // had read.
+                slot.conn.execute("BEGIN IMMEDIATE").await?;
+                slot.open = true;
+            }
+            if let Err(e) = slot.conn.execute("SAVEPOINT job").await {
+                slot.end_group(Some(e.to_string())).await;
+                return Err(e.into());
+            }
+            Ok(Tx {
+                slot: Some(slot),
+                writer,
+                _scope: PhantomData,
+            })
         })
+        .await
+        .map_err(interrupted)?
     }
+}
+
+fn interrupted(e: tokio::task::JoinError) -> StoreError {
+    StoreError::Other(format!("a write was interrupted: {e}"))
 }
 
 /// The connection outside any group, for what cannot run inside one (migrations,
@@ -96,12 +108,17 @@ pub(crate) struct Exclusive(OwnedMutexGuard<Slot>);
 
 impl Writer {
     pub(crate) async fn exclusive(&self) -> StoreResult<Exclusive> {
-        let mut slot = self.slot.clone().lock_owned().await;
-        slot.settle().await?;
-        if slot.open {
-            slot.end_group(None).await;
-        }
-        Ok(Exclusive(slot))
+        let writer = self.slot.clone();
+        tokio::spawn(async move {
+            let mut slot = writer.lock_owned().await;
+            slot.settle().await?;
+            if slot.open {
+                slot.end_group(None).await;
+            }
+            Ok(Exclusive(slot))
+        })
+        .await
+        .map_err(interrupted)?
     }
 }
 
@@ -175,19 +192,21 @@ impl Slot {
 }
 
 impl Tx<'_> {
-    /// End the job and wait until its group has committed.
+    /// End the job and wait until its group has committed. The whole of it runs in a
+    /// task of its own, so a request cancelled meanwhile leaves no savepoint half
+    /// released and no group uncommitted.
     pub(crate) async fn commit(mut self) -> StoreResult<()> {
         let Some(mut slot) = self.slot.take() else {
             return Err(StoreError::Other("transaction already ended".into()));
         };
-        if let Err(e) = slot.conn.execute("RELEASE job").await {
-            slot.end_group(Some(e.to_string())).await;
-            return Err(e.into());
-        }
-        let group = slot.group;
-        drop(slot);
         let writer = self.writer.clone();
         tokio::spawn(async move {
+            if let Err(e) = slot.conn.execute("RELEASE job").await {
+                slot.end_group(Some(e.to_string())).await;
+                return Err(e.into());
+            }
+            let group = slot.group;
+            drop(slot);
             let mut slot = writer.lock_owned().await;
             if slot.group == group {
                 // First of its group back: whoever was queued has had their turn.
@@ -199,7 +218,7 @@ impl Tx<'_> {
             slot.outcome(group)
         })
         .await
-        .map_err(|e| StoreError::Other(format!("the commit was interrupted: {e}")))?
+        .map_err(interrupted)?
     }
 }
 
@@ -330,6 +349,24 @@ mod tests {
             .execute(&mut other)
             .await
             .expect("the file is not left locked");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn writers_cancelled_while_beginning_leave_the_next_one_working() {
+        let dir = tempfile::tempdir().expect("dir");
+        let (w, opts) = writer(&dir).await;
+        for n in 0..50 {
+            // Dropped somewhere inside `begin` (before, during or after `BEGIN`).
+            let wait = std::time::Duration::from_micros(n * 7);
+            let _ = tokio::time::timeout(wait, w.begin()).await;
+            insert(&w, n as i64)
+                .await
+                .expect("insert")
+                .commit()
+                .await
+                .expect("commit");
+        }
+        assert_eq!(committed(&opts).await.len(), 50);
     }
 
     #[tokio::test]
