@@ -257,8 +257,7 @@ impl CallStore for Backend {
             Some(_) => "c.guid = $2 AND c.end_at IS NULL",
             None => "c.end_at IS NULL AND $2 = $2",
         };
-        let Some((call, team_id)) =
-            load_call(&mut tx, filter, user_id, guid.unwrap_or("")).await?
+        let Some((call, team_id)) = load_call(&mut tx, filter, user_id, guid.unwrap_or("")).await?
         else {
             return Ok(Err(CallRefusal::NoCall));
         };
