@@ -9,7 +9,7 @@ cd "$ROOT"
 . scripts/setup.sh
 
 cargo fetch --locked
-trunk build --release --offline
+scripts/build-web.sh
 cargo build --release --locked -p agentdesk-server
 echo "agentdesk: http://127.0.0.1:8080  (demo logins in README.md; Ctrl-C stops)"
 exec target/release/agentdesk-server serve --dist-dir dist "$@"

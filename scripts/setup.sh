@@ -2,7 +2,8 @@
 # Installs whatever agentdesk's build and tests need and is missing; skips what is there.
 #   wasm32 target, trunk 0.21.14, wasm-bindgen-cli matching Cargo.lock, wasm-opt
 #   (binaryen 132 from npm, into .tools/), Chromium + chromedriver (for the browser tests),
-#   Dovecot + openssl (a real IMAP server for the mailbox connector's tests),
+#   Dovecot + openssl (a real IMAP server for the mailbox connector's tests), brotli
+#   (pre-compressed copies of the browser bundles),
 #   PostgreSQL's server binaries (the API tests' second backend; scripts/test.sh starts
 #   its own throwaway cluster, the packaged one is not used).
 # Source it (`. scripts/setup.sh`) so that PATH is updated in the caller too.
@@ -71,6 +72,11 @@ if [ ! -x /usr/sbin/dovecot ] || ! command -v openssl >/dev/null 2>&1; then
   apt_install dovecot-imapd openssl
   # The tests start their own Dovecot on loopback ports; the packaged one is not needed.
   as_root systemctl disable --now dovecot >/dev/null 2>&1 || as_root service dovecot stop >/dev/null 2>&1 || true
+fi
+
+if ! command -v brotli >/dev/null 2>&1; then
+  say "installing brotli (pre-compressed copies of the browser bundles)"
+  apt_install brotli
 fi
 
 # The newest PostgreSQL server binaries' directory (Debian keeps them off PATH).

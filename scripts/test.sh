@@ -107,8 +107,14 @@ set +e
 
 # The browser tests load the built app from dist/; the test binaries are built once,
 # under their own limit, so that each pass's limit covers running tests only.
-run_step "build app (trunk)" "$BUILD_LIMIT" trunk build --release --offline
+run_step "build app (trunk)" "$BUILD_LIMIT" scripts/build-web.sh
 APP_BUILT=$?
+if [ "$APP_BUILT" -eq 0 ]; then
+  # The desktop bundle's size against bundle-budget.txt (the build is deterministic).
+  run_step "bundle budget" 2m scripts/bundle-size.sh --no-build
+else
+  skip_step "bundle budget" "the app did not build"
+fi
 # Each pass's own target selection, built here: cargo unifies features per selection, so
 # building only `--workspace --no-run` would leave a pass to recompile inside its limit.
 run_step "build tests" "$BUILD_LIMIT" bash -c "${CARGO[*]} test --workspace --no-run \

@@ -5,6 +5,7 @@
 //! chrono only, so it builds for `wasm32-unknown-unknown` and natively alike.
 
 pub mod activity;
+pub mod apps;
 pub mod auth;
 pub mod bridge;
 pub mod call;

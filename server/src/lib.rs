@@ -77,7 +77,11 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// The whole application: API, probes, static app, and the layers around them.
 pub fn app(state: AppState) -> Router {
+    // The build writes .br and .gz copies of the bundles (scripts/build-web.sh): sent
+    // as they are to browsers that accept them, best compression at no cost per request.
     let static_files = ServeDir::new(&state.config.dist_dir)
+        .precompressed_br()
+        .precompressed_gzip()
         .fallback(axum::routing::any(web::spa_fallback).with_state(state.clone()));
     Router::new()
         .nest(agentdesk_protocol::API_PREFIX, routes::api())

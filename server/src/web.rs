@@ -1,5 +1,6 @@
-//! The browser app (Trunk's `dist/`), client-route fallback to `index.html`, and the
-//! security headers every response carries.
+//! The browser apps (Trunk's `dist/`: the desktop, and the back office in
+//! `dist/office/`), client-route fallback to the right app's `index.html`, pre-compressed
+//! bundles, cache headers and the security headers every response carries.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -19,8 +20,10 @@ use crate::config::ServeConfig;
 /// recomputed when an admin changes the CRM settings (their origins join `frame-src`
 /// and `frame-ancestors`).
 pub struct WebAssets {
-    /// `index.html`, or `None` when the app has not been built.
+    /// The desktop's `index.html`, or `None` when the app has not been built.
     pub index: Option<Arc<str>>,
+    /// The back office's `index.html` (`dist/office/`), or `None` when not built.
+    pub office: Option<Arc<str>>,
     /// The full `Content-Security-Policy` value.
     csp: std::sync::RwLock<HeaderValue>,
     config: ServeConfig,
@@ -28,18 +31,25 @@ pub struct WebAssets {
 
 impl WebAssets {
     pub fn load(config: &ServeConfig) -> anyhow::Result<Self> {
-        let index_path = config.dist_dir.join("index.html");
-        let index = match std::fs::read_to_string(&index_path) {
+        let read = |path: std::path::PathBuf| match std::fs::read_to_string(&path) {
             Ok(s) => Some(Arc::<str>::from(s)),
             Err(e) => {
-                tracing::warn!(path = %index_path.display(), error = %e,
-                    "browser app not built; serving the API only (run scripts/run.sh)");
+                tracing::warn!(path = %path.display(), error = %e,
+                    "browser app not built; its pages are not served (run scripts/run.sh)");
                 None
             }
         };
-        let csp = content_security_policy(config, index.as_deref().unwrap_or(""));
+        let index = read(config.dist_dir.join("index.html"));
+        let office = read(
+            config
+                .dist_dir
+                .join(agentdesk_protocol::apps::BACK_OFFICE_ASSETS.trim_matches('/'))
+                .join("index.html"),
+        );
+        let csp = content_security_policy(config, &pages(&index, &office));
         Ok(WebAssets {
             index,
+            office,
             csp: std::sync::RwLock::new(HeaderValue::from_str(&csp)?),
             config: config.clone(),
         })
@@ -66,7 +76,7 @@ impl WebAssets {
                 .frame_ancestors
                 .push(settings.ucontact_origin.clone());
         }
-        let csp = content_security_policy(&config, self.index.as_deref().unwrap_or(""));
+        let csp = content_security_policy(&config, &pages(&self.index, &self.office));
         match (HeaderValue::from_str(&csp), self.csp.write()) {
             (Ok(v), Ok(mut slot)) => *slot = v,
             _ => {
@@ -74,6 +84,15 @@ impl WebAssets {
             }
         }
     }
+}
+
+/// Both apps' pages, for the hashes of their inline loaders.
+fn pages(index: &Option<Arc<str>>, office: &Option<Arc<str>>) -> String {
+    [index, office]
+        .into_iter()
+        .flatten()
+        .map(|p| p.as_ref())
+        .collect()
 }
 
 /// Keep this instance's policy in step with the stored CRM settings: on every
@@ -229,17 +248,23 @@ fn is_hashed_asset(path: &str) -> bool {
         .is_some_and(|(_, h)| h.len() == 16 && h.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
-/// For paths the static files do not have: client routes get `index.html` (the app
-/// routes itself); anything that looks like a file gets a 404.
+/// For paths the static files do not have: client routes get their app's `index.html`
+/// (the back office's for its paths, else the desktop's; the app routes itself);
+/// anything that looks like a file gets a 404.
 pub async fn spa_fallback(State(state): State<AppState>, req: Request<Body>) -> Response {
     let path = req.uri().path();
     let looks_like_file = Path::new(path).extension().is_some();
-    match (&state.web.index, looks_like_file) {
+    let page = if agentdesk_protocol::apps::is_back_office_path(path) {
+        &state.web.office
+    } else {
+        &state.web.index
+    };
+    match (page, looks_like_file) {
         (_, true) => (StatusCode::NOT_FOUND, "not found").into_response(),
         (Some(index), false) => Html(index.to_string()).into_response(),
         (None, false) => (
             StatusCode::SERVICE_UNAVAILABLE,
-            "The browser app is not built. Run scripts/run.sh (or trunk build --release).",
+            "The browser app is not built. Run scripts/run.sh (or scripts/build-web.sh).",
         )
             .into_response(),
     }

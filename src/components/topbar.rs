@@ -4,13 +4,13 @@
 use agentdesk_protocol::Locale;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::components::A;
 
 use crate::api;
 use crate::components::dialpad::DialPad;
 use crate::components::reminders::Reminders;
 use crate::components::status_picker::StatusPicker;
 use crate::i18n::{Msg, use_i18n};
+use crate::nav::NavLink;
 use crate::session::{self, use_session};
 
 #[component]
@@ -38,7 +38,7 @@ pub fn TopBar() -> impl IntoView {
         })
     };
     let my_status = crate::status::use_my_status();
-    let navigate = StoredValue::new_local(leptos_router::hooks::use_navigate());
+    let go = StoredValue::new_local(crate::nav::use_go());
     let logout = move |_| {
         spawn_local(async move {
             // Sign out locally even when the server cannot be reached.
@@ -48,24 +48,24 @@ pub fn TopBar() -> impl IntoView {
             // Leave the signed-in pages through the router first, and only then forget
             // the user: dropping `me` while this page is mounted would tear it down from
             // under its own running handlers (a WebAssembly panic).
-            let _ = navigate.try_with_value(|n| n("/login", Default::default()));
+            let _ = go.try_with_value(|go| go("/login", false));
             gloo_timers::future::TimeoutFuture::new(0).await;
             session::signed_out(session);
         });
     };
     view! {
         <header class="topbar">
-            <A href="/contacts" attr:class="brand">
+            <NavLink href="/contacts" class="brand">
                 <span class="brand-mark" aria-hidden="true">"a"</span>
                 <span class="brand-name">{move || i18n.t(Msg::AppName)}</span>
-            </A>
+            </NavLink>
             <nav class="topnav" aria-label=move || i18n.t(Msg::AppName)>
-                <A href="/contacts">{move || i18n.t(Msg::Contacts)}</A>
+                <NavLink href="/contacts" id="nav-contacts">{move || i18n.t(Msg::Contacts)}</NavLink>
                 <Show when=move || session.me.with(|m| m.as_ref().is_some_and(|m| m.role != agentdesk_protocol::Role::Agent))>
-                    <A href="/board" attr:id="nav-board">{move || i18n.t(Msg::Board)}</A>
+                    <NavLink href="/board" id="nav-board">{move || i18n.t(Msg::Board)}</NavLink>
                 </Show>
                 <Show when=move || session.me.with(|m| m.as_ref().is_some_and(|m| m.role == agentdesk_protocol::Role::Admin))>
-                    <A href="/admin/crm" attr:id="nav-admin">{move || i18n.t(Msg::Admin)}</A>
+                    <NavLink href="/admin/crm" id="nav-admin">{move || i18n.t(Msg::Admin)}</NavLink>
                 </Show>
             </nav>
             <div class="topbar-spacer"></div>

@@ -1,9 +1,8 @@
 //! `/login`: username and password; back to where the user was going afterwards.
 
-use agentdesk_protocol::{ErrorCode, Locale};
+use agentdesk_protocol::{ErrorCode, Locale, UpdateMe};
 use leptos::prelude::*;
-use leptos_router::NavigateOptions;
-use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::hooks::use_query_map;
 
 use crate::api::{self, ApiError};
 use crate::components::error::describe;
@@ -50,7 +49,7 @@ pub fn LoginPage() -> impl IntoView {
     let i18n = use_i18n();
     let session = use_session();
     let query = use_query_map();
-    let navigate = use_navigate();
+    let go = crate::nav::use_go();
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let error = RwSignal::new(None::<ApiError>);
@@ -80,17 +79,27 @@ pub fn LoginPage() -> impl IntoView {
                     if let Some(locale) = save {
                         me.locale = locale;
                     }
+                    if !crate::nav::is_ours(&next) {
+                        // The other app: a full page load, which would cancel the
+                        // language's saving if it were still under way.
+                        let go = go.clone();
+                        leptos::task::spawn_local(async move {
+                            if let Some(locale) = save {
+                                let update = UpdateMe {
+                                    locale: Some(locale),
+                                    time_zone: None,
+                                };
+                                let _ = api::update_me(update).await;
+                            }
+                            go(&next, true);
+                        });
+                        return;
+                    }
                     session::signed_in(i18n, session, me);
                     if let Some(locale) = save {
                         session::save_locale(session, locale);
                     }
-                    navigate(
-                        &next,
-                        NavigateOptions {
-                            replace: true,
-                            ..Default::default()
-                        },
-                    );
+                    go(&next, true);
                 }
                 Err(e) => {
                     error.set(Some(e));

@@ -185,6 +185,32 @@ async fn the_supervisors_board_follows_an_agents_status_and_calls_live() {
                 anyhow::bail!("no chart: {url} {v:?}");
             }
             h.screenshot("agent-log").await?;
+
+            // Two bundles, one desktop: the top bar leaves the back office for the
+            // contacts (the desktop's page) and comes back to the board; the agent's
+            // browser never fetched the back office's code.
+            let office = |r: &Vec<String>| r.iter().any(|u| u.contains("/office/"));
+            h.click("#nav-contacts").await?;
+            h.wait_count("#contact-list", 1).await?;
+            anyhow::ensure!(
+                !office(&h.loaded_resources().await?),
+                "the desktop loaded the back office"
+            );
+            h.wait_text("#nav-board", |t| t == "Board").await?;
+            h.click("#nav-board").await?;
+            h.wait_count("#board-table", 1).await?;
+            let loaded = h.loaded_resources().await?;
+            anyhow::ensure!(
+                loaded
+                    .iter()
+                    .any(|u| u.contains("/office/") && u.ends_with(".wasm")),
+                "the board came from the back office's bundle: {loaded:?}"
+            );
+            let agent_loaded = agent.loaded_resources().await?;
+            anyhow::ensure!(
+                !agent_loaded.is_empty() && !office(&agent_loaded),
+                "{agent_loaded:?}"
+            );
             Ok::<_, anyhow::Error>(())
         }
         .await;

@@ -504,6 +504,19 @@ impl Browser {
         Ok(serde_json::from_value(v).unwrap_or_default())
     }
 
+    /// Every resource this page has fetched since it was loaded (the Performance API).
+    pub async fn loaded_resources(&self) -> anyhow::Result<Vec<String>> {
+        let v = wd(
+            "script",
+            self.client.execute(
+                "return performance.getEntriesByType('resource').map(e => e.name);",
+                vec![],
+            ),
+        )
+        .await?;
+        Ok(serde_json::from_value(v)?)
+    }
+
     /// Fail if the app recorded any panic or uncaught error in this tab.
     pub async fn assert_no_app_errors(&self) -> anyhow::Result<()> {
         let errors = self.app_errors().await?;

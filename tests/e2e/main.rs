@@ -9,4 +9,5 @@ mod bridge;
 mod claims;
 mod desk;
 mod harness;
+mod load_time;
 mod timeline;

@@ -711,6 +711,69 @@ async fn pages_and_api_carry_the_security_headers_and_client_routes_get_the_app(
 }
 
 #[tokio::test]
+async fn back_office_routes_get_the_back_office_and_bundles_go_out_precompressed() {
+    let app = TestApp::spawn().await;
+    let page = |path: &'static str| {
+        let app = &app;
+        async move {
+            let res = app.http.get(app.url(path)).send().await.unwrap();
+            assert_eq!(res.status(), StatusCode::OK, "{path}");
+            let csp = res.headers()["content-security-policy"]
+                .to_str()
+                .unwrap()
+                .to_string();
+            (res.text().await.unwrap(), csp)
+        }
+    };
+    for path in ["/board", "/board/agents/7?from=2026-01-01", "/admin/crm"] {
+        let (body, _) = page(path).await;
+        assert!(body.contains(support::OFFICE_SCRIPT), "{path}: {body}");
+    }
+    // Whole segments only; everything else is the desktop.
+    for path in [
+        "/boards",
+        "/administrator",
+        "/contacts/1",
+        "/login?next=%2Fboard",
+    ] {
+        let (body, _) = page(path).await;
+        assert!(body.contains(support::INLINE_SCRIPT), "{path}: {body}");
+    }
+    // Either app's inline loader is allowed, whichever page is open.
+    use base64::Engine;
+    use sha2::Digest;
+    let (_, csp) = page("/contacts").await;
+    for script in [support::INLINE_SCRIPT, support::OFFICE_SCRIPT] {
+        let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(script));
+        assert!(csp.contains(&format!("'sha256-{hash}'")), "{csp}");
+    }
+
+    // The build's .br / .gz copies, to browsers that accept them; the file otherwise.
+    let (name, js, br, gz) = support::BUNDLE;
+    for (accept, body, encoding) in [
+        (Some("gzip, deflate, br"), br, Some("br")),
+        (Some("gzip"), gz, Some("gzip")),
+        (None, js.as_bytes(), None),
+    ] {
+        let mut req = app.http.get(app.url(&format!("/{name}")));
+        if let Some(a) = accept {
+            req = req.header("accept-encoding", a);
+        }
+        let res = req.send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let h = res.headers().clone();
+        assert_eq!(
+            h.get("content-encoding").map(|v| v.to_str().unwrap()),
+            encoding,
+            "{accept:?}"
+        );
+        assert!(h["content-type"].to_str().unwrap().contains("javascript"));
+        assert!(h["cache-control"].to_str().unwrap().contains("immutable"));
+        assert_eq!(&res.bytes().await.unwrap()[..], body, "{accept:?}");
+    }
+}
+
+#[tokio::test]
 async fn health_and_readiness_probes_answer_without_a_session() {
     let app = TestApp::spawn().await;
     assert_eq!(

@@ -170,6 +170,15 @@ impl Drop for TestDb {
 
 /// The inline loader script written into the test `index.html`, to check CSP hashing.
 pub const INLINE_SCRIPT: &str = "console.log('boot')";
+/// The back office's inline loader (`office/index.html`).
+pub const OFFICE_SCRIPT: &str = "console.log('office')";
+/// A hashed bundle file and the pre-compressed copies the build writes beside it.
+pub const BUNDLE: (&str, &str, &[u8], &[u8]) = (
+    "app-0123456789abcdef.js",
+    "export {}",
+    b"brotli bytes",
+    b"gzip bytes",
+);
 
 impl TestApp {
     pub async fn spawn() -> TestApp {
@@ -188,7 +197,17 @@ impl TestApp {
             format!("<!doctype html><html><head><script type=\"module\">{INLINE_SCRIPT}</script></head><body></body></html>"),
         )
         .expect("write index.html");
-        std::fs::write(dist.path().join("app-0123456789abcdef.js"), "export {}").expect("write js");
+        let office = dist.path().join("office");
+        std::fs::create_dir(&office).expect("office dir");
+        std::fs::write(
+            office.join("index.html"),
+            format!("<!doctype html><html><head><script type=\"module\">{OFFICE_SCRIPT}</script></head><body></body></html>"),
+        )
+        .expect("write office/index.html");
+        let (name, js, br, gz) = BUNDLE;
+        std::fs::write(dist.path().join(name), js).expect("write js");
+        std::fs::write(dist.path().join(format!("{name}.br")), br).expect("write .br");
+        std::fs::write(dist.path().join(format!("{name}.gz")), gz).expect("write .gz");
         config.dist_dir = dist.path().to_path_buf();
 
         let store = store::open(&db.url).await.expect("open store");

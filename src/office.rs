@@ -1,0 +1,29 @@
+//! The back office: the supervisors' board, an agent's connection log and the admin
+//! pages, in the same shell as the desktop (top bar, status, call bar). Built as a
+//! bundle of its own (`office.html`, served below `/office/`) so that agents never load
+//! these pages' code; which paths are its own is `agentdesk_protocol::apps`. Signing in
+//! happens in the desktop, which comes back here afterwards.
+
+use leptos::prelude::*;
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
+use leptos_router::path;
+
+use crate::pages::admin::AdminPage;
+use crate::pages::board::{AgentLogPage, BoardPage};
+use crate::shell::{NotFound, Shell, provide_desktop};
+
+#[component]
+pub fn OfficeApp() -> impl IntoView {
+    provide_desktop();
+    view! {
+        <Router>
+            <Routes fallback=NotFound>
+                <ParentRoute path=path!("") view=Shell>
+                    <Route path=path!("board") view=BoardPage />
+                    <Route path=path!("board/agents/:id") view=AgentLogPage />
+                    <Route path=path!("admin/crm") view=AdminPage />
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}
