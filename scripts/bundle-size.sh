@@ -24,17 +24,19 @@ bundle() {
     [ -f "$f" ] || continue
     r=$(stat -c %s "$f"); g=$(gzip -9 -n -c "$f" | wc -c); b=$(br_size "$f")
     printf '%-44s %10d %10d %10s\n' "$(basename "$f")" "$r" "$g" "$b"
-    raw=$((raw + r)); gz=$((gz + g)); [ "$b" = "-" ] || br=$((br + b))
+    raw=$((raw + r)); gz=$((gz + g)); if [ "$b" = "-" ]; then br="-"; elif [ "$br" != "-" ]; then br=$((br + b)); fi
   done
-  printf '%-44s %10d %10d %10d\n' "total (WASM + JS + CSS)" "$raw" "$gz" "$br"
+  printf '%-44s %10d %10d %10s\n' "total (WASM + JS + CSS)" "$raw" "$gz" "$br"
   TOTAL_GZ=$gz
 }
 
+ls dist/*.wasm >/dev/null 2>&1 || { echo "dist/ has no WASM: not a complete build" >&2; exit 1; }
 bundle dist "desktop (every user's first load)"
 AGENT_GZ=$TOTAL_GZ
 if [ -f dist/office/index.html ]; then bundle dist/office "back office (supervisors, admins)"; fi
 
-BUDGET=$(sed -n 's/^agent_gzip_bytes *= *\([0-9]*\).*/\1/p' bundle-budget.txt)
+BUDGET=$(sed -n 's/^agent_gzip_bytes *= *\([0-9][0-9]*\) *$/\1/p' bundle-budget.txt)
+[[ "$BUDGET" =~ ^[0-9]+$ ]] || { echo "bundle-budget.txt has no 'agent_gzip_bytes = N' line" >&2; exit 1; }
 echo
 if [ "$AGENT_GZ" -gt "$BUDGET" ]; then
   echo "FAIL: the desktop bundle is $AGENT_GZ bytes gzip, over its budget of $BUDGET (bundle-budget.txt)" >&2

@@ -59,12 +59,12 @@ pub fn use_go() -> impl Fn(&str, bool) + Clone + 'static {
 /// inside the running app, a plain link the router leaves alone to the other one.
 #[component]
 pub fn NavLink(
-    href: &'static str,
+    #[prop(into)] href: String,
     #[prop(optional)] id: Option<&'static str>,
     #[prop(optional)] class: Option<&'static str>,
     children: Children,
 ) -> impl IntoView {
-    if is_ours(href) {
+    if is_ours(&href) {
         view! { <A href=href attr:id=id attr:class=class>{children()}</A> }.into_any()
     } else {
         view! { <a href=href id=id class=class rel="external">{children()}</a> }.into_any()

@@ -236,14 +236,21 @@ pub async fn cache_headers(req: Request, next: Next) -> Response {
         };
         res.headers_mut()
             .insert(header::CACHE_CONTROL, HeaderValue::from_static(v));
+        // The same file goes out as brotli, gzip or plain by `Accept-Encoding` (the
+        // build's copies): a shared cache must keep them apart.
+        if !res.headers().contains_key(header::VARY) {
+            res.headers_mut()
+                .insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+        }
     }
     res
 }
 
-/// Trunk names outputs `name-<16 hex digits>.ext`.
+/// Trunk names outputs `name-<16 hex digits>.ext`, and the WASM `name-<hash>_bg.wasm`.
 fn is_hashed_asset(path: &str) -> bool {
     let file = path.rsplit('/').next().unwrap_or("");
     let stem = file.split('.').next().unwrap_or("");
+    let stem = stem.strip_suffix("_bg").unwrap_or(stem);
     stem.rsplit_once('-')
         .is_some_and(|(_, h)| h.len() == 16 && h.chars().all(|c| c.is_ascii_hexdigit()))
 }
@@ -306,10 +313,22 @@ mod tests {
 
     #[test]
     fn trunk_hashed_names_are_recognised() {
-        assert!(
-            is_hashed_asset("/agentdesk-5f2a9c0d1e3b4a67_bg.wasm")
-                || is_hashed_asset("/agentdesk-5f2a9c0d1e3b4a67.js")
-        );
-        assert!(!is_hashed_asset("/index.html"));
+        for hashed in [
+            "/agentdesk-5f2a9c0d1e3b4a67_bg.wasm",
+            "/agentdesk-5f2a9c0d1e3b4a67.js",
+            "/office/office-5f2a9c0d1e3b4a67_bg.wasm",
+            "/office/shell-5f2a9c0d1e3b4a67.css",
+        ] {
+            assert!(is_hashed_asset(hashed), "{hashed}");
+        }
+        for plain in [
+            "/index.html",
+            "/office/index.html",
+            "/agentdesk_bg.wasm",
+            "/agentdesk-5f2a9c0d1e3b4a6_bg.wasm",
+            "/sample-crm/app.js",
+        ] {
+            assert!(!is_hashed_asset(plain), "{plain}");
+        }
     }
 }

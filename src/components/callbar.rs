@@ -6,10 +6,10 @@
 use agentdesk_protocol::bridge::{CallDisposition, UcAction};
 use agentdesk_protocol::{CallInfo, DispositionNode};
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 use crate::bridge::{From, use_bridge};
 use crate::i18n::{Msg, use_i18n};
+use crate::nav::NavLink;
 
 #[component]
 pub fn CallBar() -> impl IntoView {
@@ -24,7 +24,7 @@ pub fn CallBar() -> impl IntoView {
                         view! {
                             <span class="contact-tab" class:current=move || bridge.current_contact.get() == Some(id)
                                 data-contact-id=id>
-                                <A href=format!("/contacts/{id}")>{tab.name.clone()}</A>
+                                <NavLink href=format!("/contacts/{id}")>{tab.name.clone()}</NavLink>
                                 <button class="tab-close" aria-label=move || i18n.t(Msg::CloseTab)
                                     title=move || i18n.t(Msg::CloseTab)
                                     on:click=move |_| {

@@ -7,13 +7,13 @@ use std::collections::HashSet;
 
 use agentdesk_protocol::{Reminder, ServerEvent};
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 use crate::api;
 use crate::components::error::describe;
 use crate::components::time::Time;
 use crate::i18n::{Msg, use_i18n};
 use crate::live::use_live;
+use crate::nav::NavLink;
 use crate::task::Scope;
 
 /// A reminder at its time: moved to another time, it is another alert.
@@ -102,7 +102,7 @@ pub fn Reminders() -> impl IntoView {
                     <ul class="reminder-list">
                         <For each=move || items.get() key=|r| (r.id, r.due_at, r.due) let:r>
                             <li class="reminder" class:due=r.due data-reminder-id=r.id>
-                                <A href=format!("/contacts/{}", r.contact_id)>{r.contact_name.clone()}</A>
+                                <NavLink href=format!("/contacts/{}", r.contact_id)>{r.contact_name.clone()}</NavLink>
                                 " · "
                                 <Time at=r.due_at full=true />
                                 {(!r.note.is_empty()).then(|| view! { <span class="muted">" — " {r.note.clone()}</span> })}
@@ -119,7 +119,7 @@ pub fn Reminders() -> impl IntoView {
                     <div class="reminder-alert" role="alert" data-reminder-id=r.id>
                         <span>{move || i18n.t(Msg::CallbackNow).replace("{name}", &r.contact_name)}</span>
                         {(!r.note.is_empty()).then(|| view! { <span class="muted">{r.note.clone()}</span> })}
-                        <A href=format!("/contacts/{}", r.contact_id)>{move || i18n.t(Msg::OpenContact)}</A>
+                        <NavLink href=format!("/contacts/{}", r.contact_id)>{move || i18n.t(Msg::OpenContact)}</NavLink>
                         <button class="btn btn-primary reminder-done" on:click=move |_| finish(r.id)>
                             {move || i18n.t(Msg::MarkDone)}
                         </button>

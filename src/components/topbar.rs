@@ -45,6 +45,13 @@ pub fn TopBar() -> impl IntoView {
             let _ = api::logout().await;
             my_status.clear();
             api::store_token(None);
+            if !crate::nav::is_ours("/login") {
+                // The back office has no sign-in page: a full load of the desktop's, with
+                // nothing redrawn here meanwhile (a redraw would leave for
+                // `/login?next=` this page, and the next person would land on it).
+                let _ = window().location().replace("/login");
+                return;
+            }
             // Leave the signed-in pages through the router first, and only then forget
             // the user: dropping `me` while this page is mounted would tear it down from
             // under its own running handlers (a WebAssembly panic).

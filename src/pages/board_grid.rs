@@ -8,6 +8,7 @@ use leptos_router::components::A;
 
 use crate::components::time::{since, use_clock};
 use crate::i18n::{Msg, use_i18n};
+use crate::nav::NavLink;
 use crate::status::{describe, use_my_status};
 
 /// How the supervisor wants the grid.
@@ -192,7 +193,7 @@ pub fn BoardGrid(board: RwSignal<Option<Board>>) -> impl IntoView {
                                     <div class="board-call">
                                         <span>{c.number.clone()}</span>
                                         " · "
-                                        <A href=format!("/contacts/{}", c.contact_id)>{c.contact_name.clone()}</A>
+                                        <NavLink href=format!("/contacts/{}", c.contact_id)>{c.contact_name.clone()}</NavLink>
                                         <span class="muted small">{format!(" {} · ", c.campaign)}</span>
                                         <span class="num">{move || since(c.started_at, now.get())}</span>
                                     </div>

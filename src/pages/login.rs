@@ -1,6 +1,7 @@
 //! `/login`: username and password; back to where the user was going afterwards.
 
-use agentdesk_protocol::{ErrorCode, Locale, UpdateMe};
+use agentdesk_protocol::apps::is_back_office_path;
+use agentdesk_protocol::{ErrorCode, Locale, Role, UpdateMe};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -69,8 +70,13 @@ pub fn LoginPage() -> impl IntoView {
                 Ok(res) => {
                     api::store_token(Some(&res.token));
                     // Read before signing in: that unmounts this page and its signals.
-                    let next = safe_next(query.with_untracked(|q| q.get("next")));
+                    let mut next = safe_next(query.with_untracked(|q| q.get("next")));
                     let mut me = res.me;
+                    // An agent has no back office: a link to it (left by the last user of
+                    // this browser, say) would load a second bundle to say "forbidden".
+                    if me.role == Role::Agent && is_back_office_path(&next) {
+                        next = "/contacts".into();
+                    }
                     let save = session
                         .picked_locale
                         .get_untracked()

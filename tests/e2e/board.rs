@@ -206,6 +206,16 @@ async fn the_supervisors_board_follows_an_agents_status_and_calls_live() {
                     .any(|u| u.contains("/office/") && u.ends_with(".wasm")),
                 "the board came from the back office's bundle: {loaded:?}"
             );
+            // Signing out of the back office lands on the desktop's sign-in page with
+            // no way back to the board in it; an agent sent to the board from the login
+            // page goes to the contacts instead (no second bundle to say "forbidden").
+            h.click("#logout").await?;
+            h.wait_text("#login-title", |t| !t.is_empty()).await?;
+            h.wait_path("/login").await?;
+            h.goto("/login?next=%2Fboard").await?;
+            h.login("bruno", "demo1234").await?;
+            h.wait_path("/contacts").await?;
+            h.wait_count("#contact-list", 1).await?;
             let agent_loaded = agent.loaded_resources().await?;
             anyhow::ensure!(
                 !agent_loaded.is_empty() && !office(&agent_loaded),

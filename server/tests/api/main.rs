@@ -769,6 +769,14 @@ async fn back_office_routes_get_the_back_office_and_bundles_go_out_precompressed
         );
         assert!(h["content-type"].to_str().unwrap().contains("javascript"));
         assert!(h["cache-control"].to_str().unwrap().contains("immutable"));
+        assert!(
+            h["vary"]
+                .to_str()
+                .unwrap()
+                .to_ascii_lowercase()
+                .contains("accept-encoding"),
+            "{accept:?}"
+        );
         assert_eq!(&res.bytes().await.unwrap()[..], body, "{accept:?}");
     }
 }
