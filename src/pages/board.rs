@@ -140,21 +140,32 @@ pub fn AgentLogPage() -> impl IntoView {
     let export_error = RwSignal::new(None::<ApiError>);
     let range_error = RwSignal::new(None::<RangeProblem>);
     let agent_name = RwSignal::new(String::new());
+    // Each range asked for is a generation: an answer to an earlier one that arrives
+    // late (ranges changed quickly) is dropped, or it would draw the old range's rows or
+    // chart over the new one's.
+    let generation = StoredValue::new(0u64);
     Effect::new(move |_| {
         let (Some(id), f, t, p) = (user_id(), asked_from(), asked_to(), page()) else {
             return;
         };
+        generation.update_value(|g| *g += 1);
+        let mine = generation.get_value();
+        let current = move || generation.try_get_value() == Some(mine);
         log.set(None);
         spawn_local(async move {
             let q = api::range_query(&f, &t, p);
             let answer = api::connection_events(id, &q).await;
+            if !current() {
+                return;
+            }
             if let Ok(page) = &answer {
                 shown.set(Some((page.from.to_string(), page.to.to_string())));
             }
             log.set(Some(answer));
-            chart.set(Some(
-                api::status_time(id, &api::range_query(&f, &t, None)).await,
-            ));
+            let drawn = api::status_time(id, &api::range_query(&f, &t, None)).await;
+            if current() {
+                chart.set(Some(drawn));
+            }
         });
     });
     Effect::new(move |_| {

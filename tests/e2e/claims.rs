@@ -178,6 +178,20 @@ async fn the_agent_log_applies_a_date_range_and_exports_those_rows_as_csv() {
         h.goto(&format!("/login?next=%2Fboard%2Fagents%2F{id}")).await?;
         h.login("sofia", "demo1234").await?;
         h.wait_count("#log-table", 1).await?;
+        // The chart of the first range asked for below answers late (the network held
+        // for 2 s): it must not be drawn over the chart of the range asked for after it.
+        h.client
+            .execute(
+                "const slow = arguments[0]; const real = window.fetch.bind(window); \
+                 window.fetch = (req, init) => { \
+                   const url = typeof req === 'string' ? req : req.url; \
+                   const held = url.includes('/status-time') && url.includes('to=' + slow); \
+                   return held ? new Promise(r => setTimeout(r, 2000)).then(() => real(req, init)) \
+                               : real(req, init); };",
+                vec![json!(day_before)],
+            )
+            .await?;
+        let held_since = std::time::Instant::now();
         // A range that ends before today: nothing (the demo logs nothing for Ana).
         set_date(&h, "#log-from", &earlier).await?;
         set_date(&h, "#log-to", &day_before).await?;
@@ -226,8 +240,26 @@ async fn the_agent_log_applies_a_date_range_and_exports_those_rows_as_csv() {
         ensure!(lines.len() == want + 1, "header + {want} rows: {csv}");
         ensure!(lines[0].contains("date") || lines[0].contains("fecha"), "{}", lines[0]);
         // A month's range is drawn by day; a hundred days by week; more than a year
-        // is refused in the form, saying the limit, before any request.
+        // is refused in the form, saying the limit, before any request. (Past the held
+        // answer first: today's chart is the one still drawn.)
+        tokio::time::sleep(
+            std::time::Duration::from_millis(2500).saturating_sub(held_since.elapsed()),
+        )
+        .await;
         h.wait_count("#status-chart[data-bucket=day]", 1).await?;
+        let bars: Vec<String> = serde_json::from_value(
+            h.client
+                .execute(
+                    "return [...document.querySelectorAll('#status-chart title')] \
+                       .map(t => t.textContent);",
+                    vec![],
+                )
+                .await?,
+        )?;
+        ensure!(
+            bars.iter().any(|b| b.starts_with(&to)),
+            "the chart shows today's range: {bars:?}"
+        );
         let hundred = (to_day - chrono::Duration::days(100)).to_string();
         set_date(&h, "#log-from", &hundred).await?;
         h.click("#log-apply").await?;
