@@ -92,6 +92,36 @@ impl StreamGuard {
         })
     }
 
+    /// Open with a stream ticket (browsers): its user, and the guard; `None` when the
+    /// ticket opens nothing (unknown, used, expired, or its session ended).
+    pub async fn open_with_ticket(
+        state: &AppState,
+        ticket_hash: &str,
+    ) -> StoreResult<Option<(crate::store::Viewer, Self)>> {
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        let Some((viewer, session_hash, events)) = state
+            .store
+            .open_stream_with_ticket(
+                ticket_hash,
+                &id,
+                new_session_id(),
+                crate::clock::now(),
+                restore_ms(state),
+            )
+            .await?
+        else {
+            return Ok(None);
+        };
+        state.events.publish(events);
+        let guard = StreamGuard {
+            state: state.clone(),
+            id,
+            user_id: viewer.user_id,
+            session_hash,
+        };
+        Ok(Some((viewer, guard)))
+    }
+
     pub fn session_hash(&self) -> &str {
         &self.session_hash
     }

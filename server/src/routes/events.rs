@@ -47,6 +47,13 @@ struct EventsQuery {
     contacts: Option<String>,
 }
 
+/// Who opens a stream: a bearer token's session (API clients) or a stream ticket's hash
+/// (browsers).
+enum Opener {
+    Session(Caller),
+    Ticket(String),
+}
+
 /// Authenticated by a bearer token (API clients) or a stream ticket (browsers).
 async fn events(
     State(state): State<AppState>,
@@ -54,15 +61,12 @@ async fn events(
     caller: Option<Caller>,
     ApiQuery(q): ApiQuery<EventsQuery>,
 ) -> ApiResult<impl IntoResponse> {
-    let (viewer, session_hash) = match (caller, q.ticket.as_deref()) {
-        (Some(c), _) => (c.viewer, c.token_hash),
-        (None, Some(t)) => state
-            .store
-            .stream_ticket_user(&token_hash(t), crate::clock::now())
-            .await?
-            .ok_or(ApiError::Unauthorized)?,
+    let opener = match (caller, q.ticket.as_deref()) {
+        (Some(c), _) => Opener::Session(c),
+        (None, Some(t)) => Opener::Ticket(token_hash(t)),
         (None, None) => return Err(ApiError::Unauthorized),
     };
+    // The request is checked before a ticket is spent or a stream registered.
     let header_id = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
@@ -77,8 +81,16 @@ async fn events(
         .transpose()
         .map_err(|why| ApiError::validation("contacts", why))?;
     // An open stream is what makes the user's desktop count as connected.
-    let presence =
-        crate::presence::StreamGuard::open(&state, viewer.user_id, &session_hash).await?;
+    let (viewer, presence) = match opener {
+        Opener::Session(c) => {
+            let guard =
+                crate::presence::StreamGuard::open(&state, c.viewer.user_id, &c.token_hash).await?;
+            (c.viewer, guard)
+        }
+        Opener::Ticket(hash) => crate::presence::StreamGuard::open_with_ticket(&state, &hash)
+            .await?
+            .ok_or(ApiError::Unauthorized)?,
+    };
     let sse = crate::events::stream(
         &state.events,
         state.store.clone(),

@@ -36,12 +36,6 @@ pub trait EventStore: Send + Sync {
         user_id: i64,
         expires_at: DateTime<Utc>,
     ) -> StoreResult<()>;
-    /// The user of an unexpired ticket whose session is still alive, and that session.
-    async fn stream_ticket_user(
-        &self,
-        ticket_hash: &str,
-        now: DateTime<Utc>,
-    ) -> StoreResult<Option<(Viewer, String)>>;
 }
 
 /// A redeemed stream ticket's user and session, from `(user id, role, may read email,

@@ -6,7 +6,7 @@ use agentdesk_protocol::{AgentStatus, StatusDef, UpsertStatus};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use super::{StoreResult, StoredEvent};
+use super::{StoreResult, StoredEvent, Viewer};
 use agentdesk_protocol::presence::Change;
 
 /// The result of a change: the status now, whether the choice was queued, and the
@@ -70,6 +70,19 @@ pub trait StatusStore: Send + Sync {
         now: DateTime<Utc>,
         restore_ms: i64,
     ) -> StoreResult<Vec<StoredEvent>>;
+    /// Redeem a stream ticket and register the stream it opens, in one transaction: the
+    /// ticket's user and session, or `None` (and nothing registered) when the ticket is
+    /// unknown, used or expired or its session has ended. Single use: the ticket is gone
+    /// afterwards whatever the outcome, so one seen in a log or a proxy's history opens
+    /// nothing.
+    async fn open_stream_with_ticket(
+        &self,
+        ticket_hash: &str,
+        stream_id: &str,
+        fresh_session: String,
+        now: DateTime<Utc>,
+        restore_ms: i64,
+    ) -> StoreResult<Option<(Viewer, String, Vec<StoredEvent>)>>;
     /// Refresh a stream; `false` when its row is gone (its session ended or it was swept).
     async fn touch_stream(&self, stream_id: &str, now: DateTime<Utc>) -> StoreResult<bool>;
     /// Remove a stream; the user's last one disconnects them (reason `network`).

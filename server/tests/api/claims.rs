@@ -328,6 +328,53 @@ async fn a_stream_ticket_opens_one_stream_only() {
 }
 
 #[tokio::test]
+async fn a_malformed_stream_request_spends_no_ticket_and_without_credentials_is_refused_first() {
+    let app = TestApp::spawn().await;
+    let a = app.token("agent_a").await;
+    let ticket: agentdesk_protocol::StreamTicket = app
+        .call(Method::POST, "/api/v1/stream-tickets", Some(&a), NONE)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let url = |extra: &str| app.url(&format!("/api/v1/events?ticket={}{extra}", ticket.ticket));
+    // Refused before the ticket is redeemed (the stream is registered with it).
+    expect_error(
+        app.http.get(url("&contacts=x,,%00")).send().await.unwrap(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    expect_error(
+        app.http
+            .get(url(""))
+            .header("last-event-id", "not-an-id")
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    // So the ticket still opens its one stream.
+    let stream = SseReader::new(app.http.get(url("")).send().await.unwrap());
+    expect_error(
+        app.http.get(url("")).send().await.unwrap(),
+        StatusCode::UNAUTHORIZED,
+    )
+    .await;
+    drop(stream);
+    // No credentials at all: 401 before the query is even read.
+    expect_error(
+        app.http
+            .get(app.url("/api/v1/events?contacts=x,,%00"))
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::UNAUTHORIZED,
+    )
+    .await;
+}
+
+#[tokio::test]
 async fn failures_from_one_address_lock_that_address_out_not_the_user_and_back_off_grows() {
     assert_eq!(
         [4, 5, 6, 7, 40].map(auth::backoff_secs),

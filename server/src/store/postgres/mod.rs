@@ -18,11 +18,10 @@ use std::time::Duration;
 
 use agentdesk_protocol::ServerEvent;
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
-use super::{Store, StoreError, StoreResult, StoredEvent, Viewer};
+use super::{Store, StoreError, StoreResult, StoredEvent};
 
 pub(crate) use super::{corrupt, from_ms, ms, role, scoped, strip_email_content};
 
@@ -366,30 +365,6 @@ impl Store for PostgresStore {
 
 /// The `LISTEN`/`NOTIFY` channel that tells every server instance the event log grew.
 pub(crate) const EVENTS_CHANNEL: &str = "agentdesk_events";
-
-/// The event log's reads that differ by backend (see `store/shared/events.rs`).
-impl PostgresStore {
-    pub(crate) async fn take_stream_ticket(
-        &self,
-        ticket_hash: &str,
-        now: DateTime<Utc>,
-    ) -> StoreResult<Option<(Viewer, String)>> {
-        // Single use: the ticket is gone once a stream opened with it, so a ticket seen
-        // in a log or a proxy's history opens nothing.
-        let row: Option<(i64, String, bool, String)> = sqlx::query_as(
-            "WITH t AS (DELETE FROM stream_tickets WHERE ticket_hash = $1 AND expires_at > $2 \
-                        RETURNING user_id, session_hash) \
-             SELECT u.id, u.role, u.can_email, t.session_hash FROM t \
-             JOIN sessions s ON s.token_hash = t.session_hash AND s.expires_at > $2 \
-             JOIN users u ON u.id = t.user_id",
-        )
-        .bind(ticket_hash)
-        .bind(ms(now))
-        .fetch_optional(&self.writer)
-        .await?;
-        row.map(super::events::ticket_viewer).transpose()
-    }
-}
 
 #[cfg(test)]
 mod tests {

@@ -113,12 +113,4 @@ impl EventStore for Backend {
         }
         Ok((max, min))
     }
-
-    async fn stream_ticket_user(
-        &self,
-        ticket_hash: &str,
-        now: DateTime<Utc>,
-    ) -> StoreResult<Option<(Viewer, String)>> {
-        self.take_stream_ticket(ticket_hash, now).await
-    }
 }

@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use super::presence::{lock_presence, lock_presences, peek_presence, write_change};
 use super::{Backend, Tx, begin_write, ms, write_one};
 use crate::store::status::{Changed, StatusStore};
-use crate::store::{StoreResult, StoredEvent};
+use crate::store::{StoreResult, StoredEvent, Viewer};
 
 /// Apply `change` inside `tx`: lock the agent's presence row, run the rules, and write
 /// what moved (the backend's [`write_change`]); nothing is written when nothing moved.
@@ -150,6 +150,69 @@ impl StatusStore for Backend {
         .await?;
         tx.commit().await?;
         Ok(events)
+    }
+
+    async fn open_stream_with_ticket(
+        &self,
+        ticket_hash: &str,
+        stream_id: &str,
+        fresh_session: String,
+        now: DateTime<Utc>,
+        restore_ms: i64,
+    ) -> StoreResult<Option<(Viewer, String, Vec<StoredEvent>)>> {
+        let now = ms(now);
+        // One write transaction for what took two (the ticket's redemption, then the
+        // stream's registration): a contact switch reopens the stream.
+        let mut tx = begin_write(self).await?;
+        let taken: Option<(i64, String)> = sqlx::query_as(
+            "DELETE FROM stream_tickets WHERE ticket_hash = $1 AND expires_at > $2 \
+             RETURNING user_id, session_hash",
+        )
+        .bind(ticket_hash)
+        .bind(now)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let user = match taken {
+            Some((user_id, session_hash)) => sqlx::query_as::<_, (i64, String, bool)>(
+                "SELECT u.id, u.role, u.can_email FROM users u \
+                     JOIN sessions s ON s.token_hash = $2 AND s.user_id = u.id \
+                     AND s.expires_at > $3 WHERE u.id = $1",
+            )
+            .bind(user_id)
+            .bind(&session_hash)
+            .bind(now)
+            .fetch_optional(&mut *tx)
+            .await?
+            .map(|(id, role, can_email)| (id, role, can_email, session_hash)),
+            None => None,
+        };
+        let Some(user) = user else {
+            // The ticket, if it existed, is spent all the same.
+            tx.commit().await?;
+            return Ok(None);
+        };
+        let (viewer, session_hash) = crate::store::events::ticket_viewer(user)?;
+        sqlx::query(
+            "INSERT INTO presence_streams (id, user_id, session_hash, opened_at, seen_at) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(stream_id)
+        .bind(viewer.user_id)
+        .bind(&session_hash)
+        .bind(now)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        let (_, _, events) = apply(
+            &mut tx,
+            viewer.user_id,
+            Change::Connect { fresh_session },
+            now,
+            restore_ms,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Some((viewer, session_hash, events)))
     }
 
     async fn touch_stream(&self, stream_id: &str, now: DateTime<Utc>) -> StoreResult<bool> {

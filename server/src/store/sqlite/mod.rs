@@ -5,14 +5,13 @@ use std::time::Duration;
 
 use agentdesk_protocol::ServerEvent;
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteQueryResult,
     SqliteSynchronous,
 };
 use sqlx::{ConnectOptions, SqlitePool};
 
-use super::{Store, StoreError, StoreResult, StoredEvent, Viewer};
+use super::{Store, StoreError, StoreResult, StoredEvent};
 
 pub(crate) use super::{corrupt, from_ms, ms, role, scoped, strip_email_content};
 
@@ -275,42 +274,6 @@ pub(crate) async fn append_event(
     .fetch_one(&mut **tx)
     .await?;
     Ok(StoredEvent { id, team_id, event })
-}
-
-/// The event log's reads that differ by backend (see `store/shared/events.rs`).
-impl SqliteStore {
-    pub(crate) async fn take_stream_ticket(
-        &self,
-        ticket_hash: &str,
-        now: DateTime<Utc>,
-    ) -> StoreResult<Option<(Viewer, String)>> {
-        // Single use: the ticket is gone once a stream opened with it, so a ticket seen
-        // in a log or a proxy's history opens nothing.
-        let mut tx = begin_write(self).await?;
-        let taken = sqlx::query_as::<_, (i64, String)>(
-            "DELETE FROM stream_tickets WHERE ticket_hash = $1 AND expires_at > $2 \
-             RETURNING user_id, session_hash",
-        )
-        .bind(ticket_hash)
-        .bind(ms(now))
-        .fetch_optional(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        let Some((user_id, session_hash)) = taken else {
-            return Ok(None);
-        };
-        let row: Option<(i64, String, bool, String)> = sqlx::query_as(
-            "SELECT u.id, u.role, u.can_email, s.token_hash FROM users u \
-             JOIN sessions s ON s.token_hash = $2 AND s.user_id = u.id AND s.expires_at > $3 \
-             WHERE u.id = $1",
-        )
-        .bind(user_id)
-        .bind(&session_hash)
-        .bind(ms(now))
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(super::events::ticket_viewer).transpose()
-    }
 }
 
 #[cfg(test)]
