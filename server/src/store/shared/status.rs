@@ -35,6 +35,39 @@ async fn apply(
     Ok((out.presence.to_status(user_id), out.queued, events))
 }
 
+/// Register an open stream inside `tx`; the user's first one connects them (`Connect`
+/// does nothing when the user is already connected: another tab).
+async fn register_stream(
+    tx: &mut Tx<'_>,
+    stream_id: &str,
+    user_id: i64,
+    session_hash: &str,
+    fresh_session: String,
+    now: i64,
+    restore_ms: i64,
+) -> StoreResult<Vec<StoredEvent>> {
+    sqlx::query(
+        "INSERT INTO presence_streams (id, user_id, session_hash, opened_at, seen_at) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(stream_id)
+    .bind(user_id)
+    .bind(session_hash)
+    .bind(now)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    let (_, _, events) = apply(
+        tx,
+        user_id,
+        Change::Connect { fresh_session },
+        now,
+        restore_ms,
+    )
+    .await?;
+    Ok(events)
+}
+
 /// After a user's streams changed: disconnect them if none is left.
 async fn disconnect_if_no_stream(
     tx: &mut Tx<'_>,
@@ -128,22 +161,12 @@ impl StatusStore for Backend {
     ) -> StoreResult<Vec<StoredEvent>> {
         let now = ms(now);
         let mut tx = begin_write(self).await?;
-        sqlx::query(
-            "INSERT INTO presence_streams (id, user_id, session_hash, opened_at, seen_at) \
-             VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(stream_id)
-        .bind(user_id)
-        .bind(session_hash)
-        .bind(now)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        // `Connect` does nothing when the user is already connected (another tab).
-        let (_, _, events) = apply(
+        let events = register_stream(
             &mut tx,
+            stream_id,
             user_id,
-            Change::Connect { fresh_session },
+            session_hash,
+            fresh_session,
             now,
             restore_ms,
         )
@@ -192,21 +215,12 @@ impl StatusStore for Backend {
             return Ok(None);
         };
         let (viewer, session_hash) = crate::store::events::ticket_viewer(user)?;
-        sqlx::query(
-            "INSERT INTO presence_streams (id, user_id, session_hash, opened_at, seen_at) \
-             VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(stream_id)
-        .bind(viewer.user_id)
-        .bind(&session_hash)
-        .bind(now)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        let (_, _, events) = apply(
+        let events = register_stream(
             &mut tx,
+            stream_id,
             viewer.user_id,
-            Change::Connect { fresh_session },
+            &session_hash,
+            fresh_session,
             now,
             restore_ms,
         )
