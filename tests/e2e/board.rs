@@ -206,6 +206,16 @@ async fn the_supervisors_board_follows_an_agents_status_and_calls_live() {
                     .any(|u| u.contains("/office/") && u.ends_with(".wasm")),
                 "the board came from the back office's bundle: {loaded:?}"
             );
+            // A contact opened on the desktop stays a tab in the call bar on the board;
+            // the tab leads back to the contact's page on the desktop.
+            h.goto("/contacts/1").await?;
+            h.wait_text("#contact-name", |t| !t.is_empty()).await?;
+            h.wait_count(".contact-tab[data-contact-id='1']", 1).await?;
+            h.click("#nav-board").await?;
+            h.wait_count("#board-table", 1).await?;
+            h.click(".contact-tab[data-contact-id='1'] a").await?;
+            h.wait_path("/contacts/1").await?;
+            h.wait_text("#contact-name", |t| !t.is_empty()).await?;
             // Signing out of the back office lands on the desktop's sign-in page with
             // no way back to the board in it; an agent sent to the board from the login
             // page goes to the contacts instead (no second bundle to say "forbidden").
