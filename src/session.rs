@@ -56,16 +56,26 @@ pub fn set_locale(i18n: I18n, session: Session, locale: Locale) {
 /// Save the language to the signed-in user's profile.
 pub fn save_locale(session: Session, locale: Locale) {
     spawn_local(async move {
-        match api::update_me(UpdateMe {
-            locale: Some(locale),
-            time_zone: None,
-        })
-        .await
-        {
-            Ok(me) => session.me.set(Some(me)),
-            Err(e) => leptos::logging::warn!("could not save the language: {e:?}"),
+        if let Some(me) = store_locale(locale).await {
+            session.me.set(Some(me));
         }
     });
+}
+
+/// Save the language to the signed-in user's profile and wait for it: the profile as
+/// saved, or `None` (logged) when it could not be.
+pub async fn store_locale(locale: Locale) -> Option<Me> {
+    let update = UpdateMe {
+        locale: Some(locale),
+        time_zone: None,
+    };
+    match api::update_me(update).await {
+        Ok(me) => Some(me),
+        Err(e) => {
+            leptos::logging::warn!("could not save the language: {e:?}");
+            None
+        }
+    }
 }
 
 /// Adopt the user's saved language after sign-in.

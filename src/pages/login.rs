@@ -1,7 +1,7 @@
 //! `/login`: username and password; back to where the user was going afterwards.
 
 use agentdesk_protocol::apps::is_back_office_path;
-use agentdesk_protocol::{ErrorCode, Locale, Role, UpdateMe};
+use agentdesk_protocol::{ErrorCode, Locale, Role};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -91,11 +91,7 @@ pub fn LoginPage() -> impl IntoView {
                         let go = go.clone();
                         leptos::task::spawn_local(async move {
                             if let Some(locale) = save {
-                                let update = UpdateMe {
-                                    locale: Some(locale),
-                                    time_zone: None,
-                                };
-                                let _ = api::update_me(update).await;
+                                session::store_locale(locale).await;
                             }
                             go(&next, true);
                         });
