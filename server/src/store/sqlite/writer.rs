@@ -383,17 +383,22 @@ mod tests {
         .await
         .expect("schema");
         drop(c);
+        let w = Arc::new(w);
         let first = w.begin().await.expect("begin");
-        let w2 = &w;
-        let second = async move {
+        let w2 = w.clone();
+        let second = tokio::spawn(async move {
             let mut tx = w2.begin().await?;
             sqlx::query("INSERT INTO r (p) VALUES (42)")
                 .execute(&mut *tx)
                 .await?;
             tx.commit().await
-        };
-        // The first job finishes while the second waits for the connection: one group.
-        let (a, b) = tokio::join!(first.commit(), second);
+        });
+        // The second job must be waiting for the connection before the first one ends,
+        // or the first would commit alone (the lock is handed out first come, first
+        // served). On this one-threaded runtime the pause lets it get in line.
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        let a = first.commit().await;
+        let b = second.await.expect("second job");
         assert!(a.is_err() && b.is_err(), "{a:?} {b:?}");
         // And the writer goes on.
         insert(&w, 5)
