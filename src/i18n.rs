@@ -109,6 +109,9 @@ messages! {
     UserMenu => "Usuario", "User";
     KindNote => "Nota", "Note";
     KindFollowUp => "Seguimiento", "Follow-up";
+    Automated => "Automático", "Automated";
+    DeliveryInApp => "En la aplicación", "In-app";
+    DeliveryWebhook => "Webhook", "Webhook";
     SearchHistory => "Buscar en el historial", "Search the history";
     FilterByKind => "Filtrar por tipo", "Filter by kind";
     AllKinds => "Todo", "All";

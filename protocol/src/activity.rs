@@ -199,11 +199,17 @@ pub enum ActivityDetail {
     Note {
         text: String,
     },
+    /// Automated: a follow-up notified its recipients about a record linked to this
+    /// contact. Not an interaction (left out of the contact's counts).
     FollowUp {
         /// The follow-up rule that sent it.
         rule: String,
-        channel: ActivityKind,
+        channel: crate::followup::Delivery,
         message: String,
+        #[serde(default)]
+        recipients: Vec<String>,
+        #[serde(default)]
+        attempt: u32,
     },
 }
 

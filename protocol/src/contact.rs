@@ -50,7 +50,8 @@ pub struct Contact {
     /// Customer attributes (category, organization…), text values of at most 128 characters.
     pub attributes: BTreeMap<String, String>,
     pub created_at: chrono::DateTime<chrono::Utc>,
-    /// Number of activities on the contact's timeline visible to the caller.
+    /// Number of interactions on the contact's timeline visible to the caller
+    /// (automated activities, such as follow-up notifications, are not counted).
     pub activity_count: u64,
 }
 

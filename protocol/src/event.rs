@@ -39,6 +39,11 @@ pub enum ServerEvent {
     Reminders {
         user_id: i64,
     },
+    /// The user's notification centre changed: a follow-up notified them, or they read
+    /// one. Only that user's streams get it.
+    Notifications {
+        user_id: i64,
+    },
     /// The stream missed events older than the server keeps (resume too late): the
     /// client should refetch what it shows.
     Resync,
@@ -58,6 +63,7 @@ impl ServerEvent {
             | ServerEvent::ActivityUpdated { contact_id, .. } => Some(*contact_id),
             ServerEvent::AgentStatus { .. }
             | ServerEvent::Reminders { .. }
+            | ServerEvent::Notifications { .. }
             | ServerEvent::SettingsChanged
             | ServerEvent::Resync
             | ServerEvent::Ready => None,
@@ -73,8 +79,20 @@ impl ServerEvent {
             ServerEvent::AgentStatus { .. } => "agent.status",
             ServerEvent::SettingsChanged => "settings.changed",
             ServerEvent::Reminders { .. } => "reminders",
+            ServerEvent::Notifications { .. } => "notifications",
             ServerEvent::Resync => "resync",
             ServerEvent::Ready => "ready",
+        }
+    }
+
+    /// The one user an event is for, whatever their role (their reminders, their
+    /// notifications); `None` for events of a team or of everyone.
+    pub fn private_to(&self) -> Option<i64> {
+        match self {
+            ServerEvent::Reminders { user_id } | ServerEvent::Notifications { user_id } => {
+                Some(*user_id)
+            }
+            _ => None,
         }
     }
 
@@ -86,6 +104,7 @@ impl ServerEvent {
         "agent.status",
         "settings.changed",
         "reminders",
+        "notifications",
         "resync",
         "ready",
     ];

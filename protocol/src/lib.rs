@@ -15,6 +15,7 @@ pub mod dial;
 pub mod embed;
 pub mod error;
 pub mod event;
+pub mod followup;
 pub mod ingest;
 pub mod presence;
 pub mod status;

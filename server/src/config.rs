@@ -171,6 +171,16 @@ pub struct ServeConfig {
     #[arg(long, env = "AGENTDESK_REMINDER_CHECK_SECS", default_value_t = 10)]
     pub reminder_check_secs: u64,
 
+    /// Seconds between two looks for follow-ups due to poll; 0 turns the scheduler off
+    /// on this instance (another one polls).
+    #[arg(long, env = "AGENTDESK_FOLLOWUP_CHECK_SECS", default_value_t = 30)]
+    pub followup_check_secs: u64,
+
+    /// The largest answer, in bytes, a follow-up's integration call may return; a
+    /// larger one is refused and the run records why.
+    #[arg(long, env = "AGENTDESK_FOLLOWUP_MAX_ANSWER_BYTES", default_value_t = 4 * 1024 * 1024)]
+    pub followup_max_answer_bytes: usize,
+
     /// Shared secret uContact's webhooks must present (`X-Webhook-Secret` header, or a
     /// signature as for integrations). Without it the webhook endpoint refuses everything.
     #[arg(
@@ -204,7 +214,8 @@ pub struct ServeConfig {
     #[arg(long, env = "AGENTDESK_UCONTACT_API_RETRY_MS", default_value_t = 2000)]
     pub ucontact_api_retry_ms: u64,
 
-    /// Let outbound requests (uContact's REST API) reach loopback and private addresses.
+    /// Let outbound requests (uContact's REST API, follow-ups' integration calls and
+    /// webhooks) reach loopback and private addresses.
     /// Off by default: a URL pointing inside the network is refused (SSRF).
     #[arg(long, env = "AGENTDESK_OUTBOUND_ALLOW_PRIVATE")]
     pub outbound_allow_private: bool,
@@ -277,6 +288,8 @@ impl Default for ServeConfig {
             event_retention_hours: 24,
             maintenance_secs: 300,
             reminder_check_secs: 10,
+            followup_check_secs: 30,
+            followup_max_answer_bytes: 4 * 1024 * 1024,
             launch_secret: None,
             launch_max_age_secs: 300,
             ucontact_webhook_secret: None,

@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use agentdesk_protocol::{
-    ActivityDetail, ActivityKind, CallOutcome, Direction, Disposition, EmailContent, EmailStatus,
-    Locale, Role, TicketStatus,
+    ActivityDetail, CallOutcome, Direction, Disposition, EmailContent, EmailStatus, Locale, Role,
+    TicketStatus,
 };
 use chrono::{Duration, Utc};
 
@@ -668,8 +668,10 @@ fn demo_activity(
             None,
             ActivityDetail::FollowUp {
                 rule: rule.into(),
-                channel: ActivityKind::Sms,
+                channel: agentdesk_protocol::followup::Delivery::Sms,
                 message: message.into(),
+                recipients: Vec::new(),
+                attempt: 1,
             },
         )
     };

@@ -10,6 +10,7 @@ pub mod demo;
 pub mod error;
 pub mod events;
 pub mod extract;
+pub mod followups;
 pub mod ingest;
 pub mod outbound;
 pub mod overload;
@@ -137,6 +138,12 @@ pub async fn serve(
         state.clone(),
         std::time::Duration::from_secs(state.config.reminder_check_secs.max(1)),
     );
+    if state.config.followup_check_secs > 0 {
+        followups::spawn_scheduler(
+            state.clone(),
+            std::time::Duration::from_secs(state.config.followup_check_secs),
+        );
+    }
     web::follow_settings(state.clone());
     // Events written by other instances on a shared database (PostgreSQL), from the same
     // point: those written before the relay listens are relayed too.

@@ -171,21 +171,62 @@ impl Outbound {
         if let Some((user, password)) = basic {
             req = req.basic_auth(user, Some(password));
         }
-        let mut res = req.send().await.map_err(|e| describe(&e))?;
-        let status = res.status().as_u16();
-        let mut body = Vec::new();
-        while let Some(chunk) = res.chunk().await.map_err(|e| describe(&e))? {
-            let room = self.max_body.saturating_sub(body.len());
-            body.extend_from_slice(&chunk[..chunk.len().min(room)]);
-            if room <= chunk.len() {
-                break;
-            }
-        }
-        Ok(Answer {
-            status,
-            body: String::from_utf8_lossy(&body).into_owned(),
-        })
+        let res = req.send().await.map_err(|e| describe(&e))?;
+        let (answer, _cut) = read_answer(res, self.max_body).await?;
+        Ok(answer)
     }
+
+    /// Call `url` with `method`, these headers and, if any, a JSON body; the answer read
+    /// whole up to `limit` bytes, and refused beyond (a record list cut short would
+    /// close every record past the cut).
+    pub async fn send_json(
+        &self,
+        method: reqwest::Method,
+        url: &url::Url,
+        headers: &[(String, String)],
+        body: Option<&serde_json::Value>,
+        limit: usize,
+    ) -> Result<Answer, OutboundError> {
+        self.check(url)?;
+        let mut req = self.client.request(method, url.clone());
+        for (name, value) in headers {
+            req = req.header(name.as_str(), value.as_str());
+        }
+        if let Some(body) = body {
+            req = req.json(body);
+        }
+        let res = req.send().await.map_err(|e| describe(&e))?;
+        let (answer, cut) = read_answer(res, limit).await?;
+        if cut {
+            return Err(OutboundError::Refused(format!(
+                "the answer is larger than the limit of {limit} bytes"
+            )));
+        }
+        Ok(answer)
+    }
+}
+
+/// An answer's status and body, read up to `limit` bytes; whether it was longer.
+async fn read_answer(
+    mut res: reqwest::Response,
+    limit: usize,
+) -> Result<(Answer, bool), OutboundError> {
+    let status = res.status().as_u16();
+    let mut body = Vec::new();
+    let mut cut = false;
+    while let Some(chunk) = res.chunk().await.map_err(|e| describe(&e))? {
+        let room = limit.saturating_sub(body.len());
+        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if room < chunk.len() {
+            cut = true;
+            break;
+        }
+    }
+    let answer = Answer {
+        status,
+        body: String::from_utf8_lossy(&body).into_owned(),
+    };
+    Ok((answer, cut))
 }
 
 /// A failed request in words, with its cause (a refused private address, a time-out)

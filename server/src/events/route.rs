@@ -154,6 +154,8 @@ impl Routes {
             let mut v = list(&t.by_contact, c);
             v.extend_from_slice(&t.every_contact);
             v
+        } else if let Some(user_id) = e.event.private_to() {
+            list(&t.by_user, user_id)
         } else {
             match &e.event {
                 ServerEvent::AgentStatus { user_id } => {
@@ -161,7 +163,6 @@ impl Routes {
                     v.extend_from_slice(&t.every_status);
                     v
                 }
-                ServerEvent::Reminders { user_id } => list(&t.by_user, *user_id),
                 _ => t.subs.keys().copied().collect(),
             }
         };

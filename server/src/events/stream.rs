@@ -58,10 +58,8 @@ fn visible(viewer: &Viewer, teams: &Option<Vec<i64>>, e: &StoredEvent) -> bool {
     {
         return false;
     }
-    // A user's reminders are theirs alone, whatever their role.
-    if let ServerEvent::Reminders { user_id } = e.event
-        && user_id != viewer.user_id
-    {
+    // A user's reminders and notifications are theirs alone, whatever their role.
+    if e.event.private_to().is_some_and(|u| u != viewer.user_id) {
         return false;
     }
     match (teams, e.team_id) {

@@ -5,6 +5,7 @@ mod calls;
 mod contact_edit;
 mod contacts;
 mod events;
+mod followups;
 pub mod ingest;
 mod launch;
 pub use launch::launch_canonical;
@@ -33,6 +34,7 @@ pub fn api() -> Router<AppState> {
         .merge(events::router())
         .merge(status::router())
         .merge(reminders::router())
+        .merge(followups::router())
         .merge(teams::router())
         .merge(ingest::router())
         .merge(webhooks::router())

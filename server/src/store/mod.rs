@@ -9,8 +9,10 @@ pub mod calls;
 pub mod contacts;
 pub mod crm;
 pub mod events;
+pub mod followups;
 pub mod ingest;
 pub mod integrations;
+pub mod notifications;
 mod postgres;
 pub mod reminders;
 pub mod search;
@@ -239,6 +241,8 @@ pub trait Store:
     + ingest::IngestStore
     + timeline::TimelineStore
     + reminders::ReminderStore
+    + followups::FollowUpStore
+    + notifications::NotificationStore
     + Send
     + Sync
     + 'static

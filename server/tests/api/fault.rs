@@ -25,7 +25,7 @@ const KILL_AFTER: usize = 2_500;
 const NUMBER: &str = "+59899123456";
 
 /// The release or debug server binary Cargo built for these tests, run as a real process.
-struct Server {
+pub(crate) struct Server {
     child: Arc<std::sync::Mutex<Child>>,
     base: String,
 }
@@ -34,10 +34,19 @@ impl Server {
     /// The server binary on a loopback port it binds itself: should another process take
     /// the port first, the binary exits and another port is tried.
     async fn start_anywhere(db_url: &str, dist: &std::path::Path) -> (Server, u16) {
+        Server::start_anywhere_with(db_url, dist, &[]).await
+    }
+
+    /// [`Server::start_anywhere`], with these environment variables set for it.
+    pub(crate) async fn start_anywhere_with(
+        db_url: &str,
+        dist: &std::path::Path,
+        env: &[(&str, &str)],
+    ) -> (Server, u16) {
         let mut last = String::new();
         for _ in 0..10 {
             let port = free_port();
-            match Server::try_start(db_url, dist, port).await {
+            match Server::try_start(db_url, dist, port, env).await {
                 Ok(s) => return (s, port),
                 Err(e) => last = e,
             }
@@ -47,13 +56,19 @@ impl Server {
 
     /// The server binary on `port` (a restart must reuse its port).
     async fn start(db_url: &str, dist: &std::path::Path, port: u16) -> Server {
-        Server::try_start(db_url, dist, port)
+        Server::try_start(db_url, dist, port, &[])
             .await
             .unwrap_or_else(|e| panic!("the server binary did not come up on {port}: {e}"))
     }
 
-    async fn try_start(db_url: &str, dist: &std::path::Path, port: u16) -> Result<Server, String> {
+    async fn try_start(
+        db_url: &str,
+        dist: &std::path::Path,
+        port: u16,
+        env: &[(&str, &str)],
+    ) -> Result<Server, String> {
         let child = Command::new(env!("CARGO_BIN_EXE_agentdesk-server"))
+            .envs(env.iter().copied())
             .args(["--database-url", db_url, "serve", "--no-demo"])
             .arg("--bind")
             .arg(format!("127.0.0.1:{port}"))

@@ -10,6 +10,8 @@ mod crossteam;
 mod demo;
 mod email_content;
 mod fault;
+mod followup_config;
+mod followups;
 mod fuzz;
 mod hostile_csv;
 mod imap;

@@ -1,6 +1,7 @@
 //! What a timeline item says, by kind: its title, body and badges — a pure function of
 //! the activity's detail, so that every kind's wording is tested natively.
 
+use agentdesk_protocol::followup::Delivery;
 use agentdesk_protocol::{
     ActivityDetail, ActivityKind, CallOutcome, Direction, EmailStatus, SyncState, TicketStatus,
 };
@@ -27,6 +28,16 @@ pub fn kind_label(kind: ActivityKind) -> Msg {
         ActivityKind::Sms => Msg::KindSms,
         ActivityKind::Note => Msg::KindNote,
         ActivityKind::FollowUp => Msg::KindFollowUp,
+    }
+}
+
+fn delivery_label(d: Delivery) -> Msg {
+    match d {
+        Delivery::InApp => Msg::DeliveryInApp,
+        Delivery::Webhook => Msg::DeliveryWebhook,
+        Delivery::Email => Msg::KindEmail,
+        Delivery::Sms => Msg::KindSms,
+        Delivery::Chat => Msg::KindChat,
     }
 }
 
@@ -188,10 +199,11 @@ pub fn summary(detail: &ActivityDetail) -> Summary {
             rule,
             channel,
             message,
+            ..
         } => (
             message.clone(),
             rule.clone(),
-            vec![(kind_label(*channel), "")],
+            vec![(Msg::Automated, ""), (delivery_label(*channel), "")],
         ),
     };
     Summary {

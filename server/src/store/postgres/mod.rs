@@ -41,6 +41,9 @@ mod crm;
 #[allow(clippy::duplicate_mod)]
 #[path = "../shared/events.rs"]
 mod events;
+#[allow(clippy::duplicate_mod)]
+#[path = "../shared/followups.rs"]
+mod followups;
 mod fulltext;
 #[allow(clippy::duplicate_mod)]
 #[path = "../shared/ingest.rs"]
@@ -48,6 +51,9 @@ mod ingest;
 #[allow(clippy::duplicate_mod)]
 #[path = "../shared/integrations.rs"]
 mod integrations;
+#[allow(clippy::duplicate_mod)]
+#[path = "../shared/notifications.rs"]
+mod notifications;
 mod presence;
 mod probe;
 #[allow(clippy::duplicate_mod)]

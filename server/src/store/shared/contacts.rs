@@ -63,7 +63,7 @@ impl ContactStore for Backend {
             "SELECT c.id, c.name, c.phone, c.email, c.external_id, t.id AS team_id, \
                t.name AS team_name, c.attributes, c.created_at, \
                (SELECT CAST(COALESCE(SUM(k.n), 0) AS BIGINT) FROM activity_counts k \
-                WHERE k.contact_id = c.id AND {}) AS activity_count \
+                WHERE k.contact_id = c.id AND k.kind <> 'follow_up' AND {}) AS activity_count \
              FROM contacts c JOIN teams t ON t.id = c.team_id \
              WHERE c.id = $3 AND {}",
             scoped("k.team_id"),

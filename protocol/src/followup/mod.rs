@@ -1,0 +1,265 @@
+//! Automated follow-ups: an admin's rule that polls an external system on a schedule,
+//! loops over the records its answer holds, reconciles each record across polls by an
+//! id, and notifies recipients about it a number of times at a frequency until the
+//! record is no longer returned. The wire types, the limits and the rules both apps
+//! share: which paths and placeholders are valid, how a record's values are read.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Polling and notification frequencies, in minutes: 10 minutes to 5 days.
+pub const MIN_MINUTES: u32 = 10;
+pub const MAX_MINUTES: u32 = 7_200;
+/// Notifications about one record: 1 to 10.
+pub const MIN_ATTEMPTS: u32 = 1;
+pub const MAX_ATTEMPTS: u32 = 10;
+/// Integration calls per follow-up.
+pub const MAX_CALLS: usize = 5;
+/// Attributes set per follow-up.
+pub const MAX_ATTRIBUTES: usize = 50;
+pub const MAX_NAME: usize = 100;
+pub const MAX_MESSAGE: usize = 2_000;
+/// The only record type there is.
+pub const RECORD_TYPE_JSON: &str = "json";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum HttpMethod {
+    #[default]
+    Get,
+    Post,
+}
+
+/// A header of an integration call. A secret one (a bearer token, an API key) is
+/// write-only: answers and exports carry `value: null`; sending it back with `null`
+/// keeps the stored value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Header {
+    pub name: String,
+    #[serde(default)]
+    pub value: Option<String>,
+    #[serde(default)]
+    pub secret: bool,
+}
+
+/// One HTTP call to the external system. Calls run in order; a later call's URL,
+/// header values and body may use `{{call_name./json/pointer}}` placeholders read from
+/// an earlier call's answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IntegrationCall {
+    pub name: String,
+    #[serde(default)]
+    pub method: HttpMethod,
+    pub url: String,
+    #[serde(default)]
+    pub headers: Vec<Header>,
+    /// A JSON body (POST only).
+    #[serde(default)]
+    pub body: Option<Value>,
+}
+
+/// A value of each record, by a path inside the record (see [`parse_path`]), given a
+/// name the message, the recipients and the contact link use.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attribute {
+    pub name: String,
+    pub path: String,
+}
+
+/// Who is notified: the attribute holding a user (username or e-mail) and/or the one
+/// holding a group (a team's name). At least one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Recipients {
+    #[serde(default)]
+    pub user: Option<String>,
+    #[serde(default)]
+    pub team: Option<String>,
+}
+
+/// How a record finds its contact (through the one linking rule: external id, then
+/// phone, then e-mail), in a team: attribute names. Optional; a notification about a
+/// linked record is written on that contact's timeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct ContactLink {
+    pub team_id: i64,
+    #[serde(default)]
+    pub external_id: Option<String>,
+    #[serde(default)]
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CardButton {
+    pub label: String,
+    /// Opened by the button; placeholders allowed.
+    pub url: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Card {
+    pub title: String,
+    #[serde(default)]
+    pub text: String,
+    #[serde(default)]
+    pub image_url: Option<String>,
+    #[serde(default)]
+    pub buttons: Vec<CardButton>,
+}
+
+/// The message: text with `{{attribute}}` placeholders, and optionally a card.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Message {
+    pub text: String,
+    #[serde(default)]
+    pub card: Option<Card>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    /// The desktop's notification centre, live.
+    InApp,
+    /// A JSON POST to an incoming-webhook URL (chat tools' style).
+    Webhook,
+    /// E-mail over SMTP.
+    Email,
+    /// In-app when the recipient has a desktop open, else e-mail.
+    LastUsed,
+}
+
+/// How a notification went out (on a contact's timeline).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Delivery {
+    InApp,
+    Webhook,
+    Email,
+    Sms,
+    Chat,
+}
+
+impl Channel {
+    /// How this channel delivers when it does not depend on the recipient.
+    pub fn delivery(self) -> Delivery {
+        match self {
+            Channel::InApp | Channel::LastUsed => Delivery::InApp,
+            Channel::Webhook => Delivery::Webhook,
+            Channel::Email => Delivery::Email,
+        }
+    }
+}
+
+/// A follow-up as an admin writes it (the wizard's order).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FollowUpSpec {
+    pub name: String,
+    #[serde(default = "yes")]
+    pub active: bool,
+    pub poll_minutes: u32,
+    pub calls: Vec<IntegrationCall>,
+    #[serde(default)]
+    pub attributes: Vec<Attribute>,
+    /// Path to the array of records in the last call's answer.
+    pub looping: String,
+    /// Path inside a record to the id that reconciles it across polls.
+    pub record_id: String,
+    #[serde(default = "json_type")]
+    pub record_type: String,
+    pub recipients: Recipients,
+    #[serde(default)]
+    pub contact: Option<ContactLink>,
+    pub message: Message,
+    pub channel: Channel,
+    /// The webhook channel's URL: a secret (write-only, as a secret header).
+    #[serde(default)]
+    pub webhook_url: Option<String>,
+    pub notify_minutes: u32,
+    pub attempts: u32,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn json_type() -> String {
+    RECORD_TYPE_JSON.into()
+}
+
+/// A stored follow-up: its spec (secrets blanked) and where it stands.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FollowUp {
+    pub id: i64,
+    #[serde(flatten)]
+    pub spec: FollowUpSpec,
+    /// Secrets that must be entered before it may be activated (after an import).
+    pub needs_secrets: bool,
+    pub next_poll_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+    pub last_run: Option<FollowUpRun>,
+}
+
+/// One poll of a follow-up, as the admin sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FollowUpRun {
+    pub id: i64,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: DateTime<Utc>,
+    /// Records the external system returned.
+    pub found: u32,
+    /// Records seen for the first time (or again after they were resolved).
+    pub new: u32,
+    /// Notifications sent (one per record and attempt).
+    pub notified: u32,
+    /// Records no longer returned: their follow-up closed.
+    pub resolved: u32,
+    /// What went wrong, each worded for the admin (an unreachable system, a record
+    /// without its id, an unknown recipient).
+    pub errors: Vec<String>,
+}
+
+/// What a run would send, without sending (a dry run).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlannedNotification {
+    pub record: String,
+    pub attempt: u32,
+    pub recipients: Vec<String>,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DryRun {
+    pub found: u32,
+    pub resolved: u32,
+    pub would_send: Vec<PlannedNotification>,
+    pub errors: Vec<String>,
+}
+
+/// A notification in a user's notification centre.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notification {
+    pub id: i64,
+    /// The follow-up's name.
+    pub title: String,
+    pub text: String,
+    pub card: Option<Card>,
+    pub record: String,
+    pub attempt: u32,
+    pub contact_id: Option<i64>,
+    pub created_at: DateTime<Utc>,
+    pub read: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Notifications {
+    pub unread: u32,
+    pub items: Vec<Notification>,
+}
+
+mod rules;
+#[cfg(test)]
+mod tests;
+
+pub use rules::*;

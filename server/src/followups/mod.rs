@@ -1,0 +1,408 @@
+//! The follow-up engine: polls each active follow-up when due, reconciles the records
+//! its external system returns, and notifies recipients (docs/followups.md).
+//!
+//! One poll: claim the follow-up's lease (one instance at a time), run its integration
+//! calls ([`fetch`]), plan what each record needs ([`plan`]), resolve recipients and
+//! contacts, then write everything — record states, notifications, timeline activities,
+//! the run — in one transaction that also releases the lease. Deliveries outside the
+//! database (a webhook) follow that commit, so a notification is sent at most once; one
+//! that fails is recorded on the run. A failed poll (the system down, an answer that is
+//! not JSON) changes no record and is retried at the next poll.
+
+pub mod fetch;
+pub mod plan;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use agentdesk_protocol::CustomerRef;
+use agentdesk_protocol::followup::{
+    Card, Channel, DryRun, FollowUpRun, FollowUpSpec, PlannedNotification, render,
+};
+use chrono::{DateTime, Duration, Utc};
+use serde_json::json;
+
+use crate::AppState;
+use crate::events::EventHub;
+use crate::outbound::Outbound;
+use crate::store::followups::{Notify, RunOutcome, StoredFollowUp};
+use crate::store::{DynStore, StoreResult};
+
+/// How long a poll may hold its follow-up before another instance may take it over.
+const LEASE_MINUTES: i64 = 10;
+/// Follow-ups claimed per look, and polled at once.
+const CLAIM_BATCH: u32 = 16;
+
+/// What polls follow-ups; one per server instance.
+#[derive(Clone)]
+pub struct Engine {
+    store: DynStore,
+    outbound: Outbound,
+    events: EventHub,
+    /// This instance, as the holder of leases.
+    owner: String,
+    region: String,
+    max_answer: usize,
+}
+
+/// One record as a poll read it.
+struct Record {
+    key: String,
+    values: BTreeMap<String, String>,
+}
+
+impl Engine {
+    pub fn new(state: &AppState) -> Engine {
+        Engine::with(
+            state.store.clone(),
+            state.outbound.clone(),
+            state.events.clone(),
+            state.config.phone_region.clone(),
+            state.config.followup_max_answer_bytes,
+        )
+    }
+
+    pub fn with(
+        store: DynStore,
+        outbound: Outbound,
+        events: EventHub,
+        region: String,
+        max_answer: usize,
+    ) -> Engine {
+        Engine {
+            store,
+            outbound,
+            events,
+            owner: uuid::Uuid::new_v4().to_string(),
+            region,
+            max_answer,
+        }
+    }
+
+    /// Poll every follow-up due at `now` that no other instance holds.
+    pub async fn run_due(&self, now: DateTime<Utc>) -> StoreResult<Vec<(i64, FollowUpRun)>> {
+        let mut done = Vec::new();
+        loop {
+            let due = self
+                .store
+                .claim_due_followups(
+                    &self.owner,
+                    now,
+                    Duration::minutes(LEASE_MINUTES),
+                    CLAIM_BATCH,
+                )
+                .await?;
+            if due.is_empty() {
+                return Ok(done);
+            }
+            let polls = due
+                .iter()
+                .map(|f| async move { (f.id, self.poll(f, now).await) });
+            for (id, result) in futures_util::future::join_all(polls).await {
+                match result {
+                    Ok(run) => done.push((id, run)),
+                    Err(e) => tracing::warn!(followup = id, error = %e, "follow-up poll failed"),
+                }
+            }
+        }
+    }
+
+    /// Poll one follow-up now, due or not. `None`: another instance is polling it.
+    pub async fn run_now(&self, id: i64, now: DateTime<Utc>) -> StoreResult<Option<FollowUpRun>> {
+        let Some(f) = self
+            .store
+            .claim_followup(id, &self.owner, now, Duration::minutes(LEASE_MINUTES))
+            .await?
+        else {
+            return Ok(None);
+        };
+        self.poll(&f, now).await.map(Some)
+    }
+
+    /// What a poll of `spec` would do now, without sending or writing anything (`id`:
+    /// the stored follow-up whose records it continues).
+    pub async fn dry_run(
+        &self,
+        spec: &FollowUpSpec,
+        id: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<DryRun> {
+        let mut out = RunOutcome::default();
+        self.decide(spec, id, now, &mut out).await?;
+        let would_send = out
+            .notify
+            .iter()
+            .map(|n| PlannedNotification {
+                record: n.key.clone(),
+                attempt: n.attempt,
+                recipients: n.recipients.clone(),
+                text: n.text.clone(),
+            })
+            .collect();
+        Ok(DryRun {
+            found: out.found,
+            resolved: out.resolved.len() as u32,
+            would_send,
+            errors: out.errors,
+        })
+    }
+
+    /// Fetch, reconcile and plan into `out` (nothing written).
+    async fn decide(
+        &self,
+        spec: &FollowUpSpec,
+        id: Option<i64>,
+        now: DateTime<Utc>,
+        out: &mut RunOutcome,
+    ) -> StoreResult<()> {
+        out.started_at = now;
+        let fetched = fetch::records(&self.outbound, spec, self.max_answer).await;
+        let items = match fetched {
+            Ok(items) => items,
+            Err(e) => {
+                out.errors.push(e);
+                return Ok(());
+            }
+        };
+        out.polled = true;
+        out.found = items.len() as u32;
+        let mut records = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            match spec.record_key(item) {
+                Some(key) => records.push(Record {
+                    key,
+                    values: spec.record_values(item),
+                }),
+                None => out.errors.push(format!(
+                    "record {} has no usable id at `{}`",
+                    i + 1,
+                    spec.record_id
+                )),
+            }
+        }
+        let tracked = match id {
+            Some(id) => self.store.tracked_records(id).await?,
+            None => BTreeMap::new(),
+        };
+        let seen: Vec<String> = records.iter().map(|r| r.key.clone()).collect();
+        let p = plan::plan(
+            &seen,
+            &tracked,
+            now,
+            Duration::minutes(i64::from(spec.notify_minutes)),
+            spec.attempts,
+        );
+        out.opened = p.opened;
+        out.resolved = p.resolved;
+        let by_key: BTreeMap<&str, &Record> = records.iter().map(|r| (r.key.as_str(), r)).collect();
+        let wanted: Vec<&Record> = p
+            .notify
+            .iter()
+            .filter_map(|(k, _)| by_key.get(k.as_str()).copied())
+            .collect();
+        let pick = |attr: &Option<String>| -> Vec<String> {
+            let mut v: Vec<String> = attr
+                .iter()
+                .flat_map(|a| wanted.iter().filter_map(move |r| r.values.get(a)))
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+                .collect();
+            v.sort();
+            v.dedup();
+            v
+        };
+        let (users, teams) = self
+            .store
+            .recipients(&pick(&spec.recipients.user), &pick(&spec.recipients.team))
+            .await?;
+        for (key, attempt) in p.notify {
+            let Some(record) = by_key.get(key.as_str()) else {
+                continue;
+            };
+            match self
+                .notification(spec, record, attempt, &users, &teams)
+                .await
+            {
+                Ok(n) => out.notify.push(n),
+                Err(e) => out.errors.push(e),
+            }
+        }
+        Ok(())
+    }
+
+    /// The notification about `record`: its recipients, text, card and contact.
+    async fn notification(
+        &self,
+        spec: &FollowUpSpec,
+        record: &Record,
+        attempt: u32,
+        users: &BTreeMap<String, i64>,
+        teams: &BTreeMap<String, Vec<i64>>,
+    ) -> Result<Notify, String> {
+        let value = |attr: &Option<String>| {
+            attr.as_ref()
+                .and_then(|a| record.values.get(a))
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        let mut ids = BTreeSet::new();
+        let mut named = Vec::new();
+        let mut unknown = Vec::new();
+        if let Some(u) = value(&spec.recipients.user) {
+            match users.get(&u.to_lowercase()) {
+                Some(id) => {
+                    ids.insert(*id);
+                    named.push(u);
+                }
+                None => unknown.push(format!("no user `{u}`")),
+            }
+        }
+        if let Some(t) = value(&spec.recipients.team) {
+            match teams.get(&t.to_lowercase()) {
+                Some(members) => {
+                    ids.extend(members.iter().copied());
+                    named.push(t);
+                }
+                None => unknown.push(format!("no team `{t}`")),
+            }
+        }
+        let key = &record.key;
+        if ids.is_empty() {
+            let why = if unknown.is_empty() {
+                "no recipient".to_string()
+            } else {
+                unknown.join(", ")
+            };
+            return Err(format!("record `{key}`: {why}; nothing sent"));
+        }
+        let contact = match &spec.contact {
+            Some(link) => {
+                let customer = CustomerRef {
+                    external_id: value(&link.external_id),
+                    phone: value(&link.phone),
+                    email: value(&link.email),
+                    ..CustomerRef::default()
+                };
+                let keys = crate::ingest::link_keys(&customer, &[], &self.region);
+                self.store
+                    .link_record(link.team_id, &keys)
+                    .await
+                    .map_err(|e| format!("record `{key}`: {e}"))?
+                    .map(|c| (link.team_id, c))
+            }
+            None => None,
+        };
+        let in_app = matches!(spec.channel, Channel::InApp | Channel::LastUsed);
+        Ok(Notify {
+            key: key.clone(),
+            attempt,
+            users: if in_app {
+                ids.into_iter().collect()
+            } else {
+                Vec::new()
+            },
+            recipients: named,
+            text: render(&spec.message.text, &record.values),
+            card: spec.message.card.as_ref().map(|c| card(c, &record.values)),
+            delivery: spec.channel.delivery(),
+            contact,
+        })
+    }
+
+    /// Poll `f` (whose lease this instance holds) and write the outcome.
+    async fn poll(&self, f: &StoredFollowUp, now: DateTime<Utc>) -> StoreResult<FollowUpRun> {
+        let clock = std::time::Instant::now();
+        let mut out = RunOutcome::default();
+        self.decide(&f.spec, Some(f.id), now, &mut out).await?;
+        out.finished_at = now + Duration::from_std(clock.elapsed()).unwrap_or_default();
+        let next = now + Duration::minutes(i64::from(f.spec.poll_minutes));
+        let (mut run, sent, events) = self
+            .store
+            .finish_followup_run(f.id, &self.owner, &out, next)
+            .await?;
+        self.events.publish(events);
+        if f.spec.channel == Channel::Webhook {
+            let errors = self
+                .deliver(&f.spec, sent.iter().map(|i| &out.notify[*i]))
+                .await;
+            self.store.add_run_errors(run.id, &errors).await?;
+            run.errors.extend(errors);
+        }
+        Ok(run)
+    }
+
+    /// Post each notification to the follow-up's webhook; what failed.
+    async fn deliver(
+        &self,
+        spec: &FollowUpSpec,
+        sent: impl Iterator<Item = &Notify>,
+    ) -> Vec<String> {
+        let Some(url) = spec
+            .webhook_url
+            .as_deref()
+            .and_then(|u| url::Url::parse(u).ok())
+        else {
+            return vec!["the webhook channel has no URL (enter it again)".into()];
+        };
+        let mut errors = Vec::new();
+        for n in sent {
+            let body = json!({
+                "text": n.text,
+                "followup": spec.name,
+                "record": n.key,
+                "attempt": n.attempt,
+                "recipients": n.recipients,
+                "card": n.card,
+            });
+            let r = self
+                .outbound
+                .send_json(reqwest::Method::POST, &url, &[], Some(&body), 64 * 1024)
+                .await;
+            match r {
+                Ok(a) if (200..300).contains(&a.status) => {}
+                Ok(a) => errors.push(format!(
+                    "record `{}`: the webhook answered HTTP {}",
+                    n.key, a.status
+                )),
+                // The URL is a secret: the reason only.
+                Err(e) => errors.push(format!("record `{}`: the webhook failed: {e}", n.key)),
+            }
+        }
+        errors
+    }
+}
+
+/// A card with the record's values in its title, text and buttons' URLs.
+fn card(c: &Card, values: &BTreeMap<String, String>) -> Card {
+    let encoded: BTreeMap<String, String> = values
+        .iter()
+        .map(|(k, v)| (k.clone(), agentdesk_protocol::encode_component(v)))
+        .collect();
+    Card {
+        title: render(&c.title, values),
+        text: render(&c.text, values),
+        image_url: c.image_url.clone(),
+        buttons: c
+            .buttons
+            .iter()
+            .map(|b| agentdesk_protocol::followup::CardButton {
+                label: b.label.clone(),
+                url: render(&b.url, &encoded),
+            })
+            .collect(),
+    }
+}
+
+/// Poll due follow-ups every `every` on this instance.
+pub fn spawn_scheduler(state: AppState, every: std::time::Duration) {
+    let engine = Engine::new(&state);
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(e) = engine.run_due(crate::clock::now()).await {
+                tracing::warn!(error = %e, "follow-ups: looking for due ones failed");
+            }
+        }
+    });
+}

@@ -1,0 +1,280 @@
+//! Automated follow-ups, for admins: `GET/POST /followups`, `GET/PUT/DELETE
+//! /followups/{id}`, `GET /followups/{id}/runs`, `POST /followups/{id}/run` ("run now"),
+//! `POST /followups/dry-run` (a spec, stored or not: what a poll would send). And every
+//! user's notification centre: `GET /notifications`, `POST /notifications/read`.
+//!
+//! Secrets (secret headers' values, the webhook URL) are write-only: answers carry
+//! them as `null`, and a `null` sent back keeps the stored value.
+
+use agentdesk_protocol::Role;
+use agentdesk_protocol::followup::{
+    Channel, DryRun, FollowUp, FollowUpRun, FollowUpSpec, Notifications,
+};
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::followups::Engine;
+use crate::store::followups::StoredFollowUp;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/followups", get(list).post(create))
+        .route("/followups/dry-run", post(dry_run))
+        .route("/followups/{id}", get(one).put(update).delete(remove))
+        .route("/followups/{id}/runs", get(runs))
+        .route("/followups/{id}/run", post(run_now))
+        .route("/notifications", get(notifications))
+        .route("/notifications/read", post(read))
+}
+
+fn admin(caller: &Caller) -> ApiResult<()> {
+    if caller.viewer.role == Role::Admin {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden)
+    }
+}
+
+/// Everything a spec must satisfy to be stored, beyond its own rules: a channel this
+/// server can deliver on, URLs this server may call, and its secrets when active.
+fn check(state: &AppState, spec: &FollowUpSpec) -> ApiResult<()> {
+    spec.check()
+        .map_err(|(field, why)| ApiError::validation(field, why))?;
+    if matches!(spec.channel, Channel::Email | Channel::LastUsed) {
+        return Err(ApiError::validation(
+            "channel",
+            "e-mail delivery is not available on this server yet: choose in_app or webhook",
+        ));
+    }
+    let urls = spec
+        .calls
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (format!("calls[{i}].url"), c.url.as_str()))
+        .chain(
+            spec.webhook_url
+                .as_deref()
+                .map(|u| ("webhook_url".to_string(), u)),
+        );
+    for (field, url) in urls {
+        // A URL whose host comes from a placeholder is checked when called.
+        if let Ok(u) = url::Url::parse(url.trim()) {
+            state
+                .outbound
+                .check(&u)
+                .map_err(|e| ApiError::validation(field, e.to_string()))?;
+        }
+    }
+    if spec.active
+        && let Some(field) = spec.missing_secret()
+    {
+        return Err(ApiError::validation(
+            field,
+            "a secret is required to activate the follow-up",
+        ));
+    }
+    Ok(())
+}
+
+async fn shown(state: &AppState, f: StoredFollowUp) -> ApiResult<FollowUp> {
+    let last_run = state.store.followup_runs(f.id, 1).await?.into_iter().next();
+    Ok(FollowUp {
+        id: f.id,
+        needs_secrets: f.spec.missing_secrets(),
+        spec: f.spec.without_secrets(),
+        next_poll_at: f.next_poll_at,
+        updated_at: f.updated_at,
+        last_run,
+    })
+}
+
+async fn stored(state: &AppState, id: i64) -> ApiResult<StoredFollowUp> {
+    state
+        .store
+        .followup(id)
+        .await?
+        .ok_or(ApiError::NotFound("follow-up"))
+}
+
+async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<ApiJson<Vec<FollowUp>>> {
+    admin(&caller)?;
+    let mut out = Vec::new();
+    for f in state.store.followups().await? {
+        out.push(shown(&state, f).await?);
+    }
+    Ok(ApiJson(out))
+}
+
+async fn one(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<ApiJson<FollowUp>> {
+    admin(&caller)?;
+    let f = stored(&state, id).await?;
+    Ok(ApiJson(shown(&state, f).await?))
+}
+
+async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(spec): ApiJson<FollowUpSpec>,
+) -> ApiResult<(StatusCode, ApiJson<FollowUp>)> {
+    admin(&caller)?;
+    check(&state, &spec)?;
+    let id = state
+        .store
+        .create_followup(&spec, crate::clock::now())
+        .await?;
+    let f = stored(&state, id).await?;
+    Ok((StatusCode::CREATED, ApiJson(shown(&state, f).await?)))
+}
+
+async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(mut spec): ApiJson<FollowUpSpec>,
+) -> ApiResult<ApiJson<FollowUp>> {
+    admin(&caller)?;
+    let old = stored(&state, id).await?;
+    spec.keep_secrets_of(&old.spec);
+    check(&state, &spec)?;
+    if !state
+        .store
+        .update_followup(id, &spec, crate::clock::now())
+        .await?
+    {
+        return Err(ApiError::NotFound("follow-up"));
+    }
+    let f = stored(&state, id).await?;
+    Ok(ApiJson(shown(&state, f).await?))
+}
+
+async fn remove(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<StatusCode> {
+    admin(&caller)?;
+    if state.store.delete_followup(id).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::NotFound("follow-up"))
+    }
+}
+
+#[derive(Deserialize)]
+struct RunsQuery {
+    #[serde(default = "twenty")]
+    limit: u32,
+}
+
+fn twenty() -> u32 {
+    20
+}
+
+async fn runs(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+    ApiQuery(q): ApiQuery<RunsQuery>,
+) -> ApiResult<ApiJson<Vec<FollowUpRun>>> {
+    admin(&caller)?;
+    stored(&state, id).await?;
+    Ok(ApiJson(
+        state.store.followup_runs(id, q.limit.clamp(1, 200)).await?,
+    ))
+}
+
+async fn run_now(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<ApiJson<FollowUpRun>> {
+    admin(&caller)?;
+    let f = stored(&state, id).await?;
+    if let Some(field) = f.spec.missing_secret() {
+        return Err(ApiError::validation(
+            field,
+            "enter the secret before running it",
+        ));
+    }
+    Engine::new(&state)
+        .run_now(id, crate::clock::now())
+        .await?
+        .map(ApiJson)
+        .ok_or_else(|| ApiError::Conflict("the follow-up is being polled right now".into()))
+}
+
+#[derive(Deserialize)]
+struct DryRunQuery {
+    /// The stored follow-up whose records the spec continues (and whose secrets it
+    /// keeps).
+    id: Option<i64>,
+}
+
+async fn dry_run(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<DryRunQuery>,
+    ApiJson(mut spec): ApiJson<FollowUpSpec>,
+) -> ApiResult<ApiJson<DryRun>> {
+    admin(&caller)?;
+    if let Some(id) = q.id {
+        spec.keep_secrets_of(&stored(&state, id).await?.spec);
+    }
+    spec.active = false;
+    check(&state, &spec)?;
+    if let Some(field) = spec.missing_secret() {
+        return Err(ApiError::validation(
+            field,
+            "a secret is required to call the system",
+        ));
+    }
+    Ok(ApiJson(
+        Engine::new(&state)
+            .dry_run(&spec, q.id, crate::clock::now())
+            .await?,
+    ))
+}
+
+async fn notifications(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<ApiJson<Notifications>> {
+    Ok(ApiJson(
+        state.store.notifications(caller.viewer.user_id, 50).await?,
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReadRequest {
+    /// Those notifications; absent: all of them.
+    #[serde(default)]
+    ids: Option<Vec<i64>>,
+}
+
+async fn read(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(req): ApiJson<ReadRequest>,
+) -> ApiResult<StatusCode> {
+    if req.ids.as_ref().is_some_and(|ids| ids.len() > 500) {
+        return Err(ApiError::validation("ids", "at most 500 at once"));
+    }
+    let events = state
+        .store
+        .read_notifications(caller.viewer.user_id, req.ids.as_deref())
+        .await?;
+    state.events.publish(events);
+    Ok(StatusCode::NO_CONTENT)
+}
