@@ -224,8 +224,23 @@ pub async fn activity(id: i64) -> Result<ActivityView, ApiError> {
     get(&format!("/activities/{id}")).await
 }
 
+pub async fn delete(path: &str) -> Result<(), ApiError> {
+    send::<()>("DELETE", path, None).await
+}
+
 pub async fn delete_activity(id: i64) -> Result<(), ApiError> {
-    send::<()>("DELETE", &format!("/activities/{id}"), None).await
+    delete(&format!("/activities/{id}")).await
+}
+
+/// The signed-in user's notification centre.
+pub async fn notifications() -> Result<agentdesk_protocol::followup::Notifications, ApiError> {
+    get("/notifications").await
+}
+
+/// Mark the user's notifications read: these, or all (`None`).
+pub async fn read_notifications(ids: Option<Vec<i64>>) -> Result<(), ApiError> {
+    let body = agentdesk_protocol::followup::ReadNotifications { ids };
+    send::<()>("POST", "/notifications/read", json(&body)?).await
 }
 
 /// The signed-in user's open callback reminders, soonest first.

@@ -10,6 +10,7 @@ use leptos_router::path;
 
 use crate::pages::admin::AdminPage;
 use crate::pages::board::{AgentLogPage, BoardPage};
+use crate::pages::followups::FollowUpsPage;
 use crate::shell::{NotFound, Shell, provide_desktop};
 
 #[component]
@@ -22,6 +23,7 @@ pub fn OfficeApp() -> impl IntoView {
                     <Route path=path!("board") view=BoardPage />
                     <Route path=path!("board/agents/:id") view=AgentLogPage />
                     <Route path=path!("admin/crm") view=AdminPage />
+                    <Route path=path!("admin/followups") view=FollowUpsPage />
                 </ParentRoute>
             </Routes>
         </Router>

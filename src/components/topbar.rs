@@ -7,6 +7,7 @@ use leptos::task::spawn_local;
 
 use crate::api;
 use crate::components::dialpad::DialPad;
+use crate::components::notifications::NotificationCentre;
 use crate::components::reminders::Reminders;
 use crate::components::status_picker::StatusPicker;
 use crate::i18n::{Msg, use_i18n};
@@ -73,9 +74,11 @@ pub fn TopBar() -> impl IntoView {
                 </Show>
                 <Show when=move || session.me.with(|m| m.as_ref().is_some_and(|m| m.role == agentdesk_protocol::Role::Admin))>
                     <NavLink href="/admin/crm" id="nav-admin">{move || i18n.t(Msg::Admin)}</NavLink>
+                    <NavLink href="/admin/followups" id="nav-followups">{move || i18n.t(Msg::FollowUps)}</NavLink>
                 </Show>
             </nav>
             <div class="topbar-spacer"></div>
+            <NotificationCentre />
             <Reminders />
             <DialPad />
             <StatusPicker />

@@ -186,6 +186,10 @@ impl Harness {
             dist_dir: dist,
             // A callback reminder reaches the desktop within a second of its time.
             reminder_check_secs: 1,
+            // Follow-ups are polled within a second of being saved, and their stand-in
+            // systems run on loopback.
+            followup_check_secs: 1,
+            outbound_allow_private: true,
             ..ServeConfig::default()
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
@@ -306,6 +310,12 @@ impl Browser {
     }
 
     /// The first element matching `css`, waited for up to 10 s.
+    /// Whether the first element matching `css` is displayed (not hidden by CSS).
+    pub async fn displayed(&self, css: &str) -> anyhow::Result<bool> {
+        let el = self.element(css).await?;
+        wd("displayed", el.is_displayed()).await
+    }
+
     async fn element(&self, css: &str) -> anyhow::Result<fantoccini::elements::Element> {
         wd(
             "wait for element",

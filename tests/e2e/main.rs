@@ -8,6 +8,7 @@ mod board;
 mod bridge;
 mod claims;
 mod desk;
+mod followups;
 mod harness;
 mod load_time;
 mod timeline;

@@ -252,6 +252,15 @@ pub struct Notification {
     pub read: bool,
 }
 
+/// `POST /notifications/read`: these of the user's notifications, or all (`ids` left
+/// out).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ReadNotifications {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ids: Option<Vec<i64>>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Notifications {
     pub unread: u32,

@@ -8,7 +8,7 @@
 
 use agentdesk_protocol::Role;
 use agentdesk_protocol::followup::{
-    Channel, DryRun, FollowUp, FollowUpRun, FollowUpSpec, Notifications,
+    Channel, DryRun, FollowUp, FollowUpRun, FollowUpSpec, Notifications, ReadNotifications,
 };
 use axum::Router;
 use axum::extract::State;
@@ -255,18 +255,10 @@ async fn notifications(
     ))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ReadRequest {
-    /// Those notifications; absent: all of them.
-    #[serde(default)]
-    ids: Option<Vec<i64>>,
-}
-
 async fn read(
     State(state): State<AppState>,
     caller: Caller,
-    ApiJson(req): ApiJson<ReadRequest>,
+    ApiJson(req): ApiJson<ReadNotifications>,
 ) -> ApiResult<StatusCode> {
     if req.ids.as_ref().is_some_and(|ids| ids.len() > 500) {
         return Err(ApiError::validation("ids", "at most 500 at once"));

@@ -1,0 +1,388 @@
+//! `/admin/followups` (admins): every follow-up with its last run (run now, edit,
+//! delete), and the wizard that creates or edits one in the order an admin thinks it
+//! through — name; data extraction; recipients; message and channel; schedule — with a
+//! dry run before saving. The spec is checked here by the same rules the server applies
+//! (`protocol::followup`), and the step holding a refused field is shown.
+
+use agentdesk_protocol::followup::{DryRun, FollowUp, FollowUpRun, FollowUpSpec};
+use agentdesk_protocol::{Role, TeamRef};
+use leptos::prelude::*;
+
+use crate::api;
+use crate::components::error::describe_for_admin;
+use crate::components::time::Time;
+use crate::i18n::{Msg, use_i18n};
+use crate::session::use_session;
+use crate::task::Scope;
+
+mod draft;
+pub use draft::{Draft, step_of};
+
+#[component]
+pub fn FollowUpsPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let session = use_session();
+    let is_admin = move || {
+        session
+            .me
+            .with(|m| m.as_ref().is_some_and(|m| m.role == Role::Admin))
+    };
+    view! {
+        <section class="page admin-page">
+            <h1>{move || i18n.t(Msg::FollowUps)}</h1>
+            <Show when=is_admin fallback=move || view! { <p class="notice notice-error" role="alert">{i18n.t(Msg::AdminOnly)}</p> }>
+                <FollowUpsAdmin />
+            </Show>
+        </section>
+    }
+}
+
+#[component]
+fn FollowUpsAdmin() -> impl IntoView {
+    let i18n = use_i18n();
+    let scope = Scope::here();
+    let list = RwSignal::new(None::<Vec<FollowUp>>);
+    let status = RwSignal::new(None::<(bool, String)>);
+    let editing = RwSignal::new(None::<Draft>);
+    let load = move || {
+        scope.spawn(async move {
+            match api::get::<Vec<FollowUp>>("/followups").await {
+                Ok(l) => list.set(Some(l)),
+                Err(e) => status.set(Some((false, describe_for_admin(&e, |m| i18n.t(m))))),
+            }
+        });
+    };
+    load();
+    let run_now = move |id: i64| {
+        scope.spawn(async move {
+            match api::post::<_, FollowUpRun>(&format!("/followups/{id}/run"), &()).await {
+                Ok(run) => {
+                    status.set(Some((true, run_summary(i18n.t(Msg::RunSummary), &run))));
+                    load();
+                }
+                Err(e) => status.set(Some((false, describe_for_admin(&e, |m| i18n.t(m))))),
+            }
+        });
+    };
+    let remove = move |id: i64| {
+        let confirmed = window()
+            .confirm_with_message(i18n.t(Msg::ConfirmDeleteFollowUp))
+            .unwrap_or(false);
+        if !confirmed {
+            return;
+        }
+        scope.spawn(async move {
+            match api::delete(&format!("/followups/{id}")).await {
+                Ok(()) => load(),
+                Err(e) => status.set(Some((false, describe_for_admin(&e, |m| i18n.t(m))))),
+            }
+        });
+    };
+    let row = move |f: FollowUp| {
+        let id = f.id;
+        let edit_spec = f.clone();
+        view! {
+            <tr data-followup-id=id>
+                <td>{f.spec.name.clone()}</td>
+                <td>{move || i18n.t(if f.spec.active { Msg::Active } else { Msg::Inactive })}
+                    {f.needs_secrets.then(|| view! { " · " <span class="badge warn">{move || i18n.t(Msg::NeedsSecrets)}</span> })}</td>
+                <td>{f.spec.poll_minutes} " min"</td>
+                <td class="followup-last-run">{f.last_run.clone().map(|r| view! {
+                    <Time at=r.finished_at full=true />
+                    " · " {run_summary(i18n.t(Msg::RunSummary), &r)}
+                    {r.errors.first().cloned().map(|e| view! { <div class="field-error">{e}</div> })}
+                })}</td>
+                <td class="row-actions">
+                    <button class="link-btn followup-run" on:click=move |_| run_now(id)>{move || i18n.t(Msg::RunNow)}</button>
+                    <button class="link-btn followup-edit" on:click=move |_| editing.set(Some(Draft::from_followup(&edit_spec)))>{move || i18n.t(Msg::Edit)}</button>
+                    <button class="link-btn followup-delete" on:click=move |_| remove(id)>{move || i18n.t(Msg::Delete)}</button>
+                </td>
+            </tr>
+        }
+    };
+    view! {
+        <div class="admin-form">
+            <div class="form-actions">
+                <button class="btn btn-primary" id="followup-new" on:click=move |_| editing.set(Some(Draft::new()))>
+                    {move || i18n.t(Msg::NewFollowUp)}
+                </button>
+                {move || status.get().map(|(ok, m)| view! {
+                    <span class=if ok { "form-ok" } else { "field-error" } role="status">{m}</span>
+                })}
+            </div>
+            {move || match list.get() {
+                None => view! { <p class="muted">{i18n.t(Msg::Loading)}</p> }.into_any(),
+                Some(l) if l.is_empty() => view! { <p class="muted">{i18n.t(Msg::NoFollowUps)}</p> }.into_any(),
+                Some(l) => view! {
+                    <table class="table" id="followups-table">
+                        <tbody>{l.into_iter().map(row).collect_view()}</tbody>
+                    </table>
+                }.into_any(),
+            }}
+        </div>
+        {move || editing.get().map(|d| view! {
+            <Wizard draft=d on_done=move |saved: bool| {
+                editing.set(None);
+                if saved {
+                    status.set(Some((true, i18n.t(Msg::Saved).to_string())));
+                    load();
+                }
+            } />
+        })}
+    }
+}
+
+/// "found 3 · new 1 · notified 1 · resolved 0 · errors 0" in the user's language.
+fn run_summary(template: &str, r: &FollowUpRun) -> String {
+    template
+        .replace("{found}", &r.found.to_string())
+        .replace("{new}", &r.new.to_string())
+        .replace("{notified}", &r.notified.to_string())
+        .replace("{resolved}", &r.resolved.to_string())
+        .replace("{errors}", &r.errors.len().to_string())
+}
+
+/// A refused field in the admin's language, with the rule's exact reason.
+fn refused(t: impl Fn(Msg) -> &'static str, field: &str, why: &str) -> String {
+    let label = match field.split(['.', '[']).next().unwrap_or(field) {
+        "name" => t(Msg::Name).to_string(),
+        "poll_minutes" => t(Msg::PollMinutes).to_string(),
+        "calls" => t(Msg::CallUrl).to_string(),
+        "attributes" => t(Msg::SetAttributes).to_string(),
+        "looping" => t(Msg::LoopingElement).to_string(),
+        "record_id" => t(Msg::ReconciliationId).to_string(),
+        "recipients" => t(Msg::StepRecipients).to_string(),
+        "contact" => t(Msg::LinkContacts).to_string(),
+        "message" => t(Msg::MessageText).to_string(),
+        "channel" => t(Msg::Channel).to_string(),
+        "webhook_url" => t(Msg::WebhookUrl).to_string(),
+        "notify_minutes" => t(Msg::NotifyMinutes).to_string(),
+        "attempts" => t(Msg::Attempts).to_string(),
+        _ => field.to_string(),
+    };
+    format!(
+        "{} ({field}: {why})",
+        t(Msg::ErrInvalidField).replace("{field}", &label)
+    )
+}
+
+/// A text input bound to one field of the draft.
+fn field(
+    draft: RwSignal<Draft>,
+    id: &'static str,
+    get: fn(&Draft) -> String,
+    set: fn(&mut Draft, String),
+) -> impl IntoView {
+    view! {
+        <input id=id class="input" prop:value=move || draft.with(get)
+            on:input=move |ev| draft.update(|d| set(d, event_target_value(&ev))) />
+    }
+}
+
+/// A textarea bound to one field of the draft.
+fn area(
+    draft: RwSignal<Draft>,
+    id: &'static str,
+    rows: u32,
+    get: fn(&Draft) -> String,
+    set: fn(&mut Draft, String),
+) -> impl IntoView {
+    view! {
+        <textarea id=id class="input mono" rows=rows prop:value=move || draft.with(get)
+            on:input=move |ev| draft.update(|d| set(d, event_target_value(&ev)))></textarea>
+    }
+}
+
+#[component]
+fn Wizard(draft: Draft, on_done: impl Fn(bool) + Copy + Send + Sync + 'static) -> impl IntoView {
+    let i18n = use_i18n();
+    let scope = Scope::here();
+    let draft = RwSignal::new(draft);
+    let step = RwSignal::new(1_u8);
+    let status = RwSignal::new(None::<(bool, String)>);
+    let preview = RwSignal::new(None::<DryRun>);
+    let teams = LocalResource::new(|| api::get::<Vec<TeamRef>>("/teams"));
+    let busy = RwSignal::new(false);
+    // The spec, or the refused field shown on its step.
+    let spec = move || -> Option<FollowUpSpec> {
+        match draft.with_untracked(Draft::to_spec) {
+            Ok(s) => Some(s),
+            Err((field, why)) => {
+                step.set(step_of(&field));
+                status.set(Some((false, refused(|m| i18n.t(m), &field, &why))));
+                None
+            }
+        }
+    };
+    let failed = move |e: api::ApiError| {
+        if let api::ApiError::Api { body, .. } = &e
+            && let Some(f) = &body.error.field
+        {
+            step.set(step_of(f));
+            if body.error.code == agentdesk_protocol::ErrorCode::Validation {
+                status.set(Some((
+                    false,
+                    refused(|m| i18n.t(m), f, &body.error.message),
+                )));
+                return;
+            }
+        }
+        status.set(Some((false, describe_for_admin(&e, |m| i18n.t(m)))));
+    };
+    let dry_run = move |_| {
+        let Some(s) = spec() else { return };
+        let id = draft.with_untracked(|d| d.id);
+        busy.set(true);
+        scope.spawn(async move {
+            let path = match id {
+                Some(id) => format!("/followups/dry-run?id={id}"),
+                None => "/followups/dry-run".to_string(),
+            };
+            match api::post::<_, DryRun>(&path, &s).await {
+                Ok(d) => {
+                    preview.set(Some(d));
+                    status.set(None);
+                }
+                Err(e) => failed(e),
+            }
+            busy.set(false);
+        });
+    };
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Some(s) = spec() else { return };
+        let id = draft.with_untracked(|d| d.id);
+        busy.set(true);
+        scope.spawn(async move {
+            let r = match id {
+                Some(id) => api::put::<_, FollowUp>(&format!("/followups/{id}"), &s).await,
+                None => api::post::<_, FollowUp>("/followups", &s).await,
+            };
+            busy.set(false);
+            match r {
+                Ok(_) => on_done(true),
+                Err(e) => failed(e),
+            }
+        });
+    };
+    let steps = [
+        Msg::StepName,
+        Msg::StepData,
+        Msg::StepRecipients,
+        Msg::StepMessage,
+        Msg::StepSchedule,
+    ];
+    let shown = move |n: u8| move || step.get() == n;
+    view! {
+        <form class="admin-form wizard" id="followup-wizard" on:submit=save>
+            <h2>{move || i18n.t(if draft.with(|d| d.id.is_some()) { Msg::EditFollowUp } else { Msg::NewFollowUp })}</h2>
+            <ol class="wizard-steps">
+                {steps.into_iter().enumerate().map(|(i, m)| {
+                    let n = i as u8 + 1;
+                    view! { <li><button type="button" class="link-btn" class:current=move || step.get() == n
+                        aria-current=move || (step.get() == n).then_some("step")
+                        on:click=move |_| step.set(n)>{move || i18n.t(m)}</button></li> }
+                }).collect_view()}
+            </ol>
+            <fieldset hidden=move || !shown(1)()>
+                <label for="fu-name">{move || i18n.t(Msg::Name)}</label>
+                {field(draft, "fu-name", |d| d.name.clone(), |d, v| d.name = v)}
+                <label class="check"><input type="checkbox" id="fu-active" prop:checked=move || draft.with(|d| d.active)
+                    on:change=move |ev| draft.update(|d| d.active = event_target_checked(&ev)) />
+                    {move || i18n.t(Msg::Active)}</label>
+            </fieldset>
+            <fieldset hidden=move || !shown(2)()>
+                <label for="fu-poll">{move || i18n.t(Msg::PollMinutes)}</label>
+                {field(draft, "fu-poll", |d| d.poll.clone(), |d, v| d.poll = v)}
+                <label for="fu-url">{move || i18n.t(Msg::CallUrl)}</label>
+                <div class="row">
+                    <select id="fu-method" prop:value=move || draft.with(|d| d.method.clone())
+                        on:change=move |ev| draft.update(|d| d.method = event_target_value(&ev))>
+                        <option value="GET">"GET"</option>
+                        <option value="POST">"POST"</option>
+                    </select>
+                    {field(draft, "fu-url", |d| d.url.clone(), |d, v| d.url = v)}
+                </div>
+                <label for="fu-headers">{move || i18n.t(Msg::CallHeaders)}</label>
+                {area(draft, "fu-headers", 2, |d| d.headers.clone(), |d, v| d.headers = v)}
+                <label class="check"><input type="checkbox" id="fu-secret" prop:checked=move || draft.with(|d| d.secret)
+                    on:change=move |ev| draft.update(|d| d.secret = event_target_checked(&ev)) />
+                    {move || i18n.t(Msg::HeadersSecret)}</label>
+                <label for="fu-body">{move || i18n.t(Msg::CallBody)}</label>
+                {area(draft, "fu-body", 2, |d| d.body.clone(), |d, v| d.body = v)}
+                <label for="fu-attributes">{move || i18n.t(Msg::SetAttributes)}</label>
+                {area(draft, "fu-attributes", 4, |d| d.attributes.clone(), |d, v| d.attributes = v)}
+                <label for="fu-looping">{move || i18n.t(Msg::LoopingElement)}</label>
+                {field(draft, "fu-looping", |d| d.looping.clone(), |d, v| d.looping = v)}
+                <label for="fu-record-id">{move || i18n.t(Msg::ReconciliationId)}</label>
+                {field(draft, "fu-record-id", |d| d.record_id.clone(), |d, v| d.record_id = v)}
+                <p class="muted small">{move || i18n.t(Msg::PathHelp)}</p>
+            </fieldset>
+            <fieldset hidden=move || !shown(3)()>
+                <label for="fu-user">{move || i18n.t(Msg::RecipientUser)}</label>
+                {field(draft, "fu-user", |d| d.user.clone(), |d, v| d.user = v)}
+                <label for="fu-team">{move || i18n.t(Msg::RecipientTeam)}</label>
+                {field(draft, "fu-team", |d| d.team.clone(), |d, v| d.team = v)}
+                <label for="fu-link-team">{move || i18n.t(Msg::LinkContacts)}</label>
+                <select id="fu-link-team" prop:value=move || draft.with(|d| d.link_team.clone())
+                    on:change=move |ev| draft.update(|d| d.link_team = event_target_value(&ev))>
+                    <option value="">"—"</option>
+                    {move || teams.get().and_then(Result::ok).unwrap_or_default().into_iter().map(|t| view! {
+                        <option value=t.id.to_string()>{t.name}</option>
+                    }).collect_view()}
+                </select>
+                <label for="fu-link-phone">{move || i18n.t(Msg::Phone)}</label>
+                {field(draft, "fu-link-phone", |d| d.link_phone.clone(), |d, v| d.link_phone = v)}
+                <label for="fu-link-email">{move || i18n.t(Msg::Email)}</label>
+                {field(draft, "fu-link-email", |d| d.link_email.clone(), |d, v| d.link_email = v)}
+                <label for="fu-link-external">{move || i18n.t(Msg::ExternalId)}</label>
+                {field(draft, "fu-link-external", |d| d.link_external.clone(), |d, v| d.link_external = v)}
+            </fieldset>
+            <fieldset hidden=move || !shown(4)()>
+                <label for="fu-message">{move || i18n.t(Msg::MessageText)}</label>
+                {area(draft, "fu-message", 3, |d| d.message.clone(), |d, v| d.message = v)}
+                <label for="fu-channel">{move || i18n.t(Msg::Channel)}</label>
+                <select id="fu-channel" prop:value=move || draft.with(|d| d.channel.clone())
+                    on:change=move |ev| draft.update(|d| d.channel = event_target_value(&ev))>
+                    <option value="in_app">{move || i18n.t(Msg::DeliveryInApp)}</option>
+                    <option value="webhook">{move || i18n.t(Msg::DeliveryWebhook)}</option>
+                </select>
+                <Show when=move || draft.with(|d| d.channel == "webhook")>
+                    <label for="fu-webhook">{move || i18n.t(Msg::WebhookUrl)}</label>
+                    {field(draft, "fu-webhook", |d| d.webhook_url.clone(), |d, v| d.webhook_url = v)}
+                </Show>
+            </fieldset>
+            <fieldset hidden=move || !shown(5)()>
+                <label for="fu-notify">{move || i18n.t(Msg::NotifyMinutes)}</label>
+                {field(draft, "fu-notify", |d| d.notify.clone(), |d, v| d.notify = v)}
+                <label for="fu-attempts">{move || i18n.t(Msg::Attempts)}</label>
+                {field(draft, "fu-attempts", |d| d.attempts.clone(), |d, v| d.attempts = v)}
+            </fieldset>
+            <div class="form-actions">
+                <button type="button" class="btn btn-ghost" disabled=move || step.get() == 1
+                    on:click=move |_| step.update(|s| *s = s.saturating_sub(1).max(1))>{move || i18n.t(Msg::Back)}</button>
+                <Show when=move || { step.get() < 5 } fallback=move || view! {
+                    <button type="button" class="btn btn-ghost" id="fu-dry-run" disabled=busy on:click=dry_run>{move || i18n.t(Msg::DryRun)}</button>
+                    <button type="submit" class="btn btn-primary" id="fu-save" disabled=busy>{move || i18n.t(Msg::Save)}</button>
+                }>
+                    <button type="button" class="btn btn-primary" id="fu-next"
+                        on:click=move |_| step.update(|s| *s = (*s + 1).min(5))>{move || i18n.t(Msg::Next)}</button>
+                </Show>
+                <button type="button" class="btn btn-ghost" on:click=move |_| on_done(false)>{move || i18n.t(Msg::Cancel)}</button>
+                {move || status.get().map(|(ok, m)| view! {
+                    <span class=if ok { "form-ok" } else { "field-error" } role="status" id="fu-status">{m}</span>
+                })}
+            </div>
+            {move || preview.get().map(|d| view! {
+                <div class="dry-run" id="fu-preview" role="status">
+                    <strong>{i18n.t(Msg::DryRun)}</strong>
+                    <p>{i18n.t(Msg::DryRunSummary).replace("{found}", &d.found.to_string()).replace("{send}", &d.would_send.len().to_string())}</p>
+                    <ul>{d.would_send.into_iter().map(|n| view! {
+                        <li>{n.record} " → " {n.recipients.join(", ")} ": " {n.text}</li>
+                    }).collect_view()}</ul>
+                    {d.errors.into_iter().map(|e| view! { <p class="field-error">{e}</p> }).collect_view()}
+                </div>
+            })}
+        </form>
+    }
+}
