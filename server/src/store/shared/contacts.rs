@@ -8,13 +8,48 @@ use sqlx::AssertSqlSafe;
 
 use super::ingest::create_contact;
 use super::{
-    Backend, begin_bulk, begin_write, ids_param, in_ids, insert_returning_id, lock_keys, ms,
-    scoped, write_one,
+    Backend, Db, begin_bulk, begin_write, ids_param, in_ids, insert_returning_id, lock_keys, ms,
+    same_email, scoped, write_one,
 };
 use crate::store::contacts::{ContactRow, ContactStore, ContactSummaryRow};
 use crate::store::ingest::{ContactSeed, LinkKey, contact_lock_key};
 use crate::store::{NewContact, StoreError, StoreResult, Viewer};
 use crate::text::{contact_key, fold};
+
+/// The one linking rule's lookup: the contact of the team that the first key (external
+/// id, phone, e-mail without case, in the order given) finds.
+pub(crate) async fn find_contact(
+    conn: &mut <Db as sqlx::Database>::Connection,
+    team_id: i64,
+    keys: &[LinkKey],
+) -> StoreResult<Option<i64>> {
+    let by_email = format!(
+        "SELECT id FROM contacts WHERE team_id = $1 AND {} ORDER BY id LIMIT 1",
+        same_email("email", "$2")
+    );
+    for k in keys {
+        let (sql, v) = match k {
+            LinkKey::ExternalId(v) => (
+                "SELECT id FROM contacts WHERE team_id = $1 AND external_id = $2 ORDER BY id LIMIT 1",
+                v,
+            ),
+            LinkKey::Phone(v) => (
+                "SELECT id FROM contacts WHERE team_id = $1 AND phone = $2 ORDER BY id LIMIT 1",
+                v,
+            ),
+            LinkKey::Email(v) => (by_email.as_str(), v),
+        };
+        let id: Option<i64> = sqlx::query_scalar(AssertSqlSafe(sql))
+            .bind(team_id)
+            .bind(v)
+            .fetch_optional(&mut *conn)
+            .await?;
+        if id.is_some() {
+            return Ok(id);
+        }
+    }
+    Ok(None)
+}
 
 #[async_trait]
 impl ContactStore for Backend {

@@ -10,10 +10,11 @@ use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use sqlx::AssertSqlSafe;
 
+use super::contacts::find_contact;
 use super::notifications::notifications_changed;
 use super::{
     Backend, Pending, begin_write, commit_events, corrupt, from_ms, insert_activity, ms,
-    same_email, same_username,
+    same_username,
 };
 use crate::store::followups::{FollowUpStore, RunOutcome, StoredFollowUp, Tracked};
 use crate::store::ingest::LinkKey;
@@ -484,31 +485,7 @@ impl FollowUpStore for Backend {
     }
 
     async fn link_record(&self, team_id: i64, keys: &[LinkKey]) -> StoreResult<Option<i64>> {
-        let by_email = format!(
-            "SELECT id FROM contacts WHERE team_id = $1 AND {} ORDER BY id LIMIT 1",
-            same_email("email", "$2")
-        );
-        for k in keys {
-            let (sql, v) = match k {
-                LinkKey::ExternalId(v) => (
-                    "SELECT id FROM contacts WHERE team_id = $1 AND external_id = $2 ORDER BY id LIMIT 1",
-                    v,
-                ),
-                LinkKey::Phone(v) => (
-                    "SELECT id FROM contacts WHERE team_id = $1 AND phone = $2 ORDER BY id LIMIT 1",
-                    v,
-                ),
-                LinkKey::Email(v) => (by_email.as_str(), v),
-            };
-            let id: Option<i64> = sqlx::query_scalar(AssertSqlSafe(sql))
-                .bind(team_id)
-                .bind(v)
-                .fetch_optional(&self.pool)
-                .await?;
-            if id.is_some() {
-                return Ok(id);
-            }
-        }
-        Ok(None)
+        let mut conn = self.pool.acquire().await?;
+        find_contact(&mut conn, team_id, keys).await
     }
 }
