@@ -1,5 +1,5 @@
 //! The binary's subcommands: `serve` (default), `migrate`, `create-user`, `seed-demo`,
-//! `import-ccrepo`, `poll-imap`.
+//! `import-ccrepo`, `poll-imap`, `export-followups`, `import-followups`.
 //!
 //! Exit statuses: 0 done; 1 failed (the message says why); 2 the command line was wrong;
 //! [`ROWS_REJECTED`] an import finished but rejected rows (listed in its summary).
@@ -56,6 +56,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::CreateUser(args)) => create_user(&store, args).await?,
         Some(Command::ImportCcrepo(args)) => return import_ccrepo(&store, args).await,
         Some(Command::PollImap(args)) => poll_imap(&store, args).await?,
+        Some(Command::ExportFollowups(args)) => export_followups(&store, args).await?,
+        Some(Command::ImportFollowups(args)) => import_followups(&store, args).await?,
         Some(Command::SeedDemo(args)) => {
             let summary = demo::seed(&store, &args).await?;
             // The sample CRM as served by `serve` with its default address.
@@ -166,4 +168,53 @@ async fn import_ccrepo(
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// `export-followups`: the follow-ups (all, or those named) to a zip archive.
+async fn export_followups(
+    store: &DynStore,
+    args: crate::config::ExportFollowupsArgs,
+) -> anyhow::Result<()> {
+    let all = store.followups().await?;
+    let mut specs = Vec::new();
+    if args.names.is_empty() {
+        specs.extend(all.into_iter().map(|f| f.spec));
+    } else {
+        for name in &args.names {
+            let f = all
+                .iter()
+                .find(|f| f.spec.name.trim().eq_ignore_ascii_case(name.trim()))
+                .ok_or_else(|| anyhow::anyhow!("no follow-up named {name:?}"))?;
+            specs.push(f.spec.clone());
+        }
+    }
+    std::fs::write(&args.out, crate::followups::archive::write(&specs)?)?;
+    say(format!(
+        "exported {} follow-up(s) to {} (secrets left out: enter them again after importing)",
+        specs.len(),
+        args.out.display()
+    ))
+}
+
+/// `import-followups`: an archive checked whole, then created inactive.
+async fn import_followups(
+    store: &DynStore,
+    args: crate::config::ImportFollowupsArgs,
+) -> anyhow::Result<()> {
+    let bytes = std::fs::read(&args.file)?;
+    let specs = crate::followups::archive::read(&bytes).map_err(|problems| {
+        let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        anyhow::anyhow!("nothing imported:\n  {}", list.join("\n  "))
+    })?;
+    let report = crate::followups::archive::create_all(store, specs, crate::clock::now()).await?;
+    for f in &report.created {
+        say(format!(
+            "created `{}` (inactive: enter its secrets and turn it on)",
+            f.name
+        ))?;
+    }
+    for name in &report.conflicts {
+        say(format!("already there: `{name}` (skipped)"))?;
+    }
+    Ok(())
 }

@@ -55,6 +55,26 @@ pub enum Command {
     ImportCcrepo(ImportArgs),
     /// Poll IMAP mailboxes once (as `serve` does every few seconds) and print what came in.
     PollImap(PollImapArgs),
+    /// Write follow-ups (all, or those named) to a zip archive, secrets left out.
+    ExportFollowups(ExportFollowupsArgs),
+    /// Import follow-ups from a zip archive: every file checked first, then created
+    /// inactive (names already taken are skipped and listed).
+    ImportFollowups(ImportFollowupsArgs),
+}
+#[derive(Debug, Clone, Args)]
+pub struct ExportFollowupsArgs {
+    /// The zip archive to write.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Only the follow-ups of these names (repeat the option); all when left out.
+    #[arg(long = "name")]
+    pub names: Vec<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ImportFollowupsArgs {
+    /// A zip archive written by `export-followups` (or the admin API's export).
+    pub file: PathBuf,
 }
 
 #[derive(Debug, Clone, Args)]

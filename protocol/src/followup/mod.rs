@@ -267,6 +267,33 @@ pub struct Notifications {
     pub items: Vec<Notification>,
 }
 
+/// The format tag of an exported follow-up.
+pub const FOLLOWUP_FORMAT: &str = "agentdesk-followup/1";
+
+/// One file of an export archive: a follow-up without its secrets, and the fields of
+/// the secrets to enter again after importing it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExportedFollowUp {
+    pub format: String,
+    pub spec: FollowUpSpec,
+    #[serde(default)]
+    pub secrets_needed: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FollowUpName {
+    pub id: i64,
+    pub name: String,
+}
+
+/// What an import created (inactive) and which names were taken already.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct ImportReport {
+    pub created: Vec<FollowUpName>,
+    pub conflicts: Vec<String>,
+}
+
 mod rules;
 #[cfg(test)]
 mod tests;

@@ -367,6 +367,22 @@ impl FollowUpSpec {
             .then(|| "webhook_url".to_string())
     }
 
+    /// Every secret field of this spec, with a value or not (what an export leaves out).
+    pub fn secret_fields(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for (i, c) in self.calls.iter().enumerate() {
+            for (h, header) in c.headers.iter().enumerate() {
+                if header.secret {
+                    out.push(format!("calls[{i}].headers[{h}].value"));
+                }
+            }
+        }
+        if self.channel == Channel::Webhook {
+            out.push("webhook_url".into());
+        }
+        out
+    }
+
     pub fn missing_secrets(&self) -> bool {
         self.missing_secret().is_some()
     }

@@ -9,6 +9,7 @@
 //! that fails is recorded on the run. A failed poll (the system down, an answer that is
 //! not JSON) changes no record and is retried at the next poll.
 
+pub mod archive;
 pub mod fetch;
 pub mod plan;
 

@@ -8,11 +8,13 @@
 
 use agentdesk_protocol::Role;
 use agentdesk_protocol::followup::{
-    Channel, DryRun, FollowUp, FollowUpRun, FollowUpSpec, Notifications, ReadNotifications,
+    Channel, DryRun, FollowUp, FollowUpRun, FollowUpSpec, ImportReport, Notifications,
+    ReadNotifications,
 };
 use axum::Router;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use serde::Deserialize;
 
@@ -20,13 +22,15 @@ use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
-use crate::followups::Engine;
+use crate::followups::{Engine, archive};
 use crate::store::followups::StoredFollowUp;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/followups", get(list).post(create))
         .route("/followups/dry-run", post(dry_run))
+        .route("/followups/export", get(export))
+        .route("/followups/import", post(import))
         .route("/followups/{id}", get(one).put(update).delete(remove))
         .route("/followups/{id}/runs", get(runs))
         .route("/followups/{id}/run", post(run_now))
@@ -244,6 +248,86 @@ async fn dry_run(
             .dry_run(&spec, q.id, crate::clock::now())
             .await?,
     ))
+}
+
+#[derive(Deserialize)]
+struct ExportQuery {
+    /// Comma-separated follow-up ids; absent: all of them.
+    ids: Option<String>,
+}
+
+/// The follow-ups asked for (all when none are named) as a zip archive, secrets left out.
+async fn export(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<ExportQuery>,
+) -> ApiResult<impl IntoResponse> {
+    admin(&caller)?;
+    let wanted = match q.ids.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => None,
+        Some(list) => Some(
+            list.split(',')
+                .map(|p| p.trim().parse::<i64>())
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|_| ApiError::validation("ids", "comma-separated follow-up ids"))?,
+        ),
+    };
+    let all = state.store.followups().await?;
+    if let Some(ids) = &wanted
+        && let Some(missing) = ids.iter().find(|id| !all.iter().any(|f| f.id == **id))
+    {
+        return Err(ApiError::validation(
+            "ids",
+            format!("no follow-up {missing}"),
+        ));
+    }
+    let specs: Vec<FollowUpSpec> = all
+        .into_iter()
+        .filter(|f| wanted.as_ref().is_none_or(|ids| ids.contains(&f.id)))
+        .map(|f| f.spec)
+        .collect();
+    let zip = archive::write(&specs).map_err(ApiError::Internal)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/zip"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"followups.zip\"",
+            ),
+        ],
+        zip,
+    ))
+}
+
+/// A zip archive of follow-ups (as exported): every file checked first — one problem
+/// and nothing is created; names already taken are reported and skipped; the rest are
+/// created inactive, to be given their secrets and turned on.
+async fn import(
+    State(state): State<AppState>,
+    caller: Caller,
+    body: axum::body::Bytes,
+) -> ApiResult<(StatusCode, ApiJson<ImportReport>)> {
+    admin(&caller)?;
+    let specs = archive::read(&body).map_err(|problems| {
+        let first = &problems[0];
+        let field = match (&first.file, &first.field) {
+            (f, _) if f.is_empty() => "archive".to_string(),
+            (f, Some(field)) => format!("{f}: {field}"),
+            (f, None) => f.clone(),
+        };
+        let more = match problems.len() {
+            1 => String::new(),
+            n => format!(" (and {} more problems)", n - 1),
+        };
+        ApiError::validation(field, format!("{}{more}", first.message))
+    })?;
+    let report = archive::create_all(&state.store, specs, crate::clock::now()).await?;
+    let status = if report.created.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    Ok((status, ApiJson(report)))
 }
 
 async fn notifications(

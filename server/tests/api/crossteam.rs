@@ -25,6 +25,8 @@ struct Target {
     guid: String,
     email: String,
     reminder: i64,
+    notification: i64,
+    followup: i64,
 }
 
 /// One request: the route as the router writes it, the path filled in, a body.
@@ -141,6 +143,69 @@ fn probes(t: &Target) -> Vec<Probe> {
         ),
         probe(M::GET, "/calls/current", "/calls/current".into(), None),
         probe(M::GET, "/reminders", "/reminders".into(), None),
+        probe(M::GET, "/notifications", "/notifications".into(), None),
+        probe(
+            M::POST,
+            "/notifications/read",
+            "/notifications/read".into(),
+            Some(json!({ "ids": [t.notification] })),
+        ),
+        // Follow-ups are an admin's, for every team: other roles get nothing of them.
+        probe(M::GET, "/followups", "/followups".into(), None),
+        probe(
+            M::POST,
+            "/followups",
+            "/followups".into(),
+            Some(json!({ "name": "x" })),
+        ),
+        probe(
+            M::POST,
+            "/followups/dry-run",
+            format!("/followups/dry-run?id={}", t.followup),
+            Some(json!({ "name": "x" })),
+        ),
+        probe(
+            M::GET,
+            "/followups/export",
+            format!("/followups/export?ids={}", t.followup),
+            None,
+        ),
+        probe(
+            M::POST,
+            "/followups/import",
+            "/followups/import".into(),
+            None,
+        ),
+        probe(
+            M::GET,
+            "/followups/{id}",
+            format!("/followups/{}", t.followup),
+            None,
+        ),
+        probe(
+            M::PUT,
+            "/followups/{id}",
+            format!("/followups/{}", t.followup),
+            Some(json!({ "name": "x" })),
+        ),
+        probe(
+            M::DELETE,
+            "/followups/{id}",
+            format!("/followups/{}", t.followup),
+            None,
+        ),
+        probe(
+            M::GET,
+            "/followups/{id}/runs",
+            format!("/followups/{}/runs", t.followup),
+            None,
+        ),
+        probe(
+            M::POST,
+            "/followups/{id}/run",
+            format!("/followups/{}/run", t.followup),
+            None,
+        ),
         probe(
             M::POST,
             "/reminders/{id}/done",
@@ -311,6 +376,8 @@ fn every_route_of_the_router_has_a_cross_team_probe() {
         guid: String::new(),
         email: String::new(),
         reminder: 0,
+        notification: 0,
+        followup: 0,
     };
     let mut probed: BTreeSet<(String, String)> = probes(&missing)
         .iter()
@@ -322,6 +389,67 @@ fn every_route_of_the_router_has_a_cross_team_probe() {
             .map(|(m, r, _)| (m.to_string(), r.to_string())),
     );
     assert_eq!(probed, router_routes(), "probes vs the router's routes");
+}
+
+/// A follow-up (an admin's) that notified B's agent about B's contact, written through
+/// the store as a poll would: its id and the notification's.
+async fn b_notification(app: &TestApp) -> (i64, i64) {
+    use agentdesk_server::store::followups::{Notify, RunOutcome};
+    let spec: agentdesk_protocol::followup::FollowUpSpec = serde_json::from_value(json!({
+        "name": "Seguimiento de B",
+        "poll_minutes": 10,
+        "calls": [{ "name": "t", "url": "https://itsm.example.com/t" }],
+        "attributes": [{ "name": "who", "path": "/who" }],
+        "looping": "/items",
+        "record_id": "/id",
+        "recipients": { "user": "who" },
+        "message": { "text": "aviso secreto de B" },
+        "channel": "in_app",
+        "notify_minutes": 10,
+        "attempts": 1
+    }))
+    .expect("spec");
+    let now = agentdesk_server::clock::now();
+    let id = app
+        .store
+        .create_followup(&spec, now)
+        .await
+        .expect("follow-up");
+    let owner = "crossteam";
+    app.store
+        .claim_followup(id, owner, now, chrono::Duration::minutes(5))
+        .await
+        .expect("claim")
+        .expect("claimed");
+    let outcome = RunOutcome {
+        started_at: now,
+        finished_at: now,
+        found: 1,
+        opened: vec!["B-1".into()],
+        notify: vec![Notify {
+            key: "B-1".into(),
+            attempt: 1,
+            users: vec![app.users["agent_b"]],
+            recipients: vec!["agent_b".into()],
+            text: "aviso secreto de B".into(),
+            card: None,
+            delivery: agentdesk_protocol::followup::Delivery::InApp,
+            contact: Some((app.team_b, app.contact_b)),
+        }],
+        resolved: Vec::new(),
+        errors: Vec::new(),
+        polled: true,
+    };
+    app.store
+        .finish_followup_run(id, owner, &outcome, now + chrono::Duration::minutes(10))
+        .await
+        .expect("run");
+    let inbox = app
+        .store
+        .notifications(app.users["agent_b"], 10)
+        .await
+        .expect("inbox");
+    (id, inbox.items[0].id)
 }
 
 /// What an answer shows: its status, its error code when it is an error, and its text.
@@ -412,7 +540,10 @@ async fn team_a_asking_for_team_bs_ids_gets_what_a_missing_id_gets_on_every_rout
         })
         .await
         .expect("B's reminder");
+    // A follow-up's notification to B's agent about B's contact.
+    let (followup, notification) = b_notification(&app).await;
     let markers = [
+        "aviso secreto de B",
         "rellamada secreta de B",
         "Beto Beta",
         "beto.beta@example.com",
@@ -432,6 +563,8 @@ async fn team_a_asking_for_team_bs_ids_gets_what_a_missing_id_gets_on_every_rout
             guid: guid.clone(),
             email: "beto.beta@example.com".into(),
             reminder,
+            notification,
+            followup,
         };
         let nowhere = Target {
             contact: 987_654_321,
@@ -440,6 +573,8 @@ async fn team_a_asking_for_team_bs_ids_gets_what_a_missing_id_gets_on_every_rout
             guid: "no-such-guid".into(),
             email: "nadie@example.com".into(),
             reminder: 987_654_321,
+            notification: 987_654_321,
+            followup: 987_654_321,
         };
         let mut pairs: Vec<(Probe, Probe)> = probes(&b).into_iter().zip(probes(&nowhere)).collect();
         shuffle(&mut pairs, &mut rng);
@@ -463,6 +598,14 @@ async fn team_a_asking_for_team_bs_ids_gets_what_a_missing_id_gets_on_every_rout
             }
         }
     }
+
+    // Team A's reads of B's notification id changed nothing of it.
+    let inbox = app
+        .store
+        .notifications(app.users["agent_b"], 10)
+        .await
+        .expect("inbox");
+    assert_eq!(inbox.unread, 1, "B's notification is still unread");
 
     // Streams: team A's stream, asked for B's contact, hears nothing of B's writes, and
     // then does hear A's own (a closed stream could not pass for a quiet one).
