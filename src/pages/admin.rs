@@ -75,8 +75,9 @@ pub fn format_tree(nodes: &[DispositionNode]) -> String {
     out
 }
 
+/// An admin page: its title, and its content for admins only (others read why not).
 #[component]
-pub fn AdminPage() -> impl IntoView {
+pub fn AdminSection(title: Msg, children: ChildrenFn) -> impl IntoView {
     let i18n = use_i18n();
     let session = use_session();
     let is_admin = move || {
@@ -86,12 +87,21 @@ pub fn AdminPage() -> impl IntoView {
     };
     view! {
         <section class="page admin-page">
-            <h1>{move || i18n.t(Msg::AdminTitle)}</h1>
+            <h1>{move || i18n.t(title)}</h1>
             <Show when=is_admin fallback=move || view! { <p class="notice notice-error" role="alert">{i18n.t(Msg::AdminOnly)}</p> }>
-                <CrmSettingsForm />
-                <CampaignsForm />
+                {children()}
             </Show>
         </section>
+    }
+}
+
+#[component]
+pub fn AdminPage() -> impl IntoView {
+    view! {
+        <AdminSection title=Msg::AdminTitle>
+            <CrmSettingsForm />
+            <CampaignsForm />
+        </AdminSection>
     }
 }
 

@@ -152,8 +152,9 @@ pub fn AgentLogPage() -> impl IntoView {
         let mine = generation.get_value();
         let current = move || generation.try_get_value() == Some(mine);
         log.set(None);
+        // The rows and the chart are asked for at once (neither waits for the other).
+        let q = api::range_query(&f, &t, p);
         spawn_local(async move {
-            let q = api::range_query(&f, &t, p);
             let answer = api::connection_events(id, &q).await;
             if !current() {
                 return;
@@ -162,6 +163,8 @@ pub fn AgentLogPage() -> impl IntoView {
                 shown.set(Some((page.from.to_string(), page.to.to_string())));
             }
             log.set(Some(answer));
+        });
+        spawn_local(async move {
             let drawn = api::status_time(id, &api::range_query(&f, &t, None)).await;
             if current() {
                 chart.set(Some(drawn));

@@ -246,7 +246,12 @@ async fn the_agent_log_applies_a_date_range_and_exports_those_rows_as_csv() {
             std::time::Duration::from_millis(2500).saturating_sub(held_since.elapsed()),
         )
         .await;
-        h.wait_count("#status-chart[data-bucket=day]", 1).await?;
+        h.wait_count_within(
+            "#status-chart[data-bucket=day]",
+            1,
+            std::time::Duration::from_secs(30),
+        )
+        .await?;
         let bars: Vec<String> = serde_json::from_value(
             h.client
                 .execute(

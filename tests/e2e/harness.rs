@@ -276,7 +276,19 @@ impl Browser {
     /// Wait until `css` matches exactly `n` elements. A WebDriver error is an error, never
     /// "0 found" (which would make `wait_count(_, 0)` pass on a dead browser).
     pub async fn wait_count(&self, css: &str, n: usize) -> anyhow::Result<()> {
-        let deadline = Instant::now() + Duration::from_secs(10);
+        self.wait_count_within(css, n, Duration::from_secs(10))
+            .await
+    }
+
+    /// [`Browser::wait_count`] with a limit of its own, for what comes after a chain of
+    /// requests on a machine busy with other browsers.
+    pub async fn wait_count_within(
+        &self,
+        css: &str,
+        n: usize,
+        limit: Duration,
+    ) -> anyhow::Result<()> {
+        let deadline = Instant::now() + limit;
         loop {
             let found = wd("find", self.client.find_all(Locator::Css(css)))
                 .await?

@@ -4,15 +4,15 @@
 //! dry run before saving. The spec is checked here by the same rules the server applies
 //! (`protocol::followup`), and the step holding a refused field is shown.
 
+use agentdesk_protocol::TeamRef;
 use agentdesk_protocol::followup::{DryRun, FollowUp, FollowUpRun, FollowUpSpec};
-use agentdesk_protocol::{Role, TeamRef};
 use leptos::prelude::*;
 
 use crate::api;
 use crate::components::error::describe_for_admin;
 use crate::components::time::Time;
 use crate::i18n::{Msg, use_i18n};
-use crate::session::use_session;
+use crate::pages::admin::AdminSection;
 use crate::task::Scope;
 
 mod draft;
@@ -20,20 +20,10 @@ pub use draft::{Draft, step_of};
 
 #[component]
 pub fn FollowUpsPage() -> impl IntoView {
-    let i18n = use_i18n();
-    let session = use_session();
-    let is_admin = move || {
-        session
-            .me
-            .with(|m| m.as_ref().is_some_and(|m| m.role == Role::Admin))
-    };
     view! {
-        <section class="page admin-page">
-            <h1>{move || i18n.t(Msg::FollowUps)}</h1>
-            <Show when=is_admin fallback=move || view! { <p class="notice notice-error" role="alert">{i18n.t(Msg::AdminOnly)}</p> }>
-                <FollowUpsAdmin />
-            </Show>
-        </section>
+        <AdminSection title=Msg::FollowUps>
+            <FollowUpsAdmin />
+        </AdminSection>
     }
 }
 
