@@ -71,7 +71,7 @@ mod timeline;
 
 pub(crate) use fulltext::{insert_activity_row, reindex_activity};
 pub(crate) use probe::probe;
-pub(crate) use timeline::{insert_activity, update_activity_detail};
+pub(crate) use timeline::{insert_activity, touch_contact, update_activity_detail};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
 

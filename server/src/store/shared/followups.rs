@@ -14,7 +14,7 @@ use super::contacts::find_contact;
 use super::notifications::notifications_changed;
 use super::{
     Backend, Pending, begin_write, commit_events, corrupt, from_ms, insert_activity, ms,
-    same_username,
+    same_username, touch_contact,
 };
 use crate::store::followups::{FollowUpStore, RunOutcome, StoredFollowUp, Tracked};
 use crate::store::ingest::LinkKey;
@@ -368,15 +368,7 @@ impl FollowUpStore for Backend {
                     occurred_at: outcome.finished_at,
                 };
                 let activity_id = insert_activity(&mut tx, &activity, now).await?;
-                sqlx::query(
-                    "UPDATE contacts SET last_activity_at = \
-                     CASE WHEN last_activity_at IS NULL OR last_activity_at < $1 THEN $1 \
-                     ELSE last_activity_at END WHERE id = $2",
-                )
-                .bind(now)
-                .bind(contact_id)
-                .execute(&mut *tx)
-                .await?;
+                touch_contact(&mut tx, contact_id, now).await?;
                 pending.push((
                     Some(team_id),
                     ServerEvent::ActivityCreated {

@@ -62,6 +62,20 @@ pub(crate) struct Ingested<'a> {
     pub attributes: String,
 }
 
+/// Move a contact's last-activity time up to `at` (never back).
+pub(crate) async fn touch_contact(tx: &mut Tx<'_>, contact_id: i64, at: i64) -> StoreResult<()> {
+    let sql = format!(
+        "UPDATE contacts SET last_activity_at = {GREATEST}(COALESCE(last_activity_at, 0), $1) \
+         WHERE id = $2"
+    );
+    sqlx::query(AssertSqlSafe(sql))
+        .bind(at)
+        .bind(contact_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 /// Insert one activity with its email content and search entry (the counters follow by
 /// trigger), inside the caller's transaction.
 pub(crate) async fn insert_activity(
@@ -189,16 +203,8 @@ impl TimelineStore for Backend {
             }
         }
         // One update per contact, not per activity.
-        let sql = format!(
-            "UPDATE contacts SET last_activity_at = {GREATEST}(COALESCE(last_activity_at, 0), $1) \
-             WHERE id = $2"
-        );
         for (contact_id, at) in latest {
-            sqlx::query(AssertSqlSafe(sql.as_str()))
-                .bind(at)
-                .bind(contact_id)
-                .execute(&mut *tx)
-                .await?;
+            touch_contact(&mut tx, contact_id, at).await?;
         }
         let events = commit_events(tx, pending, now).await?;
         Ok((ids, events))
