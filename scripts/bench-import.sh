@@ -9,8 +9,14 @@ cd "$ROOT"
 ROWS="${BENCH_IMPORT_ROWS:-100000 1000000}"
 WORK="$ROOT/target/bench-import"
 mkdir -p "$WORK"
-cargo build --release --locked -p agentdesk-server
-BIN="$ROOT/target/release/agentdesk-server"
+# IMPORT_SERVER_BIN: another build's binary (to measure before and after, one right
+# after the other).
+if [ -n "${IMPORT_SERVER_BIN:-}" ]; then
+  BIN="$IMPORT_SERVER_BIN"
+else
+  cargo build --release --locked -p agentdesk-server
+  BIN="$ROOT/target/release/agentdesk-server"
+fi
 
 for n in $ROWS; do
   csv="$WORK/queue_log_$n.csv"

@@ -549,6 +549,9 @@ pub async fn import_reader(
         encoding: encoding.name(),
         ..Summary::default()
     };
+    // One batch is written while the next is read: parsing (CSV, digests, times) and the
+    // database's work overlap instead of taking turns.
+    let mut writing: Writing = None;
     let mut interactions: Vec<NewInteraction> = Vec::with_capacity(BATCH);
     let mut queue_rows: Vec<QueueLogRow> = Vec::with_capacity(BATCH);
     let mut record = csv::StringRecord::new();
@@ -621,44 +624,66 @@ pub async fn import_reader(
             Err(reason) => reject(&mut summary, line, reason),
         }
         if interactions.len() >= BATCH || queue_rows.len() >= BATCH {
-            flush(store, &mut interactions, &mut queue_rows, &mut summary).await?;
+            // The previous batch must be in before this one goes (a row repeated across
+            // batches is then a duplicate of a stored row, as it would be in one pass).
+            settle(&mut writing, &mut summary).await?;
+            writing = Some(tokio::spawn(write_batch(
+                store.clone(),
+                std::mem::replace(&mut interactions, Vec::with_capacity(BATCH)),
+                std::mem::replace(&mut queue_rows, Vec::with_capacity(BATCH)),
+            )));
             bar.set_position(csv.position().byte());
             bar.set_message(format!("{} rows", summary.rows_read));
         }
     }
-    flush(store, &mut interactions, &mut queue_rows, &mut summary).await?;
+    settle(&mut writing, &mut summary).await?;
+    let (imported, duplicates) = write_batch(store.clone(), interactions, queue_rows).await?;
+    summary.imported += imported;
+    summary.duplicates += duplicates;
     bar.finish_and_clear();
     summary.seconds = started.elapsed().as_secs_f64();
     summary.peak_rss_kib = peak_rss_kib();
     Ok(summary)
 }
 
-async fn flush(
-    store: &DynStore,
-    interactions: &mut Vec<NewInteraction>,
-    queue_rows: &mut Vec<QueueLogRow>,
-    summary: &mut Summary,
-) -> anyhow::Result<()> {
-    if !interactions.is_empty() {
-        // Imports are history: no real-time events for them.
-        let (results, _) = store.ingest(interactions, false).await?;
-        super::report_conflicts(store, &results, "import").await;
-        for r in results {
-            if r.duplicate {
-                summary.duplicates += 1;
-            } else {
-                summary.imported += 1;
-            }
-        }
-        interactions.clear();
-    }
-    if !queue_rows.is_empty() {
-        let (stored, dups) = store.import_queue_log(queue_rows).await?;
-        summary.imported += stored;
-        summary.duplicates += dups;
-        queue_rows.clear();
+/// The batch being written, if any: its task answers (rows stored, duplicates).
+type Writing = Option<tokio::task::JoinHandle<anyhow::Result<(u64, u64)>>>;
+
+/// Wait for the batch being written and count what it stored.
+async fn settle(writing: &mut Writing, summary: &mut Summary) -> anyhow::Result<()> {
+    if let Some(task) = writing.take() {
+        let (imported, duplicates) = task.await.context("the import's writer stopped")??;
+        summary.imported += imported;
+        summary.duplicates += duplicates;
     }
     Ok(())
+}
+
+/// Write one batch: (rows stored, duplicates skipped).
+async fn write_batch(
+    store: DynStore,
+    interactions: Vec<NewInteraction>,
+    queue_rows: Vec<QueueLogRow>,
+) -> anyhow::Result<(u64, u64)> {
+    let (mut imported, mut duplicates) = (0, 0);
+    if !interactions.is_empty() {
+        // Imports are history: no real-time events for them.
+        let (results, _) = store.ingest(&interactions, false).await?;
+        super::report_conflicts(&store, &results, "import").await;
+        for r in results {
+            if r.duplicate {
+                duplicates += 1;
+            } else {
+                imported += 1;
+            }
+        }
+    }
+    if !queue_rows.is_empty() {
+        let (stored, dups) = store.import_queue_log(&queue_rows).await?;
+        imported += stored;
+        duplicates += dups;
+    }
+    Ok((imported, duplicates))
 }
 
 /// Import a file.

@@ -232,3 +232,79 @@ async fn the_same_ccrepo_export_imports_fully_into_each_team_and_once_per_team()
         );
     }
 }
+
+/// A queue_log export of several batches (the import writes one batch while it reads
+/// the next): rows repeated within a batch and across batch boundaries, times out of
+/// order and many rows sharing one second. Every team gets each distinct row once.
+#[tokio::test]
+async fn a_queue_log_export_of_many_batches_counts_every_repeat_once_per_team() {
+    let app = TestApp::spawn().await;
+    let mut csv = String::from("origid,datetime,callid,queuename,agent,event,data1\r\n");
+    let mut distinct = 0u64;
+    let mut repeats = 0u64;
+    let row = |i: u64| {
+        // Seconds run backwards every 7 rows and five rows share each second.
+        let second = (i / 5) * 3 % 7_919;
+        format!(
+            "{i},2026-03-{:02} {:02}:{:02}:{:02},c{},\"Ventas, turno {}\"<-,agent{},CONNECT,{}\r\n",
+            1 + second / 3_600 % 28,
+            second / 3_600 % 24,
+            second / 60 % 60,
+            second % 60,
+            i / 4,
+            i % 3,
+            i % 9,
+            i % 97
+        )
+    };
+    for i in 0..3_300u64 {
+        csv.push_str(&row(i));
+        distinct += 1;
+        // A repeat of a row from just before (same batch) or about a batch back.
+        if i % 11 == 0 && i > 0 {
+            csv.push_str(&row(i - 1));
+            repeats += 1;
+        }
+        if i % 97 == 0 && i >= 1_000 {
+            csv.push_str(&row(i - 1_000));
+            repeats += 1;
+        }
+    }
+    let import = |team| {
+        let store = app.store.clone();
+        let csv = csv.clone();
+        async move {
+            ccrepo::import_reader(
+                &store,
+                std::io::Cursor::new(csv.into_bytes()),
+                None,
+                &opts(team, Table::QueueLog),
+            )
+            .await
+            .unwrap()
+        }
+    };
+    let first = import(app.team_a).await;
+    assert_eq!(
+        (
+            first.rows_read,
+            first.imported,
+            first.duplicates,
+            first.rejected
+        ),
+        (distinct + repeats, distinct, repeats, 0),
+        "{first}"
+    );
+    let again = import(app.team_a).await;
+    assert_eq!(
+        (again.imported, again.duplicates),
+        (0, distinct + repeats),
+        "{again}"
+    );
+    let other = import(app.team_b).await;
+    assert_eq!(
+        (other.imported, other.duplicates),
+        (distinct, repeats),
+        "{other}"
+    );
+}
