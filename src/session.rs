@@ -67,7 +67,7 @@ pub fn save_locale(session: Session, locale: Locale) {
 pub async fn store_locale(locale: Locale) -> Option<Me> {
     let update = UpdateMe {
         locale: Some(locale),
-        time_zone: None,
+        ..UpdateMe::default()
     };
     match api::update_me(update).await {
         Ok(me) => Some(me),

@@ -149,7 +149,7 @@ impl ContactInput {
 
 /// One `@` between a non-empty local part and a dotted domain, no spaces, at most 254
 /// characters: enough to catch typing mistakes without refusing real addresses.
-fn plausible_email(e: &str) -> bool {
+pub fn plausible_email(e: &str) -> bool {
     let Some((local, domain)) = e.split_once('@') else {
         return false;
     };

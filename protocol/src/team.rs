@@ -110,6 +110,9 @@ pub struct Me {
     pub time_zone: String,
     /// The agent's user name in uContact, when linked.
     pub ucontact_agent: Option<String>,
+    /// Where e-mail notifications (follow-ups) reach the user.
+    #[serde(default)]
+    pub email: Option<String>,
     pub teams: Vec<TeamRef>,
     /// May delete activities (the server's delete-roles setting), so the desktop offers
     /// the action only to those it will not refuse.
@@ -125,6 +128,9 @@ pub struct UpdateMe {
     pub locale: Option<Locale>,
     #[serde(default)]
     pub time_zone: Option<String>,
+    /// The user's e-mail address for notifications; `""` removes it.
+    #[serde(default)]
+    pub email: Option<String>,
 }
 
 /// A user as an administrator or supervisor sees them in lists.
@@ -154,6 +160,9 @@ pub struct CreateUser {
     pub time_zone: Option<String>,
     #[serde(default)]
     pub ucontact_agent: Option<String>,
+    /// Where e-mail notifications (follow-ups) reach the user.
+    #[serde(default)]
+    pub email: Option<String>,
     /// Team ids the user joins.
     #[serde(default)]
     pub teams: Vec<i64>,

@@ -55,6 +55,7 @@ async fn main() -> anyhow::Result<()> {
                 locale: Locale::Es,
                 time_zone: "UTC".into(),
                 ucontact_agent: None,
+                email: None,
                 team_ids: vec![team],
             })
             .await?;

@@ -97,7 +97,7 @@ async fn fill(store: &DynStore, team: i64, have: u64, target: u64) -> anyhow::Re
             .collect();
         n += batch.len() as u64;
         store.ingest(&batch, false).await?;
-        if n % 200_000 == 0 {
+        if n.is_multiple_of(200_000) {
             eprintln!(
                 "  filled {n:>10} ({:.0}/s)",
                 (n - have) as f64 / t0.elapsed().as_secs_f64()

@@ -102,6 +102,7 @@ async fn load(store: &DynStore, total: usize, big: usize) -> anyhow::Result<(i64
             locale: Locale::Es,
             time_zone: "UTC".into(),
             ucontact_agent: None,
+            email: None,
             team_ids: vec![team],
         })
         .await?;

@@ -132,6 +132,10 @@ async fn create_user(store: &DynStore, args: CreateUserArgs) -> anyhow::Result<(
             locale: args.locale,
             time_zone: "UTC".into(),
             ucontact_agent: None,
+            email: match &args.email {
+                Some(e) => validate::user_email("email", e).map_err(|e| anyhow::anyhow!("{e}"))?,
+                None => None,
+            },
             team_ids,
         })
         .await?;

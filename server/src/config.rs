@@ -201,6 +201,17 @@ pub struct ServeConfig {
     #[arg(long, env = "AGENTDESK_FOLLOWUP_MAX_ANSWER_BYTES", default_value_t = 4 * 1024 * 1024)]
     pub followup_max_answer_bytes: usize,
 
+    /// The SMTP server e-mail notifications go through: `smtps://user:pass@host:465`,
+    /// `smtp://user:pass@host:587?tls=required` (STARTTLS) or `smtp://host:25` to a
+    /// loopback relay (docs/followups.md). Without it, no e-mail is sent. Never logged.
+    #[arg(long, env = "AGENTDESK_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<crate::mailer::SmtpUrl>,
+
+    /// The sender of e-mail notifications: `Name <address>` or an address; needed with
+    /// the SMTP URL.
+    #[arg(long, env = "AGENTDESK_SMTP_FROM")]
+    pub smtp_from: Option<String>,
+
     /// Shared secret uContact's webhooks must present (`X-Webhook-Secret` header, or a
     /// signature as for integrations). Without it the webhook endpoint refuses everything.
     #[arg(
@@ -313,6 +324,8 @@ impl Default for ServeConfig {
             launch_secret: None,
             launch_max_age_secs: 300,
             ucontact_webhook_secret: None,
+            smtp_url: None,
+            smtp_from: None,
             ucontact_time_zone: chrono_tz::Tz::UTC,
             ucontact_api_url: None,
             ucontact_api_user: String::new(),
@@ -353,6 +366,9 @@ pub struct CreateUserArgs {
     /// es or en.
     #[arg(long, default_value = "es")]
     pub locale: agentdesk_protocol::Locale,
+    /// Where e-mail notifications (follow-ups) reach the user.
+    #[arg(long)]
+    pub email: Option<String>,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -267,6 +267,7 @@ pub async fn seed(store: &DynStore, args: &SeedArgs) -> anyhow::Result<SeedSumma
                 }
                 .into(),
                 ucontact_agent: Some(agent.into()),
+                email: None,
                 team_ids: teams.iter().map(|t| team_ids[*t]).collect(),
             })
             .await?;

@@ -12,6 +12,7 @@ pub mod events;
 pub mod extract;
 pub mod followups;
 pub mod ingest;
+pub mod mailer;
 pub mod outbound;
 pub mod overload;
 pub mod presence;
@@ -51,6 +52,8 @@ pub struct AppState {
     pub outbound: outbound::Outbound,
     /// Turns requests away beyond what the server can take.
     pub overload: Arc<overload::Guard>,
+    /// The SMTP sender, when the server has one.
+    pub mailer: Option<mailer::Mailer>,
 }
 
 impl AppState {
@@ -63,7 +66,17 @@ impl AppState {
         )?;
         let overload =
             overload::Guard::new(config.max_reads_in_flight, config.max_writes_in_flight);
+        let mailer = match (&config.smtp_url, config.smtp_from.as_deref()) {
+            (Some(url), Some(from)) => {
+                Some(mailer::Mailer::new(url, from).map_err(anyhow::Error::msg)?)
+            }
+            (Some(_), None) => {
+                anyhow::bail!("an SMTP URL needs a sender: set AGENTDESK_SMTP_FROM (--smtp-from)")
+            }
+            (None, _) => None,
+        };
         Ok(AppState {
+            mailer,
             store,
             overload,
             config: Arc::new(config),

@@ -37,6 +37,22 @@ pub fn password(pw: &str) -> Result<(), ApiError> {
     }
 }
 
+/// A user's e-mail address (`field`): trimmed; empty is none. It becomes a mail header,
+/// so anything with a line break or another control character is refused.
+pub fn user_email(field: &str, value: &str) -> Result<Option<String>, ApiError> {
+    let v = value.trim();
+    if v.is_empty() {
+        Ok(None)
+    } else if agentdesk_protocol::plausible_email(v) {
+        Ok(Some(v.to_string()))
+    } else {
+        Err(ApiError::validation(
+            field,
+            "not an e-mail address (name@domain.tld, on one line)",
+        ))
+    }
+}
+
 /// A non-empty display text of at most 128 characters.
 pub fn short_text(field: &str, value: &str) -> Result<(), ApiError> {
     let n = value.trim().chars().count();

@@ -120,6 +120,7 @@ async fn prepare(
         locale: Locale::Es,
         time_zone: "America/Montevideo".into(),
         ucontact_agent: None,
+        email: None,
         team_ids: vec![team],
     };
     store

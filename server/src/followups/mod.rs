@@ -5,11 +5,12 @@
 //! calls ([`fetch`]), plan what each record needs ([`plan`]), resolve recipients and
 //! contacts, then write everything — record states, notifications, timeline activities,
 //! the run — in one transaction that also releases the lease. Deliveries outside the
-//! database (a webhook) follow that commit, so a notification is sent at most once; one
+//! database (e-mail, a webhook: [`deliver`]) follow that commit, so a notification is sent at most once; one
 //! that fails is recorded on the run. A failed poll (the system down, an answer that is
 //! not JSON) changes no record and is retried at the next poll.
 
 pub mod archive;
+pub mod deliver;
 pub mod fetch;
 pub mod plan;
 
@@ -20,12 +21,12 @@ use agentdesk_protocol::followup::{
     Card, Channel, DryRun, FollowUpRun, FollowUpSpec, PlannedNotification, render,
 };
 use chrono::{DateTime, Duration, Utc};
-use serde_json::json;
 
 use crate::AppState;
 use crate::events::EventHub;
+use crate::mailer::Mailer;
 use crate::outbound::Outbound;
-use crate::store::followups::{Notify, RunOutcome, StoredFollowUp};
+use crate::store::followups::{Notify, Reach, RunOutcome, StoredFollowUp};
 use crate::store::{DynStore, StoreResult};
 
 /// How long a poll may hold its follow-up before another instance may take it over.
@@ -43,6 +44,7 @@ pub struct Engine {
     owner: String,
     region: String,
     max_answer: usize,
+    mailer: Option<Mailer>,
 }
 
 /// One record as a poll read it.
@@ -60,6 +62,13 @@ impl Engine {
             state.config.phone_region.clone(),
             state.config.followup_max_answer_bytes,
         )
+        .with_mailer(state.mailer.clone())
+    }
+
+    /// The SMTP sender for e-mail notifications (none: they go to the desktop).
+    pub fn with_mailer(mut self, mailer: Option<Mailer>) -> Engine {
+        self.mailer = mailer;
+        self
     }
 
     pub fn with(
@@ -76,6 +85,7 @@ impl Engine {
             owner: uuid::Uuid::new_v4().to_string(),
             region,
             max_answer,
+            mailer: None,
         }
     }
 
@@ -215,12 +225,33 @@ impl Engine {
             .store
             .recipients(&pick(&spec.recipients.user), &pick(&spec.recipients.team))
             .await?;
+        // E-mail and "last used" depend on each recipient's address and desktop.
+        let reach = if matches!(spec.channel, Channel::Email | Channel::LastUsed) {
+            let ids: BTreeSet<i64> = users
+                .values()
+                .copied()
+                .chain(teams.values().flatten().copied())
+                .collect();
+            self.store
+                .reachability(&ids.into_iter().collect::<Vec<_>>())
+                .await?
+        } else {
+            BTreeMap::new()
+        };
         for (key, attempt) in p.notify {
             let Some(record) = by_key.get(key.as_str()) else {
                 continue;
             };
             match self
-                .notification(spec, record, attempt, &users, &teams)
+                .notification(
+                    spec,
+                    record,
+                    attempt,
+                    &users,
+                    &teams,
+                    &reach,
+                    &mut out.errors,
+                )
                 .await
             {
                 Ok(n) => out.notify.push(n),
@@ -230,7 +261,9 @@ impl Engine {
         Ok(())
     }
 
-    /// The notification about `record`: its recipients, text, card and contact.
+    /// The notification about `record`: its recipients, text, card and contact (what
+    /// e-mail could not reach is noted in `notes`).
+    #[allow(clippy::too_many_arguments)]
     async fn notification(
         &self,
         spec: &FollowUpSpec,
@@ -238,6 +271,8 @@ impl Engine {
         attempt: u32,
         users: &BTreeMap<String, i64>,
         teams: &BTreeMap<String, Vec<i64>>,
+        reach: &BTreeMap<i64, Reach>,
+        notes: &mut Vec<String>,
     ) -> Result<Notify, String> {
         let value = |attr: &Option<String>| {
             attr.as_ref()
@@ -292,19 +327,22 @@ impl Engine {
             }
             None => None,
         };
-        let in_app = matches!(spec.channel, Channel::InApp | Channel::LastUsed);
+        let routed = deliver::route(spec.channel, &ids, reach, self.mailer.is_some());
+        notes.extend(
+            routed
+                .notes
+                .into_iter()
+                .map(|n| format!("record `{key}`: {n}")),
+        );
         Ok(Notify {
             key: key.clone(),
             attempt,
-            users: if in_app {
-                ids.into_iter().collect()
-            } else {
-                Vec::new()
-            },
+            users: routed.in_app,
             recipients: named,
             text: render(&spec.message.text, &record.values),
             card: spec.message.card.as_ref().map(|c| card(c, &record.values)),
-            delivery: spec.channel.delivery(),
+            delivery: routed.delivery,
+            mail: routed.mail,
             contact,
         })
     }
@@ -321,54 +359,19 @@ impl Engine {
             .finish_followup_run(f.id, &self.owner, &out, next)
             .await?;
         self.events.publish(events);
-        if f.spec.channel == Channel::Webhook {
-            let errors = self
-                .deliver(&f.spec, sent.iter().map(|i| &out.notify[*i]))
-                .await;
+        let sent = sent.iter().map(|i| &out.notify[*i]);
+        let errors = match f.spec.channel {
+            Channel::Webhook => deliver::post_webhook(&self.outbound, &f.spec, sent).await,
+            Channel::Email | Channel::LastUsed => {
+                deliver::send_mail(self.mailer.as_ref(), &f.spec, sent).await
+            }
+            Channel::InApp => Vec::new(),
+        };
+        if !errors.is_empty() {
             self.store.add_run_errors(run.id, &errors).await?;
             run.errors.extend(errors);
         }
         Ok(run)
-    }
-
-    /// Post each notification to the follow-up's webhook; what failed.
-    async fn deliver(
-        &self,
-        spec: &FollowUpSpec,
-        sent: impl Iterator<Item = &Notify>,
-    ) -> Vec<String> {
-        let Some(url) = spec
-            .webhook_url
-            .as_deref()
-            .and_then(|u| url::Url::parse(u).ok())
-        else {
-            return vec!["the webhook channel has no URL (enter it again)".into()];
-        };
-        let mut errors = Vec::new();
-        for n in sent {
-            let body = json!({
-                "text": n.text,
-                "followup": spec.name,
-                "record": n.key,
-                "attempt": n.attempt,
-                "recipients": n.recipients,
-                "card": n.card,
-            });
-            let r = self
-                .outbound
-                .send_json(reqwest::Method::POST, &url, &[], Some(&body), 64 * 1024)
-                .await;
-            match r {
-                Ok(a) if (200..300).contains(&a.status) => {}
-                Ok(a) => errors.push(format!(
-                    "record `{}`: the webhook answered HTTP {}",
-                    n.key, a.status
-                )),
-                // The URL is a secret: the reason only.
-                Err(e) => errors.push(format!("record `{}`: the webhook failed: {e}", n.key)),
-            }
-        }
-        errors
     }
 }
 

@@ -51,10 +51,12 @@ fn admin(caller: &Caller) -> ApiResult<()> {
 fn check(state: &AppState, spec: &FollowUpSpec) -> ApiResult<()> {
     spec.check()
         .map_err(|(field, why)| ApiError::validation(field, why))?;
-    if matches!(spec.channel, Channel::Email | Channel::LastUsed) {
+    // "Last used" without a sender reaches everyone in the desktop; e-mail alone cannot.
+    if spec.channel == Channel::Email && state.mailer.is_none() {
         return Err(ApiError::validation(
             "channel",
-            "e-mail delivery is not available on this server yet: choose in_app or webhook",
+            "this server has no SMTP sender (AGENTDESK_SMTP_URL): choose in_app, webhook or \
+             last_used",
         ));
     }
     let urls = spec

@@ -38,6 +38,9 @@ async fn update_me(
     if let Some(tz) = &update.time_zone {
         crate::validate::time_zone(tz)?;
     }
+    if let Some(e) = &update.email {
+        crate::validate::user_email("email", e)?;
+    }
     state
         .store
         .update_me(caller.viewer.user_id, &update)

@@ -87,6 +87,10 @@ async fn create_user(
             format!("no team with id {bad}"),
         ));
     }
+    let email = match &req.email {
+        Some(e) => crate::validate::user_email("email", e)?,
+        None => None,
+    };
     let password = req.password.clone();
     let password_hash = tokio::task::spawn_blocking(move || crate::auth::hash_password(&password))
         .await
@@ -102,6 +106,7 @@ async fn create_user(
             locale: req.locale,
             time_zone,
             ucontact_agent: req.ucontact_agent.clone(),
+            email,
             team_ids: req.teams.clone(),
         })
         .await?;

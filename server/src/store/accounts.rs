@@ -70,6 +70,7 @@ pub(crate) struct MeRow {
     locale: String,
     time_zone: String,
     ucontact_agent: Option<String>,
+    email: Option<String>,
 }
 
 impl MeRow {
@@ -86,6 +87,7 @@ impl MeRow {
                 .map_err(|e| super::corrupt("locale", e))?,
             time_zone: self.time_zone,
             ucontact_agent: self.ucontact_agent,
+            email: self.email,
             teams,
             can_delete: false,
         })

@@ -46,8 +46,17 @@ pub struct Notify {
     pub text: String,
     pub card: Option<Card>,
     pub delivery: Delivery,
+    /// E-mail addresses to write to after the run is stored.
+    pub mail: Vec<String>,
     /// (team, contact) the record links to.
     pub contact: Option<(i64, i64)>,
+}
+
+/// How a recipient can be reached ([`FollowUpStore::reachability`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Reach {
+    pub email: Option<String>,
+    pub online: bool,
 }
 
 /// What one poll decided.
@@ -115,13 +124,17 @@ pub trait FollowUpStore: Send + Sync {
     ) -> StoreResult<(FollowUpRun, Vec<usize>, Vec<StoredEvent>)>;
     /// Add errors to a finished run (deliveries after its transaction).
     async fn add_run_errors(&self, run_id: i64, errors: &[String]) -> StoreResult<()>;
-    /// Users by username (keys folded to lower case) and the members of teams by name
-    /// (likewise), of the names given.
+    /// Users by username or e-mail address (keys folded to lower case; a username wins
+    /// over another user's address) and the members of teams by name (likewise), of the
+    /// names given.
     async fn recipients(
         &self,
         usernames: &[String],
         teams: &[String],
     ) -> StoreResult<(BTreeMap<String, i64>, BTreeMap<String, Vec<i64>>)>;
+    /// How each of `users` can be reached: their e-mail address, and whether they have a
+    /// desktop open (a live stream on any instance).
+    async fn reachability(&self, users: &[i64]) -> StoreResult<BTreeMap<i64, Reach>>;
     /// The contact of `team_id` the keys find first, in the keys' order.
     async fn link_record(&self, team_id: i64, keys: &[LinkKey]) -> StoreResult<Option<i64>>;
 }

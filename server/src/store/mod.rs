@@ -152,6 +152,8 @@ pub struct NewUser {
     pub locale: agentdesk_protocol::Locale,
     pub time_zone: String,
     pub ucontact_agent: Option<String>,
+    /// Validated ([`crate::validate::user_email`]).
+    pub email: Option<String>,
     pub team_ids: Vec<i64>,
 }
 

@@ -434,6 +434,7 @@ async fn b_notification(app: &TestApp) -> (i64, i64) {
             text: "aviso secreto de B".into(),
             card: None,
             delivery: agentdesk_protocol::followup::Delivery::InApp,
+            mail: Vec::new(),
             contact: Some((app.team_b, app.contact_b)),
         }],
         resolved: Vec::new(),

@@ -235,6 +235,7 @@ impl TestApp {
                     locale: Locale::En,
                     time_zone: "UTC".into(),
                     ucontact_agent: None,
+                    email: None,
                     team_ids: teams,
                 })
                 .await

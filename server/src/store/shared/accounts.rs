@@ -55,7 +55,8 @@ impl AccountStore for Backend {
         let mut tx = begin_write(self).await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO users (username, display_name, password_hash, role, can_email, locale, \
-             time_zone, ucontact_agent, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+             time_zone, ucontact_agent, email, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
         )
         .bind(&u.username)
         .bind(&u.display_name)
@@ -65,10 +66,14 @@ impl AccountStore for Backend {
         .bind(u.locale.as_str())
         .bind(&u.time_zone)
         .bind(&u.ucontact_agent)
+        .bind(&u.email)
         .bind(ms(crate::clock::now()))
         .fetch_one(&mut *tx)
         .await
-        .map_err(crate::store::already_exists(format!("user `{}`", u.username)))?;
+        .map_err(crate::store::already_exists(format!(
+            "user `{}` or a user with this e-mail address",
+            u.username
+        )))?;
         for team in &u.team_ids {
             sqlx::query("INSERT INTO team_members (team_id, user_id) VALUES ($1, $2)")
                 .bind(team)
@@ -93,8 +98,8 @@ impl AccountStore for Backend {
 
     async fn me(&self, user_id: i64) -> StoreResult<Option<Me>> {
         let Some(r): Option<MeRow> = sqlx::query_as(
-            "SELECT id, username, display_name, role, can_email, locale, time_zone, ucontact_agent \
-             FROM users WHERE id = $1",
+            "SELECT id, username, display_name, role, can_email, locale, time_zone, ucontact_agent, \
+             email FROM users WHERE id = $1",
         )
         .bind(user_id)
         .fetch_optional(&self.pool)
@@ -113,14 +118,19 @@ impl AccountStore for Backend {
     }
 
     async fn update_me(&self, user_id: i64, update: &UpdateMe) -> StoreResult<()> {
+        // `email`: absent keeps it, "" removes it (the route has checked it).
+        let email = update.email.as_deref().map(str::trim);
         write_one(self, sqlx::query(
-            "UPDATE users SET locale = COALESCE($1, locale), time_zone = COALESCE($2, time_zone) \
-             WHERE id = $3",
+            "UPDATE users SET locale = COALESCE($1, locale), time_zone = COALESCE($2, time_zone), \
+             email = CASE WHEN $3 THEN NULLIF($4, '') ELSE email END WHERE id = $5",
         )
         .bind(update.locale.map(|l| l.as_str()))
         .bind(update.time_zone.as_deref())
+        .bind(email.is_some())
+        .bind(email.unwrap_or(""))
         .bind(user_id))
-        .await?;
+        .await
+        .map_err(crate::store::already_exists("a user with this e-mail address".to_string()))?;
         Ok(())
     }
 

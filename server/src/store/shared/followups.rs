@@ -16,7 +16,7 @@ use super::{
     Backend, Pending, begin_write, commit_events, corrupt, from_ms, insert_activity, ms,
     same_username, touch_contact,
 };
-use crate::store::followups::{FollowUpStore, RunOutcome, StoredFollowUp, Tracked};
+use crate::store::followups::{FollowUpStore, Reach, RunOutcome, StoredFollowUp, Tracked};
 use crate::store::ingest::LinkKey;
 use crate::store::{NewActivity, StoreError, StoreResult, StoredEvent, already_exists};
 
@@ -444,7 +444,8 @@ impl FollowUpStore for Backend {
     ) -> StoreResult<(BTreeMap<String, i64>, BTreeMap<String, Vec<i64>>)> {
         let mut users = BTreeMap::new();
         let by_name = format!(
-            "SELECT id FROM users WHERE {}",
+            "SELECT id FROM users WHERE {0} OR (email IS NOT NULL AND lower(email) = lower($1)) \
+             ORDER BY CASE WHEN {0} THEN 0 ELSE 1 END LIMIT 1",
             same_username("username", 1)
         );
         for u in usernames {
@@ -474,6 +475,23 @@ impl FollowUpStore for Backend {
             }
         }
         Ok((users, members))
+    }
+
+    async fn reachability(&self, users: &[i64]) -> StoreResult<BTreeMap<i64, Reach>> {
+        let mut out = BTreeMap::new();
+        for &id in users {
+            let row: Option<(Option<String>, bool)> = sqlx::query_as(
+                "SELECT email, EXISTS (SELECT 1 FROM presence_streams p WHERE p.user_id = u.id) \
+                 FROM users u WHERE id = $1",
+            )
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+            if let Some((email, online)) = row {
+                out.insert(id, Reach { email, online });
+            }
+        }
+        Ok(out)
     }
 
     async fn link_record(&self, team_id: i64, keys: &[LinkKey]) -> StoreResult<Option<i64>> {
