@@ -112,6 +112,7 @@ messages! {
     Automated => "Automático", "Automated";
     DeliveryInApp => "En la aplicación", "In-app";
     DeliveryWebhook => "Webhook", "Webhook";
+    DeliveryLastUsed => "Último usado (escritorio abierto, si no email)", "Last used (open desktop, else email)";
     Notifications => "Notificaciones", "Notifications";
     NotificationsUnread => "{n} sin leer|{n} sin leer", "{n} unread|{n} unread";
     NoNotifications => "No tienes notificaciones.", "You have no notifications.";

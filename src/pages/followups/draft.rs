@@ -151,8 +151,10 @@ impl Draft {
             link_external: link.external_id.unwrap_or_default(),
             message: s.message.text.clone(),
             channel: match s.channel {
+                Channel::InApp => "in_app".into(),
                 Channel::Webhook => "webhook".into(),
-                _ => "in_app".into(),
+                Channel::Email => "email".into(),
+                Channel::LastUsed => "last_used".into(),
             },
             webhook_url: s.webhook_url.clone().unwrap_or_default(),
             notify: s.notify_minutes.to_string(),
@@ -248,10 +250,11 @@ impl Draft {
                 text: self.message.clone(),
                 card: self.card.clone(),
             },
-            channel: if self.channel == "webhook" {
-                Channel::Webhook
-            } else {
-                Channel::InApp
+            channel: match self.channel.as_str() {
+                "webhook" => Channel::Webhook,
+                "email" => Channel::Email,
+                "last_used" => Channel::LastUsed,
+                _ => Channel::InApp,
             },
             webhook_url: opt(&self.webhook_url),
             notify_minutes: number("notify_minutes", &self.notify)?,
@@ -322,6 +325,30 @@ mod tests {
             "left empty: kept by the server"
         );
         assert_eq!(again.attributes, spec.attributes);
+    }
+
+    #[test]
+    fn every_channel_comes_back_as_chosen() {
+        for channel in [
+            Channel::InApp,
+            Channel::Webhook,
+            Channel::Email,
+            Channel::LastUsed,
+        ] {
+            let mut spec = filled().to_spec().expect("valid");
+            spec.channel = channel;
+            let shown = FollowUp {
+                id: 1,
+                spec,
+                needs_secrets: false,
+                next_poll_at: None,
+                updated_at: chrono::DateTime::from_timestamp(0, 0).unwrap(),
+                last_run: None,
+            };
+            let mut back = Draft::from_followup(&shown);
+            back.webhook_url = "https://hooks.example.com/x".into();
+            assert_eq!(back.to_spec().expect("valid").channel, channel);
+        }
     }
 
     #[test]

@@ -336,6 +336,8 @@ fn Wizard(draft: Draft, on_done: impl Fn(bool) + Copy + Send + Sync + 'static) -
                     on:change=move |ev| draft.update(|d| d.channel = event_target_value(&ev))>
                     <option value="in_app">{move || i18n.t(Msg::DeliveryInApp)}</option>
                     <option value="webhook">{move || i18n.t(Msg::DeliveryWebhook)}</option>
+                    <option value="email">{move || i18n.t(Msg::KindEmail)}</option>
+                    <option value="last_used">{move || i18n.t(Msg::DeliveryLastUsed)}</option>
                 </select>
                 <Show when=move || draft.with(|d| d.channel == "webhook")>
                     <label for="fu-webhook">{move || i18n.t(Msg::WebhookUrl)}</label>
