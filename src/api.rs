@@ -100,6 +100,50 @@ pub async fn get_text(path: &str) -> Result<String, ApiError> {
 }
 
 async fn fetch(method: &str, path: &str, body: Option<String>) -> Result<(u16, String), ApiError> {
+    let body = body.map(|b| wasm_bindgen::JsValue::from_str(&b));
+    let response = request(method, path, body.as_ref().map(|b| (b, "application/json"))).await?;
+    let status = response.status();
+    Ok((status, text_of(response).await?))
+}
+
+/// A download (an export archive): the answer as a `Blob`, or the JSON error.
+pub async fn get_blob(path: &str) -> Result<web_sys::Blob, ApiError> {
+    use wasm_bindgen::JsCast;
+    let response = request("GET", path, None).await?;
+    let status = response.status();
+    if !(200..300).contains(&status) {
+        return Err(error_of(status, &text_of(response).await?));
+    }
+    wasm_bindgen_futures::JsFuture::from(response.blob().map_err(js_error)?)
+        .await
+        .map_err(js_error)?
+        .dyn_into()
+        .map_err(js_error)
+}
+
+/// An upload of a file's bytes as they are (an import archive), with a JSON answer.
+pub async fn post_file<T: DeserializeOwned>(
+    path: &str,
+    file: &web_sys::Blob,
+    content_type: &str,
+) -> Result<T, ApiError> {
+    let response = request("POST", path, Some((file.as_ref(), content_type))).await?;
+    let status = response.status();
+    let text = text_of(response).await?;
+    if (200..300).contains(&status) {
+        serde_json::from_str(&text).map_err(|e| ApiError::Decode(e.to_string()))
+    } else {
+        Err(error_of(status, &text))
+    }
+}
+
+/// One request with the browser's `fetch`: the session token as a bearer header, `body`
+/// with its content type.
+async fn request(
+    method: &str,
+    path: &str,
+    body: Option<(&wasm_bindgen::JsValue, &str)>,
+) -> Result<web_sys::Response, ApiError> {
     use wasm_bindgen::JsCast;
     use wasm_bindgen_futures::JsFuture;
 
@@ -114,11 +158,11 @@ async fn fetch(method: &str, path: &str, body: Option<String>) -> Result<(u16, S
     }
     let init = web_sys::RequestInit::new();
     init.set_method(method);
-    if let Some(b) = &body {
+    if let Some((b, content_type)) = body {
         headers
-            .set("Content-Type", "application/json")
+            .set("Content-Type", content_type)
             .map_err(js_error)?;
-        init.set_body(&wasm_bindgen::JsValue::from_str(b));
+        init.set_body(b);
     }
     init.set_headers(&headers);
     let request = web_sys::Request::new_with_str_and_init(&url(path), &init).map_err(js_error)?;
@@ -135,12 +179,17 @@ async fn fetch(method: &str, path: &str, body: Option<String>) -> Result<(u16, S
     if let Ok(Some(date)) = response.headers().get("date") {
         crate::components::time::server_said(&date);
     }
-    let text = JsFuture::from(response.text().map_err(js_error)?)
-        .await
-        .map_err(js_error)?
-        .as_string()
-        .unwrap_or_default();
-    Ok((status, text))
+    Ok(response)
+}
+
+async fn text_of(response: web_sys::Response) -> Result<String, ApiError> {
+    Ok(
+        wasm_bindgen_futures::JsFuture::from(response.text().map_err(js_error)?)
+            .await
+            .map_err(js_error)?
+            .as_string()
+            .unwrap_or_default(),
+    )
 }
 
 fn json<B: Serialize>(body: &B) -> Result<Option<String>, ApiError> {

@@ -8,22 +8,35 @@ use agentdesk_protocol::Locale;
 use leptos::prelude::*;
 
 macro_rules! messages {
-    ($($key:ident => $es:literal, $en:literal;)*) => {
-        /// A UI string. `Msg::X.text(locale)` gives it in that language.
+    ($(#[$doc:meta])* enum $name:ident; $($key:ident => $es:literal, $en:literal;)*) => {
+        $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-        pub enum Msg { $($key),* }
+        pub enum $name { $($key),* }
 
-        impl Msg {
+        impl $name {
             pub fn text(self, locale: Locale) -> &'static str {
                 match (self, locale) {
-                    $((Msg::$key, Locale::Es) => $es, (Msg::$key, Locale::En) => $en,)*
+                    $(($name::$key, Locale::Es) => $es, ($name::$key, Locale::En) => $en,)*
                 }
+            }
+        }
+
+        impl Text for $name {
+            fn text(self, locale: Locale) -> &'static str {
+                $name::text(self, locale)
             }
         }
     };
 }
 
+/// A table of UI strings ([`Msg`], [`OfficeMsg`]).
+pub trait Text: Copy {
+    fn text(self, locale: Locale) -> &'static str;
+}
+
 messages! {
+    /// A UI string of either app. `Msg::X.text(locale)` gives it in that language.
+    enum Msg;
     AppName => "agentdesk", "agentdesk";
     Tagline => "Escritorio del agente", "Agent desktop";
     SignInTitle => "Iniciar sesión", "Sign in";
@@ -112,14 +125,131 @@ messages! {
     Automated => "Automático", "Automated";
     DeliveryInApp => "En la aplicación", "In-app";
     DeliveryWebhook => "Webhook", "Webhook";
-    DeliveryLastUsed => "Último usado (escritorio abierto, si no email)", "Last used (open desktop, else email)";
     Notifications => "Notificaciones", "Notifications";
     NotificationsUnread => "{n} sin leer|{n} sin leer", "{n} unread|{n} unread";
     NoNotifications => "No tienes notificaciones.", "You have no notifications.";
     MarkRead => "Marcar leída", "Mark read";
     MarkAllRead => "Marcar todas leídas", "Mark all read";
     FollowUps => "Seguimientos automáticos", "Automated follow-ups";
+    SearchHistory => "Buscar en el historial", "Search the history";
+    FilterByKind => "Filtrar por tipo", "Filter by kind";
+    AllKinds => "Todo", "All";
+    NewActivities => "1 nueva: ver la más reciente|{n} nuevas: ver las más recientes", "1 new: show it|{n} new: show the latest";
+    StatusPendingHint => "Se aplicará al terminar la llamada", "Applied when the call ends";
+    StatusCancelPending => "Cancelar el cambio pendiente", "Cancel the pending change";
+    StatusChangeFailed => "No se pudo cambiar el estado.", "Could not change the status.";
+    Board => "Tablero", "Board";
+    From => "Desde", "From";
+    To => "Hasta", "To";
+    LiveOn => "En vivo", "Live";
+    LiveOff => "Reconectando…", "Reconnecting…";
+    NoMatches => "Nada coincide con la búsqueda o el filtro.", "Nothing matches the search or filter.";
+    FirstPage => "Primera página", "First page";
+    PreviousPage => "Página anterior", "Previous page";
+    NextPage => "Página siguiente", "Next page";
+    LastPage => "Última página", "Last page";
+    Pages => "Páginas", "Pages";
+    PageOf => "Página {n} de {m}", "Page {n} of {m}";
+    AddNote => "Agregar nota", "Add note";
+    AddNotePlaceholder => "Escribe una nota sobre este contacto…", "Write a note about this contact…";
+    ConfirmDelete => "¿Eliminar esta actividad del historial?", "Delete this activity from the history?";
+    Delete => "Eliminar", "Delete";
+    Source => "Origen", "Source";
+    ShowSource => "Detalle de origen", "Source details";
+    When => "Fecha", "When";
+    ConversationAttributes => "Datos de la conversación", "Conversation details";
+    CustomerAttributes => "Datos del cliente", "Customer details";
+    AttrPlan => "Plan", "Plan";
+    AttrSegment => "Segmento", "Segment";
+    AttrCity => "Ciudad", "City";
+    AttrDocumentId => "Documento", "ID document";
+    AttrBirthDate => "Fecha de nacimiento", "Date of birth";
+    AttrCustomerSince => "Cliente desde", "Customer since";
+    AttrLifetimeValue => "Valor del cliente", "Lifetime value";
+    AttrReason => "Motivo", "Reason";
+    AttrOrderId => "Pedido", "Order";
+    AttrPromisedDate => "Fecha prometida", "Promised date";
+    AttrAmount => "Importe", "Amount";
+    JustNow => "ahora", "just now";
+    Admin => "Administración", "Admin";
+    Save => "Guardar", "Save";
+    CrmTemplate => "URL del CRM", "CRM URL";
+    CrmOrigins => "Otros orígenes permitidos del CRM (uno por línea)", "Further allowed CRM origins (one per line)";
+    UcontactOrigin => "Origen de uContact", "uContact origin";
+    FrameSandbox => "Sandbox del marco del CRM (atributos allow-…, separados por espacios)", "CRM frame sandbox (allow-… tokens, space-separated)";
+    FrameAllow => "Permisos delegados al CRM (allow=, p. ej. clipboard-write microphone)", "Features delegated to the CRM (allow=, e.g. clipboard-write microphone)";
+    InteractionAssigned => "Interacción asignada", "Interaction assigned";
+    InteractionFinished => "Interacción finalizada", "Interaction finished";
+    DispositionTree => "Árbol de tipificaciones (dos espacios por nivel, hasta 3 niveles; «[callback]» al final de una línea pide agendar una rellamada)", "Disposition tree (two spaces per level, up to 3 levels; «[callback]» at the end of a line asks to schedule a callback)";
+    OpenContacts => "Contactos abiertos", "Open contacts";
+    CloseTab => "Cerrar pestaña", "Close tab";
+    Dismiss => "Descartar", "Dismiss";
+    InCall => "En llamada", "In call";
+    Duration => "Duración", "Duration";
+    HangUp => "Colgar", "Hang up";
+    WrapUp => "Tipificar la llamada", "Wrap up the call";
+    Level1 => "Nivel 1", "Level 1";
+    Level2 => "Nivel 2", "Level 2";
+    Level3 => "Nivel 3", "Level 3";
+    Comment => "Comentario", "Comment";
+    SaveDisposition => "Guardar tipificación", "Save disposition";
+    CallbackAt => "Volver a llamar el", "Call back on";
+    CallbackNote => "Nota para la rellamada", "Callback note";
+    CallbackInPast => "Elige un momento posterior a ahora.", "Choose a time later than now.";
+    Callbacks => "Rellamadas", "Callbacks";
+    CallbacksDue => "{n} rellamada pendiente|{n} rellamadas pendientes", "{n} callback due|{n} callbacks due";
+    NoCallbacks => "No tienes rellamadas agendadas.", "You have no callbacks scheduled.";
+    CallbackNow => "Hora de volver a llamar a {name}", "Time to call back {name}";
+    MarkDone => "Hecho", "Done";
+    OpenContact => "Abrir contacto", "Open contact";
+    CallNumber => "Llamar", "Call";
+    CallCampaign => "Campaña", "Campaign";
+    Launching => "Abriendo la interacción…", "Opening the interaction…";
+    CrmFrameTitle => "CRM del cliente", "Customer CRM";
+    Compact => "Compacta", "Compact";
+    FieldLabelD1 => "Nombre del campo d1 en la tipificación", "Name of the disposition's d1 field";
+    FieldLabelD2 => "Nombre del campo d2 en la tipificación", "Name of the disposition's d2 field";
+    CampaignTeams => "Equipos que la usan (ninguno marcado: todos)", "Teams that use it (none ticked: all)";
+    ErrForbidden => "Tu rol no permite hacer esto. Si lo necesitas, pídeselo a un administrador.", "Your role does not allow this. If you need it, ask an administrator.";
+    ErrNotFound => "Eso ya no existe o no pertenece a tus equipos. Recarga la página.", "That no longer exists or is not in your teams. Reload the page.";
+    ErrConflict => "Eso ya existe o cambió mientras tanto. Recarga e inténtalo de nuevo.", "That already exists or changed meanwhile. Reload and try again.";
+    ErrTooLarge => "Es demasiado grande para enviarlo. Acórtalo e inténtalo de nuevo.", "It is too large to send. Shorten it and try again.";
+    ErrBadRequest => "El pedido no se pudo leer. Recarga la página e inténtalo de nuevo.", "The request could not be read. Reload the page and try again.";
+    ErrInvalid => "Un valor no es válido. Revisa el formulario.", "A value is not valid. Check the form.";
+    ErrInvalidField => "Revisa «{field}»: el valor no es válido.", "Check “{field}”: the value is not valid.";
+    Name => "Nombre", "Name";
+    Cancel => "Cancelar", "Cancel";
+    NewContact => "Nuevo contacto", "New contact";
+    EditContact => "Editar contacto", "Edit contact";
+    Edit => "Editar", "Edit";
+    AttributesHelp => "Atributos (uno por línea: nombre: valor)", "Attributes (one per line: name: value)";
+    AttributesLine => "Línea {n} de los atributos: escribe nombre: valor.", "Attributes line {n}: write name: value.";
+    GoToDate => "Ir a la fecha", "Go to date";
+    WrapUpTime => "Tiempo tipificando", "Time in wrap-up";
+    Dial => "Marcar", "Dial";
+    DialTitle => "Llamar a un número", "Call a number";
+    DialKeys => "Teclado", "Keypad";
+    DialErase => "Borrar", "Erase";
+    DialEmpty => "Escribe el número a llamar.", "Type the number to call.";
+    DialCharacters => "Solo dígitos, espacios, - . / ( ) y un + al inicio.", "Only digits, spaces, - . / ( ) and a leading +.";
+    DialTooShort => "El número tiene menos de 3 dígitos.", "The number has fewer than 3 digits.";
+    DialTooLong => "El número tiene más de 15 dígitos.", "The number has more than 15 digits.";
+    DialNoCampaign => "Elige la campaña de la llamada.", "Choose the call's campaign.";
+    DialInvalidNumber => "Ese número no se puede marcar. Revísalo e inténtalo de nuevo.", "That number cannot be dialled. Check it and try again.";
+    CompactHint => "Una línea por actividad", "One line per activity";
+}
+
+messages! {
+    /// A string only the back office shows (board, agent log, admin, follow-ups): kept
+    /// out of [`Msg`] so the agent's bundle does not carry it (`Msg::text` holds every
+    /// string of its table).
+    enum OfficeMsg;
+    DeliveryLastUsed => "Último usado (escritorio abierto, si no email)", "Last used (open desktop, else email)";
     NewFollowUp => "Nuevo seguimiento", "New follow-up";
+    ExportAll => "Exportar todos (zip)", "Export all (zip)";
+    Export => "Exportar", "Export";
+    ImportZip => "Importar zip…", "Import zip…";
+    ImportedFollowUps => "Importados (inactivos hasta cargar sus secretos): {created}. Nombres ya usados, omitidos: {conflicts}.", "Imported (inactive until their secrets are entered): {created}. Names already taken, skipped: {conflicts}.";
     EditFollowUp => "Editar seguimiento", "Edit follow-up";
     NoFollowUps => "Aún no hay seguimientos.", "No follow-ups yet.";
     Active => "Activo", "Active";
@@ -153,14 +283,6 @@ messages! {
     Back => "Atrás", "Back";
     DryRun => "Probar (sin enviar)", "Dry run (sends nothing)";
     DryRunSummary => "Registros: {found} · notificaciones a enviar: {send}", "Records: {found} · notifications to send: {send}";
-    SearchHistory => "Buscar en el historial", "Search the history";
-    FilterByKind => "Filtrar por tipo", "Filter by kind";
-    AllKinds => "Todo", "All";
-    NewActivities => "1 nueva: ver la más reciente|{n} nuevas: ver las más recientes", "1 new: show it|{n} new: show the latest";
-    StatusPendingHint => "Se aplicará al terminar la llamada", "Applied when the call ends";
-    StatusCancelPending => "Cancelar el cambio pendiente", "Cancel the pending change";
-    StatusChangeFailed => "No se pudo cambiar el estado.", "Could not change the status.";
-    Board => "Tablero", "Board";
     BoardEmpty => "No hay agentes en tus equipos.", "There are no agents in your teams.";
     Agent => "Agente", "Agent";
     TimeInStatus => "Tiempo en estado", "Time in status";
@@ -182,95 +304,24 @@ messages! {
     Previous => "Anterior", "Previous";
     Next => "Siguiente", "Next";
     ConnectionEvents => "Eventos de conexión", "Connection events";
-    From => "Desde", "From";
-    To => "Hasta", "To";
     Apply => "Aplicar", "Apply";
     ExportCsv => "Exportar CSV", "Export CSV";
     ChartEmpty => "Sin tiempo registrado en estas fechas.", "No time recorded in this date range.";
     TimePerStatus => "Tiempo por estado y día", "Time per status per day";
-    LiveOn => "En vivo", "Live";
-    LiveOff => "Reconectando…", "Reconnecting…";
-    NoMatches => "Nada coincide con la búsqueda o el filtro.", "Nothing matches the search or filter.";
-    FirstPage => "Primera página", "First page";
-    PreviousPage => "Página anterior", "Previous page";
-    NextPage => "Página siguiente", "Next page";
-    LastPage => "Última página", "Last page";
-    Pages => "Páginas", "Pages";
-    PageOf => "Página {n} de {m}", "Page {n} of {m}";
-    AddNote => "Agregar nota", "Add note";
-    AddNotePlaceholder => "Escribe una nota sobre este contacto…", "Write a note about this contact…";
-    ConfirmDelete => "¿Eliminar esta actividad del historial?", "Delete this activity from the history?";
-    Delete => "Eliminar", "Delete";
-    Source => "Origen", "Source";
-    ShowSource => "Detalle de origen", "Source details";
-    When => "Fecha", "When";
     QueueLogTitle => "Eventos de llamadas (uContact)", "Call events (uContact)";
     QueueLogEmpty => "Sin eventos de llamadas en estas fechas.", "No call events in these dates.";
     QueueEvent => "Evento", "Event";
     Queue => "Cola / campaña", "Queue / campaign";
     CallId => "Llamada", "Call";
     QueueData => "Datos", "Data";
-    ConversationAttributes => "Datos de la conversación", "Conversation details";
-    CustomerAttributes => "Datos del cliente", "Customer details";
-    AttrPlan => "Plan", "Plan";
-    AttrSegment => "Segmento", "Segment";
-    AttrCity => "Ciudad", "City";
-    AttrDocumentId => "Documento", "ID document";
-    AttrBirthDate => "Fecha de nacimiento", "Date of birth";
-    AttrCustomerSince => "Cliente desde", "Customer since";
-    AttrLifetimeValue => "Valor del cliente", "Lifetime value";
-    AttrReason => "Motivo", "Reason";
-    AttrOrderId => "Pedido", "Order";
-    AttrPromisedDate => "Fecha prometida", "Promised date";
-    AttrAmount => "Importe", "Amount";
-    JustNow => "ahora", "just now";
-    Admin => "Administración", "Admin";
     AdminTitle => "Integración con el CRM y uContact", "CRM and uContact integration";
     AdminOnly => "Solo los administradores pueden ver esta página.", "Only administrators can see this page.";
     Saved => "Guardado.", "Saved.";
-    Save => "Guardar", "Save";
     CrmSettings => "CRM", "CRM";
-    CrmTemplate => "URL del CRM", "CRM URL";
     CrmTemplateHelp => "Variables: {phone}, {agent}, {campaign}, {guid} y cualquier dato del marcador.", "Placeholders: {phone}, {agent}, {campaign}, {guid} and any dialer-data key.";
-    CrmOrigins => "Otros orígenes permitidos del CRM (uno por línea)", "Further allowed CRM origins (one per line)";
-    UcontactOrigin => "Origen de uContact", "uContact origin";
     AgentStatusRelay => "Enviar a uContact el estado del agente (mensaje AGENT_STATUS, fuera del protocolo de uContact)", "Send the agent's status to uContact (AGENT_STATUS message, not in uContact's protocol)";
-    FrameSandbox => "Sandbox del marco del CRM (atributos allow-…, separados por espacios)", "CRM frame sandbox (allow-… tokens, space-separated)";
-    FrameAllow => "Permisos delegados al CRM (allow=, p. ej. clipboard-write microphone)", "Features delegated to the CRM (allow=, e.g. clipboard-write microphone)";
-    InteractionAssigned => "Interacción asignada", "Interaction assigned";
-    InteractionFinished => "Interacción finalizada", "Interaction finished";
     Campaigns => "Campañas y tipificaciones", "Campaigns and dispositions";
     RequireDisposition => "Exigir tipificación antes de la próxima llamada", "Require a disposition before the next call";
-    DispositionTree => "Árbol de tipificaciones (dos espacios por nivel, hasta 3 niveles; «[callback]» al final de una línea pide agendar una rellamada)", "Disposition tree (two spaces per level, up to 3 levels; «[callback]» at the end of a line asks to schedule a callback)";
-    OpenContacts => "Contactos abiertos", "Open contacts";
-    CloseTab => "Cerrar pestaña", "Close tab";
-    Dismiss => "Descartar", "Dismiss";
-    InCall => "En llamada", "In call";
-    Duration => "Duración", "Duration";
-    HangUp => "Colgar", "Hang up";
-    WrapUp => "Tipificar la llamada", "Wrap up the call";
-    Level1 => "Nivel 1", "Level 1";
-    Level2 => "Nivel 2", "Level 2";
-    Level3 => "Nivel 3", "Level 3";
-    Comment => "Comentario", "Comment";
-    SaveDisposition => "Guardar tipificación", "Save disposition";
-    CallbackAt => "Volver a llamar el", "Call back on";
-    CallbackNote => "Nota para la rellamada", "Callback note";
-    CallbackInPast => "Elige un momento posterior a ahora.", "Choose a time later than now.";
-    Callbacks => "Rellamadas", "Callbacks";
-    CallbacksDue => "{n} rellamada pendiente|{n} rellamadas pendientes", "{n} callback due|{n} callbacks due";
-    NoCallbacks => "No tienes rellamadas agendadas.", "You have no callbacks scheduled.";
-    CallbackNow => "Hora de volver a llamar a {name}", "Time to call back {name}";
-    MarkDone => "Hecho", "Done";
-    OpenContact => "Abrir contacto", "Open contact";
-    CallNumber => "Llamar", "Call";
-    CallCampaign => "Campaña", "Campaign";
-    Launching => "Abriendo la interacción…", "Opening the interaction…";
-    CrmFrameTitle => "CRM del cliente", "Customer CRM";
-    Compact => "Compacta", "Compact";
-    FieldLabelD1 => "Nombre del campo d1 en la tipificación", "Name of the disposition's d1 field";
-    FieldLabelD2 => "Nombre del campo d2 en la tipificación", "Name of the disposition's d2 field";
-    CampaignTeams => "Equipos que la usan (ninguno marcado: todos)", "Teams that use it (none ticked: all)";
     LongPause => "Pausa larga", "Long pause";
     BoardTotals => "Agentes por estado", "Agents per status";
     AllTeams => "Todos los equipos", "All teams";
@@ -278,36 +329,9 @@ messages! {
     SortName => "Nombre", "Name";
     SortLongest => "Más tiempo en el estado", "Longest in status";
     PauseLimit => "Pausa larga desde (min)", "Long pause from (min)";
-    ErrForbidden => "Tu rol no permite hacer esto. Si lo necesitas, pídeselo a un administrador.", "Your role does not allow this. If you need it, ask an administrator.";
-    ErrNotFound => "Eso ya no existe o no pertenece a tus equipos. Recarga la página.", "That no longer exists or is not in your teams. Reload the page.";
-    ErrConflict => "Eso ya existe o cambió mientras tanto. Recarga e inténtalo de nuevo.", "That already exists or changed meanwhile. Reload and try again.";
-    ErrTooLarge => "Es demasiado grande para enviarlo. Acórtalo e inténtalo de nuevo.", "It is too large to send. Shorten it and try again.";
-    ErrBadRequest => "El pedido no se pudo leer. Recarga la página e inténtalo de nuevo.", "The request could not be read. Reload the page and try again.";
-    ErrInvalid => "Un valor no es válido. Revisa el formulario.", "A value is not valid. Check the form.";
-    ErrInvalidField => "Revisa «{field}»: el valor no es válido.", "Check “{field}”: the value is not valid.";
     RangeTooLong => "El rango tiene más de {n} días. Acórtalo para ver el gráfico.", "The range is longer than {n} days. Shorten it to see the chart.";
     TimePerStatusWeek => "Tiempo por estado, por semana (desde el lunes indicado)", "Time per status, by week (from the Monday shown)";
     TimePerStatusMonth => "Tiempo por estado, por mes", "Time per status, by month";
-    Name => "Nombre", "Name";
-    Cancel => "Cancelar", "Cancel";
-    NewContact => "Nuevo contacto", "New contact";
-    EditContact => "Editar contacto", "Edit contact";
-    Edit => "Editar", "Edit";
-    AttributesHelp => "Atributos (uno por línea: nombre: valor)", "Attributes (one per line: name: value)";
-    AttributesLine => "Línea {n} de los atributos: escribe nombre: valor.", "Attributes line {n}: write name: value.";
-    GoToDate => "Ir a la fecha", "Go to date";
-    WrapUpTime => "Tiempo tipificando", "Time in wrap-up";
-    Dial => "Marcar", "Dial";
-    DialTitle => "Llamar a un número", "Call a number";
-    DialKeys => "Teclado", "Keypad";
-    DialErase => "Borrar", "Erase";
-    DialEmpty => "Escribe el número a llamar.", "Type the number to call.";
-    DialCharacters => "Solo dígitos, espacios, - . / ( ) y un + al inicio.", "Only digits, spaces, - . / ( ) and a leading +.";
-    DialTooShort => "El número tiene menos de 3 dígitos.", "The number has fewer than 3 digits.";
-    DialTooLong => "El número tiene más de 15 dígitos.", "The number has more than 15 digits.";
-    DialNoCampaign => "Elige la campaña de la llamada.", "Choose the call's campaign.";
-    DialInvalidNumber => "Ese número no se puede marcar. Revísalo e inténtalo de nuevo.", "That number cannot be dialled. Check it and try again.";
-    CompactHint => "Una línea por actividad", "One line per activity";
 }
 
 /// The current UI language, shared through context.
@@ -318,13 +342,13 @@ pub struct I18n {
 
 impl I18n {
     /// A reactive read: views re-render when the language changes.
-    pub fn t(&self, msg: Msg) -> &'static str {
+    pub fn t(&self, msg: impl Text) -> &'static str {
         msg.text(self.locale.get())
     }
 
     /// A counted message: its plural form for `n` (a message may hold `one|other`
     /// forms, chosen by the language's plural rules) with `{n}` grouped by thousands.
-    pub fn tn(&self, msg: Msg, n: impl Into<u64>) -> String {
+    pub fn tn(&self, msg: impl Text, n: impl Into<u64>) -> String {
         let n = n.into();
         let locale = self.locale.get();
         plural_form(msg.text(locale), is_one(locale, n)).replace("{n}", &self.count(n))
@@ -410,5 +434,10 @@ mod tests {
         assert_eq!(Msg::SignIn.text(Locale::Es), "Entrar");
         assert_eq!(Msg::SignIn.text(Locale::En), "Sign in");
         assert_eq!(Msg::AppName.text(Locale::Es), Msg::AppName.text(Locale::En));
+        assert_eq!(OfficeMsg::RunNow.text(Locale::En), "Run now");
+        assert_ne!(
+            OfficeMsg::RunNow.text(Locale::Es),
+            OfficeMsg::RunNow.text(Locale::En)
+        );
     }
 }

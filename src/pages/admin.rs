@@ -10,7 +10,7 @@ use leptos::task::spawn_local;
 use crate::api;
 use crate::bridge::use_bridge;
 use crate::components::error::describe_for_admin;
-use crate::i18n::{Msg, use_i18n};
+use crate::i18n::{Msg, OfficeMsg, Text, use_i18n};
 use crate::session::use_session;
 
 /// Ends a line whose disposition schedules a callback.
@@ -77,7 +77,10 @@ pub fn format_tree(nodes: &[DispositionNode]) -> String {
 
 /// An admin page: its title, and its content for admins only (others read why not).
 #[component]
-pub fn AdminSection(title: Msg, children: ChildrenFn) -> impl IntoView {
+pub fn AdminSection<M: Text + Send + Sync + 'static>(
+    title: M,
+    children: ChildrenFn,
+) -> impl IntoView {
     let i18n = use_i18n();
     let session = use_session();
     let is_admin = move || {
@@ -88,7 +91,7 @@ pub fn AdminSection(title: Msg, children: ChildrenFn) -> impl IntoView {
     view! {
         <section class="page admin-page">
             <h1>{move || i18n.t(title)}</h1>
-            <Show when=is_admin fallback=move || view! { <p class="notice notice-error" role="alert">{i18n.t(Msg::AdminOnly)}</p> }>
+            <Show when=is_admin fallback=move || view! { <p class="notice notice-error" role="alert">{i18n.t(OfficeMsg::AdminOnly)}</p> }>
                 {children()}
             </Show>
         </section>
@@ -98,7 +101,7 @@ pub fn AdminSection(title: Msg, children: ChildrenFn) -> impl IntoView {
 #[component]
 pub fn AdminPage() -> impl IntoView {
     view! {
-        <AdminSection title=Msg::AdminTitle>
+        <AdminSection title=OfficeMsg::AdminTitle>
             <CrmSettingsForm />
             <CampaignsForm />
         </AdminSection>
@@ -147,7 +150,7 @@ fn CrmSettingsForm() -> impl IntoView {
             match api::put::<_, CrmSettings>("/crm/settings", &body).await {
                 Ok(saved) => {
                     bridge.settings.set(Some(saved));
-                    status.set(Some((true, i18n.t(Msg::Saved).to_string())));
+                    status.set(Some((true, i18n.t(OfficeMsg::Saved).to_string())));
                 }
                 Err(e) => status.set(Some((false, describe_for_admin(&e, |m| i18n.t(m))))),
             }
@@ -155,12 +158,12 @@ fn CrmSettingsForm() -> impl IntoView {
     };
     view! {
         <form class="admin-form" id="crm-settings-form" on:submit=save>
-            <h2>{move || i18n.t(Msg::CrmSettings)}</h2>
+            <h2>{move || i18n.t(OfficeMsg::CrmSettings)}</h2>
             <label for="crm-template">{move || i18n.t(Msg::CrmTemplate)}</label>
             <input id="crm-template" class="input" prop:value=template
                 placeholder="https://crm.example/customers?searchByPhoneNumber={phone}"
                 on:input=move |ev| template.set(event_target_value(&ev)) />
-            <p class="muted small">{move || i18n.t(Msg::CrmTemplateHelp)}</p>
+            <p class="muted small">{move || i18n.t(OfficeMsg::CrmTemplateHelp)}</p>
             <label for="crm-origins">{move || i18n.t(Msg::CrmOrigins)}</label>
             <textarea id="crm-origins" class="input" rows="2" prop:value=origins
                 on:input=move |ev| origins.set(event_target_value(&ev))></textarea>
@@ -169,7 +172,7 @@ fn CrmSettingsForm() -> impl IntoView {
                 on:input=move |ev| ucontact.set(event_target_value(&ev)) />
             <label class="check"><input type="checkbox" id="agent-status-relay" prop:checked=relay
                 on:change=move |ev| relay.set(event_target_checked(&ev)) />
-                {move || i18n.t(Msg::AgentStatusRelay)}</label>
+                {move || i18n.t(OfficeMsg::AgentStatusRelay)}</label>
             <label for="frame-sandbox">{move || i18n.t(Msg::FrameSandbox)}</label>
             <input id="frame-sandbox" class="input mono" prop:value=sandbox
                 on:input=move |ev| sandbox.set(event_target_value(&ev)) />
@@ -230,7 +233,7 @@ fn CampaignsForm() -> impl IntoView {
                         cs.push(saved);
                         cs.sort_by(|a, b| a.name.cmp(&b.name));
                     });
-                    status.set(Some((true, i18n.t(Msg::Saved).to_string())));
+                    status.set(Some((true, i18n.t(OfficeMsg::Saved).to_string())));
                 }
                 Err(e) => status.set(Some((false, describe_for_admin(&e, |m| i18n.t(m))))),
             }
@@ -238,7 +241,7 @@ fn CampaignsForm() -> impl IntoView {
     };
     view! {
         <form class="admin-form" id="campaign-form" on:submit=save>
-            <h2>{move || i18n.t(Msg::Campaigns)}</h2>
+            <h2>{move || i18n.t(OfficeMsg::Campaigns)}</h2>
             <ul class="chips">
                 {move || bridge.campaigns.get().into_iter().map(|c| {
                     let label = c.name.clone();
@@ -250,7 +253,7 @@ fn CampaignsForm() -> impl IntoView {
                 on:input=move |ev| name.set(event_target_value(&ev)) />
             <label class="check"><input type="checkbox" id="campaign-required" prop:checked=required
                 on:change=move |ev| required.set(event_target_checked(&ev)) />
-                {move || i18n.t(Msg::RequireDisposition)}</label>
+                {move || i18n.t(OfficeMsg::RequireDisposition)}</label>
             <label for="campaign-tree">{move || i18n.t(Msg::DispositionTree)}</label>
             <textarea id="campaign-tree" class="input mono" rows="8" prop:value=tree
                 placeholder="Venta\n  Plan anual\n  Plan mensual\nNo interesado"

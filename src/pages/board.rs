@@ -13,7 +13,7 @@ use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 use crate::api::{self, ApiError};
 use crate::components::error::ErrorNotice;
 use crate::components::time::{Time, elapsed};
-use crate::i18n::{Msg, use_i18n};
+use crate::i18n::{Msg, OfficeMsg, use_i18n};
 use crate::live::use_live;
 use agentdesk_protocol::chart::{Bucket, MAX_CHART_DAYS, RangeProblem, bucketed, range_problem};
 
@@ -90,7 +90,7 @@ pub fn BoardPage() -> impl IntoView {
                 // Not allowed is an answer, not a failure: say who the board is for,
                 // without a Retry that cannot help.
                 if e.code() == Some(agentdesk_protocol::ErrorCode::Forbidden) {
-                    view! { <p class="notice" id="board-forbidden" role="status">{move || i18n.t(Msg::BoardForbidden)}</p> }.into_any()
+                    view! { <p class="notice" id="board-forbidden" role="status">{move || i18n.t(OfficeMsg::BoardForbidden)}</p> }.into_any()
                 } else {
                     view! { <ErrorNotice error=e retry=Callback::new(move |_| load()) /> }.into_any()
                 }
@@ -98,7 +98,7 @@ pub fn BoardPage() -> impl IntoView {
             // Redrawn only when the board appears or empties: the grid keeps its
             // filters across the live refetches.
             {move || match body.get() {
-                Body::Empty => view! { <p class="muted">{move || i18n.t(Msg::BoardEmpty)}</p> }.into_any(),
+                Body::Empty => view! { <p class="muted">{move || i18n.t(OfficeMsg::BoardEmpty)}</p> }.into_any(),
                 Body::Grid => view! { <BoardGrid board=board /> }.into_any(),
                 Body::Failed => ().into_any(),
                 Body::Loading => view! { <p class="muted" aria-busy="true">{move || i18n.t(Msg::Loading)}</p> }.into_any(),
@@ -208,7 +208,7 @@ pub fn AgentLogPage() -> impl IntoView {
         let defs = defs.get();
         log.get().map(|r| match r {
             Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
-            Ok(p) if p.items.is_empty() => view! { <p class="muted" id="log-empty">{move || i18n.t(Msg::LogEmpty)}</p> }.into_any(),
+            Ok(p) if p.items.is_empty() => view! { <p class="muted" id="log-empty">{move || i18n.t(OfficeMsg::LogEmpty)}</p> }.into_any(),
             Ok(p) => {
                 let go_page = go_page.clone();
                 let rows = p
@@ -221,18 +221,18 @@ pub fn AgentLogPage() -> impl IntoView {
                                 <td><Time at=e.at full=true /></td>
                                 // In words; uContact's code (as in the CSV) on hover.
                                 <td class="log-type" title=e.kind.as_str()>{i18n.t(match e.kind {
-                                    ConnectionEventType::StatusChanged => Msg::EventStatusChanged,
-                                    ConnectionEventType::Acd => Msg::EventAcd,
-                                    ConnectionEventType::StatusChangedUser => Msg::EventStatusChangedUser,
+                                    ConnectionEventType::StatusChanged => OfficeMsg::EventStatusChanged,
+                                    ConnectionEventType::Acd => OfficeMsg::EventAcd,
+                                    ConnectionEventType::StatusChangedUser => OfficeMsg::EventStatusChangedUser,
                                 })}</td>
                                 <td>
                                     <span class="status-dot" style:background-color=color.clone()></span>
                                     " " {label} <span class="muted small">{format!(" ({})", e.value)}</span>
                                 </td>
                                 <td class="log-reason" title=e.reason.map(|r| r.as_str())>{e.reason.map(|r| i18n.t(match r {
-                                    DisconnectReason::Logout => Msg::ReasonLogout,
-                                    DisconnectReason::Timeout => Msg::ReasonTimeout,
-                                    DisconnectReason::Network => Msg::ReasonNetwork,
+                                    DisconnectReason::Logout => OfficeMsg::ReasonLogout,
+                                    DisconnectReason::Timeout => OfficeMsg::ReasonTimeout,
+                                    DisconnectReason::Network => OfficeMsg::ReasonNetwork,
                                 })).unwrap_or("")}</td>
                                 <td><code class="small">{e.session_id}</code></td>
                             </tr>
@@ -245,20 +245,20 @@ pub fn AgentLogPage() -> impl IntoView {
                 view! {
                     <table class="data-table" id="log-table">
                         <thead><tr>
-                            <th scope="col">{move || i18n.t(Msg::Date)}</th>
-                            <th scope="col">{move || i18n.t(Msg::EventType)}</th>
-                            <th scope="col">{move || i18n.t(Msg::EventValue)}</th>
-                            <th scope="col">{move || i18n.t(Msg::DisconnectReason)}</th>
-                            <th scope="col">{move || i18n.t(Msg::SessionId)}</th>
+                            <th scope="col">{move || i18n.t(OfficeMsg::Date)}</th>
+                            <th scope="col">{move || i18n.t(OfficeMsg::EventType)}</th>
+                            <th scope="col">{move || i18n.t(OfficeMsg::EventValue)}</th>
+                            <th scope="col">{move || i18n.t(OfficeMsg::DisconnectReason)}</th>
+                            <th scope="col">{move || i18n.t(OfficeMsg::SessionId)}</th>
                         </tr></thead>
                         <tbody>{rows}</tbody>
                     </table>
                     <nav class="pager" aria-label=move || i18n.t(Msg::Pages)>
                         <button class="btn btn-small" disabled={cur <= 1}
-                            on:click=move |_| prev(from(), to(), Some(cur - 1))>{move || i18n.t(Msg::Previous)}</button>
+                            on:click=move |_| prev(from(), to(), Some(cur - 1))>{move || i18n.t(OfficeMsg::Previous)}</button>
                         <span id="log-page">{format!("{cur} / {pages} · {}", p.total)}</span>
                         <button class="btn btn-small" disabled={cur >= pages}
-                            on:click=move |_| next(from(), to(), Some(cur + 1))>{move || i18n.t(Msg::Next)}</button>
+                            on:click=move |_| next(from(), to(), Some(cur + 1))>{move || i18n.t(OfficeMsg::Next)}</button>
                     </nav>
                 }
                 .into_any()
@@ -270,7 +270,7 @@ pub fn AgentLogPage() -> impl IntoView {
             <header class="page-header">
                 <div>
                     <A href="/board">{move || format!("← {}", i18n.t(Msg::Board))}</A>
-                    <h1>{move || if agent_name.with(String::is_empty) { i18n.t(Msg::ConnectionEvents).to_string() } else { format!("{} · {}", i18n.t(Msg::ConnectionEvents), agent_name.get()) }}</h1>
+                    <h1>{move || if agent_name.with(String::is_empty) { i18n.t(OfficeMsg::ConnectionEvents).to_string() } else { format!("{} · {}", i18n.t(OfficeMsg::ConnectionEvents), agent_name.get()) }}</h1>
                 </div>
                 <form class="range-form" on:submit=move |ev: leptos::ev::SubmitEvent| {
                     ev.prevent_default();
@@ -292,12 +292,12 @@ pub fn AgentLogPage() -> impl IntoView {
                 }>
                     <label>{move || i18n.t(Msg::From)}<input type="date" id="log-from" class="input" prop:value=from /></label>
                     <label>{move || i18n.t(Msg::To)}<input type="date" id="log-to" class="input" prop:value=to /></label>
-                    <button class="btn" type="submit" id="log-apply">{move || i18n.t(Msg::Apply)}</button>
-                    <button class="btn" type="button" id="log-export" on:click=export>{move || i18n.t(Msg::ExportCsv)}</button>
+                    <button class="btn" type="submit" id="log-apply">{move || i18n.t(OfficeMsg::Apply)}</button>
+                    <button class="btn" type="button" id="log-export" on:click=export>{move || i18n.t(OfficeMsg::ExportCsv)}</button>
                     <p class="field-error" id="log-range-error" role="alert" hidden=move || range_error.get().is_none()>
                         {move || range_error.get().map(|p| match p {
-                            RangeProblem::Inverted => i18n.t(Msg::RangeInverted).to_string(),
-                            RangeProblem::TooLong => i18n.tn(Msg::RangeTooLong, MAX_CHART_DAYS as u64),
+                            RangeProblem::Inverted => i18n.t(OfficeMsg::RangeInverted).to_string(),
+                            RangeProblem::TooLong => i18n.tn(OfficeMsg::RangeTooLong, MAX_CHART_DAYS as u64),
                         })}
                     </p>
                 </form>
@@ -318,20 +318,9 @@ fn download(name: &str, text: &str) {
     let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
     let opts = web_sys::BlobPropertyBag::new();
     opts.set_type("text/csv;charset=utf-8");
-    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts) else {
-        return;
-    };
-    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
-        return;
-    };
-    if let Ok(a) = document().create_element("a") {
-        let _ = a.set_attribute("href", &url);
-        let _ = a.set_attribute("download", name);
-        if let Ok(a) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(a) {
-            a.click();
-        }
+    if let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts) {
+        crate::pages::save_file(name, &blob);
     }
-    let _ = web_sys::Url::revoke_object_url(&url);
 }
 
 /// Stacked bars, one per day, of the time spent in each status (SVG, no chart library).
@@ -353,7 +342,8 @@ fn StatusChart(
             Some(Ok(st)) => st,
         };
         if st.days.is_empty() {
-            return view! { <p class="muted">{move || i18n.t(Msg::ChartEmpty)}</p> }.into_any();
+            return view! { <p class="muted">{move || i18n.t(OfficeMsg::ChartEmpty)}</p> }
+                .into_any();
         }
         // A long range is drawn by week or month: never more than ~31 bars.
         let day = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
@@ -369,9 +359,9 @@ fn StatusChart(
         };
         st.days = bucketed(&st.days, bucket);
         let (caption, label_format) = match bucket {
-            Bucket::Day => (Msg::TimePerStatus, "%d/%m"),
-            Bucket::Week => (Msg::TimePerStatusWeek, "%d/%m"),
-            Bucket::Month => (Msg::TimePerStatusMonth, "%m/%Y"),
+            Bucket::Day => (OfficeMsg::TimePerStatus, "%d/%m"),
+            Bucket::Week => (OfficeMsg::TimePerStatusWeek, "%d/%m"),
+            Bucket::Month => (OfficeMsg::TimePerStatusMonth, "%m/%Y"),
         };
         let max = st
             .days
@@ -423,7 +413,7 @@ fn StatusChart(
             <figure class="status-chart" id="status-chart" data-bucket=format!("{bucket:?}").to_lowercase()>
                 <figcaption>{move || i18n.t(caption)}</figcaption>
                 <svg viewBox=format!("0 0 {width} {}", h + 20.0) width=width height=h + 20.0 role="img"
-                    aria-label=move || i18n.t(Msg::TimePerStatus)>{bars}</svg>
+                    aria-label=move || i18n.t(OfficeMsg::TimePerStatus)>{bars}</svg>
                 <ul class="chart-legend">{legend}</ul>
             </figure>
         }

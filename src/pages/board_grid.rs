@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::components::time::{since, use_clock};
-use crate::i18n::{Msg, use_i18n};
+use crate::i18n::{Msg, OfficeMsg, use_i18n};
 use crate::nav::NavLink;
 use crate::status::{describe, use_my_status};
 
@@ -183,7 +183,7 @@ pub fn BoardGrid(board: RwSignal<Option<Board>>) -> impl IntoView {
                             </span>
                             {pending.map(|p| view! { <span class="status-pending">{format!("→ {p}")}</span> })}
                             <Show when=move || overdue.get()>
-                                <span class="badge bad long-pause">{move || i18n.t(Msg::LongPause)}</span>
+                                <span class="badge bad long-pause">{move || i18n.t(OfficeMsg::LongPause)}</span>
                             </Show>
                         </td>
                         <td class="num">{move || since(since_at, now.get())}</td>
@@ -208,7 +208,7 @@ pub fn BoardGrid(board: RwSignal<Option<Board>>) -> impl IntoView {
     };
     view! {
         <div class="board-tools">
-            <div class="kind-chips" id="board-totals" role="group" aria-label=move || i18n.t(Msg::BoardTotals)>
+            <div class="kind-chips" id="board-totals" role="group" aria-label=move || i18n.t(OfficeMsg::BoardTotals)>
                 {chips}
             </div>
             <label>{move || i18n.t(Msg::Team)}
@@ -216,23 +216,23 @@ pub fn BoardGrid(board: RwSignal<Option<Board>>) -> impl IntoView {
                     let t = event_target_value(&ev).parse::<i64>().ok();
                     view.update(|v| v.team = t);
                 }>
-                    <option value="">{move || i18n.t(Msg::AllTeams)}</option>
+                    <option value="">{move || i18n.t(OfficeMsg::AllTeams)}</option>
                     {move || teams().into_iter().map(|(id, name)| view! {
                         <option value=id prop:selected=move || view.with(|v| v.team == Some(id))>{name}</option>
                     }).collect_view()}
                 </select>
             </label>
-            <label>{move || i18n.t(Msg::SortBy)}
+            <label>{move || i18n.t(OfficeMsg::SortBy)}
                 <select class="input" id="board-sort" on:change=move |ev| {
                     let s = Sort::parse(&event_target_value(&ev));
                     view.update(|v| v.sort = s);
                 }>
-                    <option value="name">{move || i18n.t(Msg::SortName)}</option>
+                    <option value="name">{move || i18n.t(OfficeMsg::SortName)}</option>
                     <option value="status">{move || i18n.t(Msg::Status)}</option>
-                    <option value="longest">{move || i18n.t(Msg::SortLongest)}</option>
+                    <option value="longest">{move || i18n.t(OfficeMsg::SortLongest)}</option>
                 </select>
             </label>
-            <label>{move || i18n.t(Msg::PauseLimit)}
+            <label>{move || i18n.t(OfficeMsg::PauseLimit)}
                 <input class="input" id="board-pause-limit" type="number" min="1" max="480"
                     prop:value=move || limit.get().to_string()
                     on:change=move |ev| {
@@ -249,10 +249,10 @@ pub fn BoardGrid(board: RwSignal<Option<Board>>) -> impl IntoView {
         <table class="data-table" id="board-table">
             <thead>
                 <tr>
-                    <th scope="col">{move || i18n.t(Msg::Agent)}</th>
+                    <th scope="col">{move || i18n.t(OfficeMsg::Agent)}</th>
                     <th scope="col">{move || i18n.t(Msg::Status)}</th>
-                    <th scope="col">{move || i18n.t(Msg::TimeInStatus)}</th>
-                    <th scope="col">{move || i18n.t(Msg::CurrentCall)}</th>
+                    <th scope="col">{move || i18n.t(OfficeMsg::TimeInStatus)}</th>
+                    <th scope="col">{move || i18n.t(OfficeMsg::CurrentCall)}</th>
                 </tr>
             </thead>
             <tbody>{body}</tbody>

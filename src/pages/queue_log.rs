@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use crate::api::{self, ApiError};
 use crate::components::error::ErrorNotice;
 use crate::components::time::Time;
-use crate::i18n::{Msg, use_i18n};
+use crate::i18n::{Msg, OfficeMsg, use_i18n};
 
 /// `range`: the (from, to) dates the log above shows; `None` until it has loaded.
 #[component]
@@ -57,30 +57,30 @@ pub fn AgentQueueLog(user_id: i64, range: RwSignal<Option<(String, String)>>) ->
         view! {
             <table class="data-table" id="queue-log-table">
                 <thead><tr>
-                    <th scope="col">{move || i18n.t(Msg::Date)}</th>
-                    <th scope="col">{move || i18n.t(Msg::QueueEvent)}</th>
-                    <th scope="col">{move || i18n.t(Msg::Queue)}</th>
-                    <th scope="col">{move || i18n.t(Msg::CallId)}</th>
-                    <th scope="col">{move || i18n.t(Msg::QueueData)}</th>
+                    <th scope="col">{move || i18n.t(OfficeMsg::Date)}</th>
+                    <th scope="col">{move || i18n.t(OfficeMsg::QueueEvent)}</th>
+                    <th scope="col">{move || i18n.t(OfficeMsg::Queue)}</th>
+                    <th scope="col">{move || i18n.t(OfficeMsg::CallId)}</th>
+                    <th scope="col">{move || i18n.t(OfficeMsg::QueueData)}</th>
                 </tr></thead>
                 <tbody>{body}</tbody>
             </table>
             <nav class="pager" aria-label=move || i18n.t(Msg::Pages)>
                 <button class="btn btn-small" disabled={cur <= 1}
-                    on:click=move |_| page.set(cur - 1)>{move || i18n.t(Msg::Previous)}</button>
+                    on:click=move |_| page.set(cur - 1)>{move || i18n.t(OfficeMsg::Previous)}</button>
                 <span id="queue-log-page">{format!("{cur} / {pages} · {total}")}</span>
                 <button class="btn btn-small" disabled={cur >= pages}
-                    on:click=move |_| page.set(cur + 1)>{move || i18n.t(Msg::Next)}</button>
+                    on:click=move |_| page.set(cur + 1)>{move || i18n.t(OfficeMsg::Next)}</button>
             </nav>
         }
     };
     view! {
         <section class="queue-log" aria-labelledby="queue-log-title">
-            <h2 id="queue-log-title">{move || i18n.t(Msg::QueueLogTitle)}</h2>
+            <h2 id="queue-log-title">{move || i18n.t(OfficeMsg::QueueLogTitle)}</h2>
             {move || match rows.get() {
                 None | Some(None) => view! { <p class="muted" aria-busy="true">{move || i18n.t(Msg::Loading)}</p> }.into_any(),
                 Some(Some(Err::<_, ApiError>(e))) => view! { <ErrorNotice error=e /> }.into_any(),
-                Some(Some(Ok(p))) if p.items.is_empty() => view! { <p class="muted" id="queue-log-empty">{move || i18n.t(Msg::QueueLogEmpty)}</p> }.into_any(),
+                Some(Some(Ok(p))) if p.items.is_empty() => view! { <p class="muted" id="queue-log-empty">{move || i18n.t(OfficeMsg::QueueLogEmpty)}</p> }.into_any(),
                 Some(Some(Ok(p))) => table(p).into_any(),
             }}
         </section>

@@ -145,6 +145,34 @@ async fn an_admin_builds_a_follow_up_and_the_agent_is_notified_live_with_the_con
                 t.contains("notified 1")
             })
             .await?;
+
+            // Import through the back office: an archive holding this follow-up (its
+            // name is taken: skipped) and a copy under a new name (created inactive).
+            let exported = reqwest::Client::new()
+                .get(format!("{}/api/v1/followups/export", h.base))
+                .bearer_auth(h.api_token("admin", "demo1234").await?)
+                .send()
+                .await?
+                .bytes()
+                .await?;
+            let specs = agentdesk_server::followups::archive::read(&exported)
+                .map_err(|p| anyhow::anyhow!("{p:?}"))?;
+            let mut copy = specs[0].clone();
+            copy.name = "Pending approval (copy)".into();
+            let dir = tempfile::tempdir()?;
+            let zip = dir.path().join("followups.zip");
+            std::fs::write(
+                &zip,
+                agentdesk_server::followups::archive::write(&[specs[0].clone(), copy])?,
+            )?;
+            h.upload("#followup-import", &zip).await?;
+            h.wait_text(".admin-form [role=status]", |t| {
+                t.contains("Imported")
+                    && t.contains("Pending approval (copy)")
+                    && t.contains("skipped: Pending approval.")
+            })
+            .await?;
+            h.wait_count("#followups-table tr", 2).await?;
             agent.assert_no_app_errors().await?;
             h.assert_no_app_errors().await?;
             anyhow::Ok(())

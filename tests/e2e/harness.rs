@@ -346,6 +346,13 @@ impl Browser {
         Ok(())
     }
 
+    /// Choose the file at `path` in the file input `css`, as a user picking it would.
+    pub async fn upload(&self, css: &str, path: &std::path::Path) -> anyhow::Result<()> {
+        let el = self.element(css).await?;
+        wd("choose a file", el.send_keys(&path.display().to_string())).await?;
+        Ok(())
+    }
+
     pub async fn click(&self, css: &str) -> anyhow::Result<()> {
         let el = self.element(css).await?;
         // Centre it first: the driver would scroll it to the very top, under the

@@ -5,13 +5,13 @@
 //! (`protocol::followup`), and the step holding a refused field is shown.
 
 use agentdesk_protocol::TeamRef;
-use agentdesk_protocol::followup::{DryRun, FollowUp, FollowUpRun, FollowUpSpec};
+use agentdesk_protocol::followup::{DryRun, FollowUp, FollowUpRun, FollowUpSpec, ImportReport};
 use leptos::prelude::*;
 
 use crate::api;
 use crate::components::error::describe_for_admin;
 use crate::components::time::Time;
-use crate::i18n::{Msg, use_i18n};
+use crate::i18n::{I18n, Msg, OfficeMsg, use_i18n};
 use crate::pages::admin::AdminSection;
 use crate::task::Scope;
 
@@ -47,7 +47,10 @@ fn FollowUpsAdmin() -> impl IntoView {
         scope.spawn(async move {
             match api::post::<_, FollowUpRun>(&format!("/followups/{id}/run"), &()).await {
                 Ok(run) => {
-                    status.set(Some((true, run_summary(i18n.t(Msg::RunSummary), &run))));
+                    status.set(Some((
+                        true,
+                        run_summary(i18n.t(OfficeMsg::RunSummary), &run),
+                    )));
                     load();
                 }
                 Err(e) => status.set(Some((false, describe_for_admin(&e, |m| i18n.t(m))))),
@@ -56,7 +59,7 @@ fn FollowUpsAdmin() -> impl IntoView {
     };
     let remove = move |id: i64| {
         let confirmed = window()
-            .confirm_with_message(i18n.t(Msg::ConfirmDeleteFollowUp))
+            .confirm_with_message(i18n.t(OfficeMsg::ConfirmDeleteFollowUp))
             .unwrap_or(false);
         if !confirmed {
             return;
@@ -68,23 +71,73 @@ fn FollowUpsAdmin() -> impl IntoView {
             }
         });
     };
+    // Export: the archive the server writes, saved by the browser (all, or one).
+    let export = move |ids: Option<i64>, name: String| {
+        scope.spawn(async move {
+            let path = match ids {
+                Some(id) => format!("/followups/export?ids={id}"),
+                None => "/followups/export".to_string(),
+            };
+            match api::get_blob(&path).await {
+                Ok(blob) => crate::pages::save_file(&name, &blob),
+                Err(e) => status.set(Some((false, describe_for_admin(&e, |m| i18n.t(m))))),
+            }
+        });
+    };
+    // Import: the chosen file's bytes as they are; the server checks every file in it
+    // before creating anything and says what it created and what it skipped.
+    let import = move |ev: leptos::ev::Event| {
+        let input: web_sys::HtmlInputElement = event_target(&ev);
+        let Some(file) = input.files().and_then(|f| f.get(0)) else {
+            return;
+        };
+        input.set_value("");
+        status.set(Some((true, i18n.t(Msg::Loading).to_string())));
+        scope.spawn(async move {
+            match api::post_file::<ImportReport>("/followups/import", &file, "application/zip")
+                .await
+            {
+                Ok(r) => {
+                    let names = |v: Vec<String>| {
+                        if v.is_empty() {
+                            "—".to_string()
+                        } else {
+                            v.join(", ")
+                        }
+                    };
+                    let text = i18n
+                        .t(OfficeMsg::ImportedFollowUps)
+                        .replace(
+                            "{created}",
+                            &names(r.created.into_iter().map(|c| c.name).collect()),
+                        )
+                        .replace("{conflicts}", &names(r.conflicts));
+                    status.set(Some((true, text)));
+                    load();
+                }
+                Err(e) => status.set(Some((false, describe_for_admin(&e, |m| i18n.t(m))))),
+            }
+        });
+    };
     let row = move |f: FollowUp| {
         let id = f.id;
+        let file_name = format!("{}.zip", f.spec.name);
         let edit_spec = f.clone();
         view! {
             <tr data-followup-id=id>
                 <td>{f.spec.name.clone()}</td>
-                <td>{move || i18n.t(if f.spec.active { Msg::Active } else { Msg::Inactive })}
-                    {f.needs_secrets.then(|| view! { " · " <span class="badge warn">{move || i18n.t(Msg::NeedsSecrets)}</span> })}</td>
+                <td>{move || i18n.t(if f.spec.active { OfficeMsg::Active } else { OfficeMsg::Inactive })}
+                    {f.needs_secrets.then(|| view! { " · " <span class="badge warn">{move || i18n.t(OfficeMsg::NeedsSecrets)}</span> })}</td>
                 <td>{f.spec.poll_minutes} " min"</td>
                 <td class="followup-last-run">{f.last_run.clone().map(|r| view! {
                     <Time at=r.finished_at full=true />
-                    " · " {run_summary(i18n.t(Msg::RunSummary), &r)}
+                    " · " {run_summary(i18n.t(OfficeMsg::RunSummary), &r)}
                     {r.errors.first().cloned().map(|e| view! { <div class="field-error">{e}</div> })}
                 })}</td>
                 <td class="row-actions">
-                    <button class="link-btn followup-run" on:click=move |_| run_now(id)>{move || i18n.t(Msg::RunNow)}</button>
+                    <button class="link-btn followup-run" on:click=move |_| run_now(id)>{move || i18n.t(OfficeMsg::RunNow)}</button>
                     <button class="link-btn followup-edit" on:click=move |_| editing.set(Some(Draft::from_followup(&edit_spec)))>{move || i18n.t(Msg::Edit)}</button>
+                    <button class="link-btn followup-export" on:click=move |_| export(Some(id), file_name.clone())>{move || i18n.t(OfficeMsg::Export)}</button>
                     <button class="link-btn followup-delete" on:click=move |_| remove(id)>{move || i18n.t(Msg::Delete)}</button>
                 </td>
             </tr>
@@ -94,15 +147,21 @@ fn FollowUpsAdmin() -> impl IntoView {
         <div class="admin-form">
             <div class="form-actions">
                 <button class="btn btn-primary" id="followup-new" on:click=move |_| editing.set(Some(Draft::new()))>
-                    {move || i18n.t(Msg::NewFollowUp)}
+                    {move || i18n.t(OfficeMsg::NewFollowUp)}
                 </button>
+                <button class="btn" id="followup-export-all" on:click=move |_| export(None, "followups.zip".into())>
+                    {move || i18n.t(OfficeMsg::ExportAll)}
+                </button>
+                <label class="btn" for="followup-import">{move || i18n.t(OfficeMsg::ImportZip)}</label>
+                <input type="file" id="followup-import" class="visually-hidden" accept=".zip,application/zip"
+                    on:change=import />
                 {move || status.get().map(|(ok, m)| view! {
                     <span class=if ok { "form-ok" } else { "field-error" } role="status">{m}</span>
                 })}
             </div>
             {move || match list.get() {
                 None => view! { <p class="muted">{i18n.t(Msg::Loading)}</p> }.into_any(),
-                Some(l) if l.is_empty() => view! { <p class="muted">{i18n.t(Msg::NoFollowUps)}</p> }.into_any(),
+                Some(l) if l.is_empty() => view! { <p class="muted">{i18n.t(OfficeMsg::NoFollowUps)}</p> }.into_any(),
                 Some(l) => view! {
                     <table class="table" id="followups-table">
                         <tbody>{l.into_iter().map(row).collect_view()}</tbody>
@@ -114,7 +173,7 @@ fn FollowUpsAdmin() -> impl IntoView {
             <Wizard draft=d on_done=move |saved: bool| {
                 editing.set(None);
                 if saved {
-                    status.set(Some((true, i18n.t(Msg::Saved).to_string())));
+                    status.set(Some((true, i18n.t(OfficeMsg::Saved).to_string())));
                     load();
                 }
             } />
@@ -133,26 +192,26 @@ fn run_summary(template: &str, r: &FollowUpRun) -> String {
 }
 
 /// A refused field in the admin's language, with the rule's exact reason.
-fn refused(t: impl Fn(Msg) -> &'static str, field: &str, why: &str) -> String {
+fn refused(i18n: I18n, field: &str, why: &str) -> String {
     let label = match field.split(['.', '[']).next().unwrap_or(field) {
-        "name" => t(Msg::Name).to_string(),
-        "poll_minutes" => t(Msg::PollMinutes).to_string(),
-        "calls" => t(Msg::CallUrl).to_string(),
-        "attributes" => t(Msg::SetAttributes).to_string(),
-        "looping" => t(Msg::LoopingElement).to_string(),
-        "record_id" => t(Msg::ReconciliationId).to_string(),
-        "recipients" => t(Msg::StepRecipients).to_string(),
-        "contact" => t(Msg::LinkContacts).to_string(),
-        "message" => t(Msg::MessageText).to_string(),
-        "channel" => t(Msg::Channel).to_string(),
-        "webhook_url" => t(Msg::WebhookUrl).to_string(),
-        "notify_minutes" => t(Msg::NotifyMinutes).to_string(),
-        "attempts" => t(Msg::Attempts).to_string(),
+        "name" => i18n.t(Msg::Name).to_string(),
+        "poll_minutes" => i18n.t(OfficeMsg::PollMinutes).to_string(),
+        "calls" => i18n.t(OfficeMsg::CallUrl).to_string(),
+        "attributes" => i18n.t(OfficeMsg::SetAttributes).to_string(),
+        "looping" => i18n.t(OfficeMsg::LoopingElement).to_string(),
+        "record_id" => i18n.t(OfficeMsg::ReconciliationId).to_string(),
+        "recipients" => i18n.t(OfficeMsg::StepRecipients).to_string(),
+        "contact" => i18n.t(OfficeMsg::LinkContacts).to_string(),
+        "message" => i18n.t(OfficeMsg::MessageText).to_string(),
+        "channel" => i18n.t(OfficeMsg::Channel).to_string(),
+        "webhook_url" => i18n.t(OfficeMsg::WebhookUrl).to_string(),
+        "notify_minutes" => i18n.t(OfficeMsg::NotifyMinutes).to_string(),
+        "attempts" => i18n.t(OfficeMsg::Attempts).to_string(),
         _ => field.to_string(),
     };
     format!(
         "{} ({field}: {why})",
-        t(Msg::ErrInvalidField).replace("{field}", &label)
+        i18n.t(Msg::ErrInvalidField).replace("{field}", &label)
     )
 }
 
@@ -199,7 +258,7 @@ fn Wizard(draft: Draft, on_done: impl Fn(bool) + Copy + Send + Sync + 'static) -
             Ok(s) => Some(s),
             Err((field, why)) => {
                 step.set(step_of(&field));
-                status.set(Some((false, refused(|m| i18n.t(m), &field, &why))));
+                status.set(Some((false, refused(i18n, &field, &why))));
                 None
             }
         }
@@ -210,10 +269,7 @@ fn Wizard(draft: Draft, on_done: impl Fn(bool) + Copy + Send + Sync + 'static) -
         {
             step.set(step_of(f));
             if body.error.code == agentdesk_protocol::ErrorCode::Validation {
-                status.set(Some((
-                    false,
-                    refused(|m| i18n.t(m), f, &body.error.message),
-                )));
+                status.set(Some((false, refused(i18n, f, &body.error.message))));
                 return;
             }
         }
@@ -256,16 +312,16 @@ fn Wizard(draft: Draft, on_done: impl Fn(bool) + Copy + Send + Sync + 'static) -
         });
     };
     let steps = [
-        Msg::StepName,
-        Msg::StepData,
-        Msg::StepRecipients,
-        Msg::StepMessage,
-        Msg::StepSchedule,
+        OfficeMsg::StepName,
+        OfficeMsg::StepData,
+        OfficeMsg::StepRecipients,
+        OfficeMsg::StepMessage,
+        OfficeMsg::StepSchedule,
     ];
     let shown = move |n: u8| move || step.get() == n;
     view! {
         <form class="admin-form wizard" id="followup-wizard" on:submit=save>
-            <h2>{move || i18n.t(if draft.with(|d| d.id.is_some()) { Msg::EditFollowUp } else { Msg::NewFollowUp })}</h2>
+            <h2>{move || i18n.t(if draft.with(|d| d.id.is_some()) { OfficeMsg::EditFollowUp } else { OfficeMsg::NewFollowUp })}</h2>
             <ol class="wizard-steps">
                 {steps.into_iter().enumerate().map(|(i, m)| {
                     let n = i as u8 + 1;
@@ -279,12 +335,12 @@ fn Wizard(draft: Draft, on_done: impl Fn(bool) + Copy + Send + Sync + 'static) -
                 {field(draft, "fu-name", |d| d.name.clone(), |d, v| d.name = v)}
                 <label class="check"><input type="checkbox" id="fu-active" prop:checked=move || draft.with(|d| d.active)
                     on:change=move |ev| draft.update(|d| d.active = event_target_checked(&ev)) />
-                    {move || i18n.t(Msg::Active)}</label>
+                    {move || i18n.t(OfficeMsg::Active)}</label>
             </fieldset>
             <fieldset hidden=move || !shown(2)()>
-                <label for="fu-poll">{move || i18n.t(Msg::PollMinutes)}</label>
+                <label for="fu-poll">{move || i18n.t(OfficeMsg::PollMinutes)}</label>
                 {field(draft, "fu-poll", |d| d.poll.clone(), |d, v| d.poll = v)}
-                <label for="fu-url">{move || i18n.t(Msg::CallUrl)}</label>
+                <label for="fu-url">{move || i18n.t(OfficeMsg::CallUrl)}</label>
                 <div class="row">
                     <select id="fu-method" prop:value=move || draft.with(|d| d.method.clone())
                         on:change=move |ev| draft.update(|d| d.method = event_target_value(&ev))>
@@ -293,27 +349,27 @@ fn Wizard(draft: Draft, on_done: impl Fn(bool) + Copy + Send + Sync + 'static) -
                     </select>
                     {field(draft, "fu-url", |d| d.url.clone(), |d, v| d.url = v)}
                 </div>
-                <label for="fu-headers">{move || i18n.t(Msg::CallHeaders)}</label>
+                <label for="fu-headers">{move || i18n.t(OfficeMsg::CallHeaders)}</label>
                 {area(draft, "fu-headers", 2, |d| d.headers.clone(), |d, v| d.headers = v)}
                 <label class="check"><input type="checkbox" id="fu-secret" prop:checked=move || draft.with(|d| d.secret)
                     on:change=move |ev| draft.update(|d| d.secret = event_target_checked(&ev)) />
-                    {move || i18n.t(Msg::HeadersSecret)}</label>
-                <label for="fu-body">{move || i18n.t(Msg::CallBody)}</label>
+                    {move || i18n.t(OfficeMsg::HeadersSecret)}</label>
+                <label for="fu-body">{move || i18n.t(OfficeMsg::CallBody)}</label>
                 {area(draft, "fu-body", 2, |d| d.body.clone(), |d, v| d.body = v)}
-                <label for="fu-attributes">{move || i18n.t(Msg::SetAttributes)}</label>
+                <label for="fu-attributes">{move || i18n.t(OfficeMsg::SetAttributes)}</label>
                 {area(draft, "fu-attributes", 4, |d| d.attributes.clone(), |d, v| d.attributes = v)}
-                <label for="fu-looping">{move || i18n.t(Msg::LoopingElement)}</label>
+                <label for="fu-looping">{move || i18n.t(OfficeMsg::LoopingElement)}</label>
                 {field(draft, "fu-looping", |d| d.looping.clone(), |d, v| d.looping = v)}
-                <label for="fu-record-id">{move || i18n.t(Msg::ReconciliationId)}</label>
+                <label for="fu-record-id">{move || i18n.t(OfficeMsg::ReconciliationId)}</label>
                 {field(draft, "fu-record-id", |d| d.record_id.clone(), |d, v| d.record_id = v)}
-                <p class="muted small">{move || i18n.t(Msg::PathHelp)}</p>
+                <p class="muted small">{move || i18n.t(OfficeMsg::PathHelp)}</p>
             </fieldset>
             <fieldset hidden=move || !shown(3)()>
-                <label for="fu-user">{move || i18n.t(Msg::RecipientUser)}</label>
+                <label for="fu-user">{move || i18n.t(OfficeMsg::RecipientUser)}</label>
                 {field(draft, "fu-user", |d| d.user.clone(), |d, v| d.user = v)}
-                <label for="fu-team">{move || i18n.t(Msg::RecipientTeam)}</label>
+                <label for="fu-team">{move || i18n.t(OfficeMsg::RecipientTeam)}</label>
                 {field(draft, "fu-team", |d| d.team.clone(), |d, v| d.team = v)}
-                <label for="fu-link-team">{move || i18n.t(Msg::LinkContacts)}</label>
+                <label for="fu-link-team">{move || i18n.t(OfficeMsg::LinkContacts)}</label>
                 <select id="fu-link-team" prop:value=move || draft.with(|d| d.link_team.clone())
                     on:change=move |ev| draft.update(|d| d.link_team = event_target_value(&ev))>
                     <option value="">"—"</option>
@@ -329,36 +385,36 @@ fn Wizard(draft: Draft, on_done: impl Fn(bool) + Copy + Send + Sync + 'static) -
                 {field(draft, "fu-link-external", |d| d.link_external.clone(), |d, v| d.link_external = v)}
             </fieldset>
             <fieldset hidden=move || !shown(4)()>
-                <label for="fu-message">{move || i18n.t(Msg::MessageText)}</label>
+                <label for="fu-message">{move || i18n.t(OfficeMsg::MessageText)}</label>
                 {area(draft, "fu-message", 3, |d| d.message.clone(), |d, v| d.message = v)}
-                <label for="fu-channel">{move || i18n.t(Msg::Channel)}</label>
+                <label for="fu-channel">{move || i18n.t(OfficeMsg::Channel)}</label>
                 <select id="fu-channel" prop:value=move || draft.with(|d| d.channel.clone())
                     on:change=move |ev| draft.update(|d| d.channel = event_target_value(&ev))>
                     <option value="in_app">{move || i18n.t(Msg::DeliveryInApp)}</option>
                     <option value="webhook">{move || i18n.t(Msg::DeliveryWebhook)}</option>
                     <option value="email">{move || i18n.t(Msg::KindEmail)}</option>
-                    <option value="last_used">{move || i18n.t(Msg::DeliveryLastUsed)}</option>
+                    <option value="last_used">{move || i18n.t(OfficeMsg::DeliveryLastUsed)}</option>
                 </select>
                 <Show when=move || draft.with(|d| d.channel == "webhook")>
-                    <label for="fu-webhook">{move || i18n.t(Msg::WebhookUrl)}</label>
+                    <label for="fu-webhook">{move || i18n.t(OfficeMsg::WebhookUrl)}</label>
                     {field(draft, "fu-webhook", |d| d.webhook_url.clone(), |d, v| d.webhook_url = v)}
                 </Show>
             </fieldset>
             <fieldset hidden=move || !shown(5)()>
-                <label for="fu-notify">{move || i18n.t(Msg::NotifyMinutes)}</label>
+                <label for="fu-notify">{move || i18n.t(OfficeMsg::NotifyMinutes)}</label>
                 {field(draft, "fu-notify", |d| d.notify.clone(), |d, v| d.notify = v)}
-                <label for="fu-attempts">{move || i18n.t(Msg::Attempts)}</label>
+                <label for="fu-attempts">{move || i18n.t(OfficeMsg::Attempts)}</label>
                 {field(draft, "fu-attempts", |d| d.attempts.clone(), |d, v| d.attempts = v)}
             </fieldset>
             <div class="form-actions">
                 <button type="button" class="btn btn-ghost" disabled=move || step.get() == 1
-                    on:click=move |_| step.update(|s| *s = s.saturating_sub(1).max(1))>{move || i18n.t(Msg::Back)}</button>
+                    on:click=move |_| step.update(|s| *s = s.saturating_sub(1).max(1))>{move || i18n.t(OfficeMsg::Back)}</button>
                 <Show when=move || { step.get() < 5 } fallback=move || view! {
-                    <button type="button" class="btn btn-ghost" id="fu-dry-run" disabled=busy on:click=dry_run>{move || i18n.t(Msg::DryRun)}</button>
+                    <button type="button" class="btn btn-ghost" id="fu-dry-run" disabled=busy on:click=dry_run>{move || i18n.t(OfficeMsg::DryRun)}</button>
                     <button type="submit" class="btn btn-primary" id="fu-save" disabled=busy>{move || i18n.t(Msg::Save)}</button>
                 }>
                     <button type="button" class="btn btn-primary" id="fu-next"
-                        on:click=move |_| step.update(|s| *s = (*s + 1).min(5))>{move || i18n.t(Msg::Next)}</button>
+                        on:click=move |_| step.update(|s| *s = (*s + 1).min(5))>{move || i18n.t(OfficeMsg::Next)}</button>
                 </Show>
                 <button type="button" class="btn btn-ghost" on:click=move |_| on_done(false)>{move || i18n.t(Msg::Cancel)}</button>
                 {move || status.get().map(|(ok, m)| view! {
@@ -367,8 +423,8 @@ fn Wizard(draft: Draft, on_done: impl Fn(bool) + Copy + Send + Sync + 'static) -
             </div>
             {move || preview.get().map(|d| view! {
                 <div class="dry-run" id="fu-preview" role="status">
-                    <strong>{i18n.t(Msg::DryRun)}</strong>
-                    <p>{i18n.t(Msg::DryRunSummary).replace("{found}", &d.found.to_string()).replace("{send}", &d.would_send.len().to_string())}</p>
+                    <strong>{i18n.t(OfficeMsg::DryRun)}</strong>
+                    <p>{i18n.t(OfficeMsg::DryRunSummary).replace("{found}", &d.found.to_string()).replace("{send}", &d.would_send.len().to_string())}</p>
                     <ul>{d.would_send.into_iter().map(|n| view! {
                         <li>{n.record} " → " {n.recipients.join(", ")} ": " {n.text}</li>
                     }).collect_view()}</ul>
