@@ -159,6 +159,11 @@ async fn the_agent_log_applies_a_date_range_and_exports_those_rows_as_csv() {
         .await?;
         h.api(reqwest::Method::POST, "/calls/hangup", Some(&ana), Some(json!({})))
             .await?;
+        // The chart counts whole seconds per status: the steps above take milliseconds,
+        // so the chart has something to draw only once a second has passed in the last
+        // one. (Asked for sooner, it rightly says "no time recorded" — and a fast run
+        // asks within that second.)
+        tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
         let me = h.api(reqwest::Method::GET, "/me", Some(&ana), None).await?;
         let id = me["id"].as_i64().context("Ana's id")?;
         let sofia = h.api_token("sofia", "demo1234").await?;
