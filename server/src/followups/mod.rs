@@ -45,6 +45,11 @@ pub struct Engine {
     region: String,
     max_answer: usize,
     mailer: Option<Mailer>,
+    /// One poll's outcome is written at a time: the writes queue in the database anyway
+    /// (SQLite has one writer; PostgreSQL's writer pool is two connections, which
+    /// concurrent polls' long transactions exhausted — each waiting past the pool's 2 s
+    /// then failed its poll). Fetching and planning stay concurrent.
+    writing: std::sync::Arc<tokio::sync::Semaphore>,
 }
 
 /// One record as a poll read it.
@@ -86,6 +91,7 @@ impl Engine {
             region,
             max_answer,
             mailer: None,
+            writing: std::sync::Arc::new(tokio::sync::Semaphore::new(1)),
         }
     }
 
@@ -354,10 +360,12 @@ impl Engine {
         self.decide(&f.spec, Some(f.id), now, &mut out).await?;
         out.finished_at = now + Duration::from_std(clock.elapsed()).unwrap_or_default();
         let next = now + Duration::minutes(i64::from(f.spec.poll_minutes));
+        let turn = self.writing.acquire().await;
         let (mut run, sent, events) = self
             .store
             .finish_followup_run(f.id, &self.owner, &out, next)
             .await?;
+        drop(turn);
         self.events.publish(events);
         let sent = sent.iter().map(|i| &out.notify[*i]);
         let errors = match f.spec.channel {
