@@ -54,6 +54,8 @@ pub struct AppState {
     pub overload: Arc<overload::Guard>,
     /// The SMTP sender, when the server has one.
     pub mailer: Option<mailer::Mailer>,
+    /// This instance's follow-up engine.
+    pub followups: followups::Engine,
 }
 
 impl AppState {
@@ -66,6 +68,7 @@ impl AppState {
         )?;
         let overload =
             overload::Guard::new(config.max_reads_in_flight, config.max_writes_in_flight);
+        let events = events::EventHub::default();
         let mailer = match (&config.smtp_url, config.smtp_from.as_deref()) {
             (Some(url), Some(from)) => {
                 Some(mailer::Mailer::new(url, from).map_err(anyhow::Error::msg)?)
@@ -75,13 +78,22 @@ impl AppState {
             }
             (None, _) => None,
         };
+        let followups = followups::Engine::with(
+            store.clone(),
+            outbound.clone(),
+            events.clone(),
+            config.phone_region.clone(),
+            config.followup_max_answer_bytes,
+        )
+        .with_mailer(mailer.clone());
         Ok(AppState {
+            followups,
             mailer,
             store,
             overload,
             config: Arc::new(config),
             web: Arc::new(web),
-            events: events::EventHub::default(),
+            events,
             outbound,
         })
     }
@@ -153,7 +165,7 @@ pub async fn serve(
     );
     if state.config.followup_check_secs > 0 {
         followups::spawn_scheduler(
-            state.clone(),
+            state.followups.clone(),
             std::time::Duration::from_secs(state.config.followup_check_secs),
         );
     }

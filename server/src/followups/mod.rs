@@ -22,7 +22,6 @@ use agentdesk_protocol::followup::{
 };
 use chrono::{DateTime, Duration, Utc};
 
-use crate::AppState;
 use crate::events::EventHub;
 use crate::mailer::Mailer;
 use crate::outbound::Outbound;
@@ -34,7 +33,8 @@ const LEASE_MINUTES: i64 = 10;
 /// Follow-ups claimed per look, and polled at once.
 const CLAIM_BATCH: u32 = 16;
 
-/// What polls follow-ups; one per server instance.
+/// What polls follow-ups; one per server instance (`AppState::followups`: the
+/// scheduler and "run now" share its lease owner and its one write at a time).
 #[derive(Clone)]
 pub struct Engine {
     store: DynStore,
@@ -59,17 +59,6 @@ struct Record {
 }
 
 impl Engine {
-    pub fn new(state: &AppState) -> Engine {
-        Engine::with(
-            state.store.clone(),
-            state.outbound.clone(),
-            state.events.clone(),
-            state.config.phone_region.clone(),
-            state.config.followup_max_answer_bytes,
-        )
-        .with_mailer(state.mailer.clone())
-    }
-
     /// The SMTP sender for e-mail notifications (none: they go to the desktop).
     pub fn with_mailer(mut self, mailer: Option<Mailer>) -> Engine {
         self.mailer = mailer;
@@ -405,8 +394,7 @@ fn card(c: &Card, values: &BTreeMap<String, String>) -> Card {
 }
 
 /// Poll due follow-ups every `every` on this instance.
-pub fn spawn_scheduler(state: AppState, every: std::time::Duration) {
-    let engine = Engine::new(&state);
+pub fn spawn_scheduler(engine: Engine, every: std::time::Duration) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);

@@ -22,7 +22,7 @@ use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
-use crate::followups::{Engine, archive};
+use crate::followups::archive;
 use crate::store::followups::StoredFollowUp;
 
 pub fn router() -> Router<AppState> {
@@ -213,7 +213,8 @@ async fn run_now(
             "enter the secret before running it",
         ));
     }
-    Engine::new(&state)
+    state
+        .followups
         .run_now(id, crate::clock::now())
         .await?
         .map(ApiJson)
@@ -246,7 +247,8 @@ async fn dry_run(
         ));
     }
     Ok(ApiJson(
-        Engine::new(&state)
+        state
+            .followups
             .dry_run(&spec, q.id, crate::clock::now())
             .await?,
     ))
