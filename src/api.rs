@@ -292,6 +292,15 @@ pub async fn read_notifications(ids: Option<Vec<i64>>) -> Result<(), ApiError> {
     send::<()>("POST", "/notifications/read", json(&body)?).await
 }
 
+/// Press button `button` of notification `id`'s card: its follow-up's action is called
+/// with the record's values; how it went.
+pub async fn notification_action(
+    id: i64,
+    button: usize,
+) -> Result<agentdesk_protocol::followup::ActionTaken, ApiError> {
+    post(&format!("/notifications/{id}/actions/{button}"), &()).await
+}
+
 /// The signed-in user's open callback reminders, soonest first.
 pub async fn reminders() -> Result<Vec<agentdesk_protocol::Reminder>, ApiError> {
     get("/reminders").await

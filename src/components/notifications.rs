@@ -4,7 +4,7 @@
 //! event, which only this user's streams get.
 
 use agentdesk_protocol::ServerEvent;
-use agentdesk_protocol::followup::{Notification, Notifications};
+use agentdesk_protocol::followup::{ActionState, ActionTaken, Notification, Notifications};
 use leptos::prelude::*;
 
 use crate::api;
@@ -59,6 +59,15 @@ pub fn NotificationCentre() -> impl IntoView {
             }
         });
     };
+    // A card's action button: the server calls the follow-up's action (the `notifications`
+    // event reloads the list with its outcome).
+    let act = move |id: i64, button: usize| {
+        scope.spawn(async move {
+            if let Err(e) = api::notification_action(id, button).await {
+                error.set(Some(describe(&e, |m| i18n.t(m))));
+            }
+        });
+    };
     let unread = move || u64::from(state.with(|s| s.unread));
     let item = move |n: Notification| {
         // Text only (a follow-up's message comes from another system), and web links.
@@ -66,8 +75,23 @@ pub fn NotificationCentre() -> impl IntoView {
             .card
             .iter()
             .flat_map(|c| &c.buttons)
+            .filter(|b| b.action.is_none())
             .filter_map(|b| Some((b.label.clone(), safe_link(&b.url)?.to_owned())))
             .collect();
+        let actions: Vec<(usize, String)> = n
+            .card
+            .iter()
+            .flat_map(|c| c.buttons.iter().enumerate())
+            .filter(|(_, b)| b.action.is_some())
+            .map(|(i, b)| (i, b.label.clone()))
+            .collect();
+        // Done or under way: the buttons rest (a failed one may be pressed again).
+        let resting = n
+            .action
+            .as_ref()
+            .is_some_and(|a| a.state != ActionState::Failed);
+        let outcome = n.action.clone().map(|a| action_text(i18n, &a));
+        let id = n.id;
         let card = n
             .card
             .map(|c| format!("{} {}", c.title, c.text))
@@ -80,6 +104,11 @@ pub fn NotificationCentre() -> impl IntoView {
                 {links.into_iter().map(|(label, href)| view! {
                     <a href=href target="_blank" rel="noopener noreferrer">{label}</a>
                 }).collect_view()}
+                {actions.into_iter().map(|(i, label)| view! {
+                    <button type="button" class="btn btn-small card-action" data-button=i
+                        disabled=resting on:click=move |_| act(id, i)>{label}</button>
+                }).collect_view()}
+                {outcome.map(|t| view! { <p class="muted small card-action-state" role="status">{t}</p> })}
                 {n.contact_id.map(|c| view! {
                     <NavLink href=format!("/contacts/{c}")>{move || i18n.t(Msg::OpenContact)}</NavLink>
                 })}
@@ -114,12 +143,25 @@ pub fn NotificationCentre() -> impl IntoView {
                         <p class="muted">{move || i18n.t(Msg::NoNotifications)}</p>
                     </Show>
                     <ul class="reminder-list">
-                        <For each=move || state.get().items key=|n| (n.id, n.read) children=item />
+                        <For each=move || state.get().items
+                            key=|n| (n.id, n.read, n.action.as_ref().map(|a| a.state)) children=item />
                     </ul>
                 </div>
             </Show>
         </div>
     }
+}
+
+/// "Approve: done" and the like, in the user's language.
+fn action_text(i18n: crate::i18n::I18n, a: &ActionTaken) -> String {
+    let template = match a.state {
+        ActionState::Running => i18n.t(Msg::ActionRunning),
+        ActionState::Done => i18n.t(Msg::ActionDone),
+        ActionState::Failed => i18n.t(Msg::ActionFailed),
+    };
+    template
+        .replace("{label}", &a.label)
+        .replace("{why}", a.message.as_deref().unwrap_or(""))
 }
 
 #[cfg(test)]

@@ -16,6 +16,8 @@ pub const MIN_ATTEMPTS: u32 = 1;
 pub const MAX_ATTEMPTS: u32 = 10;
 /// Integration calls per follow-up.
 pub const MAX_CALLS: usize = 5;
+/// Actions a card's buttons may call, per follow-up.
+pub const MAX_ACTIONS: usize = 5;
 /// Attributes set per follow-up.
 pub const MAX_ATTRIBUTES: usize = 50;
 pub const MAX_NAME: usize = 100;
@@ -68,11 +70,29 @@ pub struct Attribute {
 }
 
 /// Who is notified: the attribute holding a user (username or e-mail) and/or the one
-/// holding a group (a team's name). At least one.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+/// holding a group (a team's name), and/or a further call that finds them. At least
+/// one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct Recipients {
     #[serde(default)]
     pub user: Option<String>,
+    #[serde(default)]
+    pub team: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lookup: Option<RecipientLookup>,
+}
+
+/// A further integration call that fetches a record's recipients: made for each record
+/// about to be notified, with the record's attributes as `{{attribute}}` placeholders
+/// (the same request for several records is made once per poll); the user and/or the
+/// group are read from its answer by path.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecipientLookup {
+    pub call: IntegrationCall,
+    /// Path in the answer to a user (username or e-mail).
+    #[serde(default)]
+    pub user: Option<String>,
+    /// Path in the answer to a group (a team's name).
     #[serde(default)]
     pub team: Option<String>,
 }
@@ -91,11 +111,17 @@ pub struct ContactLink {
     pub email: Option<String>,
 }
 
+/// A card's button: it opens a URL, or calls one of the follow-up's configured actions
+/// with the record's values (one or the other).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CardButton {
     pub label: String,
-    /// Opened by the button; placeholders allowed.
+    /// Opened by the button; placeholders allowed. Empty for an action button.
+    #[serde(default)]
     pub url: String,
+    /// The action (`FollowUpSpec::actions`, by name) the button calls.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -166,6 +192,10 @@ pub struct FollowUpSpec {
     pub looping: String,
     /// Path inside a record to the id that reconciles it across polls.
     pub record_id: String,
+    /// Calls a card's buttons may make, by name, with the record's attributes as
+    /// `{{attribute}}` placeholders (approve a ticket, assign an opportunity).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub actions: Vec<IntegrationCall>,
     #[serde(default = "json_type")]
     pub record_type: String,
     pub recipients: Recipients,
@@ -250,6 +280,32 @@ pub struct Notification {
     pub contact_id: Option<i64>,
     pub created_at: DateTime<Utc>,
     pub read: bool,
+    /// The card action this user took from it, if any.
+    #[serde(default)]
+    pub action: Option<ActionTaken>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionState {
+    /// Called; no answer yet.
+    Running,
+    /// The external system accepted it (2xx).
+    Done,
+    /// It failed (`message` says why); the button may be pressed again.
+    Failed,
+}
+
+/// A card action taken from a notification (`POST /notifications/{id}/actions/{button}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActionTaken {
+    /// The button's label.
+    pub label: String,
+    pub at: DateTime<Utc>,
+    pub state: ActionState,
+    /// Why it failed (never a secret).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
 }
 
 /// `POST /notifications/read`: these of the user's notifications, or all (`ids` left
@@ -295,6 +351,7 @@ pub struct ImportReport {
 }
 
 mod rules;
+mod secrets;
 #[cfg(test)]
 mod tests;
 

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::{
-    Channel, FollowUpSpec, HttpMethod, MAX_ATTEMPTS, MAX_ATTRIBUTES, MAX_CALLS, MAX_MESSAGE,
-    MAX_MINUTES, MAX_NAME, MIN_ATTEMPTS, MIN_MINUTES, RECORD_TYPE_JSON,
+    FollowUpSpec, HttpMethod, IntegrationCall, MAX_ACTIONS, MAX_ATTEMPTS, MAX_ATTRIBUTES,
+    MAX_CALLS, MAX_MESSAGE, MAX_MINUTES, MAX_NAME, MIN_ATTEMPTS, MIN_MINUTES, RECORD_TYPE_JSON,
 };
 
 /// A problem with a spec: the field (`calls[0].url`) and what is wrong.
@@ -152,6 +152,59 @@ fn check_url(field: &str, url: &str) -> Result<(), Problem> {
     Ok(())
 }
 
+/// One HTTP call's name, URL, headers and body (`prefix`: `calls[0]`, `actions[1]`);
+/// `placeholder` says whether a `{{…}}` it holds may be used there.
+fn check_call(
+    prefix: &str,
+    c: &IntegrationCall,
+    placeholder: &dyn Fn(&str) -> Result<(), String>,
+) -> Result<(), Problem> {
+    let f = |s: &str| format!("{prefix}.{s}");
+    let cname = c.name.trim();
+    if cname.is_empty()
+        || !cname
+            .chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-')
+    {
+        return Err(problem(f("name"), "letters, digits, `_` or `-`"));
+    }
+    check_url(&f("url"), &c.url)?;
+    if c.body.is_some() && c.method == HttpMethod::Get {
+        return Err(problem(f("body"), "a GET call has no body"));
+    }
+    let mut texts: Vec<(String, &str)> = vec![(f("url"), c.url.as_str())];
+    for (h, header) in c.headers.iter().enumerate() {
+        let field = f(&format!("headers[{h}].value"));
+        let hn = header.name.trim();
+        if hn.is_empty()
+            || !hn
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            return Err(problem(
+                f(&format!("headers[{h}].name")),
+                "not a header name",
+            ));
+        }
+        match &header.value {
+            Some(v) if v.contains(['\r', '\n']) => {
+                return Err(problem(field, "a header value is one line"));
+            }
+            Some(v) => texts.push((field, v)),
+            None if !header.secret => return Err(problem(field, "a value is required")),
+            None => {}
+        }
+    }
+    let body = c.body.as_ref().map(Value::to_string).unwrap_or_default();
+    texts.push((f("body"), &body));
+    for (field, text) in texts {
+        for ph in placeholders(text).map_err(|e| problem(&field, e))? {
+            placeholder(&ph).map_err(|e| problem(&field, e))?;
+        }
+    }
+    Ok(())
+}
+
 impl FollowUpSpec {
     /// Attribute names and placeholders the message may use.
     fn names(&self) -> Vec<&str> {
@@ -190,66 +243,21 @@ impl FollowUpSpec {
         }
         let mut earlier: Vec<&str> = Vec::new();
         for (i, c) in self.calls.iter().enumerate() {
-            let f = |s: &str| format!("calls[{i}].{s}");
             let cname = c.name.trim();
-            if cname.is_empty()
-                || !cname
-                    .chars()
-                    .all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-')
-            {
-                return Err(problem(f("name"), "letters, digits, `_` or `-`"));
-            }
             if earlier.contains(&cname) {
-                return Err(problem(f("name"), format!("`{cname}` is used twice")));
+                return Err(problem(
+                    format!("calls[{i}].name"),
+                    format!("`{cname}` is used twice"),
+                ));
             }
-            check_url(&f("url"), &c.url)?;
-            if c.body.is_some() && c.method == HttpMethod::Get {
-                return Err(problem(f("body"), "a GET call has no body"));
-            }
-            let mut texts: Vec<(String, &str)> = vec![(f("url"), c.url.as_str())];
-            for (h, header) in c.headers.iter().enumerate() {
-                let hn = header.name.trim();
-                if hn.is_empty()
-                    || !hn
-                        .bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-                {
-                    return Err(problem(
-                        format!("calls[{i}].headers[{h}].name"),
-                        "not a header name",
-                    ));
+            // A call reads `{{call./pointer}}` of the calls before it.
+            check_call(&format!("calls[{i}]"), c, &|ph: &str| {
+                let (from, path) = ph.split_once('.').unwrap_or((ph, ""));
+                if !earlier.contains(&from) {
+                    return Err(format!("`{{{{{ph}}}}}` does not name an earlier call"));
                 }
-                match &header.value {
-                    Some(v) if v.contains(['\r', '\n']) => {
-                        return Err(problem(
-                            format!("calls[{i}].headers[{h}].value"),
-                            "a header value is one line",
-                        ));
-                    }
-                    Some(v) => texts.push((format!("calls[{i}].headers[{h}].value"), v)),
-                    None if !header.secret => {
-                        return Err(problem(
-                            format!("calls[{i}].headers[{h}].value"),
-                            "a value is required",
-                        ));
-                    }
-                    None => {}
-                }
-            }
-            let body = c.body.as_ref().map(Value::to_string).unwrap_or_default();
-            texts.push((f("body"), &body));
-            for (field, text) in texts {
-                for ph in placeholders(text).map_err(|e| problem(&field, e))? {
-                    let (from, path) = ph.split_once('.').unwrap_or((ph.as_str(), ""));
-                    if !earlier.contains(&from) {
-                        return Err(problem(
-                            &field,
-                            format!("`{{{{{ph}}}}}` does not name an earlier call"),
-                        ));
-                    }
-                    parse_path(path).map_err(|e| problem(&field, e))?;
-                }
-            }
+                parse_path(path).map(|_| ())
+            })?;
             earlier.push(cname);
         }
         parse_path(&self.looping).map_err(|e| problem("looping", e))?;
@@ -283,6 +291,29 @@ impl FollowUpSpec {
             parse_path(&a.path).map_err(|e| problem(format!("attributes[{i}].path"), e))?;
         }
         let names = self.names();
+        // Actions and the recipients' call read the record's attributes.
+        let attribute = |ph: &str| {
+            if names.contains(&ph) {
+                Ok(())
+            } else {
+                Err(format!("`{{{{{ph}}}}}` is not one of the attributes set"))
+            }
+        };
+        if self.actions.len() > MAX_ACTIONS {
+            return Err(problem("actions", format!("at most {MAX_ACTIONS} actions")));
+        }
+        for (i, a) in self.actions.iter().enumerate() {
+            if self.actions[..i]
+                .iter()
+                .any(|b| b.name.trim() == a.name.trim())
+            {
+                return Err(problem(
+                    format!("actions[{i}].name"),
+                    format!("`{}` is used twice", a.name.trim()),
+                ));
+            }
+            check_call(&format!("actions[{i}]"), a, &attribute)?;
+        }
         let known = |field: &str, attr: &Option<String>| match attr {
             Some(a) if !names.contains(&a.as_str()) => Err(problem(
                 field,
@@ -290,14 +321,32 @@ impl FollowUpSpec {
             )),
             _ => Ok(()),
         };
-        if self.recipients.user.is_none() && self.recipients.team.is_none() {
+        let r = &self.recipients;
+        if r.user.is_none() && r.team.is_none() && r.lookup.is_none() {
             return Err(problem(
                 "recipients",
-                "a user or a group attribute is required",
+                "a user or a group attribute, or a call that finds them, is required",
             ));
         }
-        known("recipients.user", &self.recipients.user)?;
-        known("recipients.team", &self.recipients.team)?;
+        known("recipients.user", &r.user)?;
+        known("recipients.team", &r.team)?;
+        if let Some(lookup) = &r.lookup {
+            check_call("recipients.lookup.call", &lookup.call, &attribute)?;
+            if lookup.user.is_none() && lookup.team.is_none() {
+                return Err(problem(
+                    "recipients.lookup",
+                    "a path to a user or a group in the call's answer is required",
+                ));
+            }
+            for (field, path) in [
+                ("recipients.lookup.user", &lookup.user),
+                ("recipients.lookup.team", &lookup.team),
+            ] {
+                if let Some(p) = path {
+                    parse_path(p).map_err(|e| problem(field, e))?;
+                }
+            }
+        }
         if let Some(link) = &self.contact {
             if link.external_id.is_none() && link.phone.is_none() && link.email.is_none() {
                 return Err(problem(
@@ -327,14 +376,29 @@ impl FollowUpSpec {
                 check_url("message.card.image_url", img)?;
             }
             for (b, button) in card.buttons.iter().enumerate() {
+                let field = |f: &str| format!("message.card.buttons[{b}].{f}");
                 if button.label.trim().is_empty() {
-                    return Err(problem(
-                        format!("message.card.buttons[{b}].label"),
-                        "a label is required",
-                    ));
+                    return Err(problem(field("label"), "a label is required"));
                 }
-                check_url(&format!("message.card.buttons[{b}].url"), &button.url)?;
-                templates.push((format!("message.card.buttons[{b}].url"), &button.url));
+                match &button.action {
+                    Some(_) if !button.url.is_empty() => {
+                        return Err(problem(
+                            field("action"),
+                            "a button opens a URL or calls an action, not both",
+                        ));
+                    }
+                    Some(a) if !self.actions.iter().any(|x| x.name.trim() == a.trim()) => {
+                        return Err(problem(
+                            field("action"),
+                            format!("`{a}` is not one of the actions"),
+                        ));
+                    }
+                    Some(_) => {}
+                    None => {
+                        check_url(&field("url"), &button.url)?;
+                        templates.push((field("url"), &button.url));
+                    }
+                }
             }
         }
         for (field, t) in templates {
@@ -351,76 +415,6 @@ impl FollowUpSpec {
             check_url("webhook_url", url)?;
         }
         Ok(())
-    }
-
-    /// The first secret this spec lacks, by field: a secret header without a value, a
-    /// webhook channel without its URL. Such a follow-up cannot run.
-    pub fn missing_secret(&self) -> Option<String> {
-        for (i, c) in self.calls.iter().enumerate() {
-            for (h, header) in c.headers.iter().enumerate() {
-                if header.secret && header.value.is_none() {
-                    return Some(format!("calls[{i}].headers[{h}].value"));
-                }
-            }
-        }
-        (self.channel == Channel::Webhook && self.webhook_url.is_none())
-            .then(|| "webhook_url".to_string())
-    }
-
-    /// Every secret field of this spec, with a value or not (what an export leaves out).
-    pub fn secret_fields(&self) -> Vec<String> {
-        let mut out = Vec::new();
-        for (i, c) in self.calls.iter().enumerate() {
-            for (h, header) in c.headers.iter().enumerate() {
-                if header.secret {
-                    out.push(format!("calls[{i}].headers[{h}].value"));
-                }
-            }
-        }
-        if self.channel == Channel::Webhook {
-            out.push("webhook_url".into());
-        }
-        out
-    }
-
-    pub fn missing_secrets(&self) -> bool {
-        self.missing_secret().is_some()
-    }
-
-    /// This spec with its secrets blanked (for answers and exports).
-    pub fn without_secrets(&self) -> FollowUpSpec {
-        let mut s = self.clone();
-        for h in s.calls.iter_mut().flat_map(|c| c.headers.iter_mut()) {
-            if h.secret {
-                h.value = None;
-            }
-        }
-        s.webhook_url = None;
-        s
-    }
-
-    /// Fill the secrets this spec leaves out (`None`) from `stored`: a header by call
-    /// and header name, the webhook URL.
-    pub fn keep_secrets_of(&mut self, stored: &FollowUpSpec) {
-        for c in &mut self.calls {
-            let old = stored.calls.iter().find(|o| o.name == c.name);
-            for h in c
-                .headers
-                .iter_mut()
-                .filter(|h| h.secret && h.value.is_none())
-            {
-                h.value = old
-                    .and_then(|o| {
-                        o.headers
-                            .iter()
-                            .find(|x| x.name.eq_ignore_ascii_case(&h.name))
-                    })
-                    .and_then(|x| x.value.clone());
-            }
-        }
-        if self.webhook_url.is_none() {
-            self.webhook_url = stored.webhook_url.clone();
-        }
     }
 
     /// The values of one record: each attribute's text (missing: not there).

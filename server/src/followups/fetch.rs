@@ -31,27 +31,29 @@ fn values(template: &str, answers: &Answers, url: bool) -> BTreeMap<String, Stri
 }
 
 /// Fill the placeholders of every string inside a JSON body.
-fn fill_body(body: &Value, answers: &Answers) -> Value {
+fn fill_body(body: &Value, fill: &dyn Fn(&str, bool) -> BTreeMap<String, String>) -> Value {
     match body {
-        Value::String(s) => Value::String(render(s, &values(s, answers, false))),
-        Value::Array(items) => Value::Array(items.iter().map(|v| fill_body(v, answers)).collect()),
+        Value::String(s) => Value::String(render(s, &fill(s, false))),
+        Value::Array(items) => Value::Array(items.iter().map(|v| fill_body(v, fill)).collect()),
         Value::Object(map) => Value::Object(
             map.iter()
-                .map(|(k, v)| (k.clone(), fill_body(v, answers)))
+                .map(|(k, v)| (k.clone(), fill_body(v, fill)))
                 .collect(),
         ),
         other => other.clone(),
     }
 }
 
-async fn call(
+/// Make one call, its placeholders filled by `fill` (a template and whether it is a
+/// URL, whose values are then URL-encoded), and read its JSON answer.
+pub async fn call(
     outbound: &Outbound,
     c: &IntegrationCall,
-    answers: &Answers,
+    fill: &(dyn Fn(&str, bool) -> BTreeMap<String, String> + Sync),
     limit: usize,
 ) -> Result<Value, String> {
     let name = &c.name;
-    let url_text = render(&c.url, &values(&c.url, answers, true));
+    let url_text = render(&c.url, &fill(&c.url, true));
     let url = url::Url::parse(url_text.trim())
         .map_err(|e| format!("call `{name}`: the URL is not valid ({e})"))?;
     let mut headers = Vec::with_capacity(c.headers.len());
@@ -62,13 +64,13 @@ async fn call(
                 h.name
             ));
         };
-        headers.push((h.name.clone(), render(v, &values(v, answers, false))));
+        headers.push((h.name.clone(), render(v, &fill(v, false))));
     }
     let method = match c.method {
         HttpMethod::Get => reqwest::Method::GET,
         HttpMethod::Post => reqwest::Method::POST,
     };
-    let body = c.body.as_ref().map(|b| fill_body(b, answers));
+    let body = c.body.as_ref().map(|b| fill_body(b, fill));
     let answer = outbound
         .send_json(method, &url, &headers, body.as_ref(), limit)
         .await
@@ -79,8 +81,34 @@ async fn call(
             answer.status
         ));
     }
+    if answer.body.trim().is_empty() {
+        // An action may answer 204 or an empty 200.
+        return Ok(Value::Null);
+    }
     serde_json::from_str(&answer.body)
         .map_err(|e| format!("call `{name}`: the answer is not JSON ({e})"))
+}
+
+/// Make `c` with a record's values as its `{{attribute}}` placeholders (a card's
+/// action, the recipients' call).
+pub async fn call_with(
+    outbound: &Outbound,
+    c: &IntegrationCall,
+    values: &BTreeMap<String, String>,
+    limit: usize,
+) -> Result<Value, String> {
+    let fill = |template: &str, url: bool| -> BTreeMap<String, String> {
+        placeholders(template)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|ph| {
+                let v = values.get(&ph)?;
+                let v = if url { encode_component(v) } else { v.clone() };
+                Some((ph, v))
+            })
+            .collect()
+    };
+    call(outbound, c, &fill, limit).await
 }
 
 /// Run `spec`'s calls and return the records of the last answer's looping element.
@@ -92,7 +120,8 @@ pub async fn records(
     let mut answers = Answers::new();
     let mut last = Value::Null;
     for c in &spec.calls {
-        last = call(outbound, c, &answers, limit).await?;
+        let fill = |t: &str, url: bool| values(t, &answers, url);
+        last = call(outbound, c, &fill, limit).await?;
         answers.insert(c.name.clone(), last.clone());
     }
     let pointer = parse_path(&spec.looping).map_err(|e| format!("looping element: {e}"))?;
@@ -125,7 +154,7 @@ mod tests {
         );
         let body = json!({ "auth": "{{login./token}}", "list": ["{{login./n}}", 7] });
         assert_eq!(
-            fill_body(&body, &answers),
+            fill_body(&body, &|t, url| values(t, &answers, url)),
             json!({ "auth": "a b&c", "list": ["3", 7] })
         );
     }

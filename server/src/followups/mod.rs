@@ -9,9 +9,11 @@
 //! that fails is recorded on the run. A failed poll (the system down, an answer that is
 //! not JSON) changes no record and is retried at the next poll.
 
+pub mod action;
 pub mod archive;
 pub mod deliver;
 pub mod fetch;
+pub mod lookup;
 pub mod plan;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -50,6 +52,14 @@ pub struct Engine {
     /// concurrent polls' long transactions exhausted — each waiting past the pool's 2 s
     /// then failed its poll). Fetching and planning stay concurrent.
     writing: std::sync::Arc<tokio::sync::Semaphore>,
+}
+
+/// The recipients a poll found: users and teams by name, and what the recipients'
+/// call answered for the record at hand.
+struct Named<'a> {
+    users: &'a BTreeMap<String, i64>,
+    teams: &'a BTreeMap<String, Vec<i64>>,
+    found: Option<&'a Result<lookup::Found, String>>,
 }
 
 /// One record as a poll read it.
@@ -205,10 +215,20 @@ impl Engine {
             .iter()
             .filter_map(|(k, _)| by_key.get(k.as_str()).copied())
             .collect();
-        let pick = |attr: &Option<String>| -> Vec<String> {
+        // The recipients' further call, for the records about to be notified.
+        let found = match &spec.recipients.lookup {
+            Some(l) => {
+                let asked: Vec<(&str, &BTreeMap<String, String>)> =
+                    wanted.iter().map(|r| (r.key.as_str(), &r.values)).collect();
+                lookup::recipients(&self.outbound, l, &asked, self.max_answer).await
+            }
+            None => BTreeMap::new(),
+        };
+        let pick = |attr: &Option<String>, by_call: fn(&lookup::Found) -> &Option<String>| {
             let mut v: Vec<String> = attr
                 .iter()
                 .flat_map(|a| wanted.iter().filter_map(move |r| r.values.get(a)))
+                .chain(found.values().flatten().filter_map(|f| by_call(f).as_ref()))
                 .map(|s| s.trim().to_owned())
                 .filter(|s| !s.is_empty())
                 .collect();
@@ -218,7 +238,10 @@ impl Engine {
         };
         let (users, teams) = self
             .store
-            .recipients(&pick(&spec.recipients.user), &pick(&spec.recipients.team))
+            .recipients(
+                &pick(&spec.recipients.user, |f| &f.user),
+                &pick(&spec.recipients.team, |f| &f.team),
+            )
             .await?;
         // E-mail and "last used" depend on each recipient's address and desktop.
         let reach = if matches!(spec.channel, Channel::Email | Channel::LastUsed) {
@@ -237,16 +260,13 @@ impl Engine {
             let Some(record) = by_key.get(key.as_str()) else {
                 continue;
             };
+            let to = Named {
+                users: &users,
+                teams: &teams,
+                found: found.get(&key),
+            };
             match self
-                .notification(
-                    spec,
-                    record,
-                    attempt,
-                    &users,
-                    &teams,
-                    &reach,
-                    &mut out.errors,
-                )
+                .notification(spec, record, attempt, &to, &reach, &mut out.errors)
                 .await
             {
                 Ok(n) => out.notify.push(n),
@@ -258,14 +278,12 @@ impl Engine {
 
     /// The notification about `record`: its recipients, text, card and contact (what
     /// e-mail could not reach is noted in `notes`).
-    #[allow(clippy::too_many_arguments)]
     async fn notification(
         &self,
         spec: &FollowUpSpec,
         record: &Record,
         attempt: u32,
-        users: &BTreeMap<String, i64>,
-        teams: &BTreeMap<String, Vec<i64>>,
+        to: &Named<'_>,
         reach: &BTreeMap<i64, Reach>,
         notes: &mut Vec<String>,
     ) -> Result<Notify, String> {
@@ -278,20 +296,35 @@ impl Engine {
         let mut ids = BTreeSet::new();
         let mut named = Vec::new();
         let mut unknown = Vec::new();
-        if let Some(u) = value(&spec.recipients.user) {
-            match users.get(&u.to_lowercase()) {
+        let (mut user_names, mut team_names) = (Vec::new(), Vec::new());
+        user_names.extend(value(&spec.recipients.user));
+        team_names.extend(value(&spec.recipients.team));
+        match to.found {
+            Some(Ok(f)) => {
+                user_names.extend(f.user.clone());
+                team_names.extend(f.team.clone());
+            }
+            Some(Err(e)) => unknown.push(e.clone()),
+            None => {}
+        }
+        for u in user_names {
+            match to.users.get(&u.to_lowercase()) {
                 Some(id) => {
                     ids.insert(*id);
-                    named.push(u);
+                    if !named.contains(&u) {
+                        named.push(u);
+                    }
                 }
                 None => unknown.push(format!("no user `{u}`")),
             }
         }
-        if let Some(t) = value(&spec.recipients.team) {
-            match teams.get(&t.to_lowercase()) {
+        for t in team_names {
+            match to.teams.get(&t.to_lowercase()) {
                 Some(members) => {
                     ids.extend(members.iter().copied());
-                    named.push(t);
+                    if !named.contains(&t) {
+                        named.push(t);
+                    }
                 }
                 None => unknown.push(format!("no team `{t}`")),
             }
@@ -336,6 +369,8 @@ impl Engine {
             recipients: named,
             text: render(&spec.message.text, &record.values),
             card: spec.message.card.as_ref().map(|c| card(c, &record.values)),
+            // A card's actions are called later with the record's values.
+            values: (!spec.actions.is_empty()).then(|| record.values.clone()),
             delivery: routed.delivery,
             mail: routed.mail,
             contact,
@@ -388,6 +423,7 @@ fn card(c: &Card, values: &BTreeMap<String, String>) -> Card {
             .map(|b| agentdesk_protocol::followup::CardButton {
                 label: b.label.clone(),
                 url: render(&b.url, &encoded),
+                action: b.action.clone(),
             })
             .collect(),
     }

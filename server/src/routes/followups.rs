@@ -1,14 +1,15 @@
 //! Automated follow-ups, for admins: `GET/POST /followups`, `GET/PUT/DELETE
 //! /followups/{id}`, `GET /followups/{id}/runs`, `POST /followups/{id}/run` ("run now"),
 //! `POST /followups/dry-run` (a spec, stored or not: what a poll would send). And every
-//! user's notification centre: `GET /notifications`, `POST /notifications/read`.
+//! user's notification centre: `GET /notifications`, `POST /notifications/read`, `POST
+//! /notifications/{id}/actions/{button}` (a card's button that calls an action).
 //!
 //! Secrets (secret headers' values, the webhook URL) are write-only: answers carry
 //! them as `null`, and a `null` sent back keeps the stored value.
 
 use agentdesk_protocol::Role;
 use agentdesk_protocol::followup::{
-    Channel, DryRun, FollowUp, FollowUpRun, FollowUpSpec, ImportReport, Notifications,
+    ActionTaken, Channel, DryRun, FollowUp, FollowUpRun, FollowUpSpec, ImportReport, Notifications,
     ReadNotifications,
 };
 use axum::Router;
@@ -36,6 +37,7 @@ pub fn router() -> Router<AppState> {
         .route("/followups/{id}/run", post(run_now))
         .route("/notifications", get(notifications))
         .route("/notifications/read", post(read))
+        .route("/notifications/{id}/actions/{button}", post(act))
 }
 
 fn admin(caller: &Caller) -> ApiResult<()> {
@@ -357,4 +359,16 @@ async fn read(
         .await?;
     state.events.publish(events);
     Ok(StatusCode::NO_CONTENT)
+}
+
+async fn act(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath((id, button)): ApiPath<(i64, usize)>,
+) -> ApiResult<ApiJson<ActionTaken>> {
+    let taken = state
+        .followups
+        .act(caller.viewer.user_id, id, button, crate::clock::now())
+        .await?;
+    Ok(ApiJson(taken))
 }

@@ -45,6 +45,9 @@ pub struct Notify {
     pub recipients: Vec<String>,
     pub text: String,
     pub card: Option<Card>,
+    /// The record's values, kept with the notification when the card's buttons may
+    /// call actions with them.
+    pub values: Option<BTreeMap<String, String>>,
     pub delivery: Delivery,
     /// E-mail addresses to write to after the run is stored.
     pub mail: Vec<String>,

@@ -1,39 +1,44 @@
-//! The wizard's form as text fields, and its conversions to and from a spec: headers as
-//! `Name: value` lines, attributes as `name = path` lines, numbers as typed. Pure, so
-//! that the conversions are tested natively.
+//! The wizard's form as text fields, and its conversions to and from a spec: each HTTP
+//! call as a [`CallDraft`], attributes as `name = path` lines, a card's buttons as
+//! `Label | https://…` or `Label | action:name` lines, numbers as typed. Pure, so that
+//! the conversions are tested natively.
 
 use agentdesk_protocol::followup::{
-    Attribute, Card, Channel, ContactLink, FollowUp, FollowUpSpec, Header, HttpMethod,
-    IntegrationCall, Message, Problem, RECORD_TYPE_JSON, Recipients,
+    Attribute, Card, CardButton, Channel, ContactLink, FollowUp, FollowUpSpec, Message, Problem,
+    RECORD_TYPE_JSON, RecipientLookup, Recipients,
 };
 
-/// What the wizard edits: the first integration call; later calls and a message card
-/// (set through the API) are kept as they are.
+use super::call::CallDraft;
+
+/// What the wizard edits: the whole spec.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Draft {
     pub id: Option<i64>,
-    pub call_name: String,
-    pub more_calls: Vec<IntegrationCall>,
-    pub card: Option<Card>,
     pub name: String,
     pub active: bool,
     pub poll: String,
-    pub method: String,
-    pub url: String,
-    pub headers: String,
-    /// The headers' values are secrets (write-only).
-    pub secret: bool,
-    pub body: String,
+    /// The integration calls, in order (at least one).
+    pub calls: Vec<CallDraft>,
     pub attributes: String,
     pub looping: String,
     pub record_id: String,
     pub user: String,
     pub team: String,
+    /// The recipients' further call, and where its answer names a user and a group.
+    pub lookup: Option<CallDraft>,
+    pub lookup_user: String,
+    pub lookup_team: String,
     pub link_team: String,
     pub link_phone: String,
     pub link_email: String,
     pub link_external: String,
     pub message: String,
+    pub card_title: String,
+    pub card_text: String,
+    pub card_image: String,
+    pub card_buttons: String,
+    /// Calls the card's buttons may make.
+    pub actions: Vec<CallDraft>,
     pub channel: String,
     pub webhook_url: String,
     pub notify: String,
@@ -46,7 +51,7 @@ pub fn step_of(field: &str) -> u8 {
     match head {
         "name" | "active" => 1,
         "recipients" | "contact" => 3,
-        "message" | "channel" | "webhook_url" => 4,
+        "message" | "channel" | "webhook_url" | "actions" => 4,
         "notify_minutes" | "attempts" => 5,
         _ => 2,
     }
@@ -66,31 +71,65 @@ fn number(field: &str, s: &str) -> Result<u32, Problem> {
     })
 }
 
+/// What a button line says after its `|`: an action, or a URL.
+const ACTION_PREFIX: &str = "action:";
+
+fn button_line(b: &CardButton) -> String {
+    match &b.action {
+        Some(a) => format!("{} | {ACTION_PREFIX}{a}", b.label),
+        None => format!("{} | {}", b.label, b.url),
+    }
+}
+
+fn parse_buttons(text: &str) -> Result<Vec<CardButton>, Problem> {
+    let mut out = Vec::new();
+    for (i, line) in text.lines().filter(|l| !l.trim().is_empty()).enumerate() {
+        let Some((label, target)) = line.split_once('|') else {
+            return Err((
+                format!("message.card.buttons[{i}].label"),
+                "write a button as `Label | https://…` or `Label | action:name`".into(),
+            ));
+        };
+        let target = target.trim();
+        let (url, action) = match target.strip_prefix(ACTION_PREFIX) {
+            Some(a) => (String::new(), Some(a.trim().to_string())),
+            None => (target.to_string(), None),
+        };
+        out.push(CardButton {
+            label: label.trim().to_string(),
+            url,
+            action,
+        });
+    }
+    Ok(out)
+}
+
 impl Draft {
     pub fn new() -> Draft {
         Draft {
             id: None,
-            call_name: "records".into(),
-            more_calls: Vec::new(),
-            card: None,
             name: String::new(),
             active: true,
             poll: "10".into(),
-            method: "GET".into(),
-            url: "https://".into(),
-            headers: String::new(),
-            secret: true,
-            body: String::new(),
+            calls: vec![CallDraft::new("records")],
             attributes: String::new(),
             looping: "$.items".into(),
             record_id: "$.id".into(),
             user: String::new(),
             team: String::new(),
+            lookup: None,
+            lookup_user: String::new(),
+            lookup_team: String::new(),
             link_team: String::new(),
             link_phone: String::new(),
             link_email: String::new(),
             link_external: String::new(),
             message: String::new(),
+            card_title: String::new(),
+            card_text: String::new(),
+            card_image: String::new(),
+            card_buttons: String::new(),
+            actions: Vec::new(),
             channel: "in_app".into(),
             webhook_url: String::new(),
             notify: "60".into(),
@@ -101,36 +140,19 @@ impl Draft {
     /// A stored follow-up, to edit (its secrets come back empty: left empty, kept).
     pub fn from_followup(f: &FollowUp) -> Draft {
         let s = &f.spec;
-        let call = s.calls.first();
-        let headers = call
-            .map(|c| {
-                c.headers
-                    .iter()
-                    .map(|h| format!("{}: {}", h.name, h.value.clone().unwrap_or_default()))
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            })
-            .unwrap_or_default();
         let link = s.contact.clone().unwrap_or_default();
+        let card = s.message.card.clone().unwrap_or_default();
+        let lookup = s.recipients.lookup.as_ref();
+        let mut calls: Vec<CallDraft> = s.calls.iter().map(CallDraft::from_call).collect();
+        if calls.is_empty() {
+            calls.push(CallDraft::new("records"));
+        }
         Draft {
             id: Some(f.id),
-            call_name: call.map_or_else(|| "records".into(), |c| c.name.clone()),
-            more_calls: s.calls.iter().skip(1).cloned().collect(),
-            card: s.message.card.clone(),
             name: s.name.clone(),
             active: s.active,
             poll: s.poll_minutes.to_string(),
-            method: match call.map(|c| c.method) {
-                Some(HttpMethod::Post) => "POST".into(),
-                _ => "GET".into(),
-            },
-            url: call.map(|c| c.url.clone()).unwrap_or_default(),
-            headers,
-            secret: call.is_some_and(|c| c.headers.iter().any(|h| h.secret)),
-            body: call
-                .and_then(|c| c.body.as_ref())
-                .map(|b| serde_json::to_string_pretty(b).unwrap_or_default())
-                .unwrap_or_default(),
+            calls,
             attributes: s
                 .attributes
                 .iter()
@@ -141,6 +163,9 @@ impl Draft {
             record_id: s.record_id.clone(),
             user: s.recipients.user.clone().unwrap_or_default(),
             team: s.recipients.team.clone().unwrap_or_default(),
+            lookup: lookup.map(|l| CallDraft::from_call(&l.call)),
+            lookup_user: lookup.and_then(|l| l.user.clone()).unwrap_or_default(),
+            lookup_team: lookup.and_then(|l| l.team.clone()).unwrap_or_default(),
             link_team: s
                 .contact
                 .as_ref()
@@ -150,6 +175,16 @@ impl Draft {
             link_email: link.email.unwrap_or_default(),
             link_external: link.external_id.unwrap_or_default(),
             message: s.message.text.clone(),
+            card_title: card.title,
+            card_text: card.text,
+            card_image: card.image_url.unwrap_or_default(),
+            card_buttons: card
+                .buttons
+                .iter()
+                .map(button_line)
+                .collect::<Vec<_>>()
+                .join("\n"),
+            actions: s.actions.iter().map(CallDraft::from_call).collect(),
             channel: match s.channel {
                 Channel::InApp => "in_app".into(),
                 Channel::Webhook => "webhook".into(),
@@ -162,37 +197,27 @@ impl Draft {
         }
     }
 
+    /// The card, if any of its fields is filled.
+    fn card(&self) -> Result<Option<Card>, Problem> {
+        let buttons = parse_buttons(&self.card_buttons)?;
+        let image_url = opt(&self.card_image);
+        if self.card_title.trim().is_empty()
+            && self.card_text.trim().is_empty()
+            && image_url.is_none()
+            && buttons.is_empty()
+        {
+            return Ok(None);
+        }
+        Ok(Some(Card {
+            title: self.card_title.trim().to_string(),
+            text: self.card_text.trim().to_string(),
+            image_url,
+            buttons,
+        }))
+    }
+
     /// The spec, checked by the server's rules; or the first problem, by field.
     pub fn to_spec(&self) -> Result<FollowUpSpec, Problem> {
-        let mut headers = Vec::new();
-        for (i, line) in self.headers.lines().enumerate() {
-            if line.trim().is_empty() {
-                continue;
-            }
-            let Some((name, value)) = line.split_once(':') else {
-                return Err((
-                    format!("calls[0].headers[{i}].name"),
-                    "write a header as `Name: value`".into(),
-                ));
-            };
-            headers.push(Header {
-                name: name.trim().to_string(),
-                // A secret left empty keeps the stored value.
-                value: if self.secret {
-                    opt(value)
-                } else {
-                    Some(value.trim().to_string())
-                },
-                secret: self.secret,
-            });
-        }
-        let body = match self.body.trim() {
-            "" => None,
-            b => Some(
-                serde_json::from_str(b)
-                    .map_err(|e| ("calls[0].body".to_string(), format!("not JSON: {e}")))?,
-            ),
-        };
         let mut attributes = Vec::new();
         for (i, line) in self.attributes.lines().enumerate() {
             if line.trim().is_empty() {
@@ -220,35 +245,45 @@ impl Draft {
                 email: opt(&self.link_email),
             }),
         };
+        let calls = self
+            .calls
+            .iter()
+            .enumerate()
+            .map(|(i, c)| c.to_call(&format!("calls[{i}]")))
+            .collect::<Result<Vec<_>, _>>()?;
+        let actions = self
+            .actions
+            .iter()
+            .enumerate()
+            .map(|(i, c)| c.to_call(&format!("actions[{i}]")))
+            .collect::<Result<Vec<_>, _>>()?;
+        let lookup = match &self.lookup {
+            Some(c) => Some(RecipientLookup {
+                call: c.to_call("recipients.lookup.call")?,
+                user: opt(&self.lookup_user),
+                team: opt(&self.lookup_team),
+            }),
+            None => None,
+        };
         let spec = FollowUpSpec {
             name: self.name.trim().to_string(),
             active: self.active,
             poll_minutes: number("poll_minutes", &self.poll)?,
-            calls: std::iter::once(IntegrationCall {
-                name: self.call_name.clone(),
-                method: if self.method == "POST" {
-                    HttpMethod::Post
-                } else {
-                    HttpMethod::Get
-                },
-                url: self.url.trim().to_string(),
-                headers,
-                body,
-            })
-            .chain(self.more_calls.iter().cloned())
-            .collect(),
+            calls,
             attributes,
             looping: self.looping.trim().to_string(),
             record_id: self.record_id.trim().to_string(),
+            actions,
             record_type: RECORD_TYPE_JSON.into(),
             recipients: Recipients {
                 user: opt(&self.user),
                 team: opt(&self.team),
+                lookup,
             },
             contact,
             message: Message {
                 text: self.message.clone(),
-                card: self.card.clone(),
+                card: self.card()?,
             },
             channel: match self.channel.as_str() {
                 "webhook" => Channel::Webhook,
@@ -274,12 +309,15 @@ impl Default for Draft {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use agentdesk_protocol::followup::{HttpMethod, IntegrationCall};
 
     fn filled() -> Draft {
+        let mut call = CallDraft::new("records");
+        call.url = "https://itsm.example.com/api/tickets".into();
+        call.headers = "Authorization: Bearer x".into();
         Draft {
             name: "Pending approval".into(),
-            url: "https://itsm.example.com/api/tickets".into(),
-            headers: "Authorization: Bearer x".into(),
+            calls: vec![call],
             attributes: "number = $.number\napprover = /approver/login".into(),
             looping: "$.data.items".into(),
             record_id: "/number".into(),
@@ -289,10 +327,22 @@ mod tests {
         }
     }
 
+    fn shown(spec: FollowUpSpec) -> FollowUp {
+        FollowUp {
+            id: 7,
+            spec,
+            needs_secrets: false,
+            next_poll_at: None,
+            updated_at: chrono::DateTime::from_timestamp(0, 0).unwrap(),
+            last_run: None,
+        }
+    }
+
     #[test]
     fn a_filled_draft_is_a_valid_spec_and_comes_back_the_same() {
         let mut spec = filled().to_spec().expect("valid");
-        // What only the API sets: a second call, a card. Kept through the wizard.
+        // Everything the wizard edits beyond one call: a second call, a card with a link
+        // and an action, the action, the recipients' call.
         spec.calls.push(IntegrationCall {
             name: "owner".into(),
             method: HttpMethod::Get,
@@ -300,26 +350,57 @@ mod tests {
             headers: Vec::new(),
             body: None,
         });
+        spec.actions.push(IntegrationCall {
+            name: "approve".into(),
+            method: HttpMethod::Post,
+            url: "https://itsm.example.com/api/tickets/{{number}}/approve".into(),
+            headers: Vec::new(),
+            body: Some(serde_json::json!({ "by": "{{approver}}" })),
+        });
         spec.message.card = Some(Card {
             title: "Ticket {{number}}".into(),
-            ..Card::default()
+            text: "Waiting".into(),
+            image_url: Some("https://itsm.example.com/logo.png".into()),
+            buttons: vec![
+                CardButton {
+                    label: "Open".into(),
+                    url: "https://itsm.example.com/t/{{number}}".into(),
+                    action: None,
+                },
+                CardButton {
+                    label: "Approve".into(),
+                    url: String::new(),
+                    action: Some("approve".into()),
+                },
+            ],
+        });
+        spec.recipients.lookup = Some(RecipientLookup {
+            call: IntegrationCall {
+                name: "who".into(),
+                method: HttpMethod::Get,
+                url: "https://crm.example.com/owners/{{number}}".into(),
+                headers: Vec::new(),
+                body: None,
+            },
+            user: Some("/login".into()),
+            team: None,
         });
         spec.check().expect("still valid");
-        assert_eq!(spec.attributes[1].path, "/approver/login");
         assert!(spec.calls[0].headers[0].secret);
-        let shown = FollowUp {
-            id: 7,
-            spec: spec.without_secrets(),
-            needs_secrets: false,
-            next_poll_at: None,
-            updated_at: chrono::DateTime::from_timestamp(0, 0).unwrap(),
-            last_run: None,
-        };
-        let back = Draft::from_followup(&shown);
-        assert_eq!(back.headers, "Authorization: ", "the secret is not shown");
+        let back = Draft::from_followup(&shown(spec.without_secrets()));
+        assert_eq!(
+            back.calls[0].headers, "Authorization: ",
+            "the secret is not shown"
+        );
+        assert_eq!(
+            back.card_buttons.lines().nth(1),
+            Some("Approve | action:approve")
+        );
         let again = back.to_spec().expect("valid");
         assert_eq!(again.calls[1], spec.calls[1]);
+        assert_eq!(again.actions, spec.actions);
         assert_eq!(again.message.card, spec.message.card);
+        assert_eq!(again.recipients, spec.recipients);
         assert_eq!(
             again.calls[0].headers[0].value, None,
             "left empty: kept by the server"
@@ -337,15 +418,7 @@ mod tests {
         ] {
             let mut spec = filled().to_spec().expect("valid");
             spec.channel = channel;
-            let shown = FollowUp {
-                id: 1,
-                spec,
-                needs_secrets: false,
-                next_poll_at: None,
-                updated_at: chrono::DateTime::from_timestamp(0, 0).unwrap(),
-                last_run: None,
-            };
-            let mut back = Draft::from_followup(&shown);
+            let mut back = Draft::from_followup(&shown(spec));
             back.webhook_url = "https://hooks.example.com/x".into();
             assert_eq!(back.to_spec().expect("valid").channel, channel);
         }
@@ -354,17 +427,52 @@ mod tests {
     #[test]
     fn bad_input_names_its_field_and_step() {
         type Change = fn(&mut Draft);
-        let cases: [(Change, &str, u8); 6] = [
+        let cases: [(Change, &str, u8); 11] = [
             (|d| d.poll = "ten".into(), "poll_minutes", 2),
             (|d| d.poll = "9".into(), "poll_minutes", 2),
             (|d| d.attempts = "11".into(), "attempts", 5),
-            (|d| d.body = "{nope".into(), "calls[0].body", 2),
+            (|d| d.calls[0].body = "{nope".into(), "calls[0].body", 2),
             (
                 |d| d.attributes = "number $.n".into(),
                 "attributes[0].name",
                 2,
             ),
             (|d| d.user = "manager".into(), "recipients.user", 3),
+            (
+                |d| d.card_buttons = "Approve action:approve".into(),
+                "message.card.buttons[0].label",
+                4,
+            ),
+            (
+                |d| {
+                    d.card_title = "T".into();
+                    d.card_buttons = "Approve | action:nope".into();
+                },
+                "message.card.buttons[0].action",
+                4,
+            ),
+            (
+                |d| d.card_buttons = "Open | https://x.example".into(),
+                "message.card.title",
+                4,
+            ),
+            (
+                |d| {
+                    let mut a = CallDraft::new("approve");
+                    a.url = "https://x.example/{{missing}}".into();
+                    d.actions.push(a);
+                },
+                "actions[0].url",
+                4,
+            ),
+            (
+                |d| {
+                    d.lookup = Some(CallDraft::new("who"));
+                    d.lookup.as_mut().unwrap().url = "https://crm.example/{{number}}".into();
+                },
+                "recipients.lookup",
+                3,
+            ),
         ];
         for (change, field, step) in cases {
             let mut d = filled();

@@ -332,11 +332,17 @@ impl FollowUpStore for Backend {
                 }
                 None => None,
             };
+            let values = match &n.values {
+                Some(v) => {
+                    Some(serde_json::to_string(v).map_err(|e| StoreError::Other(e.to_string()))?)
+                }
+                None => None,
+            };
             for user in &n.users {
                 sqlx::query(
                     "INSERT INTO notifications (user_id, followup_id, title, text, card, \
-                       record_key, attempt, contact_id, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                       record_key, attempt, contact_id, created_at, record_values) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
                 )
                 .bind(user)
                 .bind(id)
@@ -347,6 +353,7 @@ impl FollowUpStore for Backend {
                 .bind(i64::from(n.attempt))
                 .bind(n.contact.map(|(_, c)| c))
                 .bind(now)
+                .bind(&values)
                 .execute(&mut *tx)
                 .await?;
                 notified.insert(*user);
