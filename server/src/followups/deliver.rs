@@ -74,7 +74,8 @@ pub fn route(
 
 /// The e-mail for notification `n` of follow-up `name` to `to`: the follow-up's name and
 /// the text's first line as the subject; the text, then the card's title, text and
-/// buttons (label: URL), as the body.
+/// link buttons (label: URL), as the body. (An action button is pressed in the desktop:
+/// a mail has no way to call it as its user.)
 pub fn mail(name: &str, n: &Notify, to: &str) -> Mail {
     let first = n.text.lines().next().unwrap_or("").trim();
     let mut subject: String = format!("[{name}] {first}");
@@ -89,7 +90,7 @@ pub fn mail(name: &str, n: &Notify, to: &str) -> Mail {
             text.push('\n');
             text.push_str(&card.text);
         }
-        for b in &card.buttons {
+        for b in card.buttons.iter().filter(|b| b.action.is_none()) {
             text.push_str(&format!("\n{}: {}", b.label, b.url));
         }
     }
@@ -247,11 +248,20 @@ mod tests {
                 title: "T-1".into(),
                 text: "Approve it".into(),
                 image_url: None,
-                buttons: vec![agentdesk_protocol::followup::CardButton {
-                    label: "Open".into(),
-                    url: "https://crm.example.com/t/T-1".into(),
-                }],
+                buttons: vec![
+                    agentdesk_protocol::followup::CardButton {
+                        label: "Open".into(),
+                        url: "https://crm.example.com/t/T-1".into(),
+                        action: None,
+                    },
+                    agentdesk_protocol::followup::CardButton {
+                        label: "Approve".into(),
+                        url: String::new(),
+                        action: Some("approve".into()),
+                    },
+                ],
             }),
+            values: None,
             delivery: Delivery::Email,
             mail: vec![],
             contact: None,

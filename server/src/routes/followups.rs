@@ -62,10 +62,9 @@ fn check(state: &AppState, spec: &FollowUpSpec) -> ApiResult<()> {
         ));
     }
     let urls = spec
-        .calls
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (format!("calls[{i}].url"), c.url.as_str()))
+        .http_calls()
+        .into_iter()
+        .map(|(prefix, c)| (format!("{prefix}.url"), c.url.as_str()))
         .chain(
             spec.webhook_url
                 .as_deref()

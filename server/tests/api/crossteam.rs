@@ -433,6 +433,7 @@ async fn b_notification(app: &TestApp) -> (i64, i64) {
             recipients: vec!["agent_b".into()],
             text: "aviso secreto de B".into(),
             card: None,
+            values: None,
             delivery: agentdesk_protocol::followup::Delivery::InApp,
             mail: Vec::new(),
             contact: Some((app.team_b, app.contact_b)),

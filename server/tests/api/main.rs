@@ -10,6 +10,7 @@ mod crossteam;
 mod demo;
 mod email_content;
 mod fault;
+mod followup_actions;
 mod followup_archive;
 mod followup_config;
 mod followup_mail;
