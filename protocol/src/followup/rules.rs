@@ -82,13 +82,24 @@ pub fn parse_path(path: &str) -> Result<String, String> {
 }
 
 /// A JSON value as text: strings as they are, numbers and booleans written out, null
-/// as nothing, objects and arrays as compact JSON.
+/// as nothing, objects and arrays as compact JSON. Without NUL characters: an external
+/// system may send them, no text means anything by them, and PostgreSQL's text cannot
+/// hold them (one such record failed a whole poll there).
 pub fn value_text(v: &Value) -> String {
-    match v {
+    let text = match v {
         Value::String(s) => s.clone(),
         Value::Null => String::new(),
         Value::Bool(_) | Value::Number(_) => v.to_string(),
         other => other.to_string(),
+    };
+    without_nul(text)
+}
+
+fn without_nul(s: String) -> String {
+    if s.contains('\0') {
+        s.replace('\0', "")
+    } else {
+        s
     }
 }
 
@@ -127,7 +138,7 @@ pub fn render(template: &str, values: &BTreeMap<String, String>) -> String {
         rest = &after[end + 2..];
     }
     out.push_str(rest);
-    out
+    without_nul(out)
 }
 
 fn check_minutes(field: &str, v: u32) -> Result<(), Problem> {
@@ -217,6 +228,9 @@ impl FollowUpSpec {
         let name = self.name.trim();
         if name.is_empty() || name.chars().count() > MAX_NAME {
             return Err(problem("name", format!("1 to {MAX_NAME} characters")));
+        }
+        if name.chars().any(char::is_control) {
+            return Err(problem("name", "one line, without control characters"));
         }
         check_minutes("poll_minutes", self.poll_minutes)?;
         check_minutes("notify_minutes", self.notify_minutes)?;
@@ -432,7 +446,10 @@ impl FollowUpSpec {
     pub fn record_key(&self, record: &Value) -> Option<String> {
         let p = parse_path(&self.record_id).ok()?;
         match record.pointer(&p)? {
-            Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
+            Value::String(s) => {
+                let key = without_nul(s.clone()).trim().to_owned();
+                (!key.is_empty()).then_some(key)
+            }
             Value::Number(n) => Some(n.to_string()),
             _ => None,
         }

@@ -118,6 +118,8 @@ fn bad_specs_name_the_field() {
             Box::new(|s| s.message.text = "Hi {{ticket.number".into()),
         ),
         ("record_type", Box::new(|s| s.record_type = "xml".into())),
+        ("name", Box::new(|s| s.name = "Pending\u{0}approval".into())),
+        ("name", Box::new(|s| s.name = "Pending\napproval".into())),
         (
             "calls[0].url",
             Box::new(|s| s.calls[0].url = "ftp://x".into()),

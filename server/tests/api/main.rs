@@ -13,6 +13,7 @@ mod fault;
 mod followup_actions;
 mod followup_archive;
 mod followup_config;
+mod followup_hostile;
 mod followup_mail;
 mod followups;
 mod fuzz;
