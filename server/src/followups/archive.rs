@@ -188,32 +188,20 @@ pub fn read(bytes: &[u8]) -> Result<Vec<FollowUpSpec>, Vec<Problem>> {
     }
 }
 
-/// Create the follow-ups `read` returned, inactive; a name already taken (without case)
-/// is a conflict, reported and skipped.
+/// Create the follow-ups `read` returned, inactive, in one transaction; a name already
+/// taken (without case) is a conflict, reported and skipped. A failure midway (the
+/// database, a name taken meanwhile by another import) creates none.
 pub async fn create_all(
     store: &crate::store::DynStore,
     specs: Vec<FollowUpSpec>,
     now: chrono::DateTime<chrono::Utc>,
 ) -> crate::store::StoreResult<ImportReport> {
-    let taken: BTreeSet<String> = store
-        .followups()
-        .await?
-        .into_iter()
-        .map(|f| f.spec.name.trim().to_lowercase())
-        .collect();
-    let mut report = ImportReport::default();
-    for spec in specs {
-        let name = spec.name.trim().to_string();
-        if taken.contains(&name.to_lowercase()) {
-            report.conflicts.push(name);
-            continue;
-        }
-        match store.create_followup(&spec, now).await {
-            Ok(id) => report.created.push(FollowUpName { id, name }),
-            // Created meanwhile by someone else.
-            Err(crate::store::StoreError::Conflict(_)) => report.conflicts.push(name),
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(report)
+    let (created, conflicts) = store.create_followups(&specs, now).await?;
+    Ok(ImportReport {
+        created: created
+            .into_iter()
+            .map(|(id, name)| FollowUpName { id, name })
+            .collect(),
+        conflicts,
+    })
 }

@@ -82,6 +82,14 @@ pub struct RunOutcome {
 pub trait FollowUpStore: Send + Sync {
     /// Store a new follow-up (a conflict when its name is taken, without case).
     async fn create_followup(&self, spec: &FollowUpSpec, now: DateTime<Utc>) -> StoreResult<i64>;
+    /// Store several (an import) in one transaction: those whose name is taken
+    /// (without case) are skipped and named; any failure creates none. The created
+    /// ones' ids and names, and the skipped names.
+    async fn create_followups(
+        &self,
+        specs: &[FollowUpSpec],
+        now: DateTime<Utc>,
+    ) -> StoreResult<(Vec<(i64, String)>, Vec<String>)>;
     /// Replace one; `false`: no such follow-up. Its next poll is rescheduled from `now`.
     async fn update_followup(
         &self,

@@ -267,3 +267,49 @@ async fn the_command_line_exports_and_imports_follow_ups() {
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("not a zip archive"));
 }
+
+/// Make the database refuse to store a follow-up named `Boom` (a stand-in for a
+/// failure midway through an import: a full disk, a dropped connection).
+async fn refuse_boom(db_url: &str) {
+    use sqlx::Connection;
+    if db_url.starts_with("sqlite:") {
+        let mut c = sqlx::SqliteConnection::connect(db_url).await.unwrap();
+        sqlx::query(
+            "CREATE TRIGGER boom BEFORE INSERT ON followups WHEN NEW.name = 'Boom' \
+             BEGIN SELECT RAISE(ABORT, 'boom'); END",
+        )
+        .execute(&mut c)
+        .await
+        .unwrap();
+    } else {
+        let mut c = sqlx::PgConnection::connect(db_url).await.unwrap();
+        for sql in [
+            "CREATE FUNCTION boom() RETURNS trigger AS $$ BEGIN \
+               IF NEW.name = 'Boom' THEN RAISE EXCEPTION 'boom'; END IF; RETURN NEW; \
+             END $$ LANGUAGE plpgsql",
+            "CREATE TRIGGER boom BEFORE INSERT ON followups FOR EACH ROW \
+             EXECUTE FUNCTION boom()",
+        ] {
+            sqlx::query(sql).execute(&mut c).await.unwrap();
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_import_that_fails_midway_creates_nothing() {
+    let app = app().await;
+    let admin = app.token("admin").await;
+    refuse_boom(&app.db_url).await;
+    let specs: Vec<_> = ["Alpha", "Boom", "Gamma"]
+        .into_iter()
+        .map(|name| {
+            let mut s = spec("https://itsm.example.com", app.team_a);
+            s["name"] = json!(name);
+            serde_json::from_value(s).unwrap()
+        })
+        .collect();
+    let zip = agentdesk_server::followups::archive::write(&specs).unwrap();
+    let res = import(&app, &admin, zip).await;
+    assert!(!res.status().is_success(), "{}", res.status());
+    assert_eq!(count(&app, &admin).await, 0, "Alpha is not left behind");
+}

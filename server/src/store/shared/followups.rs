@@ -102,6 +102,44 @@ impl FollowUpStore for Backend {
         Ok(id)
     }
 
+    async fn create_followups(
+        &self,
+        specs: &[FollowUpSpec],
+        now: DateTime<Utc>,
+    ) -> StoreResult<(Vec<(i64, String)>, Vec<String>)> {
+        let now = ms(now);
+        let mut tx = begin_write(self).await?;
+        let (mut created, mut taken) = (Vec::new(), Vec::new());
+        for spec in specs {
+            let name = spec.name.trim();
+            // Asked first: on PostgreSQL a refused INSERT would end the transaction.
+            let exists: Option<i64> =
+                sqlx::query_scalar("SELECT id FROM followups WHERE lower(name) = lower($1)")
+                    .bind(name)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if exists.is_some() {
+                taken.push(name.to_string());
+                continue;
+            }
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO followups (name, active, spec, next_poll_at, created_at, \
+                   updated_at) VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
+            )
+            .bind(name)
+            .bind(spec.active)
+            .bind(spec_json(spec)?)
+            .bind(first_poll(spec, now))
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(already_exists(format!("a follow-up named `{name}`")))?;
+            created.push((id, name.to_string()));
+        }
+        tx.commit().await?;
+        Ok((created, taken))
+    }
+
     async fn update_followup(
         &self,
         id: i64,
