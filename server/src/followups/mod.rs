@@ -32,6 +32,8 @@ use crate::store::{DynStore, StoreResult};
 
 /// How long a poll may hold its follow-up before another instance may take it over.
 const LEASE_MINUTES: i64 = 10;
+/// A poll whose outcome could not be written is due again this much later.
+const RETRY_MINUTES: i64 = 1;
 /// Follow-ups claimed per look, and polled at once.
 const CLAIM_BATCH: u32 = 16;
 
@@ -385,11 +387,27 @@ impl Engine {
         out.finished_at = now + Duration::from_std(clock.elapsed()).unwrap_or_default();
         let next = now + Duration::minutes(i64::from(f.spec.poll_minutes));
         let turn = self.writing.acquire().await;
-        let (mut run, sent, events) = self
+        let written = self
             .store
             .finish_followup_run(f.id, &self.owner, &out, next)
-            .await?;
+            .await;
         drop(turn);
+        let (mut run, sent, events) = match written {
+            Ok(w) => w,
+            Err(e) => {
+                // Nothing was sent (deliveries follow the commit): give the lease back, due
+                // again in a minute rather than when the lease runs out in ten (and not
+                // at once, which this look would claim again). Lost to another instance:
+                // not ours to give.
+                let retry = now + Duration::minutes(RETRY_MINUTES);
+                if !matches!(e, crate::store::StoreError::Conflict(_))
+                    && let Err(again) = self.store.release_followup(f.id, &self.owner, retry).await
+                {
+                    tracing::warn!(followup = f.id, error = %again, "follow-up lease kept");
+                }
+                return Err(e);
+            }
+        };
         self.events.publish(events);
         let sent = sent.iter().map(|i| &out.notify[*i]);
         let errors = match f.spec.channel {

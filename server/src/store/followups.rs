@@ -133,6 +133,14 @@ pub trait FollowUpStore: Send + Sync {
         outcome: &RunOutcome,
         next_poll_at: DateTime<Utc>,
     ) -> StoreResult<(FollowUpRun, Vec<usize>, Vec<StoredEvent>)>;
+    /// Give up `owner`'s lease on follow-up `id` without a run (its outcome could not be
+    /// written): due again at `retry_at`, not when the lease would have run out.
+    async fn release_followup(
+        &self,
+        id: i64,
+        owner: &str,
+        retry_at: DateTime<Utc>,
+    ) -> StoreResult<()>;
     /// Add errors to a finished run (deliveries after its transaction).
     async fn add_run_errors(&self, run_id: i64, errors: &[String]) -> StoreResult<()>;
     /// Users by username or e-mail address (keys folded to lower case; a username wins

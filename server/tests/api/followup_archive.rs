@@ -10,7 +10,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::followups::{app, create, spec};
-use crate::support::{TestApp, expect_error};
+use crate::support::{TestApp, exec_sql, expect_error};
 
 async fn export(app: &TestApp, admin: &str, query: &str) -> Vec<u8> {
     let res = app
@@ -271,27 +271,27 @@ async fn the_command_line_exports_and_imports_follow_ups() {
 /// Make the database refuse to store a follow-up named `Boom` (a stand-in for a
 /// failure midway through an import: a full disk, a dropped connection).
 async fn refuse_boom(db_url: &str) {
-    use sqlx::Connection;
     if db_url.starts_with("sqlite:") {
-        let mut c = sqlx::SqliteConnection::connect(db_url).await.unwrap();
-        sqlx::query(
-            "CREATE TRIGGER boom BEFORE INSERT ON followups WHEN NEW.name = 'Boom' \
-             BEGIN SELECT RAISE(ABORT, 'boom'); END",
+        exec_sql(
+            db_url,
+            &[
+                "CREATE TRIGGER boom BEFORE INSERT ON followups WHEN NEW.name = 'Boom' \
+               BEGIN SELECT RAISE(ABORT, 'boom'); END",
+            ],
         )
-        .execute(&mut c)
-        .await
-        .unwrap();
+        .await;
     } else {
-        let mut c = sqlx::PgConnection::connect(db_url).await.unwrap();
-        for sql in [
-            "CREATE FUNCTION boom() RETURNS trigger AS $$ BEGIN \
-               IF NEW.name = 'Boom' THEN RAISE EXCEPTION 'boom'; END IF; RETURN NEW; \
-             END $$ LANGUAGE plpgsql",
-            "CREATE TRIGGER boom BEFORE INSERT ON followups FOR EACH ROW \
-             EXECUTE FUNCTION boom()",
-        ] {
-            sqlx::query(sql).execute(&mut c).await.unwrap();
-        }
+        exec_sql(
+            db_url,
+            &[
+                "CREATE FUNCTION boom() RETURNS trigger AS $$ BEGIN \
+                   IF NEW.name = 'Boom' THEN RAISE EXCEPTION 'boom'; END IF; RETURN NEW; \
+                 END $$ LANGUAGE plpgsql",
+                "CREATE TRIGGER boom BEFORE INSERT ON followups FOR EACH ROW \
+                 EXECUTE FUNCTION boom()",
+            ],
+        )
+        .await;
     }
 }
 

@@ -1,13 +1,15 @@
 //! Records as an external system may really send them: NUL bytes (which PostgreSQL's
 //! text cannot hold), ids that are not ids, the same id twice in one answer, values that
 //! look like placeholders or markup, very long values. Every class in one answer: the
-//! poll stores what it can, names what it cannot, and never fails whole.
+//! poll stores what it can, names what it cannot, and never fails whole. And a database
+//! that refuses a poll's outcome: nothing sent, retried at the next look.
 
 use agentdesk_protocol::followup::Notifications;
 use chrono::Utc;
 use serde_json::json;
 
-use crate::followups::{app, create, engine, poll, spec, stand_in};
+use crate::followups::{app, create, engine, poll, spec, stand_in, ticket};
+use crate::support::exec_sql;
 
 #[tokio::test]
 async fn a_hostile_answer_is_polled_record_by_record() {
@@ -70,4 +72,48 @@ async fn a_hostile_answer_is_polled_record_by_record() {
         .await
         .expect("polled");
     assert_eq!((run.new, run.notified), (0, 0), "{:?}", run.errors);
+}
+
+#[tokio::test]
+async fn a_poll_whose_outcome_cannot_be_written_is_retried_at_the_next_look() {
+    let app = app().await;
+    let (system, base) = stand_in().await;
+    let admin = app.token("admin").await;
+    let f = create(&app, &admin, &spec(&base, app.team_a)).await;
+    system.tickets(json!([ticket("T-1", "agent_a")]));
+    // The database refuses runs while `refuse_runs` holds a row.
+    let sqlite = app.db_url.starts_with("sqlite:");
+    let setup: &[&str] = if sqlite {
+        &[
+            "CREATE TABLE refuse_runs (x INTEGER)",
+            "INSERT INTO refuse_runs VALUES (1)",
+            "CREATE TRIGGER refuse BEFORE INSERT ON followup_runs \
+             WHEN EXISTS (SELECT 1 FROM refuse_runs) BEGIN SELECT RAISE(ABORT, 'full'); END",
+        ]
+    } else {
+        &[
+            "CREATE TABLE refuse_runs (x INTEGER)",
+            "INSERT INTO refuse_runs VALUES (1)",
+            "CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN \
+               IF EXISTS (SELECT 1 FROM refuse_runs) THEN RAISE EXCEPTION 'full'; END IF; \
+               RETURN NEW; END $$ LANGUAGE plpgsql",
+            "CREATE TRIGGER refuse BEFORE INSERT ON followup_runs FOR EACH ROW \
+             EXECUTE FUNCTION refuse()",
+        ]
+    };
+    exec_sql(&app.db_url, setup).await;
+    let e = engine(&app, 1 << 20);
+    let t0 = Utc::now();
+    assert!(poll(&e, f.id, t0).await.is_none(), "the run failed");
+    let inbox: Notifications = app
+        .get_as("/api/v1/notifications", &app.token("agent_a").await)
+        .await;
+    assert!(inbox.items.is_empty(), "nothing written, nothing sent");
+
+    // The database recovers: the next look (a minute on, not the lease's ten) polls it.
+    exec_sql(&app.db_url, &["DELETE FROM refuse_runs"]).await;
+    let run = poll(&e, f.id, t0 + chrono::Duration::minutes(1))
+        .await
+        .expect("retried at once");
+    assert_eq!((run.new, run.notified), (1, 1), "{:?}", run.errors);
 }

@@ -421,6 +421,31 @@ pub fn sms(
 }
 
 /// Assert a response is an error in the one JSON shape with this status; return the body.
+/// Run statements on the test's database over a connection of its own (triggers that
+/// make the database fail on cue, and the like).
+pub async fn exec_sql(db_url: &str, statements: &[&str]) {
+    use sqlx::Connection;
+    if db_url.starts_with("sqlite:") {
+        let mut c = sqlx::SqliteConnection::connect(db_url)
+            .await
+            .expect("connect");
+        for sql in statements {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(*sql))
+                .execute(&mut c)
+                .await
+                .expect(sql);
+        }
+    } else {
+        let mut c = sqlx::PgConnection::connect(db_url).await.expect("connect");
+        for sql in statements {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(*sql))
+                .execute(&mut c)
+                .await
+                .expect(sql);
+        }
+    }
+}
+
 pub async fn expect_error(res: reqwest::Response, status: StatusCode) -> ErrorBody {
     assert_eq!(res.status(), status, "status");
     let ct = res

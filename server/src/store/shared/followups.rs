@@ -459,6 +459,27 @@ impl FollowUpStore for Backend {
         Ok((RunRow { id: run_id, ..run }.into_run(), sent, events))
     }
 
+    async fn release_followup(
+        &self,
+        id: i64,
+        owner: &str,
+        retry_at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let mut tx = begin_write(self).await?;
+        sqlx::query(
+            "UPDATE followups SET lease_owner = NULL, lease_until = NULL, \
+               next_poll_at = CASE WHEN active THEN $3 END \
+             WHERE id = $1 AND lease_owner = $2",
+        )
+        .bind(id)
+        .bind(owner)
+        .bind(ms(retry_at))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn add_run_errors(&self, run_id: i64, errors: &[String]) -> StoreResult<()> {
         if errors.is_empty() {
             return Ok(());
