@@ -1,7 +1,10 @@
 //! Automated follow-ups end to end: an admin builds one in the back office's wizard
 //! against a stand-in ticketing system started here; the agent it names gets the
 //! notification live in the desktop's notification centre, and the contact's timeline
-//! shows the automated activity.
+//! shows the automated activity; a button of the notification's card calls the
+//! action the admin configured.
+
+use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
 use serde_json::json;
@@ -9,8 +12,11 @@ use serde_json::json;
 use crate::harness::run;
 
 /// A stand-in system answering one pending ticket for `approver` about `phone`, to
-/// every request (HTTP/1.1, one answer per connection).
-async fn stand_in(approver: &str, phone: &str) -> anyhow::Result<String> {
+/// every request (HTTP/1.1, one answer per connection); the request lines it received.
+async fn stand_in(
+    approver: &str,
+    phone: &str,
+) -> anyhow::Result<(String, Arc<Mutex<Vec<String>>>)> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let body = json!({ "data": { "items": [
         { "number": "T-42", "approver": { "login": approver }, "customer": { "phone": phone } }
@@ -18,19 +24,44 @@ async fn stand_in(approver: &str, phone: &str) -> anyhow::Result<String> {
     .to_string();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = seen.clone();
     tokio::spawn(async move {
         while let Ok((mut conn, _)) = listener.accept().await {
             let body = body.clone();
+            let log = log.clone();
             tokio::spawn(async move {
-                // The request's head (a GET has no body).
-                let mut head = Vec::new();
+                // The request's head, then its body (an action's POST has one): read
+                // whole, so closing does not reset the connection under the client.
+                let mut req = Vec::new();
                 let mut buf = [0_u8; 1024];
-                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                let head_end = loop {
+                    if let Some(i) = req.windows(4).position(|w| w == b"\r\n\r\n") {
+                        break i + 4;
+                    }
                     match conn.read(&mut buf).await {
                         Ok(0) | Err(_) => return,
-                        Ok(n) => head.extend_from_slice(&buf[..n]),
+                        Ok(n) => req.extend_from_slice(&buf[..n]),
+                    }
+                };
+                let head = String::from_utf8_lossy(&req[..head_end]).to_string();
+                let length: usize = head
+                    .lines()
+                    .find_map(|l| {
+                        let (k, v) = l.split_once(':')?;
+                        k.eq_ignore_ascii_case("content-length")
+                            .then(|| v.trim().parse().ok())?
+                    })
+                    .unwrap_or(0);
+                while req.len() < head_end + length {
+                    match conn.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => req.extend_from_slice(&buf[..n]),
                     }
                 }
+                log.lock()
+                    .unwrap()
+                    .push(head.lines().next().unwrap_or("").to_string());
                 let answer = format!(
                     "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
                     body.len()
@@ -40,7 +71,7 @@ async fn stand_in(approver: &str, phone: &str) -> anyhow::Result<String> {
             });
         }
     });
-    Ok(base)
+    Ok((base, seen))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -62,7 +93,7 @@ async fn an_admin_builds_a_follow_up_and_the_agent_is_notified_live_with_the_con
             .clone();
         let phone = contact["phone"].as_str().unwrap_or_default().to_string();
         let contact_id = contact["id"].as_i64().unwrap_or(0);
-        let base = stand_in("ana", &phone).await?;
+        let (base, seen) = stand_in("ana", &phone).await?;
 
         // The agent, in another browser: the desktop, nothing unread.
         let agent = h.another_browser("agent-followups").await?;
@@ -96,6 +127,19 @@ async fn an_admin_builds_a_follow_up_and_the_agent_is_notified_live_with_the_con
             h.fill("#fu-link-phone", "phone").await?;
             h.click("#fu-next").await?;
             h.fill("#fu-message", "Ticket {{number}} waits for your approval")
+                .await?;
+            // A card whose button calls an action the admin configures here.
+            h.fill("#fu-card-title", "Ticket {{number}}").await?;
+            h.fill("#fu-card-buttons", "Approve | action:approve").await?;
+            h.click("#fu-add-action").await?;
+            h.fill("#fu-action-0-call-name", "approve").await?;
+            h.select("#fu-action-0-method", "POST").await?;
+            h.fill(
+                "#fu-action-0-url",
+                &format!("{base}/tickets/{{{{number}}}}/approve"),
+            )
+            .await?;
+            h.fill("#fu-action-0-body", r#"{ "by": "{{approver}}" }"#)
                 .await?;
             h.click("#fu-next").await?;
             // A mistake is refused on its step, in the admin's language, before any
@@ -131,6 +175,24 @@ async fn an_admin_builds_a_follow_up_and_the_agent_is_notified_live_with_the_con
             agent.screenshot("notification-centre").await?;
             agent.click("#notifications-read-all").await?;
             agent.wait_count("#notifications-unread", 0).await?;
+            // The card's button calls the action with the record's values.
+            agent
+                .click("#notifications-panel .notification .card-action")
+                .await?;
+            agent
+                .wait_text("#notifications-panel .card-action-state", |t| {
+                    t == "Approve: done"
+                })
+                .await?;
+            let calls = seen.lock().unwrap().clone();
+            anyhow::ensure!(
+                calls
+                    .iter()
+                    .filter(|l| l.starts_with("POST /tickets/T-42/approve "))
+                    .count()
+                    == 1,
+                "the action was called once: {calls:?}"
+            );
 
             // The contact's history shows the automated activity.
             agent.goto(&format!("/contacts/{contact_id}")).await?;
