@@ -293,12 +293,13 @@ pub async fn read_notifications(ids: Option<Vec<i64>>) -> Result<(), ApiError> {
 }
 
 /// Press button `button` of notification `id`'s card: its follow-up's action is called
-/// with the record's values; how it went.
-pub async fn notification_action(
-    id: i64,
-    button: usize,
-) -> Result<agentdesk_protocol::followup::ActionTaken, ApiError> {
-    post(&format!("/notifications/{id}/actions/{button}"), &()).await
+/// with the record's values. How it went arrives with the notification (the
+/// `notifications` event reloads the list), so the answer is not read here.
+pub async fn notification_action(id: i64, button: usize) -> Result<(), ApiError> {
+    let path = format!("/notifications/{id}/actions/{button}");
+    send::<serde::de::IgnoredAny>("POST", &path, None)
+        .await
+        .map(|_| ())
 }
 
 /// The signed-in user's open callback reminders, soonest first.

@@ -78,19 +78,25 @@ pub fn NotificationCentre() -> impl IntoView {
             .filter(|b| b.action.is_none())
             .filter_map(|b| Some((b.label.clone(), safe_link(&b.url)?.to_owned())))
             .collect();
+        // A card's action buttons; the one pressed says how it went in its own text.
+        // Done or under way, they rest (a failed one may be pressed again).
+        let resting = n
+            .action
+            .as_ref()
+            .is_some_and(|a| a.state != ActionState::Failed);
         let actions: Vec<(usize, String)> = n
             .card
             .iter()
             .flat_map(|c| c.buttons.iter().enumerate())
             .filter(|(_, b)| b.action.is_some())
-            .map(|(i, b)| (i, b.label.clone()))
+            .map(|(i, b)| {
+                let text = match &n.action {
+                    Some(a) if a.label == b.label => action_text(i18n, a),
+                    _ => b.label.clone(),
+                };
+                (i, text)
+            })
             .collect();
-        // Done or under way: the buttons rest (a failed one may be pressed again).
-        let resting = n
-            .action
-            .as_ref()
-            .is_some_and(|a| a.state != ActionState::Failed);
-        let outcome = n.action.clone().map(|a| action_text(i18n, &a));
         let id = n.id;
         let card = n
             .card
@@ -104,11 +110,10 @@ pub fn NotificationCentre() -> impl IntoView {
                 {links.into_iter().map(|(label, href)| view! {
                     <a href=href target="_blank" rel="noopener noreferrer">{label}</a>
                 }).collect_view()}
-                {actions.into_iter().map(|(i, label)| view! {
+                {actions.into_iter().map(|(i, text)| view! {
                     <button type="button" class="btn btn-small card-action" data-button=i
-                        disabled=resting on:click=move |_| act(id, i)>{label}</button>
+                        disabled=resting on:click=move |_| act(id, i)>{text}</button>
                 }).collect_view()}
-                {outcome.map(|t| view! { <p class="muted small card-action-state" role="status">{t}</p> })}
                 {n.contact_id.map(|c| view! {
                     <NavLink href=format!("/contacts/{c}")>{move || i18n.t(Msg::OpenContact)}</NavLink>
                 })}

@@ -180,9 +180,7 @@ async fn an_admin_builds_a_follow_up_and_the_agent_is_notified_live_with_the_con
                 .click("#notifications-panel .notification .card-action")
                 .await?;
             agent
-                .wait_text("#notifications-panel .card-action-state", |t| {
-                    t == "Approve: done"
-                })
+                .wait_text("#notifications-panel .card-action", |t| t == "Approve: done")
                 .await?;
             let calls = seen.lock().unwrap().clone();
             anyhow::ensure!(
