@@ -130,7 +130,8 @@ async fn an_admin_builds_a_follow_up_and_the_agent_is_notified_live_with_the_con
                 .await?;
             // A card whose button calls an action the admin configures here.
             h.fill("#fu-card-title", "Ticket {{number}}").await?;
-            h.fill("#fu-card-buttons", "Approve | action:approve").await?;
+            h.fill("#fu-card-buttons", "Approve | action:approve")
+                .await?;
             h.click("#fu-add-action").await?;
             h.fill("#fu-action-0-call-name", "approve").await?;
             h.select("#fu-action-0-method", "POST").await?;
@@ -180,7 +181,9 @@ async fn an_admin_builds_a_follow_up_and_the_agent_is_notified_live_with_the_con
                 .click("#notifications-panel .notification .card-action")
                 .await?;
             agent
-                .wait_text("#notifications-panel .card-action", |t| t == "Approve: done")
+                .wait_text("#notifications-panel .card-action", |t| {
+                    t == "Approve: done"
+                })
                 .await?;
             let calls = seen.lock().unwrap().clone();
             anyhow::ensure!(
