@@ -150,6 +150,12 @@ fn probes(t: &Target) -> Vec<Probe> {
             "/notifications/read".into(),
             Some(json!({ "ids": [t.notification] })),
         ),
+        probe(
+            M::POST,
+            "/notifications/{id}/actions/{button}",
+            format!("/notifications/{}/actions/0", t.notification),
+            None,
+        ),
         // Follow-ups are an admin's, for every team: other roles get nothing of them.
         probe(M::GET, "/followups", "/followups".into(), None),
         probe(
