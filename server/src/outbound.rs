@@ -187,6 +187,27 @@ impl Outbound {
         body: Option<&serde_json::Value>,
         limit: usize,
     ) -> Result<Answer, OutboundError> {
+        let (answer, cut) = self
+            .send_json_cut(method, url, headers, body, limit)
+            .await?;
+        if cut {
+            return Err(OutboundError::Refused(format!(
+                "the answer is larger than the limit of {limit} bytes"
+            )));
+        }
+        Ok(answer)
+    }
+
+    /// As [`Outbound::send_json`], the answer read up to `limit` bytes and whether it
+    /// was longer (a caller that needs only the status passes 0).
+    pub async fn send_json_cut(
+        &self,
+        method: reqwest::Method,
+        url: &url::Url,
+        headers: &[(String, String)],
+        body: Option<&serde_json::Value>,
+        limit: usize,
+    ) -> Result<(Answer, bool), OutboundError> {
         self.check(url)?;
         let mut req = self.client.request(method, url.clone());
         for (name, value) in headers {
@@ -196,13 +217,7 @@ impl Outbound {
             req = req.json(body);
         }
         let res = req.send().await.map_err(|e| describe(&e))?;
-        let (answer, cut) = read_answer(res, limit).await?;
-        if cut {
-            return Err(OutboundError::Refused(format!(
-                "the answer is larger than the limit of {limit} bytes"
-            )));
-        }
-        Ok(answer)
+        read_answer(res, limit).await
     }
 }
 

@@ -149,7 +149,7 @@ pub fn NotificationCentre() -> impl IntoView {
                     </Show>
                     <ul class="reminder-list">
                         <For each=move || state.get().items
-                            key=|n| (n.id, n.read, n.action.as_ref().map_or(0, |a| a.state as u8 + 1)) children=item />
+                            key=|n| (n.id, n.read, n.action.as_ref().map(|a| (a.state as u8, a.at.timestamp_millis()))) children=item />
                     </ul>
                 </div>
             </Show>

@@ -5,8 +5,9 @@
 //! One press calls once: a second press, from another tab too, waits for the first's
 //! outcome; a failed one may be pressed again.
 
-use agentdesk_protocol::followup::{ActionState, ActionTaken};
+use agentdesk_protocol::followup::{ActionState, ActionTaken, placeholders};
 use chrono::{DateTime, Duration, Utc};
+use serde_json::Value;
 
 use super::{Engine, fetch};
 use crate::error::{ApiError, ApiResult};
@@ -55,6 +56,19 @@ impl Engine {
             .iter()
             .find(|a| a.name.trim() == name.trim())
             .ok_or_else(gone)?;
+        // A value the record did not have would be sent as nothing (`/tickets//approve`).
+        let body = call.body.as_ref().map(Value::to_string).unwrap_or_default();
+        let used = std::iter::once(call.url.as_str())
+            .chain(call.headers.iter().filter_map(|h| h.value.as_deref()))
+            .chain(std::iter::once(body.as_str()))
+            .flat_map(|t| placeholders(t).unwrap_or_default());
+        for name in used {
+            if !source.values.contains_key(&name) {
+                return Err(ApiError::Conflict(format!(
+                    "the record has no value for `{{{{{name}}}}}`; the action was not called"
+                )));
+            }
+        }
         let stale = now - Duration::seconds(STALE_SECONDS);
         if !self
             .store
@@ -66,21 +80,39 @@ impl Engine {
                 message: "an action from this notification is done or under way".into(),
             });
         }
-        let result = fetch::call_with(&self.outbound, call, &source.values, self.max_answer).await;
-        let (state, message) = match result {
-            Ok(_) => (ActionState::Done, None),
-            Err(e) => {
-                tracing::info!(notification = id, error = %e, "card action failed");
-                (ActionState::Failed, Some(e))
-            }
-        };
-        let events = self
-            .store
-            .finish_action(user_id, id, state, message.as_deref())
-            .await?;
-        self.events.publish(events);
+        // The call and its outcome run on their own: a browser that goes away mid-call
+        // (its request dropped) must not leave the action `running` after it was made.
+        let engine = self.clone();
+        let call = call.clone();
+        let label = pressed.label.clone();
+        let outcome = tokio::spawn(async move {
+            let result = fetch::call_with(
+                &engine.outbound,
+                &call,
+                &source.values,
+                engine.max_answer,
+                fetch::Expect::Status,
+            )
+            .await;
+            let (state, message) = match result {
+                Ok(_) => (ActionState::Done, None),
+                Err(e) => {
+                    tracing::info!(notification = id, error = %e, "card action failed");
+                    (ActionState::Failed, Some(e))
+                }
+            };
+            let events = engine
+                .store
+                .finish_action(user_id, id, state, message.as_deref())
+                .await?;
+            engine.events.publish(events);
+            Ok::<_, crate::store::StoreError>((state, message))
+        });
+        let (state, message) = outcome
+            .await
+            .map_err(|e| ApiError::Internal(anyhow::anyhow!("card action: {e}")))??;
         Ok(ActionTaken {
-            label: pressed.label.clone(),
+            label,
             at: now,
             state,
             message,

@@ -140,13 +140,18 @@ pub async fn post_webhook<'a>(
     };
     let mut errors = Vec::new();
     for n in sent {
+        // Link buttons only: an action is pressed in the desktop, as its user.
+        let card = n.card.clone().map(|mut c| {
+            c.buttons.retain(|b| b.action.is_none());
+            c
+        });
         let body = json!({
             "text": n.text,
             "followup": spec.name,
             "record": n.key,
             "attempt": n.attempt,
             "recipients": n.recipients,
-            "card": n.card,
+            "card": card,
         });
         let r = outbound
             .send_json(reqwest::Method::POST, &url, &[], Some(&body), 64 * 1024)

@@ -44,13 +44,23 @@ fn fill_body(body: &Value, fill: &dyn Fn(&str, bool) -> BTreeMap<String, String>
     }
 }
 
+/// What a call's answer must be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expect {
+    /// JSON, read.
+    Json,
+    /// Any 2xx; the body is not read (an action: the system acted whatever it says).
+    Status,
+}
+
 /// Make one call, its placeholders filled by `fill` (a template and whether it is a
-/// URL, whose values are then URL-encoded), and read its JSON answer.
+/// URL, whose values are then URL-encoded), and read its answer.
 pub async fn call(
     outbound: &Outbound,
     c: &IntegrationCall,
     fill: &(dyn Fn(&str, bool) -> BTreeMap<String, String> + Sync),
     limit: usize,
+    expect: Expect,
 ) -> Result<Value, String> {
     let name = &c.name;
     let url_text = render(&c.url, &fill(&c.url, true));
@@ -71,18 +81,26 @@ pub async fn call(
         HttpMethod::Post => reqwest::Method::POST,
     };
     let body = c.body.as_ref().map(|b| fill_body(b, fill));
-    let answer = outbound
-        .send_json(method, &url, &headers, body.as_ref(), limit)
-        .await
-        .map_err(|e| format!("call `{name}`: {e}"))?;
+    let answer = match expect {
+        Expect::Json => {
+            outbound
+                .send_json(method, &url, &headers, body.as_ref(), limit)
+                .await
+        }
+        // The status is the answer: the body is not read.
+        Expect::Status => outbound
+            .send_json_cut(method, &url, &headers, body.as_ref(), 0)
+            .await
+            .map(|(a, _)| a),
+    }
+    .map_err(|e| format!("call `{name}`: {e}"))?;
     if !(200..300).contains(&answer.status) {
         return Err(format!(
             "call `{name}`: the system answered HTTP {}",
             answer.status
         ));
     }
-    if answer.body.trim().is_empty() {
-        // An action may answer 204 or an empty 200.
+    if expect == Expect::Status {
         return Ok(Value::Null);
     }
     serde_json::from_str(&answer.body)
@@ -96,6 +114,7 @@ pub async fn call_with(
     c: &IntegrationCall,
     values: &BTreeMap<String, String>,
     limit: usize,
+    expect: Expect,
 ) -> Result<Value, String> {
     let fill = |template: &str, url: bool| -> BTreeMap<String, String> {
         placeholders(template)
@@ -108,7 +127,7 @@ pub async fn call_with(
             })
             .collect()
     };
-    call(outbound, c, &fill, limit).await
+    call(outbound, c, &fill, limit, expect).await
 }
 
 /// Run `spec`'s calls and return the records of the last answer's looping element.
@@ -121,7 +140,7 @@ pub async fn records(
     let mut last = Value::Null;
     for c in &spec.calls {
         let fill = |t: &str, url: bool| values(t, &answers, url);
-        last = call(outbound, c, &fill, limit).await?;
+        last = call(outbound, c, &fill, limit, Expect::Json).await?;
         answers.insert(c.name.clone(), last.clone());
     }
     let pointer = parse_path(&spec.looping).map_err(|e| format!("looping element: {e}"))?;

@@ -14,6 +14,9 @@ use crate::outbound::Outbound;
 
 /// Requests in flight at once for one poll.
 const CONCURRENT: usize = 4;
+/// Distinct requests per poll at most: a slow system must not hold the poll past its
+/// lease (the records beyond wait for the next poll, named in the run).
+const MAX_REQUESTS: usize = 100;
 
 /// Who the call found for a record (trimmed; empty is none).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -71,11 +74,17 @@ pub async fn recipients(
     let by_key: BTreeMap<&str, &BTreeMap<String, String>> = records.iter().copied().collect();
     // Futures built in a loop, not by a closure: a closure's borrowed arguments make the
     // poll's future not provably `Send`.
-    let mut calls = Vec::with_capacity(requests.len());
-    for keys in requests.into_values() {
+    let mut calls = Vec::with_capacity(requests.len().min(MAX_REQUESTS));
+    let mut later: Vec<&str> = Vec::new();
+    for (n, keys) in requests.into_values().enumerate() {
+        if n >= MAX_REQUESTS {
+            later.extend(keys);
+            continue;
+        }
         let values = by_key[keys[0]];
         calls.push(async move {
-            let answer = fetch::call_with(outbound, &lookup.call, values, limit).await;
+            let answer =
+                fetch::call_with(outbound, &lookup.call, values, limit, fetch::Expect::Json).await;
             let found = answer
                 .map_err(|e| format!("recipients' {e}"))
                 .and_then(|a| read(lookup, &a));
@@ -86,8 +95,12 @@ pub async fn recipients(
         .buffer_unordered(CONCURRENT)
         .collect()
         .await;
+    let waiting = format!(
+        "the recipients' call was made {MAX_REQUESTS} times this poll; this record waits for the next"
+    );
     answers
         .into_iter()
+        .chain(std::iter::once((later, Err(waiting))))
         .flat_map(|(keys, found)| keys.into_iter().map(move |k| (k.to_owned(), found.clone())))
         .collect()
 }

@@ -306,7 +306,8 @@ impl Engine {
                 user_names.extend(f.user.clone());
                 team_names.extend(f.team.clone());
             }
-            Some(Err(e)) => unknown.push(e.clone()),
+            // Named on the run even when the attributes found someone.
+            Some(Err(e)) => notes.push(format!("record `{}`: {e}", record.key)),
             None => {}
         }
         for u in user_names {

@@ -52,14 +52,16 @@ async fn approve(
     Path(n): Path<String>,
     h: HeaderMap,
     body: axum::Json<Value>,
-) -> AxStatus {
+) -> (AxStatus, &'static str) {
     let delay = *c.approve_delay_ms.lock().unwrap();
     tokio::time::sleep(StdDuration::from_millis(delay)).await;
     c.approvals
         .lock()
         .unwrap()
         .push((n, header(&h, "authorization"), body.0));
-    AxStatus::from_u16(*c.approve_status.lock().unwrap()).unwrap()
+    // Not JSON, as many systems answer an action: the status is what counts.
+    let status = AxStatus::from_u16(*c.approve_status.lock().unwrap()).unwrap();
+    (status, "<html>ok</html>")
 }
 
 /// Who owns a ticket, by the approver key the ticket carries.
@@ -102,7 +104,8 @@ fn with_action(base: &str) -> Value {
             "headers": [{ "name": "Authorization", "value": TOKEN, "secret": true }] }],
         "attributes": [
             { "name": "ticket.number", "path": "$.number" },
-            { "name": "approver", "path": "/approver/login" }
+            { "name": "approver", "path": "/approver/login" },
+            { "name": "phone", "path": "/customer/phone" }
         ],
         "looping": "$.data.items",
         "record_id": "/number",
@@ -114,7 +117,8 @@ fn with_action(base: &str) -> Value {
             ] } },
         "actions": [{ "name": "approve", "method": "POST",
             "url": format!("{base}/tickets/{{{{ticket.number}}}}/approve"),
-            "headers": [{ "name": "Authorization", "value": ACTION_TOKEN, "secret": true }],
+            "headers": [{ "name": "Authorization", "value": ACTION_TOKEN, "secret": true },
+                { "name": "X-Phone", "value": "{{phone}}" }],
             "body": { "by": "{{approver}}", "ticket": "{{ticket.number}}" } }],
         "channel": "in_app",
         "notify_minutes": 60,
@@ -203,7 +207,7 @@ async fn a_card_button_calls_its_action_once_with_the_records_values() {
     let shown = inbox(&app, &ana).await.items.remove(0);
     assert_eq!(shown.action.map(|a| a.state), Some(ActionState::Failed));
 
-    *crm.approve_status.lock().unwrap() = 204;
+    *crm.approve_status.lock().unwrap() = 200;
     let taken: ActionTaken = press(&app, &ana, mine.id, "1").await.json().await.unwrap();
     assert_eq!(
         (taken.state, taken.label.as_str()),
@@ -240,14 +244,27 @@ async fn a_card_button_calls_its_action_once_with_the_records_values() {
     assert_eq!(statuses, [StatusCode::OK, StatusCode::CONFLICT]);
     assert_eq!(crm.approvals.lock().unwrap().len(), 3);
 
-    // The admin removes the action: a notification already sent cannot call it.
+    // A record without a value the action uses (no phone): not called with a blank.
     *crm.approve_delay_ms.lock().unwrap() = 0;
-    *crm.tickets.lock().unwrap() = json!([ticket("T-3", "agent_a")]);
+    *crm.tickets.lock().unwrap() = json!([{ "number": "T-3", "approver": { "login": "agent_a" } }]);
     poll(&e, f.id, Utc::now() + Duration::minutes(10))
         .await
         .expect("polled");
     let newest = inbox(&app, &ana).await.items.remove(0);
     assert_eq!(newest.record, "T-3");
+    let body = expect_error(
+        press(&app, &ana, newest.id, "1").await,
+        StatusCode::CONFLICT,
+    )
+    .await;
+    assert!(
+        body.error.message.contains("{{phone}}"),
+        "{}",
+        body.error.message
+    );
+    assert_eq!(crm.approvals.lock().unwrap().len(), 3, "nothing called");
+
+    // The admin removes the action: a notification already sent cannot call it.
     let mut spec = with_action(&base);
     spec["actions"] = json!([]);
     spec["message"]["card"]["buttons"] = json!([{ "label": "Open", "url": "https://x.example" }]);
