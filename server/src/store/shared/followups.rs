@@ -13,7 +13,7 @@ use sqlx::AssertSqlSafe;
 use super::contacts::find_contact;
 use super::notifications::notifications_changed;
 use super::{
-    Backend, Pending, begin_write, commit_events, corrupt, from_ms, insert_activity, ms,
+    Backend, Pending, Tx, begin_write, commit_events, corrupt, from_ms, insert_activity, ms,
     same_username, touch_contact,
 };
 use crate::store::followups::{FollowUpStore, Reach, RunOutcome, StoredFollowUp, Tracked};
@@ -78,26 +78,28 @@ fn first_poll(spec: &FollowUpSpec, now: i64) -> Option<i64> {
     (spec.active && !spec.missing_secrets()).then_some(now)
 }
 
+/// Store a new follow-up in `tx` (a conflict when its name is taken, without case).
+async fn insert_followup(tx: &mut Tx<'_>, spec: &FollowUpSpec, now: i64) -> StoreResult<i64> {
+    let name = spec.name.trim();
+    sqlx::query_scalar(
+        "INSERT INTO followups (name, active, spec, next_poll_at, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
+    )
+    .bind(name)
+    .bind(spec.active)
+    .bind(spec_json(spec)?)
+    .bind(first_poll(spec, now))
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(already_exists(format!("a follow-up named `{name}`")))
+}
+
 #[async_trait]
 impl FollowUpStore for Backend {
     async fn create_followup(&self, spec: &FollowUpSpec, now: DateTime<Utc>) -> StoreResult<i64> {
-        let now = ms(now);
         let mut tx = begin_write(self).await?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO followups (name, active, spec, next_poll_at, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
-        )
-        .bind(spec.name.trim())
-        .bind(spec.active)
-        .bind(spec_json(spec)?)
-        .bind(first_poll(spec, now))
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(already_exists(format!(
-            "a follow-up named `{}`",
-            spec.name.trim()
-        )))?;
+        let id = insert_followup(&mut tx, spec, ms(now)).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -122,18 +124,7 @@ impl FollowUpStore for Backend {
                 taken.push(name.to_string());
                 continue;
             }
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO followups (name, active, spec, next_poll_at, created_at, \
-                   updated_at) VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
-            )
-            .bind(name)
-            .bind(spec.active)
-            .bind(spec_json(spec)?)
-            .bind(first_poll(spec, now))
-            .bind(now)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(already_exists(format!("a follow-up named `{name}`")))?;
+            let id = insert_followup(&mut tx, spec, now).await?;
             created.push((id, name.to_string()));
         }
         tx.commit().await?;
