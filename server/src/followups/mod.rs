@@ -32,8 +32,12 @@ use crate::store::{DynStore, StoreResult};
 
 /// How long a poll may hold its follow-up before another instance may take it over.
 const LEASE_MINUTES: i64 = 10;
-/// A poll whose outcome could not be written is due again this much later.
-const RETRY_MINUTES: i64 = 1;
+/// A poll whose outcome could not be written is due again after 1, 2, 4… minutes (per
+/// failure in a row on this instance), never later than its own interval.
+fn retry_minutes(failures: u32, poll_minutes: u32) -> i64 {
+    let backoff = 1_i64 << failures.min(16);
+    backoff.min(i64::from(poll_minutes)).max(1)
+}
 /// Follow-ups claimed per look, and polled at once.
 const CLAIM_BATCH: u32 = 16;
 
@@ -54,6 +58,9 @@ pub struct Engine {
     /// concurrent polls' long transactions exhausted — each waiting past the pool's 2 s
     /// then failed its poll). Fetching and planning stay concurrent.
     writing: std::sync::Arc<tokio::sync::Semaphore>,
+    /// Failed writes in a row, by follow-up (this instance's backoff; cleared by a run
+    /// written).
+    failures: std::sync::Arc<std::sync::Mutex<BTreeMap<i64, u32>>>,
 }
 
 /// The recipients a poll found: users and teams by name, and what the recipients'
@@ -93,6 +100,7 @@ impl Engine {
             max_answer,
             mailer: None,
             writing: std::sync::Arc::new(tokio::sync::Semaphore::new(1)),
+            failures: std::sync::Arc::default(),
         }
     }
 
@@ -394,13 +402,25 @@ impl Engine {
             .await;
         drop(turn);
         let (mut run, sent, events) = match written {
-            Ok(w) => w,
+            Ok(w) => {
+                self.failures
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .remove(&f.id);
+                w
+            }
             Err(e) => {
                 // Nothing was sent (deliveries follow the commit): give the lease back, due
-                // again in a minute rather than when the lease runs out in ten (and not
-                // at once, which this look would claim again). Lost to another instance:
-                // not ours to give.
-                let retry = now + Duration::minutes(RETRY_MINUTES);
+                // again in a minute, then backing off, rather than when the lease runs out
+                // in ten (and not at once, which this look would claim again). Lost to
+                // another instance: not ours to give.
+                let failures = {
+                    let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+                    let n = map.entry(f.id).or_insert(0);
+                    *n = n.saturating_add(1);
+                    *n - 1
+                };
+                let retry = now + Duration::minutes(retry_minutes(failures, f.spec.poll_minutes));
                 if !matches!(e, crate::store::StoreError::Conflict(_))
                     && let Err(again) = self.store.release_followup(f.id, &self.owner, retry).await
                 {
@@ -460,4 +480,17 @@ pub fn spawn_scheduler(engine: Engine, every: std::time::Duration) {
             }
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::retry_minutes;
+
+    #[test]
+    fn a_failed_write_backs_off_up_to_the_poll_interval() {
+        let waits: Vec<i64> = (0..8).map(|n| retry_minutes(n, 30)).collect();
+        assert_eq!(waits, [1, 2, 4, 8, 16, 30, 30, 30]);
+        assert_eq!(retry_minutes(u32::MAX, 7_200), 7_200);
+        assert_eq!(retry_minutes(0, 10), 1);
+    }
 }
