@@ -62,27 +62,24 @@ impl CallDraft {
 
     /// The call; problems are named under `prefix` (`calls[1]`, `actions[0]`).
     pub fn to_call(&self, prefix: &str) -> Result<IntegrationCall, Problem> {
-        let mut headers = Vec::new();
-        for (i, line) in self.headers.lines().enumerate() {
-            if line.trim().is_empty() {
-                continue;
-            }
-            let Some((name, value)) = line.split_once(':') else {
-                return Err((
-                    format!("{prefix}.headers[{i}].name"),
-                    "write a header as `Name: value`".into(),
-                ));
-            };
-            headers.push(Header {
-                name: name.trim().to_string(),
-                value: if self.secret {
-                    opt(value)
-                } else {
-                    Some(value.trim().to_string())
-                },
-                secret: self.secret,
-            });
-        }
+        let headers = super::draft::pairs(
+            &self.headers,
+            ':',
+            |i| format!("{prefix}.headers[{i}].name"),
+            "write a header as `Name: value`",
+        )?
+        .into_iter()
+        .map(|(name, value)| Header {
+            name,
+            // A secret left empty keeps the stored value.
+            value: if self.secret {
+                opt(&value)
+            } else {
+                Some(value)
+            },
+            secret: self.secret,
+        })
+        .collect();
         let body = match self.body.trim() {
             "" => None,
             b => Some(

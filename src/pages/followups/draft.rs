@@ -71,6 +71,27 @@ fn number(field: &str, s: &str) -> Result<u32, Problem> {
     })
 }
 
+/// The non-blank lines of `text` as trimmed `name <sep> value` pairs; a line without
+/// `sep` is refused under `field(line index)` with `hint`.
+pub(super) fn pairs(
+    text: &str,
+    sep: char,
+    field: impl Fn(usize) -> String,
+    hint: &str,
+) -> Result<Vec<(String, String)>, Problem> {
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let Some((name, value)) = line.split_once(sep) else {
+            return Err((field(i), hint.to_string()));
+        };
+        out.push((name.trim().to_string(), value.trim().to_string()));
+    }
+    Ok(out)
+}
+
 /// What a button line says after its `|`: an action, or a URL.
 const ACTION_PREFIX: &str = "action:";
 
@@ -218,22 +239,15 @@ impl Draft {
 
     /// The spec, checked by the server's rules; or the first problem, by field.
     pub fn to_spec(&self) -> Result<FollowUpSpec, Problem> {
-        let mut attributes = Vec::new();
-        for (i, line) in self.attributes.lines().enumerate() {
-            if line.trim().is_empty() {
-                continue;
-            }
-            let Some((name, path)) = line.split_once('=') else {
-                return Err((
-                    format!("attributes[{i}].name"),
-                    "write an attribute as `name = path`".into(),
-                ));
-            };
-            attributes.push(Attribute {
-                name: name.trim().to_string(),
-                path: path.trim().to_string(),
-            });
-        }
+        let attributes = pairs(
+            &self.attributes,
+            '=',
+            |i| format!("attributes[{i}].name"),
+            "write an attribute as `name = path`",
+        )?
+        .into_iter()
+        .map(|(name, path)| Attribute { name, path })
+        .collect();
         let contact = match self.link_team.trim() {
             "" => None,
             t => Some(ContactLink {
