@@ -349,6 +349,7 @@ messages! {
     RangeTooLong => "El rango tiene más de {n} días. Acórtalo para ver el gráfico.", "The range is longer than {n} days. Shorten it to see the chart.";
     TimePerStatusWeek => "Tiempo por estado, por semana (desde el lunes indicado)", "Time per status, by week (from the Monday shown)";
     TimePerStatusMonth => "Tiempo por estado, por mes", "Time per status, by month";
+    ServiceLevelSecs => "Nivel de servicio: atendidas en (segundos, 20 si vacío)", "Service level: answered within (seconds, 20 when empty)";
 }
 
 /// The current UI language, shared through context.

@@ -18,7 +18,14 @@ pub struct CampaignOptions {
     pub d1_label: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub d2_label: String,
+    /// The queue report's service-level threshold, seconds (unset:
+    /// [`crate::report::DEFAULT_SERVICE_LEVEL_SECS`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_level_secs: Option<u32>,
 }
+
+/// Longest service-level threshold a campaign may set (an hour).
+pub const MAX_SERVICE_LEVEL_SECS: u32 = 3600;
 
 /// Longest label of a `d1`/`d2` field.
 pub const MAX_FIELD_LABEL: usize = 40;
@@ -40,6 +47,15 @@ impl CampaignOptions {
             if label.chars().count() > MAX_FIELD_LABEL {
                 return Some((field, format!("at most {MAX_FIELD_LABEL} characters")));
             }
+        }
+        if self
+            .service_level_secs
+            .is_some_and(|s| !(1..=MAX_SERVICE_LEVEL_SECS).contains(&s))
+        {
+            return Some((
+                "service_level_secs",
+                format!("between 1 and {MAX_SERVICE_LEVEL_SECS} seconds"),
+            ));
         }
         if self.teams.iter().any(|t| *t <= 0) {
             return Some(("teams", "team ids are positive numbers".into()));

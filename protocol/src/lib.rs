@@ -18,6 +18,7 @@ pub mod event;
 pub mod followup;
 pub mod ingest;
 pub mod presence;
+pub mod report;
 pub mod status;
 pub mod team;
 pub mod text;

@@ -58,6 +58,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::PollImap(args)) => poll_imap(&store, args).await?,
         Some(Command::ExportFollowups(args)) => export_followups(&store, args).await?,
         Some(Command::ImportFollowups(args)) => import_followups(&store, args).await?,
+        Some(Command::Report(cmd)) => {
+            std::io::Write::write_all(
+                &mut std::io::stdout(),
+                crate::report::cli::report(&store, cmd).await?.as_bytes(),
+            )?;
+        }
+        Some(Command::RebuildReports(args)) => {
+            say(crate::report::cli::rebuild(&store, args).await?)?
+        }
         Some(Command::SeedDemo(args)) => {
             let summary = demo::seed(&store, &args).await?;
             // The sample CRM as served by `serve` with its default address.

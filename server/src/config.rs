@@ -60,6 +60,11 @@ pub enum Command {
     /// Import follow-ups from a zip archive: every file checked first, then created
     /// inactive (names already taken are skipped and listed).
     ImportFollowups(ImportFollowupsArgs),
+    /// Print a report (queue or agents) as CSV or JSON: the API's numbers.
+    #[command(subcommand)]
+    Report(crate::report::cli::ReportCommand),
+    /// Recompute the reports' roll-ups from queue_log (all teams, or one).
+    RebuildReports(crate::report::cli::RebuildArgs),
 }
 #[derive(Debug, Clone, Args)]
 pub struct ExportFollowupsArgs {

@@ -16,6 +16,7 @@ pub mod mailer;
 pub mod outbound;
 pub mod overload;
 pub mod presence;
+pub mod report;
 pub mod routes;
 pub mod store;
 pub mod text;

@@ -198,6 +198,7 @@ fn CampaignsForm() -> impl IntoView {
     let tree = RwSignal::new(String::new());
     let (d1_label, d2_label) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
     let teams = RwSignal::new(Vec::<i64>::new());
+    let service_level = RwSignal::new(String::new());
     let all_teams = LocalResource::new(|| api::get::<Vec<TeamRef>>("/teams"));
     let status = RwSignal::new(None::<(bool, String)>);
     let pick = move |c: Campaign| {
@@ -207,6 +208,12 @@ fn CampaignsForm() -> impl IntoView {
         d1_label.set(c.options.d1_label.clone());
         d2_label.set(c.options.d2_label.clone());
         teams.set(c.options.teams.clone());
+        service_level.set(
+            c.options
+                .service_level_secs
+                .map(|s| s.to_string())
+                .unwrap_or_default(),
+        );
     };
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -222,6 +229,11 @@ fn CampaignsForm() -> impl IntoView {
                 teams: teams.get_untracked(),
                 d1_label: d1_label.get_untracked().trim().to_string(),
                 d2_label: d2_label.get_untracked().trim().to_string(),
+                // Blank: the default; anything else the server checks (a word is 0).
+                service_level_secs: match service_level.get_untracked().trim() {
+                    "" => None,
+                    s => Some(s.parse().unwrap_or(0)),
+                },
             },
         };
         spawn_local(async move {
@@ -264,6 +276,9 @@ fn CampaignsForm() -> impl IntoView {
             <label for="campaign-d2">{move || i18n.t(Msg::FieldLabelD2)}</label>
             <input id="campaign-d2" class="input" maxlength="40" prop:value=d2_label placeholder="d2"
                 on:input=move |ev| d2_label.set(event_target_value(&ev)) />
+            <label for="campaign-sl">{move || i18n.t(OfficeMsg::ServiceLevelSecs)}</label>
+            <input id="campaign-sl" class="input" type="number" min="1" max="3600" prop:value=service_level
+                placeholder="20" on:input=move |ev| service_level.set(event_target_value(&ev)) />
             <fieldset class="check-group" id="campaign-teams">
                 <legend>{move || i18n.t(Msg::CampaignTeams)}</legend>
                 {move || all_teams.get().and_then(Result::ok).unwrap_or_default().into_iter().map(|t| {

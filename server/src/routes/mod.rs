@@ -11,6 +11,7 @@ mod launch;
 pub use launch::launch_canonical;
 mod me;
 pub mod reminders;
+mod reports;
 mod status;
 mod teams;
 mod webhooks;
@@ -34,6 +35,7 @@ pub fn api() -> Router<AppState> {
         .merge(events::router())
         .merge(status::router())
         .merge(reminders::router())
+        .merge(reports::router())
         .merge(followups::router())
         .merge(teams::router())
         .merge(ingest::router())

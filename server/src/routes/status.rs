@@ -21,6 +21,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::presence::{self, Change};
 use crate::store::AuditEntry;
+use crate::text::csv_field;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -313,21 +314,6 @@ async fn log_csv(
         .into_response())
 }
 
-/// Values are checked on the way in, but quote anything CSV-special anyway, and defuse
-/// spreadsheet formulas.
-fn csv_field(v: &str) -> String {
-    let v = if v.starts_with(['=', '+', '-', '@']) {
-        format!("'{v}")
-    } else {
-        v.to_owned()
-    };
-    if v.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", v.replace('"', "\"\""))
-    } else {
-        v
-    }
-}
-
 /// Days a per-day view shows when no range is asked for: the last week.
 pub const DEFAULT_DAYS: u32 = 7;
 
@@ -373,17 +359,4 @@ async fn status_time(
     Ok(ApiJson(StatusTime {
         days: presence::status_time(&tz, start, &events, ms(from), ms(to), crate::clock::now()),
     }))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::csv_field;
-
-    #[test]
-    fn csv_fields_are_quoted_and_defused() {
-        assert_eq!(csv_field("busy"), "busy");
-        assert_eq!(csv_field("a,b"), "\"a,b\"");
-        assert_eq!(csv_field("=cmd()"), "'=cmd()");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-    }
 }

@@ -15,6 +15,7 @@ pub mod integrations;
 pub mod notifications;
 mod postgres;
 pub mod reminders;
+pub mod reports;
 pub mod search;
 mod sqlite;
 pub mod status;
@@ -243,6 +244,7 @@ pub trait Store:
     + ingest::IngestStore
     + timeline::TimelineStore
     + reminders::ReminderStore
+    + reports::ReportStore
     + followups::FollowUpStore
     + notifications::NotificationStore
     + Send

@@ -27,6 +27,7 @@ struct Target {
     reminder: i64,
     notification: i64,
     followup: i64,
+    team: i64,
 }
 
 /// One request: the route as the router writes it, the path filled in, a body.
@@ -298,6 +299,22 @@ fn probes(t: &Target) -> Vec<Probe> {
             format!("/agents/{u}/queue-log"),
             None,
         ),
+        // A report of another team's reads as a report of no team.
+        probe(
+            M::GET,
+            "/reports/queue",
+            format!(
+                "/reports/queue?team={}&from=2026-01-01&to=2026-01-31",
+                t.team
+            ),
+            None,
+        ),
+        probe(
+            M::GET,
+            "/reports/agents",
+            format!("/reports/agents?team={}&format=csv", t.team),
+            None,
+        ),
         probe(
             M::POST,
             "/integrations",
@@ -384,6 +401,7 @@ fn every_route_of_the_router_has_a_cross_team_probe() {
         reminder: 0,
         notification: 0,
         followup: 0,
+        team: 0,
     };
     let mut probed: BTreeSet<(String, String)> = probes(&missing)
         .iter()
@@ -573,6 +591,7 @@ async fn team_a_asking_for_team_bs_ids_gets_what_a_missing_id_gets_on_every_rout
             reminder,
             notification,
             followup,
+            team: app.team_b,
         };
         let nowhere = Target {
             contact: 987_654_321,
@@ -583,6 +602,7 @@ async fn team_a_asking_for_team_bs_ids_gets_what_a_missing_id_gets_on_every_rout
             reminder: 987_654_321,
             notification: 987_654_321,
             followup: 987_654_321,
+            team: 987_654_321,
         };
         let mut pairs: Vec<(Probe, Probe)> = probes(&b).into_iter().zip(probes(&nowhere)).collect();
         shuffle(&mut pairs, &mut rng);

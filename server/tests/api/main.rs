@@ -25,6 +25,8 @@ mod overload;
 mod perteam;
 mod queue_log;
 mod reminders;
+mod reports;
+mod reports_rollup;
 mod screen_pop;
 mod search;
 mod smtp;

@@ -60,6 +60,9 @@ mod probe;
 #[path = "../shared/reminders.rs"]
 mod reminders;
 #[allow(clippy::duplicate_mod)]
+#[path = "../shared/reports.rs"]
+mod reports;
+#[allow(clippy::duplicate_mod)]
 #[path = "../shared/status.rs"]
 mod status;
 #[allow(clippy::duplicate_mod)]

@@ -13,6 +13,7 @@ use async_trait::async_trait;
 use sqlx::AssertSqlSafe;
 
 use super::reminders::upsert_reminder;
+use super::reports::fold_rows;
 use super::{
     Backend, Db, Pending, Tx, begin_write, commit_events, insert_activity, lock_keys, ms,
     update_activity_detail,
@@ -21,6 +22,7 @@ use crate::store::calls::{CallRefusal, CallResult, CallRow, CallStore, NewCall};
 use crate::store::crm::campaign_from;
 use crate::store::ingest::interaction_lock_key;
 use crate::store::reminders::{Callback, NewReminder};
+use crate::store::reports::{LOGGED_COLUMNS, LoggedRow};
 use crate::store::{NewActivity, StoreError, StoreResult, StoredEvent};
 
 /// Every call read's columns, named as [`CallRow`] reads them.
@@ -41,10 +43,10 @@ async fn log(
     event: &str,
     data: [&str; 5],
 ) -> StoreResult<()> {
-    sqlx::query(
+    let row: LoggedRow = sqlx::query_as(AssertSqlSafe(format!(
         "INSERT INTO queue_log (origid, datetime, callid, queuename, agent, event, data1, data2, data3, data4, data5, team_id) \
-         VALUES (NULL, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-    )
+         VALUES (NULL, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING {LOGGED_COLUMNS}"
+    )))
     .bind(now)
     .bind(guid)
     .bind(queue)
@@ -56,9 +58,9 @@ async fn log(
     .bind(data[3])
     .bind(data[4])
     .bind(team_id)
-    .execute(&mut **tx)
+    .fetch_one(&mut **tx)
     .await?;
-    Ok(())
+    fold_rows(tx, &[row]).await
 }
 
 /// Rewrite the call's activity from the call row (duration, disposition).

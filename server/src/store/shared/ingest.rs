@@ -9,6 +9,7 @@ use agentdesk_protocol::{ActivityDetail, IngestResult, ServerEvent};
 use async_trait::async_trait;
 use sqlx::AssertSqlSafe;
 
+use super::reports::fold_rows;
 use super::timeline::{Ingested, insert_activity_with, update_activity_detail};
 use super::{
     Backend, FOR_UPDATE, NUMBERED_PARAMS, Pending, Tx, begin_bulk, begin_write, commit_events,
@@ -19,6 +20,7 @@ use crate::store::ingest::{
     QueueLogRow, Taken, contact_lock_key, interaction_lock_key, learn, merge_segment,
     queue_log_insert_sql,
 };
+use crate::store::reports::LoggedRow;
 use crate::store::{StoreError, StoreResult, StoredEvent, corrupt};
 use crate::text::contact_key;
 
@@ -435,7 +437,7 @@ impl IngestStore for Backend {
         let mut stored = 0;
         for chunk in rows.chunks(QUEUE_LOG_ROWS_PER_INSERT) {
             let sql = queue_log_insert_sql(chunk.len(), NUMBERED_PARAMS);
-            let mut q = sqlx::query(AssertSqlSafe(sql));
+            let mut q = sqlx::query_as(AssertSqlSafe(sql));
             for r in chunk {
                 q = q
                     .bind(&r.origid)
@@ -452,7 +454,10 @@ impl IngestStore for Backend {
                     .bind(&r.row_key)
                     .bind(r.team_id);
             }
-            stored += q.execute(&mut *tx).await?.rows_affected();
+            // Only the rows new to the team come back, and only they are counted.
+            let new: Vec<LoggedRow> = q.fetch_all(&mut *tx).await?;
+            stored += new.len() as u64;
+            fold_rows(&mut tx, &new).await?;
         }
         tx.commit().await?;
         Ok((stored, rows.len() as u64 - stored))

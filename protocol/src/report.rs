@@ -1,0 +1,201 @@
+//! Reports (docs/reports.md): the queue/campaign report and the agent report built from
+//! uContact's queue_log, their query and their rows. The server computes every figure;
+//! the back office shows them and the CSV carries the same numbers.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+/// How a report's rows are grouped in time (in the report's time zone).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+pub enum Interval {
+    #[serde(rename = "15min")]
+    Quarter,
+    #[serde(rename = "hour")]
+    Hour,
+    #[default]
+    #[serde(rename = "day")]
+    Day,
+    /// Weeks start on Monday.
+    #[serde(rename = "week")]
+    Week,
+}
+
+impl Interval {
+    pub const ALL: [Interval; 4] = [
+        Interval::Quarter,
+        Interval::Hour,
+        Interval::Day,
+        Interval::Week,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Interval::Quarter => "15min",
+            Interval::Hour => "hour",
+            Interval::Day => "day",
+            Interval::Week => "week",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Interval> {
+        Interval::ALL.into_iter().find(|i| i.as_str() == s)
+    }
+
+    /// The longest range (in days) a report of this interval covers: a month of quarter
+    /// hours is 2,976 rows per campaign already.
+    pub fn max_days(self) -> u32 {
+        match self {
+            Interval::Quarter => 31,
+            Interval::Hour => 92,
+            Interval::Day | Interval::Week => 366,
+        }
+    }
+}
+
+/// The campaign's service-level threshold when it sets none (seconds).
+pub const DEFAULT_SERVICE_LEVEL_SECS: u32 = 20;
+
+/// `GET /reports/queue`, `/reports/agents`: every parameter is optional.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReportQuery {
+    /// The team (default: the viewer's only team; required when the viewer has several).
+    pub team: Option<i64>,
+    /// First local day (default: 6 days before `to`).
+    pub from: Option<NaiveDate>,
+    /// Last local day, inclusive (default: today in the report's zone).
+    pub to: Option<NaiveDate>,
+    pub interval: Option<Interval>,
+    /// IANA zone (default: the viewer's).
+    pub time_zone: Option<String>,
+    /// Only this campaign (queue report) — exact name.
+    pub campaign: Option<String>,
+    /// Only this agent (agent report) — uContact's agent name.
+    pub agent: Option<String>,
+    /// `csv` for a CSV answer (as `Accept: text/csv`).
+    pub format: Option<String>,
+}
+
+/// One row of the queue report: a campaign in an interval (or, in `totals`, over the
+/// whole range). Counts are of events in the interval; rates and averages are `None`
+/// where their denominator is 0. Times in seconds.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QueueRow {
+    /// Start of the interval (of the range, for totals), local time with its offset.
+    pub start: DateTime<FixedOffset>,
+    /// Campaign (uContact's queuename); empty in the grand total.
+    pub campaign: String,
+    pub offered: u64,
+    pub answered: u64,
+    pub abandoned: u64,
+    pub exit_empty: u64,
+    pub exit_with_key: u64,
+    pub exit_with_timeout: u64,
+    /// Abandoned and exited ÷ calls that left the queue (answered + abandoned + exits).
+    pub abandon_rate: Option<f64>,
+    /// Mean wait of answered calls (CONNECT's holdtime).
+    pub avg_answer_wait: Option<f64>,
+    /// 90th percentile of the answered calls' wait (nearest rank, whole seconds).
+    pub p90_answer_wait: Option<u64>,
+    /// Mean wait of abandoned and exited calls.
+    pub avg_abandon_wait: Option<f64>,
+    /// Answered within `service_level_secs` ÷ calls that left the queue, in %.
+    pub service_level: Option<f64>,
+    pub service_level_secs: u32,
+    /// Calls completed (COMPLETEAGENT, COMPLETECALLER, transfers).
+    pub completed: u64,
+    pub avg_talk: Option<f64>,
+    pub agent_hung_up: u64,
+    pub caller_hung_up: u64,
+    pub transfers: u64,
+    pub ring_no_answer: u64,
+    /// OUTCALL rows, by dialstatus.
+    pub outbound: u64,
+    pub outbound_answered: u64,
+    pub outbound_busy: u64,
+    pub outbound_no_answer: u64,
+    pub outbound_other: u64,
+    pub avg_outbound_duration: Option<f64>,
+    /// HOLD periods and their mean length (UNHOLD, else the call's end, closes one).
+    pub holds: u64,
+    pub avg_hold: Option<f64>,
+    pub wrap_ups: u64,
+    pub avg_wrap_up: Option<f64>,
+    /// Rows whose event no report knows (kept, not counted anywhere else).
+    pub unknown_events: u64,
+    /// Rows with a number that could not be read (counted as 0).
+    pub unreadable_values: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QueueReport {
+    pub team: i64,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub interval: Interval,
+    pub time_zone: String,
+    /// By interval, then campaign.
+    pub rows: Vec<QueueRow>,
+    /// One per campaign over the whole range.
+    pub totals: Vec<QueueRow>,
+    /// Every campaign over the whole range.
+    pub total: QueueRow,
+    /// Every campaign with data in the range (for the filter), whatever `campaign` asked.
+    pub campaigns: Vec<String>,
+}
+
+/// One row of the agent report: an agent in an interval. Times in seconds.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AgentRow {
+    pub start: DateTime<FixedOffset>,
+    /// uContact's agent name.
+    pub agent: String,
+    /// Logged in (AGENTLOGOFF's session, split at interval bounds).
+    pub login: f64,
+    /// On break (UNBREAK's breaktime, split at interval bounds), and by reason.
+    pub on_break: f64,
+    pub break_reasons: BTreeMap<String, f64>,
+    /// Breaks started (BREAK).
+    pub breaks: u64,
+    pub answered: u64,
+    /// Calls completed (COMPLETEAGENT, COMPLETECALLER, transfers).
+    pub handled: u64,
+    pub talk: f64,
+    pub hold: f64,
+    pub wrap_up: f64,
+    /// (talk + hold + wrap-up) ÷ handled.
+    pub avg_handle: Option<f64>,
+    pub ring_no_answer: u64,
+    pub outbound: u64,
+    /// (talk + hold + wrap-up) ÷ (login − break), in %.
+    pub occupancy: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AgentReport {
+    pub team: i64,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub interval: Interval,
+    pub time_zone: String,
+    /// By interval, then agent.
+    pub rows: Vec<AgentRow>,
+    /// One per agent over the whole range.
+    pub totals: Vec<AgentRow>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn intervals_read_their_own_names() {
+        for i in Interval::ALL {
+            assert_eq!(Interval::parse(i.as_str()), Some(i));
+            let json = serde_json::to_string(&i).unwrap();
+            assert_eq!(json, format!("\"{}\"", i.as_str()));
+        }
+        assert_eq!(Interval::parse("minute"), None);
+    }
+}

@@ -1,0 +1,373 @@
+//! Reports (docs/reports.md): the queue/campaign report and the agent report, built from
+//! the quarter-hour roll-ups (`fold`) grouped into the asked interval in the asked time
+//! zone. The API, the back office and the `report` command all call [`queue`] and
+//! [`agents`] and print with `csv`, so they show the same numbers.
+
+pub mod cli;
+pub mod csv;
+pub mod fold;
+
+use std::collections::BTreeMap;
+
+use agentdesk_protocol::report::{
+    AgentReport, AgentRow, DEFAULT_SERVICE_LEVEL_SECS, Interval, QueueReport, QueueRow,
+};
+use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, TimeZone, Timelike, Utc};
+use chrono_tz::Tz;
+
+use crate::calendar;
+use crate::store::{DynStore, StoreResult};
+use fold::{AgentCounts, QueueCounts, a, q};
+
+/// What a report covers, checked.
+#[derive(Debug, Clone)]
+pub struct Scope {
+    pub team: i64,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub interval: Interval,
+    pub tz: Tz,
+    pub campaign: Option<String>,
+    pub agent: Option<String>,
+}
+
+/// Why a scope cannot be reported: (field, message).
+pub type ScopeProblem = (&'static str, String);
+
+impl Scope {
+    /// Complete and check the asked range: `to` defaults to today (in `tz`, on the
+    /// server's clock), `from` to six days before `to`.
+    pub fn new(
+        team: i64,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+        interval: Option<Interval>,
+        tz: Tz,
+    ) -> Result<Scope, ScopeProblem> {
+        let interval = interval.unwrap_or_default();
+        let to = to.unwrap_or_else(|| calendar::today(&tz, crate::clock::now()));
+        let from = from.unwrap_or_else(|| to - Duration::days(6));
+        if from > to {
+            return Err(("from", "must not be after `to`".into()));
+        }
+        let days = (to - from).num_days() + 1;
+        if days > i64::from(interval.max_days()) {
+            return Err((
+                "to",
+                format!(
+                    "at most {} days by {}",
+                    interval.max_days(),
+                    interval.as_str()
+                ),
+            ));
+        }
+        Ok(Scope {
+            team,
+            from,
+            to,
+            interval,
+            tz,
+            campaign: None,
+            agent: None,
+        })
+    }
+
+    /// `[from, to)` in ms.
+    fn range(&self) -> (i64, i64) {
+        let (a, b) = calendar::range(&self.tz, self.from, self.to);
+        (a.timestamp_millis(), b.timestamp_millis())
+    }
+
+    /// The start (ms) of the interval holding the quarter hour `bucket`.
+    pub fn interval_of(&self, bucket: i64) -> i64 {
+        let Some(t) = Utc.timestamp_millis_opt(bucket).single() else {
+            return bucket;
+        };
+        let local = t.with_timezone(&self.tz);
+        match self.interval {
+            Interval::Quarter => bucket,
+            // Back to the local hour's start by the minutes shown: right in a repeated
+            // hour (each occurrence is its own) and in zones off UTC by a half hour.
+            Interval::Hour => bucket - i64::from(local.minute()) * 60_000,
+            Interval::Day => calendar::day_start(&self.tz, local.date_naive()).timestamp_millis(),
+            Interval::Week => {
+                let day = local.date_naive();
+                let monday = day - Duration::days(i64::from(day.weekday().num_days_from_monday()));
+                calendar::day_start(&self.tz, monday).timestamp_millis()
+            }
+        }
+    }
+
+    fn local(&self, ms: i64) -> DateTime<FixedOffset> {
+        let t = Utc.timestamp_millis_opt(ms).single().unwrap_or_default();
+        t.with_timezone(&self.tz).fixed_offset()
+    }
+}
+
+/// Two decimals: what the API, the CSV and the screens all show.
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+fn ratio(num: i64, den: i64) -> Option<f64> {
+    (den > 0).then(|| round2(num as f64 / den as f64))
+}
+
+fn percent(num: i64, den: i64) -> Option<f64> {
+    (den > 0).then(|| round2(100.0 * num as f64 / den as f64))
+}
+
+/// A queue row's sums: counters, answered calls by wait, and how many of them were
+/// answered within their campaign's threshold.
+#[derive(Debug, Clone, Default)]
+struct QueueAcc {
+    counts: Option<QueueCounts>,
+    waits: BTreeMap<i64, i64>,
+    within: i64,
+}
+
+impl QueueAcc {
+    fn add_counts(&mut self, c: &QueueCounts) {
+        let mine = self.counts.get_or_insert([0; fold::QUEUE_COLUMNS.len()]);
+        for (m, v) in mine.iter_mut().zip(c) {
+            *m += v;
+        }
+    }
+
+    fn add_wait(&mut self, wait: i64, calls: i64, threshold: u32) {
+        *self.waits.entry(wait).or_insert(0) += calls;
+        if wait <= i64::from(threshold) {
+            self.within += calls;
+        }
+    }
+
+    fn merge(&mut self, other: &QueueAcc) {
+        if let Some(c) = &other.counts {
+            self.add_counts(c);
+        }
+        for (w, n) in &other.waits {
+            *self.waits.entry(*w).or_insert(0) += n;
+        }
+        self.within += other.within;
+    }
+
+    /// 90th percentile by nearest rank: the smallest wait at least 90 % of the answered
+    /// calls did not exceed.
+    fn p90(&self) -> Option<u64> {
+        let n: i64 = self.waits.values().sum();
+        if n <= 0 {
+            return None;
+        }
+        let rank = ((n as u64 * 9).div_ceil(10)) as i64;
+        let mut seen = 0;
+        for (w, c) in &self.waits {
+            seen += c;
+            if seen >= rank {
+                return Some(*w as u64);
+            }
+        }
+        None
+    }
+
+    fn row(&self, start: DateTime<FixedOffset>, campaign: &str, threshold: u32) -> QueueRow {
+        let c = self.counts.unwrap_or([0; fold::QUEUE_COLUMNS.len()]);
+        let n = |i: usize| c[i].max(0) as u64;
+        let exits = c[q::EXIT_EMPTY] + c[q::EXIT_KEY] + c[q::EXIT_TIMEOUT];
+        let lost = c[q::ABANDONED] + exits;
+        let left = c[q::ANSWERED] + lost;
+        QueueRow {
+            start,
+            campaign: campaign.to_owned(),
+            offered: n(q::OFFERED),
+            answered: n(q::ANSWERED),
+            abandoned: n(q::ABANDONED),
+            exit_empty: n(q::EXIT_EMPTY),
+            exit_with_key: n(q::EXIT_KEY),
+            exit_with_timeout: n(q::EXIT_TIMEOUT),
+            abandon_rate: percent(lost, left),
+            avg_answer_wait: ratio(c[q::ANSWERED_WAIT], c[q::ANSWERED]),
+            p90_answer_wait: self.p90(),
+            avg_abandon_wait: ratio(c[q::ABANDONED_WAIT] + c[q::EXIT_WAIT], lost),
+            service_level: percent(self.within, left),
+            service_level_secs: threshold,
+            completed: n(q::COMPLETED),
+            avg_talk: ratio(c[q::TALK], c[q::COMPLETED]),
+            agent_hung_up: n(q::AGENT_HANGUPS),
+            caller_hung_up: n(q::CALLER_HANGUPS),
+            transfers: n(q::TRANSFERS),
+            ring_no_answer: n(q::RING_NO_ANSWER),
+            outbound: n(q::OUTBOUND),
+            outbound_answered: n(q::OUT_ANSWER),
+            outbound_busy: n(q::OUT_BUSY),
+            outbound_no_answer: n(q::OUT_NOANSWER),
+            outbound_other: n(q::OUT_OTHER),
+            avg_outbound_duration: ratio(c[q::OUTBOUND_SECS], c[q::OUTBOUND]),
+            holds: n(q::HOLDS),
+            avg_hold: (c[q::HOLDS] > 0)
+                .then(|| round2(c[q::HOLD_MS] as f64 / 1000.0 / c[q::HOLDS] as f64)),
+            wrap_ups: n(q::WRAPUPS),
+            avg_wrap_up: ratio(c[q::WRAPUP], c[q::WRAPUPS]),
+            unknown_events: n(q::UNKNOWN),
+            unreadable_values: n(q::MALFORMED),
+        }
+    }
+}
+
+/// The queue report of `scope` (its `campaign`, or every one).
+pub async fn queue(store: &DynStore, scope: &Scope) -> StoreResult<QueueReport> {
+    let (from, to) = scope.range();
+    let campaign = scope.campaign.as_deref();
+    let stats = store.queue_stats(scope.team, from, to, None).await?;
+    let waits = store.wait_stats(scope.team, from, to, campaign).await?;
+    let levels = store.service_levels().await?;
+    let threshold = |c: &str| levels.get(c).copied().unwrap_or(DEFAULT_SERVICE_LEVEL_SECS);
+    let mut campaigns: Vec<String> = stats.iter().map(|s| s.campaign.clone()).collect();
+    campaigns.sort();
+    campaigns.dedup();
+    let mut groups: BTreeMap<(i64, String), QueueAcc> = BTreeMap::new();
+    for s in stats
+        .iter()
+        .filter(|s| campaign.is_none_or(|c| c == s.campaign))
+    {
+        groups
+            .entry((scope.interval_of(s.bucket), s.campaign.clone()))
+            .or_default()
+            .add_counts(&s.counts);
+    }
+    for w in &waits {
+        groups
+            .entry((scope.interval_of(w.bucket), w.campaign.clone()))
+            .or_default()
+            .add_wait(w.wait_s, w.calls, threshold(&w.campaign));
+    }
+    let start = scope.local(from);
+    let mut per_campaign: BTreeMap<String, QueueAcc> = BTreeMap::new();
+    let mut all = QueueAcc::default();
+    let mut rows = Vec::with_capacity(groups.len());
+    for ((at, c), acc) in &groups {
+        per_campaign.entry(c.clone()).or_default().merge(acc);
+        all.merge(acc);
+        rows.push(acc.row(scope.local(*at), c, threshold(c)));
+    }
+    let totals = per_campaign
+        .iter()
+        .map(|(c, acc)| acc.row(start, c, threshold(c)))
+        .collect();
+    // The grand total's threshold: the campaigns', when they share one (0: they differ).
+    let mut shown: Vec<u32> = per_campaign.keys().map(|c| threshold(c)).collect();
+    shown.dedup();
+    let total_threshold = match shown.as_slice() {
+        [one] => *one,
+        [] => campaign.map_or(DEFAULT_SERVICE_LEVEL_SECS, threshold),
+        _ => 0,
+    };
+    Ok(QueueReport {
+        team: scope.team,
+        from: scope.from,
+        to: scope.to,
+        interval: scope.interval,
+        time_zone: scope.tz.name().to_owned(),
+        rows,
+        totals,
+        total: all.row(start, "", total_threshold),
+        campaigns,
+    })
+}
+
+/// An agent row's sums.
+#[derive(Debug, Clone, Default)]
+struct AgentAcc {
+    counts: Option<AgentCounts>,
+    breaks: BTreeMap<String, i64>,
+}
+
+impl AgentAcc {
+    fn add_counts(&mut self, c: &AgentCounts) {
+        let mine = self.counts.get_or_insert([0; fold::AGENT_COLUMNS.len()]);
+        for (m, v) in mine.iter_mut().zip(c) {
+            *m += v;
+        }
+    }
+
+    fn merge(&mut self, other: &AgentAcc) {
+        if let Some(c) = &other.counts {
+            self.add_counts(c);
+        }
+        for (r, ms) in &other.breaks {
+            *self.breaks.entry(r.clone()).or_insert(0) += ms;
+        }
+    }
+
+    fn row(&self, start: DateTime<FixedOffset>, agent: &str) -> AgentRow {
+        let c = self.counts.unwrap_or([0; fold::AGENT_COLUMNS.len()]);
+        let n = |i: usize| c[i].max(0) as u64;
+        let secs = |ms: i64| round2(ms as f64 / 1000.0);
+        // Whole milliseconds, so that the average and occupancy are exact.
+        let busy_ms = (c[a::TALK] + c[a::WRAPUP]) * 1000 + c[a::HOLD_MS];
+        let available_ms = c[a::LOGIN_MS] - c[a::BREAK_MS];
+        AgentRow {
+            start,
+            agent: agent.to_owned(),
+            login: secs(c[a::LOGIN_MS]),
+            on_break: secs(c[a::BREAK_MS]),
+            break_reasons: self
+                .breaks
+                .iter()
+                .map(|(r, ms)| (r.clone(), secs(*ms)))
+                .collect(),
+            breaks: n(a::BREAKS),
+            answered: n(a::ANSWERED),
+            handled: n(a::HANDLED),
+            talk: c[a::TALK] as f64,
+            hold: secs(c[a::HOLD_MS]),
+            wrap_up: c[a::WRAPUP] as f64,
+            avg_handle: (c[a::HANDLED] > 0)
+                .then(|| round2(busy_ms as f64 / 1000.0 / c[a::HANDLED] as f64)),
+            ring_no_answer: n(a::RING_NO_ANSWER),
+            outbound: n(a::OUTBOUND),
+            occupancy: percent(busy_ms, available_ms),
+        }
+    }
+}
+
+/// The agent report of `scope` (its `agent`, or every one).
+pub async fn agents(store: &DynStore, scope: &Scope) -> StoreResult<AgentReport> {
+    let (from, to) = scope.range();
+    let agent = scope.agent.as_deref();
+    let stats = store.agent_stats(scope.team, from, to, agent).await?;
+    let breaks = store.break_stats(scope.team, from, to, agent).await?;
+    let mut groups: BTreeMap<(i64, String), AgentAcc> = BTreeMap::new();
+    for s in &stats {
+        groups
+            .entry((scope.interval_of(s.bucket), s.agent.clone()))
+            .or_default()
+            .add_counts(&s.counts);
+    }
+    for b in &breaks {
+        *groups
+            .entry((scope.interval_of(b.bucket), b.agent.clone()))
+            .or_default()
+            .breaks
+            .entry(b.reason.clone())
+            .or_insert(0) += b.break_ms;
+    }
+    let start = scope.local(from);
+    let mut per_agent: BTreeMap<String, AgentAcc> = BTreeMap::new();
+    let mut rows = Vec::with_capacity(groups.len());
+    for ((at, who), acc) in &groups {
+        per_agent.entry(who.clone()).or_default().merge(acc);
+        rows.push(acc.row(scope.local(*at), who));
+    }
+    Ok(AgentReport {
+        team: scope.team,
+        from: scope.from,
+        to: scope.to,
+        interval: scope.interval,
+        time_zone: scope.tz.name().to_owned(),
+        rows,
+        totals: per_agent.iter().map(|(w, acc)| acc.row(start, w)).collect(),
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,1 @@
+//! Reports: grouping by interval across DST and zones, percentiles, the hold rule.

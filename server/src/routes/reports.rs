@@ -1,0 +1,140 @@
+//! `GET /reports/queue`, `GET /reports/agents` (docs/reports.md): supervisors' and
+//! admins' reports of one of their teams, as JSON or as CSV (`?format=csv` or
+//! `Accept: text/csv`). The numbers come from `crate::report`, like the `report` command's.
+
+use agentdesk_protocol::Role;
+use agentdesk_protocol::report::ReportQuery;
+use axum::extract::State;
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use chrono_tz::Tz;
+
+use super::status::viewer_tz;
+use crate::AppState;
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::ApiQuery;
+use crate::report::{self, Scope};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/reports/queue", get(queue))
+        .route("/reports/agents", get(agents))
+}
+
+/// Longest campaign or agent name a filter may name.
+const MAX_FILTER: usize = 200;
+
+/// A filter's value: trimmed, blank is none; NUL and overlong values are refused.
+fn filter(field: &'static str, v: Option<&str>) -> ApiResult<Option<String>> {
+    let Some(v) = v.map(str::trim).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    if v.contains('\0') || v.chars().count() > MAX_FILTER {
+        return Err(ApiError::validation(
+            field,
+            format!("at most {MAX_FILTER} characters, no NUL"),
+        ));
+    }
+    Ok(Some(v.to_owned()))
+}
+
+/// The report's team, zone and range for this caller: a team of theirs (404 for any
+/// other: ids of other teams stay unknown), the only one when they have one.
+async fn scope(state: &AppState, caller: &Caller, q: &ReportQuery) -> ApiResult<Scope> {
+    if caller.viewer.role == Role::Agent {
+        return Err(ApiError::Forbidden);
+    }
+    let visible = state.store.list_teams(&caller.viewer).await?;
+    let team = match q.team {
+        Some(t) if visible.iter().any(|v| v.id == t) => t,
+        Some(_) => return Err(ApiError::NotFound("team")),
+        None => match visible.as_slice() {
+            [one] => one.id,
+            _ => return Err(ApiError::validation("team", "choose a team")),
+        },
+    };
+    let tz = match q
+        .time_zone
+        .as_deref()
+        .map(str::trim)
+        .filter(|z| !z.is_empty())
+    {
+        Some(z) => z
+            .parse::<Tz>()
+            .map_err(|_| ApiError::validation("time_zone", "not a known time zone"))?,
+        None => viewer_tz(state, caller).await?,
+    };
+    let mut s = Scope::new(team, q.from, q.to, q.interval, tz)
+        .map_err(|(field, message)| ApiError::validation(field, message))?;
+    s.campaign = filter("campaign", q.campaign.as_deref())?;
+    s.agent = filter("agent", q.agent.as_deref())?;
+    Ok(s)
+}
+
+/// CSV when asked by `format` or `Accept`; 422 for a format neither JSON nor CSV.
+fn wants_csv(q: &ReportQuery, headers: &HeaderMap) -> ApiResult<bool> {
+    match q.format.as_deref().map(str::trim) {
+        Some("csv") => Ok(true),
+        Some("json") => Ok(false),
+        Some(_) => Err(ApiError::validation("format", "csv or json")),
+        None => Ok(headers
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/csv"))),
+    }
+}
+
+fn csv(name: String, body: String) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+async fn queue(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    ApiQuery(q): ApiQuery<ReportQuery>,
+) -> ApiResult<Response> {
+    let csv_out = wants_csv(&q, &headers)?;
+    let s = scope(&state, &caller, &q).await?;
+    let r = report::queue(&state.store, &s).await?;
+    Ok(if csv_out {
+        csv(
+            format!("queue-{}-{}-{}.csv", s.team, s.from, s.to),
+            report::csv::queue(&r),
+        )
+    } else {
+        Json(r).into_response()
+    })
+}
+
+async fn agents(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    ApiQuery(q): ApiQuery<ReportQuery>,
+) -> ApiResult<Response> {
+    let csv_out = wants_csv(&q, &headers)?;
+    let s = scope(&state, &caller, &q).await?;
+    let r = report::agents(&state.store, &s).await?;
+    Ok(if csv_out {
+        csv(
+            format!("agents-{}-{}-{}.csv", s.team, s.from, s.to),
+            report::csv::agents(&r),
+        )
+    } else {
+        Json(r).into_response()
+    })
+}

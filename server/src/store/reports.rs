@@ -1,0 +1,132 @@
+//! The reports' roll-ups (docs/reports.md): kept by every write of queue_log in the same
+//! transaction (`shared/reports.rs::fold_rows`, through [`crate::report::fold`]), read per
+//! team and range, rebuilt from the raw rows on demand. One implementation for both
+//! backends (`store/shared/reports.rs`).
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+
+use super::StoreResult;
+use crate::report::fold::{AgentCounts, QueueCounts, Row};
+
+/// A campaign's counters in one quarter hour.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueStat {
+    pub bucket: i64,
+    pub campaign: String,
+    pub counts: QueueCounts,
+}
+
+/// An agent's counters in one quarter hour.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentStat {
+    pub bucket: i64,
+    pub agent: String,
+    pub counts: AgentCounts,
+}
+
+/// Answered calls of a campaign in a quarter hour that waited `wait_s` seconds.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct WaitStat {
+    pub bucket: i64,
+    pub campaign: String,
+    pub wait_s: i64,
+    pub calls: i64,
+}
+
+/// An agent's break time for one reason in a quarter hour.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct BreakStat {
+    pub bucket: i64,
+    pub agent: String,
+    pub reason: String,
+    pub break_ms: i64,
+}
+
+/// A queue_log row as written (the columns the fold reads), by name.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub(crate) struct LoggedRow {
+    pub id: i64,
+    pub datetime: i64,
+    pub callid: Option<String>,
+    pub queuename: Option<String>,
+    pub agent: Option<String>,
+    pub event: String,
+    pub data1: Option<String>,
+    pub data2: Option<String>,
+    pub data3: Option<String>,
+    pub data4: Option<String>,
+    pub data5: Option<String>,
+    pub team_id: Option<i64>,
+}
+
+/// The columns [`LoggedRow`] reads (an INSERT's RETURNING, a rebuild's SELECT).
+pub(crate) const LOGGED_COLUMNS: &str =
+    "id, datetime, callid, queuename, agent, event, data1, data2, data3, data4, data5, team_id";
+
+impl LoggedRow {
+    /// The row as the fold reads it; `None` for a row of no team (an import from before
+    /// rows had one), which no team's report may count.
+    pub fn as_row(&self) -> Option<Row<'_>> {
+        fn s(v: &Option<String>) -> &str {
+            v.as_deref().unwrap_or("")
+        }
+        Some(Row {
+            team_id: self.team_id?,
+            at_ms: self.datetime,
+            callid: s(&self.callid),
+            queue: s(&self.queuename),
+            agent: s(&self.agent),
+            event: &self.event,
+            data: [
+                s(&self.data1),
+                s(&self.data2),
+                s(&self.data3),
+                s(&self.data4),
+                s(&self.data5),
+            ],
+        })
+    }
+}
+
+#[async_trait]
+pub trait ReportStore: Send + Sync {
+    /// The team's campaign counters in `[from, to)` (ms), of one campaign or all.
+    async fn queue_stats(
+        &self,
+        team: i64,
+        from: i64,
+        to: i64,
+        campaign: Option<&str>,
+    ) -> StoreResult<Vec<QueueStat>>;
+    /// The team's answered calls by wait in `[from, to)`, of one campaign or all.
+    async fn wait_stats(
+        &self,
+        team: i64,
+        from: i64,
+        to: i64,
+        campaign: Option<&str>,
+    ) -> StoreResult<Vec<WaitStat>>;
+    /// The team's agent counters in `[from, to)`, of one agent or all.
+    async fn agent_stats(
+        &self,
+        team: i64,
+        from: i64,
+        to: i64,
+        agent: Option<&str>,
+    ) -> StoreResult<Vec<AgentStat>>;
+    /// The team's break time by reason in `[from, to)`, of one agent or all.
+    async fn break_stats(
+        &self,
+        team: i64,
+        from: i64,
+        to: i64,
+        agent: Option<&str>,
+    ) -> StoreResult<Vec<BreakStat>>;
+    /// Service-level thresholds (seconds) of the campaigns that set one.
+    async fn service_levels(&self) -> StoreResult<BTreeMap<String, u32>>;
+    /// Recompute the roll-ups of `team` (`None`: every team) from queue_log, in one
+    /// transaction; returns the rows read.
+    async fn rebuild_reports(&self, team: Option<i64>) -> StoreResult<u64>;
+}

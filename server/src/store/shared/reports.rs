@@ -1,0 +1,489 @@
+//! The one implementation of [`ReportStore`], compiled into each backend (its module
+//! there is this file), and [`fold_rows`]: what every write of queue_log calls in its
+//! own transaction to keep the roll-ups.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use async_trait::async_trait;
+use sqlx::{AssertSqlSafe, Row as _};
+
+use super::{Backend, Db, NUMBERED_PARAMS, Tx, begin_bulk, lock_keys};
+use crate::report::fold::{
+    AGENT_COLUMNS, CALL_END_EVENTS, Hold, HoldEvent, QUEUE_COLUMNS, Rollup, hold_of, is_hold_event,
+};
+use crate::store::StoreResult;
+use crate::store::reports::{
+    AgentStat, BreakStat, LOGGED_COLUMNS, LoggedRow, QueueStat, ReportStore, WaitStat,
+};
+
+/// Rows per multi-row statement (at most ~34 values each: far below either limit).
+const CHUNK: usize = 200;
+
+/// `n` placeholders from `$first` on (`?` on SQLite, see `NUMBERED_PARAMS`).
+fn params(first: usize, n: usize) -> String {
+    (0..n)
+        .map(|i| {
+            if NUMBERED_PARAMS {
+                format!("${}", first + i)
+            } else {
+                "?".to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// `INSERT … ON CONFLICT (keys) DO UPDATE SET c = c + excluded.c` for `rows` rows.
+fn upsert_sql(table: &str, keys: &[&str], counters: &[&str], rows: usize) -> String {
+    let width = keys.len() + counters.len();
+    let values = (0..rows)
+        .map(|r| format!("({})", params(r * width + 1, width)))
+        .collect::<Vec<_>>()
+        .join(",");
+    let sets = counters
+        .iter()
+        .map(|c| format!("{c} = {table}.{c} + excluded.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "INSERT INTO {table} ({}, {}) VALUES {values} ON CONFLICT ({}) DO UPDATE SET {sets}",
+        keys.join(", "),
+        counters.join(", "),
+        keys.join(", ")
+    )
+}
+
+/// Add `rollup` to the roll-up tables.
+async fn write_rollup(tx: &mut Tx<'_>, rollup: &Rollup) -> StoreResult<()> {
+    let queue: Vec<_> = rollup.queue.iter().collect();
+    for chunk in queue.chunks(CHUNK) {
+        let sql = upsert_sql(
+            "report_queue",
+            &["team_id", "bucket", "campaign"],
+            &QUEUE_COLUMNS,
+            chunk.len(),
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for ((team, bucket, campaign), c) in chunk {
+            q = q.bind(team).bind(bucket).bind(campaign);
+            for v in c.iter() {
+                q = q.bind(v);
+            }
+        }
+        q.execute(&mut **tx).await?;
+    }
+    let agent: Vec<_> = rollup.agent.iter().collect();
+    for chunk in agent.chunks(CHUNK) {
+        let sql = upsert_sql(
+            "report_agent",
+            &["team_id", "bucket", "agent"],
+            &AGENT_COLUMNS,
+            chunk.len(),
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for ((team, bucket, who), c) in chunk {
+            q = q.bind(team).bind(bucket).bind(who);
+            for v in c.iter() {
+                q = q.bind(v);
+            }
+        }
+        q.execute(&mut **tx).await?;
+    }
+    let breaks: Vec<_> = rollup.breaks.iter().collect();
+    for chunk in breaks.chunks(CHUNK) {
+        let sql = upsert_sql(
+            "report_break",
+            &["team_id", "bucket", "agent", "reason"],
+            &["break_ms"],
+            chunk.len(),
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for ((team, bucket, who, reason), ms) in chunk {
+            q = q.bind(team).bind(bucket).bind(who).bind(reason).bind(ms);
+        }
+        q.execute(&mut **tx).await?;
+    }
+    let waits: Vec<_> = rollup.waits.iter().collect();
+    for chunk in waits.chunks(CHUNK) {
+        let sql = upsert_sql(
+            "report_wait",
+            &["team_id", "bucket", "campaign", "wait_s"],
+            &["calls"],
+            chunk.len(),
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for ((team, bucket, campaign, wait), n) in chunk {
+            q = q.bind(team).bind(bucket).bind(campaign).bind(wait).bind(n);
+        }
+        q.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// The hold-related rows of a team's calls.
+async fn hold_events(
+    tx: &mut Tx<'_>,
+    team: i64,
+    calls: &[&str],
+) -> StoreResult<HashMap<String, Vec<HoldEvent>>> {
+    let events = std::iter::once("HOLD")
+        .chain(std::iter::once("UNHOLD"))
+        .chain(CALL_END_EVENTS)
+        .map(|e| format!("'{e}'"))
+        .collect::<Vec<_>>()
+        .join(",");
+    let sql = format!(
+        "SELECT callid, datetime, id, event, queuename, agent FROM queue_log \
+         WHERE team_id = {} AND callid IN ({}) AND event IN ({events})",
+        params(1, 1),
+        params(2, calls.len())
+    );
+    let mut q = sqlx::query(AssertSqlSafe(sql)).bind(team);
+    for c in calls {
+        q = q.bind(*c);
+    }
+    let mut out: HashMap<String, Vec<HoldEvent>> = HashMap::new();
+    for r in q.fetch_all(&mut **tx).await? {
+        out.entry(r.try_get("callid")?)
+            .or_default()
+            .push(HoldEvent {
+                at_ms: r.try_get("datetime")?,
+                id: r.try_get("id")?,
+                event: r.try_get("event")?,
+                queue: r
+                    .try_get::<Option<String>, _>("queuename")?
+                    .unwrap_or_default(),
+                agent: r.try_get::<Option<String>, _>("agent")?.unwrap_or_default(),
+            });
+    }
+    Ok(out)
+}
+
+/// What `report_hold` holds for a team's calls.
+async fn stored_holds(
+    tx: &mut Tx<'_>,
+    team: i64,
+    calls: &[&str],
+) -> StoreResult<HashMap<String, Hold>> {
+    let sql = format!(
+        "SELECT callid, bucket, campaign, agent, holds, hold_ms FROM report_hold \
+         WHERE team_id = {} AND callid IN ({})",
+        params(1, 1),
+        params(2, calls.len())
+    );
+    let mut q = sqlx::query(AssertSqlSafe(sql)).bind(team);
+    for c in calls {
+        q = q.bind(*c);
+    }
+    let mut out = HashMap::new();
+    for r in q.fetch_all(&mut **tx).await? {
+        out.insert(
+            r.try_get("callid")?,
+            Hold {
+                bucket: r.try_get("bucket")?,
+                campaign: r.try_get("campaign")?,
+                agent: r.try_get("agent")?,
+                holds: r.try_get("holds")?,
+                hold_ms: r.try_get("hold_ms")?,
+            },
+        );
+    }
+    Ok(out)
+}
+
+/// Record a call's hold contribution (`None`: it has none).
+async fn put_hold(tx: &mut Tx<'_>, team: i64, call: &str, h: Option<&Hold>) -> StoreResult<()> {
+    match h {
+        None => {
+            sqlx::query("DELETE FROM report_hold WHERE team_id = $1 AND callid = $2")
+                .bind(team)
+                .bind(call)
+                .execute(&mut **tx)
+                .await?;
+        }
+        Some(h) => {
+            sqlx::query(
+                "INSERT INTO report_hold (team_id, callid, bucket, campaign, agent, holds, hold_ms) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (team_id, callid) DO UPDATE SET \
+                 bucket = excluded.bucket, campaign = excluded.campaign, agent = excluded.agent, \
+                 holds = excluded.holds, hold_ms = excluded.hold_ms",
+            )
+            .bind(team)
+            .bind(call)
+            .bind(h.bucket)
+            .bind(&h.campaign)
+            .bind(&h.agent)
+            .bind(h.holds)
+            .bind(h.hold_ms)
+            .execute(&mut **tx)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Recount the hold time of `calls` from their rows, moving what changed in `rollup`.
+async fn refold_holds(
+    tx: &mut Tx<'_>,
+    calls: BTreeSet<(i64, String)>,
+    rollup: &mut Rollup,
+) -> StoreResult<()> {
+    // Two writers of one call's rows (PostgreSQL: imports run side by side) must not
+    // both replace its contribution from what each alone sees.
+    lock_keys(
+        tx,
+        calls.iter().map(|(t, c)| format!("report hold {t} {c}")),
+    )
+    .await?;
+    let mut by_team: BTreeMap<i64, Vec<&str>> = BTreeMap::new();
+    for (t, c) in &calls {
+        by_team.entry(*t).or_default().push(c);
+    }
+    for (team, ids) in by_team {
+        for chunk in ids.chunks(CHUNK) {
+            let mut events = hold_events(tx, team, chunk).await?;
+            let old = stored_holds(tx, team, chunk).await?;
+            for call in chunk {
+                let new = events.get_mut(*call).and_then(|e| hold_of(e));
+                let before = old.get(*call);
+                if before == new.as_ref() {
+                    continue;
+                }
+                if let Some(b) = before {
+                    rollup.add_hold(team, b, -1);
+                }
+                if let Some(n) = &new {
+                    rollup.add_hold(team, n, 1);
+                }
+                put_hold(tx, team, call, new.as_ref()).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Keep the roll-ups for queue_log rows just written in `tx`.
+pub(crate) async fn fold_rows(tx: &mut Tx<'_>, rows: &[LoggedRow]) -> StoreResult<()> {
+    let mut rollup = Rollup::default();
+    let mut calls = BTreeSet::new();
+    for r in rows.iter().filter_map(LoggedRow::as_row) {
+        rollup.add(&r);
+        if is_hold_event(r.event) && !r.callid.is_empty() {
+            calls.insert((r.team_id, r.callid.to_owned()));
+        }
+    }
+    if !calls.is_empty() {
+        refold_holds(tx, calls, &mut rollup).await?;
+    }
+    rollup.prune();
+    write_rollup(tx, &rollup).await
+}
+
+/// `AND col = $n` when `value` is set (bound by the caller), else nothing.
+fn and_eq(col: &str, value: Option<&str>) -> String {
+    match value {
+        Some(_) => format!(" AND {col} = $4"),
+        None => String::new(),
+    }
+}
+
+type DbRow = <Db as sqlx::Database>::Row;
+
+fn read_counts<const N: usize>(r: &DbRow, names: &[&str; N]) -> StoreResult<[i64; N]> {
+    let mut out = [0; N];
+    for (i, name) in names.iter().enumerate() {
+        out[i] = r.try_get::<i64, _>(*name)?;
+    }
+    Ok(out)
+}
+
+#[async_trait]
+impl ReportStore for Backend {
+    async fn queue_stats(
+        &self,
+        team: i64,
+        from: i64,
+        to: i64,
+        campaign: Option<&str>,
+    ) -> StoreResult<Vec<QueueStat>> {
+        let sql = format!(
+            "SELECT bucket, campaign, {} FROM report_queue \
+             WHERE team_id = $1 AND bucket >= $2 AND bucket < $3{} ORDER BY bucket, campaign",
+            QUEUE_COLUMNS.join(", "),
+            and_eq("campaign", campaign)
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql))
+            .bind(team)
+            .bind(from)
+            .bind(to);
+        if let Some(c) = campaign {
+            q = q.bind(c);
+        }
+        let mut out = Vec::new();
+        for r in q.fetch_all(&self.pool).await? {
+            let counts = read_counts(&r, &QUEUE_COLUMNS)?;
+            if counts.iter().any(|v| *v != 0) {
+                out.push(QueueStat {
+                    bucket: r.try_get("bucket")?,
+                    campaign: r.try_get("campaign")?,
+                    counts,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    async fn wait_stats(
+        &self,
+        team: i64,
+        from: i64,
+        to: i64,
+        campaign: Option<&str>,
+    ) -> StoreResult<Vec<WaitStat>> {
+        let sql = format!(
+            "SELECT bucket, campaign, wait_s, calls FROM report_wait \
+             WHERE team_id = $1 AND bucket >= $2 AND bucket < $3 AND calls <> 0{} \
+             ORDER BY bucket, campaign, wait_s",
+            and_eq("campaign", campaign)
+        );
+        let mut q = sqlx::query_as(AssertSqlSafe(sql))
+            .bind(team)
+            .bind(from)
+            .bind(to);
+        if let Some(c) = campaign {
+            q = q.bind(c);
+        }
+        Ok(q.fetch_all(&self.pool).await?)
+    }
+
+    async fn agent_stats(
+        &self,
+        team: i64,
+        from: i64,
+        to: i64,
+        agent: Option<&str>,
+    ) -> StoreResult<Vec<AgentStat>> {
+        let sql = format!(
+            "SELECT bucket, agent, {} FROM report_agent \
+             WHERE team_id = $1 AND bucket >= $2 AND bucket < $3{} ORDER BY bucket, agent",
+            AGENT_COLUMNS.join(", "),
+            and_eq("agent", agent)
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql))
+            .bind(team)
+            .bind(from)
+            .bind(to);
+        if let Some(a) = agent {
+            q = q.bind(a);
+        }
+        let mut out = Vec::new();
+        for r in q.fetch_all(&self.pool).await? {
+            let counts = read_counts(&r, &AGENT_COLUMNS)?;
+            if counts.iter().any(|v| *v != 0) {
+                out.push(AgentStat {
+                    bucket: r.try_get("bucket")?,
+                    agent: r.try_get("agent")?,
+                    counts,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    async fn break_stats(
+        &self,
+        team: i64,
+        from: i64,
+        to: i64,
+        agent: Option<&str>,
+    ) -> StoreResult<Vec<BreakStat>> {
+        let sql = format!(
+            "SELECT bucket, agent, reason, break_ms FROM report_break \
+             WHERE team_id = $1 AND bucket >= $2 AND bucket < $3 AND break_ms <> 0{} \
+             ORDER BY bucket, agent, reason",
+            and_eq("agent", agent)
+        );
+        let mut q = sqlx::query_as(AssertSqlSafe(sql))
+            .bind(team)
+            .bind(from)
+            .bind(to);
+        if let Some(a) = agent {
+            q = q.bind(a);
+        }
+        Ok(q.fetch_all(&self.pool).await?)
+    }
+
+    async fn service_levels(&self) -> StoreResult<BTreeMap<String, u32>> {
+        let rows: Vec<(String, String)> = sqlx::query_as("SELECT name, options FROM campaigns")
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(name, options)| {
+                let o: agentdesk_protocol::dial::CampaignOptions =
+                    serde_json::from_str(&options).ok()?;
+                Some((name, o.service_level_secs?))
+            })
+            .collect())
+    }
+
+    async fn rebuild_reports(&self, team: Option<i64>) -> StoreResult<u64> {
+        let mut tx = begin_bulk(self).await?;
+        for table in [
+            "report_queue",
+            "report_agent",
+            "report_break",
+            "report_wait",
+            "report_hold",
+        ] {
+            sqlx::query(AssertSqlSafe(format!(
+                "DELETE FROM {table} WHERE $1 IS NULL OR team_id = $1"
+            )))
+            .bind(team)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let mut rollup = Rollup::default();
+        let mut holds: HashMap<(i64, String), Vec<HoldEvent>> = HashMap::new();
+        let (mut after, mut read) = (0i64, 0u64);
+        loop {
+            let batch: Vec<LoggedRow> = sqlx::query_as(AssertSqlSafe(format!(
+                "SELECT {LOGGED_COLUMNS} FROM queue_log WHERE id > $1 AND team_id IS NOT NULL \
+                 AND ($2 IS NULL OR team_id = $2) ORDER BY id LIMIT 10000"
+            )))
+            .bind(after)
+            .bind(team)
+            .fetch_all(&mut *tx)
+            .await?;
+            let Some(last) = batch.last() else { break };
+            after = last.id;
+            read += batch.len() as u64;
+            for row in &batch {
+                let Some(r) = row.as_row() else { continue };
+                rollup.add(&r);
+                if is_hold_event(r.event) && !r.callid.is_empty() {
+                    holds
+                        .entry((r.team_id, r.callid.to_owned()))
+                        .or_default()
+                        .push(HoldEvent {
+                            at_ms: r.at_ms,
+                            id: row.id,
+                            event: r.event.to_owned(),
+                            queue: r.queue.to_owned(),
+                            agent: r.agent.to_owned(),
+                        });
+                }
+            }
+        }
+        for ((t, call), mut events) in holds {
+            if let Some(h) = hold_of(&mut events) {
+                rollup.add_hold(t, &h, 1);
+                put_hold(&mut tx, t, &call, Some(&h)).await?;
+            }
+        }
+        rollup.prune();
+        write_rollup(&mut tx, &rollup).await?;
+        tx.commit().await?;
+        Ok(read)
+    }
+}

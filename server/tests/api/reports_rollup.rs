@@ -1,0 +1,193 @@
+//! The reports' roll-ups on random queue_log data of two teams: the same rows imported
+//! in any order and batching, with repeats, and the desktop's own call rows, give the
+//! roll-ups `rebuild-reports` computes from the raw rows.
+
+use agentdesk_server::ingest::ccrepo::{self, Options, Table};
+use agentdesk_server::store::DynStore;
+
+use crate::support::TestApp;
+
+/// A small deterministic generator (the test prints its seed).
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
+        xs[self.below(xs.len() as u64) as usize]
+    }
+}
+
+const EVENTS: [&str; 20] = [
+    "ENTERQUEUE",
+    "CONNECT",
+    "ABANDON",
+    "EXITEMPTY",
+    "EXITWITHKEY",
+    "EXITWITHTIMEOUT",
+    "COMPLETEAGENT",
+    "COMPLETECALLER",
+    "TRANSFER",
+    "ATTENDEDTRANSFER",
+    "RINGNOANSWER",
+    "OUTCALL",
+    "HOLD",
+    "UNHOLD",
+    "FINISHWRAPUP",
+    "AGENTLOGOFF",
+    "BREAK",
+    "UNBREAK",
+    "PAUSEALL",
+    "WHATEVER",
+];
+
+/// `n` random rows around the end of 2026 (a year's edge inside), as CSV lines.
+fn rows(rng: &mut Rng, n: usize) -> Vec<String> {
+    let start = chrono::NaiveDate::from_ymd_opt(2026, 12, 31)
+        .unwrap()
+        .and_hms_opt(20, 0, 0)
+        .unwrap();
+    (0..n)
+        .map(|i| {
+            let at = start + chrono::Duration::seconds(rng.below(8 * 3600) as i64);
+            let event = rng.pick(&EVENTS);
+            let num = |rng: &mut Rng| match rng.below(12) {
+                0 => "x".to_string(),
+                1 => String::new(),
+                2 => "-5".into(),
+                _ => rng.below(400).to_string(),
+            };
+            let data: Vec<String> = match event {
+                "OUTCALL" => vec![
+                    rng.pick(&["ANSWER", "BUSY", "NOANSWER", "CANCEL"]).into(),
+                    num(rng),
+                    num(rng),
+                    "099".into(),
+                    String::new(),
+                ],
+                "UNBREAK" | "BREAK" => vec![
+                    rng.pick(&["LUNCH", "bathroom", "OTHER"]).into(),
+                    String::new(),
+                    num(rng),
+                    String::new(),
+                    String::new(),
+                ],
+                _ => (0..5).map(|_| num(rng)).collect(),
+            };
+            format!(
+                "{i},{},call{},{},{},{event},{}",
+                at.format("%Y-%m-%d %H:%M:%S"),
+                rng.below(40),
+                rng.pick(&["Ventas", "Soporte", "NONE"]),
+                rng.pick(&["ana", "beto", "NONE"]),
+                data.join(",")
+            )
+        })
+        .collect()
+}
+
+async fn import(store: &DynStore, team: i64, lines: &[String]) -> u64 {
+    let body = format!(
+        "origid,datetime,callid,queuename,agent,event,data1,data2,data3,data4,data5\n{}\n",
+        lines.join("\n")
+    );
+    ccrepo::import_reader(
+        store,
+        std::io::Cursor::new(body.into_bytes()),
+        None,
+        &Options {
+            table: Table::QueueLog,
+            team_id: team,
+            time_zone: chrono_tz::Tz::UTC,
+            phone_region: "UY",
+            encoding: ccrepo::Encoding::Utf8,
+            progress: false,
+        },
+    )
+    .await
+    .expect("import")
+    .imported
+}
+
+/// Every roll-up of a team, as the reports read them.
+async fn snapshot(store: &DynStore, team: i64) -> String {
+    let (from, to) = (0, i64::MAX / 2);
+    format!(
+        "{:?}\n{:?}\n{:?}\n{:?}",
+        store.queue_stats(team, from, to, None).await.unwrap(),
+        store.wait_stats(team, from, to, None).await.unwrap(),
+        store.agent_stats(team, from, to, None).await.unwrap(),
+        store.break_stats(team, from, to, None).await.unwrap(),
+    )
+}
+
+#[tokio::test]
+async fn rollups_kept_row_by_row_equal_rebuilt_ones_in_any_order() {
+    let seed = std::env::var("AGENTDESK_REPORT_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos() as u64
+                | 1
+        });
+    println!("AGENTDESK_REPORT_SEED={seed}");
+    let mut rng = Rng(seed);
+    let app = TestApp::spawn().await;
+    let lines = rows(&mut rng, 900);
+    // Team A: in order, in three files, the middle one imported twice.
+    let mut stored = 0;
+    for part in lines.chunks(300) {
+        stored += import(&app.store, app.team_a, part).await;
+    }
+    stored += import(&app.store, app.team_a, &lines[300..600]).await;
+    assert_eq!(stored, 900, "seed {seed}");
+    // Team B: the same rows backwards, a row at a time in places (an UNHOLD before its
+    // HOLD, an end before both).
+    let mut backwards = lines.clone();
+    backwards.reverse();
+    for part in backwards.chunks(1 + rng.below(120) as usize) {
+        import(&app.store, app.team_b, part).await;
+    }
+    let a = snapshot(&app.store, app.team_a).await;
+    let b = snapshot(&app.store, app.team_b).await;
+    assert!(a.len() > 1000, "{a}");
+    assert_eq!(
+        a, b,
+        "the order of the rows changed the roll-ups (seed {seed})"
+    );
+
+    // The desktop's own call rows of team A count too.
+    let agent = app.token("agent_a").await;
+    crate::status::start_call_for(&app, &agent, app.contact_a).await;
+    let res = app
+        .call(
+            reqwest::Method::POST,
+            "/api/v1/calls/hangup",
+            Some(&agent),
+            Some(&serde_json::json!({})),
+        )
+        .await;
+    assert_eq!(res.status(), reqwest::StatusCode::OK);
+    let kept = snapshot(&app.store, app.team_a).await;
+    assert_ne!(kept, a, "the live OUTCALL is in the roll-ups");
+
+    // Rebuilding one team changes nothing of it, nor of the other.
+    app.store.rebuild_reports(Some(app.team_b)).await.unwrap();
+    assert_eq!(snapshot(&app.store, app.team_b).await, b, "seed {seed}");
+    assert_eq!(snapshot(&app.store, app.team_a).await, kept);
+    // Rebuilding everything: the same.
+    let read = app.store.rebuild_reports(None).await.unwrap();
+    assert!(read >= 1800, "{read}");
+    assert_eq!(snapshot(&app.store, app.team_a).await, kept, "seed {seed}");
+    assert_eq!(snapshot(&app.store, app.team_b).await, b, "seed {seed}");
+}
