@@ -25,7 +25,7 @@ for n in $ROWS; do
 import sys, random, datetime
 n, path = int(sys.argv[1]), sys.argv[2]
 random.seed(7)
-events = ["ENTERQUEUE", "CONNECT", "COMPLETEAGENT", "COMPLETECALLER", "ABANDON", "RINGNOANSWER", "FINISHWRAPUP", "OUTCALL", "BREAK", "UNBREAK"]
+events = ["ENTERQUEUE", "CONNECT", "HOLD", "UNHOLD", "COMPLETEAGENT", "COMPLETECALLER", "ABANDON", "RINGNOANSWER", "FINISHWRAPUP", "OUTCALL", "BREAK", "UNBREAK"]
 agents = [f"agent{i:03d}" for i in range(200)]
 start = datetime.datetime(2026, 1, 1, 8, 0, 0)
 with open(path, "w", newline="") as f:

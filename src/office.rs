@@ -1,5 +1,5 @@
-//! The back office: the supervisors' board, an agent's connection log and the admin
-//! pages, in the same shell as the desktop (top bar, status, call bar). Built as a
+//! The back office: the supervisors' board, an agent's connection log, the reports and
+//! the admin pages, in the same shell as the desktop (top bar, status, call bar). Built as a
 //! bundle of its own (`office.html`, served below `/office/`) so that agents never load
 //! these pages' code; which paths are its own is `agentdesk_protocol::apps`. Signing in
 //! happens in the desktop, which comes back here afterwards.
@@ -11,6 +11,7 @@ use leptos_router::path;
 use crate::pages::admin::AdminPage;
 use crate::pages::board::{AgentLogPage, BoardPage};
 use crate::pages::followups::FollowUpsPage;
+use crate::pages::reports::ReportsPage;
 use crate::shell::{NotFound, Shell, provide_desktop};
 
 #[component]
@@ -24,6 +25,7 @@ pub fn OfficeApp() -> impl IntoView {
                     <Route path=path!("board/agents/:id") view=AgentLogPage />
                     <Route path=path!("admin/crm") view=AdminPage />
                     <Route path=path!("admin/followups") view=FollowUpsPage />
+                    <Route path=path!("reports") view=ReportsPage />
                 </ParentRoute>
             </Routes>
         </Router>

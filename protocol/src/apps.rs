@@ -6,7 +6,7 @@
 //! router takes it) from one to the other app (a full page load).
 
 /// Client routes of the back office: a path equal to one of these or below it.
-pub const BACK_OFFICE_ROUTES: [&str; 2] = ["/board", "/admin"];
+pub const BACK_OFFICE_ROUTES: [&str; 3] = ["/board", "/admin", "/reports"];
 
 /// Where the back office's build (its `index.html`, WASM, JS and CSS) is served from,
 /// below the desktop's `dist/`.
@@ -36,6 +36,7 @@ mod tests {
             "/board#x",
             "/admin/crm",
             "/admin",
+            "/reports?interval=hour",
         ] {
             assert!(is_back_office_path(p), "{p}");
         }
@@ -45,6 +46,7 @@ mod tests {
             "/contacts/1",
             "/boards",
             "/administrator",
+            "/reportsx",
             "/login?next=%2Fboard",
             "/launch?next=/board",
             "",

@@ -377,6 +377,35 @@ pub async fn seed(store: &DynStore, args: &SeedArgs) -> anyhow::Result<SeedSumma
     }
     store.insert_activities(&batch, false).await?;
     total += batch.len();
+    // A fortnight of queue_log for the reports: each team's agents, an inbound and an
+    // outbound campaign of its own.
+    let agents_of = |team: usize| -> Vec<&'static str> {
+        USERS
+            .iter()
+            .filter(|u| u.2 == Role::Agent && u.3.contains(&team))
+            .map(|u| u.6)
+            .collect()
+    };
+    let (sales, support) = (agents_of(0), agents_of(1));
+    crate::report::demo::seed(
+        store,
+        &[
+            crate::report::demo::DemoQueue {
+                team_id: team_ids[0],
+                agents: &sales,
+                inbound: CAMPAIGNS[3],
+                outbound: CAMPAIGNS[0],
+            },
+            crate::report::demo::DemoQueue {
+                team_id: team_ids[1],
+                agents: &support,
+                inbound: CAMPAIGNS[1],
+                outbound: CAMPAIGNS[2],
+            },
+        ],
+        now,
+    )
+    .await?;
     Ok(SeedSummary {
         teams: TEAMS.len(),
         users: USERS.len(),

@@ -71,6 +71,7 @@ pub fn TopBar() -> impl IntoView {
                 <NavLink href="/contacts" id="nav-contacts">{move || i18n.t(Msg::Contacts)}</NavLink>
                 <Show when=move || session.me.with(|m| m.as_ref().is_some_and(|m| m.role != agentdesk_protocol::Role::Agent))>
                     <NavLink href="/board" id="nav-board">{move || i18n.t(Msg::Board)}</NavLink>
+                    <NavLink href="/reports" id="nav-reports">{move || i18n.t(Msg::Reports)}</NavLink>
                 </Show>
                 <Show when=move || session.me.with(|m| m.as_ref().is_some_and(|m| m.role == agentdesk_protocol::Role::Admin))>
                     <NavLink href="/admin/crm" id="nav-admin">{move || i18n.t(Msg::Admin)}</NavLink>

@@ -196,7 +196,9 @@ pub fn AgentLogPage() -> impl IntoView {
         export_error.set(None);
         spawn_local(async move {
             match api::connection_events_csv(id, &q).await {
-                Ok(csv) => download(&format!("connection-events-{id}.csv"), &csv),
+                Ok(csv) => {
+                    crate::pages::download_text(&format!("connection-events-{id}.csv"), &csv)
+                }
                 Err(e) => export_error.set(Some(e)),
             }
         });
@@ -310,16 +312,6 @@ pub fn AgentLogPage() -> impl IntoView {
             }}
             {move || user_id().map(|id| view! { <crate::pages::queue_log::AgentQueueLog user_id=id range=shown /> })}
         </section>
-    }
-}
-
-/// Hand the browser a text file to save.
-fn download(name: &str, text: &str) {
-    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
-    let opts = web_sys::BlobPropertyBag::new();
-    opts.set_type("text/csv;charset=utf-8");
-    if let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts) {
-        crate::pages::save_file(name, &blob);
     }
 }
 

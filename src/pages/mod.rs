@@ -9,6 +9,7 @@ pub mod followups;
 pub mod launch;
 pub mod login;
 pub mod queue_log;
+pub mod reports;
 
 /// Hand the browser a file to save as `name` (an export).
 pub fn save_file(name: &str, blob: &web_sys::Blob) {
@@ -23,4 +24,14 @@ pub fn save_file(name: &str, blob: &web_sys::Blob) {
         }
     }
     let _ = web_sys::Url::revoke_object_url(&url);
+}
+
+/// Hand the browser a text file to save.
+pub fn download_text(name: &str, text: &str) {
+    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
+    let opts = web_sys::BlobPropertyBag::new();
+    opts.set_type("text/csv;charset=utf-8");
+    if let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts) {
+        save_file(name, &blob);
+    }
 }

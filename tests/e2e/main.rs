@@ -11,4 +11,5 @@ mod desk;
 mod followups;
 mod harness;
 mod load_time;
+mod reports;
 mod timeline;

@@ -5,6 +5,7 @@
 
 pub mod cli;
 pub mod csv;
+pub mod demo;
 pub mod fold;
 
 use std::collections::BTreeMap;
