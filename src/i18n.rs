@@ -78,6 +78,14 @@ messages! {
     TabActivity => "Actividad", "Activity";
     TabDetails => "Detalles", "Details";
     TabCrm => "CRM", "CRM";
+    TabAnalytics => "Análisis", "Analytics";
+    NoInteractions => "Sin interacciones en los últimos 12 meses.", "No interactions in the last 12 months.";
+    Interactions => "Interacciones (12 meses)", "Interactions (12 months)";
+    InboundOutbound => "Entrantes / salientes", "Inbound / outbound";
+    FirstResponse => "Primera respuesta (mediana)", "First response (median)";
+    LastContact => "Último contacto", "Last contact";
+    ChannelMix => "Canales", "Channels";
+    PerMonth => "Por mes", "Per month";
     ContactNotFound => "Este contacto no existe o no pertenece a tus equipos.", "This contact does not exist or is not in your teams.";
     BackToContacts => "Volver a contactos", "Back to contacts";
     NoActivities => "Este contacto aún no tiene actividad.", "This contact has no activity yet.";

@@ -185,6 +185,67 @@ pub struct AgentReport {
     pub totals: Vec<AgentRow>,
 }
 
+/// Kinds that count as interactions in analytics: notes and follow-up notifications are
+/// the desk's own, not the customer's conversations.
+pub fn is_interaction(kind: crate::ActivityKind) -> bool {
+    !matches!(kind, crate::ActivityKind::Note | crate::ActivityKind::FollowUp)
+}
+
+/// Interactions in a period starting on `start` (local).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PeriodCount {
+    pub start: NaiveDate,
+    pub count: u64,
+}
+
+/// One channel's interactions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChannelCount {
+    pub kind: crate::ActivityKind,
+    pub count: u64,
+    pub inbound: u64,
+    pub outbound: u64,
+}
+
+/// First-response times: each inbound e-mail or SMS to the next outbound one of the same
+/// channel (seconds).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResponseTimes {
+    /// Inbound messages that got a reply in the range.
+    pub answered: u64,
+    /// Inbound messages with no reply yet.
+    pub unanswered: u64,
+    pub median: Option<u64>,
+    pub p90: Option<u64>,
+}
+
+/// `GET /reports/contacts/{id}`: a contact's communication over a range.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactAnalytics {
+    pub contact_id: i64,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub time_zone: String,
+    /// Interactions per week (Mondays) and per month (first days), oldest first, only
+    /// periods with some.
+    pub weeks: Vec<PeriodCount>,
+    pub months: Vec<PeriodCount>,
+    /// By channel, most used first.
+    pub channels: Vec<ChannelCount>,
+    pub total: u64,
+    pub inbound: u64,
+    pub outbound: u64,
+    pub first_response: ResponseTimes,
+    /// The latest interaction of the range.
+    pub last_contact: Option<DateTime<chrono::Utc>>,
+    /// More interactions than one answer reads ([`MAX_ANALYTICS_ACTIVITIES`]): only the
+    /// newest were counted.
+    pub truncated: bool,
+}
+
+/// The most activities a contact's analytics read (the newest of the range).
+pub const MAX_ANALYTICS_ACTIVITIES: u32 = 50_000;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,6 +4,7 @@
 //! [`agents`] and print with `csv`, so they show the same numbers.
 
 pub mod cli;
+pub mod contact;
 pub mod csv;
 pub mod demo;
 pub mod fold;

@@ -15,13 +15,14 @@ use super::status::viewer_tz;
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::ApiQuery;
+use crate::extract::{ApiPath, ApiQuery};
 use crate::report::{self, Scope};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/reports/queue", get(queue))
         .route("/reports/agents", get(agents))
+        .route("/reports/contacts/{id}", get(contact))
 }
 
 /// Longest campaign or agent name a filter may name.
@@ -56,22 +57,22 @@ async fn scope(state: &AppState, caller: &Caller, q: &ReportQuery) -> ApiResult<
             _ => return Err(ApiError::validation("team", "choose a team")),
         },
     };
-    let tz = match q
-        .time_zone
-        .as_deref()
-        .map(str::trim)
-        .filter(|z| !z.is_empty())
-    {
-        Some(z) => z
-            .parse::<Tz>()
-            .map_err(|_| ApiError::validation("time_zone", "not a known time zone"))?,
-        None => viewer_tz(state, caller).await?,
-    };
+    let tz = zone(state, caller, q).await?;
     let mut s = Scope::new(team, q.from, q.to, q.interval, tz)
         .map_err(|(field, message)| ApiError::validation(field, message))?;
     s.campaign = filter("campaign", q.campaign.as_deref())?;
     s.agent = filter("agent", q.agent.as_deref())?;
     Ok(s)
+}
+
+/// The asked time zone, else the viewer's.
+async fn zone(state: &AppState, caller: &Caller, q: &ReportQuery) -> ApiResult<Tz> {
+    match q.time_zone.as_deref().map(str::trim).filter(|z| !z.is_empty()) {
+        Some(z) => z
+            .parse::<Tz>()
+            .map_err(|_| ApiError::validation("time_zone", "not a known time zone")),
+        None => viewer_tz(state, caller).await,
+    }
 }
 
 /// CSV when asked by `format` or `Accept`; 422 for a format neither JSON nor CSV.
@@ -137,4 +138,33 @@ async fn agents(
     } else {
         Json(r).into_response()
     })
+}
+
+/// A contact's analytics: anyone who may open the contact (404 otherwise, as for one that
+/// does not exist). The range defaults to the last twelve months.
+async fn contact(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+    ApiQuery(q): ApiQuery<ReportQuery>,
+) -> ApiResult<Json<agentdesk_protocol::report::ContactAnalytics>> {
+    if state.store.contact(&caller.viewer, id).await?.is_none() {
+        return Err(ApiError::NotFound("contact"));
+    }
+    let tz = zone(&state, &caller, &q).await?;
+    let to = q
+        .to
+        .unwrap_or_else(|| crate::calendar::today(&tz, crate::clock::now()));
+    let from = q
+        .from
+        .unwrap_or_else(|| to - chrono::Duration::days(365));
+    if from > to {
+        return Err(ApiError::validation("from", "must not be after `to`"));
+    }
+    if (to - from).num_days() > 366 {
+        return Err(ApiError::validation("to", "at most 366 days"));
+    }
+    Ok(Json(
+        report::contact::contact(&state.store, id, (from, to), tz).await?,
+    ))
 }

@@ -134,7 +134,7 @@ pub(crate) const QUEUE_LOG_ROWS_PER_INSERT: usize = 250;
 /// The INSERT for `rows` queue_log rows. `numbered`: `$N` placeholders (PostgreSQL);
 /// else `?` (SQLite, where the driver looks every `$N` name up again for each value it
 /// binds, which took 72 % of an import's time). Rows already imported for the team are
-/// skipped by the unique `(team_id, row_key)` index; only the new ones come back (RETURNING), for the roll-ups.
+/// skipped by the unique `(team_id, row_key)` index; `rows_affected` counts the new ones.
 pub(crate) fn queue_log_insert_sql(rows: usize, numbered: bool) -> String {
     const COLUMNS: usize = 13;
     let mut sql = String::from(
@@ -158,8 +158,7 @@ pub(crate) fn queue_log_insert_sql(rows: usize, numbered: bool) -> String {
         }
         sql.push(')');
     }
-    sql.push_str(" ON CONFLICT DO NOTHING RETURNING ");
-    sql.push_str(crate::store::reports::LOGGED_COLUMNS);
+    sql.push_str(" ON CONFLICT DO NOTHING");
     sql
 }
 

@@ -66,6 +66,25 @@ pub(crate) const LOGGED_COLUMNS: &str =
     "id, datetime, callid, queuename, agent, event, data1, data2, data3, data4, data5, team_id";
 
 impl LoggedRow {
+    /// An imported row as written (its id is not needed by the fold).
+    pub fn new_import(r: &crate::store::ingest::QueueLogRow) -> LoggedRow {
+        let some = |v: &String| Some(v.clone());
+        LoggedRow {
+            id: 0,
+            datetime: r.datetime.timestamp_millis(),
+            callid: some(&r.callid),
+            queuename: some(&r.queuename),
+            agent: some(&r.agent),
+            event: r.event.clone(),
+            data1: some(&r.data[0]),
+            data2: some(&r.data[1]),
+            data3: some(&r.data[2]),
+            data4: some(&r.data[3]),
+            data5: some(&r.data[4]),
+            team_id: Some(r.team_id),
+        }
+    }
+
     /// The row as the fold reads it; `None` for a row of no team (an import from before
     /// rows had one), which no team's report may count.
     pub fn as_row(&self) -> Option<Row<'_>> {
@@ -126,6 +145,15 @@ pub trait ReportStore: Send + Sync {
     ) -> StoreResult<Vec<BreakStat>>;
     /// Service-level thresholds (seconds) of the campaigns that set one.
     async fn service_levels(&self) -> StoreResult<BTreeMap<String, u32>>;
+    /// A contact's activities in `[from, to)` (ms), newest first, at most `limit`:
+    /// (occurred_at ms, kind, detail JSON). The caller checks the viewer may see it.
+    async fn contact_activity_facts(
+        &self,
+        contact_id: i64,
+        from: i64,
+        to: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<(i64, String, String)>>;
     /// Recompute the roll-ups of `team` (`None`: every team) from queue_log, in one
     /// transaction; returns the rows read.
     async fn rebuild_reports(&self, team: Option<i64>) -> StoreResult<u64>;

@@ -311,6 +311,12 @@ fn probes(t: &Target) -> Vec<Probe> {
         ),
         probe(
             M::GET,
+            "/reports/contacts/{id}",
+            format!("/reports/contacts/{c}"),
+            None,
+        ),
+        probe(
+            M::GET,
             "/reports/agents",
             format!("/reports/agents?team={}&format=csv", t.team),
             None,

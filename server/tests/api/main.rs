@@ -26,6 +26,7 @@ mod perteam;
 mod queue_log;
 mod reminders;
 mod reports;
+mod reports_contact;
 mod reports_rollup;
 mod screen_pop;
 mod search;

@@ -1,7 +1,9 @@
 //! `/contacts/:id?tab=`: the contact's header and its tabs — Activity (the timeline),
-//! Details (attributes) and CRM (the embedded CRM). The tab lives in the URL.
+//! Details (attributes), Analytics (the contact's communication) and CRM (the embedded
+//! CRM). The tab lives in the URL.
 
 mod activity;
+mod analytics;
 mod item;
 mod pager;
 mod summary;
@@ -23,21 +25,24 @@ use crate::i18n::{Msg, use_i18n};
 use crate::pages::contacts::initials;
 use crate::session::use_session;
 use activity::ActivityTab;
+use analytics::AnalyticsTab;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Tab {
     Activity,
     Details,
+    Analytics,
     Crm,
 }
 
 impl Tab {
-    const ALL: [Tab; 3] = [Tab::Activity, Tab::Details, Tab::Crm];
+    const ALL: [Tab; 4] = [Tab::Activity, Tab::Details, Tab::Analytics, Tab::Crm];
 
     fn slug(self) -> &'static str {
         match self {
             Tab::Activity => "activity",
             Tab::Details => "details",
+            Tab::Analytics => "analytics",
             Tab::Crm => "crm",
         }
     }
@@ -46,6 +51,7 @@ impl Tab {
         match self {
             Tab::Activity => Msg::TabActivity,
             Tab::Details => Msg::TabDetails,
+            Tab::Analytics => Msg::TabAnalytics,
             Tab::Crm => Msg::TabCrm,
         }
     }
@@ -282,6 +288,7 @@ fn ContactView(contact: Contact, on_changed: Callback<()>) -> impl IntoView {
             {move || match tab.get() {
                 Tab::Activity => view! { <ActivityTab contact_id=contact_id /> }.into_any(),
                 Tab::Details => view! { <DetailsTab contact=details.clone() /> }.into_any(),
+                Tab::Analytics => view! { <AnalyticsTab contact_id=contact_id /> }.into_any(),
                 Tab::Crm => view! {
                     <Show when=move || crm_url.with(String::is_empty)>
                         <div class="empty-state" id="crm-empty"><p>{move || i18n.t(Msg::CrmNotConfigured)}</p></div>

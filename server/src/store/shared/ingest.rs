@@ -9,7 +9,7 @@ use agentdesk_protocol::{ActivityDetail, IngestResult, ServerEvent};
 use async_trait::async_trait;
 use sqlx::AssertSqlSafe;
 
-use super::reports::fold_rows;
+use super::reports::{fold_rows, params};
 use super::timeline::{Ingested, insert_activity_with, update_activity_detail};
 use super::{
     Backend, FOR_UPDATE, NUMBERED_PARAMS, Pending, Tx, begin_bulk, begin_write, commit_events,
@@ -434,10 +434,20 @@ impl IngestStore for Backend {
 
     async fn import_queue_log(&self, rows: &[QueueLogRow]) -> StoreResult<(u64, u64)> {
         let mut tx = begin_bulk(self).await?;
+        // Which rows are new is read before they are written (asking the INSERT to
+        // return them costs a message per row between SQLite's thread and ours); a
+        // concurrent import of the team's rows (PostgreSQL) waits for this one.
+        let mut teams: Vec<i64> = rows.iter().map(|r| r.team_id).collect();
+        teams.sort_unstable();
+        teams.dedup();
+        lock_keys(&mut tx, teams.iter().map(|t| format!("queue_log import {t}"))).await?;
         let mut stored = 0;
+        let mut inserted = Vec::with_capacity(rows.len());
+        let mut seen = std::collections::HashSet::new();
         for chunk in rows.chunks(QUEUE_LOG_ROWS_PER_INSERT) {
+            let known = known_queue_log_keys(&mut tx, chunk).await?;
             let sql = queue_log_insert_sql(chunk.len(), NUMBERED_PARAMS);
-            let mut q = sqlx::query_as(AssertSqlSafe(sql));
+            let mut q = sqlx::query(AssertSqlSafe(sql));
             for r in chunk {
                 q = q
                     .bind(&r.origid)
@@ -454,12 +464,63 @@ impl IngestStore for Backend {
                     .bind(&r.row_key)
                     .bind(r.team_id);
             }
-            // Only the rows new to the team come back, and only they are counted.
-            let new: Vec<LoggedRow> = q.fetch_all(&mut *tx).await?;
-            stored += new.len() as u64;
-            fold_rows(&mut tx, &new).await?;
+            let affected = q.execute(&mut *tx).await?.rows_affected();
+            stored += affected;
+            // New: not stored before, and the first of its key in this import.
+            let before = inserted.len();
+            for r in chunk {
+                let key = (r.team_id, ms(r.datetime), r.row_key.as_str());
+                if !known.contains(&(key.0, key.1, key.2.to_owned())) && seen.insert(key) {
+                    inserted.push(LoggedRow::new_import(r));
+                }
+            }
+            if (inserted.len() - before) as u64 != affected {
+                return Err(StoreError::Other(format!(
+                    "queue_log import: {affected} rows written, {} expected",
+                    inserted.len() - before
+                )));
+            }
         }
+        // One fold for the whole batch: its rows share quarter hours and calls.
+        fold_rows(&mut tx, &inserted).await?;
         tx.commit().await?;
         Ok((stored, rows.len() as u64 - stored))
     }
+}
+
+/// The (team, time, row key) of `chunk`'s rows already stored: one indexed read of the
+/// chunk's time window per team.
+async fn known_queue_log_keys(
+    tx: &mut Tx<'_>,
+    chunk: &[QueueLogRow],
+) -> StoreResult<std::collections::HashSet<(i64, i64, String)>> {
+    let mut out = std::collections::HashSet::new();
+    let mut teams: Vec<i64> = chunk.iter().map(|r| r.team_id).collect();
+    teams.sort_unstable();
+    teams.dedup();
+    for team in teams {
+        let rows: Vec<&QueueLogRow> = chunk.iter().filter(|r| r.team_id == team).collect();
+        let (lo, hi) = rows.iter().fold((i64::MAX, i64::MIN), |(lo, hi), r| {
+            (lo.min(ms(r.datetime)), hi.max(ms(r.datetime)))
+        });
+        let sql = format!(
+            "SELECT datetime, row_key FROM queue_log WHERE team_id = {} AND datetime >= {} \
+             AND datetime <= {} AND row_key IN ({})",
+            params(1, 1),
+            params(2, 1),
+            params(3, 1),
+            params(4, rows.len())
+        );
+        let mut q = sqlx::query_as::<_, (i64, String)>(AssertSqlSafe(sql))
+            .bind(team)
+            .bind(lo)
+            .bind(hi);
+        for r in &rows {
+            q = q.bind(&r.row_key);
+        }
+        for (at, key) in q.fetch_all(&mut **tx).await? {
+            out.insert((team, at, key));
+        }
+    }
+    Ok(out)
 }

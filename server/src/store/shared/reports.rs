@@ -20,7 +20,7 @@ use crate::store::reports::{
 const CHUNK: usize = 200;
 
 /// `n` placeholders from `$first` on (`?` on SQLite, see `NUMBERED_PARAMS`).
-fn params(first: usize, n: usize) -> String {
+pub(crate) fn params(first: usize, n: usize) -> String {
     (0..n)
         .map(|i| {
             if NUMBERED_PARAMS {
@@ -191,33 +191,48 @@ async fn stored_holds(
     Ok(out)
 }
 
-/// Record a call's hold contribution (`None`: it has none).
-async fn put_hold(tx: &mut Tx<'_>, team: i64, call: &str, h: Option<&Hold>) -> StoreResult<()> {
-    match h {
-        None => {
-            sqlx::query("DELETE FROM report_hold WHERE team_id = $1 AND callid = $2")
+/// Record calls' hold contributions (`None`: the call has none), a statement per chunk.
+async fn put_holds(tx: &mut Tx<'_>, team: i64, holds: &[(&str, Option<&Hold>)]) -> StoreResult<()> {
+    let gone: Vec<&str> = holds.iter().filter(|(_, h)| h.is_none()).map(|(c, _)| *c).collect();
+    for chunk in gone.chunks(CHUNK) {
+        let sql = format!(
+            "DELETE FROM report_hold WHERE team_id = {} AND callid IN ({})",
+            params(1, 1),
+            params(2, chunk.len())
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql)).bind(team);
+        for c in chunk {
+            q = q.bind(*c);
+        }
+        q.execute(&mut **tx).await?;
+    }
+    let kept: Vec<(&str, &Hold)> = holds
+        .iter()
+        .filter_map(|(c, h)| h.map(|h| (*c, h)))
+        .collect();
+    for chunk in kept.chunks(CHUNK) {
+        let values = (0..chunk.len())
+            .map(|r| format!("({})", params(r * 7 + 1, 7)))
+            .collect::<Vec<_>>()
+            .join(",");
+        let sql = format!(
+            "INSERT INTO report_hold (team_id, callid, bucket, campaign, agent, holds, hold_ms) \
+             VALUES {values} ON CONFLICT (team_id, callid) DO UPDATE SET \
+             bucket = excluded.bucket, campaign = excluded.campaign, agent = excluded.agent, \
+             holds = excluded.holds, hold_ms = excluded.hold_ms"
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for (call, h) in chunk {
+            q = q
                 .bind(team)
-                .bind(call)
-                .execute(&mut **tx)
-                .await?;
+                .bind(*call)
+                .bind(h.bucket)
+                .bind(&h.campaign)
+                .bind(&h.agent)
+                .bind(h.holds)
+                .bind(h.hold_ms);
         }
-        Some(h) => {
-            sqlx::query(
-                "INSERT INTO report_hold (team_id, callid, bucket, campaign, agent, holds, hold_ms) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (team_id, callid) DO UPDATE SET \
-                 bucket = excluded.bucket, campaign = excluded.campaign, agent = excluded.agent, \
-                 holds = excluded.holds, hold_ms = excluded.hold_ms",
-            )
-            .bind(team)
-            .bind(call)
-            .bind(h.bucket)
-            .bind(&h.campaign)
-            .bind(&h.agent)
-            .bind(h.holds)
-            .bind(h.hold_ms)
-            .execute(&mut **tx)
-            .await?;
-        }
+        q.execute(&mut **tx).await?;
     }
     Ok(())
 }
@@ -243,6 +258,7 @@ async fn refold_holds(
         for chunk in ids.chunks(CHUNK) {
             let mut events = hold_events(tx, team, chunk).await?;
             let old = stored_holds(tx, team, chunk).await?;
+            let mut changed = Vec::new();
             for call in chunk {
                 let new = events.get_mut(*call).and_then(|e| hold_of(e));
                 let before = old.get(*call);
@@ -255,8 +271,11 @@ async fn refold_holds(
                 if let Some(n) = &new {
                     rollup.add_hold(team, n, 1);
                 }
-                put_hold(tx, team, call, new.as_ref()).await?;
+                changed.push((*call, new));
             }
+            let changed: Vec<(&str, Option<&Hold>)> =
+                changed.iter().map(|(c, h)| (*c, h.as_ref())).collect();
+            put_holds(tx, team, &changed).await?;
         }
     }
     Ok(())
@@ -427,6 +446,27 @@ impl ReportStore for Backend {
             .collect())
     }
 
+    async fn contact_activity_facts(
+        &self,
+        contact_id: i64,
+        from: i64,
+        to: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<(i64, String, String)>> {
+        // The timeline's index (contact, occurred_at): the range alone is read.
+        Ok(sqlx::query_as(
+            "SELECT occurred_at, kind, detail FROM activities \
+             WHERE contact_id = $1 AND occurred_at >= $2 AND occurred_at < $3 \
+             ORDER BY occurred_at DESC LIMIT $4",
+        )
+        .bind(contact_id)
+        .bind(from)
+        .bind(to)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     async fn rebuild_reports(&self, team: Option<i64>) -> StoreResult<u64> {
         let mut tx = begin_bulk(self).await?;
         for table in [
@@ -475,11 +515,17 @@ impl ReportStore for Backend {
                 }
             }
         }
+        let mut by_team: BTreeMap<i64, Vec<(String, Hold)>> = BTreeMap::new();
         for ((t, call), mut events) in holds {
             if let Some(h) = hold_of(&mut events) {
                 rollup.add_hold(t, &h, 1);
-                put_hold(&mut tx, t, &call, Some(&h)).await?;
+                by_team.entry(t).or_default().push((call, h));
             }
+        }
+        for (t, calls) in &by_team {
+            let rows: Vec<(&str, Option<&Hold>)> =
+                calls.iter().map(|(c, h)| (c.as_str(), Some(h))).collect();
+            put_holds(&mut tx, *t, &rows).await?;
         }
         rollup.prune();
         write_rollup(&mut tx, &rollup).await?;
