@@ -188,7 +188,10 @@ pub struct AgentReport {
 /// Kinds that count as interactions in analytics: notes and follow-up notifications are
 /// the desk's own, not the customer's conversations.
 pub fn is_interaction(kind: crate::ActivityKind) -> bool {
-    !matches!(kind, crate::ActivityKind::Note | crate::ActivityKind::FollowUp)
+    !matches!(
+        kind,
+        crate::ActivityKind::Note | crate::ActivityKind::FollowUp
+    )
 }
 
 /// Interactions in a period starting on `start` (local).

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use agentdesk_protocol::report::{
     AgentReport, AgentRow, DEFAULT_SERVICE_LEVEL_SECS, Interval, QueueReport, QueueRow,
 };
-use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, TimeZone, Timelike, Utc};
+use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, Offset, TimeZone, Utc};
 use chrono_tz::Tz;
 
 use crate::calendar;
@@ -52,6 +52,10 @@ impl Scope {
         if from > to {
             return Err(("from", "must not be after `to`".into()));
         }
+        // The interval keys are computed on positive times.
+        if from.year() < 1971 {
+            return Err(("from", "from 1971 on".into()));
+        }
         let days = (to - from).num_days() + 1;
         if days > i64::from(interval.max_days()) {
             return Err((
@@ -80,22 +84,66 @@ impl Scope {
         (a.timestamp_millis(), b.timestamp_millis())
     }
 
-    /// The start (ms) of the interval holding the quarter hour `bucket`.
-    pub fn interval_of(&self, bucket: i64) -> i64 {
-        let Some(t) = Utc.timestamp_millis_opt(bucket).single() else {
-            return bucket;
+    /// The SQL expression of a roll-up row's `bucket` that names its interval: the
+    /// interval's start (ms) for quarter hours and hours, the local day number (days
+    /// since 1970-01-01, local) of the day or of the week's Monday for days and weeks
+    /// ([`Scope::start_of`] turns it into the start). The zone's offset is written in
+    /// for each stretch of the range it holds (a DST change splits the range), so the
+    /// database sums each interval's rows itself and answers a row per interval. Only
+    /// integers computed here go into the text.
+    pub fn key_sql(&self) -> String {
+        let (from, to) = self.range();
+        let offset = |ms: i64| {
+            Utc.timestamp_millis_opt(ms)
+                .single()
+                .map(|t| {
+                    i64::from(
+                        self.tz
+                            .offset_from_utc_datetime(&t.naive_utc())
+                            .fix()
+                            .local_minus_utc(),
+                    ) * 1000
+                })
+                .unwrap_or(0)
         };
-        let local = t.with_timezone(&self.tz);
+        // (first quarter hour of a stretch, its offset)
+        let mut stretches = vec![(from, offset(from))];
+        let mut t = fold::bucket(from) + fold::BUCKET_MS;
+        while t < to {
+            let o = offset(t);
+            if o != stretches.last().map_or(o, |s| s.1) {
+                stretches.push((t, o));
+            }
+            t += fold::BUCKET_MS;
+        }
+        let local = match stretches.as_slice() {
+            [(_, o)] => format!("(bucket + {o})"),
+            _ => {
+                let mut case = String::from("(bucket + CASE");
+                for w in stretches.windows(2) {
+                    case.push_str(&format!(" WHEN bucket < {} THEN {}", w[1].0, w[0].1));
+                }
+                let last = stretches.last().map_or(0, |s| s.1);
+                case.push_str(&format!(" ELSE {last} END)"));
+                case
+            }
+        };
         match self.interval {
-            Interval::Quarter => bucket,
-            // Back to the local hour's start by the minutes shown: right in a repeated
-            // hour (each occurrence is its own) and in zones off UTC by a half hour.
-            Interval::Hour => bucket - i64::from(local.minute()) * 60_000,
-            Interval::Day => calendar::day_start(&self.tz, local.date_naive()).timestamp_millis(),
-            Interval::Week => {
-                let day = local.date_naive();
-                let monday = day - Duration::days(i64::from(day.weekday().num_days_from_monday()));
-                calendar::day_start(&self.tz, monday).timestamp_millis()
+            Interval::Quarter => "bucket".to_owned(),
+            Interval::Hour => format!("(bucket - {local} % 3600000)"),
+            Interval::Day => format!("({local} / 86400000)"),
+            Interval::Week => format!("({local} / 86400000 - ({local} / 86400000 + 3) % 7)"),
+        }
+    }
+
+    /// The start (ms) of the interval a [`Scope::key_sql`] value names.
+    pub fn start_of(&self, key: i64) -> i64 {
+        match self.interval {
+            Interval::Quarter | Interval::Hour => key,
+            Interval::Day | Interval::Week => {
+                let day =
+                    NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default() + Duration::days(key);
+                calendar::day_start(&self.tz, day).timestamp_millis()
             }
         }
     }
@@ -126,6 +174,8 @@ struct QueueAcc {
     counts: Option<QueueCounts>,
     waits: BTreeMap<i64, i64>,
     within: i64,
+    /// The 90th percentile the database computed (an interval's), if it did.
+    p90: Option<Option<u64>>,
 }
 
 impl QueueAcc {
@@ -141,16 +191,6 @@ impl QueueAcc {
         if wait <= i64::from(threshold) {
             self.within += calls;
         }
-    }
-
-    fn merge(&mut self, other: &QueueAcc) {
-        if let Some(c) = &other.counts {
-            self.add_counts(c);
-        }
-        for (w, n) in &other.waits {
-            *self.waits.entry(*w).or_insert(0) += n;
-        }
-        self.within += other.within;
     }
 
     /// 90th percentile by nearest rank: the smallest wait at least 90 % of the answered
@@ -188,7 +228,7 @@ impl QueueAcc {
             exit_with_timeout: n(q::EXIT_TIMEOUT),
             abandon_rate: percent(lost, left),
             avg_answer_wait: ratio(c[q::ANSWERED_WAIT], c[q::ANSWERED]),
-            p90_answer_wait: self.p90(),
+            p90_answer_wait: self.p90.unwrap_or_else(|| self.p90()),
             avg_abandon_wait: ratio(c[q::ABANDONED_WAIT] + c[q::EXIT_WAIT], lost),
             service_level: percent(self.within, left),
             service_level_secs: threshold,
@@ -217,40 +257,61 @@ impl QueueAcc {
 
 /// The queue report of `scope` (its `campaign`, or every one).
 pub async fn queue(store: &DynStore, scope: &Scope) -> StoreResult<QueueReport> {
-    let (from, to) = scope.range();
+    let range = scope.range();
     let campaign = scope.campaign.as_deref();
-    let stats = store.queue_stats(scope.team, from, to, None).await?;
-    let waits = store.wait_stats(scope.team, from, to, campaign).await?;
+    let key = scope.key_sql();
     let levels = store.service_levels().await?;
     let threshold = |c: &str| levels.get(c).copied().unwrap_or(DEFAULT_SERVICE_LEVEL_SECS);
-    let mut campaigns: Vec<String> = stats.iter().map(|s| s.campaign.clone()).collect();
-    campaigns.sort();
-    campaigns.dedup();
+    let stats = store.queue_stats(scope.team, range, &key, campaign).await?;
+    let points = store
+        .wait_points(
+            scope.team,
+            range,
+            &key,
+            campaign,
+            &levels,
+            DEFAULT_SERVICE_LEVEL_SECS,
+        )
+        .await?;
+    // The range's own histogram, for the totals' percentiles.
+    let histogram = store
+        .wait_stats(scope.team, range, "CAST(0 AS BIGINT)", campaign)
+        .await?;
+    let campaigns = store.report_campaigns(scope.team, range).await?;
     let mut groups: BTreeMap<(i64, String), QueueAcc> = BTreeMap::new();
-    for s in stats
-        .iter()
-        .filter(|s| campaign.is_none_or(|c| c == s.campaign))
-    {
-        groups
-            .entry((scope.interval_of(s.bucket), s.campaign.clone()))
-            .or_default()
-            .add_counts(&s.counts);
-    }
-    for w in &waits {
-        groups
-            .entry((scope.interval_of(w.bucket), w.campaign.clone()))
-            .or_default()
-            .add_wait(w.wait_s, w.calls, threshold(&w.campaign));
-    }
-    let start = scope.local(from);
     let mut per_campaign: BTreeMap<String, QueueAcc> = BTreeMap::new();
     let mut all = QueueAcc::default();
-    let mut rows = Vec::with_capacity(groups.len());
-    for ((at, c), acc) in &groups {
-        per_campaign.entry(c.clone()).or_default().merge(acc);
-        all.merge(acc);
-        rows.push(acc.row(scope.local(*at), c, threshold(c)));
+    for s in &stats {
+        groups
+            .entry((scope.start_of(s.bucket), s.campaign.clone()))
+            .or_default()
+            .add_counts(&s.counts);
+        per_campaign
+            .entry(s.campaign.clone())
+            .or_default()
+            .add_counts(&s.counts);
+        all.add_counts(&s.counts);
     }
+    for p in &points {
+        let acc = groups
+            .entry((scope.start_of(p.k), p.campaign.clone()))
+            .or_default();
+        acc.within = p.within;
+        acc.p90 = Some(p.p90.map(|v| v.max(0) as u64));
+    }
+    for w in &histogram {
+        let t = threshold(&w.campaign);
+        per_campaign
+            .entry(w.campaign.clone())
+            .or_default()
+            .add_wait(w.wait_s, w.calls, t);
+        all.add_wait(w.wait_s, w.calls, t);
+    }
+    let start = scope.local(range.0);
+    let rows = groups
+        .iter()
+        .map(|((at, c), acc)| acc.row(scope.local(*at), c, threshold(c)))
+        .collect();
     let totals = per_campaign
         .iter()
         .map(|(c, acc)| acc.row(start, c, threshold(c)))
@@ -334,26 +395,27 @@ impl AgentAcc {
 
 /// The agent report of `scope` (its `agent`, or every one).
 pub async fn agents(store: &DynStore, scope: &Scope) -> StoreResult<AgentReport> {
-    let (from, to) = scope.range();
+    let range = scope.range();
     let agent = scope.agent.as_deref();
-    let stats = store.agent_stats(scope.team, from, to, agent).await?;
-    let breaks = store.break_stats(scope.team, from, to, agent).await?;
+    let key = scope.key_sql();
+    let stats = store.agent_stats(scope.team, range, &key, agent).await?;
+    let breaks = store.break_stats(scope.team, range, &key, agent).await?;
     let mut groups: BTreeMap<(i64, String), AgentAcc> = BTreeMap::new();
     for s in &stats {
         groups
-            .entry((scope.interval_of(s.bucket), s.agent.clone()))
+            .entry((scope.start_of(s.bucket), s.agent.clone()))
             .or_default()
             .add_counts(&s.counts);
     }
     for b in &breaks {
         *groups
-            .entry((scope.interval_of(b.bucket), b.agent.clone()))
+            .entry((scope.start_of(b.bucket), b.agent.clone()))
             .or_default()
             .breaks
             .entry(b.reason.clone())
             .or_insert(0) += b.break_ms;
     }
-    let start = scope.local(from);
+    let start = scope.local(range.0);
     let mut per_agent: BTreeMap<String, AgentAcc> = BTreeMap::new();
     let mut rows = Vec::with_capacity(groups.len());
     for ((at, who), acc) in &groups {

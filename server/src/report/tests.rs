@@ -1,5 +1,6 @@
-//! Reports: the hold rule in any order, splitting at quarter hours, grouping by interval
-//! in zones half or three quarters of an hour off UTC, and the nearest-rank percentile.
+//! Reports: the hold rule in any order, splitting at quarter hours, interval keys across
+//! DST changes and in a zone three quarters of an hour off UTC, the nearest-rank
+//! percentile.
 
 use chrono::{NaiveDate, TimeZone, Utc};
 
@@ -60,38 +61,45 @@ fn a_span_is_split_at_quarter_hours() {
 }
 
 #[test]
-fn hours_and_days_of_zones_off_by_half_and_three_quarter_hours() {
-    let day = NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
-    for (zone, offset_min) in [("Asia/Kolkata", 330), ("Asia/Kathmandu", 345)] {
-        let tz: chrono_tz::Tz = zone.parse().unwrap();
-        let mut s = Scope::new(1, Some(day), Some(day), Some(Interval::Hour), tz).unwrap();
-        // 10:15 local is a quarter hour of UTC; its hour starts at 10:00 local.
-        let local_1015 = Utc
-            .with_ymd_and_hms(2026, 3, 2, 10, 15, 0)
+fn interval_keys_carry_each_stretch_s_offset_and_name_local_days() {
+    let day = NaiveDate::from_ymd_opt(2026, 3, 29).unwrap();
+    // Madrid on the day clocks go forward at 01:00 UTC: two stretches.
+    let madrid: chrono_tz::Tz = "Europe/Madrid".parse().unwrap();
+    let s = Scope::new(1, Some(day), Some(day), Some(Interval::Day), madrid).unwrap();
+    let change = Utc
+        .with_ymd_and_hms(2026, 3, 29, 1, 0, 0)
+        .unwrap()
+        .timestamp_millis();
+    assert_eq!(
+        s.key_sql(),
+        format!(
+            "((bucket + CASE WHEN bucket < {change} THEN 3600000 ELSE 7200000 END) / 86400000)"
+        )
+    );
+    // Kathmandu, 5 h 45 min ahead all year: one stretch; a day key is a local date.
+    let kathmandu: chrono_tz::Tz = "Asia/Kathmandu".parse().unwrap();
+    let s = Scope::new(1, Some(day), Some(day), Some(Interval::Day), kathmandu).unwrap();
+    assert_eq!(s.key_sql(), "((bucket + 20700000) / 86400000)");
+    let key = (day - NaiveDate::from_ymd_opt(1970, 1, 1).unwrap()).num_days();
+    assert_eq!(
+        s.start_of(key),
+        Utc.with_ymd_and_hms(2026, 3, 28, 18, 15, 0)
             .unwrap()
             .timestamp_millis()
-            - offset_min * 60_000;
-        assert_eq!(local_1015 % BUCKET_MS, 0, "{zone}");
-        assert_eq!(
-            s.interval_of(local_1015),
-            local_1015 - 15 * 60_000,
-            "{zone}"
-        );
-        s.interval = Interval::Day;
-        let midnight = Utc
-            .with_ymd_and_hms(2026, 3, 2, 0, 0, 0)
-            .unwrap()
-            .timestamp_millis()
-            - offset_min * 60_000;
-        assert_eq!(s.interval_of(local_1015), midnight, "{zone}");
-        // Monday 2 March 2026 starts its week.
-        s.interval = Interval::Week;
-        assert_eq!(
-            s.interval_of(local_1015 + 3 * 86_400_000),
-            midnight,
-            "{zone}"
-        );
-    }
+    );
+    // Hours and quarter hours are keyed by their start itself.
+    let s = Scope::new(1, Some(day), Some(day), Some(Interval::Hour), kathmandu).unwrap();
+    assert_eq!(s.key_sql(), "(bucket - (bucket + 20700000) % 3600000)");
+    assert_eq!(s.start_of(BUCKET_MS * 3), BUCKET_MS * 3);
+    // Before 1971 the arithmetic would not hold: refused.
+    let old = NaiveDate::from_ymd_opt(1969, 12, 31).unwrap();
+    assert_eq!(
+        Scope::new(1, Some(old), Some(day), Some(Interval::Week), kathmandu)
+            .map(|_| ())
+            .unwrap_err()
+            .0,
+        "from"
+    );
 }
 
 #[test]

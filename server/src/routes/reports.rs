@@ -67,7 +67,12 @@ async fn scope(state: &AppState, caller: &Caller, q: &ReportQuery) -> ApiResult<
 
 /// The asked time zone, else the viewer's.
 async fn zone(state: &AppState, caller: &Caller, q: &ReportQuery) -> ApiResult<Tz> {
-    match q.time_zone.as_deref().map(str::trim).filter(|z| !z.is_empty()) {
+    match q
+        .time_zone
+        .as_deref()
+        .map(str::trim)
+        .filter(|z| !z.is_empty())
+    {
         Some(z) => z
             .parse::<Tz>()
             .map_err(|_| ApiError::validation("time_zone", "not a known time zone")),
@@ -152,12 +157,9 @@ async fn contact(
         return Err(ApiError::NotFound("contact"));
     }
     let tz = zone(&state, &caller, &q).await?;
-    let to = q
-        .to
-        .unwrap_or_else(|| crate::calendar::today(&tz, crate::clock::now()));
-    let from = q
-        .from
-        .unwrap_or_else(|| to - chrono::Duration::days(365));
+    let to =
+        q.to.unwrap_or_else(|| crate::calendar::today(&tz, crate::clock::now()));
+    let from = q.from.unwrap_or_else(|| to - chrono::Duration::days(365));
     if from > to {
         return Err(ApiError::validation("from", "must not be after `to`"));
     }

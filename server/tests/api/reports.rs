@@ -326,6 +326,18 @@ async fn days_and_hours_follow_the_zone_across_dst_changes() {
             ("2026-10-25T02:00:00+01:00".to_string(), 1)
         ]
     );
+    // Kathmandu (+05:45): 22:30 UTC on the 28th is already the 29th there.
+    let path = format!(
+        "/api/v1/reports/queue?team={}&from=2026-03-28&to=2026-03-29&time_zone=Asia/Kathmandu",
+        app.team_a
+    );
+    let r: QueueReport = app.get_as(&path, &sup).await;
+    let days: Vec<(String, u64)> = r
+        .rows
+        .iter()
+        .map(|x| (x.start.to_rfc3339(), x.offered))
+        .collect();
+    assert_eq!(days, [("2026-03-29T00:00:00+05:45".to_string(), 4)]);
     // The week of Monday 23 March holds all four March rows.
     assert_eq!(
         get("2026-03-23", "2026-03-29", "week").await,

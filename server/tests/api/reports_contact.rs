@@ -65,7 +65,10 @@ async fn a_contacts_analytics_match_the_hand_count_for_who_may_see_it() {
     assert_eq!(months, [("2025-06-01".to_string(), 7)]);
     // 23:30 UTC on 30 June is already July in Tokyo.
     let tokyo: ContactAnalytics = app
-        .get_as(&path.replace("time_zone=UTC", "time_zone=Asia/Tokyo"), &agent)
+        .get_as(
+            &path.replace("time_zone=UTC", "time_zone=Asia/Tokyo"),
+            &agent,
+        )
         .await;
     let months: Vec<(String, u64)> = tokyo
         .months

@@ -118,13 +118,22 @@ async fn import(store: &DynStore, team: i64, lines: &[String]) -> u64 {
 
 /// Every roll-up of a team, as the reports read them.
 async fn snapshot(store: &DynStore, team: i64) -> String {
-    let (from, to) = (0, i64::MAX / 2);
+    let range = (0, i64::MAX / 2);
     format!(
         "{:?}\n{:?}\n{:?}\n{:?}",
-        store.queue_stats(team, from, to, None).await.unwrap(),
-        store.wait_stats(team, from, to, None).await.unwrap(),
-        store.agent_stats(team, from, to, None).await.unwrap(),
-        store.break_stats(team, from, to, None).await.unwrap(),
+        store
+            .queue_stats(team, range, "bucket", None)
+            .await
+            .unwrap(),
+        store.wait_stats(team, range, "bucket", None).await.unwrap(),
+        store
+            .agent_stats(team, range, "bucket", None)
+            .await
+            .unwrap(),
+        store
+            .break_stats(team, range, "bucket", None)
+            .await
+            .unwrap(),
     )
 }
 

@@ -22,7 +22,8 @@ pub fn AnalyticsTab(contact_id: i64) -> impl IntoView {
         None => view! { <p class="muted" aria-busy="true">{i18n.t(Msg::Loading)}</p> }.into_any(),
         Some(Err(e)) => view! { <ErrorNotice error=e /> }.into_any(),
         Some(Ok(a)) if a.total == 0 => {
-            view! { <p class="muted" id="analytics-empty">{i18n.t(Msg::NoInteractions)}</p> }.into_any()
+            view! { <p class="muted" id="analytics-empty">{i18n.t(Msg::NoInteractions)}</p> }
+                .into_any()
         }
         Some(Ok(a)) => {
             let total = a.total.max(1) as f64;

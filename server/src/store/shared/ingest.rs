@@ -440,7 +440,11 @@ impl IngestStore for Backend {
         let mut teams: Vec<i64> = rows.iter().map(|r| r.team_id).collect();
         teams.sort_unstable();
         teams.dedup();
-        lock_keys(&mut tx, teams.iter().map(|t| format!("queue_log import {t}"))).await?;
+        lock_keys(
+            &mut tx,
+            teams.iter().map(|t| format!("queue_log import {t}")),
+        )
+        .await?;
         let mut stored = 0;
         let mut inserted = Vec::with_capacity(rows.len());
         let mut seen = std::collections::HashSet::new();

@@ -13,7 +13,7 @@ use crate::report::fold::{
 };
 use crate::store::StoreResult;
 use crate::store::reports::{
-    AgentStat, BreakStat, LOGGED_COLUMNS, LoggedRow, QueueStat, ReportStore, WaitStat,
+    AgentStat, BreakStat, LOGGED_COLUMNS, LoggedRow, QueueStat, ReportStore, WaitPoint, WaitStat,
 };
 
 /// Rows per multi-row statement (at most ~34 values each: far below either limit).
@@ -193,7 +193,11 @@ async fn stored_holds(
 
 /// Record calls' hold contributions (`None`: the call has none), a statement per chunk.
 async fn put_holds(tx: &mut Tx<'_>, team: i64, holds: &[(&str, Option<&Hold>)]) -> StoreResult<()> {
-    let gone: Vec<&str> = holds.iter().filter(|(_, h)| h.is_none()).map(|(c, _)| *c).collect();
+    let gone: Vec<&str> = holds
+        .iter()
+        .filter(|(_, h)| h.is_none())
+        .map(|(c, _)| *c)
+        .collect();
     for chunk in gone.chunks(CHUNK) {
         let sql = format!(
             "DELETE FROM report_hold WHERE team_id = {} AND callid IN ({})",
@@ -321,14 +325,19 @@ impl ReportStore for Backend {
     async fn queue_stats(
         &self,
         team: i64,
-        from: i64,
-        to: i64,
+        (from, to): (i64, i64),
+        key: &str,
         campaign: Option<&str>,
     ) -> StoreResult<Vec<QueueStat>> {
+        let sums = QUEUE_COLUMNS
+            .iter()
+            .map(|c| format!("CAST(SUM({c}) AS BIGINT) AS {c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
         let sql = format!(
-            "SELECT bucket, campaign, {} FROM report_queue \
-             WHERE team_id = $1 AND bucket >= $2 AND bucket < $3{} ORDER BY bucket, campaign",
-            QUEUE_COLUMNS.join(", "),
+            "SELECT {key} AS k, campaign, {sums} FROM report_queue \
+             WHERE team_id = $1 AND bucket >= $2 AND bucket < $3{} GROUP BY k, campaign \
+             ORDER BY k, campaign",
             and_eq("campaign", campaign)
         );
         let mut q = sqlx::query(AssertSqlSafe(sql))
@@ -343,7 +352,7 @@ impl ReportStore for Backend {
             let counts = read_counts(&r, &QUEUE_COLUMNS)?;
             if counts.iter().any(|v| *v != 0) {
                 out.push(QueueStat {
-                    bucket: r.try_get("bucket")?,
+                    bucket: r.try_get("k")?,
                     campaign: r.try_get("campaign")?,
                     counts,
                 });
@@ -355,14 +364,14 @@ impl ReportStore for Backend {
     async fn wait_stats(
         &self,
         team: i64,
-        from: i64,
-        to: i64,
+        (from, to): (i64, i64),
+        key: &str,
         campaign: Option<&str>,
     ) -> StoreResult<Vec<WaitStat>> {
         let sql = format!(
-            "SELECT bucket, campaign, wait_s, calls FROM report_wait \
-             WHERE team_id = $1 AND bucket >= $2 AND bucket < $3 AND calls <> 0{} \
-             ORDER BY bucket, campaign, wait_s",
+            "SELECT {key} AS bucket, campaign, wait_s, CAST(SUM(calls) AS BIGINT) AS calls \
+             FROM report_wait WHERE team_id = $1 AND bucket >= $2 AND bucket < $3{} \
+             GROUP BY 1, campaign, wait_s HAVING SUM(calls) <> 0 ORDER BY 1, campaign, wait_s",
             and_eq("campaign", campaign)
         );
         let mut q = sqlx::query_as(AssertSqlSafe(sql))
@@ -375,17 +384,70 @@ impl ReportStore for Backend {
         Ok(q.fetch_all(&self.pool).await?)
     }
 
+    async fn wait_points(
+        &self,
+        team: i64,
+        (from, to): (i64, i64),
+        key: &str,
+        campaign: Option<&str>,
+        thresholds: &BTreeMap<String, u32>,
+        default_threshold: u32,
+    ) -> StoreResult<Vec<WaitPoint>> {
+        // The campaign's threshold, bound: CASE campaign WHEN $5 THEN $6 … ELSE $n END.
+        let first = if campaign.is_some() { 5 } else { 4 };
+        let mut case = String::from("CASE campaign");
+        let mut n = first;
+        for _ in thresholds {
+            case.push_str(&format!(" WHEN ${n} THEN ${}", n + 1));
+            n += 2;
+        }
+        let case = if thresholds.is_empty() {
+            format!("${n}")
+        } else {
+            format!("{case} ELSE ${n} END")
+        };
+        let sql = format!(
+            "WITH g AS (SELECT {key} AS k, campaign, wait_s, SUM(calls) AS n FROM report_wait \
+               WHERE team_id = $1 AND bucket >= $2 AND bucket < $3{} GROUP BY 1, campaign, wait_s), \
+             c AS (SELECT k, campaign, wait_s, n, \
+               SUM(n) OVER (PARTITION BY k, campaign ORDER BY wait_s) AS cum, \
+               SUM(n) OVER (PARTITION BY k, campaign) AS total FROM g WHERE n <> 0) \
+             SELECT k, campaign, CAST(MAX(total) AS BIGINT) AS answered, \
+               CAST(SUM(CASE WHEN wait_s <= {case} THEN n ELSE 0 END) AS BIGINT) AS within, \
+               CAST(MIN(CASE WHEN cum * 10 >= total * 9 THEN wait_s END) AS BIGINT) AS p90 \
+             FROM c GROUP BY k, campaign ORDER BY k, campaign",
+            and_eq("campaign", campaign)
+        );
+        let mut q = sqlx::query_as(AssertSqlSafe(sql))
+            .bind(team)
+            .bind(from)
+            .bind(to);
+        if let Some(c) = campaign {
+            q = q.bind(c);
+        }
+        for (name, secs) in thresholds {
+            q = q.bind(name).bind(i64::from(*secs));
+        }
+        q = q.bind(i64::from(default_threshold));
+        Ok(q.fetch_all(&self.pool).await?)
+    }
+
     async fn agent_stats(
         &self,
         team: i64,
-        from: i64,
-        to: i64,
+        (from, to): (i64, i64),
+        key: &str,
         agent: Option<&str>,
     ) -> StoreResult<Vec<AgentStat>> {
+        let sums = AGENT_COLUMNS
+            .iter()
+            .map(|c| format!("CAST(SUM({c}) AS BIGINT) AS {c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
         let sql = format!(
-            "SELECT bucket, agent, {} FROM report_agent \
-             WHERE team_id = $1 AND bucket >= $2 AND bucket < $3{} ORDER BY bucket, agent",
-            AGENT_COLUMNS.join(", "),
+            "SELECT {key} AS k, agent, {sums} FROM report_agent \
+             WHERE team_id = $1 AND bucket >= $2 AND bucket < $3{} GROUP BY k, agent \
+             ORDER BY k, agent",
             and_eq("agent", agent)
         );
         let mut q = sqlx::query(AssertSqlSafe(sql))
@@ -400,7 +462,7 @@ impl ReportStore for Backend {
             let counts = read_counts(&r, &AGENT_COLUMNS)?;
             if counts.iter().any(|v| *v != 0) {
                 out.push(AgentStat {
-                    bucket: r.try_get("bucket")?,
+                    bucket: r.try_get("k")?,
                     agent: r.try_get("agent")?,
                     counts,
                 });
@@ -412,14 +474,14 @@ impl ReportStore for Backend {
     async fn break_stats(
         &self,
         team: i64,
-        from: i64,
-        to: i64,
+        (from, to): (i64, i64),
+        key: &str,
         agent: Option<&str>,
     ) -> StoreResult<Vec<BreakStat>> {
         let sql = format!(
-            "SELECT bucket, agent, reason, break_ms FROM report_break \
-             WHERE team_id = $1 AND bucket >= $2 AND bucket < $3 AND break_ms <> 0{} \
-             ORDER BY bucket, agent, reason",
+            "SELECT {key} AS bucket, agent, reason, CAST(SUM(break_ms) AS BIGINT) AS break_ms \
+             FROM report_break WHERE team_id = $1 AND bucket >= $2 AND bucket < $3{} \
+             GROUP BY 1, agent, reason HAVING SUM(break_ms) <> 0 ORDER BY 1, agent, reason",
             and_eq("agent", agent)
         );
         let mut q = sqlx::query_as(AssertSqlSafe(sql))
@@ -430,6 +492,22 @@ impl ReportStore for Backend {
             q = q.bind(a);
         }
         Ok(q.fetch_all(&self.pool).await?)
+    }
+
+    async fn report_campaigns(
+        &self,
+        team: i64,
+        (from, to): (i64, i64),
+    ) -> StoreResult<Vec<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT DISTINCT campaign FROM report_queue \
+             WHERE team_id = $1 AND bucket >= $2 AND bucket < $3 ORDER BY campaign",
+        )
+        .bind(team)
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await?)
     }
 
     async fn service_levels(&self) -> StoreResult<BTreeMap<String, u32>> {
