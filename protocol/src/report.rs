@@ -194,10 +194,11 @@ pub fn is_interaction(kind: crate::ActivityKind) -> bool {
     )
 }
 
-/// Interactions in a period starting on `start` (local).
+/// Interactions in a period: its local start (midnight of its first day, with the
+/// offset; a date-time, not a date, so that the agent's bundle needs no date parser).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PeriodCount {
-    pub start: NaiveDate,
+    pub start: DateTime<FixedOffset>,
     pub count: u64,
 }
 
@@ -226,8 +227,9 @@ pub struct ResponseTimes {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ContactAnalytics {
     pub contact_id: i64,
-    pub from: NaiveDate,
-    pub to: NaiveDate,
+    /// `[from, to)`: the start of the first day and of the day after the last, local.
+    pub from: DateTime<FixedOffset>,
+    pub to: DateTime<FixedOffset>,
     pub time_zone: String,
     /// Interactions per week (Mondays) and per month (first days), oldest first, only
     /// periods with some.

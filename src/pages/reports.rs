@@ -22,7 +22,7 @@ enum Kind {
 
 #[derive(Clone)]
 enum Shown {
-    Queue(QueueReport),
+    Queue(Box<QueueReport>),
     Agents(AgentReport),
 }
 
@@ -108,7 +108,9 @@ pub fn ReportsPage() -> impl IntoView {
         let which = kind.get_untracked();
         spawn_local(async move {
             let answer = match which {
-                Kind::Queue => api::get::<QueueReport>(&p).await.map(Shown::Queue),
+                Kind::Queue => api::get::<QueueReport>(&p)
+                    .await
+                    .map(|r| Shown::Queue(Box::new(r))),
                 Kind::Agents => api::get::<AgentReport>(&p).await.map(Shown::Agents),
             };
             if generation.try_get_value() != Some(mine) {
@@ -213,7 +215,7 @@ pub fn ReportsPage() -> impl IntoView {
             {move || match data.get() {
                 None => view! { <p class="muted" aria-busy="true">{move || i18n.t(Msg::Loading)}</p> }.into_any(),
                 Some(Err(e)) => view! { <ErrorNotice error=e /> }.into_any(),
-                Some(Ok(Shown::Queue(r))) => view! { <QueueView report=r /> }.into_any(),
+                Some(Ok(Shown::Queue(r))) => view! { <QueueView report=*r /> }.into_any(),
                 Some(Ok(Shown::Agents(r))) => view! { <AgentView report=r /> }.into_any(),
             }}
         </section>

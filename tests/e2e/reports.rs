@@ -86,3 +86,46 @@ async fn a_supervisor_reads_filters_and_exports_the_queue_report() {
     })
     .await;
 }
+
+/// The contact page's Analytics tab: the channel mix of the demo's long-history contact
+/// (e-mails, chats, calls… in the last twelve months), the same as the API's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_contacts_analytics_tab_shows_its_channel_mix() {
+    run(|h| async move {
+        let token = h.api_token("ana", "demo1234").await?;
+        let found = h
+            .api(reqwest::Method::GET, "/contacts?q=Luc%C3%ADa%20Fern%C3%A1ndez", Some(&token), None)
+            .await?;
+        let id = found["items"][0]["id"].as_i64().context("Lucía is in the demo")?;
+        let api = h
+            .api(reqwest::Method::GET, &format!("/reports/contacts/{id}"), Some(&token), None)
+            .await?;
+        let kinds: Vec<String> = api["channels"]
+            .as_array()
+            .context("channels")?
+            .iter()
+            .filter_map(|c| c["kind"].as_str().map(str::to_owned))
+            .collect();
+        ensure!(kinds.len() >= 3, "a mix of channels: {api}");
+        h.goto(&format!("/login?next=%2Fcontacts%2F{id}%3Ftab%3Danalytics")).await?;
+        h.login("ana", "demo1234").await?;
+        h.select("#locale-select", "en").await?;
+        h.wait_count("#channel-mix li", kinds.len()).await?;
+        let shown: Vec<String> = serde_json::from_value(
+            h.client
+                .execute(
+                    "return [...document.querySelectorAll('#channel-mix li')].map(l => l.dataset.kind);",
+                    vec![],
+                )
+                .await?,
+        )?;
+        ensure!(shown == kinds, "{shown:?} vs the API's {kinds:?}");
+        h.wait_text("#analytics-total", |t| Some(t) == api["total"].as_u64().map(|n| n.to_string()).as_deref())
+            .await?;
+        // Keyboard: the tabs move with the arrow keys, Analytics among them.
+        ensure!(h.displayed("#tab-analytics").await?, "the tab is there");
+        h.assert_no_app_errors().await?;
+        Ok(())
+    })
+    .await;
+}

@@ -113,15 +113,23 @@ pub fn analyse(
     }
     let mut channels: Vec<ChannelCount> = channels.into_values().collect();
     channels.sort_by(|a, b| b.count.cmp(&a.count).then(a.kind.cmp(&b.kind)));
+    let local = |day: NaiveDate| {
+        calendar::day_start(&tz, day)
+            .with_timezone(&tz)
+            .fixed_offset()
+    };
     let period = |m: BTreeMap<NaiveDate, u64>| {
         m.into_iter()
-            .map(|(start, count)| PeriodCount { start, count })
+            .map(|(day, count)| PeriodCount {
+                start: local(day),
+                count,
+            })
             .collect()
     };
     ContactAnalytics {
         contact_id,
-        from,
-        to,
+        from: local(from),
+        to: local(to + Duration::days(1)),
         time_zone: tz.name().to_owned(),
         weeks: period(weeks),
         months: period(months),
@@ -224,10 +232,18 @@ mod tests {
             false,
         );
         assert_eq!(a.total, 2);
-        let months: Vec<_> = a.months.iter().map(|p| (p.start, p.count)).collect();
+        let months: Vec<_> = a
+            .months
+            .iter()
+            .map(|p| (p.start.date_naive(), p.count))
+            .collect();
         assert_eq!(months, [(day(2026, 12, 1), 1), (day(2027, 1, 1), 1)]);
         // Both in the week of Monday 28 December.
-        let weeks: Vec<_> = a.weeks.iter().map(|p| (p.start, p.count)).collect();
+        let weeks: Vec<_> = a
+            .weeks
+            .iter()
+            .map(|p| (p.start.date_naive(), p.count))
+            .collect();
         assert_eq!(weeks, [(day(2026, 12, 28), 2)]);
         assert_eq!((a.inbound, a.outbound), (1, 1));
         assert_eq!(a.last_contact, Some(f(23, Call, Outbound).at));

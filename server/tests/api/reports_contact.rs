@@ -60,7 +60,7 @@ async fn a_contacts_analytics_match_the_hand_count_for_who_may_see_it() {
     let months: Vec<(String, u64)> = a
         .months
         .iter()
-        .map(|m| (m.start.to_string(), m.count))
+        .map(|m| (m.start.date_naive().to_string(), m.count))
         .collect();
     assert_eq!(months, [("2025-06-01".to_string(), 7)]);
     // 23:30 UTC on 30 June is already July in Tokyo.
@@ -73,7 +73,7 @@ async fn a_contacts_analytics_match_the_hand_count_for_who_may_see_it() {
     let months: Vec<(String, u64)> = tokyo
         .months
         .iter()
-        .map(|m| (m.start.to_string(), m.count))
+        .map(|m| (m.start.date_naive().to_string(), m.count))
         .collect();
     assert_eq!(
         months,

@@ -4,6 +4,7 @@
 //! chart code in the agent's bundle.
 
 use agentdesk_protocol::report::ContactAnalytics;
+use chrono::Datelike;
 use leptos::prelude::*;
 
 use super::summary::kind_label;
@@ -15,8 +16,8 @@ use crate::i18n::{Msg, use_i18n};
 #[component]
 pub fn AnalyticsTab(contact_id: i64) -> impl IntoView {
     let i18n = use_i18n();
-    let data = LocalResource::new(move || {
-        api::get::<ContactAnalytics>(&format!("/reports/contacts/{contact_id}"))
+    let data = LocalResource::new(move || async move {
+        api::get::<ContactAnalytics>(&format!("/reports/contacts/{contact_id}")).await
     });
     move || match data.get() {
         None => view! { <p class="muted" aria-busy="true">{i18n.t(Msg::Loading)}</p> }.into_any(),
@@ -26,31 +27,34 @@ pub fn AnalyticsTab(contact_id: i64) -> impl IntoView {
                 .into_any()
         }
         Some(Ok(a)) => {
-            let total = a.total.max(1) as f64;
+            // Whole percentages: integer arithmetic keeps float formatting out of the
+            // agent's bundle.
+            let total = a.total.max(1);
+            let percent = |n: u64, of: u64| (n * 100 + of / 2) / of.max(1);
             let mix = a
                 .channels
                 .iter()
                 .map(|c| {
-                    let share = 100.0 * c.count as f64 / total;
+                    let share = percent(c.count, total);
                     view! {
                         <li data-kind=c.kind.as_str()>
                             <span class="mix-label">{i18n.t(kind_label(c.kind))}</span>
-                            <span class="mix-bar" style:width=format!("{share:.0}%")></span>
-                            <span class="mix-value">{format!("{} · {share:.0} %", c.count)}</span>
+                            <span class="mix-bar" style:width=format!("{share}%")></span>
+                            <span class="mix-value">{format!("{} · {share} %", c.count)}</span>
                         </li>
                     }
                 })
                 .collect_view();
-            let most = a.months.iter().map(|m| m.count).max().unwrap_or(1).max(1) as f64;
+            let most = a.months.iter().map(|m| m.count).max().unwrap_or(1).max(1);
             let months = a
                 .months
                 .iter()
                 .map(|m| {
-                    let share = 100.0 * m.count as f64 / most;
+                    let share = percent(m.count, most);
                     view! {
                         <li>
-                            <span class="mix-label">{m.start.format("%m/%Y").to_string()}</span>
-                            <span class="mix-bar" style:width=format!("{share:.0}%")></span>
+                            <span class="mix-label">{format!("{:02}/{}", m.start.month(), m.start.year())}</span>
+                            <span class="mix-bar" style:width=format!("{share}%")></span>
                             <span class="mix-value">{m.count}</span>
                         </li>
                     }

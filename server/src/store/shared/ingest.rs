@@ -515,7 +515,9 @@ async fn known_queue_log_keys(
             params(3, 1),
             params(4, rows.len())
         );
+        // Planned at each run (see `reports::hold_events`).
         let mut q = sqlx::query_as::<_, (i64, String)>(AssertSqlSafe(sql))
+            .persistent(false)
             .bind(team)
             .bind(lo)
             .bind(hi);

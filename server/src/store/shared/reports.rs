@@ -138,7 +138,9 @@ async fn hold_events(
         params(1, 1),
         params(2, calls.len())
     );
-    let mut q = sqlx::query(AssertSqlSafe(sql)).bind(team);
+    // Planned at each run, not once: during a large import the table grows from empty
+    // and a plan made on the first batches (a full scan) is wrong for the rest.
+    let mut q = sqlx::query(AssertSqlSafe(sql)).persistent(false).bind(team);
     for c in calls {
         q = q.bind(*c);
     }
@@ -171,7 +173,7 @@ async fn stored_holds(
         params(1, 1),
         params(2, calls.len())
     );
-    let mut q = sqlx::query(AssertSqlSafe(sql)).bind(team);
+    let mut q = sqlx::query(AssertSqlSafe(sql)).persistent(false).bind(team);
     for c in calls {
         q = q.bind(*c);
     }
@@ -245,6 +247,7 @@ async fn put_holds(tx: &mut Tx<'_>, team: i64, holds: &[(&str, Option<&Hold>)]) 
 async fn refold_holds(
     tx: &mut Tx<'_>,
     calls: BTreeSet<(i64, String)>,
+    held: &BTreeSet<(i64, String)>,
     rollup: &mut Rollup,
 ) -> StoreResult<()> {
     // Two writers of one call's rows (PostgreSQL: imports run side by side) must not
@@ -260,12 +263,23 @@ async fn refold_holds(
     }
     for (team, ids) in by_team {
         for chunk in ids.chunks(CHUNK) {
-            let mut events = hold_events(tx, team, chunk).await?;
             let old = stored_holds(tx, team, chunk).await?;
+            // A call's hold time can change only if a HOLD or UNHOLD of it arrived, or
+            // it has one already (a HOLD stored earlier is in `report_hold`): a call
+            // that merely ended, never held, is not read again.
+            let need: Vec<&str> = chunk
+                .iter()
+                .copied()
+                .filter(|c| old.contains_key(*c) || held.contains(&(team, (*c).to_owned())))
+                .collect();
+            if need.is_empty() {
+                continue;
+            }
+            let mut events = hold_events(tx, team, &need).await?;
             let mut changed = Vec::new();
-            for call in chunk {
-                let new = events.get_mut(*call).and_then(|e| hold_of(e));
-                let before = old.get(*call);
+            for call in need {
+                let new = events.get_mut(call).and_then(|e| hold_of(e));
+                let before = old.get(call);
                 if before == new.as_ref() {
                     continue;
                 }
@@ -275,7 +289,7 @@ async fn refold_holds(
                 if let Some(n) = &new {
                     rollup.add_hold(team, n, 1);
                 }
-                changed.push((*call, new));
+                changed.push((call, new));
             }
             let changed: Vec<(&str, Option<&Hold>)> =
                 changed.iter().map(|(c, h)| (*c, h.as_ref())).collect();
@@ -288,15 +302,19 @@ async fn refold_holds(
 /// Keep the roll-ups for queue_log rows just written in `tx`.
 pub(crate) async fn fold_rows(tx: &mut Tx<'_>, rows: &[LoggedRow]) -> StoreResult<()> {
     let mut rollup = Rollup::default();
-    let mut calls = BTreeSet::new();
+    let (mut calls, mut held) = (BTreeSet::new(), BTreeSet::new());
     for r in rows.iter().filter_map(LoggedRow::as_row) {
         rollup.add(&r);
         if is_hold_event(r.event) && !r.callid.is_empty() {
-            calls.insert((r.team_id, r.callid.to_owned()));
+            let call = (r.team_id, r.callid.to_owned());
+            if r.event == "HOLD" || r.event == "UNHOLD" {
+                held.insert(call.clone());
+            }
+            calls.insert(call);
         }
     }
     if !calls.is_empty() {
-        refold_holds(tx, calls, &mut rollup).await?;
+        refold_holds(tx, calls, &held, &mut rollup).await?;
     }
     rollup.prune();
     write_rollup(tx, &rollup).await
