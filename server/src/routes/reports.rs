@@ -107,23 +107,53 @@ fn csv(name: String, body: String) -> Response {
         .into_response()
 }
 
+#[derive(Clone, Copy)]
+enum Report {
+    Queue,
+    Agents,
+}
+
+/// A report as JSON or CSV, named for its team and range.
+async fn answer(
+    state: &AppState,
+    caller: &Caller,
+    headers: &HeaderMap,
+    q: &ReportQuery,
+    which: Report,
+) -> ApiResult<Response> {
+    let csv_out = wants_csv(q, headers)?;
+    let s = scope(state, caller, q).await?;
+    // The CSV's text, or the JSON answer: only the one asked for is built.
+    let (name, out) = match which {
+        Report::Queue => {
+            let r = report::queue(&state.store, &s).await?;
+            let out = if csv_out {
+                Err(report::csv::queue(&r))
+            } else {
+                Ok(Json(r).into_response())
+            };
+            ("queue", out)
+        }
+        Report::Agents => {
+            let r = report::agents(&state.store, &s).await?;
+            let out = if csv_out {
+                Err(report::csv::agents(&r))
+            } else {
+                Ok(Json(r).into_response())
+            };
+            ("agents", out)
+        }
+    };
+    Ok(out.unwrap_or_else(|body| csv(format!("{name}-{}-{}-{}.csv", s.team, s.from, s.to), body)))
+}
+
 async fn queue(
     State(state): State<AppState>,
     caller: Caller,
     headers: HeaderMap,
     ApiQuery(q): ApiQuery<ReportQuery>,
 ) -> ApiResult<Response> {
-    let csv_out = wants_csv(&q, &headers)?;
-    let s = scope(&state, &caller, &q).await?;
-    let r = report::queue(&state.store, &s).await?;
-    Ok(if csv_out {
-        csv(
-            format!("queue-{}-{}-{}.csv", s.team, s.from, s.to),
-            report::csv::queue(&r),
-        )
-    } else {
-        Json(r).into_response()
-    })
+    answer(&state, &caller, &headers, &q, Report::Queue).await
 }
 
 async fn agents(
@@ -132,17 +162,7 @@ async fn agents(
     headers: HeaderMap,
     ApiQuery(q): ApiQuery<ReportQuery>,
 ) -> ApiResult<Response> {
-    let csv_out = wants_csv(&q, &headers)?;
-    let s = scope(&state, &caller, &q).await?;
-    let r = report::agents(&state.store, &s).await?;
-    Ok(if csv_out {
-        csv(
-            format!("agents-{}-{}-{}.csv", s.team, s.from, s.to),
-            report::csv::agents(&r),
-        )
-    } else {
-        Json(r).into_response()
-    })
+    answer(&state, &caller, &headers, &q, Report::Agents).await
 }
 
 /// A contact's analytics: anyone who may open the contact (404 otherwise, as for one that
