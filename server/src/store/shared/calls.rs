@@ -13,7 +13,7 @@ use async_trait::async_trait;
 use sqlx::AssertSqlSafe;
 
 use super::reminders::upsert_reminder;
-use super::reports::fold_rows;
+use super::rollups::fold_rows;
 use super::{
     Backend, Db, Pending, Tx, begin_write, commit_events, insert_activity, lock_keys, ms,
     update_activity_detail,

@@ -9,7 +9,7 @@ use agentdesk_protocol::{ActivityDetail, IngestResult, ServerEvent};
 use async_trait::async_trait;
 use sqlx::AssertSqlSafe;
 
-use super::reports::{fold_rows, params};
+use super::rollups::{fold_rows, params};
 use super::timeline::{Ingested, insert_activity_with, update_activity_detail};
 use super::{
     Backend, FOR_UPDATE, NUMBERED_PARAMS, Pending, Tx, begin_bulk, begin_write, commit_events,

@@ -53,6 +53,9 @@ mod reminders;
 #[path = "../shared/reports.rs"]
 mod reports;
 #[allow(clippy::duplicate_mod)]
+#[path = "../shared/rollups.rs"]
+mod rollups;
+#[allow(clippy::duplicate_mod)]
 #[path = "../shared/status.rs"]
 mod status;
 #[allow(clippy::duplicate_mod)]
