@@ -1,5 +1,5 @@
 //! The reports' roll-ups (docs/reports.md): kept by every write of queue_log in the same
-//! transaction (`shared/reports.rs::fold_rows`, through [`crate::report::fold`]), read per
+//! transaction (`shared/rollups.rs::fold_rows`, through [`crate::report::fold`]), read per
 //! team and range, rebuilt from the raw rows on demand. One implementation for both
 //! backends (`store/shared/reports.rs`).
 
