@@ -182,7 +182,11 @@ pub fn ReportsPage() -> impl IntoView {
             <form class="range-form" id="report-form" on:submit=|ev: leptos::ev::SubmitEvent| ev.prevent_default()>
                 <Show when=move || teams.get().and_then(Result::ok).is_some_and(|t| t.len() > 1)>
                     <label>{move || i18n.t(Msg::Team)}
-                        <select id="report-team" class="input" on:change=move |ev| team.set(event_target_value(&ev).parse().ok())
+                        <select id="report-team" class="input" on:change=move |ev| {
+                            // Another team's campaigns are its own: the filter starts over.
+                            filter.set(String::new());
+                            team.set(event_target_value(&ev).parse().ok());
+                        }
                             prop:value=move || team.get().map(|t| t.to_string()).unwrap_or_default()>
                             {move || teams.get().and_then(Result::ok).unwrap_or_default().into_iter()
                                 .map(|t| view! { <option value=t.id.to_string()>{t.name}</option> }).collect_view()}

@@ -76,6 +76,21 @@ async fn a_supervisor_reads_filters_and_exports_the_queue_report() {
             "{all} vs {offered}"
         );
 
+        // Another team: its own campaigns, the filter back to all of them.
+        let teams = h.texts("#report-team option").await?;
+        ensure!(teams.len() == 2, "Sofía's two teams: {teams:?}");
+        let other = h
+            .client
+            .execute(
+                "const s = document.querySelector('#report-team'); \
+                 return [...s.options].map(o => o.value).find(v => v !== s.value);",
+                vec![],
+            )
+            .await?;
+        h.select("#report-team", other.as_str().context("another team")?).await?;
+        h.wait_text("#report-table tbody tr:first-child td", |t| *t != pick).await?;
+        ensure!(h.value("#report-campaign").await?.is_empty(), "the filter starts over");
+
         // The agent report: the team's agents by their uContact names.
         h.click("#report-tab-agents").await?;
         h.wait_text("#report-table tbody td", |t| t == "apereira" || t == "cgomez")
