@@ -153,12 +153,19 @@ async fn the_agent_log_applies_a_date_range_and_exports_those_rows_as_csv() {
             reqwest::Method::POST,
             "/calls",
             Some(&ana),
-            Some(json!({ "contact_id": 1, "call": { "destination": "099000111",
-                "campaign": "Soporte<-" } })),
+            Some(
+                json!({ "contact_id": 1, "call": { "destination": "099000111",
+                "campaign": "Soporte<-" } }),
+            ),
         )
         .await?;
-        h.api(reqwest::Method::POST, "/calls/hangup", Some(&ana), Some(json!({})))
-            .await?;
+        h.api(
+            reqwest::Method::POST,
+            "/calls/hangup",
+            Some(&ana),
+            Some(json!({})),
+        )
+        .await?;
         // The chart counts whole seconds per status: the steps above take milliseconds,
         // so the chart has something to draw only once a second has passed in the last
         // one. (Asked for sooner, it rightly says "no time recorded" — and a fast run
@@ -175,12 +182,16 @@ async fn the_agent_log_applies_a_date_range_and_exports_those_rows_as_csv() {
                 None,
             )
             .await?;
-        let to = today["to"].as_str().context("the default range")?.to_owned();
+        let to = today["to"]
+            .as_str()
+            .context("the default range")?
+            .to_owned();
         let to_day = chrono::NaiveDate::parse_from_str(&to, "%Y-%m-%d")?;
         let earlier = (to_day - chrono::Duration::days(30)).to_string();
         let day_before = (to_day - chrono::Duration::days(1)).to_string();
 
-        h.goto(&format!("/login?next=%2Fboard%2Fagents%2F{id}")).await?;
+        h.goto(&format!("/login?next=%2Fboard%2Fagents%2F{id}"))
+            .await?;
         h.login("sofia", "demo1234").await?;
         h.wait_count("#log-table", 1).await?;
         // The chart of the first range asked for below answers late (the network held
@@ -220,32 +231,25 @@ async fn the_agent_log_applies_a_date_range_and_exports_those_rows_as_csv() {
         let want = api["total"].as_u64().context("total")? as usize;
         ensure!(want >= 4, "Ana's changes are logged: {api}");
         let rows = h.texts("#log-table tbody tr").await?;
-        ensure!(rows.len() == want.min(50), "{} rows shown, the API has {want}", rows.len());
+        ensure!(
+            rows.len() == want.min(50),
+            "{} rows shown, the API has {want}",
+            rows.len()
+        );
         // The call's queue_log rows, below the log, for the same range.
-        h.wait_text("#queue-log-table .ql-event", |t| t == "STARTCALL").await?;
+        h.wait_text("#queue-log-table .ql-event", |t| t == "STARTCALL")
+            .await?;
         h.wait_text("#queue-log-table .ql-event", |t| t == "PHONECOMPLETEAGENT")
             .await?;
         // The CSV of the same range: captured as the page hands it to the browser.
-        h.client
-            .execute(
-                "window.__csv = null; const make = URL.createObjectURL; \
-                 URL.createObjectURL = b => { b.text().then(t => window.__csv = t); return make(b); };",
-                vec![],
-            )
-            .await?;
-        h.click("#log-export").await?;
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        let csv = loop {
-            let v = h.client.execute("return window.__csv", vec![]).await?;
-            if let Some(t) = v.as_str() {
-                break t.to_owned();
-            }
-            ensure!(std::time::Instant::now() < deadline, "no CSV was handed over");
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        };
+        let csv = h.download_text("#log-export").await?;
         let lines: Vec<&str> = csv.lines().filter(|l| !l.trim().is_empty()).collect();
         ensure!(lines.len() == want + 1, "header + {want} rows: {csv}");
-        ensure!(lines[0].contains("date") || lines[0].contains("fecha"), "{}", lines[0]);
+        ensure!(
+            lines[0].contains("date") || lines[0].contains("fecha"),
+            "{}",
+            lines[0]
+        );
         // A month's range is drawn by day; a hundred days by week; more than a year
         // is refused in the form, saying the limit, before any request. (Past the held
         // answer first: today's chart is the one still drawn.)
@@ -279,13 +283,15 @@ async fn the_agent_log_applies_a_date_range_and_exports_those_rows_as_csv() {
         let too_long = (to_day - chrono::Duration::days(400)).to_string();
         set_date(&h, "#log-from", &too_long).await?;
         h.click("#log-apply").await?;
-        h.wait_text("#log-range-error", |t| t.contains("366")).await?;
+        h.wait_text("#log-range-error", |t| t.contains("366"))
+            .await?;
         h.wait_count("#status-chart[data-bucket=week]", 1).await?;
         // An inverted range: a translated error in the form, the rows left as they were.
         set_date(&h, "#log-from", &to).await?;
         set_date(&h, "#log-to", &earlier).await?;
         h.click("#log-apply").await?;
-        h.wait_text("#log-range-error", |t| !t.trim().is_empty()).await?;
+        h.wait_text("#log-range-error", |t| !t.trim().is_empty())
+            .await?;
         h.wait_count("#log-table", 1).await?;
         Ok(())
     })

@@ -381,6 +381,33 @@ impl Browser {
         bail!("no `{css}` containing {text:?}")
     }
 
+    /// Click `css` and return the text file the page hands the browser to save (an
+    /// export), captured where the page turns it into a download link.
+    pub async fn download_text(&self, css: &str) -> anyhow::Result<String> {
+        self.client
+            .execute(
+                "window.__download = null; const make = URL.createObjectURL; \
+                 URL.createObjectURL = b => { b.text().then(t => window.__download = t); return make(b); };",
+                vec![],
+            )
+            .await?;
+        self.click(css).await?;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let v = self
+                .client
+                .execute("return window.__download", vec![])
+                .await?;
+            if let Some(t) = v.as_str() {
+                return Ok(t.to_owned());
+            }
+            if Instant::now() >= deadline {
+                bail!("no file was handed over after clicking `{css}`");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     pub async fn select(&self, css: &str, value: &str) -> anyhow::Result<()> {
         let el = self.element(css).await?;
         wd("select", el.select_by_value(value)).await?;

@@ -23,7 +23,8 @@ async fn a_supervisor_reads_filters_and_exports_the_queue_report() {
         h.screenshot("reports-day").await?;
         // By hour: the labels carry a time.
         h.select("#report-interval", "hour").await?;
-        h.wait_text("#report-table tbody th", |t| t.contains(':')).await?;
+        h.wait_text("#report-table tbody th", |t| t.contains(':'))
+            .await?;
         // One campaign: every row is of it, and the totals are its alone.
         let campaigns = h.texts("#report-campaign option").await?;
         let pick = campaigns
@@ -38,29 +39,23 @@ async fn a_supervisor_reads_filters_and_exports_the_queue_report() {
         ensure!(rows.iter().all(|c| *c == pick), "only {pick}: {rows:?}");
 
         // The CSV of what is shown: a line per row, per campaign total and the total.
-        h.client
-            .execute(
-                "window.__csv = null; const make = URL.createObjectURL; \
-                 URL.createObjectURL = b => { b.text().then(t => window.__csv = t); return make(b); };",
-                vec![],
-            )
-            .await?;
-        h.click("#report-export").await?;
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        let csv = loop {
-            let v = h.client.execute("return window.__csv", vec![]).await?;
-            if let Some(t) = v.as_str() {
-                break t.to_owned();
-            }
-            ensure!(std::time::Instant::now() < deadline, "no CSV was handed over");
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        };
+        let csv = h.download_text("#report-export").await?;
         let lines: Vec<&str> = csv.lines().filter(|l| !l.trim().is_empty()).collect();
-        ensure!(lines[0].starts_with("scope,start,campaign,offered"), "{}", lines[0]);
-        let intervals = lines.iter().filter(|l| l.starts_with("interval,")).count();
-        ensure!(intervals == rows.len(), "{intervals} CSV rows, {} shown", rows.len());
         ensure!(
-            lines.iter().all(|l| l.starts_with("scope") || l.contains(&pick) || l.starts_with("all,")),
+            lines[0].starts_with("scope,start,campaign,offered"),
+            "{}",
+            lines[0]
+        );
+        let intervals = lines.iter().filter(|l| l.starts_with("interval,")).count();
+        ensure!(
+            intervals == rows.len(),
+            "{intervals} CSV rows, {} shown",
+            rows.len()
+        );
+        ensure!(
+            lines
+                .iter()
+                .all(|l| l.starts_with("scope") || l.contains(&pick) || l.starts_with("all,")),
             "one campaign: {csv}"
         );
         // The offered calls of the shown rows add up to the CSV's total.
@@ -70,7 +65,10 @@ async fn a_supervisor_reads_filters_and_exports_the_queue_report() {
             .iter()
             .map(|t| t.parse::<u64>().unwrap_or(0))
             .sum();
-        let all = lines.iter().find(|l| l.starts_with("all,")).context("total line")?;
+        let all = lines
+            .iter()
+            .find(|l| l.starts_with("all,"))
+            .context("total line")?;
         ensure!(
             all.split(',').nth(3) == Some(offered.to_string().as_str()),
             "{all} vs {offered}"
@@ -87,14 +85,21 @@ async fn a_supervisor_reads_filters_and_exports_the_queue_report() {
                 vec![],
             )
             .await?;
-        h.select("#report-team", other.as_str().context("another team")?).await?;
-        h.wait_text("#report-table tbody tr:first-child td", |t| *t != pick).await?;
-        ensure!(h.value("#report-campaign").await?.is_empty(), "the filter starts over");
+        h.select("#report-team", other.as_str().context("another team")?)
+            .await?;
+        h.wait_text("#report-table tbody tr:first-child td", |t| *t != pick)
+            .await?;
+        ensure!(
+            h.value("#report-campaign").await?.is_empty(),
+            "the filter starts over"
+        );
 
         // The agent report: the team's agents by their uContact names.
         h.click("#report-tab-agents").await?;
-        h.wait_text("#report-table tbody td", |t| t == "apereira" || t == "cgomez")
-            .await?;
+        h.wait_text("#report-table tbody td", |t| {
+            t == "apereira" || t == "cgomez"
+        })
+        .await?;
         h.screenshot("reports-agents").await?;
         h.assert_no_app_errors().await?;
         Ok(())

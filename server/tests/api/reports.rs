@@ -54,9 +54,14 @@ const DAY: &str = "\
 36,2026-03-03 01:00:00,,NONE,dora,AGENTLOGOFF,7200,,,,
 ";
 
-async fn import(app: &TestApp, team: i64, body: &str) -> ccrepo::Summary {
+/// Import queue_log rows (CSV lines after the header) for `team`.
+pub(crate) async fn import_rows(
+    store: &agentdesk_server::store::DynStore,
+    team: i64,
+    body: &str,
+) -> ccrepo::Summary {
     ccrepo::import_reader(
-        &app.store,
+        store,
         std::io::Cursor::new(format!("{HEADER}{body}").into_bytes()),
         None,
         &Options {
@@ -70,6 +75,10 @@ async fn import(app: &TestApp, team: i64, body: &str) -> ccrepo::Summary {
     )
     .await
     .expect("import")
+}
+
+async fn import(app: &TestApp, team: i64, body: &str) -> ccrepo::Summary {
+    import_rows(&app.store, team, body).await
 }
 
 fn total<'a>(r: &'a QueueReport, campaign: &str) -> &'a QueueRow {

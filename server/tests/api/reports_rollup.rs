@@ -2,7 +2,6 @@
 //! in any order and batching, with repeats, and the desktop's own call rows, give the
 //! roll-ups `rebuild-reports` computes from the raw rows.
 
-use agentdesk_server::ingest::ccrepo::{self, Options, Table};
 use agentdesk_server::store::DynStore;
 
 use crate::support::TestApp;
@@ -94,26 +93,9 @@ fn rows(rng: &mut Rng, n: usize) -> Vec<String> {
 }
 
 async fn import(store: &DynStore, team: i64, lines: &[String]) -> u64 {
-    let body = format!(
-        "origid,datetime,callid,queuename,agent,event,data1,data2,data3,data4,data5\n{}\n",
-        lines.join("\n")
-    );
-    ccrepo::import_reader(
-        store,
-        std::io::Cursor::new(body.into_bytes()),
-        None,
-        &Options {
-            table: Table::QueueLog,
-            team_id: team,
-            time_zone: chrono_tz::Tz::UTC,
-            phone_region: "UY",
-            encoding: ccrepo::Encoding::Utf8,
-            progress: false,
-        },
-    )
-    .await
-    .expect("import")
-    .imported
+    crate::reports::import_rows(store, team, &format!("{}\n", lines.join("\n")))
+        .await
+        .imported
 }
 
 /// Every roll-up of a team, as the reports read them.
