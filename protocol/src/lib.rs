@@ -12,6 +12,7 @@ pub mod call;
 pub mod chart;
 pub mod contact;
 pub mod dial;
+pub mod email;
 pub mod embed;
 pub mod error;
 pub mod event;

@@ -201,6 +201,11 @@ pub struct ServeConfig {
     #[arg(long, env = "AGENTDESK_FOLLOWUP_CHECK_SECS", default_value_t = 30)]
     pub followup_check_secs: u64,
 
+    /// Seconds between two looks for queued e-mail due to send (a message queued on
+    /// this instance is looked at at once); 0 turns the sender off on this instance.
+    #[arg(long, env = "AGENTDESK_OUTBOX_CHECK_SECS", default_value_t = 5)]
+    pub outbox_check_secs: u64,
+
     /// The largest answer, in bytes, a follow-up's integration call may return; a
     /// larger one is refused and the run records why.
     #[arg(long, env = "AGENTDESK_FOLLOWUP_MAX_ANSWER_BYTES", default_value_t = 4 * 1024 * 1024)]
@@ -325,6 +330,7 @@ impl Default for ServeConfig {
             maintenance_secs: 300,
             reminder_check_secs: 10,
             followup_check_secs: 30,
+            outbox_check_secs: 5,
             followup_max_answer_bytes: 4 * 1024 * 1024,
             launch_secret: None,
             launch_max_age_secs: 300,

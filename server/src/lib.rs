@@ -14,6 +14,7 @@ pub mod followups;
 pub mod ingest;
 pub mod mailer;
 pub mod outbound;
+pub mod outbox;
 pub mod overload;
 pub mod presence;
 pub mod report;
@@ -57,6 +58,8 @@ pub struct AppState {
     pub mailer: Option<mailer::Mailer>,
     /// This instance's follow-up engine.
     pub followups: followups::Engine,
+    /// This instance's e-mail sender.
+    pub outbox: outbox::Outbox,
 }
 
 impl AppState {
@@ -87,7 +90,14 @@ impl AppState {
             config.followup_max_answer_bytes,
         )
         .with_mailer(mailer.clone());
+        let outbox = outbox::Outbox::new(
+            store.clone(),
+            events.clone(),
+            config.smtp_url.clone(),
+            config.outbound_allow_private,
+        );
         Ok(AppState {
+            outbox,
             followups,
             mailer,
             store,
@@ -168,6 +178,12 @@ pub async fn serve(
         followups::spawn_scheduler(
             state.followups.clone(),
             std::time::Duration::from_secs(state.config.followup_check_secs),
+        );
+    }
+    if state.config.outbox_check_secs > 0 {
+        outbox::spawn_worker(
+            state.outbox.clone(),
+            std::time::Duration::from_secs(state.config.outbox_check_secs),
         );
     }
     web::follow_settings(state.clone());

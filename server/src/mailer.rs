@@ -77,6 +77,98 @@ impl std::str::FromStr for SmtpUrl {
     }
 }
 
+impl SmtpUrl {
+    /// A transport to this server, for the operator's own URL (the server-wide relay,
+    /// which may well be on the machine or the network).
+    pub fn trusted_transport(&self) -> Result<AsyncSmtpTransport<Tokio1Executor>, String> {
+        Ok(
+            AsyncSmtpTransport::<Tokio1Executor>::from_url(self.0.as_str())
+                .map_err(|_| format!("{}: not a usable SMTP URL", self.server()))?
+                .timeout(Some(TIMEOUT))
+                .build(),
+        )
+    }
+
+    /// A transport to this server for a URL an admin typed (a team's sender identity):
+    /// the host is resolved now and only an address the outbound policy allows is
+    /// connected to (see [`crate::outbound`]: loopback and private ranges only with
+    /// `allow_private`), so a name cannot point the sender inside the network; TLS still
+    /// checks the certificate against the host name.
+    pub async fn guarded_transport(
+        &self,
+        allow_private: bool,
+    ) -> Result<AsyncSmtpTransport<Tokio1Executor>, String> {
+        use lettre::transport::smtp::authentication::Credentials;
+        use lettre::transport::smtp::client::{Tls, TlsParameters};
+
+        let server = self.server();
+        let host = self
+            .0
+            .host_str()
+            .unwrap_or("")
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_owned();
+        let wrapper = self.0.scheme() == "smtps";
+        let starttls = self
+            .0
+            .query_pairs()
+            .any(|(k, v)| k == "tls" && v == "required");
+        let port = self.0.port().unwrap_or(if wrapper {
+            465
+        } else if starttls {
+            587
+        } else {
+            25
+        });
+        let found: Vec<std::net::IpAddr> = tokio::net::lookup_host((host.as_str(), port))
+            .await
+            .map_err(|_| format!("{server}: {host} does not resolve"))?
+            .map(|a| a.ip())
+            .collect();
+        let Some(ip) = found
+            .iter()
+            .copied()
+            .find(|ip| allow_private || crate::outbound::is_public(*ip))
+        else {
+            return Err(if found.is_empty() {
+                format!("{server}: {host} does not resolve")
+            } else {
+                format!(
+                    "{server}: {host} is a private address (allowed only with --outbound-allow-private)"
+                )
+            });
+        };
+        let params = || {
+            TlsParameters::new(host.clone())
+                .map_err(|_| format!("{server}: TLS cannot be set up for {host}"))
+        };
+        let tls = if wrapper {
+            Tls::Wrapper(params()?)
+        } else if starttls {
+            Tls::Required(params()?)
+        } else {
+            Tls::None
+        };
+        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(ip.to_string())
+            .port(port)
+            .tls(tls)
+            .timeout(Some(TIMEOUT));
+        if !self.0.username().is_empty() {
+            let decode = |s: &str| {
+                percent_encoding::percent_decode_str(s)
+                    .decode_utf8_lossy()
+                    .into_owned()
+            };
+            builder = builder.credentials(Credentials::new(
+                decode(self.0.username()),
+                decode(self.0.password().unwrap_or("")),
+            ));
+        }
+        Ok(builder.build())
+    }
+}
+
 /// One message to send.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mail {
@@ -100,10 +192,7 @@ impl Mailer {
             .trim()
             .parse()
             .map_err(|e| format!("the sender `{from}` is not a mailbox: {e}"))?;
-        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url.0.as_str())
-            .map_err(|_| format!("{}: not a usable SMTP URL", url.server()))?
-            .timeout(Some(TIMEOUT))
-            .build();
+        let transport = url.trusted_transport()?;
         Ok(Mailer {
             transport,
             from,

@@ -4,6 +4,7 @@ mod auth;
 mod calls;
 mod contact_edit;
 mod contacts;
+mod emails;
 mod events;
 mod followups;
 pub mod ingest;
@@ -30,6 +31,7 @@ pub fn api() -> Router<AppState> {
         .merge(me::router())
         .merge(contacts::router())
         .merge(contact_edit::router())
+        .merge(emails::router())
         .merge(calls::router())
         .merge(launch::router())
         .merge(events::router())

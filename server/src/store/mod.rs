@@ -13,6 +13,7 @@ pub mod followups;
 pub mod ingest;
 pub mod integrations;
 pub mod notifications;
+pub mod outbox;
 mod postgres;
 pub mod reminders;
 pub mod reports;
@@ -247,6 +248,7 @@ pub trait Store:
     + reports::ReportStore
     + followups::FollowUpStore
     + notifications::NotificationStore
+    + outbox::OutboxStore
     + Send
     + Sync
     + 'static

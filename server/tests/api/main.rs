@@ -21,6 +21,7 @@ mod hostile_csv;
 mod imap;
 mod ingest;
 mod linking;
+mod outbound_email;
 mod overload;
 mod perteam;
 mod queue_log;

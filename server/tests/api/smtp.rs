@@ -1,5 +1,5 @@
 //! A real SMTP server for the tests, on a loopback port: it speaks RFC 5321 (EHLO/HELO,
-//! MAIL, RCPT, DATA with dot-unstuffing, RSET, NOOP, QUIT) and keeps each message it
+//! AUTH PLAIN, MAIL, RCPT, DATA with dot-unstuffing, RSET, NOOP, QUIT) and keeps each message it
 //! accepts — envelope and bytes as received — or answers a chosen refusal to RCPT.
 
 use std::sync::{Arc, Mutex};
@@ -20,6 +20,8 @@ pub(crate) struct Smtp {
     pub received: Arc<Mutex<Vec<Received>>>,
     /// Answer to every RCPT while set (e.g. `550 5.1.1 no such user`).
     pub refuse_rcpt: Arc<Mutex<Option<String>>>,
+    /// The `AUTH PLAIN` credentials clients gave, decoded (`user:password`).
+    pub logins: Arc<Mutex<Vec<String>>>,
 }
 
 impl Smtp {
@@ -39,8 +41,22 @@ fn arg(line: &str) -> String {
 
 /// Start the server; its `smtp://127.0.0.1:PORT` URL.
 pub(crate) async fn start() -> (Smtp, String) {
+    start_on(0).await
+}
+
+/// A loopback port nothing listens on (yet): a mail server that is down.
+pub(crate) fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Start the server on `port` (0: any free one).
+pub(crate) async fn start_on(port: u16) -> (Smtp, String) {
     let smtp = Smtp::default();
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let listener = TcpListener::bind(("127.0.0.1", port)).await.unwrap();
     let url = format!("smtp://{}", listener.local_addr().unwrap());
     let server = smtp.clone();
     tokio::spawn(async move {
@@ -59,7 +75,20 @@ pub(crate) async fn start() -> (Smtp, String) {
                     }
                     let verb = line.get(..4).unwrap_or("").to_ascii_uppercase();
                     let reply: String = match verb.as_str() {
-                        "EHLO" => "250-localhost\r\n250 8BITMIME\r\n".into(),
+                        "EHLO" => "250-localhost\r\n250-AUTH PLAIN\r\n250 8BITMIME\r\n".into(),
+                        "AUTH" => {
+                            use base64::Engine;
+                            let arg = line.split_whitespace().nth(2).unwrap_or("");
+                            let plain = base64::engine::general_purpose::STANDARD
+                                .decode(arg)
+                                .unwrap_or_default();
+                            let parts: Vec<String> = plain
+                                .split(|b| *b == 0)
+                                .map(|p| String::from_utf8_lossy(p).into_owned())
+                                .collect();
+                            server.logins.lock().unwrap().push(parts[1..].join(":"));
+                            "235 2.7.0 authenticated\r\n".into()
+                        }
                         "HELO" | "NOOP" => "250 OK\r\n".into(),
                         "RSET" => {
                             (from, to) = (String::new(), Vec::new());

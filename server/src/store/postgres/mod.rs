@@ -54,6 +54,9 @@ mod integrations;
 #[allow(clippy::duplicate_mod)]
 #[path = "../shared/notifications.rs"]
 mod notifications;
+#[allow(clippy::duplicate_mod)]
+#[path = "../shared/outbox.rs"]
+mod outbox;
 mod presence;
 mod probe;
 #[allow(clippy::duplicate_mod)]
@@ -160,6 +163,8 @@ pub(crate) const GREATEST: &str = "GREATEST";
 pub(crate) const UNARY_PLUS: bool = false;
 /// What locks a selected row until the transaction ends: writers run side by side here.
 pub(crate) const FOR_UPDATE: &str = " FOR UPDATE";
+/// A claim passes over rows another instance's claim has locked, instead of waiting.
+pub(crate) const SKIP_LOCKED: &str = " FOR UPDATE SKIP LOCKED";
 /// Whether a generated statement numbers its placeholders: PostgreSQL has no other kind.
 pub(crate) const NUMBERED_PARAMS: bool = true;
 

@@ -44,6 +44,9 @@ mod integrations;
 #[allow(clippy::duplicate_mod)]
 #[path = "../shared/notifications.rs"]
 mod notifications;
+#[allow(clippy::duplicate_mod)]
+#[path = "../shared/outbox.rs"]
+mod outbox;
 mod presence;
 mod probe;
 #[allow(clippy::duplicate_mod)]
@@ -178,6 +181,8 @@ pub(crate) const UNARY_PLUS: bool = true;
 /// What locks a selected row until the transaction ends: nothing to add here, the one
 /// writer connection already runs one write transaction at a time.
 pub(crate) const FOR_UPDATE: &str = "";
+/// SQLite has one writer: a claim never meets another's locked row.
+pub(crate) const SKIP_LOCKED: &str = "";
 /// Whether a generated statement numbers its placeholders (`$N`): not for the queue
 /// log's multi-row inserts here, where the driver looks every `$N` name up again for
 /// each value it binds (72 % of an import's time); `?` binds in order.

@@ -1,0 +1,210 @@
+//! Sending what agents write (docs/email.md): each instance's worker claims queued
+//! messages that are due, sends each through its team identity's SMTP server (or the
+//! server-wide relay) and writes how it went. A temporary failure (a 4xx answer, a
+//! server that cannot be reached) is tried again later ([`backoff`]); a permanent one
+//! (a 5xx answer, an address no server takes) fails the message with the server's words.
+//!
+//! Each message is claimed with a lease ([`LEASE_SECS`]) before it is sent and its
+//! outcome is written only while the lease holds, so two instances never send it both;
+//! an instance that dies mid-send leaves it to be sent again when the lease runs out
+//! (sent twice only if it died between the server's "250" and the write: the copies
+//! carry the same `Message-ID`, which mail clients and our ingest treat as one).
+
+pub mod message;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use lettre::AsyncTransport;
+use lettre::message::Mailbox;
+
+use crate::events::EventHub;
+use crate::mailer::SmtpUrl;
+use crate::store::outbox::{Attempt, ClaimedEmail};
+use crate::store::{DynStore, StoreResult};
+
+/// How long a claimed message is the claimer's (an SMTP conversation takes 30 s at
+/// most: four of them).
+pub const LEASE_SECS: i64 = 120;
+/// Messages claimed per look.
+const BATCH: u32 = 8;
+/// The waits after the 1st, 2nd… temporary failure; after the last, the message fails.
+const BACKOFF_SECS: [i64; 8] = [30, 120, 600, 1800, 3600, 7200, 14_400, 28_800];
+
+/// When to try again after `failures` temporary failures in a row; `None`: give up.
+pub fn backoff(failures: u32) -> Option<Duration> {
+    let i = usize::try_from(failures.checked_sub(1)?).ok()?;
+    BACKOFF_SECS.get(i).map(|s| Duration::seconds(*s))
+}
+
+/// The attempt after `attempts` earlier ones failed for `reason`, temporarily.
+fn temporary(attempts: i64, reason: String, now: DateTime<Utc>) -> Attempt {
+    let failures = u32::try_from(attempts + 1).unwrap_or(u32::MAX);
+    match backoff(failures) {
+        Some(wait) => Attempt::Retry {
+            at: now + wait,
+            reason,
+        },
+        None => Attempt::Failed {
+            reason: format!("gave up after {failures} attempts: {reason}"),
+        },
+    }
+}
+
+/// One instance's sender.
+#[derive(Clone)]
+pub struct Outbox {
+    store: DynStore,
+    events: EventHub,
+    /// This instance, as the holder of leases.
+    owner: String,
+    /// The server-wide relay, for identities without a server of their own.
+    relay: Option<SmtpUrl>,
+    allow_private: bool,
+    wake: Arc<tokio::sync::Notify>,
+}
+
+impl Outbox {
+    pub fn new(
+        store: DynStore,
+        events: EventHub,
+        relay: Option<SmtpUrl>,
+        allow_private: bool,
+    ) -> Outbox {
+        Outbox {
+            store,
+            events,
+            owner: uuid::Uuid::new_v4().to_string(),
+            relay,
+            allow_private,
+            wake: Arc::default(),
+        }
+    }
+
+    /// A message was queued: look now rather than at the next tick.
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Send every message due at `now` that no other instance holds; how many attempts
+    /// were made.
+    pub async fn run_due(&self, now: DateTime<Utc>) -> StoreResult<usize> {
+        let mut attempts = 0;
+        loop {
+            let batch = self
+                .store
+                .claim_outbound(&self.owner, now, Duration::seconds(LEASE_SECS), BATCH)
+                .await?;
+            let n = batch.len();
+            for m in batch {
+                let attempt = self.attempt(&m, now).await;
+                match &attempt {
+                    Attempt::Sent => tracing::info!(activity = m.activity_id, "e-mail sent"),
+                    Attempt::Retry { reason, .. } | Attempt::Failed { reason } => {
+                        tracing::warn!(activity = m.activity_id, %reason, "e-mail not sent")
+                    }
+                }
+                let events = self
+                    .store
+                    .finish_outbound(m.activity_id, &self.owner, &attempt, now)
+                    .await?;
+                self.events.publish(events);
+                attempts += 1;
+            }
+            if n < BATCH as usize {
+                return Ok(attempts);
+            }
+        }
+    }
+
+    /// One attempt at `m`.
+    async fn attempt(&self, m: &ClaimedEmail, now: DateTime<Utc>) -> Attempt {
+        let failed = |reason: String| Attempt::Failed { reason };
+        let Some(address) = &m.from_address else {
+            return failed("its sender identity was deleted".into());
+        };
+        let from = match address.parse() {
+            Ok(a) => Mailbox::new(m.from_name.clone().filter(|n| !n.trim().is_empty()), a),
+            Err(e) => return failed(format!("the sender `{address}` is not an address: {e}")),
+        };
+        let (transport, server) = match (&m.smtp_url, &self.relay) {
+            (Some(url), _) => {
+                let url: SmtpUrl = match url.parse() {
+                    Ok(u) => u,
+                    Err(e) => return failed(format!("the sender's SMTP server: {e}")),
+                };
+                match url.guarded_transport(self.allow_private).await {
+                    Ok(t) => (t, url.server()),
+                    // A name that does not resolve may tomorrow; a private one will not.
+                    Err(e) if e.contains("private address") => return failed(e),
+                    Err(e) => return temporary(m.attempts, e, now),
+                }
+            }
+            (None, Some(relay)) => match relay.trusted_transport() {
+                Ok(t) => (t, relay.server()),
+                Err(e) => return failed(e),
+            },
+            (None, None) => {
+                return failed(
+                    "no SMTP server: the sender has none and the server has no relay \
+                     (AGENTDESK_SMTP_URL)"
+                        .into(),
+                );
+            }
+        };
+        let message = match message::build(m, from, now.into()) {
+            Ok(msg) => msg,
+            Err(e) => return failed(e),
+        };
+        match transport.send(message).await {
+            Ok(_) => Attempt::Sent,
+            // A refusal for good (5xx), or what no retry changes: the client's side of
+            // the conversation (no authentication both sides speak, say).
+            Err(e) if e.is_permanent() || e.is_client() => failed(format!("{server}: {e}")),
+            Err(e) => temporary(m.attempts, format!("{server}: {e}"), now),
+        }
+    }
+}
+
+/// Run `outbox` every `every`, and at once when woken.
+pub fn spawn_worker(outbox: Outbox, every: std::time::Duration) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {}
+                _ = outbox.wake.notified() => {}
+            }
+            if let Err(e) = outbox.run_due(crate::clock::now()).await {
+                tracing::warn!(error = %e, "the outbox could not be read");
+            }
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn temporary_failures_wait_longer_each_time_then_give_up() {
+        assert_eq!(backoff(0), None);
+        assert_eq!(backoff(1), Some(Duration::seconds(30)));
+        assert_eq!(backoff(2), Some(Duration::minutes(2)));
+        assert_eq!(backoff(8), Some(Duration::hours(8)));
+        assert_eq!(backoff(9), None);
+        let now = Utc::now();
+        assert_eq!(
+            temporary(0, "451".into(), now),
+            Attempt::Retry {
+                at: now + Duration::seconds(30),
+                reason: "451".into()
+            }
+        );
+        assert!(matches!(
+            temporary(8, "451".into(), now),
+            Attempt::Failed { reason } if reason == "gave up after 9 attempts: 451"
+        ));
+    }
+}
