@@ -28,6 +28,9 @@ struct Target {
     notification: i64,
     followup: i64,
     team: i64,
+    /// An outbound e-mail (a draft) and a sender identity.
+    outbound: i64,
+    identity: i64,
 }
 
 /// One request: the route as the router writes it, the path filled in, a body.
@@ -328,6 +331,67 @@ fn probes(t: &Target) -> Vec<Probe> {
             Some(json!({})),
         ),
         probe(
+            M::GET,
+            "/contacts/{id}/compose",
+            format!("/contacts/{c}/compose"),
+            None,
+        ),
+        probe(
+            M::POST,
+            "/contacts/{id}/emails",
+            format!("/contacts/{c}/emails"),
+            Some(json!({ "to": t.email, "subject": "sonda" })),
+        ),
+        probe(
+            M::GET,
+            "/emails/{id}",
+            format!("/emails/{}", t.outbound),
+            None,
+        ),
+        probe(
+            M::PUT,
+            "/emails/{id}",
+            format!("/emails/{}", t.outbound),
+            Some(json!({ "subject": "sonda" })),
+        ),
+        probe(
+            M::DELETE,
+            "/emails/{id}",
+            format!("/emails/{}", t.outbound),
+            None,
+        ),
+        probe(
+            M::POST,
+            "/emails/{id}/retry",
+            format!("/emails/{}/retry", t.outbound),
+            None,
+        ),
+        // Sender identities are an admin's: other roles get nothing of them.
+        probe(
+            M::GET,
+            "/teams/{id}/mail-identities",
+            format!("/teams/{}/mail-identities", t.team),
+            None,
+        ),
+        probe(
+            M::POST,
+            "/teams/{id}/mail-identities",
+            format!("/teams/{}/mail-identities", t.team),
+            Some(json!({ "address": "sonda@example.com" })),
+        ),
+        probe(
+            M::PUT,
+            "/mail-identities/{id}",
+            format!("/mail-identities/{}", t.identity),
+            Some(json!({ "address": "sonda@example.com" })),
+        ),
+        probe(
+            M::DELETE,
+            "/mail-identities/{id}",
+            format!("/mail-identities/{}", t.identity),
+            None,
+        ),
+        probe(
             M::POST,
             "/ingest/email",
             "/ingest/email".into(),
@@ -371,7 +435,11 @@ fn router_routes() -> BTreeSet<(String, String)> {
             continue;
         }
         let src = std::fs::read_to_string(&path).expect("route source");
-        for chunk in src.split(".route(\"").skip(1) {
+        // `.route("/path", …)`, on one line or (formatted) over several.
+        for chunk in src.split(".route(").skip(1) {
+            let Some(chunk) = chunk.trim_start().strip_prefix('"') else {
+                continue;
+            };
             let (route, rest) = chunk.split_once('"').expect("a quoted path");
             let handlers = rest.split(".route(").next().unwrap_or(rest);
             let handlers = handlers.split("\n}").next().unwrap_or(handlers);
@@ -408,6 +476,8 @@ fn every_route_of_the_router_has_a_cross_team_probe() {
         notification: 0,
         followup: 0,
         team: 0,
+        outbound: 0,
+        identity: 0,
     };
     let mut probed: BTreeSet<(String, String)> = probes(&missing)
         .iter()
@@ -574,7 +644,26 @@ async fn team_a_asking_for_team_bs_ids_gets_what_a_missing_id_gets_on_every_rout
         .expect("B's reminder");
     // A follow-up's notification to B's agent about B's contact.
     let (followup, notification) = b_notification(&app).await;
+    // B's sender and a draft B's agent is writing to B's contact.
+    let identity = app
+        .store
+        .create_mail_identity(app.team_b, "b@example.com", "Soporte B", None)
+        .await
+        .expect("B's sender");
+    let res = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/contacts/{}/emails", app.contact_b),
+            Some(&b_token),
+            Some(&json!({ "to": "beto.beta@example.com", "subject": "correo secreto de B" })),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let outbound = res.json::<Value>().await.expect("draft")["activity_id"]
+        .as_i64()
+        .expect("id");
     let markers = [
+        "correo secreto de B",
         "aviso secreto de B",
         "rellamada secreta de B",
         "Beto Beta",
@@ -598,6 +687,8 @@ async fn team_a_asking_for_team_bs_ids_gets_what_a_missing_id_gets_on_every_rout
             notification,
             followup,
             team: app.team_b,
+            outbound,
+            identity,
         };
         let nowhere = Target {
             contact: 987_654_321,
@@ -609,6 +700,8 @@ async fn team_a_asking_for_team_bs_ids_gets_what_a_missing_id_gets_on_every_rout
             notification: 987_654_321,
             followup: 987_654_321,
             team: 987_654_321,
+            outbound: 987_654_321,
+            identity: 987_654_321,
         };
         let mut pairs: Vec<(Probe, Probe)> = probes(&b).into_iter().zip(probes(&nowhere)).collect();
         shuffle(&mut pairs, &mut rng);
