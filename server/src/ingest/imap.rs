@@ -161,14 +161,16 @@ pub struct PollSummary {
     pub duplicates: u64,
     /// Not RFC 5322 messages: skipped.
     pub rejected: u64,
+    /// Reports that one of the team's sent messages bounced: marked failed.
+    pub bounces: u64,
 }
 
 impl fmt::Display for PollSummary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} fetched, {} imported, {} duplicates, {} rejected",
-            self.fetched, self.imported, self.duplicates, self.rejected
+            "{} fetched, {} imported, {} duplicates, {} rejected, {} bounces",
+            self.fetched, self.imported, self.duplicates, self.rejected, self.bounces
         )
     }
 }
@@ -350,6 +352,14 @@ impl Poll<'_> {
             summary.fetched += fetched.len() as u64;
             let mut items = Vec::with_capacity(fetched.len());
             for (uid, raw) in &fetched {
+                // A report that one of the team's own messages bounced marks it failed.
+                if super::take_bounce(self.store, self.events, self.team_id, raw)
+                    .await?
+                    .is_some()
+                {
+                    summary.bounces += 1;
+                    continue;
+                }
                 match email::parse(raw) {
                     Ok(m) => items.push(email::interaction(&m, &envelope, &defs, self.region)),
                     Err(e) => {

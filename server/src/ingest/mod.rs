@@ -6,6 +6,7 @@
 //! event in one transaction, idempotent by source key.
 
 pub mod ccrepo;
+pub mod dsn;
 pub mod email;
 pub mod imap;
 
@@ -322,6 +323,29 @@ pub async fn report_conflicts(
             tracing::warn!(error = %e, "could not audit a linking conflict");
         }
     }
+}
+
+/// When `raw` is a delivery-status report of a failure of one of team `team_id`'s own
+/// messages, mark that message failed (its activity and contact ids): the report is
+/// then no customer mail. `None`: an ordinary message, ingested as such.
+pub async fn take_bounce(
+    store: &crate::store::DynStore,
+    events: &crate::events::EventHub,
+    team_id: i64,
+    raw: &[u8],
+) -> crate::store::StoreResult<Option<(i64, i64)>> {
+    let Some(b) = dsn::bounce(raw) else {
+        return Ok(None);
+    };
+    let Some((activity_id, contact_id, stored)) = store
+        .bounce_outbound(team_id, &b.message_id, &b.reason)
+        .await?
+    else {
+        return Ok(None);
+    };
+    events.publish(stored);
+    tracing::info!(activity = activity_id, "a sent e-mail bounced");
+    Ok(Some((activity_id, contact_id)))
 }
 
 #[cfg(test)]

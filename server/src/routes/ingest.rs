@@ -224,6 +224,24 @@ async fn ingest_email(
             ));
         }
     };
+    // A report that one of the team's own messages bounced marks it failed, and answers
+    // with that message (200: nothing new is stored).
+    if let Some((activity_id, contact_id)) =
+        crate::ingest::take_bounce(&state.store, &state.events, team_id, &bytes).await?
+    {
+        return Ok((
+            StatusCode::OK,
+            ApiJson(IngestResult {
+                activity_id,
+                contact_id,
+                duplicate: false,
+                contact_created: false,
+                grouped: true,
+                link_conflict: None,
+                attributes_dropped: None,
+            }),
+        ));
+    }
     let m = email::parse(&bytes).map_err(|e| ApiError::validation(field, e.to_string()))?;
     let defs = state.store.attribute_defs().await?;
     let i = email::interaction(

@@ -157,13 +157,14 @@ pub trait OutboxStore: Send + Sync {
         now: DateTime<Utc>,
     ) -> StoreResult<Vec<StoredEvent>>;
     /// A delivery-status notification says the team's message `message_id` did not
-    /// arrive: mark it failed with `reason`. `None`: no message of the team by that id.
+    /// arrive: mark it failed with `reason`; its activity and contact ids and the
+    /// events. `None`: no message of the team by that id.
     async fn bounce_outbound(
         &self,
         team_id: i64,
         message_id: &str,
         reason: &str,
-    ) -> StoreResult<Option<Vec<StoredEvent>>>;
+    ) -> StoreResult<Option<(i64, i64, Vec<StoredEvent>)>>;
     /// The addresses a contact is known by: its own, and the senders of the e-mail it
     /// sent (newest first, without repeats).
     async fn contact_addresses(&self, contact_id: i64) -> StoreResult<Vec<String>>;

@@ -345,7 +345,8 @@ async fn mail_in_the_mailbox_reaches_the_timeline_once_and_bad_messages_are_skip
             fetched: 3,
             imported: 2,
             duplicates: 0,
-            rejected: 1
+            rejected: 1,
+            bounces: 0
         }
     );
     let sofia = timeline_of(&app, "sofia")
@@ -388,7 +389,8 @@ async fn mail_in_the_mailbox_reaches_the_timeline_once_and_bad_messages_are_skip
             fetched: 4,
             imported: 0,
             duplicates: 3,
-            rejected: 1
+            rejected: 1,
+            bounces: 0
         }
     );
     assert_eq!(timeline_of(&app, "sofia").await.unwrap().total, 2);

@@ -628,3 +628,95 @@ async fn compose_refuses_what_it_must_and_keeps_drafts_to_their_author_and_team(
         .await;
     expect_error(res, StatusCode::NOT_FOUND).await;
 }
+
+/// A delivery-status report as a mail server sends it back (RFC 3464).
+fn bounce_report(original: &str) -> String {
+    format!(
+        "From: MAILER-DAEMON@mx.example.net\r\nTo: soporte@example.com\r\n\
+Message-ID: <report-{n}@mx.example.net>\r\nSubject: Undelivered Mail Returned to Sender\r\n\
+MIME-Version: 1.0\r\n\
+Content-Type: multipart/report; report-type=delivery-status; boundary=\"B\"\r\n\r\n\
+--B\r\nContent-Type: text/plain\r\n\r\nYour message could not be delivered.\r\n\
+--B\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.net\r\n\r\n\
+Final-Recipient: rfc822; ana.alpha@example.com\r\nAction: failed\r\nStatus: 5.1.1\r\n\
+Diagnostic-Code: smtp; 550 5.1.1 mailbox unknown\r\n\
+--B\r\nContent-Type: text/rfc822-headers\r\n\r\nFrom: Soporte <soporte@example.com>\r\n\
+Message-ID: {original}\r\nSubject: Hola\r\n--B--\r\n",
+        n = original.len()
+    )
+}
+
+#[tokio::test]
+async fn a_bounce_marks_the_teams_sent_message_failed_and_another_teams_report_touches_nothing() {
+    let (_smtp, url) = smtp::start().await;
+    let app = app(false).await;
+    identity(&app, &url).await;
+    let outbox = Outbox::new(app.store.clone(), EventHub::default(), None, true);
+    let token = app.token("mailer_a").await;
+    let mail = written(
+        &app,
+        &token,
+        json!({ "to": "ana.alpha@example.com", "subject": "Hola", "body": "x", "send": true }),
+    )
+    .await;
+    outbox
+        .run_due(Utc::now() + Duration::seconds(1))
+        .await
+        .unwrap();
+    assert_eq!(
+        read(&app, &token, mail.activity_id).await.status,
+        EmailStatus::Sent
+    );
+
+    // Team B's mailbox receives a report naming A's message: not B's message, so it is
+    // ordinary mail there, and A's message stays sent.
+    let b_creds = {
+        let admin = app.token("admin").await;
+        let res = app
+            .call(
+                Method::POST,
+                "/api/v1/integrations",
+                Some(&admin),
+                Some(&json!({ "name": "buzon-b", "team_id": app.team_b })),
+            )
+            .await;
+        res.json::<agentdesk_protocol::IntegrationCredentials>()
+            .await
+            .unwrap()
+    };
+    let post = |token: String, raw: String| {
+        let app = &app;
+        async move {
+            app.http
+                .post(app.url("/api/v1/ingest/email"))
+                .bearer_auth(token)
+                .json(&json!({ "raw": raw }))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let res = post(b_creds.token.clone(), bounce_report(&mail.message_id)).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    assert_eq!(
+        read(&app, &token, mail.activity_id).await.status,
+        EmailStatus::Sent
+    );
+
+    // A's own mailbox: the message is failed with the server's words, live.
+    let a_creds = crate::ingest::integration(&app).await;
+    let res = post(a_creds.token.clone(), bounce_report(&mail.message_id)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let r: IngestResult = res.json().await.unwrap();
+    assert_eq!(r.activity_id, mail.activity_id);
+    let after = read(&app, &token, mail.activity_id).await;
+    assert_eq!(after.status, EmailStatus::Failed);
+    assert_eq!(
+        after.last_error.as_deref(),
+        Some("bounced by ana.alpha@example.com's server: smtp; 550 5.1.1 mailbox unknown")
+    );
+    assert_eq!(
+        timeline_status(&app, &token, mail.activity_id).await,
+        Some(EmailStatus::Failed)
+    );
+}

@@ -554,7 +554,7 @@ impl OutboxStore for Backend {
         team_id: i64,
         message_id: &str,
         reason: &str,
-    ) -> StoreResult<Option<Vec<StoredEvent>>> {
+    ) -> StoreResult<Option<(i64, i64, Vec<StoredEvent>)>> {
         let now = ms(crate::clock::now());
         let mut tx = begin_write(self).await?;
         let row: Option<(i64, i64, String)> = sqlx::query_as(
@@ -589,7 +589,8 @@ impl OutboxStore for Backend {
         } else {
             pending.push(updated(team_id, contact_id, activity_id));
         }
-        Ok(Some(commit_events(tx, pending, now).await?))
+        let events = commit_events(tx, pending, now).await?;
+        Ok(Some((activity_id, contact_id, events)))
     }
 
     async fn contact_addresses(&self, contact_id: i64) -> StoreResult<Vec<String>> {
