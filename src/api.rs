@@ -281,6 +281,37 @@ pub async fn delete_activity(id: i64) -> Result<(), ApiError> {
     delete(&format!("/activities/{id}")).await
 }
 
+/// What the composer offers for a contact: senders and the contact's addresses.
+pub async fn compose_options(
+    contact_id: i64,
+) -> Result<agentdesk_protocol::email::ComposeOptions, ApiError> {
+    get(&format!("/contacts/{contact_id}/compose")).await
+}
+
+/// Write a new message (a draft, or queued with `send`).
+pub async fn create_email(
+    contact_id: i64,
+    d: &agentdesk_protocol::email::EmailDraft,
+) -> Result<agentdesk_protocol::email::OutboundEmail, ApiError> {
+    post(&format!("/contacts/{contact_id}/emails"), d).await
+}
+
+/// Save a draft's new text (and send it with `send`).
+pub async fn save_email(
+    id: i64,
+    d: &agentdesk_protocol::email::EmailDraft,
+) -> Result<agentdesk_protocol::email::OutboundEmail, ApiError> {
+    put(&format!("/emails/{id}"), d).await
+}
+
+pub async fn outbound_email(id: i64) -> Result<agentdesk_protocol::email::OutboundEmail, ApiError> {
+    get(&format!("/emails/{id}")).await
+}
+
+pub async fn retry_email(id: i64) -> Result<agentdesk_protocol::email::OutboundEmail, ApiError> {
+    send("POST", &format!("/emails/{id}/retry"), None).await
+}
+
 /// The signed-in user's notification centre.
 pub async fn notifications() -> Result<agentdesk_protocol::followup::Notifications, ApiError> {
     get("/notifications").await

@@ -249,6 +249,34 @@ messages! {
     DialNoCampaign => "Elige la campaña de la llamada.", "Choose the call's campaign.";
     DialInvalidNumber => "Ese número no se puede marcar. Revísalo e inténtalo de nuevo.", "That number cannot be dialled. Check it and try again.";
     CompactHint => "Una línea por actividad", "One line per activity";
+    WriteEmail => "Escribir email", "Write e-mail";
+    ReplyEmail => "Responder", "Reply";
+    ContinueDraft => "Seguir escribiendo", "Continue writing";
+    RetrySend => "Reintentar el envío", "Retry sending";
+    EmailFrom => "De", "From";
+    EmailTo => "Para", "To";
+    EmailSubject => "Asunto", "Subject";
+    EmailBody => "Mensaje", "Message";
+    EmailBold => "Negrita", "Bold";
+    EmailItalic => "Cursiva", "Italic";
+    EmailLink => "Enlace", "Link";
+    EmailSend => "Enviar", "Send";
+    EmailSending => "Enviando…", "Sending…";
+    EmailDiscard => "Descartar", "Discard";
+    EmailClose => "Cerrar", "Close";
+    EmailDraftSaving => "Guardando borrador…", "Saving draft…";
+    EmailDraftSaved => "Borrador guardado.", "Draft saved.";
+    EmailNewAddress => "Es una dirección nueva de este contacto (queda registrado)", "It is a new address of this contact (this is logged)";
+    EmailNoSender => "Este equipo aún no tiene una dirección de envío: pide a un administrador que agregue una.", "This team has no sender address yet: ask an admin to add one.";
+    EmailToInvalid => "Escribe una sola dirección, como nombre@ejemplo.com.", "Type one address, like name@example.com.";
+    EmailToMissing => "Indica a quién va el mensaje.", "Say who the message is for.";
+    EmailToUnknown => "Esa dirección no es de este contacto: márcala como nueva para usarla.", "That address is not this contact's: mark it as new to use it.";
+    EmailSubjectInvalid => "El asunto debe ser una sola línea de hasta 998 caracteres, y no puede quedar vacío al enviar.", "The subject must be one line of up to 998 characters, and not empty when sending.";
+    EmailBodyInvalid => "El mensaje es demasiado largo (máximo 100.000 caracteres).", "The message is too long (at most 100,000 characters).";
+    EmailQuote => "El {date}, {who} escribió:", "On {date}, {who} wrote:";
+    EmailFailedBecause => "No se envió: {reason}", "Not sent: {reason}";
+    EmailWillRetry => "Intento {n} falló ({reason}); se reintenta solo.", "Attempt {n} failed ({reason}); it will be retried.";
+    EmailMarksHint => "**negrita**, _cursiva_, [texto](https://…)", "**bold**, _italic_, [text](https://…)";
 }
 
 messages! {

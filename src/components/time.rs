@@ -33,7 +33,7 @@ fn intl(ms: i64, locale: &str, time_zone: &str, opts: &[(&str, &str)]) -> Option
         .as_string()
 }
 
-fn format(t: DateTime<Utc>, locale: Locale, time_zone: &str, opts: &[(&str, &str)]) -> String {
+pub fn format(t: DateTime<Utc>, locale: Locale, time_zone: &str, opts: &[(&str, &str)]) -> String {
     intl(t.timestamp_millis(), locale.bcp47(), time_zone, opts).unwrap_or_else(|| t.to_rfc3339())
 }
 

@@ -17,6 +17,7 @@ use crate::i18n::{Msg, use_i18n};
 use crate::live::use_live;
 use crate::session::use_session;
 
+use super::compose::{Compose, Composer, Start};
 use super::item::{ActivityItem, kind_icon, kind_label};
 use super::pager::{Pager, Place};
 use agentdesk_protocol::text::search_words;
@@ -247,9 +248,19 @@ pub fn ActivityTab(contact_id: i64) -> impl IntoView {
             .with(|m| m.as_ref().is_some_and(|m| m.can_delete))
     };
 
+    let compose = Compose(RwSignal::new(None));
+    provide_context(compose);
+    let can_email = move || session.me.with(|m| m.as_ref().is_some_and(|m| m.can_email));
+
     view! {
         <div class="activity-tab" class:compact=move || compact.get()>
         <div class="timeline-tools">
+            <Show when=can_email>
+                <button class="btn" id="write-email" aria-controls="composer"
+                    on:click=move |_| compose.0.set(Some(Start::New))>
+                    "✉ " {move || i18n.t(Msg::WriteEmail)}
+                </button>
+            </Show>
             <NoteForm contact_id=contact_id on_added=Callback::new(move |_| {
                 if request.get_untracked().page.unwrap_or(1) > 1 { to_page(1) } else { reload.update(|n| *n += 1) }
             }) />
@@ -283,6 +294,7 @@ pub fn ActivityTab(contact_id: i64) -> impl IntoView {
                 </div>
             </div>
         </div>
+        <Composer contact_id=contact_id />
         <Show when=move || { new_count.get() > 0 }>
             <button class="notice notice-info new-activity" id="new-activities" on:click=move |_| {
                 let mut q = request.get_untracked();

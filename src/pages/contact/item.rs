@@ -10,6 +10,7 @@ use crate::components::error::{ErrorNotice, describe};
 use crate::components::time::Time;
 use crate::i18n::{Msg, use_i18n};
 
+use super::email_item::EmailActions;
 use super::summary::{Summary, summary};
 pub use super::summary::{duration, kind_label};
 
@@ -59,6 +60,7 @@ pub fn ActivityItem(activity: Activity, words: Vec<String>, can_delete: bool) ->
         _ => None,
     };
     let redacted = activity.redacted;
+    let email_of = activity.clone();
     let is_chat = kind == ActivityKind::Chat;
     let open = RwSignal::new(false);
     let deleting = RwSignal::new(false);
@@ -128,6 +130,9 @@ pub fn ActivityItem(activity: Activity, words: Vec<String>, can_delete: bool) ->
                         on:click=move |_| open.update(|o| *o = !*o)>
                         {move || i18n.t(Msg::ShowSource)}
                     </button>
+                    {(kind == ActivityKind::Email).then(|| view! {
+                        " · " <EmailActions a=email_of.clone() />
+                    })}
                     {can_delete.then(|| view! {
                         " · "
                         <button class="link-btn danger activity-delete" on:click=delete disabled=move || deleting.get()>

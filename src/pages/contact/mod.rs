@@ -4,6 +4,8 @@
 
 mod activity;
 mod analytics;
+mod compose;
+mod email_item;
 mod item;
 mod pager;
 mod summary;
