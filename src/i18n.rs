@@ -370,6 +370,15 @@ messages! {
     QueueData => "Datos", "Data";
     AdminTitle => "Integración con el CRM y uContact", "CRM and uContact integration";
     AdminOnly => "Solo los administradores pueden ver esta página.", "Only administrators can see this page.";
+    MailSenders => "Direcciones de envío de email", "E-mail sender addresses";
+    MailSendersHelp => "Cada equipo escribe a sus clientes desde una de sus direcciones. Sin servidor SMTP propio se usa el del servidor (AGENTDESK_SMTP_URL). La URL SMTP guarda la contraseña: no se vuelve a mostrar.", "Each team writes to its customers from one of its addresses. Without an SMTP server of its own, the server's relay is used (AGENTDESK_SMTP_URL). The SMTP URL holds the password: it is never shown again.";
+    MailAddress => "Dirección", "Address";
+    MailDisplayName => "Nombre visible", "Display name";
+    MailSmtpUrl => "Servidor SMTP (opcional)", "SMTP server (optional)";
+    MailServerRelay => "relay del servidor", "the server's relay";
+    MailAdd => "Agregar dirección", "Add address";
+    MailNone => "Este equipo aún no tiene direcciones de envío.", "This team has no sender addresses yet.";
+    MailRemove => "Quitar", "Remove";
     Saved => "Guardado.", "Saved.";
     CrmSettings => "CRM", "CRM";
     CrmTemplateHelp => "Variables: {phone}, {agent}, {campaign}, {guid} y cualquier dato del marcador.", "Placeholders: {phone}, {agent}, {campaign}, {guid} and any dialer-data key.";

@@ -1,5 +1,5 @@
 //! `/admin/crm` (admins): the CRM URL template and origins, uContact's origin, and the
-//! campaigns with their disposition trees. A tree is edited as indented lines — two
+//! campaigns with their disposition trees, the teams' e-mail senders. A tree is edited as indented lines — two
 //! spaces per level, up to three levels — which is quick to type and to read.
 
 use agentdesk_protocol::dial::CampaignOptions;
@@ -104,6 +104,7 @@ pub fn AdminPage() -> impl IntoView {
         <AdminSection title=OfficeMsg::AdminTitle>
             <CrmSettingsForm />
             <CampaignsForm />
+            <crate::pages::mail_senders::MailSendersForm />
         </AdminSection>
     }
 }

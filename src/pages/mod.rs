@@ -8,6 +8,7 @@ pub mod contacts;
 pub mod followups;
 pub mod launch;
 pub mod login;
+pub mod mail_senders;
 pub mod queue_log;
 pub mod reports;
 

@@ -8,8 +8,12 @@ mod board;
 mod bridge;
 mod claims;
 mod desk;
+mod email;
 mod followups;
 mod harness;
 mod load_time;
 mod reports;
+#[allow(dead_code)]
+#[path = "../../server/tests/api/smtp.rs"]
+mod smtp;
 mod timeline;

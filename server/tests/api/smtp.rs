@@ -1,4 +1,4 @@
-//! A real SMTP server for the tests, on a loopback port: it speaks RFC 5321 (EHLO/HELO,
+//! A real SMTP server for the tests (the API's and the browser's), on a loopback port: it speaks RFC 5321 (EHLO/HELO,
 //! AUTH PLAIN, MAIL, RCPT, DATA with dot-unstuffing, RSET, NOOP, QUIT) and keeps each message it
 //! accepts — envelope and bytes as received — or answers a chosen refusal to RCPT.
 
@@ -22,6 +22,8 @@ pub(crate) struct Smtp {
     pub refuse_rcpt: Arc<Mutex<Option<String>>>,
     /// The `AUTH PLAIN` credentials clients gave, decoded (`user:password`).
     pub logins: Arc<Mutex<Vec<String>>>,
+    /// Wait this long before accepting a message's data (a slow server), in ms.
+    pub data_delay_ms: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Smtp {
@@ -118,6 +120,10 @@ pub(crate) async fn start_on(port: u16) -> (Smtp, String) {
                                 }
                                 data.push_str(line.strip_prefix('.').unwrap_or(&line));
                             }
+                            let delay = server
+                                .data_delay_ms
+                                .load(std::sync::atomic::Ordering::Relaxed);
+                            tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
                             server.received.lock().unwrap().push(Received {
                                 from: std::mem::take(&mut from),
                                 to: std::mem::take(&mut to),

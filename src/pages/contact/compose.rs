@@ -286,7 +286,13 @@ fn ComposeForm(contact_id: i64, start: Start) -> impl IntoView {
         let before = String::from_utf16_lossy(&utf16[..a]);
         let inside = String::from_utf16_lossy(&utf16[a..b]);
         let after = String::from_utf16_lossy(&utf16[b..]);
-        body.set(format!("{before}{open}{inside}{close}{after}"));
+        let text = format!("{before}{open}{inside}{close}{after}");
+        // The marked text stays selected (or the cursor between empty marks), as in
+        // any editor's toolbar.
+        el.set_value(&text);
+        body.set(text);
+        let from = (a + open.encode_utf16().count()) as u32;
+        let _ = el.set_selection_range(from, from + (b - a) as u32);
         let _ = el.focus();
         edited();
     };
@@ -299,10 +305,10 @@ fn ComposeForm(contact_id: i64, start: Start) -> impl IntoView {
             <div class="composer-grid">
                 <label for="composer-from">{move || i18n.t(Msg::EmailFrom)}</label>
                 {move || match options.get() {
-                    None => view! { <span class="muted" aria-busy="true">{i18n.t(Msg::Loading)}</span> }.into_any(),
+                    None => view! { <span class="muted" aria-busy="true">{move || i18n.t(Msg::Loading)}</span> }.into_any(),
                     Some(Err(e)) => view! { <span class="field-error">{describe(&e, |m| i18n.t(m))}</span> }.into_any(),
                     Some(Ok(o)) if o.identities.is_empty() => view! {
-                        <span class="field-error" id="composer-no-sender">{i18n.t(Msg::EmailNoSender)}</span>
+                        <span class="field-error" id="composer-no-sender">{move || i18n.t(Msg::EmailNoSender)}</span>
                     }.into_any(),
                     Some(Ok(o)) => view! {
                         <select id="composer-from" class="input"
@@ -341,7 +347,7 @@ fn ComposeForm(contact_id: i64, start: Start) -> impl IntoView {
                 <button type="button" class="btn btn-small" id="composer-italic" title=move || i18n.t(Msg::EmailItalic)
                     on:click=move |_| mark("_", "_")><em>"I"</em></button>
                 <button type="button" class="btn btn-small" id="composer-link" title=move || i18n.t(Msg::EmailLink)
-                    on:click=move |_| mark("[", "](https://)")>"🔗"</button>
+                    on:click=move |_| mark("[", "](https://)")><u>{move || i18n.t(Msg::EmailLink)}</u></button>
                 <span class="muted small">{move || i18n.t(Msg::EmailMarksHint)}</span>
             </div>
             <label class="visually-hidden" for="composer-body">{move || i18n.t(Msg::EmailBody)}</label>
