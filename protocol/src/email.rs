@@ -54,13 +54,13 @@ pub fn is_address(s: &str) -> bool {
     };
     s.chars().count() <= MAX_ADDRESS_CHARS
         && !local.is_empty()
+        && !local.contains('@')
         && domain.contains('.')
         && !domain.starts_with('.')
         && !domain.ends_with('.')
         && !s
             .chars()
             .any(|c| c.is_whitespace() || c.is_control() || "<>()[],;:\\\"".contains(c))
-        && !domain.contains('@')
 }
 
 impl EmailDraft {

@@ -4,6 +4,7 @@
 //! timeline as customer mail (docs/email.md).
 
 use mail_parser::{MessageParser, MimeHeaders};
+use sha2::{Digest, Sha256};
 
 /// A failed delivery, as a report says it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,6 +13,11 @@ pub struct Bounce {
     pub message_id: String,
     /// The recipient and the server's words (`Diagnostic-Code`, else `Status`).
     pub reason: String,
+    /// The recipient the report is about (`Final-Recipient`), when it names one.
+    pub recipient: Option<String>,
+    /// The report itself: its `Message-ID`, else `sha256:` of its bytes (a report is
+    /// applied once, however often it is delivered).
+    pub report_key: String,
 }
 
 /// The header field `name` of a line (`Name: value`, name without case), its value.
@@ -35,26 +41,31 @@ pub fn bounce(raw: &[u8]) -> Option<Bounce> {
     if !is_report {
         return None;
     }
-    // The report's parts are plain text in practice (RFC 3464 asks for 7-bit): read
-    // after the report's own header, its own Message-ID stays out of the way.
+    // The report's parts are plain text in practice (RFC 3464 asks for 7-bit): the
+    // fields are read from the delivery-status part only, and the original's Message-ID
+    // from the part after it (its headers), never from the human-readable text or the
+    // report's own header.
     let text = String::from_utf8_lossy(raw);
-    let body = text
-        .split_once("\r\n\r\n")
-        .or_else(|| text.split_once("\n\n"))
-        .map_or("", |(_, b)| b);
-    let (mut failed, mut recipient, mut diagnostic, mut status, mut original) =
-        (false, None, None, None, None);
-    for line in body.lines() {
+    let lower = text.to_ascii_lowercase();
+    let status_at = lower.find("message/delivery-status")?;
+    let original_at = ["text/rfc822-headers", "message/rfc822"]
+        .iter()
+        .filter_map(|m| lower[status_at..].find(m).map(|i| status_at + i))
+        .min()?;
+    let (mut failed, mut recipient, mut diagnostic, mut status) = (false, None, None, None);
+    for line in text[status_at..original_at].lines() {
         if field(line, "Action").is_some_and(|a| a.eq_ignore_ascii_case("failed")) {
             failed = true;
         }
         recipient = recipient.or(field(line, "Final-Recipient").map(str::to_owned));
         diagnostic = diagnostic.or(field(line, "Diagnostic-Code").map(str::to_owned));
         status = status.or(field(line, "Status").map(str::to_owned));
-        original = original.or(field(line, "Message-ID")
-            .filter(|v| v.starts_with('<') && v.ends_with('>'))
-            .map(str::to_owned));
     }
+    let original = text[original_at..].lines().find_map(|line| {
+        field(line, "Message-ID")
+            .filter(|v| v.starts_with('<') && v.ends_with('>'))
+            .map(str::to_owned)
+    });
     if !failed {
         return None;
     }
@@ -64,14 +75,19 @@ pub fn bounce(raw: &[u8]) -> Option<Bounce> {
             r.split_once(';')
                 .map_or(r.clone(), |(_, a)| a.trim().to_owned())
         })
-        .unwrap_or_default();
+        .filter(|a| !a.is_empty());
+    let report_key = match msg.message_id() {
+        Some(id) if !id.trim().is_empty() => format!("<{}>", id.trim()),
+        _ => format!("sha256:{}", hex::encode(Sha256::digest(raw))),
+    };
     Some(Bounce {
         message_id: original?,
-        reason: if to.is_empty() {
-            format!("bounced: {words}")
-        } else {
-            format!("bounced by {to}'s server: {words}")
+        reason: match &to {
+            Some(to) => format!("bounced by {to}'s server: {words}"),
+            None => format!("bounced: {words}"),
         },
+        recipient: to,
+        report_key,
     })
 }
 
@@ -103,7 +119,9 @@ To: ana@example.com\r\nMessage-ID: <orig-1@example.com>\r\nSubject: Hola\r\n--B-
                 message_id: "<orig-1@example.com>".into(),
                 reason: "bounced by ana@example.com's server: smtp; 550 5.1.1 \
                          <ana@example.com>: Recipient address rejected"
-                    .into()
+                    .into(),
+                recipient: Some("ana@example.com".into()),
+                report_key: "<report-1@mx.example.net>".into(),
             })
         );
     }
@@ -116,6 +134,12 @@ To: ana@example.com\r\nMessage-ID: <orig-1@example.com>\r\nSubject: Hola\r\n--B-
                      Action: failed\r\n\r\nAction: failed\r\nMessage-ID: <y@example.com>\r\n";
         assert_eq!(bounce(plain.as_bytes()), None);
         assert_eq!(bounce(b""), None);
+        // "Action: failed" and a Message-ID in the human-readable part are not a report.
+        let forged = report("delayed").replace(
+            "I'm sorry to have to inform you...",
+            "Action: failed\r\nMessage-ID: <victim@example.com>",
+        );
+        assert_eq!(bounce(forged.as_bytes()), None);
         assert_eq!(bounce(b"\xff\xfe garbage"), None);
     }
 }

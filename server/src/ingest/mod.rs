@@ -337,10 +337,7 @@ pub async fn take_bounce(
     let Some(b) = dsn::bounce(raw) else {
         return Ok(None);
     };
-    let Some((activity_id, contact_id, stored)) = store
-        .bounce_outbound(team_id, &b.message_id, &b.reason)
-        .await?
-    else {
+    let Some((activity_id, contact_id, stored)) = store.bounce_outbound(team_id, &b).await? else {
         return Ok(None);
     };
     events.publish(stored);

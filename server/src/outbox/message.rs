@@ -41,10 +41,23 @@ fn escape(s: &str) -> String {
     out
 }
 
+/// The longest link text and address the HTML part makes a link of, in bytes.
+const LINK_TEXT: usize = 500;
+const LINK_URL: usize = 2000;
+
+/// The start of `s`, at most `n` bytes (cut at a character boundary).
+fn near(s: &str, n: usize) -> &str {
+    &s[..s.floor_char_boundary(n)]
+}
+
 /// One line's marks; text outside them escaped.
 fn inline(line: &str) -> String {
     let mut out = String::new();
     let mut rest = line;
+    // Once a link's `](` or `)` is missing, it is missing for the rest of the line: not
+    // looked for again at every `[`; and a link's text and address are looked for only
+    // so far ([`LINK_TEXT`], [`LINK_URL`]): a line of `[` stays linear.
+    let mut links = true;
     while !rest.is_empty() {
         if let Some(after) = rest.strip_prefix("**")
             && let Some(end) = after.find("**")
@@ -64,10 +77,16 @@ fn inline(line: &str) -> String {
             rest = &after[end + 1..];
             continue;
         }
-        if let Some(after) = rest.strip_prefix('[')
-            && let Some(mid) = after.find("](")
-            && let Some(close) = after[mid + 2..].find(')')
-        {
+        if links && let Some(after) = rest.strip_prefix('[') {
+            let found = near(after, LINK_TEXT).find("](").and_then(|mid| {
+                near(&after[mid + 2..], LINK_URL)
+                    .find(')')
+                    .map(|close| (mid, close))
+            });
+            let Some((mid, close)) = found else {
+                links = false;
+                continue;
+            };
             let (text, url) = (&after[..mid], &after[mid + 2..mid + 2 + close]);
             if url.starts_with("https://") || url.starts_with("http://") {
                 out.push_str(&format!("<a href=\"{}\">{}</a>", escape(url), escape(text)));
@@ -134,6 +153,9 @@ mod tests {
         assert!(!hostile.contains("href=\"javascript"), "{hostile}");
         assert!(hostile.contains("&lt;script&gt;"), "{hostile}");
         // A quote as the desktop writes it, and unmatched marks, come through as text.
+        // A hostile line of brackets is read in linear time, and stays text.
+        let brackets = "[".repeat(100_000) + "](https://x)";
+        assert!(html(&brackets).starts_with("<div>[[[["));
         assert_eq!(
             html("> dijo **algo\nsnake_case_name"),
             "<div>&gt; dijo **algo<br>\nsnake_case_name</div>"

@@ -4,8 +4,9 @@
 //! server that cannot be reached) is tried again later ([`backoff`]); a permanent one
 //! (a 5xx answer, an address no server takes) fails the message with the server's words.
 //!
-//! Each message is claimed with a lease ([`LEASE_SECS`]) before it is sent and its
-//! outcome is written only while the lease holds, so two instances never send it both;
+//! Each message is claimed with a lease ([`LEASE_SECS`]) right before it is sent (an
+//! attempt is cut at [`ATTEMPT_LIMIT`]) and its outcome is written only while the lease
+//! holds, so two instances never send it both;
 //! an instance that dies mid-send leaves it to be sent again when the lease runs out
 //! (sent twice only if it died between the server's "250" and the write: the copies
 //! carry the same `Message-ID`, which mail clients and our ingest treat as one).
@@ -23,11 +24,10 @@ use crate::mailer::SmtpUrl;
 use crate::store::outbox::{Attempt, ClaimedEmail};
 use crate::store::{DynStore, StoreResult};
 
-/// How long a claimed message is the claimer's (an SMTP conversation takes 30 s at
-/// most: four of them).
+/// How long a claimed message is the claimer's: well beyond [`ATTEMPT_LIMIT`].
 pub const LEASE_SECS: i64 = 120;
-/// Messages claimed per look.
-const BATCH: u32 = 8;
+/// The longest one attempt may take, name lookup and SMTP conversation together.
+const ATTEMPT_LIMIT: std::time::Duration = std::time::Duration::from_secs(90);
 /// The waits after the 1st, 2nd… temporary failure; after the last, the message fails.
 const BACKOFF_SECS: [i64; 8] = [30, 120, 600, 1800, 3600, 7200, 14_400, 28_800];
 
@@ -87,17 +87,31 @@ impl Outbox {
     }
 
     /// Send every message due at `now` that no other instance holds; how many attempts
-    /// were made.
+    /// were made. One message is claimed at a time, right before its attempt, and the
+    /// clock moves on from `now` as the run goes: a lease never starts already spent,
+    /// however long the run (an attempt takes at most [`ATTEMPT_LIMIT`], well within it).
     pub async fn run_due(&self, now: DateTime<Utc>) -> StoreResult<usize> {
+        let started = std::time::Instant::now();
         let mut attempts = 0;
         loop {
-            let batch = self
+            let at = now + Duration::from_std(started.elapsed()).unwrap_or_default();
+            let claimed = self
                 .store
-                .claim_outbound(&self.owner, now, Duration::seconds(LEASE_SECS), BATCH)
+                .claim_outbound(&self.owner, at, Duration::seconds(LEASE_SECS), 1)
                 .await?;
-            let n = batch.len();
-            for m in batch {
-                let attempt = self.attempt(&m, now).await;
+            if claimed.is_empty() {
+                return Ok(attempts);
+            }
+            for m in claimed {
+                let attempt = match tokio::time::timeout(ATTEMPT_LIMIT, self.attempt(&m, at)).await
+                {
+                    Ok(a) => a,
+                    Err(_) => temporary(
+                        m.attempts,
+                        format!("no answer within {} s", ATTEMPT_LIMIT.as_secs()),
+                        at,
+                    ),
+                };
                 match &attempt {
                     Attempt::Sent => tracing::info!(activity = m.activity_id, "e-mail sent"),
                     Attempt::Retry { reason, .. } | Attempt::Failed { reason } => {
@@ -106,13 +120,10 @@ impl Outbox {
                 }
                 let events = self
                     .store
-                    .finish_outbound(m.activity_id, &self.owner, &attempt, now)
+                    .finish_outbound(m.activity_id, &self.owner, &attempt, at)
                     .await?;
                 self.events.publish(events);
                 attempts += 1;
-            }
-            if n < BATCH as usize {
-                return Ok(attempts);
             }
         }
     }

@@ -111,25 +111,21 @@ async fn identity(state: &AppState, team_id: i64, asked: Option<i64>) -> ApiResu
     }
 }
 
-/// The draft checked against its rule and the contact's known addresses; an address
-/// the user confirmed as new is audit-logged.
+/// The draft checked against its rule; when it is to be sent, its address against the
+/// contact's known ones (a draft may hold any address while it is written), and an
+/// address the user confirmed as new is audit-logged.
 async fn check(
     state: &AppState,
     caller: &Caller,
     ip: String,
     contact_id: i64,
     d: &EmailDraft,
-    confirmed: Option<&str>,
 ) -> ApiResult<()> {
     if let Some((field, problem)) = d.problem(d.send) {
         return Err(ApiError::validation(field, problem));
     }
     let to = d.to.trim();
-    if to.is_empty() {
-        return Ok(());
-    }
-    // The draft's own address was known or confirmed when it was written.
-    if confirmed.is_some_and(|c| c.eq_ignore_ascii_case(to)) {
+    if !d.send || to.is_empty() {
         return Ok(());
     }
     let known = state.store.contact_addresses(contact_id).await?;
@@ -213,7 +209,7 @@ async fn create(
         .contact(&caller.viewer, id)
         .await?
         .ok_or(ApiError::NotFound("contact"))?;
-    check(&state, &caller, ip, contact.id, &d, None).await?;
+    check(&state, &caller, ip, contact.id, &d).await?;
     let sender = identity(&state, contact.team.id, d.identity_id).await?;
     let answered = match d.reply_to {
         Some(r) => Some(
@@ -272,15 +268,7 @@ async fn save(
 ) -> ApiResult<ApiJson<OutboundEmail>> {
     may_email(&caller)?;
     let current = reread(&state, &caller, id).await?;
-    check(
-        &state,
-        &caller,
-        ip,
-        current.contact_id,
-        &d,
-        Some(&current.to),
-    )
-    .await?;
+    check(&state, &caller, ip, current.contact_id, &d).await?;
     let sender = identity(
         &state,
         current.team_id,

@@ -156,14 +156,15 @@ pub trait OutboxStore: Send + Sync {
         attempt: &Attempt,
         now: DateTime<Utc>,
     ) -> StoreResult<Vec<StoredEvent>>;
-    /// A delivery-status notification says the team's message `message_id` did not
-    /// arrive: mark it failed with `reason`; its activity and contact ids and the
-    /// events. `None`: no message of the team by that id.
+    /// A delivery-status report `b` says the team's message did not arrive: mark it
+    /// failed with the report's reason, if it was sent (a report is applied once: its
+    /// key is recorded, so a replay — or a report arriving after a retry was sent —
+    /// changes nothing). Its activity and contact ids and the events; `None`: no message
+    /// of the team by that id (to that recipient), so the report is ordinary mail.
     async fn bounce_outbound(
         &self,
         team_id: i64,
-        message_id: &str,
-        reason: &str,
+        b: &crate::ingest::dsn::Bounce,
     ) -> StoreResult<Option<(i64, i64, Vec<StoredEvent>)>>;
     /// The addresses a contact is known by: its own, and the senders of the e-mail it
     /// sent (newest first, without repeats).

@@ -10,6 +10,7 @@ use agentdesk_protocol::{ActivityDetail, ActivityPage, EmailStatus, IngestResult
 use agentdesk_server::config::ServeConfig;
 use agentdesk_server::events::EventHub;
 use agentdesk_server::outbox::Outbox;
+use agentdesk_server::store::outbox::OutboxStore;
 use chrono::{Duration, Utc};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -232,9 +233,13 @@ async fn a_4xx_answer_is_retried_later_and_a_5xx_answer_fails_with_the_servers_w
             .is_some_and(|e| e.contains("mailbox busy")),
         "{after:?}"
     );
-    assert_eq!(
-        after.next_attempt_at.map(|t| t.timestamp_millis()),
-        Some((t0 + Duration::seconds(30)).timestamp_millis())
+    // 30 s after the attempt (the sender's clock moves on from t0 while it runs).
+    // (Times are kept to the millisecond.)
+    let next = after.next_attempt_at.expect("due again").timestamp_millis();
+    let t0_ms = t0.timestamp_millis();
+    assert!(
+        (t0_ms + 30_000..t0_ms + 31_000).contains(&next),
+        "{next} vs {t0_ms}"
     );
     // Not before its time; then sent once the server takes it.
     assert_eq!(outbox.run_due(t0 + Duration::seconds(29)).await.unwrap(), 0);
@@ -494,7 +499,7 @@ async fn compose_refuses_what_it_must_and_keeps_drafts_to_their_author_and_team(
             "subject",
         ),
         (
-            json!({ "to": "stranger@example.com", "subject": "s" }),
+            json!({ "to": "stranger@example.com", "subject": "s", "send": true }),
             "to",
         ),
         (
@@ -523,22 +528,15 @@ async fn compose_refuses_what_it_must_and_keeps_drafts_to_their_author_and_team(
         .await;
     assert_eq!(page.total, 1, "only the seeded e-mail");
 
-    // A new address, confirmed: written, and the audit log says who and which.
+    // A draft may hold an address the contact is not known by (it is being written);
+    // sending to it needs the user's confirmation (below).
     let draft = written(
         &app,
         &mailer,
-        json!({ "to": "nueva@example.com", "subject": "Hola", "new_address": true }),
+        json!({ "to": "nueva@example.com", "subject": "Hola" }),
     )
     .await;
     assert_eq!(draft.status, EmailStatus::Draft);
-    let audit: Vec<agentdesk_protocol::AuditRecord> = app.get_as("/api/v1/audit", &admin).await;
-    assert!(
-        audit.iter().any(|r| r.action == "email_new_address"
-            && r.target
-                .as_deref()
-                .is_some_and(|t| t.contains("nueva@example.com"))),
-        "{audit:?}"
-    );
 
     // Another team: not found; a teammate: sees it, cannot change or discard it.
     let path = format!("/api/v1/emails/{}", draft.activity_id);
@@ -590,13 +588,31 @@ async fn compose_refuses_what_it_must_and_keeps_drafts_to_their_author_and_team(
         ("Hola otra vez", "Texto")
     );
     assert_eq!(saved.status, EmailStatus::Draft);
+    let send = json!({ "to": "nueva@example.com", "subject": "Hola otra vez", "body": "Texto",
+                       "send": true });
     let res = app
-        .call(Method::PUT, &path, Some(&mailer),
-              Some(&json!({ "to": "nueva@example.com", "subject": "Hola otra vez", "body": "Texto", "send": true })))
+        .call(Method::PUT, &path, Some(&mailer), Some(&send))
+        .await;
+    let e = expect_error(res, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(e.error.field.as_deref(), Some("to"));
+    let mut confirmed = send.clone();
+    confirmed["new_address"] = json!(true);
+    let res = app
+        .call(Method::PUT, &path, Some(&mailer), Some(&confirmed))
         .await;
     assert_eq!(
         res.json::<OutboundEmail>().await.unwrap().status,
         EmailStatus::Queued
+    );
+    // The confirmed new address is in the audit log: who, which contact, which address.
+    let audit: Vec<agentdesk_protocol::AuditRecord> = app.get_as("/api/v1/audit", &admin).await;
+    assert!(
+        audit.iter().any(|r| r.action == "email_new_address"
+            && r.user_id == Some(app.users["mailer_a"])
+            && r.target.as_deref().is_some_and(|t| {
+                t.contains("nueva@example.com") && t.contains(&format!("contact:{}", app.contact_a))
+            })),
+        "{audit:?}"
     );
     let res = app.call(Method::PUT, &path, Some(&mailer), Some(&ok)).await;
     let e = expect_error(res, StatusCode::CONFLICT).await;
@@ -719,4 +735,73 @@ async fn a_bounce_marks_the_teams_sent_message_failed_and_another_teams_report_t
         timeline_status(&app, &token, mail.activity_id).await,
         Some(EmailStatus::Failed)
     );
+
+    // Retried and sent again: the same report delivered once more (a mailbox read
+    // again) changes nothing, and is no customer mail either.
+    let res = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/emails/{}/retry", mail.activity_id),
+            Some(&token),
+            None::<&()>,
+        )
+        .await;
+    let retried: OutboundEmail = res.json().await.unwrap();
+    assert_eq!(retried.last_error, None, "a retry starts clean");
+    outbox
+        .run_due(Utc::now() + Duration::seconds(1))
+        .await
+        .unwrap();
+    assert_eq!(
+        read(&app, &token, mail.activity_id).await.status,
+        EmailStatus::Sent
+    );
+    let res = post(a_creds.token.clone(), bounce_report(&mail.message_id)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        read(&app, &token, mail.activity_id).await.status,
+        EmailStatus::Sent
+    );
+    // A report about another recipient of that Message-ID is not this message's.
+    let other = bounce_report(&mail.message_id)
+        .replace("ana.alpha@example.com", "someone@else.example")
+        .replace("<report-", "<other-report-");
+    let res = post(a_creds.token.clone(), other).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    assert_eq!(
+        read(&app, &token, mail.activity_id).await.status,
+        EmailStatus::Sent
+    );
+}
+
+#[tokio::test]
+async fn a_claim_takes_at_most_its_limit_and_never_a_message_another_holds() {
+    let (_smtp, url) = smtp::start().await;
+    let app = app(false).await;
+    identity(&app, &url).await;
+    let token = app.token("mailer_a").await;
+    for i in 0..5 {
+        written(
+            &app,
+            &token,
+            json!({ "to": "ana.alpha@example.com", "subject": format!("{i}"), "send": true }),
+        )
+        .await;
+    }
+    let t = Utc::now() + Duration::seconds(1);
+    let lease = Duration::seconds(120);
+    let one = app.store.claim_outbound("a", t, lease, 1).await.unwrap();
+    assert_eq!(one.len(), 1, "limit 1 claims one (not the whole queue)");
+    let two = app.store.claim_outbound("b", t, lease, 2).await.unwrap();
+    assert_eq!(two.len(), 2);
+    assert!(two.iter().all(|m| m.activity_id != one[0].activity_id));
+    let rest = app.store.claim_outbound("c", t, lease, 10).await.unwrap();
+    assert_eq!(rest.len(), 2, "only the ones nobody holds");
+    // A lease that ran out is anyone's again.
+    let later = app
+        .store
+        .claim_outbound("d", t + lease + Duration::seconds(1), lease, 10)
+        .await
+        .unwrap();
+    assert_eq!(later.len(), 5);
 }

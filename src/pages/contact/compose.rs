@@ -27,6 +27,15 @@ pub enum Start {
 #[derive(Debug, Clone, Copy)]
 pub struct Compose(pub RwSignal<Option<Start>>);
 
+/// Why the draft is saved: while typing, to send it, or on closing (the last two close
+/// the composer when done).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Auto,
+    Send,
+    Close,
+}
+
 /// Wait after the last keystroke before the draft is saved, in milliseconds.
 const AUTOSAVE_MS: u32 = 1500;
 
@@ -156,8 +165,6 @@ fn ComposeForm(contact_id: i64, start: Start) -> impl IntoView {
                     subject.set(m.subject);
                     body.set(m.body);
                     reply_to.set(m.reply_to);
-                    // Its address was known or confirmed when it was written.
-                    new_address.set(true);
                 }
                 Err(e) => error.set(Some(describe(&e, |m| i18n.t(m)))),
             },
@@ -184,24 +191,34 @@ fn ComposeForm(contact_id: i64, start: Start) -> impl IntoView {
         new_address: new_address.get_untracked(),
         send,
     };
-    let save = move |send: bool| {
-        let d = draft(send);
-        if let Some((field, _)) = d.problem(send) {
-            error.set(Some(i18n.t(problem_msg(field)).into()));
-            return;
-        }
+    // One request at a time, each with the text of the moment it goes: the first save
+    // makes the draft, the next ones change it (two at once would make two drafts).
+    let save = move |mode: Mode| {
+        let send = mode == Mode::Send;
         if send {
+            if let Some((field, _)) = draft(true).problem(true) {
+                error.set(Some(i18n.t(problem_msg(field)).into()));
+                return;
+            }
             sending.set(true);
         }
-        let planned = edits.get_untracked();
         scope.spawn(async move {
-            // One request at a time: the first save makes the draft, the next ones
-            // change it (two at once would make two drafts).
             while saving.get_untracked() {
                 gloo_timers::future::TimeoutFuture::new(50).await;
             }
+            let planned = edits.get_untracked();
+            let mut d = draft(send);
+            if !send && d.problem(false).is_some_and(|(field, _)| field == "to") {
+                // A half-typed address is not kept; the rest of the draft is.
+                d.to = String::new();
+            }
+            if !send && d.problem(false).is_some() {
+                if mode == Mode::Close {
+                    compose.0.set(None);
+                }
+                return;
+            }
             saving.set(true);
-            let d = if send { d } else { draft(false) };
             let res = match draft_id.get_untracked() {
                 None => api::create_email(contact_id, &d).await,
                 Some(id) => api::save_email(id, &d).await,
@@ -213,7 +230,7 @@ fn ComposeForm(contact_id: i64, start: Start) -> impl IntoView {
                     draft_id.set(Some(m.activity_id));
                     error.set(None);
                     saved.set(edits.get_untracked() == planned);
-                    if send {
+                    if mode != Mode::Auto {
                         compose.0.set(None);
                     }
                 }
@@ -233,15 +250,18 @@ fn ComposeForm(contact_id: i64, start: Start) -> impl IntoView {
                 && (!subject.get_untracked().trim().is_empty()
                     || !body.get_untracked().trim().is_empty())
             {
-                save(false);
+                save(Mode::Auto);
             }
         });
     };
+    // Discarding waits for a save in flight: the draft it makes is the one to delete.
     let discard = move |_| {
-        let id = draft_id.get_untracked();
         edits.update(|n| *n += 1);
         scope.spawn(async move {
-            if let Some(id) = id
+            while saving.get_untracked() {
+                gloo_timers::future::TimeoutFuture::new(50).await;
+            }
+            if let Some(id) = draft_id.get_untracked()
                 && let Err(e) = api::delete(&format!("/emails/{id}")).await
             {
                 error.set(Some(describe(&e, |m| i18n.t(m))));
@@ -250,24 +270,16 @@ fn ComposeForm(contact_id: i64, start: Start) -> impl IntoView {
             compose.0.set(None);
         });
     };
-    // Closing keeps the draft: what was typed since the last save is saved now, by a
-    // task that outlives the composer (it touches none of its state).
+    // Closing keeps the draft: what was typed since the last save is saved first (the
+    // composer closes when that save is done, or stays open saying why it could not).
     let close = move |_| {
-        let d = draft(false);
-        let worth = !saved.get_untracked()
-            && !saving.get_untracked()
-            && (!d.subject.trim().is_empty() || !d.body.trim().is_empty())
-            && d.problem(false).is_none();
-        let id = draft_id.get_untracked();
-        if worth {
-            leptos::task::spawn_local(async move {
-                let _ = match id {
-                    None => api::create_email(contact_id, &d).await,
-                    Some(id) => api::save_email(id, &d).await,
-                };
-            });
+        let empty =
+            subject.get_untracked().trim().is_empty() && body.get_untracked().trim().is_empty();
+        if empty || (saved.get_untracked() && !saving.get_untracked()) {
+            compose.0.set(None);
+        } else {
+            save(Mode::Close);
         }
-        compose.0.set(None);
     };
     // The toolbar wraps the selection in the composer's marks (the server makes them
     // HTML; the text part keeps them as typed).
@@ -357,13 +369,13 @@ fn ComposeForm(contact_id: i64, start: Start) -> impl IntoView {
                     // Ctrl+Enter sends, as in most mail clients.
                     if ev.key() == "Enter" && (ev.ctrl_key() || ev.meta_key()) {
                         ev.prevent_default();
-                        save(true);
+                        save(Mode::Send);
                     }
                 }></textarea>
             {move || error.get().map(|e| view! { <p class="field-error" role="alert" id="composer-error">{e}</p> })}
             <div class="composer-actions">
                 <button class="btn btn-primary" id="composer-send" disabled=move || sending.get()
-                    on:click=move |_| save(true)>
+                    on:click=move |_| save(Mode::Send)>
                     {move || i18n.t(if sending.get() { Msg::EmailSending } else { Msg::EmailSend })}
                 </button>
                 <button class="btn" id="composer-discard" on:click=discard>{move || i18n.t(Msg::EmailDiscard)}</button>

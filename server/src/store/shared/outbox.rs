@@ -431,7 +431,8 @@ impl OutboxStore for Backend {
         }
         sqlx::query(
             "UPDATE outbound_emails SET status = 'queued', attempts = 0, next_attempt_at = $1, \
-             lease_owner = NULL, lease_until = NULL, updated_at = $1 WHERE activity_id = $2",
+             last_error = NULL, lease_owner = NULL, lease_until = NULL, updated_at = $1 \
+             WHERE activity_id = $2",
         )
         .bind(now)
         .bind(activity_id)
@@ -459,12 +460,16 @@ impl OutboxStore for Backend {
         let mut tx = begin_write(self).await?;
         // The condition is checked again on the row an instance waited for (PostgreSQL
         // re-reads it after the lock): two instances never both get one.
+        // The candidates are picked once, in a materialised CTE: as a plain `IN (…)`
+        // subquery PostgreSQL may run the pick again for every row it updates, each
+        // time skipping the rows just locked, and so claim the whole queue.
         let sql = format!(
-            "UPDATE outbound_emails SET lease_owner = $1, lease_until = $2 \
-             WHERE activity_id IN (SELECT activity_id FROM outbound_emails \
+            "WITH picked AS MATERIALIZED (SELECT activity_id FROM outbound_emails \
                WHERE status = 'queued' AND next_attempt_at <= $3 \
                AND (lease_until IS NULL OR lease_until <= $3) \
                ORDER BY next_attempt_at LIMIT $4{SKIP_LOCKED}) \
+             UPDATE outbound_emails SET lease_owner = $1, lease_until = $2 \
+             WHERE activity_id IN (SELECT activity_id FROM picked) \
              AND status = 'queued' AND next_attempt_at <= $3 \
              AND (lease_until IS NULL OR lease_until <= $3) \
              RETURNING activity_id"
@@ -552,33 +557,61 @@ impl OutboxStore for Backend {
     async fn bounce_outbound(
         &self,
         team_id: i64,
-        message_id: &str,
-        reason: &str,
+        b: &crate::ingest::dsn::Bounce,
     ) -> StoreResult<Option<(i64, i64, Vec<StoredEvent>)>> {
         let now = ms(crate::clock::now());
         let mut tx = begin_write(self).await?;
-        let row: Option<(i64, i64, String)> = sqlx::query_as(
-            "SELECT activity_id, contact_id, status FROM outbound_emails \
-             WHERE team_id = $1 AND message_id = $2",
-        )
+        let row: Option<(i64, i64, String, String)> = sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT activity_id, contact_id, status, to_address FROM outbound_emails \
+             WHERE team_id = $1 AND message_id = $2{FOR_UPDATE}"
+        )))
         .bind(team_id)
-        .bind(message_id)
+        .bind(&b.message_id)
         .fetch_optional(&mut *tx)
         .await?;
-        let Some((activity_id, contact_id, status)) = row else {
+        let Some((activity_id, contact_id, status, to)) = row else {
             return Ok(None);
         };
-        sqlx::query(
-            "UPDATE outbound_emails SET status = 'failed', last_error = $1, updated_at = $2, \
-             lease_owner = NULL, lease_until = NULL WHERE activity_id = $3",
+        if b.recipient
+            .as_deref()
+            .is_some_and(|r| !r.eq_ignore_ascii_case(&to))
+        {
+            return Ok(None);
+        }
+        let seen: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM interactions \
+             WHERE team_id = $1 AND source = 'dsn' AND source_key = $2)",
         )
-        .bind(reason)
-        .bind(now)
+        .bind(team_id)
+        .bind(&b.report_key)
+        .fetch_one(&mut *tx)
+        .await?;
+        if seen {
+            return Ok(Some((activity_id, contact_id, Vec::new())));
+        }
+        sqlx::query(
+            "INSERT INTO interactions (source, source_key, team_id, contact_id, activity_id, created_at) \
+             VALUES ('dsn', $1, $2, $3, $4, $5)",
+        )
+        .bind(&b.report_key)
+        .bind(team_id)
+        .bind(contact_id)
         .bind(activity_id)
+        .bind(now)
         .execute(&mut *tx)
         .await?;
         let mut pending = Pending::new();
-        if status != "failed" {
+        // Only a sent message bounces; a report about one being sent again is old news.
+        if status == "sent" {
+            sqlx::query(
+                "UPDATE outbound_emails SET status = 'failed', last_error = $1, updated_at = $2 \
+                 WHERE activity_id = $3",
+            )
+            .bind(&b.reason)
+            .bind(now)
+            .bind(activity_id)
+            .execute(&mut *tx)
+            .await?;
             show_status(
                 &mut tx,
                 &mut pending,
@@ -586,8 +619,6 @@ impl OutboxStore for Backend {
                 EmailStatus::Failed,
             )
             .await?;
-        } else {
-            pending.push(updated(team_id, contact_id, activity_id));
         }
         let events = commit_events(tx, pending, now).await?;
         Ok(Some((activity_id, contact_id, events)))

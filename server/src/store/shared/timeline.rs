@@ -361,14 +361,18 @@ impl TimelineStore for Backend {
     async fn delete_activity(&self, viewer: &Viewer, id: i64) -> StoreResult<Option<StoredEvent>> {
         let mut tx = begin_write(self).await?;
         // A call's row before its activity, as a call's end or disposition takes them
-        // (deleting the activity clears the call's reference to it): in the other order
-        // the two would wait for each other (PostgreSQL; SQLite has one writer).
-        sqlx::query(AssertSqlSafe(format!(
-            "SELECT 1 FROM calls WHERE activity_id = $1{FOR_UPDATE}"
-        )))
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+        // (deleting the activity clears the call's reference to it), and an outbound
+        // e-mail's row likewise (the sender and the composer lock it before the
+        // activity): in the other order they would wait for each other (PostgreSQL;
+        // SQLite has one writer).
+        for table in ["calls", "outbound_emails"] {
+            sqlx::query(AssertSqlSafe(format!(
+                "SELECT 1 FROM {table} WHERE activity_id = $1{FOR_UPDATE}"
+            )))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        }
         let sql = format!(
             "DELETE FROM activities AS a WHERE a.id = $3 AND {} RETURNING contact_id, team_id",
             scoped("a.team_id")
