@@ -47,7 +47,11 @@ const LINK_URL: usize = 2000;
 
 /// The start of `s`, at most `n` bytes (cut at a character boundary).
 fn near(s: &str, n: usize) -> &str {
-    &s[..s.floor_char_boundary(n)]
+    let mut end = n.min(s.len());
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
 }
 
 /// One line's marks; text outside them escaped.

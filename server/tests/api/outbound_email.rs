@@ -10,7 +10,6 @@ use agentdesk_protocol::{ActivityDetail, ActivityPage, EmailStatus, IngestResult
 use agentdesk_server::config::ServeConfig;
 use agentdesk_server::events::EventHub;
 use agentdesk_server::outbox::Outbox;
-use agentdesk_server::store::outbox::OutboxStore;
 use chrono::{Duration, Utc};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
