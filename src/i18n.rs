@@ -277,6 +277,8 @@ messages! {
     EmailFailedBecause => "No se envió: {reason}", "Not sent: {reason}";
     EmailWillRetry => "Intento {n} falló ({reason}); se reintenta solo.", "Attempt {n} failed ({reason}); it will be retried.";
     EmailMarksHint => "**negrita**, _cursiva_, [texto](https://…)", "**bold**, _italic_, [text](https://…)";
+    EmailSignature => "Mi firma", "My signature";
+    EmailSignatureSaved => "Firma guardada: va en los próximos mensajes.", "Signature saved: it goes in your next messages.";
 }
 
 messages! {

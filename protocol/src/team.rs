@@ -118,6 +118,9 @@ pub struct Me {
     /// the action only to those it will not refuse.
     #[serde(default)]
     pub can_delete: bool,
+    /// Added under the e-mail the user writes (`""`: none).
+    #[serde(default)]
+    pub signature: String,
 }
 
 /// `PATCH /api/v1/me`: the preferences a user may change themselves.
@@ -131,6 +134,23 @@ pub struct UpdateMe {
     /// The user's e-mail address for notifications; `""` removes it.
     #[serde(default)]
     pub email: Option<String>,
+    /// The signature under the user's e-mail ([`MAX_SIGNATURE_CHARS`]); `""` removes it.
+    #[serde(default)]
+    pub signature: Option<String>,
+}
+
+/// The longest e-mail signature, in characters.
+pub const MAX_SIGNATURE_CHARS: usize = 2_000;
+
+/// Why a signature cannot be kept, if it cannot.
+pub fn signature_problem(s: &str) -> Option<&'static str> {
+    if s.chars().count() > MAX_SIGNATURE_CHARS {
+        Some("at most 2,000 characters")
+    } else if s.contains('\0') {
+        Some("contains a NUL character")
+    } else {
+        None
+    }
 }
 
 /// A user as an administrator or supervisor sees them in lists.

@@ -75,6 +75,13 @@ async fn an_agent_replies_to_an_email_and_watches_it_go_from_queued_to_sent() {
         }
         let contact = contact.context("a demo contact with an inbound e-mail")?;
 
+        h.api(
+            Method::PATCH,
+            "/me",
+            Some(&ana),
+            Some(json!({ "signature": "Ana Pereira\nVentas" })),
+        )
+        .await?;
         h.goto(&format!(
             "/login?next=%2Fcontacts%2F{contact}%3Fkinds%3Demail"
         ))
@@ -95,9 +102,12 @@ async fn an_agent_replies_to_an_email_and_watches_it_go_from_queued_to_sent() {
         ensure!(subject.starts_with("Re: "), "subject {subject:?}");
         let to = h.value("#composer-to").await?;
         ensure!(to.contains('@'), "to {to:?}");
+        // Her signature, then the customer's text quoted.
+        let body = h.value("#composer-body").await?;
+        let (sig, quote) = (body.find("-- \nAna Pereira\nVentas"), body.find("\n> "));
         ensure!(
-            h.value("#composer-body").await?.contains("\n> "),
-            "the customer's text quoted"
+            sig.is_some() && quote.is_some() && sig < quote,
+            "signature above the quote: {body:?}"
         );
         h.fill("#composer-body", "Gracias, ya lo revisamos.")
             .await?;

@@ -13,7 +13,7 @@ use crate::AppState;
 use crate::auth::{Caller, ClientIp};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiPath};
-use crate::store::{AuditEntry, NewContact, StoreError};
+use crate::store::{NewContact, StoreError};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -101,7 +101,14 @@ async fn create(
     };
     let new = record(&state, team_id, &input, None).await?;
     let id = state.store.create_contact(new).await.map_err(taken)?;
-    audit(&state, &caller, ip, "contact_created", id).await?;
+    super::audit(
+        &state,
+        &caller,
+        ip,
+        "contact_created",
+        format!("contact:{id}"),
+    )
+    .await?;
     let contact = state
         .store
         .contact(&caller.viewer, id)
@@ -132,31 +139,18 @@ async fn update(
     if !state.store.update_contact(id, &new).await.map_err(taken)? {
         return Err(ApiError::NotFound("contact"));
     }
-    audit(&state, &caller, ip, "contact_updated", id).await?;
+    super::audit(
+        &state,
+        &caller,
+        ip,
+        "contact_updated",
+        format!("contact:{id}"),
+    )
+    .await?;
     let contact = state
         .store
         .contact(&caller.viewer, id)
         .await?
         .ok_or(ApiError::NotFound("contact"))?;
     Ok(ApiJson(contact))
-}
-
-async fn audit(
-    state: &AppState,
-    caller: &Caller,
-    ip: String,
-    action: &'static str,
-    id: i64,
-) -> ApiResult<()> {
-    state
-        .store
-        .audit(AuditEntry {
-            user_id: Some(caller.viewer.user_id),
-            username: None,
-            action,
-            target: Some(format!("contact:{id}")),
-            ip: Some(ip),
-        })
-        .await?;
-    Ok(())
 }

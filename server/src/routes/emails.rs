@@ -20,8 +20,10 @@ use crate::auth::{Caller, ClientIp};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiPath};
 use crate::mailer::SmtpUrl;
+use crate::store::StoreError;
 use crate::store::outbox::{Changed, DraftUpdate, IdentityRow, NewOutbound};
-use crate::store::{AuditEntry, StoreError};
+
+use super::audit;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -75,26 +77,6 @@ fn from_of(i: &IdentityRow) -> String {
         "" => i.address.clone(),
         name => format!("{name} <{}>", i.address),
     }
-}
-
-async fn audit(
-    state: &AppState,
-    caller: &Caller,
-    ip: String,
-    action: &'static str,
-    target: String,
-) -> ApiResult<()> {
-    state
-        .store
-        .audit(AuditEntry {
-            user_id: Some(caller.viewer.user_id),
-            username: None,
-            action,
-            target: Some(target),
-            ip: Some(ip),
-        })
-        .await?;
-    Ok(())
 }
 
 /// The identity a draft names (or the team's first), checked to be the team's.

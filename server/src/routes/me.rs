@@ -41,6 +41,13 @@ async fn update_me(
     if let Some(e) = &update.email {
         crate::validate::user_email("email", e)?;
     }
+    if let Some(problem) = update
+        .signature
+        .as_deref()
+        .and_then(agentdesk_protocol::signature_problem)
+    {
+        return Err(ApiError::validation("signature", problem));
+    }
     state
         .store
         .update_me(caller.viewer.user_id, &update)

@@ -23,6 +23,27 @@ use axum::routing::get;
 use crate::AppState;
 use crate::error::ApiError;
 
+/// Record in the audit log that `caller` did `action` to `target`, from `ip`.
+pub(crate) async fn audit(
+    state: &AppState,
+    caller: &crate::auth::Caller,
+    ip: String,
+    action: &'static str,
+    target: String,
+) -> crate::error::ApiResult<()> {
+    state
+        .store
+        .audit(crate::store::AuditEntry {
+            user_id: Some(caller.viewer.user_id),
+            username: None,
+            action,
+            target: Some(target),
+            ip: Some(ip),
+        })
+        .await?;
+    Ok(())
+}
+
 /// Every API route. All but `POST /auth/login` require a session (the [`crate::auth::Caller`]
 /// extractor); unknown paths answer 404 in the JSON error shape.
 pub fn api() -> Router<AppState> {

@@ -71,6 +71,7 @@ pub(crate) struct MeRow {
     time_zone: String,
     ucontact_agent: Option<String>,
     email: Option<String>,
+    signature: Option<String>,
 }
 
 impl MeRow {
@@ -90,6 +91,7 @@ impl MeRow {
             email: self.email,
             teams,
             can_delete: false,
+            signature: self.signature.unwrap_or_default(),
         })
     }
 }

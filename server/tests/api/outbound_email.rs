@@ -804,3 +804,42 @@ async fn a_claim_takes_at_most_its_limit_and_never_a_message_another_holds() {
         .unwrap();
     assert_eq!(later.len(), 5);
 }
+
+#[tokio::test]
+async fn a_signature_is_the_users_own_and_is_checked() {
+    let app = app(false).await;
+    let token = app.token("mailer_a").await;
+    let patch = |body: Value| {
+        let (app, token) = (&app, token.clone());
+        async move {
+            app.call(Method::PATCH, "/api/v1/me", Some(&token), Some(&body))
+                .await
+        }
+    };
+    let res = patch(json!({ "signature": "Ana\nSoporte · Team A" })).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let me: agentdesk_protocol::Me = app.get_as("/api/v1/me", &token).await;
+    assert_eq!(me.signature, "Ana\nSoporte · Team A");
+    // Another user's profile is untouched.
+    let other: agentdesk_protocol::Me = app.get_as("/api/v1/me", &app.token("super_a").await).await;
+    assert_eq!(other.signature, "");
+    for bad in ["x".repeat(2_001), "a\0b".to_owned()] {
+        let e = expect_error(
+            patch(json!({ "signature": bad })).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+        assert_eq!(e.error.field.as_deref(), Some("signature"));
+    }
+    let me: agentdesk_protocol::Me = app.get_as("/api/v1/me", &token).await;
+    assert_eq!(
+        me.signature, "Ana\nSoporte · Team A",
+        "a refused one changes nothing"
+    );
+    assert_eq!(
+        patch(json!({ "signature": "" })).await.status(),
+        StatusCode::OK
+    );
+    let me: agentdesk_protocol::Me = app.get_as("/api/v1/me", &token).await;
+    assert_eq!(me.signature, "");
+}

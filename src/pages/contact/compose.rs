@@ -125,6 +125,21 @@ fn ComposeForm(contact_id: i64, start: Start) -> impl IntoView {
     let edits = RwSignal::new(0_u64);
     let textarea = NodeRef::<Textarea>::new();
 
+    // The user's signature under a new message or a reply (above the quote).
+    let session = crate::session::use_session();
+    let signed = move || {
+        let sig = session
+            .me
+            .with_untracked(|m| m.as_ref().map(|m| m.signature.clone()).unwrap_or_default());
+        if sig.trim().is_empty() {
+            String::new()
+        } else {
+            format!("\n\n-- \n{sig}")
+        }
+    };
+    if start == Start::New {
+        body.set(signed());
+    }
     // Fill in a reply or a resumed draft.
     scope.spawn(async move {
         match start {
@@ -155,7 +170,11 @@ fn ComposeForm(contact_id: i64, start: Start) -> impl IntoView {
                         .replace("{who}", &sender);
                     to.set(address_of(&sender));
                     subject.set(re);
-                    body.set(quoted(&header, v.email_body.as_deref().unwrap_or("")));
+                    body.set(format!(
+                        "{}{}",
+                        signed(),
+                        quoted(&header, v.email_body.as_deref().unwrap_or(""))
+                    ));
                 }
             }
             Start::Resume(id) => match api::outbound_email(id).await {
@@ -380,11 +399,51 @@ fn ComposeForm(contact_id: i64, start: Start) -> impl IntoView {
                 </button>
                 <button class="btn" id="composer-discard" on:click=discard>{move || i18n.t(Msg::EmailDiscard)}</button>
                 <button class="btn" id="composer-close" on:click=close>{move || i18n.t(Msg::EmailClose)}</button>
+                <SignatureEditor />
                 <span class="muted small" id="composer-state" aria-live="polite">
                     {move || if saving.get() && !sending.get() { i18n.t(Msg::EmailDraftSaving) } else if saved.get() { i18n.t(Msg::EmailDraftSaved) } else { "" }}
                 </span>
             </div>
         </section>
+    }
+}
+
+/// The user's signature, edited where it is used: saved to their profile, added to
+/// the next message they start.
+#[component]
+fn SignatureEditor() -> impl IntoView {
+    let i18n = use_i18n();
+    let session = crate::session::use_session();
+    let scope = crate::task::Scope::here();
+    let text = RwSignal::new(
+        session
+            .me
+            .with_untracked(|m| m.as_ref().map(|m| m.signature.clone()).unwrap_or_default()),
+    );
+    let status = RwSignal::new(None::<String>);
+    let save = move |_| {
+        let update = agentdesk_protocol::UpdateMe {
+            signature: Some(text.get_untracked()),
+            ..Default::default()
+        };
+        scope.spawn(async move {
+            match api::update_me(update).await {
+                Ok(me) => {
+                    session.me.set(Some(me));
+                    status.set(Some(i18n.t(Msg::EmailSignatureSaved).into()));
+                }
+                Err(e) => status.set(Some(describe(&e, |m| i18n.t(m)))),
+            }
+        });
+    };
+    view! {
+        <details class="composer-signature" id="composer-signature">
+            <summary>{move || i18n.t(Msg::EmailSignature)}</summary>
+            <textarea id="signature-text" class="input" rows="3" maxlength="2000" prop:value=text
+                on:input=move |ev| text.set(event_target_value(&ev))></textarea>
+            <button type="button" class="btn btn-small" id="signature-save" on:click=save>{move || i18n.t(Msg::Save)}</button>
+            <span class="muted small" role="status">{move || status.get()}</span>
+        </details>
     }
 }
 

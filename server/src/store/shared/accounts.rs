@@ -99,7 +99,7 @@ impl AccountStore for Backend {
     async fn me(&self, user_id: i64) -> StoreResult<Option<Me>> {
         let Some(r): Option<MeRow> = sqlx::query_as(
             "SELECT id, username, display_name, role, can_email, locale, time_zone, ucontact_agent, \
-             email FROM users WHERE id = $1",
+             email, signature FROM users WHERE id = $1",
         )
         .bind(user_id)
         .fetch_optional(&self.pool)
@@ -122,13 +122,16 @@ impl AccountStore for Backend {
         let email = update.email.as_deref().map(str::trim);
         write_one(self, sqlx::query(
             "UPDATE users SET locale = COALESCE($1, locale), time_zone = COALESCE($2, time_zone), \
-             email = CASE WHEN $3 THEN NULLIF($4, '') ELSE email END WHERE id = $5",
+             email = CASE WHEN $3 THEN NULLIF($4, '') ELSE email END, \
+             signature = CASE WHEN $6 THEN NULLIF($7, '') ELSE signature END WHERE id = $5",
         )
         .bind(update.locale.map(|l| l.as_str()))
         .bind(update.time_zone.as_deref())
         .bind(email.is_some())
         .bind(email.unwrap_or(""))
-        .bind(user_id))
+        .bind(user_id)
+        .bind(update.signature.is_some())
+        .bind(update.signature.as_deref().map(str::trim_end).unwrap_or("")))
         .await
         .map_err(crate::store::already_exists("a user with this e-mail address".to_string()))?;
         Ok(())

@@ -130,6 +130,25 @@ async fn locked(
     )
 }
 
+/// Draft `activity_id` of `author_id`, locked: its team and contact; else what to
+/// answer (not found — no such message, or another's — or not a draft).
+async fn own_draft(
+    tx: &mut Tx<'_>,
+    activity_id: i64,
+    author_id: i64,
+) -> StoreResult<Result<(i64, i64), Changed>> {
+    let Some((status, team_id, contact_id, author)) = locked(tx, activity_id).await? else {
+        return Ok(Err(Changed::NotFound));
+    };
+    if author != Some(author_id) {
+        return Ok(Err(Changed::NotFound));
+    }
+    match status_of(&status)? {
+        EmailStatus::Draft => Ok(Ok((team_id, contact_id))),
+        other => Ok(Err(Changed::WrongState(other))),
+    }
+}
+
 /// Move the message's activity to `status` (detail and search entry) and say so.
 async fn show_status(
     tx: &mut Tx<'_>,
@@ -328,17 +347,10 @@ impl OutboxStore for Backend {
     ) -> StoreResult<Changed> {
         let now = ms(crate::clock::now());
         let mut tx = begin_write(self).await?;
-        let Some((status, team_id, contact_id, author)) = locked(&mut tx, activity_id).await?
-        else {
-            return Ok(Changed::NotFound);
+        let (team_id, contact_id) = match own_draft(&mut tx, activity_id, author_id).await? {
+            Ok(ids) => ids,
+            Err(refusal) => return Ok(refusal),
         };
-        if author != Some(author_id) {
-            return Ok(Changed::NotFound);
-        }
-        let status = status_of(&status)?;
-        if status != EmailStatus::Draft {
-            return Ok(Changed::WrongState(status));
-        }
         let next = if d.queue {
             EmailStatus::Queued
         } else {
@@ -385,17 +397,10 @@ impl OutboxStore for Backend {
     async fn discard_draft(&self, activity_id: i64, author_id: i64) -> StoreResult<Changed> {
         let now = ms(crate::clock::now());
         let mut tx = begin_write(self).await?;
-        let Some((status, team_id, contact_id, author)) = locked(&mut tx, activity_id).await?
-        else {
-            return Ok(Changed::NotFound);
+        let (team_id, contact_id) = match own_draft(&mut tx, activity_id, author_id).await? {
+            Ok(ids) => ids,
+            Err(refusal) => return Ok(refusal),
         };
-        if author != Some(author_id) {
-            return Ok(Changed::NotFound);
-        }
-        let status = status_of(&status)?;
-        if status != EmailStatus::Draft {
-            return Ok(Changed::WrongState(status));
-        }
         sqlx::query("DELETE FROM activities WHERE id = $1")
             .bind(activity_id)
             .execute(&mut *tx)
