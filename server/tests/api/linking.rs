@@ -8,7 +8,8 @@ use serde_json::{Value, json};
 
 use crate::support::TestApp;
 
-async fn integration(app: &TestApp, name: &str, team: i64) -> String {
+/// A new integration of `team` named `name`: its token.
+pub(crate) async fn integration(app: &TestApp, name: &str, team: i64) -> String {
     let admin = app.token("admin").await;
     let res = app
         .call(

@@ -685,20 +685,7 @@ async fn a_bounce_marks_the_teams_sent_message_failed_and_another_teams_report_t
 
     // Team B's mailbox receives a report naming A's message: not B's message, so it is
     // ordinary mail there, and A's message stays sent.
-    let b_creds = {
-        let admin = app.token("admin").await;
-        let res = app
-            .call(
-                Method::POST,
-                "/api/v1/integrations",
-                Some(&admin),
-                Some(&json!({ "name": "buzon-b", "team_id": app.team_b })),
-            )
-            .await;
-        res.json::<agentdesk_protocol::IntegrationCredentials>()
-            .await
-            .unwrap()
-    };
+    let b_token = crate::linking::integration(&app, "buzon-b", app.team_b).await;
     let post = |token: String, raw: String| {
         let app = &app;
         async move {
@@ -711,7 +698,7 @@ async fn a_bounce_marks_the_teams_sent_message_failed_and_another_teams_report_t
                 .unwrap()
         }
     };
-    let res = post(b_creds.token.clone(), bounce_report(&mail.message_id)).await;
+    let res = post(b_token.clone(), bounce_report(&mail.message_id)).await;
     assert_eq!(res.status(), StatusCode::CREATED);
     assert_eq!(
         read(&app, &token, mail.activity_id).await.status,
