@@ -309,7 +309,12 @@ pub async fn outbound_email(id: i64) -> Result<agentdesk_protocol::email::Outbou
 }
 
 pub async fn retry_email(id: i64) -> Result<agentdesk_protocol::email::OutboundEmail, ApiError> {
-    send("POST", &format!("/emails/{id}/retry"), None).await
+    post_empty(&format!("/emails/{id}/retry")).await
+}
+
+/// A POST without a body (an action on the resource at `path`).
+pub async fn post_empty<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
+    send("POST", path, None).await
 }
 
 /// The signed-in user's notification centre.

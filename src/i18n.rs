@@ -381,6 +381,7 @@ messages! {
     MailAdd => "Agregar dirección", "Add address";
     MailNone => "Este equipo aún no tiene direcciones de envío.", "This team has no sender addresses yet.";
     MailRemove => "Quitar", "Remove";
+    MailTest => "Probar conexión", "Test connection";
     Saved => "Guardado.", "Saved.";
     CrmSettings => "CRM", "CRM";
     CrmTemplateHelp => "Variables: {phone}, {agent}, {campaign}, {guid} y cualquier dato del marcador.", "Placeholders: {phone}, {agent}, {campaign}, {guid} and any dialer-data key.";

@@ -145,6 +145,14 @@ pub struct ComposeOptions {
     pub addresses: Vec<String>,
 }
 
+/// `POST /mail-identities/{id}/test`: whether its SMTP server could be reached and took
+/// its credentials, in the server's words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SenderCheck {
+    pub ok: bool,
+    pub message: String,
+}
+
 /// An admin's new or changed identity (`POST /teams/{id}/mail-identities`,
 /// `PUT /mail-identities/{id}`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

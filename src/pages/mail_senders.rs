@@ -1,9 +1,9 @@
 //! The admin's list of each team's e-mail sender addresses (docs/email.md): add one
-//! (with an SMTP server of its own, whose URL is written and never read back), remove
-//! one. Part of `/admin/crm`, so it loads with the back office only.
+//! (with an SMTP server of its own, whose URL is written and never read back), test
+//! its server, remove one. Part of `/admin/crm`, so it loads with the back office only.
 
 use agentdesk_protocol::TeamRef;
-use agentdesk_protocol::email::{MailIdentity, MailIdentityInput};
+use agentdesk_protocol::email::{MailIdentity, MailIdentityInput, SenderCheck};
 use leptos::prelude::*;
 
 use crate::api;
@@ -66,6 +66,19 @@ pub fn MailSendersForm() -> impl IntoView {
             }
         });
     };
+    // The outcome of the last "Test" per sender, in the server's words.
+    let checks = RwSignal::new(std::collections::BTreeMap::<i64, SenderCheck>::new());
+    let test = move |id: i64| {
+        scope.spawn(async move {
+            let path = format!("/mail-identities/{id}/test");
+            match api::post_empty::<SenderCheck>(&path).await {
+                Ok(c) => checks.update(|m| {
+                    m.insert(id, c);
+                }),
+                Err(e) => status.set(Some((false, describe_for_admin(&e, |m| i18n.t(m))))),
+            }
+        });
+    };
     let remove = move |id: i64| {
         scope.spawn(async move {
             match api::delete(&format!("/mail-identities/{id}")).await {
@@ -97,7 +110,12 @@ pub fn MailSendersForm() -> impl IntoView {
                             <li data-sender=s.address.clone()>
                                 <span>{if s.display_name.is_empty() { s.address.clone() } else { format!("{} <{}>", s.display_name, s.address) }}</span>
                                 " · " <span class="muted mono small">{server}</span> " "
+                                <button type="button" class="link-btn mail-test" on:click=move |_| test(id)>{i18n.t(OfficeMsg::MailTest)}</button>
+                                " "
                                 <button type="button" class="link-btn danger" on:click=move |_| remove(id)>{i18n.t(OfficeMsg::MailRemove)}</button>
+                                {move || checks.with(|m| m.get(&id).cloned()).map(|c| view! {
+                                    " " <span class=if c.ok { "form-ok mail-check" } else { "field-error mail-check" }>{c.message}</span>
+                                })}
                             </li>
                         }
                     }).collect_view().into_any(),

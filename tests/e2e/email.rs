@@ -45,6 +45,13 @@ async fn an_agent_replies_to_an_email_and_watches_it_go_from_queued_to_sent() {
                 !shown.contains("s3cret"),
                 "the password is never shown: {shown}"
             );
+            // "Test connection" reaches the server and logs in with the password.
+            office
+                .click("li[data-sender=\"ventas@example.com\"] .mail-test")
+                .await?;
+            office
+                .wait_text(".mail-check", |t| t.ends_with(": connected"))
+                .await?;
             anyhow::Ok(())
         }
         .await;
@@ -135,8 +142,8 @@ async fn an_agent_replies_to_an_email_and_watches_it_go_from_queued_to_sent() {
         let sent = smtp.messages();
         ensure!(sent.len() == 1, "{} messages", sent.len());
         ensure!(
-            *smtp.logins.lock().unwrap() == ["ops:s3cret-pass"],
-            "the sender's own credentials were used"
+            *smtp.logins.lock().unwrap() == ["ops:s3cret-pass", "ops:s3cret-pass"],
+            "the sender's own credentials were used (the test, then the send)"
         );
         ensure!(sent[0].to == [to.clone()], "{:?}", sent[0].to);
         ensure!(

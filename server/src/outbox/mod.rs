@@ -15,9 +15,10 @@ pub mod message;
 
 use std::sync::Arc;
 
+use agentdesk_protocol::email::SenderCheck;
 use chrono::{DateTime, Duration, Utc};
-use lettre::AsyncTransport;
 use lettre::message::Mailbox;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 
 use crate::events::EventHub;
 use crate::mailer::SmtpUrl;
@@ -49,6 +50,14 @@ fn temporary(attempts: i64, reason: String, now: DateTime<Utc>) -> Attempt {
             reason: format!("gave up after {failures} attempts: {reason}"),
         },
     }
+}
+
+/// Why no transport could be had for a message.
+enum Unusable {
+    /// No retry changes it (a private address, no server at all).
+    Permanent(String),
+    /// It may work later (a name that does not resolve now).
+    Temporary(String),
 }
 
 /// One instance's sender.
@@ -128,6 +137,68 @@ impl Outbox {
         }
     }
 
+    /// The transport for an identity's SMTP URL (`None`: the server-wide relay), and the
+    /// server's name for messages.
+    async fn transport(
+        &self,
+        smtp_url: Option<&str>,
+    ) -> Result<(AsyncSmtpTransport<Tokio1Executor>, String), Unusable> {
+        match (smtp_url, &self.relay) {
+            (Some(url), _) => {
+                let url: SmtpUrl = url
+                    .parse()
+                    .map_err(|e| Unusable::Permanent(format!("the sender's SMTP server: {e}")))?;
+                match url.guarded_transport(self.allow_private).await {
+                    Ok(t) => Ok((t, url.server())),
+                    // A name that does not resolve may tomorrow; a private one will not.
+                    Err(e) if e.contains("private address") => Err(Unusable::Permanent(e)),
+                    Err(e) => Err(Unusable::Temporary(e)),
+                }
+            }
+            (None, Some(relay)) => relay
+                .trusted_transport()
+                .map(|t| (t, relay.server()))
+                .map_err(Unusable::Permanent),
+            (None, None) => Err(Unusable::Permanent(
+                "no SMTP server: the sender has none and the server has no relay \
+                 (AGENTDESK_SMTP_URL)"
+                    .into(),
+            )),
+        }
+    }
+
+    /// Whether an identity's SMTP server (`None`: the relay) can be reached and takes
+    /// its credentials: connect, greet, TLS and log in as a send would, then quit.
+    pub async fn check_sender(&self, smtp_url: Option<&str>) -> SenderCheck {
+        let (transport, server) = match self.transport(smtp_url).await {
+            Ok(t) => t,
+            Err(Unusable::Permanent(e) | Unusable::Temporary(e)) => {
+                return SenderCheck {
+                    ok: false,
+                    message: e,
+                };
+            }
+        };
+        match tokio::time::timeout(ATTEMPT_LIMIT, transport.test_connection()).await {
+            Ok(Ok(true)) => SenderCheck {
+                ok: true,
+                message: format!("{server}: connected"),
+            },
+            Ok(Ok(false)) => SenderCheck {
+                ok: false,
+                message: format!("{server}: the server did not answer"),
+            },
+            Ok(Err(e)) => SenderCheck {
+                ok: false,
+                message: format!("{server}: {e}"),
+            },
+            Err(_) => SenderCheck {
+                ok: false,
+                message: format!("{server}: no answer within {} s", ATTEMPT_LIMIT.as_secs()),
+            },
+        }
+    }
+
     /// One attempt at `m`.
     async fn attempt(&self, m: &ClaimedEmail, now: DateTime<Utc>) -> Attempt {
         let failed = |reason: String| Attempt::Failed { reason };
@@ -138,30 +209,10 @@ impl Outbox {
             Ok(a) => Mailbox::new(m.from_name.clone().filter(|n| !n.trim().is_empty()), a),
             Err(e) => return failed(format!("the sender `{address}` is not an address: {e}")),
         };
-        let (transport, server) = match (&m.smtp_url, &self.relay) {
-            (Some(url), _) => {
-                let url: SmtpUrl = match url.parse() {
-                    Ok(u) => u,
-                    Err(e) => return failed(format!("the sender's SMTP server: {e}")),
-                };
-                match url.guarded_transport(self.allow_private).await {
-                    Ok(t) => (t, url.server()),
-                    // A name that does not resolve may tomorrow; a private one will not.
-                    Err(e) if e.contains("private address") => return failed(e),
-                    Err(e) => return temporary(m.attempts, e, now),
-                }
-            }
-            (None, Some(relay)) => match relay.trusted_transport() {
-                Ok(t) => (t, relay.server()),
-                Err(e) => return failed(e),
-            },
-            (None, None) => {
-                return failed(
-                    "no SMTP server: the sender has none and the server has no relay \
-                     (AGENTDESK_SMTP_URL)"
-                        .into(),
-                );
-            }
+        let (transport, server) = match self.transport(m.smtp_url.as_deref()).await {
+            Ok(t) => t,
+            Err(Unusable::Permanent(e)) => return failed(e),
+            Err(Unusable::Temporary(e)) => return temporary(m.attempts, e, now),
         };
         let message = match message::build(m, from, now.into()) {
             Ok(msg) => msg,

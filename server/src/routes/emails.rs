@@ -4,10 +4,11 @@
 //! again; `GET /contacts/{id}/compose` says from and to what. Only users with the e-mail
 //! permission; only to an address the contact is known by unless the user confirms a new
 //! one (audit-logged). Admins manage the teams' sender identities
-//! (`/teams/{id}/mail-identities`, `/mail-identities/{id}`).
+//! (`/teams/{id}/mail-identities`, `/mail-identities/{id}`, and `…/test` to try one's
+//! server).
 
 use agentdesk_protocol::email::{
-    ComposeOptions, EmailDraft, MailIdentity, MailIdentityInput, OutboundEmail,
+    ComposeOptions, EmailDraft, MailIdentity, MailIdentityInput, OutboundEmail, SenderCheck,
 };
 use agentdesk_protocol::{EmailStatus, Role};
 use axum::Router;
@@ -39,6 +40,7 @@ pub fn router() -> Router<AppState> {
             "/mail-identities/{id}",
             put(update_identity).delete(delete_identity),
         )
+        .route("/mail-identities/{id}/test", post(test_identity))
 }
 
 fn may_email(caller: &Caller) -> ApiResult<()> {
@@ -452,4 +454,20 @@ async fn delete_identity(
     )
     .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+async fn test_identity(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<ApiJson<SenderCheck>> {
+    admin(&caller)?;
+    let row = state
+        .store
+        .mail_identity(id)
+        .await?
+        .ok_or(ApiError::NotFound("sender"))?;
+    Ok(ApiJson(
+        state.outbox.check_sender(row.smtp_url.as_deref()).await,
+    ))
 }

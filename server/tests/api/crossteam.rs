@@ -393,6 +393,12 @@ fn probes(t: &Target) -> Vec<Probe> {
         ),
         probe(
             M::POST,
+            "/mail-identities/{id}/test",
+            format!("/mail-identities/{}/test", t.identity),
+            None,
+        ),
+        probe(
+            M::POST,
             "/ingest/email",
             "/ingest/email".into(),
             Some(json!({})),

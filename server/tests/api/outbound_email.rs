@@ -830,3 +830,55 @@ async fn a_signature_is_the_users_own_and_is_checked() {
     let me: agentdesk_protocol::Me = app.get_as("/api/v1/me", &token).await;
     assert_eq!(me.signature, "");
 }
+
+#[tokio::test]
+async fn an_admin_tests_a_senders_server_and_learns_why_it_fails() {
+    let (smtp, url) = smtp::start().await;
+    let app = app(false).await;
+    let good = identity(&app, &url).await;
+    let admin = app.token("admin").await;
+    let test = |id: i64, token: String| {
+        let app = &app;
+        async move {
+            app.call(
+                Method::POST,
+                &format!("/api/v1/mail-identities/{id}/test"),
+                Some(&token),
+                None::<&()>,
+            )
+            .await
+        }
+    };
+    let res = test(good.id, admin.clone()).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let check: agentdesk_protocol::email::SenderCheck = res.json().await.unwrap();
+    assert!(check.ok, "{check:?}");
+    assert_eq!(
+        *smtp.logins.lock().unwrap(),
+        ["ops:hunter2-secret"],
+        "logged in"
+    );
+    assert!(smtp.messages().is_empty(), "nothing sent");
+
+    // A server that is down: not ok, said why, without the password.
+    let res = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/teams/{}/mail-identities", app.team_a),
+            Some(&admin),
+            Some(&json!({ "address": "caido@example.com",
+                          "smtp_url": format!("smtp://u:hunter2@127.0.0.1:{}", smtp::free_port()) })),
+        )
+        .await;
+    let down: MailIdentity = res.json().await.unwrap();
+    let check: agentdesk_protocol::email::SenderCheck =
+        test(down.id, admin.clone()).await.json().await.unwrap();
+    assert!(!check.ok);
+    assert!(check.message.starts_with("smtp://127.0.0.1:"), "{check:?}");
+    assert!(!check.message.contains("hunter2"), "{check:?}");
+
+    // Admins only; an unknown sender is not found.
+    let sup = app.token("super_a").await;
+    expect_error(test(good.id, sup).await, StatusCode::FORBIDDEN).await;
+    expect_error(test(999_999, admin).await, StatusCode::NOT_FOUND).await;
+}
