@@ -252,6 +252,48 @@ async fn record(
     Ok(())
 }
 
+/// Whether team `team_id` has recorded input `key` of `source` (a part of a message,
+/// a delivery report) already.
+pub(crate) async fn key_seen(
+    tx: &mut Tx<'_>,
+    team_id: i64,
+    source: &str,
+    key: &str,
+) -> StoreResult<bool> {
+    Ok(sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM interactions \
+         WHERE team_id = $1 AND source = $2 AND source_key = $3)",
+    )
+    .bind(team_id)
+    .bind(source)
+    .bind(key)
+    .fetch_one(&mut **tx)
+    .await?)
+}
+
+/// Record input `(team, source, key)` as handled, as part of an existing activity.
+pub(crate) async fn record_key(
+    tx: &mut Tx<'_>,
+    (team_id, source, key): (i64, &str, &str),
+    contact_id: i64,
+    activity_id: i64,
+    now: i64,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO interactions (source, source_key, team_id, contact_id, activity_id, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(source)
+    .bind(key)
+    .bind(team_id)
+    .bind(contact_id)
+    .bind(activity_id)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 /// A result that is no new activity's: a duplicate, a segment joined, a part merged.
 fn known(activity_id: i64, contact_id: i64, duplicate: bool, grouped: bool) -> IngestResult {
     IngestResult {
@@ -388,32 +430,19 @@ impl IngestStore for Backend {
         let Some((detail, started)) = activity_detail(&mut tx, activity_id).await? else {
             return Ok(None);
         };
-        let seen: bool = sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM interactions \
-             WHERE team_id = $1 AND source = $2 AND source_key = $3)",
-        )
-        .bind(parent_team)
-        .bind(source)
-        .bind(key)
-        .fetch_one(&mut *tx)
-        .await?;
-        if seen {
+        if key_seen(&mut tx, parent_team, source, key).await? {
             return Ok(Some((
                 known(activity_id, contact_id, true, false),
                 Vec::new(),
             )));
         }
-        sqlx::query(
-            "INSERT INTO interactions (source, source_key, team_id, contact_id, activity_id, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
+        record_key(
+            &mut tx,
+            (parent_team, source, key),
+            contact_id,
+            activity_id,
+            now,
         )
-        .bind(source)
-        .bind(key)
-        .bind(parent_team)
-        .bind(contact_id)
-        .bind(activity_id)
-        .bind(now)
-        .execute(&mut *tx)
         .await?;
         let mut pending = Pending::new();
         if let Some(next) = merge(&detail, from_ms(started))

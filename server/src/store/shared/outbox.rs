@@ -7,6 +7,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use sqlx::AssertSqlSafe;
 
+use super::ingest::{key_seen, record_key};
 use super::timeline::{Ingested, insert_activity_with, update_activity_detail};
 use super::{
     Backend, Db, FOR_UPDATE, Pending, SKIP_LOCKED, Tx, begin_write, commit_events, from_ms,
@@ -583,28 +584,11 @@ impl OutboxStore for Backend {
         {
             return Ok(None);
         }
-        let seen: bool = sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM interactions \
-             WHERE team_id = $1 AND source = 'dsn' AND source_key = $2)",
-        )
-        .bind(team_id)
-        .bind(&b.report_key)
-        .fetch_one(&mut *tx)
-        .await?;
-        if seen {
+        let report = (team_id, "dsn", b.report_key.as_str());
+        if key_seen(&mut tx, team_id, "dsn", &b.report_key).await? {
             return Ok(Some((activity_id, contact_id, Vec::new())));
         }
-        sqlx::query(
-            "INSERT INTO interactions (source, source_key, team_id, contact_id, activity_id, created_at) \
-             VALUES ('dsn', $1, $2, $3, $4, $5)",
-        )
-        .bind(&b.report_key)
-        .bind(team_id)
-        .bind(contact_id)
-        .bind(activity_id)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+        record_key(&mut tx, report, contact_id, activity_id, now).await?;
         let mut pending = Pending::new();
         // Only a sent message bounces; a report about one being sent again is old news.
         if status == "sent" {
