@@ -123,6 +123,9 @@ pub struct OutboundEmail {
     /// Who wrote it.
     pub author_id: Option<i64>,
     pub updated_at: DateTime<Utc>,
+    /// Its files, in the order they were attached.
+    #[serde(default)]
+    pub attachments: Vec<crate::email_files::OutboundAttachment>,
 }
 
 /// A team's sender identity as admins (and composers) read it: the SMTP server is named
@@ -143,6 +146,9 @@ pub struct MailIdentity {
 pub struct ComposeOptions {
     pub identities: Vec<MailIdentity>,
     pub addresses: Vec<String>,
+    /// The most a message's files may weigh together, in bytes (configured).
+    #[serde(default)]
+    pub max_attachment_bytes: u64,
 }
 
 /// `POST /mail-identities/{id}/test`: whether its SMTP server could be reached and took

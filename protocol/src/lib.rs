@@ -13,6 +13,7 @@ pub mod chart;
 pub mod contact;
 pub mod dial;
 pub mod email;
+pub mod email_files;
 pub mod embed;
 pub mod error;
 pub mod event;

@@ -206,6 +206,13 @@ pub struct ServeConfig {
     #[arg(long, env = "AGENTDESK_OUTBOX_CHECK_SECS", default_value_t = 5)]
     pub outbox_check_secs: u64,
 
+    /// The most, in bytes, the files of one outbound e-mail may weigh together (each
+    /// upload is refused past it); at most 50 MiB, which no mail server takes anyway.
+    #[arg(long, env = "AGENTDESK_EMAIL_ATTACHMENTS_MAX_BYTES",
+          default_value_t = agentdesk_protocol::email_files::DEFAULT_MAX_TOTAL_BYTES,
+          value_parser = clap::value_parser!(u64).range(1..=crate::routes::MAX_UPLOAD_BYTES as u64))]
+    pub email_attachments_max_bytes: u64,
+
     /// The largest answer, in bytes, a follow-up's integration call may return; a
     /// larger one is refused and the run records why.
     #[arg(long, env = "AGENTDESK_FOLLOWUP_MAX_ANSWER_BYTES", default_value_t = 4 * 1024 * 1024)]
@@ -331,6 +338,7 @@ impl Default for ServeConfig {
             reminder_check_secs: 10,
             followup_check_secs: 30,
             outbox_check_secs: 5,
+            email_attachments_max_bytes: agentdesk_protocol::email_files::DEFAULT_MAX_TOTAL_BYTES,
             followup_max_answer_bytes: 4 * 1024 * 1024,
             launch_secret: None,
             launch_max_age_secs: 300,

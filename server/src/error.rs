@@ -35,6 +35,12 @@ pub enum ApiError {
     },
     #[error("the request body is too large for this endpoint")]
     TooLarge,
+    /// Over a limit the client can name (`field`), e.g. what a message's files weigh.
+    #[error("{message}")]
+    TooLargeOn {
+        field: &'static str,
+        message: String,
+    },
     #[error("too many attempts; try again in {retry_after_secs} seconds")]
     RateLimited { retry_after_secs: u64 },
     /// The overload guard turned the request away before it did anything.
@@ -76,7 +82,7 @@ impl ApiError {
             | ApiError::ConflictOn { .. }
             | ApiError::Store(StoreError::Conflict(_)) => ErrorCode::Conflict,
             ApiError::RateLimited { .. } => ErrorCode::RateLimited,
-            ApiError::TooLarge => ErrorCode::PayloadTooLarge,
+            ApiError::TooLarge | ApiError::TooLargeOn { .. } => ErrorCode::PayloadTooLarge,
             ApiError::Store(StoreError::Unavailable(_)) | ApiError::Overloaded => {
                 ErrorCode::Unavailable
             }
@@ -100,7 +106,9 @@ impl ApiError {
                 message,
                 field: match self {
                     ApiError::Validation { field, .. } => field.clone(),
-                    ApiError::ConflictOn { field, .. } => Some((*field).to_string()),
+                    ApiError::ConflictOn { field, .. } | ApiError::TooLargeOn { field, .. } => {
+                        Some((*field).to_string())
+                    }
                     _ => None,
                 },
                 retry_after_secs: self.retry_after_secs(),

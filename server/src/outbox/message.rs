@@ -2,9 +2,10 @@
 //! a plain-text part as the agent wrote it and an HTML part made from it, sanitised.
 
 use lettre::Message;
-use lettre::message::{Mailbox, MultiPart};
+use lettre::message::header::{ContentTransferEncoding, ContentType};
+use lettre::message::{Attachment, Body, Mailbox, MultiPart};
 
-use crate::store::outbox::ClaimedEmail;
+use crate::store::outbox::{ClaimedEmail, MailFile};
 
 /// The HTML part of `body`: every character escaped, then the composer's three marks
 /// made into elements — `**bold**`, `_italic_`, `[text](https://…)` — one `<br>` per
@@ -105,11 +106,12 @@ fn inline(line: &str) -> String {
     out
 }
 
-/// The message for `m` from `from`; why it cannot be built (an address the builder does
-/// not take), which is a permanent failure.
+/// The message for `m` from `from`, with `files` after its text; why it cannot be built
+/// (an address the builder does not take), which is a permanent failure.
 pub fn build(
     m: &ClaimedEmail,
     from: Mailbox,
+    files: Vec<MailFile>,
     date: std::time::SystemTime,
 ) -> Result<Message, String> {
     let to: Mailbox = m
@@ -132,11 +134,23 @@ pub fn build(
     if let Some(parent) = &m.in_reply_to {
         b = b.in_reply_to(parent.clone()).references(parent.clone());
     }
-    b.multipart(MultiPart::alternative_plain_html(
-        m.body.clone(),
-        html(&m.body),
-    ))
-    .map_err(|e| format!("the message could not be built: {e}"))
+    let text = MultiPart::alternative_plain_html(m.body.clone(), html(&m.body));
+    let mut body = text;
+    if !files.is_empty() {
+        // The text first, then each file, in base64 whatever its type: a text file's
+        // line ends arrive as they were (its name is encoded by the builder).
+        let mut mixed = MultiPart::mixed().multipart(body);
+        for f in files {
+            let kind = ContentType::parse(&f.content_type)
+                .map_err(|e| format!("the file `{}` has no usable type: {e}", f.name))?;
+            let data = Body::new_with_encoding(f.data, ContentTransferEncoding::Base64)
+                .map_err(|_| format!("the file `{}` could not be encoded", f.name))?;
+            mixed = mixed.singlepart(Attachment::new(f.name).body(data, kind));
+        }
+        body = mixed;
+    }
+    b.multipart(body)
+        .map_err(|e| format!("the message could not be built: {e}"))
 }
 
 #[cfg(test)]

@@ -214,7 +214,13 @@ impl Outbox {
             Err(Unusable::Permanent(e)) => return failed(e),
             Err(Unusable::Temporary(e)) => return temporary(m.attempts, e, now),
         };
-        let message = match message::build(m, from, now.into()) {
+        let files = match self.store.mail_files(m.activity_id).await {
+            Ok(f) => f,
+            Err(e) => {
+                return temporary(m.attempts, format!("its files could not be read: {e}"), now);
+            }
+        };
+        let message = match message::build(m, from, files, now.into()) {
             Ok(msg) => msg,
             Err(e) => return failed(e),
         };

@@ -43,7 +43,7 @@ pub fn router() -> Router<AppState> {
         .route("/mail-identities/{id}/test", post(test_identity))
 }
 
-fn may_email(caller: &Caller) -> ApiResult<()> {
+pub(super) fn may_email(caller: &Caller) -> ApiResult<()> {
     if caller.viewer.can_email {
         Ok(())
     } else {
@@ -132,7 +132,7 @@ async fn check(
     .await
 }
 
-fn changed(state: &AppState, c: Changed, queued: bool) -> ApiResult<()> {
+pub(super) fn changed(state: &AppState, c: Changed, queued: bool) -> ApiResult<()> {
     match c {
         Changed::Done(events) => {
             state.events.publish(events);
@@ -154,7 +154,7 @@ fn changed(state: &AppState, c: Changed, queued: bool) -> ApiResult<()> {
     }
 }
 
-async fn reread(state: &AppState, caller: &Caller, id: i64) -> ApiResult<OutboundEmail> {
+pub(super) async fn reread(state: &AppState, caller: &Caller, id: i64) -> ApiResult<OutboundEmail> {
     state
         .store
         .outbound(&caller.viewer, id)
@@ -177,6 +177,7 @@ async fn options(
     Ok(ApiJson(ComposeOptions {
         identities: identities.into_iter().map(shown).collect(),
         addresses: state.store.contact_addresses(contact.id).await?,
+        max_attachment_bytes: state.config.email_attachments_max_bytes,
     }))
 }
 

@@ -4,6 +4,7 @@ mod auth;
 mod calls;
 mod contact_edit;
 mod contacts;
+mod email_files;
 mod emails;
 mod events;
 mod followups;
@@ -21,6 +22,10 @@ use axum::Router;
 use axum::routing::get;
 
 use crate::AppState;
+
+/// The largest body an upload route reads (a file attached to an e-mail), in bytes:
+/// the configured limits stay under it.
+pub const MAX_UPLOAD_BYTES: usize = 50 * 1024 * 1024;
 use crate::error::ApiError;
 
 /// Record in the audit log that `caller` did `action` to `target`, from `ip`.
@@ -53,6 +58,7 @@ pub fn api() -> Router<AppState> {
         .merge(contacts::router())
         .merge(contact_edit::router())
         .merge(emails::router())
+        .merge(email_files::router())
         .merge(calls::router())
         .merge(launch::router())
         .merge(events::router())

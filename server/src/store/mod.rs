@@ -249,6 +249,7 @@ pub trait Store:
     + followups::FollowUpStore
     + notifications::NotificationStore
     + outbox::OutboxStore
+    + outbox::EmailFileStore
     + Send
     + Sync
     + 'static

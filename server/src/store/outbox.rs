@@ -187,3 +187,67 @@ pub struct Answered {
     pub body: String,
     pub occurred_at: i64,
 }
+
+/// A file to attach to a draft.
+#[derive(Debug, Clone)]
+pub struct NewFile {
+    pub name: String,
+    /// `type/subtype`, lower case.
+    pub content_type: String,
+    pub data: Vec<u8>,
+}
+
+/// A file as the sender puts it in the message.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MailFile {
+    pub name: String,
+    pub content_type: String,
+    pub data: Vec<u8>,
+}
+
+/// What became of a file to attach.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Attached {
+    Done(
+        agentdesk_protocol::email_files::OutboundAttachment,
+        Vec<StoredEvent>,
+    ),
+    /// Not a draft of the user's (see [`Changed`]).
+    Refused(Changed),
+    /// The message's files would weigh more than the limit: what they weigh now.
+    TooLarge { used: u64 },
+    /// The message has [`agentdesk_protocol::email_files::MAX_FILES`] already.
+    TooMany,
+}
+
+/// The files of outbound messages (`store/shared/outbox_files.rs`). A draft's author
+/// adds and removes them; anyone who may read the message downloads them; the sender
+/// reads them whole. The timeline's list of a message's files follows each change.
+#[async_trait]
+pub trait EmailFileStore: Send + Sync {
+    /// Attach `file` to draft `activity_id` of `author_id`, if the message's files stay
+    /// within `max_total` bytes and [`agentdesk_protocol::email_files::MAX_FILES`].
+    async fn attach_file(
+        &self,
+        activity_id: i64,
+        author_id: i64,
+        file: &NewFile,
+        max_total: u64,
+    ) -> StoreResult<Attached>;
+    /// Remove file `file_id` from draft `activity_id` of `author_id`.
+    async fn detach_file(
+        &self,
+        activity_id: i64,
+        author_id: i64,
+        file_id: i64,
+    ) -> StoreResult<Changed>;
+    /// File `file_id` of message `activity_id`, if the viewer may read the message.
+    async fn email_file(
+        &self,
+        viewer: &Viewer,
+        activity_id: i64,
+        file_id: i64,
+    ) -> StoreResult<Option<(agentdesk_protocol::email_files::OutboundAttachment, Vec<u8>)>>;
+    /// Every file of message `activity_id`, with its bytes, in the order attached.
+    async fn mail_files(&self, activity_id: i64) -> StoreResult<Vec<MailFile>>;
+}

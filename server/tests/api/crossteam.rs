@@ -31,6 +31,8 @@ struct Target {
     /// An outbound e-mail (a draft) and a sender identity.
     outbound: i64,
     identity: i64,
+    /// A file of that draft.
+    file: i64,
 }
 
 /// One request: the route as the router writes it, the path filled in, a body.
@@ -362,6 +364,24 @@ fn probes(t: &Target) -> Vec<Probe> {
         ),
         probe(
             M::POST,
+            "/emails/{id}/attachments",
+            format!("/emails/{}/attachments?name=sonda.txt", t.outbound),
+            Some(json!({ "sonda": true })),
+        ),
+        probe(
+            M::GET,
+            "/emails/{id}/attachments/{file_id}",
+            format!("/emails/{}/attachments/{}", t.outbound, t.file),
+            None,
+        ),
+        probe(
+            M::DELETE,
+            "/emails/{id}/attachments/{file_id}",
+            format!("/emails/{}/attachments/{}", t.outbound, t.file),
+            None,
+        ),
+        probe(
+            M::POST,
             "/emails/{id}/retry",
             format!("/emails/{}/retry", t.outbound),
             None,
@@ -484,6 +504,7 @@ fn every_route_of_the_router_has_a_cross_team_probe() {
         team: 0,
         outbound: 0,
         identity: 0,
+        file: 0,
     };
     let mut probed: BTreeSet<(String, String)> = probes(&missing)
         .iter()
@@ -668,7 +689,24 @@ async fn team_a_asking_for_team_bs_ids_gets_what_a_missing_id_gets_on_every_rout
     let outbound = res.json::<Value>().await.expect("draft")["activity_id"]
         .as_i64()
         .expect("id");
+    let res = app
+        .http
+        .post(app.url(&format!(
+            "/api/v1/emails/{outbound}/attachments?name=archivo%20secreto%20de%20B.txt"
+        )))
+        .bearer_auth(&b_token)
+        .header("content-type", "text/plain")
+        .body("contenido secreto de B")
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let file = res.json::<Value>().await.expect("file")["id"]
+        .as_i64()
+        .expect("id");
     let markers = [
+        "archivo secreto de B",
+        "contenido secreto de B",
         "correo secreto de B",
         "aviso secreto de B",
         "rellamada secreta de B",
@@ -695,6 +733,7 @@ async fn team_a_asking_for_team_bs_ids_gets_what_a_missing_id_gets_on_every_rout
             team: app.team_b,
             outbound,
             identity,
+            file,
         };
         let nowhere = Target {
             contact: 987_654_321,
@@ -708,6 +747,7 @@ async fn team_a_asking_for_team_bs_ids_gets_what_a_missing_id_gets_on_every_rout
             team: 987_654_321,
             outbound: 987_654_321,
             identity: 987_654_321,
+            file: 987_654_321,
         };
         let mut pairs: Vec<(Probe, Probe)> = probes(&b).into_iter().zip(probes(&nowhere)).collect();
         shuffle(&mut pairs, &mut rng);

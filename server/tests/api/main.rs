@@ -8,6 +8,7 @@ mod claims;
 mod cli;
 mod crossteam;
 mod demo;
+mod email_attachments;
 mod email_content;
 mod fault;
 mod followup_actions;

@@ -19,7 +19,7 @@ use crate::support::{TestApp, expect_error};
 
 /// A server allowed to reach loopback SMTP servers; `worker`: its own sender runs
 /// (every second), or the test drives one.
-async fn app(worker: bool) -> TestApp {
+pub(crate) async fn app(worker: bool) -> TestApp {
     TestApp::spawn_with(ServeConfig {
         outbound_allow_private: true,
         outbox_check_secs: if worker { 1 } else { 0 },
@@ -29,7 +29,7 @@ async fn app(worker: bool) -> TestApp {
 }
 
 /// Team A's sender through the SMTP server at `url`.
-async fn identity(app: &TestApp, url: &str) -> MailIdentity {
+pub(crate) async fn identity(app: &TestApp, url: &str) -> MailIdentity {
     let admin = app.token("admin").await;
     let res = app
         .call(
@@ -57,7 +57,7 @@ async fn inbound_email(app: &TestApp, token: &str) -> i64 {
     page.items[0].id
 }
 
-async fn compose(app: &TestApp, token: &str, body: Value) -> reqwest::Response {
+pub(crate) async fn compose(app: &TestApp, token: &str, body: Value) -> reqwest::Response {
     app.call(
         Method::POST,
         &format!("/api/v1/contacts/{}/emails", app.contact_a),
@@ -67,13 +67,13 @@ async fn compose(app: &TestApp, token: &str, body: Value) -> reqwest::Response {
     .await
 }
 
-async fn written(app: &TestApp, token: &str, body: Value) -> OutboundEmail {
+pub(crate) async fn written(app: &TestApp, token: &str, body: Value) -> OutboundEmail {
     let res = compose(app, token, body).await;
     assert_eq!(res.status(), StatusCode::CREATED);
     res.json().await.unwrap()
 }
 
-async fn read(app: &TestApp, token: &str, id: i64) -> OutboundEmail {
+pub(crate) async fn read(app: &TestApp, token: &str, id: i64) -> OutboundEmail {
     app.get_as(&format!("/api/v1/emails/{id}"), token).await
 }
 

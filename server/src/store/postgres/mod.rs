@@ -57,6 +57,9 @@ mod notifications;
 #[allow(clippy::duplicate_mod)]
 #[path = "../shared/outbox.rs"]
 mod outbox;
+#[allow(clippy::duplicate_mod)]
+#[path = "../shared/outbox_files.rs"]
+mod outbox_files;
 mod presence;
 mod probe;
 #[allow(clippy::duplicate_mod)]

@@ -57,7 +57,11 @@ fn detail(status: EmailStatus) -> ActivityDetail {
     }
 }
 
-fn updated(team_id: i64, contact_id: i64, activity_id: i64) -> (Option<i64>, ServerEvent) {
+pub(super) fn updated(
+    team_id: i64,
+    contact_id: i64,
+    activity_id: i64,
+) -> (Option<i64>, ServerEvent) {
     (
         Some(team_id),
         ServerEvent::ActivityUpdated {
@@ -110,6 +114,7 @@ impl OutboundRow {
             message_id: self.message_id,
             author_id: self.author_id,
             updated_at: from_ms(self.updated_at),
+            attachments: Vec::new(),
         })
     }
 }
@@ -133,7 +138,7 @@ async fn locked(
 
 /// Draft `activity_id` of `author_id`, locked: its team and contact; else what to
 /// answer (not found — no such message, or another's — or not a draft).
-async fn own_draft(
+pub(super) async fn own_draft(
     tx: &mut Tx<'_>,
     activity_id: i64,
     author_id: i64,
@@ -337,7 +342,11 @@ impl OutboxStore for Backend {
             .bind(activity_id)
             .fetch_optional(&self.pool)
             .await?;
-        row.map(OutboundRow::into_email).transpose()
+        let Some(mut email) = row.map(OutboundRow::into_email).transpose()? else {
+            return Ok(None);
+        };
+        email.attachments = super::outbox_files::listed(&self.pool, activity_id).await?;
+        Ok(Some(email))
     }
 
     async fn save_draft(
