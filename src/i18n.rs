@@ -279,6 +279,13 @@ messages! {
     EmailMarksHint => "**negrita**, _cursiva_, [texto](https://…)", "**bold**, _italic_, [text](https://…)";
     EmailSignature => "Mi firma", "My signature";
     EmailSignatureSaved => "Firma guardada: va en los próximos mensajes.", "Signature saved: it goes in your next messages.";
+    EmailAttach => "Adjuntar archivos", "Attach files";
+    FileUploading => "Subiendo {name}…", "Uploading {name}…";
+    FileRemove => "Quitar", "Remove";
+    FileNameRefused => "ese nombre de archivo no se puede enviar (sin / \\ : * ? \" < > |, sin punto final ni caracteres de control).", "that file name cannot be sent (no / \\ : * ? \" < > |, no trailing dot or control characters).";
+    FileProgramRefused => "los programas y scripts no se pueden enviar por correo.", "programs and scripts cannot be sent by e-mail.";
+    FilesTooLarge => "los archivos de un mensaje pueden pesar {max} en total.", "a message's files may weigh {max} together.";
+    FilesTooMany => "un mensaje lleva como máximo {n} archivos.", "a message carries at most {n} files.";
 }
 
 messages! {
@@ -381,6 +388,10 @@ messages! {
     MailAdd => "Agregar dirección", "Add address";
     MailNone => "Este equipo aún no tiene direcciones de envío.", "This team has no sender addresses yet.";
     MailRemove => "Quitar", "Remove";
+    MailEdit => "Editar", "Edit";
+    MailSaveChanges => "Guardar cambios", "Save changes";
+    MailKeepServer => "Vacío: se conserva el servidor guardado.", "Empty: the stored server is kept.";
+    MailUseRelay => "Enviar por el relé del servidor (sin servidor propio)", "Send through the server-wide relay (no server of its own)";
     MailTest => "Probar conexión", "Test connection";
     Saved => "Guardado.", "Saved.";
     CrmSettings => "CRM", "CRM";

@@ -25,6 +25,10 @@ pub struct OutboundAttachment {
     pub size: u64,
 }
 
+/// Why a program or a script is refused, whichever check finds it (its name, its type,
+/// its first bytes): one text, so a client can say it in its own words.
+pub const PROGRAM: &str = "programs and scripts cannot be sent by e-mail";
+
 /// Extensions of programs and scripts, which the large mail providers refuse to carry
 /// (and a customer should never get from a contact center).
 const BLOCKED_EXTENSIONS: &[&str] = &[
@@ -138,7 +142,7 @@ pub fn name_problem(name: &str) -> Option<&'static str> {
     }
     let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
     if ext.is_some_and(|e| BLOCKED_EXTENSIONS.contains(&e.as_str())) {
-        return Some("programs and scripts cannot be sent by e-mail");
+        return Some(PROGRAM);
     }
     None
 }
@@ -172,7 +176,7 @@ pub fn type_problem(content_type: &str) -> Option<&'static str> {
         return Some("not a file type (type/subtype)");
     }
     if BLOCKED_TYPES.contains(&t.as_str()) {
-        return Some("programs and scripts cannot be sent by e-mail");
+        return Some(PROGRAM);
     }
     None
 }
@@ -207,7 +211,7 @@ pub fn problem(
         return Some(("content_type", p));
     }
     if head.is_some_and(is_program) {
-        return Some(("file", "programs and scripts cannot be sent by e-mail"));
+        return Some(("file", PROGRAM));
     }
     None
 }

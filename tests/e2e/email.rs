@@ -1,6 +1,7 @@
 //! Answering a customer's e-mail from the contact page, through a real SMTP server on
-//! loopback, from a sender address the admin set up in the admin screen: the reply shows
-//! on the timeline queued, then sent, without a reload; an agent without the e-mail
+//! loopback, from a sender address the admin set up in the admin screen, with a file
+//! attached (a program refused by name): the reply shows on the timeline queued, then
+//! sent, without a reload; an agent without the e-mail
 //! permission is offered no composer and refused by the API.
 
 use std::sync::atomic::Ordering;
@@ -52,6 +53,19 @@ async fn an_agent_replies_to_an_email_and_watches_it_go_from_queued_to_sent() {
             office
                 .wait_text(".mail-check", |t| t.ends_with(": connected"))
                 .await?;
+            // Renamed in place: the server (and its password) kept, as the URL was left
+            // empty.
+            office
+                .click("li[data-sender=\"ventas@example.com\"] .mail-edit")
+                .await?;
+            office.fill("#mail-name", "Ventas Uruguay").await?;
+            office.click("#mail-add").await?;
+            let shown = office
+                .wait_text("li[data-sender=\"ventas@example.com\"]", |t| {
+                    t.contains("Ventas Uruguay")
+                })
+                .await?;
+            ensure!(shown.contains("127.0.0.1"), "the server was kept: {shown}");
             anyhow::Ok(())
         }
         .await;
@@ -119,6 +133,27 @@ async fn an_agent_replies_to_an_email_and_watches_it_go_from_queued_to_sent() {
         h.fill("#composer-body", "Gracias, ya lo revisamos.")
             .await?;
         h.click("#composer-bold").await?;
+        // A file goes with it: attached in the composer (which saves the draft first)
+        // and listed by name; a program is refused by name before anything is sent.
+        let dir = tempfile::tempdir()?;
+        let pdf = dir.path().join("Presupuesto año.pdf");
+        let content: Vec<u8> = b"%PDF-1.7\n"
+            .iter()
+            .copied()
+            .chain((0..5000u32).map(|i| (i % 251) as u8))
+            .collect();
+        std::fs::write(&pdf, &content)?;
+        h.upload("#composer-attach", &pdf).await?;
+        h.wait_text("#composer-files li", |t| t.contains("Presupuesto año.pdf"))
+            .await?;
+        let exe = dir.path().join("setup.exe");
+        std::fs::write(&exe, b"MZ\x90\x00")?;
+        h.upload("#composer-attach", &exe).await?;
+        h.wait_text("#composer-files-refused", |t| {
+            t.contains("setup.exe") && t.contains("programs and scripts")
+        })
+        .await?;
+        h.wait_count("#composer-files li", 1).await?;
         h.screenshot("email-composer").await?;
         h.click("#composer-send").await?;
         h.wait_count("#composer", 0).await?;
@@ -154,6 +189,22 @@ async fn an_agent_replies_to_an_email_and_watches_it_go_from_queued_to_sent() {
         ensure!(
             sent[0].data.contains("Gracias, ya lo revisamos."),
             "{}",
+            sent[0].data
+        );
+        ensure!(
+            sent[0]
+                .data
+                .contains("From: \"Ventas Uruguay\" <ventas@example.com>"),
+            "sent under the sender's new name: {}",
+            sent[0].data
+        );
+        // The file, after the text: its first base64 line is its first 57 bytes.
+        use base64::Engine as _;
+        let first = base64::engine::general_purpose::STANDARD.encode(&content[..57]);
+        ensure!(
+            sent[0].data.contains("Content-Disposition: attachment")
+                && sent[0].data.contains(&first),
+            "the file went with it: {}",
             sent[0].data
         );
 

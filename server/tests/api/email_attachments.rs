@@ -273,7 +273,13 @@ async fn files_are_listed_downloaded_and_sent_byte_for_byte_after_the_text() {
 }
 
 /// A file to upload (name, declared type, bytes) and the status and field refusing it.
-type Case<'a> = (&'a str, Option<&'a str>, Vec<u8>, StatusCode, Option<&'a str>);
+type Case<'a> = (
+    &'a str,
+    Option<&'a str>,
+    Vec<u8>,
+    StatusCode,
+    Option<&'a str>,
+);
 
 #[tokio::test]
 async fn hostile_files_are_refused_with_their_reason_and_nothing_is_kept() {

@@ -12,6 +12,8 @@ use crate::api::{self, ApiError};
 use crate::components::error::describe;
 use crate::i18n::{Msg, use_i18n};
 
+use super::compose_files::{FileList, Files};
+
 /// How the composer opens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Start {
@@ -124,6 +126,7 @@ fn ComposeForm(contact_id: i64, start: Start) -> impl IntoView {
     // Bumped by every edit: a save is due when no edit came after it was planned.
     let edits = RwSignal::new(0_u64);
     let textarea = NodeRef::<Textarea>::new();
+    let files = Files::new();
 
     // The user's signature under a new message or a reply (above the quote).
     let session = crate::session::use_session();
@@ -184,6 +187,7 @@ fn ComposeForm(contact_id: i64, start: Start) -> impl IntoView {
                     subject.set(m.subject);
                     body.set(m.body);
                     reply_to.set(m.reply_to);
+                    files.list.set(m.attachments);
                 }
                 Err(e) => error.set(Some(describe(&e, |m| i18n.t(m)))),
             },
@@ -271,6 +275,49 @@ fn ComposeForm(contact_id: i64, start: Start) -> impl IntoView {
             {
                 save(Mode::Auto);
             }
+        });
+    };
+    // Files go to a draft: the first file makes it, with the text so far (a half-typed
+    // address is left out, as an autosave leaves it).
+    let attach = move |ev: leptos::ev::Event| {
+        let input: web_sys::HtmlInputElement = event_target(&ev);
+        let list = input.files();
+        let chosen: Vec<web_sys::File> = list
+            .map(|l| (0..l.length()).filter_map(|i| l.get(i)).collect())
+            .unwrap_or_default();
+        input.set_value("");
+        let max = options.with_untracked(|o| {
+            o.as_ref()
+                .and_then(|r| r.as_ref().ok())
+                .map_or(0, |o| o.max_attachment_bytes)
+        });
+        scope.spawn(async move {
+            while saving.get_untracked() {
+                gloo_timers::future::TimeoutFuture::new(50).await;
+            }
+            let id = match draft_id.get_untracked() {
+                Some(id) => id,
+                None => {
+                    let mut d = draft(false);
+                    if d.problem(false).is_some_and(|(field, _)| field == "to") {
+                        d.to = String::new();
+                    }
+                    saving.set(true);
+                    let made = api::create_email(contact_id, &d).await;
+                    saving.set(false);
+                    match made {
+                        Ok(m) => {
+                            draft_id.set(Some(m.activity_id));
+                            m.activity_id
+                        }
+                        Err(e) => {
+                            error.set(Some(refusal(&e, &d, i18n)));
+                            return;
+                        }
+                    }
+                }
+            };
+            super::compose_files::upload(id, chosen, files, max, i18n).await;
         });
     };
     // Discarding waits for a save in flight: the draft it makes is the one to delete.
@@ -391,6 +438,12 @@ fn ComposeForm(contact_id: i64, start: Start) -> impl IntoView {
                         save(Mode::Send);
                     }
                 }></textarea>
+            <div class="composer-attach">
+                <input type="file" multiple id="composer-attach" class="visually-hidden" on:change=attach
+                    disabled=move || sending.get() />
+                <label for="composer-attach" class="btn btn-small">"📎 " {move || i18n.t(Msg::EmailAttach)}</label>
+                <FileList files=files draft_id=draft_id />
+            </div>
             {move || error.get().map(|e| view! { <p class="field-error" role="alert" id="composer-error">{e}</p> })}
             <div class="composer-actions">
                 <button class="btn btn-primary" id="composer-send" disabled=move || sending.get()

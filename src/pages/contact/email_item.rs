@@ -11,6 +11,7 @@ use crate::i18n::{Msg, use_i18n};
 use crate::session::use_session;
 
 use super::compose::{Compose, Start};
+use super::compose_files::{FileList, Files};
 
 /// The actions of e-mail item `a` (nothing for other kinds, or without the e-mail
 /// permission, or outside the contact page).
@@ -21,6 +22,7 @@ pub fn EmailActions(a: Activity) -> impl IntoView {
     let me = use_session().me;
     let (can_email, my_id) =
         me.with_untracked(|m| m.as_ref().map_or((false, 0), |m| (m.can_email, m.id)));
+    let has_files = matches!(&a.detail, ActivityDetail::Email { content: Some(c), .. } if !c.attachments.is_empty());
     let ActivityDetail::Email {
         direction, status, ..
     } = a.detail
@@ -32,7 +34,13 @@ pub fn EmailActions(a: Activity) -> impl IntoView {
     };
     let id = a.id;
     let mine = a.user.as_ref().is_some_and(|u| u.id == my_id);
-    match (direction, status) {
+    // A message of ours with files: they are listed to download (a draft of the user's
+    // shows them in the composer instead).
+    let files = (direction == Direction::Outbound
+        && has_files
+        && !(mine && status == Some(EmailStatus::Draft)))
+    .then(|| view! { <SentFiles id=id /> });
+    let actions = match (direction, status) {
         (Direction::Inbound, _) => view! {
             <button class="link-btn email-reply" on:click=move |_| compose.0.set(Some(Start::Reply(id)))>
                 {move || i18n.t(Msg::ReplyEmail)}
@@ -49,7 +57,21 @@ pub fn EmailActions(a: Activity) -> impl IntoView {
             view! { <Delivery id=id failed=s == EmailStatus::Failed /> }.into_any()
         }
         _ => ().into_any(),
-    }
+    };
+    view! { {actions} {files} }.into_any()
+}
+
+/// The files of message `id`, to download.
+#[component]
+fn SentFiles(id: i64) -> impl IntoView {
+    let files = Files::new();
+    let scope = crate::task::Scope::here();
+    scope.spawn(async move {
+        if let Ok(m) = api::outbound_email(id).await {
+            files.list.set(m.attachments);
+        }
+    });
+    view! { <FileList files=files draft_id=RwSignal::new(Some(id)) editable=false /> }
 }
 
 /// Why message `id` failed (with a retry button), or how its retries go.

@@ -5,6 +5,7 @@
 mod activity;
 mod analytics;
 mod compose;
+mod compose_files;
 mod email_item;
 mod item;
 mod pager;

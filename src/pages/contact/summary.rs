@@ -49,7 +49,7 @@ fn direction_label(d: Direction) -> Msg {
 }
 
 /// `512 B`, `12 KB`, `3.4 MB`.
-fn byte_size(n: u64) -> String {
+pub(super) fn byte_size(n: u64) -> String {
     match n {
         0..1_000 => format!("{n} B"),
         1_000..1_000_000 => format!("{} KB", n / 1_000),
