@@ -1,6 +1,6 @@
 //! Files attached to an outbound e-mail (docs/email.md): what the composer and the
 //! timeline read of them, and the rule for what may be attached — a file name that
-//! saves safely on any system and cannot pass for another type, a declared type that
+//! saves on Windows, macOS and Linux as it reads and cannot pass for another type, a declared type that
 //! is one and not a program's, content that is not a program whatever it is called.
 //! The composer checks a file before it uploads it; the server checks it again with
 //! its first bytes.
@@ -113,11 +113,15 @@ const BLOCKED_TYPES: &[&str] = &[
 ];
 
 /// Characters no file name may hold: those Windows refuses in a name, path separators,
-/// the direction marks that make `gpj.exe` read as `exe.jpg`, and the replacement
-/// character (a name that was not text, decoded with losses).
+/// the direction marks that make `gpj.exe` read as `exe.jpg`, the invisible ones that
+/// hide what follows them, and the replacement character (a name that was not text,
+/// decoded with losses).
 fn bad_char(c: char) -> bool {
     c.is_control()
-        || c == '\u{FFFD}'
+        || matches!(
+            c,
+            '\u{FFFD}' | '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}'
+        )
         || "/\\:*?\"<>|".contains(c)
         || matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
@@ -140,6 +144,20 @@ pub fn name_problem(name: &str) -> Option<&'static str> {
     if name.ends_with('.') {
         return Some("the file name cannot end with a dot");
     }
+    // Nor can a file there be called as a device, whatever its extension.
+    let stem = name
+        .split('.')
+        .next()
+        .unwrap_or("")
+        .trim_end()
+        .to_ascii_uppercase();
+    let device = matches!(stem.as_str(), "CON" | "PRN" | "AUX" | "NUL")
+        || (stem.len() == 4
+            && (stem.starts_with("COM") || stem.starts_with("LPT"))
+            && stem.as_bytes()[3].is_ascii_digit());
+    if device {
+        return Some("the file name is a device's on Windows (CON, NUL, COM1…)");
+    }
     let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
     if ext.is_some_and(|e| BLOCKED_EXTENSIONS.contains(&e.as_str())) {
         return Some(PROGRAM);
@@ -159,11 +177,12 @@ pub fn essence(content_type: &str) -> String {
     }
 }
 
-/// RFC 2045's token characters.
+/// A token of HTTP's characters (RFC 9110 `tchar`: RFC 2045's, less `{` and `}`), which
+/// every MIME parser on the way takes.
 fn is_token(s: &str) -> bool {
     !s.is_empty()
         && s.chars()
-            .all(|c| c.is_ascii_graphic() && !"()<>@,;:\\\"/[]?=".contains(c))
+            .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c))
 }
 
 /// Why `content_type` cannot be a file's declared type, if it cannot.
@@ -230,6 +249,9 @@ mod tests {
             "archive.tar.gz",
             "  espacios.txt  ",
             "契約書.docx",
+            "console.log",
+            "COM10.txt",
+            "null.txt",
         ] {
             assert_eq!(name_problem(ok), None, "{ok}");
         }
@@ -249,6 +271,12 @@ mod tests {
             "inv\u{202E}fdp.exe",
             "inv\u{2067}x.pdf",
             "\u{FFFD}\u{FFFD}.txt",
+            "setup.exe\u{200B}",
+            "inv\u{FEFF}oice.pdf",
+            "CON",
+            "nul.txt",
+            "Com1.pdf",
+            "lpt9.tar.gz",
             "invoice.pdf.exe",
             "INVOICE.EXE",
             "script.ps1",
@@ -285,6 +313,8 @@ mod tests {
             "application/x-msdownload",
             "Text/JavaScript",
             "application/x-sh; charset=utf-8",
+            "text/x{y}",
+            "image/png@x",
         ] {
             assert!(type_problem(bad).is_some(), "{bad:?}");
         }

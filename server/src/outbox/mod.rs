@@ -220,6 +220,11 @@ impl Outbox {
                 return temporary(m.attempts, format!("its files could not be read: {e}"), now);
             }
         };
+        // Its files go with it or it does not go: fewer than claimed means the message
+        // was deleted meanwhile (its outcome is then written nowhere).
+        if i64::try_from(files.len()).ok() != Some(m.file_count) {
+            return failed("its files were deleted while it was being sent".into());
+        }
         let message = match message::build(m, from, files, now.into()) {
             Ok(msg) => msg,
             Err(e) => return failed(e),

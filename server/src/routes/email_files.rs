@@ -14,20 +14,16 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
-use super::MAX_UPLOAD_BYTES;
 use super::emails::{changed, may_email, reread};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiJson, ApiPath, ApiQuery, RawBody};
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::store::outbox::{Attached, NewFile};
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route(
-            "/emails/{id}/attachments",
-            post(upload).layer(axum::extract::DefaultBodyLimit::max(MAX_UPLOAD_BYTES)),
-        )
+        .route("/emails/{id}/attachments", post(upload))
         .route(
             "/emails/{id}/attachments/{file_id}",
             get(download).delete(remove),
@@ -39,20 +35,43 @@ struct Named {
     name: String,
 }
 
-/// `n` bytes as people read a size.
+/// `n` bytes as people read a size (in the composer's unit: 1 MB = 1,000,000 bytes).
 fn megabytes(n: u64) -> String {
-    format!("{:.1} MB", n as f64 / (1024.0 * 1024.0))
+    format!("{:.1} MB", n as f64 / 1_000_000.0)
 }
 
 fn too_large(limit: u64, used: u64) -> ApiError {
-    ApiError::TooLargeOn {
-        field: "file",
-        message: format!(
+    let message = if used == 0 {
+        format!(
+            "a message's files may weigh {} together; this file alone is over it",
+            megabytes(limit)
+        )
+    } else {
+        format!(
             "a message's files may weigh {} together; this one's weigh {} already",
             megabytes(limit),
             megabytes(used)
-        ),
+        )
+    };
+    ApiError::TooLargeOn {
+        field: "file",
+        message,
     }
+}
+
+/// The body, read only up to `limit` bytes (a longer one is refused as soon as it is
+/// longer, without reading the rest).
+async fn read_limited(body: axum::body::Body, limit: u64) -> ApiResult<axum::body::Bytes> {
+    let cap = usize::try_from(limit).unwrap_or(usize::MAX);
+    axum::body::to_bytes(body, cap).await.map_err(|e| {
+        let over =
+            std::error::Error::source(&e).is_some_and(|s| s.to_string().contains("length limit"));
+        if over {
+            too_large(limit, 0)
+        } else {
+            ApiError::BadRequest(format!("the upload broke off: {e}"))
+        }
+    })
 }
 
 async fn upload(
@@ -61,25 +80,33 @@ async fn upload(
     ApiPath(id): ApiPath<i64>,
     ApiQuery(q): ApiQuery<Named>,
     headers: HeaderMap,
-    RawBody(body): RawBody,
+    body: axum::body::Body,
 ) -> ApiResult<(StatusCode, ApiJson<OutboundAttachment>)> {
     may_email(&caller)?;
-    // Scoped first: another team's message is not found, whoever wrote it.
+    // Scoped first, before a byte is read: another team's message is not found,
+    // whoever wrote it.
     reread(&state, &caller, id).await?;
     let declared = headers
         .get(header::CONTENT_TYPE)
         .map(|v| v.to_str().unwrap_or("\u{0}"))
         .unwrap_or("");
+    if let Some((field, problem)) = email_files::problem(&q.name, declared, None) {
+        return Err(ApiError::validation(field, problem));
+    }
+    let limit = state.config.email_attachments_max_bytes;
+    let declared_len = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if declared_len.is_some_and(|n| n > limit) {
+        return Err(too_large(limit, 0));
+    }
+    let body = read_limited(body, limit).await?;
     let head = &body[..body.len().min(16)];
     if let Some((field, problem)) = email_files::problem(&q.name, declared, Some(head)) {
         return Err(ApiError::validation(field, problem));
     }
     if body.is_empty() {
         return Err(ApiError::validation("file", "the file is empty"));
-    }
-    let limit = state.config.email_attachments_max_bytes;
-    if body.len() as u64 > limit {
-        return Err(too_large(limit, 0));
     }
     let file = NewFile {
         name: q.name.trim().to_owned(),

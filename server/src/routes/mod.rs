@@ -23,8 +23,8 @@ use axum::routing::get;
 
 use crate::AppState;
 
-/// The largest body an upload route reads (a file attached to an e-mail), in bytes:
-/// the configured limits stay under it.
+/// The most the configured total of one e-mail's files may be, in bytes (an upload
+/// reads its body only up to the configured total).
 pub const MAX_UPLOAD_BYTES: usize = 50 * 1024 * 1024;
 use crate::error::ApiError;
 

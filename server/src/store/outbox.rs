@@ -81,6 +81,9 @@ pub struct ClaimedEmail {
     pub from_address: Option<String>,
     pub from_name: Option<String>,
     pub smtp_url: Option<String>,
+    /// How many files it had when claimed: the send reads them after, and goes without
+    /// them never (they are gone only with the message).
+    pub file_count: i64,
 }
 
 /// How one attempt went.

@@ -9,6 +9,7 @@ mod cli;
 mod crossteam;
 mod demo;
 mod email_attachments;
+mod email_attachments_scope;
 mod email_content;
 mod fault;
 mod followup_actions;

@@ -226,7 +226,8 @@ fn ComposeForm(contact_id: i64, start: Start) -> impl IntoView {
             sending.set(true);
         }
         scope.spawn(async move {
-            while saving.get_untracked() {
+            // A message goes with all its files: a save waits for the uploads too.
+            while saving.get_untracked() || files.uploading.get_untracked().is_some() {
                 gloo_timers::future::TimeoutFuture::new(50).await;
             }
             let planned = edits.get_untracked();
@@ -280,44 +281,21 @@ fn ComposeForm(contact_id: i64, start: Start) -> impl IntoView {
     // Files go to a draft: the first file makes it, with the text so far (a half-typed
     // address is left out, as an autosave leaves it).
     let attach = move |ev: leptos::ev::Event| {
-        let input: web_sys::HtmlInputElement = event_target(&ev);
-        let list = input.files();
-        let chosen: Vec<web_sys::File> = list
-            .map(|l| (0..l.length()).filter_map(|i| l.get(i)).collect())
-            .unwrap_or_default();
-        input.set_value("");
+        let chosen = super::compose_files::chosen(&ev);
         let max = options.with_untracked(|o| {
             o.as_ref()
                 .and_then(|r| r.as_ref().ok())
                 .map_or(0, |o| o.max_attachment_bytes)
         });
         scope.spawn(async move {
-            while saving.get_untracked() {
-                gloo_timers::future::TimeoutFuture::new(50).await;
+            let mut d = draft(false);
+            if d.problem(false).is_some_and(|(field, _)| field == "to") {
+                d.to = String::new();
             }
-            let id = match draft_id.get_untracked() {
-                Some(id) => id,
-                None => {
-                    let mut d = draft(false);
-                    if d.problem(false).is_some_and(|(field, _)| field == "to") {
-                        d.to = String::new();
-                    }
-                    saving.set(true);
-                    let made = api::create_email(contact_id, &d).await;
-                    saving.set(false);
-                    match made {
-                        Ok(m) => {
-                            draft_id.set(Some(m.activity_id));
-                            m.activity_id
-                        }
-                        Err(e) => {
-                            error.set(Some(refusal(&e, &d, i18n)));
-                            return;
-                        }
-                    }
-                }
-            };
-            super::compose_files::upload(id, chosen, files, max, i18n).await;
+            match super::compose_files::draft_for_files(contact_id, draft_id, saving, &d).await {
+                Ok(id) => super::compose_files::upload(id, chosen, files, max, i18n).await,
+                Err(e) => error.set(Some(refusal(&e, &d, i18n))),
+            }
         });
     };
     // Discarding waits for a save in flight: the draft it makes is the one to delete.
@@ -446,7 +424,8 @@ fn ComposeForm(contact_id: i64, start: Start) -> impl IntoView {
             </div>
             {move || error.get().map(|e| view! { <p class="field-error" role="alert" id="composer-error">{e}</p> })}
             <div class="composer-actions">
-                <button class="btn btn-primary" id="composer-send" disabled=move || sending.get()
+                <button class="btn btn-primary" id="composer-send"
+                    disabled=move || sending.get() || files.uploading.get().is_some()
                     on:click=move |_| save(Mode::Send)>
                     {move || i18n.t(if sending.get() { Msg::EmailSending } else { Msg::EmailSend })}
                 </button>

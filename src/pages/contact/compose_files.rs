@@ -57,6 +57,39 @@ fn refusal(
     format!("{name}: {why}")
 }
 
+/// The files chosen in the picker of `ev`, which is emptied for the next choice.
+pub fn chosen(ev: &leptos::ev::Event) -> Vec<web_sys::File> {
+    let input: web_sys::HtmlInputElement = event_target(ev);
+    let chosen = input
+        .files()
+        .map(|l| (0..l.length()).filter_map(|i| l.get(i)).collect())
+        .unwrap_or_default();
+    input.set_value("");
+    chosen
+}
+
+/// The draft the files go to: the composer's, or one made now with the text so far
+/// `d` (after any save in flight: two at once would make two drafts).
+pub async fn draft_for_files(
+    contact_id: i64,
+    draft_id: RwSignal<Option<i64>>,
+    saving: RwSignal<bool>,
+    d: &agentdesk_protocol::email::EmailDraft,
+) -> Result<i64, ApiError> {
+    while saving.get_untracked() {
+        gloo_timers::future::TimeoutFuture::new(50).await;
+    }
+    if let Some(id) = draft_id.get_untracked() {
+        return Ok(id);
+    }
+    saving.set(true);
+    let made = api::create_email(contact_id, d).await;
+    saving.set(false);
+    let id = made?.activity_id;
+    draft_id.set(Some(id));
+    Ok(id)
+}
+
 /// Upload `chosen` to draft `id`, one after the other; each refusal is said and the
 /// rest go on.
 pub async fn upload(id: i64, chosen: Vec<web_sys::File>, files: Files, max: u64, i18n: I18n) {

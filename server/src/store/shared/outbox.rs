@@ -503,7 +503,9 @@ impl OutboxStore for Backend {
         let sql = format!(
             "SELECT o.activity_id, o.team_id, o.to_address, o.subject, o.body, o.in_reply_to, \
              o.message_id, o.attempts, i.address AS from_address, i.display_name AS from_name, \
-             i.smtp_url FROM outbound_emails o LEFT JOIN mail_identities i ON i.id = o.identity_id \
+             i.smtp_url, (SELECT COUNT(*) FROM outbound_attachments f \
+             WHERE f.activity_id = o.activity_id) AS file_count \
+             FROM outbound_emails o LEFT JOIN mail_identities i ON i.id = o.identity_id \
              WHERE {} AND o.lease_owner = $2 ORDER BY o.next_attempt_at",
             in_ids("o.activity_id", 1)
         );
