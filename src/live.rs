@@ -244,6 +244,11 @@ impl Live {
             }
             match api::stream_ticket().await {
                 Ok(t) => this.open(generation, &t.ticket),
+                // The session is gone (signed out elsewhere, deactivated by an admin):
+                // back to the sign-in page rather than asking again forever.
+                Err(e) if e.code() == Some(agentdesk_protocol::ErrorCode::Unauthorized) => {
+                    crate::session::expired();
+                }
                 Err(e) => {
                     leptos::logging::warn!("real-time stream: no ticket: {e:?}");
                     this.retry_later(generation);

@@ -12,6 +12,7 @@ use crate::pages::admin::AdminPage;
 use crate::pages::board::{AgentLogPage, BoardPage};
 use crate::pages::followups::FollowUpsPage;
 use crate::pages::reports::ReportsPage;
+use crate::pages::users::UsersPage;
 use crate::shell::{NotFound, Shell, provide_desktop};
 
 #[component]
@@ -25,6 +26,7 @@ pub fn OfficeApp() -> impl IntoView {
                     <Route path=path!("board/agents/:id") view=AgentLogPage />
                     <Route path=path!("admin/crm") view=AdminPage />
                     <Route path=path!("admin/followups") view=FollowUpsPage />
+                    <Route path=path!("admin/users") view=UsersPage />
                     <Route path=path!("reports") view=ReportsPage />
                 </ParentRoute>
             </Routes>

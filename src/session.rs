@@ -85,6 +85,20 @@ pub fn signed_in(i18n: I18n, session: Session, me: Me) {
     session.me.set(Some(me));
 }
 
+/// The session ended on the server's side: the token is dropped and the page goes to
+/// the sign-in page (a full load, which leaves nothing of the session running), to come
+/// back here afterwards.
+pub fn expired() {
+    api::store_token(None);
+    let location = leptos::prelude::window().location();
+    let here = format!(
+        "{}{}",
+        location.pathname().unwrap_or_default(),
+        location.search().unwrap_or_default()
+    );
+    let _ = location.set_href(&format!("/login?next={}", api::encode(&here)));
+}
+
 pub fn signed_out(session: Session) {
     api::store_token(None);
     session.me.set(None);

@@ -162,6 +162,33 @@ pub struct UserSummary {
     pub role: Role,
     pub can_email: bool,
     pub teams: Vec<TeamRef>,
+    /// `false`: deactivated by an admin (cannot sign in).
+    pub active: bool,
+    pub locale: Locale,
+    pub time_zone: String,
+}
+
+/// `PATCH /api/v1/users/{id}` (admins only): what changes; an absent field stays.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUser {
+    #[serde(default)]
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub role: Option<Role>,
+    /// The user's teams, all of them (replaces the list).
+    #[serde(default)]
+    pub teams: Option<Vec<i64>>,
+    #[serde(default)]
+    pub can_email: Option<bool>,
+    #[serde(default)]
+    pub locale: Option<Locale>,
+    #[serde(default)]
+    pub time_zone: Option<String>,
+    /// `false` deactivates: the user cannot sign in, and their sessions and live
+    /// streams end at once. `true` lets them sign in again.
+    #[serde(default)]
+    pub active: Option<bool>,
 }
 
 /// `POST /api/v1/users` (admins only).

@@ -76,6 +76,7 @@ pub fn TopBar() -> impl IntoView {
                 <Show when=move || session.me.with(|m| m.as_ref().is_some_and(|m| m.role == agentdesk_protocol::Role::Admin))>
                     <NavLink href="/admin/crm" id="nav-admin">{move || i18n.t(Msg::Admin)}</NavLink>
                     <NavLink href="/admin/followups" id="nav-followups">{move || i18n.t(Msg::FollowUps)}</NavLink>
+                    <NavLink href="/admin/users" id="nav-users">{move || i18n.t(Msg::Users)}</NavLink>
                 </Show>
             </nav>
             <div class="topbar-spacer"></div>

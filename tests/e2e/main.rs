@@ -17,3 +17,4 @@ mod reports;
 #[path = "../../server/tests/api/smtp.rs"]
 mod smtp;
 mod timeline;
+mod users;

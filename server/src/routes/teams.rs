@@ -1,14 +1,20 @@
-//! Teams and users: supervisors read their teams' members, admins create both.
+//! Teams and users: supervisors read their teams' members, admins create both and
+//! change users (`PATCH /users/{id}`: name, role, teams, e-mail permission, language,
+//! time zone; deactivating ends the user's sessions and live streams at once). The last
+//! active admin cannot be demoted or deactivated.
 
-use agentdesk_protocol::{AuditRecord, CreateTeam, CreateUser, Role, TeamRef, UserSummary};
+use agentdesk_protocol::{
+    AuditRecord, CreateTeam, CreateUser, Role, TeamRef, UpdateUser, UserSummary,
+};
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::get;
+use axum::routing::{get, patch};
 
 use crate::auth::{Caller, ClientIp};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, ApiPath};
+use crate::store::accounts::UserChanged;
 use crate::store::{AuditEntry, NewUser};
 use crate::{AppState, validate};
 
@@ -16,6 +22,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/teams", get(list_teams).post(create_team))
         .route("/users", get(list_users).post(create_user))
+        .route("/users/{id}", patch(update_user))
         .route("/audit", get(audit_log))
 }
 
@@ -76,17 +83,7 @@ async fn create_user(
     validate::short_text("display_name", &req.display_name)?;
     let time_zone = req.time_zone.clone().unwrap_or_else(|| "UTC".into());
     validate::time_zone(&time_zone)?;
-    let known = state.store.list_teams(&caller.viewer).await?;
-    if let Some(bad) = req
-        .teams
-        .iter()
-        .find(|t| !known.iter().any(|k| k.id == **t))
-    {
-        return Err(ApiError::validation(
-            "teams",
-            format!("no team with id {bad}"),
-        ));
-    }
+    known_teams(&state, &caller, &req.teams).await?;
     let email = match &req.email {
         Some(e) => crate::validate::user_email("email", e)?,
         None => None,
@@ -128,6 +125,78 @@ async fn create_user(
         .find(|u| u.id == id)
         .ok_or(ApiError::NotFound("user"))?;
     Ok((StatusCode::CREATED, ApiJson(user)))
+}
+
+/// `teams` checked to be teams the admin sees (all of them), else a 422 naming one.
+async fn known_teams(state: &AppState, caller: &Caller, teams: &[i64]) -> ApiResult<()> {
+    let known = state.store.list_teams(&caller.viewer).await?;
+    match teams.iter().find(|t| !known.iter().any(|k| k.id == **t)) {
+        Some(bad) => Err(ApiError::validation(
+            "teams",
+            format!("no team with id {bad}"),
+        )),
+        None => Ok(()),
+    }
+}
+
+async fn update_user(
+    State(state): State<AppState>,
+    caller: Caller,
+    ClientIp(ip): ClientIp,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<UpdateUser>,
+) -> ApiResult<ApiJson<UserSummary>> {
+    require(&caller, &[Role::Admin])?;
+    if let Some(name) = &req.display_name {
+        validate::short_text("display_name", name)?;
+    }
+    if let Some(tz) = &req.time_zone {
+        validate::time_zone(tz)?;
+    }
+    if let Some(teams) = &req.teams {
+        known_teams(&state, &caller, teams).await?;
+    }
+    let ended = match state.store.update_user(id, &req).await? {
+        UserChanged::Done { ended_sessions } => ended_sessions,
+        UserChanged::NotFound => return Err(ApiError::NotFound("user")),
+        UserChanged::LastAdmin => {
+            return Err(ApiError::ConflictOn {
+                field: if req.active == Some(false) {
+                    "active"
+                } else {
+                    "role"
+                },
+                message: "this is the last active admin: make another user an admin first".into(),
+            });
+        }
+    };
+    // As a sign-out does, for each of their sessions: the presence rows go (the user is
+    // disconnected), then the streams end, on this instance at once and on the others
+    // when the status event reaches them.
+    let now = crate::clock::now();
+    let restore_ms = i64::from(state.config.presence_restore_secs) * 1000;
+    for token in &ended {
+        let events = state
+            .store
+            .end_session_presence(token, id, now, restore_ms)
+            .await?;
+        state.events.publish(events);
+        state.events.end_session(token);
+    }
+    let action = match req.active {
+        Some(false) => "user_deactivated",
+        Some(true) => "user_reactivated",
+        None => "user_updated",
+    };
+    super::audit(&state, &caller, ip, action, format!("user:{id}")).await?;
+    let user = state
+        .store
+        .list_users(&caller.viewer)
+        .await?
+        .into_iter()
+        .find(|u| u.id == id)
+        .ok_or(ApiError::NotFound("user"))?;
+    Ok(ApiJson(user))
 }
 
 /// The newest 200 audit records (admins only).

@@ -20,6 +20,14 @@ pub trait AccountStore: Send + Sync {
     async fn update_me(&self, user_id: i64, update: &UpdateMe) -> StoreResult<()>;
     /// Users sharing a team with the viewer (all users for admins).
     async fn list_users(&self, viewer: &Viewer) -> StoreResult<Vec<UserSummary>>;
+    /// Change user `id` as `c` says, in one transaction (`c` checked by the route).
+    /// Deactivating deletes their sessions, whose token hashes come back so that their
+    /// streams can be ended; a change that would leave no active admin is refused.
+    async fn update_user(
+        &self,
+        id: i64,
+        c: &agentdesk_protocol::UpdateUser,
+    ) -> StoreResult<UserChanged>;
 
     async fn create_session(
         &self,
@@ -105,6 +113,9 @@ pub(crate) struct UserTeamRow {
     pub display_name: String,
     pub role: String,
     pub can_email: bool,
+    pub deactivated_at: Option<i64>,
+    pub locale: String,
+    pub time_zone: String,
     pub team_id: Option<i64>,
     pub team_name: Option<String>,
 }
@@ -133,4 +144,16 @@ impl From<AuditRow> for AuditRecord {
             ip: r.ip,
         }
     }
+}
+
+/// What became of a change to a user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UserChanged {
+    /// Done; the sessions it ended (token hashes).
+    Done {
+        ended_sessions: Vec<String>,
+    },
+    NotFound,
+    /// It would leave no active admin.
+    LastAdmin,
 }

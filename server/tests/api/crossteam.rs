@@ -257,6 +257,13 @@ fn probes(t: &Target) -> Vec<Probe> {
         ),
         probe(M::GET, "/users", "/users".into(), None),
         probe(M::POST, "/users", "/users".into(), Some(json!({}))),
+        // Admins' only: B's agent and a missing one alike are refused to the others.
+        probe(
+            M::PATCH,
+            "/users/{id}",
+            format!("/users/{}", t.agent),
+            Some(json!({ "can_email": false })),
+        ),
         probe(M::GET, "/audit", "/audit".into(), None),
         probe(M::GET, "/statuses", "/statuses".into(), None),
         probe(

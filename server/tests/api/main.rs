@@ -39,6 +39,7 @@ mod support;
 mod timeline;
 mod tls;
 mod ucontact_rest;
+mod users_admin;
 mod wrap_up;
 mod zones;
 

@@ -1,15 +1,16 @@
 //! The one implementation of [`AccountStore`], compiled into each backend against its
 //! seam (see `store/shared/calls.rs`): teams, users, sessions, login failures, audit.
 
-use agentdesk_protocol::{Me, TeamRef, UpdateMe, UserSummary};
+use agentdesk_protocol::{Me, Role, TeamRef, UpdateMe, UpdateUser, UserSummary};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::AssertSqlSafe;
 
 use super::{
-    Backend, begin_write, from_ms, insert_returning_id, ms, role, same_username, scoped, write_one,
+    Backend, FOR_UPDATE, begin_write, from_ms, insert_returning_id, ms, role, same_username,
+    scoped, write_one,
 };
-use crate::store::accounts::{AccountStore, AuditRow, MeRow, UserTeamRow, team};
+use crate::store::accounts::{AccountStore, AuditRow, MeRow, UserChanged, UserTeamRow, team};
 use crate::store::{AuditEntry, FailureWindow, NewUser, SessionUser, StoreResult, Viewer};
 
 #[async_trait]
@@ -87,7 +88,7 @@ impl AccountStore for Backend {
 
     async fn credentials(&self, username: &str) -> StoreResult<Option<(i64, String)>> {
         let sql = format!(
-            "SELECT id, password_hash FROM users WHERE {}",
+            "SELECT id, password_hash FROM users WHERE {} AND deactivated_at IS NULL",
             same_username("username", 1)
         );
         Ok(sqlx::query_as(AssertSqlSafe(sql))
@@ -140,7 +141,8 @@ impl AccountStore for Backend {
     async fn list_users(&self, viewer: &Viewer) -> StoreResult<Vec<UserSummary>> {
         // One query for users and their teams (no N+1): rows are (user, team) pairs.
         let sql = format!(
-            "SELECT u.id, u.username, u.display_name, u.role, u.can_email, t.id AS team_id, \
+            "SELECT u.id, u.username, u.display_name, u.role, u.can_email, u.deactivated_at, \
+             u.locale, u.time_zone, t.id AS team_id, \
              t.name AS team_name \
              FROM users u LEFT JOIN team_members m ON m.user_id = u.id AND {} \
              LEFT JOIN teams t ON t.id = m.team_id \
@@ -165,6 +167,12 @@ impl AccountStore for Backend {
                     role: role(&r.role)?,
                     can_email: r.can_email,
                     teams: Vec::new(),
+                    active: r.deactivated_at.is_none(),
+                    locale: r
+                        .locale
+                        .parse()
+                        .map_err(|e| crate::store::corrupt("locale", e))?,
+                    time_zone: r.time_zone,
                 });
             }
             if let (Some(id), Some(name)) = (r.team_id, r.team_name)
@@ -174,6 +182,75 @@ impl AccountStore for Backend {
             }
         }
         Ok(out)
+    }
+
+    async fn update_user(&self, id: i64, c: &UpdateUser) -> StoreResult<UserChanged> {
+        let mut tx = begin_write(self).await?;
+        // Every active admin's row is locked first: two admins demoting each other at once
+        // cannot both count on the other staying one.
+        let admins: Vec<i64> = sqlx::query_scalar(AssertSqlSafe(format!(
+            "SELECT id FROM users WHERE role = 'admin' AND deactivated_at IS NULL \
+             ORDER BY id{FOR_UPDATE}"
+        )))
+        .fetch_all(&mut *tx)
+        .await?;
+        let row: Option<(String, Option<i64>)> = sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT role, deactivated_at FROM users WHERE id = $1{FOR_UPDATE}"
+        )))
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((old_role, deactivated_at)) = row else {
+            return Ok(UserChanged::NotFound);
+        };
+        let active_now = deactivated_at.is_none();
+        let admin_now = old_role == "admin" && active_now;
+        let admin_after = c.role.map_or(old_role == "admin", |r| r == Role::Admin)
+            && c.active.unwrap_or(active_now);
+        if admin_now && !admin_after && admins.iter().all(|a| *a == id) {
+            return Ok(UserChanged::LastAdmin);
+        }
+        sqlx::query(
+            "UPDATE users SET display_name = COALESCE($1, display_name), role = COALESCE($2, role), \
+             can_email = COALESCE($3, can_email), locale = COALESCE($4, locale), \
+             time_zone = COALESCE($5, time_zone), \
+             deactivated_at = CASE WHEN NOT $6 THEN deactivated_at WHEN $7 THEN NULL \
+             ELSE COALESCE(deactivated_at, $8) END WHERE id = $9",
+        )
+        .bind(c.display_name.as_deref().map(str::trim))
+        .bind(c.role.map(|r| r.as_str()))
+        .bind(c.can_email)
+        .bind(c.locale.map(|l| l.as_str()))
+        .bind(c.time_zone.as_deref())
+        .bind(c.active.is_some())
+        .bind(c.active.unwrap_or(true))
+        .bind(ms(crate::clock::now()))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        if let Some(teams) = &c.teams {
+            sqlx::query("DELETE FROM team_members WHERE user_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            for team in teams {
+                sqlx::query("INSERT INTO team_members (team_id, user_id) VALUES ($1, $2)")
+                    .bind(team)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        let mut ended_sessions = Vec::new();
+        if c.active == Some(false) {
+            ended_sessions =
+                sqlx::query_scalar("DELETE FROM sessions WHERE user_id = $1 RETURNING token_hash")
+                    .bind(id)
+                    .fetch_all(&mut *tx)
+                    .await?;
+        }
+        tx.commit().await?;
+        Ok(UserChanged::Done { ended_sessions })
     }
 
     async fn create_session(
@@ -204,7 +281,8 @@ impl AccountStore for Backend {
         let Some((user_id, user_role, can_email, expires_ms)) =
             sqlx::query_as::<_, (i64, String, bool, i64)>(
                 "SELECT u.id, u.role, u.can_email, s.expires_at FROM sessions s \
-             JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2",
+             JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2 \
+             AND u.deactivated_at IS NULL",
             )
             .bind(token_hash)
             .bind(ms(now))
