@@ -117,14 +117,19 @@ async fn create_user(
             ip: Some(ip),
         })
         .await?;
-    let user = state
+    let user = user_as_seen(&state, &caller, id).await?;
+    Ok((StatusCode::CREATED, ApiJson(user)))
+}
+
+/// User `id` as the caller's list shows them (after a create or a change).
+async fn user_as_seen(state: &AppState, caller: &Caller, id: i64) -> ApiResult<UserSummary> {
+    state
         .store
         .list_users(&caller.viewer)
         .await?
         .into_iter()
         .find(|u| u.id == id)
-        .ok_or(ApiError::NotFound("user"))?;
-    Ok((StatusCode::CREATED, ApiJson(user)))
+        .ok_or(ApiError::NotFound("user"))
 }
 
 /// `teams` checked to be teams the admin sees (all of them), else a 422 naming one.
@@ -189,13 +194,7 @@ async fn update_user(
         None => "user_updated",
     };
     super::audit(&state, &caller, ip, action, format!("user:{id}")).await?;
-    let user = state
-        .store
-        .list_users(&caller.viewer)
-        .await?
-        .into_iter()
-        .find(|u| u.id == id)
-        .ok_or(ApiError::NotFound("user"))?;
+    let user = user_as_seen(&state, &caller, id).await?;
     Ok(ApiJson(user))
 }
 
