@@ -185,13 +185,31 @@ pub struct AgentReport {
     pub totals: Vec<AgentRow>,
 }
 
-/// Kinds that count as interactions in analytics: notes and follow-up notifications are
-/// the desk's own, not the customer's conversations.
-pub fn is_interaction(kind: crate::ActivityKind) -> bool {
-    !matches!(
-        kind,
-        crate::ActivityKind::Note | crate::ActivityKind::FollowUp
-    )
+/// How an activity counts in analytics — the one rule the write path, the rebuild and
+/// every analytics read follow: `None` when it is not an interaction (notes and
+/// follow-up notifications are the desk's own; an e-mail still a draft, or whose send
+/// failed, reached no one), else its direction (a chat or a ticket is opened by the
+/// customer: inbound).
+pub fn interaction_direction(detail: &crate::ActivityDetail) -> Option<crate::Direction> {
+    use crate::{ActivityDetail as D, Direction, EmailStatus};
+    match detail {
+        D::Email {
+            status: Some(EmailStatus::Draft | EmailStatus::Failed),
+            ..
+        } => None,
+        D::Email { direction, .. } | D::Call { direction, .. } | D::Sms { direction, .. } => {
+            Some(*direction)
+        }
+        D::Chat { .. } | D::Ticket { .. } => Some(Direction::Inbound),
+        D::Note { .. } | D::FollowUp { .. } => None,
+    }
+}
+
+/// Channels whose inbound messages wait for a reply (first-response times): an inbound
+/// e-mail or SMS is answered by the next outbound one of the same channel, contact and
+/// team.
+pub fn awaits_reply(kind: crate::ActivityKind) -> bool {
+    matches!(kind, crate::ActivityKind::Email | crate::ActivityKind::Sms)
 }
 
 /// Interactions in a period: its local start (midnight of its first day, with the
@@ -246,6 +264,66 @@ pub struct ContactAnalytics {
     /// More interactions than one answer reads ([`MAX_ANALYTICS_ACTIVITIES`]): only the
     /// newest were counted.
     pub truncated: bool,
+}
+
+/// Upper bounds (seconds, inclusive) of the response-time distribution's buckets; one
+/// more bucket holds the slower replies.
+pub const RESPONSE_BUCKETS: [u64; 5] = [300, 900, 3_600, 14_400, 86_400];
+
+/// Replies within a bucket of [`RESPONSE_BUCKETS`] (`up_to: None`: slower than the last).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResponseBucket {
+    pub up_to: Option<u64>,
+    pub count: u64,
+}
+
+/// One channel's interactions in one interval of a team's volume.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VolumeRow {
+    pub start: DateTime<FixedOffset>,
+    pub kind: crate::ActivityKind,
+    pub inbound: u64,
+    pub outbound: u64,
+}
+
+/// One of a team's busiest contacts in the range.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TopContact {
+    pub contact_id: i64,
+    pub name: String,
+    pub count: u64,
+    pub inbound: u64,
+    pub outbound: u64,
+    pub last_contact: DateTime<chrono::Utc>,
+}
+
+/// How many contacts [`TeamAnalytics::top_contacts`] lists.
+pub const TOP_CONTACTS: u32 = 10;
+
+/// `GET /reports/teams/{id}`: a team's communication over a range (its own activities:
+/// what its agents and integrations wrote for it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamAnalytics {
+    pub team: i64,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub interval: Interval,
+    pub time_zone: String,
+    /// The range's local start (midnight of `from`, with its offset).
+    pub start: DateTime<FixedOffset>,
+    /// By interval, then channel; only intervals with interactions.
+    pub rows: Vec<VolumeRow>,
+    /// By channel over the range, most used first.
+    pub channels: Vec<ChannelCount>,
+    pub total: u64,
+    pub inbound: u64,
+    pub outbound: u64,
+    /// Inbound e-mails and SMS of the range and their replies (whenever they came).
+    pub first_response: ResponseTimes,
+    /// Answered ones by reply time, fastest first (every bucket, empty ones too).
+    pub response_buckets: Vec<ResponseBucket>,
+    /// Busiest contacts first (ties: the most recent first), at most [`TOP_CONTACTS`].
+    pub top_contacts: Vec<TopContact>,
 }
 
 /// The most activities a contact's analytics read (the newest of the range).

@@ -39,7 +39,7 @@ async fn main() -> anyhow::Result<()> {
     let runs: usize = env("BENCH_RUNS", "50").parse()?;
     if env("BENCH_REBUILD", "1") == "1" {
         let t = Instant::now();
-        let read = store.rebuild_reports(Some(team)).await?;
+        let (read, _) = store.rebuild_reports(Some(team)).await?;
         let s = t.elapsed().as_secs_f64();
         println!(
             "rebuild-reports: {read} rows in {s:.1} s ({:.0} rows/s)",

@@ -15,6 +15,8 @@ pub enum ReportCommand {
     Queue(ReportArgs),
     /// The agent report (docs/reports.md).
     Agents(ReportArgs),
+    /// A team's communication analytics (docs/reports.md).
+    Team(ReportArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -81,11 +83,19 @@ async fn team(store: &DynStore, t: &str) -> anyhow::Result<i64> {
         .ok_or_else(|| anyhow::anyhow!("no team named or numbered {t:?}"))
 }
 
-/// `report queue|agents`: the report on standard output.
+#[derive(Clone, Copy)]
+enum Which {
+    Queue,
+    Agents,
+    Team,
+}
+
+/// `report queue|agents|team`: the report on standard output.
 pub async fn report(store: &DynStore, cmd: ReportCommand) -> anyhow::Result<String> {
-    let (queue_report, args) = match cmd {
-        ReportCommand::Queue(a) => (true, a),
-        ReportCommand::Agents(a) => (false, a),
+    let (which, args) = match cmd {
+        ReportCommand::Queue(a) => (Which::Queue, a),
+        ReportCommand::Agents(a) => (Which::Agents, a),
+        ReportCommand::Team(a) => (Which::Team, a),
     };
     let tz: chrono_tz::Tz = args
         .time_zone
@@ -101,26 +111,31 @@ pub async fn report(store: &DynStore, cmd: ReportCommand) -> anyhow::Result<Stri
     .map_err(|(field, message)| anyhow::anyhow!("--{field}: {message}"))?;
     scope.campaign = args.campaign.clone().filter(|c| !c.trim().is_empty());
     scope.agent = args.agent.clone().filter(|a| !a.trim().is_empty());
-    Ok(match (queue_report, args.format) {
-        (true, Format::Csv) => super::csv::queue(&super::queue(store, &scope).await?),
-        (true, Format::Json) => {
-            serde_json::to_string_pretty(&super::queue(store, &scope).await?)? + "\n"
-        }
-        (false, Format::Csv) => super::csv::agents(&super::agents(store, &scope).await?),
-        (false, Format::Json) => {
-            serde_json::to_string_pretty(&super::agents(store, &scope).await?)? + "\n"
-        }
+    let json = |v: serde_json::Result<String>| v.map(|s| s + "\n");
+    Ok(match (which, args.format) {
+        (Which::Queue, Format::Csv) => super::csv::queue(&super::queue(store, &scope).await?),
+        (Which::Queue, Format::Json) => json(serde_json::to_string_pretty(
+            &super::queue(store, &scope).await?,
+        ))?,
+        (Which::Agents, Format::Csv) => super::csv::agents(&super::agents(store, &scope).await?),
+        (Which::Agents, Format::Json) => json(serde_json::to_string_pretty(
+            &super::agents(store, &scope).await?,
+        ))?,
+        (Which::Team, Format::Csv) => super::csv::team(&super::team::team(store, &scope).await?),
+        (Which::Team, Format::Json) => json(serde_json::to_string_pretty(
+            &super::team::team(store, &scope).await?,
+        ))?,
     })
 }
 
-/// `rebuild-reports`: the roll-ups recomputed from queue_log.
+/// `rebuild-reports`: the roll-ups recomputed from queue_log and the activities.
 pub async fn rebuild(store: &DynStore, args: RebuildArgs) -> anyhow::Result<String> {
     let team = match &args.team {
         Some(t) => Some(team(store, t).await?),
         None => None,
     };
-    let read = store.rebuild_reports(team).await?;
+    let (rows, activities) = store.rebuild_reports(team).await?;
     Ok(format!(
-        "rebuilt the report roll-ups from {read} queue_log rows"
+        "rebuilt the report roll-ups from {rows} queue_log rows and {activities} activities"
     ))
 }

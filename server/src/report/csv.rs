@@ -3,7 +3,7 @@
 //! (`all`). The numbers are the JSON's, printed as JSON prints them (empty where the
 //! JSON has `null`).
 
-use agentdesk_protocol::report::{AgentReport, AgentRow, QueueReport, QueueRow};
+use agentdesk_protocol::report::{AgentReport, AgentRow, QueueReport, QueueRow, TeamAnalytics};
 use chrono::SecondsFormat;
 
 use crate::text::csv_field;
@@ -111,6 +111,28 @@ pub fn agents(report: &AgentReport) -> String {
     for r in &report.totals {
         agent_line(&mut out, "total", r);
     }
+    out
+}
+
+const TEAM_HEADER: &str = "scope,start,channel,inbound,outbound,total";
+
+/// A team's volume: a line per interval and channel, per channel over the range
+/// (`total`) and over every channel (`all`, channel empty). Reply times and the top
+/// contacts are in the JSON.
+pub fn team(report: &TeamAnalytics) -> String {
+    let mut out = format!("{TEAM_HEADER}\r\n");
+    let from = report.start.to_rfc3339_opts(SecondsFormat::Secs, false);
+    let mut line = |scope: &str, start: &str, channel: &str, i: u64, o: u64| {
+        out.push_str(&format!("{scope},{start},{channel},{i},{o},{}\r\n", i + o));
+    };
+    for r in &report.rows {
+        let start = r.start.to_rfc3339_opts(SecondsFormat::Secs, false);
+        line("interval", &start, r.kind.as_str(), r.inbound, r.outbound);
+    }
+    for c in &report.channels {
+        line("total", &from, c.kind.as_str(), c.inbound, c.outbound);
+    }
+    line("all", &from, "", report.inbound, report.outbound);
     out
 }
 

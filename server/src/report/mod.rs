@@ -1,13 +1,15 @@
 //! Reports (docs/reports.md): the queue/campaign report and the agent report, built from
 //! the quarter-hour roll-ups (`fold`) grouped into the asked interval in the asked time
-//! zone. The API, the back office and the `report` command all call [`queue`] and
-//! [`agents`] and print with `csv`, so they show the same numbers.
+//! zone; a contact's and a team's communication analytics (`contact`, `team`). The API,
+//! the back office and the `report` command all call [`queue`], [`agents`] and
+//! [`team::team`] and print with `csv`, so they show the same numbers.
 
 pub mod cli;
 pub mod contact;
 pub mod csv;
 pub mod demo;
 pub mod fold;
+pub mod team;
 
 use std::collections::BTreeMap;
 
@@ -79,7 +81,7 @@ impl Scope {
     }
 
     /// `[from, to)` in ms.
-    fn range(&self) -> (i64, i64) {
+    pub(crate) fn range(&self) -> (i64, i64) {
         let (a, b) = calendar::range(&self.tz, self.from, self.to);
         (a.timestamp_millis(), b.timestamp_millis())
     }
@@ -148,7 +150,7 @@ impl Scope {
         }
     }
 
-    fn local(&self, ms: i64) -> DateTime<FixedOffset> {
+    pub(crate) fn local(&self, ms: i64) -> DateTime<FixedOffset> {
         let t = Utc.timestamp_millis_opt(ms).single().unwrap_or_default();
         t.with_timezone(&self.tz).fixed_offset()
     }

@@ -1,6 +1,7 @@
-//! `GET /reports/queue`, `GET /reports/agents` (docs/reports.md): supervisors' and
-//! admins' reports of one of their teams, as JSON or as CSV (`?format=csv` or
-//! `Accept: text/csv`). The numbers come from `crate::report`, like the `report` command's.
+//! `GET /reports/queue`, `GET /reports/agents`, `GET /reports/teams/{id}`
+//! (docs/reports.md): supervisors' and admins' reports of one of their teams, as JSON or
+//! as CSV (`?format=csv` or `Accept: text/csv`); `GET /reports/contacts/{id}`, a
+//! contact's analytics for anyone who may open it. The numbers come from `crate::report`, like the `report` command's.
 
 use agentdesk_protocol::Role;
 use agentdesk_protocol::report::ReportQuery;
@@ -23,6 +24,7 @@ pub fn router() -> Router<AppState> {
         .route("/reports/queue", get(queue))
         .route("/reports/agents", get(agents))
         .route("/reports/contacts/{id}", get(contact))
+        .route("/reports/teams/{id}", get(team))
 }
 
 /// Longest campaign or agent name a filter may name.
@@ -111,6 +113,7 @@ fn csv(name: String, body: String) -> Response {
 enum Report {
     Queue,
     Agents,
+    Team,
 }
 
 /// A report as JSON or CSV, named for its team and range.
@@ -143,6 +146,15 @@ async fn answer(
             };
             ("agents", out)
         }
+        Report::Team => {
+            let r = report::team::team(&state.store, &s).await?;
+            let out = if csv_out {
+                Err(report::csv::team(&r))
+            } else {
+                Ok(Json(r).into_response())
+            };
+            ("team", out)
+        }
     };
     Ok(out.unwrap_or_else(|body| csv(format!("{name}-{}-{}-{}.csv", s.team, s.from, s.to), body)))
 }
@@ -163,6 +175,19 @@ async fn agents(
     ApiQuery(q): ApiQuery<ReportQuery>,
 ) -> ApiResult<Response> {
     answer(&state, &caller, &headers, &q, Report::Agents).await
+}
+
+/// A team's communication analytics: its supervisors and admins (404 for a team that is
+/// not theirs, as for one that does not exist; 403 for agents).
+async fn team(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    ApiPath(id): ApiPath<i64>,
+    ApiQuery(mut q): ApiQuery<ReportQuery>,
+) -> ApiResult<Response> {
+    q.team = Some(id);
+    answer(&state, &caller, &headers, &q, Report::Team).await
 }
 
 /// A contact's analytics: anyone who may open the contact (404 otherwise, as for one that
@@ -187,6 +212,6 @@ async fn contact(
         return Err(ApiError::validation("to", "at most 366 days"));
     }
     Ok(Json(
-        report::contact::contact(&state.store, id, (from, to), tz).await?,
+        report::contact::contact(&state.store, &caller.viewer, id, (from, to), tz).await?,
     ))
 }

@@ -7,8 +7,30 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 
-use super::StoreResult;
+use super::{StoreResult, Viewer};
 use crate::report::fold::{AgentCounts, QueueCounts, Row};
+
+/// One interaction as the analytics read it.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct InteractionRow {
+    pub at: i64,
+    pub kind: String,
+    /// 1 inbound, 0 outbound.
+    pub inbound: i64,
+    /// An inbound e-mail's or SMS's reply time (ms since the epoch).
+    pub answered_at: Option<i64>,
+}
+
+/// A contact in a team's top list; `name` is `None` when the contact is not the team's
+/// own (its name is not the team's to read).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct TopContactRow {
+    pub contact_id: i64,
+    pub name: Option<String>,
+    pub n: i64,
+    pub inbound: i64,
+    pub last_at: i64,
+}
 
 /// A campaign's counters in one quarter hour.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -173,16 +195,37 @@ pub trait ReportStore: Send + Sync {
     async fn report_campaigns(&self, team: i64, range: (i64, i64)) -> StoreResult<Vec<String>>;
     /// Service-level thresholds (seconds) of the campaigns that set one.
     async fn service_levels(&self) -> StoreResult<BTreeMap<String, u32>>;
-    /// A contact's activities in `[from, to)` (ms), newest first, at most `limit`:
-    /// (occurred_at ms, kind, detail JSON). The caller checks the viewer may see it.
-    async fn contact_activity_facts(
+    /// A contact's interactions in the viewer's teams in `[from, to)` (ms), newest first,
+    /// at most `limit` (`shared/interactions.rs`). The caller checks the viewer may see
+    /// the contact.
+    async fn contact_interactions(
         &self,
+        viewer: &Viewer,
         contact_id: i64,
-        from: i64,
-        to: i64,
+        range: (i64, i64),
         limit: u32,
-    ) -> StoreResult<Vec<(i64, String, String)>>;
-    /// Recompute the roll-ups of `team` (`None`: every team) from queue_log, in one
-    /// transaction; returns the rows read.
-    async fn rebuild_reports(&self, team: Option<i64>) -> StoreResult<u64>;
+    ) -> StoreResult<Vec<InteractionRow>>;
+    /// A team's interactions summed by `key` (an SQL expression of the roll-up's
+    /// `bucket`, `report::Scope::key_sql`) and channel: (key, kind, inbound, outbound),
+    /// empty ones left out.
+    async fn team_volume(
+        &self,
+        team: i64,
+        range: (i64, i64),
+        key: &str,
+    ) -> StoreResult<Vec<(i64, String, i64, i64)>>;
+    /// Each inbound e-mail and SMS of a team in the range: its reply time (ms), `None`
+    /// while unanswered.
+    async fn team_replies(&self, team: i64, range: (i64, i64)) -> StoreResult<Vec<Option<i64>>>;
+    /// A team's busiest contacts in the range, busiest first (ties: the latest first).
+    async fn team_top_contacts(
+        &self,
+        team: i64,
+        range: (i64, i64),
+        limit: u32,
+    ) -> StoreResult<Vec<TopContactRow>>;
+    /// Recompute the roll-ups of `team` (`None`: every team) from queue_log and the
+    /// communication analytics from the activities, in one transaction; returns the
+    /// queue_log rows and the activities read.
+    async fn rebuild_reports(&self, team: Option<i64>) -> StoreResult<(u64, u64)>;
 }

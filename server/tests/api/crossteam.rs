@@ -329,6 +329,12 @@ fn probes(t: &Target) -> Vec<Probe> {
         ),
         probe(
             M::GET,
+            "/reports/teams/{id}",
+            format!("/reports/teams/{}?format=csv", t.team),
+            None,
+        ),
+        probe(
+            M::GET,
             "/reports/agents",
             format!("/reports/agents?team={}&format=csv", t.team),
             None,

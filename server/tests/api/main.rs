@@ -31,6 +31,7 @@ mod reminders;
 mod reports;
 mod reports_contact;
 mod reports_rollup;
+mod reports_team;
 mod screen_pop;
 mod search;
 mod smtp;

@@ -12,7 +12,9 @@ use crate::support::{TestApp, expect_error, sms};
 #[tokio::test]
 async fn a_contacts_analytics_match_the_hand_count_for_who_may_see_it() {
     let app = TestApp::spawn().await;
-    let (t, c, u) = (app.team_a, app.contact_a, app.users["agent_a"]);
+    let (t, u) = (app.team_a, app.users["agent_a"]);
+    // A contact with no other history: a reply any time later answers a message.
+    let c = crate::reports_team::fresh_contact(&app, t).await;
     let at = |d, h, m| Utc.with_ymd_and_hms(2025, 6, d, h, m, 0).unwrap();
     let inbound = |when, text: &str| {
         let mut a = sms(t, c, u, when, text);

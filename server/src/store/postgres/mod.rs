@@ -30,6 +30,9 @@ pub(crate) use super::{corrupt, from_ms, ms, role, scoped, strip_email_content};
 #[path = "../shared/accounts.rs"]
 mod accounts;
 #[allow(clippy::duplicate_mod)]
+#[path = "../shared/analytics.rs"]
+mod analytics;
+#[allow(clippy::duplicate_mod)]
 #[path = "../shared/calls.rs"]
 mod calls;
 #[allow(clippy::duplicate_mod)]
@@ -51,7 +54,7 @@ mod ingest;
 #[allow(clippy::duplicate_mod)]
 #[path = "../shared/integrations.rs"]
 mod integrations;
-#[allow(clippy::duplicate_mod)]
+
 #[path = "../shared/notifications.rs"]
 mod notifications;
 #[allow(clippy::duplicate_mod)]

@@ -10,8 +10,8 @@ use sqlx::AssertSqlSafe;
 use super::ingest::{key_seen, record_key};
 use super::timeline::{Ingested, insert_activity_with, update_activity_detail};
 use super::{
-    Backend, Db, FOR_UPDATE, Pending, SKIP_LOCKED, Tx, begin_write, commit_events, from_ms,
-    ids_param, in_ids, ms, scoped,
+    Backend, Db, FOR_UPDATE, Pending, SKIP_LOCKED, Tx, analytics, begin_write, commit_events,
+    from_ms, ids_param, in_ids, ms, scoped,
 };
 use crate::store::outbox::{
     Answered, Attempt, Changed, ClaimedEmail, DraftUpdate, IdentityRow, NewOutbound, OutboxStore,
@@ -415,6 +415,7 @@ impl OutboxStore for Backend {
             .bind(activity_id)
             .execute(&mut *tx)
             .await?;
+        analytics::removed(&mut tx, activity_id).await?;
         let pending = vec![(
             Some(team_id),
             ServerEvent::ActivityDeleted {

@@ -8,14 +8,15 @@ use async_trait::async_trait;
 use sqlx::{AssertSqlSafe, Row as _};
 
 use super::rollups::{put_holds, write_rollup};
-use super::{Backend, Db, begin_bulk};
+use super::{Backend, Db, analytics, begin_bulk, scoped};
 use crate::report::fold::{
     AGENT_COLUMNS, Hold, HoldEvent, QUEUE_COLUMNS, Rollup, hold_of, is_hold_event,
 };
-use crate::store::StoreResult;
 use crate::store::reports::{
-    AgentStat, BreakStat, LOGGED_COLUMNS, LoggedRow, QueueStat, ReportStore, WaitPoint, WaitStat,
+    AgentStat, BreakStat, InteractionRow, LOGGED_COLUMNS, LoggedRow, QueueStat, ReportStore,
+    TopContactRow, WaitPoint, WaitStat,
 };
+use crate::store::{StoreResult, Viewer};
 
 /// `AND col = $n` when `value` is set (bound by the caller), else nothing.
 fn and_eq(col: &str, value: Option<&str>) -> String {
@@ -255,20 +256,86 @@ impl ReportStore for Backend {
             .collect())
     }
 
-    async fn contact_activity_facts(
+    async fn contact_interactions(
         &self,
+        viewer: &Viewer,
         contact_id: i64,
-        from: i64,
-        to: i64,
+        (from, to): (i64, i64),
         limit: u32,
-    ) -> StoreResult<Vec<(i64, String, String)>> {
-        // The timeline's index (contact, occurred_at): the range alone is read.
-        Ok(sqlx::query_as(
-            "SELECT occurred_at, kind, detail FROM activities \
-             WHERE contact_id = $1 AND occurred_at >= $2 AND occurred_at < $3 \
-             ORDER BY occurred_at DESC LIMIT $4",
+    ) -> StoreResult<Vec<InteractionRow>> {
+        // Only the viewer's teams' interactions: a contact two teams talk to shows each
+        // team its own conversations.
+        let sql = format!(
+            "SELECT at, kind, inbound, answered_at FROM interaction_facts \
+             WHERE contact_id = $3 AND {} AND at >= $4 AND at < $5 \
+             ORDER BY at DESC LIMIT $6",
+            scoped("team_id")
+        );
+        Ok(sqlx::query_as(AssertSqlSafe(sql))
+            .bind(viewer.all_teams())
+            .bind(viewer.user_id)
+            .bind(contact_id)
+            .bind(from)
+            .bind(to)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    async fn team_volume(
+        &self,
+        team: i64,
+        (from, to): (i64, i64),
+        key: &str,
+    ) -> StoreResult<Vec<(i64, String, i64, i64)>> {
+        let sql = format!(
+            "SELECT {key} AS k, kind, CAST(SUM(inbound) AS BIGINT) AS i, \
+               CAST(SUM(outbound) AS BIGINT) AS o \
+             FROM report_activity WHERE team_id = $1 AND bucket >= $2 AND bucket < $3 \
+             GROUP BY k, kind HAVING SUM(inbound) + SUM(outbound) > 0 ORDER BY k, kind"
+        );
+        Ok(sqlx::query_as(AssertSqlSafe(sql))
+            .bind(team)
+            .bind(from)
+            .bind(to)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    async fn team_replies(
+        &self,
+        team: i64,
+        (from, to): (i64, i64),
+    ) -> StoreResult<Vec<Option<i64>>> {
+        Ok(sqlx::query_scalar(
+            "SELECT answered_at - at FROM interaction_facts \
+             WHERE team_id = $1 AND at >= $2 AND at < $3 AND inbound = 1 \
+             AND kind IN ('email', 'sms')",
         )
-        .bind(contact_id)
+        .bind(team)
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn team_top_contacts(
+        &self,
+        team: i64,
+        (from, to): (i64, i64),
+        limit: u32,
+    ) -> StoreResult<Vec<TopContactRow>> {
+        Ok(sqlx::query_as(
+            "SELECT t.contact_id, CASE WHEN c.team_id = $1 THEN c.name END AS name, t.n, \
+               t.inbound, t.last_at \
+             FROM (SELECT contact_id, COUNT(*) AS n, CAST(SUM(inbound) AS BIGINT) AS inbound, \
+                     MAX(at) AS last_at \
+                   FROM interaction_facts WHERE team_id = $1 AND at >= $2 AND at < $3 \
+                   GROUP BY contact_id ORDER BY n DESC, last_at DESC, contact_id LIMIT $4) AS t \
+             JOIN contacts c ON c.id = t.contact_id \
+             ORDER BY t.n DESC, t.last_at DESC, t.contact_id",
+        )
+        .bind(team)
         .bind(from)
         .bind(to)
         .bind(i64::from(limit))
@@ -276,8 +343,9 @@ impl ReportStore for Backend {
         .await?)
     }
 
-    async fn rebuild_reports(&self, team: Option<i64>) -> StoreResult<u64> {
+    async fn rebuild_reports(&self, team: Option<i64>) -> StoreResult<(u64, u64)> {
         let mut tx = begin_bulk(self).await?;
+        let activities = analytics::rebuild(&mut tx, team).await?;
         for table in [
             "report_queue",
             "report_agent",
@@ -339,6 +407,6 @@ impl ReportStore for Backend {
         rollup.prune();
         write_rollup(&mut tx, &rollup).await?;
         tx.commit().await?;
-        Ok(read)
+        Ok((read, activities))
     }
 }

@@ -11,7 +11,7 @@ use async_trait::async_trait;
 use sqlx::{AssertSqlSafe, Row};
 
 use super::{
-    Backend, Db, FOR_UPDATE, GREATEST, Pending, Tx, UNARY_PLUS, begin_bulk, begin_write,
+    Backend, Db, FOR_UPDATE, GREATEST, Pending, Tx, UNARY_PLUS, analytics, begin_bulk, begin_write,
     commit_events, insert_activity_row, ms, reindex_activity, scoped, strip_email_content,
 };
 use crate::store::timeline::{
@@ -123,7 +123,10 @@ pub(crate) async fn insert_activity_with(
     let detail = serde_json::to_string(&strip_email_content(&a.detail))
         .map_err(|e| StoreError::Other(e.to_string()))?;
     let terms = search::index_terms(a.contact_id, a.team_id, &a.detail, a.email.as_ref());
-    insert_activity_row(tx, a, email_id, &detail, &terms, now, ingested).await
+    let id = insert_activity_row(tx, a, email_id, &detail, &terms, now, ingested).await?;
+    let at = ms(a.occurred_at);
+    analytics::added(tx, id, (a.team_id, a.contact_id), &a.detail, at).await?;
+    Ok(id)
 }
 
 /// Rewrite an activity's detail (and its search text), inside the caller's transaction.
@@ -148,8 +151,10 @@ pub(crate) async fn update_activity_detail(
     let Some(row) = row else { return Ok(()) };
     // The email content stays searchable: it is re-read, not lost with the old entry.
     let email = search::stored_email(row.try_get(2)?, row.try_get(3)?, row.try_get(4)?);
-    let terms = search::index_terms(contact_id, row.try_get(0)?, detail, email.as_ref());
-    reindex_activity(tx, id, contact_id, row.try_get(1)?, &terms).await
+    let (team_id, at): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
+    let terms = search::index_terms(contact_id, team_id, detail, email.as_ref());
+    reindex_activity(tx, id, contact_id, at, &terms).await?;
+    analytics::changed(tx, id, (team_id, contact_id), detail, at).await
 }
 
 /// An empty page of `total` (none to show, or the rows changed under the walk).
@@ -386,6 +391,7 @@ impl TimelineStore for Backend {
         else {
             return Ok(None);
         };
+        analytics::removed(&mut tx, id).await?;
         // Its search entry goes with it (a trigger or a cascade), its counter by trigger.
         let event = ServerEvent::ActivityDeleted {
             contact_id,
