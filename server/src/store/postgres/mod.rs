@@ -54,7 +54,7 @@ mod ingest;
 #[allow(clippy::duplicate_mod)]
 #[path = "../shared/integrations.rs"]
 mod integrations;
-
+#[allow(clippy::duplicate_mod)]
 #[path = "../shared/notifications.rs"]
 mod notifications;
 #[allow(clippy::duplicate_mod)]
