@@ -468,6 +468,14 @@ messages! {
     WrapUpTime => "Tipificación", "Wrap-up";
     AvgHandle => "Tiempo medio de gestión", "Average handle time";
     Occupancy => "Ocupación", "Occupancy";
+    TabCommunication => "Comunicación del equipo", "Team communication";
+    InteractionsPerInterval => "Interacciones por intervalo y canal", "Interactions per interval and channel";
+    InteractionsTotal => "Interacciones", "Interactions";
+    Unanswered => "Mensajes sin respuesta", "Unanswered messages";
+    ResponseTimes => "Tiempo hasta la primera respuesta (e-mail y SMS)", "Time to first response (e-mail and SMS)";
+    TopContacts => "Contactos con más interacciones", "Contacts with the most interactions";
+    Contact => "Contacto", "Contact";
+    Channel => "Canal", "Channel";
     ServiceLevelSecs => "Nivel de servicio: atendidas en (segundos, 20 si vacío)", "Service level: answered within (seconds, 20 when empty)";
 }
 

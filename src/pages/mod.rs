@@ -11,6 +11,7 @@ pub mod login;
 pub mod mail_senders;
 pub mod queue_log;
 pub mod reports;
+pub mod team_report;
 pub mod users;
 
 /// Hand the browser a file to save as `name` (an export).

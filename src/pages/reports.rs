@@ -1,10 +1,12 @@
-//! `/reports` (back office): the queue/campaign report and the agent report of one of the
-//! viewer's teams — range, interval, campaign filter, a stacked-bar chart with the same
+//! `/reports` (back office): the queue/campaign report, the agent report and the team's
+//! communication (`team_report`) of one of the viewer's teams — range, interval, campaign filter, a stacked-bar chart with the same
 //! numbers as a table beside it (the accessible view), and the CSV export. The server
 //! computes every figure (`/reports/queue`, `/reports/agents`); this page only shows them.
 
 use agentdesk_protocol::TeamRef;
-use agentdesk_protocol::report::{AgentReport, AgentRow, Interval, QueueReport, QueueRow};
+use agentdesk_protocol::report::{
+    AgentReport, AgentRow, Interval, QueueReport, QueueRow, TeamAnalytics,
+};
 use chrono::{DateTime, FixedOffset};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -13,17 +15,20 @@ use crate::api::{self, ApiError};
 use crate::components::error::ErrorNotice;
 use crate::components::time::elapsed;
 use crate::i18n::{Msg, OfficeMsg, use_i18n};
+use crate::pages::team_report::TeamView;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Queue,
     Agents,
+    Team,
 }
 
 #[derive(Clone)]
 enum Shown {
     Queue(Box<QueueReport>),
     Agents(AgentReport),
+    Team(Box<TeamAnalytics>),
 }
 
 /// The query string of a report: only what was chosen (the server fills in the rest).
@@ -40,14 +45,14 @@ fn query(team: Option<i64>, from: &str, to: &str, interval: Interval, filter: &s
     q.join("&")
 }
 
-fn start_label(start: &DateTime<FixedOffset>, interval: Interval) -> String {
+pub fn start_label(start: &DateTime<FixedOffset>, interval: Interval) -> String {
     match interval {
         Interval::Quarter | Interval::Hour => start.format("%d/%m %H:%M").to_string(),
         Interval::Day | Interval::Week => start.format("%d/%m/%Y").to_string(),
     }
 }
 
-fn secs(v: Option<f64>) -> String {
+pub fn secs(v: Option<f64>) -> String {
     v.map(|s| elapsed(s.round() as u64))
         .unwrap_or_else(|| "—".into())
 }
@@ -77,25 +82,27 @@ pub fn ReportsPage() -> impl IntoView {
             team.set(Some(first.id));
         }
     });
-    let path = move || {
-        let name = match kind.get() {
-            Kind::Queue => "queue",
-            Kind::Agents => "agents",
-        };
-        let q = query(
-            team.get(),
-            &from.get(),
-            &to.get(),
-            interval.get(),
-            &filter.get(),
-        );
-        // The agent report is not filtered by campaign.
-        let q = if kind.get() == Kind::Agents {
+    let path = move || match kind.get() {
+        Kind::Queue => format!(
+            "/reports/queue?{}",
+            query(
+                team.get(),
+                &from.get(),
+                &to.get(),
+                interval.get(),
+                &filter.get()
+            )
+        ),
+        // Neither is filtered by campaign; the team's analytics name the team in the path.
+        Kind::Agents => format!(
+            "/reports/agents?{}",
             query(team.get(), &from.get(), &to.get(), interval.get(), "")
-        } else {
-            q
-        };
-        format!("/reports/{name}?{q}")
+        ),
+        Kind::Team => format!(
+            "/reports/teams/{}?{}",
+            team.get().unwrap_or_default(),
+            query(None, &from.get(), &to.get(), interval.get(), "")
+        ),
     };
     Effect::new(move |_| {
         if team.get().is_none() {
@@ -112,6 +119,9 @@ pub fn ReportsPage() -> impl IntoView {
                     .await
                     .map(|r| Shown::Queue(Box::new(r))),
                 Kind::Agents => api::get::<AgentReport>(&p).await.map(Shown::Agents),
+                Kind::Team => api::get::<TeamAnalytics>(&p)
+                    .await
+                    .map(|r| Shown::Team(Box::new(r))),
             };
             if generation.try_get_value() != Some(mine) {
                 return;
@@ -121,6 +131,7 @@ pub fn ReportsPage() -> impl IntoView {
                 let (f, t) = match r {
                     Shown::Queue(r) => (r.from, r.to),
                     Shown::Agents(r) => (r.from, r.to),
+                    Shown::Team(r) => (r.from, r.to),
                 };
                 // Only when they differ: setting them asks again.
                 let (f, t) = (f.to_string(), t.to_string());
@@ -138,10 +149,10 @@ pub fn ReportsPage() -> impl IntoView {
         let p = format!("{}&format=csv", path());
         let name = format!(
             "{}-{}-{}.csv",
-            if kind.get_untracked() == Kind::Queue {
-                "queue"
-            } else {
-                "agents"
+            match kind.get_untracked() {
+                Kind::Queue => "queue",
+                Kind::Agents => "agents",
+                Kind::Team => "team",
             },
             from.get_untracked(),
             to.get_untracked()
@@ -177,6 +188,9 @@ pub fn ReportsPage() -> impl IntoView {
                     <button role="tab" id="report-tab-agents" class="btn btn-small"
                         aria-selected=move || (kind.get() == Kind::Agents).to_string()
                         on:click=move |_| kind.set(Kind::Agents)>{move || i18n.t(OfficeMsg::AgentReport)}</button>
+                    <button role="tab" id="report-tab-team" class="btn btn-small"
+                        aria-selected=move || (kind.get() == Kind::Team).to_string()
+                        on:click=move |_| kind.set(Kind::Team)>{move || i18n.t(OfficeMsg::TabCommunication)}</button>
                 </div>
             </header>
             <form class="range-form" id="report-form" on:submit=|ev: leptos::ev::SubmitEvent| ev.prevent_default()>
@@ -221,6 +235,7 @@ pub fn ReportsPage() -> impl IntoView {
                 Some(Err(e)) => view! { <ErrorNotice error=e /> }.into_any(),
                 Some(Ok(Shown::Queue(r))) => view! { <QueueView report=*r /> }.into_any(),
                 Some(Ok(Shown::Agents(r))) => view! { <AgentView report=r /> }.into_any(),
+                Some(Ok(Shown::Team(r))) => view! { <TeamView report=*r /> }.into_any(),
             }}
         </section>
     }
@@ -230,7 +245,7 @@ pub fn ReportsPage() -> impl IntoView {
 #[component]
 fn QueueChart(rows: Vec<QueueRow>, interval: Interval) -> impl IntoView {
     let i18n = use_i18n();
-    let mut bars: Vec<(DateTime<FixedOffset>, [u64; 3])> = Vec::new();
+    let mut bars: Vec<(DateTime<FixedOffset>, Vec<u64>)> = Vec::new();
     for r in &rows {
         let v = [
             r.answered,
@@ -239,9 +254,31 @@ fn QueueChart(rows: Vec<QueueRow>, interval: Interval) -> impl IntoView {
         ];
         match bars.last_mut() {
             Some((s, sum)) if *s == r.start => sum.iter_mut().zip(v).for_each(|(a, b)| *a += b),
-            _ => bars.push((r.start, v)),
+            _ => bars.push((r.start, v.to_vec())),
         }
     }
+    let series = [
+        ("#2e7d32", OfficeMsg::Answered),
+        ("#c62828", OfficeMsg::Abandoned),
+        ("#ef6c00", OfficeMsg::Exits),
+    ]
+    .map(|(c, m)| (c, Signal::derive(move || i18n.t(m).to_string())))
+    .to_vec();
+    let caption = Signal::derive(move || i18n.t(OfficeMsg::CallsPerInterval).to_string());
+    view! { <StackedChart id="report-chart" bars series caption interval /> }
+}
+
+/// A stacked-bar chart: a bar per interval, a segment per series (colour and name), a
+/// tooltip on each segment, labels where they fit and a legend. The numbers are also in
+/// the table beside it (the accessible view).
+#[component]
+pub fn StackedChart(
+    id: &'static str,
+    bars: Vec<(DateTime<FixedOffset>, Vec<u64>)>,
+    series: Vec<(&'static str, Signal<String>)>,
+    caption: Signal<String>,
+    interval: Interval,
+) -> impl IntoView {
     let max = bars
         .iter()
         .map(|(_, v)| v.iter().sum::<u64>())
@@ -251,8 +288,6 @@ fn QueueChart(rows: Vec<QueueRow>, interval: Interval) -> impl IntoView {
     let (h, gap) = (160.0, 4.0);
     let bar_w = (720.0 / bars.len().max(1) as f64 - gap).clamp(3.0, 40.0);
     let width = (bar_w + gap) * bars.len() as f64 + 40.0;
-    let colors = ["#2e7d32", "#c62828", "#ef6c00"];
-    let names = [OfficeMsg::Answered, OfficeMsg::Abandoned, OfficeMsg::Exits];
     // A label where it fits: every few bars, by the label's width (~7 px a character).
     let chars = match interval {
         Interval::Quarter | Interval::Hour => 11,
@@ -272,14 +307,14 @@ fn QueueChart(rows: Vec<QueueRow>, interval: Interval) -> impl IntoView {
             };
             let segs = v
                 .iter()
-                .zip(colors)
-                .zip(names)
-                .filter(|((n, _), _)| **n > 0)
-                .map(|((n, color), name)| {
+                .zip(&series)
+                .filter(|(n, _)| **n > 0)
+                .map(|(n, (color, name))| {
                     let sh = *n as f64 / max as f64 * (h - 10.0);
                     y -= sh;
-                    let tip = format!("{label} · {}: {n}", i18n.t(name));
-                    view! { <rect x=x y=y width=bar_w height=sh fill=color><title>{tip}</title></rect> }
+                    let (label, name, n) = (label.clone(), *name, *n);
+                    let tip = move || format!("{label} · {}: {n}", name.get());
+                    view! { <rect x=x y=y width=bar_w height=sh fill=*color><title>{tip}</title></rect> }
                 })
                 .collect_view();
             let text = (i % every == 0).then(|| view! {
@@ -288,16 +323,18 @@ fn QueueChart(rows: Vec<QueueRow>, interval: Interval) -> impl IntoView {
             view! { <g>{segs}{text}</g> }
         })
         .collect_view();
-    let legend = colors
-        .into_iter()
-        .zip(names)
-        .map(|(c, n)| view! { <li><span class="status-dot" style:background-color=c></span>" "{move || i18n.t(n)}</li> })
+    let legend = series
+        .iter()
+        .map(|(c, n)| {
+            let n = *n;
+            view! { <li><span class="status-dot" style:background-color=*c></span>" "{n}</li> }
+        })
         .collect_view();
     view! {
-        <figure class="status-chart" id="report-chart">
-            <figcaption>{move || i18n.t(OfficeMsg::CallsPerInterval)}</figcaption>
+        <figure class="status-chart" id=id>
+            <figcaption>{caption}</figcaption>
             <svg viewBox=format!("0 0 {width} {}", h + 20.0) width=width height=h + 20.0 role="img"
-                aria-label=move || i18n.t(OfficeMsg::CallsPerInterval)>
+                aria-label=caption>
                 <line x1="32" y1=h x2=width y2=h stroke="currentColor" />
                 <text x="28" y="14" text-anchor="end" class="chart-label">{max}</text>
                 <text x="28" y=h text-anchor="end" class="chart-label">"0"</text>

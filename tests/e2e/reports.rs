@@ -1,5 +1,6 @@
 //! The supervisor's reports: the queue report by day and by hour, filtered by campaign,
-//! exported as CSV (the same numbers as the table), and the agent report.
+//! exported as CSV (the same numbers as the table), the agent report, and the team's
+//! communication (the API's totals).
 
 use anyhow::{Context, ensure};
 
@@ -101,6 +102,36 @@ async fn a_supervisor_reads_filters_and_exports_the_queue_report() {
         })
         .await?;
         h.screenshot("reports-agents").await?;
+
+        // The team's communication: the same totals as the API's for the range shown.
+        h.click("#report-tab-team").await?;
+        h.wait_count("#team-analytics", 1).await?;
+        let team = h.value("#report-team").await?;
+        let (from, to) = (h.value("#report-from").await?, h.value("#report-to").await?);
+        let token = h.api_token("sofia", "demo1234").await?;
+        let api = h
+            .api(
+                reqwest::Method::GET,
+                &format!("/reports/teams/{team}?from={from}&to={to}&interval=hour"),
+                Some(&token),
+                None,
+            )
+            .await?;
+        let total = api["total"].as_u64().context("a total")?;
+        ensure!(total > 0, "the demo has a week of interactions: {api}");
+        h.wait_text("#team-total", |t| *t == total.to_string())
+            .await?;
+        ensure!(h.displayed("#team-chart").await?, "the chart is shown");
+        let shown: u64 = h
+            .texts("#team-table tbody tr td:nth-of-type(4)")
+            .await?
+            .iter()
+            .map(|t| t.parse::<u64>().unwrap_or(0))
+            .sum();
+        ensure!(shown == total, "{shown} in the table's rows vs {total}");
+        let top = h.texts("#team-top tbody th").await?;
+        ensure!(!top.is_empty(), "the busiest contacts are listed");
+        h.screenshot("reports-team").await?;
         h.assert_no_app_errors().await?;
         Ok(())
     })

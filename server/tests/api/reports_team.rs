@@ -5,6 +5,7 @@
 
 use agentdesk_protocol::report::{ContactAnalytics, TeamAnalytics};
 use agentdesk_protocol::{ActivityDetail, ActivityKind, Direction};
+use agentdesk_server::report::cli::{Format, ReportArgs, ReportCommand, report};
 use agentdesk_server::store::{NewActivity, NewContact};
 use chrono::{DateTime, TimeZone, Utc};
 use rand::{Rng, SeedableRng, seq::SliceRandom};
@@ -267,6 +268,38 @@ async fn a_teams_communication_matches_the_hand_count_with_two_teams_on_one_cont
     assert!(
         csv.contains("all,2025-06-01T00:00:00+00:00,,4,2,6\r\n"),
         "{csv}"
+    );
+    // The command prints the same CSV, and the same JSON as the API.
+    let args = ReportArgs {
+        team: "Team A".into(),
+        from: "2025-06-01".parse().ok(),
+        to: "2025-06-30".parse().ok(),
+        interval: agentdesk_protocol::report::Interval::Day,
+        time_zone: "UTC".into(),
+        campaign: None,
+        agent: None,
+        format: Format::Csv,
+    };
+    let printed = report(&app.store, ReportCommand::Team(args.clone()))
+        .await
+        .unwrap();
+    assert_eq!(printed, csv);
+    let json = report(
+        &app.store,
+        ReportCommand::Team(ReportArgs {
+            format: Format::Json,
+            team: a.to_string(),
+            ..args
+        }),
+    )
+    .await
+    .unwrap();
+    let api: serde_json::Value = app
+        .get_as(&format!("/api/v1/reports/teams/{a}?{JUNE}"), &sup)
+        .await;
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&json).unwrap(),
+        api
     );
 }
 

@@ -10,6 +10,7 @@ mod email_item;
 mod item;
 mod pager;
 mod summary;
+pub use summary::kind_label;
 
 use agentdesk_protocol::Contact;
 use leptos::prelude::*;
