@@ -475,7 +475,6 @@ messages! {
     ResponseTimes => "Tiempo hasta la primera respuesta (e-mail y SMS)", "Time to first response (e-mail and SMS)";
     TopContacts => "Contactos con más interacciones", "Contacts with the most interactions";
     Contact => "Contacto", "Contact";
-    Channel => "Canal", "Channel";
     ServiceLevelSecs => "Nivel de servicio: atendidas en (segundos, 20 si vacío)", "Service level: answered within (seconds, 20 when empty)";
 }
 
