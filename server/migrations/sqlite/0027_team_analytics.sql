@@ -19,8 +19,10 @@ CREATE TABLE interaction_facts (
 );
 -- A team's range, covering what the reads of it need (top contacts, response times).
 CREATE INDEX interaction_facts_team ON interaction_facts(team_id, at, contact_id, kind, inbound, answered_at);
--- One conversation thread (contact, team, channel) in time order: the replies' lookups.
-CREATE INDEX interaction_facts_thread ON interaction_facts(contact_id, team_id, kind, inbound, at);
+-- One conversation thread (contact, team, channel) in time order: the replies' lookups
+-- and updates, covered (so that no planner prefers the team's index, which would walk the
+-- team's history), and a contact's analytics.
+CREATE INDEX interaction_facts_thread ON interaction_facts(contact_id, team_id, kind, inbound, at, answered_at);
 
 -- Volume per team, quarter hour (UTC, ms) and channel.
 CREATE TABLE report_activity (

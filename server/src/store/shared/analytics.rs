@@ -18,7 +18,36 @@ use crate::report::fold::bucket;
 use crate::store::{StoreResult, corrupt};
 
 /// One thread's (contact, team, channel) columns, bound as `$1..$3`.
-const THREAD: &str = "contact_id = $1 AND team_id = $2 AND kind = $3";
+macro_rules! thread {
+    () => {
+        "contact_id = $1 AND team_id = $2 AND kind = $3"
+    };
+}
+
+/// The first reply at or after `$4` in a thread. This and the two updates below must read
+/// the thread's index (`interaction_facts_thread`, which covers them): a team's index
+/// ordered by time would walk the team's whole history (a test checks SQLite's plans).
+pub(crate) const FIRST_REPLY: &str = concat!(
+    "SELECT MIN(at) FROM interaction_facts WHERE ",
+    thread!(),
+    " AND inbound = 0 AND at >= $4"
+);
+
+/// A reply at `$4` answers the thread's messages it comes first after.
+pub(crate) const ANSWERED_BY: &str = concat!(
+    "UPDATE interaction_facts SET answered_at = $4 WHERE ",
+    thread!(),
+    " AND inbound = 1 AND at <= $4 AND (answered_at IS NULL OR answered_at > $4)"
+);
+
+/// The reply at `$4` is gone: what it answered waits for the next reply, if any.
+pub(crate) const REANSWERED: &str = concat!(
+    "UPDATE interaction_facts SET answered_at = (SELECT MIN(o.at) FROM interaction_facts AS o \
+     WHERE o.contact_id = $1 AND o.team_id = $2 AND o.kind = $3 AND o.inbound = 0 \
+     AND o.at >= $4) WHERE ",
+    thread!(),
+    " AND inbound = 1 AND answered_at = $4"
+);
 
 /// An activity as the analytics know it.
 struct Fact {
@@ -69,15 +98,13 @@ pub(crate) async fn added(
     let thread = awaits_reply(f.kind);
     // An inbound message's reply may already be there (it was imported after it).
     let answered_at: Option<i64> = if f.inbound && thread {
-        sqlx::query_scalar::<Db, Option<i64>>(AssertSqlSafe(format!(
-            "SELECT MIN(at) FROM interaction_facts WHERE {THREAD} AND inbound = 0 AND at >= $4"
-        )))
-        .bind(f.contact)
-        .bind(f.team)
-        .bind(f.kind.as_str())
-        .bind(f.at)
-        .fetch_one(&mut **tx)
-        .await?
+        sqlx::query_scalar::<Db, Option<i64>>(FIRST_REPLY)
+            .bind(f.contact)
+            .bind(f.team)
+            .bind(f.kind.as_str())
+            .bind(f.at)
+            .fetch_one(&mut **tx)
+            .await?
     } else {
         None
     };
@@ -95,17 +122,13 @@ pub(crate) async fn added(
     .execute(&mut **tx)
     .await?;
     if !f.inbound && thread {
-        // It answers the thread's messages it comes first after.
-        sqlx::query(AssertSqlSafe(format!(
-            "UPDATE interaction_facts SET answered_at = $4 WHERE {THREAD} AND inbound = 1 \
-             AND at <= $4 AND (answered_at IS NULL OR answered_at > $4)"
-        )))
-        .bind(f.contact)
-        .bind(f.team)
-        .bind(f.kind.as_str())
-        .bind(f.at)
-        .execute(&mut **tx)
-        .await?;
+        sqlx::query(ANSWERED_BY)
+            .bind(f.contact)
+            .bind(f.team)
+            .bind(f.kind.as_str())
+            .bind(f.at)
+            .execute(&mut **tx)
+            .await?;
     }
     count(tx, &f, 1).await
 }
@@ -131,19 +154,13 @@ pub(crate) async fn removed(tx: &mut Tx<'_>, id: i64) -> StoreResult<()> {
         at,
     };
     if !f.inbound && awaits_reply(f.kind) {
-        // What it answered waits for the next reply, if any.
-        sqlx::query(AssertSqlSafe(format!(
-            "UPDATE interaction_facts SET answered_at = (SELECT MIN(o.at) FROM interaction_facts AS o \
-               WHERE o.contact_id = $1 AND o.team_id = $2 AND o.kind = $3 AND o.inbound = 0 \
-               AND o.at >= $4) \
-             WHERE {THREAD} AND inbound = 1 AND answered_at = $4"
-        )))
-        .bind(f.contact)
-        .bind(f.team)
-        .bind(f.kind.as_str())
-        .bind(f.at)
-        .execute(&mut **tx)
-        .await?;
+        sqlx::query(REANSWERED)
+            .bind(f.contact)
+            .bind(f.team)
+            .bind(f.kind.as_str())
+            .bind(f.at)
+            .execute(&mut **tx)
+            .await?;
     }
     count(tx, &f, -1).await
 }

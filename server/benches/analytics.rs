@@ -1,0 +1,215 @@
+//! Team communication analytics benchmark: a team's activities written through the
+//! store's batch write path (which keeps the analytics' facts), then the team's analytics
+//! over a month read as the API reads them (`report::team::team`, without HTTP).
+//!
+//! Run: `cargo bench -p agentdesk-server --bench analytics`. Environment:
+//! `BENCH_ACTIVITIES` (1,000,000 over twelve months of 2026, on 50,000 contacts: inbound
+//! and outbound e-mail and SMS, each inbound message answered within 0–48 h two times in
+//! three, calls, chats, tickets, notes), `BENCH_RUNS` (50), `BENCH_DATABASE_URL` (a
+//! `postgres://` database instead of a new SQLite file), `BENCH_READ` (0: only the write).
+//! Printed: the write's activities/s and CPU µs per activity; p50/p99/max of the
+//! analytics of March 2026 by 15 min, hour and day (ms).
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use agentdesk_protocol::{ActivityDetail, Direction};
+use agentdesk_server::store::{self, NewActivity, NewContact};
+use chrono::{TimeZone, Utc};
+
+fn env(name: &str, default: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| default.to_owned())
+}
+
+fn at(sorted: &[Duration], q: f64) -> f64 {
+    let i = ((sorted.len() as f64 * q).ceil() as usize).clamp(1, sorted.len()) - 1;
+    sorted[i].as_secs_f64() * 1000.0
+}
+
+/// The process's CPU time so far (user + system), from `/proc/self/stat`.
+fn cpu_time() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, r)| r.split_whitespace().collect())
+        .unwrap_or_default();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    Duration::from_millis((ticks(11) + ticks(12)) * 10)
+}
+
+fn detail(rng: &mut fastrand::Rng, inbound: bool, i: u64) -> ActivityDetail {
+    let direction = if inbound {
+        Direction::Inbound
+    } else {
+        Direction::Outbound
+    };
+    match rng.u8(0..100) {
+        0..30 => ActivityDetail::Sms {
+            direction,
+            text: format!("consulta {i}"),
+        },
+        30..60 => ActivityDetail::Email {
+            direction,
+            status: None,
+            content: None,
+        },
+        60..80 => ActivityDetail::Call {
+            direction,
+            number: "+59899000000".into(),
+            campaign: "Ventas".into(),
+            duration_secs: rng.u32(0..900),
+            disposition: None,
+            outcome: None,
+        },
+        80..90 => ActivityDetail::Chat {
+            session_id: format!("s{i}"),
+            first_message: "hola".into(),
+            duration_secs: 60,
+            message_count: 4,
+        },
+        90..95 => ActivityDetail::Ticket {
+            ticket_id: format!("T-{i}"),
+            subject: "reclamo".into(),
+            status: agentdesk_protocol::TicketStatus::Open,
+            event: "created".into(),
+        },
+        _ => ActivityDetail::Note {
+            text: "nota".into(),
+        },
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let total: u64 = env("BENCH_ACTIVITIES", "1000000")
+        .replace('_', "")
+        .parse()?;
+    let runs: usize = env("BENCH_RUNS", "50").parse()?;
+    let dir = tempfile::tempdir()?;
+    let url = std::env::var("BENCH_DATABASE_URL").unwrap_or_else(|_| {
+        format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("analytics.db").display()
+        )
+    });
+    let store = store::open(&url).await?;
+    store.migrate().await?;
+    let team = store.create_team("Bench").await?.id;
+    let mut contacts = Vec::new();
+    for c in 0..50_000 {
+        contacts.push(
+            store
+                .create_contact(NewContact {
+                    team_id: team,
+                    name: format!("Cliente {c}"),
+                    phone: None,
+                    email: None,
+                    external_id: None,
+                    attributes: BTreeMap::new(),
+                    created_at: Utc::now(),
+                })
+                .await?,
+        );
+    }
+    let start = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    let mut rng = fastrand::Rng::with_seed(7);
+    let (t0, cpu0) = (Instant::now(), cpu_time());
+    let mut written = 0u64;
+    let mut batch = Vec::with_capacity(1_000);
+    while written < total {
+        // An inbound message, and two times in three its reply within 48 h.
+        let contact = contacts[rng.usize(..contacts.len())];
+        let when = start + chrono::Duration::seconds(rng.i64(0..365 * 86_400));
+        let first = detail(&mut rng, true, written);
+        let replied = rng.u8(0..3) > 0;
+        let mut pair = vec![(first.clone(), when)];
+        if replied {
+            let mut reply = first;
+            match &mut reply {
+                ActivityDetail::Sms { direction, .. }
+                | ActivityDetail::Email { direction, .. }
+                | ActivityDetail::Call { direction, .. } => *direction = Direction::Outbound,
+                _ => {}
+            }
+            pair.push((
+                reply,
+                when + chrono::Duration::seconds(rng.i64(0..48 * 3600)),
+            ));
+        }
+        for (d, at) in pair {
+            batch.push(NewActivity {
+                team_id: team,
+                contact_id: contact,
+                user_id: None,
+                model_id: format!("m{written}"),
+                detail: d,
+                email: None,
+                occurred_at: at,
+            });
+            written += 1;
+        }
+        if batch.len() >= 1_000 {
+            store.insert_activities(&batch, false).await?;
+            batch.clear();
+            if written % 200_000 < 2 {
+                eprintln!(
+                    "  written {written:>9} ({:.0}/s)",
+                    written as f64 / t0.elapsed().as_secs_f64()
+                );
+            }
+        }
+    }
+    store.insert_activities(&batch, false).await?;
+    let (secs, cpu) = (t0.elapsed().as_secs_f64(), cpu_time() - cpu0);
+    println!(
+        "write: {written} activities in {secs:.1} s = {:.0}/s, {:.0} CPU µs each (this process)",
+        written as f64 / secs,
+        cpu.as_secs_f64() * 1e6 / written as f64
+    );
+    if env("BENCH_READ", "1") == "0" {
+        return Ok(());
+    }
+    read(&store, team, runs).await
+}
+
+// BENCH-READ-START (a build of code without team analytics leaves this part out)
+async fn read(store: &store::DynStore, team: i64, runs: usize) -> anyhow::Result<()> {
+    use agentdesk_protocol::report::Interval;
+    use agentdesk_server::report::{Scope, team::team as analytics};
+    println!("| interval | rows | interactions | p50 ms | p99 ms | max ms |");
+    println!("|---|---:|---:|---:|---:|---:|");
+    for interval in [Interval::Quarter, Interval::Hour, Interval::Day] {
+        let scope = Scope::new(
+            team,
+            "2026-03-01".parse().ok(),
+            "2026-03-31".parse().ok(),
+            Some(interval),
+            chrono_tz::Tz::America__Montevideo,
+        )
+        .map_err(|(f, m)| anyhow::anyhow!("{f}: {m}"))?;
+        let mut times = Vec::with_capacity(runs);
+        let mut shown = (0, 0);
+        for _ in 0..runs {
+            let t = Instant::now();
+            let r = analytics(store, &scope).await?;
+            times.push(t.elapsed());
+            shown = (r.rows.len(), r.total);
+        }
+        times.sort();
+        println!(
+            "| {} | {} | {} | {:.1} | {:.1} | {:.1} |",
+            interval.as_str(),
+            shown.0,
+            shown.1,
+            at(&times, 0.5),
+            at(&times, 0.99),
+            at(&times, 1.0)
+        );
+    }
+    Ok(())
+}
