@@ -60,10 +60,10 @@ pub enum Command {
     /// Import follow-ups from a zip archive: every file checked first, then created
     /// inactive (names already taken are skipped and listed).
     ImportFollowups(ImportFollowupsArgs),
-    /// Print a report (queue or agents) as CSV or JSON: the API's numbers.
+    /// Print a report (queue, agents or team) as CSV or JSON: the API's numbers.
     #[command(subcommand)]
     Report(crate::report::cli::ReportCommand),
-    /// Recompute the reports' roll-ups from queue_log (all teams, or one).
+    /// Recompute the reports' roll-ups from queue_log and the activities (all teams, or one).
     RebuildReports(crate::report::cli::RebuildArgs),
 }
 #[derive(Debug, Clone, Args)]
