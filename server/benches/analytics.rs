@@ -17,6 +17,10 @@ use agentdesk_protocol::{ActivityDetail, Direction};
 use agentdesk_server::store::{self, NewActivity, NewContact};
 use chrono::{TimeZone, Utc};
 
+#[path = "common/cpu.rs"]
+mod cpu;
+use cpu::cpu_time;
+
 fn env(name: &str, default: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| default.to_owned())
 }
@@ -24,22 +28,6 @@ fn env(name: &str, default: &str) -> String {
 fn at(sorted: &[Duration], q: f64) -> f64 {
     let i = ((sorted.len() as f64 * q).ceil() as usize).clamp(1, sorted.len()) - 1;
     sorted[i].as_secs_f64() * 1000.0
-}
-
-/// The process's CPU time so far (user + system), from `/proc/self/stat`.
-fn cpu_time() -> Duration {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .map(|(_, r)| r.split_whitespace().collect())
-        .unwrap_or_default();
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|v| v.parse::<u64>().ok())
-            .unwrap_or(0)
-    };
-    Duration::from_millis((ticks(11) + ticks(12)) * 10)
 }
 
 fn detail(rng: &mut fastrand::Rng, inbound: bool, i: u64) -> ActivityDetail {

@@ -23,6 +23,10 @@ use agentdesk_server::ingest::Parts;
 use agentdesk_server::store::{self, DynStore, ingest::NewInteraction};
 use chrono::{TimeZone, Utc};
 
+#[path = "common/cpu.rs"]
+mod cpu;
+use cpu::cpu_time;
+
 fn env_usize(name: &str, default: usize) -> usize {
     std::env::var(name)
         .ok()
@@ -67,23 +71,6 @@ fn sms(team: i64, n: u64, number: u64) -> NewInteraction {
         },
         None,
     )
-}
-
-/// The process's CPU time so far (user + system), from `/proc/self/stat`.
-fn cpu_time() -> Duration {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .map(|(_, r)| r.split_whitespace().collect())
-        .unwrap_or_default();
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|v| v.parse::<u64>().ok())
-            .unwrap_or(0)
-    };
-    // utime and stime are fields 14 and 15 of the line: 12 and 13 after the name.
-    Duration::from_millis((ticks(11) + ticks(12)) * 10)
 }
 
 /// Fill the database to `target` interactions, in batches of 1,000, counting from
