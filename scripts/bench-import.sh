@@ -39,7 +39,7 @@ PY
   db="$WORK/import_$n.db"
   rm -f "$db" "$db-wal" "$db-shm"
   url="sqlite://$db"
-  AGENTDESK_PASSWORD=bench-password-1 "$BIN" --database-url "$url" create-user --username bench --role admin --teams Bench >/dev/null
+  AGENTDESK_PASSWORD=ccrepo-loader-2026 "$BIN" --database-url "$url" create-user --username bench --role admin --teams Bench >/dev/null
   echo "== queue_log_repo, $n rows ($(du -h "$csv" | cut -f1))"
   "$BIN" --database-url "$url" import-ccrepo --table queue-log --team Bench --quiet "$csv"
   echo "== the same file again (everything a duplicate)"

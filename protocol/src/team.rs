@@ -121,6 +121,10 @@ pub struct Me {
     /// Added under the e-mail the user writes (`""`: none).
     #[serde(default)]
     pub signature: String,
+    /// An admin set a temporary password: the user must choose their own
+    /// (`POST /api/v1/me/password`) before the server answers anything else.
+    #[serde(default)]
+    pub must_change_password: bool,
 }
 
 /// `PATCH /api/v1/me`: the preferences a user may change themselves.
@@ -166,6 +170,19 @@ pub struct UserSummary {
     pub active: bool,
     pub locale: Locale,
     pub time_zone: String,
+    /// The agent's user name in uContact, when linked.
+    #[serde(default)]
+    pub ucontact_agent: Option<String>,
+    /// Where e-mail notifications reach the user.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// Must choose a new password at the next sign-in (an admin reset it).
+    #[serde(default)]
+    pub must_change_password: bool,
+    /// Sign-in is held back for failed attempts (from some address, within the window);
+    /// an admin can unlock it (`POST /api/v1/users/{id}/unlock`).
+    #[serde(default)]
+    pub locked: bool,
 }
 
 /// `PATCH /api/v1/users/{id}` (admins only): what changes; an absent field stays.
@@ -189,6 +206,12 @@ pub struct UpdateUser {
     /// streams end at once. `true` lets them sign in again.
     #[serde(default)]
     pub active: Option<bool>,
+    /// The agent's user name in uContact; `""` unlinks.
+    #[serde(default)]
+    pub ucontact_agent: Option<String>,
+    /// The user's e-mail address for notifications; `""` removes it.
+    #[serde(default)]
+    pub email: Option<String>,
 }
 
 /// `POST /api/v1/users` (admins only).

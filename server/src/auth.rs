@@ -95,11 +95,32 @@ where
             .session_user(&hash, now, renew_to)
             .await?
             .ok_or(ApiError::Unauthorized)?;
+        if session.must_change_password && !open_before_password_change(parts) {
+            return Err(ApiError::PasswordChangeRequired);
+        }
         Ok(Caller {
             viewer: session.viewer,
             token_hash: hash,
         })
     }
+}
+
+/// What a caller owing a password change may still do: change it, read their profile
+/// (the browser learns from it that a change is owed) and sign out. Everything else
+/// waits: the temporary password was chosen by an admin, so until it is replaced the
+/// session proves less than a user's own password would.
+fn open_before_password_change(parts: &Parts) -> bool {
+    let path = parts
+        .extensions
+        .get::<axum::extract::OriginalUri>()
+        .map_or(parts.uri.path(), |u| u.0.path());
+    let Some(route) = path.strip_prefix(agentdesk_protocol::API_PREFIX) else {
+        return false;
+    };
+    matches!(
+        (parts.method.as_str(), route),
+        ("GET", "/me") | ("POST", "/me/password") | ("POST", "/auth/logout")
+    )
 }
 
 /// `Option<Caller>`: `None` without an `Authorization` header (routes with another way in,

@@ -114,7 +114,8 @@ async fn poll_imap(store: &DynStore, args: PollImapArgs) -> anyhow::Result<()> {
 
 async fn create_user(store: &DynStore, args: CreateUserArgs) -> anyhow::Result<()> {
     validate::username(&args.username).map_err(|e| anyhow::anyhow!("{e}"))?;
-    validate::password(&args.password).map_err(|e| anyhow::anyhow!("{e}"))?;
+    validate::password("password", &args.password, &args.username)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut team_ids = Vec::new();
     for name in args
         .teams

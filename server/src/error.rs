@@ -23,6 +23,9 @@ pub enum ApiError {
     BadCredentials,
     #[error("you do not have permission to do this")]
     Forbidden,
+    /// An admin gave the caller a temporary password: only changing it is allowed.
+    #[error("choose a new password first (an administrator set a temporary one)")]
+    PasswordChangeRequired,
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error("{0}")]
@@ -76,7 +79,7 @@ impl ApiError {
             ApiError::BadRequest(_) => ErrorCode::BadRequest,
             ApiError::Validation { .. } => ErrorCode::Validation,
             ApiError::Unauthorized | ApiError::BadCredentials => ErrorCode::Unauthorized,
-            ApiError::Forbidden => ErrorCode::Forbidden,
+            ApiError::Forbidden | ApiError::PasswordChangeRequired => ErrorCode::Forbidden,
             ApiError::NotFound(_) => ErrorCode::NotFound,
             ApiError::Conflict(_)
             | ApiError::ConflictOn { .. }
@@ -106,6 +109,7 @@ impl ApiError {
                 message,
                 field: match self {
                     ApiError::Validation { field, .. } => field.clone(),
+                    ApiError::PasswordChangeRequired => Some("password".into()),
                     ApiError::ConflictOn { field, .. } | ApiError::TooLargeOn { field, .. } => {
                         Some((*field).to_string())
                     }

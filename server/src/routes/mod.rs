@@ -12,6 +12,7 @@ pub mod ingest;
 mod launch;
 pub use launch::launch_canonical;
 mod me;
+mod passwords;
 pub mod reminders;
 mod reports;
 mod status;
@@ -49,12 +50,34 @@ pub(crate) async fn audit(
     Ok(())
 }
 
+/// End user `user_id`'s sessions `tokens` (already deleted) as a sign-out does: the
+/// presence rows go (the user is disconnected), then the streams end, on this instance
+/// at once and on the others when the status event reaches them.
+pub(crate) async fn end_sessions(
+    state: &AppState,
+    user_id: i64,
+    tokens: &[String],
+) -> crate::error::ApiResult<()> {
+    let now = crate::clock::now();
+    let restore_ms = i64::from(state.config.presence_restore_secs) * 1000;
+    for token in tokens {
+        let events = state
+            .store
+            .end_session_presence(token, user_id, now, restore_ms)
+            .await?;
+        state.events.publish(events);
+        state.events.end_session(token);
+    }
+    Ok(())
+}
+
 /// Every API route. All but `POST /auth/login` require a session (the [`crate::auth::Caller`]
 /// extractor); unknown paths answer 404 in the JSON error shape.
 pub fn api() -> Router<AppState> {
     Router::new()
         .merge(auth::router())
         .merge(me::router())
+        .merge(passwords::router())
         .merge(contacts::router())
         .merge(contact_edit::router())
         .merge(emails::router())

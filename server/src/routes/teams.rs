@@ -68,7 +68,7 @@ async fn list_users(
     caller: Caller,
 ) -> ApiResult<ApiJson<Vec<UserSummary>>> {
     require(&caller, &[Role::Supervisor, Role::Admin])?;
-    Ok(ApiJson(state.store.list_users(&caller.viewer).await?))
+    Ok(ApiJson(users_seen(&state, &caller).await?))
 }
 
 async fn create_user(
@@ -79,13 +79,17 @@ async fn create_user(
 ) -> ApiResult<(StatusCode, ApiJson<UserSummary>)> {
     require(&caller, &[Role::Admin])?;
     validate::username(&req.username)?;
-    validate::password(&req.password)?;
+    validate::password("password", &req.password, &req.username)?;
     validate::short_text("display_name", &req.display_name)?;
     let time_zone = req.time_zone.clone().unwrap_or_else(|| "UTC".into());
     validate::time_zone(&time_zone)?;
     known_teams(&state, &caller, &req.teams).await?;
     let email = match &req.email {
         Some(e) => crate::validate::user_email("email", e)?,
+        None => None,
+    };
+    let ucontact_agent = match &req.ucontact_agent {
+        Some(a) => validate::ucontact_agent(a)?,
         None => None,
     };
     let password = req.password.clone();
@@ -102,7 +106,7 @@ async fn create_user(
             can_email: req.can_email,
             locale: req.locale,
             time_zone,
-            ucontact_agent: req.ucontact_agent.clone(),
+            ucontact_agent,
             email,
             team_ids: req.teams.clone(),
         })
@@ -122,14 +126,35 @@ async fn create_user(
 }
 
 /// User `id` as the caller's list shows them (after a create or a change).
-async fn user_as_seen(state: &AppState, caller: &Caller, id: i64) -> ApiResult<UserSummary> {
-    state
-        .store
-        .list_users(&caller.viewer)
+pub(super) async fn user_as_seen(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+) -> ApiResult<UserSummary> {
+    users_seen(state, caller)
         .await?
         .into_iter()
         .find(|u| u.id == id)
         .ok_or(ApiError::NotFound("user"))
+}
+
+/// The users the caller sees, each `locked` when the sign-in throttle holds their
+/// username back from some address (`auth::check_login_rate`'s rule).
+async fn users_seen(state: &AppState, caller: &Caller) -> ApiResult<Vec<UserSummary>> {
+    let mut users = state.store.list_users(&caller.viewer).await?;
+    let since =
+        crate::clock::now() - chrono::Duration::minutes(crate::auth::FAILURE_WINDOW_MINUTES);
+    let held: std::collections::HashSet<String> = state
+        .store
+        .throttled_usernames(since, crate::auth::MAX_USER_FAILURES)
+        .await?
+        .into_iter()
+        .map(|u| u.to_lowercase())
+        .collect();
+    for u in &mut users {
+        u.locked = held.contains(&u.username.to_lowercase());
+    }
+    Ok(users)
 }
 
 /// `teams` checked to be teams the admin sees (all of them), else a 422 naming one.
@@ -161,6 +186,12 @@ async fn update_user(
     if let Some(teams) = &req.teams {
         known_teams(&state, &caller, teams).await?;
     }
+    if let Some(a) = &req.ucontact_agent {
+        validate::ucontact_agent(a)?;
+    }
+    if let Some(e) = &req.email {
+        validate::user_email("email", e)?;
+    }
     let ended = match state.store.update_user(id, &req).await? {
         UserChanged::Done { ended_sessions } => ended_sessions,
         UserChanged::NotFound => return Err(ApiError::NotFound("user")),
@@ -175,19 +206,7 @@ async fn update_user(
             });
         }
     };
-    // As a sign-out does, for each of their sessions: the presence rows go (the user is
-    // disconnected), then the streams end, on this instance at once and on the others
-    // when the status event reaches them.
-    let now = crate::clock::now();
-    let restore_ms = i64::from(state.config.presence_restore_secs) * 1000;
-    for token in &ended {
-        let events = state
-            .store
-            .end_session_presence(token, id, now, restore_ms)
-            .await?;
-        state.events.publish(events);
-        state.events.end_session(token);
-    }
+    super::end_sessions(&state, id, &ended).await?;
     let action = match req.active {
         Some(false) => "user_deactivated",
         Some(true) => "user_reactivated",

@@ -80,6 +80,7 @@ pub(crate) struct MeRow {
     ucontact_agent: Option<String>,
     email: Option<String>,
     signature: Option<String>,
+    must_change_password: bool,
 }
 
 impl MeRow {
@@ -100,6 +101,7 @@ impl MeRow {
             teams,
             can_delete: false,
             signature: self.signature.unwrap_or_default(),
+            must_change_password: self.must_change_password,
         })
     }
 }
@@ -116,6 +118,9 @@ pub(crate) struct UserTeamRow {
     pub deactivated_at: Option<i64>,
     pub locale: String,
     pub time_zone: String,
+    pub ucontact_agent: Option<String>,
+    pub email: Option<String>,
+    pub must_change_password: bool,
     pub team_id: Option<i64>,
     pub team_name: Option<String>,
 }

@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod calls;
 pub mod contacts;
+pub mod credentials;
 pub mod crm;
 pub mod events;
 pub mod followups;
@@ -213,6 +214,8 @@ pub struct StoredEvent {
 pub struct SessionUser {
     pub viewer: Viewer,
     pub expires_at: DateTime<Utc>,
+    /// An admin's temporary password is still theirs (see `CredentialStore`).
+    pub must_change_password: bool,
 }
 
 /// A failed-login count within a window, and the oldest failure in it.
@@ -240,6 +243,7 @@ pub trait Store:
     + integrations::IntegrationStore
     + calls::CallStore
     + crm::CrmStore
+    + credentials::CredentialStore
     + status::StatusStore
     + supervision::SupervisionStore
     + ingest::IngestStore

@@ -264,6 +264,25 @@ fn probes(t: &Target) -> Vec<Probe> {
             format!("/users/{}", t.agent),
             Some(json!({ "can_email": false })),
         ),
+        probe(
+            M::POST,
+            "/users/{id}/password",
+            format!("/users/{}/password", t.agent),
+            Some(json!({ "password": "una-clave-de-sonda-7" })),
+        ),
+        probe(
+            M::POST,
+            "/users/{id}/unlock",
+            format!("/users/{}/unlock", t.agent),
+            None,
+        ),
+        // Unreadable (no fields): refused before it touches anything, whoever asks.
+        probe(
+            M::POST,
+            "/me/password",
+            "/me/password".into(),
+            Some(json!({})),
+        ),
         probe(M::GET, "/audit", "/audit".into(), None),
         probe(M::GET, "/statuses", "/statuses".into(), None),
         probe(

@@ -25,6 +25,7 @@ mod ingest;
 mod linking;
 mod outbound_email;
 mod overload;
+mod passwords;
 mod perteam;
 mod queue_log;
 mod reminders;

@@ -39,6 +39,9 @@ mod calls;
 #[path = "../shared/contacts.rs"]
 mod contacts;
 #[allow(clippy::duplicate_mod)]
+#[path = "../shared/credentials.rs"]
+mod credentials;
+#[allow(clippy::duplicate_mod)]
 #[path = "../shared/crm.rs"]
 mod crm;
 #[allow(clippy::duplicate_mod)]

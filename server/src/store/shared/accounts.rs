@@ -72,7 +72,7 @@ impl AccountStore for Backend {
         .fetch_one(&mut *tx)
         .await
         .map_err(crate::store::already_exists(format!(
-            "user `{}` or a user with this e-mail address",
+            "user `{}`, or a user with this e-mail address or uContact agent name,",
             u.username
         )))?;
         for team in &u.team_ids {
@@ -100,7 +100,7 @@ impl AccountStore for Backend {
     async fn me(&self, user_id: i64) -> StoreResult<Option<Me>> {
         let Some(r): Option<MeRow> = sqlx::query_as(
             "SELECT id, username, display_name, role, can_email, locale, time_zone, ucontact_agent, \
-             email, signature FROM users WHERE id = $1",
+             email, signature, must_change_password FROM users WHERE id = $1",
         )
         .bind(user_id)
         .fetch_optional(&self.pool)
@@ -142,7 +142,8 @@ impl AccountStore for Backend {
         // One query for users and their teams (no N+1): rows are (user, team) pairs.
         let sql = format!(
             "SELECT u.id, u.username, u.display_name, u.role, u.can_email, u.deactivated_at, \
-             u.locale, u.time_zone, t.id AS team_id, \
+             u.locale, u.time_zone, u.ucontact_agent, u.email, u.must_change_password, \
+             t.id AS team_id, \
              t.name AS team_name \
              FROM users u LEFT JOIN team_members m ON m.user_id = u.id AND {} \
              LEFT JOIN teams t ON t.id = m.team_id \
@@ -173,6 +174,11 @@ impl AccountStore for Backend {
                         .parse()
                         .map_err(|e| crate::store::corrupt("locale", e))?,
                     time_zone: r.time_zone,
+                    ucontact_agent: r.ucontact_agent,
+                    email: r.email,
+                    must_change_password: r.must_change_password,
+                    // Filled in by the route, which knows the throttling rule.
+                    locked: false,
                 });
             }
             if let (Some(id), Some(name)) = (r.team_id, r.team_name)
@@ -215,7 +221,9 @@ impl AccountStore for Backend {
              can_email = COALESCE($3, can_email), locale = COALESCE($4, locale), \
              time_zone = COALESCE($5, time_zone), \
              deactivated_at = CASE WHEN NOT $6 THEN deactivated_at WHEN $7 THEN NULL \
-             ELSE COALESCE(deactivated_at, $8) END WHERE id = $9",
+             ELSE COALESCE(deactivated_at, $8) END, \
+             ucontact_agent = CASE WHEN $10 THEN NULLIF($11, '') ELSE ucontact_agent END, \
+             email = CASE WHEN $12 THEN NULLIF($13, '') ELSE email END WHERE id = $9",
         )
         .bind(c.display_name.as_deref().map(str::trim))
         .bind(c.role.map(|r| r.as_str()))
@@ -226,8 +234,15 @@ impl AccountStore for Backend {
         .bind(c.active.unwrap_or(true))
         .bind(ms(crate::clock::now()))
         .bind(id)
+        .bind(c.ucontact_agent.is_some())
+        .bind(c.ucontact_agent.as_deref().map(str::trim).unwrap_or(""))
+        .bind(c.email.is_some())
+        .bind(c.email.as_deref().map(str::trim).unwrap_or(""))
         .execute(&mut *tx)
-        .await?;
+        .await
+        .map_err(crate::store::already_exists(
+            "a user with this e-mail address or uContact agent name".to_string(),
+        ))?;
         if let Some(teams) = &c.teams {
             sqlx::query("DELETE FROM team_members WHERE user_id = $1")
                 .bind(id)
@@ -278,9 +293,10 @@ impl AccountStore for Backend {
         now: DateTime<Utc>,
         renew_to: DateTime<Utc>,
     ) -> StoreResult<Option<SessionUser>> {
-        let Some((user_id, user_role, can_email, expires_ms)) =
-            sqlx::query_as::<_, (i64, String, bool, i64)>(
-                "SELECT u.id, u.role, u.can_email, s.expires_at FROM sessions s \
+        let Some((user_id, user_role, can_email, expires_ms, must_change_password)) =
+            sqlx::query_as::<_, (i64, String, bool, i64, bool)>(
+                "SELECT u.id, u.role, u.can_email, s.expires_at, u.must_change_password \
+             FROM sessions s \
              JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2 \
              AND u.deactivated_at IS NULL",
             )
@@ -310,6 +326,7 @@ impl AccountStore for Backend {
                 can_email,
             },
             expires_at,
+            must_change_password,
         }))
     }
 

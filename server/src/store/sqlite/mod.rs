@@ -28,6 +28,8 @@ mod calls;
 #[allow(clippy::duplicate_mod)]
 #[path = "../shared/contacts.rs"]
 mod contacts;
+#[path = "../shared/credentials.rs"]
+mod credentials;
 #[allow(clippy::duplicate_mod)]
 #[path = "../shared/crm.rs"]
 mod crm;
