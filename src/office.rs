@@ -1,5 +1,6 @@
 //! The back office: the supervisors' board, an agent's connection log, the reports and
-//! the admin pages, in the same shell as the desktop (top bar, status, call bar). Built as a
+//! the admin pages (and, outside the shell, the page where a user changes their
+//! password), in the same shell as the desktop (top bar, status, call bar). Built as a
 //! bundle of its own (`office.html`, served below `/office/`) so that agents never load
 //! these pages' code; which paths are its own is `agentdesk_protocol::apps`. Signing in
 //! happens in the desktop, which comes back here afterwards.
@@ -11,6 +12,7 @@ use leptos_router::path;
 use crate::pages::admin::AdminPage;
 use crate::pages::board::{AgentLogPage, BoardPage};
 use crate::pages::followups::FollowUpsPage;
+use crate::pages::password::PasswordPage;
 use crate::pages::reports::ReportsPage;
 use crate::pages::users::UsersPage;
 use crate::shell::{NotFound, Shell, provide_desktop};
@@ -21,6 +23,9 @@ pub fn OfficeApp() -> impl IntoView {
     view! {
         <Router>
             <Routes fallback=NotFound>
+                // Outside the shell: until a temporary password is replaced the server
+                // answers nothing the shell needs.
+                <Route path=path!("account/password") view=PasswordPage />
                 <ParentRoute path=path!("") view=Shell>
                     <Route path=path!("board") view=BoardPage />
                     <Route path=path!("board/agents/:id") view=AgentLogPage />

@@ -85,6 +85,29 @@ pub fn signed_in(i18n: I18n, session: Session, me: Me) {
     session.me.set(Some(me));
 }
 
+/// Where a user owing a password change goes (the back office's page, a full load),
+/// to come back to `next` afterwards.
+pub fn password_page(next: &str) -> String {
+    format!("/account/password?next={}", api::encode(next))
+}
+
+/// When an admin's temporary password is still `me`'s, leave for the page that replaces
+/// it (the server answers nothing else meanwhile) and say so: the caller does not sign
+/// in.
+pub fn leave_if_password_owed(me: &Me) -> bool {
+    if !me.must_change_password {
+        return false;
+    }
+    let location = leptos::prelude::window().location();
+    let here = format!(
+        "{}{}",
+        location.pathname().unwrap_or_default(),
+        location.search().unwrap_or_default()
+    );
+    let _ = location.set_href(&password_page(&here));
+    true
+}
+
 /// The session ended on the server's side: the token is dropped and the page goes to
 /// the sign-in page (a full load, which leaves nothing of the session running), to come
 /// back here afterwards.

@@ -93,6 +93,7 @@ pub fn Shell() -> impl IntoView {
     if has_token && session.me.get_untracked().is_none() {
         leptos::task::spawn_local(async move {
             match api::me().await {
+                Ok(me) if session::leave_if_password_owed(&me) => {}
                 Ok(me) => session::signed_in(i18n, session, me),
                 Err(e) => {
                     if e.code() == Some(agentdesk_protocol::ErrorCode::Unauthorized) {

@@ -1,12 +1,13 @@
 //! The two browser apps and which one owns a path. Agents load only the desktop
 //! (contacts, the contact page, the call bar, sign-in); the back office (the board, an
-//! agent's log, administration) is a second bundle that supervisors and admins load when
+//! agent's log, administration, and the password change every user visits rarely) is a
+//! second bundle that supervisors and admins load when
 //! they open one of its pages. One rule for both sides: the server picks the app's
 //! `index.html` by it, and the apps use it to tell a link inside the running app (the
 //! router takes it) from one to the other app (a full page load).
 
 /// Client routes of the back office: a path equal to one of these or below it.
-pub const BACK_OFFICE_ROUTES: [&str; 3] = ["/board", "/admin", "/reports"];
+pub const BACK_OFFICE_ROUTES: [&str; 4] = ["/board", "/admin", "/reports", "/account"];
 
 /// Where the back office's build (its `index.html`, WASM, JS and CSS) is served from,
 /// below the desktop's `dist/`.
@@ -37,6 +38,7 @@ mod tests {
             "/admin/crm",
             "/admin",
             "/reports?interval=hour",
+            "/account/password?next=%2Fcontacts",
         ] {
             assert!(is_back_office_path(p), "{p}");
         }
@@ -47,6 +49,7 @@ mod tests {
             "/boards",
             "/administrator",
             "/reportsx",
+            "/accounts",
             "/login?next=%2Fboard",
             "/launch?next=/board",
             "",

@@ -18,6 +18,7 @@ use crate::session::{self, use_session};
 pub fn TopBar() -> impl IntoView {
     let i18n = use_i18n();
     let session = use_session();
+    let location = leptos_router::hooks::use_location();
     let name = move || {
         session.me.with(|m| {
             m.as_ref()
@@ -100,7 +101,10 @@ pub fn TopBar() -> impl IntoView {
                 </select>
             </label>
             <div class="user-box" aria-label=move || i18n.t(Msg::UserMenu)>
-                <span class="user-name" id="user-name">{name}</span>
+                // The way to one's password (the back office's page; back here after).
+                <a class="user-name" id="user-name" rel="external"
+                    title=move || i18n.t(Msg::ChangeMyPassword)
+                    href=move || session::password_page(&location.pathname.get())>{name}</a>
                 <span class="user-teams">{teams}</span>
             </div>
             <button id="logout" class="btn btn-ghost" on:click=logout>{move || i18n.t(Msg::SignOut)}</button>

@@ -21,7 +21,7 @@ fn safe_next(next: Option<String>) -> String {
 /// `/%09/evil`-style tricks become `//evil`: any control character, white space or
 /// backslash is refused outright, and in the browser the URL API must agree that the
 /// result is same-origin.
-fn own_path(n: &str) -> bool {
+pub(crate) fn own_path(n: &str) -> bool {
     n.starts_with('/')
         && !n.starts_with("//")
         && !n.starts_with("/login")
@@ -76,6 +76,10 @@ pub fn LoginPage() -> impl IntoView {
                     // this browser, say) would load a second bundle to say "forbidden".
                     if me.role == Role::Agent && is_back_office_path(&next) {
                         next = "/contacts".into();
+                    }
+                    // An admin's temporary password: the user chooses their own first.
+                    if me.must_change_password {
+                        next = session::password_page(&next);
                     }
                     let save = session
                         .picked_locale

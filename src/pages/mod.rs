@@ -9,6 +9,7 @@ pub mod followups;
 pub mod launch;
 pub mod login;
 pub mod mail_senders;
+pub mod password;
 pub mod queue_log;
 pub mod reports;
 pub mod team_report;

@@ -1,6 +1,7 @@
 //! `/admin/users` (admins; back office): every user, found by name and filtered by
 //! role, team and state; a new user; a user's changes — name, role, teams, e-mail
-//! permission, language, time zone — and deactivation (their open desktops are signed
+//! permission, language, time zone, uContact agent, e-mail — a temporary password
+//! (`pages::password`), unlocking a user held back by failed sign-ins, and deactivation (their open desktops are signed
 //! out at once) or reactivation. What the server refuses (the last active admin's
 //! demotion, a taken username) is said as it says it.
 
@@ -11,6 +12,7 @@ use crate::api;
 use crate::components::error::describe_for_admin;
 use crate::i18n::{Msg, OfficeMsg, use_i18n};
 use crate::pages::admin::AdminSection;
+use crate::pages::password::ResetPasswordForm;
 
 /// Whether `u` is one the filters keep: `q` in its name or username (any case), and
 /// the role, team and state asked for (`None`: any).
@@ -44,6 +46,7 @@ pub fn UsersPage() -> impl IntoView {
 enum Editing {
     New,
     User(UserSummary),
+    Password(UserSummary),
 }
 
 #[component]
@@ -78,6 +81,17 @@ fn UsersAdmin() -> impl IntoView {
         };
         scope.spawn(async move {
             match api::patch::<_, UserSummary>(&format!("/users/{}", u.id), &change).await {
+                Ok(_) => {
+                    status.set(Some((true, i18n.t(OfficeMsg::Saved).to_string())));
+                    reload.update(|n| *n += 1);
+                }
+                Err(e) => status.set(Some((false, describe_for_admin(&e, |m| i18n.t(m))))),
+            }
+        });
+    };
+    let unlock = move |id: i64| {
+        scope.spawn(async move {
+            match api::post_empty::<UserSummary>(&format!("/users/{id}/unlock")).await {
                 Ok(_) => {
                     status.set(Some((true, i18n.t(OfficeMsg::Saved).to_string())));
                     reload.update(|n| *n += 1);
@@ -127,7 +141,13 @@ fn UsersAdmin() -> impl IntoView {
         {move || status.get().map(|(ok, m)| view! {
             <p class=if ok { "form-ok" } else { "field-error" } role="status" id="users-status">{m}</p>
         })}
-        {move || editing.get().map(|e| view! { <UserForm editing=e teams=all_teams() done=done cancel=Callback::new(move |()| editing.set(None)) /> })}
+        {move || editing.get().map(|e| {
+            let cancel = Callback::new(move |()| editing.set(None));
+            match e {
+                Editing::Password(user) => view! { <ResetPasswordForm user=user done=done cancel=cancel /> }.into_any(),
+                e => view! { <UserForm editing=e teams=all_teams() done=done cancel=cancel /> }.into_any(),
+            }
+        })}
         <table class="table users-table" id="users-table">
             <thead><tr>
                 <th>{move || i18n.t(OfficeMsg::UserName)}</th>
@@ -145,14 +165,25 @@ fn UsersAdmin() -> impl IntoView {
                         list.into_iter().filter(|u| shown(u, &q, r, t, a)).map(|u| {
                             let teams = u.teams.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(", ");
                             let (edit_u, toggle_u, on) = (u.clone(), u.clone(), !u.active);
+                            let (reset_u, locked, id) = (u.clone(), u.locked, u.id);
                             view! {
                                 <tr data-user=u.username.clone() class:muted=!u.active>
                                     <td>{u.display_name.clone()} " " <span class="muted small mono">{u.username.clone()}</span></td>
                                     <td>{i18n.t(role_name(u.role))}</td>
                                     <td>{teams}</td>
-                                    <td>{i18n.t(if u.active { OfficeMsg::UserActive } else { OfficeMsg::UserInactive })}</td>
+                                    <td>
+                                        {i18n.t(if u.active { OfficeMsg::UserActive } else { OfficeMsg::UserInactive })}
+                                        {locked.then(|| view! { " · " <span class="field-error user-locked">{i18n.t(OfficeMsg::UserLocked)}</span> })}
+                                        {u.must_change_password.then(|| view! { " · " <span class="muted user-must-change">{i18n.t(OfficeMsg::UserMustChange)}</span> })}
+                                    </td>
                                     <td>
                                         <button class="link-btn user-edit" on:click=move |_| editing.set(Some(Editing::User(edit_u.clone())))>{i18n.t(OfficeMsg::MailEdit)}</button>
+                                        " "
+                                        <button class="link-btn user-password" on:click=move |_| editing.set(Some(Editing::Password(reset_u.clone())))>{i18n.t(OfficeMsg::ResetPassword)}</button>
+                                        {locked.then(|| view! {
+                                            " "
+                                            <button class="link-btn user-unlock" on:click=move |_| unlock(id)>{i18n.t(OfficeMsg::Unlock)}</button>
+                                        })}
                                         " "
                                         <button class=if on { "link-btn user-reactivate" } else { "link-btn danger user-deactivate" }
                                             on:click=move |_| set_active(toggle_u.clone(), on)>
@@ -194,7 +225,7 @@ fn UserForm(
     let scope = crate::task::Scope::here();
     let before = match &editing {
         Editing::User(u) => Some(u.clone()),
-        Editing::New => None,
+        Editing::New | Editing::Password(_) => None,
     };
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
@@ -218,6 +249,18 @@ fn UserForm(
             .as_ref()
             .map_or_else(|| "UTC".to_string(), |u| u.time_zone.clone()),
     );
+    let agent = RwSignal::new(
+        before
+            .as_ref()
+            .and_then(|u| u.ucontact_agent.clone())
+            .unwrap_or_default(),
+    );
+    let email = RwSignal::new(
+        before
+            .as_ref()
+            .and_then(|u| u.email.clone())
+            .unwrap_or_default(),
+    );
     let error = RwSignal::new(None::<String>);
     let is_new = before.is_none();
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -238,8 +281,8 @@ fn UserForm(
                             can_email: can_email.get_untracked(),
                             locale: locale.get_untracked(),
                             time_zone: Some(tz.get_untracked()),
-                            ucontact_agent: None,
-                            email: None,
+                            ucontact_agent: Some(agent.get_untracked()),
+                            email: Some(email.get_untracked()),
                             teams,
                         },
                     )
@@ -256,6 +299,14 @@ fn UserForm(
                         locale: differs(locale.get_untracked(), u.locale),
                         time_zone: differs(tz.get_untracked(), u.time_zone.clone()),
                         active: None,
+                        ucontact_agent: differs(
+                            agent.get_untracked().trim().to_string(),
+                            u.ucontact_agent.clone().unwrap_or_default(),
+                        ),
+                        email: differs(
+                            email.get_untracked().trim().to_string(),
+                            u.email.clone().unwrap_or_default(),
+                        ),
                     };
                     api::patch::<_, UserSummary>(&format!("/users/{}", u.id), &change).await
                 }
@@ -274,7 +325,7 @@ fn UserForm(
                 <input id="user-username" class="input" required autocomplete="off" prop:value=username
                     on:input=move |ev| username.set(event_target_value(&ev)) />
                 <label for="user-password">{move || i18n.t(OfficeMsg::TemporaryPassword)}</label>
-                <input id="user-password" class="input" type="password" required minlength="8" autocomplete="new-password"
+                <input id="user-password" class="input" type="password" required minlength="12" autocomplete="new-password"
                     prop:value=password on:input=move |ev| password.set(event_target_value(&ev)) />
             </Show>
             <label for="user-display-name">{move || i18n.t(OfficeMsg::UserName)}</label>
@@ -321,6 +372,12 @@ fn UserForm(
             <label for="user-tz">{move || i18n.t(OfficeMsg::UserTimeZone)}</label>
             <input id="user-tz" class="input mono" required placeholder="America/Montevideo" prop:value=tz
                 on:input=move |ev| tz.set(event_target_value(&ev)) />
+            <label for="user-ucontact">{move || i18n.t(OfficeMsg::UserUcontactAgent)}</label>
+            <input id="user-ucontact" class="input mono" maxlength="128" autocomplete="off" prop:value=agent
+                on:input=move |ev| agent.set(event_target_value(&ev)) />
+            <label for="user-email">{move || i18n.t(OfficeMsg::UserEmail)}</label>
+            <input id="user-email" class="input" type="email" autocomplete="off" prop:value=email
+                on:input=move |ev| email.set(event_target_value(&ev)) />
             {move || error.get().map(|e| view! { <p class="field-error" role="alert" id="user-form-error">{e}</p> })}
             <div class="form-actions">
                 <button class="btn btn-primary" type="submit" id="user-save">{move || i18n.t(Msg::Save)}</button>
@@ -351,6 +408,10 @@ mod tests {
             active,
             locale: Locale::Es,
             time_zone: "UTC".into(),
+            ucontact_agent: None,
+            email: None,
+            must_change_password: false,
+            locked: false,
         }
     }
 

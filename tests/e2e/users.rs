@@ -1,6 +1,7 @@
 //! The admin's users screen (`/admin/users`): a new user made there with one team signs
 //! in and sees only that team's contacts; deactivated there, their open desktop is
-//! signed out within seconds and they cannot sign in; reactivated, they can again.
+//! signed out within seconds and they cannot sign in; reactivated, they can again. A
+//! temporary password set there must be replaced at the next sign-in.
 
 use anyhow::{Context, ensure};
 use reqwest::Method;
@@ -94,6 +95,92 @@ async fn an_admin_makes_a_user_and_deactivating_them_signs_their_desktop_out() {
         .await;
         office.close().await;
         outcome
+    })
+    .await;
+}
+
+/// An admin's temporary password from the users screen: the user's open desktop is
+/// signed out, a user held back by failed sign-ins shows as locked until then, and at
+/// their next sign-in they are taken to choose their own password (the rules said as
+/// they type) before the desktop opens.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_temporary_password_from_the_users_screen_must_be_replaced_at_sign_in() {
+    run(|h| async move {
+        let admin = h.api_token("admin", "demo1234").await?;
+        let teams = h.api(Method::GET, "/teams", Some(&admin), None).await?;
+        let team = teams[0]["id"].as_i64().context("a demo team")?;
+        h.api(
+            Method::POST,
+            "/users",
+            Some(&admin),
+            Some(
+                serde_json::json!({ "username": "mrojas", "display_name": "Marta Rojas",
+                "password": "marta-original-77", "role": "agent", "teams": [team] }),
+            ),
+        )
+        .await?;
+        // Her desktop is open; someone then fails to sign in as her five times.
+        h.goto("/login?next=%2Fcontacts").await?;
+        h.login("mrojas", "marta-original-77").await?;
+        h.wait_path("/contacts").await?;
+        for _ in 0..5 {
+            ensure!(h.api_token("mrojas", "not her password").await.is_err());
+        }
+        let office = h.another_browser("admin-passwords").await?;
+        let outcome = async {
+            office.goto("/login?next=%2Fadmin%2Fusers").await?;
+            office.login("admin", "demo1234").await?;
+            office.select("#locale-select", "en").await?;
+            let row = "#users-table tr[data-user=\"mrojas\"]";
+            office.wait_text(row, |t| t.contains("Locked")).await?;
+            office.click(&format!("{row} .user-password")).await?;
+            office.fill("#reset-password", "short").await?;
+            office
+                .wait_text("#reset-password-rules", |t| t.contains("Too short"))
+                .await?;
+            office
+                .fill("#reset-password", "temporal-de-Marta-1")
+                .await?;
+            office.click("#reset-password-save").await?;
+            office
+                .wait_text(row, |t| {
+                    t.contains("Must change password") && !t.contains("Locked")
+                })
+                .await?;
+            office.assert_no_app_errors().await?;
+            anyhow::Ok(())
+        }
+        .await;
+        office.close().await;
+        outcome?;
+
+        // Her open desktop was signed out; signing in with the temporary password leads
+        // to choosing her own, and then to where she was going.
+        h.wait_url(|u| u.starts_with("/login")).await?;
+        h.login("mrojas", "temporal-de-Marta-1").await?;
+        h.wait_url(|u| u.starts_with("/account/password")).await?;
+        h.wait_text("#password-forced", |t| !t.is_empty()).await?;
+        ensure!(
+            !h.displayed("#password-cancel").await.unwrap_or(false),
+            "no way around the change"
+        );
+        h.fill("#password-current", "temporal-de-Marta-1").await?;
+        h.fill("#password-new", "mrojas-2026-nueva").await?;
+        h.wait_text("#password-rules", |t| {
+            t.contains("username") || t.contains("usuario")
+        })
+        .await?;
+        h.fill("#password-new", "Marta elige la suya").await?;
+        h.fill("#password-confirm", "Marta elige la suya").await?;
+        h.click("#password-save").await?;
+        h.wait_path("/contacts").await?;
+        h.wait_count("#user-name", 1).await?;
+        h.api_token("mrojas", "Marta elige la suya").await?;
+        ensure!(
+            h.api_token("mrojas", "temporal-de-Marta-1").await.is_err(),
+            "the temporary password is gone"
+        );
+        h.assert_no_app_errors().await
     })
     .await;
 }
