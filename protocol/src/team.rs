@@ -245,6 +245,36 @@ pub struct CreateTeam {
     pub name: String,
 }
 
+/// `GET /api/v1/audit` and `/api/v1/audit.csv` (admins only): which records, newest
+/// first. Every filter is optional: `user` the acting user's id, `action` a prefix of
+/// the action (`user` finds `user_created`, `user_updated`…), `target` exactly
+/// (`user:12`), `from`/`to` inclusive dates in the viewer's time zone; `before` an id
+/// (the last of the previous page) and `limit` (1–[`AUDIT_PAGE_MAX`], default
+/// [`AUDIT_PAGE_DEFAULT`]) page the JSON.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditQuery {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<chrono::NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<chrono::NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+}
+
+pub const AUDIT_PAGE_DEFAULT: u32 = 200;
+pub const AUDIT_PAGE_MAX: u32 = 1_000;
+/// The most records one CSV export holds; a range with more is refused (narrow it).
+pub const AUDIT_CSV_MAX: u32 = 100_000;
+
 /// One line of the audit log (`GET /api/v1/audit`, admins only): who did what, when,
 /// from where.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -252,6 +282,7 @@ pub struct AuditRecord {
     pub id: i64,
     pub at: chrono::DateTime<chrono::Utc>,
     pub user_id: Option<i64>,
+    /// Who acted: the user's username, or the one typed at a failed sign-in.
     pub username: Option<String>,
     pub action: String,
     pub target: Option<String>,

@@ -1,5 +1,6 @@
 //! The JSON API under `/api/v1`, one module per resource, and the health probes.
 
+mod audit;
 mod auth;
 mod calls;
 mod contact_edit;
@@ -76,6 +77,7 @@ pub(crate) async fn end_sessions(
 pub fn api() -> Router<AppState> {
     Router::new()
         .merge(auth::router())
+        .merge(audit::router())
         .merge(me::router())
         .merge(passwords::router())
         .merge(contacts::router())

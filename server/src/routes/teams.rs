@@ -3,9 +3,7 @@
 //! time zone; deactivating ends the user's sessions and live streams at once). The last
 //! active admin cannot be demoted or deactivated.
 
-use agentdesk_protocol::{
-    AuditRecord, CreateTeam, CreateUser, Role, TeamRef, UpdateUser, UserSummary,
-};
+use agentdesk_protocol::{CreateTeam, CreateUser, Role, TeamRef, UpdateUser, UserSummary};
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -23,7 +21,6 @@ pub fn router() -> Router<AppState> {
         .route("/teams", get(list_teams).post(create_team))
         .route("/users", get(list_users).post(create_user))
         .route("/users/{id}", patch(update_user))
-        .route("/audit", get(audit_log))
 }
 
 fn require(caller: &Caller, roles: &[Role]) -> ApiResult<()> {
@@ -215,13 +212,4 @@ async fn update_user(
     super::audit(&state, &caller, ip, action, format!("user:{id}")).await?;
     let user = user_as_seen(&state, &caller, id).await?;
     Ok(ApiJson(user))
-}
-
-/// The newest 200 audit records (admins only).
-async fn audit_log(
-    State(state): State<AppState>,
-    caller: Caller,
-) -> ApiResult<ApiJson<Vec<AuditRecord>>> {
-    require(&caller, &[Role::Admin])?;
-    Ok(ApiJson(state.store.audit_log(200).await?))
 }

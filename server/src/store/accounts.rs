@@ -58,8 +58,24 @@ pub trait AccountStore: Send + Sync {
     async fn clear_login_failures(&self, username: &str, ip: &str) -> StoreResult<()>;
 
     async fn audit(&self, entry: AuditEntry) -> StoreResult<()>;
-    /// The newest audit records, newest first.
-    async fn audit_log(&self, limit: u32) -> StoreResult<Vec<agentdesk_protocol::AuditRecord>>;
+    /// Audit records `filter` keeps, newest first, at most `limit`.
+    async fn audit_log(
+        &self,
+        filter: &AuditFilter,
+        limit: u32,
+    ) -> StoreResult<Vec<agentdesk_protocol::AuditRecord>>;
+}
+
+/// Which audit records (see `agentdesk_protocol::AuditQuery`): `at` in `[from_ms, to_ms)`,
+/// ids below `before`; `None` keeps all.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub user_id: Option<i64>,
+    pub action_prefix: Option<String>,
+    pub target: Option<String>,
+    pub from_ms: Option<i64>,
+    pub to_ms: Option<i64>,
+    pub before: Option<i64>,
 }
 
 /// A team from its `(id, name)` columns.

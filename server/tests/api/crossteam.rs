@@ -284,6 +284,7 @@ fn probes(t: &Target) -> Vec<Probe> {
             Some(json!({})),
         ),
         probe(M::GET, "/audit", "/audit".into(), None),
+        probe(M::GET, "/audit.csv", "/audit.csv".into(), None),
         probe(M::GET, "/statuses", "/statuses".into(), None),
         probe(
             M::PUT,

@@ -3,6 +3,7 @@
 
 mod agent_day;
 mod agent_day_edges;
+mod audit;
 mod calls;
 mod claims;
 mod cli;

@@ -10,7 +10,9 @@ use super::{
     Backend, FOR_UPDATE, begin_write, from_ms, insert_returning_id, ms, role, same_username,
     scoped, write_one,
 };
-use crate::store::accounts::{AccountStore, AuditRow, MeRow, UserChanged, UserTeamRow, team};
+use crate::store::accounts::{
+    AccountStore, AuditFilter, AuditRow, MeRow, UserChanged, UserTeamRow, team,
+};
 use crate::store::{AuditEntry, FailureWindow, NewUser, SessionUser, StoreResult, Viewer};
 
 #[async_trait]
@@ -409,10 +411,28 @@ impl AccountStore for Backend {
         Ok(())
     }
 
-    async fn audit_log(&self, limit: u32) -> StoreResult<Vec<agentdesk_protocol::AuditRecord>> {
+    async fn audit_log(
+        &self,
+        f: &AuditFilter,
+        limit: u32,
+    ) -> StoreResult<Vec<agentdesk_protocol::AuditRecord>> {
+        // The actor named by the user row when the record has no typed username (all
+        // but sign-in attempts); a prefix compared as text, so `_` matches only `_`.
         let rows: Vec<AuditRow> = sqlx::query_as(
-            "SELECT id, at, user_id, username, action, target, ip FROM audit_log ORDER BY id DESC LIMIT $1",
+            "SELECT a.id, a.at, a.user_id, COALESCE(a.username, u.username) AS username, \
+             a.action, a.target, a.ip FROM audit_log a LEFT JOIN users u ON u.id = a.user_id \
+             WHERE ($1 IS NULL OR a.user_id = $1) \
+             AND ($2 IS NULL OR substr(a.action, 1, length($2)) = $2) \
+             AND ($3 IS NULL OR a.target = $3) AND ($4 IS NULL OR a.at >= $4) \
+             AND ($5 IS NULL OR a.at < $5) AND ($6 IS NULL OR a.id < $6) \
+             ORDER BY a.id DESC LIMIT $7",
         )
+        .bind(f.user_id)
+        .bind(f.action_prefix.as_deref())
+        .bind(f.target.as_deref())
+        .bind(f.from_ms)
+        .bind(f.to_ms)
+        .bind(f.before)
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
