@@ -427,6 +427,14 @@ messages! {
     Unlock => "Desbloquear", "Unlock";
     UserLocked => "Bloqueado por intentos fallidos", "Locked by failed attempts";
     UserMustChange => "Debe cambiar la contraseña", "Must change password";
+    AuditTitle => "Registro de auditoría", "Audit log";
+    AuditWho => "Quién", "Who";
+    AuditAnyone => "Cualquier usuario", "Anyone";
+    AuditAction => "Acción (o su comienzo)", "Action (or its start)";
+    AuditTarget => "Objeto (p. ej. user:12)", "Target (e.g. user:12)";
+    AuditAddress => "Dirección IP", "IP address";
+    AuditNone => "Ningún registro con estos filtros.", "No records match these filters.";
+    AuditOlder => "Más antiguos", "Older";
     UserUcontactAgent => "Agente en uContact", "uContact agent";
     UserEmail => "Correo para avisos", "E-mail for notifications";
     UserCanEmail => "Puede leer y escribir correos", "May read and write e-mail";

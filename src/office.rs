@@ -10,6 +10,7 @@ use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::path;
 
 use crate::pages::admin::AdminPage;
+use crate::pages::audit::AuditPage;
 use crate::pages::board::{AgentLogPage, BoardPage};
 use crate::pages::followups::FollowUpsPage;
 use crate::pages::password::PasswordPage;
@@ -32,6 +33,7 @@ pub fn OfficeApp() -> impl IntoView {
                     <Route path=path!("admin/crm") view=AdminPage />
                     <Route path=path!("admin/followups") view=FollowUpsPage />
                     <Route path=path!("admin/users") view=UsersPage />
+                    <Route path=path!("admin/audit") view=AuditPage />
                     <Route path=path!("reports") view=ReportsPage />
                 </ParentRoute>
             </Routes>

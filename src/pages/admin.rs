@@ -11,6 +11,7 @@ use crate::api;
 use crate::bridge::use_bridge;
 use crate::components::error::describe_for_admin;
 use crate::i18n::{Msg, OfficeMsg, Text, use_i18n};
+use crate::nav::NavLink;
 use crate::session::use_session;
 
 /// Ends a line whose disposition schedules a callback.
@@ -92,6 +93,14 @@ pub fn AdminSection<M: Text + Send + Sync + 'static>(
         <section class="page admin-page">
             <h1>{move || i18n.t(title)}</h1>
             <Show when=is_admin fallback=move || view! { <p class="notice notice-error" role="alert">{i18n.t(OfficeMsg::AdminOnly)}</p> }>
+                // The admin pages, one hop apart (the audit log has no place in the top bar,
+                // which the agent's bundle carries).
+                <nav class="admin-nav" aria-label=move || i18n.t(Msg::Admin)>
+                    <NavLink href="/admin/crm">{move || i18n.t(Msg::Admin)}</NavLink>
+                    <NavLink href="/admin/followups">{move || i18n.t(Msg::FollowUps)}</NavLink>
+                    <NavLink href="/admin/users">{move || i18n.t(Msg::Users)}</NavLink>
+                    <NavLink href="/admin/audit" id="nav-audit">{move || i18n.t(OfficeMsg::AuditTitle)}</NavLink>
+                </nav>
                 {children()}
             </Show>
         </section>
