@@ -238,6 +238,28 @@ pub struct CreateUser {
     pub teams: Vec<i64>,
 }
 
+/// A team as the admins' teams screen lists it (`GET /api/v1/teams/summary`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamSummary {
+    pub id: i64,
+    pub name: String,
+    /// Archived: its history stays readable; nobody new joins it, its integrations'
+    /// deliveries are refused.
+    pub archived: bool,
+    pub members: u64,
+    pub contacts: u64,
+}
+
+/// `PATCH /api/v1/teams/{id}` (admins only): what changes; an absent field stays.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateTeam {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub archived: Option<bool>,
+}
+
 /// `POST /api/v1/teams` (admins only).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

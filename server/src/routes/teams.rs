@@ -1,9 +1,12 @@
-//! Teams and users: supervisors read their teams' members, admins create both and
+//! Teams and users: supervisors read their teams' members, admins create both, rename,
+//! archive or delete (only when nothing was ever theirs) teams, and
 //! change users (`PATCH /users/{id}`: name, role, teams, e-mail permission, language,
 //! time zone; deactivating ends the user's sessions and live streams at once). The last
 //! active admin cannot be demoted or deactivated.
 
-use agentdesk_protocol::{CreateTeam, CreateUser, Role, TeamRef, UpdateUser, UserSummary};
+use agentdesk_protocol::{
+    CreateTeam, CreateUser, Role, TeamRef, TeamSummary, UpdateTeam, UpdateUser, UserSummary,
+};
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -13,12 +16,15 @@ use crate::auth::{Caller, ClientIp};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiPath};
 use crate::store::accounts::UserChanged;
+use crate::store::teams::TeamDeleted;
 use crate::store::{AuditEntry, NewUser};
 use crate::{AppState, validate};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/teams", get(list_teams).post(create_team))
+        .route("/teams/summary", get(team_summaries))
+        .route("/teams/{id}", patch(update_team).delete(delete_team))
         .route("/users", get(list_users).post(create_user))
         .route("/users/{id}", patch(update_user))
 }
@@ -60,6 +66,70 @@ async fn create_team(
     Ok((StatusCode::CREATED, ApiJson(team)))
 }
 
+async fn team_summaries(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<ApiJson<Vec<TeamSummary>>> {
+    require(&caller, &[Role::Admin])?;
+    Ok(ApiJson(state.store.team_summaries().await?))
+}
+
+async fn update_team(
+    State(state): State<AppState>,
+    caller: Caller,
+    ClientIp(ip): ClientIp,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<UpdateTeam>,
+) -> ApiResult<ApiJson<TeamRef>> {
+    require(&caller, &[Role::Admin])?;
+    if let Some(name) = &req.name {
+        validate::short_text("name", name)?;
+    }
+    let team = state
+        .store
+        .update_team(id, req.name.as_deref().map(str::trim), req.archived)
+        .await?
+        .ok_or(ApiError::NotFound("team"))?;
+    let action = match req.archived {
+        Some(true) => "team_archived",
+        Some(false) => "team_unarchived",
+        None => "team_renamed",
+    };
+    super::audit(&state, &caller, ip, action, format!("team:{id}")).await?;
+    Ok(ApiJson(team))
+}
+
+async fn delete_team(
+    State(state): State<AppState>,
+    caller: Caller,
+    ClientIp(ip): ClientIp,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<StatusCode> {
+    require(&caller, &[Role::Admin])?;
+    let message = match state.store.delete_team(id).await? {
+        TeamDeleted::Done => {
+            super::audit(&state, &caller, ip, "team_deleted", format!("team:{id}")).await?;
+            return Ok(StatusCode::NO_CONTENT);
+        }
+        TeamDeleted::NotFound => return Err(ApiError::NotFound("team")),
+        TeamDeleted::InUse {
+            members,
+            contacts,
+            integrations,
+        } => format!(
+            "the team has {members} members, {contacts} contacts and {integrations} \
+             integrations: archive it instead (its history stays readable)"
+        ),
+        TeamDeleted::HasHistory => "the team has history (calls, e-mail, events or logs): \
+                                    archive it instead"
+            .to_string(),
+    };
+    Err(ApiError::ConflictOn {
+        field: "team",
+        message,
+    })
+}
+
 async fn list_users(
     State(state): State<AppState>,
     caller: Caller,
@@ -80,7 +150,7 @@ async fn create_user(
     validate::short_text("display_name", &req.display_name)?;
     let time_zone = req.time_zone.clone().unwrap_or_else(|| "UTC".into());
     validate::time_zone(&time_zone)?;
-    known_teams(&state, &caller, &req.teams).await?;
+    known_teams(&state, &req.teams, &[]).await?;
     let email = match &req.email {
         Some(e) => crate::validate::user_email("email", e)?,
         None => None,
@@ -154,16 +224,28 @@ async fn users_seen(state: &AppState, caller: &Caller) -> ApiResult<Vec<UserSumm
     Ok(users)
 }
 
-/// `teams` checked to be teams the admin sees (all of them), else a 422 naming one.
-async fn known_teams(state: &AppState, caller: &Caller, teams: &[i64]) -> ApiResult<()> {
-    let known = state.store.list_teams(&caller.viewer).await?;
-    match teams.iter().find(|t| !known.iter().any(|k| k.id == **t)) {
-        Some(bad) => Err(ApiError::validation(
-            "teams",
-            format!("no team with id {bad}"),
-        )),
-        None => Ok(()),
+/// `teams` checked to be teams the admin sees (all of them), else a 422 naming one; a
+/// user joins no archived team (`already`: the teams they are in, who may stay).
+async fn known_teams(state: &AppState, teams: &[i64], already: &[i64]) -> ApiResult<()> {
+    let known = state.store.team_summaries().await?;
+    for t in teams {
+        match known.iter().find(|k| k.id == *t) {
+            None => {
+                return Err(ApiError::validation(
+                    "teams",
+                    format!("no team with id {t}"),
+                ));
+            }
+            Some(k) if k.archived && !already.contains(t) => {
+                return Err(ApiError::validation(
+                    "teams",
+                    format!("team `{}` is archived: nobody new joins it", k.name),
+                ));
+            }
+            Some(_) => {}
+        }
     }
+    Ok(())
 }
 
 async fn update_user(
@@ -181,7 +263,11 @@ async fn update_user(
         validate::time_zone(tz)?;
     }
     if let Some(teams) = &req.teams {
-        known_teams(&state, &caller, teams).await?;
+        let already: Vec<i64> = match user_as_seen(&state, &caller, id).await {
+            Ok(u) => u.teams.iter().map(|t| t.id).collect(),
+            Err(_) => Vec::new(),
+        };
+        known_teams(&state, teams, &already).await?;
     }
     if let Some(a) = &req.ucontact_agent {
         validate::ucontact_agent(a)?;

@@ -22,6 +22,7 @@ pub mod search;
 mod sqlite;
 pub mod status;
 pub mod supervision;
+pub mod teams;
 pub mod timeline;
 
 use std::sync::Arc;
@@ -246,6 +247,7 @@ pub trait Store:
     + credentials::CredentialStore
     + status::StatusStore
     + supervision::SupervisionStore
+    + teams::TeamStore
     + ingest::IngestStore
     + timeline::TimelineStore
     + reminders::ReminderStore

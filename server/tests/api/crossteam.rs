@@ -255,6 +255,15 @@ fn probes(t: &Target) -> Vec<Probe> {
             "/teams".into(),
             Some(json!({ "name": "Sonda" })),
         ),
+        probe(M::GET, "/teams/summary", "/teams/summary".into(), None),
+        // Admins' only: B's team and a missing one alike are refused to the others.
+        probe(
+            M::PATCH,
+            "/teams/{id}",
+            format!("/teams/{}", t.team),
+            Some(json!({ "name": "Sonda" })),
+        ),
+        probe(M::DELETE, "/teams/{id}", format!("/teams/{}", t.team), None),
         probe(M::GET, "/users", "/users".into(), None),
         probe(M::POST, "/users", "/users".into(), Some(json!({}))),
         // Admins' only: B's agent and a missing one alike are refused to the others.

@@ -39,6 +39,7 @@ mod search;
 mod smtp;
 mod status;
 mod support;
+mod teams_admin;
 mod timeline;
 mod tls;
 mod ucontact_rest;

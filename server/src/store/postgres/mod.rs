@@ -84,6 +84,9 @@ mod status;
 #[path = "../shared/supervision.rs"]
 mod supervision;
 #[allow(clippy::duplicate_mod)]
+#[path = "../shared/teams.rs"]
+mod teams;
+#[allow(clippy::duplicate_mod)]
 #[path = "../shared/timeline.rs"]
 mod timeline;
 

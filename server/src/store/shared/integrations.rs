@@ -47,20 +47,25 @@ impl IntegrationStore for Backend {
 
     async fn integration_by_token(&self, token_hash: &str) -> StoreResult<Option<(i64, i64)>> {
         Ok(
-            sqlx::query_as("SELECT id, team_id FROM integrations WHERE token_hash = $1")
-                .bind(token_hash)
-                .fetch_optional(&self.pool)
-                .await?,
+            // An archived team's integrations deliver nothing, as if revoked.
+            sqlx::query_as(
+                "SELECT i.id, i.team_id FROM integrations i JOIN teams t ON t.id = i.team_id \
+                 WHERE i.token_hash = $1 AND t.archived_at IS NULL",
+            )
+            .bind(token_hash)
+            .fetch_optional(&self.pool)
+            .await?,
         )
     }
 
     async fn integration_secret(&self, id: i64) -> StoreResult<Option<(i64, String)>> {
-        Ok(
-            sqlx::query_as("SELECT team_id, secret FROM integrations WHERE id = $1")
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await?,
+        Ok(sqlx::query_as(
+            "SELECT i.team_id, i.secret FROM integrations i JOIN teams t ON t.id = i.team_id \
+                 WHERE i.id = $1 AND t.archived_at IS NULL",
         )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?)
     }
 
     async fn imap_cursor(&self, mailbox: &str) -> StoreResult<Option<(u32, u32)>> {

@@ -72,6 +72,8 @@ mod status;
 #[allow(clippy::duplicate_mod)]
 #[path = "../shared/supervision.rs"]
 mod supervision;
+#[path = "../shared/teams.rs"]
+mod teams;
 #[allow(clippy::duplicate_mod)]
 #[path = "../shared/timeline.rs"]
 mod timeline;
