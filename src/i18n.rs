@@ -427,6 +427,16 @@ messages! {
     Unlock => "Desbloquear", "Unlock";
     UserLocked => "Bloqueado por intentos fallidos", "Locked by failed attempts";
     UserMustChange => "Debe cambiar la contraseña", "Must change password";
+    TeamsTitle => "Equipos", "Teams";
+    TeamName => "Nombre del equipo", "Team name";
+    TeamMembers => "Miembros", "Members";
+    NewTeam => "Nuevo equipo", "New team";
+    TeamArchived => "Archivado", "Archived";
+    Rename => "Renombrar", "Rename";
+    Archive => "Archivar", "Archive";
+    Unarchive => "Desarchivar", "Unarchive";
+    ConfirmDeleteTeam => "¿Eliminar el equipo {name}? Solo se puede si nunca tuvo miembros, contactos ni historial.", "Delete team {name}? Only possible if it never had members, contacts or history.";
+    TeamsHelp => "Un equipo archivado conserva su historial, pero nadie nuevo se suma y sus integraciones dejan de recibir. Solo se elimina un equipo que nunca tuvo nada.", "An archived team keeps its history, but nobody new joins and its integrations stop delivering. Only a team that never held anything can be deleted.";
     AuditTitle => "Registro de auditoría", "Audit log";
     AuditWho => "Quién", "Who";
     AuditAnyone => "Cualquier usuario", "Anyone";

@@ -15,6 +15,7 @@ use crate::pages::board::{AgentLogPage, BoardPage};
 use crate::pages::followups::FollowUpsPage;
 use crate::pages::password::PasswordPage;
 use crate::pages::reports::ReportsPage;
+use crate::pages::teams::TeamsPage;
 use crate::pages::users::UsersPage;
 use crate::shell::{NotFound, Shell, provide_desktop};
 
@@ -34,6 +35,7 @@ pub fn OfficeApp() -> impl IntoView {
                     <Route path=path!("admin/followups") view=FollowUpsPage />
                     <Route path=path!("admin/users") view=UsersPage />
                     <Route path=path!("admin/audit") view=AuditPage />
+                    <Route path=path!("admin/teams") view=TeamsPage />
                     <Route path=path!("reports") view=ReportsPage />
                 </ParentRoute>
             </Routes>

@@ -35,12 +35,15 @@ pub fn describe(e: &ApiError, t: impl Fn(Msg) -> &'static str) -> String {
     }
 }
 
-/// [`describe`], and for a refused value the server's own reason after it: for admins,
+/// [`describe`], and for a refused value or a conflict the server's own reason after it: for admins,
 /// whose settings forms need the exact rule (“at most 3 levels”), not for agents.
 pub fn describe_for_admin(e: &ApiError, t: impl Fn(Msg) -> &'static str) -> String {
     let text = describe(e, &t);
     match e {
-        ApiError::Api { body, .. } if body.error.code == ErrorCode::Validation => {
+        // What the server said matters to an admin: which rule, why a conflict.
+        ApiError::Api { body, .. }
+            if matches!(body.error.code, ErrorCode::Validation | ErrorCode::Conflict) =>
+        {
             format!("{text} ({})", body.error.message)
         }
         _ => text,

@@ -14,6 +14,7 @@ pub mod password;
 pub mod queue_log;
 pub mod reports;
 pub mod team_report;
+pub mod teams;
 pub mod users;
 
 /// Hand the browser a file to save as `name` (an export).

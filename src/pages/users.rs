@@ -5,7 +5,7 @@
 //! out at once) or reactivation. What the server refuses (the last active admin's
 //! demotion, a taken username) is said as it says it.
 
-use agentdesk_protocol::{CreateUser, Locale, Role, TeamRef, UpdateUser, UserSummary};
+use agentdesk_protocol::{CreateUser, Locale, Role, TeamRef, TeamSummary, UpdateUser, UserSummary};
 use leptos::prelude::*;
 
 use crate::api;
@@ -58,8 +58,28 @@ fn UsersAdmin() -> impl IntoView {
         reload.track();
         api::get::<Vec<UserSummary>>("/users")
     });
-    let teams = LocalResource::new(|| api::get::<Vec<TeamRef>>("/teams"));
-    let all_teams = move || teams.get().and_then(Result::ok).unwrap_or_default();
+    let teams = LocalResource::new(|| api::get::<Vec<TeamSummary>>("/teams/summary"));
+    let summaries = move || teams.get().and_then(Result::ok).unwrap_or_default();
+    let all_teams = move || {
+        summaries()
+            .into_iter()
+            .map(|t| TeamRef {
+                id: t.id,
+                name: t.name,
+            })
+            .collect::<Vec<_>>()
+    };
+    // Nobody new joins an archived team: the form offers one only to its members.
+    let joinable = move |user: Option<&UserSummary>| {
+        summaries()
+            .into_iter()
+            .filter(|t| !t.archived || user.is_some_and(|u| u.teams.iter().any(|m| m.id == t.id)))
+            .map(|t| TeamRef {
+                id: t.id,
+                name: t.name,
+            })
+            .collect::<Vec<_>>()
+    };
     let q = RwSignal::new(String::new());
     let role = RwSignal::new(None::<Role>);
     let team = RwSignal::new(None::<i64>);
@@ -145,7 +165,10 @@ fn UsersAdmin() -> impl IntoView {
             let cancel = Callback::new(move |()| editing.set(None));
             match e {
                 Editing::Password(user) => view! { <ResetPasswordForm user=user done=done cancel=cancel /> }.into_any(),
-                e => view! { <UserForm editing=e teams=all_teams() done=done cancel=cancel /> }.into_any(),
+                e => {
+                    let teams = joinable(match &e { Editing::User(u) => Some(u), _ => None });
+                    view! { <UserForm editing=e teams=teams done=done cancel=cancel /> }.into_any()
+                }
             }
         })}
         <table class="table users-table" id="users-table">

@@ -226,3 +226,73 @@ async fn the_audit_log_screen_filters_and_exports() {
     })
     .await;
 }
+
+/// The teams screen: an admin creates a team and renames it, a user made for it signs in
+/// and sees none of the other teams' contacts; a team with a member cannot be deleted
+/// (the screen says why) but can be archived; an empty one is deleted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_teams_screen_creates_renames_archives_and_deletes() {
+    run(|h| async move {
+        h.goto("/login?next=%2Fadmin%2Fteams").await?;
+        h.login("admin", "demo1234").await?;
+        h.select("#locale-select", "en").await?;
+        h.wait_path("/admin/teams").await?;
+        h.fill("#team-new-name", "Cobranzas").await?;
+        h.click("#team-new").await?;
+        let row = "#teams-table tr[data-team=\"Cobranzas\"]";
+        h.wait_count(row, 1).await?;
+        h.click(&format!("{row} .team-rename")).await?;
+        h.fill(&format!("{row} .team-rename-input"), "Cobranzas Norte")
+            .await?;
+        h.click(&format!("{row} .team-rename-save")).await?;
+        let row = "#teams-table tr[data-team=\"Cobranzas Norte\"]";
+        h.wait_count(row, 1).await?;
+
+        let admin = h.api_token("admin", "demo1234").await?;
+        let teams = h.api(Method::GET, "/teams", Some(&admin), None).await?;
+        let team = teams
+            .as_array()
+            .and_then(|t| t.iter().find(|t| t["name"] == "Cobranzas Norte"))
+            .and_then(|t| t["id"].as_i64())
+            .context("the new team")?;
+        h.api(
+            Method::POST,
+            "/users",
+            Some(&admin),
+            Some(
+                serde_json::json!({ "username": "cnorte", "display_name": "Carla Norte",
+                "password": "carla-del-norte-1", "role": "agent", "teams": [team] }),
+            ),
+        )
+        .await?;
+        let carla = h.api_token("cnorte", "carla-del-norte-1").await?;
+        let contacts = h
+            .api(Method::GET, "/contacts?limit=50", Some(&carla), None)
+            .await?;
+        ensure!(
+            contacts["items"].as_array().is_some_and(Vec::is_empty),
+            "a new team has no contacts: {contacts}"
+        );
+
+        // With a member it cannot go, and the screen says why; archived, it says so.
+        h.client
+            .execute("window.confirm = () => true", vec![])
+            .await?;
+        h.click("#teams-table tr[data-team=\"Cobranzas Norte\"] .team-delete")
+            .await?;
+        h.wait_text("#teams-status", |t| t.contains("archive"))
+            .await?;
+        h.click(&format!("{row} .team-archive")).await?;
+        h.wait_text(row, |t| t.contains("Archived")).await?;
+        h.fill("#team-new-name", "Temporal").await?;
+        h.click("#team-new").await?;
+        h.wait_count("#teams-table tr[data-team=\"Temporal\"]", 1)
+            .await?;
+        h.click("#teams-table tr[data-team=\"Temporal\"] .team-delete")
+            .await?;
+        h.wait_count("#teams-table tr[data-team=\"Temporal\"]", 0)
+            .await?;
+        h.assert_no_app_errors().await
+    })
+    .await;
+}
