@@ -203,7 +203,21 @@ pub struct NewIntegration {
     pub team_id: i64,
 }
 
-/// Shown once, at creation: the bearer token and the HMAC secret.
+/// An integration as admins list it (`GET /api/v1/integrations`): never its token or
+/// secret, which are shown once (at creation and at each rotation).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IntegrationSummary {
+    pub id: i64,
+    pub name: String,
+    pub team: crate::TeamRef,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    /// When the credentials were last replaced (`None`: never).
+    pub rotated_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Revoked: its token and signatures are refused for good.
+    pub revoked: bool,
+}
+
+/// Shown once, at creation and at each rotation: the bearer token and the HMAC secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IntegrationCredentials {
     pub id: i64,

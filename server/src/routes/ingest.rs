@@ -1,5 +1,5 @@
 //! The integrators' ingest API (`/ingest/{email,chat,ticket,sms}`), authenticated per
-//! integration, and the admins' `/integrations` that issue the credentials.
+//! integration (the admins issue the credentials: `routes/integrations.rs`).
 //!
 //! An integration authenticates each request in one of two ways:
 //! - `Authorization: Bearer <token>` (the token is stored hashed), or
@@ -11,7 +11,6 @@
 
 use agentdesk_protocol::{
     ActivityDetail, ChatParty, IngestChat, IngestEmail, IngestResult, IngestSms, IngestTicket,
-    IntegrationCredentials, NewIntegration, Role,
 };
 use axum::Router;
 use axum::body::Bytes;
@@ -22,11 +21,10 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 use crate::AppState;
-use crate::auth::{Caller, new_token, token_hash};
+use crate::auth::token_hash;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, RawBody};
 use crate::ingest::{Parts, email};
-use crate::store::AuditEntry;
 
 /// How far a signed request's timestamp may be from the server's clock.
 pub const REPLAY_WINDOW_SECS: i64 = 300;
@@ -35,65 +33,11 @@ pub const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/integrations", post(create_integration))
         .route("/ingest/email", post(ingest_email))
         .route("/ingest/chat", post(ingest_chat))
         .route("/ingest/ticket", post(ingest_ticket))
         .route("/ingest/sms", post(ingest_sms))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
-}
-
-async fn create_integration(
-    State(state): State<AppState>,
-    caller: Caller,
-    ApiJson(req): ApiJson<NewIntegration>,
-) -> ApiResult<(StatusCode, ApiJson<IntegrationCredentials>)> {
-    if caller.viewer.role != Role::Admin {
-        return Err(ApiError::Forbidden);
-    }
-    crate::validate::short_text("name", &req.name)?;
-    if !state
-        .store
-        .list_teams(&caller.viewer)
-        .await?
-        .iter()
-        .any(|t| t.id == req.team_id)
-    {
-        return Err(ApiError::validation("team_id", "no such team"));
-    }
-    let token = format!("adi_{}", new_token());
-    let secret = new_token();
-    let id = state
-        .store
-        .create_integration(req.name.trim(), req.team_id, &token_hash(&token), &secret)
-        .await
-        .map_err(|e| match e {
-            crate::store::StoreError::Conflict(_) => ApiError::ConflictOn {
-                field: "name",
-                message: "an integration with this name exists".into(),
-            },
-            other => other.into(),
-        })?;
-    state
-        .store
-        .audit(AuditEntry {
-            user_id: Some(caller.viewer.user_id),
-            username: None,
-            action: "integration.create",
-            target: Some(req.name.trim().to_owned()),
-            ip: None,
-        })
-        .await?;
-    Ok((
-        StatusCode::CREATED,
-        ApiJson(IntegrationCredentials {
-            id,
-            name: req.name.trim().to_owned(),
-            team_id: req.team_id,
-            token,
-            secret,
-        }),
-    ))
 }
 
 /// Verify `sha256=<hex>` over `{timestamp}.{body}`.

@@ -10,6 +10,7 @@ mod emails;
 mod events;
 mod followups;
 pub mod ingest;
+mod integrations;
 mod launch;
 pub use launch::launch_canonical;
 mod me;
@@ -93,6 +94,7 @@ pub fn api() -> Router<AppState> {
         .merge(followups::router())
         .merge(teams::router())
         .merge(ingest::router())
+        .merge(integrations::router())
         .merge(webhooks::router())
         .fallback(|| async { ApiError::NotFound("route") })
 }

@@ -19,6 +19,18 @@ pub trait IntegrationStore: Send + Sync {
         token_hash: &str,
         secret: &str,
     ) -> StoreResult<i64>;
+    /// Every integration, by name.
+    async fn list_integrations(&self) -> StoreResult<Vec<agentdesk_protocol::IntegrationSummary>>;
+    /// New credentials for integration `id` (the old ones refused from the commit on):
+    /// its (name, team), or `None` when there is no such integration or it is revoked.
+    async fn rotate_integration(
+        &self,
+        id: i64,
+        token_hash: &str,
+        secret: &str,
+    ) -> StoreResult<Option<(String, i64)>>;
+    /// Revoke integration `id` for good; `false`: no such integration.
+    async fn revoke_integration(&self, id: i64) -> StoreResult<bool>;
     /// (integration id, team) of a token.
     async fn integration_by_token(&self, token_hash: &str) -> StoreResult<Option<(i64, i64)>>;
     /// (team, secret) of an integration, for checking signatures.

@@ -374,6 +374,20 @@ fn probes(t: &Target) -> Vec<Probe> {
             "/integrations".into(),
             Some(json!({})),
         ),
+        probe(M::GET, "/integrations", "/integrations".into(), None),
+        // Admins' only, whatever the id.
+        probe(
+            M::POST,
+            "/integrations/{id}/rotate",
+            format!("/integrations/{}/rotate", t.team),
+            None,
+        ),
+        probe(
+            M::DELETE,
+            "/integrations/{id}",
+            format!("/integrations/{}", t.team),
+            None,
+        ),
         probe(
             M::GET,
             "/contacts/{id}/compose",

@@ -3,10 +3,13 @@
 
 use std::collections::BTreeMap;
 
+use agentdesk_protocol::{IntegrationSummary, TeamRef};
 use async_trait::async_trait;
 use sqlx::AssertSqlSafe;
 
-use super::{Backend, corrupt, insert_returning_id, ms, same_username, write_one};
+use super::{
+    Backend, begin_write, corrupt, from_ms, insert_returning_id, ms, same_username, write_one,
+};
 use crate::store::StoreResult;
 use crate::store::integrations::IntegrationStore;
 
@@ -45,12 +48,72 @@ impl IntegrationStore for Backend {
         .await?)
     }
 
+    async fn list_integrations(&self) -> StoreResult<Vec<IntegrationSummary>> {
+        type Row = (i64, String, i64, String, i64, Option<i64>, Option<i64>);
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT i.id, i.name, t.id, t.name, i.created_at, i.rotated_at, i.revoked_at \
+             FROM integrations i JOIN teams t ON t.id = i.team_id ORDER BY i.name",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(id, name, team_id, team_name, created, rotated, revoked)| IntegrationSummary {
+                    id,
+                    name,
+                    team: TeamRef {
+                        id: team_id,
+                        name: team_name,
+                    },
+                    created_at: from_ms(created),
+                    rotated_at: rotated.map(from_ms),
+                    revoked: revoked.is_some(),
+                },
+            )
+            .collect())
+    }
+
+    async fn rotate_integration(
+        &self,
+        id: i64,
+        token_hash: &str,
+        secret: &str,
+    ) -> StoreResult<Option<(String, i64)>> {
+        let mut tx = begin_write(self).await?;
+        let row = sqlx::query_as(
+            "UPDATE integrations SET token_hash = $1, secret = $2, rotated_at = $3 \
+             WHERE id = $4 AND revoked_at IS NULL RETURNING name, team_id",
+        )
+        .bind(token_hash)
+        .bind(secret)
+        .bind(ms(crate::clock::now()))
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(row)
+    }
+
+    async fn revoke_integration(&self, id: i64) -> StoreResult<bool> {
+        let done = write_one(
+            self,
+            sqlx::query(
+                "UPDATE integrations SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2",
+            )
+            .bind(ms(crate::clock::now()))
+            .bind(id),
+        )
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
     async fn integration_by_token(&self, token_hash: &str) -> StoreResult<Option<(i64, i64)>> {
         Ok(
             // An archived team's integrations deliver nothing, as if revoked.
             sqlx::query_as(
                 "SELECT i.id, i.team_id FROM integrations i JOIN teams t ON t.id = i.team_id \
-                 WHERE i.token_hash = $1 AND t.archived_at IS NULL",
+                 WHERE i.token_hash = $1 AND t.archived_at IS NULL AND i.revoked_at IS NULL",
             )
             .bind(token_hash)
             .fetch_optional(&self.pool)
@@ -61,7 +124,7 @@ impl IntegrationStore for Backend {
     async fn integration_secret(&self, id: i64) -> StoreResult<Option<(i64, String)>> {
         Ok(sqlx::query_as(
             "SELECT i.team_id, i.secret FROM integrations i JOIN teams t ON t.id = i.team_id \
-                 WHERE i.id = $1 AND t.archived_at IS NULL",
+                 WHERE i.id = $1 AND t.archived_at IS NULL AND i.revoked_at IS NULL",
         )
         .bind(id)
         .fetch_optional(&self.pool)

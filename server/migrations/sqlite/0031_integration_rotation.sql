@@ -1,0 +1,4 @@
+-- Admins rotate an integration's credentials (a new token and secret, the old ones
+-- refused from then on) and revoke it for good (docs/ingest.md, "Credentials").
+ALTER TABLE integrations ADD COLUMN rotated_at INTEGER;
+ALTER TABLE integrations ADD COLUMN revoked_at INTEGER;
