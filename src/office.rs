@@ -13,6 +13,7 @@ use crate::pages::admin::AdminPage;
 use crate::pages::audit::AuditPage;
 use crate::pages::board::{AgentLogPage, BoardPage};
 use crate::pages::followups::FollowUpsPage;
+use crate::pages::integrations::IntegrationsPage;
 use crate::pages::password::PasswordPage;
 use crate::pages::reports::ReportsPage;
 use crate::pages::teams::TeamsPage;
@@ -36,6 +37,7 @@ pub fn OfficeApp() -> impl IntoView {
                     <Route path=path!("admin/users") view=UsersPage />
                     <Route path=path!("admin/audit") view=AuditPage />
                     <Route path=path!("admin/teams") view=TeamsPage />
+                    <Route path=path!("admin/integrations") view=IntegrationsPage />
                     <Route path=path!("reports") view=ReportsPage />
                 </ParentRoute>
             </Routes>

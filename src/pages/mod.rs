@@ -7,6 +7,7 @@ pub mod board_grid;
 pub mod contact;
 pub mod contacts;
 pub mod followups;
+pub mod integrations;
 pub mod launch;
 pub mod login;
 pub mod mail_senders;

@@ -296,3 +296,59 @@ async fn the_teams_screen_creates_renames_archives_and_deletes() {
     })
     .await;
 }
+
+/// The integrations screen: an admin makes an integration for a team and sees its
+/// credentials once; replacing them there shows new ones, and the old token is refused
+/// while the new one delivers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_integrations_screen_rotates_credentials_and_the_old_ones_stop() {
+    run(|h| async move {
+        let admin = h.api_token("admin", "demo1234").await?;
+        let teams = h.api(Method::GET, "/teams", Some(&admin), None).await?;
+        let team = teams[0]["id"].as_i64().context("a demo team")?;
+        h.goto("/login?next=%2Fadmin%2Fintegrations").await?;
+        h.login("admin", "demo1234").await?;
+        h.select("#locale-select", "en").await?;
+        h.wait_path("/admin/integrations").await?;
+        h.fill("#integration-name", "crm-norte").await?;
+        h.select("#integration-team", &team.to_string()).await?;
+        h.click("#integration-new").await?;
+        h.wait_text("#integration-credentials", |t| t.contains("only this once"))
+            .await?;
+        let old = h.texts("#credential-token").await?.concat();
+        ensure!(old.starts_with("adi_"), "a token: {old}");
+        h.click("#credentials-done").await?;
+        h.wait_count("#integration-credentials", 0).await?;
+        let row = "#integrations-table tr[data-integration=\"crm-norte\"]";
+        h.wait_count(row, 1).await?;
+        h.client
+            .execute("window.confirm = () => true", vec![])
+            .await?;
+        h.click(&format!("{row} .integration-rotate")).await?;
+        h.wait_count("#integration-credentials", 1).await?;
+        let new = h.texts("#credential-token").await?.concat();
+        ensure!(new.starts_with("adi_") && new != old, "a new token");
+
+        let base = h.base.clone();
+        let sms = |token: String, id: &'static str| {
+            let url = format!("{base}/api/v1/ingest/sms");
+            async move {
+                agentdesk_server::outbound::plain_client()
+                    .post(url)
+                    .bearer_auth(token)
+                    .json(&serde_json::json!({ "id": id, "direction": "inbound",
+                    "number": "+59899555666", "text": "hola", "at": "2026-06-01T10:00:00Z" }))
+                    .send()
+                    .await
+                    .map(|r| r.status().as_u16())
+            }
+        };
+        ensure!(
+            sms(old, "e2e-old").await? == 401,
+            "the old token is refused"
+        );
+        ensure!(sms(new, "e2e-new").await? == 201, "the new token delivers");
+        h.assert_no_app_errors().await
+    })
+    .await;
+}
