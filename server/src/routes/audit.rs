@@ -4,7 +4,7 @@
 //! admin's time zone (`AuditQuery`).
 
 use agentdesk_protocol::{
-    AUDIT_CSV_MAX, AUDIT_PAGE_DEFAULT, AUDIT_PAGE_MAX, AuditQuery, AuditRecord, Role,
+    AUDIT_CSV_MAX, AUDIT_PAGE_DEFAULT, AUDIT_PAGE_MAX, AuditQuery, AuditRecord,
 };
 use axum::Router;
 use axum::extract::State;
@@ -29,9 +29,7 @@ pub fn router() -> Router<AppState> {
 /// The store's filter for `q`, checked: dates in the caller's zone (a day is its local
 /// midnight to the next, whatever its length), `from` not after `to`, text bounded.
 async fn filter(state: &AppState, caller: &Caller, q: &AuditQuery) -> ApiResult<AuditFilter> {
-    if caller.viewer.role != Role::Admin {
-        return Err(ApiError::Forbidden);
-    }
+    super::admin(caller)?;
     for (field, v) in [("action", &q.action), ("target", &q.target)] {
         if v.as_ref().is_some_and(|v| v.chars().count() > 128) {
             return Err(ApiError::validation(field, "at most 128 characters"));

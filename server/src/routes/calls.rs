@@ -2,7 +2,7 @@
 //! HANG_UP, DISPOSITION_CALL as the bridge and the agent's own buttons send them).
 
 use agentdesk_protocol::{
-    CallInfo, Campaign, CrmSettings, CurrentCalls, Direction, DisposeCall, HangUp, Role, StartCall,
+    CallInfo, Campaign, CrmSettings, CurrentCalls, Direction, DisposeCall, HangUp, StartCall,
     origin_of, parse_origin,
 };
 use axum::Router;
@@ -10,6 +10,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post, put};
 
+use super::admin;
 use crate::AppState;
 use crate::auth::{Caller, ClientIp};
 use crate::error::{ApiError, ApiResult};
@@ -28,14 +29,6 @@ pub fn router() -> Router<AppState> {
         .route("/calls/current", get(current))
         .route("/calls/hangup", post(hang_up))
         .route("/calls/disposition", post(dispose))
-}
-
-fn admin(caller: &Caller) -> ApiResult<()> {
-    if caller.viewer.role == Role::Admin {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden)
-    }
 }
 
 async fn settings(

@@ -7,15 +7,16 @@
 //! (`/teams/{id}/mail-identities`, `/mail-identities/{id}`, and `…/test` to try one's
 //! server).
 
+use agentdesk_protocol::EmailStatus;
 use agentdesk_protocol::email::{
     ComposeOptions, EmailDraft, MailIdentity, MailIdentityInput, OutboundEmail, SenderCheck,
 };
-use agentdesk_protocol::{EmailStatus, Role};
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post, put};
 
+use super::admin;
 use crate::AppState;
 use crate::auth::{Caller, ClientIp};
 use crate::error::{ApiError, ApiResult};
@@ -45,14 +46,6 @@ pub fn router() -> Router<AppState> {
 
 pub(super) fn may_email(caller: &Caller) -> ApiResult<()> {
     if caller.viewer.can_email {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden)
-    }
-}
-
-fn admin(caller: &Caller) -> ApiResult<()> {
-    if caller.viewer.role == Role::Admin {
         Ok(())
     } else {
         Err(ApiError::Forbidden)

@@ -7,7 +7,6 @@
 //! Secrets (secret headers' values, the webhook URL) are write-only: answers carry
 //! them as `null`, and a `null` sent back keeps the stored value.
 
-use agentdesk_protocol::Role;
 use agentdesk_protocol::followup::{
     ActionTaken, Channel, DryRun, FollowUp, FollowUpRun, FollowUpSpec, ImportReport, Notifications,
     ReadNotifications,
@@ -19,6 +18,7 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use serde::Deserialize;
 
+use super::admin;
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
@@ -38,14 +38,6 @@ pub fn router() -> Router<AppState> {
         .route("/notifications", get(notifications))
         .route("/notifications/read", post(read))
         .route("/notifications/{id}/actions/{button}", post(act))
-}
-
-fn admin(caller: &Caller) -> ApiResult<()> {
-    if caller.viewer.role == Role::Admin {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden)
-    }
 }
 
 /// Everything a spec must satisfy to be stored, beyond its own rules: a channel this

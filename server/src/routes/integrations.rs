@@ -3,12 +3,13 @@
 //! secret), `POST /integrations/{id}/rotate` replaces both (shown once again; the old
 //! ones are refused from then on) and `DELETE /integrations/{id}` revokes one for good.
 
-use agentdesk_protocol::{IntegrationCredentials, IntegrationSummary, NewIntegration, Role};
+use agentdesk_protocol::{IntegrationCredentials, IntegrationSummary, NewIntegration};
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{delete, get, post};
 
+use super::admin;
 use crate::AppState;
 use crate::auth::{Caller, ClientIp, new_token, token_hash};
 use crate::error::{ApiError, ApiResult};
@@ -19,14 +20,6 @@ pub fn router() -> Router<AppState> {
         .route("/integrations", get(list).post(create))
         .route("/integrations/{id}/rotate", post(rotate))
         .route("/integrations/{id}", delete(revoke))
-}
-
-fn admin(caller: &Caller) -> ApiResult<()> {
-    if caller.viewer.role == Role::Admin {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden)
-    }
 }
 
 /// A new bearer token (recognisable by its prefix in logs and secret scanners) and

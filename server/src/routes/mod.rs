@@ -31,6 +31,15 @@ use crate::AppState;
 pub const MAX_UPLOAD_BYTES: usize = 50 * 1024 * 1024;
 use crate::error::ApiError;
 
+/// `Ok` for an admin, else 403: the one check of the admin-only routes.
+pub(crate) fn admin(caller: &crate::auth::Caller) -> crate::error::ApiResult<()> {
+    if caller.viewer.role == agentdesk_protocol::Role::Admin {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden)
+    }
+}
+
 /// Record in the audit log that `caller` did `action` to `target`, from `ip`.
 pub(crate) async fn audit(
     state: &AppState,

@@ -3,12 +3,13 @@
 //! or lifts the sign-in back-off of a username (`POST /users/{id}/unlock`). The rules
 //! are `validate::password`'s; a new password ends every other session of the user.
 
-use agentdesk_protocol::{ChangePassword, ResetPassword, Role, UserSummary};
+use agentdesk_protocol::{ChangePassword, ResetPassword, UserSummary};
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::post;
 
+use super::admin;
 use crate::auth::{self, Caller, ClientIp};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiPath};
@@ -101,11 +102,7 @@ async fn reset(
     ApiJson(req): ApiJson<ResetPassword>,
 ) -> ApiResult<ApiJson<UserSummary>> {
     admin(&caller)?;
-    let (username, _) = state
-        .store
-        .password_hash(id)
-        .await?
-        .ok_or(ApiError::NotFound("user"))?;
+    let username = username_of(&state, id).await?;
     validate::password("password", &req.password, &username)?;
     let ended = state
         .store
@@ -121,6 +118,16 @@ async fn reset(
     ))
 }
 
+/// User `id`'s username, or 404.
+async fn username_of(state: &AppState, id: i64) -> ApiResult<String> {
+    let (username, _) = state
+        .store
+        .password_hash(id)
+        .await?
+        .ok_or(ApiError::NotFound("user"))?;
+    Ok(username)
+}
+
 async fn unlock(
     State(state): State<AppState>,
     caller: Caller,
@@ -128,23 +135,11 @@ async fn unlock(
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<ApiJson<UserSummary>> {
     admin(&caller)?;
-    let (username, _) = state
-        .store
-        .password_hash(id)
-        .await?
-        .ok_or(ApiError::NotFound("user"))?;
+    let username = username_of(&state, id).await?;
     let forgotten = state.store.unlock(&username).await?;
     tracing::info!(user_id = id, forgotten, "sign-in unlocked");
     super::audit(&state, &caller, ip, "user_unlocked", format!("user:{id}")).await?;
     Ok(ApiJson(
         super::teams::user_as_seen(&state, &caller, id).await?,
     ))
-}
-
-fn admin(caller: &Caller) -> ApiResult<()> {
-    if caller.viewer.role == Role::Admin {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden)
-    }
 }
