@@ -133,8 +133,12 @@ pub fn PasswordPage() -> impl IntoView {
                     busy.set(false);
                     let said = match refused_field(&e) {
                         Some("current") => ("current", i18n.t(OfficeMsg::PwWrongCurrent).into()),
-                        // The browser's rules passed: the server's list refused it.
-                        Some("new") => ("new", i18n.t(OfficeMsg::PwCommon).into()),
+                        // The browser's rules passed (knowing the username): the server's
+                        // list refused it. Before the profile is in, say what it said.
+                        Some("new") if !username.get_untracked().is_empty() => {
+                            ("new", i18n.t(OfficeMsg::PwCommon).into())
+                        }
+                        Some("new") => ("new", describe_for_admin(&e, |m| i18n.t(m))),
                         _ => ("form", describe(&e, |m| i18n.t(m))),
                     };
                     error.set(Some(said));
@@ -179,7 +183,17 @@ pub fn PasswordPage() -> impl IntoView {
                 <div class="form-actions">
                     <button class="btn btn-primary" type="submit" id="password-save"
                         disabled=move || busy.get()>{move || i18n.t(Msg::Save)}</button>
-                    <Show when=move || !forced()>
+                    <Show when=move || !forced()
+                        fallback=move || view! {
+                            // The only other way out of a change owed: signing out.
+                            <button class="btn" type="button" id="password-sign-out" on:click=move |_| {
+                                leptos::task::spawn_local(async move {
+                                    let _ = api::logout().await;
+                                    api::store_token(None);
+                                    let _ = window().location().set_href("/login");
+                                });
+                            }>{move || i18n.t(Msg::SignOut)}</button>
+                        }>
                         <a class="btn" href=back.clone() id="password-cancel">{move || i18n.t(Msg::Cancel)}</a>
                     </Show>
                 </div>

@@ -39,8 +39,8 @@ async fn login(
     .await
     .map_err(|e| anyhow::anyhow!("password check: {e}"))?;
 
-    let user_id = match (ok, creds) {
-        (true, Some((id, _))) => id,
+    let (user_id, checked_hash) = match (ok, creds) {
+        (true, Some(found)) => found,
         _ => {
             state.store.record_login_failure(username, &ip).await?;
             state
@@ -78,10 +78,21 @@ async fn login(
     state.store.clear_login_failures(username, &ip).await?;
     let token = auth::new_token();
     let expires_at = crate::clock::now() + auth::session_ttl(&state);
-    state
+    if !state
         .store
-        .create_session(&auth::token_hash(&token), user_id, expires_at, Some(&ip))
-        .await?;
+        .create_session(
+            &auth::token_hash(&token),
+            user_id,
+            &checked_hash,
+            expires_at,
+            Some(&ip),
+        )
+        .await?
+    {
+        // The password changed between the check and now: the one given is no longer
+        // the user's.
+        return Err(ApiError::BadCredentials);
+    }
     state
         .store
         .audit(AuditEntry {

@@ -98,11 +98,21 @@ async fn rotate(
 ) -> ApiResult<ApiJson<IntegrationCredentials>> {
     admin(&caller)?;
     let (token, secret) = credentials();
-    let (name, team_id) = state
+    let Some((name, team_id)) = state
         .store
         .rotate_integration(id, &token_hash(&token), &secret)
         .await?
-        .ok_or(ApiError::NotFound("integration"))?;
+    else {
+        let listed = state.store.list_integrations().await?;
+        return Err(if listed.iter().any(|i| i.id == id) {
+            ApiError::ConflictOn {
+                field: "integration",
+                message: "this integration is revoked: create a new one".into(),
+            }
+        } else {
+            ApiError::NotFound("integration")
+        });
+    };
     super::audit(
         &state,
         &caller,

@@ -47,6 +47,7 @@ async fn change_own(
     // back exactly as at sign-in.
     auth::check_login_rate(&state.store, &username, &ip).await?;
     let current = req.current.clone();
+    let proved = stored.clone();
     let known = tokio::task::spawn_blocking(move || auth::verify_password(&current, &stored))
         .await
         .map_err(|e| anyhow::anyhow!("password check: {e}"))?;
@@ -79,8 +80,10 @@ async fn change_own(
             &hash(req.new).await?,
             false,
             Some(&caller.token_hash),
+            Some(&proved),
         )
         .await?
+        // An admin's reset came in between: theirs stands, and this session is over.
         .ok_or(ApiError::Unauthorized)?;
     super::end_sessions(&state, user_id, &ended).await?;
     super::audit(
@@ -106,7 +109,7 @@ async fn reset(
     validate::password("password", &req.password, &username)?;
     let ended = state
         .store
-        .set_password(id, &hash(req.password).await?, req.must_change, None)
+        .set_password(id, &hash(req.password).await?, req.must_change, None, None)
         .await?
         .ok_or(ApiError::NotFound("user"))?;
     super::end_sessions(&state, id, &ended).await?;

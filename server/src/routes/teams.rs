@@ -82,6 +82,12 @@ async fn update_team(
     ApiJson(req): ApiJson<UpdateTeam>,
 ) -> ApiResult<ApiJson<TeamRef>> {
     require(&caller, &[Role::Admin])?;
+    if req == UpdateTeam::default() {
+        return Err(ApiError::validation(
+            "name",
+            "nothing to change: give `name` or `archived`",
+        ));
+    }
     if let Some(name) = &req.name {
         validate::short_text("name", name)?;
     }
@@ -90,12 +96,20 @@ async fn update_team(
         .update_team(id, req.name.as_deref().map(str::trim), req.archived)
         .await?
         .ok_or(ApiError::NotFound("team"))?;
-    let action = match req.archived {
-        Some(true) => "team_archived",
-        Some(false) => "team_unarchived",
-        None => "team_renamed",
-    };
-    super::audit(&state, &caller, ip, action, format!("team:{id}")).await?;
+    // One record per change asked for.
+    let actions = [
+        req.name.as_ref().map(|_| "team_renamed"),
+        req.archived.map(|a| {
+            if a {
+                "team_archived"
+            } else {
+                "team_unarchived"
+            }
+        }),
+    ];
+    for action in actions.into_iter().flatten() {
+        super::audit(&state, &caller, ip.clone(), action, format!("team:{id}")).await?;
+    }
     Ok(ApiJson(team))
 }
 
@@ -218,8 +232,17 @@ async fn users_seen(state: &AppState, caller: &Caller) -> ApiResult<Vec<UserSumm
         .into_iter()
         .map(|u| u.to_lowercase())
         .collect();
+    let admin = caller.viewer.role == Role::Admin;
     for u in &mut users {
         u.locked = held.contains(&u.username.to_lowercase());
+        // A supervisor sees who is in their teams, not how to reach or link them nor the
+        // state of their credentials: that is the admins' to manage.
+        if !admin {
+            u.email = None;
+            u.ucontact_agent = None;
+            u.locked = false;
+            u.must_change_password = false;
+        }
     }
     Ok(users)
 }

@@ -29,13 +29,17 @@ pub trait AccountStore: Send + Sync {
         c: &agentdesk_protocol::UpdateUser,
     ) -> StoreResult<UserChanged>;
 
+    /// A session for user `user_id`, if their password is still the one of
+    /// `password_hash` (the one just checked): a change committed meanwhile ended every
+    /// session, and must end this one too. `false`: not created.
     async fn create_session(
         &self,
         token_hash: &str,
         user_id: i64,
+        password_hash: &str,
         expires_at: DateTime<Utc>,
         ip: Option<&str>,
-    ) -> StoreResult<()>;
+    ) -> StoreResult<bool>;
     /// The user of a live session; extends it to `renew_to` when it is past half its life.
     async fn session_user(
         &self,

@@ -14,13 +14,16 @@ pub trait CredentialStore: Send + Sync {
     /// Give user `user_id` the password of `hash`; `must_change` makes them choose
     /// another at their next sign-in. Every session of theirs ends except `keep` (the
     /// one changing its own password); the ended sessions' token hashes come back, so
-    /// that their streams can be ended too. `None`: no such user.
+    /// that their streams can be ended too. A user's own change passes `keep` and the
+    /// hash of the password they proved (`was`): if either is gone by the write (an
+    /// admin's reset came in between), nothing changes. `None`: no such user, or that.
     async fn set_password(
         &self,
         user_id: i64,
         hash: &str,
         must_change: bool,
         keep: Option<&str>,
+        was: Option<&str>,
     ) -> StoreResult<Option<Vec<String>>>;
     /// Forget every login failure of `username` (from every address): its sign-in is no
     /// longer held back. The failures forgotten.

@@ -38,17 +38,21 @@ async fn log(app: &TestApp, token: &str, user: i64) -> Vec<(String, String, Opti
 async fn a_session_lives_while_used_and_ends_when_left_alone() {
     let app = TestApp::spawn().await;
     let user = app.users["agent_a"];
+    let (_, hash) = app.store.password_hash(user).await.unwrap().unwrap();
     let mk = || async {
         let token = auth::new_token();
-        app.store
-            .create_session(
-                &auth::token_hash(&token),
-                user,
-                clock::now() + chrono::Duration::seconds(2),
-                None,
-            )
-            .await
-            .unwrap();
+        assert!(
+            app.store
+                .create_session(
+                    &auth::token_hash(&token),
+                    user,
+                    &hash,
+                    clock::now() + chrono::Duration::seconds(2),
+                    None,
+                )
+                .await
+                .unwrap()
+        );
         token
     };
     let used = mk().await;

@@ -146,7 +146,8 @@ async fn rotating_refuses_the_old_credentials_and_revoking_ends_the_integration(
             None::<&()>,
         )
         .await;
-    expect_error(res, StatusCode::NOT_FOUND).await;
+    let body = expect_error(res, StatusCode::CONFLICT).await;
+    assert_eq!(body.error.field.as_deref(), Some("integration"));
     let listed: Vec<IntegrationSummary> = app.get_as("/api/v1/integrations", &admin).await;
     assert!(listed.iter().find(|i| i.id == b.id).expect("b").revoked);
     assert_eq!(

@@ -460,3 +460,95 @@ async fn an_admin_links_a_users_ucontact_agent_and_e_mail() {
     let u: UserSummary = res.json().await.expect("user");
     assert_eq!((u.ucontact_agent, u.email), (None, None));
 }
+
+/// Races a password change must win: a sign-in whose check passed against the old
+/// password gets no session once the change is in, and a user's own change (checked
+/// against the old password, hashed slowly) does not overwrite an admin's reset that
+/// came in between.
+#[tokio::test]
+async fn a_password_changed_meanwhile_wins_over_a_sign_in_and_a_users_change() {
+    let app = TestApp::spawn().await;
+    let admin = app.token("admin").await;
+    let id = app.users["agent_a"];
+    let own_session = app.token("agent_a").await;
+    let (_, old_hash) = app.store.password_hash(id).await.unwrap().unwrap();
+    let res = post(
+        &app,
+        &admin,
+        &format!("/api/v1/users/{id}/password"),
+        Some(json!({ "password": "la del administrador 1", "must_change": false })),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let (_, new_hash) = app.store.password_hash(id).await.unwrap().unwrap();
+    let later = agentdesk_server::clock::now() + chrono::Duration::hours(1);
+    let token = agentdesk_server::auth::token_hash("late-sign-in");
+    assert!(
+        !app.store
+            .create_session(&token, id, &old_hash, later, None)
+            .await
+            .unwrap(),
+        "a sign-in checked against the old password gets no session"
+    );
+    assert!(
+        app.store
+            .create_session(&token, id, &new_hash, later, None)
+            .await
+            .unwrap()
+    );
+    // The user's change proved the old password (and its session is gone with the
+    // reset): it changes nothing.
+    let own = agentdesk_server::auth::token_hash(&own_session);
+    let theirs = agentdesk_server::auth::hash_password("la del usuario 22").unwrap();
+    for (keep, was) in [
+        (Some(own.as_str()), Some(old_hash.as_str())),
+        (Some(token.as_str()), Some(old_hash.as_str())),
+        (Some(own.as_str()), Some(new_hash.as_str())),
+    ] {
+        assert_eq!(
+            app.store
+                .set_password(id, &theirs, false, keep, was)
+                .await
+                .unwrap(),
+            None
+        );
+    }
+    assert_eq!(
+        app.login("agent_a", "la del administrador 1")
+            .await
+            .status(),
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn supervisors_see_their_teams_members_but_not_their_credentials_state() {
+    let app = TestApp::spawn().await;
+    let admin = app.token("admin").await;
+    let id = app.users["agent_a"];
+    let res = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/users/{id}"),
+            Some(&admin),
+            Some(&json!({ "ucontact_agent": "ana.uc", "email": "ana@example.com" })),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    for _ in 0..5 {
+        expect_error(
+            app.login("agent_a", "wrong password!!").await,
+            StatusCode::UNAUTHORIZED,
+        )
+        .await;
+    }
+    let seen = user(&app, &admin, id).await;
+    assert!(seen.locked && seen.email.is_some() && seen.ucontact_agent.is_some());
+    let supervisor = app.token("super_a").await;
+    let listed: Vec<UserSummary> = app.get_as("/api/v1/users", &supervisor).await;
+    let ana = listed
+        .iter()
+        .find(|u| u.id == id)
+        .expect("a member of their team");
+    assert!(!ana.locked && ana.email.is_none() && ana.ucontact_agent.is_none());
+}

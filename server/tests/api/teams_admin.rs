@@ -111,6 +111,23 @@ async fn an_admin_renames_and_archives_a_team_and_its_integration_stops() {
         expect_error(res, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
     assert_eq!(summary(&app, &admin, app.team_b).await.name, "Ventas Norte");
+    // Nothing asked is a 422; two changes at once, two records.
+    let res = call(&app, &admin, Method::PATCH, &path_b, Some(json!({}))).await;
+    expect_error(res, StatusCode::UNPROCESSABLE_ENTITY).await;
+    let res = call(
+        &app,
+        &admin,
+        Method::PATCH,
+        &path_b,
+        Some(json!({ "name": "Ventas Sur", "archived": false })),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let log: Vec<Value> = app
+        .get_as(&format!("/api/v1/audit?target=team:{}", app.team_b), &admin)
+        .await;
+    let actions: Vec<&str> = log.iter().filter_map(|r| r["action"].as_str()).collect();
+    assert_eq!(actions, ["team_unarchived", "team_renamed", "team_renamed"]);
 
     // Archived: B's integration is refused as a revoked one, A's goes on; B's members
     // stay B's, nobody new joins.

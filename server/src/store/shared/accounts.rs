@@ -274,19 +274,26 @@ impl AccountStore for Backend {
         &self,
         token_hash: &str,
         user_id: i64,
+        password_hash: &str,
         expires_at: DateTime<Utc>,
         ip: Option<&str>,
-    ) -> StoreResult<()> {
-        write_one(self, sqlx::query(
-            "INSERT INTO sessions (token_hash, user_id, created_at, expires_at, ip) VALUES ($1, $2, $3, $4, $5)",
+    ) -> StoreResult<bool> {
+        let done = write_one(
+            self,
+            sqlx::query(
+                "INSERT INTO sessions (token_hash, user_id, created_at, expires_at, ip) \
+                 SELECT $1, $2, $3, $4, $5 WHERE EXISTS \
+                 (SELECT 1 FROM users WHERE id = $2 AND password_hash = $6)",
+            )
+            .bind(token_hash)
+            .bind(user_id)
+            .bind(ms(crate::clock::now()))
+            .bind(ms(expires_at))
+            .bind(ip)
+            .bind(password_hash),
         )
-        .bind(token_hash)
-        .bind(user_id)
-        .bind(ms(crate::clock::now()))
-        .bind(ms(expires_at))
-        .bind(ip))
         .await?;
-        Ok(())
+        Ok(done.rows_affected() == 1)
     }
 
     async fn session_user(
@@ -417,25 +424,37 @@ impl AccountStore for Backend {
         limit: u32,
     ) -> StoreResult<Vec<agentdesk_protocol::AuditRecord>> {
         // The actor named by the user row when the record has no typed username (all
-        // but sign-in attempts); a prefix compared as text, so `_` matches only `_`.
-        let rows: Vec<AuditRow> = sqlx::query_as(
+        // but sign-in attempts); a prefix compared as text, so `_` matches only `_`. Only
+        // the filters set become conditions, so that each can use its index.
+        let mut q = sqlx::QueryBuilder::<super::Db>::new(
             "SELECT a.id, a.at, a.user_id, COALESCE(a.username, u.username) AS username, \
              a.action, a.target, a.ip FROM audit_log a LEFT JOIN users u ON u.id = a.user_id \
-             WHERE ($1 IS NULL OR a.user_id = $1) \
-             AND ($2 IS NULL OR substr(a.action, 1, length($2)) = $2) \
-             AND ($3 IS NULL OR a.target = $3) AND ($4 IS NULL OR a.at >= $4) \
-             AND ($5 IS NULL OR a.at < $5) AND ($6 IS NULL OR a.id < $6) \
-             ORDER BY a.id DESC LIMIT $7",
-        )
-        .bind(f.user_id)
-        .bind(f.action_prefix.as_deref())
-        .bind(f.target.as_deref())
-        .bind(f.from_ms)
-        .bind(f.to_ms)
-        .bind(f.before)
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await?;
+             WHERE 1 = 1",
+        );
+        if let Some(user) = f.user_id {
+            q.push(" AND a.user_id = ").push_bind(user);
+        }
+        if let Some(prefix) = &f.action_prefix {
+            q.push(" AND substr(a.action, 1, length(")
+                .push_bind(prefix.clone())
+                .push(")) = ")
+                .push_bind(prefix.clone());
+        }
+        if let Some(target) = &f.target {
+            q.push(" AND a.target = ").push_bind(target.clone());
+        }
+        if let Some(from) = f.from_ms {
+            q.push(" AND a.at >= ").push_bind(from);
+        }
+        if let Some(to) = f.to_ms {
+            q.push(" AND a.at < ").push_bind(to);
+        }
+        if let Some(before) = f.before {
+            q.push(" AND a.id < ").push_bind(before);
+        }
+        q.push(" ORDER BY a.id DESC LIMIT ")
+            .push_bind(i64::from(limit));
+        let rows: Vec<AuditRow> = q.build_query_as().fetch_all(&self.pool).await?;
         Ok(rows.into_iter().map(Into::into).collect())
     }
 }

@@ -26,14 +26,20 @@ impl CredentialStore for Backend {
         hash: &str,
         must_change: bool,
         keep: Option<&str>,
+        was: Option<&str>,
     ) -> StoreResult<Option<Vec<String>>> {
         let mut tx = begin_write(self).await?;
         let changed = sqlx::query(
-            "UPDATE users SET password_hash = $1, must_change_password = $2 WHERE id = $3",
+            "UPDATE users SET password_hash = $1, must_change_password = $2 WHERE id = $3 \
+             AND ($4 IS NULL OR password_hash = $4) \
+             AND ($5 IS NULL OR EXISTS (SELECT 1 FROM sessions s WHERE s.token_hash = $5 \
+             AND s.user_id = $3))",
         )
         .bind(hash)
         .bind(must_change)
         .bind(user_id)
+        .bind(was)
+        .bind(keep)
         .execute(&mut *tx)
         .await?
         .rows_affected();
