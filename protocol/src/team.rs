@@ -236,6 +236,10 @@ pub struct CreateUser {
     /// Team ids the user joins.
     #[serde(default)]
     pub teams: Vec<i64>,
+    /// The password given is a temporary one: the user chooses their own at their first
+    /// sign-in, before anything else (as after an admin's reset).
+    #[serde(default)]
+    pub must_change_password: bool,
 }
 
 /// A team as the admins' teams screen lists it (`GET /api/v1/teams/summary`).

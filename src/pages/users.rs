@@ -284,6 +284,8 @@ fn UserForm(
             .and_then(|u| u.email.clone())
             .unwrap_or_default(),
     );
+    // A new user's first password is a temporary one unless the admin says otherwise.
+    let must_change = RwSignal::new(true);
     let error = RwSignal::new(None::<String>);
     let is_new = before.is_none();
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -307,6 +309,7 @@ fn UserForm(
                             ucontact_agent: Some(agent.get_untracked()),
                             email: Some(email.get_untracked()),
                             teams,
+                            must_change_password: must_change.get_untracked(),
                         },
                     )
                     .await
@@ -350,6 +353,11 @@ fn UserForm(
                 <label for="user-password">{move || i18n.t(OfficeMsg::TemporaryPassword)}</label>
                 <input id="user-password" class="input" type="password" required minlength="12" autocomplete="new-password"
                     prop:value=password on:input=move |ev| password.set(event_target_value(&ev)) />
+                <label class="check">
+                    <input type="checkbox" id="user-must-change" prop:checked=must_change
+                        on:change=move |ev| must_change.set(event_target_checked(&ev)) />
+                    " " {move || i18n.t(OfficeMsg::PwMustChange)}
+                </label>
             </Show>
             <label for="user-display-name">{move || i18n.t(OfficeMsg::UserName)}</label>
             <input id="user-display-name" class="input" required maxlength="128" prop:value=name

@@ -30,6 +30,8 @@ async fn an_admin_makes_a_user_and_deactivating_them_signs_their_desktop_out() {
             office.click("#user-new").await?;
             office.fill("#user-username", "lnunez").await?;
             office.fill("#user-password", "lucia-pass-2026").await?;
+            // Her own password from the start (the form's default is a temporary one).
+            office.click("#user-must-change").await?;
             office.fill("#user-display-name", "Lucía Núñez").await?;
             office
                 .click(&format!("#user-form .user-teams input[value=\"{team}\"]"))
@@ -227,9 +229,11 @@ async fn the_audit_log_screen_filters_and_exports() {
     .await;
 }
 
-/// The teams screen: an admin creates a team and renames it, a user made for it signs in
-/// and sees none of the other teams' contacts; a team with a member cannot be deleted
-/// (the screen says why) but can be archived; an empty one is deleted.
+/// The teams screen, and the console's acceptance path: an admin creates a team and
+/// renames it, makes a user in it on the users screen (a temporary password), the user
+/// signs in, chooses their own password and sees that team's contact only; a team with a
+/// member cannot be deleted (the screen says why) but can be archived; an empty one is
+/// deleted.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_teams_screen_creates_renames_archives_and_deletes() {
     run(|h| async move {
@@ -255,24 +259,72 @@ async fn the_teams_screen_creates_renames_archives_and_deletes() {
             .and_then(|t| t.iter().find(|t| t["name"] == "Cobranzas Norte"))
             .and_then(|t| t["id"].as_i64())
             .context("the new team")?;
-        h.api(
-            Method::POST,
-            "/users",
-            Some(&admin),
-            Some(
-                serde_json::json!({ "username": "cnorte", "display_name": "Carla Norte",
-                "password": "carla-del-norte-1", "role": "agent", "teams": [team] }),
-            ),
-        )
-        .await?;
-        let carla = h.api_token("cnorte", "carla-del-norte-1").await?;
-        let contacts = h
-            .api(Method::GET, "/contacts?limit=50", Some(&carla), None)
+        // A contact of the new team (an SMS its integration sends in), the one thing its
+        // member should see.
+        let integration = h
+            .api(
+                Method::POST,
+                "/integrations",
+                Some(&admin),
+                Some(serde_json::json!({ "name": "sms-norte", "team_id": team })),
+            )
+            .await?;
+        let token = integration["token"].as_str().context("token")?;
+        let res = agentdesk_server::outbound::plain_client()
+            .post(format!("{}/api/v1/ingest/sms", h.base))
+            .bearer_auth(token)
+            .json(
+                &serde_json::json!({ "id": "norte-1", "direction": "inbound",
+                "number": "+59899777888", "text": "¿Cuánto debo?", "at": "2026-06-01T10:00:00Z" }),
+            )
+            .send()
             .await?;
         ensure!(
-            contacts["items"].as_array().is_some_and(Vec::is_empty),
-            "a new team has no contacts: {contacts}"
+            res.status().as_u16() == 201,
+            "the SMS is in: {}",
+            res.status()
         );
+        // The admin makes her on the users screen, in that team, with a temporary password.
+        h.goto("/admin/users").await?;
+        h.click("#user-new").await?;
+        h.fill("#user-username", "cnorte").await?;
+        h.fill("#user-password", "temporal-Carla-1").await?;
+        h.fill("#user-display-name", "Carla Norte").await?;
+        h.click(&format!("#user-form .user-teams input[value=\"{team}\"]"))
+            .await?;
+        h.click("#user-save").await?;
+        h.wait_text("#users-table tr[data-user=\"cnorte\"]", |t| {
+            t.contains("Carla Norte") && t.contains("Must change password")
+        })
+        .await?;
+
+        // She signs in, chooses her own password, and sees her team's contact only.
+        let carla = h.another_browser("carla").await?;
+        let outcome = async {
+            carla.goto("/login?next=%2Fcontacts").await?;
+            carla.login("cnorte", "temporal-Carla-1").await?;
+            carla
+                .wait_url(|u| u.starts_with("/account/password"))
+                .await?;
+            carla.fill("#password-current", "temporal-Carla-1").await?;
+            carla.fill("#password-new", "Carla elige la suya").await?;
+            carla
+                .fill("#password-confirm", "Carla elige la suya")
+                .await?;
+            carla.click("#password-save").await?;
+            carla.wait_path("/contacts").await?;
+            carla.wait_count("#contact-list .contact-row", 1).await?;
+            carla
+                .wait_text("#contact-list", |t| t.contains("99") && t.contains("777"))
+                .await?;
+            carla.assert_no_app_errors().await?;
+            anyhow::Ok(())
+        }
+        .await;
+        carla.close().await;
+        outcome?;
+        h.goto("/admin/teams").await?;
+        h.wait_count(row, 1).await?;
 
         // With a member it cannot go, and the screen says why; archived, it says so.
         h.client

@@ -182,7 +182,7 @@ async fn create_user(
         .create_user(NewUser {
             username: req.username.clone(),
             display_name: req.display_name.trim().to_string(),
-            password_hash,
+            password_hash: password_hash.clone(),
             role: req.role,
             can_email: req.can_email,
             locale: req.locale,
@@ -192,6 +192,14 @@ async fn create_user(
             team_ids: req.teams.clone(),
         })
         .await?;
+    if req.must_change_password {
+        // Flagged right after the insert: a session is checked against the flag on every
+        // request, so none opened in between escapes it.
+        state
+            .store
+            .set_password(id, &password_hash, true, None, None)
+            .await?;
+    }
     state
         .store
         .audit(AuditEntry {

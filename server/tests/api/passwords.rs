@@ -552,3 +552,52 @@ async fn supervisors_see_their_teams_members_but_not_their_credentials_state() {
         .expect("a member of their team");
     assert!(!ana.locked && ana.email.is_none() && ana.ucontact_agent.is_none());
 }
+
+#[tokio::test]
+async fn a_user_created_with_a_temporary_password_chooses_their_own_first() {
+    let app = TestApp::spawn().await;
+    let admin = app.token("admin").await;
+    let res = post(
+        &app,
+        &admin,
+        "/api/v1/users",
+        Some(json!({ "username": "temporal", "display_name": "Temporal",
+                     "password": "primera clave 2026", "role": "agent",
+                     "teams": [app.team_a], "must_change_password": true })),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let created: UserSummary = res.json().await.expect("user");
+    assert!(created.must_change_password);
+    let login: LoginResponse = app
+        .login("temporal", "primera clave 2026")
+        .await
+        .json()
+        .await
+        .expect("login");
+    assert!(login.me.must_change_password);
+    let res = app
+        .call(
+            Method::GET,
+            "/api/v1/contacts",
+            Some(&login.token),
+            None::<&()>,
+        )
+        .await;
+    expect_error(res, StatusCode::FORBIDDEN).await;
+    assert_eq!(
+        change_own(
+            &app,
+            &login.token,
+            "primera clave 2026",
+            "la mía de verdad 9"
+        )
+        .await
+        .status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        status_of(&app, &login.token, Method::GET, "/api/v1/contacts").await,
+        StatusCode::OK
+    );
+}
