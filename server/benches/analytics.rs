@@ -17,6 +17,9 @@ use agentdesk_protocol::{ActivityDetail, Direction};
 use agentdesk_server::store::{self, NewActivity, NewContact};
 use chrono::{TimeZone, Utc};
 
+#[path = "common/contacts.rs"]
+mod seed;
+use seed::contacts;
 #[path = "common/cpu.rs"]
 mod cpu;
 use cpu::cpu_time;
@@ -88,22 +91,7 @@ async fn main() -> anyhow::Result<()> {
     let store = store::open(&url).await?;
     store.migrate().await?;
     let team = store.create_team("Bench").await?.id;
-    let mut contacts = Vec::new();
-    for c in 0..50_000 {
-        contacts.push(
-            store
-                .create_contact(NewContact {
-                    team_id: team,
-                    name: format!("Cliente {c}"),
-                    phone: None,
-                    email: None,
-                    external_id: None,
-                    attributes: BTreeMap::new(),
-                    created_at: Utc::now(),
-                })
-                .await?,
-        );
-    }
+    let contacts = contacts(&store, team, "Cliente", 50_000).await?;
     let start = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
     let mut rng = fastrand::Rng::with_seed(7);
     let (t0, cpu0) = (Instant::now(), cpu_time());

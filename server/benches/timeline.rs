@@ -20,6 +20,9 @@ use agentdesk_server::store::{
 use chrono::{TimeZone, Utc};
 use sqlx::{AssertSqlSafe, Row};
 
+#[path = "common/contacts.rs"]
+mod seed;
+
 fn env_usize(name: &str, default: usize) -> usize {
     std::env::var(name)
         .ok()
@@ -108,22 +111,7 @@ async fn load(store: &DynStore, total: usize, big: usize) -> anyhow::Result<(i64
         .await?;
     // One big contact and the rest spread over contacts of ~400 activities.
     let others = ((total - big) / 400).max(1);
-    let mut contacts = Vec::with_capacity(others + 1);
-    for i in 0..=others {
-        contacts.push(
-            store
-                .create_contact(NewContact {
-                    team_id: team,
-                    name: format!("Contacto {i}"),
-                    phone: None,
-                    email: None,
-                    external_id: None,
-                    attributes: BTreeMap::new(),
-                    created_at: Utc::now(),
-                })
-                .await?,
-        );
-    }
+    let contacts = seed::contacts(store, team, "Contacto", others + 1).await?;
     let big_contact = contacts[0];
     let start = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).single().unwrap();
     let span_secs = 2 * 365 * 86_400;

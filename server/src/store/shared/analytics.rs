@@ -49,6 +49,18 @@ pub(crate) const REANSWERED: &str = concat!(
     " AND inbound = 1 AND answered_at = $4"
 );
 
+/// Run `sql` ([`ANSWERED_BY`] or [`REANSWERED`]) on `f`'s thread, at `f`'s time.
+async fn in_thread(tx: &mut Tx<'_>, sql: &'static str, f: &Fact) -> StoreResult<()> {
+    sqlx::query(sql)
+        .bind(f.contact)
+        .bind(f.team)
+        .bind(f.kind.as_str())
+        .bind(f.at)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 /// An activity as the analytics know it.
 struct Fact {
     team: i64,
@@ -122,13 +134,7 @@ pub(crate) async fn added(
     .execute(&mut **tx)
     .await?;
     if !f.inbound && thread {
-        sqlx::query(ANSWERED_BY)
-            .bind(f.contact)
-            .bind(f.team)
-            .bind(f.kind.as_str())
-            .bind(f.at)
-            .execute(&mut **tx)
-            .await?;
+        in_thread(tx, ANSWERED_BY, &f).await?;
     }
     count(tx, &f, 1).await
 }
@@ -154,13 +160,7 @@ pub(crate) async fn removed(tx: &mut Tx<'_>, id: i64) -> StoreResult<()> {
         at,
     };
     if !f.inbound && awaits_reply(f.kind) {
-        sqlx::query(REANSWERED)
-            .bind(f.contact)
-            .bind(f.team)
-            .bind(f.kind.as_str())
-            .bind(f.at)
-            .execute(&mut **tx)
-            .await?;
+        in_thread(tx, REANSWERED, &f).await?;
     }
     count(tx, &f, -1).await
 }
