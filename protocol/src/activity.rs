@@ -9,6 +9,7 @@ use crate::UserRef;
 
 /// The channel or kind of interaction an activity records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ActivityKind {
     Email,
@@ -63,6 +64,7 @@ impl FromStr for ActivityKind {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
     Inbound,
@@ -71,6 +73,7 @@ pub enum Direction {
 
 /// Delivery status of an outbound email.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum EmailStatus {
     Sent,
@@ -80,6 +83,7 @@ pub enum EmailStatus {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum TicketStatus {
     Open,
@@ -90,6 +94,7 @@ pub enum TicketStatus {
 
 /// A call's disposition, uContact's three-level tree.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Disposition {
     pub l1: String,
     #[serde(default)]
@@ -106,6 +111,7 @@ pub struct Disposition {
 
 /// A record's delivery to another system (uContact's `DispositionCall`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RemoteSync {
     pub state: SyncState,
     /// Why it failed, or why the last attempt did (words from the other system).
@@ -117,6 +123,7 @@ pub struct RemoteSync {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SyncState {
     /// Being sent (retrying after a temporary failure).
@@ -129,6 +136,7 @@ pub enum SyncState {
 /// cdr `disposition` column. Absent on older records: the timeline then reads a call of
 /// 0 seconds as not answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CallOutcome {
     /// Not ended yet: the timeline shows it with a running duration.
@@ -161,6 +169,7 @@ impl CallOutcome {
 /// What the timeline renders for each kind. Email content lives apart (the
 /// `incoming_emails` table) and is only filled in for users with the email permission.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ActivityDetail {
     Email {
@@ -228,6 +237,7 @@ impl ActivityDetail {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EmailContent {
     pub subject: String,
     pub sender: String,
@@ -239,6 +249,7 @@ pub struct EmailContent {
 
 /// An e-mail attachment as the timeline lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Attachment {
     pub name: String,
     /// `type/subtype`, as the message declares it.
@@ -249,6 +260,7 @@ pub struct Attachment {
 
 /// One entry of a contact's timeline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Activity {
     pub id: i64,
     pub contact_id: i64,
@@ -271,6 +283,7 @@ pub const TIMELINE_PAGE_SIZE: u32 = 10;
 /// `GET /api/v1/contacts/{id}/activities/position?date=&kinds=`: the timeline page on
 /// which that calendar day (in the viewer's time zone) begins, for the same kinds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TimelinePositionQuery {
     pub date: chrono::NaiveDate,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -278,6 +291,7 @@ pub struct TimelinePositionQuery {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TimelinePosition {
     /// 1-based; past the oldest activity it is the last page.
     pub page: u32,
@@ -291,6 +305,7 @@ pub const SEARCH_MATCH_LIMIT: u64 = 1_000;
 
 /// Query of `GET /api/v1/contacts/{id}/activities`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ActivityQuery {
     /// 1-based; absent means 1. A page past the last answers the last page (see
     /// [`ActivityPage::page`]).
@@ -329,6 +344,7 @@ impl ActivityQuery {
 
 /// `GET /api/v1/contacts/{id}/activities`: one page of the timeline, newest first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ActivityPage {
     pub items: Vec<Activity>,
     /// Activities matching the kinds and query that the caller may see; for a search at
@@ -351,6 +367,7 @@ pub struct ActivityPage {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct KindCount {
     pub kind: ActivityKind,
     pub count: u64,
@@ -358,6 +375,7 @@ pub struct KindCount {
 
 /// `POST /api/v1/contacts/{id}/notes`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewNote {
     pub text: String,
@@ -365,6 +383,7 @@ pub struct NewNote {
 
 /// `GET /api/v1/activities/{id}`: one activity with its full content.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ActivityView {
     pub activity: Activity,
     /// The full text of an email, for users with the email permission.

@@ -6,6 +6,7 @@ use crate::Me;
 
 /// `POST /api/v1/auth/login`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
     pub username: String,
@@ -15,6 +16,7 @@ pub struct LoginRequest {
 /// The answer to a successful login. The client sends `token` as
 /// `Authorization: Bearer <token>` on every later request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LoginResponse {
     pub token: String,
     /// When the session ends unless renewed by use (RFC 3339).
@@ -86,6 +88,7 @@ pub fn password_problem(password: &str, username: &str) -> Option<PasswordProble
 
 /// `POST /api/v1/me/password`: a user changes their own password.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ChangePassword {
     pub current: String,
@@ -96,6 +99,7 @@ pub struct ChangePassword {
 /// Their sessions end; with `must_change` (the default) they must choose their own at
 /// their next sign-in before anything else.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ResetPassword {
     pub password: String,

@@ -29,6 +29,7 @@ pub use crate::uc_events::*;
 /// A string that may have been sent as a JSON number (`destination: 11111111`).
 pub(crate) fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     #[derive(Deserialize)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     #[serde(untagged)]
     enum S {
         Str(String),
@@ -53,6 +54,7 @@ pub(crate) fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<String, 
 
 /// `MAKE_CALL`'s `call`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CallRequest {
     #[serde(deserialize_with = "lenient_string")]
     pub destination: String,
@@ -69,6 +71,7 @@ pub struct CallRequest {
 
 /// `DISPOSITION_CALL`'s `disposition`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CallDisposition {
     #[serde(deserialize_with = "lenient_string")]
     pub campaign: String,
@@ -92,6 +95,7 @@ pub struct CallDisposition {
 
 /// uContact's four actions.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "action")]
 pub enum UcAction {
     #[serde(rename = "MAKE_CALL")]
@@ -200,6 +204,7 @@ pub fn parse_inbound(json: &str) -> Result<Inbound, ParseError> {
 
 /// The desktop's answer to a request that carried an `id`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "action")]
 pub enum CrmReply {
     #[serde(rename = "RESULT")]
@@ -218,6 +223,7 @@ pub enum CrmReply {
 
 /// An error told to the CRM (and shown to the agent).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BridgeError {
     /// `malformed`, `no_active_call`, `unknown_disposition`, `unknown_campaign`,
     /// `call_in_progress`, `duplicate_call`, `disposition_required`, `no_tab`,
@@ -231,6 +237,7 @@ pub struct BridgeError {
 /// (`BATHROOM`, `LUNCH`, `TRAINING`, `PERSONAL`, `OTHER`) for a break, else absent.
 /// uContact's bare protocol has no such message; a parent that does not know it ignores it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "action", rename = "AGENT_STATUS", rename_all = "camelCase")]
 pub struct AgentStatusRelay {
     pub status: String,
@@ -252,6 +259,7 @@ impl AgentStatusRelay {
 
 /// Events the desktop sends the CRM (`{event, data}`), for CRMs that want them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "event", content = "data", rename_all = "camelCase")]
 pub enum CrmEvent {
     InteractionAssigned {

@@ -10,9 +10,11 @@ use crate::bridge::{CallDisposition, CallRequest};
 
 /// One level of a campaign's disposition tree (L1 → L2 → L3).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DispositionNode {
     pub label: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(no_recursion))]
     pub children: Vec<DispositionNode>,
     /// "Schedule callback": choosing this disposition (or one below it) asks the agent
     /// when to call back, and the desktop reminds them then.
@@ -22,6 +24,7 @@ pub struct DispositionNode {
 
 /// A campaign as the desktop knows it (the same name as in uContact, suffix included).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Campaign {
     pub name: String,
     /// The agent must disposition a call of this campaign before making the next one.
@@ -127,6 +130,7 @@ impl Campaign {
 
 /// How the desktop embeds and talks to the CRM and uContact (admin settings).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CrmSettings {
     /// e.g. `https://crm.example/customers?searchByPhoneNumber={phone}`; placeholders
     /// `{phone}`, `{agent}`, `{campaign}`, `{guid}` and any dialer-data key. Empty: no CRM.
@@ -168,6 +172,7 @@ impl Default for CrmSettings {
 
 /// `POST /api/v1/calls`: MAKE_CALL, from the CRM or the agent's own button.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StartCall {
     /// The contact the call is for; found (or created) by the destination when absent.
     #[serde(default)]
@@ -177,6 +182,7 @@ pub struct StartCall {
 
 /// `POST /api/v1/calls/hangup`: the caller's active call, or the one with this guid.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HangUp {
     #[serde(default)]
     pub guid: Option<String>,
@@ -184,6 +190,7 @@ pub struct HangUp {
 
 /// `POST /api/v1/calls/disposition`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DisposeCall {
     pub disposition: CallDisposition,
     /// Made in uContact's own screen (its `sentDisposition` event): recorded here, and
@@ -198,6 +205,7 @@ pub struct DisposeCall {
 
 /// A callback to schedule with a disposition.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CallbackRequest {
     /// The local date and time in the agent's time zone, as a date-time input gives
     /// it: `2026-12-07T09:30`. The server reads it in the agent's zone (a time the clocks
@@ -216,6 +224,7 @@ pub const MAX_CALLBACK_DAYS: i64 = 366;
 /// A reminder to call a customer back (`GET /api/v1/reminders`: the signed-in agent's
 /// own, not yet done, soonest first).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Reminder {
     pub id: i64,
     pub contact_id: i64,
@@ -232,6 +241,7 @@ pub struct Reminder {
 
 /// A call as the desktop tracks it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CallInfo {
     pub guid: String,
     pub contact_id: i64,
@@ -256,6 +266,7 @@ pub struct CallInfo {
 /// `GET /api/v1/calls/current`: the agent's active call, and the last ended call still
 /// waiting for its disposition.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CurrentCalls {
     pub active: Option<CallInfo>,
     pub pending_disposition: Option<CallInfo>,
@@ -264,6 +275,7 @@ pub struct CurrentCalls {
 /// `POST /api/v1/launch`: uContact opened the desktop with `?phone=&agent=&campaign=&guid=`
 /// (+ dialer data, and `ts` + `sig` when launches must be signed).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LaunchRequest {
     pub params: BTreeMap<String, String>,
 }
@@ -272,6 +284,7 @@ pub struct LaunchRequest {
 /// the desktop. The contact is found by `client_id` (its external id), else by `phone`,
 /// else created; the answer is a [`LaunchResult`].
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ScreenPop {
     #[serde(default)]
     pub guid: String,
@@ -291,6 +304,7 @@ pub struct ScreenPop {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LaunchResult {
     pub contact_id: i64,
     /// No contact had this phone: one was created.

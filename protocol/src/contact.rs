@@ -8,6 +8,7 @@ use crate::TeamRef;
 
 /// A contact in a list (search results).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ContactSummary {
     pub id: i64,
     pub name: String,
@@ -21,6 +22,7 @@ pub struct ContactSummary {
 
 /// `GET /api/v1/contacts?q=&limit=&after=` — search by name, phone or email.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ContactQuery {
     #[serde(default)]
     pub q: Option<String>,
@@ -32,6 +34,7 @@ pub struct ContactQuery {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ContactList {
     pub items: Vec<ContactSummary>,
     /// Cursor for the next page; absent on the last one.
@@ -40,6 +43,7 @@ pub struct ContactList {
 
 /// A contact's full record, for the contact detail page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Contact {
     pub id: i64,
     pub name: String,
@@ -59,6 +63,7 @@ pub struct Contact {
 /// it. Empty strings mean "none". The server normalises the phone to E.164 with its
 /// default region; a contact never moves between teams (`team_id` on create only).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ContactInput {
     /// The team it belongs to; required only from a user in several teams.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// A campaign's settings beyond its tree, stored with it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CampaignOptions {
     /// The teams whose contacts it may call (ids); empty: every team. An agent is
     /// offered a campaign only when it is open to one of their teams, and a call to a

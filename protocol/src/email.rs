@@ -17,6 +17,7 @@ pub const MAX_ADDRESS_CHARS: usize = 254;
 /// What the composer sends: a new draft (`POST /contacts/{id}/emails`) or a draft's new
 /// text (`PUT /emails/{activity_id}`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EmailDraft {
     /// The team's sender identity; absent: the team's first.
     #[serde(default)]
@@ -100,6 +101,7 @@ impl EmailDraft {
 
 /// An outbound message as the composer and the timeline item read it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OutboundEmail {
     pub activity_id: i64,
     pub contact_id: i64,
@@ -131,6 +133,7 @@ pub struct OutboundEmail {
 /// A team's sender identity as admins (and composers) read it: the SMTP server is named
 /// without its credentials, which are never returned.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MailIdentity {
     pub id: i64,
     pub team_id: i64,
@@ -143,6 +146,7 @@ pub struct MailIdentity {
 /// What the composer offers for a contact (`GET /contacts/{id}/compose`): the team's
 /// sender identities and the addresses the contact is known by.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ComposeOptions {
     pub identities: Vec<MailIdentity>,
     pub addresses: Vec<String>,
@@ -154,6 +158,7 @@ pub struct ComposeOptions {
 /// `POST /mail-identities/{id}/test`: whether its SMTP server could be reached and took
 /// its credentials, in the server's words.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SenderCheck {
     pub ok: bool,
     pub message: String,
@@ -162,6 +167,7 @@ pub struct SenderCheck {
 /// An admin's new or changed identity (`POST /teams/{id}/mail-identities`,
 /// `PUT /mail-identities/{id}`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MailIdentityInput {
     pub address: String,
     #[serde(default)]

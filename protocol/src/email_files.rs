@@ -16,6 +16,7 @@ pub const DEFAULT_MAX_TOTAL_BYTES: u64 = 10 * 1024 * 1024;
 
 /// A file of an outbound message (`GET /emails/{id}/attachments/{file_id}` downloads it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OutboundAttachment {
     pub id: i64,
     pub name: String,

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::ActivityKind;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerEvent {
     ActivityCreated {
@@ -166,6 +167,7 @@ impl WatchedContacts {
 /// `Authorization` header, so it opens `/api/v1/events?ticket=…` with this short-lived
 /// ticket instead of the session token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StreamTicket {
     pub ticket: String,
     pub expires_at: DateTime<Utc>,

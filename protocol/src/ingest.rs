@@ -13,6 +13,7 @@ use crate::{Direction, EmailStatus, TicketStatus};
 /// phone (E.164-normalised), email (case-insensitive), then the interaction's own
 /// from/to, and only then creates a contact (named `name` when given).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CustomerRef {
     #[serde(default)]
@@ -32,6 +33,7 @@ pub type Attributes = BTreeMap<String, serde_json::Value>;
 /// `POST /api/v1/ingest/email`: a raw RFC 5322 message, in exactly one of `raw` and
 /// `raw_base64`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct IngestEmail {
     /// The whole message, headers and body, as received or sent, when it is text.
@@ -52,6 +54,7 @@ pub struct IngestEmail {
     #[serde(default)]
     pub conversation_id: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = BTreeMap<String, serde_json::Value>))]
     pub attributes: Attributes,
 }
 
@@ -61,6 +64,7 @@ fn inbound() -> Direction {
 
 /// Who wrote a chat message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ChatParty {
     Customer,
@@ -69,6 +73,7 @@ pub enum ChatParty {
 
 /// `POST /api/v1/ingest/chat`: the widget's session lifecycle.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "event", rename_all = "snake_case", deny_unknown_fields)]
 pub enum IngestChat {
     Start {
@@ -79,6 +84,7 @@ pub enum IngestChat {
         #[serde(default)]
         conversation_id: Option<String>,
         #[serde(default)]
+        #[cfg_attr(feature = "openapi", schema(value_type = BTreeMap<String, serde_json::Value>))]
         attributes: Attributes,
     },
     Message {
@@ -99,6 +105,7 @@ pub enum IngestChat {
 
 /// Ticket lifecycle steps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum TicketEvent {
     Created,
@@ -118,6 +125,7 @@ impl TicketEvent {
 
 /// `POST /api/v1/ingest/ticket`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct IngestTicket {
     pub ticket_id: String,
@@ -130,11 +138,13 @@ pub struct IngestTicket {
     #[serde(default)]
     pub conversation_id: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = BTreeMap<String, serde_json::Value>))]
     pub attributes: Attributes,
 }
 
 /// `POST /api/v1/ingest/sms`. `direction` also accepts uContact's `I` / `O`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct IngestSms {
     /// The message id (uContact's `idm`).
@@ -168,6 +178,7 @@ pub fn parse_direction(s: &str) -> Option<Direction> {
 
 /// The answer to every ingest.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct IngestResult {
     pub activity_id: i64,
     pub contact_id: i64,
@@ -189,6 +200,7 @@ pub struct IngestResult {
 /// defined: ignored), `invalid` values (a date outside 1901–2049, a number that is none,
 /// a list or object), and text `cut` to 128 characters (kept, shortened).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AttributesDropped {
     pub unknown: u32,
     pub invalid: u32,
@@ -197,6 +209,7 @@ pub struct AttributesDropped {
 
 /// `POST /api/v1/integrations` (admins).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewIntegration {
     pub name: String,
@@ -206,6 +219,7 @@ pub struct NewIntegration {
 /// An integration as admins list it (`GET /api/v1/integrations`): never its token or
 /// secret, which are shown once (at creation and at each rotation).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct IntegrationSummary {
     pub id: i64,
     pub name: String,
@@ -219,6 +233,7 @@ pub struct IntegrationSummary {
 
 /// Shown once, at creation and at each rotation: the bearer token and the HMAC secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct IntegrationCredentials {
     pub id: i64,
     pub name: String,
@@ -230,6 +245,7 @@ pub struct IntegrationCredentials {
 /// A webhook uContact posts (`{event, date, …}`), with the fields the desktop uses.
 /// Numbers may come as strings and booleans as `"true"`/`1`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "event")]
 pub enum UcWebhook {
     AgentRingNoAnswer {
@@ -377,6 +393,7 @@ mod tests {
 
 /// The answer to a uContact webhook.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WebhookResult {
     pub event: String,
     /// A replay that changed nothing.

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 /// How a report's rows are grouped in time (in the report's time zone).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Interval {
     #[serde(rename = "15min")]
     Quarter,
@@ -59,6 +60,7 @@ pub const DEFAULT_SERVICE_LEVEL_SECS: u32 = 20;
 
 /// `GET /reports/queue`, `/reports/agents`: every parameter is optional.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReportQuery {
     /// The team (default: the viewer's only team; required when the viewer has several).
     pub team: Option<i64>,
@@ -81,6 +83,7 @@ pub struct ReportQuery {
 /// whole range). Counts are of events in the interval; rates and averages are `None`
 /// where their denominator is 0. Times in seconds.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct QueueRow {
     /// Start of the interval (of the range, for totals), local time with its offset.
     pub start: DateTime<FixedOffset>,
@@ -129,6 +132,7 @@ pub struct QueueRow {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct QueueReport {
     pub team: i64,
     pub from: NaiveDate,
@@ -147,6 +151,7 @@ pub struct QueueReport {
 
 /// One row of the agent report: an agent in an interval. Times in seconds.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AgentRow {
     pub start: DateTime<FixedOffset>,
     /// uContact's agent name.
@@ -173,6 +178,7 @@ pub struct AgentRow {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AgentReport {
     pub team: i64,
     pub from: NaiveDate,
@@ -215,6 +221,7 @@ pub fn awaits_reply(kind: crate::ActivityKind) -> bool {
 /// Interactions in a period: its local start (midnight of its first day, with the
 /// offset; a date-time, not a date, so that the agent's bundle needs no date parser).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PeriodCount {
     pub start: DateTime<FixedOffset>,
     pub count: u64,
@@ -222,6 +229,7 @@ pub struct PeriodCount {
 
 /// One channel's interactions.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChannelCount {
     pub kind: crate::ActivityKind,
     pub count: u64,
@@ -232,6 +240,7 @@ pub struct ChannelCount {
 /// First-response times: each inbound e-mail or SMS to the next outbound one of the same
 /// channel (seconds).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ResponseTimes {
     /// Inbound messages that got a reply in the range.
     pub answered: u64,
@@ -243,6 +252,7 @@ pub struct ResponseTimes {
 
 /// `GET /reports/contacts/{id}`: a contact's communication over a range.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ContactAnalytics {
     pub contact_id: i64,
     /// `[from, to)`: the start of the first day and of the day after the last, local.
@@ -272,6 +282,7 @@ pub const RESPONSE_BUCKETS: [u64; 5] = [300, 900, 3_600, 14_400, 86_400];
 
 /// Replies within a bucket of [`RESPONSE_BUCKETS`] (`up_to: None`: slower than the last).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ResponseBucket {
     pub up_to: Option<u64>,
     pub count: u64,
@@ -279,6 +290,7 @@ pub struct ResponseBucket {
 
 /// One channel's interactions in one interval of a team's volume.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VolumeRow {
     pub start: DateTime<FixedOffset>,
     pub kind: crate::ActivityKind,
@@ -288,6 +300,7 @@ pub struct VolumeRow {
 
 /// One of a team's busiest contacts in the range.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TopContact {
     pub contact_id: i64,
     pub name: String,
@@ -303,6 +316,7 @@ pub const TOP_CONTACTS: u32 = 10;
 /// `GET /reports/teams/{id}`: a team's communication over a range (its own activities:
 /// what its agents and integrations wrote for it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TeamAnalytics {
     pub team: i64,
     pub from: NaiveDate,

@@ -11,6 +11,7 @@ use crate::TeamRef;
 
 /// Who changed a status, as uContact's `Tipo` column names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum ConnectionEventType {
     /// Changed by the system (presence, calls).
@@ -43,6 +44,7 @@ impl ConnectionEventType {
 
 /// Why a desktop went away.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum DisconnectReason {
     /// The agent signed out.
@@ -117,6 +119,7 @@ pub fn is_system(v: &str) -> bool {
 
 /// uContact's break reasons (queue-log `BREAK` data1, `AgentBreak.motive`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum UcBreak {
     Bathroom,
@@ -182,6 +185,7 @@ impl UcBreak {
 
 /// A status value with its labels, as the picker and the board show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StatusDef {
     pub value: String,
     pub label_es: String,
@@ -209,6 +213,7 @@ impl StatusDef {
 
 /// `PUT /api/v1/statuses/{value}` (admins): add or relabel a custom status.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UpsertStatus {
     pub label_es: String,
     pub label_en: String,
@@ -217,6 +222,7 @@ pub struct UpsertStatus {
 
 /// An agent's status now.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AgentStatus {
     pub user_id: i64,
     /// The current value (`disconnected` when no desktop is open).
@@ -232,6 +238,7 @@ pub struct AgentStatus {
 
 /// `PUT /api/v1/status`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SetStatus {
     pub value: String,
 }
@@ -239,6 +246,7 @@ pub struct SetStatus {
 /// The answer to a status change: the status now, and whether the change waits for
 /// the end of a call.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SetStatusResult {
     pub status: AgentStatus,
     pub queued: bool,
@@ -246,6 +254,7 @@ pub struct SetStatusResult {
 
 /// One row of an agent's connection-event log, uContact's five columns.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConnectionEvent {
     pub id: i64,
     pub user_id: i64,
@@ -263,6 +272,7 @@ pub const CONNECTION_EVENTS_PAGE_SIZE: u32 = 50;
 /// `GET /api/v1/agents/{id}/connection-events?from=&to=&page=` (dates inclusive, in
 /// the viewer's time zone).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConnectionEventQuery {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<NaiveDate>,
@@ -273,6 +283,7 @@ pub struct ConnectionEventQuery {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConnectionEventPage {
     pub items: Vec<ConnectionEvent>,
     pub total: u64,
@@ -288,6 +299,7 @@ pub struct ConnectionEventPage {
 /// One row of uContact's `queue_log_repo` kept for a team (imported, or written by the
 /// desktop's own calls), as an agent's log shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct QueueLogEntry {
     pub at: chrono::DateTime<chrono::Utc>,
     /// The call (uContact's guid).
@@ -303,6 +315,7 @@ pub struct QueueLogEntry {
 /// `GET /api/v1/agents/{id}/queue-log?from=&to=&page=`: the agent's queue_log rows of the
 /// viewer's teams, newest first, [`CONNECTION_EVENTS_PAGE_SIZE`] a page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct QueueLogPage {
     pub items: Vec<QueueLogEntry>,
     pub total: u64,
@@ -314,6 +327,7 @@ pub struct QueueLogPage {
 
 /// Seconds spent in each status on one day (the viewer's time zone).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DayStatusTime {
     pub day: NaiveDate,
     /// (value, seconds), largest first.
@@ -322,12 +336,14 @@ pub struct DayStatusTime {
 
 /// `GET /api/v1/agents/{id}/status-time?from=&to=`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StatusTime {
     pub days: Vec<DayStatusTime>,
 }
 
 /// The call an agent is on, for the board.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BoardCall {
     pub guid: String,
     pub number: String,
@@ -339,6 +355,7 @@ pub struct BoardCall {
 
 /// One agent on the supervisor's board.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BoardRow {
     pub user_id: i64,
     pub display_name: String,
@@ -350,6 +367,7 @@ pub struct BoardRow {
 
 /// `GET /api/v1/board`: the agents of the viewer's teams.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Board {
     pub agents: Vec<BoardRow>,
 }

@@ -7,6 +7,7 @@ use std::str::FromStr;
 /// What a user may do. Agents see their teams' contacts; supervisors also see their
 /// teams' members and reports; admins administer users, teams and settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Agent,
@@ -46,6 +47,7 @@ impl FromStr for Role {
 
 /// The UI languages. Spanish first: most of our users speak it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Locale {
     #[default]
@@ -84,6 +86,7 @@ impl FromStr for Locale {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TeamRef {
     pub id: i64,
     pub name: String,
@@ -91,6 +94,7 @@ pub struct TeamRef {
 
 /// A user as others see them (author of an activity, member of a team).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserRef {
     pub id: i64,
     pub display_name: String,
@@ -98,6 +102,7 @@ pub struct UserRef {
 
 /// The signed-in user, as `GET /api/v1/me` returns it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Me {
     pub id: i64,
     pub username: String,
@@ -129,6 +134,7 @@ pub struct Me {
 
 /// `PATCH /api/v1/me`: the preferences a user may change themselves.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UpdateMe {
     #[serde(default)]
@@ -159,6 +165,7 @@ pub fn signature_problem(s: &str) -> Option<&'static str> {
 
 /// A user as an administrator or supervisor sees them in lists.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserSummary {
     pub id: i64,
     pub username: String,
@@ -187,6 +194,7 @@ pub struct UserSummary {
 
 /// `PATCH /api/v1/users/{id}` (admins only): what changes; an absent field stays.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UpdateUser {
     #[serde(default)]
@@ -216,6 +224,7 @@ pub struct UpdateUser {
 
 /// `POST /api/v1/users` (admins only).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateUser {
     pub username: String,
@@ -244,6 +253,7 @@ pub struct CreateUser {
 
 /// A team as the admins' teams screen lists it (`GET /api/v1/teams/summary`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TeamSummary {
     pub id: i64,
     pub name: String,
@@ -256,6 +266,7 @@ pub struct TeamSummary {
 
 /// `PATCH /api/v1/teams/{id}` (admins only): what changes; an absent field stays.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UpdateTeam {
     #[serde(default)]
@@ -266,6 +277,7 @@ pub struct UpdateTeam {
 
 /// `POST /api/v1/teams` (admins only).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateTeam {
     pub name: String,
@@ -278,6 +290,7 @@ pub struct CreateTeam {
 /// (the last of the previous page) and `limit` (1–[`AUDIT_PAGE_MAX`], default
 /// [`AUDIT_PAGE_DEFAULT`]) page the JSON.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AuditQuery {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -304,6 +317,7 @@ pub const AUDIT_CSV_MAX: u32 = 100_000;
 /// One line of the audit log (`GET /api/v1/audit`, admins only): who did what, when,
 /// from where.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditRecord {
     pub id: i64,
     pub at: chrono::DateTime<chrono::Utc>,

@@ -12,6 +12,7 @@ use crate::bridge::{CallDisposition, lenient_string};
 
 /// `assignedInteraction`'s data (uContact Events API); unknown fields are ignored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AssignedInteraction {
     #[serde(default, deserialize_with = "lenient_string")]
@@ -128,6 +129,7 @@ pub fn changed_theme(data: &serde_json::Value) -> Option<Theme> {
 
 /// The desktop's colour theme.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Theme {
     Light,
@@ -136,6 +138,7 @@ pub enum Theme {
 
 /// uContact's Events API messages the desktop understands.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "event", content = "data", rename_all = "camelCase")]
 pub enum UcEvent {
     AssignedInteraction(AssignedInteraction),

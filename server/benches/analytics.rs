@@ -10,11 +10,10 @@
 //! Printed: the write's activities/s and CPU µs per activity; p50/p99/max of the
 //! analytics of March 2026 by 15 min, hour and day (ms).
 
-use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use agentdesk_protocol::{ActivityDetail, Direction};
-use agentdesk_server::store::{self, NewActivity, NewContact};
+use agentdesk_server::store::{self, NewActivity};
 use chrono::{TimeZone, Utc};
 
 #[path = "common/contacts.rs"]

@@ -10,13 +10,10 @@
 //! `BENCH_DATABASE_URL` (a `postgres://` database to run on instead of SQLite: loaded
 //! when it has no activities yet, reused otherwise).
 
-use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use agentdesk_protocol::{ActivityDetail, ActivityKind, Direction, Disposition, Locale, Role};
-use agentdesk_server::store::{
-    self, DynStore, NewActivity, NewContact, NewUser, TimelineRequest, Viewer,
-};
+use agentdesk_server::store::{self, DynStore, NewActivity, NewUser, TimelineRequest, Viewer};
 use chrono::{TimeZone, Utc};
 use sqlx::{AssertSqlSafe, Row};
 

@@ -13,6 +13,7 @@ pub mod extract;
 pub mod followups;
 pub mod ingest;
 pub mod mailer;
+pub mod openapi;
 pub mod outbound;
 pub mod outbox;
 pub mod overload;
@@ -124,6 +125,7 @@ pub fn app(state: AppState) -> Router {
         .nest(agentdesk_protocol::API_PREFIX, routes::api())
         .merge(routes::probes())
         .merge(routes::sample_crm())
+        .merge(openapi::router())
         .fallback_service(static_files)
         .layer(middleware::from_fn_with_state(state.clone(), overload::guard))
         .layer(middleware::from_fn(web::cache_headers))

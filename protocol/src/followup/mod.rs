@@ -26,6 +26,7 @@ pub const MAX_MESSAGE: usize = 2_000;
 pub const RECORD_TYPE_JSON: &str = "json";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "UPPERCASE")]
 pub enum HttpMethod {
     #[default]
@@ -37,6 +38,7 @@ pub enum HttpMethod {
 /// write-only: answers and exports carry `value: null`; sending it back with `null`
 /// keeps the stored value.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Header {
     pub name: String,
     #[serde(default)]
@@ -49,6 +51,7 @@ pub struct Header {
 /// header values and body may use `{{call_name./json/pointer}}` placeholders read from
 /// an earlier call's answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct IntegrationCall {
     pub name: String,
     #[serde(default)]
@@ -64,6 +67,7 @@ pub struct IntegrationCall {
 /// A value of each record, by a path inside the record (see [`parse_path`]), given a
 /// name the message, the recipients and the contact link use.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Attribute {
     pub name: String,
     pub path: String,
@@ -73,6 +77,7 @@ pub struct Attribute {
 /// holding a group (a team's name), and/or a further call that finds them. At least
 /// one.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Recipients {
     #[serde(default)]
     pub user: Option<String>,
@@ -87,6 +92,7 @@ pub struct Recipients {
 /// (the same request for several records is made once per poll); the user and/or the
 /// group are read from its answer by path.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RecipientLookup {
     pub call: IntegrationCall,
     /// Path in the answer to a user (username or e-mail).
@@ -101,6 +107,7 @@ pub struct RecipientLookup {
 /// phone, then e-mail), in a team: attribute names. Optional; a notification about a
 /// linked record is written on that contact's timeline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ContactLink {
     pub team_id: i64,
     #[serde(default)]
@@ -114,6 +121,7 @@ pub struct ContactLink {
 /// A card's button: it opens a URL, or calls one of the follow-up's configured actions
 /// with the record's values (one or the other).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CardButton {
     pub label: String,
     /// Opened by the button; placeholders allowed. Empty for an action button.
@@ -125,6 +133,7 @@ pub struct CardButton {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Card {
     pub title: String,
     #[serde(default)]
@@ -137,6 +146,7 @@ pub struct Card {
 
 /// The message: text with `{{attribute}}` placeholders, and optionally a card.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Message {
     pub text: String,
     #[serde(default)]
@@ -144,6 +154,7 @@ pub struct Message {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
     /// The desktop's notification centre, live.
@@ -158,6 +169,7 @@ pub enum Channel {
 
 /// How a notification went out (on a contact's timeline).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Delivery {
     InApp,
@@ -180,6 +192,7 @@ impl Channel {
 
 /// A follow-up as an admin writes it (the wizard's order).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FollowUpSpec {
     pub name: String,
     #[serde(default = "yes")]
@@ -220,6 +233,7 @@ fn json_type() -> String {
 
 /// A stored follow-up: its spec (secrets blanked) and where it stands.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FollowUp {
     pub id: i64,
     #[serde(flatten)]
@@ -233,6 +247,7 @@ pub struct FollowUp {
 
 /// One poll of a follow-up, as the admin sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FollowUpRun {
     pub id: i64,
     pub started_at: DateTime<Utc>,
@@ -252,6 +267,7 @@ pub struct FollowUpRun {
 
 /// What a run would send, without sending (a dry run).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PlannedNotification {
     pub record: String,
     pub attempt: u32,
@@ -260,6 +276,7 @@ pub struct PlannedNotification {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DryRun {
     pub found: u32,
     pub resolved: u32,
@@ -269,6 +286,7 @@ pub struct DryRun {
 
 /// A notification in a user's notification centre.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Notification {
     pub id: i64,
     /// The follow-up's name.
@@ -286,6 +304,7 @@ pub struct Notification {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ActionState {
     /// Called; no answer yet.
@@ -298,6 +317,7 @@ pub enum ActionState {
 
 /// A card action taken from a notification (`POST /notifications/{id}/actions/{button}`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ActionTaken {
     /// The button's label.
     pub label: String,
@@ -311,6 +331,7 @@ pub struct ActionTaken {
 /// `POST /notifications/read`: these of the user's notifications, or all (`ids` left
 /// out).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ReadNotifications {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -318,6 +339,7 @@ pub struct ReadNotifications {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Notifications {
     pub unread: u32,
     pub items: Vec<Notification>,
@@ -329,6 +351,7 @@ pub const FOLLOWUP_FORMAT: &str = "agentdesk-followup/1";
 /// One file of an export archive: a follow-up without its secrets, and the fields of
 /// the secrets to enter again after importing it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ExportedFollowUp {
     pub format: String,
@@ -338,6 +361,7 @@ pub struct ExportedFollowUp {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FollowUpName {
     pub id: i64,
     pub name: String,
@@ -345,6 +369,7 @@ pub struct FollowUpName {
 
 /// What an import created (inactive) and which names were taken already.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ImportReport {
     pub created: Vec<FollowUpName>,
     pub conflicts: Vec<String>,

@@ -6,6 +6,7 @@ use lettre::message::header::{ContentTransferEncoding, ContentType};
 use lettre::message::{Attachment, Body, Mailbox, MultiPart};
 
 use crate::store::outbox::{ClaimedEmail, MailFile};
+use crate::text::html_escape;
 
 /// The HTML part of `body`: every character escaped, then the composer's three marks
 /// made into elements — `**bold**`, `_italic_`, `[text](https://…)` — one `<br>` per
@@ -25,21 +26,6 @@ pub fn html(body: &str) -> String {
         .link_rel(Some("noopener noreferrer"))
         .clean(&out)
         .to_string()
-}
-
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// The longest link text and address the HTML part makes a link of, in bytes.
@@ -94,13 +80,17 @@ fn inline(line: &str) -> String {
             };
             let (text, url) = (&after[..mid], &after[mid + 2..mid + 2 + close]);
             if url.starts_with("https://") || url.starts_with("http://") {
-                out.push_str(&format!("<a href=\"{}\">{}</a>", escape(url), escape(text)));
+                out.push_str(&format!(
+                    "<a href=\"{}\">{}</a>",
+                    html_escape(url),
+                    html_escape(text)
+                ));
                 rest = &after[mid + 3 + close..];
                 continue;
             }
         }
         let c = rest.chars().next().unwrap_or(' ');
-        out.push_str(&escape(&c.to_string()));
+        out.push_str(&html_escape(&c.to_string()));
         rest = &rest[c.len_utf8()..];
     }
     out

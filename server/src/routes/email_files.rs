@@ -30,8 +30,9 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-#[derive(Debug, Deserialize)]
-struct Named {
+/// The query of an upload: the file's name as the recipient will see it.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub(crate) struct Named {
     name: String,
 }
 

@@ -37,9 +37,9 @@ async fn ticket(State(state): State<AppState>, caller: Caller) -> ApiResult<ApiJ
     Ok(ApiJson(StreamTicket { ticket, expires_at }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct EventsQuery {
+pub(crate) struct EventsQuery {
     ticket: Option<String>,
     /// For clients that reconnect by hand (a new `EventSource` cannot set the header).
     last_event_id: Option<i64>,

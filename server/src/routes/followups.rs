@@ -170,8 +170,9 @@ async fn remove(
     }
 }
 
-#[derive(Deserialize)]
-struct RunsQuery {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct RunsQuery {
+    /// How many runs (default 20).
     #[serde(default = "twenty")]
     limit: u32,
 }
@@ -214,8 +215,8 @@ async fn run_now(
         .ok_or_else(|| ApiError::Conflict("the follow-up is being polled right now".into()))
 }
 
-#[derive(Deserialize)]
-struct DryRunQuery {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct DryRunQuery {
     /// The stored follow-up whose records the spec continues (and whose secrets it
     /// keeps).
     id: Option<i64>,
@@ -247,8 +248,8 @@ async fn dry_run(
     ))
 }
 
-#[derive(Deserialize)]
-struct ExportQuery {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct ExportQuery {
     /// Comma-separated follow-up ids; absent: all of them.
     ids: Option<String>,
 }

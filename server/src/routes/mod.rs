@@ -21,6 +21,10 @@ mod status;
 mod teams;
 mod webhooks;
 
+pub(crate) use email_files::Named as AttachmentName;
+pub(crate) use events::EventsQuery;
+pub(crate) use followups::{DryRunQuery, ExportQuery, RunsQuery};
+
 use axum::Router;
 use axum::routing::get;
 

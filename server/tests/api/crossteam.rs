@@ -14,7 +14,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::status::{member, open_stream, start_call_for};
-use crate::support::TestApp;
+use crate::support::{TestApp, router_routes};
 
 /// The ids a probe may carry: team B's, or ones that exist nowhere.
 #[derive(Clone)]
@@ -504,35 +504,6 @@ fn probes(t: &Target) -> Vec<Probe> {
             Some(json!({})),
         ),
     ]
-}
-
-/// `(METHOD, path)` of every `.route(…)` in `server/src/routes/` (the probes and the
-/// vendors' sample page in `mod.rs` are not API routes).
-fn router_routes() -> BTreeSet<(String, String)> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/routes");
-    let mut out = BTreeSet::new();
-    for entry in std::fs::read_dir(dir).expect("routes dir") {
-        let path = entry.expect("entry").path();
-        if path.file_name().is_some_and(|n| n == "mod.rs") {
-            continue;
-        }
-        let src = std::fs::read_to_string(&path).expect("route source");
-        // `.route("/path", …)`, on one line or (formatted) over several.
-        for chunk in src.split(".route(").skip(1) {
-            let Some(chunk) = chunk.trim_start().strip_prefix('"') else {
-                continue;
-            };
-            let (route, rest) = chunk.split_once('"').expect("a quoted path");
-            let handlers = rest.split(".route(").next().unwrap_or(rest);
-            let handlers = handlers.split("\n}").next().unwrap_or(handlers);
-            for m in ["get", "post", "put", "patch", "delete"] {
-                if handlers.contains(&format!("{m}(")) {
-                    out.insert((m.to_uppercase(), route.to_string()));
-                }
-            }
-        }
-    }
-    out
 }
 
 /// A small deterministic shuffle (xorshift), so the order is replayable from the seed.

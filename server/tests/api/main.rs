@@ -25,6 +25,7 @@ mod imap;
 mod ingest;
 mod integrations_admin;
 mod linking;
+mod openapi;
 mod outbound_email;
 mod overload;
 mod passwords;

@@ -6,7 +6,7 @@
 //! on it that the user may connect to), a new database created on that server for the
 //! one test and dropped after it. `scripts/test.sh` runs the suite both ways.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use agentdesk_protocol::{
     ActivityDetail, Direction, EmailContent, EmailStatus, ErrorBody, Locale, LoginResponse, Role,
@@ -558,4 +558,33 @@ impl SseReader {
             }
         }
     }
+}
+
+/// `(METHOD, path)` of every `.route(…)` in `server/src/routes/` (the probes and the
+/// vendors' sample page in `mod.rs` are not API routes).
+pub fn router_routes() -> BTreeSet<(String, String)> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/routes");
+    let mut out = BTreeSet::new();
+    for entry in std::fs::read_dir(dir).expect("routes dir") {
+        let path = entry.expect("entry").path();
+        if path.file_name().is_some_and(|n| n == "mod.rs") {
+            continue;
+        }
+        let src = std::fs::read_to_string(&path).expect("route source");
+        // `.route("/path", …)`, on one line or (formatted) over several.
+        for chunk in src.split(".route(").skip(1) {
+            let Some(chunk) = chunk.trim_start().strip_prefix('"') else {
+                continue;
+            };
+            let (route, rest) = chunk.split_once('"').expect("a quoted path");
+            let handlers = rest.split(".route(").next().unwrap_or(rest);
+            let handlers = handlers.split("\n}").next().unwrap_or(handlers);
+            for m in ["get", "post", "put", "patch", "delete"] {
+                if handlers.contains(&format!("{m}(")) {
+                    out.insert((m.to_uppercase(), route.to_string()));
+                }
+            }
+        }
+    }
+    out
 }
