@@ -449,7 +449,7 @@ impl Bridge {
     }
 
     /// The agent's status changed: tell uContact (when embedded) and the CRM.
-    pub fn status_changed(&self, status: &str) {
+    pub fn status_changed(&self, status: &str, defs: &[agentdesk_protocol::StatusDef]) {
         // Not uContact's protocol: only when an admin turned it on.
         let relay = self
             .settings
@@ -457,7 +457,9 @@ impl Bridge {
         if let (Some(origin), true, true) = (self.ucontact_origin(), Self::embedded(), relay)
             && let (Ok(Some(parent)), Some(value)) = (
                 window().parent(),
-                js_value(&agentdesk_protocol::bridge::AgentStatusRelay::new(status)),
+                js_value(&agentdesk_protocol::bridge::AgentStatusRelay::new(
+                    status, defs,
+                )),
             )
         {
             let _ = parent.post_message(&value, &origin);

@@ -79,7 +79,7 @@ impl MyStatus {
             if let Some(v) = &value
                 && prev.flatten().as_ref() != Some(v)
             {
-                bridge.status_changed(v);
+                this.defs.with_untracked(|d| bridge.status_changed(v, d));
             }
             value
         });

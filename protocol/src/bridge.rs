@@ -247,8 +247,14 @@ pub struct AgentStatusRelay {
 }
 
 impl AgentStatusRelay {
-    pub fn new(status: &str) -> Self {
-        let motive = crate::UcBreak::for_status(status);
+    /// The relay for `status`: the break reason its definition in `defs` sets (an admin's
+    /// choice), the built-in one while the definitions are not known.
+    pub fn new(status: &str, defs: &[crate::StatusDef]) -> Self {
+        // System values never carry a reason (the store refuses to set one).
+        let motive = match defs.iter().find(|d| d.value == status) {
+            Some(d) => d.motive(),
+            None => crate::UcBreak::for_status(status),
+        };
         AgentStatusRelay {
             status: status.to_owned(),
             is_break: motive.is_some(),
@@ -294,16 +300,44 @@ mod relay_tests {
 
     #[test]
     fn status_relay_names_the_ucontact_break_reason() {
-        let v = serde_json::to_value(AgentStatusRelay::new("meal")).unwrap();
+        let v = serde_json::to_value(AgentStatusRelay::new("meal", &[])).unwrap();
         assert_eq!(
             v,
             serde_json::json!({"action": "AGENT_STATUS", "status": "meal", "isBreak": true, "motive": "LUNCH"})
         );
-        let v = serde_json::to_value(AgentStatusRelay::new("available")).unwrap();
+        let v = serde_json::to_value(AgentStatusRelay::new("available", &[])).unwrap();
         assert_eq!(
             v,
             serde_json::json!({"action": "AGENT_STATUS", "status": "available", "isBreak": false})
         );
+    }
+
+    #[test]
+    fn status_relay_follows_the_admins_settings_once_known() {
+        let def = |value: &str, motive: Option<&str>| crate::StatusDef {
+            value: value.into(),
+            label_es: value.into(),
+            label_en: value.into(),
+            color: "#000000".into(),
+            system: false,
+            motive: motive.map(Into::into),
+            retired: false,
+        };
+        let defs = [
+            def("coffee", Some("LUNCH")),
+            def("meal", None),
+            def("odd", Some("SMOKING")),
+        ];
+        let relay = |s: &str| {
+            let r = AgentStatusRelay::new(s, &defs);
+            (r.is_break, r.motive)
+        };
+        assert_eq!(relay("coffee"), (true, Some(crate::UcBreak::Lunch)));
+        assert_eq!(relay("meal"), (false, None), "an admin said: not a break");
+        assert_eq!(relay("odd"), (true, Some(crate::UcBreak::Other)));
+        // Not (yet) defined: the built-in reading.
+        assert_eq!(relay("bath"), (true, Some(crate::UcBreak::Bathroom)));
+        assert_eq!(relay("in-call"), (false, None));
     }
 }
 

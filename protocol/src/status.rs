@@ -167,6 +167,14 @@ impl UcBreak {
         }
     }
 
+    /// The status an `AgentBreak` with this reason sets: the first one offered (in
+    /// picker order) that an admin gave this reason, else the built-in one.
+    pub fn status_in(self, defs: &[StatusDef]) -> &str {
+        defs.iter()
+            .find(|d| d.selectable() && d.value != AVAILABLE && d.motive() == Some(self))
+            .map_or(self.status(), |d| d.value.as_str())
+    }
+
     /// The break uContact should show for a desktop status: the five mapped values
     /// exactly, and `OTHER` for any other custom status (it is still a break for the
     /// ACD). `None` for system values: they are not breaks.
@@ -194,6 +202,17 @@ pub struct StatusDef {
     pub color: String,
     /// Set by the system only (not offered in the picker, except `available`).
     pub system: bool,
+    /// A break for uContact's ACD, and its reason there (`None`: not a break). Sent in
+    /// the AGENT_STATUS relay; an `AgentBreak` webhook with this reason selects the
+    /// first status (in order) that has it.
+    /// Kept as text here (read with [`StatusDef::motive`]): the agent's bundle then
+    /// decodes it as it decodes any string.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<UcBreak>))]
+    pub motive: Option<String>,
+    /// Retired by an admin: no longer offered, still named in history and on the board.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub retired: bool,
 }
 
 impl StatusDef {
@@ -204,20 +223,67 @@ impl StatusDef {
         }
     }
 
+    /// uContact's break reason, `None` when it is not a break (an unknown reason is
+    /// `OTHER`: still a break).
+    pub fn motive(&self) -> Option<UcBreak> {
+        let m = self.motive.as_deref()?;
+        Some(UcBreak::parse(m).unwrap_or(UcBreak::Other))
+    }
+
     /// May an agent choose it in the picker? A built-in system value never, even where
     /// a custom status once took its name (a database older than the value).
     pub fn selectable(&self) -> bool {
-        self.value == AVAILABLE || !(self.system || is_system(&self.value))
+        !self.retired && (self.value == AVAILABLE || !(self.system || is_system(&self.value)))
     }
 }
 
-/// `PUT /api/v1/statuses/{value}` (admins): add or relabel a custom status.
+/// `PUT /api/v1/statuses/{value}` (admins): add or change a custom status. A new one is
+/// a break with reason `OTHER` unless `motive` says otherwise, and goes last.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct UpsertStatus {
     pub label_es: String,
     pub label_en: String,
     pub color: String,
+    /// uContact's break reason; `null` for a status that is not a break; absent: kept
+    /// (`OTHER` for a new status).
+    #[serde(default, with = "present")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<UcBreak>))]
+    pub motive: Option<Option<UcBreak>>,
+    /// Retire (`true`) or bring back (`false`); absent: kept.
+    #[serde(default)]
+    pub retired: Option<bool>,
+}
+
+/// `PUT /api/v1/statuses/order` (admins): the statuses in the order the picker shows them;
+/// values not named keep their place after these.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct StatusOrder {
+    pub values: Vec<String>,
+}
+
+/// A field that may be absent (`None`), `null` (`Some(None)`) or a value.
+mod present {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<T: Serialize, S: Serializer>(
+        v: &Option<Option<T>>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(inner) => inner.serialize(s),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Option<T>>, D::Error> {
+        Option::<T>::deserialize(d).map(Some)
+    }
 }
 
 /// An agent's status now.
@@ -398,8 +464,24 @@ mod tests {
             label_en: value.into(),
             color: "#000000".into(),
             system,
+            motive: None,
+            retired: false,
         };
         assert!(def("busy", false).selectable());
+        assert!(
+            !StatusDef {
+                retired: true,
+                ..def("busy", false)
+            }
+            .selectable()
+        );
+        assert!(
+            !StatusDef {
+                retired: true,
+                ..def("available", true)
+            }
+            .selectable()
+        );
         assert!(def("available", true).selectable());
         assert!(!def("in-call", true).selectable());
         // A custom `wrap-up` made before the system value existed.

@@ -27,6 +27,10 @@ pub fn check_choice(defs: &[StatusDef], value: &str) -> ApiResult<()> {
     }
     match defs.iter().find(|d| d.value == value) {
         None => Err(ApiError::validation("value", "is not a known status")),
+        Some(d) if d.retired => Err(ApiError::validation(
+            "value",
+            "was retired by an admin and cannot be chosen",
+        )),
         Some(d) if !d.selectable() => Err(ApiError::validation(
             "value",
             "is set by the system and cannot be chosen",

@@ -18,6 +18,7 @@ mod passwords;
 pub mod reminders;
 mod reports;
 mod status;
+mod status_defs;
 mod teams;
 mod webhooks;
 
@@ -102,6 +103,7 @@ pub fn api() -> Router<AppState> {
         .merge(launch::router())
         .merge(events::router())
         .merge(status::router())
+        .merge(status_defs::router())
         .merge(reminders::router())
         .merge(reports::router())
         .merge(followups::router())

@@ -1,16 +1,16 @@
-//! Agent status: the picker (`/status`), status values (`/statuses`), the supervisor's
+//! Agent status: the picker (`/status`), the supervisor's
 //! board (`/board`) and each agent's connection-event log, CSV export and time per status.
 
 use agentdesk_protocol::{
     AgentStatus, Board, ConnectionEventPage, ConnectionEventQuery, Role, SetStatus,
-    SetStatusResult, StatusDef, StatusTime, UpsertStatus,
+    SetStatusResult, StatusTime,
 };
 use axum::Router;
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, put};
+use axum::routing::{delete, get};
 use chrono::{DateTime, NaiveDate};
 use chrono_tz::Tz;
 
@@ -20,13 +20,10 @@ use crate::calendar;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::presence::{self, Change};
-use crate::store::AuditEntry;
 use crate::text::csv_field;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/statuses", get(defs))
-        .route("/statuses/{value}", put(put_def))
         .route("/status", get(mine).put(set))
         .route("/status/pending", delete(cancel_pending))
         .route("/board", get(board))
@@ -35,64 +32,6 @@ pub fn router() -> Router<AppState> {
         .route("/agents/{id}/connection-events.csv", get(log_csv))
         .route("/agents/{id}/status-time", get(status_time))
         .route("/agents/{id}/queue-log", get(queue_log))
-}
-
-async fn defs(
-    State(state): State<AppState>,
-    _caller: Caller,
-) -> ApiResult<ApiJson<Vec<StatusDef>>> {
-    Ok(ApiJson(state.store.status_defs().await?))
-}
-
-/// Admins add custom values (or relabel them); system values are fixed.
-async fn put_def(
-    State(state): State<AppState>,
-    caller: Caller,
-    ApiPath(value): ApiPath<String>,
-    ApiJson(def): ApiJson<UpsertStatus>,
-) -> ApiResult<StatusCode> {
-    if caller.viewer.role != Role::Admin {
-        return Err(ApiError::Forbidden);
-    }
-    if !agentdesk_protocol::valid_value(&value) {
-        return Err(ApiError::validation(
-            "value",
-            "must be lowercase words joined by hyphens, without accents",
-        ));
-    }
-    for (field, label) in [("label_es", &def.label_es), ("label_en", &def.label_en)] {
-        let n = label.trim().chars().count();
-        if n == 0 || n > 40 {
-            return Err(ApiError::validation(field, "1 to 40 characters"));
-        }
-    }
-    let hex = def.color.strip_prefix('#').unwrap_or("");
-    if hex.len() != 6 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(ApiError::validation("color", "must be #rrggbb"));
-    }
-    let def = UpsertStatus {
-        label_es: def.label_es.trim().to_owned(),
-        label_en: def.label_en.trim().to_owned(),
-        color: def.color.to_ascii_lowercase(),
-    };
-    if agentdesk_protocol::is_system(&value) || !state.store.upsert_status_def(&value, &def).await?
-    {
-        return Err(ApiError::ConflictOn {
-            field: "value",
-            message: "system statuses cannot be changed".into(),
-        });
-    }
-    state
-        .store
-        .audit(AuditEntry {
-            user_id: Some(caller.viewer.user_id),
-            username: None,
-            action: "status.define",
-            target: Some(value),
-            ip: None,
-        })
-        .await?;
-    Ok(StatusCode::NO_CONTENT)
 }
 
 async fn mine(State(state): State<AppState>, caller: Caller) -> ApiResult<ApiJson<AgentStatus>> {

@@ -161,12 +161,13 @@ async fn receive(
         } => {
             let (user, _) = agent(&state, name).await?;
             // Unknown or missing reasons are still a break: OTHER → busy.
+            let defs = state.store.status_defs().await?;
             let value = if *is_break {
                 motive
                     .as_deref()
                     .and_then(UcBreak::parse)
                     .unwrap_or(UcBreak::Other)
-                    .status()
+                    .status_in(&defs)
             } else {
                 agentdesk_protocol::AVAILABLE
             };

@@ -47,8 +47,11 @@ impl From<PresenceRow> for Presence {
 pub trait StatusStore: Send + Sync {
     /// Every status value, system ones included, in picker order.
     async fn status_defs(&self) -> StoreResult<Vec<StatusDef>>;
-    /// Add or relabel a custom value. `false`: it is a system value, left alone.
+    /// Add or change a custom value. `false`: it is a system value, left alone.
     async fn upsert_status_def(&self, value: &str, def: &UpsertStatus) -> StoreResult<bool>;
+    /// Give the custom values these positions, in this order (1, 2, …); system values
+    /// keep theirs.
+    async fn order_statuses(&self, values: &[String]) -> StoreResult<()>;
 
     async fn agent_status(&self, user_id: i64) -> StoreResult<AgentStatus>;
     /// Apply one change under the agent's presence row (see [`agentdesk_protocol::presence`]).

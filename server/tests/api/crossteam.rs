@@ -301,6 +301,12 @@ fn probes(t: &Target) -> Vec<Probe> {
             "/statuses/sonda".into(),
             Some(json!({})),
         ),
+        probe(
+            M::PUT,
+            "/status-order",
+            "/status-order".into(),
+            Some(json!({ "values": ["break"] })),
+        ),
         probe(M::GET, "/status", "/status".into(), None),
         probe(
             M::PUT,

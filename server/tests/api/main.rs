@@ -40,6 +40,7 @@ mod screen_pop;
 mod search;
 mod smtp;
 mod status;
+mod status_defs;
 mod support;
 mod teams_admin;
 mod timeline;

@@ -7,7 +7,7 @@
 //! agent again after the disconnect.
 
 use agentdesk_protocol::presence::{Change, transition};
-use agentdesk_protocol::{AgentStatus, DisconnectReason, StatusDef, UpsertStatus};
+use agentdesk_protocol::{AgentStatus, DisconnectReason, StatusDef, UcBreak, UpsertStatus};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
@@ -96,40 +96,77 @@ async fn disconnect_if_no_stream(
 #[async_trait]
 impl StatusStore for Backend {
     async fn status_defs(&self) -> StoreResult<Vec<StatusDef>> {
-        let rows: Vec<(String, String, String, String, bool)> = sqlx::query_as(
-            "SELECT value, label_es, label_en, color, system FROM status_values \
-             ORDER BY position, value",
+        type Row = (String, String, String, String, bool, Option<String>, bool);
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT value, label_es, label_en, color, system, motive, retired_at IS NOT NULL \
+             FROM status_values ORDER BY position, value",
         )
         .fetch_all(&self.pool)
         .await?;
         Ok(rows
             .into_iter()
-            .map(|(value, label_es, label_en, color, system)| StatusDef {
-                value,
-                label_es,
-                label_en,
-                color,
-                system,
-            })
+            .map(
+                |(value, label_es, label_en, color, system, motive, retired)| StatusDef {
+                    value,
+                    label_es,
+                    label_en,
+                    color,
+                    system,
+                    // An unknown stored reason (written by hand) is still a break.
+                    motive: motive.map(|m| {
+                        UcBreak::parse(&m)
+                            .unwrap_or(UcBreak::Other)
+                            .as_str()
+                            .to_owned()
+                    }),
+                    retired,
+                },
+            )
             .collect())
     }
 
     async fn upsert_status_def(&self, value: &str, def: &UpsertStatus) -> StoreResult<bool> {
+        // A new status goes last; absent settings keep what the status had.
+        let motive = def.motive.map(|m| m.map(UcBreak::as_str));
         let r = write_one(
             self,
             sqlx::query(
-                "INSERT INTO status_values (value, label_es, label_en, color, system, position) \
-             VALUES ($1, $2, $3, $4, FALSE, 100) \
-             ON CONFLICT (value) DO UPDATE SET label_es = $2, label_en = $3, color = $4 \
-             WHERE NOT status_values.system",
+                "INSERT INTO status_values \
+                 (value, label_es, label_en, color, system, position, motive, retired_at) \
+                 VALUES ($1, $2, $3, $4, FALSE, \
+                 (SELECT COALESCE(MAX(position), 0) + 1 FROM status_values), \
+                 CASE WHEN $5 THEN $6 ELSE 'OTHER' END, CASE WHEN $7 THEN $8 ELSE NULL END) \
+                 ON CONFLICT (value) DO UPDATE SET label_es = $2, label_en = $3, color = $4, \
+                 motive = CASE WHEN $5 THEN $6 ELSE status_values.motive END, \
+                 retired_at = CASE WHEN $9 THEN status_values.retired_at WHEN $7 \
+                 THEN COALESCE(status_values.retired_at, $8) ELSE NULL END \
+                 WHERE NOT status_values.system",
             )
             .bind(value)
             .bind(&def.label_es)
             .bind(&def.label_en)
-            .bind(&def.color),
+            .bind(&def.color)
+            .bind(motive.is_some())
+            .bind(motive.flatten())
+            .bind(def.retired == Some(true))
+            .bind(ms(crate::clock::now()))
+            .bind(def.retired.is_none()),
         )
         .await?;
         Ok(r.rows_affected() > 0)
+    }
+
+    async fn order_statuses(&self, values: &[String]) -> StoreResult<()> {
+        let mut tx = begin_write(self).await?;
+        for (i, value) in values.iter().enumerate() {
+            sqlx::query("UPDATE status_values SET position = $1 WHERE value = $2 AND NOT system")
+                .bind(i64::try_from(i).unwrap_or(i64::MAX) + 1)
+                .bind(value)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn agent_status(&self, user_id: i64) -> StoreResult<AgentStatus> {
