@@ -16,6 +16,7 @@ use crate::pages::followups::FollowUpsPage;
 use crate::pages::integrations::IntegrationsPage;
 use crate::pages::password::PasswordPage;
 use crate::pages::reports::ReportsPage;
+use crate::pages::statuses::StatusesPage;
 use crate::pages::teams::TeamsPage;
 use crate::pages::users::UsersPage;
 use crate::shell::{NotFound, Shell, provide_desktop};
@@ -37,6 +38,7 @@ pub fn OfficeApp() -> impl IntoView {
                     <Route path=path!("admin/users") view=UsersPage />
                     <Route path=path!("admin/audit") view=AuditPage />
                     <Route path=path!("admin/teams") view=TeamsPage />
+                    <Route path=path!("admin/statuses") view=StatusesPage />
                     <Route path=path!("admin/integrations") view=IntegrationsPage />
                     <Route path=path!("reports") view=ReportsPage />
                 </ParentRoute>

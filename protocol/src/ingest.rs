@@ -229,6 +229,39 @@ pub struct IntegrationSummary {
     pub rotated_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Revoked: its token and signatures are refused for good.
     pub revoked: bool,
+    /// Its latest delivery that got past authentication (to the minute).
+    #[serde(default)]
+    pub last_used_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// What became of a delivery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryOutcome {
+    /// Stored (201).
+    Accepted,
+    /// A replay of one already stored; nothing changed (200).
+    Duplicate,
+    /// Refused; `reason` says why.
+    Rejected,
+}
+
+/// `GET /api/v1/integrations/{id}/deliveries`: one of an integration's recent deliveries
+/// (the last 100 that got past authentication; unauthenticated requests name no
+/// integration).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct IntegrationDelivery {
+    pub at: chrono::DateTime<chrono::Utc>,
+    /// `email`, `chat`, `ticket` or `sms`.
+    pub channel: String,
+    pub outcome: DeliveryOutcome,
+    /// The HTTP status it was answered with.
+    pub status: u16,
+    /// For a rejection: the error's field and message, as the integration read them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// Shown once, at creation and at each rotation: the bearer token and the HMAC secret.

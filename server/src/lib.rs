@@ -61,6 +61,8 @@ pub struct AppState {
     pub followups: followups::Engine,
     /// This instance's e-mail sender.
     pub outbox: outbox::Outbox,
+    /// Integrations' deliveries noted, not yet written (`ingest::deliveries`).
+    pub deliveries: ingest::deliveries::Deliveries,
 }
 
 impl AppState {
@@ -98,6 +100,7 @@ impl AppState {
             config.outbound_allow_private,
         );
         Ok(AppState {
+            deliveries: ingest::deliveries::Deliveries::default(),
             outbox,
             followups,
             mailer,
@@ -237,12 +240,19 @@ pub async fn serve(
             }
         }
     });
-    axum::serve(
+    state
+        .deliveries
+        .spawn_writer(state.store.clone(), std::time::Duration::from_secs(1));
+    let (store, deliveries) = (state.store.clone(), state.deliveries.clone());
+    let served = axum::serve(
         listener,
         app(state).into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
-    .await
+    .await;
+    // The last second's notes.
+    deliveries.flush(&store).await;
+    served
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

@@ -100,8 +100,11 @@ pub fn AdminSection<M: Text + Send + Sync + 'static>(
                     <NavLink href="/admin/followups">{move || i18n.t(Msg::FollowUps)}</NavLink>
                     <NavLink href="/admin/users">{move || i18n.t(Msg::Users)}</NavLink>
                     <NavLink href="/admin/teams" id="nav-teams">{move || i18n.t(OfficeMsg::TeamsTitle)}</NavLink>
+                    <NavLink href="/admin/statuses" id="nav-statuses">{move || i18n.t(OfficeMsg::StatusesTitle)}</NavLink>
                     <NavLink href="/admin/integrations" id="nav-integrations">{move || i18n.t(OfficeMsg::IntegrationsTitle)}</NavLink>
                     <NavLink href="/admin/audit" id="nav-audit">{move || i18n.t(OfficeMsg::AuditTitle)}</NavLink>
+                    // Served by the server, not a route of this app.
+                    <a href="/api/docs" target="_blank" rel="noopener" id="nav-api-docs">{move || i18n.t(OfficeMsg::ApiReference)}</a>
                 </nav>
                 {children()}
             </Show>

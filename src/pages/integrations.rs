@@ -1,7 +1,8 @@
 //! `/admin/integrations` (admins; back office): the systems that send interactions in,
 //! per team — a new one, new credentials for one (the old ones stop at once), revoking
 //! one for good. A token and secret are shown once, right after they are made, and
-//! never again (the server keeps only the token's hash).
+//! never again (the server keeps only the token's hash). Each one's last use, and its
+//! recent deliveries one click away (`integration_deliveries`).
 
 use agentdesk_protocol::{IntegrationCredentials, IntegrationSummary, NewIntegration, TeamSummary};
 use leptos::prelude::*;
@@ -95,16 +96,22 @@ fn Integrations() -> impl IntoView {
             }
         });
     };
+    let open = RwSignal::new(None::<(i64, String)>);
     let row = move |i: IntegrationSummary| {
         let (rot, rev) = (i.clone(), i.clone());
+        let (id, name) = (i.id, i.name.clone());
         view! {
             <tr data-integration=i.name.clone() class:muted=i.revoked>
                 <td>{i.name.clone()}</td>
                 <td>{i.team.name.clone()}</td>
                 <td><Time at=i.created_at /></td>
                 <td>{i.rotated_at.map(|at| view! { <Time at=at /> })}</td>
+                <td>{i.last_used_at.map(|at| view! { <Time at=at /> })}</td>
                 <td>{i18n.t(if i.revoked { OfficeMsg::Revoked } else { OfficeMsg::UserActive })}</td>
                 <td>
+                    <button class="link-btn integration-deliveries"
+                        on:click=move |_| open.set(Some((id, name.clone())))>{i18n.t(OfficeMsg::Deliveries)}</button>
+                    " "
                     <Show when=move || !i.revoked>
                         <button class="link-btn integration-rotate" on:click={
                             let rot = rot.clone();
@@ -155,16 +162,20 @@ fn Integrations() -> impl IntoView {
                 <th scope="col">{move || i18n.t(Msg::Team)}</th>
                 <th scope="col">{move || i18n.t(OfficeMsg::Created)}</th>
                 <th scope="col">{move || i18n.t(OfficeMsg::Rotated)}</th>
+                <th scope="col">{move || i18n.t(OfficeMsg::LastUsed)}</th>
                 <th scope="col">{move || i18n.t(OfficeMsg::UserState)}</th>
                 <th></th>
             </tr></thead>
             <tbody>
                 {move || match list.get() {
-                    None => view! { <tr><td colspan="6" class="muted">{i18n.t(Msg::Loading)}</td></tr> }.into_any(),
-                    Some(Err(e)) => view! { <tr><td colspan="6" class="field-error">{describe_for_admin(&e, |m| i18n.t(m))}</td></tr> }.into_any(),
+                    None => view! { <tr><td colspan="7" class="muted">{i18n.t(Msg::Loading)}</td></tr> }.into_any(),
+                    Some(Err(e)) => view! { <tr><td colspan="7" class="field-error">{describe_for_admin(&e, |m| i18n.t(m))}</td></tr> }.into_any(),
                     Some(Ok(items)) => items.into_iter().map(row).collect_view().into_any(),
                 }}
             </tbody>
         </table>
+        {move || open.get().map(|(id, name)| view! {
+            <crate::pages::integration_deliveries::DeliveryLog id name on_close=move || open.set(None) />
+        })}
     }
 }

@@ -1,9 +1,9 @@
-//! `/admin/teams` (admins; back office): every team with its members and contacts; a new
-//! team; a new name; archiving (its history stays readable, nobody new joins, its
-//! integrations stop) and back; deleting one nothing was ever in — the server says why
-//! not otherwise, and the screen says it as it says it.
+//! `/admin/teams` (admins; back office): every team with its members (named under their
+//! count) and contacts; a new team; a new name; archiving (its history stays readable,
+//! nobody new joins, its integrations stop) and back; deleting one nothing was ever in —
+//! the server says why not otherwise, and the screen says it as it says it.
 
-use agentdesk_protocol::{CreateTeam, TeamRef, TeamSummary, UpdateTeam};
+use agentdesk_protocol::{CreateTeam, TeamRef, TeamSummary, UpdateTeam, UserSummary};
 use leptos::prelude::*;
 
 use crate::api;
@@ -29,6 +29,26 @@ fn TeamsAdmin() -> impl IntoView {
         reload.track();
         api::get::<Vec<TeamSummary>>("/teams/summary")
     });
+    // Who is in each team, opened under its member count (users change on their screen).
+    let users = LocalResource::new(move || {
+        reload.track();
+        api::get::<Vec<UserSummary>>("/users")
+    });
+    let members_of = move |team: i64| {
+        let mut names: Vec<(String, bool)> = users
+            .get()
+            .and_then(Result::ok)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|u| u.teams.iter().any(|t| t.id == team))
+            .map(|u| (format!("{} ({})", u.display_name, u.username), u.active))
+            .collect();
+        names.sort();
+        names
+            .into_iter()
+            .map(|(name, active)| view! { <li class:muted=!active>{name}</li> })
+            .collect_view()
+    };
     let status = RwSignal::new(None::<(bool, String)>);
     let new_name = RwSignal::new(String::new());
     // The team being renamed, and the name typed.
@@ -90,7 +110,14 @@ fn TeamsAdmin() -> impl IntoView {
                         </form>
                     </Show>
                 </td>
-                <td class="num">{t.members}</td>
+                <td class="num team-members">
+                    <Show when=move || { t.members > 0 } fallback=|| "0">
+                        <details>
+                            <summary>{t.members}</summary>
+                            <ul>{move || members_of(id)}</ul>
+                        </details>
+                    </Show>
+                </td>
                 <td class="num">{t.contacts}</td>
                 <td>{i18n.t(if t.archived { OfficeMsg::TeamArchived } else { OfficeMsg::UserActive })}</td>
                 <td>

@@ -16,5 +16,6 @@ mod reports;
 #[allow(dead_code)]
 #[path = "../../server/tests/api/smtp.rs"]
 mod smtp;
+mod statuses;
 mod timeline;
 mod users;

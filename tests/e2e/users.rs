@@ -353,7 +353,7 @@ async fn the_teams_screen_creates_renames_archives_and_deletes() {
 /// credentials once; replacing them there shows new ones, and the old token is refused
 /// while the new one delivers.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_integrations_screen_rotates_credentials_and_the_old_ones_stop() {
+async fn the_integrations_screen_rotates_credentials_the_old_ones_stop_and_deliveries_show() {
     run(|h| async move {
         let admin = h.api_token("admin", "demo1234").await?;
         let teams = h.api(Method::GET, "/teams", Some(&admin), None).await?;
@@ -399,7 +399,19 @@ async fn the_integrations_screen_rotates_credentials_and_the_old_ones_stop() {
             sms(old, "e2e-old").await? == 401,
             "the old token is refused"
         );
-        ensure!(sms(new, "e2e-new").await? == 201, "the new token delivers");
+        ensure!(sms(new.clone(), "e2e-new").await? == 201, "the new token delivers");
+        ensure!(sms(new, "e2e-new").await? == 200, "a replay is a duplicate");
+        // The admin reads what became of them: the refused old token is nobody's.
+        h.click("#credentials-done").await?;
+        h.click(&format!("{row} .integration-deliveries")).await?;
+        h.wait_count("#deliveries-table tbody tr", 2).await?;
+        let outcomes = h.texts("#deliveries-table .delivery-outcome").await?;
+        ensure!(
+            outcomes == ["Duplicate (nothing changed)", "Accepted"],
+            "newest first: {outcomes:?}"
+        );
+        h.click("#deliveries-close").await?;
+        h.wait_count("#delivery-log", 0).await?;
         h.assert_no_app_errors().await
     })
     .await;

@@ -6,6 +6,7 @@
 //! event in one transaction, idempotent by source key.
 
 pub mod ccrepo;
+pub mod deliveries;
 pub mod dsn;
 pub mod email;
 pub mod imap;

@@ -171,7 +171,7 @@ fn security_schemes() -> Value {
         "signatureTimestamp": header("X-Agentdesk-Timestamp",
             "Unix seconds; refused when more than 5 minutes from the server's clock."),
         "signature": header("X-Agentdesk-Signature",
-            "Hex HMAC-SHA256 of `{timestamp}.{raw body}` with the secret."),
+            "`sha256=` and the hex HMAC-SHA256 of `{timestamp}.{raw body}` with the secret."),
         "webhookSecret": header("X-Webhook-Secret", "uContact's shared webhook secret."),
         "streamTicket": {"type": "apiKey", "in": "query", "name": "ticket",
             "description": "A one-use ticket from POST /api/v1/stream-tickets."},

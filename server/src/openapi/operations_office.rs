@@ -240,6 +240,10 @@ fn admin(s: &mut Spec) {
     .about("The old ones are refused at once.")
     .ok::<IntegrationCredentials>(200, "The new ones, shown this once.")
     .error(409);
+    s.op("get", "/integrations/{id}/deliveries", "admin", "An integration's recent deliveries")
+        .auth(Auth::Admin)
+        .about("The last 100 that got past authentication: accepted, duplicate, or rejected with the reason the integration was given.")
+        .list::<IntegrationDelivery>("Deliveries, newest first.");
     s.op(
         "delete",
         "/integrations/{id}",

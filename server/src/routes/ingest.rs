@@ -1,13 +1,7 @@
 //! The integrators' ingest API (`/ingest/{email,chat,ticket,sms}`), authenticated per
-//! integration (the admins issue the credentials: `routes/integrations.rs`).
-//!
-//! An integration authenticates each request in one of two ways:
-//! - `Authorization: Bearer <token>` (the token is stored hashed), or
-//! - a signature: `X-Agentdesk-Integration: <id>`, `X-Agentdesk-Timestamp: <unix seconds>`
-//!   and `X-Agentdesk-Signature: sha256=<hex HMAC-SHA256 of "{timestamp}.{body}">` with the
-//!   integration's secret. A timestamp more than [`REPLAY_WINDOW_SECS`] away from the
-//!   server's clock is refused, so a captured request cannot be replayed later (and within
-//!   the window a replay is a duplicate by its source key, which changes nothing).
+//! integration (`ingest_auth`; the admins issue the credentials: `routes/integrations.rs`).
+//! What each authenticated delivery became is noted for the integration's admins
+//! (`ingest::deliveries`).
 
 use agentdesk_protocol::{
     ActivityDetail, ChatParty, IngestChat, IngestEmail, IngestResult, IngestSms, IngestTicket,
@@ -17,17 +11,14 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
 
+use super::ingest_auth::integration_team;
+pub use super::ingest_auth::{REPLAY_WINDOW_SECS, verify_signature};
 use crate::AppState;
-use crate::auth::token_hash;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, RawBody};
 use crate::ingest::{Parts, email};
 
-/// How far a signed request's timestamp may be from the server's clock.
-pub const REPLAY_WINDOW_SECS: i64 = 300;
 /// Largest body accepted (a raw email with attachments).
 pub const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
 
@@ -38,61 +29,6 @@ pub fn router() -> Router<AppState> {
         .route("/ingest/ticket", post(ingest_ticket))
         .route("/ingest/sms", post(ingest_sms))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
-}
-
-/// Verify `sha256=<hex>` over `{timestamp}.{body}`.
-pub fn verify_signature(secret: &str, timestamp: &str, body: &[u8], signature: &str) -> bool {
-    let Some(hex_sig) = signature.trim().strip_prefix("sha256=") else {
-        return false;
-    };
-    let Ok(expected) = hex::decode(hex_sig) else {
-        return false;
-    };
-    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret.as_bytes()) else {
-        return false;
-    };
-    mac.update(timestamp.as_bytes());
-    mac.update(b".");
-    mac.update(body);
-    mac.verify_slice(&expected).is_ok()
-}
-
-fn header<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    h.get(name).and_then(|v| v.to_str().ok())
-}
-
-/// The integration's team, or 401 (never saying which part was wrong).
-async fn integration_team(state: &AppState, headers: &HeaderMap, body: &[u8]) -> ApiResult<i64> {
-    if let Some(token) = header(headers, "authorization").and_then(|v| v.strip_prefix("Bearer ")) {
-        return state
-            .store
-            .integration_by_token(&token_hash(token.trim()))
-            .await?
-            .map(|(_, team)| team)
-            .ok_or(ApiError::Unauthorized);
-    }
-    let (Some(id), Some(ts), Some(sig)) = (
-        header(headers, "x-agentdesk-integration").and_then(|v| v.trim().parse::<i64>().ok()),
-        header(headers, "x-agentdesk-timestamp"),
-        header(headers, "x-agentdesk-signature"),
-    ) else {
-        return Err(ApiError::Unauthorized);
-    };
-    let Ok(secs) = ts.trim().parse::<i64>() else {
-        return Err(ApiError::Unauthorized);
-    };
-    if (crate::clock::now().timestamp() - secs).abs() > REPLAY_WINDOW_SECS {
-        tracing::info!(integration = id, "ingest: stale signature timestamp");
-        return Err(ApiError::Unauthorized);
-    }
-    let Some((team, secret)) = state.store.integration_secret(id).await? else {
-        return Err(ApiError::Unauthorized);
-    };
-    if !verify_signature(&secret, ts.trim(), body, sig) {
-        tracing::info!(integration = id, "ingest: bad signature");
-        return Err(ApiError::Unauthorized);
-    }
-    Ok(team)
 }
 
 /// The body as JSON, with the API's 400/422 errors.
@@ -148,8 +84,14 @@ async fn ingest_email(
     headers: HeaderMap,
     RawBody(body): RawBody,
 ) -> ApiResult<Answer> {
-    let team_id = integration_team(&state, &headers, &body).await?;
-    let req: IngestEmail = parse(&body)?;
+    let (integration, team_id) = integration_team(&state, &headers, &body).await?;
+    let out = deliver_email(&state, team_id, &body).await;
+    state.deliveries.note(integration, "email", &out);
+    out
+}
+
+async fn deliver_email(state: &AppState, team_id: i64, body: &Bytes) -> ApiResult<Answer> {
+    let req: IngestEmail = parse(body)?;
     let (field, bytes): (&'static str, std::borrow::Cow<[u8]>) = match (&req.raw, &req.raw_base64) {
         (Some(raw), None) => ("raw", raw.as_bytes().into()),
         (None, Some(b64)) => {
@@ -201,7 +143,7 @@ async fn ingest_email(
         &defs,
         &state.config.phone_region,
     );
-    store_one(&state, i).await
+    store_one(state, i).await
 }
 
 async fn ingest_chat(
@@ -209,8 +151,14 @@ async fn ingest_chat(
     headers: HeaderMap,
     RawBody(body): RawBody,
 ) -> ApiResult<Answer> {
-    let team_id = integration_team(&state, &headers, &body).await?;
-    let req: IngestChat = parse(&body)?;
+    let (integration, team_id) = integration_team(&state, &headers, &body).await?;
+    let out = deliver_chat(&state, team_id, &body).await;
+    state.deliveries.note(integration, "chat", &out);
+    out
+}
+
+async fn deliver_chat(state: &AppState, team_id: i64, body: &Bytes) -> ApiResult<Answer> {
+    let req: IngestChat = parse(body)?;
     let defs = state.store.attribute_defs().await?;
     let start = |session_id: &str,
                  at,
@@ -251,7 +199,7 @@ async fn ingest_chat(
         } => {
             required("session_id", &session_id, 200)?;
             store_one(
-                &state,
+                state,
                 start(&session_id, at, &customer, conversation_id, &attributes),
             )
             .await
@@ -301,7 +249,7 @@ async fn ingest_chat(
                 _ => None,
             };
             part(
-                &state,
+                state,
                 team_id,
                 "chat-message",
                 &format!("{}/{}", session_id.trim(), message_id.trim()),
@@ -328,7 +276,7 @@ async fn ingest_chat(
                 _ => None,
             };
             part(
-                &state,
+                state,
                 team_id,
                 "chat-end",
                 session_id.trim(),
@@ -364,8 +312,14 @@ async fn ingest_ticket(
     headers: HeaderMap,
     RawBody(body): RawBody,
 ) -> ApiResult<Answer> {
-    let team_id = integration_team(&state, &headers, &body).await?;
-    let req: IngestTicket = parse(&body)?;
+    let (integration, team_id) = integration_team(&state, &headers, &body).await?;
+    let out = deliver_ticket(&state, team_id, &body).await;
+    state.deliveries.note(integration, "ticket", &out);
+    out
+}
+
+async fn deliver_ticket(state: &AppState, team_id: i64, body: &Bytes) -> ApiResult<Answer> {
+    let req: IngestTicket = parse(body)?;
     required("ticket_id", &req.ticket_id, 200)?;
     required("subject", &req.subject, 500)?;
     let defs = state.store.attribute_defs().await?;
@@ -407,7 +361,7 @@ async fn ingest_ticket(
         },
         None,
     );
-    store_one(&state, i).await
+    store_one(state, i).await
 }
 
 async fn ingest_sms(
@@ -415,8 +369,14 @@ async fn ingest_sms(
     headers: HeaderMap,
     RawBody(body): RawBody,
 ) -> ApiResult<Answer> {
-    let team_id = integration_team(&state, &headers, &body).await?;
-    let req: IngestSms = parse(&body)?;
+    let (integration, team_id) = integration_team(&state, &headers, &body).await?;
+    let out = deliver_sms(&state, team_id, &body).await;
+    state.deliveries.note(integration, "sms", &out);
+    out
+}
+
+async fn deliver_sms(state: &AppState, team_id: i64, body: &Bytes) -> ApiResult<Answer> {
+    let req: IngestSms = parse(body)?;
     required("id", &req.id, 200)?;
     required("number", &req.number, 40)?;
     if req.text.chars().count() > 5_000 {
@@ -445,7 +405,7 @@ async fn ingest_sms(
         },
         None,
     );
-    store_one(&state, i).await
+    store_one(state, i).await
 }
 
 #[cfg(test)]

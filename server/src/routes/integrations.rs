@@ -1,9 +1,12 @@
 //! The admins' integrations: `POST /integrations` issues credentials for a team (the
 //! token and secret shown once), `GET /integrations` lists them (never a token or
 //! secret), `POST /integrations/{id}/rotate` replaces both (shown once again; the old
-//! ones are refused from then on) and `DELETE /integrations/{id}` revokes one for good.
+//! ones are refused from then on), `DELETE /integrations/{id}` revokes one for good and
+//! `GET /integrations/{id}/deliveries` shows its recent deliveries.
 
-use agentdesk_protocol::{IntegrationCredentials, IntegrationSummary, NewIntegration};
+use agentdesk_protocol::{
+    IntegrationCredentials, IntegrationDelivery, IntegrationSummary, NewIntegration,
+};
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -20,6 +23,20 @@ pub fn router() -> Router<AppState> {
         .route("/integrations", get(list).post(create))
         .route("/integrations/{id}/rotate", post(rotate))
         .route("/integrations/{id}", delete(revoke))
+        .route("/integrations/{id}/deliveries", get(deliveries))
+}
+
+/// Its recent deliveries, newest first (this instance's notes written first, so what
+/// it just answered is there).
+async fn deliveries(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<ApiJson<Vec<IntegrationDelivery>>> {
+    admin(&caller)?;
+    state.deliveries.flush(&state.store).await;
+    let found = state.store.deliveries(id).await?;
+    Ok(ApiJson(found.ok_or(ApiError::NotFound("integration"))?))
 }
 
 /// A new bearer token (recognisable by its prefix in logs and secret scanners) and

@@ -10,6 +10,7 @@ mod emails;
 mod events;
 mod followups;
 pub mod ingest;
+mod ingest_auth;
 mod integrations;
 mod launch;
 pub use launch::launch_canonical;

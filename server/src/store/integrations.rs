@@ -6,7 +6,24 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 
+use agentdesk_protocol::{DeliveryOutcome, IntegrationDelivery};
+
 use super::StoreResult;
+
+/// How many deliveries are kept per integration.
+pub const DELIVERIES_KEPT: i64 = 100;
+
+/// One delivery to log (see `ingest::deliveries`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewDelivery {
+    pub integration_id: i64,
+    /// Milliseconds since the epoch.
+    pub at: i64,
+    pub channel: &'static str,
+    pub outcome: DeliveryOutcome,
+    pub status: u16,
+    pub reason: Option<String>,
+}
 
 #[async_trait]
 pub trait IntegrationStore: Send + Sync {
@@ -33,6 +50,11 @@ pub trait IntegrationStore: Send + Sync {
     async fn revoke_integration(&self, id: i64) -> StoreResult<bool>;
     /// (integration id, team) of a token.
     async fn integration_by_token(&self, token_hash: &str) -> StoreResult<Option<(i64, i64)>>;
+    /// Log deliveries (one transaction): each integration's last use moves to its latest,
+    /// and only its newest [`DELIVERIES_KEPT`] stay.
+    async fn log_deliveries(&self, batch: &[NewDelivery]) -> StoreResult<()>;
+    /// Integration `id`'s kept deliveries, newest first; `None`: no such integration.
+    async fn deliveries(&self, id: i64) -> StoreResult<Option<Vec<IntegrationDelivery>>>;
     /// (team, secret) of an integration, for checking signatures.
     async fn integration_secret(&self, id: i64) -> StoreResult<Option<(i64, String)>>;
     /// A polled mailbox's cursor: (UIDVALIDITY, last UID handled).

@@ -383,6 +383,12 @@ fn probes(t: &Target) -> Vec<Probe> {
         probe(M::GET, "/integrations", "/integrations".into(), None),
         // Admins' only, whatever the id.
         probe(
+            M::GET,
+            "/integrations/{id}/deliveries",
+            format!("/integrations/{}/deliveries", t.team),
+            None,
+        ),
+        probe(
             M::POST,
             "/integrations/{id}/rotate",
             format!("/integrations/{}/rotate", t.team),

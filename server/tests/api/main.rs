@@ -23,6 +23,7 @@ mod fuzz;
 mod hostile_csv;
 mod imap;
 mod ingest;
+mod integration_deliveries;
 mod integrations_admin;
 mod linking;
 mod openapi;

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use agentdesk_protocol::{IntegrationSummary, TeamRef};
+use agentdesk_protocol::{DeliveryOutcome, IntegrationDelivery, IntegrationSummary, TeamRef};
 use async_trait::async_trait;
 use sqlx::AssertSqlSafe;
 
@@ -11,7 +11,23 @@ use super::{
     Backend, begin_write, corrupt, from_ms, insert_returning_id, ms, same_username, write_one,
 };
 use crate::store::StoreResult;
-use crate::store::integrations::IntegrationStore;
+use crate::store::integrations::{DELIVERIES_KEPT, IntegrationStore, NewDelivery};
+
+fn outcome_text(o: DeliveryOutcome) -> &'static str {
+    match o {
+        DeliveryOutcome::Accepted => "accepted",
+        DeliveryOutcome::Duplicate => "duplicate",
+        DeliveryOutcome::Rejected => "rejected",
+    }
+}
+
+fn outcome_of(s: &str) -> DeliveryOutcome {
+    match s {
+        "accepted" => DeliveryOutcome::Accepted,
+        "duplicate" => DeliveryOutcome::Duplicate,
+        _ => DeliveryOutcome::Rejected,
+    }
+}
 
 #[async_trait]
 impl IntegrationStore for Backend {
@@ -49,26 +65,38 @@ impl IntegrationStore for Backend {
     }
 
     async fn list_integrations(&self) -> StoreResult<Vec<IntegrationSummary>> {
-        type Row = (i64, String, i64, String, i64, Option<i64>, Option<i64>);
+        type Row = (
+            i64,
+            String,
+            i64,
+            String,
+            i64,
+            Option<i64>,
+            Option<i64>,
+            Option<i64>,
+        );
         let rows: Vec<Row> = sqlx::query_as(
-            "SELECT i.id, i.name, t.id, t.name, i.created_at, i.rotated_at, i.revoked_at \
-             FROM integrations i JOIN teams t ON t.id = i.team_id ORDER BY i.name",
+            "SELECT i.id, i.name, t.id, t.name, i.created_at, i.rotated_at, i.revoked_at, \
+             i.last_used_at FROM integrations i JOIN teams t ON t.id = i.team_id ORDER BY i.name",
         )
         .fetch_all(&self.pool)
         .await?;
         Ok(rows
             .into_iter()
             .map(
-                |(id, name, team_id, team_name, created, rotated, revoked)| IntegrationSummary {
-                    id,
-                    name,
-                    team: TeamRef {
-                        id: team_id,
-                        name: team_name,
-                    },
-                    created_at: from_ms(created),
-                    rotated_at: rotated.map(from_ms),
-                    revoked: revoked.is_some(),
+                |(id, name, team_id, team_name, created, rotated, revoked, used)| {
+                    IntegrationSummary {
+                        id,
+                        name,
+                        team: TeamRef {
+                            id: team_id,
+                            name: team_name,
+                        },
+                        created_at: from_ms(created),
+                        rotated_at: rotated.map(from_ms),
+                        revoked: revoked.is_some(),
+                        last_used_at: used.map(from_ms),
+                    }
                 },
             )
             .collect())
@@ -119,6 +147,84 @@ impl IntegrationStore for Backend {
             .fetch_optional(&self.pool)
             .await?,
         )
+    }
+
+    async fn log_deliveries(&self, batch: &[NewDelivery]) -> StoreResult<()> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let mut tx = begin_write(self).await?;
+        let mut latest: BTreeMap<i64, i64> = BTreeMap::new();
+        for d in batch {
+            sqlx::query(
+                "INSERT INTO integration_deliveries \
+                 (integration_id, at, channel, outcome, status, reason) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(d.integration_id)
+            .bind(d.at)
+            .bind(d.channel)
+            .bind(outcome_text(d.outcome))
+            .bind(i64::from(d.status))
+            .bind(d.reason.as_deref())
+            .execute(&mut *tx)
+            .await?;
+            let at = latest.entry(d.integration_id).or_insert(d.at);
+            *at = (*at).max(d.at);
+        }
+        for (id, at) in latest {
+            sqlx::query(
+                "UPDATE integrations SET last_used_at = $1 \
+                 WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $1)",
+            )
+            .bind(at)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+            // The newest DELIVERIES_KEPT stay: everything up to the one just below them goes.
+            sqlx::query(
+                "DELETE FROM integration_deliveries WHERE integration_id = $1 AND id <= \
+                 (SELECT id FROM integration_deliveries WHERE integration_id = $1 \
+                 ORDER BY id DESC LIMIT 1 OFFSET $2)",
+            )
+            .bind(id)
+            .bind(DELIVERIES_KEPT)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn deliveries(&self, id: i64) -> StoreResult<Option<Vec<IntegrationDelivery>>> {
+        let known: Option<i64> = sqlx::query_scalar("SELECT id FROM integrations WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        if known.is_none() {
+            return Ok(None);
+        }
+        let rows: Vec<(i64, String, String, i64, Option<String>)> = sqlx::query_as(
+            "SELECT at, channel, outcome, status, reason FROM integration_deliveries \
+             WHERE integration_id = $1 ORDER BY id DESC LIMIT $2",
+        )
+        .bind(id)
+        .bind(DELIVERIES_KEPT)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(Some(
+            rows.into_iter()
+                .map(
+                    |(at, channel, outcome, status, reason)| IntegrationDelivery {
+                        at: from_ms(at),
+                        channel,
+                        outcome: outcome_of(&outcome),
+                        status: u16::try_from(status).unwrap_or(0),
+                        reason,
+                    },
+                )
+                .collect(),
+        ))
     }
 
     async fn integration_secret(&self, id: i64) -> StoreResult<Option<(i64, String)>> {
