@@ -25,6 +25,7 @@ pub mod status;
 pub mod team;
 pub mod text;
 pub mod uc_events;
+pub mod ucontact;
 
 pub use activity::*;
 pub use auth::*;

@@ -23,6 +23,7 @@ pub mod routes;
 pub mod store;
 pub mod text;
 pub mod ucontact_api;
+pub mod ucontact_settings;
 pub mod validate;
 pub mod web;
 

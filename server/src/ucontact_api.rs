@@ -47,10 +47,18 @@ pub fn form<'a>(agent: &'a str, d: &'a CallDisposition) -> Vec<(&'static str, &'
 /// Send `d` (the call's stored disposition) for `user_id`'s call in the background, when
 /// uContact's API is configured; the call shows `pending` until the outcome is known.
 pub fn spawn_disposition(state: AppState, user_id: i64, agent: String, d: CallDisposition) {
-    let Some(base) = state.config.ucontact_api_url.clone() else {
-        return;
-    };
     tokio::spawn(async move {
+        let settings = match crate::ucontact_settings::effective(&state).await {
+            Ok(s) => s,
+            Err(e) => {
+                let why = failed(format!("settings unreadable: {e}"), 0);
+                record(&state, user_id, &d.guid, why).await;
+                return;
+            }
+        };
+        let Some(base) = settings.api_url.clone() else {
+            return;
+        };
         let url = match base.join(DISPOSITION_PATH) {
             Ok(u) => u,
             Err(e) => {
@@ -64,14 +72,8 @@ pub fn spawn_disposition(state: AppState, user_id: i64, agent: String, d: CallDi
                 return;
             }
         };
-        let password = state
-            .config
-            .ucontact_api_password
-            .as_ref()
-            .map(|p| p.0.as_str())
-            .unwrap_or("");
-        let basic = (!state.config.ucontact_api_user.is_empty())
-            .then_some((state.config.ucontact_api_user.as_str(), password));
+        let basic = (!settings.api_user.is_empty())
+            .then_some((settings.api_user.as_str(), settings.api_password.as_str()));
         let attempts = state.config.ucontact_api_attempts.max(1);
         let mut wait = Duration::from_millis(state.config.ucontact_api_retry_ms);
         let fields = form(&agent, &d);

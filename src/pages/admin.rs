@@ -118,6 +118,7 @@ pub fn AdminPage() -> impl IntoView {
         <AdminSection title=OfficeMsg::AdminTitle>
             <CrmSettingsForm />
             <CampaignsForm />
+            <crate::pages::ucontact::UcontactSettingsForm />
             <crate::pages::mail_senders::MailSendersForm />
         </AdminSection>
     }

@@ -18,6 +18,7 @@ pub mod reports;
 pub mod statuses;
 pub mod team_report;
 pub mod teams;
+pub mod ucontact;
 pub mod users;
 
 /// Hand the browser a file to save as `name` (an export).

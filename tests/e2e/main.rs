@@ -18,4 +18,5 @@ mod reports;
 mod smtp;
 mod statuses;
 mod timeline;
+mod ucontact_console;
 mod users;

@@ -399,7 +399,10 @@ async fn the_integrations_screen_rotates_credentials_the_old_ones_stop_and_deliv
             sms(old, "e2e-old").await? == 401,
             "the old token is refused"
         );
-        ensure!(sms(new.clone(), "e2e-new").await? == 201, "the new token delivers");
+        ensure!(
+            sms(new.clone(), "e2e-new").await? == 201,
+            "the new token delivers"
+        );
         ensure!(sms(new, "e2e-new").await? == 200, "a replay is a duplicate");
         // The admin reads what became of them: the refused old token is nobody's.
         h.click("#credentials-done").await?;

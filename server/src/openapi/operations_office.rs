@@ -18,6 +18,7 @@ pub(super) fn describe(s: &mut Spec) {
     reports(s);
     followups(s);
     admin(s);
+    ucontact(s);
     machines(s);
 }
 
@@ -265,6 +266,37 @@ fn admin(s: &mut Spec) {
     .auth(Auth::Admin)
     .query::<AuditQuery>()
     .file("text/csv", "CSV.");
+}
+
+fn ucontact(s: &mut Spec) {
+    use agentdesk_protocol::ucontact::{RotatedSecret, UcontactApiInput, UcontactSettings};
+    s.op(
+        "get",
+        "/ucontact/settings",
+        "ucontact",
+        "uContact's settings: where each comes from",
+    )
+    .auth(Auth::Admin)
+    .about("Never returns a secret or the API password.")
+    .ok::<UcontactSettings>(200, "The settings.");
+    s.op("post", "/ucontact/webhook-secret", "ucontact", "Rotate the webhook secret")
+        .auth(Auth::Admin)
+        .about("A new random secret, in effect at once on every instance; the old one is refused from then on. Shown this once.")
+        .ok::<RotatedSecret>(200, "The new secret.");
+    s.op(
+        "post",
+        "/ucontact/launch-secret",
+        "ucontact",
+        "Rotate the launch-link secret",
+    )
+    .auth(Auth::Admin)
+    .about("Links signed with the old secret are refused from then on. Shown this once.")
+    .ok::<RotatedSecret>(200, "The new secret.");
+    s.op("put", "/ucontact/api", "ucontact", "Set uContact's REST API address and sign-in")
+        .auth(Auth::Admin)
+        .about("Dispositions saved in the desktop are sent there. The password is write-only: absent keeps it, empty clears it.")
+        .body::<UcontactApiInput>(Some(json!({"url": "https://acme.ucontact.com", "user": "integration", "password": "write-only"})))
+        .ok::<UcontactSettings>(200, "The settings now.");
 }
 
 /// Routes called by machines: integrations, uContact, browsers' event streams.

@@ -86,9 +86,12 @@ async fn launch(
 ) -> ApiResult<ApiJson<LaunchResult>> {
     let mut params = req.params;
     check_params(&params)?;
-    if let Some(secret) = &state.config.launch_secret {
+    let secret = crate::ucontact_settings::effective(&state)
+        .await?
+        .launch_secret;
+    if let Some(secret) = &secret {
         verify_launch(
-            &secret.0,
+            secret,
             &params,
             crate::clock::now().timestamp(),
             state.config.launch_max_age_secs,
@@ -98,7 +101,7 @@ async fn launch(
     let agent = agent_name(&state, caller.viewer.user_id).await?;
     // A signed link that names an agent was made for that agent: another user signed in
     // on this desk (a shared PC, a forwarded link) must not pop that agent's call.
-    if state.config.launch_secret.is_some()
+    if secret.is_some()
         && params
             .get("agent")
             .is_some_and(|a| !a.trim().is_empty() && a.trim() != agent)

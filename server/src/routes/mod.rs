@@ -21,6 +21,7 @@ mod reports;
 mod status;
 mod status_defs;
 mod teams;
+mod ucontact;
 mod webhooks;
 
 pub(crate) use email_files::Named as AttachmentName;
@@ -112,6 +113,7 @@ pub fn api() -> Router<AppState> {
         .merge(ingest::router())
         .merge(integrations::router())
         .merge(webhooks::router())
+        .merge(ucontact::router())
         .fallback(|| async { ApiError::NotFound("route") })
 }
 

@@ -27,15 +27,15 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/webhooks/ucontact", post(receive))
 }
 
-fn authentic(state: &AppState, headers: &HeaderMap, body: &[u8]) -> bool {
-    let Some(secret) = state.config.ucontact_webhook_secret.as_ref() else {
+fn authentic(secret: Option<&str>, headers: &HeaderMap, body: &[u8]) -> bool {
+    let Some(secret) = secret else {
         tracing::warn!("uContact webhook refused: no webhook secret is configured");
         return false;
     };
     let h = |n: &str| headers.get(n).and_then(|v| v.to_str().ok());
     if let Some(given) = h("x-webhook-secret") {
         use subtle_eq::ct_eq;
-        return ct_eq(given.trim().as_bytes(), secret.0.as_bytes());
+        return ct_eq(given.trim().as_bytes(), secret.as_bytes());
     }
     match (h("x-agentdesk-timestamp"), h("x-agentdesk-signature")) {
         (Some(ts), Some(sig)) => {
@@ -43,7 +43,7 @@ fn authentic(state: &AppState, headers: &HeaderMap, body: &[u8]) -> bool {
                 .trim()
                 .parse::<i64>()
                 .is_ok_and(|t| (crate::clock::now().timestamp() - t).abs() <= REPLAY_WINDOW_SECS);
-            fresh && verify_signature(&secret.0, ts.trim(), body, sig)
+            fresh && verify_signature(secret, ts.trim(), body, sig)
         }
         _ => false,
     }
@@ -84,7 +84,10 @@ async fn receive(
     headers: HeaderMap,
     RawBody(body): RawBody,
 ) -> ApiResult<(StatusCode, ApiJson<WebhookResult>)> {
-    if !authentic(&state, &headers, &body) {
+    let secret = crate::ucontact_settings::effective(&state)
+        .await?
+        .webhook_secret;
+    if !authentic(secret.as_deref(), &headers, &body) {
         return Err(ApiError::Unauthorized);
     }
     let axum::Json(hook) = axum::Json::<UcWebhook>::from_bytes(&body)?;

@@ -13,6 +13,31 @@ pub trait CrmStore: Send + Sync {
     async fn set_crm_settings(&self, settings: &CrmSettings) -> StoreResult<Vec<StoredEvent>>;
     async fn campaigns(&self) -> StoreResult<Vec<Campaign>>;
     async fn upsert_campaign(&self, campaign: &Campaign) -> StoreResult<()>;
+    /// uContact's settings made in the console (all `None` until one is).
+    async fn ucontact_stored(&self) -> StoreResult<StoredUcontact>;
+    /// Replace the webhook (`launch: false`) or launch-link secret.
+    async fn set_ucontact_secret(&self, launch: bool, secret: &str) -> StoreResult<()>;
+    /// Replace the REST API's settings; `password: None` keeps the stored one.
+    async fn set_ucontact_api(
+        &self,
+        url: Option<&str>,
+        user: &str,
+        password: Option<&str>,
+    ) -> StoreResult<()>;
+}
+
+/// uContact's settings as stored (`ucontact_settings`); `None`: not set in the console.
+/// The API's three settings go together: `api_user` is `Some` once they were saved.
+/// No `Debug`: it holds secrets.
+#[derive(Clone, Default, PartialEq, Eq, sqlx::FromRow)]
+pub struct StoredUcontact {
+    pub webhook_secret: Option<String>,
+    pub webhook_rotated_at: Option<i64>,
+    pub launch_secret: Option<String>,
+    pub launch_rotated_at: Option<i64>,
+    pub api_url: Option<String>,
+    pub api_user: Option<String>,
+    pub api_password: Option<String>,
 }
 
 /// The CRM settings' row, by name (the lists as JSON text).

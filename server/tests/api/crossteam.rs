@@ -302,6 +302,30 @@ fn probes(t: &Target) -> Vec<Probe> {
             Some(json!({})),
         ),
         probe(
+            M::GET,
+            "/ucontact/settings",
+            "/ucontact/settings".into(),
+            None,
+        ),
+        probe(
+            M::POST,
+            "/ucontact/webhook-secret",
+            "/ucontact/webhook-secret".into(),
+            None,
+        ),
+        probe(
+            M::POST,
+            "/ucontact/launch-secret",
+            "/ucontact/launch-secret".into(),
+            None,
+        ),
+        probe(
+            M::PUT,
+            "/ucontact/api",
+            "/ucontact/api".into(),
+            Some(json!({ "url": "https://uc.example", "user": "u" })),
+        ),
+        probe(
             M::PUT,
             "/status-order",
             "/status-order".into(),

@@ -47,6 +47,7 @@ mod teams_admin;
 mod timeline;
 mod tls;
 mod ucontact_rest;
+mod ucontact_settings;
 mod users_admin;
 mod wrap_up;
 mod zones;

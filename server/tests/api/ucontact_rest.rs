@@ -321,3 +321,63 @@ async fn moving_a_callback_by_disposing_again_sends_the_disposition_once() {
         "{reminders:?}"
     );
 }
+
+#[tokio::test]
+async fn the_consoles_api_settings_win_over_the_environment_at_once() {
+    let s = StandIn::default();
+    s.answers.lock().unwrap().extend([(200, "OK"), (200, "OK")]);
+    let base = stand_in(s.clone()).await;
+    // The environment names another uContact (nothing listens there) and other credentials.
+    let mut c = config("http://127.0.0.1:9/", true);
+    c.ucontact_api_attempts = 1;
+    let app = TestApp::spawn_with(c).await;
+    let admin = app.token("admin").await;
+    let put = |body: serde_json::Value| {
+        let (app, admin) = (&app, admin.clone());
+        async move {
+            app.call(
+                Method::PUT,
+                "/api/v1/ucontact/api",
+                Some(&admin),
+                Some(&body),
+            )
+            .await
+        }
+    };
+    let res = put(json!({ "url": base, "user": "consola", "password": "clave de consola" })).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let shown = res.text().await.unwrap();
+    assert!(
+        !shown.contains("clave de consola"),
+        "the password is never shown: {shown}"
+    );
+    let first = disposed_call(&app, "uc-console-1", "Venta").await;
+    assert_eq!(
+        settled(&app, first).await.map(|s| s.state),
+        Some(SyncState::Sent)
+    );
+    {
+        use base64::Engine;
+        let basic = base64::engine::general_purpose::STANDARD.encode("consola:clave de consola");
+        let got = s.received.lock().unwrap();
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].0.as_deref(), Some(format!("Basic {basic}").as_str()));
+    }
+    // The password kept when absent; the address cleared turns the sync off.
+    put(json!({ "url": base, "user": "consola" })).await;
+    let second = disposed_call(&app, "uc-console-2", "Venta").await;
+    assert_eq!(
+        settled(&app, second).await.map(|s| s.state),
+        Some(SyncState::Sent)
+    );
+    assert_eq!(s.received.lock().unwrap().len(), 2);
+    put(json!({ "url": "", "user": "" })).await;
+    let third = disposed_call(&app, "uc-console-3", "Venta").await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(
+        settled(&app, third).await,
+        None,
+        "nothing sent, nothing pending"
+    );
+    assert_eq!(s.received.lock().unwrap().len(), 2);
+}

@@ -5,7 +5,7 @@ use agentdesk_protocol::{Campaign, CrmSettings, ServerEvent};
 use async_trait::async_trait;
 
 use super::{Backend, begin_write, commit_events, ms, write_one};
-use crate::store::crm::{CampaignRow, CrmSettingsRow, CrmStore, campaign_columns};
+use crate::store::crm::{CampaignRow, CrmSettingsRow, CrmStore, StoredUcontact, campaign_columns};
 use crate::store::{StoreError, StoreResult, StoredEvent};
 
 #[async_trait]
@@ -70,6 +70,74 @@ impl CrmStore for Backend {
         .bind(tree)
         .bind(options))
         .await?;
+        Ok(())
+    }
+
+    async fn ucontact_stored(&self) -> StoreResult<StoredUcontact> {
+        let row: Option<StoredUcontact> = sqlx::query_as(
+            "SELECT webhook_secret, webhook_rotated_at, launch_secret, launch_rotated_at, \
+             api_url, api_user, api_password FROM ucontact_settings WHERE id = 1",
+        )
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.unwrap_or_default())
+    }
+
+    async fn set_ucontact_secret(&self, launch: bool, secret: &str) -> StoreResult<()> {
+        let now = ms(crate::clock::now());
+        let mut tx = begin_write(self).await?;
+        sqlx::query(
+            "INSERT INTO ucontact_settings (id, updated_at) VALUES (1, $1) \
+             ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE ucontact_settings SET \
+             webhook_secret = CASE WHEN $1 THEN webhook_secret ELSE $2 END, \
+             webhook_rotated_at = CASE WHEN $1 THEN webhook_rotated_at ELSE $3 END, \
+             launch_secret = CASE WHEN $1 THEN $2 ELSE launch_secret END, \
+             launch_rotated_at = CASE WHEN $1 THEN $3 ELSE launch_rotated_at END, \
+             updated_at = $3 WHERE id = 1",
+        )
+        .bind(launch)
+        .bind(secret)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn set_ucontact_api(
+        &self,
+        url: Option<&str>,
+        user: &str,
+        password: Option<&str>,
+    ) -> StoreResult<()> {
+        let now = ms(crate::clock::now());
+        let mut tx = begin_write(self).await?;
+        sqlx::query(
+            "INSERT INTO ucontact_settings (id, updated_at) VALUES (1, $1) \
+             ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE ucontact_settings SET api_url = $1, api_user = $2, \
+             api_password = CASE WHEN $3 THEN $4 ELSE COALESCE(api_password, '') END, \
+             updated_at = $5 WHERE id = 1",
+        )
+        .bind(url)
+        .bind(user)
+        .bind(password.is_some())
+        .bind(password.unwrap_or(""))
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
         Ok(())
     }
 }
