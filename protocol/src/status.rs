@@ -168,10 +168,15 @@ impl UcBreak {
     }
 
     /// The status an `AgentBreak` with this reason sets: the first one offered (in
-    /// picker order) that an admin gave this reason, else the built-in one.
+    /// picker order) that an admin gave this reason, else the first offered with
+    /// `OTHER`, else (every break retired) the built-in one.
     pub fn status_in(self, defs: &[StatusDef]) -> &str {
-        defs.iter()
-            .find(|d| d.selectable() && d.value != AVAILABLE && d.motive() == Some(self))
+        let offered = |reason: UcBreak| {
+            defs.iter()
+                .find(|d| d.selectable() && d.value != AVAILABLE && d.motive() == Some(reason))
+        };
+        offered(self)
+            .or_else(|| offered(UcBreak::Other))
             .map_or(self.status(), |d| d.value.as_str())
     }
 
@@ -248,15 +253,15 @@ pub struct UpsertStatus {
     pub color: String,
     /// uContact's break reason; `null` for a status that is not a break; absent: kept
     /// (`OTHER` for a new status).
-    #[serde(default, with = "present")]
+    #[serde(default, with = "present", skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<UcBreak>))]
     pub motive: Option<Option<UcBreak>>,
     /// Retire (`true`) or bring back (`false`); absent: kept.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retired: Option<bool>,
 }
 
-/// `PUT /api/v1/statuses/order` (admins): the statuses in the order the picker shows them;
+/// `PUT /api/v1/status-order` (admins): the statuses in the order the picker shows them;
 /// values not named keep their place after these.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -454,6 +459,29 @@ mod tests {
         }
         assert!(!valid_value(&"a".repeat(41)));
         assert!(SYSTEM_VALUES.iter().all(|v| valid_value(v)));
+    }
+
+    #[test]
+    fn an_upsert_round_trips_absent_null_and_a_reason_apart() {
+        let base = serde_json::json!({"label_es": "a", "label_en": "a", "color": "#000000"});
+        let read = |extra: serde_json::Value| {
+            let mut v = base.clone();
+            for (k, x) in extra.as_object().unwrap() {
+                v[k] = x.clone();
+            }
+            serde_json::from_value::<UpsertStatus>(v).unwrap()
+        };
+        for u in [
+            read(serde_json::json!({})),
+            read(serde_json::json!({"motive": null})),
+            read(serde_json::json!({"motive": "LUNCH", "retired": true})),
+        ] {
+            let again: UpsertStatus =
+                serde_json::from_value(serde_json::to_value(&u).unwrap()).unwrap();
+            assert_eq!(again, u);
+        }
+        assert_eq!(read(serde_json::json!({})).motive, None, "absent: kept");
+        assert_eq!(read(serde_json::json!({"motive": null})).motive, Some(None));
     }
 
     #[test]

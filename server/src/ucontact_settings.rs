@@ -89,7 +89,13 @@ impl Effective {
                 source: source(s.launch_secret.is_some(), launch_env),
                 rotated_at: at(s.launch_rotated_at),
             },
-            api_url: self.api_url.as_ref().map(|u| u.to_string()),
+            // An address from the environment may carry a user and password: never shown.
+            api_url: self.api_url.as_ref().map(|u| {
+                let mut u = u.clone();
+                let _ = u.set_username("");
+                let _ = u.set_password(None);
+                u.to_string()
+            }),
             api_user: self.api_user.clone(),
             api_password_set: !self.api_password.is_empty(),
             api_source: match (s.api_user.is_some(), api_env) {

@@ -270,6 +270,7 @@ messages! {
     UcontactApiUser => "Usuario de la API", "API user";
     UcontactApiPassword => "Contraseña de la API", "API password";
     PasswordKept => "Vacía: se conserva la guardada", "Empty: the stored one is kept";
+    RemovePassword => "Quitar la contraseña guardada", "Remove the stored password";
     PasswordSet => "contraseña guardada", "password stored";
     SaveUcontactApi => "Guardar la API", "Save the API";
     SourceConsole => "definido aquí", "set here";

@@ -57,19 +57,25 @@ pub fn UcontactSettingsForm() -> impl IntoView {
             }
         });
     };
+    let clear_password = RwSignal::new(false);
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let typed = password.get_untracked();
         let body = UcontactApiInput {
             url: Some(url.get_untracked()),
             user: user.get_untracked(),
-            // Nothing typed: the stored password stays.
-            password: (!typed.is_empty()).then_some(typed),
+            // Nothing typed: the stored password stays, unless asked to remove it.
+            password: if clear_password.get_untracked() {
+                Some(String::new())
+            } else {
+                (!typed.is_empty()).then_some(typed)
+            },
         };
         scope.spawn(async move {
             match api::put::<_, UcontactSettings>("/ucontact/api", &body).await {
                 Ok(_) => {
                     password.set(String::new());
+                    clear_password.set(false);
                     status.set(Some((true, i18n.t(OfficeMsg::Saved).to_string())));
                     reload.update(|n| *n += 1);
                 }
@@ -136,6 +142,11 @@ pub fn UcontactSettingsForm() -> impl IntoView {
             <input id="ucontact-password" class="input" type="password" maxlength="256" autocomplete="new-password"
                 placeholder=move || i18n.t(OfficeMsg::PasswordKept)
                 prop:value=password on:input=move |ev| password.set(event_target_value(&ev)) />
+            <label class="check">
+                <input type="checkbox" id="ucontact-clear-password" prop:checked=clear_password
+                    on:change=move |ev| clear_password.set(event_target_checked(&ev)) />
+                {move || i18n.t(OfficeMsg::RemovePassword)}
+            </label>
             <button class="btn btn-primary" type="submit" id="ucontact-save">{move || i18n.t(OfficeMsg::SaveUcontactApi)}</button>
             {move || status.get().map(|(ok, m)| view! {
                 <p class=if ok { "form-ok" } else { "field-error" } role="status" id="ucontact-status">{m}</p>

@@ -8,6 +8,7 @@
 //! past [`MAX_PENDING`] notes (a flood faster than the database takes them) the oldest
 //! are dropped and counted in the log.
 
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
 use agentdesk_protocol::{DeliveryOutcome, IngestResult};
@@ -20,11 +21,16 @@ use crate::store::integrations::NewDelivery;
 
 /// The most notes waiting for a write.
 pub const MAX_PENDING: usize = 10_000;
+/// The longest reason kept, in characters.
+const MAX_REASON: usize = 300;
+
+/// Notes dropped for want of room since the last flush (logged there, once).
+static DROPPED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 /// This instance's notes not yet written.
 #[derive(Clone, Default)]
 pub struct Deliveries {
-    pending: Arc<Mutex<Vec<NewDelivery>>>,
+    pending: Arc<Mutex<VecDeque<NewDelivery>>>,
 }
 
 impl Deliveries {
@@ -56,26 +62,48 @@ impl Deliveries {
         };
         let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
         if pending.len() >= MAX_PENDING {
-            pending.remove(0);
-            tracing::warn!("delivery log: a note dropped (the database is behind)");
+            pending.pop_front();
+            DROPPED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
-        pending.push(note);
+        pending.push_back(note);
     }
 
-    /// Write the notes taken so far; on failure they are put back (within the bound).
+    /// Write the notes taken so far. A batch the database refuses is tried note by note:
+    /// when some go in, the ones refused alone are dropped (what they hold is the
+    /// problem); when none does (the database is down), they wait for the next round,
+    /// within the bound.
     pub async fn flush(&self, store: &DynStore) {
-        let batch = std::mem::take(&mut *self.pending.lock().unwrap_or_else(|p| p.into_inner()));
-        if batch.is_empty() {
+        let dropped = DROPPED.swap(0, std::sync::atomic::Ordering::Relaxed);
+        if dropped > 0 {
+            tracing::warn!(
+                dropped,
+                "delivery log: notes dropped (the database is behind)"
+            );
+        }
+        let batch: Vec<NewDelivery> =
+            std::mem::take(&mut *self.pending.lock().unwrap_or_else(|p| p.into_inner())).into();
+        if batch.is_empty() || store.log_deliveries(&batch).await.is_ok() {
             return;
         }
-        if let Err(e) = store.log_deliveries(&batch).await {
-            tracing::warn!(error = %e, notes = batch.len(), "delivery log: not written; kept");
-            let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
-            let room = MAX_PENDING.saturating_sub(pending.len());
-            let keep = batch.len().min(room);
-            let mut again: Vec<NewDelivery> = batch[batch.len() - keep..].to_vec();
-            again.append(&mut pending);
-            *pending = again;
+        let tried = batch.len();
+        let mut refused = Vec::new();
+        let mut why = None;
+        for note in batch {
+            if let Err(e) = store.log_deliveries(std::slice::from_ref(&note)).await {
+                why.get_or_insert(e.to_string());
+                refused.push(note);
+            }
+        }
+        let why = why.unwrap_or_default();
+        if refused.len() < tried {
+            tracing::warn!(notes = refused.len(), error = %why, "delivery log: notes refused, dropped");
+            return;
+        }
+        tracing::warn!(notes = tried, error = %why, "delivery log: not written; kept for the next round");
+        let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+        let room = MAX_PENDING.saturating_sub(pending.len());
+        for note in refused.into_iter().rev().take(room) {
+            pending.push_front(note);
         }
     }
 
@@ -97,11 +125,22 @@ fn status_of(e: &ApiError) -> u16 {
     e.body().error.code.http_status()
 }
 
-/// The error as the integration read it: `field: message`, or the message alone.
+/// The error as the integration read it — `field: message`, or the message alone —
+/// on one line and cut to [`MAX_REASON`] characters: parse errors quote the body's own
+/// names, which may be long or hold control characters (NUL, which PostgreSQL refuses).
 fn reason_of(e: &ApiError) -> String {
     let detail = e.body().error;
-    match detail.field {
+    let full = match detail.field {
         Some(f) => format!("{f}: {}", detail.message),
         None => detail.message,
+    };
+    let mut out: String = full
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(MAX_REASON)
+        .collect();
+    if full.chars().count() > MAX_REASON {
+        out.push('…');
     }
+    out
 }

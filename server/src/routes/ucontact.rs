@@ -96,9 +96,18 @@ async fn set_api(
     if user.contains(':') {
         return Err(ApiError::validation("user", "must not contain ':'"));
     }
+    // The first save in the console takes over from the environment: a password not
+    // typed is the environment's, not none.
+    let first_save = state.store.ucontact_stored().await?.api_user.is_none();
+    let inherited = state
+        .config
+        .ucontact_api_password
+        .as_ref()
+        .filter(|_| first_save && req.password.is_none())
+        .map(|p| p.0.as_str());
     state
         .store
-        .set_ucontact_api(url.as_deref(), user, req.password.as_deref())
+        .set_ucontact_api(url.as_deref(), user, req.password.as_deref().or(inherited))
         .await?;
     let target = format!("ucontact:api {}", url.as_deref().unwrap_or("(off)"));
     audit(&state, &caller, ip, "ucontact.api.update", target).await?;

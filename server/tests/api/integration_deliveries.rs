@@ -83,6 +83,13 @@ async fn each_integration_reads_its_own_deliveries_with_the_reasons_it_was_given
             json!({"raw": "not a mail at all"}).to_string(),
             422,
         ),
+        // Field names the error quotes back: a NUL (PostgreSQL stores none) and a long one.
+        ("/api/v1/ingest/sms", "{\"\\u0000\": 1}".into(), 422),
+        (
+            "/api/v1/ingest/sms",
+            format!("{{\"{}\": 1}}", "n".repeat(5_000)),
+            422,
+        ),
     ];
     for (path, body, want) in &sends {
         assert_eq!(
@@ -124,8 +131,20 @@ async fn each_integration_reads_its_own_deliveries_with_the_reasons_it_was_given
         got[last - 2].reason.as_deref(),
         Some("text: at most 5000 characters")
     );
+    for d in &got {
+        let r = d.reason.as_deref().unwrap_or("");
+        assert!(
+            r.chars().count() <= 301 && !r.chars().any(char::is_control),
+            "{r:.80}"
+        );
+    }
     assert!(got[last].reason.is_none());
-    let channels: Vec<&str> = got.iter().take(3).map(|d| d.channel.as_str()).collect();
+    let channels: Vec<&str> = got
+        .iter()
+        .skip(2)
+        .take(3)
+        .map(|d| d.channel.as_str())
+        .collect();
     assert_eq!(channels, ["email", "ticket", "chat"]);
     // The reason never echoes the payload back beyond what the answer said.
     assert!(

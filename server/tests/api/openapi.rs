@@ -328,6 +328,22 @@ async fn the_servers_answers_match_the_documented_schemas() {
         Some(json!({"name": "Schema team"})),
     )
     .await;
+    for (method, route, body) in [
+        (
+            Method::PUT,
+            "/status-order",
+            Some(json!({"values": ["meal"]})),
+        ),
+        (Method::POST, "/ucontact/webhook-secret", None),
+        (
+            Method::PUT,
+            "/ucontact/api",
+            Some(json!({"url": "https://acme.ucontact.example", "user": "u", "password": "p"})),
+        ),
+    ] {
+        checked(&app, &doc, &admin, (method, route, v1(route)), body).await;
+    }
+    let deliveries = v1(&format!("/integrations/{}/deliveries", integration["id"]));
 
     let page = checked(
         &app,
@@ -438,6 +454,8 @@ async fn the_servers_answers_match_the_documented_schemas() {
                 v1(&format!("/teams/{t}/mail-identities")),
             ),
         ),
+        (&admin, get("/integrations/{id}/deliveries", deliveries)),
+        (&admin, get("/ucontact/settings", v1("/ucontact/settings"))),
     ] {
         checked(&app, &doc, token, call, None).await;
     }

@@ -304,6 +304,8 @@ async fn the_order_is_the_admins_and_an_agent_break_selects_the_first_status_wit
         agent_break(&app, "2026-03-02 10:10:00", "LUNCH").await,
         "meal"
     );
+    // No offered status with the reason: the first offered with OTHER, never a retired
+    // or re-purposed built-in one.
     put(
         &app,
         &admin,
@@ -313,7 +315,7 @@ async fn the_order_is_the_admins_and_an_agent_break_selects_the_first_status_wit
     .await;
     assert_eq!(
         agent_break(&app, "2026-03-02 10:15:00", "BATHROOM").await,
-        "bath"
+        "busy"
     );
     // An unknown reason is OTHER: the first status with OTHER.
     assert_eq!(

@@ -381,3 +381,34 @@ async fn the_consoles_api_settings_win_over_the_environment_at_once() {
     );
     assert_eq!(s.received.lock().unwrap().len(), 2);
 }
+
+#[tokio::test]
+async fn the_first_console_save_keeps_the_environments_password_when_none_is_typed() {
+    let s = StandIn::default();
+    s.answers.lock().unwrap().push_back((200, "OK"));
+    let base = stand_in(s.clone()).await;
+    let app = TestApp::spawn_with(config("http://127.0.0.1:9/", true)).await;
+    let admin = app.token("admin").await;
+    // Only the address changes on the screen; the environment's user and password stay.
+    let body = json!({ "url": base, "user": "integra" });
+    let res = app
+        .call(
+            Method::PUT,
+            "/api/v1/ucontact/api",
+            Some(&admin),
+            Some(&body),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let call = disposed_call(&app, "uc-console-env", "Venta").await;
+    assert_eq!(
+        settled(&app, call).await.map(|s| s.state),
+        Some(SyncState::Sent)
+    );
+    use base64::Engine;
+    let basic = base64::engine::general_purpose::STANDARD.encode("integra:pa:ss wörd");
+    assert_eq!(
+        s.received.lock().unwrap()[0].0.as_deref(),
+        Some(format!("Basic {basic}").as_str())
+    );
+}

@@ -248,3 +248,20 @@ async fn the_api_settings_are_checked_the_password_write_only_and_only_admins_to
         StatusCode::OK
     );
 }
+
+#[tokio::test]
+async fn an_address_from_the_environment_is_shown_without_its_credentials() {
+    let app = TestApp::spawn_with(ServeConfig {
+        ucontact_api_url: Some(url::Url::parse("https://svc:hunter22@acme.example/").unwrap()),
+        ..Default::default()
+    })
+    .await;
+    let admin = app.token("admin").await;
+    let (s, text) = settings(&app, &admin).await;
+    assert_eq!(s.api_url.as_deref(), Some("https://acme.example/"));
+    assert_eq!(s.api_source, SettingSource::Environment);
+    assert!(
+        !text.contains("hunter22") && !text.contains("svc"),
+        "{text}"
+    );
+}
