@@ -4,9 +4,21 @@
 use agentdesk_protocol::{Campaign, CrmSettings, ServerEvent};
 use async_trait::async_trait;
 
-use super::{Backend, begin_write, commit_events, ms, write_one};
+use super::{Backend, Tx, begin_write, commit_events, ms, write_one};
 use crate::store::crm::{CampaignRow, CrmSettingsRow, CrmStore, StoredUcontact, campaign_columns};
 use crate::store::{StoreError, StoreResult, StoredEvent};
+
+/// The settings' one row, made (empty) if it is not there yet.
+async fn ucontact_row(tx: &mut Tx<'_>, now: i64) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO ucontact_settings (id, updated_at) VALUES (1, $1) \
+         ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
 
 #[async_trait]
 impl CrmStore for Backend {
@@ -86,13 +98,7 @@ impl CrmStore for Backend {
     async fn set_ucontact_secret(&self, launch: bool, secret: &str) -> StoreResult<()> {
         let now = ms(crate::clock::now());
         let mut tx = begin_write(self).await?;
-        sqlx::query(
-            "INSERT INTO ucontact_settings (id, updated_at) VALUES (1, $1) \
-             ON CONFLICT (id) DO NOTHING",
-        )
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+        ucontact_row(&mut tx, now).await?;
         sqlx::query(
             "UPDATE ucontact_settings SET \
              webhook_secret = CASE WHEN $1 THEN webhook_secret ELSE $2 END, \
@@ -118,13 +124,7 @@ impl CrmStore for Backend {
     ) -> StoreResult<()> {
         let now = ms(crate::clock::now());
         let mut tx = begin_write(self).await?;
-        sqlx::query(
-            "INSERT INTO ucontact_settings (id, updated_at) VALUES (1, $1) \
-             ON CONFLICT (id) DO NOTHING",
-        )
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+        ucontact_row(&mut tx, now).await?;
         sqlx::query(
             "UPDATE ucontact_settings SET api_url = $1, api_user = $2, \
              api_password = CASE WHEN $3 THEN $4 ELSE COALESCE(api_password, '') END, \
