@@ -64,6 +64,8 @@ pub struct AppState {
     pub outbox: outbox::Outbox,
     /// Integrations' deliveries noted, not yet written (`ingest::deliveries`).
     pub deliveries: ingest::deliveries::Deliveries,
+    /// How this instance's IMAP pollers fare (`ingest::mailboxes`).
+    pub mailboxes: ingest::mailboxes::MailboxHealth,
 }
 
 impl AppState {
@@ -102,6 +104,7 @@ impl AppState {
         );
         Ok(AppState {
             deliveries: ingest::deliveries::Deliveries::default(),
+            mailboxes: ingest::mailboxes::MailboxHealth::default(),
             outbox,
             followups,
             mailer,
@@ -207,6 +210,7 @@ pub async fn serve(
             tls,
             state.config.phone_region.clone(),
             std::time::Duration::from_secs(state.config.imap_poll_secs.max(1)),
+            state.mailboxes.clone(),
         );
     }
     // Housekeeping in small steps (see `Store::maintain`): at most a fifth of a second

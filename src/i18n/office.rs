@@ -279,6 +279,14 @@ messages! {
     RotateSecret => "Generar uno nuevo", "Make a new one";
     ConfirmRotateSecret => "¿Generar un secreto nuevo? El actual deja de valer en el acto: cópialo en uContact enseguida.", "Make a new secret? The current one stops working at once: paste the new one into uContact right away.";
     SecretOnce => "{name}: se muestra solo esta vez.", "{name}: shown only this once.";
+    MailboxesTitle => "Buzones de correo (IMAP)", "Mailboxes (IMAP)";
+    MailboxesHelp => "Los buzones de la configuración del servidor (AGENTDESK_IMAP_MAILBOXES) y cómo los lee este servidor. Se definen allí; todavía no desde esta consola.", "The mailboxes of the server's configuration (AGENTDESK_IMAP_MAILBOXES) and how this server reads them. They are set there; not yet from this console.";
+    MailboxesNone => "Ningún buzón configurado.", "No mailbox configured.";
+    Mailbox => "Buzón", "Mailbox";
+    LastPoll => "Última lectura", "Last poll";
+    LastOk => "Última sin error", "Last success";
+    Fetched => "Mensajes leídos", "Messages read";
+    LastError => "Último error", "Last error";
     StatusesTitle => "Estados", "Statuses";
     StatusesHelp => "Los agentes eligen entre los estados ofrecidos, en este orden. El motivo de descanso es el que se envía a uContact; un estado retirado deja de ofrecerse pero sigue en el historial y en el tablero. Los estados del sistema no se cambian.", "Agents choose among the offered statuses, in this order. The break reason is what uContact is told; a retired status is no longer offered but stays in history and on the board. System statuses cannot be changed.";
     StatusValue => "Valor (minúsculas y guiones)", "Value (lowercase and hyphens)";

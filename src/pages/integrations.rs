@@ -174,6 +174,7 @@ fn Integrations() -> impl IntoView {
                 }}
             </tbody>
         </table>
+        <crate::pages::integration_deliveries::MailboxList />
         {move || open.get().map(|(id, name)| view! {
             <crate::pages::integration_deliveries::DeliveryLog id name on_close=move || open.set(None) />
         })}

@@ -400,14 +400,22 @@ pub fn spawn_pollers(
     tls: Arc<rustls::ClientConfig>,
     region: String,
     every: Duration,
+    health: super::mailboxes::MailboxHealth,
 ) {
     for mailbox in mailboxes {
-        let (store, events, tls, region) =
-            (store.clone(), events.clone(), tls.clone(), region.clone());
+        let (store, events, tls, region, health) = (
+            store.clone(),
+            events.clone(),
+            tls.clone(),
+            region.clone(),
+            health.clone(),
+        );
         tokio::spawn(async move {
             let mut pause = every;
             loop {
-                match poll_once(&store, &events, &mailbox, &tls, &region).await {
+                let out = poll_once(&store, &events, &mailbox, &tls, &region).await;
+                health.polled(&mailbox, &out);
+                match out {
                     Ok(s) => {
                         if s.fetched > 0 {
                             tracing::info!(mailbox = %mailbox, summary = %s, "mail polled");

@@ -19,6 +19,7 @@ pub(super) fn describe(s: &mut Spec) {
     followups(s);
     admin(s);
     ucontact(s);
+    mailboxes(s);
     machines(s);
 }
 
@@ -266,6 +267,13 @@ fn admin(s: &mut Spec) {
     .auth(Auth::Admin)
     .query::<AuditQuery>()
     .file("text/csv", "CSV.");
+}
+
+fn mailboxes(s: &mut Spec) {
+    s.op("get", "/mailboxes", "ingest", "The IMAP mailboxes polled, and how it goes")
+        .auth(Auth::Admin)
+        .about("The mailboxes of the server's configuration (AGENTDESK_IMAP_MAILBOXES), with this instance's last poll, last success, last error and messages taken in. Never a password.")
+        .list::<MailboxStatus>("Mailboxes.");
 }
 
 fn ucontact(s: &mut Spec) {

@@ -307,6 +307,7 @@ fn probes(t: &Target) -> Vec<Probe> {
             "/ucontact/settings".into(),
             None,
         ),
+        probe(M::GET, "/mailboxes", "/mailboxes".into(), None),
         probe(
             M::POST,
             "/ucontact/webhook-secret",

@@ -220,3 +220,66 @@ async fn only_the_newest_hundred_deliveries_are_kept() {
     assert_eq!(got.len(), 100);
     assert!(got.iter().all(|d| d.outcome == DeliveryOutcome::Accepted));
 }
+
+#[tokio::test]
+async fn the_configured_mailboxes_show_their_last_poll_and_error_never_a_password() {
+    use agentdesk_protocol::MailboxStatus;
+    let unreachable: agentdesk_server::ingest::imap::MailboxUrl =
+        "imap://soporte:hunter2-imap@127.0.0.1:9/INBOX?team=Team%20A"
+            .parse()
+            .unwrap();
+    let no_team: agentdesk_server::ingest::imap::MailboxUrl =
+        "imap://ventas:hunter3-imap@127.0.0.1:9/INBOX?team=Nadie"
+            .parse()
+            .unwrap();
+    let app = TestApp::spawn_with(agentdesk_server::config::ServeConfig {
+        imap_mailboxes: vec![unreachable, no_team],
+        imap_poll_secs: 1,
+        ..Default::default()
+    })
+    .await;
+    let admin = app.token("admin").await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let list = loop {
+        let res = app
+            .call(Method::GET, "/api/v1/mailboxes", Some(&admin), None::<&()>)
+            .await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let text = res.text().await.unwrap();
+        assert!(!text.contains("hunter"), "never a password: {text}");
+        let list: Vec<MailboxStatus> = serde_json::from_str(&text).unwrap();
+        if list.iter().all(|m| m.last_poll_at.is_some()) {
+            break list;
+        }
+        assert!(std::time::Instant::now() < deadline, "not polled: {list:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert_eq!(list.len(), 2);
+    assert_eq!(list[0].mailbox, "imap://soporte@127.0.0.1:9/INBOX");
+    assert_eq!(list[0].team, "Team A");
+    assert!(
+        list[0]
+            .last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("connecting")),
+        "{list:?}"
+    );
+    assert!(
+        list[1]
+            .last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("no team named")),
+        "{list:?}"
+    );
+    assert!(
+        list.iter()
+            .all(|m| m.last_ok_at.is_none() && m.fetched == 0)
+    );
+    for who in ["agent_a", "super_a"] {
+        let t = app.token(who).await;
+        let res = app
+            .call(Method::GET, "/api/v1/mailboxes", Some(&t), None::<&()>)
+            .await;
+        expect_error(res, StatusCode::FORBIDDEN).await;
+    }
+}
