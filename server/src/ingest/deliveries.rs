@@ -50,7 +50,10 @@ impl Deliveries {
                 };
                 (outcome, status.as_u16(), None)
             }
-            Err(e) => (DeliveryOutcome::Rejected, status_of(e), Some(reason_of(e))),
+            Err(e) => {
+                let (status, reason) = rejection(e);
+                (DeliveryOutcome::Rejected, status, Some(reason))
+            }
         };
         let note = NewDelivery {
             integration_id: integration,
@@ -121,15 +124,13 @@ impl Deliveries {
     }
 }
 
-fn status_of(e: &ApiError) -> u16 {
-    e.body().error.code.http_status()
-}
-
-/// The error as the integration read it — `field: message`, or the message alone —
-/// on one line and cut to [`MAX_REASON`] characters: parse errors quote the body's own
-/// names, which may be long or hold control characters (NUL, which PostgreSQL refuses).
-fn reason_of(e: &ApiError) -> String {
+/// The status and the error as the integration read them — `field: message`, or the
+/// message alone — on one line and cut to [`MAX_REASON`] characters: parse errors quote
+/// the body's own names, which may be long or hold control characters (NUL, which
+/// PostgreSQL refuses).
+fn rejection(e: &ApiError) -> (u16, String) {
     let detail = e.body().error;
+    let status = detail.code.http_status();
     let full = match detail.field {
         Some(f) => format!("{f}: {}", detail.message),
         None => detail.message,
@@ -142,5 +143,5 @@ fn reason_of(e: &ApiError) -> String {
     if full.chars().count() > MAX_REASON {
         out.push('…');
     }
-    out
+    (status, out)
 }
