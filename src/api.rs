@@ -41,9 +41,21 @@ pub fn stored_token() -> Option<String> {
         .filter(|t| !t.is_empty())
 }
 
+thread_local! {
+    /// The user asked to sign out and the request is on its way: a request the server
+    /// refuses meanwhile (the session ending under it) is no expiry to report.
+    static SIGNING_OUT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether this page is signing out (see [`logout`]).
+pub fn signing_out() -> bool {
+    SIGNING_OUT.with(std::cell::Cell::get)
+}
+
 pub fn store_token(token: Option<&str>) {
     match token {
         Some(t) => {
+            SIGNING_OUT.with(|s| s.set(false));
             let _ = SessionStorage::set(TOKEN_KEY, t);
         }
         None => SessionStorage::delete(TOKEN_KEY),
@@ -219,6 +231,7 @@ pub async fn login(username: String, password: String) -> Result<LoginResponse, 
 }
 
 pub async fn logout() -> Result<(), ApiError> {
+    SIGNING_OUT.with(|s| s.set(true));
     send::<()>("POST", "/auth/logout", None).await
 }
 

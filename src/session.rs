@@ -112,6 +112,12 @@ pub fn leave_if_password_owed(me: &Me) -> bool {
 /// the sign-in page (a full load, which leaves nothing of the session running), to come
 /// back here afterwards.
 pub fn expired() {
+    // Signing out ends the session under the page's own requests (the real-time stream
+    // asking for a ticket again): the sign-out leads to the sign-in page itself, without
+    // a way back here.
+    if api::signing_out() {
+        return;
+    }
     api::store_token(None);
     let location = leptos::prelude::window().location();
     let here = format!(
