@@ -234,23 +234,6 @@ pub struct IntegrationSummary {
     pub last_used_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
-/// `GET /api/v1/mailboxes` (admins): a configured IMAP mailbox and how this instance's
-/// poller fares with it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct MailboxStatus {
-    /// `imap(s)://user@host:port/folder` — never the password.
-    pub mailbox: String,
-    /// The team its mail goes to.
-    pub team: String,
-    pub last_poll_at: Option<chrono::DateTime<chrono::Utc>>,
-    pub last_ok_at: Option<chrono::DateTime<chrono::Utc>>,
-    /// The last poll's error (cleared by a poll that succeeds).
-    pub last_error: Option<String>,
-    /// Messages taken in since this instance started.
-    pub fetched: u64,
-}
-
 /// What became of a delivery.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

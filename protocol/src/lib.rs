@@ -19,6 +19,7 @@ pub mod error;
 pub mod event;
 pub mod followup;
 pub mod ingest;
+pub mod mailbox;
 pub mod presence;
 pub mod report;
 pub mod status;
@@ -34,6 +35,7 @@ pub use contact::*;
 pub use error::*;
 pub use event::*;
 pub use ingest::*;
+pub use mailbox::*;
 pub use status::*;
 pub use team::*;
 

@@ -66,6 +66,8 @@ pub struct AppState {
     pub deliveries: ingest::deliveries::Deliveries,
     /// How this instance's IMAP pollers fare (`ingest::mailboxes`).
     pub mailboxes: ingest::mailboxes::MailboxHealth,
+    /// TLS for IMAP mailboxes: the web PKI plus `--imap-ca-file`.
+    pub imap_tls: std::sync::Arc<tokio_rustls::rustls::ClientConfig>,
 }
 
 impl AppState {
@@ -102,7 +104,9 @@ impl AppState {
             config.smtp_url.clone(),
             config.outbound_allow_private,
         );
+        let imap_tls = ingest::imap::tls_config(config.imap_ca_file.as_deref())?;
         Ok(AppState {
+            imap_tls,
             deliveries: ingest::deliveries::Deliveries::default(),
             mailboxes: ingest::mailboxes::MailboxHealth::default(),
             outbox,
@@ -199,20 +203,21 @@ pub async fn serve(
     // Events written by other instances on a shared database (PostgreSQL), from the same
     // point: those written before the relay listens are relayed too.
     events::spawn_relay(state.events.clone(), state.store.clone(), newest);
+    let pollers = ingest::imap::Pollers {
+        store: state.store.clone(),
+        events: state.events.clone(),
+        tls: state.imap_tls.clone(),
+        region: state.config.phone_region.clone(),
+        every: std::time::Duration::from_secs(state.config.imap_poll_secs.max(1)),
+        health: state.mailboxes.clone(),
+    };
     if !state.config.imap_mailboxes.is_empty() {
-        let tls = ingest::imap::tls_config(state.config.imap_ca_file.as_deref())
-            .map_err(std::io::Error::other)?;
         tracing::info!(mailboxes = ?state.config.imap_mailboxes, "polling IMAP mailboxes");
-        ingest::imap::spawn_pollers(
-            state.store.clone(),
-            state.events.clone(),
-            state.config.imap_mailboxes.clone(),
-            tls,
-            state.config.phone_region.clone(),
-            std::time::Duration::from_secs(state.config.imap_poll_secs.max(1)),
-            state.mailboxes.clone(),
-        );
     }
+    for mailbox in &state.config.imap_mailboxes {
+        pollers.spawn(mailbox.clone());
+    }
+    ingest::mailboxes::spawn_console_pollers(pollers, state.config.outbound_allow_private);
     // Housekeeping in small steps (see `Store::maintain`): at most a fifth of a second
     // per round.
     let store = state.store.clone();

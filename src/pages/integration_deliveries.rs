@@ -1,7 +1,6 @@
 //! An integration's recent deliveries on the integrations screen: when, which channel,
 //! accepted / duplicate / rejected with the reason the integration was given — what an
-//! admin reads first when a vendor says "we sent it". Below, the polled IMAP mailboxes
-//! and how they fare.
+//! admin reads first when a vendor says "we sent it".
 
 use agentdesk_protocol::{DeliveryOutcome, IntegrationDelivery};
 use leptos::prelude::*;
@@ -66,52 +65,6 @@ pub fn DeliveryLog(id: i64, name: String, on_close: impl Fn() + 'static) -> impl
                             <tr><td colspan="5" class="muted">{i18n.t(OfficeMsg::DeliveriesNone)}</td></tr>
                         }.into_any(),
                         Some(Ok(list)) => list.into_iter().map(row).collect_view().into_any(),
-                    }}
-                </tbody>
-            </table>
-        </section>
-    }
-}
-
-/// The IMAP mailboxes of the server's configuration and how this server polls them.
-#[component]
-pub fn MailboxList() -> impl IntoView {
-    let i18n = use_i18n();
-    let list =
-        LocalResource::new(|| api::get::<Vec<agentdesk_protocol::MailboxStatus>>("/mailboxes"));
-    view! {
-        <section class="card" id="mailboxes" aria-labelledby="mailboxes-title">
-            <h2 id="mailboxes-title">{move || i18n.t(OfficeMsg::MailboxesTitle)}</h2>
-            <p class="muted small">{move || i18n.t(OfficeMsg::MailboxesHelp)}</p>
-            <table class="table" id="mailboxes-table">
-                <thead><tr>
-                    <th scope="col">{move || i18n.t(OfficeMsg::Mailbox)}</th>
-                    <th scope="col">{move || i18n.t(Msg::Team)}</th>
-                    <th scope="col">{move || i18n.t(OfficeMsg::LastPoll)}</th>
-                    <th scope="col">{move || i18n.t(OfficeMsg::LastOk)}</th>
-                    <th scope="col">{move || i18n.t(OfficeMsg::Fetched)}</th>
-                    <th scope="col">{move || i18n.t(OfficeMsg::LastError)}</th>
-                </tr></thead>
-                <tbody>
-                    {move || match list.get() {
-                        None => view! { <tr><td colspan="6" class="muted">{i18n.t(Msg::Loading)}</td></tr> }.into_any(),
-                        Some(Err(e)) => view! { <tr><td colspan="6" class="field-error">{describe_for_admin(&e, |m| i18n.t(m))}</td></tr> }.into_any(),
-                        Some(Ok(l)) if l.is_empty() => view! {
-                            <tr><td colspan="6" class="muted">{i18n.t(OfficeMsg::MailboxesNone)}</td></tr>
-                        }.into_any(),
-                        Some(Ok(l)) => l.into_iter().map(|m| {
-                            let failing = m.last_error.is_some();
-                            view! {
-                            <tr class:delivery-rejected=failing>
-                                <td class="mono">{m.mailbox}</td>
-                                <td>{m.team}</td>
-                                <td>{m.last_poll_at.map(|at| view! { <Time at=at /> })}</td>
-                                <td>{m.last_ok_at.map(|at| view! { <Time at=at /> })}</td>
-                                <td class="num">{m.fetched}</td>
-                                <td>{m.last_error.unwrap_or_default()}</td>
-                            </tr>
-                            }
-                        }).collect_view().into_any(),
                     }}
                 </tbody>
             </table>

@@ -2,7 +2,8 @@
 //! per team — a new one, new credentials for one (the old ones stop at once), revoking
 //! one for good. A token and secret are shown once, right after they are made, and
 //! never again (the server keeps only the token's hash). Each one's last use, and its
-//! recent deliveries one click away (`integration_deliveries`).
+//! recent deliveries one click away (`integration_deliveries`). Below, the IMAP
+//! mailboxes (`mailboxes`).
 
 use agentdesk_protocol::{IntegrationCredentials, IntegrationSummary, NewIntegration, TeamSummary};
 use leptos::prelude::*;
@@ -174,7 +175,7 @@ fn Integrations() -> impl IntoView {
                 }}
             </tbody>
         </table>
-        <crate::pages::integration_deliveries::MailboxList />
+        <crate::pages::mailboxes::Mailboxes />
         {move || open.get().map(|(id, name)| view! {
             <crate::pages::integration_deliveries::DeliveryLog id name on_close=move || open.set(None) />
         })}

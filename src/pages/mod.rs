@@ -11,6 +11,7 @@ pub mod integration_deliveries;
 pub mod integrations;
 pub mod launch;
 pub mod login;
+pub mod mailboxes;
 pub mod mail_senders;
 pub mod password;
 pub mod queue_log;

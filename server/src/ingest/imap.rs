@@ -13,37 +13,34 @@
 //! the messages after it.
 
 use std::fmt;
-use std::path::Path;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use agentdesk_protocol::{Attributes, CustomerRef, Direction};
-use anyhow::{Context, anyhow, bail};
-use async_imap::Client;
+use anyhow::anyhow;
 use futures_util::TryStreamExt;
-use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::net::TcpStream;
-use tokio_rustls::TlsConnector;
-use tokio_rustls::rustls::{self, RootCertStore, pki_types::ServerName};
+use tokio_rustls::rustls;
 
 use crate::events::EventHub;
 use crate::store::DynStore;
+use crate::store::mailboxes::StoredMailbox;
 
 use super::email;
+use super::imap_conn::{self, IO_TIMEOUT, Stream, timed};
+pub use super::imap_conn::tls_config;
 
 /// Messages fetched per round trip.
 const FETCH_BATCH: usize = 50;
-/// Connecting, logging in and each command must finish within this.
-const IO_TIMEOUT: Duration = Duration::from_secs(30);
 /// Longest wait between attempts when a mailbox keeps failing.
 const MAX_BACKOFF: Duration = Duration::from_secs(300);
 
-/// One mailbox to poll, from a URL:
+/// One mailbox to poll, from a URL of the server's environment:
 /// `imaps://user:password@host[:993]/MAILBOX?team=TEAM` (TLS), or `imap://…[:143]…` —
 /// plain text, accepted only for a loopback host, since it would send the password in
 /// the clear. User, password and mailbox are percent-decoded; the mailbox defaults to
-/// `INBOX`. The password never appears in logs or `Debug` output.
+/// `INBOX`. Or from the console ([`MailboxUrl::console`]). The password never appears
+/// in logs or `Debug` output.
 #[derive(Clone, PartialEq, Eq)]
 pub struct MailboxUrl {
     pub tls: bool,
@@ -54,15 +51,41 @@ pub struct MailboxUrl {
     pub mailbox: String,
     /// Name of the team whose contacts the mail links to (and creates).
     pub team: String,
+    /// The team by id (console mailboxes: a renamed team keeps its mail).
+    team_id: Option<i64>,
+    /// Only addresses the outbound policy allows (console mailboxes: an admin typed
+    /// the host); the operator's own URLs may name any address.
+    pub(crate) guarded: bool,
 }
 
 impl MailboxUrl {
+    /// A console mailbox; `allow_private`: the server's outbound policy.
+    pub fn console(m: &StoredMailbox, allow_private: bool) -> MailboxUrl {
+        MailboxUrl {
+            tls: m.tls,
+            host: m.host.clone(),
+            port: u16::try_from(m.port).unwrap_or(0),
+            username: m.username.clone(),
+            password: m.password.clone(),
+            mailbox: m.folder.clone(),
+            team: m.team.clone(),
+            team_id: Some(m.team_id),
+            guarded: !allow_private,
+        }
+    }
+
+    pub(crate) fn password(&self) -> &str {
+        &self.password
+    }
+
     /// The mailbox's identity without its password: the cursor's key and the log name.
     pub fn key(&self) -> String {
-        let scheme = if self.tls { "imaps" } else { "imap" };
-        format!(
-            "{scheme}://{}@{}:{}/{}",
-            self.username, self.host, self.port, self.mailbox
+        key_of(
+            self.tls,
+            &self.username,
+            &self.host,
+            self.port,
+            &self.mailbox,
         )
     }
 }
@@ -146,8 +169,16 @@ impl FromStr for MailboxUrl {
             password,
             mailbox,
             team,
+            team_id: None,
+            guarded: false,
         })
     }
+}
+
+/// A mailbox's identity without its password: `imap(s)://user@host:port/folder`.
+pub fn key_of(tls: bool, username: &str, host: &str, port: u16, folder: &str) -> String {
+    let scheme = if tls { "imaps" } else { "imap" };
+    format!("{scheme}://{username}@{host}:{port}/{folder}")
 }
 
 /// What one poll did.
@@ -175,47 +206,6 @@ impl fmt::Display for PollSummary {
     }
 }
 
-/// TLS settings shared by every mailbox: the web PKI roots plus any extra CA
-/// certificates (PEM) for mail servers with a private CA.
-pub fn tls_config(extra_ca: Option<&Path>) -> anyhow::Result<Arc<rustls::ClientConfig>> {
-    let mut roots = RootCertStore {
-        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-    };
-    if let Some(path) = extra_ca {
-        use rustls::pki_types::CertificateDer;
-        use rustls::pki_types::pem::PemObject;
-        let mut n = 0;
-        for cert in CertificateDer::pem_file_iter(path)
-            .with_context(|| format!("reading CA certificates from {}", path.display()))?
-        {
-            roots.add(cert.context("a CA certificate that does not parse")?)?;
-            n += 1;
-        }
-        if n == 0 {
-            bail!("no PEM certificate in {}", path.display());
-        }
-    }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    Ok(Arc::new(config))
-}
-
-async fn timed<T, E: Into<anyhow::Error>>(
-    what: &str,
-    f: impl Future<Output = Result<T, E>>,
-) -> anyhow::Result<T> {
-    match tokio::time::timeout(IO_TIMEOUT, f).await {
-        Ok(r) => r.map_err(Into::into).with_context(|| what.to_owned()),
-        Err(_) => Err(anyhow!(
-            "{what}: no answer within {}s",
-            IO_TIMEOUT.as_secs()
-        )),
-    }
-}
-
 /// Poll one mailbox once: every message after the stored cursor into the timeline.
 pub async fn poll_once(
     store: &DynStore,
@@ -224,34 +214,28 @@ pub async fn poll_once(
     tls: &Arc<rustls::ClientConfig>,
     region: &str,
 ) -> anyhow::Result<PollSummary> {
-    let team = store
-        .team_by_name(&mailbox.team)
-        .await?
-        .ok_or_else(|| anyhow!("{mailbox}: there is no team named {:?}", mailbox.team))?;
-    let tcp = timed(
-        "connecting",
-        TcpStream::connect((mailbox.host.as_str(), mailbox.port)),
-    )
-    .await?;
+    let team_id = match mailbox.team_id {
+        Some(id) => id,
+        None => {
+            store
+                .team_by_name(&mailbox.team)
+                .await?
+                .ok_or_else(|| anyhow!("{mailbox}: there is no team named {:?}", mailbox.team))?
+                .id
+        }
+    };
+    let mut session = imap_conn::open(mailbox, tls).await?;
     let ctx = Poll {
         store,
         events,
         mailbox,
-        team_id: team.id,
+        team_id,
         region,
     };
-    if mailbox.tls {
-        let name = ServerName::try_from(mailbox.host.clone())
-            .map_err(|_| anyhow!("{:?} is not a valid TLS server name", mailbox.host))?;
-        let stream = timed(
-            "TLS handshake",
-            TlsConnector::from(tls.clone()).connect(name, tcp),
-        )
-        .await?;
-        ctx.run(Client::new(stream)).await
-    } else {
-        ctx.run(Client::new(tcp)).await
-    }
+    let result = ctx.fetch_new(&mut session).await;
+    // Best effort: the result is what matters, and the connection closes anyway.
+    let _ = tokio::time::timeout(IO_TIMEOUT, session.logout()).await;
+    result
 }
 
 struct Poll<'a> {
@@ -263,37 +247,10 @@ struct Poll<'a> {
 }
 
 impl Poll<'_> {
-    async fn run<T>(&self, mut client: Client<T>) -> anyhow::Result<PollSummary>
-    where
-        T: AsyncRead + AsyncWrite + Unpin + fmt::Debug + Send,
-    {
-        timed("reading the greeting", async {
-            client
-                .read_response()
-                .await?
-                .ok_or_else(|| std::io::Error::other("the server closed the connection"))
-        })
-        .await?;
-        let mut session = timed("logging in", async {
-            client
-                .login(&self.mailbox.username, &self.mailbox.password)
-                .await
-                .map_err(|(e, _)| e)
-        })
-        .await?;
-        let result = self.fetch_new(&mut session).await;
-        // Best effort: the result is what matters, and the connection closes anyway.
-        let _ = tokio::time::timeout(IO_TIMEOUT, session.logout()).await;
-        result
-    }
-
-    async fn fetch_new<T>(
+    async fn fetch_new(
         &self,
-        session: &mut async_imap::Session<T>,
-    ) -> anyhow::Result<PollSummary>
-    where
-        T: AsyncRead + AsyncWrite + Unpin + fmt::Debug + Send,
-    {
+        session: &mut async_imap::Session<Stream>,
+    ) -> anyhow::Result<PollSummary> {
         let key = self.mailbox.key();
         let selected = timed(
             "selecting the mailbox",
@@ -390,46 +347,43 @@ impl Poll<'_> {
     }
 }
 
-/// Poll every configured mailbox forever, each on its own task, every `every`; a failing
-/// mailbox is retried with growing pauses (up to five minutes) and logged without its
-/// password.
-pub fn spawn_pollers(
-    store: DynStore,
-    events: EventHub,
-    mailboxes: Vec<MailboxUrl>,
-    tls: Arc<rustls::ClientConfig>,
-    region: String,
-    every: Duration,
-    health: super::mailboxes::MailboxHealth,
-) {
-    for mailbox in mailboxes {
-        let (store, events, tls, region, health) = (
-            store.clone(),
-            events.clone(),
-            tls.clone(),
-            region.clone(),
-            health.clone(),
-        );
+/// What every poller shares: where mail goes, how to reach servers, how often.
+#[derive(Clone)]
+pub struct Pollers {
+    pub store: DynStore,
+    pub events: EventHub,
+    pub tls: Arc<rustls::ClientConfig>,
+    pub region: String,
+    pub every: Duration,
+    pub health: super::mailboxes::MailboxHealth,
+}
+
+impl Pollers {
+    /// Poll `mailbox` forever (until the task is aborted), every `every`; a failing
+    /// mailbox is retried with growing pauses (up to five minutes) and logged without
+    /// its password.
+    pub fn spawn(&self, mailbox: MailboxUrl) -> tokio::task::JoinHandle<()> {
+        let p = self.clone();
         tokio::spawn(async move {
-            let mut pause = every;
+            let mut pause = p.every;
             loop {
-                let out = poll_once(&store, &events, &mailbox, &tls, &region).await;
-                health.polled(&mailbox, &out);
+                let out = poll_once(&p.store, &p.events, &mailbox, &p.tls, &p.region).await;
+                p.health.polled(&mailbox, &out);
                 match out {
                     Ok(s) => {
                         if s.fetched > 0 {
                             tracing::info!(mailbox = %mailbox, summary = %s, "mail polled");
                         }
-                        pause = every;
+                        pause = p.every;
                     }
                     Err(e) => {
                         tracing::warn!(mailbox = %mailbox, error = format!("{e:#}"), "polling the mailbox failed");
-                        pause = (pause * 2).min(MAX_BACKOFF.max(every));
+                        pause = (pause * 2).min(MAX_BACKOFF.max(p.every));
                     }
                 }
                 tokio::time::sleep(pause).await;
             }
-        });
+        })
     }
 }
 

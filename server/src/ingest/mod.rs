@@ -10,6 +10,7 @@ pub mod deliveries;
 pub mod dsn;
 pub mod email;
 pub mod imap;
+pub mod imap_conn;
 pub mod mailboxes;
 
 use std::collections::BTreeMap;

@@ -270,10 +270,31 @@ fn admin(s: &mut Spec) {
 }
 
 fn mailboxes(s: &mut Spec) {
+    let input = json!({"team_id": 1, "host": "imap.example.com", "port": 993, "tls": true, "username": "soporte@example.com", "password": "write-only", "folder": "INBOX", "active": true});
     s.op("get", "/mailboxes", "ingest", "The IMAP mailboxes polled, and how it goes")
         .auth(Auth::Admin)
-        .about("The mailboxes of the server's configuration (AGENTDESK_IMAP_MAILBOXES), with this instance's last poll, last success, last error and messages taken in. Never a password.")
+        .about("The mailboxes of the server's environment (AGENTDESK_IMAP_MAILBOXES; no id, read-only) and the console's (with id and settings), each with this instance's last poll, last success, last error and messages taken in. Never a password.")
         .list::<MailboxStatus>("Mailboxes.");
+    s.op("post", "/mailboxes", "ingest", "Add an IMAP mailbox for a team")
+        .auth(Auth::Admin)
+        .about("Polled at once on this instance and within seconds on the others. The password is write-only. A private or loopback host only when the server allows private addresses; plain IMAP only to loopback.")
+        .body::<MailboxInput>(Some(input.clone()))
+        .ok::<MailboxStatus>(201, "The mailbox.")
+        .error(409);
+    s.op("put", "/mailboxes/{id}", "ingest", "Change an IMAP mailbox")
+        .auth(Auth::Admin)
+        .about("The settings replaced; the password absent keeps the stored one. Its poller restarts on the new settings.")
+        .body::<MailboxInput>(Some(json!({"team_id": 1, "host": "imap.example.com", "username": "soporte@example.com", "active": false})))
+        .ok::<MailboxStatus>(200, "The mailbox.")
+        .error(409);
+    s.op("delete", "/mailboxes/{id}", "ingest", "Remove an IMAP mailbox")
+        .auth(Auth::Admin)
+        .about("Its poller stops; the mail already read stays.")
+        .done("Removed.");
+    s.op("post", "/mailboxes/{id}/test", "ingest", "Test an IMAP mailbox's connection now")
+        .auth(Auth::Admin)
+        .about("Resolves, connects, TLS, greeting, login and opens the folder read-only, with the stored settings; says which step failed and why.")
+        .ok::<MailboxCheck>(200, "How it went (a failure is an answer, not an error).");
 }
 
 fn ucontact(s: &mut Spec) {

@@ -5,7 +5,7 @@
 //! `GET /integrations/{id}/deliveries` shows its recent deliveries.
 
 use agentdesk_protocol::{
-    IntegrationCredentials, IntegrationDelivery, IntegrationSummary, MailboxStatus, NewIntegration,
+    IntegrationCredentials, IntegrationDelivery, IntegrationSummary, NewIntegration,
 };
 use axum::Router;
 use axum::extract::State;
@@ -24,18 +24,6 @@ pub fn router() -> Router<AppState> {
         .route("/integrations/{id}/rotate", post(rotate))
         .route("/integrations/{id}", delete(revoke))
         .route("/integrations/{id}/deliveries", get(deliveries))
-        .route("/mailboxes", get(mailboxes))
-}
-
-/// The IMAP mailboxes in the server's configuration and how this instance polls them.
-async fn mailboxes(
-    State(state): State<AppState>,
-    caller: Caller,
-) -> ApiResult<ApiJson<Vec<MailboxStatus>>> {
-    admin(&caller)?;
-    Ok(ApiJson(
-        state.mailboxes.report(&state.config.imap_mailboxes),
-    ))
 }
 
 /// Its recent deliveries, newest first (this instance's notes written first, so what

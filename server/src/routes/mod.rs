@@ -13,6 +13,7 @@ pub mod ingest;
 mod ingest_auth;
 mod integrations;
 mod launch;
+mod mailboxes;
 pub use launch::launch_canonical;
 mod me;
 mod passwords;
@@ -112,6 +113,7 @@ pub fn api() -> Router<AppState> {
         .merge(teams::router())
         .merge(ingest::router())
         .merge(integrations::router())
+        .merge(mailboxes::router())
         .merge(webhooks::router())
         .merge(ucontact::router())
         .fallback(|| async { ApiError::NotFound("route") })

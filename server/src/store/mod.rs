@@ -13,6 +13,7 @@ pub mod events;
 pub mod followups;
 pub mod ingest;
 pub mod integrations;
+pub mod mailboxes;
 pub mod notifications;
 pub mod outbox;
 mod postgres;
@@ -242,6 +243,7 @@ pub trait Store:
     + contacts::ContactStore
     + events::EventStore
     + integrations::IntegrationStore
+    + mailboxes::MailboxStore
     + calls::CallStore
     + crm::CrmStore
     + credentials::CredentialStore

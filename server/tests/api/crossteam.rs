@@ -308,6 +308,31 @@ fn probes(t: &Target) -> Vec<Probe> {
             None,
         ),
         probe(M::GET, "/mailboxes", "/mailboxes".into(), None),
+        // Admins' only, whatever the id.
+        probe(
+            M::POST,
+            "/mailboxes",
+            "/mailboxes".into(),
+            Some(json!({ "team_id": t.team, "host": "imap.example.com", "username": "u", "password": "p" })),
+        ),
+        probe(
+            M::PUT,
+            "/mailboxes/{id}",
+            format!("/mailboxes/{}", t.team),
+            Some(json!({ "team_id": t.team, "host": "imap.example.com", "username": "u" })),
+        ),
+        probe(
+            M::DELETE,
+            "/mailboxes/{id}",
+            format!("/mailboxes/{}", t.team),
+            None,
+        ),
+        probe(
+            M::POST,
+            "/mailboxes/{id}/test",
+            format!("/mailboxes/{}/test", t.team),
+            None,
+        ),
         probe(
             M::POST,
             "/ucontact/webhook-secret",

@@ -46,6 +46,9 @@ mod ingest;
 #[allow(clippy::duplicate_mod)]
 #[path = "../shared/integrations.rs"]
 mod integrations;
+#[allow(clippy::duplicate_mod)]
+#[path = "../shared/mailboxes.rs"]
+mod mailboxes;
 
 #[path = "../shared/notifications.rs"]
 mod notifications;
