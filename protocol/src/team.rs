@@ -192,6 +192,44 @@ pub struct UserSummary {
     pub locked: bool,
 }
 
+/// `GET /api/v1/users` filters, each optional: `q` in the name or username (any case),
+/// the role, a team's members, active or deactivated; `offset` and `limit` (1–
+/// [`USERS_PAGE_MAX`]; absent: every match) page the answer, whose `x-total-count`
+/// header says how many match. The one rule for the server and the admin's list.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct UsersQuery {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub q: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<Role>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+}
+
+/// The most users one page of `GET /api/v1/users` holds.
+pub const USERS_PAGE_MAX: u32 = 1_000;
+
+impl UsersQuery {
+    /// Whether `u` is one the filters keep.
+    pub fn keeps(&self, u: &UserSummary) -> bool {
+        let q = self.q.as_deref().unwrap_or("").trim().to_lowercase();
+        (q.is_empty()
+            || u.display_name.to_lowercase().contains(&q)
+            || u.username.to_lowercase().contains(&q))
+            && self.role.is_none_or(|r| u.role == r)
+            && self.team.is_none_or(|t| u.teams.iter().any(|x| x.id == t))
+            && self.active.is_none_or(|a| u.active == a)
+    }
+}
+
 /// `PATCH /api/v1/users/{id}` (admins only): what changes; an absent field stays.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -142,7 +142,9 @@ pub fn Mailboxes() -> impl IntoView {
         });
     };
     let remove = move |id: i64, name: String| {
-        let ask = i18n.t(OfficeMsg::ConfirmRemoveMailbox).replace("{name}", &name);
+        let ask = i18n
+            .t(OfficeMsg::ConfirmRemoveMailbox)
+            .replace("{name}", &name);
         if !window().confirm_with_message(&ask).unwrap_or(false) {
             return;
         }
@@ -199,8 +201,9 @@ pub fn Mailboxes() -> impl IntoView {
                 {move || check_line(id)}
             }
         });
+        let key = m.mailbox.clone();
         view! {
-            <tr class:delivery-rejected=failing data-mailbox=m.mailbox.clone()>
+            <tr class:delivery-rejected=failing data-mailbox=key>
                 <td class="mono">{m.mailbox}</td>
                 <td>{m.team}</td>
                 <td>{state}</td>
@@ -212,7 +215,10 @@ pub fn Mailboxes() -> impl IntoView {
             </tr>
         }
     };
-    let text_field = move |id: &'static str, label: OfficeMsg, get: fn(&Fields) -> String, set: fn(&mut Fields, String)| {
+    let text_field = move |id: &'static str,
+                           label: OfficeMsg,
+                           get: fn(&Fields) -> String,
+                           set: fn(&mut Fields, String)| {
         view! {
             <label for=id>{move || i18n.t(label)}</label>
             <input id=id class="input" autocomplete="off" prop:value=move || form.with(get)

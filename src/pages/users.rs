@@ -5,7 +5,9 @@
 //! out at once) or reactivation. What the server refuses (the last active admin's
 //! demotion, a taken username) is said as it says it.
 
-use agentdesk_protocol::{CreateUser, Locale, Role, TeamRef, TeamSummary, UpdateUser, UserSummary};
+use agentdesk_protocol::{
+    CreateUser, Locale, Role, TeamRef, TeamSummary, UpdateUser, UserSummary, UsersQuery,
+};
 use leptos::prelude::*;
 
 use crate::api;
@@ -14,8 +16,7 @@ use crate::i18n::{Msg, OfficeMsg, use_i18n};
 use crate::pages::admin::AdminSection;
 use crate::pages::password::ResetPasswordForm;
 
-/// Whether `u` is one the filters keep: `q` in its name or username (any case), and
-/// the role, team and state asked for (`None`: any).
+/// Whether `u` is one the filters keep (the server's rule, `UsersQuery::keeps`).
 pub fn shown(
     u: &UserSummary,
     q: &str,
@@ -23,13 +24,14 @@ pub fn shown(
     team: Option<i64>,
     active: Option<bool>,
 ) -> bool {
-    let q = q.trim().to_lowercase();
-    (q.is_empty()
-        || u.display_name.to_lowercase().contains(&q)
-        || u.username.to_lowercase().contains(&q))
-        && role.is_none_or(|r| u.role == r)
-        && team.is_none_or(|t| u.teams.iter().any(|x| x.id == t))
-        && active.is_none_or(|a| u.active == a)
+    UsersQuery {
+        q: Some(q.to_owned()),
+        role,
+        team,
+        active,
+        ..UsersQuery::default()
+    }
+    .keeps(u)
 }
 
 #[component]

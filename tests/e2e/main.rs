@@ -8,10 +8,14 @@ mod board;
 mod bridge;
 mod claims;
 mod desk;
+#[allow(dead_code)]
+#[path = "../../server/tests/api/dovecot.rs"]
+mod dovecot;
 mod email;
 mod followups;
 mod harness;
 mod load_time;
+mod mailboxes;
 mod reports;
 #[allow(dead_code)]
 #[path = "../../server/tests/api/smtp.rs"]

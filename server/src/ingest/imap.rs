@@ -27,8 +27,8 @@ use crate::store::DynStore;
 use crate::store::mailboxes::StoredMailbox;
 
 use super::email;
-use super::imap_conn::{self, IO_TIMEOUT, Stream, timed};
 pub use super::imap_conn::tls_config;
+use super::imap_conn::{self, IO_TIMEOUT, Stream, timed};
 
 /// Messages fetched per round trip.
 const FETCH_BATCH: usize = 50;

@@ -188,7 +188,8 @@ fn admin(s: &mut Spec) {
         .error(409);
     s.op("get", "/users", "admin", "Users")
         .auth(Auth::Supervisor)
-        .about("Supervisors see their teams' users without e-mail, uContact agent, lock or password state.")
+        .about("Supervisors see their teams' users without e-mail, uContact agent, lock or password state. Filtered by name, role, team and state; offset and limit page the answer, and the x-total-count header says how many match.")
+        .query::<UsersQuery>()
         .list::<UserSummary>("Users.");
     s.op("post", "/users", "admin", "Create a user")
         .auth(Auth::Admin)
@@ -287,10 +288,15 @@ fn mailboxes(s: &mut Spec) {
         .body::<MailboxInput>(Some(json!({"team_id": 1, "host": "imap.example.com", "username": "soporte@example.com", "active": false})))
         .ok::<MailboxStatus>(200, "The mailbox.")
         .error(409);
-    s.op("delete", "/mailboxes/{id}", "ingest", "Remove an IMAP mailbox")
-        .auth(Auth::Admin)
-        .about("Its poller stops; the mail already read stays.")
-        .done("Removed.");
+    s.op(
+        "delete",
+        "/mailboxes/{id}",
+        "ingest",
+        "Remove an IMAP mailbox",
+    )
+    .auth(Auth::Admin)
+    .about("Its poller stops; the mail already read stays.")
+    .done("Removed.");
     s.op("post", "/mailboxes/{id}/test", "ingest", "Test an IMAP mailbox's connection now")
         .auth(Auth::Admin)
         .about("Resolves, connects, TLS, greeting, login and opens the folder read-only, with the stored settings; says which step failed and why.")

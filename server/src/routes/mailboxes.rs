@@ -98,7 +98,10 @@ fn host(raw: &str) -> ApiResult<String> {
 }
 
 fn is_loopback(host: &str) -> bool {
-    host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// `req` checked and normalised for storing; `creating`: a password is required.
@@ -167,7 +170,12 @@ async fn checked(state: &AppState, req: MailboxInput, creating: bool) -> ApiResu
     };
     // The same folder of the same account as one of the environment's: polled twice.
     let key = key_of(new.tls, &new.username, &new.host, new.port, &new.folder);
-    if state.config.imap_mailboxes.iter().any(|m| same_account(&m.key(), &key)) {
+    if state
+        .config
+        .imap_mailboxes
+        .iter()
+        .any(|m| same_account(&m.key(), &key))
+    {
         return Err(ApiError::ConflictOn {
             field: "host",
             message: "this mailbox is already polled from the server's environment".into(),
@@ -211,7 +219,14 @@ async fn create(
     admin(&caller)?;
     let new = checked(&state, req, true).await?;
     let id = state.store.create_mailbox(&new).await.map_err(duplicate)?;
-    audit(&state, &caller, ip, "mailbox.create", format!("mailbox:{id}")).await?;
+    audit(
+        &state,
+        &caller,
+        ip,
+        "mailbox.create",
+        format!("mailbox:{id}"),
+    )
+    .await?;
     state.mailboxes.changed(None);
     let m = stored(&state, id).await?;
     Ok((StatusCode::CREATED, ApiJson(console_status(&state, &m))))
@@ -235,7 +250,14 @@ async fn update(
     {
         return Err(ApiError::NotFound("mailbox"));
     }
-    audit(&state, &caller, ip, "mailbox.update", format!("mailbox:{id}")).await?;
+    audit(
+        &state,
+        &caller,
+        ip,
+        "mailbox.update",
+        format!("mailbox:{id}"),
+    )
+    .await?;
     state
         .mailboxes
         .changed(Some(MailboxUrl::console(&before, true).key()));
@@ -253,7 +275,14 @@ async fn remove(
     if !state.store.delete_mailbox(id).await? {
         return Err(ApiError::NotFound("mailbox"));
     }
-    audit(&state, &caller, ip, "mailbox.delete", format!("mailbox:{id}")).await?;
+    audit(
+        &state,
+        &caller,
+        ip,
+        "mailbox.delete",
+        format!("mailbox:{id}"),
+    )
+    .await?;
     state
         .mailboxes
         .changed(Some(MailboxUrl::console(&before, true).key()));

@@ -5,7 +5,8 @@
 //! active admin cannot be demoted or deactivated.
 
 use agentdesk_protocol::{
-    CreateTeam, CreateUser, Role, TeamRef, TeamSummary, UpdateTeam, UpdateUser, UserSummary,
+    CreateTeam, CreateUser, Role, TeamRef, TeamSummary, USERS_PAGE_MAX, UpdateTeam, UpdateUser,
+    UserSummary, UsersQuery,
 };
 use axum::Router;
 use axum::extract::State;
@@ -14,7 +15,7 @@ use axum::routing::{get, patch};
 
 use crate::auth::{Caller, ClientIp};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiJson, ApiPath};
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::store::accounts::UserChanged;
 use crate::store::teams::TeamDeleted;
 use crate::store::{AuditEntry, NewUser};
@@ -144,12 +145,35 @@ async fn delete_team(
     })
 }
 
+/// The users the caller may see that the filters keep, a page of them when asked, and
+/// how many match (`x-total-count`).
 async fn list_users(
     State(state): State<AppState>,
     caller: Caller,
-) -> ApiResult<ApiJson<Vec<UserSummary>>> {
+    ApiQuery(q): ApiQuery<UsersQuery>,
+) -> ApiResult<([(&'static str, String); 1], ApiJson<Vec<UserSummary>>)> {
     require(&caller, &[Role::Supervisor, Role::Admin])?;
-    Ok(ApiJson(users_seen(&state, &caller).await?))
+    if q.limit.is_some_and(|l| !(1..=USERS_PAGE_MAX).contains(&l)) {
+        return Err(ApiError::validation(
+            "limit",
+            format!("from 1 to {USERS_PAGE_MAX}"),
+        ));
+    }
+    if q.q.as_deref().is_some_and(|t| t.chars().count() > 128) {
+        return Err(ApiError::validation("q", "at most 128 characters"));
+    }
+    let found: Vec<UserSummary> = users_seen(&state, &caller)
+        .await?
+        .into_iter()
+        .filter(|u| q.keeps(u))
+        .collect();
+    let total = found.len();
+    let page = found
+        .into_iter()
+        .skip(q.offset.unwrap_or(0) as usize)
+        .take(q.limit.map_or(usize::MAX, |l| l as usize))
+        .collect();
+    Ok(([("x-total-count", total.to_string())], ApiJson(page)))
 }
 
 async fn create_user(

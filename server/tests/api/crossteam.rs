@@ -313,7 +313,9 @@ fn probes(t: &Target) -> Vec<Probe> {
             M::POST,
             "/mailboxes",
             "/mailboxes".into(),
-            Some(json!({ "team_id": t.team, "host": "imap.example.com", "username": "u", "password": "p" })),
+            Some(
+                json!({ "team_id": t.team, "host": "imap.example.com", "username": "u", "password": "p" }),
+            ),
         ),
         probe(
             M::PUT,

@@ -281,4 +281,3 @@ fn whoami() -> String {
         .trim()
         .to_owned()
 }
-

@@ -40,9 +40,7 @@ async fn test_now(app: &TestApp, admin: &str, id: i64) -> MailboxCheck {
 /// Contacts `user` finds by `q`.
 async fn found(app: &TestApp, user: &str, q: &str) -> usize {
     let t = app.token(user).await;
-    let l: ContactList = app
-        .get_as(&format!("/api/v1/contacts?q={q}"), &t)
-        .await;
+    let l: ContactList = app.get_as(&format!("/api/v1/contacts?q={q}"), &t).await;
     l.items.len()
 }
 
@@ -80,8 +78,10 @@ async fn a_console_mailbox_is_polled_for_its_team_only_followed_when_changed_and
             Method::POST,
             "/api/v1/mailboxes",
             Some(&admin),
-            Some(&json!({"team_id": app.team_b, "host": "127.0.0.1", "port": mail.port,
-                "tls": false, "username": USER, "password": PASS})),
+            Some(
+                &json!({"team_id": app.team_b, "host": "127.0.0.1", "port": mail.port,
+                "tls": false, "username": USER, "password": PASS}),
+            ),
         )
         .await;
     assert_eq!(res.status(), StatusCode::CREATED);
@@ -95,8 +95,15 @@ async fn a_console_mailbox_is_polled_for_its_team_only_followed_when_changed_and
         (app.team_b, mail.port, false, "INBOX", true)
     );
     assert_eq!(created.team, "Team B");
-    eventually("team B's mail in", || async { found(&app, "agent_b", "sofia").await == 1 }).await;
-    assert_eq!(found(&app, "agent_a", "sofia").await, 0, "team A sees none of it");
+    eventually("team B's mail in", || async {
+        found(&app, "agent_b", "sofia").await == 1
+    })
+    .await;
+    assert_eq!(
+        found(&app, "agent_a", "sofia").await,
+        0,
+        "team A sees none of it"
+    );
 
     let (all, text) = list(&app, &admin).await;
     assert!(!text.contains(PASS), "{text}");
@@ -113,15 +120,20 @@ async fn a_console_mailbox_is_polled_for_its_team_only_followed_when_changed_and
             Method::PUT,
             &format!("/api/v1/mailboxes/{id}"),
             Some(&admin),
-            Some(&json!({"team_id": app.team_b, "host": "127.0.0.1", "port": mail.port,
-                "tls": false, "username": USER, "password": "wrong-pass-987"})),
+            Some(
+                &json!({"team_id": app.team_b, "host": "127.0.0.1", "port": mail.port,
+                "tls": false, "username": USER, "password": "wrong-pass-987"}),
+            ),
         )
         .await;
     assert_eq!(res.status(), StatusCode::OK);
     let bad = test_now(&app, &admin, id).await;
     assert_eq!((bad.ok, bad.step), (false, Some(MailboxStep::Login)));
     let why = bad.error.unwrap();
-    assert!(why.contains("logging in") && !why.contains("wrong-pass"), "{why}");
+    assert!(
+        why.contains("logging in") && !why.contains("wrong-pass"),
+        "{why}"
+    );
     eventually("the poller's login error", || async {
         let (all, _) = list(&app, &admin).await;
         all.iter()
@@ -138,8 +150,10 @@ async fn a_console_mailbox_is_polled_for_its_team_only_followed_when_changed_and
             Method::PUT,
             &format!("/api/v1/mailboxes/{id}"),
             Some(&admin),
-            Some(&json!({"team_id": app.team_a, "host": "127.0.0.1", "port": mail.port,
-                "tls": false, "username": USER, "password": PASS})),
+            Some(
+                &json!({"team_id": app.team_a, "host": "127.0.0.1", "port": mail.port,
+                "tls": false, "username": USER, "password": PASS}),
+            ),
         )
         .await;
     assert_eq!(res.status(), StatusCode::OK);
@@ -148,14 +162,20 @@ async fn a_console_mailbox_is_polled_for_its_team_only_followed_when_changed_and
             Method::PUT,
             &format!("/api/v1/mailboxes/{id}"),
             Some(&admin),
-            Some(&json!({"team_id": app.team_a, "host": "127.0.0.1", "port": mail.port,
-                "tls": false, "username": USER})),
+            Some(
+                &json!({"team_id": app.team_a, "host": "127.0.0.1", "port": mail.port,
+                "tls": false, "username": USER}),
+            ),
         )
         .await;
     assert_eq!(res.status(), StatusCode::OK, "the password kept");
     assert!(test_now(&app, &admin, id).await.ok);
-    mail.deliver(&fixture("email/02-inbound-multipart.eml")).await;
-    eventually("team A's mail in", || async { found(&app, "agent_a", "smith").await == 1 }).await;
+    mail.deliver(&fixture("email/02-inbound-multipart.eml"))
+        .await;
+    eventually("team A's mail in", || async {
+        found(&app, "agent_a", "smith").await == 1
+    })
+    .await;
     assert_eq!(found(&app, "agent_b", "smith").await, 0);
 
     // Inactive: not polled. Deleted: gone, and its id unknown.
@@ -164,8 +184,10 @@ async fn a_console_mailbox_is_polled_for_its_team_only_followed_when_changed_and
             Method::PUT,
             &format!("/api/v1/mailboxes/{id}"),
             Some(&admin),
-            Some(&json!({"team_id": app.team_a, "host": "127.0.0.1", "port": mail.port,
-                "tls": false, "username": USER, "active": false})),
+            Some(
+                &json!({"team_id": app.team_a, "host": "127.0.0.1", "port": mail.port,
+                "tls": false, "username": USER, "active": false}),
+            ),
         )
         .await;
     assert_eq!(res.status(), StatusCode::OK);
@@ -175,7 +197,11 @@ async fn a_console_mailbox_is_polled_for_its_team_only_followed_when_changed_and
         .replace("sofia", "lucia");
     mail.deliver(late.as_bytes()).await;
     tokio::time::sleep(Duration::from_secs(3)).await;
-    assert_eq!(found(&app, "agent_a", "lucia").await, 0, "an inactive mailbox is not read");
+    assert_eq!(
+        found(&app, "agent_a", "lucia").await,
+        0,
+        "an inactive mailbox is not read"
+    );
     let res = app
         .call(
             Method::DELETE,
@@ -199,7 +225,12 @@ async fn a_console_mailbox_is_polled_for_its_team_only_followed_when_changed_and
 
     // Every change audited, never with the password.
     let res = app
-        .call(Method::GET, "/api/v1/audit?limit=100", Some(&admin), None::<&()>)
+        .call(
+            Method::GET,
+            "/api/v1/audit?limit=100",
+            Some(&admin),
+            None::<&()>,
+        )
         .await;
     let audit = res.text().await.unwrap();
     for action in ["mailbox.create", "mailbox.update", "mailbox.delete"] {
@@ -243,7 +274,10 @@ async fn bad_mailboxes_are_refused_with_their_field_and_nothing_is_stored() {
         (with("host", json!("imap.example.com/INBOX")), "host"),
         (with("host", json!("imap example.com")), "host"),
         (with("host", json!("imap.example.com\r\nX: y")), "host"),
-        (with("host", json!(format!("{}.com", "a".repeat(260)))), "host"),
+        (
+            with("host", json!(format!("{}.com", "a".repeat(260)))),
+            "host",
+        ),
         // Private and loopback addresses, typed in: not without --outbound-allow-private.
         (with("host", json!("10.0.0.5")), "host"),
         (with("host", json!("127.0.0.1")), "host"),
@@ -313,7 +347,12 @@ async fn bad_mailboxes_are_refused_with_their_field_and_nothing_is_stored() {
         .await;
     expect_error(res, StatusCode::UNPROCESSABLE_ENTITY).await;
     let res = app
-        .call(Method::PUT, "/api/v1/mailboxes/999999", Some(&admin), Some(&good))
+        .call(
+            Method::PUT,
+            "/api/v1/mailboxes/999999",
+            Some(&admin),
+            Some(&good),
+        )
         .await;
     expect_error(res, StatusCode::NOT_FOUND).await;
 
@@ -338,7 +377,10 @@ async fn bad_mailboxes_are_refused_with_their_field_and_nothing_is_stored() {
     let (all, text) = list(&app, &admin).await;
     assert_eq!(all.len(), 2, "{text}");
     assert_eq!((all[0].id, all[1].id), (None, Some(id)));
-    assert!(!text.contains("a password") && !text.contains(":pw@"), "{text}");
+    assert!(
+        !text.contains("a password") && !text.contains(":pw@"),
+        "{text}"
+    );
 }
 
 #[tokio::test]
@@ -351,8 +393,10 @@ async fn a_host_name_that_resolves_to_a_private_address_is_refused_when_connecti
             Method::POST,
             "/api/v1/mailboxes",
             Some(&admin),
-            Some(&json!({"team_id": app.team_a, "host": "localhost", "username": "u",
-                "password": "p", "active": false})),
+            Some(
+                &json!({"team_id": app.team_a, "host": "localhost", "username": "u",
+                "password": "p", "active": false}),
+            ),
         )
         .await;
     assert_eq!(res.status(), StatusCode::CREATED);
@@ -360,7 +404,11 @@ async fn a_host_name_that_resolves_to_a_private_address_is_refused_when_connecti
     let check = test_now(&app, &admin, id).await;
     assert_eq!((check.ok, check.step), (false, Some(MailboxStep::Resolve)));
     assert!(
-        check.error.as_deref().unwrap_or("").contains("private address"),
+        check
+            .error
+            .as_deref()
+            .unwrap_or("")
+            .contains("private address"),
         "{check:?}"
     );
 }

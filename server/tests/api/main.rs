@@ -51,6 +51,7 @@ mod tls;
 mod ucontact_rest;
 mod ucontact_settings;
 mod users_admin;
+mod users_search;
 mod wrap_up;
 mod zones;
 

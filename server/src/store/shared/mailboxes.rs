@@ -66,8 +66,11 @@ impl MailboxStore for Backend {
     }
 
     async fn delete_mailbox(&self, id: i64) -> StoreResult<bool> {
-        let done = write_one(self, sqlx::query("DELETE FROM mailboxes WHERE id = $1").bind(id))
-            .await?;
+        let done = write_one(
+            self,
+            sqlx::query("DELETE FROM mailboxes WHERE id = $1").bind(id),
+        )
+        .await?;
         Ok(done.rows_affected() == 1)
     }
 }
