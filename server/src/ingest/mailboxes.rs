@@ -141,10 +141,10 @@ fn follow(
         keep
     });
     for (id, m) in wanted {
-        if !running.contains_key(&id) {
+        if let std::collections::hash_map::Entry::Vacant(slot) = running.entry(id) {
             let url = MailboxUrl::console(m, allow_private);
             tracing::info!(mailbox = %url, "polling a console mailbox");
-            running.insert(id, (m.updated_at, pollers.spawn(url)));
+            slot.insert((m.updated_at, pollers.spawn(url)));
         }
     }
 }

@@ -39,6 +39,7 @@ mod reports;
 mod reports_contact;
 mod reports_rollup;
 mod reports_team;
+mod reports_team_edges;
 mod screen_pop;
 mod search;
 mod smtp;

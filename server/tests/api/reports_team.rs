@@ -20,7 +20,7 @@ fn at(d: u32, h: u32, m: u32) -> DateTime<Utc> {
 }
 
 /// An activity of `kind` and direction for `team` on `contact`.
-fn act(team: i64, contact: i64, user: i64, when: DateTime<Utc>, k: &str) -> NewActivity {
+pub(crate) fn act(team: i64, contact: i64, user: i64, when: DateTime<Utc>, k: &str) -> NewActivity {
     let mut a = sms(team, contact, user, when, k);
     let dir = |d: &str| {
         if d == "in" {
@@ -75,7 +75,12 @@ pub(crate) async fn fresh_contact(app: &TestApp, team: i64) -> i64 {
         .unwrap()
 }
 
-async fn team_report(app: &TestApp, token: &str, team: i64, query: &str) -> TeamAnalytics {
+pub(crate) async fn team_report(
+    app: &TestApp,
+    token: &str,
+    team: i64,
+    query: &str,
+) -> TeamAnalytics {
     app.get_as(&format!("/api/v1/reports/teams/{team}?{query}"), token)
         .await
 }
