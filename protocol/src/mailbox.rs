@@ -48,14 +48,16 @@ pub struct MailboxSettings {
 /// `POST /api/v1/mailboxes` and `PUT /api/v1/mailboxes/{id}` (admins). `port` absent:
 /// 993 with TLS, 143 without; `folder` absent or empty: `INBOX`; `password` required
 /// to create, absent on an edit keeps the stored one.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Its `Debug` never shows the password.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct MailboxInput {
     pub team_id: i64,
     pub host: String,
+    /// 1–65535 (read wider, so a number out of range is refused naming the field).
     #[serde(default)]
-    pub port: Option<u16>,
+    pub port: Option<u32>,
     #[serde(default = "yes")]
     pub tls: bool,
     pub username: String,
@@ -69,6 +71,21 @@ pub struct MailboxInput {
 
 fn yes() -> bool {
     true
+}
+
+impl std::fmt::Debug for MailboxInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MailboxInput")
+            .field("team_id", &self.team_id)
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("tls", &self.tls)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "…"))
+            .field("folder", &self.folder)
+            .field("active", &self.active)
+            .finish()
+    }
 }
 
 /// The steps of reaching a mailbox, in order.

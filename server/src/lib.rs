@@ -210,12 +210,13 @@ pub async fn serve(
         region: state.config.phone_region.clone(),
         every: std::time::Duration::from_secs(state.config.imap_poll_secs.max(1)),
         health: state.mailboxes.clone(),
+        owner: crate::auth::new_token(),
     };
     if !state.config.imap_mailboxes.is_empty() {
         tracing::info!(mailboxes = ?state.config.imap_mailboxes, "polling IMAP mailboxes");
     }
     for mailbox in &state.config.imap_mailboxes {
-        pollers.spawn(mailbox.clone());
+        pollers.spawn(mailbox.clone(), None);
     }
     ingest::mailboxes::spawn_console_pollers(pollers, state.config.outbound_allow_private);
     // Housekeeping in small steps (see `Store::maintain`): at most a fifth of a second

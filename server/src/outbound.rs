@@ -57,14 +57,35 @@ pub fn is_public(ip: IpAddr) -> bool {
             if let Some(v4) = v6.to_ipv4_mapped() {
                 return is_public(IpAddr::V4(v4));
             }
-            let first = v6.segments()[0];
+            let seg = v6.segments();
+            let first = seg[0];
+            // IPv6 forms that carry an IPv4 address a gateway may deliver to: the
+            // embedded address decides (NAT64 64:ff9b::/96, 6to4 2002::/16, and the old
+            // IPv4-compatible ::a.b.c.d).
+            let v4 = |hi: u16, lo: u16| {
+                let [a, b] = hi.to_be_bytes();
+                let [c, d] = lo.to_be_bytes();
+                IpAddr::V4(std::net::Ipv4Addr::new(a, b, c, d))
+            };
+            if seg[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+                return is_public(v4(seg[6], seg[7]));
+            }
+            if first == 0x2002 {
+                return is_public(v4(seg[1], seg[2]));
+            }
+            if seg[..6] == [0; 6] && !v6.is_loopback() && !v6.is_unspecified() {
+                return is_public(v4(seg[6], seg[7]));
+            }
             !(v6.is_loopback()
                 || v6.is_unspecified()
                 || v6.is_multicast()
-                // Unique local fc00::/7, link-local fe80::/10, documentation 2001:db8::/32.
+                // Unique local fc00::/7, link-local fe80::/10, site-local fec0::/10
+                // (deprecated, still routed inside some networks), documentation
+                // 2001:db8::/32.
                 || (first & 0xfe00) == 0xfc00
                 || (first & 0xffc0) == 0xfe80
-                || (first == 0x2001 && v6.segments()[1] == 0x0db8))
+                || (first & 0xffc0) == 0xfec0
+                || (first == 0x2001 && seg[1] == 0x0db8))
         }
     }
 }
@@ -290,6 +311,14 @@ mod tests {
             "::ffff:127.0.0.1",
             "::ffff:10.0.0.1",
             "2001:db8::1",
+            // IPv4 inside IPv6: NAT64, 6to4, IPv4-compatible; site-local.
+            "64:ff9b::7f00:1",
+            "64:ff9b::a9fe:a9fe",
+            "2002:a00:1::1",
+            "2002:7f00:1::",
+            "::127.0.0.1",
+            "::10.0.0.1",
+            "fec0::1",
         ] {
             assert!(!is_public(ip.parse().unwrap()), "{ip}");
         }
@@ -298,6 +327,8 @@ mod tests {
             "200.40.30.1",
             "2606:4700::1111",
             "::ffff:8.8.8.8",
+            "64:ff9b::808:808",
+            "2002:808:808::1",
         ] {
             assert!(is_public(ip.parse().unwrap()), "{ip}");
         }

@@ -73,6 +73,7 @@ pub fn Mailboxes() -> impl IntoView {
     let form = RwSignal::new(Fields::new());
     let editing = RwSignal::new(None::<i64>);
     let status = RwSignal::new(None::<(bool, String)>);
+    let busy = RwSignal::new(false);
     let checks = RwSignal::new(std::collections::BTreeMap::<i64, Option<MailboxCheck>>::new());
     let fail =
         move |e: api::ApiError| status.set(Some((false, describe_for_admin(&e, |m| i18n.t(m)))));
@@ -90,7 +91,7 @@ pub fn Mailboxes() -> impl IntoView {
         let port = f.port.trim();
         let port = if port.is_empty() {
             None
-        } else if let Ok(p) = port.parse::<u16>() {
+        } else if let Ok(p) = port.parse::<u16>().map(u32::from) {
             Some(p)
         } else {
             status.set(Some((false, i18n.t(OfficeMsg::MailboxBadPort).to_string())));
@@ -108,13 +109,21 @@ pub fn Mailboxes() -> impl IntoView {
             active: f.active,
         };
         let id = editing.get_untracked();
+        busy.set(true);
         scope.spawn(async move {
             let done = match id {
                 Some(id) => api::put::<_, MailboxStatus>(&format!("/mailboxes/{id}"), &body).await,
                 None => api::post::<_, MailboxStatus>("/mailboxes", &body).await,
             };
+            busy.set(false);
             match done {
-                Ok(_) => {
+                Ok(saved) => {
+                    // An earlier test's outcome was about the old settings.
+                    if let Some(id) = saved.id {
+                        checks.update(|m| {
+                            m.remove(&id);
+                        });
+                    }
                     reset();
                     status.set(Some((true, i18n.t(OfficeMsg::Saved).to_string())));
                     reload.update(|n| *n += 1);
@@ -124,6 +133,10 @@ pub fn Mailboxes() -> impl IntoView {
         });
     };
     let test = move |id: i64| {
+        // One test at a time per mailbox: it may take a while against a slow server.
+        if checks.with_untracked(|m| matches!(m.get(&id), Some(None))) {
+            return;
+        }
         checks.update(|m| {
             m.insert(id, None);
         });
@@ -151,6 +164,9 @@ pub fn Mailboxes() -> impl IntoView {
         scope.spawn(async move {
             match api::delete(&format!("/mailboxes/{id}")).await {
                 Ok(()) => {
+                    checks.update(|m| {
+                        m.remove(&id);
+                    });
                     if editing.get_untracked() == Some(id) {
                         reset();
                     }
@@ -259,14 +275,17 @@ pub fn Mailboxes() -> impl IntoView {
                 <label for="mailbox-team">{move || i18n.t(Msg::Team)}</label>
                 <select id="mailbox-team" class="input"
                     on:change=move |ev| form.update(|f| f.team = event_target_value(&ev).parse().ok())>
-                    <option value="" selected=move || form.with(|f| f.team.is_none())>{move || i18n.t(OfficeMsg::PickTeam)}</option>
+                    <option value="" prop:selected=move || form.with(|f| f.team.is_none())>{move || i18n.t(OfficeMsg::PickTeam)}</option>
                     {move || teams.get().and_then(Result::ok).unwrap_or_default().into_iter()
                         .filter(|t| !t.archived)
                         .map(|t| view! {
-                            <option value=t.id.to_string() selected=move || form.with(|f| f.team == Some(t.id))>{t.name}</option>
+                            <option value=t.id.to_string() prop:selected=move || form.with(|f| f.team == Some(t.id))>{t.name}</option>
                         })
                         .collect_view()}
                 </select>
+                {move || teams.get().and_then(Result::err).map(|e| view! {
+                    <p class="field-error small">{describe_for_admin(&e, |m| i18n.t(m))}</p>
+                })}
                 {text_field("mailbox-host", OfficeMsg::MailboxHost, |f| f.host.clone(), |f, v| f.host = v)}
                 {text_field("mailbox-port", OfficeMsg::MailboxPort, |f| f.port.clone(), |f, v| f.port = v)}
                 <label class="check small">
@@ -287,7 +306,7 @@ pub fn Mailboxes() -> impl IntoView {
                     " " {move || i18n.t(OfficeMsg::MailboxActive)}
                 </label>
                 <div class="form-actions">
-                    <button class="btn btn-primary" type="submit" id="mailbox-save">
+                    <button class="btn btn-primary" type="submit" id="mailbox-save" disabled=move || busy.get()>
                         {move || i18n.t(if editing.get().is_some() { OfficeMsg::MailSaveChanges } else { OfficeMsg::NewMailbox })}
                     </button>
                     <Show when=move || editing.get().is_some()>

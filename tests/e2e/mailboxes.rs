@@ -98,11 +98,6 @@ async fn an_admin_adds_tests_pauses_and_removes_a_teams_mailbox() {
         h.click("#mailbox-active").await?;
         h.click("#mailbox-save").await?;
         h.wait_text(row.as_str(), |t| t.contains("Paused")).await?;
-        let page = h.client.source().await?;
-        ensure!(
-            !page.contains(PASS) && !page.contains("not-the-password"),
-            "a password on the page"
-        );
         h.client
             .execute("window.confirm = () => true", vec![])
             .await?;

@@ -13,7 +13,6 @@
 //! the messages after it.
 
 use std::fmt;
-use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -24,162 +23,18 @@ use tokio_rustls::rustls;
 
 use crate::events::EventHub;
 use crate::store::DynStore;
-use crate::store::mailboxes::StoredMailbox;
+use crate::store::mailboxes::Polled;
 
 use super::email;
 pub use super::imap_conn::tls_config;
 use super::imap_conn::{self, IO_TIMEOUT, Stream, timed};
+pub(crate) use super::imap_url::is_loopback;
+pub use super::imap_url::{MailboxUrl, key_of};
 
 /// Messages fetched per round trip.
 const FETCH_BATCH: usize = 50;
 /// Longest wait between attempts when a mailbox keeps failing.
 const MAX_BACKOFF: Duration = Duration::from_secs(300);
-
-/// One mailbox to poll, from a URL of the server's environment:
-/// `imaps://user:password@host[:993]/MAILBOX?team=TEAM` (TLS), or `imap://…[:143]…` —
-/// plain text, accepted only for a loopback host, since it would send the password in
-/// the clear. User, password and mailbox are percent-decoded; the mailbox defaults to
-/// `INBOX`. Or from the console ([`MailboxUrl::console`]). The password never appears
-/// in logs or `Debug` output.
-#[derive(Clone, PartialEq, Eq)]
-pub struct MailboxUrl {
-    pub tls: bool,
-    pub host: String,
-    pub port: u16,
-    pub username: String,
-    password: String,
-    pub mailbox: String,
-    /// Name of the team whose contacts the mail links to (and creates).
-    pub team: String,
-    /// The team by id (console mailboxes: a renamed team keeps its mail).
-    team_id: Option<i64>,
-    /// Only addresses the outbound policy allows (console mailboxes: an admin typed
-    /// the host); the operator's own URLs may name any address.
-    pub(crate) guarded: bool,
-}
-
-impl MailboxUrl {
-    /// A console mailbox; `allow_private`: the server's outbound policy.
-    pub fn console(m: &StoredMailbox, allow_private: bool) -> MailboxUrl {
-        MailboxUrl {
-            tls: m.tls,
-            host: m.host.clone(),
-            port: u16::try_from(m.port).unwrap_or(0),
-            username: m.username.clone(),
-            password: m.password.clone(),
-            mailbox: m.folder.clone(),
-            team: m.team.clone(),
-            team_id: Some(m.team_id),
-            guarded: !allow_private,
-        }
-    }
-
-    pub(crate) fn password(&self) -> &str {
-        &self.password
-    }
-
-    /// The mailbox's identity without its password: the cursor's key and the log name.
-    pub fn key(&self) -> String {
-        key_of(
-            self.tls,
-            &self.username,
-            &self.host,
-            self.port,
-            &self.mailbox,
-        )
-    }
-}
-
-impl fmt::Debug for MailboxUrl {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}?team={}", self.key(), self.team)
-    }
-}
-
-impl fmt::Display for MailboxUrl {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.key())
-    }
-}
-
-fn decode(s: &str) -> Result<String, String> {
-    percent_encoding::percent_decode_str(s)
-        .decode_utf8()
-        .map(|c| c.into_owned())
-        .map_err(|_| "an IMAP mailbox URL has bad percent-encoding".to_owned())
-}
-
-fn is_loopback(host: &str) -> bool {
-    host == "localhost"
-        || host
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
-}
-
-impl FromStr for MailboxUrl {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        // Errors never echo the URL: it holds a password.
-        let u = url::Url::parse(s.trim())
-            .map_err(|e| format!("an IMAP mailbox URL is not a URL ({e})"))?;
-        let tls = match u.scheme() {
-            "imaps" => true,
-            "imap" => false,
-            other => {
-                return Err(format!(
-                    "an IMAP mailbox URL starts with imaps:// (not {other}://)"
-                ));
-            }
-        };
-        let host = u
-            .host_str()
-            .filter(|h| !h.is_empty())
-            .ok_or("an IMAP mailbox URL needs a host")?
-            .to_owned();
-        if !tls && !is_loopback(&host) {
-            return Err(format!(
-                "imap:// sends the password in the clear: use imaps:// for {host}"
-            ));
-        }
-        let username = decode(u.username())?;
-        let password = decode(u.password().unwrap_or_default())?;
-        if username.is_empty() || password.is_empty() {
-            return Err("an IMAP mailbox URL needs user:password@".into());
-        }
-        let mailbox = decode(u.path().trim_start_matches('/'))?;
-        let mailbox = if mailbox.is_empty() {
-            "INBOX".to_owned()
-        } else {
-            mailbox
-        };
-        let team = u
-            .query_pairs()
-            .find(|(k, _)| k == "team")
-            .map(|(_, v)| v.trim().to_owned())
-            .filter(|t| !t.is_empty())
-            .ok_or("an IMAP mailbox URL needs ?team=NAME (the team its mail belongs to)")?;
-        Ok(MailboxUrl {
-            tls,
-            port: u.port().unwrap_or(if tls { 993 } else { 143 }),
-            host,
-            username,
-            password,
-            mailbox,
-            team,
-            team_id: None,
-            guarded: false,
-        })
-    }
-}
-
-/// A mailbox's identity without its password: `imap(s)://user@host:port/folder`.
-pub fn key_of(tls: bool, username: &str, host: &str, port: u16, folder: &str) -> String {
-    let scheme = if tls { "imaps" } else { "imap" };
-    format!("{scheme}://{username}@{host}:{port}/{folder}")
-}
 
 /// What one poll did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -214,6 +69,26 @@ pub async fn poll_once(
     tls: &Arc<rustls::ClientConfig>,
     region: &str,
 ) -> anyhow::Result<PollSummary> {
+    poll(store, events, mailbox, tls, region, None).await
+}
+
+/// A console mailbox's lease, held while a poll runs: renewed before each batch is
+/// stored, so a poll on settings changed meanwhile (another team, say) stops before it
+/// stores mail or moves the cursor.
+struct Hold<'a> {
+    lease: Lease,
+    owner: &'a str,
+    until: i64,
+}
+
+async fn poll(
+    store: &DynStore,
+    events: &EventHub,
+    mailbox: &MailboxUrl,
+    tls: &Arc<rustls::ClientConfig>,
+    region: &str,
+    hold: Option<Hold<'_>>,
+) -> anyhow::Result<PollSummary> {
     let team_id = match mailbox.team_id {
         Some(id) => id,
         None => {
@@ -231,6 +106,7 @@ pub async fn poll_once(
         mailbox,
         team_id,
         region,
+        hold,
     };
     let result = ctx.fetch_new(&mut session).await;
     // Best effort: the result is what matters, and the connection closes anyway.
@@ -244,6 +120,7 @@ struct Poll<'a> {
     mailbox: &'a MailboxUrl,
     team_id: i64,
     region: &'a str,
+    hold: Option<Hold<'a>>,
 }
 
 impl Poll<'_> {
@@ -306,6 +183,16 @@ impl Poll<'_> {
                     .await
             })
             .await?;
+            if let Some(h) = &self.hold
+                && !self
+                    .store
+                    .claim_mailbox(h.lease.id, h.lease.version, h.owner, h.until)
+                    .await?
+            {
+                anyhow::bail!(
+                    "the mailbox's settings changed or another instance took it over: this poll stops"
+                );
+            }
             summary.fetched += fetched.len() as u64;
             let mut items = Vec::with_capacity(fetched.len());
             for (uid, raw) in &fetched {
@@ -347,7 +234,8 @@ impl Poll<'_> {
     }
 }
 
-/// What every poller shares: where mail goes, how to reach servers, how often.
+/// What every poller shares: where mail goes, how to reach servers, how often, and
+/// this instance's name in the console mailboxes' leases.
 #[derive(Clone)]
 pub struct Pollers {
     pub store: DynStore,
@@ -356,19 +244,72 @@ pub struct Pollers {
     pub region: String,
     pub every: Duration,
     pub health: super::mailboxes::MailboxHealth,
+    pub owner: String,
 }
+
+/// A console mailbox's row and settings version: polled only while this instance holds
+/// its lease, and its polls kept with it (every instance shows the same).
+#[derive(Debug, Clone, Copy)]
+pub struct Lease {
+    pub id: i64,
+    pub version: i64,
+}
+
+/// How long a lease outlives the pause before the next poll: another instance takes
+/// the mailbox over this long after its poller stops (the instance went away).
+const LEASE_MARGIN: Duration = Duration::from_secs(30);
 
 impl Pollers {
     /// Poll `mailbox` forever (until the task is aborted), every `every`; a failing
     /// mailbox is retried with growing pauses (up to five minutes) and logged without
-    /// its password.
-    pub fn spawn(&self, mailbox: MailboxUrl) -> tokio::task::JoinHandle<()> {
+    /// its password. With a `lease`, each poll first takes or renews it, and a mailbox
+    /// another instance holds is left to that instance.
+    pub fn spawn(&self, mailbox: MailboxUrl, lease: Option<Lease>) -> tokio::task::JoinHandle<()> {
         let p = self.clone();
         tokio::spawn(async move {
             let mut pause = p.every;
             loop {
-                let out = poll_once(&p.store, &p.events, &mailbox, &p.tls, &p.region).await;
-                p.health.polled(&mailbox, &out);
+                let until = (crate::clock::now()
+                    + chrono::Duration::from_std(pause * 2 + LEASE_MARGIN).unwrap_or_default())
+                .timestamp_millis();
+                if let Some(l) = lease {
+                    match p
+                        .store
+                        .claim_mailbox(l.id, l.version, &p.owner, until)
+                        .await
+                    {
+                        Ok(true) => {}
+                        Ok(false) => {
+                            tokio::time::sleep(p.every).await;
+                            continue;
+                        }
+                        Err(e) => {
+                            tracing::warn!(mailbox = %mailbox, error = %e, "claiming the mailbox failed");
+                            tokio::time::sleep(p.every).await;
+                            continue;
+                        }
+                    }
+                }
+                let hold = lease.map(|lease| Hold {
+                    lease,
+                    owner: &p.owner,
+                    until,
+                });
+                let out = poll(&p.store, &p.events, &mailbox, &p.tls, &p.region, hold).await;
+                match lease {
+                    None => p.health.polled(&mailbox, &out),
+                    Some(l) => {
+                        let error = out.as_ref().err().map(super::mailboxes::error_text);
+                        let polled = Polled {
+                            at: crate::clock::now().timestamp_millis(),
+                            error: error.as_deref(),
+                            fetched: out.as_ref().map_or(0, |s| s.fetched),
+                        };
+                        if let Err(e) = p.store.mailbox_polled(l.id, l.version, &polled).await {
+                            tracing::warn!(mailbox = %mailbox, error = %e, "keeping the poll's outcome failed");
+                        }
+                    }
+                }
                 match out {
                     Ok(s) => {
                         if s.fetched > 0 {
@@ -384,49 +325,5 @@ impl Pollers {
                 tokio::time::sleep(pause).await;
             }
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_mailbox_url_gives_its_parts_and_never_shows_its_password() {
-        let m: MailboxUrl =
-            "imaps://soporte%40acme.com:p%40ss+w@mail.acme.com/Soporte%20Web?team=Team%20A"
-                .parse()
-                .unwrap();
-        assert!(m.tls);
-        assert_eq!(m.port, 993);
-        assert_eq!(m.username, "soporte@acme.com");
-        assert_eq!(m.password, "p@ss+w");
-        assert_eq!(m.mailbox, "Soporte Web");
-        assert_eq!(m.team, "Team A");
-        assert_eq!(
-            m.key(),
-            "imaps://soporte@acme.com@mail.acme.com:993/Soporte Web"
-        );
-        assert!(!format!("{m:?} {m}").contains("p@ss"));
-    }
-
-    #[test]
-    fn plain_imap_only_on_loopback_and_every_part_required() {
-        let ok: MailboxUrl = "imap://u:p@127.0.0.1:10143?team=T".parse().unwrap();
-        assert_eq!(
-            (ok.tls, ok.port, ok.mailbox.as_str()),
-            (false, 10143, "INBOX")
-        );
-        for (bad, says) in [
-            ("imap://u:p@mail.acme.com/INBOX?team=T", "in the clear"),
-            ("imaps://mail.acme.com/INBOX?team=T", "user:password"),
-            ("imaps://u:p@mail.acme.com/INBOX", "?team="),
-            ("pop3://u:p@mail.acme.com/?team=T", "imaps://"),
-            ("not a url", "not a URL"),
-        ] {
-            let e = bad.parse::<MailboxUrl>().unwrap_err();
-            assert!(e.contains(says), "{bad}: {e}");
-            assert!(!e.contains(":p@"), "the error repeats the password: {e}");
-        }
     }
 }

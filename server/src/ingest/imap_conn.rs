@@ -151,19 +151,23 @@ async fn addresses(mailbox: &MailboxUrl) -> anyhow::Result<Vec<std::net::SocketA
     )
     .await?
     .collect();
+    if found.is_empty() {
+        bail!("resolving the host: {host} does not resolve");
+    }
+    // Plain IMAP sends the password in the clear: to this machine only, whatever the
+    // name resolves to.
+    if !mailbox.tls && found.iter().any(|a| !a.ip().is_loopback()) {
+        bail!("resolving the host: plain IMAP only to this machine, and {host} is not (use TLS)");
+    }
     let allowed: Vec<_> = found
         .iter()
         .copied()
         .filter(|a| !mailbox.guarded || crate::outbound::is_public(a.ip()))
         .collect();
     if allowed.is_empty() {
-        bail!(if found.is_empty() {
-            format!("resolving the host: {host} does not resolve")
-        } else {
-            format!(
-                "resolving the host: {host} is a private address (allowed only with --outbound-allow-private)"
-            )
-        });
+        bail!(
+            "resolving the host: {host} is a private address (allowed only with --outbound-allow-private)"
+        );
     }
     Ok(allowed)
 }

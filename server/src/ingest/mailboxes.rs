@@ -1,12 +1,14 @@
 //! The mailboxes admins set in the console, polled like the ones of the server's
-//! environment, and how each one is faring: when this instance last polled it, when a
-//! poll last succeeded, the last error and how many messages it took in — kept in
-//! memory per instance (each instance polls on its own, and a message read twice is one
-//! activity by its Message-ID).
+//! environment, and how each one is faring: when it was last polled, when a poll last
+//! succeeded, the last error and how many messages it took in.
 //!
-//! Console mailboxes are read from the database by one task that starts, restarts (new
-//! settings) and stops their pollers: at once on this instance when a route changes one,
-//! within [`RELOAD`] on the others.
+//! Console mailboxes are read from the database by one task per instance that starts,
+//! restarts (new settings) and stops their pollers: at once on this instance when a
+//! route changes one, within [`RELOAD`] on the others. Each is polled by one instance at
+//! a time, the holder of its lease, which keeps the polls' outcome with the mailbox, so
+//! every instance shows the same. The environment's mailboxes are polled by every
+//! instance (a message read twice is one activity, by its Message-ID) and their record
+//! is this instance's, in memory.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
@@ -51,40 +53,55 @@ impl MailboxHealth {
                 h.last_error = None;
                 h.fetched += s.fetched;
             }
-            // The error chain names the step (connecting, TLS, login…), never the password.
-            Err(e) => h.last_error = Some(format!("{e:#}").chars().take(500).collect()),
+            Err(e) => h.last_error = Some(error_text(e)),
         }
     }
 
-    /// Forget a mailbox's record (its settings changed: the old error is no longer
-    /// about it) and have the console's pollers follow the change at once.
-    pub fn changed(&self, key: Option<String>) {
-        if let Some(key) = key {
-            let mut all = self.by_key.lock().unwrap_or_else(|p| p.into_inner());
-            all.remove(&key);
-        }
+    /// Have this instance's console pollers follow a change at once.
+    pub fn changed(&self) {
         self.changed.notify_one();
     }
 
-    /// A mailbox's line: `id` and `settings` for a console mailbox.
-    pub fn status(
-        &self,
-        m: &MailboxUrl,
-        id: Option<i64>,
-        settings: Option<MailboxSettings>,
-    ) -> MailboxStatus {
+    /// An environment mailbox's line, from this instance's record.
+    pub fn status(&self, m: &MailboxUrl) -> MailboxStatus {
         let all = self.by_key.lock().unwrap_or_else(|p| p.into_inner());
         let h = all.get(&m.key()).cloned().unwrap_or_default();
         MailboxStatus {
-            id,
+            id: None,
             mailbox: m.key(),
             team: m.team.clone(),
-            settings,
+            settings: None,
             last_poll_at: h.last_poll_at,
             last_ok_at: h.last_ok_at,
             last_error: h.last_error,
             fetched: h.fetched,
         }
+    }
+}
+
+/// A poll's error as kept: the chain names the step (resolving, connecting, TLS,
+/// login…), never the password; one line of at most 500 characters.
+pub fn error_text(e: &anyhow::Error) -> String {
+    format!("{e:#}")
+        .replace(['\r', '\n'], " ")
+        .chars()
+        .take(500)
+        .collect()
+}
+
+/// A console mailbox's line: its settings (no password) and how its polls go, as kept
+/// with it by whichever instance polls it.
+pub fn console_status(m: &StoredMailbox, allow_private: bool) -> MailboxStatus {
+    let at = |ms: Option<i64>| ms.and_then(DateTime::<Utc>::from_timestamp_millis);
+    MailboxStatus {
+        id: Some(m.id),
+        mailbox: MailboxUrl::console(m, allow_private).key(),
+        team: m.team.clone(),
+        settings: Some(settings(m)),
+        last_poll_at: at(m.last_poll_at),
+        last_ok_at: at(m.last_ok_at),
+        last_error: m.last_error.clone(),
+        fetched: u64::try_from(m.fetched).unwrap_or(0),
     }
 }
 
@@ -144,7 +161,11 @@ fn follow(
         if let std::collections::hash_map::Entry::Vacant(slot) = running.entry(id) {
             let url = MailboxUrl::console(m, allow_private);
             tracing::info!(mailbox = %url, "polling a console mailbox");
-            slot.insert((m.updated_at, pollers.spawn(url)));
+            let lease = super::imap::Lease {
+                id,
+                version: m.updated_at,
+            };
+            slot.insert((m.updated_at, pollers.spawn(url, Some(lease))));
         }
     }
 }

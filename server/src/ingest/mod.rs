@@ -11,6 +11,7 @@ pub mod dsn;
 pub mod email;
 pub mod imap;
 pub mod imap_conn;
+pub mod imap_url;
 pub mod mailboxes;
 
 use std::collections::BTreeMap;

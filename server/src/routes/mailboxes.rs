@@ -17,8 +17,7 @@ use crate::AppState;
 use crate::auth::{Caller, ClientIp};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiPath};
-use crate::ingest::imap::{MailboxUrl, key_of};
-use crate::ingest::mailboxes::settings;
+use crate::ingest::imap::{MailboxUrl, is_loopback, key_of};
 use crate::store::StoreError;
 use crate::store::mailboxes::{NewMailbox, StoredMailbox};
 
@@ -33,8 +32,7 @@ pub fn router() -> Router<AppState> {
 const MAX_CREDENTIAL: usize = 256;
 
 fn console_status(state: &AppState, m: &StoredMailbox) -> MailboxStatus {
-    let url = MailboxUrl::console(m, state.config.outbound_allow_private);
-    state.mailboxes.status(&url, Some(m.id), Some(settings(m)))
+    crate::ingest::mailboxes::console_status(m, state.config.outbound_allow_private)
 }
 
 async fn list(
@@ -46,7 +44,7 @@ async fn list(
         .config
         .imap_mailboxes
         .iter()
-        .map(|m| state.mailboxes.status(m, None, None))
+        .map(|m| state.mailboxes.status(m))
         .collect();
     for m in state.store.mailboxes().await? {
         all.push(console_status(&state, &m));
@@ -90,18 +88,13 @@ fn host(raw: &str) -> ApiResult<String> {
     if raw.contains(|c: char| c.is_whitespace() || c.is_control() || "/@?#:[]\\".contains(c)) {
         return Err(bad());
     }
+    // A name's final dot (the root) names the same host.
+    let raw = raw.strip_suffix('.').unwrap_or(raw);
     match url::Host::parse(raw) {
-        Ok(url::Host::Domain(d)) => Ok(d.to_ascii_lowercase()),
+        Ok(url::Host::Domain(d)) if !d.is_empty() => Ok(d.to_ascii_lowercase()),
         Ok(ip) => Ok(ip.to_string()),
         Err(_) => Err(bad()),
     }
-}
-
-fn is_loopback(host: &str) -> bool {
-    host == "localhost"
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// `req` checked and normalised for storing; `creating`: a password is required.
@@ -137,9 +130,11 @@ async fn checked(state: &AppState, req: MailboxInput, creating: bool) -> ApiResu
             format!("plain IMAP sends the password in the clear: use TLS for {host}"),
         ));
     }
-    let port = match req.port {
-        Some(0) => return Err(ApiError::validation("port", "a port from 1 to 65535")),
-        Some(p) => p,
+    let port = match req.port.map(u16::try_from) {
+        Some(Ok(0) | Err(_)) => {
+            return Err(ApiError::validation("port", "a port from 1 to 65535"));
+        }
+        Some(Ok(p)) => p,
         None if req.tls => 993,
         None => 143,
     };
@@ -155,8 +150,13 @@ async fn checked(state: &AppState, req: MailboxInput, creating: bool) -> ApiResu
         .as_deref()
         .map(str::trim)
         .filter(|f| !f.is_empty())
-        .unwrap_or("INBOX")
-        .to_owned();
+        .unwrap_or("INBOX");
+    // INBOX is INBOX in any case (RFC 3501); other folders' names are the server's.
+    let folder = if folder.eq_ignore_ascii_case("INBOX") {
+        "INBOX".to_owned()
+    } else {
+        folder.to_owned()
+    };
     one_line("folder", &folder, "the folder")?;
     let new = NewMailbox {
         team_id: req.team_id,
@@ -227,7 +227,7 @@ async fn create(
         format!("mailbox:{id}"),
     )
     .await?;
-    state.mailboxes.changed(None);
+    state.mailboxes.changed();
     let m = stored(&state, id).await?;
     Ok((StatusCode::CREATED, ApiJson(console_status(&state, &m))))
 }
@@ -240,8 +240,24 @@ async fn update(
     ApiJson(req): ApiJson<MailboxInput>,
 ) -> ApiResult<ApiJson<MailboxStatus>> {
     admin(&caller)?;
+    // An unknown id is a 404 before its body is judged.
     let before = stored(&state, id).await?;
     let new = checked(&state, req, false).await?;
+    // The stored password goes only where it went before: sent to another server or
+    // for another user, it would be read there.
+    let same_account = (new.host.as_str(), new.port, new.tls, new.username.as_str())
+        == (
+            before.host.as_str(),
+            u16::try_from(before.port).unwrap_or(0),
+            before.tls,
+            before.username.as_str(),
+        );
+    if new.password.is_none() && !same_account {
+        return Err(ApiError::validation(
+            "password",
+            "type the password again: the server, port, TLS or user changed",
+        ));
+    }
     if !state
         .store
         .update_mailbox(id, &new)
@@ -258,9 +274,7 @@ async fn update(
         format!("mailbox:{id}"),
     )
     .await?;
-    state
-        .mailboxes
-        .changed(Some(MailboxUrl::console(&before, true).key()));
+    state.mailboxes.changed();
     Ok(ApiJson(console_status(&state, &stored(&state, id).await?)))
 }
 
@@ -271,7 +285,6 @@ async fn remove(
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<StatusCode> {
     admin(&caller)?;
-    let before = stored(&state, id).await?;
     if !state.store.delete_mailbox(id).await? {
         return Err(ApiError::NotFound("mailbox"));
     }
@@ -283,9 +296,7 @@ async fn remove(
         format!("mailbox:{id}"),
     )
     .await?;
-    state
-        .mailboxes
-        .changed(Some(MailboxUrl::console(&before, true).key()));
+    state.mailboxes.changed();
     Ok(StatusCode::NO_CONTENT)
 }
 

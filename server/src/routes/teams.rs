@@ -133,7 +133,7 @@ async fn delete_team(
             integrations,
         } => format!(
             "the team has {members} members, {contacts} contacts and {integrations} \
-             integrations: archive it instead (its history stays readable)"
+             integrations or mailboxes: archive it instead (its history stays readable)"
         ),
         TeamDeleted::HasHistory => "the team has history (calls, e-mail, events or logs): \
                                     archive it instead"

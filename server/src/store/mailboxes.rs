@@ -34,8 +34,22 @@ pub struct StoredMailbox {
     pub password: String,
     pub folder: String,
     pub active: bool,
-    /// Milliseconds since the epoch: a poller started before it runs old settings.
+    /// Milliseconds since the epoch: the settings' version (a poller started before it
+    /// runs old settings, and may no longer claim the mailbox).
     pub updated_at: i64,
+    /// How its polls go, whichever instance polls it (ms since the epoch).
+    pub last_poll_at: Option<i64>,
+    pub last_ok_at: Option<i64>,
+    pub last_error: Option<String>,
+    pub fetched: i64,
+}
+
+/// One poll's outcome, to keep with the mailbox.
+pub struct Polled<'a> {
+    pub at: i64,
+    /// `None`: it succeeded.
+    pub error: Option<&'a str>,
+    pub fetched: u64,
 }
 
 #[async_trait]
@@ -44,9 +58,22 @@ pub trait MailboxStore: Send + Sync {
     async fn mailboxes(&self) -> StoreResult<Vec<StoredMailbox>>;
     /// Store a new one; `Conflict` when the same folder of the same account exists.
     async fn create_mailbox(&self, m: &NewMailbox) -> StoreResult<i64>;
-    /// Replace mailbox `id`'s settings; `false`: no such mailbox.
+    /// Replace mailbox `id`'s settings (a new version: its lease and poll record are
+    /// cleared); `false`: no such mailbox.
     async fn update_mailbox(&self, id: i64, m: &NewMailbox) -> StoreResult<bool>;
     /// Delete mailbox `id` (its cursor stays: the same mailbox set again goes on from
     /// it); `false`: no such mailbox.
     async fn delete_mailbox(&self, id: i64) -> StoreResult<bool>;
+    /// Take or renew the right to poll mailbox `id` at settings `version` until `until`
+    /// (ms): granted when no other instance holds an unexpired lease and the settings
+    /// are still that version.
+    async fn claim_mailbox(
+        &self,
+        id: i64,
+        version: i64,
+        owner: &str,
+        until: i64,
+    ) -> StoreResult<bool>;
+    /// Keep a poll's outcome with mailbox `id`, unless its settings changed meanwhile.
+    async fn mailbox_polled(&self, id: i64, version: i64, polled: &Polled<'_>) -> StoreResult<()>;
 }

@@ -202,6 +202,24 @@ async fn a_console_mailbox_is_polled_for_its_team_only_followed_when_changed_and
         0,
         "an inactive mailbox is not read"
     );
+    // Active again: it goes on from where it stopped.
+    let res = app
+        .call(
+            Method::PUT,
+            &format!("/api/v1/mailboxes/{id}"),
+            Some(&admin),
+            Some(
+                &json!({"team_id": app.team_a, "host": "127.0.0.1", "port": mail.port,
+                "tls": false, "username": USER, "active": true}),
+            ),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    eventually("the paused mail read", || async {
+        found(&app, "agent_a", "lucia").await == 1
+    })
+    .await;
+    // Deleted while active: its poller stops.
     let res = app
         .call(
             Method::DELETE,
@@ -212,6 +230,17 @@ async fn a_console_mailbox_is_polled_for_its_team_only_followed_when_changed_and
         .await;
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
     assert!(list(&app, &admin).await.0.is_empty());
+    let after = String::from_utf8(fixture("email/01-inbound-plain.eml"))
+        .unwrap()
+        .replace("<cuenta-001@example.mx>", "<cuenta-010@example.mx>")
+        .replace("sofia", "marta");
+    mail.deliver(after.as_bytes()).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(
+        found(&app, "agent_a", "marta").await,
+        0,
+        "a deleted mailbox is not read"
+    );
     for (method, path) in [
         (Method::DELETE, format!("/api/v1/mailboxes/{id}")),
         (Method::POST, format!("/api/v1/mailboxes/{id}/test")),
@@ -286,6 +315,14 @@ async fn bad_mailboxes_are_refused_with_their_field_and_nothing_is_stored() {
         // Plain IMAP to another machine sends the password in the clear.
         (with("tls", json!(false)), "tls"),
         (with("port", json!(0)), "port"),
+        (with("port", json!(70_000)), "port"),
+        // Other spellings of this machine and of private networks.
+        (with("host", json!("::ffff:127.0.0.1")), "host"),
+        (with("host", json!("0.0.0.0")), "host"),
+        (with("host", json!("127.1")), "host"),
+        (with("host", json!("2130706433")), "host"),
+        (with("host", json!("64:ff9b::a00:1")), "host"),
+        (with("host", json!("fec0::1")), "host"),
         (without("password"), "password"),
         (with("password", json!("")), "password"),
         (with("password", json!("line\r\nbreak")), "password"),
@@ -305,7 +342,7 @@ async fn bad_mailboxes_are_refused_with_their_field_and_nothing_is_stored() {
     }
     // Not JSON of the shape: an error in the one shape, nothing stored.
     for body in [
-        with("port", json!(70_000)),
+        with("port", json!(-1)),
         with("port", json!("993")),
         with("tls", json!("yes")),
         with("surprise", json!(1)),
@@ -329,6 +366,8 @@ async fn bad_mailboxes_are_refused_with_their_field_and_nothing_is_stored() {
     let id = res.json::<MailboxStatus>().await.unwrap().id.unwrap();
     for body in [
         with("host", json!("IMAP.Example.COM")),
+        with("host", json!("imap.example.com.")),
+        with("folder", json!("inbox")),
         json!({"team_id": app.team_b, "host": "imap.acme.example", "username": "soporte", "password": "x"}),
     ] {
         let res = app
@@ -336,6 +375,45 @@ async fn bad_mailboxes_are_refused_with_their_field_and_nothing_is_stored() {
             .await;
         expect_error(res, StatusCode::CONFLICT).await;
     }
+    // The stored password goes nowhere new: another server, port, TLS or user needs it
+    // typed again.
+    for change in [
+        json!({"host": "imap.other.example"}),
+        json!({"port": 1993}),
+        json!({"username": "otro@example.com"}),
+    ] {
+        let mut body = without("password");
+        for (k, v) in change.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        let res = app
+            .call(
+                Method::PUT,
+                &format!("/api/v1/mailboxes/{id}"),
+                Some(&admin),
+                Some(&body),
+            )
+            .await;
+        let e = expect_error(res, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert_eq!(e.error.field.as_deref(), Some("password"), "{change}");
+    }
+    let res = app
+        .call(
+            Method::PUT,
+            &format!("/api/v1/mailboxes/{id}"),
+            Some(&admin),
+            Some(&{
+                let mut b = without("password");
+                b["active"] = json!(false);
+                b
+            }),
+        )
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::OK,
+        "the same account keeps its password"
+    );
     // An edit is checked the same way, and an unknown id is 404.
     let res = app
         .call(
@@ -411,4 +489,111 @@ async fn a_host_name_that_resolves_to_a_private_address_is_refused_when_connecti
             .contains("private address"),
         "{check:?}"
     );
+}
+
+#[tokio::test]
+async fn two_instances_poll_a_console_mailbox_once_and_show_the_same() {
+    let mail = Dovecot::start();
+    let config = || ServeConfig {
+        outbound_allow_private: true,
+        imap_poll_secs: 1,
+        ..Default::default()
+    };
+    let app = TestApp::spawn_with(config()).await;
+    let admin = app.token("admin").await;
+    let res = app
+        .call(
+            Method::POST,
+            "/api/v1/mailboxes",
+            Some(&admin),
+            Some(
+                &json!({"team_id": app.team_a, "host": "127.0.0.1", "port": mail.port,
+                "tls": false, "username": USER, "password": PASS}),
+            ),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    // The second instance reads the mailbox at its start and polls it too — unless the
+    // first holds its lease.
+    let other = app.another_instance(config()).await;
+    mail.deliver(&fixture("email/01-inbound-plain.eml")).await;
+    mail.deliver(&fixture("email/02-inbound-multipart.eml"))
+        .await;
+    eventually("both messages in", || async {
+        found(&app, "agent_a", "sofia").await == 1 && found(&app, "agent_a", "smith").await == 1
+    })
+    .await;
+    // Several rounds of both instances' pollers.
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let (here, _) = list(&app, &admin).await;
+    let there: Vec<MailboxStatus> = reqwest::Client::new()
+        .get(format!("{other}/api/v1/mailboxes"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(here, there, "every instance shows the same");
+    assert_eq!(here[0].fetched, 2, "each message fetched once: {here:?}");
+    assert!(here[0].last_poll_at.is_some() && here[0].last_error.is_none());
+}
+
+#[tokio::test]
+async fn a_lease_is_one_instances_until_it_expires_and_only_for_the_current_settings() {
+    use agentdesk_server::store::mailboxes::NewMailbox;
+    let app = TestApp::spawn().await;
+    let mut m = NewMailbox {
+        team_id: app.team_a,
+        host: "imap.example.com".into(),
+        port: 993,
+        tls: true,
+        username: "u".into(),
+        password: Some("p".into()),
+        folder: "INBOX".into(),
+        active: true,
+    };
+    let id = app.store.create_mailbox(&m).await.unwrap();
+    let version = |s: &agentdesk_server::store::DynStore| {
+        let s = s.clone();
+        async move {
+            s.mailboxes()
+                .await
+                .unwrap()
+                .into_iter()
+                .find(|x| x.id == id)
+                .unwrap()
+                .updated_at
+        }
+    };
+    let v = version(&app.store).await;
+    let now = chrono::Utc::now().timestamp_millis();
+    let later = now + 60_000;
+    let s = &app.store;
+    assert!(s.claim_mailbox(id, v, "one", later).await.unwrap());
+    assert!(
+        s.claim_mailbox(id, v, "one", later).await.unwrap(),
+        "renewed"
+    );
+    assert!(!s.claim_mailbox(id, v, "two", later).await.unwrap(), "held");
+    assert!(
+        !s.claim_mailbox(id, v + 1, "one", later).await.unwrap(),
+        "old settings"
+    );
+    // Expired: the other instance takes it.
+    assert!(s.claim_mailbox(id, v, "one", now - 1).await.unwrap());
+    assert!(s.claim_mailbox(id, v, "two", later).await.unwrap());
+    // New settings free the lease for pollers of the new version only; an inactive
+    // mailbox is claimed by no one.
+    m.password = None;
+    assert!(s.update_mailbox(id, &m).await.unwrap());
+    let v2 = version(&app.store).await;
+    assert!(v2 > v);
+    assert!(!s.claim_mailbox(id, v, "two", later).await.unwrap());
+    assert!(s.claim_mailbox(id, v2, "one", later).await.unwrap());
+    m.active = false;
+    assert!(s.update_mailbox(id, &m).await.unwrap());
+    let v3 = version(&app.store).await;
+    assert!(!s.claim_mailbox(id, v3, "one", later).await.unwrap());
 }

@@ -67,7 +67,8 @@ impl TeamStore for Backend {
         let Some((members, contacts, integrations)): Option<(i64, i64, i64)> = sqlx::query_as(
             "SELECT (SELECT COUNT(*) FROM team_members WHERE team_id = t.id), \
              (SELECT COUNT(*) FROM contacts WHERE team_id = t.id), \
-             (SELECT COUNT(*) FROM integrations WHERE team_id = t.id) FROM teams t WHERE t.id = $1",
+             (SELECT COUNT(*) FROM integrations WHERE team_id = t.id) \
+             + (SELECT COUNT(*) FROM mailboxes WHERE team_id = t.id) FROM teams t WHERE t.id = $1",
         )
         .bind(id)
         .fetch_optional(&mut *tx)
