@@ -197,6 +197,10 @@ async fn the_audit_log_screen_filters_and_exports() {
         ensure!(h.api_token("admin", "not the password").await.is_err());
         h.goto("/login?next=%2Fadmin%2Fusers").await?;
         h.login("admin", "demo1234").await?;
+        // The sign-in loads the back office: a click while that page is still on its
+        // way is aborted by the navigation.
+        h.wait_path("/admin/users").await?;
+        h.wait_count("#users-table", 1).await?;
         h.select("#locale-select", "en").await?;
         h.click("#nav-audit").await?;
         h.wait_path("/admin/audit").await?;
