@@ -165,6 +165,7 @@ messages! {
     AddNotePlaceholder => "Escribe una nota sobre este contacto…", "Write a note about this contact…";
     ConfirmDelete => "¿Eliminar esta actividad del historial?", "Delete this activity from the history?";
     Delete => "Eliminar", "Delete";
+    Recording => "Grabación de la llamada", "Call recording";
     Source => "Origen", "Source";
     ShowSource => "Detalle de origen", "Source details";
     When => "Fecha", "When";

@@ -395,6 +395,10 @@ pub struct ActivityView {
     /// The contact's customer attributes, by name.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub customer_attributes: std::collections::BTreeMap<String, String>,
+    /// The recording to play: the conversation's `segment_link`, when it is on one of
+    /// the recording origins (`CrmSettings::recording`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recording: Option<String>,
 }
 
 #[cfg(test)]

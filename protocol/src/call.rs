@@ -155,6 +155,32 @@ pub struct CrmSettings {
     /// `microphone`); none by default.
     #[serde(default)]
     pub frame_allow: Vec<String>,
+    /// Origins call recordings may play from (CSP `media-src`): a conversation's
+    /// `segment_link` on one of them gets a player on its timeline item.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub recording_origins: Vec<String>,
+}
+
+/// The conversation attribute that carries a recording's address (Flex-style
+/// `conversations.segment_link`).
+pub const RECORDING_ATTRIBUTE: &str = "segment_link";
+/// The longest recording address kept (it is kept whole: a cut URL plays nothing).
+pub const MAX_RECORDING_URL: usize = 2048;
+
+impl CrmSettings {
+    /// The recording to play for these conversation attributes: their `segment_link`,
+    /// when it is an http(s) address on one of the recording origins (one with a user
+    /// or password in it has no origin: never played, nor its credentials shown).
+    pub fn recording<'a>(
+        &self,
+        attributes: &'a std::collections::BTreeMap<String, String>,
+    ) -> Option<&'a str> {
+        let link = attributes.get(RECORDING_ATTRIBUTE)?;
+        let origin = origin_of(link)?;
+        self.recording_origins
+            .contains(&origin)
+            .then_some(link.as_str())
+    }
 }
 
 impl Default for CrmSettings {
@@ -166,6 +192,7 @@ impl Default for CrmSettings {
             agent_status_relay: false,
             frame_sandbox: crate::embed::default_frame_sandbox(),
             frame_allow: Vec::new(),
+            recording_origins: Vec::new(),
         }
     }
 }
@@ -437,6 +464,45 @@ pub fn parse_origin(text: &str) -> Result<String, String> {
         return Err(refuse());
     }
     origin_of(bare).ok_or_else(refuse)
+}
+
+#[cfg(test)]
+mod recording_tests {
+    use super::*;
+
+    #[test]
+    fn a_recording_plays_only_from_a_listed_origin() {
+        let settings = CrmSettings {
+            recording_origins: vec!["https://rec.example".into()],
+            ..CrmSettings::default()
+        };
+        let with = |link: &str| {
+            std::collections::BTreeMap::from([(RECORDING_ATTRIBUTE.to_owned(), link.to_owned())])
+        };
+        for ok in [
+            "https://rec.example/r/RE1.mp3",
+            "HTTPS://REC.EXAMPLE:443/r?id=1",
+        ] {
+            assert_eq!(settings.recording(&with(ok)), Some(ok), "{ok}");
+        }
+        for bad in [
+            "https://other.example/r.mp3",
+            "http://rec.example/r.mp3",
+            "https://user:pw@rec.example/r.mp3",
+            "https://rec.example.evil.example/r.mp3",
+            "javascript:alert(1)",
+            "data:audio/mp3;base64,AAAA",
+            "//rec.example/r.mp3",
+            "",
+        ] {
+            assert_eq!(settings.recording(&with(bad)), None, "{bad}");
+        }
+        assert_eq!(
+            CrmSettings::default().recording(&with("https://rec.example/r")),
+            None
+        );
+        assert_eq!(settings.recording(&Default::default()), None);
+    }
 }
 
 #[cfg(test)]

@@ -142,6 +142,34 @@ pub struct IngestTicket {
     pub attributes: Attributes,
 }
 
+/// `POST /api/v1/ingest/call`: a call from a telephony platform other than uContact's
+/// live events (which arrive by its webhook). `id` is the call's unique id (a uContact
+/// `guid` names the same call as its webhook); the same id sent again with new
+/// conversation attributes — a recording's `segment_link` once it exists — adds them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct IngestCall {
+    pub id: String,
+    #[serde(deserialize_with = "sms_direction")]
+    pub direction: Direction,
+    /// The customer's number.
+    pub number: String,
+    /// When the call started.
+    pub at: DateTime<Utc>,
+    #[serde(default)]
+    pub duration_secs: u32,
+    #[serde(default)]
+    pub campaign: String,
+    #[serde(default)]
+    pub customer: CustomerRef,
+    #[serde(default)]
+    pub conversation_id: Option<String>,
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = BTreeMap<String, serde_json::Value>))]
+    pub attributes: Attributes,
+}
+
 /// `POST /api/v1/ingest/sms`. `direction` also accepts uContact's `I` / `O`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -147,6 +147,11 @@ pub struct ServeConfig {
     #[arg(long, env = "AGENTDESK_CRM_ORIGINS", value_delimiter = ',', value_parser = agentdesk_protocol::parse_origin)]
     pub crm_origins: Vec<String>,
 
+    /// Origins call recordings may play from (CSP `media-src`), besides those set in the
+    /// console's CRM settings. Comma-separated.
+    #[arg(long, env = "AGENTDESK_RECORDING_ORIGINS", value_delimiter = ',', value_parser = agentdesk_protocol::parse_origin)]
+    pub recording_origins: Vec<String>,
+
     /// Hours a session lives without use; each use extends it.
     #[arg(long, env = "AGENTDESK_SESSION_HOURS", default_value_t = 12)]
     pub session_hours: u32,
@@ -325,6 +330,7 @@ impl Default for ServeConfig {
             dist_dir: PathBuf::from("dist"),
             frame_ancestors: Vec::new(),
             crm_origins: Vec::new(),
+            recording_origins: Vec::new(),
             session_hours: 12,
             trust_forwarded_for: false,
             no_demo: false,

@@ -71,6 +71,9 @@ impl WebAssets {
         config
             .crm_origins
             .extend(settings.crm_origins.iter().cloned());
+        config
+            .recording_origins
+            .extend(settings.recording_origins.iter().cloned());
         if !settings.ucontact_origin.is_empty() {
             config
                 .frame_ancestors
@@ -141,9 +144,10 @@ pub fn content_security_policy(config: &ServeConfig, index_html: &str) -> String
     };
     format!(
         "default-src 'self'; script-src {}; style-src 'self'; img-src 'self' data:; \
-         font-src 'self'; connect-src 'self'; frame-src {}; frame-ancestors {}; \
+         font-src 'self'; connect-src 'self'; media-src {}; frame-src {}; frame-ancestors {}; \
          object-src 'none'; base-uri 'self'; form-action 'self'",
         script_src.join(" "),
+        origins(&config.recording_origins),
         origins(&config.crm_origins),
         origins(&config.frame_ancestors),
     )

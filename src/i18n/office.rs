@@ -281,6 +281,8 @@ messages! {
     SecretOnce => "{name}: se muestra solo esta vez.", "{name}: shown only this once.";
     MailboxesTitle => "Buzones de correo (IMAP)", "Mailboxes (IMAP)";
     MailboxesHelp => "El correo de cada buzón entra en el historial de su equipo. Los de la configuración del servidor (AGENTDESK_IMAP_MAILBOXES) se cambian allí; los de esta consola, aquí: se leen en el acto, sin reiniciar. La contraseña se guarda y no se vuelve a mostrar.", "Each mailbox's mail goes into its team's history. The ones of the server's configuration (AGENTDESK_IMAP_MAILBOXES) are changed there; this console's, here: read at once, no restart. The password is stored and never shown again.";
+    RecordingOrigins => "Orígenes de las grabaciones (uno por línea)", "Recording origins (one per line)";
+    RecordingOriginsHelp => "Una llamada cuyo atributo segment_link apunta a uno de estos orígenes muestra un reproductor en su historial. Las grabaciones se reproducen desde allí, sin pasar por este servidor.", "A call whose segment_link attribute points to one of these origins shows a player in its history. Recordings play from there, not through this server.";
     NewMailbox => "Agregar buzón", "Add mailbox";
     EditMailbox => "Editar buzón", "Edit mailbox";
     MailboxHost => "Servidor IMAP (nombre o IP)", "IMAP server (name or IP)";

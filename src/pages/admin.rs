@@ -134,6 +134,7 @@ fn CrmSettingsForm() -> impl IntoView {
     let relay = RwSignal::new(false);
     let sandbox = RwSignal::new(agentdesk_protocol::embed::default_frame_sandbox().join(" "));
     let allow = RwSignal::new(String::new());
+    let recordings = RwSignal::new(String::new());
     let status = RwSignal::new(None::<(bool, String)>);
     spawn_local(async move {
         if let Ok(s) = api::get::<CrmSettings>("/crm/settings").await {
@@ -143,24 +144,27 @@ fn CrmSettingsForm() -> impl IntoView {
             relay.set(s.agent_status_relay);
             sandbox.set(s.frame_sandbox.join(" "));
             allow.set(s.frame_allow.join(" "));
+            recordings.set(s.recording_origins.join("\n"));
         }
     });
     let words = |s: String| s.split_whitespace().map(str::to_string).collect::<Vec<_>>();
+    let lines = |s: String| {
+        s.lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let body = CrmSettings {
             url_template: template.get_untracked(),
-            crm_origins: origins
-                .get_untracked()
-                .lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty())
-                .map(str::to_string)
-                .collect(),
+            crm_origins: lines(origins.get_untracked()),
             ucontact_origin: ucontact.get_untracked(),
             agent_status_relay: relay.get_untracked(),
             frame_sandbox: words(sandbox.get_untracked()),
             frame_allow: words(allow.get_untracked()),
+            recording_origins: lines(recordings.get_untracked()),
         };
         spawn_local(async move {
             match api::put::<_, CrmSettings>("/crm/settings", &body).await {
@@ -195,6 +199,11 @@ fn CrmSettingsForm() -> impl IntoView {
             <label for="frame-allow">{move || i18n.t(Msg::FrameAllow)}</label>
             <input id="frame-allow" class="input mono" prop:value=allow placeholder="clipboard-write microphone"
                 on:input=move |ev| allow.set(event_target_value(&ev)) />
+            <label for="recording-origins">{move || i18n.t(OfficeMsg::RecordingOrigins)}</label>
+            <textarea id="recording-origins" class="input" rows="2" prop:value=recordings
+                placeholder="https://recordings.example.com"
+                on:input=move |ev| recordings.set(event_target_value(&ev))></textarea>
+            <p class="muted small">{move || i18n.t(OfficeMsg::RecordingOriginsHelp)}</p>
             <div class="form-actions">
                 <button class="btn btn-primary" type="submit" id="crm-settings-save">{move || i18n.t(Msg::Save)}</button>
                 {move || status.get().map(|(ok, m)| view! {

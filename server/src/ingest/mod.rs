@@ -16,7 +16,9 @@ pub mod mailboxes;
 
 use std::collections::BTreeMap;
 
-use agentdesk_protocol::{ActivityDetail, Attributes, CustomerRef};
+use agentdesk_protocol::{
+    ActivityDetail, Attributes, CustomerRef, MAX_RECORDING_URL, RECORDING_ATTRIBUTE,
+};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 
 use crate::store::NewActivity;
@@ -147,7 +149,12 @@ pub fn clean_attributes(
             serde_json::Value::Bool(b) => b.to_string(),
             _ => continue,
         };
-        if value_fits(kind, &text) {
+        if name == RECORDING_ATTRIBUTE {
+            // A recording's address is kept whole (a cut URL plays nothing), or not at all.
+            if text.len() <= MAX_RECORDING_URL && agentdesk_protocol::origin_of(&text).is_some() {
+                out.insert(name.clone(), text);
+            }
+        } else if value_fits(kind, &text) {
             out.insert(
                 name.clone(),
                 text.chars().take(MAX_ATTRIBUTE_CHARS).collect(),

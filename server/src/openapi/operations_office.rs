@@ -353,6 +353,11 @@ fn machines(s: &mut Spec) {
         .auth(Auth::Integration)
         .body::<IngestSms>(Some(json!({"id": "sms-1", "direction": "inbound", "number": "+59899123456", "text": "Gracias", "at": "2026-12-07T14:03:00Z"})))
         .ok::<IngestResult>(201, "Stored (200 when a replay changed nothing).");
+    s.op("post", "/ingest/call", "ingest", "Ingest a call (another telephony platform)")
+        .auth(Auth::Integration)
+        .about("The same id sent again adds the conversation attributes it brings (a recording's segment_link once the platform has it): 200.")
+        .body::<IngestCall>(Some(json!({"id": "CA-1001", "direction": "inbound", "number": "+59899123456", "at": "2026-12-07T14:03:00Z", "duration_secs": 95, "campaign": "Soporte", "attributes": {"segment_link": "https://recordings.example.com/RE1001.mp3"}})))
+        .ok::<IngestResult>(201, "Stored (200 when a replay, its new attributes added).");
     s.op("post", "/webhooks/ucontact", "ucontact", "uContact's agent and interaction events")
         .auth(Auth::Webhook)
         .body::<UcWebhook>(Some(json!({"event": "AgentLog", "date": "2026-12-07 09:00:00", "agent": "ana", "isLogin": true})))

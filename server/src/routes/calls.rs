@@ -67,6 +67,12 @@ async fn set_settings(
     } else {
         check_origin("ucontact_origin", &s.ucontact_origin)?
     };
+    let recording_origins = s
+        .recording_origins
+        .iter()
+        .filter(|o| !o.trim().is_empty())
+        .map(|o| check_origin("recording_origins", o))
+        .collect::<ApiResult<Vec<_>>>()?;
     let frame_sandbox = agentdesk_protocol::embed::check_sandbox(&s.frame_sandbox)
         .map_err(|m| ApiError::validation("frame_sandbox", m))?;
     let frame_allow = agentdesk_protocol::embed::check_allow(&s.frame_allow)
@@ -78,6 +84,7 @@ async fn set_settings(
         agent_status_relay: s.agent_status_relay,
         frame_sandbox,
         frame_allow,
+        recording_origins,
     };
     let events = state.store.set_crm_settings(&clean).await?;
     state.web.apply_crm_settings(&clean);

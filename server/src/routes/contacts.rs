@@ -207,11 +207,25 @@ async fn activity(
         .transpose()
         .map(Option::unwrap_or_default)
     };
+    let conversation_attributes = attributes(conversation, "conversation")?;
+    let recording = if activity.kind == ActivityKind::Call {
+        // The console's recording origins and the server's own.
+        let mut settings = state.store.crm_settings().await?;
+        settings
+            .recording_origins
+            .extend(state.config.recording_origins.iter().cloned());
+        settings
+            .recording(&conversation_attributes)
+            .map(str::to_owned)
+    } else {
+        None
+    };
     Ok(ApiJson(ActivityView {
         activity,
         email_body,
-        conversation_attributes: attributes(conversation, "conversation")?,
+        conversation_attributes,
         customer_attributes: attributes(customer, "customer")?,
+        recording,
     }))
 }
 

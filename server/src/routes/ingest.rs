@@ -1,4 +1,4 @@
-//! The integrators' ingest API (`/ingest/{email,chat,ticket,sms}`), authenticated per
+//! The integrators' ingest API (`/ingest/{email,chat,ticket,sms}`; calls in `ingest_call`), authenticated per
 //! integration (`ingest_auth`; the admins issue the credentials: `routes/integrations.rs`).
 //! What each authenticated delivery became is noted for the integration's admins
 //! (`ingest::deliveries`).
@@ -28,18 +28,19 @@ pub fn router() -> Router<AppState> {
         .route("/ingest/chat", post(ingest_chat))
         .route("/ingest/ticket", post(ingest_ticket))
         .route("/ingest/sms", post(ingest_sms))
+        .route("/ingest/call", post(super::ingest_call::ingest_call))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
 }
 
 /// The body as JSON, with the API's 400/422 errors.
-fn parse<T: serde::de::DeserializeOwned>(body: &Bytes) -> ApiResult<T> {
+pub(super) fn parse<T: serde::de::DeserializeOwned>(body: &Bytes) -> ApiResult<T> {
     let axum::Json(v) = axum::Json::<T>::from_bytes(body)?;
     crate::extract::refuse_nul(body)?;
     Ok(v)
 }
 
 /// 201 for a new interaction, 200 for a replay that changed nothing.
-type Answer = (StatusCode, ApiJson<IngestResult>);
+pub(super) type Answer = (StatusCode, ApiJson<IngestResult>);
 
 fn answer(r: IngestResult) -> Answer {
     let status = if r.duplicate {
@@ -50,7 +51,10 @@ fn answer(r: IngestResult) -> Answer {
     (status, ApiJson(r))
 }
 
-async fn store_one(state: &AppState, i: crate::store::ingest::NewInteraction) -> ApiResult<Answer> {
+pub(super) async fn store_one(
+    state: &AppState,
+    i: crate::store::ingest::NewInteraction,
+) -> ApiResult<Answer> {
     let dropped = i.attributes_dropped;
     let (mut results, events) = state.store.ingest(&[i], true).await?;
     state.events.publish(events);
@@ -65,7 +69,7 @@ async fn store_one(state: &AppState, i: crate::store::ingest::NewInteraction) ->
     Ok(answer(r))
 }
 
-fn required(field: &str, v: &str, max: usize) -> ApiResult<()> {
+pub(super) fn required(field: &str, v: &str, max: usize) -> ApiResult<()> {
     let n = v.trim().chars().count();
     if n == 0 {
         return Err(ApiError::validation(field, "is required"));

@@ -11,6 +11,7 @@ mod events;
 mod followups;
 pub mod ingest;
 mod ingest_auth;
+mod ingest_call;
 mod integrations;
 mod launch;
 mod mailboxes;

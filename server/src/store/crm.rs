@@ -49,6 +49,7 @@ pub(crate) struct CrmSettingsRow {
     agent_status_relay: bool,
     frame_sandbox: String,
     frame_allow: String,
+    recording_origins: String,
 }
 
 impl CrmSettingsRow {
@@ -63,6 +64,7 @@ impl CrmSettingsRow {
             agent_status_relay: self.agent_status_relay,
             frame_sandbox: list("frame sandbox", &self.frame_sandbox)?,
             frame_allow: list("frame allow", &self.frame_allow)?,
+            recording_origins: list("recording origins", &self.recording_origins)?,
         })
     }
 }

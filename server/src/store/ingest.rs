@@ -196,6 +196,16 @@ pub trait IngestStore: Send + Sync {
         merge: Merge<'_>,
     ) -> StoreResult<Option<(IngestResult, Vec<StoredEvent>)>>;
 
+    /// Add conversation attributes to `team_id`'s stored interaction (`source`, `key`):
+    /// `None` when there is none; else whether anything changed, and its events.
+    async fn add_interaction_attributes(
+        &self,
+        team_id: i64,
+        source: &str,
+        key: &str,
+        attributes: &BTreeMap<String, String>,
+    ) -> StoreResult<Option<(bool, Vec<StoredEvent>)>>;
+
     /// Import queue-log rows; returns (stored, duplicates).
     async fn import_queue_log(&self, rows: &[QueueLogRow]) -> StoreResult<(u64, u64)>;
 }

@@ -563,6 +563,12 @@ fn probes(t: &Target) -> Vec<Probe> {
         ),
         probe(
             M::POST,
+            "/ingest/call",
+            "/ingest/call".into(),
+            Some(json!({})),
+        ),
+        probe(
+            M::POST,
             "/webhooks/ucontact",
             "/webhooks/ucontact".into(),
             Some(json!({})),

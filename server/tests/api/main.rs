@@ -34,6 +34,7 @@ mod overload;
 mod passwords;
 mod perteam;
 mod queue_log;
+mod recordings;
 mod reminders;
 mod reports;
 mod reports_contact;

@@ -171,6 +171,10 @@ fn ActivitySource(id: i64) -> impl IntoView {
                         })}
                         <div><dt>{move || i18n.t(Msg::When)}</dt><dd><Time at=v.activity.occurred_at full=true /></dd></div>
                     </dl>
+                    {v.recording.map(|src| view! {
+                        <audio class="recording" controls preload="none" src=src
+                            aria-label=move || i18n.t(Msg::Recording)></audio>
+                    })}
                     <AttributeList title=Msg::ConversationAttributes attrs=v.conversation_attributes.clone() />
                     <AttributeList title=Msg::CustomerAttributes attrs=v.customer_attributes.clone() />
                     {v.email_body.map(|b| view! { <pre class="email-body">{b}</pre> })}

@@ -24,8 +24,8 @@ async fn ucontact_row(tx: &mut Tx<'_>, now: i64) -> StoreResult<()> {
 impl CrmStore for Backend {
     async fn crm_settings(&self) -> StoreResult<CrmSettings> {
         let row: Option<CrmSettingsRow> = sqlx::query_as(
-            "SELECT url_template, crm_origins, ucontact_origin, agent_status_relay, frame_sandbox, frame_allow \
-             FROM crm_settings WHERE id = 1",
+            "SELECT url_template, crm_origins, ucontact_origin, agent_status_relay, frame_sandbox, frame_allow, \
+             recording_origins FROM crm_settings WHERE id = 1",
         )
         .fetch_optional(&self.pool)
         .await?;
@@ -39,10 +39,11 @@ impl CrmStore for Backend {
         let mut tx = begin_write(self).await?;
         sqlx::query(
             "INSERT INTO crm_settings (id, url_template, crm_origins, ucontact_origin, agent_status_relay, \
-             frame_sandbox, frame_allow, updated_at) VALUES (1, $1, $2, $3, $4, $5, $6, $7) \
+             frame_sandbox, frame_allow, updated_at, recording_origins) VALUES (1, $1, $2, $3, $4, $5, $6, $7, $8) \
              ON CONFLICT(id) DO UPDATE SET url_template = excluded.url_template, crm_origins = excluded.crm_origins, \
              ucontact_origin = excluded.ucontact_origin, agent_status_relay = excluded.agent_status_relay, \
-             frame_sandbox = excluded.frame_sandbox, frame_allow = excluded.frame_allow, updated_at = excluded.updated_at",
+             frame_sandbox = excluded.frame_sandbox, frame_allow = excluded.frame_allow, updated_at = excluded.updated_at, \
+             recording_origins = excluded.recording_origins",
         )
         .bind(&s.url_template)
         .bind(json(&s.crm_origins)?)
@@ -51,6 +52,7 @@ impl CrmStore for Backend {
         .bind(json(&s.frame_sandbox)?)
         .bind(json(&s.frame_allow)?)
         .bind(ms(crate::clock::now()))
+        .bind(json(&s.recording_origins)?)
         .execute(&mut *tx)
         .await?;
         commit_events(

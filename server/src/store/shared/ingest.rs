@@ -402,6 +402,16 @@ impl IngestStore for Backend {
         Ok((out, events))
     }
 
+    async fn add_interaction_attributes(
+        &self,
+        team_id: i64,
+        source: &str,
+        key: &str,
+        attributes: &BTreeMap<String, String>,
+    ) -> StoreResult<Option<(bool, Vec<StoredEvent>)>> {
+        super::interaction_attributes::add(self, team_id, source, key, attributes).await
+    }
+
     async fn ingest_part(
         &self,
         team_id: Option<i64>,

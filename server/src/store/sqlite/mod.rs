@@ -47,6 +47,9 @@ mod ingest;
 #[path = "../shared/integrations.rs"]
 mod integrations;
 #[allow(clippy::duplicate_mod)]
+#[path = "../shared/interaction_attributes.rs"]
+mod interaction_attributes;
+#[allow(clippy::duplicate_mod)]
 #[path = "../shared/mailboxes.rs"]
 mod mailboxes;
 

@@ -1,0 +1,249 @@
+//! Call recordings: a call ingested with a `segment_link` on a recording origin the admin
+//! listed gets a player (its `recording` on the activity), one on another origin does not
+//! (the attribute is kept), a link the platform sends later is added to the call; bad
+//! links, bad calls and bad origins are refused; the page's policy lets media play from
+//! the listed origins only; two teams' calls with the same id stay apart.
+
+use agentdesk_protocol::{ActivityView, CrmSettings, IngestResult};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::linking::integration;
+use crate::support::{TestApp, expect_error};
+
+const REC: &str = "https://rec.example.com";
+
+async fn call(app: &TestApp, token: &str, body: Value) -> reqwest::Response {
+    app.http
+        .post(app.url("/api/v1/ingest/call"))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn stored(res: reqwest::Response, status: StatusCode) -> IngestResult {
+    assert_eq!(res.status(), status);
+    res.json().await.unwrap()
+}
+
+fn a_call(id: &str, attributes: Value) -> Value {
+    json!({"id": id, "direction": "inbound", "number": "+59899123456",
+        "at": "2026-03-29T01:30:00Z", "duration_secs": 95, "campaign": "Soporte",
+        "attributes": attributes})
+}
+
+async fn view(app: &TestApp, user: &str, activity: i64) -> ActivityView {
+    let t = app.token(user).await;
+    app.get_as(&format!("/api/v1/activities/{activity}"), &t)
+        .await
+}
+
+async fn set_origins(app: &TestApp, origins: Value) -> reqwest::Response {
+    let admin = app.token("admin").await;
+    let mut settings = serde_json::to_value(CrmSettings::default()).unwrap();
+    settings["recording_origins"] = origins;
+    app.call(
+        Method::PUT,
+        "/api/v1/crm/settings",
+        Some(&admin),
+        Some(&settings),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_recording_plays_from_a_listed_origin_and_a_link_sent_later_is_added() {
+    let app = TestApp::spawn().await;
+    assert_eq!(
+        set_origins(&app, json!([REC])).await.status(),
+        StatusCode::OK
+    );
+    let csp = app.http.get(app.url("/")).send().await.unwrap().headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(csp.contains(&format!("media-src 'self' {REC};")), "{csp}");
+
+    let token = integration(&app, "flex", app.team_a).await;
+    let link = format!("{REC}/Recordings/RE1.mp3?download=1");
+    let first = stored(
+        call(
+            &app,
+            &token,
+            a_call("CA1", json!({"segment_link": link, "reason": "Baja"})),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let v = view(&app, "agent_a", first.activity_id).await;
+    assert_eq!(v.recording.as_deref(), Some(link.as_str()));
+    assert_eq!(v.conversation_attributes["reason"], "Baja");
+
+    // No link yet; the platform sends it with the same call id later.
+    let second = stored(
+        call(&app, &token, a_call("CA2", json!({}))).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(
+        view(&app, "agent_a", second.activity_id).await.recording,
+        None
+    );
+    let later = format!("{REC}/Recordings/RE2.mp3");
+    for _ in 0..2 {
+        let again = stored(
+            call(&app, &token, a_call("CA2", json!({"segment_link": later}))).await,
+            StatusCode::OK,
+        )
+        .await;
+        assert!(again.duplicate);
+        assert_eq!(again.activity_id, second.activity_id, "the same call");
+    }
+    assert_eq!(
+        view(&app, "agent_a", second.activity_id)
+            .await
+            .recording
+            .as_deref(),
+        Some(later.as_str())
+    );
+
+    // Another origin: kept as an attribute, no player.
+    let other = stored(
+        call(
+            &app,
+            &token,
+            a_call("CA3", json!({"segment_link": "https://evil.example/x.mp3"})),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let v = view(&app, "agent_a", other.activity_id).await;
+    assert_eq!(v.recording, None);
+    assert_eq!(
+        v.conversation_attributes["segment_link"],
+        "https://evil.example/x.mp3"
+    );
+
+    // Links that are no http(s) address, carry credentials or are too long: not kept.
+    let long = format!("{REC}/{}", "a".repeat(3000));
+    for (id, bad) in [
+        ("CA4", "javascript:alert(1)".to_owned()),
+        ("CA5", format!("https://user:secret@{}/r.mp3", &REC[8..])),
+        ("CA6", long),
+        ("CA7", "data:audio/mp3;base64,AAAA".to_owned()),
+    ] {
+        let r = stored(
+            call(&app, &token, a_call(id, json!({"segment_link": bad}))).await,
+            StatusCode::CREATED,
+        )
+        .await;
+        assert_eq!(r.attributes_dropped.map(|d| d.invalid), Some(1), "{id}");
+        let v = view(&app, "agent_a", r.activity_id).await;
+        assert_eq!(v.recording, None);
+        assert!(
+            !v.conversation_attributes.contains_key("segment_link"),
+            "{id}"
+        );
+    }
+
+    // Team B's call with the same id is team B's: its own activity, unseen by team A.
+    let token_b = integration(&app, "flex-b", app.team_b).await;
+    let b = stored(
+        call(&app, &token_b, a_call("CA1", json!({"segment_link": link}))).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_ne!(b.activity_id, first.activity_id);
+    assert_eq!(
+        view(&app, "agent_b", b.activity_id)
+            .await
+            .recording
+            .as_deref(),
+        Some(link.as_str())
+    );
+    let t = app.token("agent_a").await;
+    let res = app
+        .call(
+            Method::GET,
+            &format!("/api/v1/activities/{}", b.activity_id),
+            Some(&t),
+            None::<&()>,
+        )
+        .await;
+    expect_error(res, StatusCode::NOT_FOUND).await;
+
+    // The origin taken off the list: the player goes (the link stays).
+    assert_eq!(set_origins(&app, json!([])).await.status(), StatusCode::OK);
+    assert_eq!(
+        view(&app, "agent_a", first.activity_id).await.recording,
+        None
+    );
+}
+
+#[tokio::test]
+async fn bad_calls_and_bad_recording_origins_are_refused_and_store_nothing() {
+    let app = TestApp::spawn().await;
+    let token = integration(&app, "flex", app.team_a).await;
+    let good = a_call("CA9", json!({}));
+    let with = |k: &str, v: Value| {
+        let mut b = good.clone();
+        b[k] = v;
+        b
+    };
+    for (body, field) in [
+        (with("id", json!("  ")), Some("id")),
+        (with("number", json!("")), Some("number")),
+        (with("campaign", json!("c".repeat(201))), Some("campaign")),
+        (with("direction", json!("sideways")), None),
+        (with("at", json!("yesterday")), None),
+        (with("duration_secs", json!(-5)), None),
+        (with("surprise", json!(true)), None),
+        (json!([]), None),
+    ] {
+        let res = call(&app, &token, body.clone()).await;
+        assert!(res.status().is_client_error(), "{body}");
+        let status = res.status();
+        let e = expect_error(res, status).await;
+        if let Some(f) = field {
+            assert_eq!(e.error.field.as_deref(), Some(f), "{body}");
+        }
+    }
+    let res = app
+        .http
+        .post(app.url("/api/v1/ingest/call"))
+        .json(&good)
+        .send()
+        .await
+        .unwrap();
+    expect_error(res, StatusCode::UNAUTHORIZED).await;
+
+    for bad in [
+        json!(["https://rec.example.com/path"]),
+        json!(["*"]),
+        json!(["rec.example.com"]),
+    ] {
+        let e = expect_error(
+            set_origins(&app, bad.clone()).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+        assert_eq!(e.error.field.as_deref(), Some("recording_origins"), "{bad}");
+    }
+    let admin = app.token("admin").await;
+    let s: CrmSettings = app.get_as("/api/v1/crm/settings", &admin).await;
+    assert!(s.recording_origins.is_empty(), "nothing stored");
+    let sup = app.token("super_a").await;
+    let res = app
+        .call(
+            Method::PUT,
+            "/api/v1/crm/settings",
+            Some(&sup),
+            Some(&CrmSettings::default()),
+        )
+        .await;
+    expect_error(res, StatusCode::FORBIDDEN).await;
+}
