@@ -16,6 +16,7 @@ mod followups;
 mod harness;
 mod load_time;
 mod mailboxes;
+mod recordings;
 mod reports;
 #[allow(dead_code)]
 #[path = "../../server/tests/api/smtp.rs"]
