@@ -12,7 +12,9 @@ async fn an_agent_gets_a_player_for_a_calls_recording() {
     run(|h| async move {
         use reqwest::Method;
         let admin = h.api_token("admin", "demo1234").await?;
-        let mut settings = h.api(Method::GET, "/crm/settings", Some(&admin), None).await?;
+        let mut settings = h
+            .api(Method::GET, "/crm/settings", Some(&admin), None)
+            .await?;
         settings["recording_origins"] = json!([h.base.clone()]);
         h.api(Method::PUT, "/crm/settings", Some(&admin), Some(settings))
             .await?;
@@ -39,14 +41,17 @@ async fn an_agent_gets_a_player_for_a_calls_recording() {
                 Method::POST,
                 "/ingest/call",
                 Some(&token),
-                Some(json!({"id": "CA-1001", "direction": "inbound", "number": "+59899555123",
+                Some(
+                    json!({"id": "CA-1001", "direction": "inbound", "number": "+59899555123",
                     "at": "2026-03-02T15:04:05Z", "duration_secs": 95,
-                    "attributes": {"segment_link": link}})),
+                    "attributes": {"segment_link": link}}),
+                ),
             )
             .await?;
         let (contact, activity) = (stored["contact_id"].clone(), stored["activity_id"].clone());
 
-        h.goto(&format!("/login?next=%2Fcontacts%2F{contact}")).await?;
+        h.goto(&format!("/login?next=%2Fcontacts%2F{contact}"))
+            .await?;
         h.login("ana", "demo1234").await?;
         let item = format!("#timeline .activity-item[data-activity-id='{activity}']");
         h.wait_count(&item, 1).await?;
@@ -60,7 +65,10 @@ async fn an_agent_gets_a_player_for_a_calls_recording() {
             ),
         )
         .await?;
-        ensure!(src == json!(link), "the player plays the call's link: {src}");
+        ensure!(
+            src == json!(link),
+            "the player plays the call's link: {src}"
+        );
         h.assert_no_app_errors().await
     })
     .await;
