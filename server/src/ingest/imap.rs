@@ -78,7 +78,22 @@ pub async fn poll_once(
 struct Hold<'a> {
     lease: Lease,
     owner: &'a str,
-    until: i64,
+    /// How long each renewal holds, from the moment it is made.
+    span: Duration,
+}
+
+impl Hold<'_> {
+    async fn renew(&self, store: &DynStore) -> anyhow::Result<bool> {
+        let until = crate::clock::now() + chrono::Duration::from_std(self.span).unwrap_or_default();
+        Ok(store
+            .claim_mailbox(
+                self.lease.id,
+                self.lease.version,
+                self.owner,
+                until.timestamp_millis(),
+            )
+            .await?)
+    }
 }
 
 async fn poll(
@@ -184,10 +199,7 @@ impl Poll<'_> {
             })
             .await?;
             if let Some(h) = &self.hold
-                && !self
-                    .store
-                    .claim_mailbox(h.lease.id, h.lease.version, h.owner, h.until)
-                    .await?
+                && !h.renew(self.store).await?
             {
                 anyhow::bail!(
                     "the mailbox's settings changed or another instance took it over: this poll stops"
@@ -269,32 +281,25 @@ impl Pollers {
         tokio::spawn(async move {
             let mut pause = p.every;
             loop {
-                let until = (crate::clock::now()
-                    + chrono::Duration::from_std(pause * 2 + LEASE_MARGIN).unwrap_or_default())
-                .timestamp_millis();
-                if let Some(l) = lease {
-                    match p
-                        .store
-                        .claim_mailbox(l.id, l.version, &p.owner, until)
-                        .await
-                    {
+                let hold = lease.map(|lease| Hold {
+                    lease,
+                    owner: &p.owner,
+                    span: pause * 2 + LEASE_MARGIN,
+                });
+                if let Some(h) = &hold {
+                    match h.renew(&p.store).await {
                         Ok(true) => {}
                         Ok(false) => {
                             tokio::time::sleep(p.every).await;
                             continue;
                         }
                         Err(e) => {
-                            tracing::warn!(mailbox = %mailbox, error = %e, "claiming the mailbox failed");
+                            tracing::warn!(mailbox = %mailbox, error = format!("{e:#}"), "claiming the mailbox failed");
                             tokio::time::sleep(p.every).await;
                             continue;
                         }
                     }
                 }
-                let hold = lease.map(|lease| Hold {
-                    lease,
-                    owner: &p.owner,
-                    until,
-                });
                 let out = poll(&p.store, &p.events, &mailbox, &p.tls, &p.region, hold).await;
                 match lease {
                     None => p.health.polled(&mailbox, &out),
@@ -305,7 +310,11 @@ impl Pollers {
                             error: error.as_deref(),
                             fetched: out.as_ref().map_or(0, |s| s.fetched),
                         };
-                        if let Err(e) = p.store.mailbox_polled(l.id, l.version, &polled).await {
+                        if let Err(e) = p
+                            .store
+                            .mailbox_polled(l.id, l.version, &p.owner, &polled)
+                            .await
+                        {
                             tracing::warn!(mailbox = %mailbox, error = %e, "keeping the poll's outcome failed");
                         }
                     }

@@ -62,7 +62,8 @@ pub(super) async fn store_one(
     let mut r = results
         .pop()
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("no ingest result")))?;
-    // A replay keeps nothing new: nothing to report about its attributes.
+    // A replay keeps nothing new: nothing to report about its attributes (a call's
+    // replay adds its attributes and reports them itself: `ingest_call`).
     if !r.duplicate {
         r.attributes_dropped = dropped;
     }

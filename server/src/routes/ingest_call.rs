@@ -63,9 +63,11 @@ async fn deliver_call(state: &AppState, team_id: i64, body: &Bytes) -> ApiResult
         },
         None,
     );
-    let (status, answer) = store_one(state, i).await?;
-    // A call known already: the attributes it brings now are added to it.
+    let (status, mut answer) = store_one(state, i).await?;
+    // A call known already: the attributes it brings now are added to it, and what was
+    // not kept of them is said (as for a new call).
     if answer.0.duplicate {
+        answer.0.attributes_dropped = crate::ingest::attributes_dropped(&defs, &req.attributes);
         let attributes = clean_attributes(&defs, "conversation", &req.attributes);
         if !attributes.is_empty()
             && let Some((true, events)) = state

@@ -61,19 +61,7 @@ async fn create(
 ) -> ApiResult<(StatusCode, ApiJson<IntegrationCredentials>)> {
     admin(&caller)?;
     crate::validate::short_text("name", &req.name)?;
-    let team = state
-        .store
-        .team_summaries()
-        .await?
-        .into_iter()
-        .find(|t| t.id == req.team_id)
-        .ok_or_else(|| ApiError::validation("team_id", "no such team"))?;
-    if team.archived {
-        return Err(ApiError::validation(
-            "team_id",
-            format!("team `{}` is archived", team.name),
-        ));
-    }
+    super::open_team(&state, req.team_id).await?;
     let (token, secret) = credentials();
     let name = req.name.trim().to_owned();
     let id = state

@@ -99,19 +99,7 @@ fn host(raw: &str) -> ApiResult<String> {
 
 /// `req` checked and normalised for storing; `creating`: a password is required.
 async fn checked(state: &AppState, req: MailboxInput, creating: bool) -> ApiResult<NewMailbox> {
-    let team = state
-        .store
-        .team_summaries()
-        .await?
-        .into_iter()
-        .find(|t| t.id == req.team_id)
-        .ok_or_else(|| ApiError::validation("team_id", "no such team"))?;
-    if team.archived {
-        return Err(ApiError::validation(
-            "team_id",
-            format!("team `{}` is archived", team.name),
-        ));
-    }
+    super::open_team(state, req.team_id).await?;
     let host = host(&req.host)?;
     if let Ok(ip) = host.parse::<std::net::IpAddr>()
         && !state.config.outbound_allow_private

@@ -41,6 +41,29 @@ pub const MAX_UPLOAD_BYTES: usize = 50 * 1024 * 1024;
 use crate::error::ApiError;
 
 /// `Ok` for an admin, else 403: the one check of the admin-only routes.
+/// Team `id` as a new integration or mailbox may name it: one that exists and is not
+/// archived (422 on `team_id` otherwise).
+pub(crate) async fn open_team(
+    state: &AppState,
+    id: i64,
+) -> crate::error::ApiResult<agentdesk_protocol::TeamSummary> {
+    use crate::error::ApiError;
+    let team = state
+        .store
+        .team_summaries()
+        .await?
+        .into_iter()
+        .find(|t| t.id == id)
+        .ok_or_else(|| ApiError::validation("team_id", "no such team"))?;
+    if team.archived {
+        return Err(ApiError::validation(
+            "team_id",
+            format!("team `{}` is archived", team.name),
+        ));
+    }
+    Ok(team)
+}
+
 pub(crate) fn admin(caller: &crate::auth::Caller) -> crate::error::ApiResult<()> {
     if caller.viewer.role == agentdesk_protocol::Role::Admin {
         Ok(())

@@ -74,6 +74,13 @@ pub trait MailboxStore: Send + Sync {
         owner: &str,
         until: i64,
     ) -> StoreResult<bool>;
-    /// Keep a poll's outcome with mailbox `id`, unless its settings changed meanwhile.
-    async fn mailbox_polled(&self, id: i64, version: i64, polled: &Polled<'_>) -> StoreResult<()>;
+    /// Keep a poll's outcome with mailbox `id`, unless its settings changed meanwhile
+    /// or `owner` no longer holds its lease (another instance's record stands).
+    async fn mailbox_polled(
+        &self,
+        id: i64,
+        version: i64,
+        owner: &str,
+        polled: &Polled<'_>,
+    ) -> StoreResult<()>;
 }

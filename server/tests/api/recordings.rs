@@ -53,9 +53,15 @@ async fn set_origins(app: &TestApp, origins: Value) -> reqwest::Response {
     .await
 }
 
+const ENV_REC: &str = "https://env-rec.example.com";
+
 #[tokio::test]
 async fn a_recording_plays_from_a_listed_origin_and_a_link_sent_later_is_added() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_with(agentdesk_server::config::ServeConfig {
+        recording_origins: vec![ENV_REC.into()],
+        ..Default::default()
+    })
+    .await;
     assert_eq!(
         set_origins(&app, json!([REC])).await.status(),
         StatusCode::OK
@@ -64,7 +70,10 @@ async fn a_recording_plays_from_a_listed_origin_and_a_link_sent_later_is_added()
         .to_str()
         .unwrap()
         .to_owned();
-    assert!(csp.contains(&format!("media-src 'self' {REC};")), "{csp}");
+    assert!(
+        csp.contains(&format!("media-src 'self' {ENV_REC} {REC};")),
+        "{csp}"
+    );
 
     let token = integration(&app, "flex", app.team_a).await;
     let link = format!("{REC}/Recordings/RE1.mp3?download=1");
@@ -108,6 +117,46 @@ async fn a_recording_plays_from_a_listed_origin_and_a_link_sent_later_is_added()
             .recording
             .as_deref(),
         Some(later.as_str())
+    );
+
+    // The server's own recording origin plays too.
+    let env_link = format!("{ENV_REC}/r/RE9.mp3");
+    let env = stored(
+        call(
+            &app,
+            &token,
+            a_call("CA8", json!({"segment_link": env_link})),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(
+        view(&app, "agent_a", env.activity_id)
+            .await
+            .recording
+            .as_deref(),
+        Some(env_link.as_str())
+    );
+    // A replay's link that cannot be kept is said, as for a new call.
+    let r = stored(
+        call(
+            &app,
+            &token,
+            a_call("CA8", json!({"segment_link": "javascript:alert(1)"})),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(r.attributes_dropped.map(|d| d.invalid), Some(1));
+    assert_eq!(
+        view(&app, "agent_a", env.activity_id)
+            .await
+            .recording
+            .as_deref(),
+        Some(env_link.as_str()),
+        "the kept link stays"
     );
 
     // Another origin: kept as an attribute, no player.
@@ -246,4 +295,55 @@ async fn bad_calls_and_bad_recording_origins_are_refused_and_store_nothing() {
         )
         .await;
     expect_error(res, StatusCode::FORBIDDEN).await;
+}
+
+#[tokio::test]
+async fn a_link_for_a_call_the_desktop_placed_or_a_later_segment_plays_too() {
+    let app = TestApp::spawn().await;
+    assert_eq!(
+        set_origins(&app, json!([REC])).await.status(),
+        StatusCode::OK
+    );
+    let token = integration(&app, "flex", app.team_a).await;
+
+    // The agent's own call (a `calls` row, no interaction): the platform later sends
+    // its recording under the call's guid.
+    let agent = app.token("agent_a").await;
+    crate::status::start_call_for(&app, &agent, app.contact_a).await;
+    let ended = crate::status::hang_up(&app, &agent).await;
+    let activity = ended.activity_id.expect("the call's activity");
+    let link = format!("{REC}/Recordings/{}.mp3", ended.guid);
+    let r = stored(
+        call(
+            &app,
+            &token,
+            a_call(&ended.guid, json!({"segment_link": link})),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert!(r.duplicate);
+    assert_eq!(r.activity_id, activity);
+    assert_eq!(
+        view(&app, "agent_a", activity).await.recording.as_deref(),
+        Some(link.as_str())
+    );
+
+    // A transfer: the second segment of the conversation brings the link.
+    let mut first = a_call("SEG1", json!({"reason": "Baja"}));
+    first["conversation_id"] = json!("conv-77");
+    let one = stored(call(&app, &token, first).await, StatusCode::CREATED).await;
+    let later = format!("{REC}/Recordings/SEG2.mp3");
+    let mut second = a_call("SEG2", json!({"segment_link": later}));
+    second["conversation_id"] = json!("conv-77");
+    let two = stored(call(&app, &token, second).await, StatusCode::CREATED).await;
+    assert!(two.grouped);
+    assert_eq!(two.activity_id, one.activity_id, "one conversation");
+    let v = view(&app, "agent_a", one.activity_id).await;
+    assert_eq!(v.recording.as_deref(), Some(later.as_str()));
+    assert_eq!(
+        v.conversation_attributes["reason"], "Baja",
+        "both segments' attributes"
+    );
 }

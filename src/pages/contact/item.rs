@@ -198,6 +198,7 @@ pub fn attribute_label(name: &str) -> Option<Msg> {
         "order_id" => Msg::AttrOrderId,
         "promised_date" => Msg::AttrPromisedDate,
         "amount" => Msg::AttrAmount,
+        agentdesk_protocol::RECORDING_ATTRIBUTE => Msg::Recording,
         _ => return None,
     })
 }
@@ -242,6 +243,7 @@ mod tests {
             "order_id",
             "promised_date",
             "amount",
+            "segment_link",
         ] {
             assert!(attribute_label(name).is_some(), "{name}");
         }

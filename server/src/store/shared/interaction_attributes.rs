@@ -1,5 +1,6 @@
 //! Conversation attributes that arrive after their interaction (a recording's address
-//! once the platform has it): added to the stored interaction, its timeline told.
+//! once the platform has it): added to the stored interaction — or, for a call the
+//! desktop placed (a `calls` row, no interaction), to a new one — its timeline told.
 //! Compiled into each backend (its module there is this file).
 
 use std::collections::BTreeMap;
@@ -31,8 +32,25 @@ pub(crate) async fn add(
     .bind(key)
     .fetch_optional(&mut *tx)
     .await?;
-    let Some((id, Some(activity_id), contact_id, stored)) = row else {
-        return Ok(None);
+    let (id, activity_id, contact_id, stored) = match row {
+        Some((id, Some(activity), contact, stored)) => (Some(id), activity, contact, stored),
+        Some((_, None, _, _)) => return Ok(None),
+        // A call the desktop placed has its `calls` row and no interaction yet (the
+        // duplicate check knows it by its guid): the attributes start one.
+        None if source == "call" => {
+            let call: Option<(Option<i64>, i64)> = sqlx::query_as(
+                "SELECT activity_id, contact_id FROM calls WHERE team_id = $1 AND guid = $2",
+            )
+            .bind(team_id)
+            .bind(key)
+            .fetch_optional(&mut *tx)
+            .await?;
+            match call {
+                Some((Some(activity), contact)) => (None, activity, contact, "{}".to_owned()),
+                _ => return Ok(None),
+            }
+        }
+        None => return Ok(None),
     };
     let mut merged: BTreeMap<String, String> =
         serde_json::from_str(&stored).map_err(|e| corrupt("interaction attributes", e))?;
@@ -42,15 +60,35 @@ pub(crate) async fn add(
         return Ok(Some((false, Vec::new())));
     }
     let json = serde_json::to_string(&merged).map_err(|e| corrupt("interaction attributes", e))?;
-    sqlx::query("UPDATE interactions SET attributes = $1 WHERE id = $2")
-        .bind(json)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+    let now = ms(crate::clock::now());
+    match id {
+        Some(id) => {
+            sqlx::query("UPDATE interactions SET attributes = $1 WHERE id = $2")
+                .bind(json)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        None => {
+            sqlx::query(
+                "INSERT INTO interactions (source, source_key, team_id, contact_id, activity_id, \
+                 attributes, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(source)
+            .bind(key)
+            .bind(team_id)
+            .bind(contact_id)
+            .bind(activity_id)
+            .bind(json)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+    }
     let event = ServerEvent::ActivityUpdated {
         contact_id,
         activity_id,
     };
-    let events = commit_events(tx, vec![(Some(team_id), event)], ms(crate::clock::now())).await?;
+    let events = commit_events(tx, vec![(Some(team_id), event)], now).await?;
     Ok(Some((true, events)))
 }

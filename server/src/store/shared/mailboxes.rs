@@ -102,20 +102,27 @@ impl MailboxStore for Backend {
         Ok(done.rows_affected() == 1)
     }
 
-    async fn mailbox_polled(&self, id: i64, version: i64, p: &Polled<'_>) -> StoreResult<()> {
+    async fn mailbox_polled(
+        &self,
+        id: i64,
+        version: i64,
+        owner: &str,
+        p: &Polled<'_>,
+    ) -> StoreResult<()> {
         write_one(
             self,
             sqlx::query(
                 "UPDATE mailboxes SET last_poll_at = $1, \
                  last_ok_at = CASE WHEN $2 THEN last_ok_at ELSE $1 END, last_error = $3, \
-                 fetched = fetched + $4 WHERE id = $5 AND updated_at = $6",
+                 fetched = fetched + $4 WHERE id = $5 AND updated_at = $6 AND lease_owner = $7",
             )
             .bind(p.at)
             .bind(p.error.is_some())
             .bind(p.error)
             .bind(i64::try_from(p.fetched).unwrap_or(i64::MAX))
             .bind(id)
-            .bind(version),
+            .bind(version)
+            .bind(owner),
         )
         .await?;
         Ok(())

@@ -18,8 +18,8 @@ use crate::store::timeline::{
     ActivityRow, TimelinePage, TimelineRequest, TimelineStore, tally_counts,
 };
 use crate::store::{
-    NewActivity, StoreError, StoreResult, StoredEvent, Viewer, WalkFrom, kinds_filter, plan_walk,
-    search,
+    NewActivity, StoreError, StoreResult, StoredEvent, Viewer, WalkFrom, corrupt, kinds_filter,
+    plan_walk, search,
 };
 
 /// Every timeline read's columns, named as [`ActivityRow`] reads them. Email content is
@@ -408,19 +408,39 @@ impl TimelineStore for Backend {
         activity_id: i64,
     ) -> StoreResult<(Option<String>, Option<String>)> {
         let sql = format!(
-            "SELECT (SELECT i.attributes FROM interactions i WHERE i.activity_id = a.id \
-                     ORDER BY i.id LIMIT 1), c.attributes \
-             FROM activities a JOIN contacts c ON c.id = a.contact_id \
+            "SELECT c.attributes FROM activities a JOIN contacts c ON c.id = a.contact_id \
              WHERE a.id = $3 AND {}",
             scoped("a.team_id")
         );
-        let row: Option<(Option<String>, Option<String>)> = sqlx::query_as(AssertSqlSafe(sql))
+        let Some((customer,)): Option<(Option<String>,)> = sqlx::query_as(AssertSqlSafe(sql))
             .bind(viewer.all_teams())
             .bind(viewer.user_id)
             .bind(activity_id)
             .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.unwrap_or_default())
+            .await?
+        else {
+            return Ok((None, None));
+        };
+        // Every interaction behind the activity (a conversation's segments, attributes
+        // sent later), oldest first: a later value of a name wins.
+        let parts: Vec<(String,)> = sqlx::query_as(
+            "SELECT attributes FROM interactions WHERE activity_id = $1 ORDER BY id",
+        )
+        .bind(activity_id)
+        .fetch_all(&self.pool)
+        .await?;
+        if parts.is_empty() {
+            return Ok((None, customer));
+        }
+        let mut merged = BTreeMap::<String, serde_json::Value>::new();
+        for (json,) in parts {
+            let one: BTreeMap<String, serde_json::Value> =
+                serde_json::from_str(&json).map_err(|e| corrupt("interaction attributes", e))?;
+            merged.extend(one);
+        }
+        let conversation =
+            serde_json::to_string(&merged).map_err(|e| corrupt("interaction attributes", e))?;
+        Ok((Some(conversation), customer))
     }
 
     async fn email_body(&self, viewer: &Viewer, activity_id: i64) -> StoreResult<Option<String>> {
