@@ -37,6 +37,7 @@ mod queue_log;
 mod recordings;
 mod reminders;
 mod reports;
+mod reports_backfill;
 mod reports_contact;
 mod reports_rollup;
 mod reports_team;
