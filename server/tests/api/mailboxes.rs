@@ -568,7 +568,8 @@ async fn a_lease_is_one_instances_until_it_expires_and_only_for_the_current_sett
         }
     };
     let v = version(&app.store).await;
-    let now = chrono::Utc::now().timestamp_millis();
+    // The server's clock (a fixed one under AGENTDESK_NOW), as the store reads it.
+    let now = agentdesk_server::clock::now().timestamp_millis();
     let later = now + 60_000;
     let s = &app.store;
     assert!(s.claim_mailbox(id, v, "one", later).await.unwrap());
