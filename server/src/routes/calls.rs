@@ -42,6 +42,14 @@ fn check_origin(field: &'static str, o: &str) -> ApiResult<String> {
     parse_origin(o.trim()).map_err(|m| ApiError::validation(field, m))
 }
 
+/// A list of origins, blank lines left out.
+fn check_origins(field: &'static str, list: &[String]) -> ApiResult<Vec<String>> {
+    list.iter()
+        .filter(|o| !o.trim().is_empty())
+        .map(|o| check_origin(field, o))
+        .collect()
+}
+
 async fn set_settings(
     State(state): State<AppState>,
     caller: Caller,
@@ -56,23 +64,13 @@ async fn set_settings(
             "must start with https:// (or http:// for local testing)",
         ));
     }
-    let crm_origins = s
-        .crm_origins
-        .iter()
-        .filter(|o| !o.trim().is_empty())
-        .map(|o| check_origin("crm_origins", o))
-        .collect::<ApiResult<Vec<_>>>()?;
+    let crm_origins = check_origins("crm_origins", &s.crm_origins)?;
     let ucontact_origin = if s.ucontact_origin.trim().is_empty() {
         String::new()
     } else {
         check_origin("ucontact_origin", &s.ucontact_origin)?
     };
-    let recording_origins = s
-        .recording_origins
-        .iter()
-        .filter(|o| !o.trim().is_empty())
-        .map(|o| check_origin("recording_origins", o))
-        .collect::<ApiResult<Vec<_>>>()?;
+    let recording_origins = check_origins("recording_origins", &s.recording_origins)?;
     let frame_sandbox = agentdesk_protocol::embed::check_sandbox(&s.frame_sandbox)
         .map_err(|m| ApiError::validation("frame_sandbox", m))?;
     let frame_allow = agentdesk_protocol::embed::check_allow(&s.frame_allow)

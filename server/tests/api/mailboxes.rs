@@ -24,6 +24,17 @@ async fn list(app: &TestApp, admin: &str) -> (Vec<MailboxStatus>, String) {
     (serde_json::from_str(&text).unwrap(), text)
 }
 
+/// `body` sent to a mailbox route as `token`.
+async fn send(
+    app: &TestApp,
+    token: &str,
+    method: Method,
+    path: &str,
+    body: impl serde::Serialize,
+) -> reqwest::Response {
+    app.call(method, path, Some(token), Some(&body)).await
+}
+
 async fn test_now(app: &TestApp, admin: &str, id: i64) -> MailboxCheck {
     let res = app
         .call(
@@ -73,17 +84,15 @@ async fn a_console_mailbox_is_polled_for_its_team_only_followed_when_changed_and
     mail.deliver(&fixture("email/01-inbound-plain.eml")).await;
 
     // Team B's mailbox: its mail reaches team B, never team A (who shares no contact).
-    let res = app
-        .call(
-            Method::POST,
-            "/api/v1/mailboxes",
-            Some(&admin),
-            Some(
-                &json!({"team_id": app.team_b, "host": "127.0.0.1", "port": mail.port,
+    let res = send(
+        &app,
+        &admin,
+        Method::POST,
+        "/api/v1/mailboxes",
+        &json!({"team_id": app.team_b, "host": "127.0.0.1", "port": mail.port,
                 "tls": false, "username": USER, "password": PASS}),
-            ),
-        )
-        .await;
+    )
+    .await;
     assert_eq!(res.status(), StatusCode::CREATED);
     let text = res.text().await.unwrap();
     assert!(!text.contains(PASS), "{text}");
@@ -115,17 +124,15 @@ async fn a_console_mailbox_is_polled_for_its_team_only_followed_when_changed_and
 
     // A wrong password: the test names the login step; the restarted poller fails there
     // too; neither says the password.
-    let res = app
-        .call(
-            Method::PUT,
-            &format!("/api/v1/mailboxes/{id}"),
-            Some(&admin),
-            Some(
-                &json!({"team_id": app.team_b, "host": "127.0.0.1", "port": mail.port,
+    let res = send(
+        &app,
+        &admin,
+        Method::PUT,
+        &format!("/api/v1/mailboxes/{id}"),
+        &json!({"team_id": app.team_b, "host": "127.0.0.1", "port": mail.port,
                 "tls": false, "username": USER, "password": "wrong-pass-987"}),
-            ),
-        )
-        .await;
+    )
+    .await;
     assert_eq!(res.status(), StatusCode::OK);
     let bad = test_now(&app, &admin, id).await;
     assert_eq!((bad.ok, bad.step), (false, Some(MailboxStep::Login)));
@@ -145,29 +152,25 @@ async fn a_console_mailbox_is_polled_for_its_team_only_followed_when_changed_and
 
     // The right password again, and moved to team A; then an edit without a password
     // keeps the stored one. New mail goes to team A from then on.
-    let res = app
-        .call(
-            Method::PUT,
-            &format!("/api/v1/mailboxes/{id}"),
-            Some(&admin),
-            Some(
-                &json!({"team_id": app.team_a, "host": "127.0.0.1", "port": mail.port,
+    let res = send(
+        &app,
+        &admin,
+        Method::PUT,
+        &format!("/api/v1/mailboxes/{id}"),
+        &json!({"team_id": app.team_a, "host": "127.0.0.1", "port": mail.port,
                 "tls": false, "username": USER, "password": PASS}),
-            ),
-        )
-        .await;
+    )
+    .await;
     assert_eq!(res.status(), StatusCode::OK);
-    let res = app
-        .call(
-            Method::PUT,
-            &format!("/api/v1/mailboxes/{id}"),
-            Some(&admin),
-            Some(
-                &json!({"team_id": app.team_a, "host": "127.0.0.1", "port": mail.port,
+    let res = send(
+        &app,
+        &admin,
+        Method::PUT,
+        &format!("/api/v1/mailboxes/{id}"),
+        &json!({"team_id": app.team_a, "host": "127.0.0.1", "port": mail.port,
                 "tls": false, "username": USER}),
-            ),
-        )
-        .await;
+    )
+    .await;
     assert_eq!(res.status(), StatusCode::OK, "the password kept");
     assert!(test_now(&app, &admin, id).await.ok);
     mail.deliver(&fixture("email/02-inbound-multipart.eml"))
@@ -179,17 +182,15 @@ async fn a_console_mailbox_is_polled_for_its_team_only_followed_when_changed_and
     assert_eq!(found(&app, "agent_b", "smith").await, 0);
 
     // Inactive: not polled. Deleted: gone, and its id unknown.
-    let res = app
-        .call(
-            Method::PUT,
-            &format!("/api/v1/mailboxes/{id}"),
-            Some(&admin),
-            Some(
-                &json!({"team_id": app.team_a, "host": "127.0.0.1", "port": mail.port,
+    let res = send(
+        &app,
+        &admin,
+        Method::PUT,
+        &format!("/api/v1/mailboxes/{id}"),
+        &json!({"team_id": app.team_a, "host": "127.0.0.1", "port": mail.port,
                 "tls": false, "username": USER, "active": false}),
-            ),
-        )
-        .await;
+    )
+    .await;
     assert_eq!(res.status(), StatusCode::OK);
     let late = String::from_utf8(fixture("email/01-inbound-plain.eml"))
         .unwrap()
@@ -203,17 +204,15 @@ async fn a_console_mailbox_is_polled_for_its_team_only_followed_when_changed_and
         "an inactive mailbox is not read"
     );
     // Active again: it goes on from where it stopped.
-    let res = app
-        .call(
-            Method::PUT,
-            &format!("/api/v1/mailboxes/{id}"),
-            Some(&admin),
-            Some(
-                &json!({"team_id": app.team_a, "host": "127.0.0.1", "port": mail.port,
+    let res = send(
+        &app,
+        &admin,
+        Method::PUT,
+        &format!("/api/v1/mailboxes/{id}"),
+        &json!({"team_id": app.team_a, "host": "127.0.0.1", "port": mail.port,
                 "tls": false, "username": USER, "active": true}),
-            ),
-        )
-        .await;
+    )
+    .await;
     assert_eq!(res.status(), StatusCode::OK);
     eventually("the paused mail read", || async {
         found(&app, "agent_a", "lucia").await == 1
@@ -386,52 +385,45 @@ async fn bad_mailboxes_are_refused_with_their_field_and_nothing_is_stored() {
         for (k, v) in change.as_object().unwrap() {
             body[k] = v.clone();
         }
-        let res = app
-            .call(
-                Method::PUT,
-                &format!("/api/v1/mailboxes/{id}"),
-                Some(&admin),
-                Some(&body),
-            )
-            .await;
+        let res = send(
+            &app,
+            &admin,
+            Method::PUT,
+            &format!("/api/v1/mailboxes/{id}"),
+            &body,
+        )
+        .await;
         let e = expect_error(res, StatusCode::UNPROCESSABLE_ENTITY).await;
         assert_eq!(e.error.field.as_deref(), Some("password"), "{change}");
     }
-    let res = app
-        .call(
-            Method::PUT,
-            &format!("/api/v1/mailboxes/{id}"),
-            Some(&admin),
-            Some(&{
-                let mut b = without("password");
-                b["active"] = json!(false);
-                b
-            }),
-        )
-        .await;
+    let res = send(
+        &app,
+        &admin,
+        Method::PUT,
+        &format!("/api/v1/mailboxes/{id}"),
+        &{
+            let mut b = without("password");
+            b["active"] = json!(false);
+            b
+        },
+    )
+    .await;
     assert_eq!(
         res.status(),
         StatusCode::OK,
         "the same account keeps its password"
     );
     // An edit is checked the same way, and an unknown id is 404.
-    let res = app
-        .call(
-            Method::PUT,
-            &format!("/api/v1/mailboxes/{id}"),
-            Some(&admin),
-            Some(&with("password", json!(""))),
-        )
-        .await;
+    let res = send(
+        &app,
+        &admin,
+        Method::PUT,
+        &format!("/api/v1/mailboxes/{id}"),
+        &with("password", json!("")),
+    )
+    .await;
     expect_error(res, StatusCode::UNPROCESSABLE_ENTITY).await;
-    let res = app
-        .call(
-            Method::PUT,
-            "/api/v1/mailboxes/999999",
-            Some(&admin),
-            Some(&good),
-        )
-        .await;
+    let res = send(&app, &admin, Method::PUT, "/api/v1/mailboxes/999999", &good).await;
     expect_error(res, StatusCode::NOT_FOUND).await;
 
     // Supervisors and agents: nothing here. No session: 401.
@@ -466,17 +458,15 @@ async fn a_host_name_that_resolves_to_a_private_address_is_refused_when_connecti
     let app = TestApp::spawn().await;
     let admin = app.token("admin").await;
     // `localhost` is a name: accepted when saved, refused when resolved.
-    let res = app
-        .call(
-            Method::POST,
-            "/api/v1/mailboxes",
-            Some(&admin),
-            Some(
-                &json!({"team_id": app.team_a, "host": "localhost", "username": "u",
+    let res = send(
+        &app,
+        &admin,
+        Method::POST,
+        "/api/v1/mailboxes",
+        &json!({"team_id": app.team_a, "host": "localhost", "username": "u",
                 "password": "p", "active": false}),
-            ),
-        )
-        .await;
+    )
+    .await;
     assert_eq!(res.status(), StatusCode::CREATED);
     let id = res.json::<MailboxStatus>().await.unwrap().id.unwrap();
     let check = test_now(&app, &admin, id).await;
@@ -501,17 +491,15 @@ async fn two_instances_poll_a_console_mailbox_once_and_show_the_same() {
     };
     let app = TestApp::spawn_with(config()).await;
     let admin = app.token("admin").await;
-    let res = app
-        .call(
-            Method::POST,
-            "/api/v1/mailboxes",
-            Some(&admin),
-            Some(
-                &json!({"team_id": app.team_a, "host": "127.0.0.1", "port": mail.port,
+    let res = send(
+        &app,
+        &admin,
+        Method::POST,
+        "/api/v1/mailboxes",
+        &json!({"team_id": app.team_a, "host": "127.0.0.1", "port": mail.port,
                 "tls": false, "username": USER, "password": PASS}),
-            ),
-        )
-        .await;
+    )
+    .await;
     assert_eq!(res.status(), StatusCode::CREATED);
     // The second instance reads the mailbox at its start and polls it too — unless the
     // first holds its lease.
