@@ -531,9 +531,13 @@ async fn two_instances_poll_a_console_mailbox_once_and_show_the_same() {
 #[tokio::test]
 async fn a_lease_is_one_instances_until_it_expires_and_only_for_the_current_settings() {
     use agentdesk_server::store::mailboxes::NewMailbox;
-    let app = TestApp::spawn().await;
+    // The store alone: a running server's pollers would claim the mailbox themselves.
+    let db = crate::support::TestDb::new().await;
+    let store = agentdesk_server::store::open(&db.url).await.unwrap();
+    store.migrate().await.unwrap();
+    let team = store.create_team("Team A").await.unwrap().id;
     let mut m = NewMailbox {
-        team_id: app.team_a,
+        team_id: team,
         host: "imap.example.com".into(),
         port: 993,
         tls: true,
@@ -542,7 +546,7 @@ async fn a_lease_is_one_instances_until_it_expires_and_only_for_the_current_sett
         folder: "INBOX".into(),
         active: true,
     };
-    let id = app.store.create_mailbox(&m).await.unwrap();
+    let id = store.create_mailbox(&m).await.unwrap();
     let version = |s: &agentdesk_server::store::DynStore| {
         let s = s.clone();
         async move {
@@ -555,11 +559,11 @@ async fn a_lease_is_one_instances_until_it_expires_and_only_for_the_current_sett
                 .updated_at
         }
     };
-    let v = version(&app.store).await;
+    let v = version(&store).await;
     // The server's clock (a fixed one under AGENTDESK_NOW), as the store reads it.
     let now = agentdesk_server::clock::now().timestamp_millis();
     let later = now + 60_000;
-    let s = &app.store;
+    let s = &store;
     assert!(s.claim_mailbox(id, v, "one", later).await.unwrap());
     assert!(
         s.claim_mailbox(id, v, "one", later).await.unwrap(),
@@ -577,12 +581,12 @@ async fn a_lease_is_one_instances_until_it_expires_and_only_for_the_current_sett
     // mailbox is claimed by no one.
     m.password = None;
     assert!(s.update_mailbox(id, &m).await.unwrap());
-    let v2 = version(&app.store).await;
+    let v2 = version(&store).await;
     assert!(v2 > v);
     assert!(!s.claim_mailbox(id, v, "two", later).await.unwrap());
     assert!(s.claim_mailbox(id, v2, "one", later).await.unwrap());
     m.active = false;
     assert!(s.update_mailbox(id, &m).await.unwrap());
-    let v3 = version(&app.store).await;
+    let v3 = version(&store).await;
     assert!(!s.claim_mailbox(id, v3, "one", later).await.unwrap());
 }
