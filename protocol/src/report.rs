@@ -77,6 +77,13 @@ pub struct ReportQuery {
     pub agent: Option<String>,
     /// `csv` for a CSV answer (as `Accept: text/csv`).
     pub format: Option<String>,
+    /// Conversations report: what its rows are grouped by — `channel`, `direction` or a
+    /// conversation attribute's name (default `channel`).
+    pub group_by: Option<String>,
+    /// Conversations report: only this channel (`email`, `chat`, `ticket`, `call`, `sms`).
+    pub channel: Option<String>,
+    /// Conversations report: only `inbound` or `outbound` interactions.
+    pub direction: Option<String>,
 }
 
 /// One row of the queue report: a campaign in an interval (or, in `totals`, over the
@@ -340,12 +347,131 @@ pub struct TeamAnalytics {
     pub top_contacts: Vec<TopContact>,
 }
 
+/// What a conversations report may group by besides attributes: the interaction's own
+/// channel and direction.
+pub const GROUP_BY_CHANNEL: &str = "channel";
+pub const GROUP_BY_DIRECTION: &str = "direction";
+
+/// The most attribute filters one conversations report takes.
+pub const MAX_ATTRIBUTE_FILTERS: usize = 5;
+
+/// The most group values a conversations report lists one by one (the busiest); the
+/// rest are summed in one row marked `other`.
+pub const MAX_GROUPS: usize = 100;
+
+/// `GET /reports/conversations`'s repeatable parameter, besides [`ReportQuery`]'s.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ConversationFilters {
+    /// `name:value`, up to five, each a different conversation attribute: only
+    /// conversations whose attribute is exactly that value (`name:` — an empty value —
+    /// only those without it).
+    pub filter: Option<Vec<String>>,
+}
+
+/// `filter=name:value`: only conversations whose attribute `name` is exactly `value`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AttributeFilter {
+    pub name: String,
+    pub value: String,
+}
+
+impl AttributeFilter {
+    /// `name:value` (the first `:` separates them; a value may hold more).
+    pub fn parse(s: &str) -> Option<AttributeFilter> {
+        let (name, value) = s.split_once(':')?;
+        let name = name.trim();
+        (!name.is_empty()).then(|| AttributeFilter {
+            name: name.to_owned(),
+            value: value.trim().to_owned(),
+        })
+    }
+}
+
+/// A measure (a numeric conversation attribute) over a row's conversations: how many
+/// carried it, its sum and its mean over those (`None` when none did).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MeasureStat {
+    pub count: u64,
+    pub sum: f64,
+    pub avg: Option<f64>,
+}
+
+/// One group of a conversations report in an interval (or, in `totals`, over the range).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ConversationRow {
+    pub start: DateTime<FixedOffset>,
+    /// The group's value; `None` for conversations without the attribute (and for the
+    /// `other` row and the grand total).
+    pub value: Option<String>,
+    /// The sum of the groups beyond the [`MAX_GROUPS`] busiest.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub other: bool,
+    pub conversations: u64,
+    pub inbound: u64,
+    pub outbound: u64,
+    /// By measure name, the measures any of the row's conversations carried.
+    pub measures: BTreeMap<String, MeasureStat>,
+}
+
+/// A conversation attribute a report may group or filter by.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AttributeDef {
+    pub name: String,
+    /// `text`, `number` (a measure: summed and averaged) or `date`.
+    pub kind: String,
+}
+
+/// `GET /reports/conversations`: a team's interactions (docs/reports.md, "What an
+/// interaction is") grouped by a conversation attribute, its channel or direction,
+/// filtered by attributes, with the numeric attributes (measures) summed and averaged.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ConversationReport {
+    pub team: i64,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub interval: Interval,
+    pub time_zone: String,
+    pub start: DateTime<FixedOffset>,
+    pub group_by: String,
+    pub channel: Option<crate::ActivityKind>,
+    pub direction: Option<crate::Direction>,
+    pub filters: Vec<AttributeFilter>,
+    /// By interval, then group (busiest first); only intervals with conversations.
+    pub rows: Vec<ConversationRow>,
+    /// By group over the range, busiest first (ties: by value, no value last), the
+    /// `other` row last.
+    pub totals: Vec<ConversationRow>,
+    pub total: ConversationRow,
+    /// How many group values the `other` row sums (0: none).
+    pub other_groups: u64,
+    /// What may be grouped or filtered by.
+    pub attributes: Vec<AttributeDef>,
+}
+
 /// The most activities a contact's analytics read (the newest of the range).
 pub const MAX_ANALYTICS_ACTIVITIES: u32 = 50_000;
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_filter_is_split_at_its_first_colon() {
+        let f = AttributeFilter::parse(" campaign : Ventas: 2026 ").unwrap();
+        assert_eq!(
+            (f.name.as_str(), f.value.as_str()),
+            ("campaign", "Ventas: 2026")
+        );
+        assert_eq!(AttributeFilter::parse("abandoned:").unwrap().value, "");
+        assert_eq!(AttributeFilter::parse("campaign"), None);
+        assert_eq!(AttributeFilter::parse(":x"), None);
+    }
 
     #[test]
     fn intervals_read_their_own_names() {

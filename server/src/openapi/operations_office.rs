@@ -6,7 +6,8 @@ use agentdesk_protocol::followup::{
     ReadNotifications,
 };
 use agentdesk_protocol::report::{
-    AgentReport, ContactAnalytics, QueueReport, ReportQuery, TeamAnalytics,
+    AgentReport, ContactAnalytics, ConversationFilters, ConversationReport, QueueReport,
+    ReportQuery, TeamAnalytics,
 };
 use agentdesk_protocol::*;
 use serde_json::json;
@@ -54,6 +55,16 @@ fn reports(s: &mut Spec) {
     .auth(Auth::Supervisor)
     .query::<ReportQuery>()
     .ok_or_csv::<TeamAnalytics>("Analytics.");
+    s.op(
+        "get",
+        "/reports/conversations",
+        "reports",
+        "A team's conversations by attribute, channel or direction",
+    )
+    .auth(Auth::Supervisor)
+    .query::<ReportQuery>()
+    .query::<ConversationFilters>()
+    .ok_or_csv::<ConversationReport>("Rows per interval and group, with measures.");
 }
 
 fn followups(s: &mut Spec) {

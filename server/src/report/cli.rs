@@ -17,6 +17,8 @@ pub enum ReportCommand {
     Agents(ReportArgs),
     /// A team's communication analytics (docs/reports.md).
     Team(ReportArgs),
+    /// A team's conversations by attribute, channel or direction (docs/reports.md).
+    Conversations(ReportArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -48,6 +50,18 @@ pub struct ReportArgs {
     /// Only this agent (agent report).
     #[arg(long)]
     pub agent: Option<String>,
+    /// Conversations report: `channel`, `direction` or a conversation attribute.
+    #[arg(long)]
+    pub group_by: Option<String>,
+    /// Conversations report: only this channel.
+    #[arg(long)]
+    pub channel: Option<String>,
+    /// Conversations report: only `inbound` or `outbound`.
+    #[arg(long)]
+    pub direction: Option<String>,
+    /// Conversations report: `name:value` (repeatable), only conversations with it.
+    #[arg(long)]
+    pub filter: Vec<String>,
     #[arg(long, value_enum, default_value = "csv")]
     pub format: Format,
 }
@@ -88,14 +102,16 @@ enum Which {
     Queue,
     Agents,
     Team,
+    Conversations,
 }
 
-/// `report queue|agents|team`: the report on standard output.
+/// `report queue|agents|team|conversations`: the report on standard output.
 pub async fn report(store: &DynStore, cmd: ReportCommand) -> anyhow::Result<String> {
     let (which, args) = match cmd {
         ReportCommand::Queue(a) => (Which::Queue, a),
         ReportCommand::Agents(a) => (Which::Agents, a),
         ReportCommand::Team(a) => (Which::Team, a),
+        ReportCommand::Conversations(a) => (Which::Conversations, a),
     };
     let tz: chrono_tz::Tz = args
         .time_zone
@@ -125,6 +141,30 @@ pub async fn report(store: &DynStore, cmd: ReportCommand) -> anyhow::Result<Stri
         (Which::Team, Format::Json) => json(serde_json::to_string_pretty(
             &super::team::team(store, &scope).await?,
         ))?,
+        (Which::Conversations, format) => conversations(store, &scope, &args, format).await?,
+    })
+}
+
+/// `report conversations`: its slice checked like the API's.
+async fn conversations(
+    store: &DynStore,
+    scope: &Scope,
+    args: &ReportArgs,
+    format: Format,
+) -> anyhow::Result<String> {
+    let defs = store.attribute_defs().await?;
+    let slice = super::conversations::Slice::new(
+        &defs,
+        args.group_by.as_deref(),
+        args.channel.as_deref(),
+        args.direction.as_deref(),
+        args.filter.clone(),
+    )
+    .map_err(|(field, message)| anyhow::anyhow!("--{}: {message}", field.replace('_', "-")))?;
+    let r = super::conversations::conversations(store, scope, &slice, &defs).await?;
+    Ok(match format {
+        Format::Csv => super::csv::conversations(&r),
+        Format::Json => serde_json::to_string_pretty(&r)? + "\n",
     })
 }
 

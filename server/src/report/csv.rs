@@ -3,7 +3,10 @@
 //! (`all`). The numbers are the JSON's, printed as JSON prints them (empty where the
 //! JSON has `null`).
 
-use agentdesk_protocol::report::{AgentReport, AgentRow, QueueReport, QueueRow, TeamAnalytics};
+use agentdesk_protocol::report::{
+    AgentReport, AgentRow, ConversationReport, ConversationRow, QueueReport, QueueRow,
+    TeamAnalytics,
+};
 use chrono::SecondsFormat;
 
 use crate::text::csv_field;
@@ -133,6 +136,47 @@ pub fn team(report: &TeamAnalytics) -> String {
         line("total", &from, c.kind.as_str(), c.inbound, c.outbound);
     }
     line("all", &from, "", report.inbound, report.outbound);
+    out
+}
+
+/// The conversations report: `scope,start,<group_by>,other,conversations,inbound,
+/// outbound`, then `count`, `sum` and `avg` of each measure any row carries (by name).
+pub fn conversations(report: &ConversationReport) -> String {
+    let measures: Vec<&String> = report.total.measures.keys().collect();
+    let mut out = format!(
+        "scope,start,{},other,conversations,inbound,outbound",
+        csv_field(&report.group_by)
+    );
+    for m in &measures {
+        let m = csv_field(m);
+        out.push_str(&format!(",{m}_count,{m}_sum,{m}_avg"));
+    }
+    out.push_str("\r\n");
+    let mut line = |scope: &str, r: &ConversationRow| {
+        out.push_str(&format!(
+            "{scope},{},{},{},{},{},{}",
+            r.start.to_rfc3339_opts(SecondsFormat::Secs, false),
+            csv_field(r.value.as_deref().unwrap_or_default()),
+            r.other,
+            r.conversations,
+            r.inbound,
+            r.outbound
+        ));
+        for m in &measures {
+            match r.measures.get(*m) {
+                Some(s) => out.push_str(&format!(",{},{},{}", s.count, s.sum, opt(s.avg))),
+                None => out.push_str(",0,0,"),
+            }
+        }
+        out.push_str("\r\n");
+    };
+    for r in &report.rows {
+        line("interval", r);
+    }
+    for r in &report.totals {
+        line("total", r);
+    }
+    line("all", &report.total);
     out
 }
 

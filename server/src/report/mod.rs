@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod contact;
+pub mod conversations;
 pub mod csv;
 pub mod demo;
 pub mod fold;
@@ -157,7 +158,7 @@ impl Scope {
 }
 
 /// Two decimals: what the API, the CSV and the screens all show.
-fn round2(x: f64) -> f64 {
+pub(crate) fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
 

@@ -1,11 +1,12 @@
-//! `GET /reports/queue`, `GET /reports/agents`, `GET /reports/teams/{id}`
-//! (docs/reports.md): supervisors' and admins' reports of one of their teams, as JSON or
+//! `GET /reports/queue`, `GET /reports/agents`, `GET /reports/teams/{id}`,
+//! `GET /reports/conversations` (docs/reports.md): supervisors' and admins' reports of
+//! one of their teams, as JSON or
 //! as CSV (`?format=csv` or `Accept: text/csv`); `GET /reports/contacts/{id}`, a
 //! contact's analytics for anyone who may open it. The numbers come from `crate::report`, like the `report` command's.
 
 use agentdesk_protocol::Role;
 use agentdesk_protocol::report::ReportQuery;
-use axum::extract::State;
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -25,6 +26,7 @@ pub fn router() -> Router<AppState> {
         .route("/reports/agents", get(agents))
         .route("/reports/contacts/{id}", get(contact))
         .route("/reports/teams/{id}", get(team))
+        .route("/reports/conversations", get(conversations))
 }
 
 /// Longest campaign or agent name a filter may name.
@@ -109,11 +111,12 @@ fn csv(name: String, body: String) -> Response {
         .into_response()
 }
 
-#[derive(Clone, Copy)]
 enum Report {
     Queue,
     Agents,
     Team,
+    /// With its `filter` values (the query's, each `name:value`).
+    Conversations(Vec<String>),
 }
 
 /// A report as JSON or CSV, named for its team and range.
@@ -155,6 +158,24 @@ async fn answer(
             };
             ("team", out)
         }
+        Report::Conversations(filters) => {
+            let defs = state.store.attribute_defs().await?;
+            let slice = report::conversations::Slice::new(
+                &defs,
+                q.group_by.as_deref(),
+                q.channel.as_deref(),
+                q.direction.as_deref(),
+                filters,
+            )
+            .map_err(|(field, message)| ApiError::validation(field, message))?;
+            let r = report::conversations::conversations(&state.store, &s, &slice, &defs).await?;
+            let out = if csv_out {
+                Err(report::csv::conversations(&r))
+            } else {
+                Ok(Json(r).into_response())
+            };
+            ("conversations", out)
+        }
     };
     Ok(out.unwrap_or_else(|body| csv(format!("{name}-{}-{}-{}.csv", s.team, s.from, s.to), body)))
 }
@@ -188,6 +209,29 @@ async fn team(
 ) -> ApiResult<Response> {
     q.team = Some(id);
     answer(&state, &caller, &headers, &q, Report::Team).await
+}
+
+/// A team's interactions by conversation attribute (docs/reports.md, "Conversations by
+/// attribute"): `filter=name:value` may repeat, so it is read from the raw query.
+async fn conversations(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+    ApiQuery(q): ApiQuery<ReportQuery>,
+) -> ApiResult<Response> {
+    let filters = url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes())
+        .filter(|(k, _)| k == "filter")
+        .map(|(_, v)| v.into_owned())
+        .collect();
+    answer(
+        &state,
+        &caller,
+        &headers,
+        &q,
+        Report::Conversations(filters),
+    )
+    .await
 }
 
 /// A contact's analytics: anyone who may open the contact (404 otherwise, as for one that

@@ -227,7 +227,11 @@ async fn receive(
                 webhook_time(&state, date)? - chrono::Duration::seconds(i64::from(*duration));
             let defs = state.store.attribute_defs().await?;
             let customer = CustomerRef::default();
-            let empty = Default::default();
+            // uContact's campaign is a conversation attribute too (reports group by it).
+            let attributes = agentdesk_protocol::Attributes::from([(
+                "campaign".to_owned(),
+                serde_json::Value::String(campaign.clone()),
+            )]);
             let i = Parts {
                 source: "call",
                 source_key: guid.trim().to_owned(),
@@ -236,7 +240,7 @@ async fn receive(
                 counterparts: vec![client.as_str()],
                 fallback_name: "",
                 conversation_id: None,
-                attributes: &empty,
+                attributes: &attributes,
                 defs: &defs,
                 region: &state.config.phone_region,
                 user_id: Some(user),

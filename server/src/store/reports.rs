@@ -32,6 +32,48 @@ pub struct TopContactRow {
     pub last_at: i64,
 }
 
+/// What a conversations report reads (`report::conversations`): a team's interactions
+/// of a range by interval `key` (an SQL expression of `bucket`, `report::Scope::key_sql`)
+/// and group, only those of the channel, direction and attribute values asked.
+#[derive(Debug, Clone)]
+pub struct ConversationQuery<'a> {
+    pub team: i64,
+    pub range: (i64, i64),
+    pub key: &'a str,
+    pub group: Group<'a>,
+    pub channel: Option<&'a str>,
+    pub inbound: Option<bool>,
+    /// (name, value); an empty value asks for conversations without the attribute.
+    pub filters: &'a [(String, String)],
+}
+
+/// What a conversations report groups by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Group<'a> {
+    Channel,
+    Direction,
+    Attribute(&'a str),
+}
+
+/// Interactions of one interval key and group value.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct GroupCount {
+    pub k: i64,
+    pub value: Option<String>,
+    pub inbound: i64,
+    pub n: i64,
+}
+
+/// A measure over one interval key and group value: how many carried it, its sum.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct MeasureSum {
+    pub k: i64,
+    pub value: Option<String>,
+    pub name: String,
+    pub n: i64,
+    pub total: f64,
+}
+
 /// A campaign's counters in one quarter hour.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueueStat {
@@ -224,6 +266,13 @@ pub trait ReportStore: Send + Sync {
         range: (i64, i64),
         limit: u32,
     ) -> StoreResult<Vec<TopContactRow>>;
+    /// Interactions counted by interval key and group (empty ones left out).
+    async fn conversation_counts(&self, q: &ConversationQuery<'_>) -> StoreResult<Vec<GroupCount>>;
+    /// Measures (numeric conversation attributes) summed by interval key, group and name.
+    async fn conversation_measures(
+        &self,
+        q: &ConversationQuery<'_>,
+    ) -> StoreResult<Vec<MeasureSum>>;
     /// Recompute the roll-ups of `team` (`None`: every team) from queue_log and the
     /// communication analytics from the activities, in one transaction; returns the
     /// queue_log rows and the activities read.

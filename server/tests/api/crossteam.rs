@@ -422,6 +422,15 @@ fn probes(t: &Target) -> Vec<Probe> {
         ),
         probe(
             M::GET,
+            "/reports/conversations",
+            format!(
+                "/reports/conversations?team={}&group_by=campaign&filter=campaign:Ventas",
+                t.team
+            ),
+            None,
+        ),
+        probe(
+            M::GET,
             "/reports/agents",
             format!("/reports/agents?team={}&format=csv", t.team),
             None,

@@ -39,6 +39,7 @@ mod reminders;
 mod reports;
 mod reports_backfill;
 mod reports_contact;
+mod reports_conversations;
 mod reports_rollup;
 mod reports_team;
 mod reports_team_edges;

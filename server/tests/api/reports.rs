@@ -488,6 +488,10 @@ async fn csv_api_and_command_print_the_same_numbers() {
             time_zone: "UTC".into(),
             campaign: None,
             agent: None,
+            group_by: None,
+            channel: None,
+            direction: None,
+            filter: Vec::new(),
             format: Format::Csv,
         };
         let printed = agentdesk_server::report::cli::report(

@@ -283,6 +283,10 @@ async fn a_teams_communication_matches_the_hand_count_with_two_teams_on_one_cont
         time_zone: "UTC".into(),
         campaign: None,
         agent: None,
+        group_by: None,
+        channel: None,
+        direction: None,
+        filter: Vec::new(),
         format: Format::Csv,
     };
     let printed = report(&app.store, ReportCommand::Team(args.clone()))

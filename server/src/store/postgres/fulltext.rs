@@ -235,6 +235,9 @@ pub(crate) async fn insert_activity_row(
     .bind(ingested.map(|i| i.attributes.as_str()))
     .fetch_one(&mut **tx)
     .await?;
+    if ingested.is_some_and(|i| i.attributes != "{}") {
+        super::interaction_attributes::index(tx, id).await?;
+    }
     Ok(id)
 }
 

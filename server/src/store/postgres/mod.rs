@@ -39,6 +39,9 @@ mod calls;
 #[path = "../shared/contacts.rs"]
 mod contacts;
 #[allow(clippy::duplicate_mod)]
+#[path = "../shared/conversation_report.rs"]
+mod conversation_report;
+#[allow(clippy::duplicate_mod)]
 #[path = "../shared/credentials.rs"]
 mod credentials;
 #[allow(clippy::duplicate_mod)]

@@ -249,6 +249,9 @@ async fn record(
     .bind(now)
     .execute(&mut **tx)
     .await?;
+    if let Some(activity) = activity_id.filter(|_| !i.conversation_attributes.is_empty()) {
+        super::interaction_attributes::index(tx, activity).await?;
+    }
     Ok(())
 }
 

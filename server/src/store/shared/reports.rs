@@ -13,8 +13,8 @@ use crate::report::fold::{
     AGENT_COLUMNS, Hold, HoldEvent, QUEUE_COLUMNS, Rollup, hold_of, is_hold_event,
 };
 use crate::store::reports::{
-    AgentStat, BreakStat, InteractionRow, LOGGED_COLUMNS, LoggedRow, QueueStat, ReportStore,
-    TopContactRow, WaitPoint, WaitStat,
+    AgentStat, BreakStat, ConversationQuery, GroupCount, InteractionRow, LOGGED_COLUMNS, LoggedRow,
+    MeasureSum, QueueStat, ReportStore, TopContactRow, WaitPoint, WaitStat,
 };
 use crate::store::{StoreResult, Viewer};
 
@@ -343,9 +343,21 @@ impl ReportStore for Backend {
         .await?)
     }
 
+    async fn conversation_counts(&self, q: &ConversationQuery<'_>) -> StoreResult<Vec<GroupCount>> {
+        super::conversation_report::counts(self, q).await
+    }
+
+    async fn conversation_measures(
+        &self,
+        q: &ConversationQuery<'_>,
+    ) -> StoreResult<Vec<MeasureSum>> {
+        super::conversation_report::measures(self, q).await
+    }
+
     async fn rebuild_reports(&self, team: Option<i64>) -> StoreResult<(u64, u64)> {
         let mut tx = begin_bulk(self).await?;
         let activities = analytics::rebuild(&mut tx, team).await?;
+        super::interaction_attributes::rebuild(&mut tx, team).await?;
         for table in [
             "report_queue",
             "report_agent",

@@ -421,23 +421,18 @@ impl TimelineStore for Backend {
         else {
             return Ok((None, None));
         };
-        // Every interaction behind the activity (a conversation's segments, attributes
-        // sent later), oldest first: a later value of a name wins.
-        let parts: Vec<(String,)> = sqlx::query_as(
-            "SELECT attributes FROM interactions WHERE activity_id = $1 ORDER BY id",
+        // The activity's attributes merged over every interaction behind it (a
+        // conversation's segments, attributes sent later: `interaction_attributes::index`).
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT name, value FROM conversation_attributes WHERE activity_id = $1",
         )
         .bind(activity_id)
         .fetch_all(&self.pool)
         .await?;
-        if parts.is_empty() {
+        if rows.is_empty() {
             return Ok((None, customer));
         }
-        let mut merged = BTreeMap::<String, serde_json::Value>::new();
-        for (json,) in parts {
-            let one: BTreeMap<String, serde_json::Value> =
-                serde_json::from_str(&json).map_err(|e| corrupt("interaction attributes", e))?;
-            merged.extend(one);
-        }
+        let merged: BTreeMap<String, String> = rows.into_iter().collect();
         let conversation =
             serde_json::to_string(&merged).map_err(|e| corrupt("interaction attributes", e))?;
         Ok((Some(conversation), customer))

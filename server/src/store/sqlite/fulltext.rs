@@ -381,6 +381,9 @@ pub(crate) async fn insert_activity_row(
         .bind(now)
         .execute(&mut **tx)
         .await?;
+        if i.attributes != "{}" {
+            super::interaction_attributes::index(tx, id).await?;
+        }
     }
     Ok(id)
 }

@@ -28,6 +28,9 @@ mod calls;
 #[allow(clippy::duplicate_mod)]
 #[path = "../shared/contacts.rs"]
 mod contacts;
+#[allow(clippy::duplicate_mod)]
+#[path = "../shared/conversation_report.rs"]
+mod conversation_report;
 #[path = "../shared/credentials.rs"]
 mod credentials;
 #[allow(clippy::duplicate_mod)]
