@@ -8,7 +8,10 @@
 //! three, calls, chats, tickets, notes), `BENCH_RUNS` (50), `BENCH_DATABASE_URL` (a
 //! `postgres://` database instead of a new SQLite file), `BENCH_READ` (0: only the write).
 //! Printed: the write's activities/s and CPU µs per activity; p50/p99/max of the
-//! analytics of March 2026 by 15 min, hour and day (ms).
+//! analytics of March 2026 by 15 min, hour and day (ms); then, with conversation
+//! attributes given to four activities in five (campaign, outcome, abandoned and two
+//! measures, written by SQL), p50/p99/max of the conversations report of March 2026
+//! (`report::conversations::conversations`) grouped and filtered three ways.
 
 use std::time::{Duration, Instant};
 
@@ -149,7 +152,98 @@ async fn main() -> anyhow::Result<()> {
     if env("BENCH_READ", "1") == "0" {
         return Ok(());
     }
-    read(&store, team, runs).await
+    read(&store, team, runs).await?;
+    conversations(&store, &url, team, runs).await
+}
+
+/// Attributes for four activities in five, by SQL (what the write path would keep).
+async fn give_attributes(url: &str) -> anyhow::Result<()> {
+    let statements = [
+        "INSERT INTO conversation_attributes (activity_id, name, value, number) \
+         SELECT id, 'campaign', 'Campaña ' || CAST(id % 7 AS TEXT), NULL FROM activities WHERE id % 5 <> 0",
+        "INSERT INTO conversation_attributes (activity_id, name, value, number) \
+         SELECT id, 'outcome', CASE WHEN id % 3 = 0 THEN 'Sold' WHEN id % 3 = 1 THEN 'Lost' ELSE 'Callback' END, NULL \
+         FROM activities WHERE id % 5 <> 0",
+        "INSERT INTO conversation_attributes (activity_id, name, value, number) \
+         SELECT id, 'abandoned', CASE WHEN id % 11 = 0 THEN 'Yes' ELSE 'No' END, NULL FROM activities WHERE id % 5 <> 0",
+        "INSERT INTO conversation_attributes (activity_id, name, value, number) \
+         SELECT id, 'conversation_measure_1', CAST(id % 100 AS TEXT), id % 100 FROM activities WHERE id % 5 <> 0",
+        "INSERT INTO conversation_attributes (activity_id, name, value, number) \
+         SELECT id, 'hold_time', CAST(id % 60 AS TEXT), id % 60 FROM activities WHERE id % 5 <> 0",
+    ];
+    if url.starts_with("postgres") {
+        let pool = sqlx::PgPool::connect(url).await?;
+        for s in statements {
+            sqlx::query(s).execute(&pool).await?;
+        }
+        sqlx::query("ANALYZE").execute(&pool).await?;
+    } else {
+        let pool = sqlx::SqlitePool::connect(url).await?;
+        for s in statements {
+            sqlx::query(s).execute(&pool).await?;
+        }
+        sqlx::query("ANALYZE").execute(&pool).await?;
+    }
+    Ok(())
+}
+
+async fn conversations(
+    store: &store::DynStore,
+    url: &str,
+    team: i64,
+    runs: usize,
+) -> anyhow::Result<()> {
+    use agentdesk_protocol::report::Interval;
+    use agentdesk_server::report::Scope;
+    use agentdesk_server::report::conversations::{Slice, conversations};
+    let t = Instant::now();
+    give_attributes(url).await?;
+    println!("attributes written in {:.1} s", t.elapsed().as_secs_f64());
+    let defs = store.attribute_defs().await?;
+    println!("| group by | filters | interval | rows | conversations | p50 ms | p99 ms | max ms |");
+    println!("|---|---|---|---:|---:|---:|---:|---:|");
+    let cases: [(&str, Vec<String>, Interval); 4] = [
+        ("campaign", vec![], Interval::Day),
+        ("campaign", vec![], Interval::Hour),
+        ("outcome", vec!["campaign:Campaña 3".into()], Interval::Day),
+        (
+            "channel",
+            vec!["abandoned:No".into(), "outcome:Sold".into()],
+            Interval::Day,
+        ),
+    ];
+    for (group_by, filters, interval) in cases {
+        let scope = Scope::new(
+            team,
+            "2026-03-01".parse().ok(),
+            "2026-03-31".parse().ok(),
+            Some(interval),
+            chrono_tz::Tz::America__Montevideo,
+        )
+        .map_err(|(f, m)| anyhow::anyhow!("{f}: {m}"))?;
+        let slice = Slice::new(&defs, Some(group_by), None, None, filters.clone())
+            .map_err(|(f, m)| anyhow::anyhow!("{f}: {m}"))?;
+        let mut times = Vec::with_capacity(runs);
+        let mut shown = (0, 0);
+        for _ in 0..runs {
+            let t = Instant::now();
+            let r = conversations(store, &scope, &slice, &defs).await?;
+            times.push(t.elapsed());
+            shown = (r.rows.len(), r.total.conversations);
+        }
+        times.sort();
+        println!(
+            "| {group_by} | {} | {} | {} | {} | {:.1} | {:.1} | {:.1} |",
+            filters.join(" & "),
+            interval.as_str(),
+            shown.0,
+            shown.1,
+            at(&times, 0.5),
+            at(&times, 0.99),
+            at(&times, 1.0)
+        );
+    }
+    Ok(())
 }
 
 // BENCH-READ-START (a build of code without team analytics leaves this part out)

@@ -6,6 +6,7 @@ pub mod board;
 pub mod board_grid;
 pub mod contact;
 pub mod contacts;
+pub mod conversation_report;
 pub mod followups;
 pub mod integration_deliveries;
 pub mod integrations;

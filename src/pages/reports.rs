@@ -1,11 +1,12 @@
-//! `/reports` (back office): the queue/campaign report, the agent report and the team's
-//! communication (`team_report`) of one of the viewer's teams — range, interval, campaign filter, a stacked-bar chart with the same
+//! `/reports` (back office): the queue/campaign report, the agent report, the team's
+//! communication (`team_report`) and its conversations by attribute
+//! (`conversation_report`) of one of the viewer's teams — range, interval, campaign filter, a stacked-bar chart with the same
 //! numbers as a table beside it (the accessible view), and the CSV export. The server
 //! computes every figure (`/reports/queue`, `/reports/agents`); this page only shows them.
 
 use agentdesk_protocol::TeamRef;
 use agentdesk_protocol::report::{
-    AgentReport, AgentRow, Interval, QueueReport, QueueRow, TeamAnalytics,
+    AgentReport, AgentRow, ConversationReport, Interval, QueueReport, QueueRow, TeamAnalytics,
 };
 use chrono::{DateTime, FixedOffset};
 use leptos::prelude::*;
@@ -15,6 +16,7 @@ use crate::api::{self, ApiError};
 use crate::components::error::ErrorNotice;
 use crate::components::time::elapsed;
 use crate::i18n::{Msg, OfficeMsg, use_i18n};
+use crate::pages::conversation_report::{ConversationView, Slice, SliceControls};
 use crate::pages::team_report::TeamView;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -22,6 +24,7 @@ enum Kind {
     Queue,
     Agents,
     Team,
+    Conversations,
 }
 
 #[derive(Clone)]
@@ -29,6 +32,7 @@ enum Shown {
     Queue(Box<QueueReport>),
     Agents(AgentReport),
     Team(Box<TeamAnalytics>),
+    Conversations(Box<ConversationReport>),
 }
 
 /// The query string of a report: only what was chosen (the server fills in the rest).
@@ -73,6 +77,7 @@ pub fn ReportsPage() -> impl IntoView {
     let data = RwSignal::new(None::<Result<Shown, ApiError>>);
     let export_error = RwSignal::new(None::<ApiError>);
     let generation = StoredValue::new(0u64);
+    let slice = Slice::default();
     // A team is needed when the viewer has several: the first, until another is chosen.
     Effect::new(move |_| {
         if let Some(Ok(ts)) = teams.get()
@@ -103,6 +108,11 @@ pub fn ReportsPage() -> impl IntoView {
             team.get().unwrap_or_default(),
             query(None, &from.get(), &to.get(), interval.get(), "")
         ),
+        Kind::Conversations => format!(
+            "/reports/conversations?{}{}",
+            query(team.get(), &from.get(), &to.get(), interval.get(), ""),
+            slice.query()
+        ),
     };
     Effect::new(move |_| {
         if team.get().is_none() {
@@ -122,6 +132,9 @@ pub fn ReportsPage() -> impl IntoView {
                 Kind::Team => api::get::<TeamAnalytics>(&p)
                     .await
                     .map(|r| Shown::Team(Box::new(r))),
+                Kind::Conversations => api::get::<ConversationReport>(&p)
+                    .await
+                    .map(|r| Shown::Conversations(Box::new(r))),
             };
             if generation.try_get_value() != Some(mine) {
                 return;
@@ -132,6 +145,12 @@ pub fn ReportsPage() -> impl IntoView {
                     Shown::Queue(r) => (r.from, r.to),
                     Shown::Agents(r) => (r.from, r.to),
                     Shown::Team(r) => (r.from, r.to),
+                    Shown::Conversations(r) => {
+                        if slice.attributes.get_untracked() != r.attributes {
+                            slice.attributes.set(r.attributes.clone());
+                        }
+                        (r.from, r.to)
+                    }
                 };
                 // Only when they differ: setting them asks again.
                 let (f, t) = (f.to_string(), t.to_string());
@@ -153,6 +172,7 @@ pub fn ReportsPage() -> impl IntoView {
                 Kind::Queue => "queue",
                 Kind::Agents => "agents",
                 Kind::Team => "team",
+                Kind::Conversations => "conversations",
             },
             from.get_untracked(),
             to.get_untracked()
@@ -191,6 +211,9 @@ pub fn ReportsPage() -> impl IntoView {
                     <button role="tab" id="report-tab-team" class="btn btn-small"
                         aria-selected=move || (kind.get() == Kind::Team).to_string()
                         on:click=move |_| kind.set(Kind::Team)>{move || i18n.t(OfficeMsg::TabCommunication)}</button>
+                    <button role="tab" id="report-tab-conversations" class="btn btn-small"
+                        aria-selected=move || (kind.get() == Kind::Conversations).to_string()
+                        on:click=move |_| kind.set(Kind::Conversations)>{move || i18n.t(OfficeMsg::TabConversations)}</button>
                 </div>
             </header>
             <form class="range-form" id="report-form" on:submit=|ev: leptos::ev::SubmitEvent| ev.prevent_default()>
@@ -227,6 +250,9 @@ pub fn ReportsPage() -> impl IntoView {
                         </select>
                     </label>
                 </Show>
+                <Show when=move || kind.get() == Kind::Conversations>
+                    <SliceControls slice />
+                </Show>
                 <button class="btn" type="button" id="report-export" on:click=export>{move || i18n.t(OfficeMsg::ExportCsv)}</button>
             </form>
             {move || export_error.get().map(|e| view! { <ErrorNotice error=e /> })}
@@ -236,6 +262,7 @@ pub fn ReportsPage() -> impl IntoView {
                 Some(Ok(Shown::Queue(r))) => view! { <QueueView report=*r /> }.into_any(),
                 Some(Ok(Shown::Agents(r))) => view! { <AgentView report=r /> }.into_any(),
                 Some(Ok(Shown::Team(r))) => view! { <TeamView report=*r /> }.into_any(),
+                Some(Ok(Shown::Conversations(r))) => view! { <ConversationView report=*r /> }.into_any(),
             }}
         </section>
     }

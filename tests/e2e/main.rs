@@ -7,6 +7,7 @@ mod agent_day;
 mod board;
 mod bridge;
 mod claims;
+mod conversation_report;
 mod desk;
 #[allow(dead_code)]
 #[path = "../../server/tests/api/dovecot.rs"]
