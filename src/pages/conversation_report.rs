@@ -54,6 +54,41 @@ impl Slice {
     }
 }
 
+/// An attribute's name as shown: Insights' common ones and the numbered custom ones
+/// translated, the others as they are named.
+pub fn attribute_name(i18n: I18n, name: &str) -> String {
+    let numbered = |prefix: &str, m: OfficeMsg| {
+        name.strip_prefix(prefix)
+            .filter(|n| n.parse::<u8>().is_ok())
+            .map(|n| i18n.t(m).replace("{n}", n))
+    };
+    if let Some(s) = numbered("conversation_attribute_", OfficeMsg::AttrCustom)
+        .or_else(|| numbered("conversation_label_", OfficeMsg::AttrLabel))
+        .or_else(|| numbered("conversation_measure_", OfficeMsg::AttrMeasure))
+    {
+        return s;
+    }
+    let m = match name {
+        GROUP_BY_CHANNEL => OfficeMsg::ByChannel,
+        GROUP_BY_DIRECTION => OfficeMsg::ByDirection,
+        "campaign" => OfficeMsg::AttrCampaign,
+        "queue" => OfficeMsg::AttrQueue,
+        "outcome" => OfficeMsg::AttrOutcome,
+        "abandoned" => OfficeMsg::AttrAbandoned,
+        "abandoned_phase" => OfficeMsg::AttrAbandonedPhase,
+        "hang_up_by" => OfficeMsg::AttrHangUpBy,
+        "handling_team_name" => OfficeMsg::AttrHandlingTeam,
+        "handling_department_name" => OfficeMsg::AttrHandlingDepartment,
+        "language" => OfficeMsg::AttrLanguage,
+        "in_business_hours" => OfficeMsg::AttrInBusinessHours,
+        "initiated_by" => OfficeMsg::AttrInitiatedBy,
+        "hold_time" => OfficeMsg::AttrHoldTime,
+        "ivr_time" => OfficeMsg::AttrIvrTime,
+        _ => return name.to_owned(),
+    };
+    i18n.t(m).to_owned()
+}
+
 /// A group's name as shown: channels and directions translated, no value said so.
 fn group_label(i18n: I18n, group_by: &str, row: &ConversationRow, others: u64) -> String {
     if row.other {
@@ -86,14 +121,14 @@ pub fn SliceControls(slice: Slice) -> impl IntoView {
                 on:change=move |ev| slice.group_by.set(event_target_value(&ev))>
                 <option value=GROUP_BY_CHANNEL>{move || i18n.t(OfficeMsg::ByChannel)}</option>
                 <option value=GROUP_BY_DIRECTION>{move || i18n.t(OfficeMsg::ByDirection)}</option>
-                {move || names().map(|n| view! { <option value=n.clone()>{n.clone()}</option> }).collect_view()}
+                {move || names().map(|n| view! { <option value=n.clone()>{attribute_name(i18n, &n)}</option> }).collect_view()}
             </select>
         </label>
         <label>{move || i18n.t(OfficeMsg::FilterBy)}
             <select id="report-filter-name" class="input" prop:value=move || slice.filter_name.get()
                 on:change=move |ev| slice.filter_name.set(event_target_value(&ev))>
                 <option value="">{move || i18n.t(OfficeMsg::NoFilter)}</option>
-                {move || names().map(|n| view! { <option value=n.clone()>{n.clone()}</option> }).collect_view()}
+                {move || names().map(|n| view! { <option value=n.clone()>{attribute_name(i18n, &n)}</option> }).collect_view()}
             </select>
         </label>
         <Show when=move || !slice.filter_name.get().is_empty()>
@@ -207,7 +242,10 @@ pub fn ConversationView(report: ConversationReport) -> impl IntoView {
         .collect_view();
     let measure_heads = measures
         .iter()
-        .map(|m| view! { <th scope="col" title=move || i18n.t(OfficeMsg::MeasureAvg)>{m.clone()}</th> })
+        .map(|m| {
+            let m = m.clone();
+            view! { <th scope="col" title=move || i18n.t(OfficeMsg::MeasureAvg)>{move || attribute_name(i18n, &m)}</th> }
+        })
         .collect_view();
     let sums = report
         .totals
@@ -218,7 +256,7 @@ pub fn ConversationView(report: ConversationReport) -> impl IntoView {
                 view! {
                     <tr>
                         <th scope="row">{label.clone()}</th>
-                        <td>{m.clone()}</td>
+                        <td>{attribute_name(i18n, m)}</td>
                         <td class="num">{s.count}</td>
                         <td class="num">{s.sum}</td>
                         <td class="num">{s.avg.map(|a| a.to_string()).unwrap_or_else(|| "—".into())}</td>
@@ -227,12 +265,13 @@ pub fn ConversationView(report: ConversationReport) -> impl IntoView {
             })
         })
         .collect_view();
+    let (g1, g2) = (report.group_by.clone(), report.group_by.clone());
     view! {
         <div class="analytics" id="conversation-report">
             <StackedChart id="conversation-chart" bars series caption interval />
             <div class="table-scroll">
                 <table class="data-table" id="conversation-table">
-                    <thead><tr>{head(OfficeMsg::Date)}<th scope="col">{report.group_by.clone()}</th>
+                    <thead><tr>{head(OfficeMsg::Date)}<th scope="col">{move || attribute_name(i18n, &g1)}</th>
                         {head(OfficeMsg::Conversations)}{head_msg(Msg::Inbound)}{head_msg(Msg::Outbound)}{measure_heads}</tr></thead>
                     <tbody>{rows}</tbody>
                     <tfoot>{totals}</tfoot>
@@ -240,7 +279,7 @@ pub fn ConversationView(report: ConversationReport) -> impl IntoView {
             </div>
             <h2>{move || i18n.t(OfficeMsg::Measures)}</h2>
             <table class="data-table" id="conversation-measures">
-                <thead><tr><th scope="col">{report.group_by.clone()}</th><th scope="col">{move || i18n.t(OfficeMsg::Measures)}</th>
+                <thead><tr><th scope="col">{move || attribute_name(i18n, &g2)}</th><th scope="col">{move || i18n.t(OfficeMsg::Measures)}</th>
                     {head(OfficeMsg::MeasureCount)}{head(OfficeMsg::MeasureSum)}{head(OfficeMsg::MeasureAvg)}</tr></thead>
                 <tbody>{sums}</tbody>
             </table>
