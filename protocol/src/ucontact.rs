@@ -5,6 +5,23 @@
 
 use serde::{Deserialize, Serialize};
 
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_recording_address_is_its_template_with_the_call_s_guid_and_day() {
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
+        assert_eq!(
+            super::recording_url("https://rec.example.com/{yyyy}/{mm}/{dd}/{guid}.mp3?d={date}", "1700.5", day),
+            "https://rec.example.com/2026/03/02/1700.5.mp3?d=2026-03-02"
+        );
+        // A hostile guid adds no path, query or fragment.
+        assert_eq!(
+            super::recording_url("https://r.example/{guid}.wav", "../a?b#c d", day),
+            "https://r.example/..%2Fa%3Fb%23c%20d.wav"
+        );
+    }
+}
+
 /// Where a setting's value comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -43,6 +60,45 @@ pub struct UcontactSettings {
     pub api_password_set: bool,
     /// Where the API settings come from (all three together).
     pub api_source: SettingSource,
+    /// The address of a uContact call's recording, a template ([`recording_url`]);
+    /// `None`: uContact's calls get no recording link.
+    #[serde(default)]
+    pub recording_url: Option<String>,
+}
+
+/// `PUT /api/v1/ucontact/recording` (admins): the recording address template; absent or
+/// empty: none.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct UcontactRecordingInput {
+    #[serde(default)]
+    pub url: Option<String>,
+}
+
+/// The placeholder a recording template must hold: the call's guid.
+pub const RECORDING_GUID: &str = "{guid}";
+
+/// A uContact call's recording address from the admin's `template`: `{guid}` is the
+/// call's guid (percent-encoded: it may not add a path or a query), `{date}` its day
+/// (`YYYY-MM-DD`, in uContact's time zone), `{yyyy}`, `{mm}`, `{dd}` the parts of it.
+pub fn recording_url(template: &str, guid: &str, day: chrono::NaiveDate) -> String {
+    use chrono::Datelike;
+    let encoded: String = guid
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect();
+    template
+        .replace(RECORDING_GUID, &encoded)
+        .replace("{date}", &day.format("%Y-%m-%d").to_string())
+        .replace("{yyyy}", &format!("{:04}", day.year()))
+        .replace("{mm}", &format!("{:02}", day.month()))
+        .replace("{dd}", &format!("{:02}", day.day()))
 }
 
 /// `PUT /api/v1/ucontact/api` (admins): the REST API's address and sign-in. `url` absent

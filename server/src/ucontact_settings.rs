@@ -102,6 +102,7 @@ impl Effective {
                 (true, _) if s.api_url.is_none() => SettingSource::Unset,
                 (stored, env) => source(stored, env),
             },
+            recording_url: s.recording_url.clone(),
         }
     }
 }

@@ -257,6 +257,9 @@ messages! {
     NoValue => "(sin valor)", "(no value)";
     OtherGroups => "Otros ({n} valores)", "Others ({n} values)";
     Others => "Otros", "Others";
+    UcontactRecording => "Dirección de las grabaciones de uContact", "Address of uContact's recordings";
+    UcontactRecordingHelp => "Con {guid} (el guid de la llamada) y, si hace falta, {date}, {yyyy}, {mm}, {dd} (su día). Cada llamada de uContact recibe ese enlace; su origen debe estar también en los orígenes de grabaciones. Vacío: ninguna.", "With {guid} (the call's guid) and, if needed, {date}, {yyyy}, {mm}, {dd} (its day). Each uContact call gets that link; its origin must also be among the recording origins. Empty: none.";
+    SaveRecordingAddress => "Guardar dirección", "Save address";
     AttrCampaign => "Campaña", "Campaign";
     AttrQueue => "Cola", "Queue";
     AttrOutcome => "Resultado", "Outcome";

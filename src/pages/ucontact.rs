@@ -1,10 +1,11 @@
 //! The admin's uContact settings (docs/crm-integration.md, "uContact settings"): where the
 //! webhook and launch-link secrets come from, rotating each (the new one shown once, to
-//! paste into uContact), and the REST API's address and sign-in (the password typed,
-//! never read back). Part of `/admin/crm`, so it loads with the back office only.
+//! paste into uContact), the REST API's address and sign-in (the password typed,
+//! never read back), and the address of uContact's call recordings (a template). Part of `/admin/crm`, so it loads with the back office only.
 
 use agentdesk_protocol::ucontact::{
-    RotatedSecret, SecretState, SettingSource, UcontactApiInput, UcontactSettings,
+    RotatedSecret, SecretState, SettingSource, UcontactApiInput, UcontactRecordingInput,
+    UcontactSettings,
 };
 use leptos::prelude::*;
 
@@ -30,11 +31,13 @@ pub fn UcontactSettingsForm() -> impl IntoView {
         RwSignal::new(String::new()),
         RwSignal::new(String::new()),
     );
+    let recording = RwSignal::new(String::new());
     // The form starts from what is in effect.
     Effect::new(move || {
         if let Some(Ok(s)) = current.get() {
             url.set(s.api_url.unwrap_or_default());
             user.set(s.api_user);
+            recording.set(s.recording_url.unwrap_or_default());
         }
     });
     let failed = move |e: api::ApiError| {
@@ -80,6 +83,22 @@ pub fn UcontactSettingsForm() -> impl IntoView {
                     reload.update(|n| *n += 1);
                 }
                 Err(e) => failed(e),
+            }
+        });
+    };
+    let recording_status = RwSignal::new(None::<(bool, String)>);
+    let save_recording = move |_| {
+        let body = UcontactRecordingInput {
+            url: Some(recording.get_untracked()),
+        };
+        scope.spawn(async move {
+            match api::put::<_, UcontactSettings>("/ucontact/recording", &body).await {
+                Ok(_) => {
+                    recording_status.set(Some((true, i18n.t(OfficeMsg::Saved).to_string())));
+                    reload.update(|n| *n += 1);
+                }
+                Err(e) => recording_status
+                    .set(Some((false, describe_for_admin(&e, |m| i18n.t(m))))),
             }
         });
     };
@@ -150,6 +169,14 @@ pub fn UcontactSettingsForm() -> impl IntoView {
             <button class="btn btn-primary" type="submit" id="ucontact-save">{move || i18n.t(OfficeMsg::SaveUcontactApi)}</button>
             {move || status.get().map(|(ok, m)| view! {
                 <p class=if ok { "form-ok" } else { "field-error" } role="status" id="ucontact-status">{m}</p>
+            })}
+            <label for="ucontact-recording">{move || i18n.t(OfficeMsg::UcontactRecording)}</label>
+            <input id="ucontact-recording" class="input" maxlength="1024" placeholder="https://rec.acme.example/{yyyy}/{mm}/{dd}/{guid}.mp3"
+                prop:value=recording on:input=move |ev| recording.set(event_target_value(&ev)) />
+            <p class="muted small">{move || i18n.t(OfficeMsg::UcontactRecordingHelp)}</p>
+            <button class="btn" type="button" id="ucontact-recording-save" on:click=save_recording>{move || i18n.t(OfficeMsg::SaveRecordingAddress)}</button>
+            {move || recording_status.get().map(|(ok, m)| view! {
+                <p class=if ok { "form-ok" } else { "field-error" } role="status" id="ucontact-recording-status">{m}</p>
             })}
         </form>
     }

@@ -315,7 +315,9 @@ fn mailboxes(s: &mut Spec) {
 }
 
 fn ucontact(s: &mut Spec) {
-    use agentdesk_protocol::ucontact::{RotatedSecret, UcontactApiInput, UcontactSettings};
+    use agentdesk_protocol::ucontact::{
+        RotatedSecret, UcontactApiInput, UcontactRecordingInput, UcontactSettings,
+    };
     s.op(
         "get",
         "/ucontact/settings",
@@ -342,6 +344,11 @@ fn ucontact(s: &mut Spec) {
         .auth(Auth::Admin)
         .about("Dispositions saved in the desktop are sent there. The password is write-only: absent keeps it, empty clears it.")
         .body::<UcontactApiInput>(Some(json!({"url": "https://acme.ucontact.com", "user": "integration", "password": "write-only"})))
+        .ok::<UcontactSettings>(200, "The settings now.");
+    s.op("put", "/ucontact/recording", "ucontact", "Set the address of uContact's call recordings")
+        .auth(Auth::Admin)
+        .about("A template holding {guid} (and optionally {date}, {yyyy}, {mm}, {dd}): a uContact call's recording link. Its origin must also be a recording origin for the player to show. Absent or empty: none.")
+        .body::<UcontactRecordingInput>(Some(json!({"url": "https://rec.acme.example/{yyyy}/{mm}/{dd}/{guid}.mp3"})))
         .ok::<UcontactSettings>(200, "The settings now.");
 }
 

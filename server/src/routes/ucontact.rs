@@ -2,10 +2,14 @@
 //! one comes from and never returns a secret; `POST /ucontact/webhook-secret` and
 //! `POST /ucontact/launch-secret` make a new random secret, shown once in the answer and
 //! in effect at once on every instance (the old one refused from then on);
-//! `PUT /ucontact/api` sets the REST API's address and sign-in (password write-only).
+//! `PUT /ucontact/api` sets the REST API's address and sign-in (password write-only);
+//! `PUT /ucontact/recording` the address of uContact's call recordings (a template).
 //! Every change is audited, never with a secret.
 
-use agentdesk_protocol::ucontact::{RotatedSecret, UcontactApiInput, UcontactSettings};
+use agentdesk_protocol::ucontact::{
+    RECORDING_GUID, RotatedSecret, UcontactApiInput, UcontactRecordingInput, UcontactSettings,
+    recording_url,
+};
 use axum::Router;
 use axum::extract::State;
 use axum::routing::{get, post, put};
@@ -23,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .route("/ucontact/webhook-secret", post(rotate_webhook))
         .route("/ucontact/launch-secret", post(rotate_launch))
         .route("/ucontact/api", put(set_api))
+        .route("/ucontact/recording", put(set_recording))
 }
 
 async fn settings(
@@ -135,4 +140,51 @@ fn checked_url(raw: &str) -> ApiResult<String> {
         return Err(bad("no query or fragment: uContact's base address only"));
     }
     Ok(u.to_string())
+}
+
+/// The longest recording address template.
+const MAX_RECORDING_TEMPLATE: usize = 1_024;
+
+async fn set_recording(
+    State(state): State<AppState>,
+    caller: Caller,
+    ClientIp(ip): ClientIp,
+    ApiJson(req): ApiJson<UcontactRecordingInput>,
+) -> ApiResult<ApiJson<UcontactSettings>> {
+    admin(&caller)?;
+    let url = match req.url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+        None => None,
+        Some(u) => Some(checked_template(u)?),
+    };
+    state.store.set_ucontact_recording(url.as_deref()).await?;
+    let target = format!("ucontact:recording {}", url.as_deref().unwrap_or("(off)"));
+    audit(&state, &caller, ip, "ucontact.recording.update", target).await?;
+    Ok(ApiJson(effective(&state).await?.shown()))
+}
+
+/// A recording address template: one line, `{guid}` in it, and once filled in an http(s)
+/// address with a host and no credentials — the browser plays it from there (its origin
+/// must also be a recording origin, docs/reports.md).
+fn checked_template(raw: &str) -> ApiResult<String> {
+    let bad = |m: &str| ApiError::validation("url", m.to_string());
+    if raw.len() > MAX_RECORDING_TEMPLATE || raw.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err(bad("at most 1024 characters, no spaces"));
+    }
+    if !raw.contains(RECORDING_GUID) {
+        return Err(bad("must hold {guid} (the call's guid)"));
+    }
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 1, 31).unwrap_or_default();
+    let sample = recording_url(raw, "1769875200.42", day);
+    if sample.contains(['{', '}']) {
+        return Err(bad("only {guid}, {date}, {yyyy}, {mm} and {dd} may be filled in"));
+    }
+    let u = url::Url::parse(&sample)
+        .map_err(|_| bad("not an address (https://rec.example.com/{guid}.mp3)"))?;
+    if !matches!(u.scheme(), "https" | "http") || u.host_str().is_none_or(str::is_empty) {
+        return Err(bad("must be an https:// (or http://) address"));
+    }
+    if !u.username().is_empty() || u.password().is_some() {
+        return Err(bad("no user or password in the address"));
+    }
+    Ok(raw.to_owned())
 }

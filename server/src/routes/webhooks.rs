@@ -227,11 +227,22 @@ async fn receive(
                 webhook_time(&state, date)? - chrono::Duration::seconds(i64::from(*duration));
             let defs = state.store.attribute_defs().await?;
             let customer = CustomerRef::default();
-            // uContact's campaign is a conversation attribute too (reports group by it).
-            let attributes = agentdesk_protocol::Attributes::from([(
+            // uContact's campaign is a conversation attribute too (reports group by it),
+            // and the call's recording is where the admin's template says.
+            let mut attributes = agentdesk_protocol::Attributes::from([(
                 "campaign".to_owned(),
                 serde_json::Value::String(campaign.clone()),
             )]);
+            if let Some(template) = state.store.ucontact_stored().await?.recording_url {
+                let day = occurred_at
+                    .with_timezone(&state.config.ucontact_time_zone)
+                    .date_naive();
+                let link = agentdesk_protocol::ucontact::recording_url(&template, guid.trim(), day);
+                attributes.insert(
+                    agentdesk_protocol::RECORDING_ATTRIBUTE.to_owned(),
+                    serde_json::Value::String(link),
+                );
+            }
             let i = Parts {
                 source: "call",
                 source_key: guid.trim().to_owned(),
@@ -263,6 +274,18 @@ async fn receive(
             let r = r
                 .pop()
                 .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("no ingest result")))?;
+            // A call the desktop placed (or one told twice): its campaign and recording
+            // are added to it.
+            if r.duplicate {
+                let kept = crate::ingest::clean_attributes(&defs, "conversation", &attributes);
+                if let Some((true, events)) = state
+                    .store
+                    .add_interaction_attributes(team, "call", guid.trim(), &kept)
+                    .await?
+                {
+                    state.events.publish(events);
+                }
+            }
             // The call is over for the agent too (no-op when the desktop already knew).
             let status = state.store.agent_status(user).await?;
             if status.value == IN_CALL {

@@ -24,6 +24,8 @@ pub trait CrmStore: Send + Sync {
         user: &str,
         password: Option<&str>,
     ) -> StoreResult<()>;
+    /// Replace the recording address template (`None`: none).
+    async fn set_ucontact_recording(&self, url: Option<&str>) -> StoreResult<()>;
 }
 
 /// uContact's settings as stored (`ucontact_settings`); `None`: not set in the console.
@@ -38,6 +40,7 @@ pub struct StoredUcontact {
     pub api_url: Option<String>,
     pub api_user: Option<String>,
     pub api_password: Option<String>,
+    pub recording_url: Option<String>,
 }
 
 /// The CRM settings' row, by name (the lists as JSON text).

@@ -355,6 +355,12 @@ fn probes(t: &Target) -> Vec<Probe> {
         ),
         probe(
             M::PUT,
+            "/ucontact/recording",
+            "/ucontact/recording".into(),
+            Some(json!({ "url": "https://rec.example/{guid}.mp3" })),
+        ),
+        probe(
+            M::PUT,
             "/status-order",
             "/status-order".into(),
             Some(json!({ "values": ["break"] })),

@@ -340,6 +340,11 @@ async fn the_servers_answers_match_the_documented_schemas() {
             "/ucontact/api",
             Some(json!({"url": "https://acme.ucontact.example", "user": "u", "password": "p"})),
         ),
+        (
+            Method::PUT,
+            "/ucontact/recording",
+            Some(json!({"url": "https://rec.acme.example/{yyyy}/{guid}.mp3"})),
+        ),
     ] {
         checked(&app, &doc, &admin, (method, route, v1(route)), body).await;
     }

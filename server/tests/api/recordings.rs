@@ -347,3 +347,113 @@ async fn a_link_for_a_call_the_desktop_placed_or_a_later_segment_plays_too() {
         "both segments' attributes"
     );
 }
+
+const UC_SECRET: &str = "uc-recordings-secret";
+
+async fn finished(app: &TestApp, guid: &str, date: &str) -> reqwest::Response {
+    app.http
+        .post(app.url("/api/v1/webhooks/ucontact"))
+        .header("x-webhook-secret", UC_SECRET)
+        .json(&json!({ "event": "FinishInteraction", "date": date, "guid": guid,
+            "agent": "agent_a", "campaign": "Ventas->", "channel": "call",
+            "callerid": "099000111", "duration": "60" }))
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn set_template(app: &TestApp, user: &str, url: Value) -> reqwest::Response {
+    let token = app.token(user).await;
+    app.call(
+        Method::PUT,
+        "/api/v1/ucontact/recording",
+        Some(&token),
+        Some(&json!({ "url": url })),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn ucontact_calls_get_their_recording_from_the_admins_template() {
+    let app = TestApp::spawn_with(agentdesk_server::config::ServeConfig {
+        ucontact_webhook_secret: Some(agentdesk_server::config::Secret(UC_SECRET.into())),
+        ucontact_time_zone: chrono_tz::America::Montevideo,
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(set_origins(&app, json!([REC])).await.status(), StatusCode::OK);
+    // Hostile templates are refused, naming the field; only admins set one.
+    let long = format!("{REC}/{}{{guid}}", "a".repeat(1100));
+    for bad in [
+        format!("{REC}/recording.mp3"),
+        "javascript:alert({guid})".to_owned(),
+        format!("https://u:p@rec.example.com/{{guid}}"),
+        format!("{REC}/{{guid}} .mp3"),
+        format!("{REC}/{{guid}}\n.mp3"),
+        format!("{REC}/{{foo}}/{{guid}}"),
+        "ftp://rec.example.com/{guid}".to_owned(),
+        "/{guid}.mp3".to_owned(),
+        long,
+    ] {
+        let body = expect_error(
+            set_template(&app, "admin", json!(bad)).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+        assert_eq!(body.error.field.as_deref(), Some("url"), "{bad:?}");
+    }
+    for user in ["super_a", "agent_a"] {
+        let res = set_template(&app, user, json!(format!("{REC}/{{guid}}"))).await;
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{user}");
+    }
+    let template = format!("{REC}/{{yyyy}}/{{mm}}/{{dd}}/{{guid}}.mp3");
+    let res = set_template(&app, "admin", json!(template)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let shown: agentdesk_protocol::ucontact::UcontactSettings = res.json().await.unwrap();
+    assert_eq!(shown.recording_url.as_deref(), Some(template.as_str()));
+
+    // A call uContact finished at 00:00:30 local on 2 March started on 1 March (local):
+    // its day is uContact's; a hostile guid is one path segment.
+    let res = finished(&app, "1772.5/../x?y", "2026-03-02 00:00:30").await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let r: agentdesk_protocol::WebhookResult = res.json().await.unwrap();
+    let v = view(&app, "agent_a", r.activity_id.unwrap()).await;
+    let expected = format!("{REC}/2026/03/01/1772.5%2F..%2Fx%3Fy.mp3");
+    assert_eq!(v.recording.as_deref(), Some(expected.as_str()));
+    assert_eq!(v.conversation_attributes["campaign"], "Ventas->");
+
+    // A call the desktop placed: the webhook finds it by its guid and adds the link.
+    let admin = app.token("admin").await;
+    let campaign = json!({"name": "Ventas->", "require_disposition": false, "dispositions": []});
+    let res = app
+        .call(Method::PUT, "/api/v1/campaigns/Ventas-%3E", Some(&admin), Some(&campaign))
+        .await;
+    assert!(res.status().is_success(), "{}", res.status());
+    let agent = app.token("agent_a").await;
+    let res = app
+        .call(
+            Method::POST,
+            "/api/v1/calls",
+            Some(&agent),
+            Some(&json!({ "contact_id": app.contact_a, "call": {
+                "destination": "099000111", "campaign": "Ventas->", "guid": "desk-guid-1" } })),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let call: agentdesk_protocol::CallInfo = res.json().await.unwrap();
+    let res = finished(&app, "desk-guid-1", "2026-03-03 10:00:00").await;
+    assert_eq!(res.status(), StatusCode::OK, "a call the desktop knew");
+    let v = view(&app, "agent_a", call.activity_id.unwrap()).await;
+    assert_eq!(
+        v.recording.as_deref(),
+        Some(format!("{REC}/2026/03/03/desk-guid-1.mp3").as_str())
+    );
+
+    // No template: no link for the next call.
+    assert_eq!(set_template(&app, "admin", json!("")).await.status(), StatusCode::OK);
+    let res = finished(&app, "plain-1", "2026-03-04 10:00:00").await;
+    let r: agentdesk_protocol::WebhookResult = res.json().await.unwrap();
+    let v = view(&app, "agent_a", r.activity_id.unwrap()).await;
+    assert_eq!(v.recording, None);
+    assert!(!v.conversation_attributes.contains_key("segment_link"));
+}

@@ -90,7 +90,7 @@ impl CrmStore for Backend {
     async fn ucontact_stored(&self) -> StoreResult<StoredUcontact> {
         let row: Option<StoredUcontact> = sqlx::query_as(
             "SELECT webhook_secret, webhook_rotated_at, launch_secret, launch_rotated_at, \
-             api_url, api_user, api_password FROM ucontact_settings WHERE id = 1",
+             api_url, api_user, api_password, recording_url FROM ucontact_settings WHERE id = 1",
         )
         .fetch_optional(&self.pool)
         .await?;
@@ -139,6 +139,19 @@ impl CrmStore for Backend {
         .bind(now)
         .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn set_ucontact_recording(&self, url: Option<&str>) -> StoreResult<()> {
+        let now = ms(crate::clock::now());
+        let mut tx = begin_write(self).await?;
+        ucontact_row(&mut tx, now).await?;
+        sqlx::query("UPDATE ucontact_settings SET recording_url = $1, updated_at = $2 WHERE id = 1")
+            .bind(url)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(())
     }
