@@ -11,7 +11,11 @@ mod tests {
     fn a_recording_address_is_its_template_with_the_call_s_guid_and_day() {
         let day = chrono::NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
         assert_eq!(
-            super::recording_url("https://rec.example.com/{yyyy}/{mm}/{dd}/{guid}.mp3?d={date}", "1700.5", day),
+            super::recording_url(
+                "https://rec.example.com/{yyyy}/{mm}/{dd}/{guid}.mp3?d={date}",
+                "1700.5",
+                day
+            ),
             "https://rec.example.com/2026/03/02/1700.5.mp3?d=2026-03-02"
         );
         // A hostile guid adds no path, query or fragment.

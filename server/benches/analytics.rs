@@ -156,20 +156,21 @@ async fn main() -> anyhow::Result<()> {
     conversations(&store, &url, team, runs).await
 }
 
-/// Attributes for four activities in five, by SQL (what the write path would keep).
+/// Attributes for four activities in five, by SQL (what the write path would keep; a
+/// call's campaign, which its write kept, stays).
 async fn give_attributes(url: &str) -> anyhow::Result<()> {
     let statements = [
         "INSERT INTO conversation_attributes (activity_id, name, value, number) \
-         SELECT id, 'campaign', 'Campaña ' || CAST(id % 7 AS TEXT), NULL FROM activities WHERE id % 5 <> 0",
+         SELECT id, 'campaign', 'Campaña ' || CAST(id % 7 AS TEXT), NULL FROM activities WHERE id % 5 <> 0 ON CONFLICT DO NOTHING",
         "INSERT INTO conversation_attributes (activity_id, name, value, number) \
          SELECT id, 'outcome', CASE WHEN id % 3 = 0 THEN 'Sold' WHEN id % 3 = 1 THEN 'Lost' ELSE 'Callback' END, NULL \
-         FROM activities WHERE id % 5 <> 0",
+         FROM activities WHERE id % 5 <> 0 ON CONFLICT DO NOTHING",
         "INSERT INTO conversation_attributes (activity_id, name, value, number) \
-         SELECT id, 'abandoned', CASE WHEN id % 11 = 0 THEN 'Yes' ELSE 'No' END, NULL FROM activities WHERE id % 5 <> 0",
+         SELECT id, 'abandoned', CASE WHEN id % 11 = 0 THEN 'Yes' ELSE 'No' END, NULL FROM activities WHERE id % 5 <> 0 ON CONFLICT DO NOTHING",
         "INSERT INTO conversation_attributes (activity_id, name, value, number) \
-         SELECT id, 'conversation_measure_1', CAST(id % 100 AS TEXT), id % 100 FROM activities WHERE id % 5 <> 0",
+         SELECT id, 'conversation_measure_1', CAST(id % 100 AS TEXT), id % 100 FROM activities WHERE id % 5 <> 0 ON CONFLICT DO NOTHING",
         "INSERT INTO conversation_attributes (activity_id, name, value, number) \
-         SELECT id, 'hold_time', CAST(id % 60 AS TEXT), id % 60 FROM activities WHERE id % 5 <> 0",
+         SELECT id, 'hold_time', CAST(id % 60 AS TEXT), id % 60 FROM activities WHERE id % 5 <> 0 ON CONFLICT DO NOTHING",
     ];
     if url.starts_with("postgres") {
         let pool = sqlx::PgPool::connect(url).await?;

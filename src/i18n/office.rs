@@ -248,7 +248,7 @@ messages! {
     TabConversations => "Conversaciones por atributo", "Conversations by attribute";
     GroupBy => "Agrupar por", "Group by";
     FilterBy => "Filtrar por", "Filter by";
-    FilterValue => "Valor (vacío: sin el atributo)", "Value (empty: without the attribute)";
+    FilterValue => "Valor (exacto)", "Value (exact)";
     NoFilter => "Sin filtro", "No filter";
     ByChannel => "Canal", "Channel";
     ByDirection => "Dirección", "Direction";

@@ -46,7 +46,8 @@ impl Slice {
     pub fn query(&self) -> String {
         let mut q = format!("&group_by={}", api::encode(&self.group_by.get()));
         let name = self.filter_name.get();
-        if !name.is_empty() {
+        // Asked once a value is typed (the API's `name:` — without it — is not offered).
+        if !name.is_empty() && !self.filter_value.get().trim().is_empty() {
             let f = format!("{name}:{}", self.filter_value.get().trim());
             q.push_str(&format!("&filter={}", api::encode(&f)));
         }
@@ -117,18 +118,27 @@ pub fn SliceControls(slice: Slice) -> impl IntoView {
     let names = move || slice.attributes.get().into_iter().map(|a| a.name);
     view! {
         <label>{move || i18n.t(OfficeMsg::GroupBy)}
-            <select id="report-group-by" class="input" prop:value=move || slice.group_by.get()
+            <select id="report-group-by" class="input"
                 on:change=move |ev| slice.group_by.set(event_target_value(&ev))>
-                <option value=GROUP_BY_CHANNEL>{move || i18n.t(OfficeMsg::ByChannel)}</option>
-                <option value=GROUP_BY_DIRECTION>{move || i18n.t(OfficeMsg::ByDirection)}</option>
-                {move || names().map(|n| view! { <option value=n.clone()>{attribute_name(i18n, &n)}</option> }).collect_view()}
+                // `selected` on each option: the list of attributes arrives after the select.
+                {move || [GROUP_BY_CHANNEL.to_owned(), GROUP_BY_DIRECTION.to_owned()].into_iter().chain(names()).map(|n| {
+                    let chosen = slice.group_by.get() == n;
+                    view! { <option value=n.clone() selected=chosen>{attribute_name(i18n, &n)}</option> }
+                }).collect_view()}
             </select>
         </label>
         <label>{move || i18n.t(OfficeMsg::FilterBy)}
-            <select id="report-filter-name" class="input" prop:value=move || slice.filter_name.get()
-                on:change=move |ev| slice.filter_name.set(event_target_value(&ev))>
-                <option value="">{move || i18n.t(OfficeMsg::NoFilter)}</option>
-                {move || names().map(|n| view! { <option value=n.clone()>{attribute_name(i18n, &n)}</option> }).collect_view()}
+            <select id="report-filter-name" class="input"
+                on:change=move |ev| {
+                    // Another attribute's values are its own.
+                    slice.filter_value.set(String::new());
+                    slice.filter_name.set(event_target_value(&ev));
+                }>
+                <option value="" selected=move || slice.filter_name.get().is_empty()>{move || i18n.t(OfficeMsg::NoFilter)}</option>
+                {move || names().map(|n| {
+                    let chosen = slice.filter_name.get() == n;
+                    view! { <option value=n.clone() selected=chosen>{attribute_name(i18n, &n)}</option> }
+                }).collect_view()}
             </select>
         </label>
         <Show when=move || !slice.filter_name.get().is_empty()>

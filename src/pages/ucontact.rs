@@ -97,8 +97,9 @@ pub fn UcontactSettingsForm() -> impl IntoView {
                     recording_status.set(Some((true, i18n.t(OfficeMsg::Saved).to_string())));
                     reload.update(|n| *n += 1);
                 }
-                Err(e) => recording_status
-                    .set(Some((false, describe_for_admin(&e, |m| i18n.t(m))))),
+                Err(e) => {
+                    recording_status.set(Some((false, describe_for_admin(&e, |m| i18n.t(m)))))
+                }
             }
         });
     };

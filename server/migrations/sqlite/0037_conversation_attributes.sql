@@ -84,14 +84,27 @@ CREATE TABLE conversation_attributes (
     PRIMARY KEY (activity_id, name)
 ) WITHOUT ROWID;
 
--- What is already there, by the rule of `interaction_attributes::index`: every
--- interaction of an activity in order, a later value of a name winning.
+-- What is already there, by the rule of `interaction_attributes::conversation`: every
+-- interaction of an activity in order, a later value of a name winning, empty values
+-- saying nothing; a measure's number only for a JSON number with an exponent of at most
+-- two digits (`interaction_attributes::measure`); then a call's own campaign where no
+-- interaction named one.
 INSERT INTO conversation_attributes (activity_id, name, value, number)
 SELECT i.activity_id, j.key, CAST(j.value AS TEXT),
-       CASE WHEN d.kind = 'number' THEN CAST(j.value AS REAL) END
+       CASE WHEN d.kind = 'number' AND json_valid(trim(j.value))
+                 AND json_type(trim(j.value)) IN ('integer', 'real')
+                 AND NOT (trim(j.value) GLOB '*[eE]*[0-9][0-9][0-9]*')
+            THEN CAST(trim(j.value) AS REAL) END
 FROM interactions AS i, json_each(i.attributes) AS j
 JOIN attribute_defs AS d ON d.name = j.key AND d.scope = 'conversation'
 WHERE i.activity_id IS NOT NULL AND i.attributes <> '{}'
+  AND j.type <> 'null' AND trim(CAST(j.value AS TEXT)) <> ''
   AND i.activity_id IN (SELECT id FROM activities)
 ORDER BY i.id
 ON CONFLICT (activity_id, name) DO UPDATE SET value = excluded.value, number = excluded.number;
+
+INSERT INTO conversation_attributes (activity_id, name, value, number)
+SELECT id, 'campaign', substr(trim(json_extract(detail, '$.campaign'), ' '), 1, 128), NULL
+FROM activities
+WHERE kind = 'call' AND trim(COALESCE(json_extract(detail, '$.campaign'), ''), ' ') <> ''
+ON CONFLICT (activity_id, name) DO NOTHING;

@@ -129,7 +129,8 @@ fn date_year(v: &str) -> Option<i32> {
 }
 
 /// Keep the known attributes of one scope: values as text cut to 128 characters; a
-/// date must parse and fall in 1901–2049, a number must be one; others are dropped.
+/// date must parse and fall in 1901–2049, a number must be one; others are dropped, and
+/// so are blank ones (no value).
 pub fn clean_attributes(
     defs: &BTreeMap<String, (String, String)>,
     scope: &str,
@@ -149,6 +150,10 @@ pub fn clean_attributes(
             serde_json::Value::Bool(b) => b.to_string(),
             _ => continue,
         };
+        // An empty value says nothing (it does not clear one sent before).
+        if text.is_empty() {
+            continue;
+        }
         if name == RECORDING_ATTRIBUTE {
             // A recording's address is kept whole (a cut URL plays nothing), or not at all.
             if text.len() <= MAX_RECORDING_URL && agentdesk_protocol::origin_of(&text).is_some() {
@@ -214,6 +219,10 @@ pub fn attributes_dropped(
     for (name, value) in raw {
         if !defs.contains_key(name) {
             out.unknown += 1;
+            continue;
+        }
+        // No value (null, blank) is nothing to keep, not a value refused.
+        if value.is_null() || value.as_str().is_some_and(|v| v.trim().is_empty()) {
             continue;
         }
         let kept = ["conversation", "customer"].iter().find_map(|scope| {

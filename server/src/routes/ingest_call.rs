@@ -38,14 +38,7 @@ async fn deliver_call(state: &AppState, team_id: i64, body: &Bytes) -> ApiResult
     }
     let defs = state.store.attribute_defs().await?;
     let key = req.id.trim().to_owned();
-    // The call's campaign is a conversation attribute too (reports group by it), unless
-    // the attributes name one themselves.
-    let mut attributes = req.attributes.clone();
-    if !req.campaign.trim().is_empty() {
-        attributes
-            .entry("campaign".to_owned())
-            .or_insert_with(|| serde_json::Value::String(req.campaign.trim().to_owned()));
-    }
+    let attributes = &req.attributes;
     let i = Parts {
         source: "call",
         source_key: key.clone(),
@@ -54,7 +47,7 @@ async fn deliver_call(state: &AppState, team_id: i64, body: &Bytes) -> ApiResult
         counterparts: vec![req.number.as_str()],
         fallback_name: "",
         conversation_id: req.conversation_id.clone(),
-        attributes: &attributes,
+        attributes,
         defs: &defs,
         region: &state.config.phone_region,
         user_id: None,
@@ -76,7 +69,7 @@ async fn deliver_call(state: &AppState, team_id: i64, body: &Bytes) -> ApiResult
     // not kept of them is said (as for a new call).
     if answer.0.duplicate {
         answer.0.attributes_dropped = crate::ingest::attributes_dropped(&defs, &req.attributes);
-        let attributes = clean_attributes(&defs, "conversation", &attributes);
+        let attributes = clean_attributes(&defs, "conversation", attributes);
         if !attributes.is_empty()
             && let Some((true, events)) = state
                 .store

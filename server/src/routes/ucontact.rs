@@ -167,7 +167,9 @@ async fn set_recording(
 /// must also be a recording origin, docs/reports.md).
 fn checked_template(raw: &str) -> ApiResult<String> {
     let bad = |m: &str| ApiError::validation("url", m.to_string());
-    if raw.len() > MAX_RECORDING_TEMPLATE || raw.chars().any(|c| c.is_control() || c.is_whitespace()) {
+    if raw.len() > MAX_RECORDING_TEMPLATE
+        || raw.chars().any(|c| c.is_control() || c.is_whitespace())
+    {
         return Err(bad("at most 1024 characters, no spaces"));
     }
     if !raw.contains(RECORDING_GUID) {
@@ -176,7 +178,9 @@ fn checked_template(raw: &str) -> ApiResult<String> {
     let day = chrono::NaiveDate::from_ymd_opt(2026, 1, 31).unwrap_or_default();
     let sample = recording_url(raw, "1769875200.42", day);
     if sample.contains(['{', '}']) {
-        return Err(bad("only {guid}, {date}, {yyyy}, {mm} and {dd} may be filled in"));
+        return Err(bad(
+            "only {guid}, {date}, {yyyy}, {mm} and {dd} may be filled in",
+        ));
     }
     let u = url::Url::parse(&sample)
         .map_err(|_| bad("not an address (https://rec.example.com/{guid}.mp3)"))?;

@@ -227,12 +227,8 @@ async fn receive(
                 webhook_time(&state, date)? - chrono::Duration::seconds(i64::from(*duration));
             let defs = state.store.attribute_defs().await?;
             let customer = CustomerRef::default();
-            // uContact's campaign is a conversation attribute too (reports group by it),
-            // and the call's recording is where the admin's template says.
-            let mut attributes = agentdesk_protocol::Attributes::from([(
-                "campaign".to_owned(),
-                serde_json::Value::String(campaign.clone()),
-            )]);
+            // The call's recording is where the admin's template says.
+            let mut attributes = agentdesk_protocol::Attributes::new();
             if let Some(template) = state.store.ucontact_stored().await?.recording_url {
                 let day = occurred_at
                     .with_timezone(&state.config.ucontact_time_zone)
@@ -274,9 +270,8 @@ async fn receive(
             let r = r
                 .pop()
                 .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("no ingest result")))?;
-            // A call the desktop placed (or one told twice): its campaign and recording
-            // are added to it.
-            if r.duplicate {
+            // A call the desktop placed (or one told twice): its recording is added to it.
+            if r.duplicate && !attributes.is_empty() {
                 let kept = crate::ingest::clean_attributes(&defs, "conversation", &attributes);
                 if let Some((true, events)) = state
                     .store

@@ -354,9 +354,11 @@ async fn finished(app: &TestApp, guid: &str, date: &str) -> reqwest::Response {
     app.http
         .post(app.url("/api/v1/webhooks/ucontact"))
         .header("x-webhook-secret", UC_SECRET)
-        .json(&json!({ "event": "FinishInteraction", "date": date, "guid": guid,
+        .json(
+            &json!({ "event": "FinishInteraction", "date": date, "guid": guid,
             "agent": "agent_a", "campaign": "Ventas->", "channel": "call",
-            "callerid": "099000111", "duration": "60" }))
+            "callerid": "099000111", "duration": "60" }),
+        )
         .send()
         .await
         .unwrap()
@@ -381,7 +383,10 @@ async fn ucontact_calls_get_their_recording_from_the_admins_template() {
         ..Default::default()
     })
     .await;
-    assert_eq!(set_origins(&app, json!([REC])).await.status(), StatusCode::OK);
+    assert_eq!(
+        set_origins(&app, json!([REC])).await.status(),
+        StatusCode::OK
+    );
     // Hostile templates are refused, naming the field; only admins set one.
     let long = format!("{REC}/{}{{guid}}", "a".repeat(1100));
     for bad in [
@@ -426,7 +431,12 @@ async fn ucontact_calls_get_their_recording_from_the_admins_template() {
     let admin = app.token("admin").await;
     let campaign = json!({"name": "Ventas->", "require_disposition": false, "dispositions": []});
     let res = app
-        .call(Method::PUT, "/api/v1/campaigns/Ventas-%3E", Some(&admin), Some(&campaign))
+        .call(
+            Method::PUT,
+            "/api/v1/campaigns/Ventas-%3E",
+            Some(&admin),
+            Some(&campaign),
+        )
         .await;
     assert!(res.status().is_success(), "{}", res.status());
     let agent = app.token("agent_a").await;
@@ -450,7 +460,10 @@ async fn ucontact_calls_get_their_recording_from_the_admins_template() {
     );
 
     // No template: no link for the next call.
-    assert_eq!(set_template(&app, "admin", json!("")).await.status(), StatusCode::OK);
+    assert_eq!(
+        set_template(&app, "admin", json!("")).await.status(),
+        StatusCode::OK
+    );
     let res = finished(&app, "plain-1", "2026-03-04 10:00:00").await;
     let r: agentdesk_protocol::WebhookResult = res.json().await.unwrap();
     let v = view(&app, "agent_a", r.activity_id.unwrap()).await;

@@ -519,6 +519,35 @@ async fn the_rebuild_and_the_migrations_backfill_equal_what_the_writes_kept() {
     )
     .await;
     assert_eq!(first.activity_id, second.activity_id);
+    // An empty value says nothing (c2 stays abandoned); odd numbers: a value, no number.
+    ingest(
+        &app,
+        &a,
+        "/api/v1/ingest/call",
+        call(
+            "s3",
+            "inbound",
+            "2026-03-02T16:00:00Z",
+            "",
+            json!({"abandoned": "", "conversation_measure_2": "+5", "conversation_measure_3": ".5",
+                "conversation_measure_4": "01", "amount": "1e-400", "hold_time": "1.5e3"}),
+        ),
+    )
+    .await;
+    let again = ingest(
+        &app,
+        &a,
+        "/api/v1/ingest/call",
+        call(
+            "c2",
+            "inbound",
+            "2026-03-02T23:30:00Z",
+            "Ventas",
+            json!({"abandoned": " "}),
+        ),
+    )
+    .await;
+    assert!(again.duplicate);
     let sup = app.token("super_a").await;
     let r = report(&app, &sup, &format!("{RANGE}&group_by=outcome")).await;
     assert_eq!(group(&r, Some("Sold")).conversations, 1);
@@ -539,8 +568,22 @@ async fn the_rebuild_and_the_migrations_backfill_equal_what_the_writes_kept() {
     assert_eq!(v.conversation_attributes["conversation_measure_1"], "15");
     assert_eq!(v.conversation_attributes["campaign"], "Ventas");
 
+    let v: agentdesk_protocol::ActivityView = app
+        .get_as(&format!("/api/v1/activities/{}", ids["c2"]), &agent)
+        .await;
+    assert_eq!(v.conversation_attributes["abandoned"], "Yes");
     let kept = attribute_rows(&app.db_url).await;
     assert!(kept.len() > 20, "{kept:?}");
+    assert!(
+        kept.iter()
+            .any(|r| r.contains("\"conversation_measure_2\", \"+5\", None")),
+        "{kept:?}"
+    );
+    assert!(
+        kept.iter()
+            .any(|r| r.contains("\"hold_time\", \"1.5e3\", Some(1500.0)")),
+        "{kept:?}"
+    );
     assert!(
         kept.iter()
             .any(|r| r.contains("\"conversation_measure_1\", \"15\", Some(15.0)")),

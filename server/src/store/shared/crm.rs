@@ -147,11 +147,13 @@ impl CrmStore for Backend {
         let now = ms(crate::clock::now());
         let mut tx = begin_write(self).await?;
         ucontact_row(&mut tx, now).await?;
-        sqlx::query("UPDATE ucontact_settings SET recording_url = $1, updated_at = $2 WHERE id = 1")
-            .bind(url)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "UPDATE ucontact_settings SET recording_url = $1, updated_at = $2 WHERE id = 1",
+        )
+        .bind(url)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(())
     }

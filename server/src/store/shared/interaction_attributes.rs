@@ -7,9 +7,9 @@
 
 use std::collections::BTreeMap;
 
-use agentdesk_protocol::ServerEvent;
+use agentdesk_protocol::{ActivityDetail, ServerEvent};
 
-use super::{Backend, Tx, begin_write, commit_events, lock_keys, ms};
+use super::{Backend, FOR_UPDATE, Tx, begin_write, commit_events, lock_keys, ms};
 use crate::store::ingest::interaction_lock_key;
 use crate::store::{StoreResult, StoredEvent, corrupt};
 
@@ -96,18 +96,29 @@ pub(crate) async fn add(
     Ok(Some((true, events)))
 }
 
-/// Rewrite activity `activity_id`'s `conversation_attributes` from every interaction
-/// behind it (a conversation's segments, attributes sent later), oldest first: a later
-/// value of a name wins. Names no longer defined as conversation attributes are left
-/// out; a number attribute also keeps its value as a number (measures are summed).
-/// Called in the transaction that wrote an interaction's attributes.
+/// Rewrite activity `activity_id`'s `conversation_attributes` by [`conversation`]: its
+/// interactions' attributes merged, and a call's campaign. Called in the transaction
+/// that wrote an interaction's attributes or changed a call; the activity's row is
+/// locked first (two segments of one conversation may be written at once).
 pub(crate) async fn index(tx: &mut Tx<'_>, activity_id: i64) -> StoreResult<()> {
+    let Some((detail,)): Option<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT detail FROM activities WHERE id = $1{FOR_UPDATE}"
+    )))
+    .bind(activity_id)
+    .fetch_optional(&mut **tx)
+    .await?
+    else {
+        return Ok(());
+    };
     let parts: Vec<(String,)> =
         sqlx::query_as("SELECT attributes FROM interactions WHERE activity_id = $1 ORDER BY id")
             .bind(activity_id)
             .fetch_all(&mut **tx)
             .await?;
-    let merged = merge(parts.iter().map(|(json,)| json.as_str()))?;
+    let merged = conversation(
+        parts.iter().map(|(json,)| json.as_str()),
+        call_campaign(&detail)?.as_deref(),
+    )?;
     sqlx::query("DELETE FROM conversation_attributes WHERE activity_id = $1")
         .bind(activity_id)
         .execute(&mut **tx)
@@ -115,34 +126,124 @@ pub(crate) async fn index(tx: &mut Tx<'_>, activity_id: i64) -> StoreResult<()> 
     if merged.is_empty() {
         return Ok(());
     }
-    let kinds: BTreeMap<String, String> = sqlx::query_as::<_, (String, String)>(
+    let kinds = conversation_kinds(tx).await?;
+    insert_rows(tx, activity_id, &rows(&merged, &kinds)).await
+}
+
+/// A new activity's attributes when no interaction brought any: a call's campaign.
+pub(crate) async fn index_new(
+    tx: &mut Tx<'_>,
+    activity_id: i64,
+    detail: &ActivityDetail,
+) -> StoreResult<()> {
+    if let ActivityDetail::Call { campaign, .. } = detail
+        && let Some(c) = campaign_value(campaign)
+    {
+        insert_rows(tx, activity_id, &[(CAMPAIGN, c.as_str(), None)]).await?;
+    }
+    Ok(())
+}
+
+const CAMPAIGN: &str = "campaign";
+
+/// A campaign as an attribute: spaces trimmed (as SQL's `trim` does, for the
+/// migrations' backfills), at most an attribute's length; none when empty.
+fn campaign_value(campaign: &str) -> Option<String> {
+    let c: String = campaign
+        .trim_matches(' ')
+        .chars()
+        .take(crate::ingest::MAX_ATTRIBUTE_CHARS)
+        .collect();
+    (!c.is_empty()).then_some(c)
+}
+
+/// The campaign of a stored activity's detail (JSON) when it is a call.
+fn call_campaign(detail: &str) -> StoreResult<Option<String>> {
+    let detail: ActivityDetail =
+        serde_json::from_str(detail).map_err(|e| corrupt("activity detail", e))?;
+    Ok(match detail {
+        ActivityDetail::Call { campaign, .. } => campaign_value(&campaign),
+        _ => None,
+    })
+}
+
+async fn conversation_kinds(tx: &mut Tx<'_>) -> StoreResult<BTreeMap<String, String>> {
+    Ok(sqlx::query_as::<_, (String, String)>(
         "SELECT name, kind FROM attribute_defs WHERE scope = 'conversation'",
     )
     .fetch_all(&mut **tx)
     .await?
     .into_iter()
-    .collect();
-    let rows = rows(&merged, &kinds);
-    insert_rows(tx, activity_id, &rows).await
+    .collect())
 }
 
-/// Attributes stored as JSON, merged in order (a later value of a name wins).
-pub(crate) fn merge<'a>(
+/// The one rule of an activity's conversation attributes: its interactions' (stored as
+/// JSON), merged in order — a later value of a name wins; an empty value says nothing —,
+/// and for a call without a `campaign` among them, the call's own campaign.
+pub(crate) fn conversation<'a>(
     parts: impl Iterator<Item = &'a str>,
+    call_campaign: Option<&str>,
 ) -> StoreResult<BTreeMap<String, String>> {
     let mut merged = BTreeMap::new();
     for json in parts {
         let one: BTreeMap<String, serde_json::Value> =
             serde_json::from_str(json).map_err(|e| corrupt("interaction attributes", e))?;
-        merged.extend(one.into_iter().map(|(k, v)| {
+        for (k, v) in one {
             let text = match v {
                 serde_json::Value::String(s) => s,
+                serde_json::Value::Null => continue,
                 other => other.to_string(),
             };
-            (k, text)
-        }));
+            if !text.trim_matches(' ').is_empty() {
+                merged.insert(k, text);
+            }
+        }
+    }
+    if let Some(c) = call_campaign {
+        merged
+            .entry(CAMPAIGN.to_owned())
+            .or_insert_with(|| c.to_owned());
     }
     Ok(merged)
+}
+
+/// A measure's number: a decimal number as JSON writes one, with an exponent of at most
+/// two digits (so that every backend reads the same finite value; the migrations'
+/// backfills apply the same grammar).
+pub(crate) fn measure(value: &str) -> Option<f64> {
+    let v = value.trim_matches(' ');
+    let b = v.as_bytes();
+    let mut i = usize::from(b.first() == Some(&b'-'));
+    let digits = |i: &mut usize| {
+        let start = *i;
+        while b.get(*i).is_some_and(u8::is_ascii_digit) {
+            *i += 1;
+        }
+        *i - start
+    };
+    let int = digits(&mut i);
+    if int == 0 || (int > 1 && b[i - int] == b'0') {
+        return None;
+    }
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        if digits(&mut i) == 0 {
+            return None;
+        }
+    }
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(b.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        if !(1..=2).contains(&digits(&mut i)) {
+            return None;
+        }
+    }
+    (i == b.len())
+        .then(|| v.parse::<f64>().ok())
+        .flatten()
+        .filter(|n| n.is_finite())
 }
 
 /// The rows of merged attributes: (name, value, number) of each defined name.
@@ -154,9 +255,7 @@ pub(crate) fn rows<'a>(
         .iter()
         .filter_map(|(name, value)| {
             let kind = kinds.get(name)?;
-            let number = (kind == "number")
-                .then(|| value.trim().parse::<f64>().ok().filter(|n| n.is_finite()))
-                .flatten();
+            let number = (kind == "number").then(|| measure(value)).flatten();
             Some((name.as_str(), value.as_str(), number))
         })
         .collect()
@@ -185,7 +284,7 @@ pub(crate) async fn insert_rows(
 }
 
 /// Recompute `conversation_attributes` of one team's activities (or all) from their
-/// interactions, by the rule of [`index`]. Returns the activities that have some.
+/// interactions and details, by [`conversation`]. Returns the activities that have some.
 pub(crate) async fn rebuild(tx: &mut Tx<'_>, team: Option<i64>) -> StoreResult<u64> {
     sqlx::query(
         "DELETE FROM conversation_attributes WHERE activity_id IN \
@@ -194,32 +293,26 @@ pub(crate) async fn rebuild(tx: &mut Tx<'_>, team: Option<i64>) -> StoreResult<u
     .bind(team)
     .execute(&mut **tx)
     .await?;
-    let kinds: BTreeMap<String, String> = sqlx::query_as::<_, (String, String)>(
-        "SELECT name, kind FROM attribute_defs WHERE scope = 'conversation'",
-    )
-    .fetch_all(&mut **tx)
-    .await?
-    .into_iter()
-    .collect();
+    let kinds = conversation_kinds(tx).await?;
     let (mut after, mut written) = (0i64, 0u64);
     loop {
-        // A page of activities that have attributes, then all their interactions.
-        let ids: Vec<i64> = sqlx::query_scalar(
-            "SELECT DISTINCT i.activity_id FROM interactions i JOIN activities a ON a.id = i.activity_id \
-             WHERE i.activity_id > $1 AND i.attributes <> '{}' AND ($2 IS NULL OR a.team_id = $2) \
-             ORDER BY i.activity_id LIMIT 2000",
+        let batch: Vec<(i64, String, String)> = sqlx::query_as(
+            "SELECT id, kind, detail FROM activities WHERE id > $1 \
+             AND ($2 IS NULL OR team_id = $2) ORDER BY id LIMIT 5000",
         )
         .bind(after)
         .bind(team)
         .fetch_all(&mut **tx)
         .await?;
-        let (Some(first), Some(last)) = (ids.first().copied(), ids.last().copied()) else {
+        let (Some(first), Some(last)) = (batch.first(), batch.last()) else {
             break;
         };
+        let (first, last) = (first.0, last.0);
         after = last;
         let parts: Vec<(i64, String)> = sqlx::query_as(
             "SELECT activity_id, attributes FROM interactions \
-             WHERE activity_id >= $1 AND activity_id <= $2 ORDER BY activity_id, id",
+             WHERE activity_id >= $1 AND activity_id <= $2 AND attributes <> '{}' \
+             ORDER BY activity_id, id",
         )
         .bind(first)
         .bind(last)
@@ -229,17 +322,45 @@ pub(crate) async fn rebuild(tx: &mut Tx<'_>, team: Option<i64>) -> StoreResult<u
         for (activity, json) in &parts {
             by_activity.entry(*activity).or_default().push(json);
         }
-        for id in ids {
-            let Some(jsons) = by_activity.get(&id) else {
-                continue;
+        for (id, kind, detail) in &batch {
+            let campaign = if kind == "call" {
+                call_campaign(detail)?
+            } else {
+                None
             };
-            let merged = merge(jsons.iter().copied())?;
+            let jsons = by_activity.get(id).map(Vec::as_slice).unwrap_or_default();
+            let merged = conversation(jsons.iter().copied(), campaign.as_deref())?;
             let rows = rows(&merged, &kinds);
             if !rows.is_empty() {
-                insert_rows(tx, id, &rows).await?;
+                insert_rows(tx, *id, &rows).await?;
                 written += 1;
             }
         }
     }
     Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::measure;
+
+    #[test]
+    fn a_measure_is_a_json_number_with_a_short_exponent() {
+        for (v, n) in [
+            ("10", Some(10.0)),
+            (" -2.5 ", Some(-2.5)),
+            ("1e-7", Some(1e-7)),
+            ("3E+21", Some(3e21)),
+            ("0", Some(0.0)),
+            ("0.5", Some(0.5)),
+        ] {
+            assert_eq!(measure(v), n, "{v}");
+        }
+        for v in [
+            "", "abc", "1.", ".5", "+1", "01", "1e", "1e400", "1e-400", "NaN", "inf", "1.0e",
+            "1_000", "0x10", "1 2",
+        ] {
+            assert_eq!(measure(v), None, "{v}");
+        }
+    }
 }

@@ -124,6 +124,10 @@ pub(crate) async fn insert_activity_with(
         .map_err(|e| StoreError::Other(e.to_string()))?;
     let terms = search::index_terms(a.contact_id, a.team_id, &a.detail, a.email.as_ref());
     let id = insert_activity_row(tx, a, email_id, &detail, &terms, now, ingested).await?;
+    // Attributes an interaction brought were indexed with it; else a call's campaign is.
+    if ingested.is_none_or(|i| i.attributes == "{}") {
+        super::interaction_attributes::index_new(tx, id, &a.detail).await?;
+    }
     let at = ms(a.occurred_at);
     analytics::added(tx, id, (a.team_id, a.contact_id), &a.detail, at).await?;
     Ok(id)
@@ -154,6 +158,10 @@ pub(crate) async fn update_activity_detail(
     let (team_id, at): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
     let terms = search::index_terms(contact_id, team_id, detail, email.as_ref());
     reindex_activity(tx, id, contact_id, at, &terms).await?;
+    if matches!(detail, ActivityDetail::Call { .. }) {
+        // Its campaign is an attribute (`interaction_attributes::conversation`).
+        super::interaction_attributes::index(tx, id).await?;
+    }
     analytics::changed(tx, id, (team_id, contact_id), detail, at).await
 }
 
