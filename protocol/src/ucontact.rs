@@ -23,6 +23,10 @@ mod tests {
             super::recording_url("https://r.example/{guid}.wav", "../a?b#c d", day),
             "https://r.example/..%2Fa%3Fb%23c%20d.wav"
         );
+        assert_eq!(
+            super::recording_url("https://r.example/x/{guid}", "..", day),
+            "https://r.example/x/%2E%2E"
+        );
     }
 }
 
@@ -88,9 +92,12 @@ pub const RECORDING_GUID: &str = "{guid}";
 /// (`YYYY-MM-DD`, in uContact's time zone), `{yyyy}`, `{mm}`, `{dd}` the parts of it.
 pub fn recording_url(template: &str, guid: &str, day: chrono::NaiveDate) -> String {
     use chrono::Datelike;
+    // `.` and `..` alone would be a path's dot-segments: encoded too.
+    let dots = guid == "." || guid == "..";
     let encoded: String = guid
         .bytes()
         .map(|b| match b {
+            b'.' if dots => "%2E".to_owned(),
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
                 (b as char).to_string()
             }

@@ -2,7 +2,7 @@
 //! calls with conversation attributes; a supervisor groups the team's conversations by
 //! campaign, filters them by outcome, sees the same numbers as the API and exports them.
 
-use anyhow::{Context, ensure};
+use anyhow::ensure;
 use serde_json::json;
 
 use crate::harness::{Harness, run};
@@ -22,24 +22,7 @@ async fn totals(h: &Harness) -> anyhow::Result<Vec<(String, String)>> {
 async fn a_supervisor_groups_conversations_by_campaign_and_filters_them() {
     run(|h| async move {
         use reqwest::Method;
-        let admin = h.api_token("admin", "demo1234").await?;
-        let teams = h
-            .api(Method::GET, "/teams/summary", Some(&admin), None)
-            .await?;
-        let ventas = teams
-            .as_array()
-            .and_then(|ts| ts.iter().find(|t| t["name"] == "Ventas"))
-            .and_then(|t| t["id"].as_i64())
-            .context("no Ventas team")?;
-        let made = h
-            .api(
-                Method::POST,
-                "/integrations",
-                Some(&admin),
-                Some(json!({"name": "telefonía-informes", "team_id": ventas})),
-            )
-            .await?;
-        let token = made["token"].as_str().unwrap_or_default().to_owned();
+        let (ventas, token) = h.integration("Ventas", "telefonía-informes").await?;
         // Within the report's default range (the last seven days, today included).
         let at = (chrono::Utc::now() - chrono::Duration::hours(1)).to_rfc3339();
         for (id, campaign, outcome, measure) in [

@@ -461,6 +461,31 @@ impl Browser {
         Ok(serde_json::from_str(&text)?)
     }
 
+    /// A new integration `name` of the demo team `team`, made by the demo admin: the
+    /// team's id and the integration's bearer token.
+    pub async fn integration(&self, team: &str, name: &str) -> anyhow::Result<(i64, String)> {
+        use reqwest::Method;
+        let admin = self.api_token("admin", "demo1234").await?;
+        let teams = self
+            .api(Method::GET, "/teams/summary", Some(&admin), None)
+            .await?;
+        let id = teams
+            .as_array()
+            .and_then(|ts| ts.iter().find(|t| t["name"] == team))
+            .and_then(|t| t["id"].as_i64())
+            .with_context(|| format!("no {team} team: {teams}"))?;
+        let made = self
+            .api(
+                Method::POST,
+                "/integrations",
+                Some(&admin),
+                Some(json!({"name": name, "team_id": id})),
+            )
+            .await?;
+        let token = made["token"].as_str().context("no token")?.to_owned();
+        Ok((id, token))
+    }
+
     /// Save a PNG of the page to `target/e2e-screenshots/<name>.png`, for looking at the
     /// UI after a run (not an assertion).
     pub async fn screenshot(&self, name: &str) -> anyhow::Result<()> {

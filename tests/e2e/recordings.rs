@@ -18,23 +18,7 @@ async fn an_agent_gets_a_player_for_a_calls_recording() {
         settings["recording_origins"] = json!([h.base.clone()]);
         h.api(Method::PUT, "/crm/settings", Some(&admin), Some(settings))
             .await?;
-        let teams = h
-            .api(Method::GET, "/teams/summary", Some(&admin), None)
-            .await?;
-        let ventas = teams
-            .as_array()
-            .and_then(|ts| ts.iter().find(|t| t["name"] == "Ventas"))
-            .and_then(|t| t["id"].as_i64())
-            .ok_or_else(|| anyhow::anyhow!("no Ventas team: {teams}"))?;
-        let made = h
-            .api(
-                Method::POST,
-                "/integrations",
-                Some(&admin),
-                Some(json!({"name": "telefonía", "team_id": ventas})),
-            )
-            .await?;
-        let token = made["token"].as_str().unwrap_or_default().to_owned();
+        let (_, token) = h.integration("Ventas", "telefonía").await?;
         let link = format!("{}/recordings/RE1001.mp3", h.base);
         let stored = h
             .api(

@@ -88,21 +88,23 @@ CREATE TABLE conversation_attributes (
 -- interaction of an activity in order, a later value of a name winning, empty values
 -- saying nothing; a measure's number only for a JSON number with an exponent of at most
 -- two digits (`interaction_attributes::measure`); then a call's own campaign where no
--- interaction named one.
+-- interaction named one. NUL (`\u0000` in the JSON text) is removed, as the code does.
 INSERT INTO conversation_attributes (activity_id, name, value, number)
 SELECT DISTINCT ON (i.activity_id, j.key) i.activity_id, j.key, j.value,
        CASE WHEN d.kind = 'number'
                  AND btrim(j.value) ~ '^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]{1,2})?$'
             THEN CAST(btrim(j.value) AS DOUBLE PRECISION) END
 FROM interactions AS i
-CROSS JOIN LATERAL jsonb_each_text(CAST(i.attributes AS jsonb)) AS j(key, value)
+CROSS JOIN LATERAL jsonb_each_text(CAST(replace(i.attributes, '\u0000', '') AS jsonb)) AS j(key, value)
 JOIN attribute_defs AS d ON d.name = j.key AND d.scope = 'conversation'
 WHERE i.activity_id IS NOT NULL AND i.attributes <> '{}'
   AND j.value IS NOT NULL AND btrim(j.value) <> ''
 ORDER BY i.activity_id, j.key, i.id DESC;
 
 INSERT INTO conversation_attributes (activity_id, name, value, number)
-SELECT id, 'campaign', substr(btrim(CAST(detail AS jsonb) ->> 'campaign', ' '), 1, 128), NULL
+SELECT id, 'campaign',
+       substr(btrim(CAST(replace(detail, '\u0000', '') AS jsonb) ->> 'campaign', ' '), 1, 128), NULL
 FROM activities
-WHERE kind = 'call' AND btrim(COALESCE(CAST(detail AS jsonb) ->> 'campaign', ''), ' ') <> ''
+WHERE kind = 'call'
+  AND btrim(COALESCE(CAST(replace(detail, '\u0000', '') AS jsonb) ->> 'campaign', ''), ' ') <> ''
 ON CONFLICT (activity_id, name) DO NOTHING;

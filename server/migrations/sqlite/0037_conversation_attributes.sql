@@ -88,14 +88,14 @@ CREATE TABLE conversation_attributes (
 -- interaction of an activity in order, a later value of a name winning, empty values
 -- saying nothing; a measure's number only for a JSON number with an exponent of at most
 -- two digits (`interaction_attributes::measure`); then a call's own campaign where no
--- interaction named one.
+-- interaction named one. NUL (`\u0000` in the JSON text) is removed, as the code does.
 INSERT INTO conversation_attributes (activity_id, name, value, number)
 SELECT i.activity_id, j.key, CAST(j.value AS TEXT),
        CASE WHEN d.kind = 'number' AND json_valid(trim(j.value))
                  AND json_type(trim(j.value)) IN ('integer', 'real')
                  AND NOT (trim(j.value) GLOB '*[eE]*[0-9][0-9][0-9]*')
             THEN CAST(trim(j.value) AS REAL) END
-FROM interactions AS i, json_each(i.attributes) AS j
+FROM interactions AS i, json_each(replace(i.attributes, '\u0000', '')) AS j
 JOIN attribute_defs AS d ON d.name = j.key AND d.scope = 'conversation'
 WHERE i.activity_id IS NOT NULL AND i.attributes <> '{}'
   AND j.type <> 'null' AND trim(CAST(j.value AS TEXT)) <> ''
@@ -104,7 +104,8 @@ ORDER BY i.id
 ON CONFLICT (activity_id, name) DO UPDATE SET value = excluded.value, number = excluded.number;
 
 INSERT INTO conversation_attributes (activity_id, name, value, number)
-SELECT id, 'campaign', substr(trim(json_extract(detail, '$.campaign'), ' '), 1, 128), NULL
+SELECT id, 'campaign', substr(trim(json_extract(replace(detail, '\u0000', ''), '$.campaign'), ' '), 1, 128), NULL
 FROM activities
-WHERE kind = 'call' AND trim(COALESCE(json_extract(detail, '$.campaign'), ''), ' ') <> ''
+WHERE kind = 'call'
+  AND trim(COALESCE(json_extract(replace(detail, '\u0000', ''), '$.campaign'), ''), ' ') <> ''
 ON CONFLICT (activity_id, name) DO NOTHING;

@@ -130,7 +130,7 @@ fn date_year(v: &str) -> Option<i32> {
 
 /// Keep the known attributes of one scope: values as text cut to 128 characters; a
 /// date must parse and fall in 1901–2049, a number must be one; others are dropped, and
-/// so are blank ones (no value).
+/// so are blank conversation attributes (no value). NUL characters are removed.
 pub fn clean_attributes(
     defs: &BTreeMap<String, (String, String)>,
     scope: &str,
@@ -150,8 +150,11 @@ pub fn clean_attributes(
             serde_json::Value::Bool(b) => b.to_string(),
             _ => continue,
         };
-        // An empty value says nothing (it does not clear one sent before).
-        if text.is_empty() {
+        // NUL: no database text holds it.
+        let text = text.replace('\0', "");
+        // A blank conversation attribute says nothing (it does not clear one sent
+        // before); a blank customer attribute clears the contact's.
+        if text.is_empty() && scope == "conversation" {
             continue;
         }
         if name == RECORDING_ATTRIBUTE {
@@ -221,7 +224,7 @@ pub fn attributes_dropped(
             out.unknown += 1;
             continue;
         }
-        // No value (null, blank) is nothing to keep, not a value refused.
+        // No value (null, blank) is not a value refused.
         if value.is_null() || value.as_str().is_some_and(|v| v.trim().is_empty()) {
             continue;
         }

@@ -175,20 +175,37 @@ fn checked_template(raw: &str) -> ApiResult<String> {
     if !raw.contains(RECORDING_GUID) {
         return Err(bad("must hold {guid} (the call's guid)"));
     }
-    let day = chrono::NaiveDate::from_ymd_opt(2026, 1, 31).unwrap_or_default();
-    let sample = recording_url(raw, "1769875200.42", day);
-    if sample.contains(['{', '}']) {
+    // Filled in twice (another guid, another day): both kept as a recording link (the
+    // rule ingest applies), on one origin — a placeholder may not choose the host.
+    let samples =
+        [("1769875200.42", (2026, 1, 31)), ("x-9", (2027, 12, 1))].map(|(guid, (y, m, d))| {
+            let day = chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default();
+            recording_url(raw, guid, day)
+        });
+    if samples[0].contains(['{', '}']) {
         return Err(bad(
             "only {guid}, {date}, {yyyy}, {mm} and {dd} may be filled in",
         ));
     }
-    let u = url::Url::parse(&sample)
-        .map_err(|_| bad("not an address (https://rec.example.com/{guid}.mp3)"))?;
-    if !matches!(u.scheme(), "https" | "http") || u.host_str().is_none_or(str::is_empty) {
-        return Err(bad("must be an https:// (or http://) address"));
+    let mut origins = Vec::new();
+    for sample in &samples {
+        let u = url::Url::parse(sample)
+            .map_err(|_| bad("not an address (https://rec.example.com/{guid}.mp3)"))?;
+        if !matches!(u.scheme(), "https" | "http") || u.host_str().is_none_or(str::is_empty) {
+            return Err(bad("must be an https:// (or http://) address"));
+        }
+        if !u.username().is_empty() || u.password().is_some() {
+            return Err(bad("no user or password in the address"));
+        }
+        let origin = agentdesk_protocol::origin_of(sample)
+            .filter(|_| sample.len() <= agentdesk_protocol::MAX_RECORDING_URL)
+            .ok_or_else(|| bad("not an address a recording can play from (https://host/…)"))?;
+        origins.push(origin);
     }
-    if !u.username().is_empty() || u.password().is_some() {
-        return Err(bad("no user or password in the address"));
+    if origins[0] != origins[1] {
+        return Err(bad(
+            "{guid} and the day go in the path or query, not in the host",
+        ));
     }
     Ok(raw.to_owned())
 }

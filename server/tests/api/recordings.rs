@@ -398,6 +398,10 @@ async fn ucontact_calls_get_their_recording_from_the_admins_template() {
         format!("{REC}/{{foo}}/{{guid}}"),
         "ftp://rec.example.com/{guid}".to_owned(),
         "/{guid}.mp3".to_owned(),
+        "https:rec.example.com/{guid}".to_owned(),
+        "https://{guid}.rec.example.com/x.mp3".to_owned(),
+        "https://rec.example.com:{dd}/{guid}".to_owned(),
+        "https://réc.example.com/{guid}".to_owned(),
         long,
     ] {
         let body = expect_error(

@@ -184,6 +184,9 @@ pub(crate) const GREATEST: &str = "GREATEST";
 pub(crate) const UNARY_PLUS: bool = false;
 /// What locks a selected row until the transaction ends: writers run side by side here.
 pub(crate) const FOR_UPDATE: &str = " FOR UPDATE";
+/// A row lock that does not block foreign-key checks (rows inserted that refer to the
+/// row take a key-share lock; `FOR UPDATE` would wait on them and they on it).
+pub(crate) const FOR_NO_KEY_UPDATE: &str = " FOR NO KEY UPDATE";
 /// A claim passes over rows another instance's claim has locked, instead of waiting.
 pub(crate) const SKIP_LOCKED: &str = " FOR UPDATE SKIP LOCKED";
 /// Whether a generated statement numbers its placeholders: PostgreSQL has no other kind.

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use agentdesk_protocol::{ActivityDetail, ServerEvent};
 
-use super::{Backend, FOR_UPDATE, Tx, begin_write, commit_events, lock_keys, ms};
+use super::{Backend, FOR_NO_KEY_UPDATE, Tx, begin_write, commit_events, lock_keys, ms};
 use crate::store::ingest::interaction_lock_key;
 use crate::store::{StoreResult, StoredEvent, corrupt};
 
@@ -99,10 +99,12 @@ pub(crate) async fn add(
 /// Rewrite activity `activity_id`'s `conversation_attributes` by [`conversation`]: its
 /// interactions' attributes merged, and a call's campaign. Called in the transaction
 /// that wrote an interaction's attributes or changed a call; the activity's row is
-/// locked first (two segments of one conversation may be written at once).
+/// locked first (two segments of one conversation may be written at once) without
+/// blocking the foreign-key checks of rows that refer to it (a deadlock with a writer
+/// that inserted an interaction of it and then indexes).
 pub(crate) async fn index(tx: &mut Tx<'_>, activity_id: i64) -> StoreResult<()> {
     let Some((detail,)): Option<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT detail FROM activities WHERE id = $1{FOR_UPDATE}"
+        "SELECT detail FROM activities WHERE id = $1{FOR_NO_KEY_UPDATE}"
     )))
     .bind(activity_id)
     .fetch_optional(&mut **tx)
@@ -146,10 +148,11 @@ pub(crate) async fn index_new(
 
 const CAMPAIGN: &str = "campaign";
 
-/// A campaign as an attribute: spaces trimmed (as SQL's `trim` does, for the
-/// migrations' backfills), at most an attribute's length; none when empty.
+/// A campaign as an attribute: NUL removed, spaces trimmed (as SQL's `trim` does, for
+/// the migrations' backfills), at most an attribute's length; none when empty.
 fn campaign_value(campaign: &str) -> Option<String> {
     let c: String = campaign
+        .replace('\0', "")
         .trim_matches(' ')
         .chars()
         .take(crate::ingest::MAX_ATTRIBUTE_CHARS)
@@ -194,6 +197,8 @@ pub(crate) fn conversation<'a>(
                 serde_json::Value::Null => continue,
                 other => other.to_string(),
             };
+            // NUL: no database text holds it (PostgreSQL refuses it).
+            let text = text.replace('\0', "");
             if !text.trim_matches(' ').is_empty() {
                 merged.insert(k, text);
             }
@@ -261,7 +266,8 @@ pub(crate) fn rows<'a>(
         .collect()
 }
 
-/// Insert one activity's attribute rows.
+/// Insert one activity's attribute rows (a row there already — a rebuild running
+/// beside a write — takes the new value).
 pub(crate) async fn insert_rows(
     tx: &mut Tx<'_>,
     activity_id: i64,
@@ -273,7 +279,9 @@ pub(crate) async fn insert_rows(
             .collect::<Vec<_>>()
             .join(",");
         let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "INSERT INTO conversation_attributes (activity_id, name, value, number) VALUES {values}"
+            "INSERT INTO conversation_attributes (activity_id, name, value, number) VALUES {values} \
+             ON CONFLICT (activity_id, name) DO UPDATE SET value = excluded.value, \
+             number = excluded.number"
         )));
         for (name, value, number) in chunk {
             q = q.bind(activity_id).bind(*name).bind(*value).bind(*number);

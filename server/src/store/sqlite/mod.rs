@@ -200,6 +200,9 @@ pub(crate) const UNARY_PLUS: bool = true;
 /// What locks a selected row until the transaction ends: nothing to add here, the one
 /// writer connection already runs one write transaction at a time.
 pub(crate) const FOR_UPDATE: &str = "";
+/// A row lock that does not block foreign-key checks (rows inserted that refer to the
+/// row take a key-share lock; `FOR UPDATE` would wait on them and they on it).
+pub(crate) const FOR_NO_KEY_UPDATE: &str = "";
 /// SQLite has one writer: a claim never meets another's locked row.
 pub(crate) const SKIP_LOCKED: &str = "";
 /// Whether a generated statement numbers its placeholders (`$N`): not for the queue
