@@ -188,6 +188,43 @@ async fn give_attributes(url: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// March 2026 in Montevideo by `interval`: the month every read here reports.
+fn march(
+    team: i64,
+    interval: agentdesk_protocol::report::Interval,
+) -> anyhow::Result<agentdesk_server::report::Scope> {
+    agentdesk_server::report::Scope::new(
+        team,
+        "2026-03-01".parse().ok(),
+        "2026-03-31".parse().ok(),
+        Some(interval),
+        chrono_tz::Tz::America__Montevideo,
+    )
+    .map_err(|(f, m)| anyhow::anyhow!("{f}: {m}"))
+}
+
+/// `runs` timed answers of `f`: "p50 | p99 | max" (ms) and the last answer.
+async fn timed<T>(
+    runs: usize,
+    mut f: impl AsyncFnMut() -> anyhow::Result<T>,
+) -> anyhow::Result<(String, T)> {
+    let mut times = Vec::with_capacity(runs);
+    let mut last = None;
+    for _ in 0..runs.max(1) {
+        let t = Instant::now();
+        last = Some(f().await?);
+        times.push(t.elapsed());
+    }
+    times.sort();
+    let shown = format!(
+        "{:.1} | {:.1} | {:.1}",
+        at(&times, 0.5),
+        at(&times, 0.99),
+        at(&times, 1.0)
+    );
+    Ok((shown, last.ok_or_else(|| anyhow::anyhow!("no run"))?))
+}
+
 async fn conversations(
     store: &store::DynStore,
     url: &str,
@@ -195,7 +232,6 @@ async fn conversations(
     runs: usize,
 ) -> anyhow::Result<()> {
     use agentdesk_protocol::report::Interval;
-    use agentdesk_server::report::Scope;
     use agentdesk_server::report::conversations::{Slice, conversations};
     let t = Instant::now();
     give_attributes(url).await?;
@@ -214,34 +250,19 @@ async fn conversations(
         ),
     ];
     for (group_by, filters, interval) in cases {
-        let scope = Scope::new(
-            team,
-            "2026-03-01".parse().ok(),
-            "2026-03-31".parse().ok(),
-            Some(interval),
-            chrono_tz::Tz::America__Montevideo,
-        )
-        .map_err(|(f, m)| anyhow::anyhow!("{f}: {m}"))?;
+        let scope = march(team, interval)?;
         let slice = Slice::new(&defs, Some(group_by), None, None, filters.clone())
             .map_err(|(f, m)| anyhow::anyhow!("{f}: {m}"))?;
-        let mut times = Vec::with_capacity(runs);
-        let mut shown = (0, 0);
-        for _ in 0..runs {
-            let t = Instant::now();
-            let r = conversations(store, &scope, &slice, &defs).await?;
-            times.push(t.elapsed());
-            shown = (r.rows.len(), r.total.conversations);
-        }
-        times.sort();
+        let (times, r) = timed(runs, async || {
+            Ok(conversations(store, &scope, &slice, &defs).await?)
+        })
+        .await?;
         println!(
-            "| {group_by} | {} | {} | {} | {} | {:.1} | {:.1} | {:.1} |",
+            "| {group_by} | {} | {} | {} | {} | {times} |",
             filters.join(" & "),
             interval.as_str(),
-            shown.0,
-            shown.1,
-            at(&times, 0.5),
-            at(&times, 0.99),
-            at(&times, 1.0)
+            r.rows.len(),
+            r.total.conversations
         );
     }
     Ok(())
@@ -250,35 +271,17 @@ async fn conversations(
 // BENCH-READ-START (a build of code without team analytics leaves this part out)
 async fn read(store: &store::DynStore, team: i64, runs: usize) -> anyhow::Result<()> {
     use agentdesk_protocol::report::Interval;
-    use agentdesk_server::report::{Scope, team::team as analytics};
+    use agentdesk_server::report::team::team as analytics;
     println!("| interval | rows | interactions | p50 ms | p99 ms | max ms |");
     println!("|---|---:|---:|---:|---:|---:|");
     for interval in [Interval::Quarter, Interval::Hour, Interval::Day] {
-        let scope = Scope::new(
-            team,
-            "2026-03-01".parse().ok(),
-            "2026-03-31".parse().ok(),
-            Some(interval),
-            chrono_tz::Tz::America__Montevideo,
-        )
-        .map_err(|(f, m)| anyhow::anyhow!("{f}: {m}"))?;
-        let mut times = Vec::with_capacity(runs);
-        let mut shown = (0, 0);
-        for _ in 0..runs {
-            let t = Instant::now();
-            let r = analytics(store, &scope).await?;
-            times.push(t.elapsed());
-            shown = (r.rows.len(), r.total);
-        }
-        times.sort();
+        let scope = march(team, interval)?;
+        let (times, r) = timed(runs, async || Ok(analytics(store, &scope).await?)).await?;
         println!(
-            "| {} | {} | {} | {:.1} | {:.1} | {:.1} |",
+            "| {} | {} | {} | {times} |",
             interval.as_str(),
-            shown.0,
-            shown.1,
-            at(&times, 0.5),
-            at(&times, 0.99),
-            at(&times, 1.0)
+            r.rows.len(),
+            r.total
         );
     }
     Ok(())
