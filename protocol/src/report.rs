@@ -182,6 +182,14 @@ pub struct AgentRow {
     pub outbound: u64,
     /// (talk + hold + wrap-up) ÷ (login − break), in %.
     pub occupancy: Option<f64>,
+    /// On the desktop, by our own connection events: time in any status but
+    /// `disconnected` (seconds; the status in force now counted up to now).
+    #[serde(default)]
+    pub connected: f64,
+    /// Seconds per status of our own presence (the picker's values, calls, after-call
+    /// work, the ACD's), `disconnected` left out.
+    #[serde(default)]
+    pub statuses: BTreeMap<String, f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

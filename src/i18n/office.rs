@@ -243,6 +243,8 @@ messages! {
     WrapUpTime => "Tipificación", "Wrap-up";
     AvgHandle => "Tiempo medio de gestión", "Average handle time";
     Occupancy => "Ocupación", "Occupancy";
+    OnDesktop => "En el escritorio", "On the desktop";
+    StatusTimes => "Tiempo por estado", "Time per status";
     TabCommunication => "Comunicación del equipo", "Team communication";
     InteractionsPerInterval => "Interacciones por intervalo y canal", "Interactions per interval and channel";
     TabConversations => "Conversaciones por atributo", "Conversations by attribute";

@@ -451,6 +451,14 @@ fn agent_cells(r: &AgentRow, first: String) -> impl IntoView + use<> {
         .map(|(k, v)| format!("{k} {}", elapsed(v.round() as u64)))
         .collect::<Vec<_>>()
         .join(" · ");
+    // Longest first: what the agent's time went to.
+    let mut by_time: Vec<(&String, &f64)> = r.statuses.iter().collect();
+    by_time.sort_by(|a, b| b.1.total_cmp(a.1).then_with(|| a.0.cmp(b.0)));
+    let statuses = by_time
+        .iter()
+        .map(|(k, v)| format!("{k} {}", elapsed(v.round() as u64)))
+        .collect::<Vec<_>>()
+        .join(" · ");
     view! {
         <th scope="row">{first}</th>
         <td>{r.agent.clone()}</td>
@@ -465,6 +473,8 @@ fn agent_cells(r: &AgentRow, first: String) -> impl IntoView + use<> {
         <td class="num">{r.ring_no_answer}</td>
         <td class="num">{r.outbound}</td>
         <td class="num">{pct(r.occupancy)}</td>
+        <td class="num">{elapsed(r.connected.round() as u64)}</td>
+        <td class="status-times">{statuses}</td>
     }
 }
 
@@ -489,6 +499,8 @@ fn AgentView(report: AgentReport) -> impl IntoView {
         OfficeMsg::RingNoAnswer,
         OfficeMsg::OutboundCalls,
         OfficeMsg::Occupancy,
+        OfficeMsg::OnDesktop,
+        OfficeMsg::StatusTimes,
     ]
     .map(|m| view! { <th scope="col">{move || i18n.t(m)}</th> });
     let rows = report

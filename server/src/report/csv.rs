@@ -19,7 +19,7 @@ outbound_no_answer,outbound_other,avg_outbound_duration,holds,avg_hold,wrap_ups,
 avg_wrap_up,unknown_events,unreadable_values";
 
 const AGENT_HEADER: &str = "scope,start,agent,login,on_break,breaks,break_reasons,answered,\
-handled,talk,hold,wrap_up,avg_handle,ring_no_answer,outbound,occupancy";
+handled,talk,hold,wrap_up,avg_handle,ring_no_answer,outbound,occupancy,connected,statuses";
 
 fn opt<T: ToString>(v: Option<T>) -> String {
     v.map(|v| v.to_string()).unwrap_or_default()
@@ -84,6 +84,12 @@ fn agent_line(out: &mut String, scope: &str, r: &AgentRow) {
         .map(|(k, v)| format!("{k}={v}"))
         .collect::<Vec<_>>()
         .join(";");
+    let statuses = r
+        .statuses
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(";");
     let cells = [
         scope.to_owned(),
         r.start.to_rfc3339_opts(SecondsFormat::Secs, false),
@@ -101,6 +107,8 @@ fn agent_line(out: &mut String, scope: &str, r: &AgentRow) {
         r.ring_no_answer.to_string(),
         r.outbound.to_string(),
         opt(r.occupancy),
+        r.connected.to_string(),
+        csv_field(&statuses),
     ];
     out.push_str(&cells.join(","));
     out.push_str("\r\n");

@@ -345,6 +345,8 @@ pub async fn queue(store: &DynStore, scope: &Scope) -> StoreResult<QueueReport> 
 struct AgentAcc {
     counts: Option<AgentCounts>,
     breaks: BTreeMap<String, i64>,
+    /// Our own presence: ms per status.
+    statuses: BTreeMap<String, i64>,
 }
 
 impl AgentAcc {
@@ -361,6 +363,9 @@ impl AgentAcc {
         }
         for (r, ms) in &other.breaks {
             *self.breaks.entry(r.clone()).or_insert(0) += ms;
+        }
+        for (v, ms) in &other.statuses {
+            *self.statuses.entry(v.clone()).or_insert(0) += ms;
         }
     }
 
@@ -392,6 +397,12 @@ impl AgentAcc {
             ring_no_answer: n(a::RING_NO_ANSWER),
             outbound: n(a::OUTBOUND),
             occupancy: percent(busy_ms, available_ms),
+            connected: secs(self.statuses.values().sum()),
+            statuses: self
+                .statuses
+                .iter()
+                .map(|(v, ms)| (v.clone(), secs(*ms)))
+                .collect(),
         }
     }
 }
@@ -403,6 +414,10 @@ pub async fn agents(store: &DynStore, scope: &Scope) -> StoreResult<AgentReport>
     let key = scope.key_sql();
     let stats = store.agent_stats(scope.team, range, &key, agent).await?;
     let breaks = store.break_stats(scope.team, range, &key, agent).await?;
+    let now = crate::clock::now().timestamp_millis();
+    let statuses = store
+        .status_stats(scope.team, range, &key, agent, now)
+        .await?;
     let mut groups: BTreeMap<(i64, String), AgentAcc> = BTreeMap::new();
     for s in &stats {
         groups
@@ -417,6 +432,14 @@ pub async fn agents(store: &DynStore, scope: &Scope) -> StoreResult<AgentReport>
             .breaks
             .entry(b.reason.clone())
             .or_insert(0) += b.break_ms;
+    }
+    for st in &statuses {
+        *groups
+            .entry((scope.start_of(st.k), st.agent.clone()))
+            .or_default()
+            .statuses
+            .entry(st.status.clone())
+            .or_insert(0) += st.ms;
     }
     let start = scope.local(range.0);
     let mut per_agent: BTreeMap<String, AgentAcc> = BTreeMap::new();

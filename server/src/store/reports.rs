@@ -119,6 +119,15 @@ pub struct BreakStat {
     pub break_ms: i64,
 }
 
+/// An agent's time in one status of our own presence in one interval (ms).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct StatusStat {
+    pub k: i64,
+    pub agent: String,
+    pub status: String,
+    pub ms: i64,
+}
+
 /// A queue_log row as written (the columns the fold reads), by name.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub(crate) struct LoggedRow {
@@ -233,6 +242,17 @@ pub trait ReportStore: Send + Sync {
         key: &str,
         agent: Option<&str>,
     ) -> StoreResult<Vec<BreakStat>>;
+    /// Time per status of our own presence of the team's members (or the one whose
+    /// agent name is `agent`), summed by `key`, the open status counted up to `now`
+    /// (`store/shared/status_rollup.rs`).
+    async fn status_stats(
+        &self,
+        team: i64,
+        range: (i64, i64),
+        key: &str,
+        agent: Option<&str>,
+        now: i64,
+    ) -> StoreResult<Vec<StatusStat>>;
     /// The campaigns with counters in the range.
     async fn report_campaigns(&self, team: i64, range: (i64, i64)) -> StoreResult<Vec<String>>;
     /// Service-level thresholds (seconds) of the campaigns that set one.

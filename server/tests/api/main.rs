@@ -41,6 +41,7 @@ mod reports_backfill;
 mod reports_contact;
 mod reports_conversations;
 mod reports_rollup;
+mod reports_status;
 mod reports_team;
 mod reports_team_edges;
 mod screen_pop;

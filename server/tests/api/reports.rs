@@ -15,7 +15,7 @@ use crate::support::{TestApp, expect_error};
 const HEADER: &str = "origid,datetime,callid,queuename,agent,event,data1,data2,data3,data4,data5\n";
 
 /// The hand-checked day, 2026-03-02 (UTC), campaign Ventas unless said.
-const DAY: &str = "\
+pub(crate) const DAY: &str = "\
 1,2026-03-01 23:59:00,c0,Ventas,NONE,ENTERQUEUE,,099000001,,,
 2,2026-03-02 00:00:40,c0,Ventas,NONE,ABANDON,3,1,50,,
 3,2026-03-02 08:00:00,,NONE,ana,AGENTLOGIN,,,,,

@@ -90,6 +90,9 @@ mod rollups;
 #[path = "../shared/status.rs"]
 mod status;
 #[allow(clippy::duplicate_mod)]
+#[path = "../shared/status_rollup.rs"]
+mod status_rollup;
+#[allow(clippy::duplicate_mod)]
 #[path = "../shared/supervision.rs"]
 mod supervision;
 #[allow(clippy::duplicate_mod)]

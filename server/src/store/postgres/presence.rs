@@ -86,6 +86,9 @@ pub(crate) async fn write_change(
     now: i64,
 ) -> StoreResult<Vec<StoredEvent>> {
     let p = &out.presence;
+    if !out.entries.is_empty() {
+        super::status_rollup::close_span(tx, user_id, now).await?;
+    }
     // The row, its connection-log entries (in order: ids follow the array order) and
     // one `agent.status` event per team of the user, in one statement: the event-log
     // lock is taken inside it ([`super::APPEND_EVENTS`]), so it is held for this

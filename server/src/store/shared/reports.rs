@@ -14,7 +14,7 @@ use crate::report::fold::{
 };
 use crate::store::reports::{
     AgentStat, BreakStat, ConversationQuery, GroupCount, InteractionRow, LOGGED_COLUMNS, LoggedRow,
-    MeasureSum, QueueStat, ReportStore, TopContactRow, WaitPoint, WaitStat,
+    MeasureSum, QueueStat, ReportStore, StatusStat, TopContactRow, WaitPoint, WaitStat,
 };
 use crate::store::{StoreResult, Viewer};
 
@@ -226,6 +226,17 @@ impl ReportStore for Backend {
         Ok(q.fetch_all(&self.pool).await?)
     }
 
+    async fn status_stats(
+        &self,
+        team: i64,
+        range: (i64, i64),
+        key: &str,
+        agent: Option<&str>,
+        now: i64,
+    ) -> StoreResult<Vec<StatusStat>> {
+        super::status_rollup::read(self, team, range, key, agent, now).await
+    }
+
     async fn report_campaigns(
         &self,
         team: i64,
@@ -358,6 +369,7 @@ impl ReportStore for Backend {
         let mut tx = begin_bulk(self).await?;
         let activities = analytics::rebuild(&mut tx, team).await?;
         super::interaction_attributes::rebuild(&mut tx, team).await?;
+        super::status_rollup::rebuild(&mut tx, team).await?;
         for table in [
             "report_queue",
             "report_agent",

@@ -79,6 +79,9 @@ mod rollups;
 #[path = "../shared/status.rs"]
 mod status;
 #[allow(clippy::duplicate_mod)]
+#[path = "../shared/status_rollup.rs"]
+mod status_rollup;
+#[allow(clippy::duplicate_mod)]
 #[path = "../shared/supervision.rs"]
 mod supervision;
 #[path = "../shared/teams.rs"]

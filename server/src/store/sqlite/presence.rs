@@ -42,6 +42,9 @@ pub(crate) async fn write_change(
     now: i64,
 ) -> StoreResult<Vec<StoredEvent>> {
     let p = &out.presence;
+    if !out.entries.is_empty() {
+        super::status_rollup::close_span(tx, user_id, now).await?;
+    }
     let mut events = Vec::new();
     sqlx::query(
         "UPDATE agent_presence SET session_id = ?, connected = ?, status = ?, since = ?, \

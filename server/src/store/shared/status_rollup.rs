@@ -1,0 +1,136 @@
+//! Time per status of our own presence, per user and quarter hour (`report_status`), for
+//! the agent report (docs/reports.md, "Agent report"); compiled into each backend (its
+//! module there is this file). One rule, written once in SQL and used by the write path,
+//! the rebuild, the read and (copied) the migration's backfill: a connection event's
+//! value holds from its time until the user's next event's, split at quarter hours;
+//! `disconnected` is no time on the desktop.
+
+use sqlx::AssertSqlSafe;
+
+use super::{Backend, Tx};
+use crate::report::fold::BUCKET_MS;
+use crate::store::StoreResult;
+use crate::store::reports::StatusStat;
+
+/// The recursive CTE `piece` that splits the spans of a CTE `spans(user_id, start, stop,
+/// value)` at quarter hours, leaving out empty spans and `disconnected`.
+fn pieces() -> String {
+    let off = agentdesk_protocol::DISCONNECTED;
+    format!(
+        "piece(user_id, bucket, start, stop, value) AS (\
+           SELECT user_id, start - start % {BUCKET_MS}, start, stop, value FROM spans \
+           WHERE stop > start AND value <> '{off}' \
+           UNION ALL SELECT user_id, bucket + {BUCKET_MS}, bucket + {BUCKET_MS}, stop, value \
+           FROM piece WHERE bucket + {BUCKET_MS} < stop)"
+    )
+}
+
+/// A piece's milliseconds: from its start to its stop or its quarter hour's end.
+fn piece_ms() -> String {
+    format!(
+        "(CASE WHEN stop < bucket + {BUCKET_MS} THEN stop ELSE bucket + {BUCKET_MS} END - start)"
+    )
+}
+
+/// Add to the roll-up the span a change of `user_id` at `now` (ms) closes: the user's
+/// last connection event's value, from its time to `now`. Called by the presence write
+/// before it appends the change's events (a clock that stepped back adds nothing).
+pub(crate) async fn close_span(tx: &mut Tx<'_>, user_id: i64, now: i64) -> StoreResult<()> {
+    let sql = format!(
+        "WITH RECURSIVE spans AS (SELECT user_id, at AS start, CAST($2 AS BIGINT) AS stop, \
+           value FROM connection_events WHERE user_id = $1 ORDER BY at DESC, id DESC LIMIT 1), \
+         {} \
+         INSERT INTO report_status (user_id, bucket, status, ms) \
+         SELECT user_id, bucket, value, {} FROM piece WHERE true \
+         ON CONFLICT (user_id, bucket, status) DO UPDATE SET ms = report_status.ms + excluded.ms",
+        pieces(),
+        piece_ms()
+    );
+    sqlx::query(AssertSqlSafe(sql))
+        .bind(user_id)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// The users a rebuild covers: every one, or the members of team `$1`.
+const USERS: &str = "($1 IS NULL OR user_id IN (SELECT user_id FROM team_members WHERE team_id = $1))";
+
+/// Recompute the roll-up from the connection log: every user's, or those of `team`'s
+/// members (each from all their events: presence is the user's, not a team's).
+pub(crate) async fn rebuild(tx: &mut Tx<'_>, team: Option<i64>) -> StoreResult<()> {
+    sqlx::query(AssertSqlSafe(format!(
+        "DELETE FROM report_status WHERE {USERS}"
+    )))
+    .bind(team)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(AssertSqlSafe(backfill_sql(USERS)))
+        .bind(team)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// The rebuild's insert of the users `users` selects (the migration's backfill is this
+/// with every user).
+pub(crate) fn backfill_sql(users: &str) -> String {
+    format!(
+        "WITH RECURSIVE spans AS (SELECT user_id, at AS start, \
+           LEAD(at) OVER (PARTITION BY user_id ORDER BY at, id) AS stop, value \
+           FROM connection_events WHERE {users}), \
+         {} \
+         INSERT INTO report_status (user_id, bucket, status, ms) \
+         SELECT user_id, bucket, value, SUM({}) FROM piece GROUP BY user_id, bucket, value",
+        pieces(),
+        piece_ms()
+    )
+}
+
+/// Time per status of `team`'s members (or the one whose agent name is `agent`) in
+/// `[from, to)`, summed by interval `key` (`report::Scope::key_sql`), agent and status:
+/// the roll-up's closed spans plus each member's open one (their last event's value,
+/// up to `now`). A member's agent name is their uContact agent, or their username.
+pub(crate) async fn read(
+    s: &Backend,
+    team: i64,
+    (from, to): (i64, i64),
+    key: &str,
+    agent: Option<&str>,
+    now: i64,
+) -> StoreResult<Vec<StatusStat>> {
+    let only = if agent.is_some() {
+        " AND COALESCE(u.ucontact_agent, u.username) = $5"
+    } else {
+        ""
+    };
+    let sql = format!(
+        "WITH RECURSIVE m AS (SELECT u.id, COALESCE(u.ucontact_agent, u.username) AS agent \
+           FROM team_members t JOIN users u ON u.id = t.user_id WHERE t.team_id = $1{only}), \
+         spans AS (SELECT e.user_id, \
+           CASE WHEN e.at > CAST($2 AS BIGINT) THEN e.at ELSE CAST($2 AS BIGINT) END AS start, \
+           CASE WHEN CAST($4 AS BIGINT) < CAST($3 AS BIGINT) THEN CAST($4 AS BIGINT) \
+             ELSE CAST($3 AS BIGINT) END AS stop, e.value \
+           FROM m JOIN connection_events e ON e.id = (SELECT id FROM connection_events \
+             WHERE user_id = m.id ORDER BY at DESC, id DESC LIMIT 1)), \
+         {}, \
+         r AS (SELECT s.user_id, s.bucket, s.status, s.ms FROM report_status s \
+             JOIN m ON m.id = s.user_id WHERE s.bucket >= $2 AND s.bucket < $3 \
+           UNION ALL SELECT user_id, bucket, value, {} FROM piece) \
+         SELECT {key} AS k, m.agent, r.status, CAST(SUM(r.ms) AS BIGINT) AS ms \
+         FROM r JOIN m ON m.id = r.user_id GROUP BY 1, m.agent, r.status \
+         HAVING SUM(r.ms) > 0 ORDER BY 1, m.agent, r.status",
+        pieces(),
+        piece_ms()
+    );
+    let mut q = sqlx::query_as(AssertSqlSafe(sql))
+        .bind(team)
+        .bind(from)
+        .bind(to)
+        .bind(now);
+    if let Some(a) = agent {
+        q = q.bind(a);
+    }
+    Ok(q.fetch_all(&s.pool).await?)
+}
