@@ -100,6 +100,10 @@ pub const END_CALL: &str = "end-call";
 /// returns the agent to the status chosen meanwhile, or to the one before the call.
 pub const WRAP_UP: &str = "wrap-up";
 pub const DISCONNECTED: &str = "disconnected";
+/// A new console session began (the desktop's first stream, uContact's login).
+pub const CONNECTED: &str = "connected";
+/// The desktop came back within the grace period: the status before returns.
+pub const RECONNECTED: &str = "reconnected";
 
 /// Is `v` a well-formed status value: 1–40 characters of `a-z`/`0-9` in words joined by
 /// single hyphens? (uContact: "minúsculas separados por guiones, sin tildes").

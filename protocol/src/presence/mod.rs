@@ -159,7 +159,7 @@ pub fn transition(p: &Presence, change: Change, now: i64, restore_ms: i64) -> Ou
             next.before_disconnect = None;
             match restore {
                 Some(prev) => {
-                    set(&mut next, StatusChanged, "reconnected", None);
+                    set(&mut next, StatusChanged, crate::RECONNECTED, None);
                     let kind = if crate::is_system(&prev) {
                         StatusChanged
                     } else {
@@ -174,7 +174,7 @@ pub fn transition(p: &Presence, change: Change, now: i64, restore_ms: i64) -> Ou
                     next.in_call = false;
                     next.pending = None;
                     next.pre_call = None;
-                    set(&mut next, StatusChanged, "connected", None);
+                    set(&mut next, StatusChanged, crate::CONNECTED, None);
                     set(&mut next, StatusChanged, AVAILABLE, None);
                 }
             }

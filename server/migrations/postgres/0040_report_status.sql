@@ -11,10 +11,17 @@ CREATE TABLE report_status (
 );
 
 -- What is already there: each event's value until the user's next event, split at
--- quarter hours, `disconnected` left out (the rebuild's statement, for every user).
-WITH RECURSIVE spans AS (SELECT user_id, at AS start,
-    LEAD(at) OVER (PARTITION BY user_id ORDER BY at, id) AS stop, value
+-- quarter hours, counted while the user is online (their last connected / reconnected /
+-- disconnected event at or before it is not disconnected), `disconnected` left out (the
+-- rebuild's statement, for every user).
+WITH RECURSIVE ev AS (SELECT user_id, at, id, value,
+    LEAD(at) OVER (PARTITION BY user_id ORDER BY at, id) AS stop,
+    SUM(CASE WHEN value IN ('connected', 'reconnected', 'disconnected') THEN 1 ELSE 0 END)
+      OVER (PARTITION BY user_id ORDER BY at, id ROWS UNBOUNDED PRECEDING) AS grp
     FROM connection_events),
+spans AS (SELECT user_id, at AS start, stop, value FROM (SELECT user_id, at, stop,
+    value, grp, FIRST_VALUE(value) OVER (PARTITION BY user_id, grp ORDER BY at, id)
+    AS since FROM ev) x WHERE grp > 0 AND since <> 'disconnected'),
 piece(user_id, bucket, start, stop, value) AS (
     SELECT user_id, start - start % 900000, start, stop, value FROM spans
     WHERE stop > start AND value <> 'disconnected'

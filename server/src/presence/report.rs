@@ -1,15 +1,18 @@
 //! Time per status per day, from an agent's connection log, split at the viewer's
-//! midnights (DST days included).
+//! midnights (DST days included). The rule is the agent report's
+//! (`store/shared/status_rollup.rs`, docs/reports.md): a value holds until the next
+//! event and counts while the agent is online.
 
-use agentdesk_protocol::DISCONNECTED;
+use agentdesk_protocol::{CONNECTED, DISCONNECTED, RECONNECTED};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 
 /// Seconds per status per day, from a log in time order. `start` is the status in force
-/// at `from` (from the last event before it); time in `disconnected` is not counted, and
-/// nothing past `now` is.
+/// at `from` (from the last event before it) and whether the agent was online then;
+/// time in `disconnected`, time while signed out (after a `disconnected`, until a
+/// `connected` or `reconnected`) and time past `now` are not counted.
 pub fn status_time<Tz: TimeZone>(
     tz: &Tz,
-    start: Option<String>,
+    start: Option<(String, bool)>,
     events: &[(i64, String)],
     from: DateTime<Utc>,
     to: DateTime<Utc>,
@@ -44,17 +47,25 @@ pub fn status_time<Tz: TimeZone>(
             t = stop;
         }
     };
-    let mut current = start;
+    let (mut current, mut online) = match start {
+        Some((v, online)) => (Some(v), online),
+        None => (None, false),
+    };
     let mut at = from.timestamp_millis();
     for (t, v) in events {
         let t = (*t).clamp(at, end.max(at));
-        if let Some(c) = &current {
+        if let Some(c) = current.as_ref().filter(|_| online) {
             add(c, at, t);
+        }
+        if v == CONNECTED || v == RECONNECTED {
+            online = true;
+        } else if v == DISCONNECTED {
+            online = false;
         }
         current = Some(v.clone());
         at = t;
     }
-    if let Some(c) = &current {
+    if let Some(c) = current.as_ref().filter(|_| online) {
         add(c, at, end);
     }
     totals
@@ -85,6 +96,7 @@ mod tests {
                 .timestamp_millis()
         };
         let events = vec![
+            (day(20, 22), "connected".to_string()),
             (day(20, 22), "available".to_string()),
             (day(21, 1), "meal".to_string()),
             (day(21, 2), "disconnected".to_string()),
@@ -103,5 +115,48 @@ mod tests {
         let days = status_time(&mvd, None, &events, from, to, to);
         assert_eq!(days.len(), 1);
         assert_eq!(days[0].seconds[0], ("available".to_string(), 3 * 3600));
+    }
+
+    #[test]
+    fn time_signed_out_is_not_counted() {
+        let h = |h: u32| {
+            Utc.with_ymd_and_hms(2026, 11, 20, h, 0, 0)
+                .unwrap()
+                .timestamp_millis()
+        };
+        let ev = |t, v: &str| (t, v.to_string());
+        // Signed out at 10; a break and an ACD value uContact reports while away; back at
+        // 13 (reconnected within the grace period counts as online too).
+        let events = vec![
+            ev(h(10), "disconnected"),
+            ev(h(11), "lunch"),
+            ev(h(12), "timeout"),
+            ev(h(13), "connected"),
+            ev(h(13), "available"),
+            ev(h(14), "disconnected"),
+            ev(h(15), "reconnected"),
+            ev(h(15), "meeting"),
+        ];
+        let from = Utc.with_ymd_and_hms(2026, 11, 20, 9, 0, 0).unwrap();
+        let to = Utc.with_ymd_and_hms(2026, 11, 20, 16, 0, 0).unwrap();
+        let online = Some(("available".to_string(), true));
+        let days = status_time(&Utc, online, &events, from, to, to);
+        assert_eq!(
+            days[0].seconds,
+            vec![
+                ("available".to_string(), 2 * 3600),
+                ("meeting".to_string(), 3600)
+            ]
+        );
+        // Signed out when the range starts: nothing until the next connection.
+        let away = Some(("lunch".to_string(), false));
+        let days = status_time(&Utc, away, &events[3..], from, to, to);
+        assert_eq!(
+            days[0].seconds,
+            vec![
+                ("available".to_string(), 3600),
+                ("meeting".to_string(), 3600)
+            ]
+        );
     }
 }

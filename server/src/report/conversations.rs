@@ -208,8 +208,11 @@ pub async fn conversations(
         inbound: slice.direction.map(|d| d == Direction::Inbound),
         filters: &filters,
     };
-    let counts = store.conversation_counts(&q).await?;
-    let measures = store.conversation_measures(&q).await?;
+    // Independent reads, run side by side (each on a connection of its own).
+    let (counts, measures) = tokio::try_join!(
+        store.conversation_counts(&q),
+        store.conversation_measures(&q)
+    )?;
     // (interval start, group) → sums; the start of two keys of one interval (the repeated
     // hour of an autumn change) stays two.
     let mut cells: BTreeMap<(i64, Option<String>), Acc> = BTreeMap::new();

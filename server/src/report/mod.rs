@@ -265,22 +265,21 @@ pub async fn queue(store: &DynStore, scope: &Scope) -> StoreResult<QueueReport> 
     let key = scope.key_sql();
     let levels = store.service_levels().await?;
     let threshold = |c: &str| levels.get(c).copied().unwrap_or(DEFAULT_SERVICE_LEVEL_SECS);
-    let stats = store.queue_stats(scope.team, range, &key, campaign).await?;
-    let points = store
-        .wait_points(
+    // Independent reads, run side by side (each on a connection of its own); the last
+    // is the range's own histogram, for the totals' percentiles.
+    let (stats, points, histogram, campaigns) = tokio::try_join!(
+        store.queue_stats(scope.team, range, &key, campaign),
+        store.wait_points(
             scope.team,
             range,
             &key,
             campaign,
             &levels,
             DEFAULT_SERVICE_LEVEL_SECS,
-        )
-        .await?;
-    // The range's own histogram, for the totals' percentiles.
-    let histogram = store
-        .wait_stats(scope.team, range, "CAST(0 AS BIGINT)", campaign)
-        .await?;
-    let campaigns = store.report_campaigns(scope.team, range).await?;
+        ),
+        store.wait_stats(scope.team, range, "CAST(0 AS BIGINT)", campaign),
+        store.report_campaigns(scope.team, range),
+    )?;
     let mut groups: BTreeMap<(i64, String), QueueAcc> = BTreeMap::new();
     let mut per_campaign: BTreeMap<String, QueueAcc> = BTreeMap::new();
     let mut all = QueueAcc::default();
@@ -412,12 +411,13 @@ pub async fn agents(store: &DynStore, scope: &Scope) -> StoreResult<AgentReport>
     let range = scope.range();
     let agent = scope.agent.as_deref();
     let key = scope.key_sql();
-    let stats = store.agent_stats(scope.team, range, &key, agent).await?;
-    let breaks = store.break_stats(scope.team, range, &key, agent).await?;
     let now = crate::clock::now().timestamp_millis();
-    let statuses = store
-        .status_stats(scope.team, range, &key, agent, now)
-        .await?;
+    // Independent reads, run side by side (each on a connection of its own).
+    let (stats, breaks, statuses) = tokio::try_join!(
+        store.agent_stats(scope.team, range, &key, agent),
+        store.break_stats(scope.team, range, &key, agent),
+        store.status_stats(scope.team, range, &key, agent, now),
+    )?;
     let mut groups: BTreeMap<(i64, String), AgentAcc> = BTreeMap::new();
     for s in &stats {
         groups

@@ -17,9 +17,13 @@ use crate::store::{DynStore, StoreResult, corrupt};
 /// The analytics of `scope`'s team over its range, by its interval.
 pub async fn team(store: &DynStore, scope: &Scope) -> StoreResult<TeamAnalytics> {
     let range = scope.range();
-    let volume = store
-        .team_volume(scope.team, range, &scope.key_sql())
-        .await?;
+    let key = scope.key_sql();
+    // Three independent reads, run side by side (each on a connection of its own).
+    let (volume, replies, top) = tokio::try_join!(
+        store.team_volume(scope.team, range, &key),
+        store.team_replies(scope.team, range),
+        store.team_top_contacts(scope.team, range, TOP_CONTACTS),
+    )?;
     let mut rows = Vec::with_capacity(volume.len());
     let mut channels: BTreeMap<ActivityKind, (u64, u64)> = BTreeMap::new();
     for (key, kind, inbound, outbound) in volume {
@@ -39,15 +43,12 @@ pub async fn team(store: &DynStore, scope: &Scope) -> StoreResult<TeamAnalytics>
     // rows, each with its own offset; rows come ordered by start, then channel.
     rows.sort_by(|a, b| a.start.cmp(&b.start).then(a.kind.cmp(&b.kind)));
     let channels = channel_counts(channels);
-    let replies = store.team_replies(scope.team, range).await?;
     let (first_response, response_buckets) = responses(
         replies
             .into_iter()
             .map(|r| r.map(|ms| (ms.max(0) / 1000) as u64)),
     );
-    let top_contacts = store
-        .team_top_contacts(scope.team, range, TOP_CONTACTS)
-        .await?
+    let top_contacts = top
         .into_iter()
         .map(|t| TopContact {
             contact_id: t.contact_id,

@@ -32,8 +32,10 @@ pub trait SupervisionStore: Send + Sync {
         after_id: i64,
         limit: u32,
     ) -> StoreResult<Vec<ConnectionEvent>>;
-    /// The value of the user's last event before `t`.
-    async fn status_at(&self, user_id: i64, t: i64) -> StoreResult<Option<String>>;
+    /// The value of the user's last event before `t`, and whether they were online then
+    /// (their last `connected`/`reconnected`/`disconnected` before `t` is not
+    /// `disconnected`: `presence::status_time`).
+    async fn status_at(&self, user_id: i64, t: i64) -> StoreResult<Option<(String, bool)>>;
     /// A page of the queue_log rows of `agent` (uContact's agent name) in `[from, to)`
     /// (ms) of the teams `teams` (`None`: every team), newest first; the total with it.
     async fn queue_log_page(

@@ -1,7 +1,8 @@
 //! The agent report's time per status of our own presence (docs/reports.md, "Agent
 //! report"): counted by hand from presence changes written through the store's own write
 //! path at chosen times (a span across the viewer's midnight, a quarter hour's part, a
-//! DST day of 23 hours, a status still in force), merged with uContact's queue_log rows of
+//! DST day of 23 hours, a status still in force, time signed out, a choice that waits
+//! for the end of a call), merged with uContact's queue_log rows of
 //! the same agent, for two teams sharing a user; the roll-up kept change by change equals
 //! the rebuilt one and the migration's backfill.
 
@@ -148,8 +149,14 @@ async fn our_statuses_are_counted_by_hand_per_day_and_quarter_for_two_teams() {
     );
     assert_eq!(ana.connected, 66180.0);
     // uContact's numbers of the same agent on the same row: its session 08:00–12:00 UTC.
-    assert_eq!((ana.login, ana.on_break, ana.answered), (14400.0, 1800.0, 1));
-    assert_eq!(statuses(row(&a, "ana", "2026-03-03")), [("overtime", 1800.0)]);
+    assert_eq!(
+        (ana.login, ana.on_break, ana.answered),
+        (14400.0, 1800.0, 1)
+    );
+    assert_eq!(
+        statuses(row(&a, "ana", "2026-03-03")),
+        [("overtime", 1800.0)]
+    );
     assert_eq!(row(&a, "ana", "2026-03-03").connected, 1800.0);
     // Agents of uContact's rows only have no time of ours; agent_b is not team A's.
     assert_eq!(row(&a, "beto", "2026-03-02").connected, 0.0);
@@ -171,7 +178,11 @@ async fn our_statuses_are_counted_by_hand_per_day_and_quarter_for_two_teams() {
     assert!(b.rows.iter().all(|r| r.agent != "beto"));
     // One agent asked for, by username when no uContact agent is set.
     let only = report(&app, &format!("team={}&{range}&agent=agent_b", app.team_b)).await;
-    assert!(only.rows.iter().all(|r| r.agent == "agent_b"), "{:?}", only.rows);
+    assert!(
+        only.rows.iter().all(|r| r.agent == "agent_b"),
+        "{:?}",
+        only.rows
+    );
     assert_eq!(only.totals.len(), 1);
 
     // By quarter hour in UTC: 08:07 leaves 8 minutes in the 08:00 quarter.
@@ -223,6 +234,96 @@ async fn our_statuses_are_counted_by_hand_per_day_and_quarter_for_two_teams() {
     );
 }
 
+/// agent_b: a shift, a sign-out, a break and an ACD value uContact reports while signed
+/// out, a new session, a status chosen during a call (it waits: no event then), and
+/// that status still in force.
+async fn offline_and_queued(app: &TestApp) {
+    changes(
+        app,
+        "agent_b",
+        vec![
+            ("2026-03-05T12:00:00Z", connect()),
+            ("2026-03-05T13:00:00Z", off(DisconnectReason::Logout)),
+            ("2026-03-05T14:00:00Z", choose("lunch")),
+            (
+                "2026-03-05T15:00:00Z",
+                Change::Acd {
+                    value: "timeout".into(),
+                },
+            ),
+            ("2026-03-05T16:00:00Z", connect()),
+            ("2026-03-05T16:30:00Z", Change::CallStarted),
+            ("2026-03-05T16:40:00Z", choose("meeting")),
+            ("2026-03-05T16:50:00Z", Change::CallEnded { wrap_up: false }),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn time_signed_out_is_not_counted_and_the_status_in_force_is() {
+    let app = TestApp::spawn().await;
+    offline_and_queued(&app).await;
+    let day = |d: &str| format!("team={}&from={d}&to={d}&time_zone=UTC", app.team_b);
+    let r = report(&app, &day("2026-03-05")).await;
+    let b = row(&r, "agent_b", "2026-03-05");
+    // available 12:00–13:00 and 16:00–16:30; the call 16:30–16:50 (the choice made
+    // during it waited); then the meeting chosen, still in force at midnight. Lunch and
+    // the ACD's timeout came while signed out: no time.
+    assert_eq!(
+        statuses(b),
+        [
+            ("available", 5400.0),
+            ("in-call", 1200.0),
+            ("meeting", 25800.0)
+        ]
+    );
+    assert_eq!(b.connected, 32400.0);
+    // The agent's status-time chart follows the same rule.
+    let admin = app.token("admin").await;
+    let chart: agentdesk_protocol::StatusTime = app
+        .get_as(
+            &format!(
+                "/api/v1/agents/{}/status-time?from=2026-03-05&to=2026-03-05",
+                app.users["agent_b"]
+            ),
+            &admin,
+        )
+        .await;
+    let mut seconds: Vec<(String, u64)> = chart.days[0].seconds.clone();
+    seconds.sort();
+    assert_eq!(
+        seconds,
+        b.statuses
+            .iter()
+            .map(|(k, v)| (k.clone(), *v as u64))
+            .collect::<Vec<_>>()
+    );
+    // A range that starts in the middle of it: the whole day.
+    let r = report(&app, &day("2026-03-06")).await;
+    assert_eq!(
+        statuses(row(&r, "agent_b", "2026-03-06")),
+        [("meeting", 86400.0)]
+    );
+
+    // A status in force now counts up to now (two hours ago, on the server's clock).
+    let now = agentdesk_server::clock::now();
+    let two_hours_ago = (now - chrono::Duration::hours(2)).to_rfc3339();
+    changes(&app, "mailer_a", vec![(two_hours_ago.as_str(), connect())]).await;
+    let r = report(
+        &app,
+        &format!(
+            "team={}&from={}&to={}&time_zone=UTC&agent=mailer_a",
+            app.team_a,
+            (now - chrono::Duration::hours(2)).date_naive(),
+            now.date_naive()
+        ),
+    )
+    .await;
+    let total = r.totals[0].connected;
+    assert!((7200.0..7260.0).contains(&total), "{total}");
+}
+
 #[tokio::test]
 async fn a_dst_day_has_twenty_three_hours_of_status() {
     let app = TestApp::spawn().await;
@@ -266,10 +367,18 @@ async fn a_dst_day_has_twenty_three_hours_of_status() {
 async fn the_rebuild_and_the_migrations_backfill_equal_what_the_changes_kept() {
     let app = TestApp::spawn().await;
     day_of_changes(&app).await;
+    offline_and_queued(&app).await;
     // Many short changes, some within one millisecond of each other.
     let mut more = Vec::new();
     let times: Vec<String> = (0..40)
-        .map(|i| format!("2026-03-04T10:{:02}:{:02}.{:03}Z", i / 3, (i * 7) % 60, i % 2))
+        .map(|i| {
+            format!(
+                "2026-03-04T10:{:02}:{:02}.{:03}Z",
+                i / 3,
+                (i * 7) % 60,
+                i % 2
+            )
+        })
         .collect();
     for (i, t) in times.iter().enumerate() {
         let c = match i % 4 {
@@ -306,7 +415,7 @@ async fn the_rebuild_and_the_migrations_backfill_equal_what_the_changes_kept() {
     assert_eq!(rollup_rows(&app.db_url).await, kept);
 
     // A clock that steps back adds nothing (no negative time) and loses nothing kept:
-    // agent_b has been available since 04:00.
+    // agent_b has been in a meeting since 2026-03-05.
     let before = rollup_rows(&app.db_url).await;
     changes(
         &app,

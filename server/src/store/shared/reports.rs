@@ -366,10 +366,10 @@ impl ReportStore for Backend {
     }
 
     async fn rebuild_reports(&self, team: Option<i64>) -> StoreResult<(u64, u64)> {
+        super::status_rollup::rebuild(self, team).await?;
         let mut tx = begin_bulk(self).await?;
         let activities = analytics::rebuild(&mut tx, team).await?;
         super::interaction_attributes::rebuild(&mut tx, team).await?;
-        super::status_rollup::rebuild(&mut tx, team).await?;
         for table in [
             "report_queue",
             "report_agent",

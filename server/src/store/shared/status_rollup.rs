@@ -2,24 +2,41 @@
 //! the agent report (docs/reports.md, "Agent report"); compiled into each backend (its
 //! module there is this file). One rule, written once in SQL and used by the write path,
 //! the rebuild, the read and (copied) the migration's backfill: a connection event's
-//! value holds from its time until the user's next event's, split at quarter hours;
-//! `disconnected` is no time on the desktop.
+//! value holds from its time until the user's next event's, split at quarter hours, and
+//! counts only while the user is **online** — their last `connected`/`reconnected`/
+//! `disconnected` event is not `disconnected` (a break uContact reports for an agent
+//! who signed out changes their status, not their time on the desktop).
 
+use agentdesk_protocol::{CONNECTED, DISCONNECTED, RECONNECTED};
 use sqlx::AssertSqlSafe;
 
-use super::{Backend, Tx};
+use super::presence::lock_presences;
+use super::{Backend, Tx, begin_write};
 use crate::report::fold::BUCKET_MS;
 use crate::store::StoreResult;
 use crate::store::reports::StatusStat;
 
+/// `value IN (the events that say whether a user is online)`.
+fn marker(value: &str) -> String {
+    format!("{value} IN ('{CONNECTED}', '{RECONNECTED}', '{DISCONNECTED}')")
+}
+
+/// Whether user `user` is online now: their last marker event says so.
+fn online(user: &str) -> String {
+    format!(
+        "(SELECT o.value FROM connection_events o WHERE o.user_id = {user} AND {} \
+          ORDER BY o.at DESC, o.id DESC LIMIT 1) IN ('{CONNECTED}', '{RECONNECTED}')",
+        marker("o.value")
+    )
+}
+
 /// The recursive CTE `piece` that splits the spans of a CTE `spans(user_id, start, stop,
 /// value)` at quarter hours, leaving out empty spans and `disconnected`.
 fn pieces() -> String {
-    let off = agentdesk_protocol::DISCONNECTED;
     format!(
         "piece(user_id, bucket, start, stop, value) AS (\
            SELECT user_id, start - start % {BUCKET_MS}, start, stop, value FROM spans \
-           WHERE stop > start AND value <> '{off}' \
+           WHERE stop > start AND value <> '{DISCONNECTED}' \
            UNION ALL SELECT user_id, bucket + {BUCKET_MS}, bucket + {BUCKET_MS}, stop, value \
            FROM piece WHERE bucket + {BUCKET_MS} < stop)"
     )
@@ -33,16 +50,19 @@ fn piece_ms() -> String {
 }
 
 /// Add to the roll-up the span a change of `user_id` at `now` (ms) closes: the user's
-/// last connection event's value, from its time to `now`. Called by the presence write
-/// before it appends the change's events (a clock that stepped back adds nothing).
+/// last connection event's value, from its time to `now`, if they are online. Called by
+/// the presence write (the user's presence row locked) before it appends the change's
+/// events; a clock that stepped back adds nothing.
 pub(crate) async fn close_span(tx: &mut Tx<'_>, user_id: i64, now: i64) -> StoreResult<()> {
     let sql = format!(
         "WITH RECURSIVE spans AS (SELECT user_id, at AS start, CAST($2 AS BIGINT) AS stop, \
-           value FROM connection_events WHERE user_id = $1 ORDER BY at DESC, id DESC LIMIT 1), \
+           value FROM connection_events WHERE user_id = $1 AND {} \
+           ORDER BY at DESC, id DESC LIMIT 1), \
          {} \
          INSERT INTO report_status (user_id, bucket, status, ms) \
          SELECT user_id, bucket, value, {} FROM piece WHERE true \
          ON CONFLICT (user_id, bucket, status) DO UPDATE SET ms = report_status.ms + excluded.ms",
+        online("$1"),
         pieces(),
         piece_ms()
     );
@@ -55,34 +75,54 @@ pub(crate) async fn close_span(tx: &mut Tx<'_>, user_id: i64, now: i64) -> Store
 }
 
 /// The users a rebuild covers: every one, or the members of team `$1`.
-const USERS: &str = "($1 IS NULL OR user_id IN (SELECT user_id FROM team_members WHERE team_id = $1))";
+const USERS: &str =
+    "($1 IS NULL OR user_id IN (SELECT user_id FROM team_members WHERE team_id = $1))";
 
 /// Recompute the roll-up from the connection log: every user's, or those of `team`'s
-/// members (each from all their events: presence is the user's, not a team's).
-pub(crate) async fn rebuild(tx: &mut Tx<'_>, team: Option<i64>) -> StoreResult<()> {
+/// members (each from all their events: presence is the user's, not a team's). In a
+/// transaction of its own that first locks those users' presence rows, in the order
+/// every writer locks them, so a change of theirs waits for it (short: the log is a few
+/// events per agent and hour) instead of adding to rows it is rewriting.
+pub(crate) async fn rebuild(s: &Backend, team: Option<i64>) -> StoreResult<()> {
+    let mut tx = begin_write(s).await?;
+    let users: Vec<i64> = sqlx::query_scalar(AssertSqlSafe(format!(
+        "SELECT user_id FROM agent_presence WHERE {USERS} ORDER BY user_id"
+    )))
+    .bind(team)
+    .fetch_all(&mut *tx)
+    .await?;
+    lock_presences(&mut tx, &users).await?;
     sqlx::query(AssertSqlSafe(format!(
         "DELETE FROM report_status WHERE {USERS}"
     )))
     .bind(team)
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await?;
     sqlx::query(AssertSqlSafe(backfill_sql(USERS)))
         .bind(team)
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
+    tx.commit().await?;
     Ok(())
 }
 
 /// The rebuild's insert of the users `users` selects (the migration's backfill is this
-/// with every user).
+/// with every user): each event's span to the next, online when the last marker at or
+/// before it (`grp` counts markers; a group's first row is its marker) says so.
 pub(crate) fn backfill_sql(users: &str) -> String {
     format!(
-        "WITH RECURSIVE spans AS (SELECT user_id, at AS start, \
-           LEAD(at) OVER (PARTITION BY user_id ORDER BY at, id) AS stop, value \
+        "WITH RECURSIVE ev AS (SELECT user_id, at, id, value, \
+           LEAD(at) OVER (PARTITION BY user_id ORDER BY at, id) AS stop, \
+           SUM(CASE WHEN {} THEN 1 ELSE 0 END) OVER (PARTITION BY user_id ORDER BY at, id \
+             ROWS UNBOUNDED PRECEDING) AS grp \
            FROM connection_events WHERE {users}), \
+         spans AS (SELECT user_id, at AS start, stop, value FROM (SELECT user_id, at, stop, \
+           value, grp, FIRST_VALUE(value) OVER (PARTITION BY user_id, grp ORDER BY at, id) \
+           AS since FROM ev) x WHERE grp > 0 AND since <> '{DISCONNECTED}'), \
          {} \
          INSERT INTO report_status (user_id, bucket, status, ms) \
          SELECT user_id, bucket, value, SUM({}) FROM piece GROUP BY user_id, bucket, value",
+        marker("value"),
         pieces(),
         piece_ms()
     )
@@ -91,7 +131,7 @@ pub(crate) fn backfill_sql(users: &str) -> String {
 /// Time per status of `team`'s members (or the one whose agent name is `agent`) in
 /// `[from, to)`, summed by interval `key` (`report::Scope::key_sql`), agent and status:
 /// the roll-up's closed spans plus each member's open one (their last event's value,
-/// up to `now`). A member's agent name is their uContact agent, or their username.
+/// up to `now`, if they are online). A member's agent name is their uContact agent, or their username.
 pub(crate) async fn read(
     s: &Backend,
     team: i64,
@@ -113,7 +153,7 @@ pub(crate) async fn read(
            CASE WHEN CAST($4 AS BIGINT) < CAST($3 AS BIGINT) THEN CAST($4 AS BIGINT) \
              ELSE CAST($3 AS BIGINT) END AS stop, e.value \
            FROM m JOIN connection_events e ON e.id = (SELECT id FROM connection_events \
-             WHERE user_id = m.id ORDER BY at DESC, id DESC LIMIT 1)), \
+             WHERE user_id = m.id ORDER BY at DESC, id DESC LIMIT 1) WHERE {}), \
          {}, \
          r AS (SELECT s.user_id, s.bucket, s.status, s.ms FROM report_status s \
              JOIN m ON m.id = s.user_id WHERE s.bucket >= $2 AND s.bucket < $3 \
@@ -121,6 +161,7 @@ pub(crate) async fn read(
          SELECT {key} AS k, m.agent, r.status, CAST(SUM(r.ms) AS BIGINT) AS ms \
          FROM r JOIN m ON m.id = r.user_id GROUP BY 1, m.agent, r.status \
          HAVING SUM(r.ms) > 0 ORDER BY 1, m.agent, r.status",
+        online("m.id"),
         pieces(),
         piece_ms()
     );

@@ -156,11 +156,17 @@ impl SupervisionStore for Backend {
             .collect()
     }
 
-    async fn status_at(&self, user_id: i64, t: i64) -> StoreResult<Option<String>> {
-        Ok(sqlx::query_scalar(
-            "SELECT value FROM connection_events WHERE user_id = $1 AND at < $2 \
-             ORDER BY at DESC, id DESC LIMIT 1",
-        )
+    async fn status_at(&self, user_id: i64, t: i64) -> StoreResult<Option<(String, bool)>> {
+        use agentdesk_protocol::{CONNECTED, DISCONNECTED, RECONNECTED};
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT value, COALESCE((SELECT o.value FROM connection_events o \
+               WHERE o.user_id = $1 AND o.at < $2 \
+               AND o.value IN ('{CONNECTED}', '{RECONNECTED}', '{DISCONNECTED}') \
+               ORDER BY o.at DESC, o.id DESC LIMIT 1) IN ('{CONNECTED}', '{RECONNECTED}'), \
+               false) AS online \
+             FROM connection_events WHERE user_id = $1 AND at < $2 \
+             ORDER BY at DESC, id DESC LIMIT 1"
+        )))
         .bind(user_id)
         .bind(t)
         .fetch_optional(&self.pool)
