@@ -101,6 +101,13 @@ async fn a_supervisor_reads_filters_and_exports_the_queue_report() {
             t == "apereira" || t == "cgomez"
         })
         .await?;
+        // uContact's figures and the desktop's own time per status, side by side.
+        let heads = h.texts("#report-table thead th").await?;
+        ensure!(
+            heads.iter().any(|t| t == "On the desktop")
+                && heads.iter().any(|t| t == "Time per status"),
+            "{heads:?}"
+        );
         h.screenshot("reports-agents").await?;
 
         // The team's communication: the same totals as the API's for the range shown.
