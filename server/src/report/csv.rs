@@ -77,19 +77,17 @@ pub fn queue(report: &QueueReport) -> String {
     out
 }
 
+/// Seconds by name in one cell: `name=seconds;…`.
+fn pairs(m: &std::collections::BTreeMap<String, f64>) -> String {
+    m.iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(";")
+}
+
 fn agent_line(out: &mut String, scope: &str, r: &AgentRow) {
-    let reasons = r
-        .break_reasons
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join(";");
-    let statuses = r
-        .statuses
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join(";");
+    let reasons = pairs(&r.break_reasons);
+    let statuses = pairs(&r.statuses);
     let cells = [
         scope.to_owned(),
         r.start.to_rfc3339_opts(SecondsFormat::Secs, false),

@@ -14,7 +14,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::linking::integration;
-use crate::support::{TestApp, exec_sql, expect_error};
+use crate::support::{TestApp, expect_error, rerun_backfill};
 
 async fn ingest(app: &TestApp, token: &str, path: &str, body: Value) -> IngestResult {
     let res = app
@@ -594,17 +594,11 @@ async fn the_rebuild_and_the_migrations_backfill_equal_what_the_writes_kept() {
     app.store.rebuild_reports(Some(app.team_b)).await.unwrap();
     assert_eq!(attribute_rows(&app.db_url).await, kept);
 
-    let path = if app.db_url.starts_with("sqlite:") {
-        "migrations/sqlite/0037_conversation_attributes.sql"
-    } else {
-        "migrations/postgres/0038_conversation_attributes.sql"
-    };
-    let sql = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path))
-        .unwrap();
-    let start = sql.find("-- What is already there").expect("the backfill");
-    exec_sql(
+    rerun_backfill(
         &app.db_url,
-        &["DELETE FROM conversation_attributes", &sql[start..]],
+        "conversation_attributes",
+        "0037_conversation_attributes.sql",
+        "0038_conversation_attributes.sql",
     )
     .await;
     assert_eq!(attribute_rows(&app.db_url).await, kept);

@@ -12,7 +12,7 @@ use agentdesk_protocol::status::DisconnectReason;
 use chrono::{DateTime, Utc};
 
 use crate::reports::{DAY, import_rows};
-use crate::support::{TestApp, exec_sql};
+use crate::support::{TestApp, exec_sql, rerun_backfill};
 
 fn at(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
@@ -403,15 +403,13 @@ async fn the_rebuild_and_the_migrations_backfill_equal_what_the_changes_kept() {
     app.store.rebuild_reports(Some(app.team_b)).await.unwrap();
     assert_eq!(rollup_rows(&app.db_url).await, kept);
 
-    let path = if app.db_url.starts_with("sqlite:") {
-        "migrations/sqlite/0039_report_status.sql"
-    } else {
-        "migrations/postgres/0040_report_status.sql"
-    };
-    let sql = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path))
-        .unwrap();
-    let start = sql.find("-- What is already there").expect("the backfill");
-    exec_sql(&app.db_url, &["DELETE FROM report_status", &sql[start..]]).await;
+    rerun_backfill(
+        &app.db_url,
+        "report_status",
+        "0039_report_status.sql",
+        "0040_report_status.sql",
+    )
+    .await;
     assert_eq!(rollup_rows(&app.db_url).await, kept);
 
     // A clock that steps back adds nothing (no negative time) and loses nothing kept:

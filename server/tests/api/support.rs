@@ -446,6 +446,21 @@ pub async fn exec_sql(db_url: &str, statements: &[&str]) {
     }
 }
 
+/// Empty `table` and run again the backfill of a migration (its statements from the
+/// line `-- What is already there` on), the SQLite or the PostgreSQL file as the test's
+/// database is: a migration's backfill must give what the write path keeps.
+pub async fn rerun_backfill(db_url: &str, table: &str, sqlite: &str, postgres: &str) {
+    let path = if db_url.starts_with("sqlite:") {
+        format!("migrations/sqlite/{sqlite}")
+    } else {
+        format!("migrations/postgres/{postgres}")
+    };
+    let sql = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path))
+        .expect("the migration");
+    let start = sql.find("-- What is already there").expect("the backfill");
+    exec_sql(db_url, &[&format!("DELETE FROM {table}"), &sql[start..]]).await;
+}
+
 pub async fn expect_error(res: reqwest::Response, status: StatusCode) -> ErrorBody {
     assert_eq!(res.status(), status, "status");
     let ct = res
