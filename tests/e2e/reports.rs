@@ -102,12 +102,10 @@ async fn a_supervisor_reads_filters_and_exports_the_queue_report() {
         })
         .await?;
         // uContact's figures and the desktop's own time per status, side by side.
+        // (The headings are drawn in capitals: compared without case.)
         let heads = h.texts("#report-table thead th").await?;
-        ensure!(
-            heads.iter().any(|t| t == "On the desktop")
-                && heads.iter().any(|t| t == "Time per status"),
-            "{heads:?}"
-        );
+        let has = |name: &str| heads.iter().any(|t| t.eq_ignore_ascii_case(name));
+        ensure!(has("On the desktop") && has("Time per status"), "{heads:?}");
         h.screenshot("reports-agents").await?;
 
         // The team's communication: the same totals as the API's for the range shown.

@@ -11,9 +11,9 @@ CREATE TABLE report_status (
 ) WITHOUT ROWID;
 
 -- What is already there: each event's value until the user's next event, split at
--- quarter hours, counted while the user is online (their last connected / reconnected /
--- disconnected event at or before it is not disconnected), `disconnected` left out (the
--- rebuild's statement, for every user).
+-- quarter hours, counted unless the user is signed out (their last connected /
+-- reconnected / disconnected event at or before it is disconnected), `disconnected` left
+-- out (the rebuild's statement, for every user).
 WITH RECURSIVE ev AS (SELECT user_id, at, id, value,
     LEAD(at) OVER (PARTITION BY user_id ORDER BY at, id) AS stop,
     SUM(CASE WHEN value IN ('connected', 'reconnected', 'disconnected') THEN 1 ELSE 0 END)
@@ -21,7 +21,7 @@ WITH RECURSIVE ev AS (SELECT user_id, at, id, value,
     FROM connection_events),
 spans AS (SELECT user_id, at AS start, stop, value FROM (SELECT user_id, at, stop,
     value, grp, FIRST_VALUE(value) OVER (PARTITION BY user_id, grp ORDER BY at, id)
-    AS since FROM ev) x WHERE grp > 0 AND since <> 'disconnected'),
+    AS since FROM ev) x WHERE grp = 0 OR since <> 'disconnected'),
 piece(user_id, bucket, start, stop, value) AS (
     SELECT user_id, start - start % 900000, start, stop, value FROM spans
     WHERE stop > start AND value <> 'disconnected'

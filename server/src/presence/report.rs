@@ -1,7 +1,7 @@
 //! Time per status per day, from an agent's connection log, split at the viewer's
 //! midnights (DST days included). The rule is the agent report's
 //! (`store/shared/status_rollup.rs`, docs/reports.md): a value holds until the next
-//! event and counts while the agent is online.
+//! event and counts unless the agent is signed out.
 
 use agentdesk_protocol::{CONNECTED, DISCONNECTED, RECONNECTED};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
@@ -49,7 +49,7 @@ pub fn status_time<Tz: TimeZone>(
     };
     let (mut current, mut online) = match start {
         Some((v, online)) => (Some(v), online),
-        None => (None, false),
+        None => (None, true),
     };
     let mut at = from.timestamp_millis();
     for (t, v) in events {

@@ -33,7 +33,7 @@ pub trait SupervisionStore: Send + Sync {
         limit: u32,
     ) -> StoreResult<Vec<ConnectionEvent>>;
     /// The value of the user's last event before `t`, and whether they were online then
-    /// (their last `connected`/`reconnected`/`disconnected` before `t` is not
+    /// (their last `connected`/`reconnected`/`disconnected` before `t`, if any, is not
     /// `disconnected`: `presence::status_time`).
     async fn status_at(&self, user_id: i64, t: i64) -> StoreResult<Option<(String, bool)>>;
     /// A page of the queue_log rows of `agent` (uContact's agent name) in `[from, to)`

@@ -299,6 +299,28 @@ async fn time_signed_out_is_not_counted_and_the_status_in_force_is() {
             .map(|(k, v)| (k.clone(), *v as u64))
             .collect::<Vec<_>>()
     );
+    // A status set through the API before any console session counts (not signed out).
+    changes(
+        &app,
+        "agent_a",
+        vec![
+            ("2026-03-05T10:00:00Z", choose("training")),
+            ("2026-03-05T11:30:00Z", connect()),
+        ],
+    )
+    .await;
+    let a = report(
+        &app,
+        &format!(
+            "team={}&from=2026-03-05&to=2026-03-05&time_zone=UTC",
+            app.team_a
+        ),
+    )
+    .await;
+    assert_eq!(
+        statuses(row(&a, "agent_a", "2026-03-05")),
+        [("available", 45000.0), ("training", 5400.0)]
+    );
     // A range that starts in the middle of it: the whole day.
     let r = report(&app, &day("2026-03-06")).await;
     assert_eq!(

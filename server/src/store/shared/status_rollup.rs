@@ -3,9 +3,10 @@
 //! module there is this file). One rule, written once in SQL and used by the write path,
 //! the rebuild, the read and (copied) the migration's backfill: a connection event's
 //! value holds from its time until the user's next event's, split at quarter hours, and
-//! counts only while the user is **online** — their last `connected`/`reconnected`/
-//! `disconnected` event is not `disconnected` (a break uContact reports for an agent
-//! who signed out changes their status, not their time on the desktop).
+//! counts unless the user is **signed out** — their last `connected`/`reconnected`/
+//! `disconnected` event is `disconnected` (a break uContact reports for an agent who
+//! signed out changes their status, not their time on the desktop; a status set through
+//! the API before any console session counts).
 
 use agentdesk_protocol::{CONNECTED, DISCONNECTED, RECONNECTED};
 use sqlx::AssertSqlSafe;
@@ -21,11 +22,12 @@ fn marker(value: &str) -> String {
     format!("{value} IN ('{CONNECTED}', '{RECONNECTED}', '{DISCONNECTED}')")
 }
 
-/// Whether user `user` is online now: their last marker event says so.
+/// Whether user `user` is online now: their last marker event is not `disconnected`
+/// (no marker at all: online).
 fn online(user: &str) -> String {
     format!(
-        "(SELECT o.value FROM connection_events o WHERE o.user_id = {user} AND {} \
-          ORDER BY o.at DESC, o.id DESC LIMIT 1) IN ('{CONNECTED}', '{RECONNECTED}')",
+        "COALESCE((SELECT o.value FROM connection_events o WHERE o.user_id = {user} AND {} \
+          ORDER BY o.at DESC, o.id DESC LIMIT 1), '{CONNECTED}') <> '{DISCONNECTED}'",
         marker("o.value")
     )
 }
@@ -107,8 +109,9 @@ pub(crate) async fn rebuild(s: &Backend, team: Option<i64>) -> StoreResult<()> {
 }
 
 /// The rebuild's insert of the users `users` selects (the migration's backfill is this
-/// with every user): each event's span to the next, online when the last marker at or
-/// before it (`grp` counts markers; a group's first row is its marker) says so.
+/// with every user): each event's span to the next, online unless the last marker at or
+/// before it (`grp` counts markers; a group's first row is its marker) is
+/// `disconnected`.
 pub(crate) fn backfill_sql(users: &str) -> String {
     format!(
         "WITH RECURSIVE ev AS (SELECT user_id, at, id, value, \
@@ -118,7 +121,7 @@ pub(crate) fn backfill_sql(users: &str) -> String {
            FROM connection_events WHERE {users}), \
          spans AS (SELECT user_id, at AS start, stop, value FROM (SELECT user_id, at, stop, \
            value, grp, FIRST_VALUE(value) OVER (PARTITION BY user_id, grp ORDER BY at, id) \
-           AS since FROM ev) x WHERE grp > 0 AND since <> '{DISCONNECTED}'), \
+           AS since FROM ev) x WHERE grp = 0 OR since <> '{DISCONNECTED}'), \
          {} \
          INSERT INTO report_status (user_id, bucket, status, ms) \
          SELECT user_id, bucket, value, SUM({}) FROM piece GROUP BY user_id, bucket, value",

@@ -163,7 +163,7 @@ impl SupervisionStore for Backend {
                WHERE o.user_id = $1 AND o.at < $2 \
                AND o.value IN ('{CONNECTED}', '{RECONNECTED}', '{DISCONNECTED}') \
                ORDER BY o.at DESC, o.id DESC LIMIT 1) IN ('{CONNECTED}', '{RECONNECTED}'), \
-               false) AS online \
+               true) AS online \
              FROM connection_events WHERE user_id = $1 AND at < $2 \
              ORDER BY at DESC, id DESC LIMIT 1"
         )))
