@@ -77,6 +77,11 @@ pub struct ReportQuery {
     pub agent: Option<String>,
     /// `csv` for a CSV answer (as `Accept: text/csv`).
     pub format: Option<String>,
+    /// Agent report: the page of interval rows, from 1 (default 1; the CSV has them all).
+    pub page: Option<u32>,
+    /// Agent report: about how many interval rows a page holds — whole intervals, at
+    /// least one (default [`AGENT_PAGE_ROWS`], at most [`AGENT_PAGE_ROWS_MAX`]).
+    pub page_size: Option<u32>,
     /// Conversations report: what its rows are grouped by — `channel`, `direction` or a
     /// conversation attribute's name (default `channel`).
     pub group_by: Option<String>,
@@ -200,11 +205,25 @@ pub struct AgentReport {
     pub to: NaiveDate,
     pub interval: Interval,
     pub time_zone: String,
-    /// By interval, then agent.
+    /// By interval, then agent: the intervals of page `page` (all of them in the CSV).
     pub rows: Vec<AgentRow>,
-    /// One per agent over the whole range.
+    /// One per agent over the whole range (every page carries all of them).
     pub totals: Vec<AgentRow>,
+    /// This page's number, from 1.
+    #[serde(default = "first_page")]
+    pub page: u32,
+    /// How many pages the range's intervals make (at least 1).
+    #[serde(default = "first_page")]
+    pub pages: u32,
 }
+
+fn first_page() -> u32 {
+    1
+}
+
+/// The agent report's rows per page when the query sets none, and the most it may set.
+pub const AGENT_PAGE_ROWS: u32 = 1_000;
+pub const AGENT_PAGE_ROWS_MAX: u32 = 10_000;
 
 /// How an activity counts in analytics — the one rule the write path, the rebuild and
 /// every analytics read follow: `None` when it is not an interaction (notes and

@@ -133,9 +133,11 @@ pub async fn report(store: &DynStore, cmd: ReportCommand) -> anyhow::Result<Stri
         (Which::Queue, Format::Json) => json(serde_json::to_string_pretty(
             &super::queue(store, &scope).await?,
         ))?,
-        (Which::Agents, Format::Csv) => super::csv::agents(&super::agents(store, &scope).await?),
+        (Which::Agents, Format::Csv) => {
+            super::csv::agents(&super::agents(store, &scope, None).await?)
+        }
         (Which::Agents, Format::Json) => json(serde_json::to_string_pretty(
-            &super::agents(store, &scope).await?,
+            &super::agents(store, &scope, None).await?,
         ))?,
         (Which::Team, Format::Csv) => super::csv::team(&super::team::team(store, &scope).await?),
         (Which::Team, Format::Json) => json(serde_json::to_string_pretty(

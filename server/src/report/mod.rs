@@ -4,25 +4,27 @@
 //! the back office and the `report` command all call [`queue`], [`agents`] and
 //! [`team::team`] and print with `csv`, so they show the same numbers.
 
+mod agent_report;
 pub mod cli;
 pub mod contact;
 pub mod conversations;
 pub mod csv;
 pub mod demo;
 pub mod fold;
+mod span;
 pub mod team;
+
+pub use agent_report::{Page, agents};
 
 use std::collections::BTreeMap;
 
-use agentdesk_protocol::report::{
-    AgentReport, AgentRow, DEFAULT_SERVICE_LEVEL_SECS, Interval, QueueReport, QueueRow,
-};
+use agentdesk_protocol::report::{DEFAULT_SERVICE_LEVEL_SECS, Interval, QueueReport, QueueRow};
 use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, Offset, TimeZone, Utc};
 use chrono_tz::Tz;
 
 use crate::calendar;
 use crate::store::{DynStore, StoreResult};
-use fold::{AgentCounts, QueueCounts, a, q};
+use fold::{QueueCounts, q};
 
 /// What a report covers, checked.
 #[derive(Debug, Clone)]
@@ -263,21 +265,23 @@ pub async fn queue(store: &DynStore, scope: &Scope) -> StoreResult<QueueReport> 
     let range = scope.range();
     let campaign = scope.campaign.as_deref();
     let key = scope.key_sql();
+    // The intervals' rows, and the range's (its whole UTC days as day rows: `span`).
+    let (rows_span, range_span) = (span::span(&scope.bounds()), span::span(&[range.0, range.1]));
     let levels = store.service_levels().await?;
     let threshold = |c: &str| levels.get(c).copied().unwrap_or(DEFAULT_SERVICE_LEVEL_SECS);
     // Independent reads, run side by side (each on a connection of its own); the last
     // is the range's own histogram, for the totals' percentiles.
     let (stats, points, histogram, campaigns) = tokio::try_join!(
-        store.queue_stats(scope.team, range, &key, campaign),
+        store.queue_stats(scope.team, &rows_span, &key, campaign),
         store.wait_points(
             scope.team,
-            range,
+            &rows_span,
             &key,
             campaign,
             &levels,
             DEFAULT_SERVICE_LEVEL_SECS,
         ),
-        store.wait_stats(scope.team, range, "CAST(0 AS BIGINT)", campaign),
+        store.wait_stats(scope.team, &range_span, "CAST(0 AS BIGINT)", campaign),
         store.report_campaigns(scope.team, range),
     )?;
     let mut groups: BTreeMap<(i64, String), QueueAcc> = BTreeMap::new();
@@ -336,126 +340,6 @@ pub async fn queue(store: &DynStore, scope: &Scope) -> StoreResult<QueueReport> 
         totals,
         total: all.row(start, "", total_threshold),
         campaigns,
-    })
-}
-
-/// An agent row's sums.
-#[derive(Debug, Clone, Default)]
-struct AgentAcc {
-    counts: Option<AgentCounts>,
-    breaks: BTreeMap<String, i64>,
-    /// Our own presence: ms per status.
-    statuses: BTreeMap<String, i64>,
-}
-
-impl AgentAcc {
-    fn add_counts(&mut self, c: &AgentCounts) {
-        let mine = self.counts.get_or_insert([0; fold::AGENT_COLUMNS.len()]);
-        for (m, v) in mine.iter_mut().zip(c) {
-            *m += v;
-        }
-    }
-
-    fn merge(&mut self, other: &AgentAcc) {
-        if let Some(c) = &other.counts {
-            self.add_counts(c);
-        }
-        for (r, ms) in &other.breaks {
-            *self.breaks.entry(r.clone()).or_insert(0) += ms;
-        }
-        for (v, ms) in &other.statuses {
-            *self.statuses.entry(v.clone()).or_insert(0) += ms;
-        }
-    }
-
-    fn row(&self, start: DateTime<FixedOffset>, agent: &str) -> AgentRow {
-        let c = self.counts.unwrap_or([0; fold::AGENT_COLUMNS.len()]);
-        let n = |i: usize| c[i].max(0) as u64;
-        let secs = |ms: i64| round2(ms as f64 / 1000.0);
-        // Whole milliseconds, so that the average and occupancy are exact.
-        let busy_ms = (c[a::TALK] + c[a::WRAPUP]) * 1000 + c[a::HOLD_MS];
-        let available_ms = c[a::LOGIN_MS] - c[a::BREAK_MS];
-        AgentRow {
-            start,
-            agent: agent.to_owned(),
-            login: secs(c[a::LOGIN_MS]),
-            on_break: secs(c[a::BREAK_MS]),
-            break_reasons: self
-                .breaks
-                .iter()
-                .map(|(r, ms)| (r.clone(), secs(*ms)))
-                .collect(),
-            breaks: n(a::BREAKS),
-            answered: n(a::ANSWERED),
-            handled: n(a::HANDLED),
-            talk: c[a::TALK] as f64,
-            hold: secs(c[a::HOLD_MS]),
-            wrap_up: c[a::WRAPUP] as f64,
-            avg_handle: (c[a::HANDLED] > 0)
-                .then(|| round2(busy_ms as f64 / 1000.0 / c[a::HANDLED] as f64)),
-            ring_no_answer: n(a::RING_NO_ANSWER),
-            outbound: n(a::OUTBOUND),
-            occupancy: percent(busy_ms, available_ms),
-            connected: secs(self.statuses.values().sum()),
-            statuses: self
-                .statuses
-                .iter()
-                .map(|(v, ms)| (v.clone(), secs(*ms)))
-                .collect(),
-        }
-    }
-}
-
-/// The agent report of `scope` (its `agent`, or every one).
-pub async fn agents(store: &DynStore, scope: &Scope) -> StoreResult<AgentReport> {
-    let range = scope.range();
-    let agent = scope.agent.as_deref();
-    let key = scope.key_sql();
-    let now = crate::clock::now().timestamp_millis();
-    // Independent reads, run side by side (each on a connection of its own).
-    let (stats, breaks, statuses) = tokio::try_join!(
-        store.agent_stats(scope.team, range, &key, agent),
-        store.break_stats(scope.team, range, &key, agent),
-        store.status_stats(scope.team, range, &key, agent, now),
-    )?;
-    let mut groups: BTreeMap<(i64, String), AgentAcc> = BTreeMap::new();
-    for s in &stats {
-        groups
-            .entry((scope.start_of(s.bucket), s.agent.clone()))
-            .or_default()
-            .add_counts(&s.counts);
-    }
-    for b in &breaks {
-        *groups
-            .entry((scope.start_of(b.bucket), b.agent.clone()))
-            .or_default()
-            .breaks
-            .entry(b.reason.clone())
-            .or_insert(0) += b.break_ms;
-    }
-    for st in &statuses {
-        *groups
-            .entry((scope.start_of(st.k), st.agent.clone()))
-            .or_default()
-            .statuses
-            .entry(st.status.clone())
-            .or_insert(0) += st.ms;
-    }
-    let start = scope.local(range.0);
-    let mut per_agent: BTreeMap<String, AgentAcc> = BTreeMap::new();
-    let mut rows = Vec::with_capacity(groups.len());
-    for ((at, who), acc) in &groups {
-        per_agent.entry(who.clone()).or_default().merge(acc);
-        rows.push(acc.row(scope.local(*at), who));
-    }
-    Ok(AgentReport {
-        team: scope.team,
-        from: scope.from,
-        to: scope.to,
-        interval: scope.interval,
-        time_zone: scope.tz.name().to_owned(),
-        rows,
-        totals: per_agent.iter().map(|(w, acc)| acc.row(start, w)).collect(),
     })
 }
 

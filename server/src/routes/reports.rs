@@ -111,6 +111,23 @@ fn csv(name: String, body: String) -> Response {
         .into_response()
 }
 
+/// The agent report's page the query asks for, checked.
+fn page(q: &ReportQuery) -> ApiResult<report::Page> {
+    use agentdesk_protocol::report::{AGENT_PAGE_ROWS, AGENT_PAGE_ROWS_MAX};
+    let number = q.page.unwrap_or(1);
+    if number == 0 {
+        return Err(ApiError::validation("page", "from 1 on"));
+    }
+    let size = q.page_size.unwrap_or(AGENT_PAGE_ROWS);
+    if !(1..=AGENT_PAGE_ROWS_MAX).contains(&size) {
+        return Err(ApiError::validation(
+            "page_size",
+            format!("from 1 to {AGENT_PAGE_ROWS_MAX}"),
+        ));
+    }
+    Ok(report::Page { number, size })
+}
+
 enum Report {
     Queue,
     Agents,
@@ -141,7 +158,9 @@ async fn answer(
             ("queue", out)
         }
         Report::Agents => {
-            let r = report::agents(&state.store, &s).await?;
+            // The CSV holds every row; JSON answers a page.
+            let page = if csv_out { None } else { Some(page(q)?) };
+            let r = report::agents(&state.store, &s, page).await?;
             let out = if csv_out {
                 Err(report::csv::agents(&r))
             } else {

@@ -193,15 +193,36 @@ impl LoggedRow {
     }
 }
 
+/// Which roll-up rows a read sums (`report::span`): the `_day` tables' rows of the UTC
+/// days in `days`, the quarter-hour tables' rows in `quarters` — disjoint, ascending,
+/// together `range` (ms).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Span {
+    pub range: (i64, i64),
+    pub days: Vec<(i64, i64)>,
+    pub quarters: Vec<(i64, i64)>,
+}
+
+impl Span {
+    /// `range` from the quarter hours alone.
+    pub fn quarters(range: (i64, i64)) -> Span {
+        Span {
+            range,
+            days: Vec::new(),
+            quarters: vec![range],
+        }
+    }
+}
+
 #[async_trait]
 pub trait ReportStore: Send + Sync {
-    /// The team's campaign counters in `[from, to)` (ms), of one campaign or all, summed
-    /// by `key` (an SQL expression of `bucket`: the report's interval, see
+    /// The team's campaign counters in `span` (the rows it names), of one campaign or
+    /// all, summed by `key` (an SQL expression of `bucket`: the report's interval, see
     /// `report::Scope::key_sql`), which the rows carry as their `bucket`.
     async fn queue_stats(
         &self,
         team: i64,
-        range: (i64, i64),
+        span: &Span,
         key: &str,
         campaign: Option<&str>,
     ) -> StoreResult<Vec<QueueStat>>;
@@ -209,7 +230,7 @@ pub trait ReportStore: Send + Sync {
     async fn wait_stats(
         &self,
         team: i64,
-        range: (i64, i64),
+        span: &Span,
         key: &str,
         campaign: Option<&str>,
     ) -> StoreResult<Vec<WaitStat>>;
@@ -220,7 +241,7 @@ pub trait ReportStore: Send + Sync {
     async fn wait_points(
         &self,
         team: i64,
-        range: (i64, i64),
+        span: &Span,
         key: &str,
         campaign: Option<&str>,
         thresholds: &BTreeMap<String, u32>,
@@ -230,7 +251,7 @@ pub trait ReportStore: Send + Sync {
     async fn agent_stats(
         &self,
         team: i64,
-        range: (i64, i64),
+        span: &Span,
         key: &str,
         agent: Option<&str>,
     ) -> StoreResult<Vec<AgentStat>>;
@@ -238,7 +259,7 @@ pub trait ReportStore: Send + Sync {
     async fn break_stats(
         &self,
         team: i64,
-        range: (i64, i64),
+        span: &Span,
         key: &str,
         agent: Option<&str>,
     ) -> StoreResult<Vec<BreakStat>>;
@@ -248,7 +269,7 @@ pub trait ReportStore: Send + Sync {
     async fn status_stats(
         &self,
         team: i64,
-        range: (i64, i64),
+        span: &Span,
         key: &str,
         agent: Option<&str>,
         now: i64,

@@ -40,6 +40,7 @@ mod reports;
 mod reports_backfill;
 mod reports_contact;
 mod reports_conversations;
+mod reports_days;
 mod reports_rollup;
 mod reports_status;
 mod reports_team;

@@ -596,7 +596,7 @@ async fn the_rebuild_and_the_migrations_backfill_equal_what_the_writes_kept() {
 
     rerun_backfill(
         &app.db_url,
-        "conversation_attributes",
+        &["conversation_attributes"],
         "0037_conversation_attributes.sql",
         "0038_conversation_attributes.sql",
     )

@@ -3,23 +3,24 @@
 //! roll-ups `rebuild-reports` computes from the raw rows.
 
 use agentdesk_server::store::DynStore;
+use agentdesk_server::store::reports::Span;
 
 use crate::support::TestApp;
 
 /// A small deterministic generator (the test prints its seed).
-struct Rng(u64);
+pub(crate) struct Rng(pub(crate) u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;
         self.0
     }
-    fn below(&mut self, n: u64) -> u64 {
+    pub(crate) fn below(&mut self, n: u64) -> u64 {
         self.next() % n
     }
-    fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
+    pub(crate) fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
         xs[self.below(xs.len() as u64) as usize]
     }
 }
@@ -53,9 +54,20 @@ fn rows(rng: &mut Rng, n: usize) -> Vec<String> {
         .unwrap()
         .and_hms_opt(20, 0, 0)
         .unwrap();
+    rows_between(rng, n, start, 8)
+}
+
+/// `n` random rows (every event, unreadable numbers among them) in the `hours` hours
+/// from `start` (UTC), as CSV lines.
+pub(crate) fn rows_between(
+    rng: &mut Rng,
+    n: usize,
+    start: chrono::NaiveDateTime,
+    hours: u64,
+) -> Vec<String> {
     (0..n)
         .map(|i| {
-            let at = start + chrono::Duration::seconds(rng.below(8 * 3600) as i64);
+            let at = start + chrono::Duration::seconds(rng.below(hours * 3600) as i64);
             let event = rng.pick(&EVENTS);
             let num = |rng: &mut Rng| match rng.below(12) {
                 0 => "x".to_string(),
@@ -92,30 +104,34 @@ fn rows(rng: &mut Rng, n: usize) -> Vec<String> {
         .collect()
 }
 
-async fn import(store: &DynStore, team: i64, lines: &[String]) -> u64 {
+pub(crate) async fn import(store: &DynStore, team: i64, lines: &[String]) -> u64 {
     crate::reports::import_rows(store, team, &format!("{}\n", lines.join("\n")))
         .await
         .imported
 }
 
-/// Every roll-up of a team, as the reports read them.
+/// Every roll-up of a team, as the reports read them; checks that the day roll-ups hold
+/// the quarter hours' sums by UTC day.
 async fn snapshot(store: &DynStore, team: i64) -> String {
     let range = (0, i64::MAX / 2);
+    let quarters = Span::quarters(range);
+    let days = Span {
+        range,
+        days: vec![range],
+        quarters: Vec::new(),
+    };
+    let by_day = grain(store, team, &quarters, "(bucket - bucket % 86400000)").await;
+    assert_eq!(grain(store, team, &days, "bucket").await, by_day);
+    grain(store, team, &quarters, "bucket").await
+}
+
+async fn grain(store: &DynStore, team: i64, span: &Span, key: &str) -> String {
     format!(
         "{:?}\n{:?}\n{:?}\n{:?}",
-        store
-            .queue_stats(team, range, "bucket", None)
-            .await
-            .unwrap(),
-        store.wait_stats(team, range, "bucket", None).await.unwrap(),
-        store
-            .agent_stats(team, range, "bucket", None)
-            .await
-            .unwrap(),
-        store
-            .break_stats(team, range, "bucket", None)
-            .await
-            .unwrap(),
+        store.queue_stats(team, span, key, None).await.unwrap(),
+        store.wait_stats(team, span, key, None).await.unwrap(),
+        store.agent_stats(team, span, key, None).await.unwrap(),
+        store.break_stats(team, span, key, None).await.unwrap(),
     )
 }
 

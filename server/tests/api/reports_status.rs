@@ -12,7 +12,7 @@ use agentdesk_protocol::status::DisconnectReason;
 use chrono::{DateTime, Utc};
 
 use crate::reports::{DAY, import_rows};
-use crate::support::{TestApp, exec_sql, rerun_backfill};
+use crate::support::{DAY_TABLES, TestApp, exec_sql, rerun_backfill};
 
 fn at(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
@@ -22,7 +22,7 @@ fn at(s: &str) -> DateTime<Utc> {
 /// gets a stream row that never goes stale first, so that the server's sweeper (which
 /// disconnects users marked connected without a stream, at the real time) leaves the
 /// chosen times alone.
-async fn changes(app: &TestApp, user: &str, changes: Vec<(&str, Change)>) {
+pub(crate) async fn changes(app: &TestApp, user: &str, changes: Vec<(&str, Change)>) {
     let id = app.users[user];
     exec_sql(
         &app.db_url,
@@ -40,17 +40,17 @@ async fn changes(app: &TestApp, user: &str, changes: Vec<(&str, Change)>) {
     }
 }
 
-fn connect() -> Change {
+pub(crate) fn connect() -> Change {
     Change::Connect {
         fresh_session: "s".into(),
     }
 }
 
-fn choose(v: &str) -> Change {
+pub(crate) fn choose(v: &str) -> Change {
     Change::Choose { value: v.into() }
 }
 
-fn off(reason: DisconnectReason) -> Change {
+pub(crate) fn off(reason: DisconnectReason) -> Change {
     Change::Disconnect { reason }
 }
 
@@ -73,15 +73,42 @@ fn statuses(r: &AgentRow) -> Vec<(&str, f64)> {
 
 /// The roll-up's rows, in key order.
 async fn rollup_rows(db_url: &str) -> Vec<(i64, i64, String, i64)> {
+    let quarters = status_rows(db_url, "report_status").await;
+    // The day roll-up holds the same time, summed by UTC day.
+    let mut by_day: std::collections::BTreeMap<(i64, i64, String), i64> = Default::default();
+    for (user, bucket, status, ms) in &quarters {
+        *by_day
+            .entry((*user, bucket.div_euclid(DAY_MS) * DAY_MS, status.clone()))
+            .or_default() += ms;
+    }
+    let by_day: Vec<_> = by_day
+        .into_iter()
+        .map(|((u, b, s), ms)| (u, b, s, ms))
+        .collect();
+    assert_eq!(status_rows(db_url, "report_status_day").await, by_day);
+    quarters
+}
+
+const DAY_MS: i64 = 86_400_000;
+
+async fn status_rows(db_url: &str, table: &str) -> Vec<(i64, i64, String, i64)> {
     use sqlx::Connection;
-    const ROWS: &str = "SELECT CAST(user_id AS BIGINT), CAST(bucket AS BIGINT), status, \
-        CAST(ms AS BIGINT) FROM report_status ORDER BY user_id, bucket, status";
+    let rows = format!(
+        "SELECT CAST(user_id AS BIGINT), CAST(bucket AS BIGINT), status, \
+         CAST(ms AS BIGINT) FROM {table} ORDER BY user_id, bucket, status"
+    );
     if db_url.starts_with("sqlite:") {
         let mut c = sqlx::SqliteConnection::connect(db_url).await.unwrap();
-        sqlx::query_as(ROWS).fetch_all(&mut c).await.unwrap()
+        sqlx::query_as(sqlx::AssertSqlSafe(rows))
+            .fetch_all(&mut c)
+            .await
+            .unwrap()
     } else {
         let mut c = sqlx::PgConnection::connect(db_url).await.unwrap();
-        sqlx::query_as(ROWS).fetch_all(&mut c).await.unwrap()
+        sqlx::query_as(sqlx::AssertSqlSafe(rows))
+            .fetch_all(&mut c)
+            .await
+            .unwrap()
     }
 }
 
@@ -427,9 +454,17 @@ async fn the_rebuild_and_the_migrations_backfill_equal_what_the_changes_kept() {
 
     rerun_backfill(
         &app.db_url,
-        "report_status",
+        &["report_status"],
         "0039_report_status.sql",
         "0040_report_status.sql",
+    )
+    .await;
+    assert_eq!(rollup_rows(&app.db_url).await, kept);
+    rerun_backfill(
+        &app.db_url,
+        &DAY_TABLES,
+        "0040_report_days.sql",
+        "0041_report_days.sql",
     )
     .await;
     assert_eq!(rollup_rows(&app.db_url).await, kept);

@@ -446,10 +446,19 @@ pub async fn exec_sql(db_url: &str, statements: &[&str]) {
     }
 }
 
-/// Empty `table` and run again the backfill of a migration (its statements from the
+/// The reports' day roll-ups (the `_day` twins of the quarter-hour ones).
+pub const DAY_TABLES: [&str; 5] = [
+    "report_queue_day",
+    "report_agent_day",
+    "report_break_day",
+    "report_wait_day",
+    "report_status_day",
+];
+
+/// Empty `tables` and run again the backfill of a migration (its statements from the
 /// line `-- What is already there` on), the SQLite or the PostgreSQL file as the test's
 /// database is: a migration's backfill must give what the write path keeps.
-pub async fn rerun_backfill(db_url: &str, table: &str, sqlite: &str, postgres: &str) {
+pub async fn rerun_backfill(db_url: &str, tables: &[&str], sqlite: &str, postgres: &str) {
     let path = if db_url.starts_with("sqlite:") {
         format!("migrations/sqlite/{sqlite}")
     } else {
@@ -458,7 +467,10 @@ pub async fn rerun_backfill(db_url: &str, table: &str, sqlite: &str, postgres: &
     let sql = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path))
         .expect("the migration");
     let start = sql.find("-- What is already there").expect("the backfill");
-    exec_sql(db_url, &[&format!("DELETE FROM {table}"), &sql[start..]]).await;
+    let mut statements: Vec<String> = tables.iter().map(|t| format!("DELETE FROM {t}")).collect();
+    statements.push(sql[start..].to_owned());
+    let statements: Vec<&str> = statements.iter().map(String::as_str).collect();
+    exec_sql(db_url, &statements).await;
 }
 
 pub async fn expect_error(res: reqwest::Response, status: StatusCode) -> ErrorBody {

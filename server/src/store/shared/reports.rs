@@ -14,7 +14,7 @@ use crate::report::fold::{
 };
 use crate::store::reports::{
     AgentStat, BreakStat, ConversationQuery, GroupCount, InteractionRow, LOGGED_COLUMNS, LoggedRow,
-    MeasureSum, QueueStat, ReportStore, StatusStat, TopContactRow, WaitPoint, WaitStat,
+    MeasureSum, QueueStat, ReportStore, Span, StatusStat, TopContactRow, WaitPoint, WaitStat,
 };
 use crate::store::{StoreResult, Viewer};
 
@@ -28,6 +28,26 @@ fn and_eq(col: &str, value: Option<&str>) -> String {
 
 type DbRow = <Db as sqlx::Database>::Row;
 
+/// The rows `span` names of roll-up `table` and its `_day` twin, as a sub-query `(…) AS
+/// r` of `bucket` and `cols`, each branch filtered by `filter` (a branch per range: an
+/// OR of ranges would scan the whole team). Only integers computed here go into the
+/// text. Every row's `bucket` lies in `span.range`.
+pub(crate) fn span_rows(table: &str, cols: &str, filter: &str, span: &Span) -> String {
+    let mut parts = Vec::new();
+    for (suffix, ranges) in [("_day", &span.days), ("", &span.quarters)] {
+        for (a, b) in ranges {
+            parts.push(format!(
+                "SELECT bucket, {cols} FROM {table}{suffix} \
+                 WHERE {filter} AND bucket >= {a} AND bucket < {b}"
+            ));
+        }
+    }
+    if parts.is_empty() {
+        parts.push(format!("SELECT bucket, {cols} FROM {table} WHERE 1 = 0"));
+    }
+    format!("({}) AS r", parts.join(" UNION ALL "))
+}
+
 fn read_counts<const N: usize>(r: &DbRow, names: &[&str; N]) -> StoreResult<[i64; N]> {
     let mut out = [0; N];
     for (i, name) in names.iter().enumerate() {
@@ -36,26 +56,33 @@ fn read_counts<const N: usize>(r: &DbRow, names: &[&str; N]) -> StoreResult<[i64
     Ok(out)
 }
 
-/// A counter table's rows of a team in `[from, to)` summed by `key` and the `dim`
-/// column (campaign, agent), optionally of one `dim` value: (key, dim, counters), rows
-/// that sum to nothing left out.
+/// A counter table's rows of a team in `span` summed by `key` and the `dim` column
+/// (campaign, agent), optionally of one `dim` value: (key, dim, counters), rows that sum
+/// to nothing left out.
 async fn summed<const N: usize>(
     s: &Backend,
     (table, dim): (&str, &str),
     columns: &[&str; N],
     team: i64,
-    (from, to): (i64, i64),
+    span: &Span,
     key: &str,
     only: Option<&str>,
 ) -> StoreResult<Vec<(i64, String, [i64; N])>> {
+    let (from, to) = span.range;
+    let rows = span_rows(
+        table,
+        &format!("{dim}, {}", columns.join(", ")),
+        "team_id = $1",
+        span,
+    );
     let sums = columns
         .iter()
         .map(|c| format!("CAST(SUM({c}) AS BIGINT) AS {c}"))
         .collect::<Vec<_>>()
         .join(", ");
     let sql = format!(
-        "SELECT {key} AS k, {dim}, {sums} FROM {table} \
-         WHERE team_id = $1 AND bucket >= $2 AND bucket < $3{} GROUP BY k, {dim} \
+        "SELECT {key} AS k, {dim}, {sums} FROM {rows} \
+         WHERE bucket >= $2 AND bucket < $3{} GROUP BY k, {dim} \
          ORDER BY k, {dim}",
         and_eq(dim, only)
     );
@@ -81,7 +108,7 @@ impl ReportStore for Backend {
     async fn queue_stats(
         &self,
         team: i64,
-        range: (i64, i64),
+        span: &Span,
         key: &str,
         campaign: Option<&str>,
     ) -> StoreResult<Vec<QueueStat>> {
@@ -90,7 +117,7 @@ impl ReportStore for Backend {
             ("report_queue", "campaign"),
             &QUEUE_COLUMNS,
             team,
-            range,
+            span,
             key,
             campaign,
         );
@@ -108,13 +135,20 @@ impl ReportStore for Backend {
     async fn wait_stats(
         &self,
         team: i64,
-        (from, to): (i64, i64),
+        span: &Span,
         key: &str,
         campaign: Option<&str>,
     ) -> StoreResult<Vec<WaitStat>> {
+        let (from, to) = span.range;
+        let rows = span_rows(
+            "report_wait",
+            "campaign, wait_s, calls",
+            "team_id = $1",
+            span,
+        );
         let sql = format!(
             "SELECT {key} AS bucket, campaign, wait_s, CAST(SUM(calls) AS BIGINT) AS calls \
-             FROM report_wait WHERE team_id = $1 AND bucket >= $2 AND bucket < $3{} \
+             FROM {rows} WHERE bucket >= $2 AND bucket < $3{} \
              GROUP BY 1, campaign, wait_s HAVING SUM(calls) <> 0 ORDER BY 1, campaign, wait_s",
             and_eq("campaign", campaign)
         );
@@ -131,12 +165,19 @@ impl ReportStore for Backend {
     async fn wait_points(
         &self,
         team: i64,
-        (from, to): (i64, i64),
+        span: &Span,
         key: &str,
         campaign: Option<&str>,
         thresholds: &BTreeMap<String, u32>,
         default_threshold: u32,
     ) -> StoreResult<Vec<WaitPoint>> {
+        let (from, to) = span.range;
+        let rows = span_rows(
+            "report_wait",
+            "campaign, wait_s, calls",
+            "team_id = $1",
+            span,
+        );
         // The campaign's threshold, bound: CASE campaign WHEN $5 THEN $6 … ELSE $n END.
         let first = if campaign.is_some() { 5 } else { 4 };
         let mut case = String::from("CASE campaign");
@@ -151,8 +192,8 @@ impl ReportStore for Backend {
             format!("{case} ELSE ${n} END")
         };
         let sql = format!(
-            "WITH g AS (SELECT {key} AS k, campaign, wait_s, SUM(calls) AS n FROM report_wait \
-               WHERE team_id = $1 AND bucket >= $2 AND bucket < $3{} GROUP BY 1, campaign, wait_s), \
+            "WITH g AS (SELECT {key} AS k, campaign, wait_s, SUM(calls) AS n FROM {rows} \
+               WHERE bucket >= $2 AND bucket < $3{} GROUP BY 1, campaign, wait_s), \
              c AS (SELECT k, campaign, wait_s, n, \
                SUM(n) OVER (PARTITION BY k, campaign ORDER BY wait_s) AS cum, \
                SUM(n) OVER (PARTITION BY k, campaign) AS total FROM g WHERE n <> 0) \
@@ -179,7 +220,7 @@ impl ReportStore for Backend {
     async fn agent_stats(
         &self,
         team: i64,
-        range: (i64, i64),
+        span: &Span,
         key: &str,
         agent: Option<&str>,
     ) -> StoreResult<Vec<AgentStat>> {
@@ -188,7 +229,7 @@ impl ReportStore for Backend {
             ("report_agent", "agent"),
             &AGENT_COLUMNS,
             team,
-            range,
+            span,
             key,
             agent,
         );
@@ -206,13 +247,20 @@ impl ReportStore for Backend {
     async fn break_stats(
         &self,
         team: i64,
-        (from, to): (i64, i64),
+        span: &Span,
         key: &str,
         agent: Option<&str>,
     ) -> StoreResult<Vec<BreakStat>> {
+        let (from, to) = span.range;
+        let rows = span_rows(
+            "report_break",
+            "agent, reason, break_ms",
+            "team_id = $1",
+            span,
+        );
         let sql = format!(
             "SELECT {key} AS bucket, agent, reason, CAST(SUM(break_ms) AS BIGINT) AS break_ms \
-             FROM report_break WHERE team_id = $1 AND bucket >= $2 AND bucket < $3{} \
+             FROM {rows} WHERE bucket >= $2 AND bucket < $3{} \
              GROUP BY 1, agent, reason HAVING SUM(break_ms) <> 0 ORDER BY 1, agent, reason",
             and_eq("agent", agent)
         );
@@ -229,12 +277,12 @@ impl ReportStore for Backend {
     async fn status_stats(
         &self,
         team: i64,
-        range: (i64, i64),
+        span: &Span,
         key: &str,
         agent: Option<&str>,
         now: i64,
     ) -> StoreResult<Vec<StatusStat>> {
-        super::status_rollup::read(self, team, range, key, agent, now).await
+        super::status_rollup::read(self, team, span, key, agent, now).await
     }
 
     async fn report_campaigns(
@@ -375,6 +423,10 @@ impl ReportStore for Backend {
             "report_agent",
             "report_break",
             "report_wait",
+            "report_queue_day",
+            "report_agent_day",
+            "report_break_day",
+            "report_wait_day",
             "report_hold",
         ] {
             sqlx::query(AssertSqlSafe(format!(

@@ -51,12 +51,18 @@ fn upsert_sql(table: &str, keys: &[&str], counters: &[&str], rows: usize) -> Str
     )
 }
 
-/// Add `rollup` to the roll-up tables.
+/// Add `rollup` to the roll-up tables: the quarter hours and their UTC days.
 pub(crate) async fn write_rollup(tx: &mut Tx<'_>, rollup: &Rollup) -> StoreResult<()> {
+    write_tables(tx, rollup, "").await?;
+    write_tables(tx, &rollup.by_day(), "_day").await
+}
+
+/// Add `rollup` to the tables named `report_…{suffix}`.
+async fn write_tables(tx: &mut Tx<'_>, rollup: &Rollup, suffix: &str) -> StoreResult<()> {
     let queue: Vec<_> = rollup.queue.iter().collect();
     for chunk in queue.chunks(CHUNK) {
         let sql = upsert_sql(
-            "report_queue",
+            &format!("report_queue{suffix}"),
             &["team_id", "bucket", "campaign"],
             &QUEUE_COLUMNS,
             chunk.len(),
@@ -73,7 +79,7 @@ pub(crate) async fn write_rollup(tx: &mut Tx<'_>, rollup: &Rollup) -> StoreResul
     let agent: Vec<_> = rollup.agent.iter().collect();
     for chunk in agent.chunks(CHUNK) {
         let sql = upsert_sql(
-            "report_agent",
+            &format!("report_agent{suffix}"),
             &["team_id", "bucket", "agent"],
             &AGENT_COLUMNS,
             chunk.len(),
@@ -90,7 +96,7 @@ pub(crate) async fn write_rollup(tx: &mut Tx<'_>, rollup: &Rollup) -> StoreResul
     let breaks: Vec<_> = rollup.breaks.iter().collect();
     for chunk in breaks.chunks(CHUNK) {
         let sql = upsert_sql(
-            "report_break",
+            &format!("report_break{suffix}"),
             &["team_id", "bucket", "agent", "reason"],
             &["break_ms"],
             chunk.len(),
@@ -104,7 +110,7 @@ pub(crate) async fn write_rollup(tx: &mut Tx<'_>, rollup: &Rollup) -> StoreResul
     let waits: Vec<_> = rollup.waits.iter().collect();
     for chunk in waits.chunks(CHUNK) {
         let sql = upsert_sql(
-            "report_wait",
+            &format!("report_wait{suffix}"),
             &["team_id", "bucket", "campaign", "wait_s"],
             &["calls"],
             chunk.len(),

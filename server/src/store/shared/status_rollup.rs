@@ -12,22 +12,25 @@ use agentdesk_protocol::{CONNECTED, DISCONNECTED, RECONNECTED};
 use sqlx::AssertSqlSafe;
 
 use super::presence::lock_presences;
+use super::reports::span_rows;
 use super::{Backend, Tx, begin_write};
-use crate::report::fold::BUCKET_MS;
+use crate::report::fold::{BUCKET_MS, DAY_MS};
 use crate::store::StoreResult;
-use crate::store::reports::StatusStat;
+use crate::store::reports::{Span, StatusStat};
 
 /// `value IN (the events that say whether a user is online)`.
 fn marker(value: &str) -> String {
     format!("{value} IN ('{CONNECTED}', '{RECONNECTED}', '{DISCONNECTED}')")
 }
 
-/// Whether user `user` is online now: their last marker event is not `disconnected`
-/// (no marker at all: online).
-fn online(user: &str) -> String {
+/// Whether user `user` is online — now, or just before `before` (ms) when given: their
+/// last marker event (before then) is not `disconnected` (no marker at all: online). The
+/// one SQL form of "signed out", used by the roll-up and by the board's status-time chart.
+pub(crate) fn online(user: &str, before: Option<&str>) -> String {
+    let before = before.map_or(String::new(), |t| format!(" AND o.at < {t}"));
     format!(
-        "COALESCE((SELECT o.value FROM connection_events o WHERE o.user_id = {user} AND {} \
-          ORDER BY o.at DESC, o.id DESC LIMIT 1), '{CONNECTED}') <> '{DISCONNECTED}'",
+        "COALESCE((SELECT o.value FROM connection_events o WHERE o.user_id = {user}{before} \
+          AND {} ORDER BY o.at DESC, o.id DESC LIMIT 1), '{CONNECTED}') <> '{DISCONNECTED}'",
         marker("o.value")
     )
 }
@@ -56,24 +59,39 @@ fn piece_ms() -> String {
 /// the presence write (the user's presence row locked) before it appends the change's
 /// events; a clock that stepped back adds nothing.
 pub(crate) async fn close_span(tx: &mut Tx<'_>, user_id: i64, now: i64) -> StoreResult<()> {
-    let sql = format!(
-        "WITH RECURSIVE spans AS (SELECT user_id, at AS start, CAST($2 AS BIGINT) AS stop, \
-           value FROM connection_events WHERE user_id = $1 AND {} \
-           ORDER BY at DESC, id DESC LIMIT 1), \
-         {} \
-         INSERT INTO report_status (user_id, bucket, status, ms) \
-         SELECT user_id, bucket, value, {} FROM piece WHERE true \
-         ON CONFLICT (user_id, bucket, status) DO UPDATE SET ms = report_status.ms + excluded.ms",
-        online("$1"),
-        pieces(),
-        piece_ms()
-    );
-    sqlx::query(AssertSqlSafe(sql))
-        .bind(user_id)
-        .bind(now)
-        .execute(&mut **tx)
-        .await?;
+    // The quarter hours, then their UTC days (the same pieces, summed by day).
+    for (table, bucket, ms) in [
+        ("report_status", "bucket".to_owned(), piece_ms()),
+        (
+            "report_status_day",
+            day_of("bucket"),
+            format!("SUM({})", piece_ms()),
+        ),
+    ] {
+        let sql = format!(
+            "WITH RECURSIVE spans AS (SELECT user_id, at AS start, CAST($2 AS BIGINT) AS stop, \
+               value FROM connection_events WHERE user_id = $1 AND {} \
+               ORDER BY at DESC, id DESC LIMIT 1), \
+             {} \
+             INSERT INTO {table} (user_id, bucket, status, ms) \
+             SELECT user_id, {bucket}, value, {ms} FROM piece WHERE true \
+             GROUP BY user_id, {bucket}, value \
+             ON CONFLICT (user_id, bucket, status) DO UPDATE SET ms = {table}.ms + excluded.ms",
+            online("$1", None),
+            pieces(),
+        );
+        sqlx::query(AssertSqlSafe(sql))
+            .bind(user_id)
+            .bind(now)
+            .execute(&mut **tx)
+            .await?;
+    }
     Ok(())
+}
+
+/// The start of the UTC day of SQL expression `bucket` (a positive or negative ms).
+fn day_of(bucket: &str) -> String {
+    format!("({bucket} - ({bucket} % {DAY_MS} + {DAY_MS}) % {DAY_MS})")
 }
 
 /// The users a rebuild covers: every one, or the members of team `$1`.
@@ -94,16 +112,22 @@ pub(crate) async fn rebuild(s: &Backend, team: Option<i64>) -> StoreResult<()> {
     .fetch_all(&mut *tx)
     .await?;
     lock_presences(&mut tx, &users).await?;
-    sqlx::query(AssertSqlSafe(format!(
-        "DELETE FROM report_status WHERE {USERS}"
-    )))
-    .bind(team)
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query(AssertSqlSafe(backfill_sql(USERS)))
-        .bind(team)
-        .execute(&mut *tx)
-        .await?;
+    let day = day_of("bucket");
+    for sql in [
+        format!("DELETE FROM report_status WHERE {USERS}"),
+        format!("DELETE FROM report_status_day WHERE {USERS}"),
+        backfill_sql(USERS),
+        format!(
+            "INSERT INTO report_status_day (user_id, bucket, status, ms) \
+             SELECT user_id, {day}, status, SUM(ms) FROM report_status WHERE {USERS} \
+             GROUP BY user_id, {day}, status"
+        ),
+    ] {
+        sqlx::query(AssertSqlSafe(sql))
+            .bind(team)
+            .execute(&mut *tx)
+            .await?;
+    }
     tx.commit().await?;
     Ok(())
 }
@@ -138,11 +162,18 @@ pub(crate) fn backfill_sql(users: &str) -> String {
 pub(crate) async fn read(
     s: &Backend,
     team: i64,
-    (from, to): (i64, i64),
+    span: &Span,
     key: &str,
     agent: Option<&str>,
     now: i64,
 ) -> StoreResult<Vec<StatusStat>> {
+    let (from, to) = span.range;
+    let closed = span_rows(
+        "report_status",
+        "user_id, status, ms",
+        "user_id IN (SELECT id FROM m)",
+        span,
+    );
     let only = if agent.is_some() {
         " AND COALESCE(u.ucontact_agent, u.username) = $5"
     } else {
@@ -158,13 +189,12 @@ pub(crate) async fn read(
            FROM m JOIN connection_events e ON e.id = (SELECT id FROM connection_events \
              WHERE user_id = m.id ORDER BY at DESC, id DESC LIMIT 1) WHERE {}), \
          {}, \
-         r AS (SELECT s.user_id, s.bucket, s.status, s.ms FROM report_status s \
-             JOIN m ON m.id = s.user_id WHERE s.bucket >= $2 AND s.bucket < $3 \
+         r AS (SELECT user_id, bucket, status, ms FROM {closed} \
            UNION ALL SELECT user_id, bucket, value, {} FROM piece) \
          SELECT {key} AS k, m.agent, r.status, CAST(SUM(r.ms) AS BIGINT) AS ms \
          FROM r JOIN m ON m.id = r.user_id GROUP BY 1, m.agent, r.status \
          HAVING SUM(r.ms) > 0 ORDER BY 1, m.agent, r.status",
-        online("m.id"),
+        online("m.id", None),
         pieces(),
         piece_ms()
     );

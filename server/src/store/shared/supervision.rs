@@ -157,15 +157,11 @@ impl SupervisionStore for Backend {
     }
 
     async fn status_at(&self, user_id: i64, t: i64) -> StoreResult<Option<(String, bool)>> {
-        use agentdesk_protocol::{CONNECTED, DISCONNECTED, RECONNECTED};
         Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT value, COALESCE((SELECT o.value FROM connection_events o \
-               WHERE o.user_id = $1 AND o.at < $2 \
-               AND o.value IN ('{CONNECTED}', '{RECONNECTED}', '{DISCONNECTED}') \
-               ORDER BY o.at DESC, o.id DESC LIMIT 1) IN ('{CONNECTED}', '{RECONNECTED}'), \
-               true) AS online \
+            "SELECT value, {} AS online \
              FROM connection_events WHERE user_id = $1 AND at < $2 \
-             ORDER BY at DESC, id DESC LIMIT 1"
+             ORDER BY at DESC, id DESC LIMIT 1",
+            super::status_rollup::online("$1", Some("$2"))
         )))
         .bind(user_id)
         .bind(t)
