@@ -10,7 +10,7 @@ use agentdesk_protocol::{ActivityDetail, ActivityPage, EmailStatus, IngestResult
 use agentdesk_server::config::ServeConfig;
 use agentdesk_server::events::EventHub;
 use agentdesk_server::outbox::Outbox;
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -211,7 +211,7 @@ async fn a_4xx_answer_is_retried_later_and_a_5xx_answer_fails_with_the_servers_w
     identity(&app, &url).await;
     let outbox = Outbox::new(app.store.clone(), EventHub::default(), None, true);
     let token = app.token("mailer_a").await;
-    let t0 = Utc::now() + Duration::seconds(1);
+    let t0 = agentdesk_server::clock::now() + Duration::seconds(1);
 
     *smtp.refuse_rcpt.lock().unwrap() = Some("451 4.3.0 mailbox busy, try later".into());
     let mail = written(
@@ -285,7 +285,7 @@ async fn a_4xx_answer_is_retried_later_and_a_5xx_answer_fails_with_the_servers_w
     let retried: OutboundEmail = res.json().await.unwrap();
     assert_eq!((retried.status, retried.attempts), (EmailStatus::Queued, 0));
     outbox
-        .run_due(Utc::now() + Duration::seconds(2))
+        .run_due(agentdesk_server::clock::now() + Duration::seconds(2))
         .await
         .unwrap();
     assert_eq!(
@@ -317,7 +317,7 @@ async fn with_the_server_down_a_message_stays_queued_and_is_sent_when_it_returns
         json!({ "to": "ana.alpha@example.com", "subject": "Hola", "body": "x", "send": true }),
     )
     .await;
-    let t0 = Utc::now() + Duration::seconds(1);
+    let t0 = agentdesk_server::clock::now() + Duration::seconds(1);
     assert_eq!(outbox.run_due(t0).await.unwrap(), 1);
     let after = read(&app, &token, mail.activity_id).await;
     assert_eq!((after.status, after.attempts), (EmailStatus::Queued, 1));
@@ -351,7 +351,7 @@ async fn two_instances_sending_one_queue_send_each_message_once() {
     }
     let a = Outbox::new(app.store.clone(), EventHub::default(), None, true);
     let b = Outbox::new(app.store.clone(), EventHub::default(), None, true);
-    let t = Utc::now() + Duration::seconds(1);
+    let t = agentdesk_server::clock::now() + Duration::seconds(1);
     let (x, y) = tokio::join!(a.run_due(t), b.run_due(t));
     assert_eq!(x.unwrap() + y.unwrap(), 24);
     let mut got: Vec<String> = smtp
@@ -675,7 +675,7 @@ async fn a_bounce_marks_the_teams_sent_message_failed_and_another_teams_report_t
     )
     .await;
     outbox
-        .run_due(Utc::now() + Duration::seconds(1))
+        .run_due(agentdesk_server::clock::now() + Duration::seconds(1))
         .await
         .unwrap();
     assert_eq!(
@@ -735,7 +735,7 @@ async fn a_bounce_marks_the_teams_sent_message_failed_and_another_teams_report_t
     let retried: OutboundEmail = res.json().await.unwrap();
     assert_eq!(retried.last_error, None, "a retry starts clean");
     outbox
-        .run_due(Utc::now() + Duration::seconds(1))
+        .run_due(agentdesk_server::clock::now() + Duration::seconds(1))
         .await
         .unwrap();
     assert_eq!(
@@ -774,7 +774,7 @@ async fn a_claim_takes_at_most_its_limit_and_never_a_message_another_holds() {
         )
         .await;
     }
-    let t = Utc::now() + Duration::seconds(1);
+    let t = agentdesk_server::clock::now() + Duration::seconds(1);
     let lease = Duration::seconds(120);
     let one = app.store.claim_outbound("a", t, lease, 1).await.unwrap();
     assert_eq!(one.len(), 1, "limit 1 claims one (not the whole queue)");

@@ -392,7 +392,7 @@ async fn ucontact_calls_get_their_recording_from_the_admins_template() {
     for bad in [
         format!("{REC}/recording.mp3"),
         "javascript:alert({guid})".to_owned(),
-        format!("https://u:p@rec.example.com/{{guid}}"),
+        "https://u:p@rec.example.com/{guid}".to_string(),
         format!("{REC}/{{guid}} .mp3"),
         format!("{REC}/{{guid}}\n.mp3"),
         format!("{REC}/{{foo}}/{{guid}}"),

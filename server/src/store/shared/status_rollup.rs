@@ -60,13 +60,9 @@ fn piece_ms() -> String {
 /// events; a clock that stepped back adds nothing.
 pub(crate) async fn close_span(tx: &mut Tx<'_>, user_id: i64, now: i64) -> StoreResult<()> {
     // The quarter hours, then their UTC days (the same pieces, summed by day).
-    for (table, bucket, ms) in [
-        ("report_status", "bucket".to_owned(), piece_ms()),
-        (
-            "report_status_day",
-            day_of("bucket"),
-            format!("SUM({})", piece_ms()),
-        ),
+    for (table, bucket) in [
+        ("report_status", "bucket".to_owned()),
+        ("report_status_day", day_of("bucket")),
     ] {
         let sql = format!(
             "WITH RECURSIVE spans AS (SELECT user_id, at AS start, CAST($2 AS BIGINT) AS stop, \
@@ -74,11 +70,12 @@ pub(crate) async fn close_span(tx: &mut Tx<'_>, user_id: i64, now: i64) -> Store
                ORDER BY at DESC, id DESC LIMIT 1), \
              {} \
              INSERT INTO {table} (user_id, bucket, status, ms) \
-             SELECT user_id, {bucket}, value, {ms} FROM piece WHERE true \
+             SELECT user_id, {bucket}, value, SUM({}) FROM piece WHERE true \
              GROUP BY user_id, {bucket}, value \
              ON CONFLICT (user_id, bucket, status) DO UPDATE SET ms = {table}.ms + excluded.ms",
             online("$1", None),
             pieces(),
+            piece_ms(),
         );
         sqlx::query(AssertSqlSafe(sql))
             .bind(user_id)
