@@ -1,6 +1,7 @@
 //! One module per route.
 
 pub mod admin;
+pub mod agent_report;
 pub mod audit;
 pub mod board;
 pub mod board_grid;

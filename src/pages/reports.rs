@@ -6,7 +6,7 @@
 
 use agentdesk_protocol::TeamRef;
 use agentdesk_protocol::report::{
-    AgentReport, AgentRow, ConversationReport, Interval, QueueReport, QueueRow, TeamAnalytics,
+    AgentReport, ConversationReport, Interval, QueueReport, QueueRow, TeamAnalytics,
 };
 use chrono::{DateTime, FixedOffset};
 use leptos::prelude::*;
@@ -16,6 +16,7 @@ use crate::api::{self, ApiError};
 use crate::components::error::ErrorNotice;
 use crate::components::time::elapsed;
 use crate::i18n::{Msg, OfficeMsg, use_i18n};
+use crate::pages::agent_report::AgentView;
 use crate::pages::conversation_report::{ConversationView, Slice, SliceControls};
 use crate::pages::team_report::TeamView;
 
@@ -61,7 +62,7 @@ pub fn secs(v: Option<f64>) -> String {
         .unwrap_or_else(|| "—".into())
 }
 
-fn pct(v: Option<f64>) -> String {
+pub fn pct(v: Option<f64>) -> String {
     v.map(|p| format!("{p:.1} %")).unwrap_or_else(|| "—".into())
 }
 
@@ -74,6 +75,15 @@ pub fn ReportsPage() -> impl IntoView {
     let interval = RwSignal::new(Interval::Day);
     let (from, to) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
     let filter = RwSignal::new(String::new());
+    // The agent report's page: back to the first whenever what is asked changes.
+    let page = RwSignal::new(1u32);
+    Effect::new(move |before: Option<_>| {
+        let asked = (kind.get(), team.get(), from.get(), to.get(), interval.get());
+        if before.is_some_and(|b| b != asked) {
+            page.set(1);
+        }
+        asked
+    });
     let data = RwSignal::new(None::<Result<Shown, ApiError>>);
     let export_error = RwSignal::new(None::<ApiError>);
     let generation = StoredValue::new(0u64);
@@ -100,8 +110,9 @@ pub fn ReportsPage() -> impl IntoView {
         ),
         // Neither is filtered by campaign; the team's analytics name the team in the path.
         Kind::Agents => format!(
-            "/reports/agents?{}",
-            query(team.get(), &from.get(), &to.get(), interval.get(), "")
+            "/reports/agents?{}&page={}",
+            query(team.get(), &from.get(), &to.get(), interval.get(), ""),
+            page.get()
         ),
         Kind::Team => format!(
             "/reports/teams/{}?{}",
@@ -260,7 +271,7 @@ pub fn ReportsPage() -> impl IntoView {
                 None => view! { <p class="muted" aria-busy="true">{move || i18n.t(Msg::Loading)}</p> }.into_any(),
                 Some(Err(e)) => view! { <ErrorNotice error=e /> }.into_any(),
                 Some(Ok(Shown::Queue(r))) => view! { <QueueView report=*r /> }.into_any(),
-                Some(Ok(Shown::Agents(r))) => view! { <AgentView report=r /> }.into_any(),
+                Some(Ok(Shown::Agents(r))) => view! { <AgentView report=r page /> }.into_any(),
                 Some(Ok(Shown::Team(r))) => view! { <TeamView report=*r /> }.into_any(),
                 Some(Ok(Shown::Conversations(r))) => view! { <ConversationView report=*r /> }.into_any(),
             }}
@@ -443,88 +454,6 @@ fn QueueView(report: QueueReport) -> impl IntoView {
     }
     .into_any()
 }
-
-fn agent_cells(r: &AgentRow, first: String) -> impl IntoView + use<> {
-    let reasons = r
-        .break_reasons
-        .iter()
-        .map(|(k, v)| format!("{k} {}", elapsed(v.round() as u64)))
-        .collect::<Vec<_>>()
-        .join(" · ");
-    // Longest first: what the agent's time went to.
-    let mut by_time: Vec<(&String, &f64)> = r.statuses.iter().collect();
-    by_time.sort_by(|a, b| b.1.total_cmp(a.1).then_with(|| a.0.cmp(b.0)));
-    let statuses = by_time
-        .iter()
-        .map(|(k, v)| format!("{k} {}", elapsed(v.round() as u64)))
-        .collect::<Vec<_>>()
-        .join(" · ");
-    view! {
-        <th scope="row">{first}</th>
-        <td>{r.agent.clone()}</td>
-        <td class="num">{elapsed(r.login.round() as u64)}</td>
-        <td class="num" title=reasons>{elapsed(r.on_break.round() as u64)}</td>
-        <td class="num">{r.answered}</td>
-        <td class="num">{r.handled}</td>
-        <td class="num">{elapsed(r.talk.round() as u64)}</td>
-        <td class="num">{elapsed(r.hold.round() as u64)}</td>
-        <td class="num">{elapsed(r.wrap_up.round() as u64)}</td>
-        <td class="num">{secs(r.avg_handle)}</td>
-        <td class="num">{r.ring_no_answer}</td>
-        <td class="num">{r.outbound}</td>
-        <td class="num">{pct(r.occupancy)}</td>
-        <td class="num">{elapsed(r.connected.round() as u64)}</td>
-        <td class="status-times">{statuses}</td>
-    }
-}
-
-#[component]
-fn AgentView(report: AgentReport) -> impl IntoView {
-    let i18n = use_i18n();
-    if report.rows.is_empty() {
-        return view! { <p class="muted" id="report-empty">{move || i18n.t(OfficeMsg::ReportEmpty)}</p> }.into_any();
-    }
-    let interval = report.interval;
-    let heads = [
-        OfficeMsg::Date,
-        OfficeMsg::Agent,
-        OfficeMsg::LoggedIn,
-        OfficeMsg::OnBreak,
-        OfficeMsg::Answered,
-        OfficeMsg::Handled,
-        OfficeMsg::TalkTime,
-        OfficeMsg::HoldTime,
-        OfficeMsg::WrapUpTime,
-        OfficeMsg::AvgHandle,
-        OfficeMsg::RingNoAnswer,
-        OfficeMsg::OutboundCalls,
-        OfficeMsg::Occupancy,
-        OfficeMsg::OnDesktop,
-        OfficeMsg::StatusTimes,
-    ]
-    .map(|m| view! { <th scope="col">{move || i18n.t(m)}</th> });
-    let rows = report
-        .rows
-        .iter()
-        .map(|r| view! { <tr>{agent_cells(r, start_label(&r.start, interval))}</tr> })
-        .collect_view();
-    let totals = report
-        .totals
-        .iter()
-        .map(|r| view! { <tr class="total">{agent_cells(r, i18n.t(OfficeMsg::Total).to_string())}</tr> })
-        .collect_view();
-    view! {
-        <div class="table-scroll">
-            <table class="data-table" id="report-table">
-                <thead><tr>{heads.collect_view()}</tr></thead>
-                <tbody>{rows}</tbody>
-                <tfoot>{totals}</tfoot>
-            </table>
-        </div>
-    }
-    .into_any()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,96 @@
+//! The agent report's table (`/reports`, back office): a page of interval rows — the
+//! server pages them (a month by quarter hour of a large team is hundreds of thousands of
+//! rows) — with the timeline's pager, and every agent's totals over the range.
+
+use agentdesk_protocol::report::{AgentReport, AgentRow};
+use leptos::prelude::*;
+
+use crate::components::time::elapsed;
+use crate::i18n::{OfficeMsg, use_i18n};
+use crate::pages::contact::pager::{Pager, Place};
+use crate::pages::reports::{pct, secs, start_label};
+
+fn agent_cells(r: &AgentRow, first: String) -> impl IntoView + use<> {
+    let reasons = r
+        .break_reasons
+        .iter()
+        .map(|(k, v)| format!("{k} {}", elapsed(v.round() as u64)))
+        .collect::<Vec<_>>()
+        .join(" · ");
+    // Longest first: what the agent's time went to.
+    let mut by_time: Vec<(&String, &f64)> = r.statuses.iter().collect();
+    by_time.sort_by(|a, b| b.1.total_cmp(a.1).then_with(|| a.0.cmp(b.0)));
+    let statuses = by_time
+        .iter()
+        .map(|(k, v)| format!("{k} {}", elapsed(v.round() as u64)))
+        .collect::<Vec<_>>()
+        .join(" · ");
+    view! {
+        <th scope="row">{first}</th>
+        <td>{r.agent.clone()}</td>
+        <td class="num">{elapsed(r.login.round() as u64)}</td>
+        <td class="num" title=reasons>{elapsed(r.on_break.round() as u64)}</td>
+        <td class="num">{r.answered}</td>
+        <td class="num">{r.handled}</td>
+        <td class="num">{elapsed(r.talk.round() as u64)}</td>
+        <td class="num">{elapsed(r.hold.round() as u64)}</td>
+        <td class="num">{elapsed(r.wrap_up.round() as u64)}</td>
+        <td class="num">{secs(r.avg_handle)}</td>
+        <td class="num">{r.ring_no_answer}</td>
+        <td class="num">{r.outbound}</td>
+        <td class="num">{pct(r.occupancy)}</td>
+        <td class="num">{elapsed(r.connected.round() as u64)}</td>
+        <td class="status-times">{statuses}</td>
+    }
+}
+
+/// The agent report's page of interval rows, a pager when there are more pages (the
+/// totals, below, always cover the whole range).
+#[component]
+pub fn AgentView(report: AgentReport, page: RwSignal<u32>) -> impl IntoView {
+    let i18n = use_i18n();
+    if report.rows.is_empty() && report.pages <= 1 {
+        return view! { <p class="muted" id="report-empty">{move || i18n.t(OfficeMsg::ReportEmpty)}</p> }.into_any();
+    }
+    let interval = report.interval;
+    let heads = [
+        OfficeMsg::Date,
+        OfficeMsg::Agent,
+        OfficeMsg::LoggedIn,
+        OfficeMsg::OnBreak,
+        OfficeMsg::Answered,
+        OfficeMsg::Handled,
+        OfficeMsg::TalkTime,
+        OfficeMsg::HoldTime,
+        OfficeMsg::WrapUpTime,
+        OfficeMsg::AvgHandle,
+        OfficeMsg::RingNoAnswer,
+        OfficeMsg::OutboundCalls,
+        OfficeMsg::Occupancy,
+        OfficeMsg::OnDesktop,
+        OfficeMsg::StatusTimes,
+    ]
+    .map(|m| view! { <th scope="col">{move || i18n.t(m)}</th> });
+    let rows = report
+        .rows
+        .iter()
+        .map(|r| view! { <tr>{agent_cells(r, start_label(&r.start, interval))}</tr> })
+        .collect_view();
+    let totals = report
+        .totals
+        .iter()
+        .map(|r| view! { <tr class="total">{agent_cells(r, i18n.t(OfficeMsg::Total).to_string())}</tr> })
+        .collect_view();
+    let to_page = Callback::new(move |n: u32| page.set(n));
+    view! {
+        <Pager page=report.page pages=report.pages to_page place=Place::Top />
+        <div class="table-scroll">
+            <table class="data-table" id="report-table">
+                <thead><tr>{heads.collect_view()}</tr></thead>
+                <tbody>{rows}</tbody>
+                <tfoot>{totals}</tfoot>
+            </table>
+        </div>
+    }
+    .into_any()
+}
