@@ -15,7 +15,7 @@ use crate::store::reports::Span;
 use crate::store::{DynStore, StoreResult};
 
 /// Which page of interval rows to answer: `number` from 1, about `size` rows each (whole
-/// intervals: `size` divided by the range's agents, at least one interval).
+/// intervals, at least one with rows: [`cut`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Page {
     pub number: u32,
@@ -129,39 +129,34 @@ pub async fn agents(
     let bounds = scope.bounds();
     let (from, to) = scope.range();
     let now = crate::clock::now().timestamp_millis();
-    // The totals first: their agents say how many intervals a page holds.
-    let totals = read(
-        store,
-        scope,
-        &span::span(&[from, to]),
-        "CAST(0 AS BIGINT)",
-        now,
-    )
-    .await?;
-    let intervals = bounds.len() - 1;
-    let (number, pages, first, last) = match page {
-        None => (1, 1, 0, intervals),
+    // The totals, and how many agents have counters in each quarter hour: the pages
+    // are cut by those.
+    let whole = span::span(&[from, to]);
+    let totals = read(store, scope, &whole, "CAST(0 AS BIGINT)", now);
+    let (totals, pages) = match page {
+        None => (totals.await?, vec![(0, bounds.len() - 1)]),
         Some(p) => {
-            let per = (p.size as usize / totals.len().max(1)).max(1);
-            let pages = intervals.div_ceil(per).max(1);
-            let first = ((p.number.max(1) - 1) as usize)
-                .saturating_mul(per)
-                .min(intervals);
-            (p.number, pages as u32, first, (first + per).min(intervals))
+            let counts = store.agent_quarter_counts(scope.team, (from, to), scope.agent.as_deref());
+            let (totals, counts) = tokio::try_join!(totals, counts)?;
+            let pages = cut(&bounds, &counts, totals.len(), p.size as usize);
+            (totals, pages)
         }
     };
-    let groups = if first < last {
-        read(
-            store,
-            scope,
-            &span::span(&bounds[first..=last]),
-            &scope.key_sql(),
-            now,
-        )
-        .await?
-    } else {
-        BTreeMap::new()
+    let number = page.map_or(1, |p| p.number);
+    let groups = match pages.get((number as usize).saturating_sub(1)) {
+        Some(&(first, last)) => {
+            read(
+                store,
+                scope,
+                &span::span(&bounds[first..=last]),
+                &scope.key_sql(),
+                now,
+            )
+            .await?
+        }
+        None => BTreeMap::new(),
     };
+    let pages = pages.len() as u32;
     let start = scope.local(from);
     Ok(AgentReport {
         team: scope.team,
@@ -180,4 +175,55 @@ pub async fn agents(
         page: number,
         pages,
     })
+}
+
+/// The pages of the intervals `bounds` cut (each a range `[first, last)` of interval
+/// indexes): consecutive, together every interval, each closed before the interval that
+/// would take it past `size` rows — an interval's rows counted as its quarter hours'
+/// agents (`counts`, by quarter-hour start), at most `agents`. An interval without
+/// rows joins the page after it (the last page, at the end), so a page always holds
+/// rows when the report has any, and the night's empty quarter hours make no pages.
+fn cut(bounds: &[i64], counts: &[(i64, i64)], agents: usize, size: usize) -> Vec<(usize, usize)> {
+    let intervals = bounds.len().saturating_sub(1);
+    let mut rows = vec![0usize; intervals];
+    for (bucket, n) in counts {
+        let i = bounds.partition_point(|b| b <= bucket).saturating_sub(1);
+        if let Some(r) = rows.get_mut(i) {
+            *r += (*n).max(0) as usize;
+        }
+    }
+    let mut out = Vec::new();
+    let (mut first, mut held) = (0, 0);
+    for (i, r) in rows.iter().map(|r| (*r).min(agents.max(1))).enumerate() {
+        if r > 0 && held > 0 && held + r > size {
+            out.push((first, i));
+            (first, held) = (i, 0);
+        }
+        held += r;
+    }
+    out.push((first, intervals));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cut;
+
+    #[test]
+    fn pages_hold_whole_intervals_with_rows_and_cover_the_range() {
+        // Six intervals (bounds 0, 10, …, 60); quarter hours at 0, 5 (interval 0), 30
+        // (3), 40 and 45 (4); intervals 1, 2 and 5 have no counters.
+        let bounds = [0, 10, 20, 30, 40, 50, 60];
+        let counts = [(0, 3), (5, 2), (30, 4), (40, 1), (45, 9)];
+        // Ten agents: interval 0 holds 5 rows, 3 holds 4, 4 holds 10.
+        assert_eq!(cut(&bounds, &counts, 10, 6), vec![(0, 3), (3, 4), (4, 6)]);
+        assert_eq!(cut(&bounds, &counts, 10, 9), vec![(0, 4), (4, 6)]);
+        assert_eq!(cut(&bounds, &counts, 10, 100), vec![(0, 6)]);
+        // At most `agents` rows an interval: four agents make interval 4 hold 4.
+        assert_eq!(cut(&bounds, &counts, 4, 8), vec![(0, 4), (4, 6)]);
+        // No counters at all: one page of everything.
+        assert_eq!(cut(&bounds, &[], 0, 5), vec![(0, 6)]);
+        // An interval larger than a page is a page of its own.
+        assert_eq!(cut(&bounds, &counts, 10, 1), vec![(0, 3), (3, 4), (4, 6)]);
+    }
 }

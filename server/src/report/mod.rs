@@ -19,7 +19,7 @@ pub use agent_report::{Page, agents};
 use std::collections::BTreeMap;
 
 use agentdesk_protocol::report::{DEFAULT_SERVICE_LEVEL_SECS, Interval, QueueReport, QueueRow};
-use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, Offset, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 
 use crate::calendar;
@@ -98,19 +98,7 @@ impl Scope {
     /// integers computed here go into the text.
     pub fn key_sql(&self) -> String {
         let (from, to) = self.range();
-        let offset = |ms: i64| {
-            Utc.timestamp_millis_opt(ms)
-                .single()
-                .map(|t| {
-                    i64::from(
-                        self.tz
-                            .offset_from_utc_datetime(&t.naive_utc())
-                            .fix()
-                            .local_minus_utc(),
-                    ) * 1000
-                })
-                .unwrap_or(0)
-        };
+        let offset = |ms: i64| self.offset_ms(ms);
         // (first quarter hour of a stretch, its offset)
         let mut stretches = vec![(from, offset(from))];
         let mut t = fold::bucket(from) + fold::BUCKET_MS;

@@ -15,7 +15,7 @@ use agentdesk_protocol::report::Interval;
 
 impl Scope {
     /// The zone's offset from UTC at `ms`, in ms.
-    fn offset_ms(&self, ms: i64) -> i64 {
+    pub(super) fn offset_ms(&self, ms: i64) -> i64 {
         Utc.timestamp_millis_opt(ms)
             .single()
             .map(|t| {

@@ -255,6 +255,16 @@ pub trait ReportStore: Send + Sync {
         key: &str,
         agent: Option<&str>,
     ) -> StoreResult<Vec<AgentStat>>;
+    /// How many agents have rows in each quarter hour of `[from, to)` (of one agent or
+    /// all) — uContact's counters or our own statuses, the larger — in order, quarter
+    /// hours with none left out: what the agent report's pages are cut by (reads of the
+    /// roll-ups' keys only).
+    async fn agent_quarter_counts(
+        &self,
+        team: i64,
+        range: (i64, i64),
+        agent: Option<&str>,
+    ) -> StoreResult<Vec<(i64, i64)>>;
     /// The team's break time by reason, summed by `key`, of one agent or all.
     async fn break_stats(
         &self,

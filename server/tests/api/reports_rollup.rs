@@ -7,6 +7,20 @@ use agentdesk_server::store::reports::Span;
 
 use crate::support::TestApp;
 
+/// The random tests' seed: `AGENTDESK_REPORT_SEED`, else the clock's (the tests print it).
+pub(crate) fn seed() -> u64 {
+    std::env::var("AGENTDESK_REPORT_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos() as u64
+                | 1
+        })
+}
+
 /// A small deterministic generator (the test prints its seed).
 pub(crate) struct Rng(pub(crate) u64);
 
@@ -137,16 +151,7 @@ async fn grain(store: &DynStore, team: i64, span: &Span, key: &str) -> String {
 
 #[tokio::test]
 async fn rollups_kept_row_by_row_equal_rebuilt_ones_in_any_order() {
-    let seed = std::env::var("AGENTDESK_REPORT_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .as_nanos() as u64
-                | 1
-        });
+    let seed = seed();
     println!("AGENTDESK_REPORT_SEED={seed}");
     let mut rng = Rng(seed);
     let app = TestApp::spawn().await;

@@ -56,6 +56,16 @@ fn read_counts<const N: usize>(r: &DbRow, names: &[&str; N]) -> StoreResult<[i64
     Ok(out)
 }
 
+/// `report_wait`'s rows of team `$1` in `span`.
+fn wait_rows(span: &Span) -> String {
+    span_rows(
+        "report_wait",
+        "campaign, wait_s, calls",
+        "team_id = $1",
+        span,
+    )
+}
+
 /// A counter table's rows of a team in `span` summed by `key` and the `dim` column
 /// (campaign, agent), optionally of one `dim` value: (key, dim, counters), rows that sum
 /// to nothing left out.
@@ -140,12 +150,7 @@ impl ReportStore for Backend {
         campaign: Option<&str>,
     ) -> StoreResult<Vec<WaitStat>> {
         let (from, to) = span.range;
-        let rows = span_rows(
-            "report_wait",
-            "campaign, wait_s, calls",
-            "team_id = $1",
-            span,
-        );
+        let rows = wait_rows(span);
         let sql = format!(
             "SELECT {key} AS bucket, campaign, wait_s, CAST(SUM(calls) AS BIGINT) AS calls \
              FROM {rows} WHERE bucket >= $2 AND bucket < $3{} \
@@ -172,12 +177,7 @@ impl ReportStore for Backend {
         default_threshold: u32,
     ) -> StoreResult<Vec<WaitPoint>> {
         let (from, to) = span.range;
-        let rows = span_rows(
-            "report_wait",
-            "campaign, wait_s, calls",
-            "team_id = $1",
-            span,
-        );
+        let rows = wait_rows(span);
         // The campaign's threshold, bound: CASE campaign WHEN $5 THEN $6 … ELSE $n END.
         let first = if campaign.is_some() { 5 } else { 4 };
         let mut case = String::from("CASE campaign");
@@ -242,6 +242,42 @@ impl ReportStore for Backend {
                 counts,
             })
             .collect())
+    }
+
+    async fn agent_quarter_counts(
+        &self,
+        team: i64,
+        (from, to): (i64, i64),
+        agent: Option<&str>,
+    ) -> StoreResult<Vec<(i64, i64)>> {
+        // uContact's counters and our own statuses: the larger count of each quarter hour.
+        let counters = format!(
+            "SELECT bucket, CAST(COUNT(*) AS BIGINT) FROM report_agent \
+             WHERE team_id = $1 AND bucket >= $2 AND bucket < $3{} GROUP BY bucket",
+            and_eq("agent", agent)
+        );
+        let statuses = format!(
+            "SELECT s.bucket, CAST(COUNT(DISTINCT s.user_id) AS BIGINT) FROM report_status s \
+             JOIN team_members t ON t.user_id = s.user_id AND t.team_id = $1 \
+             JOIN users u ON u.id = s.user_id \
+             WHERE s.bucket >= $2 AND s.bucket < $3{} GROUP BY s.bucket",
+            and_eq("COALESCE(u.ucontact_agent, u.username)", agent)
+        );
+        let mut out: BTreeMap<i64, i64> = BTreeMap::new();
+        for sql in [counters, statuses] {
+            let mut q = sqlx::query_as::<_, (i64, i64)>(AssertSqlSafe(sql))
+                .bind(team)
+                .bind(from)
+                .bind(to);
+            if let Some(a) = agent {
+                q = q.bind(a);
+            }
+            for (bucket, n) in q.fetch_all(&self.pool).await? {
+                let c = out.entry(bucket).or_insert(0);
+                *c = (*c).max(n);
+            }
+        }
+        Ok(out.into_iter().collect())
     }
 
     async fn break_stats(
