@@ -79,7 +79,7 @@ pub fn ReportsPage() -> impl IntoView {
     let page = RwSignal::new(1u32);
     Effect::new(move |before: Option<_>| {
         let asked = (kind.get(), team.get(), from.get(), to.get(), interval.get());
-        if before.is_some_and(|b| b != asked) {
+        if before.is_some_and(|b| b != asked) && page.get_untracked() != 1 {
             page.set(1);
         }
         asked

@@ -142,8 +142,9 @@ pub async fn agents(
             (totals, pages)
         }
     };
-    let number = page.map_or(1, |p| p.number);
-    let groups = match pages.get((number as usize).saturating_sub(1)) {
+    // A page past the last answers the last (as every paged list here does).
+    let number = page.map_or(1, |p| p.number).clamp(1, pages.len() as u32);
+    let groups = match pages.get(number as usize - 1) {
         Some(&(first, last)) => {
             read(
                 store,
@@ -180,9 +181,11 @@ pub async fn agents(
 /// The pages of the intervals `bounds` cut (each a range `[first, last)` of interval
 /// indexes): consecutive, together every interval, each closed before the interval that
 /// would take it past `size` rows — an interval's rows counted as its quarter hours'
-/// agents (`counts`, by quarter-hour start), at most `agents`. An interval without
-/// rows joins the page after it (the last page, at the end), so a page always holds
+/// agents (`counts`, by quarter-hour start), at most `agents`. So a page always holds
 /// rows when the report has any, and the night's empty quarter hours make no pages.
+/// Intervals without rows stay on the page being filled (those before the first with
+/// rows go to the first page). A page is about `size` rows: an agent with rows in only
+/// one of the two sources, or only in the status in force now, may make it larger.
 fn cut(bounds: &[i64], counts: &[(i64, i64)], agents: usize, size: usize) -> Vec<(usize, usize)> {
     let intervals = bounds.len().saturating_sub(1);
     let mut rows = vec![0usize; intervals];

@@ -16,15 +16,6 @@ pub fn bucket(at_ms: i64) -> i64 {
     at_ms.div_euclid(BUCKET_MS) * BUCKET_MS
 }
 
-/// Length of a day roll-up's bucket (a UTC day), ms: the `_day` tables sum the quarter
-/// hours of each UTC day (report/span.rs says when a report reads them).
-pub const DAY_MS: i64 = 24 * 60 * 60 * 1000;
-
-/// The start of the UTC day holding `at_ms`.
-pub fn day(at_ms: i64) -> i64 {
-    at_ms.div_euclid(DAY_MS) * DAY_MS
-}
-
 /// Counters of `report_queue`, per (team, bucket, campaign), in column order.
 pub const QUEUE_COLUMNS: [&str; 27] = [
     "offered",
@@ -416,42 +407,6 @@ impl Rollup {
         self.agent.retain(|_, c| c.iter().any(|v| *v != 0));
         self.breaks.retain(|_, v| *v != 0);
         self.waits.retain(|_, v| *v != 0);
-    }
-
-    /// The same sums by UTC day (the `_day` tables' rows).
-    pub fn by_day(&self) -> Rollup {
-        fn sum<const N: usize>(into: &mut [i64; N], from: &[i64; N]) {
-            for (a, b) in into.iter_mut().zip(from) {
-                *a += b;
-            }
-        }
-        let mut out = Rollup::default();
-        for ((t, b, c), v) in &self.queue {
-            sum(
-                out.queue
-                    .entry((*t, day(*b), c.clone()))
-                    .or_insert([0; QUEUE_COLUMNS.len()]),
-                v,
-            );
-        }
-        for ((t, b, a), v) in &self.agent {
-            sum(
-                out.agent
-                    .entry((*t, day(*b), a.clone()))
-                    .or_insert([0; AGENT_COLUMNS.len()]),
-                v,
-            );
-        }
-        for ((t, b, a, r), v) in &self.breaks {
-            *out.breaks
-                .entry((*t, day(*b), a.clone(), r.clone()))
-                .or_insert(0) += v;
-        }
-        for ((t, b, c, w), v) in &self.waits {
-            *out.waits.entry((*t, day(*b), c.clone(), *w)).or_insert(0) += v;
-        }
-        out.prune();
-        out
     }
 }
 

@@ -11,7 +11,7 @@ pub mod conversations;
 pub mod csv;
 pub mod demo;
 pub mod fold;
-mod span;
+pub(crate) mod span;
 pub mod team;
 
 pub use agent_report::{Page, agents};

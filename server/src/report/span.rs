@@ -1,5 +1,5 @@
-//! Which roll-up rows a report reads, and its pages. The roll-ups are kept per quarter
-//! hour and, beside them, per UTC day (`fold::DAY_MS`). A UTC day that lies whole inside
+//! Which roll-up rows a report reads. The roll-ups are kept per quarter hour and, beside
+//! them, per UTC day ([`Rollup::by_day`]: the `_day` tables). A UTC day that lies whole inside
 //! one of the report's intervals — every day inside the range for the totals, six of a
 //! week's seven in most zones, a local day only where the zone is UTC then — is read as
 //! its one day row; the rest of each interval as quarter hours. So a month's totals sum
@@ -9,9 +9,55 @@
 use chrono::{Offset, TimeZone, Utc};
 
 use super::Scope;
-use super::fold::{self, BUCKET_MS, DAY_MS};
+use super::fold::{self, AGENT_COLUMNS, BUCKET_MS, QUEUE_COLUMNS, Rollup};
 use crate::store::reports::Span;
 use agentdesk_protocol::report::Interval;
+
+/// Length of a day roll-up's bucket (a UTC day), ms.
+pub const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// The start of the UTC day holding `at_ms`.
+pub fn day(at_ms: i64) -> i64 {
+    at_ms.div_euclid(DAY_MS) * DAY_MS
+}
+
+impl Rollup {
+    /// The same sums by UTC day (the `_day` tables' rows).
+    pub fn by_day(&self) -> Rollup {
+        fn sum<const N: usize>(into: &mut [i64; N], from: &[i64; N]) {
+            for (a, b) in into.iter_mut().zip(from) {
+                *a += b;
+            }
+        }
+        let mut out = Rollup::default();
+        for ((t, b, c), v) in &self.queue {
+            sum(
+                out.queue
+                    .entry((*t, day(*b), c.clone()))
+                    .or_insert([0; QUEUE_COLUMNS.len()]),
+                v,
+            );
+        }
+        for ((t, b, a), v) in &self.agent {
+            sum(
+                out.agent
+                    .entry((*t, day(*b), a.clone()))
+                    .or_insert([0; AGENT_COLUMNS.len()]),
+                v,
+            );
+        }
+        for ((t, b, a, r), v) in &self.breaks {
+            *out.breaks
+                .entry((*t, day(*b), a.clone(), r.clone()))
+                .or_insert(0) += v;
+        }
+        for ((t, b, c, w), v) in &self.waits {
+            *out.waits.entry((*t, day(*b), c.clone(), *w)).or_insert(0) += v;
+        }
+        out.prune();
+        out
+    }
+}
 
 impl Scope {
     /// The zone's offset from UTC at `ms`, in ms.
@@ -44,8 +90,8 @@ impl Scope {
         }
     }
 
-    /// The start (ms) of each interval of the range, in order, then the range's end: the
-    /// bounds pages and spans are cut at.
+    /// The start (ms) of each interval of the range, in order, then the range's end: where
+    /// pages and spans are cut.
     pub(crate) fn bounds(&self) -> Vec<i64> {
         let (from, to) = self.range();
         let mut out = vec![from];
@@ -86,8 +132,8 @@ pub(crate) fn span(bounds: &[i64]) -> Span {
     };
     for w in bounds.windows(2) {
         let (s, e) = (w[0], w[1]);
-        let first = fold::day(s + DAY_MS - 1);
-        let last = fold::day(e);
+        let first = day(s + DAY_MS - 1);
+        let last = day(e);
         if first < last {
             push(&mut out.quarters, (s, first));
             push(&mut out.days, (first, last));

@@ -158,8 +158,10 @@ async fn answer(
             ("queue", out)
         }
         Report::Agents => {
-            // The CSV holds every row; JSON answers a page.
-            let page = if csv_out { None } else { Some(page(q)?) };
+            // The CSV holds every row; JSON a page when one is asked for (the back
+            // office always asks), else every row as before pages existed.
+            let paged = !csv_out && (q.page.is_some() || q.page_size.is_some());
+            let page = if paged { Some(page(q)?) } else { None };
             let r = report::agents(&state.store, &s, page).await?;
             let out = if csv_out {
                 Err(report::csv::agents(&r))

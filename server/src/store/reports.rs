@@ -257,8 +257,7 @@ pub trait ReportStore: Send + Sync {
     ) -> StoreResult<Vec<AgentStat>>;
     /// How many agents have rows in each quarter hour of `[from, to)` (of one agent or
     /// all) — uContact's counters or our own statuses, the larger — in order, quarter
-    /// hours with none left out: what the agent report's pages are cut by (reads of the
-    /// roll-ups' keys only).
+    /// hours with none left out: what the agent report's pages are cut by.
     async fn agent_quarter_counts(
         &self,
         team: i64,

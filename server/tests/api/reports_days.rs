@@ -313,17 +313,72 @@ async fn day_rows_and_quarter_hours_agree_in_every_zone_and_pages_hold_every_row
         }
     }
 
-    // A page past the last is empty; its totals and page count stay.
+    // One status in force for a month, never closed: team B's agent_b trains from
+    // 21 October 10:00 UTC on. Its open span crosses whole UTC days: the totals, each
+    // week and each day hold exactly the time up to the range's end (20 November, 00:00
+    // in Montevideo, 03:00 UTC).
+    changes(
+        &app,
+        "agent_b",
+        vec![
+            ("2026-10-21T10:00:00.000Z", connect()),
+            ("2026-10-21T10:00:00.000Z", choose("training")),
+        ],
+    )
+    .await;
+    let held = (29 * 86_400 + 17 * 3_600) as f64;
+    for interval in ["15min", "day", "week"] {
+        let q = format!(
+            "team={}&from={FROM}&to={TO}&time_zone=America/Montevideo&interval={interval}",
+            app.team_b
+        );
+        let (rows, totals, _) = all_pages(&app, &admin, &q, 10_000).await;
+        let total = totals
+            .iter()
+            .find(|t| t.agent == "agent_b")
+            .expect("agent_b");
+        assert_eq!(
+            (total.connected, total.statuses["training"]),
+            (held, held),
+            "{interval}"
+        );
+        let sum: f64 = rows
+            .iter()
+            .filter(|r| r.agent == "agent_b")
+            .map(|r| r.statuses["training"])
+            .sum();
+        assert!(
+            (sum - held).abs() < 0.01 * rows.len() as f64,
+            "{interval}: {sum}"
+        );
+    }
+
+    // A page past the last answers the last; no page asked for: every row, as before.
     let base = format!("team={}&from={FROM}&to={TO}&interval=day", app.team_a);
-    let (_, totals, pages) = all_pages(&app, &admin, &base, 10_000).await;
+    let (rows, totals, pages) = all_pages(&app, &admin, &base, 40).await;
+    assert!(pages > 1);
     let past: AgentReport = app
         .get_as(
-            &format!("/api/v1/reports/agents?{base}&page={}", pages + 1),
+            &format!(
+                "/api/v1/reports/agents?{base}&page={}&page_size=40",
+                pages + 5
+            ),
             &admin,
         )
         .await;
-    assert!(past.rows.is_empty());
-    assert_eq!((past.totals, past.pages), (totals, pages));
+    let last: AgentReport = app
+        .get_as(
+            &format!("/api/v1/reports/agents?{base}&page={pages}&page_size=40"),
+            &admin,
+        )
+        .await;
+    assert_eq!((past.page, past.pages), (pages, pages));
+    assert_eq!((&past.rows, &past.totals), (&last.rows, &totals));
+    let whole: AgentReport = app
+        .get_as(&format!("/api/v1/reports/agents?{base}"), &admin)
+        .await;
+    assert_eq!((whole.page, whole.pages), (1, 1));
+    assert_eq!(whole.rows, rows);
     // Bad pages: a 400/422 naming the field, never a 500.
     for (bad, field) in [
         ("page=0", "page"),

@@ -81,6 +81,9 @@ mod probe;
 #[path = "../shared/reminders.rs"]
 mod reminders;
 #[allow(clippy::duplicate_mod)]
+#[path = "../shared/report_sql.rs"]
+mod report_sql;
+#[allow(clippy::duplicate_mod)]
 #[path = "../shared/reports.rs"]
 mod reports;
 #[allow(clippy::duplicate_mod)]

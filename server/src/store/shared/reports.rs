@@ -5,10 +5,11 @@
 use std::collections::{BTreeMap, HashMap};
 
 use async_trait::async_trait;
-use sqlx::{AssertSqlSafe, Row as _};
+use sqlx::AssertSqlSafe;
 
+use super::report_sql::{and_eq, span_rows, summed, wait_rows};
 use super::rollups::{put_holds, write_rollup};
-use super::{Backend, Db, analytics, begin_bulk, scoped};
+use super::{Backend, analytics, begin_bulk, scoped};
 use crate::report::fold::{
     AGENT_COLUMNS, Hold, HoldEvent, QUEUE_COLUMNS, Rollup, hold_of, is_hold_event,
 };
@@ -17,101 +18,6 @@ use crate::store::reports::{
     MeasureSum, QueueStat, ReportStore, Span, StatusStat, TopContactRow, WaitPoint, WaitStat,
 };
 use crate::store::{StoreResult, Viewer};
-
-/// `AND col = $n` when `value` is set (bound by the caller), else nothing.
-fn and_eq(col: &str, value: Option<&str>) -> String {
-    match value {
-        Some(_) => format!(" AND {col} = $4"),
-        None => String::new(),
-    }
-}
-
-type DbRow = <Db as sqlx::Database>::Row;
-
-/// The rows `span` names of roll-up `table` and its `_day` twin, as a sub-query `(…) AS
-/// r` of `bucket` and `cols`, each branch filtered by `filter` (a branch per range: an
-/// OR of ranges would scan the whole team). Only integers computed here go into the
-/// text. Every row's `bucket` lies in `span.range`.
-pub(crate) fn span_rows(table: &str, cols: &str, filter: &str, span: &Span) -> String {
-    let mut parts = Vec::new();
-    for (suffix, ranges) in [("_day", &span.days), ("", &span.quarters)] {
-        for (a, b) in ranges {
-            parts.push(format!(
-                "SELECT bucket, {cols} FROM {table}{suffix} \
-                 WHERE {filter} AND bucket >= {a} AND bucket < {b}"
-            ));
-        }
-    }
-    if parts.is_empty() {
-        parts.push(format!("SELECT bucket, {cols} FROM {table} WHERE 1 = 0"));
-    }
-    format!("({}) AS r", parts.join(" UNION ALL "))
-}
-
-fn read_counts<const N: usize>(r: &DbRow, names: &[&str; N]) -> StoreResult<[i64; N]> {
-    let mut out = [0; N];
-    for (i, name) in names.iter().enumerate() {
-        out[i] = r.try_get::<i64, _>(*name)?;
-    }
-    Ok(out)
-}
-
-/// `report_wait`'s rows of team `$1` in `span`.
-fn wait_rows(span: &Span) -> String {
-    span_rows(
-        "report_wait",
-        "campaign, wait_s, calls",
-        "team_id = $1",
-        span,
-    )
-}
-
-/// A counter table's rows of a team in `span` summed by `key` and the `dim` column
-/// (campaign, agent), optionally of one `dim` value: (key, dim, counters), rows that sum
-/// to nothing left out.
-async fn summed<const N: usize>(
-    s: &Backend,
-    (table, dim): (&str, &str),
-    columns: &[&str; N],
-    team: i64,
-    span: &Span,
-    key: &str,
-    only: Option<&str>,
-) -> StoreResult<Vec<(i64, String, [i64; N])>> {
-    let (from, to) = span.range;
-    let rows = span_rows(
-        table,
-        &format!("{dim}, {}", columns.join(", ")),
-        "team_id = $1",
-        span,
-    );
-    let sums = columns
-        .iter()
-        .map(|c| format!("CAST(SUM({c}) AS BIGINT) AS {c}"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let sql = format!(
-        "SELECT {key} AS k, {dim}, {sums} FROM {rows} \
-         WHERE bucket >= $2 AND bucket < $3{} GROUP BY k, {dim} \
-         ORDER BY k, {dim}",
-        and_eq(dim, only)
-    );
-    let mut q = sqlx::query(AssertSqlSafe(sql))
-        .bind(team)
-        .bind(from)
-        .bind(to);
-    if let Some(v) = only {
-        q = q.bind(v);
-    }
-    let mut out = Vec::new();
-    for r in q.fetch_all(&s.pool).await? {
-        let counts = read_counts(&r, columns)?;
-        if counts.iter().any(|v| *v != 0) {
-            out.push((r.try_get("k")?, r.try_get(dim)?, counts));
-        }
-    }
-    Ok(out)
-}
 
 #[async_trait]
 impl ReportStore for Backend {
@@ -251,9 +157,17 @@ impl ReportStore for Backend {
         agent: Option<&str>,
     ) -> StoreResult<Vec<(i64, i64)>> {
         // uContact's counters and our own statuses: the larger count of each quarter hour.
+        // A row whose counters are all 0 (a call's hold time moved elsewhere) is no row
+        // of the report.
+        let nonzero = AGENT_COLUMNS
+            .iter()
+            .map(|c| format!("{c} <> 0"))
+            .collect::<Vec<_>>()
+            .join(" OR ");
         let counters = format!(
             "SELECT bucket, CAST(COUNT(*) AS BIGINT) FROM report_agent \
-             WHERE team_id = $1 AND bucket >= $2 AND bucket < $3{} GROUP BY bucket",
+             WHERE team_id = $1 AND bucket >= $2 AND bucket < $3 AND ({nonzero}){} \
+             GROUP BY bucket",
             and_eq("agent", agent)
         );
         let statuses = format!(

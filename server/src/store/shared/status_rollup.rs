@@ -12,9 +12,10 @@ use agentdesk_protocol::{CONNECTED, DISCONNECTED, RECONNECTED};
 use sqlx::AssertSqlSafe;
 
 use super::presence::lock_presences;
-use super::reports::span_rows;
+use super::report_sql::span_rows;
 use super::{Backend, Tx, begin_write};
-use crate::report::fold::{BUCKET_MS, DAY_MS};
+use crate::report::fold::BUCKET_MS;
+use crate::report::span::DAY_MS;
 use crate::store::StoreResult;
 use crate::store::reports::{Span, StatusStat};
 
