@@ -83,7 +83,12 @@ CREATE TABLE report_status_day (
     PRIMARY KEY (user_id, bucket, status)
 ) WITHOUT ROWID;
 
--- What is already there: the quarter hours summed by day.
+-- What is already there: an agent's quarter hour whose counters a moved hold time left
+-- all 0 is no row of the report (the write path now deletes such rows); then the
+-- quarter hours summed by day.
+DELETE FROM report_agent WHERE login_ms = 0 AND break_ms = 0 AND breaks = 0
+    AND answered = 0 AND handled = 0 AND talk_s = 0 AND hold_ms = 0 AND wrapups = 0
+    AND wrapup_s = 0 AND ring_no_answer = 0 AND outbound = 0;
 INSERT INTO report_queue_day (team_id, bucket, campaign, offered, answered, answered_wait_s, abandoned, abandoned_wait_s, exit_empty, exit_key, exit_timeout, exit_wait_s, completed, talk_s, agent_hangups, caller_hangups, transfers, ring_no_answer, outbound, outbound_s, out_answer, out_busy, out_noanswer, out_other, holds, hold_ms, wrapups, wrapup_s, unknown, malformed)
 SELECT team_id, bucket - (bucket % 86400000 + 86400000) % 86400000, campaign, SUM(offered), SUM(answered), SUM(answered_wait_s), SUM(abandoned), SUM(abandoned_wait_s), SUM(exit_empty), SUM(exit_key), SUM(exit_timeout), SUM(exit_wait_s), SUM(completed), SUM(talk_s), SUM(agent_hangups), SUM(caller_hangups), SUM(transfers), SUM(ring_no_answer), SUM(outbound), SUM(outbound_s), SUM(out_answer), SUM(out_busy), SUM(out_noanswer), SUM(out_other), SUM(holds), SUM(hold_ms), SUM(wrapups), SUM(wrapup_s), SUM(unknown), SUM(malformed)
 FROM report_queue GROUP BY 1, 2, 3;

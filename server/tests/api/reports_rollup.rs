@@ -139,6 +139,33 @@ async fn snapshot(store: &DynStore, team: i64) -> String {
     grain(store, team, &quarters, "bucket").await
 }
 
+/// Agent roll-up rows (quarter hours and days) whose counters are all 0.
+async fn zero_agent_rows(db_url: &str) -> i64 {
+    use sqlx::Connection;
+    let zero = agentdesk_server::report::fold::AGENT_COLUMNS
+        .iter()
+        .map(|c| format!("{c} = 0"))
+        .collect::<Vec<_>>()
+        .join(" AND ");
+    let sql = format!(
+        "SELECT CAST((SELECT COUNT(*) FROM report_agent WHERE {zero}) \
+         + (SELECT COUNT(*) FROM report_agent_day WHERE {zero}) AS BIGINT)"
+    );
+    if db_url.starts_with("sqlite:") {
+        let mut c = sqlx::SqliteConnection::connect(db_url).await.unwrap();
+        sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+            .fetch_one(&mut c)
+            .await
+            .unwrap()
+    } else {
+        let mut c = sqlx::PgConnection::connect(db_url).await.unwrap();
+        sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+            .fetch_one(&mut c)
+            .await
+            .unwrap()
+    }
+}
+
 async fn grain(store: &DynStore, team: i64, span: &Span, key: &str) -> String {
     format!(
         "{:?}\n{:?}\n{:?}\n{:?}",
@@ -172,6 +199,8 @@ async fn rollups_kept_row_by_row_equal_rebuilt_ones_in_any_order() {
     }
     let a = snapshot(&app.store, app.team_a).await;
     let b = snapshot(&app.store, app.team_b).await;
+    // Hold time moved between quarter hours leaves no all-0 agent row behind.
+    assert_eq!(zero_agent_rows(&app.db_url).await, 0, "seed {seed}");
     assert!(a.len() > 1000, "{a}");
     assert_eq!(
         a, b,
@@ -212,4 +241,35 @@ async fn rollups_kept_row_by_row_equal_rebuilt_ones_in_any_order() {
     .await;
     assert_eq!(snapshot(&app.store, app.team_a).await, kept, "seed {seed}");
     assert_eq!(snapshot(&app.store, app.team_b).await, b, "seed {seed}");
+}
+
+#[tokio::test]
+async fn a_hold_moved_to_another_quarter_hour_leaves_no_empty_agent_row() {
+    let app = TestApp::spawn().await;
+    // A hold of one minute at 10:20, counted in ana's 10:15 quarter hour (her only row
+    // there) …
+    let first = [
+        "1,2026-03-02 10:20:00,h1,Ventas,ana,HOLD,SIP/1,,,,".to_owned(),
+        "2,2026-03-02 10:21:00,h1,Ventas,ana,UNHOLD,SIP/1,,,,".to_owned(),
+    ];
+    import(&app.store, app.team_a, &first).await;
+    assert_eq!(zero_agent_rows(&app.db_url).await, 0);
+    // … moves to 10:00 when the call's earlier HOLD arrives: 10:15 holds nothing now.
+    let earlier = ["3,2026-03-02 10:05:00,h1,Ventas,ana,HOLD,SIP/1,,,,".to_owned()];
+    import(&app.store, app.team_a, &earlier).await;
+    assert_eq!(zero_agent_rows(&app.db_url).await, 0);
+    let quarters = Span::quarters((0, i64::MAX / 2));
+    let rows = app
+        .store
+        .agent_stats(app.team_a, &quarters, "bucket", None)
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    // And the count that cuts the agent report's pages sees that one row only.
+    let counts = app
+        .store
+        .agent_quarter_counts(app.team_a, (0, i64::MAX / 2), None)
+        .await
+        .unwrap();
+    assert_eq!(counts.len(), 1, "{counts:?}");
 }

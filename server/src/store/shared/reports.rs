@@ -158,18 +158,11 @@ impl ReportStore for Backend {
         (from, to): (i64, i64),
         agent: Option<&str>,
     ) -> StoreResult<Vec<(i64, i64)>> {
-        // uContact's counters and our own statuses: the larger count of each quarter hour.
-        // A row whose counters are all 0 (a call's hold time moved elsewhere) is no row
-        // of the report.
-        let nonzero = AGENT_COLUMNS
-            .iter()
-            .map(|c| format!("{c} <> 0"))
-            .collect::<Vec<_>>()
-            .join(" OR ");
+        // uContact's counters and our own statuses: the larger count of each quarter hour
+        // (an all-0 counter row is never kept: `rollups::write_tables`).
         let counters = format!(
             "SELECT bucket, CAST(COUNT(*) AS BIGINT) FROM report_agent \
-             WHERE team_id = $1 AND bucket >= $2 AND bucket < $3 AND ({nonzero}){} \
-             GROUP BY bucket",
+             WHERE team_id = $1 AND bucket >= $2 AND bucket < $3{} GROUP BY bucket",
             and_eq("agent", agent)
         );
         let statuses = format!(

@@ -93,6 +93,26 @@ async fn write_tables(tx: &mut Tx<'_>, rollup: &Rollup, suffix: &str) -> StoreRe
         }
         q.execute(&mut **tx).await?;
     }
+    // A call's hold time moved to another quarter hour (the only subtraction) may leave
+    // an agent's row all 0: no row of the report, so none kept (the agent report's pages
+    // count rows, and the rebuild writes none).
+    let zero = AGENT_COLUMNS
+        .iter()
+        .map(|c| format!(" AND {c} = 0"))
+        .collect::<String>();
+    for ((team, bucket, who), _) in agent.iter().filter(|(_, c)| c.iter().any(|v| *v < 0)) {
+        sqlx::query(AssertSqlSafe(format!(
+            "DELETE FROM report_agent{suffix} WHERE team_id = {} AND bucket = {} AND agent = {}{zero}",
+            params(1, 1),
+            params(2, 1),
+            params(3, 1)
+        )))
+        .bind(team)
+        .bind(bucket)
+        .bind(who)
+        .execute(&mut **tx)
+        .await?;
+    }
     let breaks: Vec<_> = rollup.breaks.iter().collect();
     for chunk in breaks.chunks(CHUNK) {
         let sql = upsert_sql(
