@@ -1,13 +1,12 @@
 //! The agent report's table (`/reports`, back office): a page of interval rows — the
 //! server pages them (a month by quarter hour of a large team is hundreds of thousands of
-//! rows) — with the timeline's pager, and every agent's totals over the range.
+//! rows) — with a pager, and every agent's totals over the range.
 
 use agentdesk_protocol::report::{AgentReport, AgentRow};
 use leptos::prelude::*;
 
 use crate::components::time::elapsed;
-use crate::i18n::{OfficeMsg, use_i18n};
-use crate::pages::contact::pager::{Pager, Place};
+use crate::i18n::{Msg, OfficeMsg, use_i18n};
 use crate::pages::reports::{pct, secs, start_label};
 
 fn agent_cells(r: &AgentRow, first: String) -> impl IntoView + use<> {
@@ -81,9 +80,8 @@ pub fn AgentView(report: AgentReport, page: RwSignal<u32>) -> impl IntoView {
         .iter()
         .map(|r| view! { <tr class="total">{agent_cells(r, i18n.t(OfficeMsg::Total).to_string())}</tr> })
         .collect_view();
-    let to_page = Callback::new(move |n: u32| page.set(n));
     view! {
-        <Pager page=report.page pages=report.pages to_page place=Place::Top />
+        <ReportPager shown=report.page pages=report.pages page />
         <div class="table-scroll">
             <table class="data-table" id="report-table">
                 <thead><tr>{heads.collect_view()}</tr></thead>
@@ -93,4 +91,28 @@ pub fn AgentView(report: AgentReport, page: RwSignal<u32>) -> impl IntoView {
         </div>
     }
     .into_any()
+}
+
+/// Previous, "page n of m", next — only when there is more than one page. (Its own, not
+/// the timeline's: that one lives in the agent's bundle, and sharing it grew it.)
+#[component]
+fn ReportPager(shown: u32, pages: u32, page: RwSignal<u32>) -> impl IntoView {
+    let i18n = use_i18n();
+    (pages > 1).then(|| {
+        let status = i18n
+            .t(Msg::PageOf)
+            .replace("{n}", &shown.to_string())
+            .replace("{m}", &pages.to_string());
+        view! {
+            <nav class="pager" aria-label=move || i18n.t(Msg::Pages)>
+                <button class="btn btn-small pager-btn" id="report-page-prev" disabled=shown <= 1
+                    aria-label=move || i18n.t(Msg::PreviousPage)
+                    on:click=move |_| page.set(shown.saturating_sub(1).max(1))>"‹"</button>
+                <span class="muted small" id="report-page-status">{status}</span>
+                <button class="btn btn-small pager-btn" id="report-page-next" disabled=shown >= pages
+                    aria-label=move || i18n.t(Msg::NextPage)
+                    on:click=move |_| page.set((shown + 1).min(pages))>"›"</button>
+            </nav>
+        }
+    })
 }

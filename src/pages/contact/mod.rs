@@ -8,7 +8,7 @@ mod compose;
 mod compose_files;
 mod email_item;
 mod item;
-pub(crate) mod pager;
+mod pager;
 mod summary;
 pub use summary::kind_label;
 
