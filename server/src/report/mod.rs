@@ -26,6 +26,10 @@ use crate::calendar;
 use crate::store::{DynStore, StoreResult};
 use fold::{QueueCounts, q};
 
+/// [`Scope::key_sql`] by quarter hour: the roll-ups' own `bucket` column, so a read by
+/// quarter hour may take each row as its interval's without grouping.
+pub const QUARTER_KEY: &str = "bucket";
+
 /// What a report covers, checked.
 #[derive(Debug, Clone)]
 pub struct Scope {
@@ -122,7 +126,7 @@ impl Scope {
             }
         };
         match self.interval {
-            Interval::Quarter => "bucket".to_owned(),
+            Interval::Quarter => QUARTER_KEY.to_owned(),
             Interval::Hour => format!("(bucket - {local} % 3600000)"),
             Interval::Day => format!("({local} / 86400000)"),
             Interval::Week => format!("({local} / 86400000 - ({local} / 86400000 + 3) % 7)"),
@@ -167,8 +171,6 @@ struct QueueAcc {
     counts: Option<QueueCounts>,
     waits: BTreeMap<i64, i64>,
     within: i64,
-    /// The 90th percentile the database computed (an interval's), if it did.
-    p90: Option<Option<u64>>,
 }
 
 impl QueueAcc {
@@ -221,7 +223,7 @@ impl QueueAcc {
             exit_with_timeout: n(q::EXIT_TIMEOUT),
             abandon_rate: percent(lost, left),
             avg_answer_wait: ratio(c[q::ANSWERED_WAIT], c[q::ANSWERED]),
-            p90_answer_wait: self.p90.unwrap_or_else(|| self.p90()),
+            p90_answer_wait: self.p90(),
             avg_abandon_wait: ratio(c[q::ABANDONED_WAIT] + c[q::EXIT_WAIT], lost),
             service_level: percent(self.within, left),
             service_level_secs: threshold,
@@ -259,16 +261,9 @@ pub async fn queue(store: &DynStore, scope: &Scope) -> StoreResult<QueueReport> 
     let threshold = |c: &str| levels.get(c).copied().unwrap_or(DEFAULT_SERVICE_LEVEL_SECS);
     // Independent reads, run side by side (each on a connection of its own); the last
     // is the range's own histogram, for the totals' percentiles.
-    let (stats, points, histogram, campaigns) = tokio::try_join!(
+    let (stats, lists, histogram, campaigns) = tokio::try_join!(
         store.queue_stats(scope.team, &rows_span, &key, campaign),
-        store.wait_points(
-            scope.team,
-            &rows_span,
-            &key,
-            campaign,
-            &levels,
-            DEFAULT_SERVICE_LEVEL_SECS,
-        ),
+        store.wait_lists(scope.team, &rows_span, campaign),
         store.wait_stats(scope.team, &range_span, "CAST(0 AS BIGINT)", campaign),
         store.report_campaigns(scope.team, range),
     )?;
@@ -286,13 +281,19 @@ pub async fn queue(store: &DynStore, scope: &Scope) -> StoreResult<QueueReport> 
             .add_counts(&s.counts);
         all.add_counts(&s.counts);
     }
-    for p in &points {
+    // Each row's waits into its interval's (a day row lies wholly in one: `span`).
+    for l in lists {
+        let t = threshold(&l.campaign);
         let acc = groups
-            .entry((scope.start_of(p.k), p.campaign.clone()))
+            .entry((scope.start_of(scope.key_of(l.bucket)), l.campaign))
             .or_default();
-        acc.within = p.within;
-        acc.p90 = Some(p.p90.map(|v| v.max(0) as u64));
+        for (wait, calls) in l.waits {
+            acc.add_wait(wait, calls, t);
+        }
     }
+    // A day read for one interval less its hours outside it adds waits that cancel: no
+    // row where nothing is left.
+    groups.retain(|_, acc| acc.counts.is_some() || acc.waits.values().any(|c| *c != 0));
     for w in &histogram {
         let t = threshold(&w.campaign);
         per_campaign

@@ -1,10 +1,11 @@
 //! Which roll-up rows a report reads. The roll-ups are kept per quarter hour and, beside
-//! them, per UTC day ([`Rollup::by_day`]: the `_day` tables). A UTC day that lies whole inside
-//! one of the report's intervals — every day inside the range for the totals, six of a
-//! week's seven in most zones, a local day only where the zone is UTC then — is read as
-//! its one day row; the rest of each interval as quarter hours. So a month's totals sum
-//! ~30 rows per agent instead of ~3,000, in every zone (the edges are quarter hours,
-//! whatever the offset).
+//! them, per UTC day ([`Rollup::by_day`]: the `_day` tables). A UTC day more than half of
+//! which lies in one of the report's intervals — every day inside the range for the
+//! totals, a local day's or week's days in any zone not twelve hours from UTC — is read
+//! as its one day row, less its quarter hours outside that interval; the rest of each
+//! interval as quarter hours. So a month's totals sum ~30 rows per agent instead of
+//! ~3,000, and a local day 3 hours from UTC 25 instead of 96, in every zone (the edges
+//! are quarter hours, whatever the offset).
 
 use chrono::{Offset, TimeZone, Utc};
 
@@ -110,9 +111,14 @@ impl Scope {
     }
 }
 
-/// What a read of the intervals `bounds` cuts (each from one bound to the next) sums:
-/// the UTC days wholly inside one interval from the day tables, the rest from the
-/// quarter hours. Adjacent ranges are merged.
+/// What a read of the intervals `bounds` cuts (each from one bound to the next) sums.
+/// A UTC day more than half of which lies in one interval is read as its one day row,
+/// counted at the start of that part ([`Span::moved`]; its own start when the day lies
+/// wholly inside, [`Span::days`]), less its quarter hours outside the interval
+/// ([`Span::less`], counted at the same point); the rest of each interval is read as
+/// quarter hours. So a local day 3 hours from UTC reads 1 day row and 24 quarter hours
+/// instead of 96, and a day, week or month in any zone is exact. Adjacent ranges are
+/// merged.
 pub(crate) fn span(bounds: &[i64]) -> Span {
     fn push(into: &mut Vec<(i64, i64)>, (a, b): (i64, i64)) {
         if a >= b {
@@ -132,15 +138,29 @@ pub(crate) fn span(bounds: &[i64]) -> Span {
     };
     for w in bounds.windows(2) {
         let (s, e) = (w[0], w[1]);
-        let first = day(s + DAY_MS - 1);
-        let last = day(e);
-        if first < last {
-            push(&mut out.quarters, (s, first));
-            push(&mut out.days, (first, last));
-            push(&mut out.quarters, (last, e));
-        } else {
-            push(&mut out.quarters, (s, e));
+        // Where the quarter hours of this interval not yet read start.
+        let mut next = s;
+        let mut d = day(s);
+        while d < e {
+            let (from, to) = (d.max(s), (d + DAY_MS).min(e));
+            if 2 * (to - from) > DAY_MS {
+                push(&mut out.quarters, (next, from));
+                if from == d && to == d + DAY_MS {
+                    push(&mut out.days, (d, d + DAY_MS));
+                } else {
+                    out.moved.push((d, from));
+                    if d < from {
+                        out.less.push((d, from, from));
+                    }
+                    if to < d + DAY_MS {
+                        out.less.push((to, d + DAY_MS, from));
+                    }
+                }
+                next = to;
+            }
+            d += DAY_MS;
         }
+        push(&mut out.quarters, (next, e));
     }
     out
 }
@@ -154,28 +174,55 @@ mod tests {
     #[test]
     fn whole_utc_days_inside_an_interval_are_read_as_days() {
         let d = 20_000 * DAY_MS;
-        // The totals of a month in UTC-3: the edges as quarter hours.
+        // The totals of a month in UTC-3: 29 whole days; the first UTC day, 21 of whose
+        // hours are in the range, as its day row less its first 3 hours; the last 3 hours
+        // as quarter hours.
         let s = span(&[d + 3 * H, d + 30 * DAY_MS + 3 * H]);
         assert_eq!(s.range, (d + 3 * H, d + 30 * DAY_MS + 3 * H));
         assert_eq!(s.days, vec![(d + DAY_MS, d + 30 * DAY_MS)]);
+        assert_eq!(s.moved, vec![(d, d + 3 * H)]);
+        assert_eq!(s.less, vec![(d, d + 3 * H, d + 3 * H)]);
+        assert_eq!(s.quarters, vec![(d + 30 * DAY_MS, d + 30 * DAY_MS + 3 * H)]);
+        // Local days in UTC-3: each its UTC day moved to its 03:00, less 00:00–03:00,
+        // plus the next day's 00:00–03:00 as quarter hours.
+        let s = span(&[d + 3 * H, d + DAY_MS + 3 * H, d + 2 * DAY_MS + 3 * H]);
+        assert!(s.days.is_empty());
+        assert_eq!(
+            s.moved,
+            vec![(d, d + 3 * H), (d + DAY_MS, d + DAY_MS + 3 * H)]
+        );
+        assert_eq!(
+            s.less,
+            vec![
+                (d, d + 3 * H, d + 3 * H),
+                (d + DAY_MS, d + DAY_MS + 3 * H, d + DAY_MS + 3 * H)
+            ]
+        );
         assert_eq!(
             s.quarters,
             vec![
-                (d + 3 * H, d + DAY_MS),
-                (d + 30 * DAY_MS, d + 30 * DAY_MS + 3 * H)
+                (d + DAY_MS, d + DAY_MS + 3 * H),
+                (d + 2 * DAY_MS, d + 2 * DAY_MS + 3 * H)
             ]
         );
-        // Local days never hold a whole UTC day away from UTC: all quarter hours, merged.
-        let s = span(&[d + 3 * H, d + DAY_MS + 3 * H, d + 2 * DAY_MS + 3 * H]);
-        assert!(s.days.is_empty());
-        assert_eq!(s.quarters, vec![(d + 3 * H, d + 2 * DAY_MS + 3 * H)]);
+        // UTC+5:30: a local day holds 18:30 of its UTC day, counted at its own start,
+        // less its last 5:30; the 5:30 before it, quarter hours.
+        let m = 30 * 60_000;
+        let s = span(&[d - 5 * H - m, d + 18 * H + m]);
+        assert_eq!(s.moved, vec![(d, d)]);
+        assert_eq!(s.less, vec![(d + 18 * H + m, d + DAY_MS, d)]);
+        assert_eq!(s.quarters, vec![(d - 5 * H - m, d)]);
+        // Twelve hours from UTC: no day is mostly in one local day: quarter hours.
+        let s = span(&[d + 12 * H, d + DAY_MS + 12 * H]);
+        assert!(s.days.is_empty() && s.plain());
+        assert_eq!(s.quarters, vec![(d + 12 * H, d + DAY_MS + 12 * H)]);
         // Days in UTC: all day rows.
         let s = span(&[d, d + DAY_MS, d + 2 * DAY_MS]);
         assert_eq!(s.days, vec![(d, d + 2 * DAY_MS)]);
-        assert!(s.quarters.is_empty());
+        assert!(s.quarters.is_empty() && s.plain());
         // A range shorter than a day.
         let s = span(&[d + H, d + 2 * H]);
-        assert!(s.days.is_empty());
+        assert!(s.days.is_empty() && s.plain());
         assert_eq!(s.quarters, vec![(d + H, d + 2 * H)]);
         assert_eq!(span(&[]), Span::default());
     }

@@ -99,15 +99,13 @@ pub struct WaitStat {
     pub calls: i64,
 }
 
-/// Answered calls of a campaign in an interval: how many, how many within the
-/// campaign's threshold, and the 90th percentile wait.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct WaitPoint {
-    pub k: i64,
+/// Answered calls of a campaign in one row of a [`Span`] (a quarter hour, or a UTC day
+/// of the `_day` table): `(wait_s, calls)` by wait, ascending, none of 0 calls.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WaitList {
+    pub bucket: i64,
     pub campaign: String,
-    pub answered: i64,
-    pub within: i64,
-    pub p90: Option<i64>,
+    pub waits: Vec<(i64, i64)>,
 }
 
 /// An agent's break time for one reason in a quarter hour.
@@ -194,13 +192,19 @@ impl LoggedRow {
 }
 
 /// Which roll-up rows a read sums (`report::span`): the `_day` tables' rows of the UTC
-/// days in `days`, the quarter-hour tables' rows in `quarters` — disjoint, ascending,
-/// together `range` (ms).
+/// days in `days` and the quarter-hour tables' rows in `quarters`, each counted at its own
+/// bucket; then the day rows of `moved` (day, at), each counted as if it were at `at` —
+/// a UTC day read whole for the interval holding most of it — and, subtracted, the
+/// quarter hours of `less` (from, to, at) counted at `at`: the parts of those days outside
+/// that interval. Together they sum to the quarter hours of `range` (ms), each interval's
+/// rows to its own.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Span {
     pub range: (i64, i64),
     pub days: Vec<(i64, i64)>,
     pub quarters: Vec<(i64, i64)>,
+    pub moved: Vec<(i64, i64)>,
+    pub less: Vec<(i64, i64, i64)>,
 }
 
 impl Span {
@@ -208,9 +212,14 @@ impl Span {
     pub fn quarters(range: (i64, i64)) -> Span {
         Span {
             range,
-            days: Vec::new(),
             quarters: vec![range],
+            ..Span::default()
         }
+    }
+
+    /// Whether every row is read at its own bucket, none subtracted.
+    pub fn plain(&self) -> bool {
+        self.moved.is_empty() && self.less.is_empty()
     }
 }
 
@@ -234,19 +243,17 @@ pub trait ReportStore: Send + Sync {
         key: &str,
         campaign: Option<&str>,
     ) -> StoreResult<Vec<WaitStat>>;
-    /// Per `key` and campaign: answered calls, those within the campaign's threshold
-    /// (`thresholds`, else `default_threshold`) and the nearest-rank 90th percentile
-    /// wait, computed in the database (a month of quarter hours is ~100,000 rows of
-    /// waits; the answer is one row per interval and campaign).
-    async fn wait_points(
+    /// The team's answered calls by wait in each row of `span` (of one campaign or all),
+    /// one list per row and campaign, in (bucket, campaign) order: what the intervals'
+    /// percentiles and service levels are computed from (`report::QueueAcc`). A month of
+    /// quarter hours is ~100,000 waits in ~10,000 lists; each range's rows are read and
+    /// grouped in their key's order.
+    async fn wait_lists(
         &self,
         team: i64,
         span: &Span,
-        key: &str,
         campaign: Option<&str>,
-        thresholds: &BTreeMap<String, u32>,
-        default_threshold: u32,
-    ) -> StoreResult<Vec<WaitPoint>>;
+    ) -> StoreResult<Vec<WaitList>>;
     /// The team's agent counters, summed by `key`, of one agent or all.
     async fn agent_stats(
         &self,

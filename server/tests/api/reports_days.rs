@@ -128,7 +128,7 @@ fn monday(d: NaiveDate) -> NaiveDate {
     d - chrono::Duration::days(i64::from(d.weekday().num_days_from_monday()))
 }
 
-/// (answered waits, by week Monday and campaign) of the CONNECT rows in `[from, to)`.
+/// (local day, campaign, wait) of the CONNECT rows in `[from, to)`: answered calls.
 fn waits(
     lines: &[String],
     tz: chrono_tz::Tz,
@@ -148,9 +148,8 @@ fn waits(
             continue;
         }
         let wait = f[6].parse::<i64>().unwrap_or(0).max(0);
-        let week = monday(at.with_timezone(&tz).date_naive());
         out.push((
-            week,
+            at.with_timezone(&tz).date_naive(),
             agentdesk_server::report::fold::campaign(f[3]).to_owned(),
             wait,
         ));
@@ -305,11 +304,62 @@ async fn day_rows_and_quarter_hours_agree_in_every_zone_and_pages_hold_every_row
         for row in &r.rows {
             let mine: Vec<i64> = hand
                 .iter()
-                .filter(|w| w.0 == monday(row.start.date_naive()) && w.1 == row.campaign)
+                .filter(|w| monday(w.0) == monday(row.start.date_naive()) && w.1 == row.campaign)
                 .map(|w| w.2)
                 .collect();
             assert_eq!(row.answered, mine.len() as u64, "{}", what("week answered"));
             assert_eq!(row.p90_answer_wait, p90(mine), "{}", what("week p90"));
+        }
+        // Each local day's (its UTC days moved to it, less their hours outside it).
+        let r: QueueReport = app
+            .get_as(
+                &format!("/api/v1/reports/queue?{base}&interval=day"),
+                &admin,
+            )
+            .await;
+        // The same (day, campaign) rows as the quarter hours': none left where a day's
+        // waits and the hours subtracted from it cancel.
+        let by_quarter: QueueReport = app
+            .get_as(
+                &format!("/api/v1/reports/queue?{base}&interval=15min"),
+                &admin,
+            )
+            .await;
+        let keys = |rows: &[agentdesk_protocol::report::QueueRow]| {
+            rows.iter()
+                .map(|row| (row.start.date_naive(), row.campaign.clone()))
+                .collect::<std::collections::BTreeSet<_>>()
+        };
+        assert_eq!(
+            keys(&r.rows),
+            keys(&by_quarter.rows),
+            "{}",
+            what("day rows")
+        );
+        let answered: u64 = r.rows.iter().map(|row| row.answered).sum();
+        assert_eq!(answered, every.len() as u64, "{}", what("days answered"));
+        for row in &r.rows {
+            let mine: Vec<i64> = hand
+                .iter()
+                .filter(|w| w.0 == row.start.date_naive() && w.1 == row.campaign)
+                .map(|w| w.2)
+                .collect();
+            assert_eq!(row.answered, mine.len() as u64, "{}", what("day answered"));
+            let within = mine.iter().filter(|w| **w <= 20).count() as f64;
+            let left = row.answered
+                + row.abandoned
+                + row.exit_empty
+                + row.exit_with_key
+                + row.exit_with_timeout;
+            if left > 0 {
+                assert_eq!(
+                    row.service_level,
+                    Some((10_000.0 * within / left as f64).round() / 100.0),
+                    "{}",
+                    what("day service level")
+                );
+            }
+            assert_eq!(row.p90_answer_wait, p90(mine), "{}", what("day p90"));
         }
     }
 

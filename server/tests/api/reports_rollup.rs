@@ -132,11 +132,17 @@ async fn snapshot(store: &DynStore, team: i64) -> String {
     let days = Span {
         range,
         days: vec![range],
-        quarters: Vec::new(),
+        ..Span::default()
     };
     let by_day = grain(store, team, &quarters, "(bucket - bucket % 86400000)").await;
     assert_eq!(grain(store, team, &days, "bucket").await, by_day);
-    grain(store, team, &quarters, "bucket").await
+    // The waits as the queue report's intervals read them, quarter hours and days.
+    format!(
+        "{}\n{:?}\n{:?}",
+        grain(store, team, &quarters, "bucket").await,
+        store.wait_lists(team, &quarters, None).await.unwrap(),
+        store.wait_lists(team, &days, None).await.unwrap(),
+    )
 }
 
 /// Agent roll-up rows (quarter hours and days) whose counters are all 0.

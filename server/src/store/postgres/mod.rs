@@ -185,6 +185,8 @@ pub(crate) type Db = sqlx::Postgres;
 
 /// SQL's two-argument maximum.
 pub(crate) const GREATEST: &str = "GREATEST";
+/// SQL's aggregate that joins a group's texts with a separator.
+pub(crate) const STRING_AGG: &str = "string_agg";
 /// Whether a kind filter over several kinds writes `+a.kind` (SQLite's planner hint;
 /// PostgreSQL has no unary plus on text).
 pub(crate) const UNARY_PLUS: bool = false;

@@ -168,7 +168,7 @@ pub(crate) async fn read(
     let (from, to) = span.range;
     let closed = span_rows(
         "report_status",
-        "user_id, status, ms",
+        ("user_id, status", &["ms"]),
         "user_id IN (SELECT id FROM m)",
         span,
     );

@@ -199,6 +199,8 @@ pub(crate) type Db = sqlx::Sqlite;
 
 /// SQL's two-argument maximum (`MAX(a, b)` in SQLite).
 pub(crate) const GREATEST: &str = "MAX";
+/// SQL's aggregate that joins a group's texts with a separator.
+pub(crate) const STRING_AGG: &str = "group_concat";
 /// Whether a kind filter over several kinds writes `+a.kind`: SQLite's hint that keeps
 /// its planner on the timeline index (in order, kind in it) instead of merging several
 /// kind ranges and sorting them.
