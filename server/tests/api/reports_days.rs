@@ -277,12 +277,11 @@ async fn day_rows_and_quarter_hours_agree_in_every_zone_and_pages_hold_every_row
         };
         let to_end = local("2026-11-20");
         let hand = waits(&a_rows, tz, (local(FROM), to_end));
-        let r: QueueReport = app
-            .get_as(
-                &format!("/api/v1/reports/queue?{base}&interval=week"),
-                &admin,
-            )
-            .await;
+        let queue = async |interval: &str| -> QueueReport {
+            let path = format!("/api/v1/reports/queue?{base}&interval={interval}");
+            app.get_as(&path, &admin).await
+        };
+        let r = queue("week").await;
         let every: Vec<i64> = hand.iter().map(|w| w.2).collect();
         assert_eq!(r.total.answered, every.len() as u64, "{}", what("answered"));
         assert_eq!(
@@ -311,20 +310,10 @@ async fn day_rows_and_quarter_hours_agree_in_every_zone_and_pages_hold_every_row
             assert_eq!(row.p90_answer_wait, p90(mine), "{}", what("week p90"));
         }
         // Each local day's (its UTC days moved to it, less their hours outside it).
-        let r: QueueReport = app
-            .get_as(
-                &format!("/api/v1/reports/queue?{base}&interval=day"),
-                &admin,
-            )
-            .await;
+        let r = queue("day").await;
         // The same (day, campaign) rows as the quarter hours': none left where a day's
         // waits and the hours subtracted from it cancel.
-        let by_quarter: QueueReport = app
-            .get_as(
-                &format!("/api/v1/reports/queue?{base}&interval=15min"),
-                &admin,
-            )
-            .await;
+        let by_quarter = queue("15min").await;
         let keys = |rows: &[agentdesk_protocol::report::QueueRow]| {
             rows.iter()
                 .map(|row| (row.start.date_naive(), row.campaign.clone()))
