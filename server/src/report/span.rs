@@ -119,6 +119,12 @@ impl Scope {
 /// quarter hours. So a local day 3 hours from UTC reads 1 day row and 24 quarter hours
 /// instead of 96, and a day, week or month in any zone is exact. Adjacent ranges are
 /// merged.
+/// At most about this many ranges in one read (each a `UNION ALL` branch: SQLite refuses
+/// more than 500 in one statement, and each costs planning): past it, a day is read as
+/// its day row only when it lies wholly inside one interval (such days merge). A month
+/// by day moves every day (~90 ranges); a year by day, the first ~100 days.
+pub(crate) const MAX_RANGES: usize = 300;
+
 pub(crate) fn span(bounds: &[i64]) -> Span {
     fn push(into: &mut Vec<(i64, i64)>, (a, b): (i64, i64)) {
         if a >= b {
@@ -143,9 +149,11 @@ pub(crate) fn span(bounds: &[i64]) -> Span {
         let mut d = day(s);
         while d < e {
             let (from, to) = (d.max(s), (d + DAY_MS).min(e));
-            if 2 * (to - from) > DAY_MS {
+            let whole = from == d && to == d + DAY_MS;
+            let used = out.days.len() + out.quarters.len() + out.moved.len() + out.less.len();
+            if 2 * (to - from) > DAY_MS && (whole || used + 4 <= MAX_RANGES) {
                 push(&mut out.quarters, (next, from));
-                if from == d && to == d + DAY_MS {
+                if whole {
                     push(&mut out.days, (d, d + DAY_MS));
                 } else {
                     out.moved.push((d, from));
@@ -225,6 +233,88 @@ mod tests {
         assert!(s.days.is_empty() && s.plain());
         assert_eq!(s.quarters, vec![(d + H, d + 2 * H)]);
         assert_eq!(span(&[]), Span::default());
+    }
+
+    /// Each quarter hour of the range counted once, for its own interval, and nothing
+    /// else counted: what the rows `span` names add up to, interval by interval.
+    fn assert_exact(bounds: &[i64], what: &str) {
+        use std::collections::BTreeMap;
+        let s = span(bounds);
+        let interval = |at: i64| bounds.partition_point(|b| *b <= at) - 1;
+        let mut net: BTreeMap<(i64, usize), i64> = BTreeMap::new();
+        let mut add = |(a, b): (i64, i64), at: Option<i64>, n: i64| {
+            let mut q = a;
+            while q < b {
+                let i = interval(at.unwrap_or(q));
+                *net.entry((q, i)).or_insert(0) += n;
+                q += BUCKET_MS;
+            }
+        };
+        for r in &s.quarters {
+            add(*r, None, 1);
+        }
+        for (a, b) in &s.days {
+            let mut d = *a;
+            while d < *b {
+                add((d, d + DAY_MS), Some(d), 1);
+                d += DAY_MS;
+            }
+        }
+        for (d, at) in &s.moved {
+            assert!(
+                bounds.first() <= Some(at) && Some(at) < bounds.last(),
+                "{what}"
+            );
+            add((*d, d + DAY_MS), Some(*at), 1);
+        }
+        for (a, b, at) in &s.less {
+            add((*a, *b), Some(*at), -1);
+        }
+        net.retain(|_, n| *n != 0);
+        let (from, to) = s.range;
+        let mut want = BTreeMap::new();
+        let mut q = from;
+        while q < to {
+            want.insert((q, interval(q)), 1);
+            q += BUCKET_MS;
+        }
+        assert_eq!(net, want, "{what}");
+        let ranges = s.days.len() + s.quarters.len() + s.moved.len() + s.less.len();
+        assert!(ranges <= MAX_RANGES, "{what}: {ranges} ranges");
+    }
+
+    #[test]
+    fn every_interval_sums_exactly_its_quarter_hours_in_any_zone() {
+        use chrono::NaiveDate;
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        let zones = [
+            chrono_tz::UTC,
+            chrono_tz::America::Montevideo,
+            chrono_tz::Asia::Kolkata,
+            chrono_tz::Asia::Kathmandu,
+            chrono_tz::Pacific::Chatham,
+            chrono_tz::Europe::Madrid,
+            chrono_tz::America::New_York,
+            chrono_tz::Pacific::Auckland,
+            chrono_tz::Etc::GMTPlus12,
+        ];
+        for tz in zones {
+            for (interval, from, to) in [
+                (Interval::Quarter, day(2026, 3, 28), day(2026, 3, 30)),
+                (Interval::Hour, day(2026, 10, 24), day(2026, 11, 2)),
+                (Interval::Day, day(2026, 1, 1), day(2026, 1, 31)),
+                (Interval::Day, day(2026, 1, 1), day(2026, 12, 31)),
+                (Interval::Week, day(2026, 1, 1), day(2026, 12, 31)),
+                (Interval::Day, day(2026, 3, 29), day(2026, 3, 29)),
+            ] {
+                let scope = Scope::new(1, Some(from), Some(to), Some(interval), tz).unwrap();
+                let what = format!("{tz} {interval:?} {from}..{to}");
+                assert_exact(&scope.bounds(), &what);
+                // The totals: the whole range as one interval.
+                let (a, b) = scope.range();
+                assert_exact(&[a, b], &what);
+            }
+        }
     }
 
     #[test]

@@ -100,7 +100,8 @@ pub struct WaitStat {
 }
 
 /// Answered calls of a campaign in one row of a [`Span`] (a quarter hour, or a UTC day
-/// of the `_day` table): `(wait_s, calls)` by wait, ascending, none of 0 calls.
+/// of the `_day` table) at the bucket it counts at: `(wait_s, calls)` by wait, ascending,
+/// none of 0 calls; negative calls where the span subtracts the row (`Span::less`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WaitList {
     pub bucket: i64,

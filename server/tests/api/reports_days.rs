@@ -1,11 +1,11 @@
-//! The reports read a UTC day's one roll-up row where the day lies whole inside one of
-//! their intervals (the range's totals, weeks, days in UTC) and quarter hours for the
-//! rest (report/span.rs). On random queue_log rows over a month for two teams, and our
-//! own statuses, in zones whole, half and three-quarter hours from UTC and across DST
+//! The reports read a UTC day's one roll-up row for the interval holding more than half
+//! of it, less its quarter hours outside that interval, and quarter hours for the rest
+//! (report/span.rs). On random queue_log rows over a month for two teams, and our own
+//! statuses, in zones whole, half and three-quarter hours from UTC and across DST
 //! changes: every day and week row equals the quarter hours it holds, the totals equal
 //! all of them, the agent report's pages put together are the same rows whatever the
-//! page size, and the queue report's answered calls and waits are the ones counted by
-//! hand from the rows.
+//! page size, the queue report's answered calls and waits are the ones counted by hand
+//! from the rows, and a whole year by day gives the same sums.
 
 use std::collections::BTreeMap;
 
@@ -349,6 +349,35 @@ async fn day_rows_and_quarter_hours_agree_in_every_zone_and_pages_hold_every_row
                 );
             }
             assert_eq!(row.p90_answer_wait, p90(mine), "{}", what("day p90"));
+        }
+
+        // A whole year by day (the longest range a day report takes): one statement of
+        // a bounded number of ranges, the same sums as the month's.
+        let year = format!(
+            "team={}&from=2026-01-01&to=2026-12-31&time_zone={zone}&interval=day",
+            app.team_a
+        );
+        let r: QueueReport = app
+            .get_as(&format!("/api/v1/reports/queue?{year}"), &admin)
+            .await;
+        let all = waits(&a_rows, tz, (local("2026-01-01"), local("2027-01-01")));
+        assert_eq!(
+            r.total.answered,
+            all.len() as u64,
+            "{}",
+            what("year answered")
+        );
+        let answered: u64 = r.rows.iter().map(|row| row.answered).sum();
+        assert_eq!(answered, all.len() as u64, "{}", what("year days answered"));
+        let (rows, totals, _) = all_pages(&app, &admin, &year, 10_000).await;
+        for t in &totals {
+            let mut by_day = Sums::default();
+            for r in rows.iter().filter(|r| r.agent == t.agent) {
+                by_day.add(r);
+            }
+            let mut one = Sums::default();
+            one.add(t);
+            by_day.assert_same(&one, &what(&format!("year of {}", t.agent)));
         }
     }
 

@@ -84,7 +84,7 @@ pub(crate) fn span_rows(
     }
     if parts.is_empty() {
         parts.push(format!(
-            "SELECT bucket, {dims}, {} FROM {table} WHERE 1 = 0",
+            "SELECT bucket, {dims}, {} FROM {table} WHERE 1 = 0 AND {filter}",
             nums.join(", ")
         ));
     }
