@@ -157,7 +157,8 @@ async fn main() -> anyhow::Result<()> {
 }
 
 /// Attributes for four activities in five, by SQL (what the write path would keep; a
-/// call's campaign, which its write kept, stays).
+/// call's campaign, which its write kept, stays), and the conversations report's table
+/// recomputed from them.
 async fn give_attributes(url: &str) -> anyhow::Result<()> {
     let statements = [
         "INSERT INTO conversation_attributes (activity_id, name, value, number) \
@@ -172,16 +173,33 @@ async fn give_attributes(url: &str) -> anyhow::Result<()> {
         "INSERT INTO conversation_attributes (activity_id, name, value, number) \
          SELECT id, 'hold_time', CAST(id % 60 AS TEXT), id % 60 FROM activities WHERE id % 5 <> 0 ON CONFLICT DO NOTHING",
     ];
+    // The report's table, recomputed from them by the migration's own backfill.
+    let (dir, file) = if url.starts_with("postgres") {
+        ("postgres", "0042_conversation_facts.sql")
+    } else {
+        ("sqlite", "0041_conversation_facts.sql")
+    };
+    let migration = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("migrations/{dir}/{file}")),
+    )?;
+    let backfill = migration
+        .find("-- What is already there")
+        .map(|at| migration[at..].to_owned())
+        .ok_or_else(|| anyhow::anyhow!("no backfill in {file}"))?;
+    let statements = statements
+        .iter()
+        .map(|s| (*s).to_owned())
+        .chain(["DELETE FROM conversation_facts".to_owned(), backfill]);
     if url.starts_with("postgres") {
         let pool = sqlx::PgPool::connect(url).await?;
         for s in statements {
-            sqlx::query(s).execute(&pool).await?;
+            sqlx::raw_sql(sqlx::AssertSqlSafe(s)).execute(&pool).await?;
         }
         sqlx::query("ANALYZE").execute(&pool).await?;
     } else {
         let pool = sqlx::SqlitePool::connect(url).await?;
         for s in statements {
-            sqlx::query(s).execute(&pool).await?;
+            sqlx::raw_sql(sqlx::AssertSqlSafe(s)).execute(&pool).await?;
         }
         sqlx::query("ANALYZE").execute(&pool).await?;
     }

@@ -16,6 +16,85 @@ use super::{Scope, ScopeProblem, round2};
 use crate::store::reports::{ConversationQuery, Group};
 use crate::store::{DynStore, StoreResult};
 
+/// The conversation attributes (`attribute_defs` whose scope is `conversation`) and
+/// whether each is a number (a measure): each is a column of the table the report reads
+/// (`store/shared/conversation_report.rs`). A migration that defines another adds its
+/// column (a test compares this list with the definitions and the table on both
+/// backends).
+pub const ATTRIBUTES: &[(&str, bool)] = &[
+    ("reason", false),
+    ("order_id", false),
+    ("promised_date", false),
+    ("amount", true),
+    ("segment_link", false),
+    ("abandoned", false),
+    ("abandoned_phase", false),
+    ("activity", false),
+    ("campaign", false),
+    ("case", false),
+    ("content", false),
+    ("destination", false),
+    ("external_contact", false),
+    ("followed_by", false),
+    ("handling_department_id", false),
+    ("handling_department_name", false),
+    ("handling_department_name_in_hierarchy", false),
+    ("handling_team_id", false),
+    ("handling_team_name", false),
+    ("handling_team_name_in_hierarchy", false),
+    ("hang_up_by", false),
+    ("in_business_hours", false),
+    ("initiated_by", false),
+    ("initiative", false),
+    ("ivr_path", false),
+    ("language", false),
+    ("outcome", false),
+    ("preceded_by", false),
+    ("productive", false),
+    ("queue", false),
+    ("service_level", false),
+    ("source", false),
+    ("virtual", false),
+    ("workflow", false),
+    ("conversation_attribute_1", false),
+    ("conversation_attribute_2", false),
+    ("conversation_attribute_3", false),
+    ("conversation_attribute_4", false),
+    ("conversation_attribute_5", false),
+    ("conversation_attribute_6", false),
+    ("conversation_attribute_7", false),
+    ("conversation_attribute_8", false),
+    ("conversation_attribute_9", false),
+    ("conversation_attribute_10", false),
+    ("conversation_label_1", false),
+    ("conversation_label_2", false),
+    ("conversation_label_3", false),
+    ("conversation_label_4", false),
+    ("conversation_label_5", false),
+    ("conversation_label_6", false),
+    ("conversation_label_7", false),
+    ("conversation_label_8", false),
+    ("conversation_label_9", false),
+    ("conversation_label_10", false),
+    ("order", true),
+    ("activity_time", true),
+    ("average_response_time", true),
+    ("first_response_time", true),
+    ("focus_time", true),
+    ("hold_time", true),
+    ("ivr_time", true),
+    ("conversation_measure_1", true),
+    ("conversation_measure_2", true),
+    ("conversation_measure_3", true),
+    ("conversation_measure_4", true),
+    ("conversation_measure_5", true),
+    ("conversation_measure_6", true),
+    ("conversation_measure_7", true),
+    ("conversation_measure_8", true),
+    ("conversation_measure_9", true),
+    ("conversation_measure_10", true),
+];
+
 /// Longest attribute value a filter may name (an attribute's value is at most 128
 /// characters; a recording's link, 2,048).
 const MAX_FILTER_VALUE: usize = 2_048;
@@ -208,24 +287,18 @@ pub async fn conversations(
         inbound: slice.direction.map(|d| d == Direction::Inbound),
         filters: &filters,
     };
-    // Independent reads, run side by side (each on a connection of its own).
-    let (counts, measures) = tokio::try_join!(
-        store.conversation_counts(&q),
-        store.conversation_measures(&q)
-    )?;
     // (interval start, group) → sums; the start of two keys of one interval (the repeated
     // hour of an autumn change) stays two.
     let mut cells: BTreeMap<(i64, Option<String>), Acc> = BTreeMap::new();
-    for c in counts {
+    for c in store.conversation_sums(&q).await? {
         let acc = cells.entry((c.k, c.value)).or_default();
         acc.n += c.n.max(0) as u64;
         acc.inbound += c.inbound.max(0) as u64;
-    }
-    for m in measures {
-        let acc = cells.entry((m.k, m.value)).or_default();
-        let e = acc.measures.entry(m.name).or_default();
-        e.0 += m.n.max(0) as u64;
-        e.1 += m.total;
+        for (name, n, total) in c.measures {
+            let e = acc.measures.entry(name.to_owned()).or_default();
+            e.0 += n.max(0) as u64;
+            e.1 += total;
+        }
     }
     let mut per_group: HashMap<Option<String>, Acc> = HashMap::new();
     let mut all = Acc::default();

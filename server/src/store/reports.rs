@@ -55,23 +55,16 @@ pub enum Group<'a> {
     Attribute(&'a str),
 }
 
-/// Interactions of one interval key and group value.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct GroupCount {
+/// Interactions of one interval key and group value that carry the same measures: how
+/// many, how many inbound, and each measure they carry (name, how many, its sum). One
+/// key and value may have several.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConversationSums {
     pub k: i64,
     pub value: Option<String>,
     pub inbound: i64,
     pub n: i64,
-}
-
-/// A measure over one interval key and group value: how many carried it, its sum.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
-pub struct MeasureSum {
-    pub k: i64,
-    pub value: Option<String>,
-    pub name: String,
-    pub n: i64,
-    pub total: f64,
+    pub measures: Vec<(&'static str, i64, f64)>,
 }
 
 /// A campaign's counters in one quarter hour.
@@ -324,13 +317,12 @@ pub trait ReportStore: Send + Sync {
         range: (i64, i64),
         limit: u32,
     ) -> StoreResult<Vec<TopContactRow>>;
-    /// Interactions counted by interval key and group (empty ones left out).
-    async fn conversation_counts(&self, q: &ConversationQuery<'_>) -> StoreResult<Vec<GroupCount>>;
-    /// Measures (numeric conversation attributes) summed by interval key, group and name.
-    async fn conversation_measures(
+    /// Interactions counted, and their measures summed, by interval key and group (empty
+    /// ones left out).
+    async fn conversation_sums(
         &self,
         q: &ConversationQuery<'_>,
-    ) -> StoreResult<Vec<MeasureSum>>;
+    ) -> StoreResult<Vec<ConversationSums>>;
     /// Recompute the roll-ups of `team` (`None`: every team) from queue_log and the
     /// communication analytics from the activities, in one transaction; returns the
     /// queue_log rows and the activities read.

@@ -39,6 +39,7 @@ mod reminders;
 mod reports;
 mod reports_backfill;
 mod reports_contact;
+mod reports_conversation_table;
 mod reports_conversations;
 mod reports_days;
 mod reports_rollup;

@@ -477,7 +477,8 @@ async fn the_busiest_groups_are_listed_and_the_rest_summed_as_other() {
     assert!(r.rows.last().unwrap().other);
 }
 
-/// Every activity's attribute rows, as text in a fixed order.
+/// Every activity's attribute rows and the report's table's rows, as text in a fixed
+/// order.
 async fn attribute_rows(db_url: &str) -> Vec<String> {
     use sqlx::Connection;
     const ROWS: &str = "SELECT CAST(activity_id AS BIGINT), name, value, number \
@@ -490,7 +491,10 @@ async fn attribute_rows(db_url: &str) -> Vec<String> {
         let mut c = sqlx::PgConnection::connect(db_url).await.unwrap();
         sqlx::query_as(ROWS).fetch_all(&mut c).await.unwrap()
     };
-    rows.into_iter().map(|r| format!("{r:?}")).collect()
+    rows.into_iter()
+        .map(|r| format!("{r:?}"))
+        .chain(crate::reports_conversation_table::fact_rows(db_url).await)
+        .collect()
 }
 
 #[tokio::test]
@@ -599,6 +603,13 @@ async fn the_rebuild_and_the_migrations_backfill_equal_what_the_writes_kept() {
         &["conversation_attributes"],
         "0037_conversation_attributes.sql",
         "0038_conversation_attributes.sql",
+    )
+    .await;
+    rerun_backfill(
+        &app.db_url,
+        &["conversation_facts"],
+        "0041_conversation_facts.sql",
+        "0042_conversation_facts.sql",
     )
     .await;
     assert_eq!(attribute_rows(&app.db_url).await, kept);

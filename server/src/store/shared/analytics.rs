@@ -136,7 +136,10 @@ pub(crate) async fn added(
     if !f.inbound && thread {
         in_thread(tx, ANSWERED_BY, &f).await?;
     }
-    count(tx, &f, 1).await
+    count(tx, &f, 1).await?;
+    // Its row of the conversations report, with whatever attributes it already has (it
+    // has no row: `removed` took any).
+    super::conversation_report::insert(tx, id).await
 }
 
 /// Forget activity `id` as an interaction, after or before its deletion (inside the
@@ -152,6 +155,7 @@ pub(crate) async fn removed(tx: &mut Tx<'_>, id: i64) -> StoreResult<()> {
     let Some((team, contact, kind, inbound, at)) = row else {
         return Ok(());
     };
+    super::conversation_report::forget(tx, id).await?;
     let f = Fact {
         team,
         contact,

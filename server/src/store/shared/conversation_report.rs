@@ -1,15 +1,162 @@
-//! The conversations report's reads (docs/reports.md, "Conversations by attribute"): a
-//! team's `interaction_facts` of a range (its index), each joined by its activity to the
-//! attribute it is grouped by and to those it is filtered by in `conversation_attributes`
-//! (their primary key), summed by the database into one row per interval and group.
+//! The conversations report's table and reads (docs/reports.md, "Conversations by
+//! attribute"). `conversation_facts` holds one row per interaction — its team, time,
+//! channel and direction (`interaction_facts`) with each conversation attribute as a
+//! column of its own (`conversation_attributes`, pivoted: `v_<name>` the value, `n_<name>`
+//! a measure's number) — keyed by (team, time), so that a team's month is one contiguous
+//! range of the table and a report reads it in one pass, without a lookup per
+//! interaction. [`sync`] keeps an activity's row in the transaction that changed its facts
+//! or its attributes; [`rebuild`] and the migration recompute it by [`pivot`]'s rule.
 //! Compiled into each backend (its module there is this file).
 
-use sqlx::AssertSqlSafe;
+use std::sync::LazyLock;
 
-use super::Backend;
+use sqlx::{AssertSqlSafe, Row};
+
+use super::{Backend, Tx};
+use crate::report::conversations::ATTRIBUTES;
 use crate::report::fold::BUCKET_MS;
-use crate::store::StoreResult;
-use crate::store::reports::{ConversationQuery, Group, GroupCount, MeasureSum};
+use crate::store::reports::{ConversationQuery, ConversationSums, Group};
+use crate::store::{StoreError, StoreResult};
+
+/// The measures (numeric attributes), in [`ATTRIBUTES`]' order: measure `i` is bit `i`
+/// of a row's `measured` (so a new measure is listed after the others).
+fn measures() -> impl Iterator<Item = &'static str> {
+    ATTRIBUTES.iter().filter(|(_, n)| *n).map(|(name, _)| *name)
+}
+
+/// The column holding attribute `name`'s value; an error for a name that has none (not
+/// a conversation attribute: the report checks names against the definitions first).
+fn value_column(name: &str) -> StoreResult<String> {
+    ATTRIBUTES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(n, _)| format!("v_{n}"))
+        .ok_or_else(|| StoreError::Other(format!("no column for conversation attribute {name}")))
+}
+
+/// Every attribute column, as the table names them (values, then measures' numbers).
+fn columns() -> Vec<String> {
+    ATTRIBUTES
+        .iter()
+        .map(|(n, _)| format!("v_{n}"))
+        .chain(measures().map(|n| format!("n_{n}")))
+        .collect()
+}
+
+/// The one rule of `conversation_facts`: the rows of the interactions (`interaction_facts`
+/// as `f`) that `filter` keeps, each with its attributes' values and measures' numbers
+/// (`conversation_attributes` pivoted; a column without the attribute is NULL) and which
+/// measures it carries (`measured`, a bit per measure). The migrations' backfills are
+/// this statement's text with `filter` `TRUE`; [`sync`] writes one row by the same rule.
+pub(crate) fn pivot(filter: &str) -> String {
+    let number = |n: &str| format!("MAX(CASE WHEN a.name = '{n}' THEN a.number END)");
+    let measured = measures()
+        .enumerate()
+        .map(|(i, n)| {
+            format!(
+                "CASE WHEN {} IS NULL THEN 0 ELSE {} END",
+                number(n),
+                1i64 << i
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" + ");
+    let pick = ATTRIBUTES
+        .iter()
+        .map(|(n, _)| format!("MAX(CASE WHEN a.name = '{n}' THEN a.value END)"))
+        .chain(measures().map(number))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "INSERT INTO conversation_facts (team_id, at, activity_id, kind, inbound, measured, {}) \
+         SELECT f.team_id, f.at, f.activity_id, f.kind, f.inbound, {measured}, {pick} \
+         FROM interaction_facts AS f \
+         LEFT JOIN conversation_attributes AS a ON a.activity_id = f.activity_id \
+         WHERE {filter} GROUP BY f.activity_id, f.team_id, f.at, f.kind, f.inbound",
+        columns().join(", ")
+    )
+}
+
+/// Rewrite activity `id`'s row from its facts and attributes (none when it is no
+/// interaction), inside the transaction that changed either.
+pub(crate) async fn sync(tx: &mut Tx<'_>, id: i64) -> StoreResult<()> {
+    forget(tx, id).await?;
+    insert(tx, id).await
+}
+
+/// Write the row of activity `id`, which has none (it just became an interaction): what
+/// [`pivot`] computes, from its facts and attribute rows read by key (the pivot's
+/// grouping costs a write several times more).
+pub(crate) async fn insert(tx: &mut Tx<'_>, id: i64) -> StoreResult<()> {
+    static INSERT: LazyLock<String> = LazyLock::new(|| {
+        let columns = columns();
+        format!(
+            "INSERT INTO conversation_facts (team_id, at, activity_id, kind, inbound, measured, \
+             {}) VALUES ({})",
+            columns.join(", "),
+            super::rollups::params(1, 6 + columns.len())
+        )
+    });
+    let fact: Option<(i64, i64, String, i64)> = sqlx::query_as(
+        "SELECT team_id, at, kind, inbound FROM interaction_facts WHERE activity_id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some((team, at, kind, inbound)) = fact else {
+        return Ok(());
+    };
+    let rows: Vec<(String, String, Option<f64>)> = sqlx::query_as(
+        "SELECT name, value, number FROM conversation_attributes WHERE activity_id = $1",
+    )
+    .bind(id)
+    .fetch_all(&mut **tx)
+    .await?;
+    let value = |name: &str| rows.iter().find(|r| r.0 == name).map(|r| r.1.as_str());
+    let number = |name: &str| rows.iter().find(|r| r.0 == name).and_then(|r| r.2);
+    let measured = measures()
+        .enumerate()
+        .filter(|(_, n)| number(n).is_some())
+        .fold(0i64, |m, (i, _)| m | 1 << i);
+    let mut q = sqlx::query(AssertSqlSafe(INSERT.as_str()))
+        .bind(team)
+        .bind(at)
+        .bind(id)
+        .bind(kind)
+        .bind(inbound)
+        .bind(measured);
+    for (name, _) in ATTRIBUTES {
+        q = q.bind(value(name));
+    }
+    for name in measures() {
+        q = q.bind(number(name));
+    }
+    q.execute(&mut **tx).await?;
+    Ok(())
+}
+
+/// Remove activity `id`'s row (it is no interaction any more, or is deleted).
+pub(crate) async fn forget(tx: &mut Tx<'_>, id: i64) -> StoreResult<()> {
+    sqlx::query("DELETE FROM conversation_facts WHERE activity_id = $1")
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Recompute the rows of `team` (`None`: every team) after its facts and attributes were
+/// rebuilt.
+pub(crate) async fn rebuild(tx: &mut Tx<'_>, team: Option<i64>) -> StoreResult<()> {
+    sqlx::query("DELETE FROM conversation_facts WHERE $1 IS NULL OR team_id = $1")
+        .bind(team)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query(AssertSqlSafe(pivot("$1 IS NULL OR f.team_id = $1")))
+        .bind(team)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
 
 /// The statement's text and what to bind, in the order the text first names them.
 struct Sql {
@@ -29,10 +176,11 @@ impl Sql {
     }
 }
 
-/// `SELECT {key} AS k, {value} AS value, {what} FROM <the range's interactions, grouped
-/// and filtered> {join}`: parameters are numbered in the order the text names them (as
-/// SQLite numbers named ones).
-fn statement(q: &ConversationQuery<'_>, what: &str, join: &str, group_by: &str) -> Sql {
+/// `SELECT k, value, measured, inbound, n, SUM of each measure` over the range's rows
+/// that the channel, direction and filters keep, grouped by interval key and group:
+/// one pass over the team's range of the table. Parameters are numbered in the order
+/// the text names them (as SQLite numbers named ones).
+fn statement(q: &ConversationQuery<'_>) -> StoreResult<Sql> {
     let mut s = Sql {
         text: String::new(),
         binds: Vec::new(),
@@ -42,104 +190,80 @@ fn statement(q: &ConversationQuery<'_>, what: &str, join: &str, group_by: &str) 
         s.param(Bind::Int(q.range.0)),
         s.param(Bind::Int(q.range.1)),
     );
-    let mut facts = format!(
-        "SELECT activity_id, kind, inbound, at - (at % {BUCKET_MS} + {BUCKET_MS}) % {BUCKET_MS} AS bucket \
-         FROM interaction_facts WHERE team_id = {team} AND at >= {from} AND at < {to}"
-    );
+    let mut filter = format!("team_id = {team} AND at >= {from} AND at < {to}");
     if let Some(kind) = q.channel {
         let p = s.param(Bind::Text(kind.to_owned()));
-        facts.push_str(&format!(" AND kind = {p}"));
+        filter.push_str(&format!(" AND kind = {p}"));
     }
     if let Some(inbound) = q.inbound {
         let p = s.param(Bind::Int(i64::from(inbound)));
-        facts.push_str(&format!(" AND inbound = {p}"));
+        filter.push_str(&format!(" AND inbound = {p}"));
     }
-    let (value, group_join) = match q.group {
-        Group::Channel => ("f.kind".to_owned(), String::new()),
-        Group::Direction => (
-            "CASE WHEN f.inbound = 1 THEN 'inbound' ELSE 'outbound' END".to_owned(),
-            String::new(),
-        ),
-        Group::Attribute(name) => {
-            let p = s.param(Bind::Text(name.to_owned()));
-            (
-                "g.value".to_owned(),
-                format!(
-                    " LEFT JOIN conversation_attributes AS g \
-                     ON g.activity_id = f.activity_id AND g.name = {p}"
-                ),
-            )
-        }
-    };
-    let mut filters = Vec::new();
-    for (i, (name, v)) in q.filters.iter().enumerate() {
-        let n = s.param(Bind::Text(name.clone()));
+    for (name, v) in q.filters {
+        let column = value_column(name)?;
         // An empty value: conversations without the attribute.
-        let (not, cmp) = if v.is_empty() {
-            ("NOT ", String::new())
+        if v.is_empty() {
+            filter.push_str(&format!(" AND {column} IS NULL"));
         } else {
             let p = s.param(Bind::Text(v.clone()));
-            ("", format!(" AND x{i}.value = {p}"))
-        };
-        filters.push(format!(
-            "{not}EXISTS (SELECT 1 FROM conversation_attributes AS x{i} \
-             WHERE x{i}.activity_id = f.activity_id AND x{i}.name = {n}{cmp})"
-        ));
+            filter.push_str(&format!(" AND {column} = {p}"));
+        }
     }
-    let filter = if filters.is_empty() {
-        String::new()
-    } else {
-        format!(" WHERE {}", filters.join(" AND "))
+    let value = match q.group {
+        Group::Channel => "kind".to_owned(),
+        Group::Direction => "CASE WHEN inbound = 1 THEN 'inbound' ELSE 'outbound' END".to_owned(),
+        Group::Attribute(name) => value_column(name)?,
     };
-    // The range's interactions first, in activity order: each one's attributes are then
-    // found walking the attribute table's primary key forward (a month of a team's
-    // activities is spread over the whole table; looked up in time order, every lookup
-    // would land on another page).
+    let numbers = measures().map(|n| format!(", n_{n}")).collect::<String>();
+    let sums = measures()
+        .map(|n| format!(", SUM(n_{n})"))
+        .collect::<String>();
+    // Grouped by which measures the rows carry too, a measure's count is the row's: one
+    // aggregate per measure instead of two.
     s.text = format!(
-        "WITH f AS MATERIALIZED ({facts} ORDER BY activity_id) \
-         SELECT {key} AS k, {value} AS value, {what} FROM f{group_join}{join}{filter} \
-         GROUP BY {group_by}",
+        "SELECT {key} AS k, value, measured, CAST(SUM(inbound) AS BIGINT) AS inbound, \
+         COUNT(*) AS n{sums} \
+         FROM (SELECT at - (at % {BUCKET_MS} + {BUCKET_MS}) % {BUCKET_MS} AS bucket, \
+         {value} AS value, measured, inbound{numbers} FROM conversation_facts WHERE {filter}) AS f \
+         GROUP BY 1, 2, 3",
         key = q.key
     );
-    s
+    Ok(s)
 }
 
-/// The statement with its values bound.
-fn query<O>(
-    sql: Sql,
-) -> sqlx::query::QueryAs<'static, super::Db, O, <super::Db as sqlx::Database>::Arguments>
-where
-    O: for<'r> sqlx::FromRow<'r, <super::Db as sqlx::Database>::Row>,
-{
-    let mut query = sqlx::query_as::<_, O>(AssertSqlSafe(sql.text));
+/// The range's interactions counted, and their measures summed, by interval key, group
+/// and the measures they carry (empty cells left out; a measure none of a cell's
+/// interactions carried, too).
+pub(crate) async fn sums(
+    s: &Backend,
+    q: &ConversationQuery<'_>,
+) -> StoreResult<Vec<ConversationSums>> {
+    let sql = statement(q)?;
+    let mut query = sqlx::query(AssertSqlSafe(sql.text));
     for b in sql.binds {
         query = match b {
             Bind::Int(v) => query.bind(v),
             Bind::Text(v) => query.bind(v),
         };
     }
-    query
-}
-
-pub(crate) async fn counts(s: &Backend, q: &ConversationQuery<'_>) -> StoreResult<Vec<GroupCount>> {
-    let sql = statement(
-        q,
-        "CAST(SUM(f.inbound) AS BIGINT) AS inbound, COUNT(*) AS n",
-        "",
-        "1, 2",
-    );
-    Ok(query(sql).fetch_all(&s.pool).await?)
-}
-
-pub(crate) async fn measures(
-    s: &Backend,
-    q: &ConversationQuery<'_>,
-) -> StoreResult<Vec<MeasureSum>> {
-    let sql = statement(
-        q,
-        "m.name AS name, COUNT(*) AS n, SUM(m.number) AS total",
-        " JOIN conversation_attributes AS m ON m.activity_id = f.activity_id AND m.number IS NOT NULL",
-        "1, 2, 3",
-    );
-    Ok(query(sql).fetch_all(&s.pool).await?)
+    let rows = query.fetch_all(&s.pool).await?;
+    rows.iter()
+        .map(|r| {
+            let (measured, n): (i64, i64) = (r.try_get(2)?, r.try_get(4)?);
+            let mut sums = Vec::new();
+            for (i, name) in measures().enumerate() {
+                if measured & (1 << i) != 0 {
+                    let total: Option<f64> = r.try_get(5 + i)?;
+                    sums.push((name, n, total.unwrap_or(0.0)));
+                }
+            }
+            Ok(ConversationSums {
+                k: r.try_get(0)?,
+                value: r.try_get(1)?,
+                inbound: r.try_get(3)?,
+                n,
+                measures: sums,
+            })
+        })
+        .collect()
 }

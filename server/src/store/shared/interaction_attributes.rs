@@ -125,14 +125,15 @@ pub(crate) async fn index(tx: &mut Tx<'_>, activity_id: i64) -> StoreResult<()> 
         .bind(activity_id)
         .execute(&mut **tx)
         .await?;
-    if merged.is_empty() {
-        return Ok(());
+    if !merged.is_empty() {
+        let kinds = conversation_kinds(tx).await?;
+        insert_rows(tx, activity_id, &rows(&merged, &kinds)).await?;
     }
-    let kinds = conversation_kinds(tx).await?;
-    insert_rows(tx, activity_id, &rows(&merged, &kinds)).await
+    super::conversation_report::sync(tx, activity_id).await
 }
 
-/// A new activity's attributes when no interaction brought any: a call's campaign.
+/// A new activity's attributes when no interaction brought any: a call's campaign. Its
+/// row of the conversations report is written next, by `analytics::added`.
 pub(crate) async fn index_new(
     tx: &mut Tx<'_>,
     activity_id: i64,

@@ -14,8 +14,8 @@ use crate::report::fold::{
     AGENT_COLUMNS, Hold, HoldEvent, QUEUE_COLUMNS, Rollup, hold_of, is_hold_event,
 };
 use crate::store::reports::{
-    AgentStat, BreakStat, ConversationQuery, GroupCount, InteractionRow, LOGGED_COLUMNS, LoggedRow,
-    MeasureSum, QueueStat, ReportStore, Span, StatusStat, TopContactRow, WaitList, WaitStat,
+    AgentStat, BreakStat, ConversationQuery, ConversationSums, InteractionRow, LOGGED_COLUMNS,
+    LoggedRow, QueueStat, ReportStore, Span, StatusStat, TopContactRow, WaitList, WaitStat,
 };
 use crate::store::{StoreResult, Viewer};
 
@@ -322,15 +322,11 @@ impl ReportStore for Backend {
         .await?)
     }
 
-    async fn conversation_counts(&self, q: &ConversationQuery<'_>) -> StoreResult<Vec<GroupCount>> {
-        super::conversation_report::counts(self, q).await
-    }
-
-    async fn conversation_measures(
+    async fn conversation_sums(
         &self,
         q: &ConversationQuery<'_>,
-    ) -> StoreResult<Vec<MeasureSum>> {
-        super::conversation_report::measures(self, q).await
+    ) -> StoreResult<Vec<ConversationSums>> {
+        super::conversation_report::sums(self, q).await
     }
 
     async fn rebuild_reports(&self, team: Option<i64>) -> StoreResult<(u64, u64)> {
@@ -338,6 +334,7 @@ impl ReportStore for Backend {
         let mut tx = begin_bulk(self).await?;
         let activities = analytics::rebuild(&mut tx, team).await?;
         super::interaction_attributes::rebuild(&mut tx, team).await?;
+        super::conversation_report::rebuild(&mut tx, team).await?;
         for table in [
             "report_queue",
             "report_agent",
