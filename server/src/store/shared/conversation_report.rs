@@ -47,7 +47,7 @@ fn columns() -> Vec<String> {
 /// as `f`) that `filter` keeps, each with its attributes' values and measures' numbers
 /// (`conversation_attributes` pivoted; a column without the attribute is NULL) and which
 /// measures it carries (`measured`, a bit per measure). The migrations' backfills are
-/// this statement's text with `filter` `TRUE`; [`sync`] writes one row by the same rule.
+/// this statement's text with `filter` `TRUE`; [`sync`] writes one row with it.
 pub(crate) fn pivot(filter: &str) -> String {
     let number = |n: &str| format!("MAX(CASE WHEN a.name = '{n}' THEN a.number END)");
     let measured = measures()
@@ -84,54 +84,14 @@ pub(crate) async fn sync(tx: &mut Tx<'_>, id: i64) -> StoreResult<()> {
     insert(tx, id).await
 }
 
-/// Write the row of activity `id`, which has none (it just became an interaction): what
-/// [`pivot`] computes, from its facts and attribute rows read by key (the pivot's
-/// grouping costs a write several times more).
+/// Write the row of activity `id`, which has none (it just became an interaction): one
+/// statement, reading its facts and attributes where they are.
 pub(crate) async fn insert(tx: &mut Tx<'_>, id: i64) -> StoreResult<()> {
-    static INSERT: LazyLock<String> = LazyLock::new(|| {
-        let columns = columns();
-        format!(
-            "INSERT INTO conversation_facts (team_id, at, activity_id, kind, inbound, measured, \
-             {}) VALUES ({})",
-            columns.join(", "),
-            super::rollups::params(1, 6 + columns.len())
-        )
-    });
-    let fact: Option<(i64, i64, String, i64)> = sqlx::query_as(
-        "SELECT team_id, at, kind, inbound FROM interaction_facts WHERE activity_id = $1",
-    )
-    .bind(id)
-    .fetch_optional(&mut **tx)
-    .await?;
-    let Some((team, at, kind, inbound)) = fact else {
-        return Ok(());
-    };
-    let rows: Vec<(String, String, Option<f64>)> = sqlx::query_as(
-        "SELECT name, value, number FROM conversation_attributes WHERE activity_id = $1",
-    )
-    .bind(id)
-    .fetch_all(&mut **tx)
-    .await?;
-    let value = |name: &str| rows.iter().find(|r| r.0 == name).map(|r| r.1.as_str());
-    let number = |name: &str| rows.iter().find(|r| r.0 == name).and_then(|r| r.2);
-    let measured = measures()
-        .enumerate()
-        .filter(|(_, n)| number(n).is_some())
-        .fold(0i64, |m, (i, _)| m | 1 << i);
-    let mut q = sqlx::query(AssertSqlSafe(INSERT.as_str()))
-        .bind(team)
-        .bind(at)
+    static ONE: LazyLock<String> = LazyLock::new(|| pivot("f.activity_id = $1"));
+    sqlx::query(AssertSqlSafe(ONE.as_str()))
         .bind(id)
-        .bind(kind)
-        .bind(inbound)
-        .bind(measured);
-    for (name, _) in ATTRIBUTES {
-        q = q.bind(value(name));
-    }
-    for name in measures() {
-        q = q.bind(number(name));
-    }
-    q.execute(&mut **tx).await?;
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 
