@@ -7,6 +7,16 @@ use agentdesk_server::report::conversations::ATTRIBUTES;
 
 use crate::support::TestApp;
 
+/// The table's own columns: the interaction's and which measures it carries.
+const KEY_COLUMNS: [&str; 6] = [
+    "activity_id",
+    "team_id",
+    "at",
+    "kind",
+    "inbound",
+    "measured",
+];
+
 /// The table's attribute columns the code expects, in its order.
 fn expected_columns() -> Vec<String> {
     ATTRIBUTES
@@ -24,23 +34,16 @@ fn expected_columns() -> Vec<String> {
 /// Every row of the table, one text per row in activity order (NULL shown as `-`).
 pub(crate) async fn fact_rows(db_url: &str) -> Vec<String> {
     use sqlx::Connection;
-    let cells = [
-        "activity_id",
-        "team_id",
-        "at",
-        "kind",
-        "inbound",
-        "measured",
-    ]
-    .iter()
-    .map(|c| format!("CAST({c} AS TEXT)"))
-    .chain(
-        expected_columns()
-            .into_iter()
-            .map(|c| format!("COALESCE(CAST({c} AS TEXT), '-')")),
-    )
-    .collect::<Vec<_>>()
-    .join(" || '|' || ");
+    let cells = KEY_COLUMNS
+        .iter()
+        .map(|c| format!("CAST({c} AS TEXT)"))
+        .chain(
+            expected_columns()
+                .into_iter()
+                .map(|c| format!("COALESCE(CAST({c} AS TEXT), '-')")),
+        )
+        .collect::<Vec<_>>()
+        .join(" || '|' || ");
     let sql = format!("SELECT {cells} FROM conversation_facts ORDER BY activity_id");
     if db_url.starts_with("sqlite:") {
         let mut c = sqlx::SqliteConnection::connect(db_url).await.unwrap();
@@ -97,18 +100,7 @@ async fn every_conversation_attribute_has_its_column_and_nothing_else_does() {
     columns.sort();
     let mut expected: Vec<String> = expected_columns()
         .into_iter()
-        .chain(
-            [
-                "activity_id",
-                "team_id",
-                "at",
-                "kind",
-                "inbound",
-                "measured",
-            ]
-            .iter()
-            .map(|c| (*c).to_owned()),
-        )
+        .chain(KEY_COLUMNS.iter().map(|c| (*c).to_owned()))
         .collect();
     expected.sort();
     assert_eq!(columns, expected);
