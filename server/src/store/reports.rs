@@ -55,9 +55,8 @@ pub enum Group<'a> {
     Attribute(&'a str),
 }
 
-/// Interactions of one interval key and group value that carry the same measures: how
-/// many, how many inbound, and each measure they carry (name, how many, its sum). One
-/// key and value may have several.
+/// Interactions of one interval key and group value: how many, how many inbound, and
+/// each measure some of them carried (name, how many carried it, its sum).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConversationSums {
     pub k: i64,

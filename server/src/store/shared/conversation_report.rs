@@ -111,7 +111,13 @@ pub(crate) async fn rebuild(tx: &mut Tx<'_>, team: Option<i64>) -> StoreResult<(
         .bind(team)
         .execute(&mut **tx)
         .await?;
-    sqlx::query(AssertSqlSafe(pivot("$1 IS NULL OR f.team_id = $1")))
+    // A write committed beside the rebuild (PostgreSQL reads each statement's own
+    // snapshot) already wrote its row, by the same rule.
+    let all = format!(
+        "{} ON CONFLICT (activity_id) DO NOTHING",
+        pivot("$1 IS NULL OR f.team_id = $1")
+    );
+    sqlx::query(AssertSqlSafe(all))
         .bind(team)
         .execute(&mut **tx)
         .await?;
@@ -136,7 +142,7 @@ impl Sql {
     }
 }
 
-/// `SELECT k, value, measured, inbound, n, SUM of each measure` over the range's rows
+/// `SELECT k, value, inbound, n, (count, sum) of each measure` over the range's rows
 /// that the channel, direction and filters keep, grouped by interval key and group:
 /// one pass over the team's range of the table. Parameters are numbered in the order
 /// the text names them (as SQLite numbers named ones).
@@ -176,24 +182,33 @@ fn statement(q: &ConversationQuery<'_>) -> StoreResult<Sql> {
     };
     let numbers = measures().map(|n| format!(", n_{n}")).collect::<String>();
     let sums = measures()
-        .map(|n| format!(", SUM(n_{n})"))
+        .enumerate()
+        .map(|(i, n)| format!(", SUM(n_{n}) AS s{i}"))
         .collect::<String>();
-    // Grouped by which measures the rows carry too, a measure's count is the row's: one
-    // aggregate per measure instead of two.
+    let per_measure = measures()
+        .enumerate()
+        .map(|(i, _)| {
+            format!(
+                ", CAST(SUM(CASE WHEN (measured & {}) <> 0 THEN n ELSE 0 END) AS BIGINT), SUM(s{i})",
+                1i64 << i
+            )
+        })
+        .collect::<String>();
+    // First grouped by which measures the rows carry too, so that each measure costs one
+    // aggregate per row (its count is the group's); then those few rows summed per cell.
     s.text = format!(
-        "SELECT {key} AS k, value, measured, CAST(SUM(inbound) AS BIGINT) AS inbound, \
-         COUNT(*) AS n{sums} \
+        "SELECT k, value, CAST(SUM(inbound) AS BIGINT), CAST(SUM(n) AS BIGINT){per_measure} \
+         FROM (SELECT {key} AS k, value, measured, SUM(inbound) AS inbound, COUNT(*) AS n{sums} \
          FROM (SELECT at - (at % {BUCKET_MS} + {BUCKET_MS}) % {BUCKET_MS} AS bucket, \
          {value} AS value, measured, inbound{numbers} FROM conversation_facts WHERE {filter}) AS f \
-         GROUP BY 1, 2, 3",
+         GROUP BY 1, 2, 3) AS g GROUP BY 1, 2",
         key = q.key
     );
     Ok(s)
 }
 
-/// The range's interactions counted, and their measures summed, by interval key, group
-/// and the measures they carry (empty cells left out; a measure none of a cell's
-/// interactions carried, too).
+/// The range's interactions counted, and their measures summed, by interval key and
+/// group (empty cells left out; a measure none of a cell's interactions carried, too).
 pub(crate) async fn sums(
     s: &Backend,
     q: &ConversationQuery<'_>,
@@ -209,19 +224,19 @@ pub(crate) async fn sums(
     let rows = query.fetch_all(&s.pool).await?;
     rows.iter()
         .map(|r| {
-            let (measured, n): (i64, i64) = (r.try_get(2)?, r.try_get(4)?);
             let mut sums = Vec::new();
             for (i, name) in measures().enumerate() {
-                if measured & (1 << i) != 0 {
-                    let total: Option<f64> = r.try_get(5 + i)?;
+                let n: i64 = r.try_get(4 + 2 * i)?;
+                if n > 0 {
+                    let total: Option<f64> = r.try_get(5 + 2 * i)?;
                     sums.push((name, n, total.unwrap_or(0.0)));
                 }
             }
             Ok(ConversationSums {
                 k: r.try_get(0)?,
                 value: r.try_get(1)?,
-                inbound: r.try_get(3)?,
-                n,
+                inbound: r.try_get(2)?,
+                n: r.try_get(3)?,
                 measures: sums,
             })
         })
